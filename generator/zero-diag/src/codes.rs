@@ -1,0 +1,182 @@
+//! The registry of diagnostic codes: one definition per code, from which the reference page
+//! `docs/reference/diagnostics.md` is generated.
+//!
+//! Ranges: `Z01xx` spec tables, `Z02xx` generated files, `Z03xx` the gate (ledger rows,
+//! tests, docs, evidence). A code is never reused for a different meaning.
+
+/// A stable diagnostic code with its documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Code {
+    /// The stable identifier, e.g. `Z0101`.
+    pub id: &'static str,
+    /// A kebab-case name, e.g. `tsv-syntax`.
+    pub name: &'static str,
+    /// What the code means, one sentence.
+    pub summary: &'static str,
+    /// The default help line shown with every finding of this code.
+    pub help: &'static str,
+}
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $konst:ident = $id:literal, $name:literal, $summary:literal, $help:literal; )*) => {
+        $(
+            $(#[$doc])*
+            pub const $konst: Code = Code { id: $id, name: $name, summary: $summary, help: $help };
+        )*
+        /// Every code, in code order.
+        pub const ALL: &[Code] = &[$($konst),*];
+    };
+}
+
+codes! {
+    /// A TSV line could not be read as a record of the table.
+    TSV_SYNTAX = "Z0101", "tsv-syntax",
+        "A TSV line does not have the number of tab-separated fields its header declares.",
+        "separate fields with exactly one tab; start comment lines with `#`";
+    /// The header row does not match the table kind.
+    TSV_HEADER = "Z0102", "tsv-header",
+        "The header row lacks a required column, names an unknown column, or repeats one.",
+        "use the columns listed in the table's reference page, in any order";
+    /// A value does not parse as its column's type.
+    FIELD_TYPE = "Z0103", "field-type",
+        "A value cannot be read as the type its column requires (number, boolean, list).",
+        "write the value in the form the table's reference page gives for this column";
+    /// A value violates the table's JSON Schema.
+    SCHEMA = "Z0104", "schema-violation",
+        "A value is outside the allowed set, pattern or range declared in the table's JSON Schema.",
+        "see generated/schemas/ for the allowed values of this column";
+    /// Two rows share a key that must be unique.
+    DUPLICATE_KEY = "Z0105", "duplicate-key",
+        "Two rows of a table share a name or id that must be unique.",
+        "rename or remove one of the rows";
+    /// A reference to another table does not resolve.
+    UNRESOLVED_REFERENCE = "Z0106", "unresolved-reference",
+        "A value names a row of another table (or of the same one) that does not exist.",
+        "add the referenced row or correct the name";
+    /// A TOML file is not valid TOML or does not match its kind.
+    TOML_SYNTAX = "Z0107", "toml-invalid",
+        "A TOML table is not valid TOML or has a key of the wrong type, an unknown key or a missing one.",
+        "compare the file with the table's reference page; unknown keys are rejected";
+    /// A value is well-typed but makes no sense in context.
+    INVALID_VALUE = "Z0108", "invalid-value",
+        "A value is well-typed but breaks a rule of its table (a bad field list, path or limit).",
+        "read the message for the rule that is broken";
+    /// A table the project must have is absent.
+    TABLE_MISSING = "Z0109", "table-missing",
+        "A spec table that the project requires does not exist or cannot be read.",
+        "restore the file; `zerogen generate` needs every framework table";
+
+    /// A generated file differs from what the generator emits now.
+    GENERATED_STALE = "Z0201", "generated-stale",
+        "A generated file differs from what `zerogen generate` emits from the current spec tables.",
+        "run `zerogen generate` and commit the result; never edit generated files by hand";
+    /// A generated file does not exist.
+    GENERATED_MISSING = "Z0202", "generated-missing",
+        "A file that `zerogen generate` emits does not exist.",
+        "run `zerogen generate` and commit the result";
+    /// A file under generated/ that the generator does not emit.
+    GENERATED_ORPHAN = "Z0203", "generated-orphan",
+        "A file under `generated/` is not emitted by the generator any more.",
+        "delete the file, or restore the spec row that produced it";
+
+    /// A ledger row's source file does not exist.
+    SOURCE_MISSING = "Z0301", "source-missing",
+        "The source file named by a ledger row does not exist.",
+        "point `source` at an existing file as `path#symbol`";
+    /// A ledger row's source symbol is not defined in its file.
+    SYMBOL_MISSING = "Z0302", "symbol-missing",
+        "The source file exists but does not define the symbol the ledger row names.",
+        "name a fn, struct, enum, trait, const, static, mod, type, macro_rules or `Type::method` defined in the file";
+    /// A source file cannot be parsed.
+    SOURCE_UNPARSABLE = "Z0303", "source-unparsable",
+        "A source file named by a ledger row does not parse, so its symbols cannot be checked.",
+        "fix the syntax error reported by the compiler";
+    /// A named test does not exist.
+    TEST_MISSING = "Z0304", "test-missing",
+        "A test named by a ledger row does not exist in its file.",
+        "name a `#[test]`/`#[tokio::test]` function (Rust) or a `test(\"name\")` call (JS) as `path#name`";
+    /// A named test is absent from the test report.
+    TEST_NOT_RUN = "Z0305", "test-not-run",
+        "A test named by a ledger row did not run in the test report given with `--test-report`.",
+        "make sure the test is not filtered out or skipped";
+    /// A named test failed in the test report.
+    TEST_FAILED = "Z0306", "test-failed",
+        "A test named by a ledger row failed in the test report given with `--test-report`.",
+        "fix the test or the code it tests";
+    /// A docs page does not exist.
+    DOCS_MISSING = "Z0307", "docs-missing",
+        "The documentation page named by a ledger row does not exist.",
+        "point `docs` at an existing page as `page#anchor`";
+    /// A docs anchor does not exist.
+    ANCHOR_MISSING = "Z0308", "anchor-missing",
+        "The documentation page exists but has no heading or `id` with the anchor the row names.",
+        "add a heading whose slug is the anchor, or an explicit `id=` attribute";
+    /// An evidence file or row does not exist.
+    EVIDENCE_MISSING = "Z0309", "evidence-missing",
+        "The evidence file or row named by a ledger row does not exist.",
+        "run the benchmark with `--record` to write the evidence row";
+    /// A measurement misses its budget.
+    BUDGET_EXCEEDED = "Z0310", "budget-exceeded",
+        "An evidence row's measured value does not meet the budget that `spec/budgets.tsv` sets for it.",
+        "make it faster or smaller, or change the budget in a reviewed commit";
+    /// Evidence was recorded against sources that changed since.
+    EVIDENCE_STALE = "Z0311", "evidence-stale",
+        "The sources an evidence row measured have changed since it was recorded, so it proves nothing now.",
+        "re-run the benchmark with `--record` and commit the new evidence";
+    /// A row lacks a field its status requires.
+    ROW_INCOMPLETE = "Z0312", "row-incomplete",
+        "A ledger row lacks a field that its status requires (experimental: source, tests, docs; stable: also evidence).",
+        "fill in the field, or lower the row's status to `planned` or `experimental`";
+    /// A ledger id is malformed.
+    ROW_ID_INVALID = "Z0313", "row-id-invalid",
+        "A ledger row id is not lowercase dot-separated words (`[a-z0-9][a-z0-9_-]*` segments).",
+        "rename the id, e.g. `gate.check.source`";
+    /// Two ledger rows share an id.
+    ROW_ID_DUPLICATE = "Z0314", "row-id-duplicate",
+        "Two ledger rows, in the same file or in different ledgers, share an id.",
+        "ids are global across `release/*.tsv`: rename one of the rows";
+    /// A surface declared in a spec table has no ledger row.
+    SURFACE_UNCOVERED = "Z0315", "surface-uncovered",
+        "A wire message, component or budget declared in a spec table has no ledger row.",
+        "add a ledger row with the id given in the message (status `planned` is enough to start)";
+    /// A baseline entry matches no current finding.
+    BASELINE_STALE = "Z0316", "baseline-stale",
+        "An entry of the baseline file matches no current finding: the debt it excused is gone.",
+        "re-write the baseline with `--write-baseline` so it only excuses existing debt";
+    /// A reference field is not of the `path#anchor` form.
+    REFERENCE_MALFORMED = "Z0317", "reference-malformed",
+        "A ledger reference is not of the form `path#name` with a repository-relative path.",
+        "write `path/to/file#name`; separate several tests with `,`";
+}
+
+/// Looks a code up by its id (`Z0101`) or its name (`tsv-syntax`).
+pub fn lookup(key: &str) -> Option<Code> {
+    ALL.iter().copied().find(|c| c.id == key || c.name == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_sorted_and_documented() {
+        let mut previous = "";
+        for code in ALL {
+            assert!(code.id > previous, "{} is out of order or repeated", code.id);
+            previous = code.id;
+            assert!(code.id.len() == 5 && code.id.starts_with('Z'), "{}", code.id);
+            assert!(code.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", code.name);
+            assert!(code.summary.ends_with('.'), "{} summary is a sentence", code.id);
+            assert!(!code.help.ends_with('.'), "{} help is a fragment", code.id);
+        }
+        let names: std::collections::BTreeSet<_> = ALL.iter().map(|c| c.name).collect();
+        assert_eq!(names.len(), ALL.len(), "names are unique");
+    }
+
+    #[test]
+    fn lookup_by_id_or_name() {
+        assert_eq!(lookup("Z0101"), Some(TSV_SYNTAX));
+        assert_eq!(lookup("evidence-stale"), Some(EVIDENCE_STALE));
+        assert_eq!(lookup("Z9999"), None);
+    }
+}

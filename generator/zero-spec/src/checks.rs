@@ -1,0 +1,380 @@
+//! Loading the framework's tables and the semantic checks a schema cannot express: unique
+//! names, references that resolve, and rules across columns.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zero_diag::{Diagnostic, Location, codes, to_u32};
+
+use crate::security::{self, SecurityConfig};
+use crate::tables::{AttrType, Budget, Component, ComponentAttr, ComponentSlot, Route, RouteKind, WireMessage};
+use crate::tsv::{self, Table};
+use crate::wire;
+
+/// Every framework table, loaded and checked.
+#[derive(Debug)]
+pub struct FrameworkSpec {
+    /// `spec/wire-protocol.tsv`.
+    pub wire: Table<WireMessage>,
+    /// `spec/budgets.tsv`.
+    pub budgets: Table<Budget>,
+    /// `spec/security.toml`, when it parsed.
+    pub security: Option<SecurityConfig>,
+    /// `spec/components.tsv`.
+    pub components: Table<Component>,
+    /// `spec/component-attrs.tsv`.
+    pub attrs: Table<ComponentAttr>,
+    /// `spec/component-slots.tsv`.
+    pub slots: Table<ComponentSlot>,
+    /// Every problem found, in canonical order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads a TSV table from `root/file`; an unreadable file is a `Z0109` diagnostic.
+pub fn load_file<T>(root: &Path, file: &str) -> Table<T>
+where
+    T: DeserializeOwned + Serialize + JsonSchema,
+{
+    match std::fs::read_to_string(root.join(file)) {
+        Ok(text) => tsv::load(file, &text),
+        Err(e) => Table {
+            file: file.to_owned(),
+            columns: Vec::new(),
+            rows: Vec::new(),
+            diagnostics: vec![Diagnostic::error(
+                codes::TABLE_MISSING,
+                Location::file(file),
+                format!("cannot read {file}: {e}"),
+            )],
+        },
+    }
+}
+
+/// Loads and checks every framework table under `root/spec/`.
+pub fn load_framework(root: &Path) -> FrameworkSpec {
+    let wire = load_file::<WireMessage>(root, "spec/wire-protocol.tsv");
+    let budgets = load_file::<Budget>(root, "spec/budgets.tsv");
+    let components = load_file::<Component>(root, "spec/components.tsv");
+    let attrs = load_file::<ComponentAttr>(root, "spec/component-attrs.tsv");
+    let slots = load_file::<ComponentSlot>(root, "spec/component-slots.tsv");
+    let security_file = "spec/security.toml";
+    let (security, security_diagnostics) = match std::fs::read_to_string(root.join(security_file)) {
+        Ok(text) => security::load(security_file, &text),
+        Err(e) => (
+            None,
+            vec![Diagnostic::error(
+                codes::TABLE_MISSING,
+                Location::file(security_file),
+                format!("cannot read {security_file}: {e}"),
+            )],
+        ),
+    };
+
+    let mut diagnostics = Vec::new();
+    for table_diagnostics in [
+        &wire.diagnostics,
+        &budgets.diagnostics,
+        &components.diagnostics,
+        &attrs.diagnostics,
+        &slots.diagnostics,
+        &security_diagnostics,
+    ] {
+        diagnostics.extend(table_diagnostics.iter().cloned());
+    }
+    check_wire(&wire, &mut diagnostics);
+    unique(&budgets, "id", |b| b.id.clone(), &mut diagnostics);
+    check_components(&components, &attrs, &slots, &mut diagnostics);
+    zero_diag::sort(&mut diagnostics);
+    FrameworkSpec { wire, budgets, security, components, attrs, slots, diagnostics }
+}
+
+/// Reports rows whose `key` repeats an earlier row's, pointing at both.
+pub fn unique<T>(
+    table: &Table<T>,
+    column: &str,
+    key: impl Fn(&T) -> String,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut first: BTreeMap<String, u32> = BTreeMap::new();
+    for row in &table.rows {
+        let k = key(&row.value);
+        if let Some(line) = first.get(&k) {
+            out.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_KEY,
+                    table.location(row, column),
+                    format!("`{k}` is already defined on line {line}"),
+                )
+                .with_help(format!("`{column}` must be unique in {}", table.file)),
+            );
+        } else {
+            first.insert(k, row.line);
+        }
+    }
+}
+
+fn check_wire(wire: &Table<WireMessage>, out: &mut Vec<Diagnostic>) {
+    unique(wire, "kind", |m| m.kind.clone(), out);
+    for row in &wire.rows {
+        if let Err((offset, message)) = wire::parse_fields(&row.value.fields) {
+            let mut location = wire.location(row, "fields");
+            let item_len = row.value.fields[offset..].split(',').next().map_or(1, str::len);
+            location.column += to_u32(row.value.fields[..offset].chars().count());
+            location.len = to_u32(item_len.max(1));
+            out.push(Diagnostic::error(codes::INVALID_VALUE, location, message).with_help(
+                "write fields as `name:type` or `name?:type`, comma-separated; `-` for none",
+            ));
+        }
+    }
+}
+
+fn check_components(
+    components: &Table<Component>,
+    attrs: &Table<ComponentAttr>,
+    slots: &Table<ComponentSlot>,
+    out: &mut Vec<Diagnostic>,
+) {
+    unique(components, "name", |c| c.name.clone(), out);
+    unique(attrs, "name", |a| format!("{}.{}", a.component, a.name), out);
+    unique(slots, "name", |s| format!("{}.{}", s.component, s.name), out);
+    let names: BTreeSet<&str> = components.rows.iter().map(|r| r.value.name.as_str()).collect();
+    let unresolved = |location: Location, component: &str| {
+        Diagnostic::error(
+            codes::UNRESOLVED_REFERENCE,
+            location,
+            format!("component `{component}` is not declared in spec/components.tsv"),
+        )
+    };
+    for row in &attrs.rows {
+        let a = &row.value;
+        if !names.contains(a.component.as_str()) {
+            out.push(unresolved(attrs.location(row, "component"), &a.component));
+        }
+        let mut rule = |ok: bool, column: &str, message: String| {
+            if !ok {
+                out.push(Diagnostic::error(codes::INVALID_VALUE, attrs.location(row, column), message));
+            }
+        };
+        rule(
+            !(a.required && a.default.is_some()),
+            "default",
+            format!("attr `{}` is required, so a default is never used", a.name),
+        );
+        rule(
+            (a.ty == AttrType::Enum) == !a.values.is_empty(),
+            "values",
+            format!("attr `{}`: `values` is required for type enum and only allowed for it", a.name),
+        );
+        if let Some(default) = &a.default {
+            let ok = match a.ty {
+                AttrType::Bool => default == "true" || default == "false",
+                AttrType::Int => default.parse::<i64>().is_ok(),
+                AttrType::Float => default.parse::<f64>().is_ok(),
+                AttrType::Enum => a.values.items().iter().any(|v| v == default),
+                _ => true,
+            };
+            rule(ok, "default", format!("default `{default}` is not a valid {} value", format!("{:?}", a.ty).to_lowercase()));
+        }
+    }
+    for row in &slots.rows {
+        let s = &row.value;
+        if !names.contains(s.component.as_str()) {
+            out.push(unresolved(slots.location(row, "component"), &s.component));
+        }
+        for attr in s.attrs.items() {
+            let ty = attr.split_once(':').map(|(_, t)| t);
+            let ok = ty.is_some_and(|t| {
+                serde_json::from_value::<AttrType>(serde_json::Value::String(t.to_owned())).is_ok()
+            });
+            if !ok {
+                out.push(Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    slots.location(row, "attrs"),
+                    format!("slot attr `{attr}` is not `name:type` with a known attr type"),
+                ));
+            }
+        }
+    }
+}
+
+/// Checks an app's routes table: unique paths and names, live and static routes use GET,
+/// and path segments are well formed.
+pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
+    let full_path = |r: &Route| {
+        let scope = r.scope.trim_end_matches('/');
+        format!("{scope}{}", r.path)
+    };
+    unique(routes, "path", |r| format!("{:?} {}", r.method, full_path(r)), out);
+    let named = Table {
+        file: routes.file.clone(),
+        columns: routes.columns.clone(),
+        rows: routes.rows.iter().filter(|r| r.value.name.is_some()).cloned().collect(),
+        diagnostics: Vec::new(),
+    };
+    unique(&named, "name", |r| r.name.clone().unwrap_or_default(), out);
+    for row in &routes.rows {
+        let r = &row.value;
+        if r.kind != RouteKind::Http && r.method != crate::tables::Method::Get {
+            out.push(Diagnostic::error(
+                codes::INVALID_VALUE,
+                routes.location(row, "method"),
+                format!("a {:?} route must use GET", r.kind).to_lowercase(),
+            ));
+        }
+        let segments: Vec<&str> = r.path.split('/').skip(1).collect();
+        for (i, segment) in segments.iter().enumerate() {
+            let param = segment.strip_prefix(':').or_else(|| segment.strip_prefix('*'));
+            let bad = match param {
+                Some(name) => {
+                    name.is_empty()
+                        || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        || (segment.starts_with('*') && i + 1 != segments.len())
+                }
+                None => segment.contains([':', '*']),
+            };
+            if bad {
+                out.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        routes.location(row, "path"),
+                        format!("path segment `{segment}` is not a literal, `:param` or a final `*tail`"),
+                    )
+                    .with_help("parameters are `:snake_case`; a `*tail` may only be the last segment"),
+                );
+            }
+        }
+        if let Some(name) = &r.name {
+            if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                out.push(Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    routes.location(row, "name"),
+                    format!("route name `{name}` is not snake_case"),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_root() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+    }
+
+    #[test]
+    fn framework_tables_are_valid_and_complete() {
+        let spec = load_framework(repo_root());
+        assert!(spec.diagnostics.is_empty(), "{:#?}", spec.diagnostics);
+        let kinds: Vec<&str> = spec.wire.rows.iter().map(|r| r.value.kind.as_str()).collect();
+        for kind in [
+            "join", "params", "event", "diff", "heartbeat", "upload", "reply", "error", "redirect",
+            "patch", "close",
+        ] {
+            assert!(kinds.contains(&kind), "wire protocol lacks `{kind}`");
+        }
+        assert!(spec.budgets.rows.len() >= 5);
+        assert!(spec.security.is_some());
+        assert!(!spec.components.rows.is_empty());
+    }
+
+    fn with_file(file: &str, edit: impl Fn(String) -> String) -> FrameworkSpec {
+        let dir = tempdir_with_spec();
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, edit(text)).unwrap();
+        let spec = load_framework(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        spec
+    }
+
+    fn tempdir_with_spec() -> std::path::PathBuf {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "zero-spec-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(dir.join("spec")).unwrap();
+        for entry in std::fs::read_dir(repo_root().join("spec")).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dir.join("spec").join(entry.file_name())).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn duplicate_wire_kind_and_bad_field_list_are_reported() {
+        let spec = with_file("spec/wire-protocol.tsv", |t| {
+            format!("{t}join\tto_server\tx:strng\t1\t4096\tagain\n")
+        });
+        let found: Vec<_> = spec.diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(found, vec!["Z0105", "Z0108"], "{:#?}", spec.diagnostics);
+        let bad_field = &spec.diagnostics[1];
+        assert!(bad_field.message.contains("unknown field type `strng`"));
+        assert_eq!(bad_field.location.column, 16);
+    }
+
+    #[test]
+    fn attr_of_unknown_component_does_not_resolve() {
+        let spec = with_file("spec/component-attrs.tsv", |t| {
+            format!("{t}nope\tkind\tenum\tfalse\tred\tblue,green\tcolour\n")
+        });
+        let found: Vec<_> = spec.diagnostics.iter().map(|d| (d.code.id, d.location.column)).collect();
+        assert_eq!(found, vec![("Z0106", 1), ("Z0108", 22)], "{:#?}", spec.diagnostics);
+    }
+
+    #[test]
+    fn missing_table_is_reported() {
+        let dir = tempdir_with_spec();
+        std::fs::remove_file(dir.join("spec/budgets.tsv")).unwrap();
+        let spec = load_framework(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(spec.diagnostics.len(), 1);
+        assert_eq!(spec.diagnostics[0].code, codes::TABLE_MISSING);
+    }
+
+    const ROUTES: &str = "method\tpath\tkind\ttarget\tpipeline\tscope\tname\n";
+
+    fn routes(body: &str) -> Vec<Diagnostic> {
+        let table: Table<Route> = tsv::load("spec/routes.tsv", &format!("{ROUTES}{body}"));
+        let mut out = table.diagnostics.clone();
+        check_routes(&table, &mut out);
+        out
+    }
+
+    #[test]
+    fn good_routes_pass() {
+        let out = routes(concat!(
+            "GET\t/\tlive\tlive::home::Home\tbrowser\t/\thome\n",
+            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\n",
+            "POST\t/posts\thttp\tcontrollers::posts::create\tbrowser\t/\t\n",
+            "GET\t/assets/*path\tstatic\tweb/assets\tassets\t/\t\n",
+        ));
+        assert!(out.is_empty(), "{out:#?}");
+    }
+
+    #[test]
+    fn bad_routes_are_all_reported() {
+        let out = routes(concat!(
+            "GET\t/\tlive\tlive::home::Home\tbrowser\t/\thome\n",
+            "GET\t/\tlive\tlive::home::Other\tbrowser\t/\tother\n",
+            "POST\t/x\tlive\tlive::x::X\tbrowser\t/\thome\n",
+            "GET\t/a/*rest/b\thttp\th\tbrowser\t/\t\n",
+            "GET\t/a\tsideways\th\tbrowser\t/\t\n",
+        ));
+        let found: Vec<_> = out.iter().map(|d| (d.code.id, d.location.line)).collect();
+        assert_eq!(
+            found,
+            vec![("Z0104", 6), ("Z0105", 3), ("Z0105", 4), ("Z0108", 4), ("Z0108", 5)],
+            "{out:#?}"
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! `spec/security.toml`: the secure defaults every app starts from.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use zero_diag::{Diagnostic, Location, codes, line_col};
+
+use crate::schema::TableSchema;
+
+/// Security defaults: content security policy, origins, limits, rate limits, token lifetimes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// The Content-Security-Policy header every page is served with.
+    pub csp: Csp,
+    /// Which origins may open a live socket.
+    pub origins: Origins,
+    /// Size limits.
+    pub limits: Limits,
+    /// Rate limits per client.
+    pub rate_limits: RateLimits,
+    /// Lifetimes of signed tokens.
+    pub tokens: Tokens,
+    /// Socket liveness.
+    pub heartbeat: Heartbeat,
+}
+
+/// Content-Security-Policy directives; each is a list of sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Csp {
+    /// `default-src`.
+    #[schemars(length(min = 1))]
+    pub default_src: Vec<String>,
+    /// `script-src`; must not allow `'unsafe-inline'` or `'unsafe-eval'`.
+    #[schemars(length(min = 1))]
+    pub script_src: Vec<String>,
+    /// `style-src`; must not allow `'unsafe-inline'`.
+    #[schemars(length(min = 1))]
+    pub style_src: Vec<String>,
+    /// `img-src`.
+    #[schemars(length(min = 1))]
+    pub img_src: Vec<String>,
+    /// `connect-src` (the live socket connects to `'self'`).
+    #[schemars(length(min = 1))]
+    pub connect_src: Vec<String>,
+    /// `frame-ancestors`.
+    #[schemars(length(min = 1))]
+    pub frame_ancestors: Vec<String>,
+}
+
+/// Origin checks at socket upgrade.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Origins {
+    /// Refuse upgrades whose `Origin` is not the page's own host or in `allow`.
+    pub check_origin: bool,
+    /// Extra allowed origins, as `scheme://host[:port]`.
+    pub allow: Vec<String>,
+}
+
+/// Size limits, in bytes unless named otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest HTTP request body.
+    #[schemars(range(min = 1024))]
+    pub max_body_bytes: u64,
+    /// Largest WebSocket frame.
+    #[schemars(range(min = 1024))]
+    pub max_frame_bytes: u64,
+    /// Largest WebSocket message (frames reassembled); at least `max_frame_bytes`.
+    #[schemars(range(min = 1024))]
+    pub max_message_bytes: u64,
+    /// Largest upload, all chunks together.
+    #[schemars(range(min = 1024))]
+    pub max_upload_bytes: u64,
+    /// Messages a live session's mailbox holds before senders wait.
+    #[schemars(range(min = 1, max = 65536))]
+    pub mailbox_capacity: u32,
+    /// Live sessions one client (IP) may hold open.
+    #[schemars(range(min = 1))]
+    pub max_sessions_per_client: u32,
+}
+
+/// Rate limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Sustained events per second per session.
+    #[schemars(range(min = 1))]
+    pub events_per_second: u32,
+    /// Burst of events above the sustained rate.
+    #[schemars(range(min = 1))]
+    pub event_burst: u32,
+    /// Socket joins per minute per client.
+    #[schemars(range(min = 1))]
+    pub joins_per_minute: u32,
+    /// Login attempts per hour per account or client.
+    #[schemars(range(min = 1))]
+    pub login_attempts_per_hour: u32,
+}
+
+/// Token lifetimes, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Tokens {
+    /// Signed live-session token embedded in the page.
+    #[schemars(range(min = 60))]
+    pub session_token_secs: u64,
+    /// CSRF token.
+    #[schemars(range(min = 60))]
+    pub csrf_token_secs: u64,
+    /// "Remember me" login cookie.
+    #[schemars(range(min = 60))]
+    pub remember_me_secs: u64,
+    /// Magic-link login token.
+    #[schemars(range(min = 60, max = 86400))]
+    pub magic_link_secs: u64,
+    /// How long after login sensitive actions are allowed without re-authentication.
+    #[schemars(range(min = 60))]
+    pub sudo_window_secs: u64,
+}
+
+/// Heartbeat and idle handling, in seconds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    /// The client sends a heartbeat this often.
+    #[schemars(range(min = 1))]
+    pub interval_secs: u64,
+    /// The server closes a socket silent for this long; more than `interval_secs`.
+    #[schemars(range(min = 2))]
+    pub timeout_secs: u64,
+    /// A disconnected session is kept this long for a reconnect.
+    #[schemars(range(min = 0))]
+    pub idle_session_secs: u64,
+}
+
+/// Reads and checks `spec/security.toml`.
+pub fn load(file: &str, text: &str) -> (Option<SecurityConfig>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let config: SecurityConfig = match toml::from_str(text) {
+        Ok(c) => c,
+        Err(e) => {
+            let location = match e.span() {
+                Some(span) => {
+                    let (line, column) = line_col(text, span.start);
+                    let len = text.get(span.clone()).map_or(1, |s| s.chars().count());
+                    Location::span(file, line, column, zero_diag::to_u32(len))
+                }
+                None => Location::file(file),
+            };
+            diagnostics.push(Diagnostic::error(
+                codes::TOML_SYNTAX,
+                location,
+                e.message().trim_end_matches('.').to_owned(),
+            ));
+            return (None, diagnostics);
+        }
+    };
+    let schema = TableSchema::of::<SecurityConfig>();
+    for (path, message) in schema.violations(&config) {
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        diagnostics.push(Diagnostic::error(
+            codes::SCHEMA,
+            locate_key(file, text, &segments),
+            format!("`{}`: {message}", segments.join(".")),
+        ));
+    }
+    let mut rule = |ok: bool, key: &[&str], message: &str| {
+        if !ok {
+            diagnostics.push(Diagnostic::error(
+                codes::INVALID_VALUE,
+                locate_key(file, text, key),
+                message.to_owned(),
+            ));
+        }
+    };
+    let unsafe_source = |list: &[String]| {
+        list.iter().any(|s| s == "'unsafe-inline'" || s == "'unsafe-eval'" || s == "*")
+    };
+    rule(
+        !unsafe_source(&config.csp.script_src),
+        &["csp", "script_src"],
+        "`script-src` must not allow inline scripts, eval or any source",
+    );
+    rule(
+        !unsafe_source(&config.csp.style_src),
+        &["csp", "style_src"],
+        "`style-src` must not allow inline styles, eval or any source",
+    );
+    rule(
+        config.limits.max_message_bytes >= config.limits.max_frame_bytes,
+        &["limits", "max_message_bytes"],
+        "`max_message_bytes` must be at least `max_frame_bytes`",
+    );
+    rule(
+        config.heartbeat.timeout_secs > config.heartbeat.interval_secs,
+        &["heartbeat", "timeout_secs"],
+        "`timeout_secs` must exceed `interval_secs`, or every socket times out between heartbeats",
+    );
+    for origin in &config.origins.allow {
+        let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
+            && !origin.trim_end_matches('/').contains(['*', ' '])
+            && origin.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
+        rule(ok, &["origins", "allow"], &format!("`{origin}` is not an origin like https://host[:port]"));
+    }
+    (Some(config), diagnostics)
+}
+
+/// Finds `key` (the last segment) inside the `[section]` named by the first, for a location.
+fn locate_key(file: &str, text: &str, path: &[&str]) -> Location {
+    let Some((key, sections)) = path.split_last() else {
+        return Location::file(file);
+    };
+    let header = if sections.is_empty() { None } else { Some(format!("[{}]", sections.join("."))) };
+    let mut in_section = header.is_none();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('[') {
+            in_section = header.as_deref().is_some_and(|h| trimmed.starts_with(h));
+            if in_section && key.is_empty() {
+                return Location::span(file, zero_diag::to_u32(i + 1), 1, zero_diag::to_u32(line.len()));
+            }
+            continue;
+        }
+        let name = trimmed.split('=').next().unwrap_or("").trim();
+        if in_section && name == *key {
+            let column = line.len() - trimmed.len() + 1;
+            return Location::span(
+                file,
+                zero_diag::to_u32(i + 1),
+                zero_diag::to_u32(column),
+                zero_diag::to_u32(key.len()),
+            );
+        }
+    }
+    Location::file(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = include_str!("../../../spec/security.toml");
+
+    #[test]
+    fn framework_defaults_are_valid() {
+        let (config, diagnostics) = load("spec/security.toml", GOOD);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let config = config.unwrap();
+        assert_eq!(config.csp.script_src, vec!["'self'"]);
+        assert!(config.origins.check_origin);
+    }
+
+    #[test]
+    fn unknown_key_is_reported_with_position() {
+        let text = GOOD.replace("[limits]\n", "[limits]\nmax_bogus = 3\n");
+        let (config, diagnostics) = load("spec/security.toml", &text);
+        assert!(config.is_none());
+        assert_eq!(diagnostics.len(), 1);
+        let d = &diagnostics[0];
+        assert_eq!(d.code, codes::TOML_SYNTAX);
+        assert!(d.message.contains("max_bogus"), "{}", d.message);
+        let line = text.lines().position(|l| l.starts_with("max_bogus")).unwrap() + 1;
+        assert_eq!(d.location.line as usize, line);
+    }
+
+    #[test]
+    fn unsafe_csp_and_bad_limits_are_all_reported() {
+        let text = GOOD
+            .replace("script_src = [\"'self'\"]", "script_src = [\"'self'\", \"'unsafe-inline'\"]")
+            .replace("timeout_secs = 60", "timeout_secs = 10")
+            .replace("mailbox_capacity = 256", "mailbox_capacity = 0");
+        let (_, diagnostics) = load("spec/security.toml", &text);
+        let mut found: Vec<_> = diagnostics.iter().map(|d| (d.code.id, d.location.line)).collect();
+        found.sort();
+        let line_of = |needle: &str| {
+            zero_diag::to_u32(text.lines().position(|l| l.starts_with(needle)).unwrap() + 1)
+        };
+        let mut expected = vec![
+            ("Z0104", line_of("mailbox_capacity")),
+            ("Z0108", line_of("script_src")),
+            ("Z0108", line_of("timeout_secs")),
+        ];
+        expected.sort();
+        assert_eq!(found, expected, "{diagnostics:#?}");
+    }
+}
