@@ -94,6 +94,9 @@ pub fn parse_fields(text: &str) -> Result<Vec<FieldSpec>, (usize, String)> {
         if !snake {
             return Err((at, format!("field name `{name}` is not snake_case")));
         }
+        if ["self", "super", "crate"].contains(&name) {
+            return Err((at, format!("field name `{name}` cannot be a Rust field name")));
+        }
         if RESERVED_FIELDS.contains(&name) {
             return Err((at, format!("field name `{name}` is reserved by the envelope")));
         }
@@ -127,6 +130,7 @@ mod tests {
         assert!(parse_fields("a:strin").unwrap_err().1.contains("unknown field type `strin`"));
         assert!(parse_fields("Bad:string").unwrap_err().1.contains("snake_case"));
         assert!(parse_fields("kind:string").unwrap_err().1.contains("reserved"));
+        assert!(parse_fields("self:string").unwrap_err().1.contains("Rust field name"));
         assert!(parse_fields("a:u32,a:u64").unwrap_err().1.contains("twice"));
     }
 }

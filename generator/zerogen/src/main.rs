@@ -1,0 +1,93 @@
+//! The `zerogen` command line: argument parsing and glue over the `zerogen` library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use zero_diag::SourceCache;
+use zerogen::generate;
+use zerogen::term::Printer;
+
+/// The 0x0 Live generator.
+#[derive(Debug, Parser)]
+#[command(name = "zerogen", version, about)]
+struct Cli {
+    /// Project root (default: the nearest ancestor with Cargo.toml and spec/).
+    #[arg(long, global = true)]
+    root: Option<PathBuf>,
+    /// Print no status lines.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Emit generated/ and docs/reference/ from the spec tables.
+    Generate {
+        /// Write nothing; print a unified diff for each stale file and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// Print findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.quiet);
+    let root = match cli.root.clone().or_else(|| {
+        std::env::current_dir().ok().and_then(|d| zerogen::find_root(&d))
+    }) {
+        Some(root) => root,
+        None => {
+            printer.error("no project root found (a folder with Cargo.toml and spec/); pass --root");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command {
+        Command::Generate { check, json } => run_generate(&printer, &root, check, json),
+    }
+}
+
+fn run_generate(printer: &Printer, root: &std::path::Path, check: bool, json: bool) -> ExitCode {
+    if !root.join("spec").is_dir() {
+        printer.error(&format!("{}: no spec/ folder", root.display()));
+        return ExitCode::from(2);
+    }
+    let findings = match generate::emit_all(root) {
+        Ok(outputs) if check => generate::check(root, &outputs),
+        Ok(outputs) => match generate::write(root, &outputs) {
+            Ok(changed) => {
+                for path in &changed {
+                    printer.status("Wrote", path);
+                }
+                printer.status("Generated", &format!("{} files, {} changed", outputs.len(), changed.len()));
+                Vec::new()
+            }
+            Err(e) => {
+                printer.error(&e.to_string());
+                return ExitCode::from(2);
+            }
+        },
+        Err(spec_diagnostics) => spec_diagnostics,
+    };
+    if json {
+        let value = serde_json::json!({ "findings": findings });
+        printer.result(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else if !findings.is_empty() {
+        let mut sources = SourceCache::new(root);
+        printer.result(&zero_diag::render_all(&findings, &mut sources));
+    }
+    if findings.is_empty() {
+        if check {
+            printer.status("Fresh", "every generated file matches the spec tables");
+        }
+        ExitCode::SUCCESS
+    } else {
+        printer.error(&format!("{} problem(s) found", findings.len()));
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,274 @@
+//! The versioned wire protocol: every frame is a JSON object
+//! `{"v": VERSION, "kind": KIND, "ref": N?, ...payload}`.
+//!
+//! The message types come from `spec/wire-protocol.tsv` (see [`wire`]); [`decode`] checks a
+//! frame against the table before any typed deserialization, so every way a frame can be wrong
+//! has its own [`DecodeError`], and nothing unknown is let through.
+
+use serde_json::{Map, Value};
+
+/// Types generated from `spec/wire-protocol.tsv` by `zerogen generate`.
+#[allow(missing_docs, clippy::all)]
+pub mod wire {
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../generated/rust/wire.rs"));
+}
+
+pub use wire::{Kind, MAX_MESSAGE_BYTES, Message, PROTOCOL_VERSION, SUBPROTOCOL};
+
+/// Who sends a message kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Browser to server.
+    ToServer,
+    /// Server to browser.
+    ToClient,
+    /// Either way.
+    Both,
+}
+
+impl Direction {
+    /// Whether a receiver on `side` accepts messages of this direction.
+    pub fn accepted_by(self, side: Side) -> bool {
+        matches!(
+            (self, side),
+            (Direction::Both, _) | (Direction::ToServer, Side::Server) | (Direction::ToClient, Side::Client)
+        )
+    }
+}
+
+/// The end of the socket that decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// The server decodes what browsers send.
+    Server,
+    /// A client (the browser, or a test client) decodes what the server sends.
+    Client,
+}
+
+/// The wire type of a payload field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// A JSON string.
+    String,
+    /// A JSON boolean.
+    Bool,
+    /// An integer in `0..=u32::MAX`.
+    U32,
+    /// An integer in `0..=u64::MAX`.
+    U64,
+    /// A signed 64-bit integer.
+    I64,
+    /// Any JSON number.
+    F64,
+    /// Any JSON value.
+    Json,
+    /// A JSON object.
+    Object,
+    /// An array of strings.
+    Strings,
+}
+
+impl FieldType {
+    /// Whether `value` has this type.
+    pub fn admits(self, value: &Value) -> bool {
+        match self {
+            FieldType::String => value.is_string(),
+            FieldType::Bool => value.is_boolean(),
+            FieldType::U32 => value.as_u64().is_some_and(|n| u32::try_from(n).is_ok()),
+            FieldType::U64 => value.is_u64(),
+            FieldType::I64 => value.is_i64() || value.is_u64() && value.as_i64().is_some(),
+            FieldType::F64 => value.is_number(),
+            FieldType::Json => true,
+            FieldType::Object => value.is_object(),
+            FieldType::Strings => value.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
+        }
+    }
+
+    /// The name used in the spec table and in errors.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Bool => "bool",
+            FieldType::U32 => "u32",
+            FieldType::U64 => "u64",
+            FieldType::I64 => "i64",
+            FieldType::F64 => "f64",
+            FieldType::Json => "json",
+            FieldType::Object => "object",
+            FieldType::Strings => "strings",
+        }
+    }
+}
+
+/// One payload field of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldSpec {
+    /// Name on the wire.
+    pub name: &'static str,
+    /// Wire type.
+    pub ty: FieldType,
+    /// Whether it may be absent.
+    pub optional: bool,
+}
+
+/// A decoded frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    /// The request reference the sender chose, echoed by a `reply`.
+    pub reference: Option<u64>,
+    /// The typed message.
+    pub message: Message,
+}
+
+/// Why a frame was refused. Each variant has a stable code sent back in an `error` message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The frame is larger than any message (or than its kind) may be.
+    #[error("message of {size} bytes exceeds the limit of {limit} bytes")]
+    Oversized {
+        /// The frame's size.
+        size: usize,
+        /// The limit that applies.
+        limit: usize,
+    },
+    /// Not a JSON object.
+    #[error("message is not a JSON object: {0}")]
+    Malformed(String),
+    /// `v` is absent, not a number, or another version.
+    #[error("unsupported protocol version {found}; this server speaks version {supported}")]
+    BadVersion {
+        /// What the frame said (`missing` when absent).
+        found: String,
+        /// The version this build speaks.
+        supported: u32,
+    },
+    /// `kind` names no message of this version.
+    #[error("unknown message kind `{0}`")]
+    UnknownKind(String),
+    /// The kind may not be sent to this side.
+    #[error("message kind `{0}` may not be sent in this direction")]
+    WrongDirection(&'static str),
+    /// A required field is absent.
+    #[error("`{kind}` message lacks the required field `{field}`")]
+    MissingField {
+        /// The message kind.
+        kind: &'static str,
+        /// The field.
+        field: &'static str,
+    },
+    /// A field has the wrong JSON type.
+    #[error("field `{field}` of `{kind}` must be {expected}")]
+    MistypedField {
+        /// The message kind.
+        kind: &'static str,
+        /// The field.
+        field: String,
+        /// The type the table declares.
+        expected: &'static str,
+    },
+    /// A field the kind does not declare.
+    #[error("`{kind}` message has an unknown field `{field}`")]
+    UnknownField {
+        /// The message kind.
+        kind: &'static str,
+        /// The field.
+        field: String,
+    },
+}
+
+impl DecodeError {
+    /// The stable code sent in the `error` message's `code` field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecodeError::Oversized { .. } => "oversized",
+            DecodeError::Malformed(_) => "malformed",
+            DecodeError::BadVersion { .. } => "bad_version",
+            DecodeError::UnknownKind(_) => "unknown_kind",
+            DecodeError::WrongDirection(_) => "wrong_direction",
+            DecodeError::MissingField { .. } => "missing_field",
+            DecodeError::MistypedField { .. } => "mistyped_field",
+            DecodeError::UnknownField { .. } => "unknown_field",
+        }
+    }
+}
+
+/// Decodes one text frame received by `side`, failing closed.
+pub fn decode(frame: &str, side: Side) -> Result<Envelope, DecodeError> {
+    if frame.len() > MAX_MESSAGE_BYTES {
+        return Err(DecodeError::Oversized { size: frame.len(), limit: MAX_MESSAGE_BYTES });
+    }
+    let mut object: Map<String, Value> = match serde_json::from_str(frame) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err(DecodeError::Malformed("expected an object".to_owned())),
+        Err(e) => return Err(DecodeError::Malformed(e.to_string())),
+    };
+    match object.remove("v") {
+        Some(v) if v.as_u64() == Some(u64::from(PROTOCOL_VERSION)) => {}
+        found => {
+            let found = found.map_or_else(|| "missing".to_owned(), |v| v.to_string());
+            return Err(DecodeError::BadVersion { found, supported: PROTOCOL_VERSION });
+        }
+    }
+    let kind = match object.remove("kind") {
+        Some(Value::String(name)) => Kind::parse(&name).ok_or(DecodeError::UnknownKind(name))?,
+        Some(other) => return Err(DecodeError::UnknownKind(other.to_string())),
+        None => return Err(DecodeError::UnknownKind("missing".to_owned())),
+    };
+    let name = kind.as_str();
+    if !kind.direction().accepted_by(side) {
+        return Err(DecodeError::WrongDirection(name));
+    }
+    if frame.len() > kind.max_bytes() {
+        return Err(DecodeError::Oversized { size: frame.len(), limit: kind.max_bytes() });
+    }
+    let reference = match object.remove("ref") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| DecodeError::MistypedField {
+            kind: name,
+            field: "ref".to_owned(),
+            expected: "u64",
+        })?),
+    };
+    let fields = kind.fields();
+    if let Some(unknown) = object.keys().find(|k| !fields.iter().any(|f| f.name == k.as_str())) {
+        return Err(DecodeError::UnknownField { kind: name, field: unknown.clone() });
+    }
+    for field in fields {
+        match object.get(field.name) {
+            None | Some(Value::Null) if field.optional => {
+                object.remove(field.name);
+            }
+            None => return Err(DecodeError::MissingField { kind: name, field: field.name }),
+            Some(value) if !field.ty.admits(value) => {
+                return Err(DecodeError::MistypedField {
+                    kind: name,
+                    field: field.name.to_owned(),
+                    expected: field.ty.as_str(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    // Every field was checked against the table above, so the typed conversion cannot fail on
+    // well-formed input; should it, the frame is refused, not trusted.
+    let message = Message::from_payload(kind, Value::Object(object))
+        .map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    Ok(Envelope { reference, message })
+}
+
+/// Encodes a message as one text frame.
+pub fn encode(message: &Message, reference: Option<u64>) -> String {
+    let mut object = match message.payload() {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    object.insert("v".to_owned(), Value::from(PROTOCOL_VERSION));
+    object.insert("kind".to_owned(), Value::from(message.kind().as_str()));
+    if let Some(r) = reference {
+        object.insert("ref".to_owned(), Value::from(r));
+    }
+    Value::Object(object).to_string()
+}
+
+#[cfg(test)]
+mod tests;
