@@ -31,13 +31,18 @@ pub fn emit_all(root: &Path) -> Result<Vec<Output>, Vec<Diagnostic>> {
     if !spec.diagnostics.is_empty() {
         return Err(spec.diagnostics);
     }
+    Ok(emit_spec(&spec))
+}
+
+/// Emits every output from framework tables that were loaded and checked without error.
+pub fn emit_spec(spec: &zero_spec::FrameworkSpec) -> Vec<Output> {
     let mut outputs = Vec::new();
     outputs.extend(emit::schemas::emit());
-    outputs.push(emit::wire::rust(&spec));
-    outputs.push(emit::wire::js(&spec));
-    outputs.extend(emit::docs::emit(&spec));
+    outputs.push(emit::wire::rust(spec));
+    outputs.push(emit::wire::js(spec));
+    outputs.extend(emit::docs::emit(spec));
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(outputs)
+    outputs
 }
 
 /// Writes `outputs` under `root`, creating folders; returns the paths that changed.

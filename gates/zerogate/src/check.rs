@@ -1,0 +1,716 @@
+//! The gate pipeline: spec tables, generated files, ledger rows and their references,
+//! evidence and completeness. Every check adds diagnostics; nothing stops at the first.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use zero_diag::{Diagnostic, Location, codes};
+use zero_spec::tables::{Budget, EvidenceRow, LedgerRow, Route, Status};
+use zero_spec::{Row, Table};
+
+use crate::index::{self, FileIndex};
+use crate::testreport::{Outcome, TestReport};
+use crate::{GateError, anchors, evidence};
+
+/// Kinds of ledger rows whose `stable` status demands evidence.
+pub const EVIDENCE_KINDS: &[&str] = &["budget", "bench"];
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The project root.
+    pub root: PathBuf,
+    /// A nextest JUnit XML or libtest JSON report: named tests must have run and passed.
+    pub test_report: Option<PathBuf>,
+}
+
+/// One ledger row, for per-row output formats.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowSummary {
+    /// The row id.
+    pub id: String,
+    /// The ledger file.
+    pub file: String,
+    /// Its line.
+    pub line: u32,
+    /// Its status.
+    pub status: &'static str,
+}
+
+/// Everything the gate found.
+#[derive(Debug, Clone)]
+pub struct GateRun {
+    /// Findings in canonical order.
+    pub findings: Vec<Diagnostic>,
+    /// Every ledger row that loaded.
+    pub rows: Vec<RowSummary>,
+    /// Tests in the report, when one was given.
+    pub tests_in_report: Option<usize>,
+}
+
+/// Runs every check on the project at `options.root`.
+pub fn run(options: &Options) -> Result<GateRun, GateError> {
+    let root = options.root.as_path();
+    if !root.is_dir() {
+        return Err(GateError::Usage(format!("{}: not a folder", root.display())));
+    }
+    let report = match &options.test_report {
+        None => None,
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| GateError::Io(format!("cannot read test report {}: {e}", path.display())))?;
+            Some(TestReport::parse(&text).map_err(|e| GateError::Io(format!("{}: {e}", path.display())))?)
+        }
+    };
+
+    let mut findings = Vec::new();
+    let spec = SpecTables::load(root, &mut findings);
+    let ledgers = load_ledgers(root, &mut findings)?;
+    let mut gate = Gate::new(root, report.as_ref(), spec.budgets.as_ref());
+    let mut rows = Vec::new();
+    check_ids(&ledgers, &mut findings);
+    gate.prepare(&ledgers);
+    for ledger in &ledgers {
+        for row in &ledger.rows {
+            rows.push(RowSummary {
+                id: row.value.id.clone(),
+                file: ledger.file.clone(),
+                line: row.line,
+                status: row.value.status.as_str(),
+            });
+            gate.check_row(ledger, row, &mut findings);
+        }
+    }
+    findings.extend(gate.findings);
+    spec.check_completeness(&ledgers, &mut findings);
+    zero_diag::sort(&mut findings);
+    rows.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    Ok(GateRun { findings, rows, tests_in_report: report.map(|r| r.len()) })
+}
+
+/// The spec tables of the project: the framework's (when `spec/wire-protocol.tsv` exists) or
+/// an app's.
+struct SpecTables {
+    framework: Option<zero_spec::FrameworkSpec>,
+    budgets: Option<Table<Budget>>,
+}
+
+impl SpecTables {
+    fn load(root: &Path, findings: &mut Vec<Diagnostic>) -> SpecTables {
+        if root.join("spec/wire-protocol.tsv").is_file() {
+            let spec = zero_spec::load_framework(root);
+            findings.extend(spec.diagnostics.iter().cloned());
+            if spec.diagnostics.is_empty() {
+                let outputs = zerogen::generate::emit_spec(&spec);
+                findings.extend(zerogen::generate::check(root, &outputs));
+            }
+            let budgets = Some(spec.budgets.clone());
+            return SpecTables { framework: Some(spec), budgets };
+        }
+        let mut budgets = None;
+        if root.join("spec/budgets.tsv").is_file() {
+            let table = zero_spec::checks::load_file::<Budget>(root, "spec/budgets.tsv");
+            findings.extend(table.diagnostics.iter().cloned());
+            zero_spec::checks::unique(&table, "id", |b| b.id.clone(), findings);
+            budgets = Some(table);
+        }
+        if root.join("spec/routes.tsv").is_file() {
+            let table = zero_spec::checks::load_file::<Route>(root, "spec/routes.tsv");
+            findings.extend(table.diagnostics.iter().cloned());
+            zero_spec::checks::check_routes(&table, findings);
+        }
+        let security = "spec/security.toml";
+        if let Ok(text) = std::fs::read_to_string(root.join(security)) {
+            findings.extend(zero_spec::security::load(security, &text).1);
+        }
+        SpecTables { framework: None, budgets }
+    }
+
+    /// Every wire message, component and budget needs a ledger row.
+    fn check_completeness(&self, ledgers: &[Table<LedgerRow>], findings: &mut Vec<Diagnostic>) {
+        let ids: BTreeSet<&str> =
+            ledgers.iter().flat_map(|l| l.rows.iter().map(|r| r.value.id.as_str())).collect();
+        let mut need = |table_location: Location, id: String, what: String| {
+            if !ids.contains(id.as_str()) {
+                findings.push(
+                    Diagnostic::error(
+                        codes::SURFACE_UNCOVERED,
+                        table_location,
+                        format!("{what} has no ledger row `{id}`"),
+                    )
+                    .with_row(id),
+                );
+            }
+        };
+        if let Some(spec) = &self.framework {
+            for row in &spec.wire.rows {
+                let id = format!("wire.{}", row.value.kind);
+                need(spec.wire.row_location(row), id, format!("wire message `{}`", row.value.kind));
+            }
+            for row in &spec.components.rows {
+                let id = format!("component.{}", row.value.name);
+                need(spec.components.row_location(row), id, format!("component `{}`", row.value.name));
+            }
+        }
+        if let Some(budgets) = &self.budgets {
+            for row in &budgets.rows {
+                let id = format!("budget.{}", row.value.id);
+                need(budgets.row_location(row), id, format!("budget `{}`", row.value.id));
+            }
+        }
+    }
+}
+
+/// Every `release/*.tsv`, sorted by path.
+fn load_ledgers(root: &Path, findings: &mut Vec<Diagnostic>) -> Result<Vec<Table<LedgerRow>>, GateError> {
+    let dir = root.join("release");
+    let mut files = Vec::new();
+    match std::fs::read_dir(&dir) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.map_err(|e| GateError::Io(format!("{}: {e}", dir.display())))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.ends_with(".tsv") && entry.path().is_file() {
+                    files.push(format!("release/{name}"));
+                }
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(GateError::Io(format!("{}: {e}", dir.display()))),
+    }
+    files.sort();
+    let ledgers: Vec<Table<LedgerRow>> =
+        files.iter().map(|f| zero_spec::checks::load_file::<LedgerRow>(root, f)).collect();
+    for ledger in &ledgers {
+        findings.extend(ledger.diagnostics.iter().cloned());
+    }
+    Ok(ledgers)
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.split('.').all(|segment| {
+            let mut chars = segment.chars();
+            chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        })
+}
+
+fn check_ids(ledgers: &[Table<LedgerRow>], findings: &mut Vec<Diagnostic>) {
+    let mut first: HashMap<&str, (&str, u32)> = HashMap::new();
+    for ledger in ledgers {
+        for row in &ledger.rows {
+            let id = row.value.id.as_str();
+            if !valid_id(id) {
+                findings.push(
+                    Diagnostic::error(codes::ROW_ID_INVALID, ledger.location(row, "id"), format!("row id `{id}` is malformed"))
+                        .with_row(id),
+                );
+            }
+            match first.get(id) {
+                Some((file, line)) => findings.push(
+                    Diagnostic::error(
+                        codes::ROW_ID_DUPLICATE,
+                        ledger.location(row, "id"),
+                        format!("row id `{id}` is already used at {file}:{line}"),
+                    )
+                    .with_row(id),
+                ),
+                None => {
+                    first.insert(id, (ledger.file.as_str(), row.line));
+                }
+            }
+        }
+    }
+}
+
+/// A `path#name` reference.
+struct Reference<'a> {
+    path: &'a str,
+    name: &'a str,
+}
+
+fn parse_reference(text: &str) -> Option<Reference<'_>> {
+    let (path, name) = text.rsplit_once('#')?;
+    let bad_path = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.split('/').any(|s| s == ".." || s.is_empty());
+    if bad_path || name.is_empty() || name.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(Reference { path, name })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Rust,
+    Js,
+    Tsv,
+}
+
+fn lang(path: &str) -> Option<Lang> {
+    match path.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("rs") => Some(Lang::Rust),
+        Some("js" | "mjs") => Some(Lang::Js),
+        Some("tsv") => Some(Lang::Tsv),
+        _ => None,
+    }
+}
+
+type Indexed = Result<FileIndex, IndexError>;
+
+#[derive(Debug, Clone)]
+enum IndexError {
+    Missing,
+    Syntax(u32, u32, String),
+}
+
+/// Caches and state shared by the row checks.
+struct Gate<'a> {
+    root: &'a Path,
+    report: Option<&'a TestReport>,
+    budgets: BTreeMap<&'a str, (&'a Table<Budget>, &'a Row<Budget>)>,
+    indexes: HashMap<String, Indexed>,
+    anchors: HashMap<String, Option<BTreeSet<String>>>,
+    packages: HashMap<PathBuf, Option<String>>,
+    evidence: HashMap<String, Option<Table<EvidenceRow>>>,
+    hashes: HashMap<Vec<String>, Result<String, String>>,
+    /// Findings about shared files (syntax errors, evidence tables), reported once.
+    findings: Vec<Diagnostic>,
+    reported_files: BTreeSet<String>,
+}
+
+impl<'a> Gate<'a> {
+    fn new(root: &'a Path, report: Option<&'a TestReport>, budgets: Option<&'a Table<Budget>>) -> Gate<'a> {
+        let budgets = budgets
+            .map(|t| t.rows.iter().map(|r| (r.value.id.as_str(), (t, r))).collect())
+            .unwrap_or_default();
+        Gate {
+            root,
+            report,
+            budgets,
+            indexes: HashMap::new(),
+            anchors: HashMap::new(),
+            packages: HashMap::new(),
+            evidence: HashMap::new(),
+            hashes: HashMap::new(),
+            findings: Vec::new(),
+            reported_files: BTreeSet::new(),
+        }
+    }
+
+    /// Parses every Rust file the rows name, spread over the machine's cores.
+    fn prepare(&mut self, ledgers: &[Table<LedgerRow>]) {
+        let mut paths: BTreeSet<&str> = BTreeSet::new();
+        for row in ledgers.iter().flat_map(|l| &l.rows) {
+            if row.value.status == Status::Planned {
+                continue;
+            }
+            let refs = row.value.source.iter().chain(row.value.tests.items());
+            for reference in refs.filter_map(|r| parse_reference(r)) {
+                if lang(reference.path) == Some(Lang::Rust) {
+                    paths.insert(reference.path);
+                }
+            }
+        }
+        let paths: Vec<&str> = paths.into_iter().collect();
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let chunk = paths.len().div_ceil(workers).max(1);
+        let root = self.root;
+        let parsed: Vec<(String, Indexed)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter().map(|p| ((*p).to_owned(), index_file(root, p, Lang::Rust))).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        });
+        self.indexes.extend(parsed);
+    }
+
+    fn index(&mut self, path: &str, lang: Lang) -> &Indexed {
+        let root = self.root;
+        self.indexes.entry(path.to_owned()).or_insert_with(|| index_file(root, path, lang))
+    }
+
+    fn check_row(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, out: &mut Vec<Diagnostic>) {
+        let r = &row.value;
+        if r.status == Status::Planned {
+            return;
+        }
+        let id = r.id.as_str();
+        let mut require = |present: bool, column: &str| {
+            if !present {
+                out.push(
+                    Diagnostic::error(
+                        codes::ROW_INCOMPLETE,
+                        ledger.location(row, column),
+                        format!("{} row `{id}` has no `{column}`", r.status.as_str()),
+                    )
+                    .with_row(id),
+                );
+            }
+        };
+        require(r.source.is_some(), "source");
+        require(!r.tests.is_empty(), "tests");
+        require(r.docs.is_some(), "docs");
+        if r.status == Status::Stable && EVIDENCE_KINDS.contains(&r.kind.as_str()) {
+            require(!r.evidence.is_empty(), "evidence");
+        }
+        if let Some(source) = &r.source {
+            self.check_source(ledger, row, source, out);
+        }
+        for test in r.tests.items() {
+            self.check_test(ledger, row, test, out);
+        }
+        if let Some(docs) = &r.docs {
+            self.check_docs(ledger, row, docs, out);
+        }
+        for evidence in r.evidence.items() {
+            self.check_evidence(ledger, row, evidence, out);
+        }
+    }
+
+    fn reference<'r>(
+        &self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        column: &str,
+        text: &'r str,
+        out: &mut Vec<Diagnostic>,
+    ) -> Option<Reference<'r>> {
+        let parsed = parse_reference(text);
+        if parsed.is_none() {
+            out.push(
+                Diagnostic::error(
+                    codes::REFERENCE_MALFORMED,
+                    ledger.location(row, column),
+                    format!("`{text}` is not a `path#name` reference"),
+                )
+                .with_row(&row.value.id),
+            );
+        }
+        parsed
+    }
+
+    /// Reports a file's syntax error once, at the file, and says whether the index is usable.
+    fn usable(&mut self, path: &str, lang: Lang) -> Option<FileIndex> {
+        match self.index(path, lang).clone() {
+            Ok(index) => Some(index),
+            Err(IndexError::Missing) => None,
+            Err(IndexError::Syntax(line, column, message)) => {
+                if self.reported_files.insert(path.to_owned()) {
+                    self.findings.push(Diagnostic::error(
+                        codes::SOURCE_UNPARSABLE,
+                        Location::span(path, line, column, 1),
+                        format!("cannot parse {path}: {message}"),
+                    ));
+                }
+                None
+            }
+        }
+    }
+
+    fn check_source(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+        let Some(reference) = self.reference(ledger, row, "source", text, out) else { return };
+        let location = ledger.location(row, "source");
+        let id = &row.value.id;
+        let Some(lang) = lang(reference.path) else {
+            out.push(
+                Diagnostic::error(
+                    codes::REFERENCE_MALFORMED,
+                    location,
+                    format!("cannot check symbols in `{}`", reference.path),
+                )
+                .with_help("sources are Rust (.rs), JavaScript (.js, .mjs) or TSV tables (.tsv, first column)")
+                .with_row(id),
+            );
+            return;
+        };
+        if !self.root.join(reference.path).is_file() {
+            out.push(
+                Diagnostic::error(codes::SOURCE_MISSING, location, format!("source file {} does not exist", reference.path))
+                    .with_row(id),
+            );
+            return;
+        }
+        let Some(index) = self.usable(reference.path, lang) else { return };
+        if !index.symbols.contains(reference.name) {
+            out.push(
+                Diagnostic::error(
+                    codes::SYMBOL_MISSING,
+                    location,
+                    format!("{} does not define `{}`", reference.path, reference.name),
+                )
+                .with_row(id),
+            );
+        }
+    }
+
+    fn check_test(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+        let Some(reference) = self.reference(ledger, row, "tests", text, out) else { return };
+        let location = ledger.location(row, "tests");
+        let id = &row.value.id;
+        let lang = match lang(reference.path) {
+            Some(l @ (Lang::Rust | Lang::Js)) => l,
+            _ => {
+                out.push(
+                    Diagnostic::error(codes::REFERENCE_MALFORMED, location, format!("`{}` is not a Rust or JS test file", reference.path))
+                        .with_row(id),
+                );
+                return;
+            }
+        };
+        if !self.root.join(reference.path).is_file() {
+            out.push(
+                Diagnostic::error(codes::TEST_MISSING, location, format!("test file {} does not exist", reference.path))
+                    .with_row(id),
+            );
+            return;
+        }
+        let Some(index) = self.usable(reference.path, lang) else { return };
+        let paths: Vec<String> = match lang {
+            Lang::Rust => index.test_paths(reference.name).into_iter().map(str::to_owned).collect(),
+            _ => index.tests.iter().filter(|t| *t == reference.name).cloned().collect(),
+        };
+        if paths.is_empty() {
+            out.push(
+                Diagnostic::error(
+                    codes::TEST_MISSING,
+                    location,
+                    format!("{} has no test `{}`", reference.path, reference.name),
+                )
+                .with_row(id),
+            );
+            return;
+        }
+        let Some(report) = self.report else { return };
+        let package = self.package_of(reference.path);
+        let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+        match report.outcome(package.as_deref(), &path_refs) {
+            Some(Outcome::Passed) => {}
+            Some(Outcome::Failed) => out.push(
+                Diagnostic::error(codes::TEST_FAILED, location, format!("test `{}` failed", reference.name)).with_row(id),
+            ),
+            Some(Outcome::Skipped) | None => out.push(
+                Diagnostic::error(
+                    codes::TEST_NOT_RUN,
+                    location,
+                    format!("test `{}` ({}) did not run in the test report", reference.name, reference.path),
+                )
+                .with_row(id),
+            ),
+        }
+    }
+
+    /// The Cargo package owning `path`: the nearest `Cargo.toml` with a `[package]` name.
+    fn package_of(&mut self, path: &str) -> Option<String> {
+        let mut dir = self.root.join(path);
+        while dir.pop() {
+            if !dir.starts_with(self.root) {
+                return None;
+            }
+            if let Some(cached) = self.packages.get(&dir) {
+                if cached.is_some() {
+                    return cached.clone();
+                }
+                continue;
+            }
+            let name = std::fs::read_to_string(dir.join("Cargo.toml")).ok().and_then(|t| package_name(&t));
+            self.packages.insert(dir.clone(), name.clone());
+            if name.is_some() {
+                return name;
+            }
+        }
+        None
+    }
+
+    fn check_docs(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+        let Some(reference) = self.reference(ledger, row, "docs", text, out) else { return };
+        let location = ledger.location(row, "docs");
+        let id = &row.value.id;
+        let root = self.root;
+        let anchors = self.anchors.entry(reference.path.to_owned()).or_insert_with(|| {
+            let text = std::fs::read_to_string(root.join(reference.path)).ok()?;
+            Some(anchors::anchors(&text, !reference.path.ends_with(".html")))
+        });
+        match anchors {
+            None => out.push(
+                Diagnostic::error(codes::DOCS_MISSING, location, format!("docs page {} does not exist", reference.path))
+                    .with_row(id),
+            ),
+            Some(set) if !set.contains(reference.name) => out.push(
+                Diagnostic::error(
+                    codes::ANCHOR_MISSING,
+                    location,
+                    format!("{} has no heading or id `{}`", reference.path, reference.name),
+                )
+                .with_row(id),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn check_evidence(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+        let Some(reference) = self.reference(ledger, row, "evidence", text, out) else { return };
+        let location = ledger.location(row, "evidence");
+        let id = row.value.id.as_str();
+        let root = self.root;
+        let mut table_findings = Vec::new();
+        let table = self.evidence.entry(reference.path.to_owned()).or_insert_with(|| {
+            let text = std::fs::read_to_string(root.join(reference.path)).ok()?;
+            let table: Table<EvidenceRow> = zero_spec::tsv::load(reference.path, &text);
+            table_findings.extend(table.diagnostics.iter().cloned());
+            zero_spec::checks::unique(&table, "id", |e| e.id.clone(), &mut table_findings);
+            Some(table)
+        });
+        self.findings.extend(table_findings);
+        let Some(table) = table.as_ref() else {
+            out.push(
+                Diagnostic::error(codes::EVIDENCE_MISSING, location, format!("evidence file {} does not exist", reference.path))
+                    .with_row(id),
+            );
+            return;
+        };
+        let Some(evidence) = table.rows.iter().find(|e| e.value.id == reference.name) else {
+            out.push(
+                Diagnostic::error(
+                    codes::EVIDENCE_MISSING,
+                    location,
+                    format!("{} has no evidence row `{}`", reference.path, reference.name),
+                )
+                .with_row(id),
+            );
+            return;
+        };
+        let e = &evidence.value;
+        let hash = self
+            .hashes
+            .entry(e.sources.items().to_vec())
+            .or_insert_with(|| evidence::source_hash(root, e.sources.items()));
+        match hash {
+            Ok(hash) if *hash == e.hash => {}
+            Ok(_) => out.push(
+                Diagnostic::error(
+                    codes::EVIDENCE_STALE,
+                    table.location(evidence, "hash"),
+                    format!(
+                        "evidence `{}` was recorded against other sources ({} changed since)",
+                        e.id,
+                        e.sources.items().join(", ")
+                    ),
+                )
+                .with_help(format!("re-run `cargo run --release -p zero-bench -- {} --record` and commit the evidence", e.suite))
+                .with_row(id),
+            ),
+            Err(message) => out.push(
+                Diagnostic::error(codes::EVIDENCE_STALE, table.location(evidence, "sources"), format!("evidence `{}`: {message}", e.id))
+                    .with_row(id),
+            ),
+        }
+        let Some(budget_id) = &e.budget else { return };
+        let Some((budgets, budget_row)) = self.budgets.get(budget_id.as_str()) else {
+            out.push(
+                Diagnostic::error(
+                    codes::UNRESOLVED_REFERENCE,
+                    table.location(evidence, "budget"),
+                    format!("budget `{budget_id}` is not defined in spec/budgets.tsv"),
+                )
+                .with_row(id),
+            );
+            return;
+        };
+        let b = &budget_row.value;
+        if b.unit != e.unit {
+            out.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    table.location(evidence, "unit"),
+                    format!("evidence `{}` is in {} but budget `{}` is in {}", e.id, e.unit.as_str(), b.id, b.unit.as_str()),
+                )
+                .with_help(format!("budget defined at {}", budgets.row_location(budget_row)))
+                .with_row(id),
+            );
+        } else if !b.comparison.holds(e.value, b.budget) {
+            out.push(
+                Diagnostic::error(
+                    codes::BUDGET_EXCEEDED,
+                    table.location(evidence, "value"),
+                    format!(
+                        "{} {} {} does not meet budget `{}` ({} {} {})",
+                        e.metric,
+                        e.value,
+                        e.unit.as_str(),
+                        b.id,
+                        b.comparison.symbol(),
+                        b.budget,
+                        b.unit.as_str()
+                    ),
+                )
+                .with_row(id),
+            );
+        }
+    }
+}
+
+fn index_file(root: &Path, path: &str, lang: Lang) -> Indexed {
+    let text = std::fs::read_to_string(root.join(path)).map_err(|_| IndexError::Missing)?;
+    match lang {
+        Lang::Rust => index::rust(&text).map_err(|(l, c, m)| IndexError::Syntax(l, c, m)),
+        Lang::Js => Ok(index::javascript(&text)),
+        Lang::Tsv => Ok(index::tsv(&text)),
+    }
+}
+
+/// The `name` of the `[package]` table of a Cargo.toml, read without a TOML parser.
+fn package_name(text: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if in_package {
+            if let Some(value) = line.strip_prefix("name").map(str::trim_start).and_then(|l| l.strip_prefix('=')) {
+                return Some(value.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_need_a_relative_path_and_a_name() {
+        assert!(parse_reference("src/a.rs#f").is_some());
+        assert!(parse_reference("docs/x.md#a#b").is_some_and(|r| r.path == "docs/x.md#a" && r.name == "b"));
+        for bad in ["src/a.rs", "#f", "src/a.rs#", "/abs.rs#f", "../up.rs#f", "a//b.rs#f", "a.rs#two words"] {
+            assert!(parse_reference(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_are_dotted_lowercase_segments() {
+        for good in ["gate.check", "wire.join", "budget.gate.check_10k.wall", "a-b.c_d"] {
+            assert!(valid_id(good), "{good}");
+        }
+        for bad in ["", "Gate.check", "gate..check", ".gate", "gate check", "_x"] {
+            assert!(!valid_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn package_name_reads_only_the_package_table() {
+        let toml = "[workspace]\nname = \"no\"\n[package]\nname = \"zero-live\"\nversion = \"1\"\n";
+        assert_eq!(package_name(toml).as_deref(), Some("zero-live"));
+        assert_eq!(package_name("[workspace]\nmembers = []\n"), None);
+    }
+}
