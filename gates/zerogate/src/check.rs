@@ -258,7 +258,7 @@ fn lang(path: &str) -> Option<Lang> {
     }
 }
 
-type Indexed = Result<FileIndex, IndexError>;
+type Indexed = Result<std::sync::Arc<FileIndex>, IndexError>;
 
 #[derive(Debug, Clone)]
 enum IndexError {
@@ -398,11 +398,12 @@ impl<'a> Gate<'a> {
     }
 
     /// Reports a file's syntax error once, at the file, and says whether the index is usable.
-    fn usable(&mut self, path: &str, lang: Lang) -> Option<FileIndex> {
-        match self.index(path, lang).clone() {
-            Ok(index) => Some(index),
+    fn usable(&mut self, path: &str, lang: Lang) -> Option<std::sync::Arc<FileIndex>> {
+        match self.index(path, lang) {
+            Ok(index) => Some(std::sync::Arc::clone(index)),
             Err(IndexError::Missing) => None,
             Err(IndexError::Syntax(line, column, message)) => {
+                let (line, column, message) = (*line, *column, message.clone());
                 if self.reported_files.insert(path.to_owned()) {
                     self.findings.push(Diagnostic::error(
                         codes::SOURCE_UNPARSABLE,
@@ -431,7 +432,7 @@ impl<'a> Gate<'a> {
             );
             return;
         };
-        if !self.root.join(reference.path).is_file() {
+        if matches!(self.index(reference.path, lang), Err(IndexError::Missing)) {
             out.push(
                 Diagnostic::error(codes::SOURCE_MISSING, location, format!("source file {} does not exist", reference.path))
                     .with_row(id),
@@ -465,7 +466,7 @@ impl<'a> Gate<'a> {
                 return;
             }
         };
-        if !self.root.join(reference.path).is_file() {
+        if matches!(self.index(reference.path, lang), Err(IndexError::Missing)) {
             out.push(
                 Diagnostic::error(codes::TEST_MISSING, location, format!("test file {} does not exist", reference.path))
                     .with_row(id),
@@ -659,11 +660,12 @@ impl<'a> Gate<'a> {
 
 fn index_file(root: &Path, path: &str, lang: Lang) -> Indexed {
     let text = std::fs::read_to_string(root.join(path)).map_err(|_| IndexError::Missing)?;
-    match lang {
-        Lang::Rust => index::rust(&text).map_err(|(l, c, m)| IndexError::Syntax(l, c, m)),
-        Lang::Js => Ok(index::javascript(&text)),
-        Lang::Tsv => Ok(index::tsv(&text)),
-    }
+    let index = match lang {
+        Lang::Rust => index::rust(&text).map_err(|(l, c, m)| IndexError::Syntax(l, c, m))?,
+        Lang::Js => index::javascript(&text),
+        Lang::Tsv => index::tsv(&text),
+    };
+    Ok(std::sync::Arc::new(index))
 }
 
 /// The `name` of the `[package]` table of a Cargo.toml, read without a TOML parser.

@@ -188,9 +188,8 @@ fn sarif(findings: &[Diagnostic]) -> String {
 fn junit(findings: &[Diagnostic], rows: &[RowSummary]) -> String {
     let mut by_row: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
     let mut by_file: BTreeMap<&str, Vec<&Diagnostic>> = BTreeMap::new();
-    let known: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     for d in findings {
-        match d.row_id.as_deref().filter(|id| known.contains(id)) {
+        match d.row_id.as_deref() {
             Some(id) => by_row.entry(id).or_default().push(d),
             None => by_file.entry(d.location.file.as_str()).or_default().push(d),
         }
@@ -223,8 +222,12 @@ fn junit(findings: &[Diagnostic], rows: &[RowSummary]) -> String {
         cases.push_str("    </testcase>\n");
     };
     for row in rows {
-        let found = by_row.get(row.id.as_str()).map(Vec::as_slice).unwrap_or_default();
-        case(&row.file, &row.id, found, row.status == "planned");
+        let found = by_row.remove(row.id.as_str()).unwrap_or_default();
+        case(&row.file, &row.id, &found, row.status == "planned");
+    }
+    // Findings for rows the ledger lacks (e.g. an uncovered budget) get a case of their own.
+    for (id, found) in &by_row {
+        case(&found[0].location.file, id, found, false);
     }
     for (file, found) in &by_file {
         case(file, "file", found, false);

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use proc_macro2::{TokenStream, TokenTree};
-use syn::visit::Visit;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 
 /// The symbols and tests one file defines.
 #[derive(Debug, Default, Clone)]
@@ -28,25 +27,91 @@ impl FileIndex {
     }
 }
 
-/// Indexes a Rust file; the error is the parser's message with its line and column.
+/// Indexes a Rust file; the error is the lexer's message with its line and column.
+///
+/// The file is tokenized with `proc-macro2` (the lexer `syn` is built on, so comments and
+/// string literals never count) and walked at item level: function bodies are skipped as
+/// token trees instead of being parsed into expressions, which is what keeps a 2,000-file
+/// ledger under its time budget (see docs/adr/0002-gate-item-index.md).
 pub fn rust(text: &str) -> Result<FileIndex, (u32, u32, String)> {
-    let file = syn::parse_file(text).map_err(|e| {
+    let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| {
         let start = e.span().start();
         (zero_diag::to_u32(start.line), zero_diag::to_u32(start.column + 1), e.to_string())
     })?;
-    let mut visitor = RustVisitor { index: FileIndex::default(), modules: Vec::new() };
-    visitor.visit_file(&file);
-    Ok(visitor.index)
+    let mut walker = ItemWalker { index: FileIndex::default(), modules: Vec::new() };
+    walker.items(tokens, None);
+    Ok(walker.index)
 }
 
-struct RustVisitor {
+struct ItemWalker {
     index: FileIndex,
     modules: Vec<String>,
 }
 
-impl RustVisitor {
-    fn add(&mut self, ident: &syn::Ident) {
-        self.index.symbols.insert(ident.to_string().trim_start_matches("r#").to_owned());
+fn ident_at(trees: &[TokenTree], i: usize) -> Option<String> {
+    match trees.get(i) {
+        Some(TokenTree::Ident(ident)) => Some(ident.to_string().trim_start_matches("r#").to_owned()),
+        _ => None,
+    }
+}
+
+fn is_punct(tree: Option<&TokenTree>, ch: char) -> bool {
+    matches!(tree, Some(TokenTree::Punct(p)) if p.as_char() == ch)
+}
+
+/// The index just past the item starting at `start`: after its first `{...}` block or `;`.
+fn skip_item(trees: &[TokenTree], start: usize) -> usize {
+    let mut i = start;
+    while i < trees.len() {
+        match &trees[i] {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace => return i + 1,
+            TokenTree::Punct(p) if p.as_char() == ';' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    i
+}
+
+/// The self type of an `impl` header: the last identifier at angle depth 0 of the type after
+/// `for` (trait impls) or after the generics (inherent impls), before any `where`.
+fn impl_type(header: &[TokenTree]) -> Option<String> {
+    let mut depth = 0i32;
+    let mut segment_start = 0;
+    let mut end = header.len();
+    for (i, tree) in header.iter().enumerate() {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && !is_punct(header.get(i.wrapping_sub(1)), '-') => depth -= 1,
+            TokenTree::Ident(id) if depth == 0 && id == "for" => segment_start = i + 1,
+            TokenTree::Ident(id) if depth == 0 && id == "where" => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    let mut depth = 0i32;
+    let mut name = None;
+    for (i, tree) in header[segment_start..end].iter().enumerate() {
+        match tree {
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' && (i == 0 || !is_punct(header.get(segment_start + i - 1), '-')) => {
+                depth -= 1
+            }
+            TokenTree::Ident(id) if depth == 0 && id != "dyn" && id != "mut" => name = Some(id.to_string()),
+            _ => {}
+        }
+    }
+    name
+}
+
+impl ItemWalker {
+    fn symbol(&mut self, owner: Option<&str>, name: &str) {
+        let symbol = match owner {
+            Some(owner) => format!("{owner}::{name}"),
+            None => name.to_owned(),
+        };
+        self.index.symbols.insert(symbol);
     }
 
     fn add_test(&mut self, name: &str) {
@@ -58,6 +123,105 @@ impl RustVisitor {
         self.index.tests.insert(path);
     }
 
+    /// Walks the items of a file, a module, an impl or a trait (`owner` for the last two).
+    fn items(&mut self, tokens: TokenStream, owner: Option<&str>) {
+        let trees: Vec<TokenTree> = tokens.into_iter().collect();
+        let mut test_attr = false;
+        let mut i = 0;
+        while i < trees.len() {
+            let TokenTree::Ident(ident) = &trees[i] else {
+                if is_punct(trees.get(i), '#') {
+                    let j = if is_punct(trees.get(i + 1), '!') { i + 2 } else { i + 1 };
+                    if let Some(TokenTree::Group(g)) = trees.get(j) {
+                        test_attr |= is_test_attr_group(g);
+                        i = j + 1;
+                        continue;
+                    }
+                }
+                i += 1;
+                continue;
+            };
+            let keyword = ident.to_string();
+            match keyword.as_str() {
+                "fn" => {
+                    if let Some(name) = ident_at(&trees, i + 1) {
+                        self.symbol(owner, &name);
+                        if test_attr && owner.is_none() {
+                            self.add_test(&name);
+                        }
+                    }
+                    test_attr = false;
+                    i = skip_item(&trees, i + 1);
+                }
+                "const" | "static" | "struct" | "enum" | "union" | "type" => {
+                    let j = if ident_at(&trees, i + 1).as_deref() == Some("mut") { i + 2 } else { i + 1 };
+                    match ident_at(&trees, j) {
+                        Some(n) if matches!(n.as_str(), "fn" | "unsafe" | "async" | "extern") => {
+                            i += 1;
+                            continue;
+                        }
+                        Some(n) if n != "_" => self.symbol(owner, &n),
+                        _ => {}
+                    }
+                    test_attr = false;
+                    i = skip_item(&trees, j);
+                }
+                "mod" => {
+                    if let Some(name) = ident_at(&trees, i + 1) {
+                        self.symbol(None, &name);
+                        if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                            if g.delimiter() == Delimiter::Brace {
+                                self.modules.push(name);
+                                self.items(g.stream(), None);
+                                self.modules.pop();
+                            }
+                        }
+                    }
+                    test_attr = false;
+                    i = skip_item(&trees, i + 1);
+                }
+                "trait" | "impl" => {
+                    let body = (i + 1..trees.len()).find(|&k| {
+                        matches!(&trees[k], TokenTree::Group(g) if g.delimiter() == Delimiter::Brace)
+                    });
+                    let Some(body) = body else {
+                        i += 1;
+                        continue;
+                    };
+                    let name = if keyword == "trait" { ident_at(&trees, i + 1) } else { impl_type(&trees[i + 1..body]) };
+                    if let Some(name) = name {
+                        if keyword == "trait" {
+                            self.symbol(None, &name);
+                        }
+                        if let TokenTree::Group(g) = &trees[body] {
+                            self.items(g.stream(), Some(&name));
+                        }
+                    }
+                    test_attr = false;
+                    i = body + 1;
+                }
+                "macro_rules" if is_punct(trees.get(i + 1), '!') => {
+                    if let Some(name) = ident_at(&trees, i + 2) {
+                        self.symbol(None, &name);
+                    }
+                    test_attr = false;
+                    i = skip_item(&trees, i + 2);
+                }
+                _ if is_punct(trees.get(i + 1), '!') => {
+                    // An item macro such as `proptest! { #[test] fn name(..) {..} }`.
+                    if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
+                        self.scan_macro_tests(g.stream());
+                        i += 3;
+                    } else {
+                        i += 2;
+                    }
+                    test_attr = false;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
     /// Tests declared inside a macro such as `proptest! { #[test] fn name(..) {..} }`.
     fn scan_macro_tests(&mut self, tokens: TokenStream) {
         let trees: Vec<TokenTree> = tokens.into_iter().collect();
@@ -66,12 +230,11 @@ impl RustVisitor {
             match tree {
                 TokenTree::Group(group) if is_test_attr_group(group) => saw_test_attr = true,
                 TokenTree::Ident(ident) if ident == "fn" && saw_test_attr => {
-                    if let Some(TokenTree::Ident(name)) = trees.get(i + 1) {
-                        self.add_test(&name.to_string());
+                    if let Some(name) = ident_at(&trees, i + 1) {
+                        self.add_test(&name);
                     }
                     saw_test_attr = false;
                 }
-                TokenTree::Group(group) => self.scan_macro_tests(group.stream()),
                 _ => {}
             }
         }
@@ -79,7 +242,7 @@ impl RustVisitor {
 }
 
 fn is_test_attr_group(group: &proc_macro2::Group) -> bool {
-    if group.delimiter() != proc_macro2::Delimiter::Bracket {
+    if group.delimiter() != Delimiter::Bracket {
         return false;
     }
     let idents: Vec<String> = group
@@ -91,94 +254,8 @@ fn is_test_attr_group(group: &proc_macro2::Group) -> bool {
             _ => None,
         })
         .collect();
+    // `#[test]`, `#[tokio::test]`, `#[sqlx::test(..)]`: a path ending in `test`.
     idents.last().is_some_and(|last| last == "test")
-}
-
-/// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`, `#[test_case]`-free: any attribute whose path
-/// ends in `test`.
-fn is_test_attr(attr: &syn::Attribute) -> bool {
-    attr.path().segments.last().is_some_and(|s| s.ident == "test")
-}
-
-fn type_name(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        syn::Type::Reference(r) => type_name(&r.elem),
-        _ => None,
-    }
-}
-
-impl<'ast> Visit<'ast> for RustVisitor {
-    fn visit_item_fn(&mut self, item: &'ast syn::ItemFn) {
-        self.add(&item.sig.ident);
-        if item.attrs.iter().any(is_test_attr) {
-            self.add_test(&item.sig.ident.to_string());
-        }
-        syn::visit::visit_item_fn(self, item);
-    }
-    fn visit_item_struct(&mut self, item: &'ast syn::ItemStruct) {
-        self.add(&item.ident);
-    }
-    fn visit_item_enum(&mut self, item: &'ast syn::ItemEnum) {
-        self.add(&item.ident);
-    }
-    fn visit_item_union(&mut self, item: &'ast syn::ItemUnion) {
-        self.add(&item.ident);
-    }
-    fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        self.add(&item.ident);
-    }
-    fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        self.add(&item.ident);
-    }
-    fn visit_item_type(&mut self, item: &'ast syn::ItemType) {
-        self.add(&item.ident);
-    }
-    fn visit_item_trait(&mut self, item: &'ast syn::ItemTrait) {
-        self.add(&item.ident);
-        let owner = item.ident.to_string();
-        for trait_item in &item.items {
-            match trait_item {
-                syn::TraitItem::Fn(f) => {
-                    self.index.symbols.insert(format!("{owner}::{}", f.sig.ident));
-                }
-                syn::TraitItem::Const(c) => {
-                    self.index.symbols.insert(format!("{owner}::{}", c.ident));
-                }
-                _ => {}
-            }
-        }
-    }
-    fn visit_item_impl(&mut self, item: &'ast syn::ItemImpl) {
-        if let Some(owner) = type_name(&item.self_ty) {
-            for impl_item in &item.items {
-                match impl_item {
-                    syn::ImplItem::Fn(f) => {
-                        self.index.symbols.insert(format!("{owner}::{}", f.sig.ident));
-                    }
-                    syn::ImplItem::Const(c) => {
-                        self.index.symbols.insert(format!("{owner}::{}", c.ident));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        syn::visit::visit_item_impl(self, item);
-    }
-    fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
-        self.add(&item.ident);
-        self.modules.push(item.ident.to_string());
-        syn::visit::visit_item_mod(self, item);
-        self.modules.pop();
-    }
-    fn visit_item_macro(&mut self, item: &'ast syn::ItemMacro) {
-        if let Some(ident) = &item.ident {
-            // `macro_rules! name { .. }`
-            self.add(ident);
-        } else {
-            self.scan_macro_tests(item.mac.tokens.clone());
-        }
-    }
 }
 
 /// Indexes a JavaScript module: exported `function`, `class`, `const`/`let` names, and tests
@@ -242,7 +319,10 @@ mod tests {
     use super::*;
 
     const RUST: &str = r#"
-        pub fn free() {}
+        pub fn free() { fn in_body() {} let _ = "fn in_string() {}"; }
+        // fn in_comment() {}
+        pub(crate) const unsafe fn qualified() {}
+        impl<'a, T: Clone> std::fmt::Display for Wrapper<'a, T> where T: Copy { fn fmt(&self) {} }
         struct S;
         enum E { A }
         trait T { fn required(&self); const C: u8; }
@@ -268,12 +348,15 @@ mod tests {
         let index = rust(RUST).unwrap();
         for symbol in [
             "free", "S", "E", "T", "K", "ST", "Alias", "U", "mac", "S::method", "S::required", "S::C",
-            "T::required", "T::C", "inner", "deep", "tests",
+            "T::required", "T::C", "inner", "deep", "tests", "qualified", "Wrapper::fmt",
         ] {
             assert!(index.symbols.contains(symbol), "missing {symbol}: {:?}", index.symbols);
         }
         assert!(!index.symbols.contains("S::missing"));
         assert!(!index.symbols.contains("A"), "enum variants are not items");
+        assert!(!index.symbols.contains("in_string"), "string contents are not items");
+        assert!(!index.symbols.contains("in_comment"), "comments are not items");
+        assert!(!index.symbols.contains("in_body"), "items inside fn bodies are not file items");
     }
 
     #[test]
@@ -287,7 +370,7 @@ mod tests {
 
     #[test]
     fn rust_syntax_error_has_a_position() {
-        let (line, column, message) = rust("fn ok() {}\nfn broken( {}\n").unwrap_err();
+        let (line, column, message) = rust("fn ok() {}\nfn broken( {}\n\n").unwrap_err();
         assert_eq!(line, 2);
         assert!(column > 1, "{column}");
         assert!(!message.is_empty());

@@ -1,0 +1,245 @@
+//! `zero-bench`: the benchmark harness of 0x0 Live.
+//!
+//! `cargo run --release -p zero-bench -- <suite> [--quick] [--record]` prints TSV rows
+//! `suite case subject metric value unit`; with `--record` it writes
+//! `release/evidence/<suite>.tsv` with a hash of the sources measured, which `zerogate check`
+//! compares with the budgets in `spec/budgets.tsv`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use zerogen::term::Printer;
+
+mod synthetic;
+
+/// The 0x0 Live benchmark harness.
+#[derive(Debug, Parser)]
+#[command(name = "zero-bench", about)]
+struct Cli {
+    #[command(subcommand)]
+    suite: Suite,
+}
+
+#[derive(Debug, Subcommand)]
+enum Suite {
+    /// `zerogate check` over synthetic ledgers of 1,000 and 10,000 rows.
+    Gate {
+        /// Fewer repetitions, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/gate.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// Write the synthetic project of the gate suite, for profiling `zerogate check` by hand.
+    #[command(name = "gate-project")]
+    GateProject {
+        /// Where to write it (must not exist yet).
+        dir: PathBuf,
+        /// Ledger rows.
+        #[arg(long, default_value_t = 10_000)]
+        rows: usize,
+    },
+    /// Internal: run one gate check in this process and print `wall_ms peak_rss_kib`.
+    #[command(hide = true, name = "__gate-child")]
+    GateChild {
+        /// The synthetic project.
+        root: PathBuf,
+    },
+}
+
+/// One measurement.
+struct Measure {
+    case: &'static str,
+    subject: &'static str,
+    metric: &'static str,
+    value: f64,
+    unit: &'static str,
+    budget: Option<&'static str>,
+}
+
+/// What the gate suite measures: the code whose change makes its evidence stale.
+const GATE_SOURCES: &[&str] =
+    &["gates/zerogate/src", "generator/zero-spec/src", "generator/zero-diag/src", "bench/zero-bench/src"];
+
+fn main() -> ExitCode {
+    let printer = Printer::new(false);
+    let result = match Cli::parse().suite {
+        Suite::Gate { quick, record } => gate(&printer, quick, record),
+        Suite::GateChild { root } => gate_child(&printer, &root),
+        Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            printer.error(&format!("{e:#}"));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn gate_project(printer: &Printer, dir: &Path, rows: usize) -> Result<()> {
+    if dir.exists() {
+        bail!("{} already exists", dir.display());
+    }
+    synthetic::project(dir, rows).with_context(|| format!("writing {}", dir.display()))?;
+    printer.status("Wrote", &format!("{} with {rows} ledger rows", dir.display()));
+    Ok(())
+}
+
+fn gate_child(printer: &Printer, root: &Path) -> Result<()> {
+    let start = Instant::now();
+    let options = zerogate::check::Options { root: root.to_path_buf(), test_report: None };
+    let run = zerogate::check::run(&options).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let wall = start.elapsed().as_secs_f64() * 1000.0;
+    if !run.findings.is_empty() {
+        bail!("the synthetic project has {} findings, first: {}", run.findings.len(), run.findings[0].headline());
+    }
+    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let hwm = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .context("no VmHWM in /proc/self/status")?;
+    printer.result(&format!("{wall:.3} {hwm} {}", run.rows.len()));
+    Ok(())
+}
+
+/// Runs the check in a fresh process; returns (wall ms measured by the parent, peak RSS KiB).
+fn one_run(root: &Path) -> Result<(f64, u64)> {
+    let exe = std::env::current_exe().context("locating zero-bench")?;
+    let start = Instant::now();
+    let out = Command::new(exe).arg("__gate-child").arg(root).output().context("spawning the gate child")?;
+    let wall = start.elapsed().as_secs_f64() * 1000.0;
+    if !out.status.success() {
+        bail!("gate child failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text.split_whitespace();
+    let _inner_wall = parts.next();
+    let rss: u64 = parts.next().and_then(|v| v.parse().ok()).context("child printed no RSS")?;
+    Ok((wall, rss))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
+}
+
+fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    let runs = if quick { 3 } else { 9 };
+    let mut measures = Vec::new();
+    let mut walls = Vec::new();
+    for (case, rows) in [("check_1k", 1_000usize), ("check_10k", 10_000usize)] {
+        let dir = tempfile::tempdir().context("creating a temporary folder")?;
+        synthetic::project(dir.path(), rows).context("writing the synthetic project")?;
+        one_run(dir.path())?; // warm the page cache
+        let mut times = Vec::new();
+        let mut peak = 0;
+        for _ in 0..runs {
+            let (wall, rss) = one_run(dir.path())?;
+            times.push(wall);
+            peak = peak.max(rss);
+        }
+        let wall = median(times);
+        walls.push((rows, wall));
+        let big = rows == 10_000;
+        measures.push(Measure {
+            case,
+            subject: "zerogate",
+            metric: "wall",
+            value: round(wall),
+            unit: "ms",
+            budget: big.then_some("gate.check_10k.wall"),
+        });
+        measures.push(Measure {
+            case,
+            subject: "zerogate",
+            metric: "peak_rss",
+            value: round(peak as f64 / 1024.0),
+            unit: "mib",
+            budget: big.then_some("gate.check_10k.peak_rss"),
+        });
+    }
+    let per_row = |(rows, wall): (usize, f64)| wall / rows as f64;
+    let growth = per_row(walls[1]) / per_row(walls[0]);
+    measures.push(Measure {
+        case: "scaling",
+        subject: "zerogate",
+        metric: "per_row_growth",
+        value: round(growth),
+        unit: "ratio",
+        budget: Some("gate.check.scaling"),
+    });
+
+    let mut out = String::from("suite\tcase\tsubject\tmetric\tvalue\tunit\n");
+    for m in &measures {
+        out.push_str(&format!("gate\t{}\t{}\t{}\t{}\t{}\n", m.case, m.subject, m.metric, m.value, m.unit));
+    }
+    printer.result(&out);
+    if record {
+        let root = zerogen::find_root(&std::env::current_dir()?)
+            .context("run from inside the repository to record evidence")?;
+        let path = write_evidence(&root, "gate", GATE_SOURCES, runs, &measures)?;
+        printer.status("Recorded", &path);
+    }
+    Ok(())
+}
+
+fn round(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn write_evidence(root: &Path, suite: &str, sources: &[&str], runs: usize, measures: &[Measure]) -> Result<String> {
+    let sources: Vec<String> = sources.iter().map(|s| (*s).to_owned()).collect();
+    let hash = zerogate::evidence::source_hash(root, &sources).map_err(|e| anyhow::anyhow!(e))?;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let recorded = format!("{} on {cpus} cpus, median of {runs} runs", utc_now());
+    let mut text = String::from(
+        "# Recorded by `cargo run --release -p zero-bench -- gate --record`; do not edit.\n\
+         id\tsuite\tcase\tsubject\tmetric\tvalue\tunit\tbudget\tsources\thash\trecorded\n",
+    );
+    for m in measures {
+        text.push_str(&format!(
+            "{suite}.{}.{}\t{suite}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{hash}\t{recorded}\n",
+            m.case,
+            m.metric,
+            m.case,
+            m.subject,
+            m.metric,
+            m.value,
+            m.unit,
+            m.budget.unwrap_or(""),
+            sources.join(","),
+        ));
+    }
+    let rel = format!("release/evidence/{suite}.tsv");
+    let path = root.join(&rel);
+    std::fs::create_dir_all(path.parent().context("evidence path has a parent")?)?;
+    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    Ok(rel)
+}
+
+/// The current UTC time as RFC 3339, from the system clock.
+fn utc_now() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}

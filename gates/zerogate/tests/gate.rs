@@ -1,0 +1,484 @@
+//! End-to-end tests of `zerogate check` on small projects built in temporary folders: a clean
+//! project passes, and each way of corrupting it is reported, with its code, ledger row and
+//! `file:line`, in every output format.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const LIB: &str = "\
+pub fn render() {}
+
+pub struct Widget;
+
+impl Widget {
+    pub fn draw(&self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn renders() {}
+
+    #[test]
+    fn draws() {}
+}
+";
+
+const GUIDE: &str = "# Guide\n\n## Render\n\nText.\n\n## Widgets\n\nMore.\n";
+
+const BUDGETS: &str = "\
+# budgets
+id\tmetric\tunit\tcomparison\tbudget\tbench\tsummary
+demo.wall\twall\tms\tlte\t100\tdemo/wall\tRendering is fast.
+";
+
+const LEDGER_HEADER: &str = "id\tkind\tsource\ttests\tdocs\tevidence\tstatus\n";
+
+/// A small app-shaped project whose gate is green.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new() -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Project { dir };
+        p.write("Cargo.toml", "[package]\nname = \"demo\"\nversion = \"0.1.0\"\n");
+        p.write("src/lib.rs", LIB);
+        p.write("docs/guide.md", GUIDE);
+        p.write("spec/budgets.tsv", BUDGETS);
+        p.record_evidence(50.0);
+        p.write(
+            "release/surface.tsv",
+            &format!(
+                "# the demo ledger\n{LEDGER_HEADER}\
+                 demo.render\truntime\tsrc/lib.rs#render\tsrc/lib.rs#renders\tdocs/guide.md#render\t\texperimental\n\
+                 demo.widget\truntime\tsrc/lib.rs#Widget::draw\tsrc/lib.rs#draws\tdocs/guide.md#widgets\t\tstable\n\
+                 budget.demo.wall\tbudget\tsrc/lib.rs#render\tsrc/lib.rs#renders\tdocs/guide.md#render\trelease/evidence/demo.tsv#demo.wall\tstable\n\
+                 demo.later\truntime\t\t\t\t\tplanned\n"
+            ),
+        );
+        p
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root().join(rel)).unwrap()
+    }
+
+    fn edit(&self, rel: &str, from: &str, to: &str) {
+        let text = self.read(rel);
+        assert!(text.contains(from), "{rel} does not contain {from:?}");
+        self.write(rel, &text.replacen(from, to, 1));
+    }
+
+    fn record_evidence(&self, value: f64) {
+        let hash = zerogate::evidence::source_hash(self.root(), &["src".to_owned()]).unwrap();
+        self.write(
+            "release/evidence/demo.tsv",
+            &format!(
+                "id\tsuite\tcase\tsubject\tmetric\tvalue\tunit\tbudget\tsources\thash\trecorded\n\
+                 demo.wall\tdemo\twall\tdemo\twall\t{value}\tms\tdemo.wall\tsrc\t{hash}\t2026-11-25 test\n"
+            ),
+        );
+    }
+
+    /// 1-based line of the first line of `rel` containing `needle`.
+    fn line_of(&self, rel: &str, needle: &str) -> u32 {
+        let line = self.read(rel).lines().position(|l| l.contains(needle));
+        line.unwrap_or_else(|| panic!("{needle:?} not in {rel}")) as u32 + 1
+    }
+
+    fn gate(&self, args: &[&str]) -> (i32, String, String) {
+        let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
+            .arg("check")
+            .arg("--root")
+            .arg(self.root())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Asserts that a finding `code` at `file:line` for `row` (if any) is reported, with exit
+    /// code 1, in every output format.
+    fn assert_reported(&self, code: &str, file: &str, line: u32, row: Option<&str>) {
+        let (exit, human, _) = self.gate(&[]);
+        assert_eq!(exit, 1, "{human}");
+        assert!(human.contains(&format!("error[{code}]")), "{human}");
+        assert!(human.contains(&format!("{file}:{line}:")), "{human}");
+        if let Some(row) = row {
+            assert!(human.contains(&format!("ledger row `{row}`")), "{human}");
+        }
+
+        let (exit, json, _) = self.gate(&["--format", "json"]);
+        assert_eq!(exit, 1);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let found = value["findings"].as_array().unwrap().iter().any(|f| {
+            f["code"] == code
+                && f["file"] == file
+                && f["line"] == line
+                && row.is_none_or(|r| f["row_id"] == r)
+                && f["severity"] == "error"
+        });
+        assert!(found, "{json}");
+
+        let (exit, sarif, _) = self.gate(&["--format", "sarif"]);
+        assert_eq!(exit, 1);
+        let value: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+        let found = value["runs"][0]["results"].as_array().unwrap().iter().any(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            r["ruleId"] == code
+                && loc["artifactLocation"]["uri"] == file
+                && loc["region"]["startLine"] == line
+                && row.is_none_or(|id| r["message"]["text"].as_str().unwrap().contains(id))
+        });
+        assert!(found, "{sarif}");
+
+        let (exit, junit, _) = self.gate(&["--format", "junit"]);
+        assert_eq!(exit, 1);
+        let needle = format!("{file}:{line}:");
+        let case_name = match row {
+            Some(row) => format!("name=\"{row}\""),
+            None => "name=\"file\"".to_owned(),
+        };
+        let case = junit
+            .split("<testcase ")
+            .find(|c| c.contains(&case_name) && c.contains(&needle) && c.contains(code))
+            .is_some();
+        assert!(case, "{junit}");
+
+        let (exit, github, _) = self.gate(&["--format", "github"]);
+        assert_eq!(exit, 1);
+        let found = github.lines().any(|l| {
+            l.starts_with(&format!("::error file={file},line={line},"))
+                && l.contains(code)
+                && row.is_none_or(|r| l.contains(&format!("({r})")))
+        });
+        assert!(found, "{github}");
+    }
+}
+
+#[test]
+fn clean_project_passes_in_every_format() {
+    let p = Project::new();
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let (exit, out, err) = p.gate(&["--format", format]);
+        assert_eq!(exit, 0, "{format}: {out}{err}");
+    }
+    let (_, human, _) = p.gate(&[]);
+    assert!(human.contains("4 rows: 2 stable, 1 experimental, 1 planned (not done); 0 findings"), "{human}");
+    let (_, json, _) = p.gate(&["--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["summary"]["planned"], 1);
+    assert_eq!(value["findings"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "src/lib.rs#render\tsrc", "src/lib.rs#rendr\tsrc");
+    p.edit("docs/guide.md", "## Widgets", "## Gadgets");
+    for format in ["human", "json", "sarif", "junit", "github"] {
+        let first = p.gate(&["--format", format]);
+        let second = p.gate(&["--format", format]);
+        assert_eq!(first, second, "{format}");
+    }
+}
+
+#[test]
+fn renamed_symbol_is_reported() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "src/lib.rs#Widget::draw", "src/lib.rs#Widget::paint");
+    let line = p.line_of("release/surface.tsv", "demo.widget");
+    p.assert_reported("Z0302", "release/surface.tsv", line, Some("demo.widget"));
+}
+
+#[test]
+fn missing_source_file_is_reported() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "src/lib.rs#render\tsrc", "src/gone.rs#render\tsrc");
+    let line = p.line_of("release/surface.tsv", "demo.render");
+    p.assert_reported("Z0301", "release/surface.tsv", line, Some("demo.render"));
+}
+
+#[test]
+fn deleted_test_is_reported() {
+    let p = Project::new();
+    p.edit("src/lib.rs", "    #[test]\n    fn draws() {}\n", "    fn draws() {}\n");
+    let line = p.line_of("release/surface.tsv", "demo.widget");
+    p.assert_reported("Z0304", "release/surface.tsv", line, Some("demo.widget"));
+}
+
+#[test]
+fn dropped_docs_heading_is_reported() {
+    let p = Project::new();
+    p.edit("docs/guide.md", "## Widgets", "## Gadgets");
+    let line = p.line_of("release/surface.tsv", "demo.widget");
+    p.assert_reported("Z0308", "release/surface.tsv", line, Some("demo.widget"));
+}
+
+#[test]
+fn missing_docs_page_is_reported() {
+    let p = Project::new();
+    std::fs::remove_file(p.root().join("docs/guide.md")).unwrap();
+    let line = p.line_of("release/surface.tsv", "demo.render");
+    p.assert_reported("Z0307", "release/surface.tsv", line, Some("demo.render"));
+}
+
+#[test]
+fn duplicate_id_is_reported_at_the_second_row() {
+    let p = Project::new();
+    let text = p.read("release/surface.tsv") + "demo.render\truntime\t\t\t\t\tplanned\n";
+    p.write("release/surface.tsv", &text);
+    let line = text.lines().count() as u32;
+    p.assert_reported("Z0314", "release/surface.tsv", line, Some("demo.render"));
+}
+
+#[test]
+fn duplicate_id_across_ledgers_is_reported() {
+    let p = Project::new();
+    p.write("release/more.tsv", &format!("{LEDGER_HEADER}demo.render\truntime\t\t\t\t\tplanned\n"));
+    p.assert_reported("Z0314", "release/surface.tsv", p.line_of("release/surface.tsv", "demo.render\t"), Some("demo.render"));
+}
+
+#[test]
+fn malformed_id_is_reported() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "demo.later", "Demo Later");
+    let line = p.line_of("release/surface.tsv", "Demo Later");
+    p.assert_reported("Z0313", "release/surface.tsv", line, Some("Demo Later"));
+}
+
+#[test]
+fn bad_spec_value_is_reported() {
+    let p = Project::new();
+    p.edit("spec/budgets.tsv", "\tlte\t", "\tsometimes\t");
+    p.assert_reported("Z0104", "spec/budgets.tsv", 3, None);
+}
+
+#[test]
+fn source_changed_after_evidence_makes_it_stale() {
+    let p = Project::new();
+    p.edit("src/lib.rs", "pub fn render() {}", "pub fn render() { /* faster */ }");
+    p.assert_reported("Z0311", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+}
+
+#[test]
+fn missed_budget_is_reported() {
+    let p = Project::new();
+    p.record_evidence(250.0);
+    p.assert_reported("Z0310", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+}
+
+#[test]
+fn missing_evidence_row_is_reported() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "demo.tsv#demo.wall", "demo.tsv#demo.fast");
+    let line = p.line_of("release/surface.tsv", "budget.demo.wall");
+    p.assert_reported("Z0309", "release/surface.tsv", line, Some("budget.demo.wall"));
+}
+
+#[test]
+fn stable_budget_row_without_evidence_is_incomplete() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "release/evidence/demo.tsv#demo.wall", "");
+    let line = p.line_of("release/surface.tsv", "budget.demo.wall");
+    p.assert_reported("Z0312", "release/surface.tsv", line, Some("budget.demo.wall"));
+}
+
+#[test]
+fn budget_without_ledger_row_is_uncovered() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "budget.demo.wall", "demo.wall-proof");
+    p.assert_reported("Z0315", "spec/budgets.tsv", 3, Some("budget.demo.wall"));
+}
+
+#[test]
+fn unparsable_source_is_reported_once_at_the_file() {
+    let p = Project::new();
+    p.edit("src/lib.rs", "    pub fn draw(&self) {}", "    pub fn draw(&self) { (");
+    let (exit, json, _) = p.gate(&["--format", "json"]);
+    assert_eq!(exit, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = value["findings"].as_array().unwrap();
+    let unparsable: Vec<_> = findings.iter().filter(|f| f["code"] == "Z0303").collect();
+    assert_eq!(unparsable.len(), 1, "{json}");
+    assert_eq!(unparsable[0]["file"], "src/lib.rs");
+    assert!(unparsable[0]["line"].as_u64().unwrap() >= 3);
+}
+
+#[test]
+fn planned_rows_need_nothing_and_are_never_done() {
+    let p = Project::new();
+    let (exit, json, _) = p.gate(&["--format", "json"]);
+    assert_eq!(exit, 0);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["summary"]["planned"], 1);
+    // The same empty row claiming to be experimental is incomplete three times over.
+    p.edit("release/surface.tsv", "\t\t\t\t\tplanned", "\t\t\t\t\texperimental");
+    let (exit, json, _) = p.gate(&["--format", "json"]);
+    assert_eq!(exit, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let incomplete = value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0312").count();
+    assert_eq!(incomplete, 3, "{json}");
+}
+
+fn junit_report(dir: &Path, renders: &str, draws: Option<&str>) -> PathBuf {
+    let draws = draws.map_or(String::new(), |body| {
+        format!("<testcase name=\"tests::draws\" classname=\"demo\">{body}</testcase>")
+    });
+    let xml = format!(
+        "<?xml version=\"1.0\"?><testsuites><testsuite name=\"demo\">\
+         <testcase name=\"tests::renders\" classname=\"demo\">{renders}</testcase>{draws}\
+         </testsuite><testsuite name=\"other\"><testcase name=\"tests::draws\"/></testsuite></testsuites>"
+    );
+    let path = dir.join("report.xml");
+    std::fs::write(&path, xml).unwrap();
+    path
+}
+
+#[test]
+fn test_report_requires_named_tests_to_run_and_pass() {
+    let p = Project::new();
+    let reports = tempfile::tempdir().unwrap();
+    let all_pass = junit_report(reports.path(), "", Some(""));
+    let (exit, out, _) = p.gate(&["--test-report", all_pass.to_str().unwrap()]);
+    assert_eq!(exit, 0, "{out}");
+    assert!(out.contains("3 tests in the report"), "{out}");
+
+    let not_run = junit_report(reports.path(), "", None);
+    let (exit, out, _) = p.gate(&["--test-report", not_run.to_str().unwrap()]);
+    assert_eq!(exit, 1);
+    assert!(out.contains("error[Z0305]: test `draws` (src/lib.rs) did not run"), "{out}");
+
+    let failed = junit_report(reports.path(), "<failure message=\"boom\"/>", Some(""));
+    let (exit, out, _) = p.gate(&["--test-report", failed.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(exit, 1);
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let failures: Vec<&serde_json::Value> =
+        value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0306").collect();
+    assert_eq!(failures.len(), 2, "both rows naming `renders` fail: {out}");
+}
+
+#[test]
+fn baseline_is_a_ratchet() {
+    let p = Project::new();
+    p.edit("docs/guide.md", "## Widgets", "## Gadgets");
+    let baseline = p.root().join("gate-baseline.json");
+    let baseline_arg = baseline.to_str().unwrap();
+    let (exit, _, err) = p.gate(&["--write-baseline", baseline_arg]);
+    assert_eq!(exit, 0, "{err}");
+    assert_eq!(p.gate(&["--baseline", baseline_arg]).0, 0, "old debt is excused");
+
+    p.edit("release/surface.tsv", "src/lib.rs#render\tsrc", "src/lib.rs#rendr\tsrc");
+    let (exit, out, _) = p.gate(&["--baseline", baseline_arg]);
+    assert_eq!(exit, 1, "new debt fails");
+    assert!(out.contains("Z0302") && !out.contains("Z0308"), "{out}");
+    assert!(out.contains("1 excused by the baseline"), "{out}");
+
+    p.edit("release/surface.tsv", "src/lib.rs#rendr\tsrc", "src/lib.rs#render\tsrc");
+    p.edit("docs/guide.md", "## Gadgets", "## Widgets");
+    let (exit, out, _) = p.gate(&["--baseline", baseline_arg, "--format", "json"]);
+    assert_eq!(exit, 1, "paid-off debt leaves a stale entry");
+    let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(value["findings"][0]["code"], "Z0316");
+    assert_eq!(value["findings"][0]["file"], "gate-baseline.json");
+}
+
+#[test]
+fn usage_and_io_errors_exit_2() {
+    let p = Project::new();
+    let (exit, _, err) = p.gate(&["--format", "yaml"]);
+    assert_eq!(exit, 2, "{err}");
+    let (exit, _, err) = p.gate(&["--test-report", "/nonexistent/report.xml"]);
+    assert_eq!(exit, 2);
+    assert!(err.contains("cannot read test report /nonexistent/report.xml"), "{err}");
+    p.write("bad.xml", "<testsuites><testcase></testsuites>");
+    let (exit, _, err) = p.gate(&["--test-report", p.root().join("bad.xml").to_str().unwrap()]);
+    assert_eq!(exit, 2, "{err}");
+    p.write("baseline.json", "[]");
+    let (exit, _, err) = p.gate(&["--baseline", p.root().join("baseline.json").to_str().unwrap()]);
+    assert_eq!(exit, 2);
+    assert!(err.contains("not a zerogate baseline"), "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
+        .args(["check", "--root", "/nonexistent/project"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// A copy of the framework's spec, generated files and reference docs: framework mode.
+fn framework_copy() -> tempfile::TempDir {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+    for folder in ["spec", "generated", "docs/reference"] {
+        for entry in walk(&repo.join(folder)) {
+            let rel = entry.strip_prefix(&repo).unwrap();
+            let target = dir.path().join(rel);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, target).unwrap();
+        }
+    }
+    dir
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() { files.extend(walk(&path)) } else { files.push(path) }
+    }
+    files
+}
+
+#[test]
+fn edited_generated_file_is_reported_with_a_diff() {
+    let dir = framework_copy();
+    let path = dir.path().join("generated/js/protocol.js");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("PROTOCOL_VERSION = 1", "PROTOCOL_VERSION = 9")).unwrap();
+    let line = text.lines().position(|l| l.contains("PROTOCOL_VERSION = 1")).unwrap() as u32 + 1;
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
+        .args(["check", "--format", "json", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stale: Vec<&serde_json::Value> =
+        value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0201").collect();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0]["file"], "generated/js/protocol.js");
+    assert_eq!(stale[0]["line"], line);
+    assert!(stale[0]["notes"][0].as_str().unwrap().contains("+export const PROTOCOL_VERSION = 1;"));
+    // Without a ledger every wire message, component and budget is uncovered.
+    assert!(value["findings"].as_array().unwrap().iter().any(|f| f["row_id"] == "wire.join"));
+}
+
+#[test]
+fn repository_gate_is_green() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogate")).args(["check", "--root"]).arg(&repo).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
