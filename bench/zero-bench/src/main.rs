@@ -62,8 +62,12 @@ struct Measure {
 }
 
 /// What the gate suite measures: the code whose change makes its evidence stale.
-const GATE_SOURCES: &[&str] =
-    &["gates/zerogate/src", "generator/zero-spec/src", "generator/zero-diag/src", "bench/zero-bench/src"];
+const GATE_SOURCES: &[&str] = &[
+    "gates/zerogate/src",
+    "generator/zero-spec/src",
+    "generator/zero-diag/src",
+    "bench/zero-bench/src",
+];
 
 fn main() -> ExitCode {
     let printer = Printer::new(false);
@@ -96,9 +100,14 @@ fn gate_child(printer: &Printer, root: &Path) -> Result<()> {
     let run = zerogate::check::run(&options).map_err(|e| anyhow::anyhow!("{e}"))?;
     let wall = start.elapsed().as_secs_f64() * 1000.0;
     if !run.findings.is_empty() {
-        bail!("the synthetic project has {} findings, first: {}", run.findings.len(), run.findings[0].headline());
+        bail!(
+            "the synthetic project has {} findings, first: {}",
+            run.findings.len(),
+            run.findings[0].headline()
+        );
     }
-    let status = std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
+    let status =
+        std::fs::read_to_string("/proc/self/status").context("reading /proc/self/status")?;
     let hwm = status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
@@ -112,7 +121,11 @@ fn gate_child(printer: &Printer, root: &Path) -> Result<()> {
 fn one_run(root: &Path) -> Result<(f64, u64)> {
     let exe = std::env::current_exe().context("locating zero-bench")?;
     let start = Instant::now();
-    let out = Command::new(exe).arg("__gate-child").arg(root).output().context("spawning the gate child")?;
+    let out = Command::new(exe)
+        .arg("__gate-child")
+        .arg(root)
+        .output()
+        .context("spawning the gate child")?;
     let wall = start.elapsed().as_secs_f64() * 1000.0;
     if !out.status.success() {
         bail!("gate child failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -178,7 +191,10 @@ fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
 
     let mut out = String::from("suite\tcase\tsubject\tmetric\tvalue\tunit\n");
     for m in &measures {
-        out.push_str(&format!("gate\t{}\t{}\t{}\t{}\t{}\n", m.case, m.subject, m.metric, m.value, m.unit));
+        out.push_str(&format!(
+            "gate\t{}\t{}\t{}\t{}\t{}\n",
+            m.case, m.subject, m.metric, m.value, m.unit
+        ));
     }
     printer.result(&out);
     if record {
@@ -194,7 +210,13 @@ fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-fn write_evidence(root: &Path, suite: &str, sources: &[&str], runs: usize, measures: &[Measure]) -> Result<String> {
+fn write_evidence(
+    root: &Path,
+    suite: &str,
+    sources: &[&str],
+    runs: usize,
+    measures: &[Measure],
+) -> Result<String> {
     let sources: Vec<String> = sources.iter().map(|s| (*s).to_owned()).collect();
     let hash = zerogate::evidence::source_hash(root, &sources).map_err(|e| anyhow::anyhow!(e))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -241,5 +263,10 @@ fn utc_now() -> String {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }

@@ -14,18 +14,25 @@ pub(crate) fn project(root: &Path, rows: usize) -> std::io::Result<()> {
     std::fs::create_dir_all(root.join("src"))?;
     std::fs::create_dir_all(root.join("docs"))?;
     std::fs::create_dir_all(root.join("release"))?;
-    std::fs::write(root.join("Cargo.toml"), "[package]\nname = \"synthetic\"\nversion = \"0.1.0\"\n")?;
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"synthetic\"\nversion = \"0.1.0\"\n",
+    )?;
     for f in 0..files {
         std::fs::write(root.join(format!("src/m{f:05}.rs")), rust_file(f))?;
     }
     for p in 0..pages {
         let mut page = format!("# Page {p}\n\nIntroduction to this part of the reference.\n\n");
         for h in 0..HEADINGS_PER_PAGE {
-            let _ = write!(page, "## Section {h}\n\nWhat section {h} of page {p} documents, in a few words.\n\n");
+            let _ = write!(
+                page,
+                "## Section {h}\n\nWhat section {h} of page {p} documents, in a few words.\n\n"
+            );
         }
         std::fs::write(root.join(format!("docs/p{p:04}.md")), page)?;
     }
-    let mut ledger = String::from("# synthetic ledger\nid\tkind\tsource\ttests\tdocs\tevidence\tstatus\n");
+    let mut ledger =
+        String::from("# synthetic ledger\nid\tkind\tsource\ttests\tdocs\tevidence\tstatus\n");
     for r in 0..rows {
         let (f, k) = (r / ITEMS_PER_FILE, r % ITEMS_PER_FILE);
         let (p, h) = (r / HEADINGS_PER_PAGE, r % HEADINGS_PER_PAGE);
@@ -33,7 +40,8 @@ pub(crate) fn project(root: &Path, rows: usize) -> std::io::Result<()> {
             let _ = writeln!(ledger, "syn.m{f:05}.i{k}\truntime\t\t\t\t\tplanned");
             continue;
         }
-        let symbol = if k == ITEMS_PER_FILE - 1 { format!("Widget{f}::draw") } else { format!("item_{k}") };
+        let symbol =
+            if k == ITEMS_PER_FILE - 1 { format!("Widget{f}::draw") } else { format!("item_{k}") };
         let _ = writeln!(
             ledger,
             "syn.m{f:05}.i{k}\truntime\tsrc/m{f:05}.rs#{symbol}\tsrc/m{f:05}.rs#checks_item_{k},src/m{f:05}.rs#rejects_item_{k}\tdocs/p{p:04}.md#section-{h}\t\texperimental"
@@ -43,7 +51,8 @@ pub(crate) fn project(root: &Path, rows: usize) -> std::io::Result<()> {
 }
 
 fn rust_file(f: usize) -> String {
-    let mut s = format!("//! Module {f} of the synthetic crate.\n\nuse std::collections::BTreeMap;\n\n");
+    let mut s =
+        format!("//! Module {f} of the synthetic crate.\n\nuse std::collections::BTreeMap;\n\n");
     for k in 0..ITEMS_PER_FILE - 1 {
         let _ = write!(
             s,
@@ -68,4 +77,31 @@ fn rust_file(f: usize) -> String {
     }
     s.push_str("}\n");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn synthetic_project_has_a_green_gate_and_the_requested_shape() {
+        let dir = tempfile::tempdir().unwrap();
+        super::project(dir.path(), 200).unwrap();
+        let options =
+            zerogate::check::Options { root: dir.path().to_path_buf(), test_report: None };
+        let run = zerogate::check::run(&options).unwrap();
+        assert!(run.findings.is_empty(), "{:?}", run.findings.first().map(|d| d.headline()));
+        assert_eq!(run.rows.len(), 200);
+        assert_eq!(run.rows.iter().filter(|r| r.status == "planned").count(), 2);
+        assert_eq!(std::fs::read_dir(dir.path().join("src")).unwrap().count(), 40);
+    }
+
+    #[test]
+    fn a_broken_synthetic_project_has_findings() {
+        let dir = tempfile::tempdir().unwrap();
+        super::project(dir.path(), 50).unwrap();
+        std::fs::remove_file(dir.path().join("src/m00003.rs")).unwrap();
+        let options =
+            zerogate::check::Options { root: dir.path().to_path_buf(), test_report: None };
+        let run = zerogate::check::run(&options).unwrap();
+        assert!(run.findings.iter().any(|d| d.code.id == "Z0301"));
+    }
 }

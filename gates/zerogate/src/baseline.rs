@@ -65,9 +65,13 @@ struct File {
 /// Removes the findings `text` (the baseline at `path`) excuses; returns how many it excused.
 /// Entries that match nothing become `Z0316` findings.
 pub fn apply(path: &str, text: &str, findings: &mut Vec<Diagnostic>) -> Result<usize, String> {
-    let file: File = serde_json::from_str(text).map_err(|e| format!("{path}: not a zerogate baseline: {e}"))?;
+    let file: File =
+        serde_json::from_str(text).map_err(|e| format!("{path}: not a zerogate baseline: {e}"))?;
     if file.version != 1 {
-        return Err(format!("{path}: baseline version {} is not supported (expected 1)", file.version));
+        return Err(format!(
+            "{path}: baseline version {} is not supported (expected 1)",
+            file.version
+        ));
     }
     let mut budget: BTreeMap<&str, usize> = BTreeMap::new();
     for e in &file.findings {
@@ -93,13 +97,14 @@ pub fn apply(path: &str, text: &str, findings: &mut Vec<Diagnostic>) -> Result<u
         }
         *n -= 1;
         let line = lines.iter().position(|l| l.contains(&e.fingerprint)).map_or(0, |i| i + 1);
-        findings.push(
-            Diagnostic::error(
-                codes::BASELINE_STALE,
-                Location::span(path, zero_diag::to_u32(line), 1, 1),
-                format!("baseline entry {} ({} in {}) matches no finding", e.fingerprint, e.code, e.file),
+        findings.push(Diagnostic::error(
+            codes::BASELINE_STALE,
+            Location::span(path, zero_diag::to_u32(line), 1, 1),
+            format!(
+                "baseline entry {} ({} in {}) matches no finding",
+                e.fingerprint, e.code, e.file
             ),
-        );
+        ));
     }
     zero_diag::sort(findings);
     Ok(excused)
@@ -110,7 +115,12 @@ mod tests {
     use super::*;
 
     fn finding(message: &str, line: u32) -> Diagnostic {
-        Diagnostic::error(codes::SYMBOL_MISSING, Location::span("release/a.tsv", line, 3, 1), message).with_row("a.b")
+        Diagnostic::error(
+            codes::SYMBOL_MISSING,
+            Location::span("release/a.tsv", line, 3, 1),
+            message,
+        )
+        .with_row("a.b")
     }
 
     #[test]
@@ -141,6 +151,10 @@ mod tests {
         let b = write(&[finding("a", 2), finding("b", 1)]);
         assert_eq!(a, b);
         assert!(apply("b.json", "{}", &mut Vec::new()).is_err());
-        assert!(apply("b.json", "{\"version\":2,\"findings\":[]}", &mut Vec::new()).unwrap_err().contains("version 2"));
+        assert!(
+            apply("b.json", "{\"version\":2,\"findings\":[]}", &mut Vec::new())
+                .unwrap_err()
+                .contains("version 2")
+        );
     }
 }

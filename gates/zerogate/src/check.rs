@@ -57,9 +57,13 @@ pub fn run(options: &Options) -> Result<GateRun, GateError> {
     let report = match &options.test_report {
         None => None,
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| GateError::Io(format!("cannot read test report {}: {e}", path.display())))?;
-            Some(TestReport::parse(&text).map_err(|e| GateError::Io(format!("{}: {e}", path.display())))?)
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                GateError::Io(format!("cannot read test report {}: {e}", path.display()))
+            })?;
+            Some(
+                TestReport::parse(&text)
+                    .map_err(|e| GateError::Io(format!("{}: {e}", path.display())))?,
+            )
         }
     };
 
@@ -149,7 +153,11 @@ impl SpecTables {
             }
             for row in &spec.components.rows {
                 let id = format!("component.{}", row.value.name);
-                need(spec.components.row_location(row), id, format!("component `{}`", row.value.name));
+                need(
+                    spec.components.row_location(row),
+                    id,
+                    format!("component `{}`", row.value.name),
+                );
             }
         }
         if let Some(budgets) = &self.budgets {
@@ -162,7 +170,10 @@ impl SpecTables {
 }
 
 /// Every `release/*.tsv`, sorted by path.
-fn load_ledgers(root: &Path, findings: &mut Vec<Diagnostic>) -> Result<Vec<Table<LedgerRow>>, GateError> {
+fn load_ledgers(
+    root: &Path,
+    findings: &mut Vec<Diagnostic>,
+) -> Result<Vec<Table<LedgerRow>>, GateError> {
     let dir = root.join("release");
     let mut files = Vec::new();
     match std::fs::read_dir(&dir) {
@@ -192,7 +203,8 @@ fn valid_id(id: &str) -> bool {
         && id.split('.').all(|segment| {
             let mut chars = segment.chars();
             chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+                && chars
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
         })
 }
 
@@ -203,8 +215,12 @@ fn check_ids(ledgers: &[Table<LedgerRow>], findings: &mut Vec<Diagnostic>) {
             let id = row.value.id.as_str();
             if !valid_id(id) {
                 findings.push(
-                    Diagnostic::error(codes::ROW_ID_INVALID, ledger.location(row, "id"), format!("row id `{id}` is malformed"))
-                        .with_row(id),
+                    Diagnostic::error(
+                        codes::ROW_ID_INVALID,
+                        ledger.location(row, "id"),
+                        format!("row id `{id}` is malformed"),
+                    )
+                    .with_row(id),
                 );
             }
             match first.get(id) {
@@ -282,7 +298,11 @@ struct Gate<'a> {
 }
 
 impl<'a> Gate<'a> {
-    fn new(root: &'a Path, report: Option<&'a TestReport>, budgets: Option<&'a Table<Budget>>) -> Gate<'a> {
+    fn new(
+        root: &'a Path,
+        report: Option<&'a TestReport>,
+        budgets: Option<&'a Table<Budget>>,
+    ) -> Gate<'a> {
         let budgets = budgets
             .map(|t| t.rows.iter().map(|r| (r.value.id.as_str(), (t, r))).collect())
             .unwrap_or_default();
@@ -323,7 +343,9 @@ impl<'a> Gate<'a> {
                 .chunks(chunk)
                 .map(|part| {
                     scope.spawn(move || {
-                        part.iter().map(|p| ((*p).to_owned(), index_file(root, p, Lang::Rust))).collect::<Vec<_>>()
+                        part.iter()
+                            .map(|p| ((*p).to_owned(), index_file(root, p, Lang::Rust)))
+                            .collect::<Vec<_>>()
                     })
                 })
                 .collect();
@@ -337,7 +359,12 @@ impl<'a> Gate<'a> {
         self.indexes.entry(path.to_owned()).or_insert_with(|| index_file(root, path, lang))
     }
 
-    fn check_row(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, out: &mut Vec<Diagnostic>) {
+    fn check_row(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let r = &row.value;
         if r.status == Status::Planned {
             return;
@@ -416,7 +443,13 @@ impl<'a> Gate<'a> {
         }
     }
 
-    fn check_source(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+    fn check_source(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        text: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(reference) = self.reference(ledger, row, "source", text, out) else { return };
         let location = ledger.location(row, "source");
         let id = &row.value.id;
@@ -434,8 +467,12 @@ impl<'a> Gate<'a> {
         };
         if matches!(self.index(reference.path, lang), Err(IndexError::Missing)) {
             out.push(
-                Diagnostic::error(codes::SOURCE_MISSING, location, format!("source file {} does not exist", reference.path))
-                    .with_row(id),
+                Diagnostic::error(
+                    codes::SOURCE_MISSING,
+                    location,
+                    format!("source file {} does not exist", reference.path),
+                )
+                .with_row(id),
             );
             return;
         }
@@ -452,7 +489,13 @@ impl<'a> Gate<'a> {
         }
     }
 
-    fn check_test(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+    fn check_test(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        text: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(reference) = self.reference(ledger, row, "tests", text, out) else { return };
         let location = ledger.location(row, "tests");
         let id = &row.value.id;
@@ -460,16 +503,24 @@ impl<'a> Gate<'a> {
             Some(l @ (Lang::Rust | Lang::Js)) => l,
             _ => {
                 out.push(
-                    Diagnostic::error(codes::REFERENCE_MALFORMED, location, format!("`{}` is not a Rust or JS test file", reference.path))
-                        .with_row(id),
+                    Diagnostic::error(
+                        codes::REFERENCE_MALFORMED,
+                        location,
+                        format!("`{}` is not a Rust or JS test file", reference.path),
+                    )
+                    .with_row(id),
                 );
                 return;
             }
         };
         if matches!(self.index(reference.path, lang), Err(IndexError::Missing)) {
             out.push(
-                Diagnostic::error(codes::TEST_MISSING, location, format!("test file {} does not exist", reference.path))
-                    .with_row(id),
+                Diagnostic::error(
+                    codes::TEST_MISSING,
+                    location,
+                    format!("test file {} does not exist", reference.path),
+                )
+                .with_row(id),
             );
             return;
         }
@@ -495,13 +546,21 @@ impl<'a> Gate<'a> {
         match report.outcome(package.as_deref(), &path_refs) {
             Some(Outcome::Passed) => {}
             Some(Outcome::Failed) => out.push(
-                Diagnostic::error(codes::TEST_FAILED, location, format!("test `{}` failed", reference.name)).with_row(id),
+                Diagnostic::error(
+                    codes::TEST_FAILED,
+                    location,
+                    format!("test `{}` failed", reference.name),
+                )
+                .with_row(id),
             ),
             Some(Outcome::Skipped) | None => out.push(
                 Diagnostic::error(
                     codes::TEST_NOT_RUN,
                     location,
-                    format!("test `{}` ({}) did not run in the test report", reference.name, reference.path),
+                    format!(
+                        "test `{}` ({}) did not run in the test report",
+                        reference.name, reference.path
+                    ),
                 )
                 .with_row(id),
             ),
@@ -521,7 +580,8 @@ impl<'a> Gate<'a> {
                 }
                 continue;
             }
-            let name = std::fs::read_to_string(dir.join("Cargo.toml")).ok().and_then(|t| package_name(&t));
+            let name =
+                std::fs::read_to_string(dir.join("Cargo.toml")).ok().and_then(|t| package_name(&t));
             self.packages.insert(dir.clone(), name.clone());
             if name.is_some() {
                 return name;
@@ -530,7 +590,13 @@ impl<'a> Gate<'a> {
         None
     }
 
-    fn check_docs(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+    fn check_docs(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        text: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(reference) = self.reference(ledger, row, "docs", text, out) else { return };
         let location = ledger.location(row, "docs");
         let id = &row.value.id;
@@ -541,8 +607,12 @@ impl<'a> Gate<'a> {
         });
         match anchors {
             None => out.push(
-                Diagnostic::error(codes::DOCS_MISSING, location, format!("docs page {} does not exist", reference.path))
-                    .with_row(id),
+                Diagnostic::error(
+                    codes::DOCS_MISSING,
+                    location,
+                    format!("docs page {} does not exist", reference.path),
+                )
+                .with_row(id),
             ),
             Some(set) if !set.contains(reference.name) => out.push(
                 Diagnostic::error(
@@ -556,7 +626,13 @@ impl<'a> Gate<'a> {
         }
     }
 
-    fn check_evidence(&mut self, ledger: &Table<LedgerRow>, row: &Row<LedgerRow>, text: &str, out: &mut Vec<Diagnostic>) {
+    fn check_evidence(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        text: &str,
+        out: &mut Vec<Diagnostic>,
+    ) {
         let Some(reference) = self.reference(ledger, row, "evidence", text, out) else { return };
         let location = ledger.location(row, "evidence");
         let id = row.value.id.as_str();
@@ -572,8 +648,12 @@ impl<'a> Gate<'a> {
         self.findings.extend(table_findings);
         let Some(table) = table.as_ref() else {
             out.push(
-                Diagnostic::error(codes::EVIDENCE_MISSING, location, format!("evidence file {} does not exist", reference.path))
-                    .with_row(id),
+                Diagnostic::error(
+                    codes::EVIDENCE_MISSING,
+                    location,
+                    format!("evidence file {} does not exist", reference.path),
+                )
+                .with_row(id),
             );
             return;
         };
@@ -631,7 +711,13 @@ impl<'a> Gate<'a> {
                 Diagnostic::error(
                     codes::INVALID_VALUE,
                     table.location(evidence, "unit"),
-                    format!("evidence `{}` is in {} but budget `{}` is in {}", e.id, e.unit.as_str(), b.id, b.unit.as_str()),
+                    format!(
+                        "evidence `{}` is in {} but budget `{}` is in {}",
+                        e.id,
+                        e.unit.as_str(),
+                        b.id,
+                        b.unit.as_str()
+                    ),
                 )
                 .with_help(format!("budget defined at {}", budgets.row_location(budget_row)))
                 .with_row(id),
@@ -677,10 +763,11 @@ fn package_name(text: &str) -> Option<String> {
             in_package = line == "[package]";
             continue;
         }
-        if in_package {
-            if let Some(value) = line.strip_prefix("name").map(str::trim_start).and_then(|l| l.strip_prefix('=')) {
-                return Some(value.trim().trim_matches('"').to_owned());
-            }
+        if in_package
+            && let Some(value) =
+                line.strip_prefix("name").map(str::trim_start).and_then(|l| l.strip_prefix('='))
+        {
+            return Some(value.trim().trim_matches('"').to_owned());
         }
     }
     None
@@ -693,8 +780,19 @@ mod tests {
     #[test]
     fn references_need_a_relative_path_and_a_name() {
         assert!(parse_reference("src/a.rs#f").is_some());
-        assert!(parse_reference("docs/x.md#a#b").is_some_and(|r| r.path == "docs/x.md#a" && r.name == "b"));
-        for bad in ["src/a.rs", "#f", "src/a.rs#", "/abs.rs#f", "../up.rs#f", "a//b.rs#f", "a.rs#two words"] {
+        assert!(
+            parse_reference("docs/x.md#a#b")
+                .is_some_and(|r| r.path == "docs/x.md#a" && r.name == "b")
+        );
+        for bad in [
+            "src/a.rs",
+            "#f",
+            "src/a.rs#",
+            "/abs.rs#f",
+            "../up.rs#f",
+            "a//b.rs#f",
+            "a.rs#two words",
+        ] {
             assert!(parse_reference(bad).is_none(), "{bad}");
         }
     }

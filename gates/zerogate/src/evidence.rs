@@ -34,7 +34,8 @@ pub fn source_hash(root: &Path, sources: &[String]) -> Result<String, String> {
     files.dedup();
     let mut hasher = Sha256::new();
     for file in &files {
-        let bytes = std::fs::read(root.join(file)).map_err(|e| format!("cannot read {file}: {e}"))?;
+        let bytes =
+            std::fs::read(root.join(file)).map_err(|e| format!("cannot read {file}: {e}"))?;
         hasher.update(file.as_bytes());
         hasher.update([0]);
         hasher.update((bytes.len() as u64).to_le_bytes());

@@ -46,7 +46,12 @@ pub struct Summary {
 
 impl Summary {
     /// Counts `rows` and `findings`.
-    pub fn new(rows: &[RowSummary], findings: &[Diagnostic], baselined: usize, tests: Option<usize>) -> Summary {
+    pub fn new(
+        rows: &[RowSummary],
+        findings: &[Diagnostic],
+        baselined: usize,
+        tests: Option<usize>,
+    ) -> Summary {
         let count = |s: &str| rows.iter().filter(|r| r.status == s).count();
         Summary {
             rows: rows.len(),
@@ -152,7 +157,8 @@ fn sarif(findings: &[Diagnostic]) -> String {
                     "endColumn": d.location.column.max(1) + d.location.len.max(1),
                 });
             }
-            let rule_index = zero_diag::codes::ALL.iter().position(|c| c.id == d.code.id).unwrap_or(0);
+            let rule_index =
+                zero_diag::codes::ALL.iter().position(|c| c.id == d.code.id).unwrap_or(0);
             let mut text = d.message.clone();
             if let Some(row) = &d.row_id {
                 let _ = write!(text, " (ledger row `{row}`)");
@@ -199,7 +205,12 @@ fn junit(findings: &[Diagnostic], rows: &[RowSummary]) -> String {
     let mut count = 0;
     let mut case = |classname: &str, name: &str, found: &[&Diagnostic], skipped: bool| {
         count += 1;
-        let _ = write!(cases, "    <testcase classname=\"{}\" name=\"{}\"", escape(classname), escape(name));
+        let _ = write!(
+            cases,
+            "    <testcase classname=\"{}\" name=\"{}\"",
+            escape(classname),
+            escape(name)
+        );
         if found.is_empty() && !skipped {
             cases.push_str("/>\n");
             return;
@@ -265,7 +276,11 @@ fn github(findings: &[Diagnostic], summary: &Summary) -> String {
             None => format!("{} {}", d.code.id, d.code.name),
         };
         let _ = write!(props, ",title={}", gh_property(&title));
-        let _ = writeln!(out, "::error {props}::{}", gh_data(&format!("{}\nhelp: {}", d.message, d.help)));
+        let _ = writeln!(
+            out,
+            "::error {props}::{}",
+            gh_data(&format!("{}\nhelp: {}", d.message, d.help))
+        );
     }
     let _ = writeln!(out, "::notice title=zerogate::{}", gh_data(&summary.line()));
     out
@@ -278,14 +293,37 @@ mod tests {
 
     fn sample() -> (Vec<Diagnostic>, Vec<RowSummary>) {
         let findings = vec![
-            Diagnostic::error(codes::SYMBOL_MISSING, Location::span("release/s.tsv", 3, 12, 20), "a.rs does not define `x, y: <z>`")
-                .with_row("gate.x"),
-            Diagnostic::error(codes::GENERATED_STALE, Location::span("generated/w.rs", 5, 1, 1), "100% stale\nreally"),
+            Diagnostic::error(
+                codes::SYMBOL_MISSING,
+                Location::span("release/s.tsv", 3, 12, 20),
+                "a.rs does not define `x, y: <z>`",
+            )
+            .with_row("gate.x"),
+            Diagnostic::error(
+                codes::GENERATED_STALE,
+                Location::span("generated/w.rs", 5, 1, 1),
+                "100% stale\nreally",
+            ),
         ];
         let rows = vec![
-            RowSummary { id: "gate.x".into(), file: "release/s.tsv".into(), line: 3, status: "stable" },
-            RowSummary { id: "gate.ok".into(), file: "release/s.tsv".into(), line: 4, status: "experimental" },
-            RowSummary { id: "gate.later".into(), file: "release/s.tsv".into(), line: 5, status: "planned" },
+            RowSummary {
+                id: "gate.x".into(),
+                file: "release/s.tsv".into(),
+                line: 3,
+                status: "stable",
+            },
+            RowSummary {
+                id: "gate.ok".into(),
+                file: "release/s.tsv".into(),
+                line: 4,
+                status: "experimental",
+            },
+            RowSummary {
+                id: "gate.later".into(),
+                file: "release/s.tsv".into(),
+                line: 5,
+                status: "planned",
+            },
         ];
         (findings, rows)
     }

@@ -50,7 +50,9 @@ struct ItemWalker {
 
 fn ident_at(trees: &[TokenTree], i: usize) -> Option<String> {
     match trees.get(i) {
-        Some(TokenTree::Ident(ident)) => Some(ident.to_string().trim_start_matches("r#").to_owned()),
+        Some(TokenTree::Ident(ident)) => {
+            Some(ident.to_string().trim_start_matches("r#").to_owned())
+        }
         _ => None,
     }
 }
@@ -81,7 +83,11 @@ fn impl_type(header: &[TokenTree]) -> Option<String> {
     for (i, tree) in header.iter().enumerate() {
         match tree {
             TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
-            TokenTree::Punct(p) if p.as_char() == '>' && !is_punct(header.get(i.wrapping_sub(1)), '-') => depth -= 1,
+            TokenTree::Punct(p)
+                if p.as_char() == '>' && !is_punct(header.get(i.wrapping_sub(1)), '-') =>
+            {
+                depth -= 1
+            }
             TokenTree::Ident(id) if depth == 0 && id == "for" => segment_start = i + 1,
             TokenTree::Ident(id) if depth == 0 && id == "where" => {
                 end = i;
@@ -95,10 +101,15 @@ fn impl_type(header: &[TokenTree]) -> Option<String> {
     for (i, tree) in header[segment_start..end].iter().enumerate() {
         match tree {
             TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
-            TokenTree::Punct(p) if p.as_char() == '>' && (i == 0 || !is_punct(header.get(segment_start + i - 1), '-')) => {
+            TokenTree::Punct(p)
+                if p.as_char() == '>'
+                    && (i == 0 || !is_punct(header.get(segment_start + i - 1), '-')) =>
+            {
                 depth -= 1
             }
-            TokenTree::Ident(id) if depth == 0 && id != "dyn" && id != "mut" => name = Some(id.to_string()),
+            TokenTree::Ident(id) if depth == 0 && id != "dyn" && id != "mut" => {
+                name = Some(id.to_string())
+            }
             _ => {}
         }
     }
@@ -154,7 +165,11 @@ impl ItemWalker {
                     i = skip_item(&trees, i + 1);
                 }
                 "const" | "static" | "struct" | "enum" | "union" | "type" => {
-                    let j = if ident_at(&trees, i + 1).as_deref() == Some("mut") { i + 2 } else { i + 1 };
+                    let j = if ident_at(&trees, i + 1).as_deref() == Some("mut") {
+                        i + 2
+                    } else {
+                        i + 1
+                    };
                     match ident_at(&trees, j) {
                         Some(n) if matches!(n.as_str(), "fn" | "unsafe" | "async" | "extern") => {
                             i += 1;
@@ -169,12 +184,12 @@ impl ItemWalker {
                 "mod" => {
                     if let Some(name) = ident_at(&trees, i + 1) {
                         self.symbol(None, &name);
-                        if let Some(TokenTree::Group(g)) = trees.get(i + 2) {
-                            if g.delimiter() == Delimiter::Brace {
-                                self.modules.push(name);
-                                self.items(g.stream(), None);
-                                self.modules.pop();
-                            }
+                        if let Some(TokenTree::Group(g)) = trees.get(i + 2)
+                            && g.delimiter() == Delimiter::Brace
+                        {
+                            self.modules.push(name);
+                            self.items(g.stream(), None);
+                            self.modules.pop();
                         }
                     }
                     test_attr = false;
@@ -188,7 +203,11 @@ impl ItemWalker {
                         i += 1;
                         continue;
                     };
-                    let name = if keyword == "trait" { ident_at(&trees, i + 1) } else { impl_type(&trees[i + 1..body]) };
+                    let name = if keyword == "trait" {
+                        ident_at(&trees, i + 1)
+                    } else {
+                        impl_type(&trees[i + 1..body])
+                    };
                     if let Some(name) = name {
                         if keyword == "trait" {
                             self.symbol(None, &name);
@@ -289,7 +308,8 @@ pub fn javascript(text: &str) -> FileIndex {
                     continue;
                 }
                 let after = after.trim_start();
-                let Some(quote) = after.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) else {
+                let Some(quote) = after.chars().next().filter(|c| matches!(c, '"' | '\'' | '`'))
+                else {
                     continue;
                 };
                 if let Some(end) = after[1..].find(quote) {
@@ -347,8 +367,25 @@ mod tests {
     fn rust_symbols_of_every_item_kind() {
         let index = rust(RUST).unwrap();
         for symbol in [
-            "free", "S", "E", "T", "K", "ST", "Alias", "U", "mac", "S::method", "S::required", "S::C",
-            "T::required", "T::C", "inner", "deep", "tests", "qualified", "Wrapper::fmt",
+            "free",
+            "S",
+            "E",
+            "T",
+            "K",
+            "ST",
+            "Alias",
+            "U",
+            "mac",
+            "S::method",
+            "S::required",
+            "S::C",
+            "T::required",
+            "T::C",
+            "inner",
+            "deep",
+            "tests",
+            "qualified",
+            "Wrapper::fmt",
         ] {
             assert!(index.symbols.contains(symbol), "missing {symbol}: {:?}", index.symbols);
         }

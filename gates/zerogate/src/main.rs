@@ -69,17 +69,22 @@ fn run_check(
 ) -> Result<ExitCode, GateError> {
     let root = match root {
         Some(root) => root,
-        None => std::env::current_dir()
-            .ok()
-            .and_then(|d| zerogen::find_root(&d))
-            .ok_or_else(|| GateError::Usage("no project root found (a folder with Cargo.toml and spec/); pass --root".into()))?,
+        None => {
+            std::env::current_dir().ok().and_then(|d| zerogen::find_root(&d)).ok_or_else(|| {
+                GateError::Usage(
+                    "no project root found (a folder with Cargo.toml and spec/); pass --root"
+                        .into(),
+                )
+            })?
+        }
     };
     let run = check::run(&Options { root: root.clone(), test_report })?;
     let mut findings = run.findings;
 
     if let Some(path) = write_baseline {
         let text = baseline::write(&findings);
-        std::fs::write(&path, text).map_err(|e| GateError::Io(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(&path, text)
+            .map_err(|e| GateError::Io(format!("cannot write {}: {e}", path.display())))?;
         printer.status("Baselined", &format!("{} findings in {}", findings.len(), path.display()));
         return Ok(ExitCode::SUCCESS);
     }
@@ -87,11 +92,7 @@ fn run_check(
     if let Some(path) = baseline_path {
         let text = std::fs::read_to_string(&path)
             .map_err(|e| GateError::Io(format!("cannot read baseline {}: {e}", path.display())))?;
-        let shown = path
-            .strip_prefix(&root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
+        let shown = path.strip_prefix(&root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
         excused = baseline::apply(&shown, &text, &mut findings).map_err(GateError::Io)?;
     }
     let summary = Summary::new(&run.rows, &findings, excused, run.tests_in_report);

@@ -25,7 +25,11 @@ pub struct TestReport {
 impl TestReport {
     /// Parses a report, telling the format by its first non-blank character.
     pub fn parse(text: &str) -> Result<TestReport, String> {
-        if text.trim_start().starts_with('<') { parse_junit(text) } else { parse_libtest_json(text) }
+        if text.trim_start().starts_with('<') {
+            parse_junit(text)
+        } else {
+            parse_libtest_json(text)
+        }
     }
 
     /// Number of tests in the report.
@@ -49,7 +53,8 @@ impl TestReport {
             .filter(|((suite, name), _)| {
                 let suite_ok = match package {
                     Some(p) if !suite.is_empty() => {
-                        suite == p || suite.strip_prefix(p).is_some_and(|rest| rest.starts_with("::"))
+                        suite == p
+                            || suite.strip_prefix(p).is_some_and(|rest| rest.starts_with("::"))
                     }
                     _ => true,
                 };
@@ -108,7 +113,9 @@ fn attribute(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Result<Option<
     for attr in e.attributes() {
         let attr = attr.map_err(|err| format!("invalid JUnit XML attribute: {err}"))?;
         if attr.key.as_ref() == key {
-            let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|err| format!("invalid JUnit XML value: {err}"))?;
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| format!("invalid JUnit XML value: {err}"))?;
             return Ok(Some(value.into_owned()));
         }
     }
@@ -165,12 +172,19 @@ mod tests {
     fn junit_outcomes_by_package_and_path() {
         let report = TestReport::parse(JUNIT).unwrap();
         assert_eq!(report.len(), 4);
-        assert_eq!(report.outcome(Some("zero-diag"), &["tests::lookup_by_id_or_name"]), Some(Outcome::Passed));
+        assert_eq!(
+            report.outcome(Some("zero-diag"), &["tests::lookup_by_id_or_name"]),
+            Some(Outcome::Passed)
+        );
         assert_eq!(report.outcome(Some("zero-diag"), &["tests::renders"]), Some(Outcome::Failed));
         assert_eq!(report.outcome(Some("zerogen"), &["cli_exit_codes"]), Some(Outcome::Passed));
         assert_eq!(report.outcome(Some("zerogen"), &["skipped_one"]), Some(Outcome::Skipped));
         assert_eq!(report.outcome(Some("zerogate"), &["cli_exit_codes"]), None, "other package");
-        assert_eq!(report.outcome(Some("zero-diag"), &["ookup_by_id_or_name"]), None, "whole segments");
+        assert_eq!(
+            report.outcome(Some("zero-diag"), &["ookup_by_id_or_name"]),
+            None,
+            "whole segments"
+        );
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! project passes, and each way of corrupting it is reported, with its code, ledger row and
 //! `file:line`, in every output format.
 
+// Test helpers outside #[test] fns panic on broken fixtures by design.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -180,7 +183,10 @@ fn clean_project_passes_in_every_format() {
         assert_eq!(exit, 0, "{format}: {out}{err}");
     }
     let (_, human, _) = p.gate(&[]);
-    assert!(human.contains("4 rows: 2 stable, 1 experimental, 1 planned (not done); 0 findings"), "{human}");
+    assert!(
+        human.contains("4 rows: 2 stable, 1 experimental, 1 planned (not done); 0 findings"),
+        "{human}"
+    );
     let (_, json, _) = p.gate(&["--format", "json"]);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(value["summary"]["planned"], 1);
@@ -252,7 +258,12 @@ fn duplicate_id_is_reported_at_the_second_row() {
 fn duplicate_id_across_ledgers_is_reported() {
     let p = Project::new();
     p.write("release/more.tsv", &format!("{LEDGER_HEADER}demo.render\truntime\t\t\t\t\tplanned\n"));
-    p.assert_reported("Z0314", "release/surface.tsv", p.line_of("release/surface.tsv", "demo.render\t"), Some("demo.render"));
+    p.assert_reported(
+        "Z0314",
+        "release/surface.tsv",
+        p.line_of("release/surface.tsv", "demo.render\t"),
+        Some("demo.render"),
+    );
 }
 
 #[test]
@@ -333,7 +344,8 @@ fn planned_rows_need_nothing_and_are_never_done() {
     let (exit, json, _) = p.gate(&["--format", "json"]);
     assert_eq!(exit, 1);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let incomplete = value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0312").count();
+    let incomplete =
+        value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0312").count();
     assert_eq!(incomplete, 3, "{json}");
 }
 
@@ -473,7 +485,11 @@ fn edited_generated_file_is_reported_with_a_diff() {
 #[test]
 fn repository_gate_is_green() {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new(env!("CARGO_BIN_EXE_zerogate")).args(["check", "--root"]).arg(&repo).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
+        .args(["check", "--root"])
+        .arg(&repo)
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),

@@ -48,7 +48,8 @@ pub fn render(diagnostic: &Diagnostic, sources: &mut SourceCache) -> String {
         .with_code(diagnostic.code.id)
         .with_message(diagnostic.message.clone());
     let loc = &diagnostic.location;
-    let range = if loc.line > 0 { sources.get(&loc.file).and_then(|t| byte_range(t, loc)) } else { None };
+    let range =
+        if loc.line > 0 { sources.get(&loc.file).and_then(|t| byte_range(t, loc)) } else { None };
     match range {
         Some((text, range)) => {
             let id = files.add(loc.file.clone(), text);

@@ -10,7 +10,9 @@ use serde::de::DeserializeOwned;
 use zero_diag::{Diagnostic, Location, codes, to_u32};
 
 use crate::security::{self, SecurityConfig};
-use crate::tables::{AttrType, Budget, Component, ComponentAttr, ComponentSlot, Route, RouteKind, WireMessage};
+use crate::tables::{
+    AttrType, Budget, Component, ComponentAttr, ComponentSlot, Route, RouteKind, WireMessage,
+};
 use crate::tsv::{self, Table};
 use crate::wire;
 
@@ -155,7 +157,11 @@ fn check_components(
         }
         let mut rule = |ok: bool, column: &str, message: String| {
             if !ok {
-                out.push(Diagnostic::error(codes::INVALID_VALUE, attrs.location(row, column), message));
+                out.push(Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    attrs.location(row, column),
+                    message,
+                ));
             }
         };
         rule(
@@ -164,9 +170,12 @@ fn check_components(
             format!("attr `{}` is required, so a default is never used", a.name),
         );
         rule(
-            (a.ty == AttrType::Enum) == !a.values.is_empty(),
+            (a.ty == AttrType::Enum) != a.values.is_empty(),
             "values",
-            format!("attr `{}`: `values` is required for type enum and only allowed for it", a.name),
+            format!(
+                "attr `{}`: `values` is required for type enum and only allowed for it",
+                a.name
+            ),
         );
         if let Some(default) = &a.default {
             let ok = match a.ty {
@@ -176,7 +185,14 @@ fn check_components(
                 AttrType::Enum => a.values.items().iter().any(|v| v == default),
                 _ => true,
             };
-            rule(ok, "default", format!("default `{default}` is not a valid {} value", format!("{:?}", a.ty).to_lowercase()));
+            rule(
+                ok,
+                "default",
+                format!(
+                    "default `{default}` is not a valid {} value",
+                    format!("{:?}", a.ty).to_lowercase()
+                ),
+            );
         }
     }
     for row in &slots.rows {
@@ -240,22 +256,26 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                     Diagnostic::error(
                         codes::INVALID_VALUE,
                         routes.location(row, "path"),
-                        format!("path segment `{segment}` is not a literal, `:param` or a final `*tail`"),
+                        format!(
+                            "path segment `{segment}` is not a literal, `:param` or a final `*tail`"
+                        ),
                     )
-                    .with_help("parameters are `:snake_case`; a `*tail` may only be the last segment"),
+                    .with_help(
+                        "parameters are `:snake_case`; a `*tail` may only be the last segment",
+                    ),
                 );
             }
         }
-        if let Some(name) = &r.name {
-            if !name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        let bad_name = r.name.as_ref().filter(|name| {
+            !name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
                 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-            {
-                out.push(Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    routes.location(row, "name"),
-                    format!("route name `{name}` is not snake_case"),
-                ));
-            }
+        });
+        if let Some(name) = bad_name {
+            out.push(Diagnostic::error(
+                codes::INVALID_VALUE,
+                routes.location(row, "name"),
+                format!("route name `{name}` is not snake_case"),
+            ));
         }
     }
 }
@@ -274,8 +294,17 @@ mod tests {
         assert!(spec.diagnostics.is_empty(), "{:#?}", spec.diagnostics);
         let kinds: Vec<&str> = spec.wire.rows.iter().map(|r| r.value.kind.as_str()).collect();
         for kind in [
-            "join", "params", "event", "diff", "heartbeat", "upload", "reply", "error", "redirect",
-            "patch", "close",
+            "join",
+            "params",
+            "event",
+            "diff",
+            "heartbeat",
+            "upload",
+            "reply",
+            "error",
+            "redirect",
+            "patch",
+            "close",
         ] {
             assert!(kinds.contains(&kind), "wire protocol lacks `{kind}`");
         }
@@ -327,7 +356,8 @@ mod tests {
         let spec = with_file("spec/component-attrs.tsv", |t| {
             format!("{t}nope\tkind\tenum\tfalse\tred\tblue,green\tcolour\n")
         });
-        let found: Vec<_> = spec.diagnostics.iter().map(|d| (d.code.id, d.location.column)).collect();
+        let found: Vec<_> =
+            spec.diagnostics.iter().map(|d| (d.code.id, d.location.column)).collect();
         assert_eq!(found, vec![("Z0106", 1), ("Z0108", 22)], "{:#?}", spec.diagnostics);
     }
 

@@ -113,3 +113,31 @@ pub const KINDS: &[TableKind] = &[
 pub fn kind(name: &str) -> Option<&'static TableKind> {
     KINDS.iter().find(|k| k.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_compiling_schema_with_descriptions() {
+        let mut names = std::collections::BTreeSet::new();
+        for kind in KINDS {
+            assert!(names.insert(kind.name), "{} is registered twice", kind.name);
+            let schema = (kind.schema)();
+            assert!(
+                jsonschema::validator_for(&schema).is_ok(),
+                "{} schema does not compile",
+                kind.name
+            );
+            let properties = schema["properties"].as_object().unwrap();
+            for (column, prop) in properties {
+                let described = prop.get("description").is_some()
+                    || prop.get("$ref").is_some()
+                    || prop.get("allOf").is_some();
+                assert!(described, "{}.{column} has no description", kind.name);
+            }
+        }
+        assert_eq!(kind("ledger").map(|k| k.files), Some("release/*.tsv"));
+        assert!(kind("nope").is_none());
+    }
+}

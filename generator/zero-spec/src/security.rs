@@ -203,7 +203,11 @@ pub fn load(file: &str, text: &str) -> (Option<SecurityConfig>, Vec<Diagnostic>)
         let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
             && !origin.trim_end_matches('/').contains(['*', ' '])
             && origin.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
-        rule(ok, &["origins", "allow"], &format!("`{origin}` is not an origin like https://host[:port]"));
+        rule(
+            ok,
+            &["origins", "allow"],
+            &format!("`{origin}` is not an origin like https://host[:port]"),
+        );
     }
     (Some(config), diagnostics)
 }
@@ -220,7 +224,12 @@ fn locate_key(file: &str, text: &str, path: &[&str]) -> Location {
         if trimmed.starts_with('[') {
             in_section = header.as_deref().is_some_and(|h| trimmed.starts_with(h));
             if in_section && key.is_empty() {
-                return Location::span(file, zero_diag::to_u32(i + 1), 1, zero_diag::to_u32(line.len()));
+                return Location::span(
+                    file,
+                    zero_diag::to_u32(i + 1),
+                    1,
+                    zero_diag::to_u32(line.len()),
+                );
             }
             continue;
         }

@@ -62,8 +62,12 @@ where
     T: DeserializeOwned + Serialize + JsonSchema,
 {
     let schema = TableSchema::of::<T>();
-    let mut table =
-        Table { file: file.to_owned(), columns: Vec::new(), rows: Vec::new(), diagnostics: Vec::new() };
+    let mut table = Table {
+        file: file.to_owned(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        diagnostics: Vec::new(),
+    };
     let lines: Vec<&str> = text.lines().collect();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b'\t')
@@ -193,11 +197,15 @@ fn check_header(
             ok = false;
         } else if !schema.properties.contains(column) {
             table.diagnostics.push(
-                Diagnostic::error(codes::TSV_HEADER, location, format!("unknown column `{column}`"))
-                    .with_help(format!(
-                        "this table's columns are: {}",
-                        schema.properties.iter().cloned().collect::<Vec<_>>().join(", ")
-                    )),
+                Diagnostic::error(
+                    codes::TSV_HEADER,
+                    location,
+                    format!("unknown column `{column}`"),
+                )
+                .with_help(format!(
+                    "this table's columns are: {}",
+                    schema.properties.iter().cloned().collect::<Vec<_>>().join(", ")
+                )),
             );
             ok = false;
         }

@@ -120,7 +120,10 @@ mod tests {
     fn parses_required_and_optional_fields() {
         let fields = parse_fields("topic:string, token:string,params?:json").unwrap();
         assert_eq!(fields.len(), 3);
-        assert_eq!(fields[2], FieldSpec { name: "params".into(), ty: FieldType::Json, optional: true });
+        assert_eq!(
+            fields[2],
+            FieldSpec { name: "params".into(), ty: FieldType::Json, optional: true }
+        );
         assert!(parse_fields("-").unwrap().is_empty());
     }
 

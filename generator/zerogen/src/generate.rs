@@ -77,13 +77,11 @@ pub fn check(root: &Path, outputs: &[Output]) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for output in outputs {
         match std::fs::read_to_string(root.join(&output.path)) {
-            Err(_) => found.push(
-                Diagnostic::error(
-                    codes::GENERATED_MISSING,
-                    Location::file(&output.path),
-                    format!("{} is missing", output.path),
-                ),
-            ),
+            Err(_) => found.push(Diagnostic::error(
+                codes::GENERATED_MISSING,
+                Location::file(&output.path),
+                format!("{} is missing", output.path),
+            )),
             Ok(actual) if actual != output.contents => {
                 let diff = similar::TextDiff::from_lines(&actual, &output.contents);
                 let line = first_difference(&actual, &output.contents);

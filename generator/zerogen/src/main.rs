@@ -38,12 +38,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new(cli.quiet);
-    let root = match cli.root.clone().or_else(|| {
-        std::env::current_dir().ok().and_then(|d| zerogen::find_root(&d))
-    }) {
+    let root = match cli
+        .root
+        .clone()
+        .or_else(|| std::env::current_dir().ok().and_then(|d| zerogen::find_root(&d)))
+    {
         Some(root) => root,
         None => {
-            printer.error("no project root found (a folder with Cargo.toml and spec/); pass --root");
+            printer
+                .error("no project root found (a folder with Cargo.toml and spec/); pass --root");
             return ExitCode::from(2);
         }
     };
@@ -64,7 +67,10 @@ fn run_generate(printer: &Printer, root: &std::path::Path, check: bool, json: bo
                 for path in &changed {
                     printer.status("Wrote", path);
                 }
-                printer.status("Generated", &format!("{} files, {} changed", outputs.len(), changed.len()));
+                printer.status(
+                    "Generated",
+                    &format!("{} files, {} changed", outputs.len(), changed.len()),
+                );
                 Vec::new()
             }
             Err(e) => {

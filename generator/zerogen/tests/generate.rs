@@ -1,6 +1,9 @@
 //! End-to-end tests of `zerogen generate`: freshness of the committed files, check mode, and
 //! the CLI's exit codes.
 
+// Test helpers outside #[test] fns panic on broken fixtures by design.
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -29,10 +32,8 @@ fn committed_generated_files_are_fresh() {
     let root = repo_root();
     let outputs = generate::emit_all(&root).expect("framework spec tables are valid");
     let findings = generate::check(&root, &outputs);
-    let report: Vec<String> = findings
-        .iter()
-        .map(|d| format!("{}\n{}", d.headline(), d.notes.join("\n")))
-        .collect();
+    let report: Vec<String> =
+        findings.iter().map(|d| format!("{}\n{}", d.headline(), d.notes.join("\n"))).collect();
     assert!(findings.is_empty(), "run `cargo run -p zerogen -- generate`:\n{}", report.join("\n"));
 }
 
@@ -69,9 +70,17 @@ fn check_reports_an_edited_file_with_a_unified_diff() {
     let d = &findings[0];
     assert_eq!(d.code.id, "Z0201");
     assert_eq!(d.location.file, "generated/js/protocol.js");
-    let line = std::fs::read_to_string(&path).unwrap().lines().position(|l| l.contains("join: 99")).unwrap();
+    let line = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .position(|l| l.contains("join: 99"))
+        .unwrap();
     assert_eq!(d.location.line as usize, line + 1);
-    assert!(d.notes[0].contains("-  join: 99,") && d.notes[0].contains("+  join: 16384,"), "{}", d.notes[0]);
+    assert!(
+        d.notes[0].contains("-  join: 99,") && d.notes[0].contains("+  join: 16384,"),
+        "{}",
+        d.notes[0]
+    );
 }
 
 #[test]
@@ -100,7 +109,8 @@ fn check_reports_missing_and_orphan_files_and_write_repairs_them() {
 fn a_bad_table_blocks_generation_with_its_diagnostics() {
     let dir = project();
     let path = dir.path().join("spec/budgets.tsv");
-    let text = std::fs::read_to_string(&path).unwrap() + "gate.x\twall\tms\tsometimes\t1\tgate/x\ts\n";
+    let text =
+        std::fs::read_to_string(&path).unwrap() + "gate.x\twall\tms\tsometimes\t1\tgate/x\ts\n";
     std::fs::write(&path, text).unwrap();
     let errors = generate::emit_all(dir.path()).unwrap_err();
     assert_eq!(errors.len(), 1);
@@ -109,7 +119,12 @@ fn a_bad_table_blocks_generation_with_its_diagnostics() {
 }
 
 fn zerogen(root: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_zerogen")).arg("--root").arg(root).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogen"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -127,7 +142,10 @@ fn cli_exit_codes_follow_the_convention() {
     std::fs::write(&path, "edited\n").unwrap();
     let (code, stdout, _) = zerogen(dir.path(), &["generate", "--check"]);
     assert_eq!(code, 1);
-    assert!(stdout.contains("error[Z0201]") && stdout.contains("+++ b/docs/reference/budgets.md"), "{stdout}");
+    assert!(
+        stdout.contains("error[Z0201]") && stdout.contains("+++ b/docs/reference/budgets.md"),
+        "{stdout}"
+    );
 
     let (code, stdout, _) = zerogen(dir.path(), &["generate", "--check", "--json"]);
     assert_eq!(code, 1);

@@ -34,7 +34,9 @@ fn table_page(kind: &TableKind, spec: &FrameworkSpec) -> Output {
     let mut md = header(&format!("{} and the `{}` table type", kind.files, kind.name));
     let _ = writeln!(md, "# Table kind `{}`\n\n{}\n", kind.name, kind.summary);
     let format = match kind.format {
-        Format::Tsv => "TSV: tab separated, one header row, `#` comment lines, one record per line; columns in any order",
+        Format::Tsv => {
+            "TSV: tab separated, one header row, `#` comment lines, one record per line; columns in any order"
+        }
         Format::Toml => "TOML; unknown keys are rejected",
     };
     let _ = writeln!(md, "- Files: `{}`\n- Format: {format}", kind.files);
@@ -84,7 +86,12 @@ fn properties_table(schema: &Value, root: &Value, defaults: Option<&Value>) -> S
             let required = if required.contains(&name.as_str()) { "yes" } else { "no" };
             match defaults {
                 None => {
-                    let _ = writeln!(md, "| `{name}` | {} | {required} | {} |", cell(&ty), cell(description));
+                    let _ = writeln!(
+                        md,
+                        "| `{name}` | {} | {required} | {} |",
+                        cell(&ty),
+                        cell(description)
+                    );
                 }
                 Some(values) => {
                     let value = values.get(name).map(|v| format!("`{v}`")).unwrap_or_default();
@@ -119,11 +126,17 @@ fn describe_type(prop: &Value, root: &Value, tsv: bool) -> String {
     let consts: Vec<String> = target
         .get("oneOf")
         .and_then(Value::as_array)
-        .map(|v| v.iter().filter_map(|c| c.get("const").and_then(Value::as_str)).map(|s| format!("`{s}`")).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|c| c.get("const").and_then(Value::as_str))
+                .map(|s| format!("`{s}`"))
+                .collect()
+        })
         .or_else(|| {
-            target.get("enum").and_then(Value::as_array).map(|v| {
-                v.iter().filter_map(Value::as_str).map(|s| format!("`{s}`")).collect()
-            })
+            target
+                .get("enum")
+                .and_then(Value::as_array)
+                .map(|v| v.iter().filter_map(Value::as_str).map(|s| format!("`{s}`")).collect())
         })
         .unwrap_or_default();
     if !consts.is_empty() {
@@ -131,9 +144,12 @@ fn describe_type(prop: &Value, root: &Value, tsv: bool) -> String {
     }
     let ty = match target.get("type") {
         Some(Value::String(t)) => t.clone(),
-        Some(Value::Array(ts)) => {
-            ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join(" or ")
-        }
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect::<Vec<_>>()
+            .join(" or "),
         _ => "value".to_owned(),
     };
     let ty = match (ty.as_str(), tsv) {
@@ -166,7 +182,8 @@ fn toml_sections(md: &mut String, schema: &Value, defaults: Option<&Value>) {
     let Some(Value::Object(props)) = schema.get("properties") else { return };
     for (section, prop) in props {
         let target = resolve(prop, schema);
-        let doc = prop.get("description").or_else(|| target.get("description")).and_then(Value::as_str);
+        let doc =
+            prop.get("description").or_else(|| target.get("description")).and_then(Value::as_str);
         let _ = writeln!(md, "## `[{section}]`\n\n{}\n", doc.unwrap_or(""));
         let section_defaults = defaults.and_then(|d| d.get(section)).unwrap_or(&Value::Null);
         md.push_str(&properties_table(target, schema, Some(section_defaults)));
@@ -221,7 +238,13 @@ fn wire_rows(md: &mut String, spec: &FrameworkSpec) {
         }
         md.push_str("| field | type | required |\n|---|---|---|\n");
         for f in fields {
-            let _ = writeln!(md, "| `{}` | `{}` | {} |", f.name, f.ty, if f.optional { "no" } else { "yes" });
+            let _ = writeln!(
+                md,
+                "| `{}` | `{}` | {} |",
+                f.name,
+                f.ty,
+                if f.optional { "no" } else { "yes" }
+            );
         }
         md.push('\n');
     }
@@ -265,14 +288,22 @@ fn component_rows(md: &mut String, spec: &FrameworkSpec) {
         if c.global_attrs {
             md.push_str("Unknown HTML attributes pass through to the root element.\n\n");
         }
-        let attrs: Vec<_> = spec.attrs.rows.iter().map(|r| &r.value).filter(|a| a.component == c.name).collect();
+        let attrs: Vec<_> =
+            spec.attrs.rows.iter().map(|r| &r.value).filter(|a| a.component == c.name).collect();
         if !attrs.is_empty() {
-            md.push_str("| attr | type | required | default | description |\n|---|---|---|---|---|\n");
+            md.push_str(
+                "| attr | type | required | default | description |\n|---|---|---|---|---|\n",
+            );
             for a in attrs {
                 let ty = if a.values.is_empty() {
                     format!("`{}`", format!("{:?}", a.ty).to_lowercase())
                 } else {
-                    a.values.items().iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" \\| ")
+                    a.values
+                        .items()
+                        .iter()
+                        .map(|v| format!("`{v}`"))
+                        .collect::<Vec<_>>()
+                        .join(" \\| ")
                 };
                 let _ = writeln!(
                     md,
@@ -285,9 +316,12 @@ fn component_rows(md: &mut String, spec: &FrameworkSpec) {
             }
             md.push('\n');
         }
-        let slots: Vec<_> = spec.slots.rows.iter().map(|r| &r.value).filter(|s| s.component == c.name).collect();
+        let slots: Vec<_> =
+            spec.slots.rows.iter().map(|r| &r.value).filter(|s| s.component == c.name).collect();
         if !slots.is_empty() {
-            md.push_str("| slot | required | multiple | attrs | description |\n|---|---|---|---|---|\n");
+            md.push_str(
+                "| slot | required | multiple | attrs | description |\n|---|---|---|---|---|\n",
+            );
             for s in slots {
                 let _ = writeln!(
                     md,
@@ -335,7 +369,8 @@ fn diagnostics_page() -> Output {
          | code | name | summary |\n|---|---|---|\n",
     );
     for code in zero_diag::codes::ALL {
-        let _ = writeln!(md, "| [`{0}`](#{0}) | `{1}` | {2} |", code.id, code.name, cell(code.summary));
+        let _ =
+            writeln!(md, "| [`{0}`](#{0}) | `{1}` | {2} |", code.id, code.name, cell(code.summary));
     }
     md.push('\n');
     for code in zero_diag::codes::ALL {

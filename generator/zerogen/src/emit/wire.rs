@@ -33,7 +33,11 @@ fn ident(name: &str) -> Ident {
 
 /// A field identifier; Rust keywords become raw identifiers (`r#type`).
 fn field_ident(name: &str) -> Ident {
-    if syn::parse_str::<Ident>(name).is_ok() { ident(name) } else { Ident::new_raw(name, Span::call_site()) }
+    if syn::parse_str::<Ident>(name).is_ok() {
+        ident(name)
+    } else {
+        Ident::new_raw(name, Span::call_site())
+    }
 }
 
 fn fields_of(message: &WireMessage) -> Vec<FieldSpec> {
@@ -79,7 +83,8 @@ pub fn rust(spec: &FrameworkSpec) -> Output {
     let max_bytes: Vec<Literal> =
         messages.iter().map(|m| Literal::usize_unsuffixed(m.max_bytes as usize)).collect();
     let since: Vec<Literal> = messages.iter().map(|m| Literal::u32_unsuffixed(m.since)).collect();
-    let directions: Vec<TokenStream> = messages.iter().map(|m| direction_variant(m.direction)).collect();
+    let directions: Vec<TokenStream> =
+        messages.iter().map(|m| direction_variant(m.direction)).collect();
     let largest =
         Literal::usize_unsuffixed(messages.iter().map(|m| m.max_bytes as usize).max().unwrap_or(0));
     let version_literal = Literal::u32_unsuffixed(version);
@@ -92,7 +97,8 @@ pub fn rust(spec: &FrameworkSpec) -> Output {
         let members = fields.iter().map(|f| {
             let name = field_ident(&f.name);
             let ty = rust_type(f.ty);
-            let doc = format!(" `{}`: {}{}.", f.name, f.ty, if f.optional { ", optional" } else { "" });
+            let doc =
+                format!(" `{}`: {}{}.", f.name, f.ty, if f.optional { ", optional" } else { "" });
             if f.optional {
                 quote! {
                     #[doc = #doc]

@@ -31,7 +31,9 @@ impl Direction {
     pub fn accepted_by(self, side: Side) -> bool {
         matches!(
             (self, side),
-            (Direction::Both, _) | (Direction::ToServer, Side::Server) | (Direction::ToClient, Side::Client)
+            (Direction::Both, _)
+                | (Direction::ToServer, Side::Server)
+                | (Direction::ToClient, Side::Client)
         )
     }
 }

@@ -16,7 +16,8 @@ fn every_kind_round_trips_through_encode_and_decode() {
     for kind in Kind::ALL {
         let message = Message::from_payload(*kind, default_payload(*kind)).unwrap();
         let frame = encode(&message, Some(7));
-        let side = if kind.direction().accepted_by(Side::Server) { Side::Server } else { Side::Client };
+        let side =
+            if kind.direction().accepted_by(Side::Server) { Side::Server } else { Side::Client };
         let envelope = decode(&frame, side).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         assert_eq!(envelope, Envelope { reference: Some(7), message }, "{kind:?}");
     }
@@ -55,13 +56,18 @@ fn refuses_each_kind_of_bad_frame_with_its_own_error() {
     assert_eq!(server(&v2).unwrap_err().code(), "bad_version");
     let mut no_v = join();
     no_v.as_object_mut().unwrap().remove("v");
-    assert!(matches!(server(&no_v), Err(DecodeError::BadVersion { found, .. }) if found == "missing"));
+    assert!(
+        matches!(server(&no_v), Err(DecodeError::BadVersion { found, .. }) if found == "missing")
+    );
     let mut unknown = join();
     unknown["kind"] = json!("teleport");
     assert_eq!(server(&unknown).unwrap_err(), DecodeError::UnknownKind("teleport".into()));
     let mut missing = join();
     missing.as_object_mut().unwrap().remove("csrf");
-    assert_eq!(server(&missing).unwrap_err(), DecodeError::MissingField { kind: "join", field: "csrf" });
+    assert_eq!(
+        server(&missing).unwrap_err(),
+        DecodeError::MissingField { kind: "join", field: "csrf" }
+    );
     let mut mistyped = join();
     mistyped["session"] = json!(5);
     assert_eq!(server(&mistyped).unwrap_err().code(), "mistyped_field");
@@ -86,7 +92,9 @@ fn refuses_server_messages_sent_by_a_client() {
 fn refuses_oversized_frames_per_kind_and_overall() {
     let mut big = join();
     big["params"] = json!({"pad": "x".repeat(Kind::Join.max_bytes())});
-    assert!(matches!(server(&big), Err(DecodeError::Oversized { limit, .. }) if limit == Kind::Join.max_bytes()));
+    assert!(
+        matches!(server(&big), Err(DecodeError::Oversized { limit, .. }) if limit == Kind::Join.max_bytes())
+    );
     let huge = "x".repeat(MAX_MESSAGE_BYTES + 1);
     assert_eq!(decode(&huge, Side::Server).unwrap_err().code(), "oversized");
 }
