@@ -102,77 +102,87 @@ impl Project {
     }
 
     fn gate(&self, args: &[&str]) -> (i32, String, String) {
-        let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
-            .arg("check")
-            .arg("--root")
-            .arg(self.root())
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        gate(self.root(), args)
     }
 
-    /// Asserts that a finding `code` at `file:line` for `row` (if any) is reported, with exit
-    /// code 1, in every output format.
     fn assert_reported(&self, code: &str, file: &str, line: u32, row: Option<&str>) {
-        let (exit, human, _) = self.gate(&[]);
-        assert_eq!(exit, 1, "{human}");
-        assert!(human.contains(&format!("error[{code}]")), "{human}");
-        assert!(human.contains(&format!("{file}:{line}:")), "{human}");
-        if let Some(row) = row {
-            assert!(human.contains(&format!("ledger row `{row}`")), "{human}");
-        }
-
-        let (exit, json, _) = self.gate(&["--format", "json"]);
-        assert_eq!(exit, 1);
-        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
-        let found = value["findings"].as_array().unwrap().iter().any(|f| {
-            f["code"] == code
-                && f["file"] == file
-                && f["line"] == line
-                && row.is_none_or(|r| f["row_id"] == r)
-                && f["severity"] == "error"
-        });
-        assert!(found, "{json}");
-
-        let (exit, sarif, _) = self.gate(&["--format", "sarif"]);
-        assert_eq!(exit, 1);
-        let value: serde_json::Value = serde_json::from_str(&sarif).unwrap();
-        let found = value["runs"][0]["results"].as_array().unwrap().iter().any(|r| {
-            let loc = &r["locations"][0]["physicalLocation"];
-            r["ruleId"] == code
-                && loc["artifactLocation"]["uri"] == file
-                && loc["region"]["startLine"] == line
-                && row.is_none_or(|id| r["message"]["text"].as_str().unwrap().contains(id))
-        });
-        assert!(found, "{sarif}");
-
-        let (exit, junit, _) = self.gate(&["--format", "junit"]);
-        assert_eq!(exit, 1);
-        let needle = format!("{file}:{line}:");
-        let case_name = match row {
-            Some(row) => format!("name=\"{row}\""),
-            None => "name=\"file\"".to_owned(),
-        };
-        let case = junit
-            .split("<testcase ")
-            .find(|c| c.contains(&case_name) && c.contains(&needle) && c.contains(code))
-            .is_some();
-        assert!(case, "{junit}");
-
-        let (exit, github, _) = self.gate(&["--format", "github"]);
-        assert_eq!(exit, 1);
-        let found = github.lines().any(|l| {
-            l.starts_with(&format!("::error file={file},line={line},"))
-                && l.contains(code)
-                && row.is_none_or(|r| l.contains(&format!("({r})")))
-        });
-        assert!(found, "{github}");
+        assert_reported(self.root(), code, file, line, row);
     }
+}
+
+/// Runs `zerogate check --root ROOT ARGS`: (exit code, stdout, stderr).
+fn gate(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
+        .arg("check")
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Asserts that a finding `code` at `file:line` for `row` (if any) is reported, with exit code
+/// 1, in every output format.
+fn assert_reported(root: &Path, code: &str, file: &str, line: u32, row: Option<&str>) {
+    let gate = |args: &[&str]| gate(root, args);
+    let (exit, human, _) = gate(&[]);
+    assert_eq!(exit, 1, "{human}");
+    assert!(human.contains(&format!("error[{code}]")), "{human}");
+    assert!(human.contains(&format!("{file}:{line}:")), "{human}");
+    if let Some(row) = row {
+        assert!(human.contains(&format!("ledger row `{row}`")), "{human}");
+    }
+
+    let (exit, json, _) = gate(&["--format", "json"]);
+    assert_eq!(exit, 1);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let found = value["findings"].as_array().unwrap().iter().any(|f| {
+        f["code"] == code
+            && f["file"] == file
+            && f["line"] == line
+            && row.is_none_or(|r| f["row_id"] == r)
+            && f["severity"] == "error"
+    });
+    assert!(found, "{json}");
+
+    let (exit, sarif, _) = gate(&["--format", "sarif"]);
+    assert_eq!(exit, 1);
+    let value: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let found = value["runs"][0]["results"].as_array().unwrap().iter().any(|r| {
+        let loc = &r["locations"][0]["physicalLocation"];
+        r["ruleId"] == code
+            && loc["artifactLocation"]["uri"] == file
+            && loc["region"]["startLine"] == line
+            && row.is_none_or(|id| r["message"]["text"].as_str().unwrap().contains(id))
+    });
+    assert!(found, "{sarif}");
+
+    let (exit, junit, _) = gate(&["--format", "junit"]);
+    assert_eq!(exit, 1);
+    let needle = format!("{file}:{line}:");
+    let case_name = match row {
+        Some(row) => format!("name=\"{row}\""),
+        None => "name=\"file\"".to_owned(),
+    };
+    let case = junit
+        .split("<testcase ")
+        .find(|c| c.contains(&case_name) && c.contains(&needle) && c.contains(code))
+        .is_some();
+    assert!(case, "{junit}");
+
+    let (exit, github, _) = gate(&["--format", "github"]);
+    assert_eq!(exit, 1);
+    let found = github.lines().any(|l| {
+        l.starts_with(&format!("::error file={file},line={line},"))
+            && l.contains(code)
+            && row.is_none_or(|r| l.contains(&format!("({r})")))
+    });
+    assert!(found, "{github}");
 }
 
 #[test]
@@ -465,6 +475,7 @@ fn edited_generated_file_is_reported_with_a_diff() {
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("PROTOCOL_VERSION = 1", "PROTOCOL_VERSION = 9")).unwrap();
     let line = text.lines().position(|l| l.contains("PROTOCOL_VERSION = 1")).unwrap() as u32 + 1;
+    assert_reported(dir.path(), "Z0201", "generated/js/protocol.js", line, None);
     let out = Command::new(env!("CARGO_BIN_EXE_zerogate"))
         .args(["check", "--format", "json", "--root"])
         .arg(dir.path())

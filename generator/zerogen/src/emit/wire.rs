@@ -61,14 +61,58 @@ fn rust_type(ty: FieldType) -> TokenStream {
 
 fn field_type_variant(ty: FieldType) -> TokenStream {
     let name = ident(&pascal(ty.as_str()));
-    quote!(super::FieldType::#name)
+    quote!(FieldType::#name)
 }
 
 fn direction_variant(direction: Direction) -> TokenStream {
     match direction {
-        Direction::ToServer => quote!(super::Direction::ToServer),
-        Direction::ToClient => quote!(super::Direction::ToClient),
-        Direction::Both => quote!(super::Direction::Both),
+        Direction::ToServer => quote!(Direction::ToServer),
+        Direction::ToClient => quote!(Direction::ToClient),
+        Direction::Both => quote!(Direction::Both),
+    }
+}
+
+/// `Direction`, `FieldType` and `FieldSpec`: the vocabulary of the table, emitted from the
+/// same definitions the table is checked with, so the runtime never retypes it.
+fn vocabulary() -> TokenStream {
+    let types: Vec<Ident> =
+        FieldType::ALL.iter().map(|(t, _)| ident(&pascal(t.as_str()))).collect();
+    let names: Vec<&str> = FieldType::ALL.iter().map(|(_, n)| *n).collect();
+    let docs: Vec<String> =
+        names.iter().map(|n| format!(" `{n}` in the field lists of the table.")).collect();
+    quote! {
+        /// Who sends a message kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Direction {
+            /// Browser to server.
+            ToServer,
+            /// Server to browser.
+            ToClient,
+            /// Either way.
+            Both,
+        }
+
+        /// The wire type of a payload field.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum FieldType { #( #[doc = #docs] #types, )* }
+
+        impl FieldType {
+            /// The name used in the spec table and in errors.
+            pub fn as_str(self) -> &'static str {
+                match self { #(FieldType::#types => #names,)* }
+            }
+        }
+
+        /// One payload field of a kind.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct FieldSpec {
+            /// Name on the wire.
+            pub name: &'static str,
+            /// Wire type.
+            pub ty: FieldType,
+            /// Whether it may be absent.
+            pub optional: bool,
+        }
     }
 }
 
@@ -119,12 +163,15 @@ pub fn rust(spec: &FrameworkSpec) -> Output {
             let name = &f.name;
             let ty = field_type_variant(f.ty);
             let optional = f.optional;
-            quote!(super::FieldSpec { name: #name, ty: #ty, optional: #optional })
+            quote!(FieldSpec { name: #name, ty: #ty, optional: #optional })
         });
         field_tables.push(quote!(&[#(#specs),*]));
     }
 
+    let vocabulary = vocabulary();
     let tokens = quote! {
+        #vocabulary
+
         /// The protocol version this file describes.
         pub const PROTOCOL_VERSION: u32 = #version_literal;
         /// The WebSocket subprotocol that negotiates this version.
@@ -158,7 +205,7 @@ pub fn rust(spec: &FrameworkSpec) -> Output {
             }
 
             /// Who may send it.
-            pub fn direction(self) -> super::Direction {
+            pub fn direction(self) -> Direction {
                 match self { #(Kind::#variants => #directions,)* }
             }
 
@@ -168,7 +215,7 @@ pub fn rust(spec: &FrameworkSpec) -> Output {
             }
 
             /// The payload fields.
-            pub fn fields(self) -> &'static [super::FieldSpec] {
+            pub fn fields(self) -> &'static [FieldSpec] {
                 match self { #(Kind::#variants => #field_tables,)* }
             }
         }

@@ -8,23 +8,14 @@
 use serde_json::{Map, Value};
 
 /// Types generated from `spec/wire-protocol.tsv` by `zerogen generate`.
-#[allow(missing_docs, clippy::all)]
 pub mod wire {
     include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../generated/rust/wire.rs"));
 }
 
-pub use wire::{Kind, MAX_MESSAGE_BYTES, Message, PROTOCOL_VERSION, SUBPROTOCOL};
-
-/// Who sends a message kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// Browser to server.
-    ToServer,
-    /// Server to browser.
-    ToClient,
-    /// Either way.
-    Both,
-}
+pub use wire::{
+    Direction, FieldSpec, FieldType, Kind, MAX_MESSAGE_BYTES, Message, PROTOCOL_VERSION,
+    SUBPROTOCOL,
+};
 
 impl Direction {
     /// Whether a receiver on `side` accepts messages of this direction.
@@ -47,29 +38,6 @@ pub enum Side {
     Client,
 }
 
-/// The wire type of a payload field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    /// A JSON string.
-    String,
-    /// A JSON boolean.
-    Bool,
-    /// An integer in `0..=u32::MAX`.
-    U32,
-    /// An integer in `0..=u64::MAX`.
-    U64,
-    /// A signed 64-bit integer.
-    I64,
-    /// Any JSON number.
-    F64,
-    /// Any JSON value.
-    Json,
-    /// A JSON object.
-    Object,
-    /// An array of strings.
-    Strings,
-}
-
 impl FieldType {
     /// Whether `value` has this type.
     pub fn admits(self, value: &Value) -> bool {
@@ -78,39 +46,13 @@ impl FieldType {
             FieldType::Bool => value.is_boolean(),
             FieldType::U32 => value.as_u64().is_some_and(|n| u32::try_from(n).is_ok()),
             FieldType::U64 => value.is_u64(),
-            FieldType::I64 => value.is_i64() || value.is_u64() && value.as_i64().is_some(),
+            FieldType::I64 => value.is_i64(),
             FieldType::F64 => value.is_number(),
             FieldType::Json => true,
             FieldType::Object => value.is_object(),
             FieldType::Strings => value.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
         }
     }
-
-    /// The name used in the spec table and in errors.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FieldType::String => "string",
-            FieldType::Bool => "bool",
-            FieldType::U32 => "u32",
-            FieldType::U64 => "u64",
-            FieldType::I64 => "i64",
-            FieldType::F64 => "f64",
-            FieldType::Json => "json",
-            FieldType::Object => "object",
-            FieldType::Strings => "strings",
-        }
-    }
-}
-
-/// One payload field of a kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FieldSpec {
-    /// Name on the wire.
-    pub name: &'static str,
-    /// Wire type.
-    pub ty: FieldType,
-    /// Whether it may be absent.
-    pub optional: bool,
 }
 
 /// A decoded frame.
