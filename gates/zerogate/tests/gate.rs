@@ -509,3 +509,14 @@ fn repository_gate_is_green() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn human_and_github_output_snapshots() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "src/lib.rs#Widget::draw", "src/lib.rs#Widget::paint");
+    p.edit("docs/guide.md", "## Widgets", "## Gadgets");
+    let (_, human, _) = p.gate(&[]);
+    insta::assert_snapshot!("human", human);
+    let (_, github, _) = p.gate(&["--format", "github"]);
+    insta::assert_snapshot!("github", github);
+}
