@@ -147,6 +147,107 @@ codes! {
     REFERENCE_MALFORMED = "Z0317", "reference-malformed",
         "A ledger reference is not of the form `path#name` with a repository-relative path.",
         "write `path/to/file#name`; separate several tests with `,`";
+
+    /// A tag is not closed before the end of the file.
+    TPL_UNTERMINATED_TAG = "Z0401", "tpl-unterminated-tag",
+        "A start or end tag is not closed with `>` before the end of the template.",
+        "close the tag with `>` (or `/>` for a component or void element)";
+    /// A `{` has no matching `}`, or a `}` has no `{`.
+    TPL_UNBALANCED_BRACE = "Z0402", "tpl-unbalanced-brace",
+        "An interpolation `{` has no matching `}`, or a `}` in text has no opening `{`.",
+        "close the expression with `}`; write `{{` or `}}` for a literal brace";
+    /// A comment is not closed.
+    TPL_UNTERMINATED_COMMENT = "Z0403", "tpl-unterminated-comment",
+        "A `<!--` comment is not closed with `-->` before the end of the template.",
+        "close the comment with `-->`";
+    /// An attribute is malformed.
+    TPL_BAD_ATTRIBUTE = "Z0404", "tpl-bad-attribute",
+        "An attribute has an invalid name, an `=` without a value, or an unterminated quoted value.",
+        "write `name`, `name=\"value\"` or `name={expr}`";
+    /// An end tag does not match the open element.
+    TPL_MISMATCHED_TAG = "Z0410", "tpl-mismatched-tag",
+        "An end tag names another element than the one that is open.",
+        "close the inner element first, or fix the end tag's name";
+    /// An element is never closed.
+    TPL_UNCLOSED_TAG = "Z0411", "tpl-unclosed-tag",
+        "An element is opened but never closed before its parent ends or the template ends.",
+        "add the end tag";
+    /// An end tag closes nothing.
+    TPL_STRAY_END_TAG = "Z0412", "tpl-stray-end-tag",
+        "An end tag has no open element to close.",
+        "remove the end tag, or add the start tag it belongs to";
+    /// An end tag on a void element.
+    TPL_VOID_END_TAG = "Z0413", "tpl-void-end-tag",
+        "A void element such as `<br>` or `<input>` has an end tag; void elements never have content.",
+        "remove the end tag";
+    /// Nesting that a browser would silently rewrite.
+    TPL_INVALID_NESTING = "Z0414", "tpl-invalid-nesting",
+        "Elements are nested in a way the HTML parser rewrites (a block in `<p>`, `<a>` in `<a>`, `<tr>` outside a table section), so the page would not match the template.",
+        "move the element out, or use an element that may contain it";
+    /// An attribute is given twice.
+    TPL_DUPLICATE_ATTRIBUTE = "Z0415", "tpl-duplicate-attribute",
+        "An element or component has the same attribute twice; browsers keep the first silently.",
+        "remove one of them";
+    /// An unknown `:directive`.
+    TPL_UNKNOWN_DIRECTIVE = "Z0416", "tpl-unknown-directive",
+        "An attribute starting with `:` is not a directive the compiler knows (`:if`, `:for`, `:key`, `:colocated`).",
+        "use `:if={cond}`, `:for={pat in iter}` with `:key={key}`, or `:colocated` on a <style> or <script>";
+    /// An unknown `z-` binding.
+    TPL_UNKNOWN_BINDING = "Z0417", "tpl-unknown-binding",
+        "An attribute starting with `z-` is not an event binding or option the live client supports.",
+        "see docs/reference/templates.md#bindings for the supported bindings";
+    /// An inline event handler.
+    TPL_INLINE_HANDLER = "Z0418", "tpl-inline-handler",
+        "An `on*=` attribute is an inline script, which a strict Content-Security-Policy blocks and which invites injection.",
+        "use a `z-` binding (e.g. `z-click`) or a hook";
+    /// A script URL.
+    TPL_UNSAFE_URL = "Z0419", "tpl-unsafe-url",
+        "A URL attribute (`href`, `src`, `action`, ...) uses a scheme that runs script, such as `javascript:`.",
+        "link to a path or an https URL; run code through a `z-` binding";
+    /// Inline script or style.
+    TPL_INLINE_ASSET = "Z0420", "tpl-inline-asset",
+        "A `<script>` or `<style>` block is not marked `:colocated`, so it would be inline and blocked by the CSP.",
+        "mark it `<style :colocated>` / `<script :colocated>` to extract it into a hashed asset";
+    /// An expression is not valid Rust.
+    TPL_INVALID_EXPRESSION = "Z0421", "tpl-invalid-expression",
+        "The code inside `{...}` or a directive is not a valid Rust expression (or pattern for `:for`).",
+        "fix the Rust syntax; the position points into the expression";
+    /// A `:for`/`:key` is malformed or misplaced.
+    TPL_BAD_LOOP = "Z0422", "tpl-bad-loop",
+        "A `:for` is not `pattern in iterable`, or `:key` appears without `:for`.",
+        "write `:for={item in items} :key={item.id}` on the repeated element";
+    /// An unknown component.
+    TPL_UNKNOWN_COMPONENT = "Z0423", "tpl-unknown-component",
+        "A `<.name>` or `<module::name>` tag names no component known to the compiler.",
+        "declare the component, or fix its name";
+    /// A required component attribute is missing.
+    TPL_MISSING_ATTR = "Z0424", "tpl-missing-attr",
+        "A component is used without an attribute it requires.",
+        "pass the attribute";
+    /// An attribute the component does not declare.
+    TPL_UNKNOWN_ATTR = "Z0425", "tpl-unknown-attr",
+        "A component is given an attribute it does not declare and it does not pass global attributes through.",
+        "remove the attribute or declare it on the component";
+    /// A static attribute value of the wrong type.
+    TPL_ATTR_TYPE = "Z0426", "tpl-attr-type",
+        "A literal attribute value does not fit the attribute's declared type (bool, number, or one of an enum's values).",
+        "pass a value of the declared type, or an expression `{...}`";
+    /// A slot given twice.
+    TPL_DUPLICATE_SLOT = "Z0427", "tpl-duplicate-slot",
+        "A slot that is not declared `multiple` is filled more than once.",
+        "fill the slot once, or declare it `multiple`";
+    /// A slot the component does not declare.
+    TPL_UNKNOWN_SLOT = "Z0428", "tpl-unknown-slot",
+        "A `<:name>` slot is not declared by the component it is in, or is outside any component.",
+        "use one of the component's slots";
+    /// A required slot is missing.
+    TPL_MISSING_SLOT = "Z0429", "tpl-missing-slot",
+        "A component is used without filling a slot it requires.",
+        "add the slot";
+    /// A non-void element written self-closing.
+    TPL_SELF_CLOSING_ELEMENT = "Z0430", "tpl-self-closing-element",
+        "A non-void HTML element is written `<div/>`; HTML ignores the `/`, so the element would stay open.",
+        "write `<div></div>`";
 }
 
 /// Looks a code up by its id (`Z0101`) or its name (`tsv-syntax`).

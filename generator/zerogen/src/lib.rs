@@ -6,6 +6,7 @@
 
 pub mod emit;
 pub mod generate;
+pub mod templates;
 pub mod term;
 
 use std::path::{Path, PathBuf};

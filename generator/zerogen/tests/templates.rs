@@ -1,0 +1,135 @@
+//! The template corpus under `tests/inputs/templates/`: every `ok_*` template checks clean and
+//! its tokens and tree are snapshotted; every `err_*` template reports exactly the codes and
+//! positions its first line expects (`<!-- expect: Z0410 2:13, ... -->`), and its rendered
+//! diagnostics are snapshotted.
+
+// Test helpers outside #[test] fns panic on broken fixtures by design.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use zero_diag::SourceCache;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> Vec<(String, String)> {
+    let dir = repo().join("tests/inputs/templates");
+    let mut files: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(zerogen::templates::EXTENSION))
+        .map(|p| {
+            let name = p
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .trim_end_matches(zerogen::templates::EXTENSION)
+                .to_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn components() -> zero_template::Components {
+    let spec = zero_spec::load_framework(&repo());
+    assert!(spec.diagnostics.is_empty());
+    let mut components = zerogen::templates::core_components(&spec);
+    // A remote component, as an app would declare in another module.
+    components.insert(zero_template::ComponentDef {
+        name: "ui::card".to_owned(),
+        global_attrs: true,
+        attrs: Vec::new(),
+        slots: vec![zero_template::SlotDef {
+            name: "inner_block".to_owned(),
+            required: false,
+            multiple: false,
+            attrs: Vec::new(),
+        }],
+    });
+    components
+}
+
+/// `(code, line, column)` triples from `<!-- expect: Z0410 2:13, Z0411 2:2 -->`.
+fn expectations(source: &str) -> Vec<(String, u32, u32)> {
+    let first = source.lines().next().unwrap_or("");
+    let list = first
+        .strip_prefix("<!-- expect:")
+        .and_then(|r| r.strip_suffix("-->"))
+        .unwrap_or_else(|| {
+            panic!("an err_ template starts with `<!-- expect: CODE line:col -->`, found {first:?}")
+        });
+    let mut expected: Vec<(String, u32, u32)> = list
+        .split(',')
+        .map(|item| {
+            let (code, pos) = item.trim().split_once(' ').unwrap();
+            let (line, col) = pos.split_once(':').unwrap();
+            (code.to_owned(), line.parse().unwrap(), col.parse().unwrap())
+        })
+        .collect();
+    expected.sort();
+    expected
+}
+
+#[test]
+fn error_templates_report_their_codes_at_their_positions() {
+    let components = components();
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for (name, source) in corpus().into_iter().filter(|(n, _)| n.starts_with("err_")) {
+        cases += 1;
+        let file = format!("tests/inputs/templates/{name}.html.0x0");
+        let checked = zero_template::check(&file, &source, &components);
+        let mut found: Vec<(String, u32, u32)> = checked
+            .diagnostics
+            .iter()
+            .map(|d| (d.code.id.to_owned(), d.location.line, d.location.column))
+            .collect();
+        found.sort();
+        let expected = expectations(&source);
+        if found != expected {
+            failures.push(format!("{name}: expected {expected:?}, found {found:?}"));
+            continue;
+        }
+        let mut sources = SourceCache::new(&repo());
+        sources.insert(&file, source.clone());
+        insta::assert_snapshot!(
+            name.clone(),
+            zero_diag::render_all(&checked.diagnostics, &mut sources)
+        );
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(cases >= 40, "the corpus has {cases} err_ cases; it needs at least 40");
+}
+
+#[test]
+fn ok_templates_check_clean_with_token_and_tree_snapshots() {
+    let components = components();
+    let mut cases = 0;
+    for (name, source) in corpus().into_iter().filter(|(n, _)| n.starts_with("ok_")) {
+        cases += 1;
+        let checked = zero_template::check(&format!("{name}.html.0x0"), &source, &components);
+        let report: Vec<String> = checked.diagnostics.iter().map(|d| d.headline()).collect();
+        assert!(report.is_empty(), "{name}:\n{}", report.join("\n"));
+        let (tokens, problems) = zero_template::lexer::lex(&source);
+        assert!(problems.is_empty());
+        insta::assert_json_snapshot!(format!("{name}.tokens"), tokens);
+        insta::assert_json_snapshot!(format!("{name}.ast"), checked.nodes);
+    }
+    assert!(cases >= 5);
+}
+
+#[test]
+fn every_template_code_has_an_error_case() {
+    let corpus = corpus();
+    for code in zero_diag::codes::ALL.iter().filter(|c| c.id.starts_with("Z04")) {
+        let covered = corpus
+            .iter()
+            .filter(|(n, _)| n.starts_with("err_"))
+            .any(|(_, s)| s.lines().next().is_some_and(|l| l.contains(code.id)));
+        assert!(covered, "no err_ template expects {} ({})", code.id, code.name);
+    }
+}
