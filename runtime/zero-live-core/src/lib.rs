@@ -1,0 +1,44 @@
+//! `zero-live-core`: what generated template code and the runtime share, with few
+//! dependencies: escaping ([`escape`]), how values render ([`Render`], [`RenderAttr`]), the
+//! live tree of statics and dynamics ([`tree`]) and the [`Template`] trait.
+
+pub mod escape;
+mod render;
+pub mod tree;
+
+pub use render::{Display, Render, RenderAttr, display, truthy};
+pub use tree::{Block, Builder, Dyn, List, Rendered};
+
+/// A compiled `*.html.0x0` template bound to the type whose fields it reads.
+pub trait Template {
+    /// A size hint for the HTML output, in bytes.
+    const SIZE_HINT: usize;
+
+    /// Renders straight to HTML (the first, disconnected request).
+    fn render_html(&self, out: &mut String);
+
+    /// Renders to the tree of statics and dynamics the live runtime diffs.
+    fn render_live(&self) -> Rendered;
+
+    /// Renders to a new HTML string.
+    fn to_html(&self) -> String {
+        let mut out = String::with_capacity(Self::SIZE_HINT);
+        self.render_html(&mut out);
+        out
+    }
+}
+
+/// Binds a compiled template to a type: `zero_live_core::template!(Index, "posts/index");`
+/// includes `$OUT_DIR/zero-templates/posts/index.rs`, which the app's `build.rs` wrote with
+/// `zero_template::build`. Functions the template calls are looked up where the macro is used.
+#[macro_export]
+macro_rules! template {
+    ($ty:ty, $name:literal) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{Render as _, RenderAttr as _};
+            type __ZlSelf = $ty;
+            include!(concat!(env!("OUT_DIR"), "/zero-templates/", $name, ".rs"));
+        };
+    };
+}
