@@ -8,9 +8,11 @@
 //! This crate knows nothing about axum, clap or the generator: an app's `build.rs` can use it.
 
 pub mod ast;
+pub mod build;
 pub mod check;
 pub mod components;
 pub mod lexer;
+pub mod lower;
 pub mod parser;
 pub mod span;
 

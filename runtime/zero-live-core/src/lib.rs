@@ -38,7 +38,7 @@ macro_rules! template {
             #[allow(unused_imports)]
             use $crate::{Render as _, RenderAttr as _};
             type __ZlSelf = $ty;
-            include!(concat!(env!("OUT_DIR"), "/zero-templates/", $name, ".rs"));
+            include!(concat!(env!("OUT_DIR"), "/zero-templates/", $name, ".rs"))
         };
     };
 }

@@ -286,6 +286,8 @@ mod tests {
         assert_eq!(attr("/a?b=1&c=\"2\"", true), " href=\"/a?b=1&amp;c=&quot;2&quot;\"");
         assert_eq!(attr("javascript:alert(1)", true), " href=\"#blocked-unsafe-url\"");
         assert_eq!(attr("javascript:alert(1)", false), " href=\"javascript:alert(1)\"");
-        assert!(truthy(true) && truthy(&true) && !truthy(false));
+        let yes = true;
+        let borrowed: &bool = &yes;
+        assert!(truthy(yes) && truthy(borrowed) && !truthy(false));
     }
 }

@@ -1,0 +1,210 @@
+//! The build-script API: compile every `*.html.0x0` under a folder into `$OUT_DIR`.
+//!
+//! In an app's `build.rs`:
+//!
+//! ```no_run
+//! if let Err(e) = zero_template::build::Build::new("web").compile_for_cargo() {
+//!     eprintln!("{e}");
+//!     std::process::exit(1);
+//! }
+//! ```
+//!
+//! Each template `web/posts/index.html.0x0` becomes `$OUT_DIR/zero-templates/posts/index.rs`
+//! (bound to a type with `zero_live_core::template!(Index, "posts/index")`) and
+//! `posts/index.rs.map.json` (its source map).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use zero_diag::{Diagnostic, SourceCache};
+
+use crate::Components;
+use crate::lower::{self, Options};
+
+/// The template file extension.
+pub const EXTENSION: &str = ".html.0x0";
+
+/// Why a build failed.
+#[derive(Debug)]
+pub enum BuildError {
+    /// A file could not be read or written, or `OUT_DIR` is not set.
+    Io(String),
+    /// Templates have problems; `rendered` shows them with source windows.
+    Templates {
+        /// Every problem of every template.
+        diagnostics: Vec<Diagnostic>,
+        /// The same, rendered for a terminal.
+        rendered: String,
+    },
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Io(m) => write!(f, "error: {m}"),
+            BuildError::Templates { diagnostics, rendered } => {
+                write!(f, "{rendered}error: {} problem(s) in templates", diagnostics.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// What a build compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Compiled {
+    /// Template names (`posts/index`), sorted.
+    pub templates: Vec<String>,
+    /// Files written.
+    pub written: Vec<PathBuf>,
+}
+
+/// A template build.
+#[derive(Debug, Clone)]
+pub struct Build {
+    dir: PathBuf,
+    out_dir: Option<PathBuf>,
+    components: Components,
+    debug_annotations: bool,
+}
+
+impl Build {
+    /// Compiles the templates under `dir` (relative to the current folder, which cargo sets to
+    /// the package root for build scripts).
+    pub fn new(dir: impl Into<PathBuf>) -> Build {
+        Build {
+            dir: dir.into(),
+            out_dir: None,
+            components: Components::default(),
+            debug_annotations: false,
+        }
+    }
+
+    /// Writes into `out` instead of `$OUT_DIR`.
+    pub fn out_dir(mut self, out: impl Into<PathBuf>) -> Build {
+        self.out_dir = Some(out.into());
+        self
+    }
+
+    /// The components templates may call.
+    pub fn components(mut self, components: Components) -> Build {
+        self.components = components;
+        self
+    }
+
+    /// Adds `data-z-loc="file:line"` to top-level elements, except in release builds.
+    pub fn debug_annotations(mut self, on: bool) -> Build {
+        self.debug_annotations = on;
+        self
+    }
+
+    /// Compiles, and prints the `cargo:rerun-if-changed` lines a build script needs.
+    pub fn compile_for_cargo(&self) -> Result<Compiled, BuildError> {
+        let compiled = self.compile()?;
+        // Build scripts talk to cargo through stdout.
+        #[allow(clippy::print_stdout)]
+        {
+            println!("cargo:rerun-if-changed={}", self.dir.display());
+            for name in &compiled.templates {
+                println!(
+                    "cargo:rerun-if-changed={}",
+                    self.dir.join(format!("{name}{EXTENSION}")).display()
+                );
+            }
+        }
+        Ok(compiled)
+    }
+
+    /// Compiles every template; writes nothing if any template has a problem.
+    pub fn compile(&self) -> Result<Compiled, BuildError> {
+        let out_dir = match &self.out_dir {
+            Some(out) => out.clone(),
+            None => PathBuf::from(std::env::var_os("OUT_DIR").ok_or_else(|| {
+                BuildError::Io("OUT_DIR is not set; call from build.rs or use out_dir()".into())
+            })?),
+        };
+        let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
+        let options = Options { debug_annotations: self.debug_annotations && !release };
+        let mut names = Vec::new();
+        find_templates(&self.dir, &self.dir, &mut names)?;
+        names.sort();
+        let mut diagnostics = Vec::new();
+        let mut sources = SourceCache::new(Path::new("."));
+        let mut outputs = Vec::new();
+        for name in &names {
+            let path = self.dir.join(format!("{name}{EXTENSION}"));
+            let display = path.to_string_lossy().replace('\\', "/");
+            let source = std::fs::read_to_string(&path)
+                .map_err(|e| BuildError::Io(format!("cannot read {display}: {e}")))?;
+            let checked = crate::check(&display, &source, &self.components);
+            if !checked.diagnostics.is_empty() {
+                diagnostics.extend(checked.diagnostics);
+                sources.insert(&display, source);
+                continue;
+            }
+            match lower::lower(&display, &source, &checked.nodes, &options) {
+                Ok(lowered) => outputs.push((name.clone(), lowered)),
+                Err(problems) => {
+                    let index = crate::LineIndex::new(&source);
+                    diagnostics.extend(problems.into_iter().map(|p| {
+                        let d = Diagnostic::error(
+                            p.code,
+                            index.location(&display, &source, p.span),
+                            p.message,
+                        );
+                        match p.help {
+                            Some(help) => d.with_help(help),
+                            None => d,
+                        }
+                    }));
+                    sources.insert(&display, source);
+                }
+            }
+        }
+        if !diagnostics.is_empty() {
+            zero_diag::sort(&mut diagnostics);
+            let rendered = zero_diag::render_all(&diagnostics, &mut sources);
+            return Err(BuildError::Templates { diagnostics, rendered });
+        }
+        let mut compiled = Compiled { templates: names, written: Vec::new() };
+        for (name, lowered) in outputs {
+            let path = out_dir.join("zero-templates").join(format!("{name}.rs"));
+            write_if_changed(&path, &lowered.code)?;
+            let map = serde_json::to_string_pretty(&lowered.map).unwrap_or_default() + "\n";
+            let map_path = out_dir.join("zero-templates").join(format!("{name}.rs.map.json"));
+            write_if_changed(&map_path, &map)?;
+            compiled.written.push(path);
+            compiled.written.push(map_path);
+        }
+        Ok(compiled)
+    }
+}
+
+fn find_templates(root: &Path, dir: &Path, out: &mut Vec<String>) -> Result<(), BuildError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", dir.display())))?;
+    for entry in entries {
+        let path = entry.map_err(|e| BuildError::Io(format!("{}: {e}", dir.display())))?.path();
+        if path.is_dir() {
+            find_templates(root, &path, out)?;
+        } else if let Some(rel) = path.strip_prefix(root).ok().and_then(|p| p.to_str())
+            && let Some(name) = rel.strip_suffix(EXTENSION)
+        {
+            out.push(name.replace('\\', "/"));
+        }
+    }
+    Ok(())
+}
+
+fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
+    if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| BuildError::Io(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", path.display())))
+}

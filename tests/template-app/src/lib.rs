@@ -1,0 +1,64 @@
+//! Types bound to the test templates. Each `template!` includes the code `build.rs` generated.
+
+/// `templates/page.html.0x0`.
+pub struct Page {
+    /// The heading.
+    pub title: String,
+    /// Shows the welcome paragraph.
+    pub show_intro: bool,
+    /// Who is welcomed.
+    pub user: String,
+    /// A link target (may be hostile).
+    pub link: String,
+    /// The checkbox state.
+    pub done: bool,
+    /// HTML the app trusts.
+    pub trusted_html: String,
+}
+zero_live_core::template!(Page, "page");
+
+/// One post.
+pub struct Post {
+    /// Its id.
+    pub id: u64,
+    /// Its title.
+    pub title: String,
+    /// Whether it is a draft.
+    pub draft: bool,
+}
+
+/// The path of a post, as a route helper would give it.
+pub fn post_path(post: &Post) -> String {
+    format!("/posts/{}", post.id)
+}
+
+/// `templates/posts/index.html.0x0`.
+pub struct PostsIndex {
+    /// The posts.
+    pub posts: Vec<Post>,
+}
+zero_live_core::template!(PostsIndex, "posts/index");
+
+/// The rosetta `big-table` benchmark.
+pub struct BigTable {
+    /// Rows of cells.
+    pub table: Vec<Vec<usize>>,
+}
+zero_live_core::template!(BigTable, "big_table");
+
+/// One team of the rosetta `teams` benchmark.
+pub struct Team {
+    /// Its name.
+    pub name: String,
+    /// Its score.
+    pub score: u8,
+}
+
+/// The rosetta `teams` benchmark.
+pub struct Teams {
+    /// The season.
+    pub year: u16,
+    /// The teams, champion first.
+    pub teams: Vec<Team>,
+}
+zero_live_core::template!(Teams, "teams");

@@ -1,0 +1,106 @@
+//! Templates compiled by `build.rs` into this crate render the HTML they say, escape what they
+//! interpolate, and their live render (statics and dynamics) renders to the same HTML.
+
+use zero_live_core::{Dyn, Template};
+use zero_template_app::{BigTable, Page, Post, PostsIndex, Team, Teams};
+
+fn page(link: &str) -> Page {
+    Page {
+        title: "Tom & \"Jerry\"".to_owned(),
+        show_intro: true,
+        user: "<script>alert(1)</script>".to_owned(),
+        link: link.to_owned(),
+        done: false,
+        trusted_html: "<em>ok</em>".to_owned(),
+    }
+}
+
+#[test]
+fn page_renders_escaped_html_with_debug_annotations() {
+    let html = page("/home?a=1&b=2").to_html();
+    assert_eq!(
+        html,
+        "<!DOCTYPE html>\n<main class=\"page\" data-z-loc=\"templates/page.html.0x0:2\">\n  \
+         <h1 title=\"Tom &amp; &quot;Jerry&quot;\">Tom &amp; &quot;Jerry&quot;</h1>\n  \
+         <p>Welcome, &lt;script&gt;alert(1)&lt;/script&gt;!</p>\n  \
+         <a href=\"/home?a=1&amp;b=2\">Go</a>\n  \
+         <input type=\"checkbox\" name=\"done\">\n  \
+         <div><em>ok</em></div>\n</main>\n"
+    );
+}
+
+#[test]
+fn script_urls_and_false_booleans_do_not_reach_the_page() {
+    let mut p = page("javascript:alert(1)");
+    p.show_intro = false;
+    p.done = true;
+    let html = p.to_html();
+    assert!(html.contains("<a href=\"#blocked-unsafe-url\">"), "{html}");
+    assert!(!html.contains("Welcome"), "{html}");
+    assert!(html.contains("<input type=\"checkbox\" checked name=\"done\">"), "{html}");
+}
+
+#[test]
+fn live_render_matches_html_render() {
+    for link in ["/a", "javascript:x"] {
+        let p = page(link);
+        assert_eq!(p.render_live().to_html(), p.to_html());
+    }
+    let posts = PostsIndex {
+        posts: vec![
+            Post { id: 7, title: "First <post>".to_owned(), draft: false },
+            Post { id: 9, title: "Second".to_owned(), draft: true },
+        ],
+    };
+    assert_eq!(posts.render_live().to_html(), posts.to_html());
+    let empty = PostsIndex { posts: Vec::new() };
+    assert_eq!(empty.render_live().to_html(), empty.to_html());
+    assert!(empty.to_html().contains("<p>No posts yet.</p>"));
+}
+
+#[test]
+fn live_render_has_keyed_rows_and_stable_fingerprints() {
+    let index = PostsIndex {
+        posts: vec![
+            Post { id: 7, title: "a".to_owned(), draft: false },
+            Post { id: 9, title: "b".to_owned(), draft: true },
+        ],
+    };
+    let live = index.render_live();
+    let Dyn::List(list) = &live.root.dynamics[1] else { panic!("the :for is the second dynamic") };
+    let keys: Vec<&str> = list.keys.iter().map(|(s, e)| live.text(*s, *e)).collect();
+    assert_eq!(keys, vec!["7", "9"]);
+    assert_eq!(list.len(), 2);
+    assert!(matches!(live.root.dynamics[0], Dyn::Empty), "the :if does not hold");
+    let again = PostsIndex { posts: vec![Post { id: 1, title: "z".to_owned(), draft: false }] }
+        .render_live();
+    assert_eq!(again.root.fingerprint, live.root.fingerprint, "same statics, same fingerprint");
+    let Dyn::List(other) = &again.root.dynamics[1] else { panic!() };
+    assert_eq!(other.fingerprint, list.fingerprint);
+    assert_ne!(list.fingerprint, live.root.fingerprint);
+}
+
+#[test]
+fn rosetta_benchmarks_render() {
+    let table = BigTable { table: (0..3).map(|r| (0..2).map(|c| r * 10 + c).collect()).collect() };
+    assert_eq!(
+        table.to_html(),
+        "<table data-z-loc=\"templates/big_table.html.0x0:1\"><tbody><tr><td>0</td><td>1</td></tr><tr><td>10</td><td>11</td></tr><tr><td>20</td><td>21</td></tr></tbody></table>\n"
+    );
+    assert_eq!(table.render_live().to_html(), table.to_html());
+    let teams = Teams {
+        year: 2015,
+        teams: vec![
+            Team { name: "Jiangsu".to_owned(), score: 43 },
+            Team { name: "Beijing".to_owned(), score: 27 },
+        ],
+    };
+    let html = teams.to_html();
+    assert!(
+        html.contains(
+            "<li class=\"champion\"><b>Jiangsu</b>: 43</li><li class=\"\"><b>Beijing</b>: 27</li>"
+        ),
+        "{html}"
+    );
+    assert_eq!(teams.render_live().to_html(), html);
+}
