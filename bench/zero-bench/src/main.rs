@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use zerogen::term::Printer;
 
 mod synthetic;
+mod templates;
 
 /// The 0x0 Live benchmark harness.
 #[derive(Debug, Parser)]
@@ -31,6 +32,15 @@ enum Suite {
         #[arg(long, conflicts_with = "record")]
         quick: bool,
         /// Write release/evidence/gate.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// The rosetta template benchmarks against sailfish and askama, in one process.
+    Templates {
+        /// Fewer samples, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/templates.tsv.
         #[arg(long)]
         record: bool,
     },
@@ -53,12 +63,12 @@ enum Suite {
 
 /// One measurement.
 struct Measure {
-    case: &'static str,
-    subject: &'static str,
-    metric: &'static str,
+    case: String,
+    subject: String,
+    metric: String,
     value: f64,
     unit: &'static str,
-    budget: Option<&'static str>,
+    budget: Option<String>,
 }
 
 /// What the gate suite measures: the code whose change makes its evidence stale.
@@ -74,6 +84,7 @@ fn main() -> ExitCode {
     let result = match Cli::parse().suite {
         Suite::Gate { quick, record } => gate(&printer, quick, record),
         Suite::GateChild { root } => gate_child(&printer, &root),
+        Suite::Templates { quick, record } => templates_suite(&printer, quick, record),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {
@@ -162,37 +173,48 @@ fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
         walls.push((rows, wall));
         let big = rows == 10_000;
         measures.push(Measure {
-            case,
-            subject: "zerogate",
-            metric: "wall",
+            case: case.to_owned(),
+            subject: "zerogate".to_owned(),
+            metric: "wall".to_owned(),
             value: round(wall),
             unit: "ms",
-            budget: big.then_some("gate.check_10k.wall"),
+            budget: big.then(|| "gate.check_10k.wall".to_owned()),
         });
         measures.push(Measure {
-            case,
-            subject: "zerogate",
-            metric: "peak_rss",
+            case: case.to_owned(),
+            subject: "zerogate".to_owned(),
+            metric: "peak_rss".to_owned(),
             value: round(peak as f64 / 1024.0),
             unit: "mib",
-            budget: big.then_some("gate.check_10k.peak_rss"),
+            budget: big.then(|| "gate.check_10k.peak_rss".to_owned()),
         });
     }
     let per_row = |(rows, wall): (usize, f64)| wall / rows as f64;
     let growth = per_row(walls[1]) / per_row(walls[0]);
     measures.push(Measure {
-        case: "scaling",
-        subject: "zerogate",
-        metric: "per_row_growth",
+        case: "scaling".to_owned(),
+        subject: "zerogate".to_owned(),
+        metric: "per_row_growth".to_owned(),
         value: round(growth),
         unit: "ratio",
-        budget: Some("gate.check.scaling"),
+        budget: Some("gate.check.scaling".to_owned()),
     });
+    report(printer, "gate", GATE_SOURCES, runs, &measures, record)
+}
 
+/// Prints the TSV rows and, with `record`, writes the evidence file.
+fn report(
+    printer: &Printer,
+    suite: &str,
+    sources: &[&str],
+    runs: usize,
+    measures: &[Measure],
+    record: bool,
+) -> Result<()> {
     let mut out = String::from("suite\tcase\tsubject\tmetric\tvalue\tunit\n");
-    for m in &measures {
+    for m in measures {
         out.push_str(&format!(
-            "gate\t{}\t{}\t{}\t{}\t{}\n",
+            "{suite}\t{}\t{}\t{}\t{}\t{}\n",
             m.case, m.subject, m.metric, m.value, m.unit
         ));
     }
@@ -200,10 +222,60 @@ fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
     if record {
         let root = zerogen::find_root(&std::env::current_dir()?)
             .context("run from inside the repository to record evidence")?;
-        let path = write_evidence(&root, "gate", GATE_SOURCES, runs, &measures)?;
+        let path = write_evidence(&root, suite, sources, runs, measures)?;
         printer.status("Recorded", &path);
     }
     Ok(())
+}
+
+/// What the templates suite measures.
+const TEMPLATE_SOURCES: &[&str] = &[
+    "generator/zero-template/src",
+    "runtime/zero-live-core/src",
+    "tests/template-app/src",
+    "tests/template-app/templates",
+    "bench/zero-bench/src",
+    "bench/zero-bench/templates",
+];
+
+fn templates_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the templates suite with --release");
+    }
+    templates::check_outputs()?;
+    let samples = if quick { 15 } else { 101 };
+    let mut measures = Vec::new();
+    for mut case in templates::cases() {
+        let medians = templates::measure(&mut case, samples)?;
+        let of =
+            |name: &str| medians.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v);
+        let sailfish = of("sailfish");
+        for (subject, ns) in &medians {
+            measures.push(Measure {
+                case: case.name.to_owned(),
+                subject: (*subject).to_owned(),
+                metric: format!("{subject}_median"),
+                value: round(*ns),
+                unit: "ns",
+                budget: None,
+            });
+        }
+        for (subject, metric, budgeted) in [
+            ("zero_html", "html_vs_sailfish", true),
+            ("zero_live", "live_vs_sailfish", true),
+            ("askama", "askama_vs_sailfish", false),
+        ] {
+            measures.push(Measure {
+                case: case.name.to_owned(),
+                subject: subject.to_owned(),
+                metric: metric.to_owned(),
+                value: round(of(subject) / sailfish),
+                unit: "ratio",
+                budget: budgeted.then(|| format!("templates.{}.{metric}", case.name)),
+            });
+        }
+    }
+    report(printer, "templates", TEMPLATE_SOURCES, samples, &measures, record)
 }
 
 fn round(v: f64) -> f64 {
@@ -221,8 +293,8 @@ fn write_evidence(
     let hash = zerogate::evidence::source_hash(root, &sources).map_err(|e| anyhow::anyhow!(e))?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let recorded = format!("{} on {cpus} cpus, median of {runs} runs", utc_now());
-    let mut text = String::from(
-        "# Recorded by `cargo run --release -p zero-bench -- gate --record`; do not edit.\n\
+    let mut text = format!(
+        "# Recorded by `cargo run --release -p zero-bench -- {suite} --record`; do not edit.\n\
          id\tsuite\tcase\tsubject\tmetric\tvalue\tunit\tbudget\tsources\thash\trecorded\n",
     );
     for m in measures {
@@ -235,7 +307,7 @@ fn write_evidence(
             m.metric,
             m.value,
             m.unit,
-            m.budget.unwrap_or(""),
+            m.budget.as_deref().unwrap_or(""),
             sources.join(","),
         ));
     }

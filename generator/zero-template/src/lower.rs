@@ -413,18 +413,28 @@ impl Emitter<'_> {
         self.emit(1, &format!("const SIZE_HINT: usize = {};", Self::size_hint(parts)));
         self.emit(0, "");
         self.emit(1, "fn render_html(&self, __out: &mut String) {");
+        self.emit(
+            2,
+            "static __HTML_SIZE: ::zero_live_core::SizeHint = ::zero_live_core::SizeHint::new(0);",
+        );
+        self.emit(2, "let __start = __out.len();");
+        self.emit(2, "__out.reserve(__HTML_SIZE.get().max(Self::SIZE_HINT));");
         self.bind_fields(fields);
         self.html(2, parts);
+        self.emit(2, "__HTML_SIZE.update(__out.len() - __start);");
         self.emit(1, "}");
         self.emit(0, "");
         self.emit(1, "fn render_live(&self) -> ::zero_live_core::Rendered {");
         self.bind_fields(fields);
         self.emit(
             2,
-            "let mut __b = ::zero_live_core::Builder::with_capacity(Self::SIZE_HINT / 2);",
+            "static __LIVE_SIZE: ::zero_live_core::SizeHint = ::zero_live_core::SizeHint::new(0);",
         );
+        self.emit(2, "let mut __b = ::zero_live_core::Builder::with_capacity(__LIVE_SIZE.get().max(Self::SIZE_HINT / 2));");
         let root = self.block(2, parts);
-        self.emit(2, &format!("__b.finish({root})"));
+        self.emit(2, &format!("let __rendered = __b.finish({root});"));
+        self.emit(2, "__LIVE_SIZE.update(__rendered.buf.len());");
+        self.emit(2, "__rendered");
         self.emit(1, "}");
         self.emit(0, "}");
         self.emit(0, "}");
@@ -532,10 +542,7 @@ impl Emitter<'_> {
                         *cond,
                     );
                     let block = self.block(indent + 1, body);
-                    self.emit(
-                        indent + 1,
-                        &format!("{target}.push(::zero_live_core::Dyn::Block(Box::new({block})));"),
-                    );
+                    self.emit(indent + 1, &format!("{target}.push(__b.block({block}));"));
                     self.emit(indent, "} else {");
                     self.emit(indent + 1, &format!("{target}.push(::zero_live_core::Dyn::Empty);"));
                     self.emit(indent, "}");
@@ -553,11 +560,31 @@ impl Emitter<'_> {
                     self.emit(
                         indent,
                         &format!(
-                            "let mut __l{n} = ::zero_live_core::List {{ fingerprint: {:#018x}, statics: __S{n}, keys: Vec::new(), dynamics: Vec::new() }};",
+                            "let mut __l{n} = ::zero_live_core::List::new({:#018x}, __S{n});",
                             fingerprint(body)
                         ),
                     );
-                    let text = format!("for {} in {} {{", self.code_of(*pat), self.code_of(*iter));
+                    let text = format!(
+                        "let __it{n} = ::core::iter::IntoIterator::into_iter({});",
+                        self.code_of(*iter)
+                    );
+                    self.emit_at(indent, &text, *iter);
+                    let width = row_dynamics.len();
+                    match width {
+                        0 => {}
+                        1 => self.emit(
+                            indent,
+                            &format!("__l{n}.dynamics.reserve(__it{n}.size_hint().0);"),
+                        ),
+                        w => self.emit(
+                            indent,
+                            &format!("__l{n}.dynamics.reserve(__it{n}.size_hint().0 * {w});"),
+                        ),
+                    }
+                    if key.is_some() {
+                        self.emit(indent, &format!("__l{n}.keys.reserve(__it{n}.size_hint().0);"));
+                    }
+                    let text = format!("for {} in __it{n} {{", self.code_of(*pat));
                     self.emit_at(indent, &text, *pat);
                     if let Some(key) = key {
                         self.emit(indent + 1, "let __k = __b.mark();");
@@ -573,10 +600,7 @@ impl Emitter<'_> {
                     let row_target = format!("__l{n}.dynamics");
                     self.dynamics(indent + 1, &row_target, &row_dynamics);
                     self.emit(indent, "}");
-                    self.emit(
-                        indent,
-                        &format!("{target}.push(::zero_live_core::Dyn::List(Box::new(__l{n})));"),
-                    );
+                    self.emit(indent, &format!("{target}.push(__b.list(__l{n}));"));
                 }
             }
         }

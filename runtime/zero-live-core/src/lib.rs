@@ -9,6 +9,32 @@ pub mod tree;
 pub use render::{Display, Render, RenderAttr, display, truthy};
 pub use tree::{Block, Builder, Dyn, List, Rendered};
 
+/// The size of a template's last render, so the next one allocates once. Generated code keeps
+/// one per template in a `static`.
+#[derive(Debug)]
+pub struct SizeHint(std::sync::atomic::AtomicUsize);
+
+impl SizeHint {
+    /// A hint starting at `initial` bytes.
+    pub const fn new(initial: usize) -> SizeHint {
+        SizeHint(std::sync::atomic::AtomicUsize::new(initial))
+    }
+
+    /// The current hint.
+    #[inline]
+    pub fn get(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Records a render of `len` bytes.
+    #[inline]
+    pub fn update(&self, len: usize) {
+        if len > self.get() {
+            self.0.store(len, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// A compiled `*.html.0x0` template bound to the type whose fields it reads.
 pub trait Template {
     /// A size hint for the HTML output, in bytes.

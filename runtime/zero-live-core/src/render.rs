@@ -17,6 +17,7 @@ pub trait Render {
     fn render_escaped(&self, out: &mut String);
 
     /// Appends the value without escaping, for `{@html value}`.
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         self.render_escaped(out);
     }
@@ -27,6 +28,7 @@ impl Render for str {
     fn render_escaped(&self, out: &mut String) {
         escape::html(out, self);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         out.push_str(self);
     }
@@ -37,6 +39,7 @@ impl Render for String {
     fn render_escaped(&self, out: &mut String) {
         escape::html(out, self);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         out.push_str(self);
     }
@@ -47,6 +50,7 @@ impl Render for Cow<'_, str> {
     fn render_escaped(&self, out: &mut String) {
         escape::html(out, self);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         out.push_str(self);
     }
@@ -57,8 +61,8 @@ macro_rules! integers {
         impl Render for $t {
             #[inline]
             fn render_escaped(&self, out: &mut String) {
-                // Digits and '-' never need escaping.
-                out.push_str(itoa::Buffer::new().format(*self));
+                // Digits and '-' never need escaping; itoap writes them straight into `out`.
+                itoap::write_to_string(out, *self);
             }
         }
     )*};
@@ -83,6 +87,7 @@ impl Render for char {
     fn render_escaped(&self, out: &mut String) {
         escape::html(out, self.encode_utf8(&mut [0u8; 4]));
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         out.push(*self);
     }
@@ -93,44 +98,53 @@ impl<T: Render + ?Sized> Render for &T {
     fn render_escaped(&self, out: &mut String) {
         (**self).render_escaped(out);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         (**self).render_raw(out);
     }
 }
 
 impl<T: Render + ?Sized> Render for Box<T> {
+    #[inline]
     fn render_escaped(&self, out: &mut String) {
         (**self).render_escaped(out);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         (**self).render_raw(out);
     }
 }
 
 impl<T: Render + ?Sized> Render for Rc<T> {
+    #[inline]
     fn render_escaped(&self, out: &mut String) {
         (**self).render_escaped(out);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         (**self).render_raw(out);
     }
 }
 
 impl<T: Render + ?Sized> Render for Arc<T> {
+    #[inline]
     fn render_escaped(&self, out: &mut String) {
         (**self).render_escaped(out);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         (**self).render_raw(out);
     }
 }
 
 impl<T: Render> Render for Option<T> {
+    #[inline]
     fn render_escaped(&self, out: &mut String) {
         if let Some(v) = self {
             v.render_escaped(out);
         }
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         if let Some(v) = self {
             v.render_raw(out);
@@ -147,11 +161,13 @@ pub fn display<T: std::fmt::Display>(value: T) -> Display<T> {
 }
 
 impl<T: std::fmt::Display> Render for Display<T> {
+    #[inline]
     fn render_escaped(&self, out: &mut String) {
         let mut text = String::new();
         let _ = write!(text, "{}", self.0);
         escape::html(out, &text);
     }
+    #[inline]
     fn render_raw(&self, out: &mut String) {
         let _ = write!(out, "{}", self.0);
     }
@@ -167,6 +183,7 @@ pub trait RenderAttr {
 }
 
 impl RenderAttr for bool {
+    #[inline]
     fn render_attr(&self, out: &mut String, name: &str, _url: bool) {
         if *self {
             out.push_str(name);
@@ -175,6 +192,7 @@ impl RenderAttr for bool {
 }
 
 impl<T: RenderAttr> RenderAttr for Option<T> {
+    #[inline]
     fn render_attr(&self, out: &mut String, name: &str, url: bool) {
         if let Some(v) = self {
             v.render_attr(out, name, url);
@@ -183,6 +201,7 @@ impl<T: RenderAttr> RenderAttr for Option<T> {
 }
 
 impl<T: RenderAttr + ?Sized> RenderAttr for &T {
+    #[inline]
     fn render_attr(&self, out: &mut String, name: &str, url: bool) {
         (**self).render_attr(out, name, url);
     }
@@ -191,6 +210,7 @@ impl<T: RenderAttr + ?Sized> RenderAttr for &T {
 macro_rules! attr_via_render {
     ($($t:ty),*) => {$(
         impl RenderAttr for $t {
+            #[inline]
             fn render_attr(&self, out: &mut String, name: &str, url: bool) {
                 write_attr(out, name, self, url);
             }
@@ -219,11 +239,13 @@ attr_via_render!(
 );
 
 impl<T: std::fmt::Display> RenderAttr for Display<T> {
+    #[inline]
     fn render_attr(&self, out: &mut String, name: &str, url: bool) {
         write_attr(out, name, self, url);
     }
 }
 
+#[inline]
 fn write_attr<T: Render + ?Sized>(out: &mut String, name: &str, value: &T, url: bool) {
     out.push_str(name);
     out.push_str("=\"");

@@ -3,11 +3,15 @@
 //! A [`Block`] is the static HTML of one template region, split at its dynamic parts, with a
 //! fingerprint of those statics; a connected session sends the statics of a fingerprint once
 //! and afterwards only dynamics. A `:for` becomes a [`List`] whose rows share one set of
-//! statics; a `:if` becomes a nested block or [`Dyn::Empty`]. All dynamic text of one render
-//! lives in one buffer ([`Rendered::buf`]), so rendering allocates per list, not per value.
+//! statics; a `:if` becomes a nested block or [`Dyn::Empty`].
+//!
+//! The tree is flat: all dynamic text of one render lives in one buffer ([`Rendered::buf`]),
+//! nested blocks and lists live in two arenas and are referenced by index, and [`Dyn`] is
+//! `Copy`. Rendering allocates per list, not per value, and dropping a render frees a handful
+//! of buffers instead of walking every value.
 
-/// A dynamic part of a block.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A dynamic part of a block or list row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dyn {
     /// Escaped HTML: the byte range `start..end` of [`Rendered::buf`].
     Text {
@@ -16,10 +20,10 @@ pub enum Dyn {
         /// One past the last byte.
         end: u32,
     },
-    /// A nested block (a `:if` that holds, a component).
-    Block(Box<Block>),
-    /// A comprehension (`:for`).
-    List(Box<List>),
+    /// A nested block (a `:if` that holds): an index into [`Rendered::blocks`].
+    Block(u32),
+    /// A comprehension (`:for`): an index into [`Rendered::lists`].
+    List(u32),
     /// Nothing (a `:if` that does not hold).
     Empty,
 }
@@ -42,13 +46,19 @@ pub struct List {
     pub fingerprint: u64,
     /// The static HTML of one row.
     pub statics: &'static [&'static str],
-    /// The `:key` of each row as a range of [`Rendered::buf`] (empty without `:key`).
+    /// The `:key` of each row as a range of [`Rendered::buf`]; without `:key`, empty ranges
+    /// (one per row) only when rows have no dynamics, otherwise no entries.
     pub keys: Vec<(u32, u32)>,
     /// The dynamics of all rows, row after row.
     pub dynamics: Vec<Dyn>,
 }
 
 impl List {
+    /// A list with no rows yet.
+    pub fn new(fingerprint: u64, statics: &'static [&'static str]) -> List {
+        List { fingerprint, statics, keys: Vec::new(), dynamics: Vec::new() }
+    }
+
     /// Dynamics per row.
     pub fn width(&self) -> usize {
         self.statics.len().saturating_sub(1)
@@ -57,7 +67,7 @@ impl List {
     /// Number of rows.
     pub fn len(&self) -> usize {
         match self.width() {
-            0 => self.keys.len().max(usize::from(!self.dynamics.is_empty())),
+            0 => self.keys.len(),
             w => self.dynamics.len() / w,
         }
     }
@@ -68,13 +78,17 @@ impl List {
     }
 }
 
-/// A live render: the tree and the buffer its texts live in.
+/// A live render: the top block, the arenas its dynamics point into, and the text buffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
     /// All dynamic text, escaped.
     pub buf: String,
     /// The template's top block.
     pub root: Block,
+    /// Nested blocks, referenced by [`Dyn::Block`].
+    pub blocks: Vec<Block>,
+    /// Lists, referenced by [`Dyn::List`].
+    pub lists: Vec<List>,
 }
 
 impl Rendered {
@@ -83,39 +97,52 @@ impl Rendered {
         self.buf.get(start as usize..end as usize).unwrap_or("")
     }
 
+    /// The nested block `index`.
+    pub fn block(&self, index: u32) -> Option<&Block> {
+        self.blocks.get(index as usize)
+    }
+
+    /// The list `index`.
+    pub fn list(&self, index: u32) -> Option<&List> {
+        self.lists.get(index as usize)
+    }
+
     /// The HTML this tree renders to (equal to the template's disconnected render).
     pub fn to_html(&self) -> String {
         let mut out = String::with_capacity(self.buf.len() * 2);
-        self.block_html(&self.root, &mut out);
+        self.row_html(self.root.statics, &self.root.dynamics, &mut out);
         out
-    }
-
-    fn block_html(&self, block: &Block, out: &mut String) {
-        self.row_html(block.statics, &block.dynamics, out);
     }
 
     fn row_html(&self, statics: &[&str], dynamics: &[Dyn], out: &mut String) {
         for (i, s) in statics.iter().enumerate() {
             out.push_str(s);
             if let Some(d) = dynamics.get(i) {
-                self.dyn_html(d, out);
+                self.dyn_html(*d, out);
             }
         }
     }
 
-    fn dyn_html(&self, d: &Dyn, out: &mut String) {
+    fn dyn_html(&self, d: Dyn, out: &mut String) {
         match d {
-            Dyn::Text { start, end } => out.push_str(self.text(*start, *end)),
-            Dyn::Block(b) => self.block_html(b, out),
-            Dyn::List(list) => {
-                let width = list.width();
-                if width == 0 {
-                    for _ in 0..list.len() {
-                        self.row_html(list.statics, &[], out);
+            Dyn::Text { start, end } => out.push_str(self.text(start, end)),
+            Dyn::Block(i) => {
+                if let Some(b) = self.block(i) {
+                    self.row_html(b.statics, &b.dynamics, out);
+                }
+            }
+            Dyn::List(i) => {
+                let Some(list) = self.list(i) else { return };
+                match list.width() {
+                    0 => {
+                        for _ in 0..list.len() {
+                            self.row_html(list.statics, &[], out);
+                        }
                     }
-                } else {
-                    for row in list.dynamics.chunks(width) {
-                        self.row_html(list.statics, row, out);
+                    width => {
+                        for row in list.dynamics.chunks(width) {
+                            self.row_html(list.statics, row, out);
+                        }
                     }
                 }
             }
@@ -125,16 +152,23 @@ impl Rendered {
 }
 
 /// Builds a [`Rendered`]: generated code writes dynamic text into [`Builder::buf`] between
-/// [`Builder::mark`] and [`Builder::text_since`].
+/// [`Builder::mark`] and [`Builder::text_since`], and hands nested blocks and lists over with
+/// [`Builder::block`] and [`Builder::list`].
 #[derive(Debug, Default)]
 pub struct Builder {
     buf: String,
+    blocks: Vec<Block>,
+    lists: Vec<List>,
+}
+
+fn index(len: usize) -> u32 {
+    u32::try_from(len).unwrap_or(u32::MAX)
 }
 
 impl Builder {
-    /// A builder whose buffer starts with `capacity` bytes.
+    /// A builder whose text buffer starts with `capacity` bytes.
     pub fn with_capacity(capacity: usize) -> Builder {
-        Builder { buf: String::with_capacity(capacity) }
+        Builder { buf: String::with_capacity(capacity), blocks: Vec::new(), lists: Vec::new() }
     }
 
     /// The buffer dynamic text is written to.
@@ -146,7 +180,7 @@ impl Builder {
     /// The current end of the buffer.
     #[inline]
     pub fn mark(&self) -> u32 {
-        u32::try_from(self.buf.len()).unwrap_or(u32::MAX)
+        index(self.buf.len())
     }
 
     /// The text written since `start`.
@@ -161,9 +195,23 @@ impl Builder {
         (start, self.mark())
     }
 
+    /// Stores a nested block.
+    #[inline]
+    pub fn block(&mut self, block: Block) -> Dyn {
+        self.blocks.push(block);
+        Dyn::Block(index(self.blocks.len() - 1))
+    }
+
+    /// Stores a list.
+    #[inline]
+    pub fn list(&mut self, list: List) -> Dyn {
+        self.lists.push(list);
+        Dyn::List(index(self.lists.len() - 1))
+    }
+
     /// Finishes with the top block.
     pub fn finish(self, root: Block) -> Rendered {
-        Rendered { buf: self.buf, root }
+        Rendered { buf: self.buf, root, blocks: self.blocks, lists: self.lists }
     }
 }
 
@@ -177,8 +225,7 @@ mod tests {
         static OUTER: &[&str] = &["<ul>", "</ul><p>", "</p>"];
         static ROW: &[&str] = &["<li id=\"", "\">", "</li>"];
         let mut b = Builder::with_capacity(64);
-        let mut list =
-            List { fingerprint: 2, statics: ROW, keys: Vec::new(), dynamics: Vec::new() };
+        let mut list = List::new(2, ROW);
         for (id, name) in [(1u32, "a<b"), (2, "c")] {
             let k = b.mark();
             id.render_escaped(b.buf());
@@ -188,38 +235,34 @@ mod tests {
             name.render_escaped(b.buf());
             list.dynamics.push(b.text_since(s));
         }
-        let root = Block {
-            fingerprint: 1,
-            statics: OUTER,
-            dynamics: vec![Dyn::List(Box::new(list)), Dyn::Empty],
-        };
+        let list = b.list(list);
+        let root = Block { fingerprint: 1, statics: OUTER, dynamics: vec![list, Dyn::Empty] };
         let rendered = b.finish(root);
         assert_eq!(
             rendered.to_html(),
             "<ul><li id=\"1\">a&lt;b</li><li id=\"2\">c</li></ul><p></p>"
         );
-        let Dyn::List(list) = &rendered.root.dynamics[0] else { panic!() };
+        let Dyn::List(i) = rendered.root.dynamics[0] else { panic!() };
+        let list = rendered.list(i).unwrap();
         assert_eq!((list.width(), list.len()), (2, 2));
         assert_eq!(rendered.text(list.keys[1].0, list.keys[1].1), "2");
     }
 
     #[test]
-    fn rows_without_dynamics_still_count() {
+    fn rows_without_dynamics_still_count_and_blocks_nest() {
         static ROW: &[&str] = &["<hr>"];
-        let list = List {
-            fingerprint: 3,
-            statics: ROW,
-            keys: vec![(0, 0), (0, 0), (0, 0)],
-            dynamics: Vec::new(),
-        };
-        let rendered = Rendered {
-            buf: String::new(),
-            root: Block {
-                fingerprint: 1,
-                statics: &["", ""],
-                dynamics: vec![Dyn::List(Box::new(list))],
-            },
-        };
-        assert_eq!(rendered.to_html(), "<hr><hr><hr>");
+        static INNER: &[&str] = &["<b>", "</b>"];
+        let mut b = Builder::default();
+        let mut list = List::new(3, ROW);
+        list.keys.extend([(0, 0), (0, 0), (0, 0)]);
+        let list = b.list(list);
+        let s = b.mark();
+        "x".render_escaped(b.buf());
+        let text = b.text_since(s);
+        let inner = b.block(Block { fingerprint: 4, statics: INNER, dynamics: vec![text] });
+        let rendered =
+            b.finish(Block { fingerprint: 1, statics: &["", "", ""], dynamics: vec![list, inner] });
+        assert_eq!(rendered.to_html(), "<hr><hr><hr><b>x</b>");
+        assert!(rendered.block(9).is_none() && rendered.list(9).is_none());
     }
 }

@@ -67,7 +67,8 @@ fn live_render_has_keyed_rows_and_stable_fingerprints() {
         ],
     };
     let live = index.render_live();
-    let Dyn::List(list) = &live.root.dynamics[1] else { panic!("the :for is the second dynamic") };
+    let Dyn::List(i) = live.root.dynamics[1] else { panic!("the :for is the second dynamic") };
+    let list = live.list(i).unwrap();
     let keys: Vec<&str> = list.keys.iter().map(|(s, e)| live.text(*s, *e)).collect();
     assert_eq!(keys, vec!["7", "9"]);
     assert_eq!(list.len(), 2);
@@ -75,7 +76,8 @@ fn live_render_has_keyed_rows_and_stable_fingerprints() {
     let again = PostsIndex { posts: vec![Post { id: 1, title: "z".to_owned(), draft: false }] }
         .render_live();
     assert_eq!(again.root.fingerprint, live.root.fingerprint, "same statics, same fingerprint");
-    let Dyn::List(other) = &again.root.dynamics[1] else { panic!() };
+    let Dyn::List(j) = again.root.dynamics[1] else { panic!() };
+    let other = again.list(j).unwrap();
     assert_eq!(other.fingerprint, list.fingerprint);
     assert_ne!(list.fingerprint, live.root.fingerprint);
 }

@@ -1,0 +1,229 @@
+//! Suite `templates`: the rosetta-rs template benchmarks, big-table (100 x 100 `usize` cells)
+//! and teams, rendered by 0x0 Live (disconnected HTML and live tree), sailfish and askama in
+//! the same process, each into a reused buffer, interleaved so machine noise hits all alike.
+
+use std::time::Instant;
+
+use anyhow::{Result, bail};
+use sailfish::TemplateSimple;
+use zero_live_core::Template as _;
+use zero_template_app::{BigTable, Team, Teams};
+
+#[derive(TemplateSimple)]
+#[template(path = "big_table.stpl")]
+struct SailfishBigTable<'a> {
+    table: &'a [Vec<usize>],
+}
+
+#[derive(TemplateSimple)]
+#[template(path = "teams.stpl")]
+struct SailfishTeams<'a> {
+    year: u16,
+    teams: &'a [Team],
+}
+
+#[derive(askama::Template)]
+#[template(path = "big_table.html")]
+struct AskamaBigTable<'a> {
+    table: &'a [Vec<usize>],
+}
+
+#[derive(askama::Template)]
+#[template(path = "teams.html")]
+struct AskamaTeams<'a> {
+    year: u16,
+    teams: &'a [Team],
+}
+
+/// Renders one subject's output into the given buffer.
+type RenderFn = Box<dyn FnMut(&mut String)>;
+
+/// One case: a render function per subject.
+pub(crate) struct Case {
+    pub(crate) name: &'static str,
+    pub(crate) subjects: Vec<(&'static str, RenderFn)>,
+}
+
+pub(crate) fn big_table_data(size: usize) -> Vec<Vec<usize>> {
+    (0..size).map(|_| (0..size).collect()).collect()
+}
+
+pub(crate) fn teams_data() -> Teams {
+    let team = |name: &str, score: u8| Team { name: name.to_owned(), score };
+    Teams {
+        year: 2015,
+        teams: vec![
+            team("Jiangsu", 43),
+            team("Beijing", 27),
+            team("Guangzhou", 22),
+            team("Shandong", 12),
+        ],
+    }
+}
+
+/// The cases; every subject of a case must render the same HTML (checked before measuring).
+pub(crate) fn cases() -> Vec<Case> {
+    let table = std::rc::Rc::new(BigTable { table: big_table_data(100) });
+    let teams = std::rc::Rc::new(teams_data());
+    let (t1, t2, t3, t4) = (table.clone(), table.clone(), table.clone(), table);
+    let (m1, m2, m3, m4) = (teams.clone(), teams.clone(), teams.clone(), teams);
+    let mut sailfish_buf = sailfish::runtime::Buffer::with_capacity(128 * 1024);
+    let mut sailfish_teams_buf = sailfish::runtime::Buffer::with_capacity(1024);
+    vec![
+        Case {
+            name: "big_table",
+            subjects: vec![
+                ("zero_html", Box::new(move |out: &mut String| t1.render_html(out))),
+                (
+                    "zero_live",
+                    Box::new(move |_: &mut String| drop(std::hint::black_box(t2.render_live()))),
+                ),
+                (
+                    "sailfish",
+                    Box::new(move |out: &mut String| {
+                        sailfish_buf.clear();
+                        let _ =
+                            SailfishBigTable { table: &t3.table }.render_once_to(&mut sailfish_buf);
+                        out.push_str(sailfish_buf.as_str());
+                    }),
+                ),
+                (
+                    "askama",
+                    Box::new(move |out: &mut String| {
+                        let _ = askama::Template::render_into(
+                            &AskamaBigTable { table: &t4.table },
+                            out,
+                        );
+                    }),
+                ),
+            ],
+        },
+        Case {
+            name: "teams",
+            subjects: vec![
+                ("zero_html", Box::new(move |out: &mut String| m1.render_html(out))),
+                (
+                    "zero_live",
+                    Box::new(move |_: &mut String| drop(std::hint::black_box(m2.render_live()))),
+                ),
+                (
+                    "sailfish",
+                    Box::new(move |out: &mut String| {
+                        sailfish_teams_buf.clear();
+                        let _ = SailfishTeams { year: m3.year, teams: &m3.teams }
+                            .render_once_to(&mut sailfish_teams_buf);
+                        out.push_str(sailfish_teams_buf.as_str());
+                    }),
+                ),
+                (
+                    "askama",
+                    Box::new(move |out: &mut String| {
+                        let _ = askama::Template::render_into(
+                            &AskamaTeams { year: m4.year, teams: &m4.teams },
+                            out,
+                        );
+                    }),
+                ),
+            ],
+        },
+    ]
+}
+
+/// Median nanoseconds per render of each subject of `case`.
+pub(crate) fn measure(case: &mut Case, samples: usize) -> Result<Vec<(&'static str, f64)>> {
+    let mut out = String::with_capacity(256 * 1024);
+    // Calibrate: enough iterations per sample for about 2 ms with the slowest subject.
+    let mut iterations = 1usize;
+    loop {
+        let start = Instant::now();
+        for (_, render) in &mut case.subjects {
+            for _ in 0..iterations {
+                out.clear();
+                render(&mut out);
+            }
+        }
+        if start.elapsed().as_micros() > 2_000 * case.subjects.len() as u128 || iterations > 1 << 20
+        {
+            break;
+        }
+        iterations *= 2;
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(samples); case.subjects.len()];
+    for round in 0..samples {
+        // Rotate the order each round so no subject always runs first.
+        for k in 0..case.subjects.len() {
+            let i = (round + k) % case.subjects.len();
+            let render = &mut case.subjects[i].1;
+            let start = Instant::now();
+            for _ in 0..iterations {
+                out.clear();
+                render(&mut out);
+            }
+            times[i].push(start.elapsed().as_nanos() as f64 / iterations as f64);
+        }
+    }
+    Ok(case.subjects.iter().map(|(n, _)| *n).zip(times.into_iter().map(crate::median)).collect())
+}
+
+/// The HTML without debug annotations (present when the template app is built in debug).
+fn without_annotations(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(" data-z-loc=\"") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 13..];
+        rest = after.find('"').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out.trim_end().to_owned()
+}
+
+/// Every subject renders the same HTML (the live tree is compared through `to_html`).
+pub(crate) fn check_outputs() -> Result<()> {
+    let table = BigTable { table: big_table_data(10) };
+    let teams = teams_data();
+    let mut expected = String::new();
+    table.render_html(&mut expected);
+    let pairs = [
+        (table.render_live().to_html(), "zero_live big_table"),
+        (SailfishBigTable { table: &table.table }.render_once()?, "sailfish big_table"),
+        (askama::Template::render(&AskamaBigTable { table: &table.table })?, "askama big_table"),
+    ];
+    for (html, who) in pairs {
+        if without_annotations(&html) != without_annotations(&expected) {
+            bail!("{who} renders differently:\n{html}\nexpected:\n{expected}");
+        }
+    }
+    let mut expected = String::new();
+    teams.render_html(&mut expected);
+    let pairs = [
+        (teams.render_live().to_html(), "zero_live teams"),
+        (SailfishTeams { year: teams.year, teams: &teams.teams }.render_once()?, "sailfish teams"),
+        (
+            askama::Template::render(&AskamaTeams { year: teams.year, teams: &teams.teams })?,
+            "askama teams",
+        ),
+    ];
+    for (html, who) in pairs {
+        if without_annotations(&html) != without_annotations(&expected) {
+            bail!("{who} renders differently:\n{html}\nexpected:\n{expected}");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_subject_renders_the_same_html() {
+        super::check_outputs().unwrap();
+    }
+
+    #[test]
+    fn annotations_are_stripped_for_the_comparison() {
+        assert_eq!(
+            super::without_annotations("<a data-z-loc=\"x:1\" id=\"y\">b</a>\n"),
+            "<a id=\"y\">b</a>"
+        );
+    }
+}
