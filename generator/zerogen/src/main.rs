@@ -24,6 +24,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check and inspect `*.html.0x0` templates.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesCommand,
+    },
     /// Emit generated/ and docs/reference/ from the spec tables.
     Generate {
         /// Write nothing; print a unified diff for each stale file and exit 1 if any.
@@ -33,6 +38,39 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TemplatesCommand {
+    /// Check templates (files, or folders searched for *.html.0x0); exit 1 on problems.
+    Check {
+        /// Templates or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print what a template lowers to (Rust code), or its tokens or tree.
+    Dump {
+        /// The template.
+        file: PathBuf,
+        /// What to print.
+        #[arg(long, value_enum, default_value = "code")]
+        what: DumpWhat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DumpWhat {
+    /// The generated Rust code.
+    Code,
+    /// The tokens, as JSON.
+    Tokens,
+    /// The tree, as JSON.
+    Ast,
+    /// The source map, as JSON.
+    Map,
 }
 
 fn main() -> ExitCode {
@@ -52,6 +90,31 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
+        Command::Templates { action } => {
+            let components = zerogen::templates::components_for(&root);
+            let result = match action {
+                TemplatesCommand::Check { paths, json } => {
+                    zerogen::templates::run_check(&printer, &root, &paths, &components, json)
+                }
+                TemplatesCommand::Dump { file, what } => {
+                    let what = match what {
+                        DumpWhat::Code => zerogen::templates::Dump::Code,
+                        DumpWhat::Tokens => zerogen::templates::Dump::Tokens,
+                        DumpWhat::Ast => zerogen::templates::Dump::Ast,
+                        DumpWhat::Map => zerogen::templates::Dump::Map,
+                    };
+                    zerogen::templates::run_dump(&printer, &root, &file, &components, what)
+                }
+            };
+            match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    printer.error(&e.to_string());
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }
 

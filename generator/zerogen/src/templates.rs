@@ -1,12 +1,14 @@
 //! Templates as the generator sees them: the core components of `spec/components*.tsv` as a
 //! registry the template compiler checks calls against, and checking template files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use zero_diag::Diagnostic;
+use zero_diag::{Diagnostic, SourceCache};
 use zero_spec::FrameworkSpec;
 use zero_spec::tables::AttrType as SpecType;
 use zero_template::{AttrDef, AttrType, ComponentDef, Components, SlotDef};
+
+use crate::term::Printer;
 
 /// The file extension of templates.
 pub const EXTENSION: &str = ".html.0x0";
@@ -88,4 +90,165 @@ pub fn check_file(
     let source = std::fs::read_to_string(root.join(file))
         .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {file}: {e}")))?;
     Ok(zero_template::check(file, &source, components).diagnostics)
+}
+
+/// The components templates under `root` may call: the core components when `root` has the
+/// framework's component tables, none otherwise.
+pub fn components_for(root: &Path) -> Components {
+    if root.join("spec/components.tsv").is_file() {
+        let spec = zero_spec::load_framework(root);
+        if spec.diagnostics.is_empty() {
+            return core_components(&spec);
+        }
+    }
+    Components::default()
+}
+
+/// Every template file under `paths` (files as given, folders searched), sorted.
+pub fn find(paths: &[PathBuf]) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            walk(path, &mut found)?;
+        } else if path.is_file() {
+            found.push(path.clone());
+        } else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{}: no such file or folder", path.display()),
+            ));
+        }
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", dir.display())))?
+    {
+        let path = entry?.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == "target" || n == ".git") {
+                continue;
+            }
+            walk(&path, found)?;
+        } else if path.to_string_lossy().ends_with(EXTENSION) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The name a template has in diagnostics: relative to `root` when inside it.
+fn display_name(root: &Path, path: &Path) -> String {
+    let absolute = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    absolute.strip_prefix(&root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+/// `zerogen templates check`: returns whether every template is clean.
+pub fn run_check(
+    printer: &Printer,
+    root: &Path,
+    paths: &[PathBuf],
+    components: &Components,
+    json: bool,
+) -> std::io::Result<bool> {
+    let files = find(paths)?;
+    let mut diagnostics = Vec::new();
+    let mut sources = SourceCache::new(Path::new("."));
+    for path in &files {
+        let name = display_name(root, path);
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
+        })?;
+        diagnostics.extend(zero_template::check(&name, &source, components).diagnostics);
+        sources.insert(&name, source);
+    }
+    zero_diag::sort(&mut diagnostics);
+    if json {
+        let value = serde_json::json!({ "templates": files.len(), "findings": diagnostics });
+        printer.result(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else if !diagnostics.is_empty() {
+        printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+    }
+    printer
+        .status("Checked", &format!("{} templates, {} problems", files.len(), diagnostics.len()));
+    Ok(diagnostics.is_empty())
+}
+
+/// What `zerogen templates dump` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dump {
+    /// The generated Rust code.
+    Code,
+    /// The tokens.
+    Tokens,
+    /// The tree.
+    Ast,
+    /// The source map.
+    Map,
+}
+
+/// `zerogen templates dump`: returns false when the template has problems (printed instead).
+pub fn run_dump(
+    printer: &Printer,
+    root: &Path,
+    file: &Path,
+    components: &Components,
+    what: Dump,
+) -> std::io::Result<bool> {
+    let name = display_name(root, file);
+    let source = std::fs::read_to_string(file).map_err(|e| {
+        std::io::Error::new(e.kind(), format!("cannot read {}: {e}", file.display()))
+    })?;
+    if what == Dump::Tokens {
+        let (tokens, _) = zero_template::lexer::lex(&source);
+        printer.result(&serde_json::to_string_pretty(&tokens).unwrap_or_default());
+        return Ok(true);
+    }
+    let checked = zero_template::check(&name, &source, components);
+    let mut sources = SourceCache::new(Path::new("."));
+    sources.insert(&name, source.clone());
+    if !checked.diagnostics.is_empty() {
+        printer.result(&zero_diag::render_all(&checked.diagnostics, &mut sources));
+        return Ok(false);
+    }
+    if what == Dump::Ast {
+        printer.result(&serde_json::to_string_pretty(&checked.nodes).unwrap_or_default());
+        return Ok(true);
+    }
+    match zero_template::lower::lower(
+        &name,
+        &source,
+        &checked.nodes,
+        &zero_template::lower::Options::default(),
+    ) {
+        Ok(lowered) if what == Dump::Map => {
+            printer.result(&serde_json::to_string_pretty(&lowered.map).unwrap_or_default())
+        }
+        Ok(lowered) => printer.result(&lowered.code),
+        Err(problems) => {
+            let index = zero_template::LineIndex::new(&source);
+            let diagnostics: Vec<Diagnostic> = problems
+                .into_iter()
+                .map(|p| {
+                    let d = Diagnostic::error(
+                        p.code,
+                        index.location(&name, &source, p.span),
+                        p.message,
+                    );
+                    match p.help {
+                        Some(help) => d.with_help(help),
+                        None => d,
+                    }
+                })
+                .collect();
+            printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }

@@ -133,3 +133,57 @@ fn every_template_code_has_an_error_case() {
         assert!(covered, "no err_ template expects {} ({})", code.id, code.name);
     }
 }
+
+fn zerogen(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zerogen"))
+        .arg("--root")
+        .arg(repo())
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_templates_check_and_dump() {
+    let (code, _, err) =
+        zerogen(&["templates", "check", "tests/inputs/templates/ok_basic.html.0x0"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) =
+        zerogen(&["templates", "check", "tests/inputs/templates/err_a_in_a.html.0x0"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("error[Z0414]")
+            && out.contains("tests/inputs/templates/err_a_in_a.html.0x0:2:21"),
+        "{out}"
+    );
+    let (code, out, _) =
+        zerogen(&["templates", "check", "--json", "tests/inputs/templates/err_a_in_a.html.0x0"]);
+    assert_eq!(code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["findings"][0]["code"], "Z0414");
+    let (code, out, _) =
+        zerogen(&["templates", "dump", "tests/template-app/templates/teams.html.0x0"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("impl ::zero_live_core::Template for __ZlSelf")
+            && out.contains("teams.html.0x0:1:21"),
+        "{out}"
+    );
+    let (code, out, _) = zerogen(&[
+        "templates",
+        "dump",
+        "--what",
+        "map",
+        "tests/template-app/templates/teams.html.0x0",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\"generated_line\""), "{out}");
+    let (code, _, err) = zerogen(&["templates", "check", "tests/inputs/nope"]);
+    assert_eq!(code, 2, "{err}");
+}
