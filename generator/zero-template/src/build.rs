@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use zero_diag::{Diagnostic, SourceCache};
 
-use crate::Components;
 use crate::lower::{self, Options};
+use crate::{Components, assets};
 
 /// The template file extension.
 pub const EXTENSION: &str = ".html.0x0";
@@ -125,7 +125,7 @@ impl Build {
             })?),
         };
         let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
-        let options = Options { debug_annotations: self.debug_annotations && !release };
+        let debug_annotations = self.debug_annotations && !release;
         let mut names = Vec::new();
         find_templates(&self.dir, &self.dir, &mut names)?;
         names.sort();
@@ -143,8 +143,12 @@ impl Build {
                 sources.insert(&display, source);
                 continue;
             }
+            let scope = assets::scope_attribute(name);
+            let colocated = assets::collect(&checked.nodes, &scope);
+            let options =
+                Options { debug_annotations, scope: colocated.css.is_some().then_some(scope) };
             match lower::lower(&display, &source, &checked.nodes, &options) {
-                Ok(lowered) => outputs.push((name.clone(), lowered)),
+                Ok(lowered) => outputs.push((name.clone(), lowered, colocated)),
                 Err(problems) => {
                     let index = crate::LineIndex::new(&source);
                     diagnostics.extend(problems.into_iter().map(|p| {
@@ -168,7 +172,23 @@ impl Build {
             return Err(BuildError::Templates { diagnostics, rendered });
         }
         let mut compiled = Compiled { templates: names, written: Vec::new() };
-        for (name, lowered) in outputs {
+        let mut manifest = std::collections::BTreeMap::new();
+        for (name, lowered, colocated) in outputs {
+            let mut entry = std::collections::BTreeMap::new();
+            for (ext, contents) in [("css", &colocated.css), ("js", &colocated.js)] {
+                let Some(contents) = contents else { continue };
+                let file = assets::hashed_name(&name, ext, contents);
+                let path = out_dir.join("zero-assets").join(&file);
+                write_if_changed(&path, contents)?;
+                compiled.written.push(path);
+                entry.insert(
+                    ext,
+                    serde_json::json!({ "file": file, "integrity": assets::integrity(contents) }),
+                );
+            }
+            if !entry.is_empty() {
+                manifest.insert(name.clone(), entry);
+            }
             let path = out_dir.join("zero-templates").join(format!("{name}.rs"));
             write_if_changed(&path, &lowered.code)?;
             let map = serde_json::to_string_pretty(&lowered.map).unwrap_or_default() + "\n";
@@ -177,6 +197,12 @@ impl Build {
             compiled.written.push(path);
             compiled.written.push(map_path);
         }
+        let manifest_path = out_dir.join("zero-assets").join("manifest.json");
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "templates": manifest }))
+            .unwrap_or_default()
+            + "\n";
+        write_if_changed(&manifest_path, &text)?;
+        compiled.written.push(manifest_path);
         Ok(compiled)
     }
 }

@@ -7,6 +7,7 @@
 //!
 //! This crate knows nothing about axum, clap or the generator: an app's `build.rs` can use it.
 
+pub mod assets;
 pub mod ast;
 pub mod build;
 pub mod check;

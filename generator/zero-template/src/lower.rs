@@ -27,6 +27,9 @@ const URL_ATTRIBUTES: &[&str] =
 pub struct Options {
     /// Add `data-z-loc="file:line"` to each top-level element (debug builds only).
     pub debug_annotations: bool,
+    /// The scope attribute (`data-z-1a2b3c4d`) every element carries when the template has a
+    /// colocated stylesheet.
+    pub scope: Option<String>,
 }
 
 /// The intermediate form: static HTML and the dynamic parts between it.
@@ -157,6 +160,9 @@ impl Lowerer<'_> {
                 }),
                 _ => parts.push(Part::Static(format!(" {}", attr.span.text(self.source)))),
             }
+        }
+        if let Some(scope) = &self.options.scope {
+            parts.push(Part::Static(format!(" {scope}")));
         }
         if top && self.options.debug_annotations {
             let (line, _) = LineIndex::new(self.source).line_col(self.source, e.start_span.start);

@@ -62,3 +62,19 @@ pub struct Teams {
     pub teams: Vec<Team>,
 }
 zero_live_core::template!(Teams, "teams");
+
+/// `templates/card.html.0x0`: a template with colocated style and script.
+pub struct Card {
+    /// The heading.
+    pub heading: String,
+    /// The text.
+    pub body: String,
+}
+zero_live_core::template!(Card, "card");
+
+/// The asset manifest `build.rs` wrote: template name to hashed CSS/JS files and integrity.
+pub const ASSET_MANIFEST: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/zero-assets/manifest.json"));
+
+/// The folder the hashed assets were written to.
+pub const ASSET_DIR: &str = concat!(env!("OUT_DIR"), "/zero-assets");

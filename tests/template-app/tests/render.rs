@@ -106,3 +106,29 @@ fn rosetta_benchmarks_render() {
     );
     assert_eq!(teams.render_live().to_html(), html);
 }
+
+#[test]
+fn colocated_assets_are_extracted_scoped_and_hashed() {
+    let card = zero_template_app::Card { heading: "Hi".to_owned(), body: "<b>x</b>".to_owned() };
+    let html = card.to_html();
+    assert!(!html.contains("<style") && !html.contains("<script"), "no inline asset: {html}");
+    let scope = html
+        .split_whitespace()
+        .find(|w| w.starts_with("data-z-") && !w.starts_with("data-z-loc"))
+        .unwrap();
+    let scope = scope.trim_end_matches('>');
+    assert!(html.contains(&format!("<h2 {scope}>Hi</h2>")), "every element is scoped: {html}");
+    let manifest = zero_template_app::ASSET_MANIFEST;
+    let css_file = manifest.split("\"file\": \"").nth(1).unwrap().split('"').next().unwrap();
+    assert!(css_file.starts_with("card.") && css_file.ends_with(".css"), "{manifest}");
+    let css =
+        std::fs::read_to_string(format!("{}/{css_file}", zero_template_app::ASSET_DIR)).unwrap();
+    assert!(css.contains(&format!(".card[{scope}] {{")), "{css}");
+    assert!(css.contains(&format!(".card h2[{scope}]:hover")), "{css}");
+    assert!(manifest.contains("\"integrity\": \"sha256-"), "{manifest}");
+    let js_file = manifest.split("\"file\": \"").nth(2).unwrap().split('"').next().unwrap();
+    let js =
+        std::fs::read_to_string(format!("{}/{js_file}", zero_template_app::ASSET_DIR)).unwrap();
+    assert!(js.starts_with("export const Card"), "{js}");
+    assert_eq!(card.render_live().to_html(), html);
+}
