@@ -231,6 +231,7 @@ fn report(
 /// What the templates suite measures.
 const TEMPLATE_SOURCES: &[&str] = &[
     "generator/zero-template/src",
+    "generator/zerogen/src/templates.rs",
     "runtime/zero-live-core/src",
     "tests/template-app/src",
     "tests/template-app/templates",
@@ -275,6 +276,35 @@ fn templates_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
             });
         }
     }
+    // `zerogen fmt --check` over 1,000 templates, in process (reading, formatting, diffing).
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let quiet = Printer::new(true);
+    let mut walls = Vec::new();
+    for _ in 0..if quick { 3 } else { 11 } {
+        let dir = tempfile::tempdir()?;
+        let n = templates::write_fmt_corpus(&root, dir.path())?;
+        let start = Instant::now();
+        let ok = zerogen::templates::run_fmt(
+            &quiet,
+            dir.path(),
+            &[dir.path().to_path_buf()],
+            true,
+            &Default::default(),
+        )?;
+        walls.push(start.elapsed().as_secs_f64() * 1000.0);
+        if ok || n != 1000 {
+            bail!("the fmt corpus should need formatting");
+        }
+    }
+    measures.push(Measure {
+        case: "fmt_1000".to_owned(),
+        subject: "zerogen".to_owned(),
+        metric: "wall".to_owned(),
+        value: round(median(walls)),
+        unit: "ms",
+        budget: Some("templates.fmt_1000.wall".to_owned()),
+    });
     report(printer, "templates", TEMPLATE_SOURCES, samples, &measures, record)
 }
 

@@ -227,3 +227,33 @@ mod tests {
         );
     }
 }
+
+/// Writes 1,000 templates (the e2e app's and the ok_ corpus, repeated with distinct contents)
+/// under `dir`, unformatted: indentation stripped, spaces doubled inside tags.
+pub(crate) fn write_fmt_corpus(root: &std::path::Path, dir: &std::path::Path) -> Result<usize> {
+    let mut sources = Vec::new();
+    for folder in ["tests/template-app/templates", "tests/inputs/templates"] {
+        for path in zerogen::templates::find(&[root.join(folder)])? {
+            if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("err_")) {
+                continue;
+            }
+            sources.push(std::fs::read_to_string(&path)?);
+        }
+    }
+    if sources.is_empty() {
+        bail!("no templates found under {}", root.display());
+    }
+    for i in 0..1000 {
+        let source = &sources[i % sources.len()];
+        let messy: String = source
+            .lines()
+            .map(|l| l.trim_start().replace("\" ", "\"  "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        std::fs::write(
+            dir.join(format!("t{i:04}.html.0x0")),
+            format!("<!-- copy {i} -->\n{messy}\n"),
+        )?;
+    }
+    Ok(1000)
+}

@@ -24,6 +24,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Format `*.html.0x0` templates in place (settings: `[fmt]` in zerogen.toml).
+    Fmt {
+        /// Write nothing; print a diff for each file that is not formatted and exit 1 if any.
+        #[arg(long)]
+        check: bool,
+        /// Templates or folders (default: the project root).
+        paths: Vec<PathBuf>,
+    },
     /// Check and inspect `*.html.0x0` templates.
     Templates {
         #[command(subcommand)]
@@ -90,6 +98,20 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
+        Command::Fmt { check, paths } => {
+            let paths = if paths.is_empty() { vec![root.clone()] } else { paths };
+            let result = zerogen::templates::settings(&root).and_then(|settings| {
+                zerogen::templates::run_fmt(&printer, &root, &paths, check, &settings.fmt)
+            });
+            match result {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::from(1),
+                Err(e) => {
+                    printer.error(&e.to_string());
+                    ExitCode::from(2)
+                }
+            }
+        }
         Command::Templates { action } => {
             let components = zerogen::templates::components_for(&root);
             let result = match action {

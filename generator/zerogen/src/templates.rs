@@ -252,3 +252,98 @@ pub fn run_dump(
     }
     Ok(true)
 }
+
+/// `zerogen.toml`: project settings for the generator.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `[fmt]`: formatter settings.
+    pub fmt: zero_template::format::Config,
+}
+
+/// Reads `root/zerogen.toml` (defaults when absent).
+pub fn settings(root: &Path) -> std::io::Result<Settings> {
+    let path = root.join("zerogen.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{}: {}", path.display(), e.message()),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Settings::default()),
+        Err(e) => {
+            Err(std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))
+        }
+    }
+}
+
+/// `zerogen fmt`: formats templates in place, or with `check` prints a diff for each file that
+/// is not formatted. Returns false when a file needs formatting (`check`) or is invalid.
+pub fn run_fmt(
+    printer: &Printer,
+    root: &Path,
+    paths: &[PathBuf],
+    check: bool,
+    config: &zero_template::format::Config,
+) -> std::io::Result<bool> {
+    let files = find(paths)?;
+    let mut ok = true;
+    let mut changed = 0;
+    let mut sources = SourceCache::new(Path::new("."));
+    for path in &files {
+        let name = display_name(root, path);
+        let source = std::fs::read_to_string(path).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
+        })?;
+        let formatted = match zero_template::format::format(&source, config) {
+            Ok(f) => f,
+            Err(problems) => {
+                ok = false;
+                let index = zero_template::LineIndex::new(&source);
+                let mut diagnostics: Vec<Diagnostic> = problems
+                    .into_iter()
+                    .map(|p| {
+                        let d = Diagnostic::error(
+                            p.code,
+                            index.location(&name, &source, p.span),
+                            p.message,
+                        );
+                        match p.help {
+                            Some(help) => d.with_help(help),
+                            None => d,
+                        }
+                    })
+                    .collect();
+                zero_diag::sort(&mut diagnostics);
+                sources.insert(&name, source.clone());
+                printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+                printer.error(&format!("{name} is not a valid template; it was left as it is"));
+                continue;
+            }
+        };
+        if formatted == source {
+            continue;
+        }
+        changed += 1;
+        if check {
+            ok = false;
+            let diff = similar::TextDiff::from_lines(&source, &formatted);
+            printer.result(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&format!("a/{name}"), &format!("b/{name}"))
+                    .to_string(),
+            );
+        } else {
+            std::fs::write(path, &formatted).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+            })?;
+            printer.status("Formatted", &name);
+        }
+    }
+    let verb = if check { "would reformat" } else { "reformatted" };
+    printer.status("Checked", &format!("{} templates, {changed} {verb}", files.len()));
+    Ok(ok)
+}

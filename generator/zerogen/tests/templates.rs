@@ -187,3 +187,119 @@ fn cli_templates_check_and_dump() {
     let (code, _, err) = zerogen(&["templates", "check", "tests/inputs/nope"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Every valid template of the repository: the ok_ corpus and the e2e app's templates.
+fn valid_templates() -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> =
+        corpus().into_iter().filter(|(n, _)| n.starts_with("ok_")).collect();
+    let app = repo().join("tests/template-app/templates");
+    for path in zerogen::templates::find(&[app]).unwrap() {
+        all.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+    }
+    all
+}
+
+#[test]
+fn formatter_is_idempotent_and_preserves_meaning_over_the_corpus() {
+    use zero_template::format::{AttrWrap, Config, format, normalized_tokens};
+    let configs = [
+        Config::default(),
+        Config { line_width: 40, indent: 4, attr_wrap: AttrWrap::Auto },
+        Config { attr_wrap: AttrWrap::Always, ..Config::default() },
+    ];
+    let templates = valid_templates();
+    assert!(templates.len() >= 9);
+    for config in &configs {
+        for (name, source) in &templates {
+            let once = format(source, config).unwrap_or_else(|p| panic!("{name}: {p:?}"));
+            let twice = format(&once, config).unwrap();
+            assert_eq!(once, twice, "{name} is not idempotent with {config:?}");
+            assert_eq!(
+                normalized_tokens(source),
+                normalized_tokens(&once),
+                "{name} changed meaning with {config:?}:\n{once}"
+            );
+            // The formatted template still checks the same way.
+            let components = components();
+            assert!(
+                zero_template::check(name, &once, &components).diagnostics.is_empty(),
+                "{name}:\n{once}"
+            );
+        }
+    }
+}
+
+#[test]
+fn formatter_refuses_invalid_templates() {
+    use zero_template::format::{Config, format};
+    for (name, source) in corpus().into_iter().filter(|(n, _)| n.starts_with("err_")) {
+        let expected = expectations(&source);
+        let component_only = expected.iter().all(|(c, _, _)| {
+            matches!(
+                c.as_str(),
+                "Z0423" | "Z0424" | "Z0425" | "Z0426" | "Z0427" | "Z0428" | "Z0429"
+            )
+        });
+        let result = format(&source, &Config::default());
+        assert_eq!(
+            result.is_ok(),
+            component_only,
+            "{name}: formatting must refuse exactly the templates that are invalid without component knowledge"
+        );
+    }
+}
+
+#[test]
+fn cli_fmt_formats_checks_and_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("spec")).unwrap();
+    let messy = dir.path().join("page.html.0x0");
+    std::fs::write(&messy, "<div   class=\"a\">\n<p>{ x }</p>\n</div>\n").unwrap();
+    let broken = dir.path().join("broken.html.0x0");
+    std::fs::write(&broken, "<div><span></div>\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zerogen"))
+            .arg("--root")
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, out, _) = run(&["fmt", "--check", messy.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("+  <p>{x}</p>"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "<div   class=\"a\">\n<p>{ x }</p>\n</div>\n",
+        "--check writes nothing"
+    );
+    let (code, _, err) = run(&["fmt", messy.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "<div class=\"a\">\n  <p>{x}</p>\n</div>\n"
+    );
+    assert_eq!(run(&["fmt", "--check", messy.to_str().unwrap()]).0, 0);
+    let (code, out, _) = run(&["fmt"]);
+    assert_eq!(code, 1, "the broken template fails the run");
+    assert!(out.contains("error[Z0411]"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&broken).unwrap(),
+        "<div><span></div>\n",
+        "an invalid template is left as it is"
+    );
+    std::fs::write(dir.path().join("zerogen.toml"), "[fmt]\nindent = 4\n").unwrap();
+    std::fs::write(&messy, "<div>\n<p>x</p>\n</div>\n").unwrap();
+    assert_eq!(run(&["fmt", messy.to_str().unwrap()]).0, 0);
+    assert_eq!(std::fs::read_to_string(&messy).unwrap(), "<div>\n    <p>x</p>\n</div>\n");
+    std::fs::write(dir.path().join("zerogen.toml"), "[fmt]\nindnet = 4\n").unwrap();
+    let (code, _, err) = run(&["fmt", messy.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("zerogen.toml") && err.contains("indnet"), "{err}");
+}
