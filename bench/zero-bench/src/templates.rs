@@ -212,22 +212,6 @@ pub(crate) fn check_outputs() -> Result<()> {
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn every_subject_renders_the_same_html() {
-        super::check_outputs().unwrap();
-    }
-
-    #[test]
-    fn annotations_are_stripped_for_the_comparison() {
-        assert_eq!(
-            super::without_annotations("<a data-z-loc=\"x:1\" id=\"y\">b</a>\n"),
-            "<a id=\"y\">b</a>"
-        );
-    }
-}
-
 /// Writes 1,000 templates (the e2e app's and the ok_ corpus, repeated with distinct contents)
 /// under `dir`, unformatted: indentation stripped, spaces doubled inside tags.
 pub(crate) fn write_fmt_corpus(root: &std::path::Path, dir: &std::path::Path) -> Result<usize> {
@@ -256,4 +240,20 @@ pub(crate) fn write_fmt_corpus(root: &std::path::Path, dir: &std::path::Path) ->
         )?;
     }
     Ok(1000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_subject_renders_the_same_html() {
+        super::check_outputs().unwrap();
+    }
+
+    #[test]
+    fn annotations_are_stripped_for_the_comparison() {
+        assert_eq!(
+            super::without_annotations("<a data-z-loc=\"x:1\" id=\"y\">b</a>\n"),
+            "<a id=\"y\">b</a>"
+        );
+    }
 }
