@@ -76,7 +76,7 @@ const GATE_SOURCES: &[&str] = &[
     "gates/zerogate/src",
     "generator/zero-spec/src",
     "generator/zero-diag/src",
-    "bench/zero-bench/src",
+    "bench/zero-bench/src/synthetic.rs",
 ];
 
 fn main() -> ExitCode {

@@ -16,6 +16,7 @@ use crate::generate::{HEADER, Output};
 pub fn emit(spec: &FrameworkSpec) -> Vec<Output> {
     let mut pages: Vec<Output> = KINDS.iter().map(|kind| table_page(kind, spec)).collect();
     pages.push(diagnostics_page());
+    pages.push(bindings_page());
     pages.push(index_page());
     pages
 }
@@ -383,12 +384,33 @@ fn diagnostics_page() -> Output {
     Output { path: "docs/reference/diagnostics.md".to_owned(), contents: md }
 }
 
+fn bindings_page() -> Output {
+    use zero_template::check::{BINDING_OPTIONS, EVENT_BINDINGS, VALUE_PREFIX};
+    let mut md = header("the binding lists in generator/zero-template/src/check.rs");
+    md.push_str(
+        "# Template bindings\n\nThe `z-` attributes a template may use; the template checker rejects \
+         any other (`Z0417`). See [templates](templates.md#bindings).\n\n## Events\n\n",
+    );
+    for name in EVENT_BINDINGS {
+        let _ = writeln!(md, "- `{name}`");
+    }
+    md.push_str("\n## Options\n\n");
+    for name in BINDING_OPTIONS {
+        let _ = writeln!(md, "- `{name}`");
+    }
+    let _ = writeln!(
+        md,
+        "\n## Values\n\n`{VALUE_PREFIX}NAME={{expr}}` adds `NAME` to the payload of the element's events."
+    );
+    Output { path: "docs/reference/template-bindings.md".to_owned(), contents: md }
+}
+
 fn index_page() -> Output {
     let mut md = header("the table kind registry in generator/zero-spec/src/kinds.rs");
     md.push_str("# Reference\n\n## Spec tables\n\n| kind | files | page |\n|---|---|---|\n");
     for kind in KINDS {
         let _ = writeln!(md, "| `{0}` | `{1}` | [{0}]({0}.md) |", kind.name, kind.files);
     }
-    md.push_str("\n## Diagnostics\n\nSee [diagnostics](diagnostics.md).\n");
+    md.push_str("\n## Templates\n\nSee [templates](templates.md) and [template bindings](template-bindings.md).\n\n## Diagnostics\n\nSee [diagnostics](diagnostics.md).\n");
     Output { path: "docs/reference/tables.md".to_owned(), contents: md }
 }
