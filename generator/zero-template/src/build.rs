@@ -150,18 +150,7 @@ impl Build {
             match lower::lower(&display, &source, &checked.nodes, &options) {
                 Ok(lowered) => outputs.push((name.clone(), lowered, colocated)),
                 Err(problems) => {
-                    let index = crate::LineIndex::new(&source);
-                    diagnostics.extend(problems.into_iter().map(|p| {
-                        let d = Diagnostic::error(
-                            p.code,
-                            index.location(&display, &source, p.span),
-                            p.message,
-                        );
-                        match p.help {
-                            Some(help) => d.with_help(help),
-                            None => d,
-                        }
-                    }));
+                    diagnostics.extend(crate::diagnostics(&display, &source, problems));
                     sources.insert(&display, source);
                 }
             }

@@ -47,6 +47,24 @@ impl Problem {
         self.help = Some(help.into());
         self
     }
+
+    /// The diagnostic for this problem in the template `file` whose source is `source`.
+    pub fn into_diagnostic(self, file: &str, source: &str, index: &LineIndex) -> Diagnostic {
+        let d = Diagnostic::error(self.code, index.location(file, source, self.span), self.message);
+        match self.help {
+            Some(help) => d.with_help(help),
+            None => d,
+        }
+    }
+}
+
+/// The diagnostics of `problems` in the template `file`, sorted.
+pub fn diagnostics(file: &str, source: &str, problems: Vec<Problem>) -> Vec<Diagnostic> {
+    let index = LineIndex::new(source);
+    let mut diagnostics: Vec<Diagnostic> =
+        problems.into_iter().map(|p| p.into_diagnostic(file, source, &index)).collect();
+    zero_diag::sort(&mut diagnostics);
+    diagnostics
 }
 
 /// A template that was parsed and checked.
@@ -71,17 +89,6 @@ pub fn parse(source: &str) -> (Vec<ast::Node>, Vec<Problem>) {
 pub fn check(file: &str, source: &str, components: &Components) -> Checked {
     let (nodes, mut problems) = parse(source);
     check::check(source, &nodes, components, &mut problems);
-    let index = LineIndex::new(source);
-    let mut diagnostics: Vec<Diagnostic> = problems
-        .into_iter()
-        .map(|p| {
-            let d = Diagnostic::error(p.code, index.location(file, source, p.span), p.message);
-            match p.help {
-                Some(help) => d.with_help(help),
-                None => d,
-            }
-        })
-        .collect();
-    zero_diag::sort(&mut diagnostics);
+    let diagnostics = diagnostics(file, source, problems);
     Checked { nodes, diagnostics }
 }

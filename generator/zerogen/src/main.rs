@@ -103,14 +103,7 @@ fn main() -> ExitCode {
             let result = zerogen::templates::settings(&root).and_then(|settings| {
                 zerogen::templates::run_fmt(&printer, &root, &paths, check, &settings.fmt)
             });
-            match result {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::from(1),
-                Err(e) => {
-                    printer.error(&e.to_string());
-                    ExitCode::from(2)
-                }
-            }
+            exit_code(&printer, result)
         }
         Command::Templates { action } => {
             let components = zerogen::templates::components_for(&root);
@@ -128,14 +121,19 @@ fn main() -> ExitCode {
                     zerogen::templates::run_dump(&printer, &root, &file, &components, what)
                 }
             };
-            match result {
-                Ok(true) => ExitCode::SUCCESS,
-                Ok(false) => ExitCode::from(1),
-                Err(e) => {
-                    printer.error(&e.to_string());
-                    ExitCode::from(2)
-                }
-            }
+            exit_code(&printer, result)
+        }
+    }
+}
+
+/// 0 when clean, 1 on findings, 2 on an I/O or usage error (printed).
+fn exit_code(printer: &Printer, result: std::io::Result<bool>) -> ExitCode {
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
         }
     }
 }

@@ -231,21 +231,7 @@ pub fn run_dump(
         }
         Ok(lowered) => printer.result(&lowered.code),
         Err(problems) => {
-            let index = zero_template::LineIndex::new(&source);
-            let diagnostics: Vec<Diagnostic> = problems
-                .into_iter()
-                .map(|p| {
-                    let d = Diagnostic::error(
-                        p.code,
-                        index.location(&name, &source, p.span),
-                        p.message,
-                    );
-                    match p.help {
-                        Some(help) => d.with_help(help),
-                        None => d,
-                    }
-                })
-                .collect();
+            let diagnostics = zero_template::diagnostics(&name, &source, problems);
             printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
             return Ok(false);
         }
@@ -300,22 +286,7 @@ pub fn run_fmt(
             Ok(f) => f,
             Err(problems) => {
                 ok = false;
-                let index = zero_template::LineIndex::new(&source);
-                let mut diagnostics: Vec<Diagnostic> = problems
-                    .into_iter()
-                    .map(|p| {
-                        let d = Diagnostic::error(
-                            p.code,
-                            index.location(&name, &source, p.span),
-                            p.message,
-                        );
-                        match p.help {
-                            Some(help) => d.with_help(help),
-                            None => d,
-                        }
-                    })
-                    .collect();
-                zero_diag::sort(&mut diagnostics);
+                let diagnostics = zero_template::diagnostics(&name, &source, problems);
                 sources.insert(&name, source.clone());
                 printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
                 printer.error(&format!("{name} is not a valid template; it was left as it is"));

@@ -104,38 +104,21 @@ impl<T: Render + ?Sized> Render for &T {
     }
 }
 
-impl<T: Render + ?Sized> Render for Box<T> {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        (**self).render_escaped(out);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        (**self).render_raw(out);
-    }
+macro_rules! via_deref {
+    ($($ptr:ident),*) => {$(
+        impl<T: Render + ?Sized> Render for $ptr<T> {
+            #[inline]
+            fn render_escaped(&self, out: &mut String) {
+                (**self).render_escaped(out);
+            }
+            #[inline]
+            fn render_raw(&self, out: &mut String) {
+                (**self).render_raw(out);
+            }
+        }
+    )*};
 }
-
-impl<T: Render + ?Sized> Render for Rc<T> {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        (**self).render_escaped(out);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        (**self).render_raw(out);
-    }
-}
-
-impl<T: Render + ?Sized> Render for Arc<T> {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        (**self).render_escaped(out);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        (**self).render_raw(out);
-    }
-}
+via_deref!(Box, Rc, Arc);
 
 impl<T: Render> Render for Option<T> {
     #[inline]
