@@ -369,8 +369,15 @@ pub fn normalized_tokens(source: &str) -> Vec<String> {
         raw_next = matches!(token, Token::StartTag(t) if !t.self_closing && (t.name == "script" || t.name == "style"));
         out.push(item);
     }
-    // Runs of whitespace-only text merge with neighbours' whitespace: drop empty and
-    // whitespace-only markers' duplicates so a run stays one marker.
+    // Whitespace before the first and after the last token is not part of the template: the
+    // formatter ends every file with one newline.
+    if let Some(first) = out.first_mut().filter(|t| t.starts_with("text:")) {
+        *first = format!("text:{}", first["text:".len()..].trim_start());
+    }
+    if let Some(last) = out.last_mut().filter(|t| t.starts_with("text:")) {
+        *last = format!("text:{}", last["text:".len()..].trim_end());
+    }
+    out.retain(|t| t != "text:");
     out.dedup();
     out
 }
