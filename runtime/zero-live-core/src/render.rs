@@ -23,38 +23,21 @@ pub trait Render {
     }
 }
 
-impl Render for str {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        escape::html(out, self);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        out.push_str(self);
-    }
+macro_rules! strings {
+    ($($t:ty),*) => {$(
+        impl Render for $t {
+            #[inline]
+            fn render_escaped(&self, out: &mut String) {
+                escape::html(out, self);
+            }
+            #[inline]
+            fn render_raw(&self, out: &mut String) {
+                out.push_str(self);
+            }
+        }
+    )*};
 }
-
-impl Render for String {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        escape::html(out, self);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        out.push_str(self);
-    }
-}
-
-impl Render for Cow<'_, str> {
-    #[inline]
-    fn render_escaped(&self, out: &mut String) {
-        escape::html(out, self);
-    }
-    #[inline]
-    fn render_raw(&self, out: &mut String) {
-        out.push_str(self);
-    }
-}
+strings!(str, String, Cow<'_, str>);
 
 macro_rules! integers {
     ($($t:ty),*) => {$(
