@@ -612,3 +612,31 @@ impl Emitter<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_map_lookup_finds_the_nearest_entry_at_or_before_a_line() {
+        let source = "<p>{a}</p>\n<p :if={b}>{c}</p>\n";
+        let (nodes, problems) = crate::parse(source);
+        assert!(problems.is_empty());
+        let lowered = lower("t.html.0x0", source, &nodes, &Options::default()).unwrap();
+        let first = &lowered.map.entries[0];
+        assert_eq!((first.line, first.column), (1, 5));
+        assert_eq!(lowered.map.lookup(first.generated_line), Some((1, 5)));
+        assert_eq!(
+            lowered.map.lookup(first.generated_line + 1),
+            Some((1, 5)),
+            "lines without template code map to the previous entry"
+        );
+        assert_eq!(lowered.map.lookup(1), None, "the header maps to nothing");
+        let code_line = lowered.code.lines().nth(first.generated_line as usize - 1).unwrap();
+        assert!(code_line.ends_with("// t.html.0x0:1:5"), "{code_line}");
+        assert!(
+            lowered.map.entries.iter().any(|e| (e.line, e.column) == (2, 9)),
+            "the :if condition is mapped"
+        );
+    }
+}
