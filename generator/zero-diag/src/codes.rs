@@ -190,7 +190,7 @@ codes! {
         "remove one of them";
     /// An unknown `:directive`.
     TPL_UNKNOWN_DIRECTIVE = "Z0416", "tpl-unknown-directive",
-        "An attribute starting with `:` is not a directive the compiler knows (`:if`, `:for`, `:key`, `:colocated`).",
+        "An attribute starting with `:` is not a directive the compiler knows (`:if`, `:for`, `:key`, `:colocated`, `:attrs`), or a directive is used where it does not apply.",
         "use `:if={cond}`, `:for={pat in iter}` with `:key={key}`, or `:colocated` on a <style> or <script>";
     /// An unknown `z-` binding.
     TPL_UNKNOWN_BINDING = "Z0417", "tpl-unknown-binding",
@@ -248,6 +248,14 @@ codes! {
     TPL_SELF_CLOSING_ELEMENT = "Z0430", "tpl-self-closing-element",
         "A non-void HTML element is written `<div/>`; HTML ignores the `/`, so the element would stay open.",
         "write `<div></div>`";
+    /// A component declared in Rust that the template compiler cannot bind.
+    TPL_COMPONENT_DECL = "Z0431", "tpl-component-decl",
+        "A `component!` declaration in a Rust file registered with the build names no struct in that file, or a field of the struct has a shape components do not support (a slot whose attributes type is not a struct of the same file, a second `Attrs` field, a tuple struct, more than one lifetime).",
+        "declare the component as `pub struct Name<'a> { attr: T, inner_block: Slot<'a>, rest: Attrs<'a> }` next to its `component!`";
+    /// rustc rejected code generated from a template expression.
+    TPL_RUST_ERROR = "Z0432", "tpl-rust-error",
+        "rustc found an error (usually a type error) in an expression of a template; `zerogen templates cargo-check` reports it at the template's line and column instead of in the generated file.",
+        "fix the expression in the template; rustc's own notes follow";
 }
 
 /// Looks a code up by its id (`Z0101`) or its name (`tsv-syntax`).

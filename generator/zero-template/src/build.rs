@@ -9,6 +9,10 @@
 //! }
 //! ```
 //!
+//! Components declared in Rust are registered by the file that declares them:
+//! `.rust_components("src/components.rs", "crate::components")` makes every
+//! `component!(Card<'a>, "components/card")` of that file callable as `<.card>`.
+//!
 //! Each template `web/posts/index.html.0x0` becomes `$OUT_DIR/zero-templates/posts/index.rs`
 //! (bound to a type with `zero_live_core::template!(Index, "posts/index")`) and
 //! `posts/index.rs.map.json` (its source map).
@@ -19,6 +23,7 @@ use std::path::{Path, PathBuf};
 use zero_diag::{Diagnostic, SourceCache};
 
 use crate::lower::{self, Options};
+use crate::rust_components::RustModule;
 use crate::{Components, assets};
 
 /// The template file extension.
@@ -66,6 +71,7 @@ pub struct Build {
     dir: PathBuf,
     out_dir: Option<PathBuf>,
     components: Components,
+    rust: Vec<(PathBuf, RustModule)>,
     debug_annotations: bool,
 }
 
@@ -77,6 +83,7 @@ impl Build {
             dir: dir.into(),
             out_dir: None,
             components: Components::default(),
+            rust: Vec::new(),
             debug_annotations: false,
         }
     }
@@ -93,6 +100,23 @@ impl Build {
         self
     }
 
+    /// Registers the components declared in the Rust file `file` (module path `module`, as
+    /// generated code names it: `crate::components`), called as `<.name>`.
+    pub fn rust_components(self, file: impl Into<PathBuf>, module: &str) -> Build {
+        self.rust_module(file.into(), module, None)
+    }
+
+    /// Registers the components of another module, called as `<prefix::name>`.
+    pub fn remote_components(self, prefix: &str, file: impl Into<PathBuf>, module: &str) -> Build {
+        self.rust_module(file.into(), module, Some(prefix.to_owned()))
+    }
+
+    fn rust_module(mut self, file: PathBuf, module: &str, prefix: Option<String>) -> Build {
+        let display = file.to_string_lossy().replace('\\', "/");
+        self.rust.push((file, RustModule { file: display, module: module.to_owned(), prefix }));
+        self
+    }
+
     /// Adds `data-z-loc="file:line"` to top-level elements, except in release builds.
     pub fn debug_annotations(mut self, on: bool) -> Build {
         self.debug_annotations = on;
@@ -106,6 +130,9 @@ impl Build {
         #[allow(clippy::print_stdout)]
         {
             println!("cargo:rerun-if-changed={}", self.dir.display());
+            for (file, _) in &self.rust {
+                println!("cargo:rerun-if-changed={}", file.display());
+            }
             for name in &compiled.templates {
                 println!(
                     "cargo:rerun-if-changed={}",
@@ -131,13 +158,29 @@ impl Build {
         names.sort();
         let mut diagnostics = Vec::new();
         let mut sources = SourceCache::new(Path::new("."));
+        let mut components = self.components.clone();
+        for (file, module) in &self.rust {
+            let source = std::fs::read_to_string(file)
+                .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", module.file)))?;
+            match crate::rust_components::read(module, &source) {
+                Ok(defs) => defs.into_iter().for_each(|d| components.insert(d)),
+                Err(found) => {
+                    diagnostics.extend(found);
+                    sources.insert(&module.file, source);
+                }
+            }
+        }
+        if !diagnostics.is_empty() {
+            let rendered = zero_diag::render_all(&diagnostics, &mut sources);
+            return Err(BuildError::Templates { diagnostics, rendered });
+        }
         let mut outputs = Vec::new();
         for name in &names {
             let path = self.dir.join(format!("{name}{EXTENSION}"));
             let display = path.to_string_lossy().replace('\\', "/");
             let source = std::fs::read_to_string(&path)
                 .map_err(|e| BuildError::Io(format!("cannot read {display}: {e}")))?;
-            let checked = crate::check(&display, &source, &self.components);
+            let checked = crate::check(&display, &source, &components);
             if !checked.diagnostics.is_empty() {
                 diagnostics.extend(checked.diagnostics);
                 sources.insert(&display, source);
@@ -145,9 +188,16 @@ impl Build {
             }
             let scope = assets::scope_attribute(name);
             let colocated = assets::collect(&checked.nodes, &scope);
-            let options =
-                Options { debug_annotations, scope: colocated.css.is_some().then_some(scope) };
-            match lower::lower(&display, &source, &checked.nodes, &options) {
+            let lifetime = components
+                .by_template(name)
+                .and_then(|c| c.rust.as_ref())
+                .is_some_and(|r| r.lifetime);
+            let options = Options {
+                debug_annotations,
+                scope: colocated.css.is_some().then_some(scope),
+                lifetime,
+            };
+            match lower::lower(&display, &source, &checked.nodes, &components, &options) {
                 Ok(lowered) => outputs.push((name.clone(), lowered, colocated)),
                 Err(problems) => {
                     diagnostics.extend(crate::diagnostics(&display, &source, problems));

@@ -51,7 +51,7 @@ const URL_ATTRIBUTES: &[&str] =
     &["href", "src", "action", "formaction", "poster", "cite", "xlink:href", "background"];
 
 /// Directives the compiler knows.
-const DIRECTIVES: &[&str] = &[":if", ":for", ":key", ":colocated"];
+const DIRECTIVES: &[&str] = &[":if", ":for", ":key", ":colocated", ":attrs"];
 
 /// Checks every node of `nodes`.
 pub fn check(source: &str, nodes: &[Node], components: &Components, problems: &mut Vec<Problem>) {
@@ -186,6 +186,20 @@ impl Checker<'_> {
                 "`:colocated` takes no value",
             )),
             (":for", AttrValue::Expr { code }) => self.for_loop(*code),
+            (":attrs", AttrValue::Expr { code }) => {
+                if e.kind == TagKind::Html {
+                    self.expression(*code);
+                } else {
+                    self.problem(
+                        Problem::new(
+                            codes::TPL_UNKNOWN_DIRECTIVE,
+                            attr.name_span,
+                            "`:attrs` spreads attributes onto an HTML element, not a component or slot",
+                        )
+                        .with_help("pass the attributes to the component one by one"),
+                    );
+                }
+            }
             (":if" | ":key", AttrValue::Expr { code }) => self.expression(*code),
             (name, _) => {
                 let code =

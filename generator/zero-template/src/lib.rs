@@ -16,11 +16,13 @@ pub mod format;
 pub mod lexer;
 pub mod lower;
 pub mod parser;
+pub mod remap;
+pub mod rust_components;
 pub mod span;
 
 use zero_diag::{Code, Diagnostic};
 
-pub use components::{AttrDef, AttrType, ComponentDef, Components, SlotDef};
+pub use components::{AttrDef, AttrType, ComponentDef, Components, RustBinding, SlotDef};
 pub use span::{LineIndex, Span};
 
 /// A problem found in a template, before it is given a file name.

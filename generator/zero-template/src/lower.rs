@@ -14,6 +14,9 @@ use zero_diag::codes;
 
 use crate::Problem;
 use crate::ast::{Element, Node, TagKind};
+use crate::components::{
+    AttrDef, AttrType, ComponentDef, Components, RustBinding, SlotField, StrKind,
+};
 use crate::lexer::AttrValue;
 use crate::parser::VOID_ELEMENTS;
 use crate::span::{LineIndex, Span};
@@ -30,23 +33,96 @@ pub struct Options {
     /// The scope attribute (`data-z-1a2b3c4d`) every element carries when the template has a
     /// colocated stylesheet.
     pub scope: Option<String>,
+    /// The template renders a component whose struct takes a lifetime (`impl<'a>`).
+    pub lifetime: bool,
 }
 
 /// The intermediate form: static HTML and the dynamic parts between it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Static(String),
-    Text { code: Span, raw: bool },
-    Attr { name: String, code: Span, url: bool },
-    If { cond: Span, body: Vec<Part> },
-    For { pat: Span, iter: Span, key: Option<Span>, body: Vec<Part> },
+    Text {
+        code: Span,
+        raw: bool,
+    },
+    Attr {
+        name: String,
+        code: Span,
+        url: bool,
+    },
+    If {
+        cond: Span,
+        body: Vec<Part>,
+    },
+    For {
+        pat: Span,
+        iter: Span,
+        key: Option<Span>,
+        body: Vec<Part>,
+    },
+    /// `{render_slot(code)}` in a component's template.
+    Slot {
+        code: Span,
+    },
+    /// `:attrs={code}`: passed-through attributes.
+    Spread {
+        code: Span,
+    },
+    /// A call of a component declared in Rust.
+    Component(Box<Call>),
+}
+
+/// A component call: the struct literal generated code builds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Call {
+    /// The struct's path.
+    path: String,
+    /// Where the call is (its tag name).
+    at: Span,
+    /// One initializer per field, in declaration order.
+    fields: Vec<(String, Value)>,
+}
+
+/// The value a field is initialized with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    /// Rust code that needs no template location (a literal, `None`, `false`).
+    Code(String),
+    /// A template expression, optionally converted into an `Option` field.
+    Expr { code: Span, into: bool },
+    /// Passed-through attributes.
+    Rest(Vec<RestEntry>),
+    /// The entries of a slot field.
+    Slots { shape: SlotField, entries: Vec<SlotEntry> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RestEntry {
+    /// The whole attribute as written, with its leading space.
+    Static(String),
+    /// ` name` and its value.
+    Dynamic { name: String, code: Span, url: bool },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct SlotEntry {
+    /// The slot's attribute struct and its field initializers, or `None` for `()`.
+    attrs: Option<(String, Vec<(String, Value)>)>,
+    body: Vec<Part>,
 }
 
 /// One line of generated code that evaluates template code, and where that code is.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MapEntry {
     /// 1-based line in the generated file.
     pub generated_line: u32,
+    /// 1-based column in the generated line where the template code starts (0: the line as a
+    /// whole, e.g. a component call).
+    #[serde(default)]
+    pub generated_column: u32,
+    /// Length of the template code in characters (0 when it spans lines).
+    #[serde(default)]
+    pub len: u32,
     /// 1-based line in the template.
     pub line: u32,
     /// 1-based column in the template.
@@ -54,7 +130,7 @@ pub struct MapEntry {
 }
 
 /// Links generated lines to template positions.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceMap {
     /// The template, as named in diagnostics.
     pub template: String,
@@ -67,6 +143,23 @@ impl SourceMap {
     pub fn lookup(&self, line: u32) -> Option<(u32, u32)> {
         let i = self.entries.partition_point(|e| e.generated_line <= line);
         i.checked_sub(1).map(|i| (self.entries[i].line, self.entries[i].column))
+    }
+
+    /// The template span `(line, column, len)` of generated `line:column` spanning `len`
+    /// characters: exact inside a single-line template expression, otherwise the template
+    /// code the line evaluates.
+    pub fn lookup_span(&self, line: u32, column: u32, len: u32) -> Option<(u32, u32, u32)> {
+        let i = self.entries.partition_point(|e| e.generated_line <= line);
+        let e = &self.entries[i.checked_sub(1)?];
+        let end = e.generated_column + e.len;
+        let inside = e.generated_line == line
+            && e.generated_column > 0
+            && (e.generated_column..end).contains(&column);
+        Some(if inside {
+            (e.line, e.column + column - e.generated_column, len.min(end - column).max(1))
+        } else {
+            (e.line, e.column, e.len.max(1))
+        })
     }
 }
 
@@ -84,9 +177,10 @@ pub fn lower(
     file: &str,
     source: &str,
     nodes: &[Node],
+    components: &Components,
     options: &Options,
 ) -> Result<Lowered, Vec<Problem>> {
-    let mut lowerer = Lowerer { source, file, problems: Vec::new(), options };
+    let mut lowerer = Lowerer { source, file, problems: Vec::new(), options, components };
     let mut parts = Vec::new();
     lowerer.nodes(nodes, &mut parts, true);
     if !lowerer.problems.is_empty() {
@@ -103,7 +197,7 @@ pub fn lower(
         map: SourceMap { template: file.to_owned(), entries: Vec::new() },
         counter: 0,
     };
-    emitter.file(file, &parts, &fields);
+    emitter.file(file, &parts, &fields, options.lifetime);
     Ok(Lowered { code: emitter.code, map: emitter.map })
 }
 
@@ -112,6 +206,7 @@ struct Lowerer<'a> {
     file: &'a str,
     problems: Vec<Problem>,
     options: &'a Options,
+    components: &'a Components,
 }
 
 impl Lowerer<'_> {
@@ -120,26 +215,172 @@ impl Lowerer<'_> {
             match node {
                 Node::Text { text, .. } => out.push(Part::Static(text.clone())),
                 Node::Doctype { span } => out.push(Part::Static(span.text(self.source).to_owned())),
-                Node::Expr { code, .. } => out.push(Part::Text { code: *code, raw: false }),
+                Node::Expr { code, .. } => match self.slot_argument(*code) {
+                    Some(code) => out.push(Part::Slot { code }),
+                    None => out.push(Part::Text { code: *code, raw: false }),
+                },
                 Node::Raw { code, .. } => out.push(Part::Text { code: *code, raw: true }),
                 Node::Element(e) => self.element(e, out, top),
-                Node::Component(e) | Node::Slot(e) => {
-                    let written = match e.kind {
-                        TagKind::Slot => format!(":{}", e.name),
-                        TagKind::Component => format!(".{}", e.name),
-                        _ => e.name.clone(),
-                    };
-                    self.problems.push(
-                        Problem::new(
-                            codes::TPL_UNKNOWN_COMPONENT,
-                            e.name_span,
-                            format!("`<{written}>` cannot be rendered: no Rust component is bound to it"),
-                        )
-                        .with_help("components are rendered once they are declared in Rust; render HTML elements here until then"),
-                    );
-                }
+                Node::Component(e) => match self.components.get(&e.name) {
+                    Some(def @ ComponentDef { rust: Some(rust), .. }) => {
+                        let call = self.call(e, def, rust);
+                        let parts = vec![Part::Component(Box::new(call))];
+                        out.extend(self.control(e, parts));
+                    }
+                    _ => self.unbound(e),
+                },
+                Node::Slot(e) => self.unbound(e),
             }
         }
+    }
+
+    /// `render_slot(x)`: the span of `x`.
+    fn slot_argument(&self, code: Span) -> Option<Span> {
+        let text = code.text(self.source);
+        let lead = text.len() - text.trim_start().len();
+        let trimmed = text.trim();
+        let inner = trimmed.strip_prefix("render_slot(")?.strip_suffix(')')?;
+        let call = syn::parse_str::<syn::ExprCall>(trimmed).ok()?;
+        if call.args.len() != 1 {
+            return None;
+        }
+        let start = code.start as usize + lead + "render_slot(".len();
+        Some(Span::new(start, start + inner.len()))
+    }
+
+    /// A component or slot that no Rust component is bound to.
+    fn unbound(&mut self, e: &Element) {
+        let written = match e.kind {
+            TagKind::Slot => format!(":{}", e.name),
+            TagKind::Component => format!(".{}", e.name),
+            _ => e.name.clone(),
+        };
+        self.problems.push(
+            Problem::new(
+                codes::TPL_UNKNOWN_COMPONENT,
+                e.name_span,
+                format!("`<{written}>` cannot be rendered: no Rust component is bound to it"),
+            )
+            .with_help(
+                "declare the component in Rust with `zero_live_core::component!` and register its file with `Build::rust_components`",
+            ),
+        );
+    }
+
+    /// The struct literal for a call of `def`.
+    fn call(&mut self, e: &Element, def: &ComponentDef, rust: &RustBinding) -> Call {
+        let mut fields = Vec::new();
+        for attr_def in &def.attrs {
+            let value = match e.attr(&attr_def.name) {
+                Some(attr) => self.value(attr_def, &attr.value),
+                None if attr_def.ty == AttrType::Bool && !optional(attr_def) => {
+                    Value::Code("false".into())
+                }
+                None => Value::Code("::core::option::Option::None".into()),
+            };
+            fields.push((attr_def.name.clone(), value));
+        }
+        for slot_def in &def.slots {
+            let Some((shape, attrs_path)) = &slot_def.rust else { continue };
+            let mut entries = Vec::new();
+            if slot_def.name == "inner_block" {
+                let body: Vec<Node> =
+                    e.children.iter().filter(|n| !matches!(n, Node::Slot(_))).cloned().collect();
+                let blank = body
+                    .iter()
+                    .all(|n| matches!(n, Node::Text { text, .. } if text.trim().is_empty()));
+                if !(blank && *shape != SlotField::One) {
+                    let mut parts = Vec::new();
+                    self.nodes(&body, &mut parts, false);
+                    entries.push(SlotEntry { attrs: None, body: merge_statics(parts) });
+                }
+            } else {
+                for child in &e.children {
+                    let Node::Slot(slot) = child else { continue };
+                    if slot.name != slot_def.name {
+                        continue;
+                    }
+                    let attrs = attrs_path.as_ref().map(|path| {
+                        let values = slot_def
+                            .attrs
+                            .iter()
+                            .map(|a| {
+                                let value = match slot.attr(&a.name) {
+                                    Some(attr) => self.value(a, &attr.value),
+                                    None if a.ty == AttrType::Bool && !optional(a) => {
+                                        Value::Code("false".into())
+                                    }
+                                    None => Value::Code("::core::option::Option::None".into()),
+                                };
+                                (a.name.clone(), value)
+                            })
+                            .collect();
+                        (path.clone(), values)
+                    });
+                    let mut parts = Vec::new();
+                    self.nodes(&slot.children, &mut parts, false);
+                    entries.push(SlotEntry { attrs, body: merge_statics(parts) });
+                }
+            }
+            fields.push((slot_def.name.clone(), Value::Slots { shape: *shape, entries }));
+        }
+        if let Some(rest) = &rust.rest {
+            let mut entries = Vec::new();
+            for attr in &e.attrs {
+                if attr.name.starts_with(':') || def.attrs.iter().any(|a| a.name == attr.name) {
+                    continue;
+                }
+                entries.push(match &attr.value {
+                    AttrValue::Expr { code } => RestEntry::Dynamic {
+                        name: format!(" {}", attr.name),
+                        code: *code,
+                        url: URL_ATTRIBUTES.contains(&attr.name.to_ascii_lowercase().as_str()),
+                    },
+                    _ => RestEntry::Static(format!(" {}", attr.span.text(self.source))),
+                });
+            }
+            fields.push((rest.clone(), Value::Rest(entries)));
+        }
+        Call { path: rust.path.clone(), at: e.name_span, fields }
+    }
+
+    /// The initializer of the field for `def` given `value`.
+    fn value(&self, def: &AttrDef, value: &AttrValue) -> Value {
+        let optional = optional(def);
+        let code = match value {
+            AttrValue::Expr { code } => return Value::Expr { code: *code, into: optional },
+            AttrValue::None => "true".to_owned(),
+            AttrValue::Static { text, .. } => match (def.ty, def.rust.and_then(|r| r.string)) {
+                (AttrType::Bool | AttrType::Int | AttrType::Float, _) => text.clone(),
+                (_, Some(StrKind::Owned)) => {
+                    format!("::std::string::String::from({})", rust_string(text))
+                }
+                (_, Some(StrKind::Cow)) => {
+                    format!("::std::borrow::Cow::Borrowed({})", rust_string(text))
+                }
+                _ => rust_string(text),
+            },
+        };
+        Value::Code(if optional { format!("::core::option::Option::Some({code})") } else { code })
+    }
+
+    /// Wraps `parts` of element `e` in its `:if` and `:for`.
+    fn control(&self, e: &Element, mut parts: Vec<Part>) -> Vec<Part> {
+        let expr = |name: &str| match e.attr(name).map(|a| &a.value) {
+            Some(AttrValue::Expr { code }) => Some(*code),
+            _ => None,
+        };
+        if let Some(cond) = expr(":if") {
+            parts = vec![Part::If { cond, body: merge_statics(parts) }];
+        }
+        if let Some(code) = expr(":for") {
+            let text = code.text(self.source);
+            let Some(at) = find_in_keyword(text) else { return Vec::new() };
+            let pat = Span::new(code.start as usize, code.start as usize + at);
+            let iter = Span::new(code.start as usize + at + 4, code.end as usize);
+            parts = vec![Part::For { pat, iter, key: expr(":key"), body: merge_statics(parts) }];
+        }
+        parts
     }
 
     fn element(&mut self, e: &Element, out: &mut Vec<Part>, top: bool) {
@@ -149,6 +390,12 @@ impl Lowerer<'_> {
         }
         let mut parts = vec![Part::Static(format!("<{}", e.name))];
         for attr in &e.attrs {
+            if attr.name == ":attrs" {
+                if let AttrValue::Expr { code } = &attr.value {
+                    parts.push(Part::Spread { code: *code });
+                }
+                continue;
+            }
             if attr.name.starts_with(':') {
                 continue;
             }
@@ -176,22 +423,12 @@ impl Lowerer<'_> {
         } else if !void {
             parts.push(Part::Static(format!("</{}>", e.name)));
         }
-        let expr = |name: &str| match e.attr(name).map(|a| &a.value) {
-            Some(AttrValue::Expr { code }) => Some(*code),
-            _ => None,
-        };
-        if let Some(cond) = expr(":if") {
-            parts = vec![Part::If { cond, body: merge_statics(parts) }];
-        }
-        if let Some(code) = expr(":for") {
-            let text = code.text(self.source);
-            let Some(at) = find_in_keyword(text) else { return };
-            let pat = Span::new(code.start as usize, code.start as usize + at);
-            let iter = Span::new(code.start as usize + at + 4, code.end as usize);
-            parts = vec![Part::For { pat, iter, key: expr(":key"), body: merge_statics(parts) }];
-        }
-        out.extend(parts);
+        out.extend(self.control(e, parts));
     }
+}
+
+fn optional(def: &AttrDef) -> bool {
+    def.rust.is_some_and(|r| r.optional)
 }
 
 /// Byte offset of the ` in ` that separates a `:for` pattern from its iterable: the first one
@@ -235,7 +472,34 @@ fn collect_fields(
     for part in parts {
         match part {
             Part::Static(_) => {}
-            Part::Text { code, .. } | Part::Attr { code, .. } => add(*code, bound, fields),
+            Part::Text { code, .. }
+            | Part::Attr { code, .. }
+            | Part::Slot { code }
+            | Part::Spread { code } => add(*code, bound, fields),
+            Part::Component(call) => {
+                let mut values: Vec<&Value> = call.fields.iter().map(|(_, v)| v).collect();
+                while let Some(value) = values.pop() {
+                    match value {
+                        Value::Code(_) => {}
+                        Value::Expr { code, .. } => add(*code, bound, fields),
+                        Value::Rest(entries) => {
+                            for entry in entries {
+                                if let RestEntry::Dynamic { code, .. } = entry {
+                                    add(*code, bound, fields);
+                                }
+                            }
+                        }
+                        Value::Slots { entries, .. } => {
+                            for entry in entries {
+                                if let Some((_, attrs)) = &entry.attrs {
+                                    values.extend(attrs.iter().map(|(_, v)| v));
+                                }
+                                collect_fields(source, &entry.body, bound, fields);
+                            }
+                        }
+                    }
+                }
+            }
             Part::If { cond, body } => {
                 add(*cond, bound, fields);
                 collect_fields(source, body, bound, fields);
@@ -355,7 +619,9 @@ fn fingerprint(parts: &[Part]) -> u64 {
     }
     for d in dynamics {
         let shape: u64 = match d {
-            Part::Static(_) | Part::Text { .. } | Part::Attr { .. } => 1,
+            Part::Static(_) | Part::Text { .. } | Part::Attr { .. } | Part::Spread { .. } => 1,
+            Part::Slot { .. } => 2,
+            Part::Component(call) => fnv1a(call.path.as_bytes(), 3),
             Part::If { body, .. } => fingerprint(body),
             Part::For { body, .. } => fingerprint(body).rotate_left(1),
         };
@@ -384,13 +650,30 @@ impl Emitter<'_> {
         }
         self.code.push_str(text);
         self.code.push('\n');
-        self.line += 1;
+        // A template expression may span lines.
+        self.line += 1 + zero_diag::to_u32(text.matches('\n').count());
     }
 
     /// Emits a line that evaluates template code at `span`, with its location comment.
     fn emit_at(&mut self, indent: usize, text: &str, span: Span) {
-        let (line, column) = self.lines.line_col(self.source, span.start);
-        self.map.entries.push(MapEntry { generated_line: self.line, line, column });
+        let raw = span.text(self.source);
+        let start = span.start as usize + (raw.len() - raw.trim_start().len());
+        let (line, column) = self.lines.line_col(self.source, zero_diag::to_u32(start));
+        let code = raw.trim();
+        let (generated_column, len) = match text.find(code) {
+            Some(at) if !code.is_empty() && !code.contains('\n') => (
+                zero_diag::to_u32(indent * 4 + text[..at].chars().count() + 1),
+                zero_diag::to_u32(code.chars().count()),
+            ),
+            _ => (0, 0),
+        };
+        self.map.entries.push(MapEntry {
+            generated_line: self.line,
+            generated_column,
+            len,
+            line,
+            column,
+        });
         let file = self.map.template.clone();
         self.emit(indent, &format!("{text} // {file}:{line}:{column}"));
     }
@@ -404,18 +687,23 @@ impl Emitter<'_> {
             .iter()
             .map(|p| match p {
                 Part::Static(s) => s.len(),
-                Part::Text { .. } | Part::Attr { .. } => 16,
+                Part::Text { .. } | Part::Attr { .. } | Part::Spread { .. } => 16,
+                Part::Slot { .. } | Part::Component(_) => 64,
                 Part::If { body, .. } => Self::size_hint(body),
                 Part::For { body, .. } => Self::size_hint(body) * 8,
             })
             .sum()
     }
 
-    fn file(&mut self, file: &str, parts: &[Part], fields: &BTreeSet<String>) {
+    fn file(&mut self, file: &str, parts: &[Part], fields: &BTreeSet<String>, lifetime: bool) {
         self.emit(0, &format!("// Generated by zero-template from {file}; do not edit."));
         // A block expression holding the impl: `template!` includes it as a const initializer.
         self.emit(0, "{");
-        self.emit(0, "impl ::zero_live_core::Template for __ZlSelf {");
+        if lifetime {
+            self.emit(0, "impl<'__zl> ::zero_live_core::Template for __ZlSelf<'__zl> {");
+        } else {
+            self.emit(0, "impl ::zero_live_core::Template for __ZlSelf {");
+        }
         self.emit(1, &format!("const SIZE_HINT: usize = {};", Self::size_hint(parts)));
         self.emit(0, "");
         self.emit(1, "fn render_html(&self, __out: &mut String) {");
@@ -431,19 +719,156 @@ impl Emitter<'_> {
         self.emit(1, "}");
         self.emit(0, "");
         self.emit(1, "fn render_live(&self) -> ::zero_live_core::Rendered {");
-        self.bind_fields(fields);
         self.emit(
             2,
             "static __LIVE_SIZE: ::zero_live_core::SizeHint = ::zero_live_core::SizeHint::new(0);",
         );
-        self.emit(2, "let mut __b = ::zero_live_core::Builder::with_capacity(__LIVE_SIZE.get().max(Self::SIZE_HINT / 2));");
-        let root = self.block(2, parts);
-        self.emit(2, &format!("let __rendered = __b.finish({root});"));
+        self.emit(2, "let mut __builder = ::zero_live_core::Builder::with_capacity(__LIVE_SIZE.get().max(Self::SIZE_HINT / 2));");
+        self.emit(
+            2,
+            "let __root = ::zero_live_core::Template::render_block(self, &mut __builder);",
+        );
+        self.emit(2, "let __rendered = __builder.finish(__root);");
         self.emit(2, "__LIVE_SIZE.update(__rendered.buf.len());");
         self.emit(2, "__rendered");
         self.emit(1, "}");
+        self.emit(0, "");
+        self.emit(1, "#[inline]");
+        self.emit(
+            1,
+            "fn render_block(&self, __b: &mut ::zero_live_core::Builder) -> ::zero_live_core::Block {",
+        );
+        self.bind_fields(fields);
+        let root = self.block(2, parts);
+        self.emit(2, &root);
+        self.emit(1, "}");
         self.emit(0, "}");
         self.emit(0, "}");
+    }
+
+    /// Emits the `let`s a component call needs and the struct literal `let __cN = ...;`,
+    /// returning `__cN`.
+    fn call(&mut self, indent: usize, call: &Call, live: bool) -> String {
+        let mut inits = Vec::new();
+        for (name, value) in &call.fields {
+            let init = match value {
+                Value::Code(code) => (format!("{name}: {code},"), None),
+                Value::Expr { code, into: false } => {
+                    (format!("{name}: ({}),", self.code_of(*code)), Some(*code))
+                }
+                Value::Expr { code, into: true } => (
+                    format!("{name}: ::core::convert::Into::into({}),", self.code_of(*code)),
+                    Some(*code),
+                ),
+                Value::Rest(entries) if entries.is_empty() => {
+                    (format!("{name}: ::zero_live_core::Attrs::EMPTY,"), None)
+                }
+                Value::Rest(entries) => {
+                    let n = self.next();
+                    self.emit(indent, &format!("let __a{n} = ["));
+                    for entry in entries {
+                        match entry {
+                            RestEntry::Static(text) => self.emit(
+                                indent + 1,
+                                &format!(
+                                    "::zero_live_core::AttrEntry {{ name: {}, value: None, url: false }},",
+                                    rust_string(text)
+                                ),
+                            ),
+                            RestEntry::Dynamic { name, code, url } => {
+                                let text = format!(
+                                    "::zero_live_core::AttrEntry {{ name: {}, value: Some(&({})), url: {url} }},",
+                                    rust_string(name),
+                                    self.code_of(*code)
+                                );
+                                self.emit_at(indent + 1, &text, *code);
+                            }
+                        }
+                    }
+                    self.emit(indent, "];");
+                    (format!("{name}: ::zero_live_core::Attrs(&__a{n}),"), None)
+                }
+                Value::Slots { shape, entries } => {
+                    let mut slots = Vec::new();
+                    for entry in entries {
+                        slots.push(self.slot_entry(indent, entry, live));
+                    }
+                    let value = match shape {
+                        SlotField::One => slots.pop().unwrap_or_else(|| {
+                            "::zero_live_core::Slot::html((), &|_: &mut String| {})".to_owned()
+                        }),
+                        SlotField::Optional => match slots.pop() {
+                            Some(slot) => format!("::core::option::Option::Some({slot})"),
+                            None => "::core::option::Option::None".to_owned(),
+                        },
+                        SlotField::Many => format!("::std::vec![{}]", slots.join(", ")),
+                    };
+                    (format!("{name}: {value},"), None)
+                }
+            };
+            inits.push(init);
+        }
+        let n = self.next();
+        self.emit_at(indent, &format!("let __c{n} = {} {{", call.path), call.at);
+        for (text, span) in inits {
+            match span {
+                Some(span) => self.emit_at(indent + 1, &text, span),
+                None => self.emit(indent + 1, &text),
+            }
+        }
+        self.emit(indent, "};");
+        format!("__c{n}")
+    }
+
+    /// Emits the attribute struct and the closure of one slot entry; returns the `Slot` value.
+    fn slot_entry(&mut self, indent: usize, entry: &SlotEntry, live: bool) -> String {
+        let n = self.next();
+        match &entry.attrs {
+            None => self.emit(indent, &format!("let __s{n} = ();")),
+            Some((path, values)) => {
+                self.emit(indent, &format!("let __s{n} = {path} {{"));
+                for (name, value) in values {
+                    match value {
+                        Value::Expr { code, into } => {
+                            let text = if *into {
+                                format!(
+                                    "{name}: ::core::convert::Into::into({}),",
+                                    self.code_of(*code)
+                                )
+                            } else {
+                                format!("{name}: ({}),", self.code_of(*code))
+                            };
+                            self.emit_at(indent + 1, &text, *code);
+                        }
+                        Value::Code(code) => self.emit(indent + 1, &format!("{name}: {code},")),
+                        Value::Rest(_) | Value::Slots { .. } => {}
+                    }
+                }
+                self.emit(indent, "};");
+            }
+        }
+        if live {
+            self.emit(
+                indent,
+                &format!(
+                    "let __f{n} = |__b: &mut ::zero_live_core::Builder| -> ::zero_live_core::Block {{"
+                ),
+            );
+            let block = self.block(indent + 1, &entry.body);
+            self.emit(indent + 1, &block);
+            self.emit(indent, "};");
+            format!("::zero_live_core::Slot::live(__s{n}, &__f{n})")
+        } else {
+            self.emit(indent, &format!("let __f{n} = |__out: &mut String| {{"));
+            self.html(indent + 1, &entry.body);
+            self.emit(indent, "};");
+            format!("::zero_live_core::Slot::html(__s{n}, &__f{n})")
+        }
+    }
+
+    fn next(&mut self) -> usize {
+        self.counter += 1;
+        self.counter - 1
     }
 
     fn bind_fields(&mut self, fields: &BTreeSet<String>) {
@@ -494,14 +919,34 @@ impl Emitter<'_> {
                     self.html(indent + 1, body);
                     self.emit(indent, "}");
                 }
+                Part::Slot { code } => {
+                    let text = format!(
+                        "::zero_live_core::RenderSlot::render_slot_html(&({}), __out);",
+                        self.code_of(*code)
+                    );
+                    self.emit_at(indent, &text, *code);
+                }
+                Part::Spread { code } => {
+                    let text = format!("({}).render_spread(__out);", self.code_of(*code));
+                    self.emit_at(indent, &text, *code);
+                }
+                Part::Component(call) => {
+                    self.emit(indent, "{");
+                    let c = self.call(indent + 1, call, false);
+                    self.emit_at(
+                        indent + 1,
+                        &format!("::zero_live_core::Template::render_html(&{c}, __out);"),
+                        call.at,
+                    );
+                    self.emit(indent, "}");
+                }
             }
         }
     }
 
     /// Emits code that builds the dynamics of `parts` and returns the block expression.
     fn block(&mut self, indent: usize, parts: &[Part]) -> String {
-        let n = self.counter;
-        self.counter += 1;
+        let n = self.next();
         let (statics, dynamics) = split(parts);
         let statics_list: Vec<String> = statics.iter().map(|s| rust_string(s)).collect();
         self.emit(indent, &format!("static __S{n}: &[&str] = &[{}];", statics_list.join(", ")));
@@ -521,6 +966,33 @@ impl Emitter<'_> {
         for part in dynamics {
             match part {
                 Part::Static(_) => {}
+                Part::Slot { code } => {
+                    let text = format!(
+                        "let __slot = ::zero_live_core::RenderSlot::render_slot_dyn(&({}), __b);",
+                        self.code_of(*code)
+                    );
+                    self.emit_at(indent, &text, *code);
+                    self.emit(indent, &format!("{target}.push(__slot);"));
+                }
+                Part::Spread { code } => {
+                    self.emit(indent, "let __m = __b.mark();");
+                    let text = format!("({}).render_spread(__b.buf());", self.code_of(*code));
+                    self.emit_at(indent, &text, *code);
+                    self.emit(indent, &format!("{target}.push(__b.text_since(__m));"));
+                }
+                Part::Component(call) => {
+                    self.emit(indent, "{");
+                    let c = self.call(indent + 1, call, true);
+                    self.emit_at(
+                        indent + 1,
+                        &format!(
+                            "let __blk = ::zero_live_core::Template::render_block(&{c}, __b);"
+                        ),
+                        call.at,
+                    );
+                    self.emit(indent + 1, &format!("{target}.push(__b.block(__blk));"));
+                    self.emit(indent, "}");
+                }
                 Part::Text { code, raw } => {
                     let method = if *raw { "render_raw" } else { "render_escaped" };
                     self.emit(indent, "let __m = __b.mark();");
@@ -554,8 +1026,7 @@ impl Emitter<'_> {
                     self.emit(indent, "}");
                 }
                 Part::For { pat, iter, key, body } => {
-                    let n = self.counter;
-                    self.counter += 1;
+                    let n = self.next();
                     let (statics, row_dynamics) = split(body);
                     let statics_list: Vec<String> =
                         statics.iter().map(|s| rust_string(s)).collect();
@@ -622,7 +1093,9 @@ mod tests {
         let source = "<p>{a}</p>\n<p :if={b}>{c}</p>\n";
         let (nodes, problems) = crate::parse(source);
         assert!(problems.is_empty());
-        let lowered = lower("t.html.0x0", source, &nodes, &Options::default()).unwrap();
+        let lowered =
+            lower("t.html.0x0", source, &nodes, &Components::default(), &Options::default())
+                .unwrap();
         let first = &lowered.map.entries[0];
         assert_eq!((first.line, first.column), (1, 5));
         assert_eq!(lowered.map.lookup(first.generated_line), Some((1, 5)));

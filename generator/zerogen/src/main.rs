@@ -67,6 +67,16 @@ enum TemplatesCommand {
         #[arg(long, value_enum, default_value = "code")]
         what: DumpWhat,
     },
+    /// Run `cargo check` and report rustc's errors in template expressions at the template's
+    /// line and column; exit 1 on any error.
+    CargoCheck {
+        /// Print findings as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Arguments for `cargo check` (after `--`), e.g. `-- -p blog`.
+        #[arg(last = true)]
+        cargo_args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -119,6 +129,9 @@ fn main() -> ExitCode {
                         DumpWhat::Map => zerogen::templates::Dump::Map,
                     };
                     zerogen::templates::run_dump(&printer, &root, &file, &components, what)
+                }
+                TemplatesCommand::CargoCheck { json, cargo_args } => {
+                    zerogen::templates::run_cargo_check(&printer, &root, &cargo_args, json)
                 }
             };
             exit_code(&printer, result)

@@ -42,6 +42,7 @@ pub fn core_components(spec: &FrameworkSpec) -> Components {
                 ty: attr_type(a.ty),
                 required: a.required,
                 values: a.values.items().to_vec(),
+                rust: None,
             })
             .collect();
         let slots = spec
@@ -67,8 +68,10 @@ pub fn core_components(spec: &FrameworkSpec) -> Components {
                         .map_or(AttrType::Any, attr_type),
                         required: false,
                         values: Vec::new(),
+                        rust: None,
                     })
                     .collect(),
+                rust: None,
             })
             .collect();
         components.insert(ComponentDef {
@@ -76,6 +79,7 @@ pub fn core_components(spec: &FrameworkSpec) -> Components {
             global_attrs: c.global_attrs,
             attrs,
             slots,
+            rust: None,
         });
     }
     components
@@ -224,6 +228,7 @@ pub fn run_dump(
         &name,
         &source,
         &checked.nodes,
+        components,
         &zero_template::lower::Options::default(),
     ) {
         Ok(lowered) if what == Dump::Map => {
@@ -317,4 +322,82 @@ pub fn run_fmt(
     let verb = if check { "would reformat" } else { "reformatted" };
     printer.status("Checked", &format!("{} templates, {changed} {verb}", files.len()));
     Ok(ok)
+}
+
+/// `zerogen templates cargo-check`: runs `cargo check` with `cargo_args` in `root` and reports
+/// rustc's errors in generated template code at their template line and column; other errors
+/// are passed on as rustc rendered them. Returns whether the check passed.
+pub fn run_cargo_check(
+    printer: &Printer,
+    root: &Path,
+    cargo_args: &[String],
+    json: bool,
+) -> std::io::Result<bool> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(["check", "--message-format=json"])
+        .args(cargo_args)
+        .current_dir(root)
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot run cargo: {e}")))?;
+    let root_abs = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut diagnostics = Vec::new();
+    let mut others = Vec::new();
+    let mut finished = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        match value.get("reason").and_then(serde_json::Value::as_str) {
+            Some("compiler-message") => {
+                let Some(message) = value.get("message") else { continue };
+                let package = value
+                    .get("manifest_path")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|m| Path::new(m).parent())
+                    .map(|dir| dir.strip_prefix(&root_abs).unwrap_or(dir).to_path_buf())
+                    .unwrap_or_default();
+                if let Some(d) = zero_template::remap::remap(message, &package) {
+                    // The HTML and the live render evaluate each expression: report it once.
+                    if !diagnostics
+                        .iter()
+                        .any(|x: &Diagnostic| x.location == d.location && x.message == d.message)
+                    {
+                        diagnostics.push(d);
+                    }
+                } else if message.get("level").and_then(serde_json::Value::as_str) == Some("error")
+                {
+                    let rendered = message.get("rendered").and_then(serde_json::Value::as_str);
+                    others.push(rendered.unwrap_or("error").to_owned());
+                }
+            }
+            Some("build-finished") => {
+                finished = value.get("success").and_then(serde_json::Value::as_bool);
+            }
+            _ => {}
+        }
+    }
+    zero_diag::sort(&mut diagnostics);
+    if json {
+        let value = serde_json::json!({ "findings": diagnostics, "other_errors": others });
+        printer.result(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    } else {
+        let mut sources = SourceCache::new(root);
+        if !diagnostics.is_empty() {
+            printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+        }
+        for other in &others {
+            printer.result(other);
+        }
+    }
+    let Some(success) = finished else {
+        return Err(std::io::Error::other(format!(
+            "cargo check did not finish ({}); see its output above",
+            output.status
+        )));
+    };
+    printer.status(
+        "Checked",
+        &format!("{} template errors, {} other errors", diagnostics.len(), others.len()),
+    );
+    Ok(success && diagnostics.is_empty() && others.is_empty())
 }

@@ -2,10 +2,12 @@
 //! dependencies: escaping ([`escape`]), how values render ([`Render`], [`RenderAttr`]), the
 //! live tree of statics and dynamics ([`tree`]) and the [`Template`] trait.
 
+mod component;
 pub mod escape;
 mod render;
 pub mod tree;
 
+pub use component::{AttrEntry, Attrs, RenderSlot, Slot};
 pub use render::{Display, Render, RenderAttr, display, truthy};
 pub use tree::{Block, Builder, Dyn, List, Rendered};
 
@@ -46,6 +48,10 @@ pub trait Template {
     /// Renders to the tree of statics and dynamics the live runtime diffs.
     fn render_live(&self) -> Rendered;
 
+    /// Renders into `b` and returns the root block (how a component renders inside its
+    /// caller's tree).
+    fn render_block(&self, b: &mut Builder) -> Block;
+
     /// Renders to a new HTML string.
     fn to_html(&self) -> String {
         let mut out = String::with_capacity(Self::SIZE_HINT);
@@ -62,9 +68,28 @@ macro_rules! template {
     ($ty:ty, $name:literal) => {
         const _: () = {
             #[allow(unused_imports)]
-            use $crate::{Render as _, RenderAttr as _};
+            use $crate::{Render as _, RenderAttr as _, RenderSlot as _};
             type __ZlSelf = $ty;
             include!(concat!(env!("OUT_DIR"), "/zero-templates/", $name, ".rs"))
         };
+    };
+}
+
+/// Binds a component's template to its struct, whose fields are the component's attributes
+/// and slots: `zero_live_core::component!(Card<'a>, "components/card");` makes `<.card>`
+/// callable from templates whose build registers the file declaring it
+/// (`Build::rust_components`). The struct takes at most one lifetime.
+#[macro_export]
+macro_rules! component {
+    ($ty:ident < $lt:lifetime >, $name:literal) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{Render as _, RenderAttr as _, RenderSlot as _};
+            type __ZlSelf<$lt> = $ty<$lt>;
+            include!(concat!(env!("OUT_DIR"), "/zero-templates/", $name, ".rs"))
+        };
+    };
+    ($ty:ty, $name:literal) => {
+        $crate::template!($ty, $name);
     };
 }

@@ -78,3 +78,28 @@ pub const ASSET_MANIFEST: &str =
 
 /// The folder the hashed assets were written to.
 pub const ASSET_DIR: &str = concat!(env!("OUT_DIR"), "/zero-assets");
+
+pub mod components;
+pub mod ui;
+
+/// `templates/dashboard.html.0x0`: calls components declared in Rust.
+pub struct Dashboard {
+    /// Shown under the first panel's title.
+    pub subtitle: Option<String>,
+    /// The posts, one panel each.
+    pub posts: Vec<Post>,
+    /// Unread count.
+    pub unread: u32,
+}
+zero_live_core::template!(Dashboard, "dashboard");
+
+/// `templates/broken/type_error.html.0x0` passes a `u32` where `Panel` takes `&str`; it is
+/// bound only with the `broken-templates` feature, which `zerogen templates cargo-check` is
+/// tested against.
+#[cfg(feature = "broken-templates")]
+pub struct TypeError {
+    /// Not a string.
+    pub count: u32,
+}
+#[cfg(feature = "broken-templates")]
+zero_live_core::template!(TypeError, "broken/type_error");

@@ -132,3 +132,59 @@ fn colocated_assets_are_extracted_scoped_and_hashed() {
     assert!(js.starts_with("export const Card"), "{js}");
     assert_eq!(card.render_live().to_html(), html);
 }
+
+fn dashboard() -> zero_template_app::Dashboard {
+    zero_template_app::Dashboard {
+        subtitle: Some("Latest <b>".to_owned()),
+        posts: vec![
+            Post { id: 1, title: "Hello & welcome".into(), draft: false },
+            Post { id: 2, title: "Draft".into(), draft: true },
+        ],
+        unread: 7,
+    }
+}
+
+#[test]
+fn components_declared_in_rust_render_with_attrs_slots_and_passthrough() {
+    let html = dashboard().to_html();
+    // Attributes: literal, expression, optional (Some and omitted), flag.
+    assert!(html.contains("<h2>Posts</h2>"), "{html}");
+    assert!(html.contains("<p class=\"sub\">Latest &lt;b&gt;</p>"), "{html}");
+    assert!(html.contains("<h2>Hello &amp; welcome</h2>"), "{html}");
+    assert_eq!(html.matches("class=\"sub\"").count(), 1, "an omitted Option renders nothing");
+    assert_eq!(html.matches(" hidden").count(), 1, "only the draft panel is collapsed");
+    // Undeclared attributes pass through onto the component's root element, escaped.
+    assert!(html.contains("<section class=\"panel\" id=\"p1\" data-count=\"2\""), "{html}");
+    // The body, a named optional slot with a nested remote component, repeated slots with attrs.
+    assert!(html.contains("<div class=\"body\">\n    <p>2 posts</p>"), "{html}");
+    assert!(html.contains("<footer>Unread: <span class=\"badge\" data-z-loc="), "{html}");
+    assert!(html.contains(">7</span>\n</footer>"), "{html}");
+    assert_eq!(html.matches("<footer>").count(), 1, "omitted optional slots render nothing");
+    assert!(html.contains("<li class=\"first\">One: Alpha 7</li>"), "{html}");
+    assert!(html.contains("<li>Two: Beta</li>"), "{html}");
+    assert!(html.contains("data-z-loc=\"templates/components/panel.html.0x0:1\""), "{html}");
+}
+
+#[test]
+fn components_render_as_nested_blocks_in_the_live_tree() {
+    let d = dashboard();
+    let rendered = d.render_live();
+    assert_eq!(rendered.to_html(), d.to_html(), "the live tree renders the same HTML");
+    // The first panel is a block of the page, with the panel template's statics.
+    let Dyn::Block(i) = rendered.root.dynamics[0] else { panic!("{:?}", rendered.root) };
+    let panel = rendered.block(i).unwrap();
+    assert!(panel.statics[0].starts_with("<section class=\"panel\""), "{:?}", panel.statics);
+    // Two calls of the same component share a fingerprint; another component differs.
+    let Dyn::List(l) = rendered.root.dynamics[1] else { panic!() };
+    let list = rendered.list(l).unwrap();
+    let Dyn::Block(j) = list.dynamics[0] else { panic!("{:?}", list.dynamics) };
+    assert_eq!(rendered.block(j).unwrap().fingerprint, panel.fingerprint);
+    let Dyn::Block(k) = rendered.root.dynamics[2] else { panic!() };
+    assert_ne!(rendered.block(k).unwrap().fingerprint, panel.fingerprint);
+    // A change of one value inside a slot changes one text dynamic, not the statics.
+    let mut changed = dashboard();
+    changed.unread = 8;
+    let again = changed.render_live();
+    assert_eq!(again.root.dynamics.len(), rendered.root.dynamics.len());
+    assert!(again.to_html().contains("Alpha 8"));
+}
