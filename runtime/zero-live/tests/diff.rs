@@ -1,0 +1,236 @@
+#![allow(clippy::unwrap_used)]
+//! The diff engine against the client merge: for random trees `a` and `b` of random shapes,
+//! merging `diff(a, b)` into a client holding `a` yields exactly `b`.
+
+use proptest::prelude::*;
+use zero_live::client::ClientTree;
+use zero_live::diff::{Statics, diff, full};
+use zero_live_core::{Block, Builder, Dyn, List, Render, Rendered};
+
+/// The shape of a template: what a block's dynamics are.
+#[derive(Debug, Clone)]
+enum Shape {
+    Text,
+    If(Vec<Shape>),
+    For { keyed: bool, row: Vec<Shape> },
+}
+
+/// Statics for a block of `n` dynamics, unique per shape node (leaked: tests only).
+fn statics(id: u64, n: usize) -> &'static [&'static str] {
+    let v: Vec<&'static str> =
+        (0..=n).map(|i| &*Box::leak(format!("<s{id}.{i}>").into_boxed_str())).collect();
+    Box::leak(v.into_boxed_slice())
+}
+
+/// Values to fill a shape with: drawn per render so `a` and `b` differ.
+#[derive(Debug, Clone)]
+struct Fill {
+    texts: Vec<u8>,
+    flags: Vec<bool>,
+    rows: Vec<Vec<u8>>,
+}
+
+struct Filler<'a> {
+    fill: &'a Fill,
+    text: usize,
+    flag: usize,
+    list: usize,
+}
+
+impl Filler<'_> {
+    fn text(&mut self) -> u8 {
+        self.text += 1;
+        self.fill.texts[self.text % self.fill.texts.len()]
+    }
+    fn flag(&mut self) -> bool {
+        self.flag += 1;
+        self.fill.flags[self.flag % self.fill.flags.len()]
+    }
+    fn rows(&mut self) -> Vec<u8> {
+        self.list += 1;
+        self.fill.rows[self.list % self.fill.rows.len()].clone()
+    }
+}
+
+fn build_block(b: &mut Builder, shapes: &[Shape], id: u64, f: &mut Filler<'_>) -> Block {
+    let mut dynamics = Vec::new();
+    for (i, shape) in shapes.iter().enumerate() {
+        dynamics.push(build_dyn(b, shape, id * 31 + i as u64 + 1, f));
+    }
+    Block { fingerprint: id, statics: statics(id, shapes.len()), dynamics }
+}
+
+fn build_dyn(b: &mut Builder, shape: &Shape, id: u64, f: &mut Filler<'_>) -> Dyn {
+    match shape {
+        Shape::Text => {
+            let m = b.mark();
+            let v = f.text();
+            format!("t{v}<").render_escaped(b.buf());
+            b.text_since(m)
+        }
+        Shape::If(body) => {
+            if f.flag() {
+                let block = build_block(b, body, id, f);
+                b.block(block)
+            } else {
+                Dyn::Empty
+            }
+        }
+        Shape::For { keyed, row } => {
+            let mut list = List::new(id, statics(id, row.len()));
+            let mut rows = f.rows();
+            if *keyed {
+                rows.sort_unstable();
+                rows.dedup();
+            }
+            for key in rows {
+                if *keyed {
+                    let k = b.mark();
+                    key.render_escaped(b.buf());
+                    list.keys.push(b.key_since(k));
+                } else if row.is_empty() {
+                    list.keys.push((0, 0));
+                }
+                for (i, s) in row.iter().enumerate() {
+                    let d = build_dyn(b, s, id * 17 + i as u64 + 1, f);
+                    list.dynamics.push(d);
+                }
+            }
+            b.list(list)
+        }
+    }
+}
+
+fn render(shape: &[Shape], fill: &Fill) -> Rendered {
+    let mut b = Builder::default();
+    let mut filler = Filler { fill, text: 0, flag: 0, list: 0 };
+    let root = build_block(&mut b, shape, 1, &mut filler);
+    b.finish(root)
+}
+
+fn shape() -> impl Strategy<Value = Vec<Shape>> {
+    let leaf = Just(Shape::Text);
+    let shape = leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            3 => Just(Shape::Text),
+            1 => prop::collection::vec(inner.clone(), 0..3).prop_map(Shape::If),
+            1 => (any::<bool>(), prop::collection::vec(inner, 0..3))
+                .prop_map(|(keyed, row)| Shape::For { keyed, row }),
+        ]
+    });
+    prop::collection::vec(shape, 0..5)
+}
+
+fn fill() -> impl Strategy<Value = Fill> {
+    (
+        prop::collection::vec(0u8..4, 1..6),
+        prop::collection::vec(any::<bool>(), 1..6),
+        prop::collection::vec(prop::collection::vec(0u8..8, 0..6), 1..4),
+    )
+        .prop_map(|(texts, flags, rows)| Fill { texts, flags, rows })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn merging_the_diff_of_a_and_b_into_a_yields_b(shape in shape(), fa in fill(), fb in fill()) {
+        let a = render(&shape, &fa);
+        let b = render(&shape, &fb);
+        let mut statics = Statics::default();
+        let mut client = ClientTree::default();
+        client.apply_full(&full(&a, &mut statics)).unwrap();
+        prop_assert_eq!(client.to_html().unwrap(), a.to_html());
+        match diff(&a, &b, &mut statics) {
+            Some(change) => client.apply_diff(&change).unwrap(),
+            None => prop_assert_eq!(a.to_html(), b.to_html(), "no diff, yet the HTML differs"),
+        }
+        prop_assert_eq!(client.to_html().unwrap(), b.to_html());
+        // And back again, with every statics set now cached.
+        if let Some(change) = diff(&b, &a, &mut statics) {
+            client.apply_diff(&change).unwrap();
+        }
+        prop_assert_eq!(client.to_html().unwrap(), a.to_html());
+    }
+
+    #[test]
+    fn an_unchanged_render_yields_no_diff(shape in shape(), fa in fill()) {
+        let a = render(&shape, &fa);
+        let again = render(&shape, &fa);
+        let mut statics = Statics::default();
+        full(&a, &mut statics);
+        prop_assert!(diff(&a, &again, &mut statics).is_none());
+    }
+
+    #[test]
+    fn serialization_is_deterministic(shape in shape(), fa in fill(), fb in fill()) {
+        let a = render(&shape, &fa);
+        let b = render(&shape, &fb);
+        let once = diff(&a, &b, &mut Statics::default()).map(|v| v.to_string());
+        let twice = diff(&a, &b, &mut Statics::default()).map(|v| v.to_string());
+        prop_assert_eq!(once, twice);
+    }
+}
+
+/// A keyed list: moves cost keys, new rows travel whole, unchanged rows not at all.
+#[test]
+fn keyed_lists_send_moves_inserts_and_deletes_by_key() {
+    static ROW: &[&str] = &["<li>", "</li>"];
+    static TOP: &[&str] = &["<ul>", "</ul>"];
+    let render = |items: &[(u32, &str)]| {
+        let mut b = Builder::default();
+        let mut list = List::new(9, ROW);
+        for (id, name) in items {
+            let k = b.mark();
+            id.render_escaped(b.buf());
+            list.keys.push(b.key_since(k));
+            let m = b.mark();
+            name.render_escaped(b.buf());
+            list.dynamics.push(b.text_since(m));
+        }
+        let list = b.list(list);
+        b.finish(Block { fingerprint: 1, statics: TOP, dynamics: vec![list] })
+    };
+    let a = render(&[(1, "one"), (2, "two"), (3, "three")]);
+    let b = render(&[(3, "three"), (1, "uno"), (4, "four")]);
+    let mut statics = Statics::default();
+    let first = full(&a, &mut statics);
+    let change = diff(&a, &b, &mut statics).unwrap();
+    insta::assert_json_snapshot!("full_keyed_list", first);
+    insta::assert_json_snapshot!("diff_keyed_list", change);
+    assert_eq!(change["0"]["o"], serde_json::json!(["3", "1", "4"]));
+    assert!(change["0"]["i"].get("3").is_none(), "a moved row is not resent");
+    assert_eq!(change["0"]["i"]["4"], serde_json::json!(["four"]));
+    assert_eq!(change["0"]["u"]["1"], serde_json::json!({ "0": "uno" }));
+    assert!(change.get("s").is_none() && change["0"].get("s").is_none(), "statics sent once");
+    let mut client = ClientTree::default();
+    client.apply_full(&first).unwrap();
+    client.apply_diff(&change).unwrap();
+    assert_eq!(client.to_html().unwrap(), b.to_html());
+}
+
+#[test]
+fn merging_garbage_fails_instead_of_corrupting() {
+    static TOP: &[&str] = &["<p>", "</p>"];
+    let mut b = Builder::default();
+    let m = b.mark();
+    "x".render_escaped(b.buf());
+    let t = b.text_since(m);
+    let r = b.finish(Block { fingerprint: 1, statics: TOP, dynamics: vec![t] });
+    let mut client = ClientTree::default();
+    assert!(client.apply_diff(&serde_json::json!({"0": "y"})).is_err(), "no tree yet");
+    client.apply_full(&full(&r, &mut Statics::default())).unwrap();
+    for bad in [
+        serde_json::json!({"7": "y"}),
+        serde_json::json!({"x": "y"}),
+        serde_json::json!({"f": "99", "d": []}),
+    ] {
+        let mut c = client.clone();
+        assert!(c.apply_diff(&bad).is_err(), "{bad}");
+    }
+    let mut fresh = ClientTree::default();
+    assert!(
+        fresh.apply_full(&serde_json::json!({"f": "1", "d": ["x"]})).is_err(),
+        "unknown statics"
+    );
+}
