@@ -80,6 +80,12 @@ pub struct Limits {
     /// Live sessions one client (IP) may hold open.
     #[schemars(range(min = 1))]
     pub max_sessions_per_client: u32,
+    /// Live sockets the server holds open at once; further upgrades are refused with 503.
+    #[schemars(range(min = 1))]
+    pub max_connections: u32,
+    /// Messages queued for one socket before it counts as a slow consumer and is closed.
+    #[schemars(range(min = 1, max = 65536))]
+    pub outbound_queue: u32,
 }
 
 /// Rate limits.

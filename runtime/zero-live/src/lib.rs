@@ -4,7 +4,18 @@
 //!   decoder that fails closed.
 //! - [`diff`]: the diff engine over the live tree templates render to.
 //! - [`client`]: the client's merge of full and change forms (for tests and Rust clients).
+//! - [`view`]: the [`LiveView`] trait; [`server`]: pages, the socket and sessions;
+//!   [`token`]: signed session and CSRF tokens; [`config`]: policies from `security.toml`.
 
 pub mod client;
+pub mod config;
 pub mod diff;
 pub mod protocol;
+pub mod server;
+pub mod token;
+pub mod view;
+
+pub use config::LiveConfig;
+pub use server::{Live, LiveBuilder};
+pub use token::Signer;
+pub use view::{Context, EventError, LiveView, MountError, Terminate};

@@ -1,0 +1,44 @@
+//! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C.
+
+use std::net::SocketAddr;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let port = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000u16);
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let live = counter::live(zero_live::LiveConfig::default());
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: cannot listen on {addr}: {e}");
+            }
+            return std::process::ExitCode::from(2);
+        }
+    };
+    #[allow(clippy::print_stdout)]
+    {
+        println!("Serving the counter on http://{addr}/ (Ctrl-C stops)");
+    }
+    let stopper = live.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stopper.shutdown();
+    });
+    let waiter = live.clone();
+    let served = axum::serve(listener, live.router())
+        .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
+        .await;
+    live.drained(std::time::Duration::from_secs(5)).await;
+    match served {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e}");
+            }
+            std::process::ExitCode::from(1)
+        }
+    }
+}

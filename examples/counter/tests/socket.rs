@@ -1,0 +1,418 @@
+#![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+//! The live transport over a real loopback socket, driven by a Rust WebSocket client
+//! (tokio-tungstenite): every rule of `zero_live::server` accepted and refused, and each refusal
+//! leaves the server serving other sessions.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use zero_live::client::ClientTree;
+use zero_live::{Live, LiveConfig};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+struct Server {
+    live: Live,
+    addr: std::net::SocketAddr,
+}
+
+async fn serve(config: LiveConfig) -> Server {
+    let live = counter::live(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = live.router();
+    let waiter = live.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
+            .await
+            .unwrap();
+    });
+    Server { live, addr }
+}
+
+impl Server {
+    async fn connect_with(
+        &self,
+        origin: Option<&str>,
+        protocol: Option<&str>,
+    ) -> Result<Ws, WsError> {
+        let mut request = format!("ws://{}{}", self.addr, zero_live::server::SOCKET_PATH)
+            .into_client_request()?;
+        let headers = request.headers_mut();
+        if let Some(origin) = origin {
+            headers.insert("origin", origin.parse().unwrap());
+        }
+        if let Some(protocol) = protocol {
+            headers.insert("sec-websocket-protocol", protocol.parse().unwrap());
+        }
+        let (ws, _) = tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(request))
+            .await
+            .unwrap()?;
+        Ok(ws)
+    }
+
+    async fn connect(&self) -> Ws {
+        let origin = format!("http://{}", self.addr);
+        self.connect_with(Some(&origin), Some(zero_live::protocol::SUBPROTOCOL)).await.unwrap()
+    }
+
+    /// A socket that has joined `/`; returns the client tree after the join.
+    async fn joined(&self) -> (Ws, ClientTree) {
+        let mut ws = self.connect().await;
+        let (token, csrf) = self.live.tokens_for("/");
+        let reply = join(&mut ws, &token, &csrf).await;
+        assert_eq!(reply["status"], "ok", "{reply}");
+        let mut tree = ClientTree::default();
+        tree.apply_full(&reply["rendered"]).unwrap();
+        (ws, tree)
+    }
+}
+
+async fn join(ws: &mut Ws, token: &str, csrf: &str) -> Value {
+    send(ws, json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": token, "csrf": csrf, "url": "/"})).await;
+    recv(ws).await
+}
+
+async fn send(ws: &mut Ws, value: Value) {
+    ws.send(Message::Text(value.to_string().into())).await.unwrap();
+}
+
+async fn send_text(ws: &mut Ws, text: &str) {
+    ws.send(Message::Text(text.to_owned().into())).await.unwrap();
+}
+
+/// The next text message, as JSON.
+async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        match tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Text(t))) => return serde_json::from_str(&t).unwrap(),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+}
+
+/// Reads until the server closes; returns the close code.
+async fn closed(ws: &mut Ws) -> Option<u16> {
+    loop {
+        match tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f: CloseFrame| f.code.into()),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return None,
+        }
+    }
+}
+
+async fn event(ws: &mut Ws, reference: u64, name: &str, value: Value) -> Value {
+    send(ws, json!({"v": 1, "kind": "event", "ref": reference, "type": "click", "event": name, "value": value})).await;
+    recv(ws).await
+}
+
+/// The counter still works for a fresh session.
+async fn still_serving(server: &Server) {
+    let (mut ws, mut tree) = server.joined().await;
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    tree.apply_diff(&reply["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("Count: 1"));
+}
+
+#[tokio::test]
+async fn page_renders_disconnected_with_tokens() {
+    let server = serve(LiveConfig::default()).await;
+    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET /?start=41 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await.unwrap();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("<h1>Count: 41</h1>") && page.contains("<title>Counter</title>"));
+    assert!(page.contains("data-zl-session=\"") && page.contains("name=\"csrf-token\""));
+    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+    tcp.write_all(b"GET /?start=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await.unwrap();
+    assert!(page.starts_with("HTTP/1.1 400") && page.contains("bad start"), "{page}");
+}
+
+#[tokio::test]
+async fn join_click_and_keyed_list_round_trips() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, mut tree) = server.joined().await;
+    assert!(tree.to_html().unwrap().contains("Count: 0"));
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    assert_eq!(
+        (reply["kind"].as_str(), reply["ref"].as_u64(), reply["rev"].as_u64()),
+        (Some("reply"), Some(2), Some(1))
+    );
+    assert_eq!(reply["rendered"], json!({"0": "1"}), "only the changed dynamic travels");
+    tree.apply_diff(&reply["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("Count: 1"));
+    for (i, name) in ["a", "b", "c"].iter().enumerate() {
+        let reply = event(&mut ws, 3 + i as u64, "add", json!({"name": name})).await;
+        tree.apply_diff(&reply["rendered"]).unwrap();
+    }
+    let reply = event(&mut ws, 9, "reverse", json!({})).await;
+    let list = &reply["rendered"]["1"];
+    assert_eq!(list["o"], json!(["3", "2", "1"]), "{reply}");
+    assert!(list.get("i").is_none() && list.get("u").is_none(), "a move sends keys only: {reply}");
+    tree.apply_diff(&reply["rendered"]).unwrap();
+    let html = tree.to_html().unwrap();
+    assert!(html.find("item-3").unwrap() < html.find("item-1").unwrap());
+    // No change: a reply without a revision or render.
+    let reply = event(&mut ws, 10, "remove", json!({"id": 99})).await;
+    assert_eq!(reply["status"], "ok");
+    assert!(reply.get("rev").is_none() && reply.get("rendered").is_none(), "{reply}");
+    // Handler refusals are errors with codes; the session goes on.
+    let reply = event(&mut ws, 11, "add", json!({"name": ""})).await;
+    assert_eq!(
+        (reply["kind"].as_str(), reply["code"].as_str()),
+        (Some("error"), Some("invalid_event"))
+    );
+    let reply = event(&mut ws, 12, "explode", json!({})).await;
+    assert_eq!(reply["code"], "unknown_event");
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat", "ref": 13})).await;
+    assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+    let reply = event(&mut ws, 14, "inc", json!({})).await;
+    assert_eq!(reply["rev"], 6, "revisions count renders that changed something");
+}
+
+#[tokio::test]
+async fn refused_upgrades_answer_403_426_and_503() {
+    let mut config = LiveConfig::default();
+    config.max_connections = 2;
+    let server = serve(config).await;
+    let status = |e: WsError| match e {
+        WsError::Http(response) => response.status().as_u16(),
+        other => panic!("{other:?}"),
+    };
+    let protocol = Some(zero_live::protocol::SUBPROTOCOL);
+    let e = server.connect_with(Some("http://evil.example"), protocol).await.unwrap_err();
+    assert_eq!(status(e), 403);
+    let e = server.connect_with(None, protocol).await.unwrap_err();
+    assert_eq!(status(e), 403, "a socket without an Origin is refused");
+    let origin = format!("http://{}", server.addr);
+    let e = server.connect_with(Some(&origin), None).await.unwrap_err();
+    assert_eq!(status(e), 426);
+    let e = server.connect_with(Some(&origin), Some("0x0-live.v0")).await.unwrap_err();
+    assert_eq!(status(e), 426);
+    let first = server.connect().await;
+    let (mut second, _) = server.joined().await;
+    let e = server.connect_with(Some(&origin), protocol).await.unwrap_err();
+    assert_eq!(status(e), 503);
+    drop(first);
+    // The freed slot serves again; the joined session never noticed.
+    let reply = event(&mut second, 2, "inc", json!({})).await;
+    assert_eq!(reply["rev"], 1);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _third = server.connect().await;
+}
+
+#[tokio::test]
+async fn malformed_messages_get_specific_errors_and_the_session_goes_on() {
+    let server = serve(LiveConfig::default()).await;
+    let mut ws = server.connect().await;
+    let cases = [
+        ("not json", "malformed"),
+        ("[1, 2]", "malformed"),
+        (r#"{"v": 1, "kind": "shout"}"#, "unknown_kind"),
+        (r#"{"v": 1, "kind": "diff", "rev": 1, "diff": {}}"#, "wrong_direction"),
+        (r#"{"v": 1, "kind": "event", "type": "click", "value": 1}"#, "missing_field"),
+        (r#"{"v": 1, "kind": "event", "type": "click", "event": 5, "value": 1}"#, "mistyped_field"),
+        (r#"{"v": 1, "kind": "heartbeat", "extra": true}"#, "unknown_field"),
+        (r#"{"v": 1, "kind": "event", "type": "click", "event": "inc", "value": 1}"#, "not_joined"),
+    ];
+    for (frame, code) in cases {
+        send_text(&mut ws, frame).await;
+        let reply = recv(&mut ws).await;
+        assert_eq!(
+            (reply["kind"].as_str(), reply["code"].as_str()),
+            (Some("error"), Some(code)),
+            "{frame}"
+        );
+    }
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    assert_eq!(recv(&mut ws).await["code"], "binary_frame");
+    // A bad version ends the session with 1002.
+    send_text(&mut ws, r#"{"v": 2, "kind": "heartbeat"}"#).await;
+    assert_eq!(recv(&mut ws).await["code"], "bad_version");
+    assert_eq!(closed(&mut ws).await, Some(1002));
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn oversized_messages_close_with_1009() {
+    let mut config = LiveConfig::default();
+    config.max_frame_bytes = 2048;
+    config.max_message_bytes = 2048;
+    let server = serve(config).await;
+    let (mut ws, _) = server.joined().await;
+    let big = "x".repeat(4096);
+    send(&mut ws, json!({"v": 1, "kind": "event", "type": "click", "event": big, "value": 1}))
+        .await;
+    assert_eq!(closed(&mut ws).await, Some(1009));
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn silent_sockets_close_with_4000_and_heartbeats_keep_them() {
+    let mut config = LiveConfig::default();
+    config.heartbeat_timeout = Duration::from_millis(300);
+    let server = serve(config).await;
+    let (mut ws, _) = server.joined().await;
+    for _ in 0..4 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
+        assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+    }
+    assert_eq!(closed(&mut ws).await, Some(4000));
+    assert!(server.live.drained(LIMIT).await, "the timed-out session ended");
+}
+
+#[tokio::test]
+async fn events_above_the_rate_limit_are_refused() {
+    let mut config = LiveConfig::default();
+    config.events_per_second = 1;
+    config.event_burst = 3;
+    let server = serve(config).await;
+    let (mut ws, _) = server.joined().await;
+    for r in 0..3 {
+        assert_eq!(event(&mut ws, r, "inc", json!({})).await["status"], "ok");
+    }
+    let reply = event(&mut ws, 9, "inc", json!({})).await;
+    assert_eq!(reply["code"], "rate_limited");
+    assert_eq!(reply["ref"], 9);
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tokens_are_refused_with_4001() {
+    let server = serve(LiveConfig::default()).await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let other = counter::live(LiveConfig::default());
+    let (foreign, foreign_csrf) = other.tokens_for("/");
+    let mut config = LiveConfig::default();
+    config.session_token_ttl = Duration::ZERO;
+    let expiring = serve(config).await;
+    let (old, old_csrf) = expiring.live.tokens_for("/");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    for (server, token, csrf, code) in [
+        (&server, foreign.as_str(), foreign_csrf.as_str(), "token_invalid"),
+        (&server, "garbage", csrf.as_str(), "token_malformed"),
+        (&server, token.as_str(), foreign_csrf.as_str(), "csrf_invalid"),
+        (&expiring, old.as_str(), old_csrf.as_str(), "token_expired"),
+    ] {
+        let mut ws = server.connect().await;
+        let reply = join(&mut ws, token, csrf).await;
+        assert_eq!(reply["code"], code);
+        assert_eq!(closed(&mut ws).await, Some(4001), "{code}");
+    }
+    still_serving(&server).await;
+}
+
+#[tokio::test]
+async fn reconnect_with_a_valid_token_remounts_cleanly() {
+    let server = serve(LiveConfig::default()).await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let mut ws = server.connect().await;
+    let first = join(&mut ws, &token, &csrf).await;
+    event(&mut ws, 2, "inc", json!({})).await;
+    drop(ws);
+    let mut ws = server.connect().await;
+    let again = join(&mut ws, &token, &csrf).await;
+    assert_eq!(again["rev"], 0);
+    assert_eq!(again["rendered"], first["rendered"], "a fresh mount with statics resent");
+    let mut ws2 = server.connect().await;
+    let twice = join(&mut ws2, &token, &csrf).await;
+    assert_eq!(twice["status"], "ok");
+    send(&mut ws2, json!({"v": 1, "kind": "join", "ref": 5, "topic": "lv:/", "session": token, "csrf": csrf, "url": "/"})).await;
+    assert_eq!(recv(&mut ws2).await["code"], "already_joined");
+}
+
+#[tokio::test]
+async fn shutdown_closes_every_session_with_1001() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut a, _) = server.joined().await;
+    let (mut b, _) = server.joined().await;
+    assert_eq!(server.live.active_sessions(), 2);
+    server.live.shutdown();
+    assert_eq!(closed(&mut a).await, Some(1001));
+    assert_eq!(closed(&mut b).await, Some(1001));
+    assert!(server.live.drained(LIMIT).await);
+}
+
+#[tokio::test]
+async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
+    let mut config = LiveConfig::default();
+    config.outbound_queue = 4;
+    config.events_per_second = 1_000_000;
+    config.event_burst = 1_000_000;
+    let server = serve(config).await;
+    let (ws, _) = server.joined().await;
+    let (mut sink, mut stream) = ws.split();
+    // Send heartbeats and never read: the server's replies pile up until the queue overflows.
+    let frame = json!({"v": 1, "kind": "heartbeat"}).to_string();
+    let flood = async {
+        for _ in 0..200_000 {
+            if sink.send(Message::Text(frame.clone().into())).await.is_err() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(20), flood).await;
+    assert!(server.live.drained(Duration::from_secs(20)).await, "the slow session was closed");
+    // Reading now finds the end of the stream (a 1008 close, or a reset if it could not be sent).
+    let mut end = None;
+    while let Ok(Some(message)) = tokio::time::timeout(LIMIT, stream.next()).await {
+        match message {
+            Ok(Message::Close(frame)) => {
+                end = Some(frame.map(|f| u16::from(f.code)));
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    assert!(matches!(end, None | Some(Some(1008))), "{end:?}");
+    still_serving(&server).await;
+}
+
+/// Thousands of connect/join/disconnect cycles leave no session, task or descriptor behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_task_or_descriptor_leaks_after_connect_disconnect_cycles() {
+    let server = serve(LiveConfig::default()).await;
+    let fds = || std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0);
+    // Warm up, then measure.
+    for _ in 0..20 {
+        let (ws, _) = server.joined().await;
+        drop(ws);
+    }
+    assert!(server.live.drained(LIMIT).await);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let tasks_before = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    let fds_before = fds();
+    for i in 0..2_000u64 {
+        let (mut ws, _) = server.joined().await;
+        if i % 2 == 0 {
+            event(&mut ws, 2, "inc", json!({})).await;
+            ws.close(None).await.unwrap();
+        }
+        drop(ws);
+    }
+    assert!(server.live.drained(LIMIT).await, "{} sessions left", server.live.active_sessions());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let tasks_after = tokio::runtime::Handle::current().metrics().num_alive_tasks();
+    assert!(tasks_after <= tasks_before + 2, "tasks {tasks_before} -> {tasks_after}");
+    let fds_after = fds();
+    assert!(fds_after <= fds_before + 4, "descriptors {fds_before} -> {fds_after}");
+}

@@ -1,0 +1,145 @@
+//! The runtime's policies, read from a `security.toml` (the framework's defaults are
+//! `spec/security.toml`; an app copies and tightens its own).
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The framework's default `security.toml`, compiled in.
+pub const DEFAULT_SECURITY_TOML: &str = include_str!("../../../spec/security.toml");
+
+/// What the live transport enforces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveConfig {
+    /// Origins allowed to open a socket besides the server's own host; `check_origin = false`
+    /// disables the check (never in production).
+    pub check_origin: bool,
+    /// Extra allowed origins (`https://app.example.com`).
+    pub allowed_origins: Vec<String>,
+    /// Largest WebSocket frame.
+    pub max_frame_bytes: usize,
+    /// Largest WebSocket message.
+    pub max_message_bytes: usize,
+    /// Concurrent sockets; more are refused with 503.
+    pub max_connections: usize,
+    /// Messages queued per socket before it is closed as a slow consumer.
+    pub outbound_queue: usize,
+    /// Sustained events per second per session.
+    pub events_per_second: u32,
+    /// Burst above the sustained rate.
+    pub event_burst: u32,
+    /// A socket silent this long is closed.
+    pub heartbeat_timeout: Duration,
+    /// Lifetime of the signed session token embedded in the page.
+    pub session_token_ttl: Duration,
+}
+
+#[derive(Deserialize)]
+struct File {
+    origins: Origins,
+    limits: Limits,
+    rate_limits: RateLimits,
+    tokens: Tokens,
+    heartbeat: Heartbeat,
+}
+
+#[derive(Deserialize)]
+struct Origins {
+    check_origin: bool,
+    allow: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Limits {
+    max_frame_bytes: usize,
+    max_message_bytes: usize,
+    max_connections: usize,
+    outbound_queue: usize,
+}
+
+#[derive(Deserialize)]
+struct RateLimits {
+    events_per_second: u32,
+    event_burst: u32,
+}
+
+#[derive(Deserialize)]
+struct Tokens {
+    session_token_secs: u64,
+}
+
+#[derive(Deserialize)]
+struct Heartbeat {
+    timeout_secs: u64,
+}
+
+/// A `security.toml` the runtime cannot use.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid security.toml: {0}")]
+pub struct ConfigError(String);
+
+impl LiveConfig {
+    /// Reads the policies of a `security.toml` (the generator validates the whole table; the
+    /// runtime reads what it enforces and refuses a table that lacks any of it).
+    pub fn from_toml(text: &str) -> Result<LiveConfig, ConfigError> {
+        let f: File = toml::from_str(text).map_err(|e| ConfigError(e.to_string()))?;
+        if f.limits.max_message_bytes < f.limits.max_frame_bytes {
+            return Err(ConfigError("max_message_bytes is below max_frame_bytes".into()));
+        }
+        if f.limits.max_connections == 0 || f.limits.outbound_queue == 0 {
+            return Err(ConfigError("max_connections and outbound_queue must be positive".into()));
+        }
+        Ok(LiveConfig {
+            check_origin: f.origins.check_origin,
+            allowed_origins: f.origins.allow,
+            max_frame_bytes: f.limits.max_frame_bytes,
+            max_message_bytes: f.limits.max_message_bytes,
+            max_connections: f.limits.max_connections,
+            outbound_queue: f.limits.outbound_queue,
+            events_per_second: f.rate_limits.events_per_second.max(1),
+            event_burst: f.rate_limits.event_burst.max(1),
+            heartbeat_timeout: Duration::from_secs(f.heartbeat.timeout_secs),
+            session_token_ttl: Duration::from_secs(f.tokens.session_token_secs),
+        })
+    }
+}
+
+impl Default for LiveConfig {
+    fn default() -> LiveConfig {
+        // The compiled-in table is validated by `zerogate check` and by a test below.
+        LiveConfig::from_toml(DEFAULT_SECURITY_TOML).unwrap_or(LiveConfig {
+            check_origin: true,
+            allowed_origins: Vec::new(),
+            max_frame_bytes: 1 << 20,
+            max_message_bytes: 1 << 20,
+            max_connections: 10_000,
+            outbound_queue: 64,
+            events_per_second: 50,
+            event_burst: 100,
+            heartbeat_timeout: Duration::from_secs(60),
+            session_token_ttl: Duration::from_secs(1_209_600),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_framework_defaults_parse() {
+        let c = LiveConfig::from_toml(DEFAULT_SECURITY_TOML).unwrap();
+        assert!(c.check_origin);
+        assert_eq!(c.max_frame_bytes, 1_048_576);
+        assert_eq!(c.heartbeat_timeout, Duration::from_secs(60));
+        assert_eq!(c, LiveConfig::default());
+    }
+
+    #[test]
+    fn incomplete_or_inconsistent_tables_are_refused() {
+        assert!(LiveConfig::from_toml("[origins]\ncheck_origin = true\n").is_err());
+        let swapped = DEFAULT_SECURITY_TOML
+            .replace("max_message_bytes = 1048576", "max_message_bytes = 1024");
+        assert!(LiveConfig::from_toml(&swapped).unwrap_err().to_string().contains("below"));
+    }
+}

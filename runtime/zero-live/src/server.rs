@@ -1,0 +1,570 @@
+//! The HTTP endpoint and the WebSocket transport: pages render disconnected with a signed
+//! session token; the socket (tungstenite framing via axum) joins with it and runs the session.
+//!
+//! Every refusal fails closed and leaves other sessions serving:
+//!
+//! | rule | at | answer |
+//! |---|---|---|
+//! | origin not the page's host nor allowed | upgrade | HTTP 403 |
+//! | subprotocol `0x0-live.v1` not offered | upgrade | HTTP 426 |
+//! | `max_connections` sockets open | upgrade | HTTP 503 |
+//! | malformed, unknown, mistyped, misdirected message | session | `error` message, session goes on |
+//! | unsupported protocol version | session | `error`, close 1002 |
+//! | frame or message over the limit | session | close 1009 |
+//! | forged, expired or malformed token, bad CSRF | join | `error`, close 4001 |
+//! | events above the rate limit | session | `error` `rate_limited`, event dropped |
+//! | outbound queue full (slow consumer) | session | close 1008 |
+//! | silent for `heartbeat.timeout_secs` | session | close 4000 |
+//! | server shutdown | session | close 1001 |
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use zero_live_core::Rendered;
+
+use crate::config::LiveConfig;
+use crate::diff::{self, Statics};
+use crate::protocol::{self, DecodeError, Message, SUBPROTOCOL, Side, wire};
+use crate::token::{Claims, Signer};
+use crate::view::{Context, DynView, LiveView, Route, Terminate};
+
+/// The path of the live socket.
+pub const SOCKET_PATH: &str = "/live/websocket";
+
+/// Close codes the server uses (besides the standard 1000, 1001, 1002, 1008, 1009).
+pub mod close {
+    /// The socket was silent longer than the heartbeat timeout.
+    pub const HEARTBEAT_TIMEOUT: u16 = 4000;
+    /// The join's token was forged, expired or malformed, or its CSRF token did not match.
+    pub const UNAUTHORIZED: u16 = 4001;
+    /// The join named a path that has no live view.
+    pub const NO_ROUTE: u16 = 4004;
+}
+
+/// A live endpoint: routes, policies and the sessions it runs.
+#[derive(Clone)]
+pub struct Live {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: LiveConfig,
+    signer: Signer,
+    routes: HashMap<String, Route>,
+    connections: Arc<Semaphore>,
+    sessions: AtomicUsize,
+    shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Live {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Live")
+            .field("routes", &self.inner.routes.keys().collect::<Vec<_>>())
+            .field("sessions", &self.active_sessions())
+            .finish()
+    }
+}
+
+/// Builds a [`Live`] endpoint.
+#[derive(Default)]
+pub struct LiveBuilder {
+    config: LiveConfig,
+    signer: Option<Signer>,
+    routes: HashMap<String, Route>,
+}
+
+impl LiveBuilder {
+    /// The policies to enforce (default: the framework's `security.toml`).
+    pub fn config(mut self, config: LiveConfig) -> LiveBuilder {
+        self.config = config;
+        self
+    }
+
+    /// The token signer (default: a random key, so tokens die with the process).
+    pub fn signer(mut self, signer: Signer) -> LiveBuilder {
+        self.signer = Some(signer);
+        self
+    }
+
+    /// Serves the live view `V` at `path`.
+    pub fn live<V: LiveView>(mut self, path: &str) -> LiveBuilder {
+        self.routes.insert(path.to_owned(), Route::of::<V>());
+        self
+    }
+
+    /// The endpoint.
+    pub fn build(self) -> Live {
+        let (shutdown, _) = watch::channel(false);
+        Live {
+            inner: Arc::new(Inner {
+                connections: Arc::new(Semaphore::new(self.config.max_connections)),
+                config: self.config,
+                signer: self.signer.unwrap_or_else(Signer::random),
+                routes: self.routes,
+                sessions: AtomicUsize::new(0),
+                shutdown,
+            }),
+        }
+    }
+}
+
+impl Live {
+    /// A builder.
+    pub fn builder() -> LiveBuilder {
+        LiveBuilder::default()
+    }
+
+    /// The axum router: one GET route per live view and the socket.
+    pub fn router(&self) -> Router {
+        let mut router = Router::new().route(SOCKET_PATH, get(upgrade));
+        for path in self.inner.routes.keys() {
+            router = router.route(path, get(page));
+        }
+        router.with_state(self.clone())
+    }
+
+    /// Live sessions running now.
+    pub fn active_sessions(&self) -> usize {
+        self.inner.sessions.load(Ordering::SeqCst)
+    }
+
+    /// Asks every session to end: each terminates its view and closes with 1001. New sockets
+    /// are refused from now on.
+    pub fn shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+        self.inner.connections.close();
+    }
+
+    /// Resolves once [`Live::shutdown`] was called (for `axum::serve(..).with_graceful_shutdown`).
+    pub async fn shutdown_requested(&self) {
+        let mut rx = self.inner.shutdown.subscribe();
+        let _ = rx.wait_for(|down| *down).await;
+    }
+
+    /// Resolves once every session has ended (after [`Live::shutdown`]), or after `limit`.
+    pub async fn drained(&self, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while self.active_sessions() > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
+    /// A session token for `path` and its CSRF token, as a page embeds them.
+    pub fn tokens_for(&self, path: &str) -> (String, String) {
+        let (claims, token) = self.inner.signer.session(path);
+        (token, self.inner.signer.csrf(&claims.id))
+    }
+}
+
+fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    zero_live_core::escape::html(&mut out, s);
+    out
+}
+
+async fn page(State(live): State<Live>, uri: Uri) -> Response {
+    let path = uri.path();
+    let Some(route) = live.inner.routes.get(path).copied() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let url = uri.path_and_query().map_or(path, |p| p.as_str());
+    let mut ctx = Context::new(false, url);
+    let body = match (route.html)(&mut ctx) {
+        Ok(body) => body,
+        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let (token, csrf) = live.tokens_for(path);
+    let title = ctx.title.as_deref().unwrap_or("0x0 Live");
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"csrf-token\" content=\"{csrf}\">\n<title>{title}</title>\n\
+         <script src=\"/assets/zero-live.js\" defer></script>\n</head>\n<body>\n\
+         <div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n\
+         </body>\n</html>\n",
+        csrf = escape_attr(&csrf),
+        title = escape_attr(title),
+        token = escape_attr(&token),
+    );
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+/// Whether `origin` is the server's own host or an allowed origin.
+fn origin_allowed(config: &LiveConfig, headers: &HeaderMap) -> bool {
+    if !config.check_origin {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    if config.allowed_origins.iter().any(|a| a == origin) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+}
+
+async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    let config = &live.inner.config;
+    if !origin_allowed(config, &headers) {
+        return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
+    }
+    let offered = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == SUBPROTOCOL);
+    if !offered {
+        return (
+            StatusCode::UPGRADE_REQUIRED,
+            format!(
+                "this server speaks the live protocol `{SUBPROTOCOL}`; offer it as a subprotocol"
+            ),
+        )
+            .into_response();
+    }
+    let Ok(permit) = live.inner.connections.clone().try_acquire_owned() else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
+    };
+    ws.protocols([SUBPROTOCOL])
+        .max_frame_size(config.max_frame_bytes)
+        .max_message_size(config.max_message_bytes)
+        .on_upgrade(move |socket| run(live, socket, permit))
+}
+
+/// What the writer task sends.
+enum Out {
+    Text(String),
+    Close(u16, &'static str),
+}
+
+/// Counts a session while it lives.
+struct SessionGuard(Arc<Inner>);
+
+impl Drop for SessionGuard {
+    fn drop(&mut self) {
+        self.0.sessions.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A token bucket: `rate` per second, up to `burst`.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
+        self.tokens = (self.tokens + refill).min(self.burst);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+struct Session {
+    view: Option<Box<dyn DynView>>,
+    ctx: Context,
+    last: Option<Rendered>,
+    statics: Statics,
+    rev: u64,
+    bucket: Bucket,
+}
+
+/// What handling one frame asks the loop to do next.
+enum Next {
+    Continue,
+    Close(u16, &'static str),
+}
+
+async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
+    let inner = live.inner.clone();
+    inner.sessions.fetch_add(1, Ordering::SeqCst);
+    let _guard = SessionGuard(inner.clone());
+    let _permit = permit;
+    let (mut sink, mut stream) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<Out>(inner.config.outbound_queue);
+    let (slow_tx, mut slow_rx) = tokio::sync::oneshot::channel::<()>();
+    let writer = tokio::spawn(async move {
+        let mut watching = true;
+        loop {
+            let out = tokio::select! {
+                biased;
+                slow = &mut slow_rx, if watching => match slow {
+                    Ok(()) => Out::Close(1008, "slow consumer"),
+                    // The session ended normally: flush what it queued.
+                    Err(_) => {
+                        watching = false;
+                        continue;
+                    }
+                },
+                out = rx.recv() => match out { Some(out) => out, None => break },
+            };
+            let (frame, last) = match out {
+                Out::Text(text) => (WsMessage::Text(Utf8Bytes::from(text)), false),
+                Out::Close(code, reason) => {
+                    (WsMessage::Close(Some(CloseFrame { code, reason: reason.into() })), true)
+                }
+            };
+            // A client that stops reading must not hold the task forever.
+            let sent = tokio::time::timeout(Duration::from_secs(5), sink.send(frame)).await;
+            if last || !matches!(sent, Ok(Ok(()))) {
+                break;
+            }
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    });
+    let mut out = Outbox { tx, slow: Some(slow_tx) };
+    let config = &inner.config;
+    let mut session = Session {
+        view: None,
+        ctx: Context::default(),
+        last: None,
+        statics: Statics::default(),
+        rev: 0,
+        bucket: Bucket {
+            tokens: f64::from(config.event_burst),
+            rate: f64::from(config.events_per_second),
+            burst: f64::from(config.event_burst),
+            at: Instant::now(),
+        },
+    };
+    let mut shutdown = inner.shutdown.subscribe();
+    let (reason, close) = loop {
+        if *shutdown.borrow() {
+            break (Terminate::Shutdown, Some((1001, "server shutting down")));
+        }
+        let frame = tokio::select! {
+            _ = shutdown.changed() => continue,
+            frame = tokio::time::timeout(config.heartbeat_timeout, stream.next()) => frame,
+        };
+        let text = match frame {
+            Err(_) => {
+                break (Terminate::Refused, Some((close::HEARTBEAT_TIMEOUT, "heartbeat timeout")));
+            }
+            Ok(None) | Ok(Some(Ok(WsMessage::Close(_)))) => break (Terminate::Closed, None),
+            Ok(Some(Err(e))) => {
+                let inner_error = e.into_inner();
+                let capacity = matches!(
+                    inner_error.downcast_ref::<tungstenite::Error>(),
+                    Some(tungstenite::Error::Capacity(_))
+                );
+                if capacity {
+                    break (Terminate::Refused, Some((1009, "message too big")));
+                }
+                break (Terminate::Closed, None);
+            }
+            Ok(Some(Ok(WsMessage::Text(text)))) => text,
+            Ok(Some(Ok(WsMessage::Binary(_)))) => {
+                out.send(error_frame(None, "binary_frame", "the live protocol sends text frames"));
+                continue;
+            }
+            Ok(Some(Ok(_))) => continue,
+        };
+        match handle(&inner, &mut session, text.as_str(), &mut out) {
+            Next::Continue => {}
+            Next::Close(code, why) => break (Terminate::Refused, Some((code, why))),
+        }
+        if out.slow.is_none() {
+            // The writer closes with 1008.
+            break (Terminate::Refused, None);
+        }
+    };
+    if let Some(view) = session.view.as_mut() {
+        view.terminate(reason);
+    }
+    if let Some((code, why)) = close {
+        let _ = out.tx.try_send(Out::Close(code, why));
+    }
+    drop(out);
+    let _ = writer.await;
+}
+
+/// The bounded outbound queue of one socket.
+struct Outbox {
+    tx: mpsc::Sender<Out>,
+    /// Fired (and taken) when the queue overflows: the writer closes with 1008.
+    slow: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Outbox {
+    /// Queues a frame; a full queue marks the client a slow consumer.
+    fn send(&mut self, text: String) {
+        if self.tx.try_send(Out::Text(text)).is_err()
+            && let Some(slow) = self.slow.take()
+        {
+            let _ = slow.send(());
+        }
+    }
+}
+
+fn error_frame(reference: Option<u64>, code: &str, reason: &str) -> String {
+    let message = Message::Error(wire::Error { code: code.to_owned(), reason: reason.to_owned() });
+    protocol::encode(&message, reference)
+}
+
+fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -> Next {
+    let envelope = match protocol::decode(text, Side::Server) {
+        Ok(envelope) => envelope,
+        Err(e @ DecodeError::BadVersion { .. }) => {
+            send.send(error_frame(None, e.code(), &e.to_string()));
+            return Next::Close(1002, "unsupported protocol version");
+        }
+        Err(e) => {
+            send.send(error_frame(None, e.code(), &e.to_string()));
+            return Next::Continue;
+        }
+    };
+    let reference = envelope.reference;
+    match envelope.message {
+        Message::Heartbeat(_) => {
+            send.send(protocol::encode(&Message::Heartbeat(wire::Heartbeat {}), reference));
+            Next::Continue
+        }
+        Message::Join(join) => join_session(inner, session, reference, &join, send),
+        Message::Close(_) => Next::Close(1000, "closed by the client"),
+        _ if session.view.is_none() => {
+            send.send(error_frame(reference, "not_joined", "join the session first"));
+            Next::Continue
+        }
+        Message::Event(event) => {
+            if !session.bucket.take() {
+                send.send(error_frame(reference, "rate_limited", "too many events; slow down"));
+                return Next::Continue;
+            }
+            let Some(view) = session.view.as_mut() else { return Next::Continue };
+            if let Err(e) = view.handle_event(&event.event, &event.value, &mut session.ctx) {
+                send.send(error_frame(reference, e.code(), &e.to_string()));
+                return Next::Continue;
+            }
+            rerender(session, reference, send);
+            Next::Continue
+        }
+        Message::Params(params) => {
+            let Some(view) = session.view.as_mut() else { return Next::Continue };
+            let path = params.url.split('?').next().unwrap_or("");
+            if path != session.ctx.path() {
+                send.send(error_frame(reference, "wrong_view", "a patch stays within the view"));
+                return Next::Continue;
+            }
+            session.ctx = Context::new(true, &params.url);
+            view.handle_params(&mut session.ctx);
+            rerender(session, reference, send);
+            Next::Continue
+        }
+        Message::Upload(_) => {
+            send.send(error_frame(reference, "unsupported", "this view takes no uploads"));
+            Next::Continue
+        }
+        // Decoding refuses messages sent in the wrong direction.
+        _ => Next::Continue,
+    }
+}
+
+fn join_session(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    join: &wire::Join,
+    send: &mut Outbox,
+) -> Next {
+    if session.view.is_some() {
+        send.send(error_frame(reference, "already_joined", "this socket already runs a session"));
+        return Next::Continue;
+    }
+    let claims: Claims = match inner.signer.verify(&join.session, inner.config.session_token_ttl) {
+        Ok(claims) => claims,
+        Err(e) => {
+            send.send(error_frame(reference, e.code(), &e.to_string()));
+            return Next::Close(close::UNAUTHORIZED, "invalid session token");
+        }
+    };
+    if !inner.signer.verify_csrf(&claims.id, &join.csrf) {
+        send.send(error_frame(
+            reference,
+            "csrf_invalid",
+            "the CSRF token does not match the session",
+        ));
+        return Next::Close(close::UNAUTHORIZED, "invalid CSRF token");
+    }
+    let path = join.url.split('?').next().unwrap_or("");
+    let Some(route) = inner.routes.get(&claims.path).copied().filter(|_| path == claims.path)
+    else {
+        send.send(error_frame(reference, "no_route", "the token's view is not served here"));
+        return Next::Close(close::NO_ROUTE, "no live view");
+    };
+    let mut ctx = Context::new(true, &join.url);
+    let view = match (route.mount)(&mut ctx) {
+        Ok(view) => view,
+        Err(e) => {
+            send.send(error_frame(reference, "mount_failed", &e.to_string()));
+            return Next::Close(1011, "mount failed");
+        }
+    };
+    let rendered = view.render_live();
+    // A rejoining client starts with an empty statics cache.
+    session.statics.clear();
+    let full = diff::full(&rendered, &mut session.statics);
+    session.rev = 0;
+    let reply =
+        wire::Reply { status: "ok".into(), rev: Some(0), rendered: Some(full), response: None };
+    send.send(protocol::encode(&Message::Reply(reply), reference));
+    session.view = Some(view);
+    session.last = Some(rendered);
+    session.ctx = ctx;
+    Next::Continue
+}
+
+fn rerender(session: &mut Session, reference: Option<u64>, send: &mut Outbox) {
+    let Some(view) = session.view.as_ref() else { return };
+    let rendered = view.render_live();
+    let change = match &session.last {
+        Some(last) => diff::diff(last, &rendered, &mut session.statics),
+        None => Some(diff::full(&rendered, &mut session.statics)),
+    };
+    let mut reply = wire::Reply { status: "ok".into(), ..wire::Reply::default() };
+    if let Some(change) = change {
+        session.rev += 1;
+        reply.rev = Some(session.rev);
+        reply.rendered = Some(change);
+    }
+    if let Some(to) = session.ctx.redirect.take() {
+        let flash = std::mem::take(&mut session.ctx.flash);
+        let flash = (!flash.is_empty())
+            .then(|| flash.into_iter().map(|(k, v)| (k, Value::from(v))).collect());
+        send.send(protocol::encode(
+            &Message::Redirect(wire::Redirect { to, live: false, flash }),
+            None,
+        ));
+    }
+    if let Some(to) = session.ctx.patch.take() {
+        send.send(protocol::encode(&Message::Patch(wire::Patch { to, replace: false }), None));
+    }
+    send.send(protocol::encode(&Message::Reply(reply), reference));
+    session.last = Some(rendered);
+}

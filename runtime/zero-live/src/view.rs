@@ -1,0 +1,186 @@
+//! Live views: a struct holding the view's typed assigns, rendered by its compiled template.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use zero_live_core::{Rendered, Template};
+
+/// What a callback may ask of the session besides changing assigns.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    connected: bool,
+    path: String,
+    query: BTreeMap<String, String>,
+    pub(crate) title: Option<String>,
+    pub(crate) redirect: Option<String>,
+    pub(crate) patch: Option<String>,
+    pub(crate) flash: BTreeMap<String, String>,
+}
+
+impl Context {
+    pub(crate) fn new(connected: bool, url: &str) -> Context {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let query = query
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_owned(), v.to_owned())
+            })
+            .collect();
+        Context { connected, path: path.to_owned(), query, ..Context::default() }
+    }
+
+    /// Whether the view runs in a live session (false for the first, disconnected render).
+    pub fn connected(&self) -> bool {
+        self.connected
+    }
+
+    /// The request path.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// A query parameter (raw, as in the URL).
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query.get(name).map(String::as_str)
+    }
+
+    /// Sets the page title (sent with the next diff).
+    pub fn set_title(&mut self, title: impl Into<String>) {
+        self.title = Some(title.into());
+    }
+
+    /// Sends the browser to another page with a full load.
+    pub fn redirect(&mut self, to: impl Into<String>) {
+        self.redirect = Some(to.into());
+    }
+
+    /// Updates the URL without leaving the view (`handle_params` runs).
+    pub fn push_patch(&mut self, to: impl Into<String>) {
+        self.patch = Some(to.into());
+    }
+
+    /// Shows a flash message of `kind` (`info`, `error`) with the next render.
+    pub fn put_flash(&mut self, kind: &str, message: impl Into<String>) {
+        self.flash.insert(kind.to_owned(), message.into());
+    }
+
+    /// The flash messages set so far.
+    pub fn flash(&self) -> &BTreeMap<String, String> {
+        &self.flash
+    }
+}
+
+/// Why `mount` refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct MountError(pub String);
+
+/// Why an event was refused; sent to the client as an `error` with this code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EventError {
+    /// The view has no handler for this event.
+    #[error("unknown event `{0}`")]
+    Unknown(String),
+    /// The event's value is not what the handler expects.
+    #[error("invalid value: {0}")]
+    Invalid(String),
+}
+
+impl EventError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            EventError::Unknown(_) => "unknown_event",
+            EventError::Invalid(_) => "invalid_event",
+        }
+    }
+}
+
+/// Why a session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Terminate {
+    /// The client left or closed.
+    Closed,
+    /// The server is shutting down.
+    Shutdown,
+    /// The session broke a rule (timeout, rate, slow consumer, protocol).
+    Refused,
+}
+
+/// A live view: its struct is its state, its template renders it.
+pub trait LiveView: Template + Send + Sized + 'static {
+    /// Builds the view for a request; runs twice: disconnected for the HTML page, then connected
+    /// when the socket joins.
+    fn mount(ctx: &mut Context) -> Result<Self, MountError>;
+
+    /// The URL changed by a live patch.
+    fn handle_params(&mut self, _ctx: &mut Context) {}
+
+    /// A user event (`z-click="inc"` sends `inc`).
+    fn handle_event(
+        &mut self,
+        event: &str,
+        _value: &Value,
+        _ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        Err(EventError::Unknown(event.to_owned()))
+    }
+
+    /// A message from elsewhere in the server (PubSub, a finished task).
+    fn handle_info(&mut self, _message: Box<dyn Any + Send>, _ctx: &mut Context) {}
+
+    /// The session ends.
+    fn terminate(&mut self, _reason: Terminate) {}
+}
+
+/// A live view behind a pointer, as sessions hold it.
+pub(crate) trait DynView: Send {
+    fn render_live(&self) -> Rendered;
+    fn handle_params(&mut self, ctx: &mut Context);
+    fn handle_event(
+        &mut self,
+        event: &str,
+        value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError>;
+    fn terminate(&mut self, reason: Terminate);
+}
+
+impl<V: LiveView> DynView for V {
+    fn render_live(&self) -> Rendered {
+        Template::render_live(self)
+    }
+    fn handle_params(&mut self, ctx: &mut Context) {
+        LiveView::handle_params(self, ctx);
+    }
+    fn handle_event(
+        &mut self,
+        event: &str,
+        value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        LiveView::handle_event(self, event, value, ctx)
+    }
+    fn terminate(&mut self, reason: Terminate) {
+        LiveView::terminate(self, reason);
+    }
+}
+
+/// How a route mounts its view, type-erased.
+#[derive(Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) mount: fn(&mut Context) -> Result<Box<dyn DynView>, MountError>,
+    pub(crate) html: fn(&mut Context) -> Result<String, MountError>,
+}
+
+impl Route {
+    pub(crate) fn of<V: LiveView>() -> Route {
+        Route {
+            mount: |ctx| V::mount(ctx).map(|v| Box::new(v) as Box<dyn DynView>),
+            html: |ctx| V::mount(ctx).map(|v| v.to_html()),
+        }
+    }
+}
