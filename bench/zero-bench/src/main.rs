@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use zerogen::term::Printer;
 
+mod live;
 mod synthetic;
 mod templates;
 
@@ -41,6 +42,15 @@ enum Suite {
         #[arg(long, conflicts_with = "record")]
         quick: bool,
         /// Write release/evidence/templates.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// The counter example served by a child process, driven by a Rust WebSocket load client.
+    Live {
+        /// Shorter phases and no 10,000-session phase, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/live.tsv.
         #[arg(long)]
         record: bool,
     },
@@ -85,6 +95,7 @@ fn main() -> ExitCode {
         Suite::Gate { quick, record } => gate(&printer, quick, record),
         Suite::GateChild { root } => gate_child(&printer, &root),
         Suite::Templates { quick, record } => templates_suite(&printer, quick, record),
+        Suite::Live { quick, record } => live_suite(&printer, quick, record),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {
@@ -235,7 +246,8 @@ const TEMPLATE_SOURCES: &[&str] = &[
     "runtime/zero-live-core/src",
     "tests/template-app/src",
     "tests/template-app/templates",
-    "bench/zero-bench/src",
+    "bench/zero-bench/src/main.rs",
+    "bench/zero-bench/src/templates.rs",
     "bench/zero-bench/templates",
 ];
 
@@ -306,6 +318,76 @@ fn templates_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
         budget: Some("templates.fmt_1000.wall".to_owned()),
     });
     report(printer, "templates", TEMPLATE_SOURCES, samples, &measures, record)
+}
+
+/// What the live suite measures.
+const LIVE_SOURCES: &[&str] = &[
+    "runtime/zero-live/src",
+    "runtime/zero-live-core/src",
+    "generated/rust/wire.rs",
+    "examples/counter/src",
+    "examples/counter/templates",
+    "bench/zero-bench/src/main.rs",
+    "bench/zero-bench/src/live.rs",
+];
+
+/// pyview-web 0.9 on this machine, from `shared/bench/live-peers/results/pyview.tsv` (the
+/// same counter page, server on one core, Python client): the reference the ratios quote.
+const PYVIEW: &[(&str, f64)] = &[
+    ("get_p50", 1.604),
+    ("join_after_get_p50", 2.113),
+    ("click_p50", 0.354),
+    ("click_p99", 0.622),
+    ("conc_events_per_s", 5641.7),
+    ("conc_p99", 38.853),
+];
+
+fn live_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the live suite with --release");
+    }
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let counter = live::build_counter(&root)?;
+    live::pin_client();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let f = runtime.block_on(live::run(&counter, quick))?;
+    let mut measures = Vec::new();
+    let mut add = |metric: &str, value: f64, unit: &'static str, budgeted: bool| {
+        measures.push(Measure {
+            case: "counter".to_owned(),
+            subject: "zero_live".to_owned(),
+            metric: metric.to_owned(),
+            value: round(value),
+            unit,
+            budget: budgeted.then(|| format!("live.counter.{metric}")),
+        });
+    };
+    add("get_p50", f.get_p50_ms, "ms", true);
+    add("join_after_get_p50", f.join_after_get_p50_ms, "ms", true);
+    add("click_p50", f.click_p50_ms, "ms", true);
+    add("click_p99", f.click_p99_ms, "ms", true);
+    add("conc_events_per_s", f.conc_events_per_s, "ops_per_s", true);
+    add("conc_p99", f.conc_p99_ms, "ms", true);
+    add("click_request_bytes", f.click_request_bytes, "bytes", true);
+    add("click_reply_bytes", f.click_reply_bytes, "bytes", true);
+    add("rss_per_idle_session_1k", f.rss_per_session_kib_1k, "kib", true);
+    if !quick {
+        add("rss_per_idle_session_10k", f.rss_per_session_kib_10k, "kib", false);
+        add("join_p50_at_10k", f.join_p50_ms_10k, "ms", false);
+    }
+    let ours = [
+        f.get_p50_ms,
+        f.join_after_get_p50_ms,
+        f.click_p50_ms,
+        f.click_p99_ms,
+        f.conc_events_per_s,
+        f.conc_p99_ms,
+    ];
+    for ((metric, reference), value) in PYVIEW.iter().zip(ours) {
+        add(&format!("{metric}_vs_pyview"), value / reference, "ratio", false);
+    }
+    report(printer, "live", LIVE_SOURCES, 1, &measures, record)
 }
 
 fn round(v: f64) -> f64 {

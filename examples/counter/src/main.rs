@@ -1,4 +1,5 @@
-//! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C.
+//! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C. Policies come
+//! from the framework's `security.toml`, or from the file named by `SECURITY_TOML`.
 
 use std::net::SocketAddr;
 
@@ -6,7 +7,26 @@ use std::net::SocketAddr;
 async fn main() -> std::process::ExitCode {
     let port = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000u16);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let live = counter::live(zero_live::LiveConfig::default());
+    let config = match std::env::var_os("SECURITY_TOML") {
+        None => zero_live::LiveConfig::default(),
+        Some(path) => {
+            let loaded =
+                std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|text| {
+                    zero_live::LiveConfig::from_toml(&text).map_err(|e| e.to_string())
+                });
+            match loaded {
+                Ok(config) => config,
+                Err(e) => {
+                    #[allow(clippy::print_stderr)]
+                    {
+                        eprintln!("error: {}: {e}", std::path::Path::new(&path).display());
+                    }
+                    return std::process::ExitCode::from(2);
+                }
+            }
+        }
+    };
+    let live = counter::live(config);
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(e) => {

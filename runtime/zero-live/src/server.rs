@@ -243,7 +243,11 @@ async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgr
     let Ok(permit) = live.inner.connections.clone().try_acquire_owned() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
+    // tungstenite's 128 KiB read and write buffers per socket would dominate an idle session's
+    // memory; live frames are small, so the buffers start small and grow only when needed.
     ws.protocols([SUBPROTOCOL])
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
         .max_frame_size(config.max_frame_bytes)
         .max_message_size(config.max_message_bytes)
         .on_upgrade(move |socket| run(live, socket, permit))
