@@ -19,8 +19,14 @@ pub struct Counter {
     pub count: i64,
     /// The list.
     pub items: Vec<Item>,
+    /// The last announcement published on [`ANNOUNCEMENTS`].
+    pub notice: String,
     next_id: u64,
 }
+
+/// The topic every counter session listens to: publish a `String` with
+/// `live.broadcast(ANNOUNCEMENTS, text)`.
+pub const ANNOUNCEMENTS: &str = "announcements";
 zero_live_core::template!(Counter, "counter");
 
 impl LiveView for Counter {
@@ -30,7 +36,14 @@ impl LiveView for Counter {
             None => 0,
         };
         ctx.set_title("Counter");
+        ctx.subscribe(ANNOUNCEMENTS);
         Ok(Counter { count, ..Counter::default() })
+    }
+
+    fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
+        if let Some(text) = message.downcast_ref::<String>() {
+            self.notice.clone_from(text);
+        }
     }
 
     fn handle_event(

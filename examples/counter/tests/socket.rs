@@ -416,3 +416,93 @@ async fn no_task_or_descriptor_leaks_after_connect_disconnect_cycles() {
     let fds_after = fds();
     assert!(fds_after <= fds_before + 4, "descriptors {fds_before} -> {fds_after}");
 }
+
+/// The wire messages of one session, as snapshots: any change to the protocol's bytes shows up
+/// in review.
+#[tokio::test]
+async fn wire_messages_of_a_session_are_stable() {
+    let server = serve(LiveConfig::default()).await;
+    let mut ws = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let joined = join(&mut ws, &token, &csrf).await;
+    insta::assert_json_snapshot!("join_reply", joined);
+    insta::assert_json_snapshot!("click_reply", event(&mut ws, 2, "inc", json!({})).await);
+    insta::assert_json_snapshot!(
+        "add_reply",
+        event(&mut ws, 3, "add", json!({"name": "<b>x</b>"})).await
+    );
+    insta::assert_json_snapshot!("error_reply", event(&mut ws, 4, "nope", json!({})).await);
+}
+
+#[tokio::test]
+async fn published_messages_reach_subscribed_sessions_as_pushed_diffs() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut a, mut tree_a) = server.joined().await;
+    let (mut b, _) = server.joined().await;
+    let (c, _) = server.joined().await;
+    drop(c);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        server.live.pubsub().subscribers(counter::ANNOUNCEMENTS),
+        2,
+        "the closed session left"
+    );
+    let delivered =
+        server.live.broadcast(counter::ANNOUNCEMENTS, "Maintenance at 5 <pm>".to_owned());
+    assert_eq!(delivered, 2);
+    let mut pushes = Vec::new();
+    for ws in [&mut a, &mut b] {
+        let pushed = recv(ws).await;
+        assert_eq!(
+            (pushed["kind"].as_str(), pushed["rev"].as_u64()),
+            (Some("diff"), Some(1)),
+            "{pushed}"
+        );
+        assert!(pushed.get("ref").is_none());
+        pushes.push(pushed);
+    }
+    // Merged, the notice is escaped text; the session goes on with the next revision.
+    tree_a.apply_diff(&pushes[0]["diff"]).unwrap();
+    assert!(
+        tree_a.to_html().unwrap().contains("<p class=\"notice\">Maintenance at 5 &lt;pm&gt;</p>")
+    );
+    let reply = event(&mut a, 2, "inc", json!({})).await;
+    assert_eq!(reply["rev"], 2);
+    // A message of a type the view ignores changes nothing and pushes nothing.
+    assert_eq!(server.live.broadcast(counter::ANNOUNCEMENTS, 42u32), 2);
+    let reply = event(&mut b, 2, "inc", json!({})).await;
+    assert_eq!(
+        (reply["kind"].as_str(), reply["rev"].as_u64()),
+        (Some("reply"), Some(2)),
+        "{reply}"
+    );
+}
+
+#[tokio::test]
+async fn the_registry_lists_joined_sessions_and_forgets_ended_ones() {
+    let server = serve(LiveConfig::default()).await;
+    assert!(server.live.sessions().is_empty());
+    let mut ws = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/");
+    assert!(server.live.sessions().is_empty(), "a socket that has not joined is no session");
+    send(
+        &mut ws,
+        json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": token,
+                         "csrf": csrf, "url": "/", "caps": ["streams"]}),
+    )
+    .await;
+    assert_eq!(recv(&mut ws).await["status"], "ok");
+    event(&mut ws, 2, "inc", json!({})).await;
+    event(&mut ws, 3, "inc", json!({})).await;
+    let sessions = server.live.sessions();
+    assert_eq!(sessions.len(), 1);
+    let s = &sessions[0];
+    assert_eq!(
+        (s.path.as_str(), s.revision, s.capabilities.clone()),
+        ("/", 2, vec!["streams".to_owned()])
+    );
+    assert_eq!(s.id.len(), 32);
+    ws.close(None).await.unwrap();
+    assert!(server.live.drained(LIMIT).await);
+    assert!(server.live.sessions().is_empty());
+}

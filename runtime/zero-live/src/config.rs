@@ -24,6 +24,8 @@ pub struct LiveConfig {
     pub max_connections: usize,
     /// Messages queued per socket before it is closed as a slow consumer.
     pub outbound_queue: usize,
+    /// Messages a session's mailbox holds; more published messages are dropped for it.
+    pub mailbox_capacity: usize,
     /// Sustained events per second per session.
     pub events_per_second: u32,
     /// Burst above the sustained rate.
@@ -55,6 +57,7 @@ struct Limits {
     max_message_bytes: usize,
     max_connections: usize,
     outbound_queue: usize,
+    mailbox_capacity: usize,
 }
 
 #[derive(Deserialize)]
@@ -86,8 +89,13 @@ impl LiveConfig {
         if f.limits.max_message_bytes < f.limits.max_frame_bytes {
             return Err(ConfigError("max_message_bytes is below max_frame_bytes".into()));
         }
-        if f.limits.max_connections == 0 || f.limits.outbound_queue == 0 {
-            return Err(ConfigError("max_connections and outbound_queue must be positive".into()));
+        if f.limits.max_connections == 0
+            || f.limits.outbound_queue == 0
+            || f.limits.mailbox_capacity == 0
+        {
+            return Err(ConfigError(
+                "max_connections, outbound_queue and mailbox_capacity must be positive".into(),
+            ));
         }
         Ok(LiveConfig {
             check_origin: f.origins.check_origin,
@@ -96,6 +104,7 @@ impl LiveConfig {
             max_message_bytes: f.limits.max_message_bytes,
             max_connections: f.limits.max_connections,
             outbound_queue: f.limits.outbound_queue,
+            mailbox_capacity: f.limits.mailbox_capacity,
             events_per_second: f.rate_limits.events_per_second.max(1),
             event_burst: f.rate_limits.event_burst.max(1),
             heartbeat_timeout: Duration::from_secs(f.heartbeat.timeout_secs),
@@ -114,6 +123,7 @@ impl Default for LiveConfig {
             max_message_bytes: 1 << 20,
             max_connections: 10_000,
             outbound_queue: 64,
+            mailbox_capacity: 256,
             events_per_second: 50,
             event_burst: 100,
             heartbeat_timeout: Duration::from_secs(60),

@@ -203,6 +203,8 @@ fn diff_list(
         (a @ Keys::Keyed(_), b @ Keys::Keyed(_)) | (a @ Keys::Indexed(_), b @ Keys::Indexed(_)) => {
             (a.names(), b.names())
         }
+        // An empty list has no keys to confuse.
+        (a, b) if old.is_empty() || new.is_empty() => (a.names(), b.names()),
         // A list that gained or lost usable keys is sent whole.
         _ => return Some(full_list(rn, new, statics)),
     };

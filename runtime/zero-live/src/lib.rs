@@ -11,11 +11,12 @@ pub mod client;
 pub mod config;
 pub mod diff;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod token;
 pub mod view;
 
 pub use config::LiveConfig;
-pub use server::{Live, LiveBuilder};
+pub use server::{Live, LiveBuilder, SessionInfo};
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

@@ -36,6 +36,7 @@ use zero_live_core::Rendered;
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
 use crate::protocol::{self, DecodeError, Message, SUBPROTOCOL, Side, wire};
+use crate::pubsub::{Info, PubSub};
 use crate::token::{Claims, Signer};
 use crate::view::{Context, DynView, LiveView, Route, Terminate};
 
@@ -65,6 +66,30 @@ struct Inner {
     connections: Arc<Semaphore>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
+    pubsub: PubSub,
+    registry: std::sync::Mutex<HashMap<u64, Entry>>,
+    next_socket: std::sync::atomic::AtomicU64,
+}
+
+/// A joined session as the registry sees it.
+struct Entry {
+    id: String,
+    path: String,
+    caps: Vec<String>,
+    revision: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A snapshot of one joined session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    /// The session id from its token.
+    pub id: String,
+    /// The view's path.
+    pub path: String,
+    /// What the client said it supports (`caps` of its join).
+    pub capabilities: Vec<String>,
+    /// Renders sent since the join.
+    pub revision: u64,
 }
 
 impl std::fmt::Debug for Live {
@@ -114,6 +139,9 @@ impl LiveBuilder {
                 routes: self.routes,
                 sessions: AtomicUsize::new(0),
                 shutdown,
+                pubsub: PubSub::default(),
+                registry: std::sync::Mutex::new(HashMap::new()),
+                next_socket: std::sync::atomic::AtomicU64::new(0),
             }),
         }
     }
@@ -139,6 +167,23 @@ impl Live {
         self.inner.sessions.load(Ordering::SeqCst)
     }
 
+    /// The joined sessions, sorted by id.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        let registry =
+            self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut list: Vec<SessionInfo> = registry
+            .values()
+            .map(|e| SessionInfo {
+                id: e.id.clone(),
+                path: e.path.clone(),
+                capabilities: e.caps.clone(),
+                revision: e.revision.load(Ordering::Relaxed),
+            })
+            .collect();
+        list.sort_by(|a, b| a.id.cmp(&b.id));
+        list
+    }
+
     /// Asks every session to end: each terminates its view and closes with 1001. New sockets
     /// are refused from now on.
     pub fn shutdown(&self) {
@@ -162,6 +207,17 @@ impl Live {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         true
+    }
+
+    /// Publishes `message` on `topic`: every session subscribed to it runs `handle_info` and
+    /// pushes the change. Returns how many sessions received it.
+    pub fn broadcast<T: std::any::Any + Send + Sync>(&self, topic: &str, message: T) -> usize {
+        self.inner.pubsub.broadcast(topic, Arc::new(message))
+    }
+
+    /// The endpoint's PubSub (to publish from elsewhere in the app).
+    pub fn pubsub(&self) -> &PubSub {
+        &self.inner.pubsub
     }
 
     /// A session token for `path` and its CSRF token, as a page embeds them.
@@ -259,11 +315,12 @@ enum Out {
     Close(u16, &'static str),
 }
 
-/// Counts a session while it lives.
-struct SessionGuard(Arc<Inner>);
+/// Counts a session while it lives and removes it from the registry when it ends.
+struct SessionGuard(Arc<Inner>, u64);
 
 impl Drop for SessionGuard {
     fn drop(&mut self) {
+        self.0.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.1);
         self.0.sessions.fetch_sub(1, Ordering::SeqCst);
     }
 }
@@ -292,7 +349,10 @@ impl Bucket {
 }
 
 struct Session {
+    socket: u64,
     view: Option<Box<dyn DynView>>,
+    mailbox: mpsc::Sender<Info>,
+    revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
     last: Option<Rendered>,
     statics: Statics,
@@ -309,7 +369,8 @@ enum Next {
 async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
     let inner = live.inner.clone();
     inner.sessions.fetch_add(1, Ordering::SeqCst);
-    let _guard = SessionGuard(inner.clone());
+    let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
+    let _guard = SessionGuard(inner.clone(), socket_id);
     let _permit = permit;
     let (mut sink, mut stream) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Out>(inner.config.outbound_queue);
@@ -345,8 +406,12 @@ async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
     });
     let mut out = Outbox { tx, slow: Some(slow_tx) };
     let config = &inner.config;
+    let (mailbox, mut mail) = mpsc::channel::<Info>(config.mailbox_capacity);
     let mut session = Session {
+        socket: socket_id,
         view: None,
+        mailbox,
+        revision: Arc::default(),
         ctx: Context::default(),
         last: None,
         statics: Statics::default(),
@@ -365,6 +430,13 @@ async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
         }
         let frame = tokio::select! {
             _ = shutdown.changed() => continue,
+            Some(info) = mail.recv() => {
+                if let Some(view) = session.view.as_mut() {
+                    view.handle_info(&*info, &mut session.ctx);
+                    rerender(&mut session, Answer::Push, &mut out);
+                }
+                continue;
+            }
             frame = tokio::time::timeout(config.heartbeat_timeout, stream.next()) => frame,
         };
         let text = match frame {
@@ -466,7 +538,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
                 send.send(error_frame(reference, e.code(), &e.to_string()));
                 return Next::Continue;
             }
-            rerender(session, reference, send);
+            rerender(session, Answer::Reply(reference), send);
             Next::Continue
         }
         Message::Params(params) => {
@@ -478,7 +550,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             }
             session.ctx = Context::new(true, &params.url);
             view.handle_params(&mut session.ctx);
-            rerender(session, reference, send);
+            rerender(session, Answer::Reply(reference), send);
             Next::Continue
         }
         Message::Upload(_) => {
@@ -540,23 +612,46 @@ fn join_session(
     send.send(protocol::encode(&Message::Reply(reply), reference));
     session.view = Some(view);
     session.last = Some(rendered);
+    for topic in std::mem::take(&mut ctx.subscriptions) {
+        inner.pubsub.subscribe(&topic, session.mailbox.clone());
+    }
+    session.revision.store(0, Ordering::Relaxed);
+    let entry = Entry {
+        id: claims.id.clone(),
+        path: claims.path.clone(),
+        caps: join.caps.clone().unwrap_or_default(),
+        revision: session.revision.clone(),
+    };
+    inner
+        .registry
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(session.socket, entry);
     session.ctx = ctx;
     Next::Continue
 }
 
-fn rerender(session: &mut Session, reference: Option<u64>, send: &mut Outbox) {
+/// How a render after a change is sent.
+enum Answer {
+    /// As the reply to a request (with its ref, if it had one), even when nothing changed.
+    Reply(Option<u64>),
+    /// As a pushed `diff` message (after `handle_info`), only when something changed.
+    Push,
+}
+
+/// Renders after a change and sends it as `answer` says.
+fn rerender(session: &mut Session, answer: Answer, send: &mut Outbox) {
     let Some(view) = session.view.as_ref() else { return };
     let rendered = view.render_live();
     let change = match &session.last {
         Some(last) => diff::diff(last, &rendered, &mut session.statics),
         None => Some(diff::full(&rendered, &mut session.statics)),
     };
-    let mut reply = wire::Reply { status: "ok".into(), ..wire::Reply::default() };
-    if let Some(change) = change {
+    let rev = change.as_ref().map(|_| {
         session.rev += 1;
-        reply.rev = Some(session.rev);
-        reply.rendered = Some(change);
-    }
+        session.revision.store(session.rev, Ordering::Relaxed);
+        session.rev
+    });
     if let Some(to) = session.ctx.redirect.take() {
         let flash = std::mem::take(&mut session.ctx.flash);
         let flash = (!flash.is_empty())
@@ -569,6 +664,16 @@ fn rerender(session: &mut Session, reference: Option<u64>, send: &mut Outbox) {
     if let Some(to) = session.ctx.patch.take() {
         send.send(protocol::encode(&Message::Patch(wire::Patch { to, replace: false }), None));
     }
-    send.send(protocol::encode(&Message::Reply(reply), reference));
+    match (answer, change, rev) {
+        (Answer::Push, Some(diff), Some(rev)) => {
+            let title = session.ctx.title.take();
+            send.send(protocol::encode(&Message::Diff(wire::Diff { rev, diff, title }), None));
+        }
+        (Answer::Push, _, _) => {}
+        (Answer::Reply(reference), change, rev) => {
+            let reply = wire::Reply { status: "ok".into(), rev, rendered: change, response: None };
+            send.send(protocol::encode(&Message::Reply(reply), reference));
+        }
+    }
     session.last = Some(rendered);
 }

@@ -16,6 +16,7 @@ pub struct Context {
     pub(crate) redirect: Option<String>,
     pub(crate) patch: Option<String>,
     pub(crate) flash: BTreeMap<String, String>,
+    pub(crate) subscriptions: Vec<String>,
 }
 
 impl Context {
@@ -65,6 +66,14 @@ impl Context {
     /// Shows a flash message of `kind` (`info`, `error`) with the next render.
     pub fn put_flash(&mut self, kind: &str, message: impl Into<String>) {
         self.flash.insert(kind.to_owned(), message.into());
+    }
+
+    /// Subscribes the session to `topic`: messages published there reach `handle_info`. Only
+    /// connected mounts subscribe (a disconnected render has no session).
+    pub fn subscribe(&mut self, topic: impl Into<String>) {
+        if self.connected {
+            self.subscriptions.push(topic.into());
+        }
     }
 
     /// The flash messages set so far.
@@ -129,8 +138,9 @@ pub trait LiveView: Template + Send + Sized + 'static {
         Err(EventError::Unknown(event.to_owned()))
     }
 
-    /// A message from elsewhere in the server (PubSub, a finished task).
-    fn handle_info(&mut self, _message: Box<dyn Any + Send>, _ctx: &mut Context) {}
+    /// A message published on a topic the view subscribed to (`Context::subscribe`); downcast
+    /// it with `message.downcast_ref::<T>()`.
+    fn handle_info(&mut self, _message: &(dyn Any + Send + Sync), _ctx: &mut Context) {}
 
     /// The session ends.
     fn terminate(&mut self, _reason: Terminate) {}
@@ -140,6 +150,7 @@ pub trait LiveView: Template + Send + Sized + 'static {
 pub(crate) trait DynView: Send {
     fn render_live(&self) -> Rendered;
     fn handle_params(&mut self, ctx: &mut Context);
+    fn handle_info(&mut self, message: &(dyn Any + Send + Sync), ctx: &mut Context);
     fn handle_event(
         &mut self,
         event: &str,
@@ -155,6 +166,9 @@ impl<V: LiveView> DynView for V {
     }
     fn handle_params(&mut self, ctx: &mut Context) {
         LiveView::handle_params(self, ctx);
+    }
+    fn handle_info(&mut self, message: &(dyn Any + Send + Sync), ctx: &mut Context) {
+        LiveView::handle_info(self, message, ctx);
     }
     fn handle_event(
         &mut self,
