@@ -1,5 +1,6 @@
 //! The `live` suite: the counter example (`examples/counter`, release build) served in a child
-//! process pinned to core 0, driven by a Rust load client pinned to core 1, over loopback.
+//! process pinned to core 0, driven by a Rust load client pinned to core 1, over loopback. The
+//! page is `/clicks`, the peers' counter (a count and one button).
 //!
 //! Measured like `shared/bench/live-peers` measures pyview and djust: first render (fresh TCP
 //! connection), join reply after the GET (socket open + join), click round trips (one session,
@@ -29,6 +30,8 @@ pub(crate) struct Figures {
     pub(crate) click_p99_ms: f64,
     pub(crate) conc_events_per_s: f64,
     pub(crate) conc_p99_ms: f64,
+    pub(crate) conc_server_cpu: f64,
+    pub(crate) conc_client_cpu: f64,
     pub(crate) click_request_bytes: f64,
     pub(crate) click_reply_bytes: f64,
     pub(crate) rss_per_session_kib_1k: f64,
@@ -47,6 +50,18 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// CPU seconds (user + system) of process `pid` so far.
+fn cpu_seconds(pid: u32) -> Result<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').context("stat format")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11).context("utime")?.parse::<f64>()?
+        + fields.get(12).context("stime")?.parse::<f64>()?;
+    // USER_HZ is 100 on Linux.
+    Ok(ticks / 100.0)
 }
 
 impl Server {
@@ -143,13 +158,13 @@ async fn get(port: u16) -> Result<Page> {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
     tcp.write_all(
-        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+        b"GET /clicks HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
     )
     .await?;
     let mut body = String::new();
     tcp.read_to_string(&mut body).await?;
     if !body.starts_with("HTTP/1.1 200") {
-        bail!("GET / answered {}", body.lines().next().unwrap_or(""));
+        bail!("GET /clicks answered {}", body.lines().next().unwrap_or(""));
     }
     Ok(Page {
         token: attr(&body, "data-zl-session=\"").context("no session token")?,
@@ -164,8 +179,8 @@ async fn open(port: u16, page: &Page) -> Result<Ws> {
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
     headers.insert("sec-websocket-protocol", zero_live::protocol::SUBPROTOCOL.parse()?);
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
-    let join = json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/",
-                      "session": page.token, "csrf": page.csrf, "url": "/"});
+    let join = json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/clicks",
+                      "session": page.token, "csrf": page.csrf, "url": "/clicks"});
     ws.send(Message::Text(join.to_string().into())).await?;
     let reply = next_text(&mut ws).await?;
     if !reply.contains("\"status\":\"ok\"") {
@@ -311,10 +326,16 @@ pub(crate) async fn run(counter: &Path, quick: bool) -> Result<Figures> {
             anyhow::Ok(rtts)
         }));
     }
+    tokio::time::sleep_until((begin).into()).await;
+    let (server_cpu0, client_cpu0) =
+        (cpu_seconds(server.child.id())?, cpu_seconds(std::process::id())?);
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await??);
     }
+    let measured = begin.elapsed().as_secs_f64();
+    figures.conc_server_cpu = (cpu_seconds(server.child.id())? - server_cpu0) / measured;
+    figures.conc_client_cpu = (cpu_seconds(std::process::id())? - client_cpu0) / measured;
     figures.conc_events_per_s = all.len() as f64 / duration.as_secs_f64();
     figures.conc_p99_ms = percentile(&mut all, 0.99);
     drop(server);

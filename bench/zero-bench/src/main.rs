@@ -369,6 +369,8 @@ fn live_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
     add("click_p99", f.click_p99_ms, "ms", true);
     add("conc_events_per_s", f.conc_events_per_s, "ops_per_s", true);
     add("conc_p99", f.conc_p99_ms, "ms", true);
+    add("conc_server_cores", f.conc_server_cpu, "ratio", false);
+    add("conc_client_cores", f.conc_client_cpu, "ratio", false);
     add("click_request_bytes", f.click_request_bytes, "bytes", true);
     add("click_reply_bytes", f.click_reply_bytes, "bytes", true);
     add("rss_per_idle_session_1k", f.rss_per_session_kib_1k, "kib", true);

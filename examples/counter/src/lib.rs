@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 use zero_live::{Context, EventError, LiveView, MountError};
+use zero_live_core::Stream;
 
 /// One list item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +22,23 @@ pub struct Counter {
     pub items: Vec<Item>,
     /// The last announcement published on [`ANNOUNCEMENTS`].
     pub notice: String,
+    /// What happened to the list, newest first: a stream, so the server keeps none of it once
+    /// sent; the page keeps the last [`LOG_LIMIT`].
+    pub log: Stream<LogEntry>,
     next_id: u64,
+    next_log: u64,
+}
+
+/// Entries of the activity log the page keeps.
+pub const LOG_LIMIT: i32 = 5;
+
+/// One entry of the activity log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    /// Its key.
+    pub id: u64,
+    /// What happened.
+    pub text: String,
 }
 
 /// The topic every counter session listens to: publish a `String` with
@@ -37,7 +54,9 @@ impl LiveView for Counter {
         };
         ctx.set_title("Counter");
         ctx.subscribe(ANNOUNCEMENTS);
-        Ok(Counter { count, ..Counter::default() })
+        let mut log = Stream::new();
+        log.limit(LOG_LIMIT);
+        Ok(Counter { count, log, ..Counter::default() })
     }
 
     fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
@@ -63,22 +82,65 @@ impl LiveView for Counter {
                     .ok_or_else(|| EventError::Invalid("`name` must be 1-200 characters".into()))?;
                 self.next_id += 1;
                 self.items.push(Item { id: self.next_id, name: name.trim().to_owned() });
+                self.record(format!("added {}", name.trim()));
             }
             "remove" => {
                 let id = value
                     .get("id")
                     .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
                     .ok_or_else(|| EventError::Invalid("`id` must be a number".into()))?;
+                let before = self.items.len();
                 self.items.retain(|i| i.id != id);
+                if self.items.len() < before {
+                    self.record(format!("removed #{id}"));
+                }
             }
-            "reverse" => self.items.reverse(),
+            "reverse" => {
+                self.items.reverse();
+                self.record("reversed".to_owned());
+            }
             other => return Err(EventError::Unknown(other.to_owned())),
         }
         Ok(())
     }
 }
 
-/// The app's live endpoint.
+impl Counter {
+    fn record(&mut self, text: String) {
+        self.next_log += 1;
+        self.log.insert_at(0, LogEntry { id: self.next_log, text });
+    }
+}
+
+/// The peers' benchmark page (`shared/bench/live-peers`): a count and one button, nothing else,
+/// so the `live` suite measures the same page pyview and djust serve.
+#[derive(Debug, Default)]
+pub struct Clicks {
+    /// The count.
+    pub count: u64,
+}
+zero_live_core::template!(Clicks, "clicks");
+
+impl LiveView for Clicks {
+    fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
+        Ok(Clicks::default())
+    }
+
+    fn handle_event(
+        &mut self,
+        event: &str,
+        _value: &Value,
+        _ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            "inc" => self.count += 1,
+            other => return Err(EventError::Unknown(other.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+/// The app's live endpoint: the counter at `/`, the benchmark page at `/clicks`.
 pub fn live(config: zero_live::LiveConfig) -> zero_live::Live {
-    zero_live::Live::builder().config(config).live::<Counter>("/").build()
+    zero_live::Live::builder().config(config).live::<Counter>("/").live::<Clicks>("/clicks").build()
 }

@@ -506,3 +506,46 @@ async fn the_registry_lists_joined_sessions_and_forgets_ended_ones() {
     assert!(server.live.drained(LIMIT).await);
     assert!(server.live.sessions().is_empty());
 }
+
+/// The activity log is a stream: each reply carries only the new entry and its position; the
+/// client keeps the newest five.
+#[tokio::test]
+async fn stream_entries_are_sent_once_and_the_client_keeps_the_limit() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, mut tree) = server.joined().await;
+    for i in 0..8u64 {
+        let reply = event(&mut ws, 2 + i, "add", json!({"name": format!("n{i}")})).await;
+        let log = &reply["rendered"]["3"];
+        assert_eq!(log["k"], json!([(i + 1).to_string()]), "only the new entry: {reply}");
+        assert_eq!(log["x"], json!({"at": [0], "limit": 5}));
+        tree.apply_diff(&reply["rendered"]).unwrap();
+    }
+    let html = tree.to_html().unwrap();
+    let log = &html[html.find("<ol class=\"log\">").unwrap()..];
+    assert_eq!(log.matches("<li>").count(), 5, "{log}");
+    assert!(log.find("added n7").unwrap() < log.find("added n3").unwrap(), "newest first: {log}");
+    assert!(!log.contains("added n2"), "older entries fall off: {log}");
+    // Events that log nothing send nothing for the stream.
+    let reply = event(&mut ws, 20, "inc", json!({})).await;
+    assert_eq!(reply["rendered"], json!({"0": "1"}));
+}
+
+/// The benchmark page: the peers' counter, served beside the example.
+#[tokio::test]
+async fn the_benchmark_page_counts_clicks() {
+    let server = serve(LiveConfig::default()).await;
+    let mut ws = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/clicks");
+    send(&mut ws, json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/clicks", "session": token, "csrf": csrf, "url": "/clicks"})).await;
+    let joined = recv(&mut ws).await;
+    let mut tree = ClientTree::default();
+    tree.apply_full(&joined["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("<p>Count: 0</p>"));
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    assert_eq!(reply["rendered"], json!({"0": "1"}));
+    // A token for one view does not join another.
+    let mut other = server.connect().await;
+    send(&mut other, json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": token, "csrf": csrf, "url": "/"})).await;
+    assert_eq!(recv(&mut other).await["code"], "no_route");
+    assert_eq!(closed(&mut other).await, Some(4004));
+}

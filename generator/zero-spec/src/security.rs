@@ -83,7 +83,7 @@ pub struct Limits {
     /// Live sockets the server holds open at once; further upgrades are refused with 503.
     #[schemars(range(min = 1))]
     pub max_connections: u32,
-    /// Messages queued for one socket before it counts as a slow consumer and is closed.
+    /// Frames one turn of a session may queue for its socket; more close it as a slow consumer.
     #[schemars(range(min = 1, max = 65536))]
     pub outbound_queue: u32,
 }

@@ -51,7 +51,7 @@ const URL_ATTRIBUTES: &[&str] =
     &["href", "src", "action", "formaction", "poster", "cite", "xlink:href", "background"];
 
 /// Directives the compiler knows.
-const DIRECTIVES: &[&str] = &[":if", ":for", ":key", ":colocated", ":attrs"];
+const DIRECTIVES: &[&str] = &[":if", ":for", ":key", ":colocated", ":attrs", ":stream"];
 
 /// Checks every node of `nodes`.
 pub fn check(source: &str, nodes: &[Node], components: &Components, problems: &mut Vec<Problem>) {
@@ -159,6 +159,39 @@ impl Checker<'_> {
                     .with_help("add `:for={item in items}` or remove `:key`"),
             );
         }
+        if let Some(stream) = e.attr(":stream") {
+            self.stream(e, stream);
+        }
+    }
+
+    /// `:stream` needs `:for` over a field of the view and `:key`.
+    fn stream(&mut self, e: &Element, stream: &Attr) {
+        let Some(AttrValue::Expr { code }) = e.attr(":for").map(|a| &a.value) else {
+            self.problem(
+                Problem::new(codes::TPL_BAD_LOOP, stream.span, "`:stream` without `:for`")
+                    .with_help("write `:for={item in items} :key={item.id} :stream`"),
+            );
+            return;
+        };
+        if e.attr(":key").is_none() {
+            self.problem(
+                Problem::new(codes::TPL_BAD_LOOP, stream.span, "`:stream` without `:key`")
+                    .with_help("stream items are updated and deleted by key: add `:key={item.id}`"),
+            );
+        }
+        let text = code.text(self.source);
+        let iterable = text.split_once(" in ").map_or("", |(_, i)| i.trim());
+        let is_field = syn::parse_str::<syn::Ident>(iterable).is_ok();
+        if !is_field {
+            self.problem(
+                Problem::new(
+                    codes::TPL_BAD_LOOP,
+                    *code,
+                    format!("a `:stream` iterates a field of the view, not `{iterable}`"),
+                )
+                .with_help("declare the field as `zero_live_core::Stream<T>` and write `:for={item in field}`"),
+            );
+        }
     }
 
     fn directive(&mut self, e: &Element, attr: &Attr) {
@@ -180,6 +213,12 @@ impl Checker<'_> {
                     ));
                 }
             }
+            (":stream", AttrValue::None) => {}
+            (":stream", _) => self.problem(Problem::new(
+                codes::TPL_UNKNOWN_DIRECTIVE,
+                attr.span,
+                "`:stream` takes no value",
+            )),
             (":colocated", _) => self.problem(Problem::new(
                 codes::TPL_UNKNOWN_DIRECTIVE,
                 attr.span,

@@ -58,6 +58,8 @@ enum Part {
         pat: Span,
         iter: Span,
         key: Option<Span>,
+        /// A `:stream`: the list carries the stream's operations.
+        stream: bool,
         body: Vec<Part>,
     },
     /// `{render_slot(code)}` in a component's template.
@@ -378,7 +380,9 @@ impl Lowerer<'_> {
             let Some(at) = find_in_keyword(text) else { return Vec::new() };
             let pat = Span::new(code.start as usize, code.start as usize + at);
             let iter = Span::new(code.start as usize + at + 4, code.end as usize);
-            parts = vec![Part::For { pat, iter, key: expr(":key"), body: merge_statics(parts) }];
+            let stream = e.attr(":stream").is_some();
+            let body = merge_statics(parts);
+            parts = vec![Part::For { pat, iter, key: expr(":key"), stream, body }];
         }
         parts
     }
@@ -504,7 +508,7 @@ fn collect_fields(
                 add(*cond, bound, fields);
                 collect_fields(source, body, bound, fields);
             }
-            Part::For { pat, iter, key, body } => {
+            Part::For { pat, iter, key, body, .. } => {
                 add(*iter, bound, fields);
                 bound.push(pattern_names(pat.text(source)));
                 if let Some(key) = key {
@@ -578,6 +582,35 @@ fn free_names(text: &str) -> BTreeSet<String> {
         free.visit_expr(&expr);
     }
     free.used.difference(&free.bound).cloned().collect()
+}
+
+/// The fields iterated by `:stream` lists (anywhere in `parts`).
+fn stream_fields(source: &str, parts: &[Part], out: &mut BTreeSet<String>) {
+    for part in parts {
+        match part {
+            Part::For { iter, stream, body, .. } => {
+                if *stream {
+                    out.insert(iter.text(source).trim().to_owned());
+                }
+                stream_fields(source, body, out);
+            }
+            Part::If { body, .. } => stream_fields(source, body, out),
+            Part::Component(call) => {
+                for (_, value) in &call.fields {
+                    if let Value::Slots { entries, .. } = value {
+                        for entry in entries {
+                            stream_fields(source, &entry.body, out);
+                        }
+                    }
+                }
+            }
+            Part::Static(_)
+            | Part::Text { .. }
+            | Part::Attr { .. }
+            | Part::Slot { .. }
+            | Part::Spread { .. } => {}
+        }
+    }
 }
 
 /// FNV-1a, for fingerprints that are stable across builds and platforms.
@@ -742,6 +775,16 @@ impl Emitter<'_> {
         let root = self.block(2, parts);
         self.emit(2, &root);
         self.emit(1, "}");
+        let mut streams = std::collections::BTreeSet::new();
+        stream_fields(self.source, parts, &mut streams);
+        if !streams.is_empty() {
+            self.emit(0, "");
+            self.emit(1, "fn flush_streams(&mut self) {");
+            for field in &streams {
+                self.emit(2, &format!("::zero_live_core::Stream::flush(&mut self.{field});"));
+            }
+            self.emit(1, "}");
+        }
         self.emit(0, "}");
         self.emit(0, "}");
     }
@@ -1025,7 +1068,7 @@ impl Emitter<'_> {
                     self.emit(indent + 1, &format!("{target}.push(::zero_live_core::Dyn::Empty);"));
                     self.emit(indent, "}");
                 }
-                Part::For { pat, iter, key, body } => {
+                Part::For { pat, iter, key, stream, body } => {
                     let n = self.next();
                     let (statics, row_dynamics) = split(body);
                     let statics_list: Vec<String> =
@@ -1041,6 +1084,13 @@ impl Emitter<'_> {
                             fingerprint(body)
                         ),
                     );
+                    if *stream {
+                        let text = format!(
+                            "__l{n}.stream = Some(::zero_live_core::Stream::ops({}));",
+                            self.code_of(*iter)
+                        );
+                        self.emit_at(indent, &text, *iter);
+                    }
                     let text = format!(
                         "let __it{n} = ::core::iter::IntoIterator::into_iter({});",
                         self.code_of(*iter)

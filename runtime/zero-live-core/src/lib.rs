@@ -5,10 +5,12 @@
 mod component;
 pub mod escape;
 mod render;
+mod stream;
 pub mod tree;
 
 pub use component::{AttrEntry, Attrs, RenderSlot, Slot};
 pub use render::{Display, Render, RenderAttr, display, truthy};
+pub use stream::{At, Stream, StreamOps};
 pub use tree::{Block, Builder, Dyn, List, Rendered};
 
 /// The size of a template's last render, so the next one allocates once. Generated code keeps
@@ -51,6 +53,10 @@ pub trait Template {
     /// Renders into `b` and returns the root block (how a component renders inside its
     /// caller's tree).
     fn render_block(&self, b: &mut Builder) -> Block;
+
+    /// Forgets the streams this template rendered (`:stream` lists): the session calls it after
+    /// each live render, so sent items leave server memory.
+    fn flush_streams(&mut self) {}
 
     /// Renders to a new HTML string.
     fn to_html(&self) -> String {

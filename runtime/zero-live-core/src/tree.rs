@@ -51,12 +51,14 @@ pub struct List {
     pub keys: Vec<(u32, u32)>,
     /// The dynamics of all rows, row after row.
     pub dynamics: Vec<Dyn>,
+    /// For a `:stream` list: where the rows go and what else changes on the client.
+    pub stream: Option<crate::StreamOps>,
 }
 
 impl List {
     /// A list with no rows yet.
     pub fn new(fingerprint: u64, statics: &'static [&'static str]) -> List {
-        List { fingerprint, statics, keys: Vec::new(), dynamics: Vec::new() }
+        List { fingerprint, statics, keys: Vec::new(), dynamics: Vec::new(), stream: None }
     }
 
     /// Dynamics per row.

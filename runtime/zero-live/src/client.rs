@@ -37,6 +37,8 @@ pub enum Node {
         keys: Vec<String>,
         /// Whether `keys` came from `:key`.
         keyed: bool,
+        /// Whether it is a `:stream` (rows persist across renders; operations change them).
+        stream: bool,
         /// The rows.
         rows: Vec<Vec<Node>>,
     },
@@ -110,17 +112,8 @@ impl ClientTree {
                     let d = d.iter().map(|v| self.full(v)).collect::<Result<_, _>>()?;
                     return Ok(Node::Block { f, d });
                 }
-                let rows = object.get("r").and_then(Value::as_array).ok_or_else(|| bad("`r`"))?;
-                let rows = rows
-                    .iter()
-                    .map(|row| {
-                        row.as_array()
-                            .ok_or_else(|| bad("row is not an array"))?
-                            .iter()
-                            .map(|v| self.full(v))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
+                let rows = object.get("r").ok_or_else(|| bad("`r` missing"))?;
+                let rows = self.rows(rows)?;
                 let (keys, keyed) = match object.get("k") {
                     Some(k) => (strings(k)?, true),
                     None => ((0..rows.len()).map(|i| i.to_string()).collect(), false),
@@ -128,10 +121,33 @@ impl ClientTree {
                 if keys.len() != rows.len() {
                     return Err(bad("keys and rows differ in number"));
                 }
-                Ok(Node::List { f, keys, keyed, rows })
+                if let Some(x) = object.get("x") {
+                    let mut list = (Vec::new(), Vec::new());
+                    apply_stream(&mut list, keys, rows, x)?;
+                    return Ok(Node::List {
+                        f,
+                        keys: list.0,
+                        keyed: true,
+                        stream: true,
+                        rows: list.1,
+                    });
+                }
+                Ok(Node::List { f, keys, keyed, stream: false, rows })
             }
             other => Err(bad(format!("unexpected {other}"))),
         }
+    }
+
+    /// A row in full form: an array of dynamics.
+    fn row(&mut self, value: &Value) -> Result<Vec<Node>, MergeError> {
+        let row = value.as_array().ok_or_else(|| bad("row is not an array"))?;
+        row.iter().map(|v| self.full(v)).collect()
+    }
+
+    /// Rows in full form: an array of rows.
+    fn rows(&mut self, value: &Value) -> Result<Vec<Vec<Node>>, MergeError> {
+        let rows = value.as_array().ok_or_else(|| bad("`r` is not an array"))?;
+        rows.iter().map(|row| self.row(row)).collect()
     }
 
     fn merge(&mut self, node: Node, change: &Value) -> Result<Node, MergeError> {
@@ -150,7 +166,21 @@ impl ClientTree {
                 }
                 Ok(Node::Block { f, d })
             }
-            Node::List { f, keys, keyed, rows } => {
+            Node::List { f, keys, keyed: _, stream: true, rows } => {
+                let x = object.get("x").ok_or_else(|| bad("a stream change without `x`"))?;
+                let new_keys = object.get("k").map(strings).transpose()?.unwrap_or_default();
+                let new_rows = match object.get("r") {
+                    Some(rows) => self.rows(rows)?,
+                    None => Vec::new(),
+                };
+                if new_keys.len() != new_rows.len() {
+                    return Err(bad("keys and rows differ in number"));
+                }
+                let mut list = (keys, rows);
+                apply_stream(&mut list, new_keys, new_rows, x)?;
+                Ok(Node::List { f, keys: list.0, keyed: true, stream: true, rows: list.1 })
+            }
+            Node::List { f, keys, keyed, stream: false, rows } => {
                 let mut by_key: HashMap<String, Vec<Node>> =
                     keys.iter().cloned().zip(rows).collect();
                 let order = match object.get("o") {
@@ -162,12 +192,7 @@ impl ClientTree {
                 let mut new_rows = Vec::with_capacity(order.len());
                 for key in &order {
                     let row = match inserts.and_then(|i| i.get(key)) {
-                        Some(row) => row
-                            .as_array()
-                            .ok_or_else(|| bad("row is not an array"))?
-                            .iter()
-                            .map(|v| self.full(v))
-                            .collect::<Result<Vec<_>, _>>()?,
+                        Some(row) => self.row(row)?,
                         None => by_key.remove(key).ok_or_else(|| bad(format!("no row {key}")))?,
                     };
                     let row = match updates.and_then(|u| u.get(key)) {
@@ -179,7 +204,7 @@ impl ClientTree {
                     let Node::Block { d, .. } = row else { return Err(bad("row")) };
                     new_rows.push(d);
                 }
-                Ok(Node::List { f, keys: order, keyed, rows: new_rows })
+                Ok(Node::List { f, keys: order, keyed, stream: false, rows: new_rows })
             }
             Node::Text(_) | Node::Empty => Err(bad("a change for a node that has none")),
         }
@@ -215,6 +240,67 @@ impl ClientTree {
         out.push_str(statics.last().map_or("", String::as_str));
         Ok(())
     }
+}
+
+/// Applies one render's stream operations `x` and rows to the kept `(keys, rows)`: reset,
+/// deletes, inserts (an existing key is updated in place), then the limit.
+fn apply_stream(
+    list: &mut (Vec<String>, Vec<Vec<Node>>),
+    keys: Vec<String>,
+    rows: Vec<Vec<Node>>,
+    x: &Value,
+) -> Result<(), MergeError> {
+    let x = x.as_object().ok_or_else(|| bad("`x` is not an object"))?;
+    let (kept_keys, kept_rows) = list;
+    if x.get("reset").and_then(Value::as_bool) == Some(true) {
+        kept_keys.clear();
+        kept_rows.clear();
+    }
+    if let Some(deletes) = x.get("d") {
+        for key in strings(deletes)? {
+            if let Some(i) = kept_keys.iter().position(|k| *k == key) {
+                kept_keys.remove(i);
+                kept_rows.remove(i);
+            }
+        }
+    }
+    let at: Vec<i64> = match x.get("at") {
+        Some(at) => at
+            .as_array()
+            .ok_or_else(|| bad("`at` is not an array"))?
+            .iter()
+            .map(|v| v.as_i64().ok_or_else(|| bad("`at` holds a non-integer")))
+            .collect::<Result<_, _>>()?,
+        None => vec![-1; keys.len()],
+    };
+    if at.len() != keys.len() {
+        return Err(bad("`at` and rows differ in number"));
+    }
+    for ((key, row), at) in keys.into_iter().zip(rows).zip(at) {
+        if let Some(i) = kept_keys.iter().position(|k| *k == key) {
+            kept_rows[i] = row;
+            continue;
+        }
+        let len = kept_keys.len() as i64;
+        let index = if at < 0 { (len + at + 1).max(0) } else { at.min(len) };
+        let index = usize::try_from(index).unwrap_or(0);
+        kept_keys.insert(index, key);
+        kept_rows.insert(index, row);
+    }
+    if let Some(limit) = x.get("limit").and_then(Value::as_i64) {
+        let limit_abs = usize::try_from(limit.unsigned_abs()).unwrap_or(usize::MAX);
+        if kept_keys.len() > limit_abs {
+            if limit >= 0 {
+                kept_keys.truncate(limit_abs);
+                kept_rows.truncate(limit_abs);
+            } else {
+                let cut = kept_keys.len() - limit_abs;
+                kept_keys.drain(..cut);
+                kept_rows.drain(..cut);
+            }
+        }
+    }
+    Ok(())
 }
 
 fn strings(value: &Value) -> Result<Vec<String>, MergeError> {

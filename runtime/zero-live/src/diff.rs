@@ -20,7 +20,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
-use zero_live_core::{Block, Dyn, List, Rendered};
+use zero_live_core::{Block, Dyn, List, Rendered, StreamOps};
 
 /// The fingerprints whose statics a client already has.
 #[derive(Debug, Clone, Default)]
@@ -85,12 +85,42 @@ fn full_list(r: &Rendered, list: &List, statics: &mut Statics) -> Value {
     let mut object = Map::new();
     object.insert("f".into(), fingerprint_key(list.fingerprint).into());
     statics.attach(&mut object, list.fingerprint, list.statics);
-    if let Keys::Keyed(keys) = keys(r, list) {
-        object.insert("k".into(), keys.into_iter().map(Value::from).collect());
+    stream_rows(r, list, statics, &mut object);
+    Value::Object(object)
+}
+
+/// The keys, rows and (for a stream) operations of a list's full or stream form.
+fn stream_rows(r: &Rendered, list: &List, statics: &mut Statics, object: &mut Map<String, Value>) {
+    if list.stream.is_some() {
+        // Stream rows are matched by key on the client, repeated keys included (the last
+        // insert of a key wins).
+        let keys = list.keys.iter().map(|&(a, b)| Value::from(r.text(a, b)));
+        object.insert("k".into(), keys.collect());
+    } else if let Keys::Keyed(k) = keys(r, list) {
+        object.insert("k".into(), k.into_iter().map(Value::from).collect());
     }
     let rows = rows(list).map(|row| full_row(r, row, statics)).collect();
     object.insert("r".into(), Value::Array(rows));
-    Value::Object(object)
+    if let Some(ops) = &list.stream {
+        object.insert("x".into(), stream_ops(ops));
+    }
+}
+
+fn stream_ops(ops: &StreamOps) -> Value {
+    let mut x = Map::new();
+    if ops.at.iter().any(|&at| at != -1) {
+        x.insert("at".into(), ops.at.iter().map(|&a| Value::from(a)).collect());
+    }
+    if !ops.deletes.is_empty() {
+        x.insert("d".into(), ops.deletes.iter().map(|d| Value::from(d.as_str())).collect());
+    }
+    if ops.reset {
+        x.insert("reset".into(), Value::Bool(true));
+    }
+    if let Some(limit) = ops.limit {
+        x.insert("limit".into(), Value::from(limit));
+    }
+    Value::Object(x)
 }
 
 fn full_row(r: &Rendered, row: &[Dyn], statics: &mut Statics) -> Value {
@@ -198,6 +228,15 @@ fn diff_list(
 ) -> Option<Value> {
     if old.fingerprint != new.fingerprint {
         return Some(full_list(rn, new, statics));
+    }
+    if let Some(ops) = &new.stream {
+        let same_limit = old.stream.as_ref().is_some_and(|o| o.limit == ops.limit);
+        if new.is_empty() && ops.deletes.is_empty() && !ops.reset && same_limit {
+            return None;
+        }
+        let mut object = Map::new();
+        stream_rows(rn, new, statics, &mut object);
+        return Some(Value::Object(object));
     }
     let (old_keys, new_keys) = match (keys(ro, old), keys(rn, new)) {
         (a @ Keys::Keyed(_), b @ Keys::Keyed(_)) | (a @ Keys::Indexed(_), b @ Keys::Indexed(_)) => {

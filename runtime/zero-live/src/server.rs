@@ -13,7 +13,8 @@
 //! | frame or message over the limit | session | close 1009 |
 //! | forged, expired or malformed token, bad CSRF | join | `error`, close 4001 |
 //! | events above the rate limit | session | `error` `rate_limited`, event dropped |
-//! | outbound queue full (slow consumer) | session | close 1008 |
+//! | more than `outbound_queue` frames in one turn | session | close 1008 |
+//! | frames not taken by the client within 5 s (slow consumer) | session | connection dropped |
 //! | silent for `heartbeat.timeout_secs` | session | close 4000 |
 //! | server shutdown | session | close 1001 |
 
@@ -309,12 +310,6 @@ async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgr
         .on_upgrade(move |socket| run(live, socket, permit))
 }
 
-/// What the writer task sends.
-enum Out {
-    Text(String),
-    Close(u16, &'static str),
-}
-
 /// Counts a session while it lives and removes it from the registry when it ends.
 struct SessionGuard(Arc<Inner>, u64);
 
@@ -351,7 +346,9 @@ impl Bucket {
 struct Session {
     socket: u64,
     view: Option<Box<dyn DynView>>,
-    mailbox: mpsc::Sender<Info>,
+    /// Created when the view first subscribes: a view without subscriptions pays nothing.
+    mail: Option<mpsc::Receiver<Info>>,
+    mailbox: Option<mpsc::Sender<Info>>,
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
     last: Option<Rendered>,
@@ -366,51 +363,25 @@ enum Next {
     Close(u16, &'static str),
 }
 
-async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
+/// How long the frames of one turn may take to reach a client before it counts as a slow
+/// consumer and is closed.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One session: one task reads frames and mailbox messages, handles them, and writes the
+/// answers before reading on, so a session holds at most one turn of unsent frames.
+async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
     let inner = live.inner.clone();
     inner.sessions.fetch_add(1, Ordering::SeqCst);
     let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
     let _guard = SessionGuard(inner.clone(), socket_id);
     let _permit = permit;
-    let (mut sink, mut stream) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<Out>(inner.config.outbound_queue);
-    let (slow_tx, mut slow_rx) = tokio::sync::oneshot::channel::<()>();
-    let writer = tokio::spawn(async move {
-        let mut watching = true;
-        loop {
-            let out = tokio::select! {
-                biased;
-                slow = &mut slow_rx, if watching => match slow {
-                    Ok(()) => Out::Close(1008, "slow consumer"),
-                    // The session ended normally: flush what it queued.
-                    Err(_) => {
-                        watching = false;
-                        continue;
-                    }
-                },
-                out = rx.recv() => match out { Some(out) => out, None => break },
-            };
-            let (frame, last) = match out {
-                Out::Text(text) => (WsMessage::Text(Utf8Bytes::from(text)), false),
-                Out::Close(code, reason) => {
-                    (WsMessage::Close(Some(CloseFrame { code, reason: reason.into() })), true)
-                }
-            };
-            // A client that stops reading must not hold the task forever.
-            let sent = tokio::time::timeout(Duration::from_secs(5), sink.send(frame)).await;
-            if last || !matches!(sent, Ok(Ok(()))) {
-                break;
-            }
-        }
-        let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
-    });
-    let mut out = Outbox { tx, slow: Some(slow_tx) };
     let config = &inner.config;
-    let (mailbox, mut mail) = mpsc::channel::<Info>(config.mailbox_capacity);
+    let mut out = Outbox { frames: Vec::new(), limit: config.outbound_queue, overflow: false };
     let mut session = Session {
         socket: socket_id,
         view: None,
-        mailbox,
+        mail: None,
+        mailbox: None,
         revision: Arc::default(),
         ctx: Context::default(),
         last: None,
@@ -430,21 +401,23 @@ async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
         }
         let frame = tokio::select! {
             _ = shutdown.changed() => continue,
-            Some(info) = mail.recv() => {
+            Some(info) = recv_mail(&mut session.mail), if session.mail.is_some() => {
                 if let Some(view) = session.view.as_mut() {
                     view.handle_info(&*info, &mut session.ctx);
                     rerender(&mut session, Answer::Push, &mut out);
                 }
-                continue;
+                None
             }
-            frame = tokio::time::timeout(config.heartbeat_timeout, stream.next()) => frame,
+            frame = tokio::time::timeout(config.heartbeat_timeout, socket.next()) => Some(frame),
         };
-        let text = match frame {
-            Err(_) => {
+        let mut next = Next::Continue;
+        match frame {
+            None => {}
+            Some(Err(_)) => {
                 break (Terminate::Refused, Some((close::HEARTBEAT_TIMEOUT, "heartbeat timeout")));
             }
-            Ok(None) | Ok(Some(Ok(WsMessage::Close(_)))) => break (Terminate::Closed, None),
-            Ok(Some(Err(e))) => {
+            Some(Ok(None) | Ok(Some(Ok(WsMessage::Close(_))))) => break (Terminate::Closed, None),
+            Some(Ok(Some(Err(e)))) => {
                 let inner_error = e.into_inner();
                 let capacity = matches!(
                     inner_error.downcast_ref::<tungstenite::Error>(),
@@ -455,46 +428,69 @@ async fn run(live: Live, socket: WebSocket, permit: OwnedSemaphorePermit) {
                 }
                 break (Terminate::Closed, None);
             }
-            Ok(Some(Ok(WsMessage::Text(text)))) => text,
-            Ok(Some(Ok(WsMessage::Binary(_)))) => {
-                out.send(error_frame(None, "binary_frame", "the live protocol sends text frames"));
-                continue;
+            Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
+                next = handle(&inner, &mut session, text.as_str(), &mut out);
             }
-            Ok(Some(Ok(_))) => continue,
-        };
-        match handle(&inner, &mut session, text.as_str(), &mut out) {
-            Next::Continue => {}
-            Next::Close(code, why) => break (Terminate::Refused, Some((code, why))),
+            Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
+                out.send(error_frame(None, "binary_frame", "the live protocol sends text frames"));
+            }
+            Some(Ok(Some(Ok(_)))) => {}
         }
-        if out.slow.is_none() {
-            // The writer closes with 1008.
+        if out.overflow {
+            break (Terminate::Refused, Some((1008, "slow consumer")));
+        }
+        if !out.frames.is_empty() && !write_all(&mut socket, &mut out.frames).await {
+            // The client does not read: no close frame can reach it either.
             break (Terminate::Refused, None);
+        }
+        if let Next::Close(code, why) = next {
+            break (Terminate::Refused, Some((code, why)));
         }
     };
     if let Some(view) = session.view.as_mut() {
         view.terminate(reason);
     }
     if let Some((code, why)) = close {
-        let _ = out.tx.try_send(Out::Close(code, why));
+        let frame = WsMessage::Close(Some(CloseFrame { code, reason: why.into() }));
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
     }
-    drop(out);
-    let _ = writer.await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.close()).await;
 }
 
-/// The bounded outbound queue of one socket.
+/// Writes `frames` (and empties it) within [`WRITE_TIMEOUT`]; false if the client did not take
+/// them.
+async fn write_all(socket: &mut WebSocket, frames: &mut Vec<String>) -> bool {
+    let write = async {
+        for text in frames.drain(..) {
+            socket.feed(WsMessage::Text(Utf8Bytes::from(text))).await?;
+        }
+        socket.flush().await
+    };
+    matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
+}
+
+async fn recv_mail(mail: &mut Option<mpsc::Receiver<Info>>) -> Option<Info> {
+    match mail {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The frames one turn of a session answers with, written before the session reads on.
 struct Outbox {
-    tx: mpsc::Sender<Out>,
-    /// Fired (and taken) when the queue overflows: the writer closes with 1008.
-    slow: Option<tokio::sync::oneshot::Sender<()>>,
+    frames: Vec<String>,
+    /// More frames than this in one turn make the client a slow consumer.
+    limit: usize,
+    overflow: bool,
 }
 
 impl Outbox {
-    /// Queues a frame; a full queue marks the client a slow consumer.
+    /// Queues a frame.
     fn send(&mut self, text: String) {
-        if self.tx.try_send(Out::Text(text)).is_err()
-            && let Some(slow) = self.slow.take()
-        {
-            let _ = slow.send(());
+        if self.frames.len() >= self.limit {
+            self.overflow = true;
+        } else {
+            self.frames.push(text);
         }
     }
 }
@@ -595,7 +591,7 @@ fn join_session(
         return Next::Close(close::NO_ROUTE, "no live view");
     };
     let mut ctx = Context::new(true, &join.url);
-    let view = match (route.mount)(&mut ctx) {
+    let mut view = match (route.mount)(&mut ctx) {
         Ok(view) => view,
         Err(e) => {
             send.send(error_frame(reference, "mount_failed", &e.to_string()));
@@ -603,6 +599,7 @@ fn join_session(
         }
     };
     let rendered = view.render_live();
+    view.flush_streams();
     // A rejoining client starts with an empty statics cache.
     session.statics.clear();
     let full = diff::full(&rendered, &mut session.statics);
@@ -613,7 +610,12 @@ fn join_session(
     session.view = Some(view);
     session.last = Some(rendered);
     for topic in std::mem::take(&mut ctx.subscriptions) {
-        inner.pubsub.subscribe(&topic, session.mailbox.clone());
+        let mailbox = session.mailbox.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
+            session.mail = Some(rx);
+            tx
+        });
+        inner.pubsub.subscribe(&topic, mailbox.clone());
     }
     session.revision.store(0, Ordering::Relaxed);
     let entry = Entry {
@@ -641,8 +643,9 @@ enum Answer {
 
 /// Renders after a change and sends it as `answer` says.
 fn rerender(session: &mut Session, answer: Answer, send: &mut Outbox) {
-    let Some(view) = session.view.as_ref() else { return };
+    let Some(view) = session.view.as_mut() else { return };
     let rendered = view.render_live();
+    view.flush_streams();
     let change = match &session.last {
         Some(last) => diff::diff(last, &rendered, &mut session.statics),
         None => Some(diff::full(&rendered, &mut session.statics)),

@@ -149,6 +149,7 @@ pub trait LiveView: Template + Send + Sized + 'static {
 /// A live view behind a pointer, as sessions hold it.
 pub(crate) trait DynView: Send {
     fn render_live(&self) -> Rendered;
+    fn flush_streams(&mut self);
     fn handle_params(&mut self, ctx: &mut Context);
     fn handle_info(&mut self, message: &(dyn Any + Send + Sync), ctx: &mut Context);
     fn handle_event(
@@ -163,6 +164,9 @@ pub(crate) trait DynView: Send {
 impl<V: LiveView> DynView for V {
     fn render_live(&self) -> Rendered {
         Template::render_live(self)
+    }
+    fn flush_streams(&mut self) {
+        Template::flush_streams(self);
     }
     fn handle_params(&mut self, ctx: &mut Context) {
         LiveView::handle_params(self, ctx);

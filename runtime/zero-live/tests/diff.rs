@@ -234,3 +234,141 @@ fn merging_garbage_fails_instead_of_corrupting() {
         "unknown statics"
     );
 }
+
+/// One stream operation.
+#[derive(Debug, Clone)]
+enum Op {
+    Insert(u8, u8),
+    InsertAt(i32, u8, u8),
+    Delete(u8),
+    Reset,
+    Limit(i32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0u8..12, any::<u8>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        2 => (-3i32..4, 0u8..12, any::<u8>()).prop_map(|(at, k, v)| Op::InsertAt(at, k, v)),
+        2 => (0u8..12).prop_map(Op::Delete),
+        1 => Just(Op::Reset),
+        1 => (-6i32..7).prop_filter("non-zero", |n| *n != 0).prop_map(Op::Limit),
+    ]
+}
+
+/// What the page shows after the operations, by the documented semantics.
+#[derive(Default)]
+struct Model {
+    items: Vec<(u8, u8)>,
+    limit: Option<i32>,
+}
+
+impl Model {
+    fn apply(&mut self, ops: &[Op]) {
+        // Within one render: reset, deletes, inserts in order, then the limit (a property of
+        // the stream, kept across resets).
+        for o in ops {
+            if let Op::Limit(n) = o {
+                self.limit = Some(*n);
+            }
+        }
+        if ops.iter().any(|o| matches!(o, Op::Reset)) {
+            self.items.clear();
+        }
+        let last_reset = ops.iter().rposition(|o| matches!(o, Op::Reset)).map_or(0, |i| i + 1);
+        let ops = &ops[last_reset..];
+        for o in ops {
+            if let Op::Delete(k) = o {
+                self.items.retain(|(key, _)| key != k);
+            }
+        }
+        for o in ops {
+            let (at, k, v) = match o {
+                Op::Insert(k, v) => (-1, *k, *v),
+                Op::InsertAt(at, k, v) => (*at, *k, *v),
+                _ => continue,
+            };
+            if let Some(slot) = self.items.iter_mut().find(|(key, _)| *key == k) {
+                slot.1 = v;
+                continue;
+            }
+            let len = self.items.len() as i64;
+            let at = i64::from(at);
+            let index = if at < 0 { (len + at + 1).max(0) } else { at.min(len) } as usize;
+            self.items.insert(index, (k, v));
+        }
+        if let Some(n) = self.limit {
+            let abs = n.unsigned_abs() as usize;
+            if self.items.len() > abs {
+                if n > 0 {
+                    self.items.truncate(abs);
+                } else {
+                    self.items.drain(..self.items.len() - abs);
+                }
+            }
+        }
+    }
+
+    fn html(&self) -> String {
+        let rows: String = self.items.iter().map(|(k, v)| format!("<li id={k}>{v}</li>")).collect();
+        format!("<ol>{rows}</ol>")
+    }
+}
+
+fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
+    static TOP: &[&str] = &["<ol>", "</ol>"];
+    static ROW: &[&str] = &["<li id=", ">", "</li>"];
+    let mut b = Builder::default();
+    let mut list = List::new(5, ROW);
+    list.stream = Some(stream.ops());
+    for (k, v) in stream {
+        let m = b.mark();
+        k.render_escaped(b.buf());
+        list.keys.push(b.key_since(m));
+        list.dynamics.push(b.text_since(m));
+        let m = b.mark();
+        v.render_escaped(b.buf());
+        list.dynamics.push(b.text_since(m));
+    }
+    let list = b.list(list);
+    b.finish(Block { fingerprint: 1, statics: TOP, dynamics: vec![list] })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Renders of a stream, each diffed and merged, leave the client showing exactly what the
+    /// operations say, while the server keeps nothing between renders.
+    #[test]
+    fn stream_operations_reach_the_client_exactly(steps in prop::collection::vec(prop::collection::vec(op(), 0..5), 1..8)) {
+        let mut stream = zero_live_core::Stream::new();
+        let mut model = Model::default();
+        let mut statics = Statics::default();
+        let mut client = ClientTree::default();
+        let mut last: Option<Rendered> = None;
+        for ops in &steps {
+            for o in ops {
+                match o {
+                    Op::Insert(k, v) => stream.insert((*k, *v)),
+                    Op::InsertAt(at, k, v) => stream.insert_at(*at, (*k, *v)),
+                    Op::Delete(k) => stream.delete(k),
+                    Op::Reset => stream.reset(),
+                    Op::Limit(n) => stream.limit(*n),
+                }
+            }
+            model.apply(ops);
+            let rendered = render_stream(&stream);
+            match &last {
+                None => client.apply_full(&full(&rendered, &mut statics)).unwrap(),
+                Some(old) => {
+                    if let Some(change) = diff(old, &rendered, &mut statics) {
+                        client.apply_diff(&change).unwrap();
+                    }
+                }
+            }
+            stream.flush();
+            prop_assert!(stream.into_iter().next().is_none(), "nothing kept after a render");
+            prop_assert_eq!(client.to_html().unwrap(), model.html(), "after {:?}", ops);
+            last = Some(rendered);
+        }
+    }
+}
