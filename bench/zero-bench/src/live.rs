@@ -98,37 +98,75 @@ fn free_port() -> Result<u16> {
     Ok(listener.local_addr()?.port())
 }
 
-async fn start(counter: &Path) -> Result<Server> {
+/// How to start the server under test.
+#[derive(Debug, Clone)]
+pub(crate) enum Subject {
+    /// Our counter binary.
+    ZeroLive(PathBuf),
+    /// pyview's counter under uvicorn, from a set-up copy of `shared/bench/live-peers` (with its
+    /// `.venv`), started as its `run_pyview.sh` starts it.
+    Pyview(PathBuf),
+}
+
+impl Subject {
+    fn peer(&self) -> Peer {
+        match self {
+            Subject::ZeroLive(_) => Peer::ZeroLive,
+            Subject::Pyview(_) => Peer::Pyview,
+        }
+    }
+
+    /// The subject's name in evidence rows.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Subject::ZeroLive(_) => "zero_live",
+            Subject::Pyview(_) => "pyview",
+        }
+    }
+}
+
+async fn start(subject: &Subject) -> Result<Server> {
     let port = free_port()?;
-    let mut command = if taskset() {
-        let mut c = Command::new("taskset");
-        c.args(["-c", "0"]).arg(counter);
-        c
+    let mut command = Command::new("taskset");
+    if taskset() {
+        command.args(["-c", "0"]);
     } else {
-        Command::new(counter)
-    };
-    // Like the peers' harness raises djust's limits: the closed loops click far above the
-    // default 50 events/s per session.
-    let policy =
-        std::env::temp_dir().join(format!("zl-bench-security-{}.toml", std::process::id()));
-    let raised = zero_live::config::DEFAULT_SECURITY_TOML
-        .replace("events_per_second = 50", "events_per_second = 1000000")
-        .replace("event_burst = 100", "event_burst = 1000000");
-    std::fs::write(&policy, raised)?;
+        command = Command::new("env");
+    }
+    match subject {
+        Subject::ZeroLive(counter) => {
+            // Like the peers' harness raises djust's limits: the closed loops click far above
+            // the default 50 events/s per session.
+            let policy =
+                std::env::temp_dir().join(format!("zl-bench-security-{}.toml", std::process::id()));
+            let raised = zero_live::config::DEFAULT_SECURITY_TOML
+                .replace("events_per_second = 50", "events_per_second = 1000000")
+                .replace("event_burst = 100", "event_burst = 1000000");
+            std::fs::write(&policy, raised)?;
+            command.arg(counter).env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
+        }
+        Subject::Pyview(dir) => {
+            command
+                .arg(dir.join(".venv/bin/uvicorn"))
+                .args(["--app-dir", "pyview_app", "app:app", "--host", "127.0.0.1"])
+                .args(["--port", &port.to_string()])
+                .args(["--loop", "uvloop", "--http", "httptools", "--ws", "websockets-sansio"])
+                .args(["--log-level", "warning", "--no-access-log"])
+                .current_dir(dir);
+        }
+    }
     let child = command
-        .env("PORT", port.to_string())
-        .env("SECURITY_TOML", &policy)
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
-        .context("starting the counter")?;
+        .with_context(|| format!("starting {}", subject.name()))?;
     let server = Server { child, port };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while let Err(e) = get(subject.peer(), port).await {
         if Instant::now() > deadline {
-            bail!("the counter did not start listening");
+            bail!("{} did not start serving: {e:#}", subject.name());
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(server)
 }
@@ -143,9 +181,123 @@ pub(crate) fn pin_client() {
     }
 }
 
-struct Page {
+/// Which server the client talks to, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Peer {
+    /// Our counter at `/clicks`, protocol v1.
+    ZeroLive,
+    /// pyview-web's counter at `/`, Phoenix channels v2 (as its bundled JS client speaks it).
+    Pyview,
+}
+
+/// What the client reads from the page.
+pub(crate) struct Page {
     token: String,
     csrf: String,
+    stat: String,
+    view: String,
+}
+
+impl Peer {
+    fn path(self) -> &'static str {
+        match self {
+            Peer::ZeroLive => "/clicks",
+            Peer::Pyview => "/",
+        }
+    }
+
+    fn parse(self, html: &str) -> Result<Page> {
+        let csrf = attr(html, "name=\"csrf-token\" content=\"").context("no csrf token")?;
+        Ok(match self {
+            Peer::ZeroLive => Page {
+                token: attr(html, "data-zl-session=\"").context("no session token")?,
+                csrf,
+                stat: String::new(),
+                view: String::new(),
+            },
+            Peer::Pyview => Page {
+                token: attr(html, "data-phx-session=\"").context("no data-phx-session")?,
+                csrf,
+                stat: attr(html, "data-phx-static=\"").unwrap_or_default(),
+                view: phx_view_id(html).context("no data-phx-main view id")?,
+            },
+        })
+    }
+
+    fn socket_url(self, port: u16, page: &Page) -> String {
+        match self {
+            Peer::ZeroLive => format!("ws://127.0.0.1:{port}{}", zero_live::server::SOCKET_PATH),
+            Peer::Pyview => format!(
+                "ws://127.0.0.1:{port}/live/websocket?_csrf_token={}&_mounts=0&_live_referer=undefined&vsn=2.0.0",
+                page.csrf
+            ),
+        }
+    }
+
+    fn join_frame(self, port: u16, page: &Page) -> String {
+        match self {
+            Peer::ZeroLive => json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/clicks",
+                "session": page.token, "csrf": page.csrf, "url": "/clicks"})
+            .to_string(),
+            Peer::Pyview => json!(["1", "1", format!("lv:{}", page.view), "phx_join", {
+                "url": format!("http://127.0.0.1:{port}/"),
+                "params": {"_csrf_token": page.csrf, "_mounts": 0},
+                "session": page.token,
+                "static": if page.stat.is_empty() { Value::Null } else { Value::from(page.stat.as_str()) },
+            }])
+            .to_string(),
+        }
+    }
+
+    fn join_ok(self, reply: &str) -> bool {
+        match self {
+            Peer::ZeroLive => reply.contains("\"status\":\"ok\""),
+            Peer::Pyview => reply.contains("\"phx_reply\"") && reply.contains("\"ok\""),
+        }
+    }
+
+    /// What a browser sends for a click on the `+` button.
+    fn click_frame(self, reference: u64, page: &Page) -> String {
+        match self {
+            Peer::ZeroLive => format!(
+                r#"{{"v":1,"kind":"event","ref":{reference},"type":"click","event":"inc","value":{{}}}}"#
+            ),
+            Peer::Pyview => format!(
+                r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"inc","value":{{"value":""}}}}]"#,
+                page.view
+            ),
+        }
+    }
+
+    fn is_reply(self, text: &str, reference: u64) -> bool {
+        match self {
+            Peer::ZeroLive => {
+                text.contains(&format!("\"ref\":{reference},"))
+                    || text.ends_with(&format!("\"ref\":{reference}}}"))
+            }
+            Peer::Pyview => {
+                text.contains(&format!("\"{reference}\"")) && text.contains("phx_reply")
+            }
+        }
+    }
+
+    /// The count a click's reply carries.
+    fn count(self, reply: &str) -> Option<u64> {
+        let value: Value = serde_json::from_str(reply).ok()?;
+        let diff = match self {
+            Peer::ZeroLive => &value["rendered"],
+            Peer::Pyview => &value[4]["response"]["diff"],
+        };
+        diff["0"].as_str()?.parse().ok()
+    }
+}
+
+/// The id of pyview's main view: `id="phx-..."` on the element with `data-phx-main`.
+fn phx_view_id(html: &str) -> Option<String> {
+    let main = html.find("data-phx-main")?;
+    let tag_start = html[..main].rfind('<')?;
+    let tag_end = main + html[main..].find('>')?;
+    attr(&html[tag_start..tag_end], "id=\"")
 }
 
 fn attr(html: &str, marker: &str) -> Option<String> {
@@ -154,39 +306,53 @@ fn attr(html: &str, marker: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
-async fn get(port: u16) -> Result<Page> {
+async fn get(peer: Peer, port: u16) -> Result<Page> {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
-    tcp.write_all(
-        b"GET /clicks HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
-    )
-    .await?;
-    let mut body = String::new();
-    tcp.read_to_string(&mut body).await?;
-    if !body.starts_with("HTTP/1.1 200") {
-        bail!("GET /clicks answered {}", body.lines().next().unwrap_or(""));
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+        peer.path()
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").context("no header end")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    if !head.starts_with("http/1.1 200") {
+        bail!("GET {} answered {}", peer.path(), head.lines().next().unwrap_or(""));
     }
-    Ok(Page {
-        token: attr(&body, "data-zl-session=\"").context("no session token")?,
-        csrf: attr(&body, "name=\"csrf-token\" content=\"").context("no csrf token")?,
-    })
+    let body = &response[split + 4..];
+    let html = if head.contains("content-encoding: gzip") {
+        let mut html = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(body), &mut html)?;
+        html
+    } else {
+        String::from_utf8(body.to_vec())?
+    };
+    peer.parse(&html)
 }
 
-async fn open(port: u16, page: &Page) -> Result<Ws> {
-    let mut request =
-        format!("ws://127.0.0.1:{port}{}", zero_live::server::SOCKET_PATH).into_client_request()?;
+/// A joined socket.
+pub(crate) struct Joined {
+    ws: Ws,
+    peer: Peer,
+    page: std::sync::Arc<Page>,
+}
+
+async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Joined> {
+    let mut request = peer.socket_url(port, page).into_client_request()?;
     let headers = request.headers_mut();
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
-    headers.insert("sec-websocket-protocol", zero_live::protocol::SUBPROTOCOL.parse()?);
+    if peer == Peer::ZeroLive {
+        headers.insert("sec-websocket-protocol", zero_live::protocol::SUBPROTOCOL.parse()?);
+    }
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
-    let join = json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/clicks",
-                      "session": page.token, "csrf": page.csrf, "url": "/clicks"});
-    ws.send(Message::Text(join.to_string().into())).await?;
+    ws.send(Message::Text(peer.join_frame(port, page).into())).await?;
     let reply = next_text(&mut ws).await?;
-    if !reply.contains("\"status\":\"ok\"") {
+    if !peer.join_ok(&reply) {
         bail!("join refused: {reply}");
     }
-    Ok(ws)
+    Ok(Joined { ws, peer, page: page.clone() })
 }
 
 async fn next_text(ws: &mut Ws) -> Result<String> {
@@ -201,22 +367,14 @@ async fn next_text(ws: &mut Ws) -> Result<String> {
     }
 }
 
-fn click_frame(reference: u64) -> String {
-    // What a browser sends for `z-click="inc"`: the event, its type and an empty value.
-    format!(
-        r#"{{"v":1,"kind":"event","ref":{reference},"type":"click","event":"inc","value":{{}}}}"#
-    )
-}
-
 /// One click: send, wait for the reply with the same ref. Returns (seconds, reply).
-async fn click(ws: &mut Ws, reference: u64) -> Result<(f64, String)> {
-    let frame = click_frame(reference);
+async fn click(joined: &mut Joined, reference: u64) -> Result<(f64, String)> {
+    let frame = joined.peer.click_frame(reference, &joined.page);
     let start = Instant::now();
-    ws.send(Message::Text(frame.into())).await?;
-    let needle = format!("\"ref\":{reference},");
+    joined.ws.send(Message::Text(frame.into())).await?;
     loop {
-        let text = next_text(ws).await?;
-        if text.contains(&needle) || text.ends_with(&format!("\"ref\":{reference}}}")) {
+        let text = next_text(&mut joined.ws).await?;
+        if joined.peer.is_reply(&text, reference) {
             return Ok((start.elapsed().as_secs_f64(), text));
         }
     }
@@ -240,6 +398,7 @@ struct Loops {
 }
 
 async fn closed_loops(
+    peer: Peer,
     port: u16,
     page: &std::sync::Arc<Page>,
     duration: Duration,
@@ -252,11 +411,11 @@ async fn closed_loops(
     for _ in 0..100 {
         let page = page.clone();
         tasks.push(tokio::spawn(async move {
-            let mut ws = open(port, &page).await?;
+            let mut joined = open(peer, port, &page).await?;
             let mut rtts = Vec::new();
             let mut reference = 2u64;
             while Instant::now() < deadline {
-                let (dt, _) = click(&mut ws, reference).await?;
+                let (dt, _) = click(&mut joined, reference).await?;
                 reference += 1;
                 if Instant::now() >= begin {
                     rtts.push(dt * 1000.0);
@@ -280,85 +439,85 @@ async fn closed_loops(
     })
 }
 
-async fn idle_rss_per_session(counter: &Path, sessions: usize) -> Result<(f64, f64)> {
-    let server = start(counter).await?;
+async fn idle_rss_per_session(subject: &Subject, sessions: usize) -> Result<(f64, f64)> {
+    let peer = subject.peer();
+    let server = start(subject).await?;
     // Warm up: a few sessions, then none.
     for _ in 0..3 {
-        let page = get(server.port).await?;
-        let mut ws = open(server.port, &page).await?;
-        click(&mut ws, 2).await?;
-        ws.close(None).await?;
+        let page = std::sync::Arc::new(get(peer, server.port).await?);
+        let mut joined = open(peer, server.port, &page).await?;
+        click(&mut joined, 2).await?;
+        joined.ws.close(None).await?;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     let before = server.rss_kib()?;
     let mut held = Vec::with_capacity(sessions);
     let mut joins = Vec::with_capacity(sessions);
-    let page = get(server.port).await?;
+    let page = std::sync::Arc::new(get(peer, server.port).await?);
     for _ in 0..sessions {
         let start = Instant::now();
-        held.push(open(server.port, &page).await?);
+        held.push(open(peer, server.port, &page).await?);
         joins.push(start.elapsed().as_secs_f64() * 1000.0);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let after = server.rss_kib()?;
     // Every held session still answers.
-    for ws in held.iter_mut().step_by((sessions / 20).max(1)) {
-        click(ws, 2).await?;
+    for joined in held.iter_mut().step_by((sessions / 20).max(1)) {
+        click(joined, 2).await?;
     }
     drop(held);
     Ok(((after - before) / sessions as f64, percentile(&mut joins, 0.5)))
 }
 
-/// Runs the suite; `quick` shortens every phase.
-pub(crate) async fn run(counter: &Path, quick: bool) -> Result<Figures> {
+/// Runs the suite against `subject`; `quick` shortens every phase and skips 10,000 sessions.
+pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
+    let peer = subject.peer();
     let mut figures = Figures::default();
-    let server = start(counter).await?;
+    let server = start(subject).await?;
     let port = server.port;
     for _ in 0..20 {
-        let page = get(port).await?;
-        let mut ws = open(port, &page).await?;
-        click(&mut ws, 2).await?;
+        let page = std::sync::Arc::new(get(peer, port).await?);
+        let mut joined = open(peer, port, &page).await?;
+        click(&mut joined, 2).await?;
     }
     // First render and join after the GET.
     let n = if quick { 50 } else { 300 };
     let (mut gets, mut joins) = (Vec::new(), Vec::new());
     for _ in 0..n {
         let start = Instant::now();
-        let page = get(port).await?;
+        let page = std::sync::Arc::new(get(peer, port).await?);
         let got = Instant::now();
         gets.push((got - start).as_secs_f64() * 1000.0);
-        let mut ws = open(port, &page).await?;
+        let mut joined = open(peer, port, &page).await?;
         joins.push(got.elapsed().as_secs_f64() * 1000.0);
-        ws.close(None).await?;
+        joined.ws.close(None).await?;
     }
     figures.get_p50_ms = percentile(&mut gets, 0.5);
     figures.join_after_get_p50_ms = percentile(&mut joins, 0.5);
     // One session, closed loop.
-    let page = get(port).await?;
-    let mut ws = open(port, &page).await?;
+    let page = std::sync::Arc::new(get(peer, port).await?);
+    let mut joined = open(peer, port, &page).await?;
     let clicks = if quick { 500 } else { 2000 };
     let mut rtts = Vec::with_capacity(clicks);
     let mut last = String::new();
     for i in 0..clicks {
-        let (dt, reply) = click(&mut ws, 2 + i as u64).await?;
+        let (dt, reply) = click(&mut joined, 2 + i as u64).await?;
         rtts.push(dt * 1000.0);
         last = reply;
     }
-    let count: Value = serde_json::from_str(&last)?;
-    if count["rendered"]["0"] != json!(clicks.to_string()) {
+    if peer.count(&last) != Some(clicks as u64) {
         bail!("the count after {clicks} clicks is wrong: {last}");
     }
     figures.click_p50_ms = percentile(&mut rtts, 0.5);
     figures.click_p99_ms = percentile(&mut rtts, 0.99);
-    figures.click_request_bytes = click_frame(2 + clicks as u64).len() as f64;
+    figures.click_request_bytes = peer.click_frame(2 + clicks as u64, &page).len() as f64;
     figures.click_reply_bytes = last.len() as f64;
-    drop(ws);
+    drop(joined);
     // 100 sessions, each a closed loop; the median of three phases (the machine is shared).
     let duration = Duration::from_secs(if quick { 3 } else { 6 });
-    let page = std::sync::Arc::new(get(port).await?);
     let mut phases = Vec::new();
     for _ in 0..if quick { 1 } else { 3 } {
-        phases.push(closed_loops(port, &page, duration, server.child.id()).await?);
+        phases.push(closed_loops(peer, port, &page, duration, server.child.id()).await?);
     }
     let median_of = |f: fn(&Loops) -> f64| {
         let mut values: Vec<f64> = phases.iter().map(f).collect();
@@ -370,9 +529,9 @@ pub(crate) async fn run(counter: &Path, quick: bool) -> Result<Figures> {
     figures.conc_client_cpu = median_of(|l| l.client_cores);
     drop(server);
     // Memory per idle joined session, each on a fresh server.
-    figures.rss_per_session_kib_1k = idle_rss_per_session(counter, 1000).await?.0;
+    figures.rss_per_session_kib_1k = idle_rss_per_session(subject, 1000).await?.0;
     if !quick {
-        let (kib, join_p50) = idle_rss_per_session(counter, 10_000).await?;
+        let (kib, join_p50) = idle_rss_per_session(subject, 10_000).await?;
         figures.rss_per_session_kib_10k = kib;
         figures.join_p50_ms_10k = join_p50;
     }
@@ -393,6 +552,20 @@ mod tests {
         assert_eq!(percentile(&mut values, 0.5), 51.0);
         assert_eq!(percentile(&mut values, 0.99), 99.0);
         assert!(percentile(&mut [], 0.5).is_nan());
-        assert!(click_frame(7).contains("\"ref\":7,") && click_frame(7).len() < 80);
+        let page =
+            Page { token: "t".into(), csrf: "c".into(), stat: String::new(), view: "phx-1".into() };
+        let ours = Peer::ZeroLive.click_frame(7, &page);
+        assert!(Peer::ZeroLive.is_reply(r#"{"kind":"reply","ref":7,"rev":1}"#, 7));
+        assert!(!Peer::ZeroLive.is_reply(r#"{"kind":"reply","ref":71,"rev":1}"#, 7));
+        assert!(ours.contains("\"ref\":7,"));
+        let phx = Peer::Pyview.click_frame(7, &page);
+        assert!(phx.starts_with(r#"["1","7","lv:phx-1","event""#), "{phx}");
+        let reply =
+            r#"["1","7","lv:phx-1","phx_reply",{"response":{"diff":{"0":"3"}},"status":"ok"}]"#;
+        assert!(Peer::Pyview.is_reply(reply, 7) && !Peer::Pyview.is_reply(reply, 8));
+        assert_eq!(Peer::Pyview.count(reply), Some(3));
+        assert_eq!(Peer::ZeroLive.count(r#"{"rendered":{"0":"12"}}"#), Some(12));
+        let html = r#"<div data-phx-main="true" data-phx-session="s" id="phx-abc">"#;
+        assert_eq!(phx_view_id(html).as_deref(), Some("phx-abc"));
     }
 }

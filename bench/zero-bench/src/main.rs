@@ -53,6 +53,10 @@ enum Suite {
         /// Write release/evidence/live.tsv.
         #[arg(long)]
         record: bool,
+        /// A set-up copy of shared/bench/live-peers (with its .venv, see bench/peers/run.sh):
+        /// also measure pyview's counter with the same client, in the same run.
+        #[arg(long, value_name = "DIR")]
+        pyview: Option<PathBuf>,
     },
     /// Write the synthetic project of the gate suite, for profiling `zerogate check` by hand.
     #[command(name = "gate-project")]
@@ -95,7 +99,9 @@ fn main() -> ExitCode {
         Suite::Gate { quick, record } => gate(&printer, quick, record),
         Suite::GateChild { root } => gate_child(&printer, &root),
         Suite::Templates { quick, record } => templates_suite(&printer, quick, record),
-        Suite::Live { quick, record } => live_suite(&printer, quick, record),
+        Suite::Live { quick, record, pyview } => {
+            live_suite(&printer, quick, record, pyview.as_deref())
+        }
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {
@@ -332,8 +338,9 @@ const LIVE_SOURCES: &[&str] = &[
 ];
 
 /// pyview-web 0.9 on this machine, from `shared/bench/live-peers/results/pyview.tsv` (the
-/// same counter page, server on one core, Python client): the reference the ratios quote.
-const PYVIEW: &[(&str, f64)] = &[
+/// same counter page, server on one core, Python client): the reference the `_vs_pyview_ref`
+/// ratios quote when pyview is not measured in the same run.
+const PYVIEW_REF: &[(&str, f64)] = &[
     ("get_p50", 1.604),
     ("join_after_get_p50", 2.113),
     ("click_p50", 0.354),
@@ -342,7 +349,7 @@ const PYVIEW: &[(&str, f64)] = &[
     ("conc_p99", 38.853),
 ];
 
-fn live_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+fn live_suite(printer: &Printer, quick: bool, record: bool, pyview: Option<&Path>) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("run the live suite with --release");
     }
@@ -351,43 +358,82 @@ fn live_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
     let counter = live::build_counter(&root)?;
     live::pin_client();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let f = runtime.block_on(live::run(&counter, quick))?;
+    let ours = runtime.block_on(live::run(&live::Subject::ZeroLive(counter), quick))?;
+    let peer = match pyview {
+        Some(dir) => {
+            let subject = live::Subject::Pyview(dir.to_path_buf());
+            Some(runtime.block_on(live::run(&subject, quick))?)
+        }
+        None => None,
+    };
     let mut measures = Vec::new();
-    let mut add = |metric: &str, value: f64, unit: &'static str, budgeted: bool| {
+    let mut add = |subject: &str, metric: &str, value: f64, unit: &'static str, budgeted: bool| {
         measures.push(Measure {
             case: "counter".to_owned(),
-            subject: "zero_live".to_owned(),
+            subject: subject.to_owned(),
             metric: metric.to_owned(),
             value: round(value),
             unit,
             budget: budgeted.then(|| format!("live.counter.{metric}")),
         });
     };
-    add("get_p50", f.get_p50_ms, "ms", true);
-    add("join_after_get_p50", f.join_after_get_p50_ms, "ms", true);
-    add("click_p50", f.click_p50_ms, "ms", true);
-    add("click_p99", f.click_p99_ms, "ms", true);
-    add("conc_events_per_s", f.conc_events_per_s, "ops_per_s", true);
-    add("conc_p99", f.conc_p99_ms, "ms", true);
-    add("conc_server_cores", f.conc_server_cpu, "ratio", false);
-    add("conc_client_cores", f.conc_client_cpu, "ratio", false);
-    add("click_request_bytes", f.click_request_bytes, "bytes", true);
-    add("click_reply_bytes", f.click_reply_bytes, "bytes", true);
-    add("rss_per_idle_session_1k", f.rss_per_session_kib_1k, "kib", true);
-    if !quick {
-        add("rss_per_idle_session_10k", f.rss_per_session_kib_10k, "kib", false);
-        add("join_p50_at_10k", f.join_p50_ms_10k, "ms", false);
+    for (subject, f, budgeted) in
+        std::iter::once(("zero_live", &ours, true)).chain(peer.iter().map(|p| ("pyview", p, false)))
+    {
+        let metric =
+            |m: &str| if subject == "zero_live" { m.to_owned() } else { format!("pyview_{m}") };
+        add(subject, &metric("get_p50"), f.get_p50_ms, "ms", budgeted);
+        add(subject, &metric("join_after_get_p50"), f.join_after_get_p50_ms, "ms", budgeted);
+        add(subject, &metric("click_p50"), f.click_p50_ms, "ms", budgeted);
+        add(subject, &metric("click_p99"), f.click_p99_ms, "ms", budgeted);
+        add(subject, &metric("conc_events_per_s"), f.conc_events_per_s, "ops_per_s", budgeted);
+        add(subject, &metric("conc_p99"), f.conc_p99_ms, "ms", budgeted);
+        add(subject, &metric("conc_server_cores"), f.conc_server_cpu, "ratio", false);
+        add(subject, &metric("conc_client_cores"), f.conc_client_cpu, "ratio", false);
+        add(subject, &metric("click_request_bytes"), f.click_request_bytes, "bytes", budgeted);
+        add(subject, &metric("click_reply_bytes"), f.click_reply_bytes, "bytes", budgeted);
+        add(subject, &metric("rss_per_idle_session_1k"), f.rss_per_session_kib_1k, "kib", budgeted);
+        if !quick {
+            add(
+                subject,
+                &metric("rss_per_idle_session_10k"),
+                f.rss_per_session_kib_10k,
+                "kib",
+                false,
+            );
+            add(subject, &metric("join_p50_at_10k"), f.join_p50_ms_10k, "ms", false);
+        }
     }
-    let ours = [
-        f.get_p50_ms,
-        f.join_after_get_p50_ms,
-        f.click_p50_ms,
-        f.click_p99_ms,
-        f.conc_events_per_s,
-        f.conc_p99_ms,
-    ];
-    for ((metric, reference), value) in PYVIEW.iter().zip(ours) {
-        add(&format!("{metric}_vs_pyview"), value / reference, "ratio", false);
+    let pairs = |f: &live::Figures| {
+        [
+            ("get_p50", f.get_p50_ms),
+            ("join_after_get_p50", f.join_after_get_p50_ms),
+            ("click_p50", f.click_p50_ms),
+            ("click_p99", f.click_p99_ms),
+            ("conc_events_per_s", f.conc_events_per_s),
+            ("conc_p99", f.conc_p99_ms),
+            ("click_request_bytes", f.click_request_bytes),
+            ("click_reply_bytes", f.click_reply_bytes),
+            ("rss_per_idle_session_1k", f.rss_per_session_kib_1k),
+        ]
+    };
+    match &peer {
+        Some(p) => {
+            for ((metric, value), (_, reference)) in pairs(&ours).into_iter().zip(pairs(p)) {
+                add("zero_live", &format!("{metric}_vs_pyview"), value / reference, "ratio", false);
+            }
+        }
+        None => {
+            for ((metric, reference), (_, value)) in PYVIEW_REF.iter().zip(pairs(&ours)) {
+                add(
+                    "zero_live",
+                    &format!("{metric}_vs_pyview_ref"),
+                    value / reference,
+                    "ratio",
+                    false,
+                );
+            }
+        }
     }
     report(printer, "live", LIVE_SOURCES, 1, &measures, record)
 }
