@@ -66,9 +66,9 @@ class ZeroLivePeer(Peer):
     def click_frame(self, s):
         s.state["ref"] += 1
         ref = s.state["ref"]
-        # What the browser client sends for z-click="inc" on a button without z-value-*.
-        frame = js_json({"v": 1, "kind": "event", "ref": ref, "type": "click", "event": "inc",
-                         "value": {}})
+        # What the browser client sends for z-click="inc" on a button without z-value-*: a click
+        # carries no type and no value.
+        frame = js_json({"v": 1, "kind": "event", "ref": ref, "event": "inc"})
         return frame, ref
 
     def is_reply(self, s, msg, ref):

@@ -41,7 +41,7 @@ export const MAX_BYTES = Object.freeze({
 export const FIELDS = Object.freeze({
   join: Object.freeze([["topic", "string", false], ["session", "string", false], ["csrf", "string", false], ["url", "string", false], ["params", "object", true], ["revision", "u64", true], ["caps", "strings", true]]),
   params: Object.freeze([["url", "string", false]]),
-  event: Object.freeze([["type", "string", false], ["event", "string", false], ["value", "json", false], ["target", "string", true]]),
+  event: Object.freeze([["type", "string", true], ["event", "string", false], ["value", "json", true], ["target", "string", true]]),
   diff: Object.freeze([["rev", "u64", false], ["diff", "json", false], ["title", "string", true]]),
   heartbeat: Object.freeze([]),
   upload: Object.freeze([["entry", "string", false], ["offset", "u64", false], ["chunk", "string", false], ["last", "bool", false]]),

@@ -72,7 +72,7 @@ pub enum Kind {
     Join,
     /// Reports a live patch of the URL so the view runs handle_params without a remount.
     Params,
-    /// Delivers a user event (click, submit, change, key, hook push) to handle_event.
+    /// Delivers a user event (click, submit, change, key, hook push) to handle_event; a click without values may omit type and value.
     Event,
     /// Carries the changes of one render and the revision it produces; the client merges it into its cached tree.
     Diff,
@@ -243,7 +243,7 @@ impl Kind {
                     FieldSpec {
                         name: "type",
                         ty: FieldType::String,
-                        optional: false,
+                        optional: true,
                     },
                     FieldSpec {
                         name: "event",
@@ -253,7 +253,7 @@ impl Kind {
                     FieldSpec {
                         name: "value",
                         ty: FieldType::Json,
-                        optional: false,
+                        optional: true,
                     },
                     FieldSpec {
                         name: "target",
@@ -418,16 +418,18 @@ pub struct Params {
     /// `url`: string.
     pub url: String,
 }
-/// Payload of `event`: Delivers a user event (click, submit, change, key, hook push) to handle_event.
+/// Payload of `event`: Delivers a user event (click, submit, change, key, hook push) to handle_event; a click without values may omit type and value.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
-    /// `type`: string.
-    pub r#type: String,
+    /// `type`: string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<String>,
     /// `event`: string.
     pub event: String,
-    /// `value`: json.
-    pub value: serde_json::Value,
+    /// `value`: json, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
     /// `target`: string, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -521,7 +523,7 @@ pub enum Message {
     Join(Join),
     /// Reports a live patch of the URL so the view runs handle_params without a remount.
     Params(Params),
-    /// Delivers a user event (click, submit, change, key, hook push) to handle_event.
+    /// Delivers a user event (click, submit, change, key, hook push) to handle_event; a click without values may omit type and value.
     Event(Event),
     /// Carries the changes of one render and the revision it produces; the client merges it into its cached tree.
     Diff(Diff),

@@ -259,9 +259,10 @@ impl Peer {
     /// What a browser sends for a click on the `+` button.
     fn click_frame(self, reference: u64, page: &Page) -> String {
         match self {
-            Peer::ZeroLive => format!(
-                r#"{{"v":1,"kind":"event","ref":{reference},"type":"click","event":"inc","value":{{}}}}"#
-            ),
+            // A click on a button without `z-value-*`: no type, no value.
+            Peer::ZeroLive => {
+                format!(r#"{{"v":1,"kind":"event","ref":{reference},"event":"inc"}}"#)
+            }
             Peer::Pyview => format!(
                 r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"inc","value":{{"value":""}}}}]"#,
                 page.view

@@ -543,6 +543,10 @@ async fn the_benchmark_page_counts_clicks() {
     assert!(tree.to_html().unwrap().contains("<p>Count: 0</p>"));
     let reply = event(&mut ws, 2, "inc", json!({})).await;
     assert_eq!(reply["rendered"], json!({"0": "1"}));
+    // The compact click a browser sends for a button without values: no type, no value.
+    send_text(&mut ws, r#"{"v":1,"kind":"event","ref":3,"event":"inc"}"#).await;
+    let reply = recv(&mut ws).await;
+    assert_eq!((reply["ref"].as_u64(), reply["rendered"].clone()), (Some(3), json!({"0": "2"})));
     // A token for one view does not join another.
     let mut other = server.connect().await;
     send(&mut other, json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": token, "csrf": csrf, "url": "/"})).await;

@@ -530,7 +530,9 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
                 return Next::Continue;
             }
             let Some(view) = session.view.as_mut() else { return Next::Continue };
-            if let Err(e) = view.handle_event(&event.event, &event.value, &mut session.ctx) {
+            // A click without values sends no `value`: handlers see an empty object.
+            let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+            if let Err(e) = view.handle_event(&event.event, &value, &mut session.ctx) {
                 send.send(error_frame(reference, e.code(), &e.to_string()));
                 return Next::Continue;
             }
