@@ -15,7 +15,10 @@ import websockets
 from peers import Peer, Session, get_page, js_json
 
 PATH = "/clicks"  # the peers' counter page: a count and one button
-SUBPROTOCOL = "0x0-live.v1"
+# Protocol v2, the compact encoding our browser client speaks: [kind, ref, fields...], where kind
+# is the message's row in spec/wire-protocol.tsv.
+SUBPROTOCOL = "0x0-live.v2"
+JOIN, EVENT, REPLY, ERROR, HEARTBEAT = 0, 2, 6, 7, 4
 
 
 class ZeroLivePeer(Peer):
@@ -48,16 +51,13 @@ class ZeroLivePeer(Peer):
         s = Session(ws=ws, page=page, ws_open_ms=(t1 - t0) * 1000.0)
         s.extensions = ws.response.headers.get("Sec-WebSocket-Extensions")
         s.state["ref"] = 1
-        frame = js_json(
-            {"v": 1, "kind": "join", "ref": 1, "topic": "lv:" + PATH, "session": token,
-             "csrf": csrf, "url": PATH}
-        )
+        frame = js_json([JOIN, 1, "lv:" + PATH, token, csrf, PATH])
         t2 = time.perf_counter()
         await ws.send(frame)
         msg = await ws.recv()
         t3 = time.perf_counter()
         m = json.loads(msg)
-        if m.get("kind") != "reply" or m.get("status") != "ok":
+        if m[0] != REPLY or m[2] != "ok":
             raise RuntimeError(f"join failed: {msg[:300]}")
         s.join_ms = (t3 - t2) * 1000.0
         s.join_frame, s.join_reply = frame, msg
@@ -68,23 +68,20 @@ class ZeroLivePeer(Peer):
         ref = s.state["ref"]
         # What the browser client sends for z-click="inc" on a button without z-value-*: a click
         # carries no type and no value.
-        frame = js_json({"v": 1, "kind": "event", "ref": ref, "event": "inc"})
+        frame = js_json([EVENT, ref, None, "inc"])
         return frame, ref
 
     def is_reply(self, s, msg, ref):
-        if f'"ref":{ref},' not in msg and not msg.endswith(f'"ref":{ref}}}'):
-            return False
-        m = json.loads(msg)
-        return m.get("ref") == ref and m.get("kind") in ("reply", "error")
+        return msg.startswith(f"[{REPLY},{ref},") or msg.startswith(f"[{ERROR},{ref},")
 
     def count_in_reply(self, msg):
         m = json.loads(msg)
-        v = (m.get("rendered") or {}).get("0")
+        v = m[4].get("0") if m[0] == REPLY and len(m) > 4 else None
         return int(v) if v is not None else None
 
     def heartbeat_frame(self, s):
         s.state["ref"] += 1
-        return js_json({"v": 1, "kind": "heartbeat", "ref": s.state["ref"]})
+        return js_json([HEARTBEAT, s.state["ref"]])
 
 
 PEERS = {"zero-live": ZeroLivePeer}

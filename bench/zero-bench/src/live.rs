@@ -19,7 +19,14 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use zero_live::protocol::{COMPACT_SUBPROTOCOL, Kind};
+
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+/// A message kind's index: its code in the compact encoding.
+fn kind(k: Kind) -> usize {
+    Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
 
 /// What one run measured.
 #[derive(Debug, Default)]
@@ -184,7 +191,7 @@ pub(crate) fn pin_client() {
 /// Which server the client talks to, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Peer {
-    /// Our counter at `/clicks`, protocol v1.
+    /// Our counter at `/clicks`, protocol v2 (the compact encoding our browser client uses).
     ZeroLive,
     /// pyview-web's counter at `/`, Phoenix channels v2 (as its bundled JS client speaks it).
     Pyview,
@@ -236,9 +243,10 @@ impl Peer {
 
     fn join_frame(self, port: u16, page: &Page) -> String {
         match self {
-            Peer::ZeroLive => json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/clicks",
-                "session": page.token, "csrf": page.csrf, "url": "/clicks"})
-            .to_string(),
+            Peer::ZeroLive => {
+                json!([kind(Kind::Join), 1, "lv:/clicks", page.token, page.csrf, "/clicks"])
+                    .to_string()
+            }
             Peer::Pyview => json!(["1", "1", format!("lv:{}", page.view), "phx_join", {
                 "url": format!("http://127.0.0.1:{port}/"),
                 "params": {"_csrf_token": page.csrf, "_mounts": 0},
@@ -251,7 +259,7 @@ impl Peer {
 
     fn join_ok(self, reply: &str) -> bool {
         match self {
-            Peer::ZeroLive => reply.contains("\"status\":\"ok\""),
+            Peer::ZeroLive => reply.starts_with(&format!("[{},1,\"ok\"", kind(Kind::Reply))),
             Peer::Pyview => reply.contains("\"phx_reply\"") && reply.contains("\"ok\""),
         }
     }
@@ -260,9 +268,7 @@ impl Peer {
     fn click_frame(self, reference: u64, page: &Page) -> String {
         match self {
             // A click on a button without `z-value-*`: no type, no value.
-            Peer::ZeroLive => {
-                format!(r#"{{"v":1,"kind":"event","ref":{reference},"event":"inc"}}"#)
-            }
+            Peer::ZeroLive => format!(r#"[{},{reference},null,"inc"]"#, kind(Kind::Event)),
             Peer::Pyview => format!(
                 r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"inc","value":{{"value":""}}}}]"#,
                 page.view
@@ -272,10 +278,10 @@ impl Peer {
 
     fn is_reply(self, text: &str, reference: u64) -> bool {
         match self {
-            Peer::ZeroLive => {
-                text.contains(&format!("\"ref\":{reference},"))
-                    || text.ends_with(&format!("\"ref\":{reference}}}"))
-            }
+            // The reply, or an error answering the same request (which fails the count check).
+            Peer::ZeroLive => [Kind::Reply, Kind::Error]
+                .iter()
+                .any(|k| text.starts_with(&format!("[{},{reference},", kind(*k)))),
             Peer::Pyview => {
                 text.contains(&format!("\"{reference}\"")) && text.contains("phx_reply")
             }
@@ -286,7 +292,7 @@ impl Peer {
     fn count(self, reply: &str) -> Option<u64> {
         let value: Value = serde_json::from_str(reply).ok()?;
         let diff = match self {
-            Peer::ZeroLive => &value["rendered"],
+            Peer::ZeroLive => &value[4],
             Peer::Pyview => &value[4]["response"]["diff"],
         };
         diff["0"].as_str()?.parse().ok()
@@ -345,7 +351,7 @@ async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Join
     let headers = request.headers_mut();
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
     if peer == Peer::ZeroLive {
-        headers.insert("sec-websocket-protocol", zero_live::protocol::SUBPROTOCOL.parse()?);
+        headers.insert("sec-websocket-protocol", COMPACT_SUBPROTOCOL.parse()?);
     }
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
     ws.send(Message::Text(peer.join_frame(port, page).into())).await?;
@@ -556,16 +562,18 @@ mod tests {
         let page =
             Page { token: "t".into(), csrf: "c".into(), stat: String::new(), view: "phx-1".into() };
         let ours = Peer::ZeroLive.click_frame(7, &page);
-        assert!(Peer::ZeroLive.is_reply(r#"{"kind":"reply","ref":7,"rev":1}"#, 7));
-        assert!(!Peer::ZeroLive.is_reply(r#"{"kind":"reply","ref":71,"rev":1}"#, 7));
-        assert!(ours.contains("\"ref\":7,"));
+        assert!(Peer::ZeroLive.is_reply(r#"[6,7,"ok",1,{"0":"1"}]"#, 7));
+        assert!(!Peer::ZeroLive.is_reply(r#"[6,71,"ok",1,{"0":"1"}]"#, 7));
+        assert!(Peer::ZeroLive.is_reply(r#"[7,7,"rate_limited","slow down"]"#, 7));
+        assert!(!Peer::ZeroLive.is_reply(r#"[3,7,{"0":"1"}]"#, 7), "a pushed diff is no reply");
+        assert_eq!(ours, r#"[2,7,null,"inc"]"#);
         let phx = Peer::Pyview.click_frame(7, &page);
         assert!(phx.starts_with(r#"["1","7","lv:phx-1","event""#), "{phx}");
         let reply =
             r#"["1","7","lv:phx-1","phx_reply",{"response":{"diff":{"0":"3"}},"status":"ok"}]"#;
         assert!(Peer::Pyview.is_reply(reply, 7) && !Peer::Pyview.is_reply(reply, 8));
         assert_eq!(Peer::Pyview.count(reply), Some(3));
-        assert_eq!(Peer::ZeroLive.count(r#"{"rendered":{"0":"12"}}"#), Some(12));
+        assert_eq!(Peer::ZeroLive.count(r#"[6,9,"ok",9,{"0":"12"}]"#), Some(12));
         let html = r#"<div data-phx-main="true" data-phx-session="s" id="phx-abc">"#;
         assert_eq!(phx_view_id(html).as_deref(), Some("phx-abc"));
     }

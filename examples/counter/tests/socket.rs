@@ -553,3 +553,45 @@ async fn the_benchmark_page_counts_clicks() {
     assert_eq!(recv(&mut other).await["code"], "no_route");
     assert_eq!(closed(&mut other).await, Some(4004));
 }
+
+/// A client offering both subprotocols gets the compact encoding (protocol v2): positional
+/// arrays, a click's reply under 40 bytes; the same session semantics.
+#[tokio::test]
+async fn the_compact_encoding_is_negotiated_and_speaks_the_same_protocol() {
+    use zero_live::protocol::Kind;
+    let server = serve(LiveConfig::default()).await;
+    let mut request = format!("ws://{}{}", server.addr, zero_live::server::SOCKET_PATH)
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://{}", server.addr).parse().unwrap());
+    headers.insert("sec-websocket-protocol", "0x0-live.v2, 0x0-live.v1".parse().unwrap());
+    let (mut ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "0x0-live.v2");
+    let index = |k: Kind| Kind::ALL.iter().position(|x| *x == k).unwrap();
+    let (token, csrf) = server.live.tokens_for("/clicks");
+    send(&mut ws, json!([index(Kind::Join), 1, "lv:/clicks", token, csrf, "/clicks"])).await;
+    let joined = recv(&mut ws).await;
+    assert_eq!(
+        (joined[0].as_u64(), joined[1].as_u64(), joined[2].as_str()),
+        (Some(index(Kind::Reply) as u64), Some(1), Some("ok"))
+    );
+    let mut tree = ClientTree::default();
+    tree.apply_full(&joined[4]).unwrap();
+    assert!(tree.to_html().unwrap().contains("<p>Count: 0</p>"));
+    let click = format!("[{},2,null,\"inc\"]", index(Kind::Event));
+    send_text(&mut ws, &click).await;
+    let reply = match ws.next().await.unwrap().unwrap() {
+        Message::Text(t) => t.to_string(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(reply, format!("[{},2,\"ok\",1,{{\"0\":\"1\"}}]", index(Kind::Reply)));
+    assert!(click.len() < 60 && reply.len() < 40, "{} / {} bytes", click.len(), reply.len());
+    // A version 1 frame on a version 2 socket is refused, in version 2.
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
+    let refused = recv(&mut ws).await;
+    assert_eq!(
+        (refused[0].as_u64(), refused[2].as_str()),
+        (Some(index(Kind::Error) as u64), Some("malformed"))
+    );
+}

@@ -6,7 +6,7 @@
 //! | rule | at | answer |
 //! |---|---|---|
 //! | origin not the page's host nor allowed | upgrade | HTTP 403 |
-//! | subprotocol `0x0-live.v1` not offered | upgrade | HTTP 426 |
+//! | neither `0x0-live.v2` nor `0x0-live.v1` offered | upgrade | HTTP 426 |
 //! | `max_connections` sockets open | upgrade | HTTP 503 |
 //! | malformed, unknown, mistyped, misdirected message | session | `error` message, session goes on |
 //! | unsupported protocol version | session | `error`, close 1002 |
@@ -36,7 +36,7 @@ use zero_live_core::Rendered;
 
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
-use crate::protocol::{self, DecodeError, Message, SUBPROTOCOL, Side, wire};
+use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
 use crate::pubsub::{Info, PubSub};
 use crate::token::{Claims, Signer};
 use crate::view::{Context, DynView, LiveView, Route, Terminate};
@@ -287,22 +287,21 @@ async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgr
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|p| p.trim() == SUBPROTOCOL);
+        .any(|p| Encoding::from_subprotocol(p.trim()).is_some());
     if !offered {
-        return (
-            StatusCode::UPGRADE_REQUIRED,
-            format!(
-                "this server speaks the live protocol `{SUBPROTOCOL}`; offer it as a subprotocol"
-            ),
-        )
-            .into_response();
+        let known: Vec<&str> = Encoding::PREFERRED.iter().map(|e| e.subprotocol()).collect();
+        let message = format!(
+            "this server speaks the live protocol as {}; offer one as a subprotocol",
+            known.join(" or ")
+        );
+        return (StatusCode::UPGRADE_REQUIRED, message).into_response();
     }
     let Ok(permit) = live.inner.connections.clone().try_acquire_owned() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
     // tungstenite's 128 KiB read and write buffers per socket would dominate an idle session's
     // memory; live frames are small, so the buffers start small and grow only when needed.
-    ws.protocols([SUBPROTOCOL])
+    ws.protocols(Encoding::PREFERRED.map(Encoding::subprotocol))
         .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_frame_size(config.max_frame_bytes)
@@ -376,7 +375,14 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
     let _guard = SessionGuard(inner.clone(), socket_id);
     let _permit = permit;
     let config = &inner.config;
-    let mut out = Outbox { frames: Vec::new(), limit: config.outbound_queue, overflow: false };
+    // The upgrade only accepts sockets that offered one of our subprotocols.
+    let encoding = socket
+        .protocol()
+        .and_then(|p| p.to_str().ok())
+        .and_then(Encoding::from_subprotocol)
+        .unwrap_or(Encoding::Json);
+    let mut out =
+        Outbox { frames: Vec::new(), limit: config.outbound_queue, overflow: false, encoding };
     let mut session = Session {
         socket: socket_id,
         view: None,
@@ -432,7 +438,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
                 next = handle(&inner, &mut session, text.as_str(), &mut out);
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
-                out.send(error_frame(None, "binary_frame", "the live protocol sends text frames"));
+                out.error(None, "binary_frame", "the live protocol sends text frames");
             }
             Some(Ok(Some(Ok(_)))) => {}
         }
@@ -482,9 +488,23 @@ struct Outbox {
     /// More frames than this in one turn make the client a slow consumer.
     limit: usize,
     overflow: bool,
+    /// How this socket's frames are written and read.
+    encoding: Encoding,
 }
 
 impl Outbox {
+    /// Queues `message`, answering request `reference` if any.
+    fn message(&mut self, message: &Message, reference: Option<u64>) {
+        let text = protocol::encode_with(message, reference, self.encoding);
+        self.send(text);
+    }
+
+    /// Queues an `error` message.
+    fn error(&mut self, reference: Option<u64>, code: &str, reason: &str) {
+        let error = wire::Error { code: code.to_owned(), reason: reason.to_owned() };
+        self.message(&Message::Error(error), reference);
+    }
+
     /// Queues a frame.
     fn send(&mut self, text: String) {
         if self.frames.len() >= self.limit {
@@ -495,45 +515,40 @@ impl Outbox {
     }
 }
 
-fn error_frame(reference: Option<u64>, code: &str, reason: &str) -> String {
-    let message = Message::Error(wire::Error { code: code.to_owned(), reason: reason.to_owned() });
-    protocol::encode(&message, reference)
-}
-
 fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -> Next {
-    let envelope = match protocol::decode(text, Side::Server) {
+    let envelope = match protocol::decode_with(text, Side::Server, send.encoding) {
         Ok(envelope) => envelope,
         Err(e @ DecodeError::BadVersion { .. }) => {
-            send.send(error_frame(None, e.code(), &e.to_string()));
+            send.error(None, e.code(), &e.to_string());
             return Next::Close(1002, "unsupported protocol version");
         }
         Err(e) => {
-            send.send(error_frame(None, e.code(), &e.to_string()));
+            send.error(None, e.code(), &e.to_string());
             return Next::Continue;
         }
     };
     let reference = envelope.reference;
     match envelope.message {
         Message::Heartbeat(_) => {
-            send.send(protocol::encode(&Message::Heartbeat(wire::Heartbeat {}), reference));
+            send.message(&Message::Heartbeat(wire::Heartbeat {}), reference);
             Next::Continue
         }
         Message::Join(join) => join_session(inner, session, reference, &join, send),
         Message::Close(_) => Next::Close(1000, "closed by the client"),
         _ if session.view.is_none() => {
-            send.send(error_frame(reference, "not_joined", "join the session first"));
+            send.error(reference, "not_joined", "join the session first");
             Next::Continue
         }
         Message::Event(event) => {
             if !session.bucket.take() {
-                send.send(error_frame(reference, "rate_limited", "too many events; slow down"));
+                send.error(reference, "rate_limited", "too many events; slow down");
                 return Next::Continue;
             }
             let Some(view) = session.view.as_mut() else { return Next::Continue };
             // A click without values sends no `value`: handlers see an empty object.
             let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
             if let Err(e) = view.handle_event(&event.event, &value, &mut session.ctx) {
-                send.send(error_frame(reference, e.code(), &e.to_string()));
+                send.error(reference, e.code(), &e.to_string());
                 return Next::Continue;
             }
             rerender(session, Answer::Reply(reference), send);
@@ -543,7 +558,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             let Some(view) = session.view.as_mut() else { return Next::Continue };
             let path = params.url.split('?').next().unwrap_or("");
             if path != session.ctx.path() {
-                send.send(error_frame(reference, "wrong_view", "a patch stays within the view"));
+                send.error(reference, "wrong_view", "a patch stays within the view");
                 return Next::Continue;
             }
             session.ctx = Context::new(true, &params.url);
@@ -552,7 +567,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             Next::Continue
         }
         Message::Upload(_) => {
-            send.send(error_frame(reference, "unsupported", "this view takes no uploads"));
+            send.error(reference, "unsupported", "this view takes no uploads");
             Next::Continue
         }
         // Decoding refuses messages sent in the wrong direction.
@@ -568,35 +583,31 @@ fn join_session(
     send: &mut Outbox,
 ) -> Next {
     if session.view.is_some() {
-        send.send(error_frame(reference, "already_joined", "this socket already runs a session"));
+        send.error(reference, "already_joined", "this socket already runs a session");
         return Next::Continue;
     }
     let claims: Claims = match inner.signer.verify(&join.session, inner.config.session_token_ttl) {
         Ok(claims) => claims,
         Err(e) => {
-            send.send(error_frame(reference, e.code(), &e.to_string()));
+            send.error(reference, e.code(), &e.to_string());
             return Next::Close(close::UNAUTHORIZED, "invalid session token");
         }
     };
     if !inner.signer.verify_csrf(&claims.id, &join.csrf) {
-        send.send(error_frame(
-            reference,
-            "csrf_invalid",
-            "the CSRF token does not match the session",
-        ));
+        send.error(reference, "csrf_invalid", "the CSRF token does not match the session");
         return Next::Close(close::UNAUTHORIZED, "invalid CSRF token");
     }
     let path = join.url.split('?').next().unwrap_or("");
     let Some(route) = inner.routes.get(&claims.path).copied().filter(|_| path == claims.path)
     else {
-        send.send(error_frame(reference, "no_route", "the token's view is not served here"));
+        send.error(reference, "no_route", "the token's view is not served here");
         return Next::Close(close::NO_ROUTE, "no live view");
     };
     let mut ctx = Context::new(true, &join.url);
     let mut view = match (route.mount)(&mut ctx) {
         Ok(view) => view,
         Err(e) => {
-            send.send(error_frame(reference, "mount_failed", &e.to_string()));
+            send.error(reference, "mount_failed", &e.to_string());
             return Next::Close(1011, "mount failed");
         }
     };
@@ -608,7 +619,7 @@ fn join_session(
     session.rev = 0;
     let reply =
         wire::Reply { status: "ok".into(), rev: Some(0), rendered: Some(full), response: None };
-    send.send(protocol::encode(&Message::Reply(reply), reference));
+    send.message(&Message::Reply(reply), reference);
     session.view = Some(view);
     session.last = Some(rendered);
     for topic in std::mem::take(&mut ctx.subscriptions) {
@@ -661,23 +672,20 @@ fn rerender(session: &mut Session, answer: Answer, send: &mut Outbox) {
         let flash = std::mem::take(&mut session.ctx.flash);
         let flash = (!flash.is_empty())
             .then(|| flash.into_iter().map(|(k, v)| (k, Value::from(v))).collect());
-        send.send(protocol::encode(
-            &Message::Redirect(wire::Redirect { to, live: false, flash }),
-            None,
-        ));
+        send.message(&Message::Redirect(wire::Redirect { to, live: false, flash }), None);
     }
     if let Some(to) = session.ctx.patch.take() {
-        send.send(protocol::encode(&Message::Patch(wire::Patch { to, replace: false }), None));
+        send.message(&Message::Patch(wire::Patch { to, replace: false }), None);
     }
     match (answer, change, rev) {
         (Answer::Push, Some(diff), Some(rev)) => {
             let title = session.ctx.title.take();
-            send.send(protocol::encode(&Message::Diff(wire::Diff { rev, diff, title }), None));
+            send.message(&Message::Diff(wire::Diff { rev, diff, title }), None);
         }
         (Answer::Push, _, _) => {}
         (Answer::Reply(reference), change, rev) => {
             let reply = wire::Reply { status: "ok".into(), rev, rendered: change, response: None };
-            send.send(protocol::encode(&Message::Reply(reply), reference));
+            send.message(&Message::Reply(reply), reference);
         }
     }
     session.last = Some(rendered);

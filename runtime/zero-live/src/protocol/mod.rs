@@ -136,11 +136,76 @@ impl DecodeError {
     }
 }
 
-/// Decodes one text frame received by `side`, failing closed.
+/// How frames are written, chosen by the WebSocket subprotocol at the upgrade.
+///
+/// - [`Encoding::Json`] (`0x0-live.v1`): an object `{"v": 1, "kind": .., "ref": .., field: ..}`.
+/// - [`Encoding::Compact`] (`0x0-live.v2`): the same messages as a positional array
+///   `[kind, ref, field1, field2, ..]`: `kind` is the message's index in
+///   `spec/wire-protocol.tsv` (`Kind::ALL`), `ref` is a number or `null`, and the fields follow in
+///   table order; an absent optional field is `null`, and trailing absent fields are left out.
+///   The version is the subprotocol's, so frames carry none. Rows of the table are only ever
+///   appended and fields only appended to a row, so positions never change meaning (the v2
+///   fixtures under `tests/fixtures/wire-v2` hold every later version to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// Protocol version 1: JSON objects.
+    Json,
+    /// Protocol version 2: positional JSON arrays.
+    Compact,
+}
+
+/// The subprotocol of the compact encoding.
+pub const COMPACT_SUBPROTOCOL: &str = "0x0-live.v2";
+
+impl Encoding {
+    /// Every encoding, in the server's order of preference.
+    pub const PREFERRED: [Encoding; 2] = [Encoding::Compact, Encoding::Json];
+
+    /// The WebSocket subprotocol that selects it.
+    pub fn subprotocol(self) -> &'static str {
+        match self {
+            Encoding::Json => SUBPROTOCOL,
+            Encoding::Compact => COMPACT_SUBPROTOCOL,
+        }
+    }
+
+    /// The encoding a subprotocol selects.
+    pub fn from_subprotocol(name: &str) -> Option<Encoding> {
+        Encoding::PREFERRED.into_iter().find(|e| e.subprotocol() == name)
+    }
+}
+
+/// Decodes one text frame received by `side`, failing closed (protocol version 1).
 pub fn decode(frame: &str, side: Side) -> Result<Envelope, DecodeError> {
+    decode_with(frame, side, Encoding::Json)
+}
+
+/// Decodes one text frame of `encoding` received by `side`, failing closed.
+pub fn decode_with(frame: &str, side: Side, encoding: Encoding) -> Result<Envelope, DecodeError> {
     if frame.len() > MAX_MESSAGE_BYTES {
         return Err(DecodeError::Oversized { size: frame.len(), limit: MAX_MESSAGE_BYTES });
     }
+    let (kind, reference, object) = match encoding {
+        Encoding::Json => envelope_json(frame)?,
+        Encoding::Compact => envelope_compact(frame)?,
+    };
+    check(frame, side, kind, reference, object)
+}
+
+type Parts = (Kind, Option<u64>, Map<String, Value>);
+
+fn reference_of(value: Option<Value>, kind: Kind) -> Result<Option<u64>, DecodeError> {
+    match value {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Ok(Some(v.as_u64().ok_or_else(|| DecodeError::MistypedField {
+            kind: kind.as_str(),
+            field: "ref".to_owned(),
+            expected: "u64",
+        })?)),
+    }
+}
+
+fn envelope_json(frame: &str) -> Result<Parts, DecodeError> {
     let mut object: Map<String, Value> = match serde_json::from_str(frame) {
         Ok(Value::Object(map)) => map,
         Ok(_) => return Err(DecodeError::Malformed("expected an object".to_owned())),
@@ -158,6 +223,51 @@ pub fn decode(frame: &str, side: Side) -> Result<Envelope, DecodeError> {
         Some(other) => return Err(DecodeError::UnknownKind(other.to_string())),
         None => return Err(DecodeError::UnknownKind("missing".to_owned())),
     };
+    let reference = reference_of(object.remove("ref"), kind)?;
+    Ok((kind, reference, object))
+}
+
+fn envelope_compact(frame: &str) -> Result<Parts, DecodeError> {
+    let items: Vec<Value> = match serde_json::from_str(frame) {
+        Ok(Value::Array(items)) => items,
+        Ok(_) => return Err(DecodeError::Malformed("expected an array".to_owned())),
+        Err(e) => return Err(DecodeError::Malformed(e.to_string())),
+    };
+    let mut items = items.into_iter();
+    let kind = match items.next() {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|i| usize::try_from(i).ok())
+            .and_then(|i| Kind::ALL.get(i).copied())
+            .ok_or_else(|| DecodeError::UnknownKind(n.to_string()))?,
+        Some(other) => return Err(DecodeError::UnknownKind(other.to_string())),
+        None => return Err(DecodeError::UnknownKind("missing".to_owned())),
+    };
+    let reference = reference_of(items.next(), kind)?;
+    let fields = kind.fields();
+    let mut object = Map::new();
+    for (i, value) in items.enumerate() {
+        let Some(field) = fields.get(i) else {
+            return Err(DecodeError::UnknownField {
+                kind: kind.as_str(),
+                field: format!("#{}", i + 2),
+            });
+        };
+        if !value.is_null() {
+            object.insert(field.name.to_owned(), value);
+        }
+    }
+    Ok((kind, reference, object))
+}
+
+/// Checks the payload of a decoded envelope against the table and builds the typed message.
+fn check(
+    frame: &str,
+    side: Side,
+    kind: Kind,
+    reference: Option<u64>,
+    mut object: Map<String, Value>,
+) -> Result<Envelope, DecodeError> {
     let name = kind.as_str();
     if !kind.direction().accepted_by(side) {
         return Err(DecodeError::WrongDirection(name));
@@ -165,14 +275,6 @@ pub fn decode(frame: &str, side: Side) -> Result<Envelope, DecodeError> {
     if frame.len() > kind.max_bytes() {
         return Err(DecodeError::Oversized { size: frame.len(), limit: kind.max_bytes() });
     }
-    let reference = match object.remove("ref") {
-        None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().ok_or_else(|| DecodeError::MistypedField {
-            kind: name,
-            field: "ref".to_owned(),
-            expected: "u64",
-        })?),
-    };
     let fields = kind.fields();
     if let Some(unknown) = object.keys().find(|k| !fields.iter().any(|f| f.name == k.as_str())) {
         return Err(DecodeError::UnknownField { kind: name, field: unknown.clone() });
@@ -200,18 +302,39 @@ pub fn decode(frame: &str, side: Side) -> Result<Envelope, DecodeError> {
     Ok(Envelope { reference, message })
 }
 
-/// Encodes a message as one text frame.
+/// Encodes a message as one text frame (protocol version 1).
 pub fn encode(message: &Message, reference: Option<u64>) -> String {
+    encode_with(message, reference, Encoding::Json)
+}
+
+/// Encodes a message as one text frame of `encoding`.
+pub fn encode_with(message: &Message, reference: Option<u64>, encoding: Encoding) -> String {
     let mut object = match message.payload() {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
-    object.insert("v".to_owned(), Value::from(PROTOCOL_VERSION));
-    object.insert("kind".to_owned(), Value::from(message.kind().as_str()));
-    if let Some(r) = reference {
-        object.insert("ref".to_owned(), Value::from(r));
+    let kind = message.kind();
+    match encoding {
+        Encoding::Json => {
+            object.insert("v".to_owned(), Value::from(PROTOCOL_VERSION));
+            object.insert("kind".to_owned(), Value::from(kind.as_str()));
+            if let Some(r) = reference {
+                object.insert("ref".to_owned(), Value::from(r));
+            }
+            Value::Object(object).to_string()
+        }
+        Encoding::Compact => {
+            let index = Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+            let mut items = vec![Value::from(index), reference.map_or(Value::Null, Value::from)];
+            for field in kind.fields() {
+                items.push(object.remove(field.name).unwrap_or(Value::Null));
+            }
+            while items.len() > 2 && items.last().is_some_and(Value::is_null) {
+                items.pop();
+            }
+            Value::Array(items).to_string()
+        }
     }
-    Value::Object(object).to_string()
 }
 
 #[cfg(test)]

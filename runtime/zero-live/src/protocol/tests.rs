@@ -120,3 +120,65 @@ proptest! {
         prop_assert_eq!(encode(&decoded.message, None), frame.to_string());
     }
 }
+
+#[test]
+fn every_kind_round_trips_in_the_compact_encoding() {
+    for kind in Kind::ALL {
+        let message = Message::from_payload(*kind, default_payload(*kind)).unwrap();
+        let frame = encode_with(&message, Some(7), Encoding::Compact);
+        assert!(frame.starts_with('['), "{frame}");
+        let side =
+            if kind.direction().accepted_by(Side::Server) { Side::Server } else { Side::Client };
+        let envelope = decode_with(&frame, side, Encoding::Compact)
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        assert_eq!(envelope, Envelope { reference: Some(7), message }, "{kind:?}");
+    }
+}
+
+#[test]
+fn compact_frames_are_positional_and_drop_trailing_absent_fields() {
+    let reply = Message::Reply(wire::Reply {
+        status: "ok".into(),
+        rev: Some(1),
+        rendered: Some(json!({"0": "1"})),
+        response: None,
+    });
+    let frame = encode_with(&reply, Some(2), Encoding::Compact);
+    let index = Kind::ALL.iter().position(|k| *k == Kind::Reply).unwrap();
+    assert_eq!(frame, format!(r#"[{index},2,"ok",1,{{"0":"1"}}]"#));
+    assert!(frame.len() < 40, "a click's reply is {} bytes", frame.len());
+    let event = Kind::ALL.iter().position(|k| *k == Kind::Event).unwrap();
+    let click = format!(r#"[{event},3,null,"inc"]"#);
+    let decoded = decode_with(&click, Side::Server, Encoding::Compact).unwrap();
+    let Message::Event(e) = decoded.message else { panic!() };
+    assert_eq!((e.event.as_str(), e.r#type, e.value), ("inc", None, None));
+    let heartbeat = Message::Heartbeat(wire::Heartbeat {});
+    let index = Kind::ALL.iter().position(|k| *k == Kind::Heartbeat).unwrap();
+    assert_eq!(encode_with(&heartbeat, None, Encoding::Compact), format!("[{index},null]"));
+}
+
+#[test]
+fn compact_frames_fail_closed_with_the_same_codes() {
+    let event = Kind::ALL.iter().position(|k| *k == Kind::Event).unwrap();
+    let diff = Kind::ALL.iter().position(|k| *k == Kind::Diff).unwrap();
+    let cases = [
+        ("{\"v\":1,\"kind\":\"heartbeat\"}".to_owned(), "malformed"),
+        ("not json".to_owned(), "malformed"),
+        ("[]".to_owned(), "unknown_kind"),
+        ("[99,null]".to_owned(), "unknown_kind"),
+        ("[\"event\",1]".to_owned(), "unknown_kind"),
+        (format!("[{diff},1,1,{{}}]"), "wrong_direction"),
+        (format!("[{event},1]"), "missing_field"),
+        (format!("[{event},1,null,null]"), "missing_field"),
+        (format!("[{event},1,null,5]"), "mistyped_field"),
+        (format!("[{event},-1,null,\"inc\"]"), "mistyped_field"),
+        (format!("[{event},1,null,\"inc\",{{}},null,\"extra\"]"), "unknown_field"),
+    ];
+    for (frame, code) in cases {
+        let error = decode_with(&frame, Side::Server, Encoding::Compact).unwrap_err();
+        assert_eq!(error.code(), code, "{frame}");
+    }
+    assert_eq!(Encoding::from_subprotocol("0x0-live.v2"), Some(Encoding::Compact));
+    assert_eq!(Encoding::from_subprotocol(SUBPROTOCOL), Some(Encoding::Json));
+    assert_eq!(Encoding::from_subprotocol("0x0-live.v3"), None);
+}
