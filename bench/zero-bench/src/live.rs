@@ -20,6 +20,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use zero_live::protocol::{COMPACT_SUBPROTOCOL, Kind};
+use zerogen::term::Printer;
+
+use crate::{Measure, report, round};
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
@@ -543,6 +546,128 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
         figures.join_p50_ms_10k = join_p50;
     }
     Ok(figures)
+}
+
+/// What the live suite measures.
+pub(crate) const SOURCES: &[&str] = &[
+    "runtime/zero-live/src",
+    "runtime/zero-live-core/src",
+    "generated/rust/wire.rs",
+    "examples/counter/src",
+    "examples/counter/templates",
+    "bench/zero-bench/src/live.rs",
+];
+
+/// pyview-web 0.9 on this machine, from `shared/bench/live-peers/results/pyview.tsv` (the
+/// same counter page, server on one core, Python client): the reference the `_vs_pyview_ref`
+/// ratios quote when pyview is not measured in the same run.
+const PYVIEW_REF: &[(&str, f64)] = &[
+    ("get_p50", 1.604),
+    ("join_after_get_p50", 2.113),
+    ("click_p50", 0.354),
+    ("click_p99", 0.622),
+    ("conc_events_per_s", 5641.7),
+    ("conc_p99", 38.853),
+];
+
+pub(crate) fn suite(
+    printer: &Printer,
+    quick: bool,
+    record: bool,
+    pyview: Option<&Path>,
+) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the live suite with --release");
+    }
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let counter = build_counter(&root)?;
+    pin_client();
+    // 10,000 sessions need 10,000 descriptors in the client and in the server (which inherits
+    // the limit).
+    let limit = rlimit::increase_nofile_limit(65_536).context("raising the descriptor limit")?;
+    if limit < 10_500 {
+        bail!("the descriptor limit is {limit}; the 10,000-session phase needs more");
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let ours = runtime.block_on(run(&Subject::ZeroLive(counter), quick))?;
+    let peer = match pyview {
+        Some(dir) => {
+            let subject = Subject::Pyview(dir.to_path_buf());
+            Some(runtime.block_on(run(&subject, quick))?)
+        }
+        None => None,
+    };
+    let mut measures = Vec::new();
+    let mut add = |subject: &str, metric: &str, value: f64, unit: &'static str, budgeted: bool| {
+        measures.push(Measure {
+            case: "counter".to_owned(),
+            subject: subject.to_owned(),
+            metric: metric.to_owned(),
+            value: round(value),
+            unit,
+            budget: budgeted.then(|| format!("live.counter.{metric}")),
+        });
+    };
+    for (subject, f, budgeted) in
+        std::iter::once(("zero_live", &ours, true)).chain(peer.iter().map(|p| ("pyview", p, false)))
+    {
+        let metric =
+            |m: &str| if subject == "zero_live" { m.to_owned() } else { format!("pyview_{m}") };
+        add(subject, &metric("get_p50"), f.get_p50_ms, "ms", budgeted);
+        add(subject, &metric("join_after_get_p50"), f.join_after_get_p50_ms, "ms", budgeted);
+        add(subject, &metric("click_p50"), f.click_p50_ms, "ms", budgeted);
+        add(subject, &metric("click_p99"), f.click_p99_ms, "ms", budgeted);
+        add(subject, &metric("conc_events_per_s"), f.conc_events_per_s, "ops_per_s", budgeted);
+        add(subject, &metric("conc_p99"), f.conc_p99_ms, "ms", budgeted);
+        add(subject, &metric("conc_server_cores"), f.conc_server_cpu, "ratio", false);
+        add(subject, &metric("conc_client_cores"), f.conc_client_cpu, "ratio", false);
+        add(subject, &metric("click_request_bytes"), f.click_request_bytes, "bytes", budgeted);
+        add(subject, &metric("click_reply_bytes"), f.click_reply_bytes, "bytes", budgeted);
+        add(subject, &metric("rss_per_idle_session_1k"), f.rss_per_session_kib_1k, "kib", budgeted);
+        if !quick {
+            add(
+                subject,
+                &metric("rss_per_idle_session_10k"),
+                f.rss_per_session_kib_10k,
+                "kib",
+                false,
+            );
+            add(subject, &metric("join_p50_at_10k"), f.join_p50_ms_10k, "ms", false);
+        }
+    }
+    let pairs = |f: &Figures| {
+        [
+            ("get_p50", f.get_p50_ms),
+            ("join_after_get_p50", f.join_after_get_p50_ms),
+            ("click_p50", f.click_p50_ms),
+            ("click_p99", f.click_p99_ms),
+            ("conc_events_per_s", f.conc_events_per_s),
+            ("conc_p99", f.conc_p99_ms),
+            ("click_request_bytes", f.click_request_bytes),
+            ("click_reply_bytes", f.click_reply_bytes),
+            ("rss_per_idle_session_1k", f.rss_per_session_kib_1k),
+        ]
+    };
+    match &peer {
+        Some(p) => {
+            for ((metric, value), (_, reference)) in pairs(&ours).into_iter().zip(pairs(p)) {
+                add("zero_live", &format!("{metric}_vs_pyview"), value / reference, "ratio", false);
+            }
+        }
+        None => {
+            for ((metric, reference), (_, value)) in PYVIEW_REF.iter().zip(pairs(&ours)) {
+                add(
+                    "zero_live",
+                    &format!("{metric}_vs_pyview_ref"),
+                    value / reference,
+                    "ratio",
+                    false,
+                );
+            }
+        }
+    }
+    report(printer, "live", SOURCES, 1, &measures, record)
 }
 
 #[cfg(test)]

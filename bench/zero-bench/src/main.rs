@@ -76,13 +76,13 @@ enum Suite {
 }
 
 /// One measurement.
-struct Measure {
-    case: String,
-    subject: String,
-    metric: String,
-    value: f64,
-    unit: &'static str,
-    budget: Option<String>,
+pub(crate) struct Measure {
+    pub(crate) case: String,
+    pub(crate) subject: String,
+    pub(crate) metric: String,
+    pub(crate) value: f64,
+    pub(crate) unit: &'static str,
+    pub(crate) budget: Option<String>,
 }
 
 /// What the gate suite measures: the code whose change makes its evidence stale.
@@ -98,9 +98,9 @@ fn main() -> ExitCode {
     let result = match Cli::parse().suite {
         Suite::Gate { quick, record } => gate(&printer, quick, record),
         Suite::GateChild { root } => gate_child(&printer, &root),
-        Suite::Templates { quick, record } => templates_suite(&printer, quick, record),
+        Suite::Templates { quick, record } => templates::suite(&printer, quick, record),
         Suite::Live { quick, record, pyview } => {
-            live_suite(&printer, quick, record, pyview.as_deref())
+            live::suite(&printer, quick, record, pyview.as_deref())
         }
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
@@ -165,7 +165,7 @@ fn one_run(root: &Path) -> Result<(f64, u64)> {
     Ok((wall, rss))
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
@@ -220,7 +220,7 @@ fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
 }
 
 /// Prints the TSV rows and, with `record`, writes the evidence file.
-fn report(
+pub(crate) fn report(
     printer: &Printer,
     suite: &str,
     sources: &[&str],
@@ -245,200 +245,7 @@ fn report(
     Ok(())
 }
 
-/// What the templates suite measures.
-const TEMPLATE_SOURCES: &[&str] = &[
-    "generator/zero-template/src",
-    "generator/zerogen/src/templates.rs",
-    "runtime/zero-live-core/src",
-    "tests/template-app/src",
-    "tests/template-app/templates",
-    "bench/zero-bench/src/main.rs",
-    "bench/zero-bench/src/templates.rs",
-    "bench/zero-bench/templates",
-];
-
-fn templates_suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
-    if cfg!(debug_assertions) {
-        bail!("run the templates suite with --release");
-    }
-    templates::check_outputs()?;
-    let samples = if quick { 15 } else { 101 };
-    let mut measures = Vec::new();
-    for mut case in templates::cases() {
-        let medians = templates::measure(&mut case, samples)?;
-        let of =
-            |name: &str| medians.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v);
-        let sailfish = of("sailfish");
-        for (subject, ns) in &medians {
-            measures.push(Measure {
-                case: case.name.to_owned(),
-                subject: (*subject).to_owned(),
-                metric: format!("{subject}_median"),
-                value: round(*ns),
-                unit: "ns",
-                budget: None,
-            });
-        }
-        for (subject, metric, budgeted) in [
-            ("zero_html", "html_vs_sailfish", true),
-            ("zero_live", "live_vs_sailfish", true),
-            ("askama", "askama_vs_sailfish", false),
-        ] {
-            measures.push(Measure {
-                case: case.name.to_owned(),
-                subject: subject.to_owned(),
-                metric: metric.to_owned(),
-                value: round(of(subject) / sailfish),
-                unit: "ratio",
-                budget: budgeted.then(|| format!("templates.{}.{metric}", case.name)),
-            });
-        }
-    }
-    // `zerogen fmt --check` over 1,000 templates, in process (reading, formatting, diffing).
-    let root =
-        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
-    let quiet = Printer::new(true);
-    let mut walls = Vec::new();
-    for _ in 0..if quick { 3 } else { 11 } {
-        let dir = tempfile::tempdir()?;
-        let n = templates::write_fmt_corpus(&root, dir.path())?;
-        let start = Instant::now();
-        let ok = zerogen::templates::run_fmt(
-            &quiet,
-            dir.path(),
-            &[dir.path().to_path_buf()],
-            true,
-            &Default::default(),
-        )?;
-        walls.push(start.elapsed().as_secs_f64() * 1000.0);
-        if ok || n != 1000 {
-            bail!("the fmt corpus should need formatting");
-        }
-    }
-    measures.push(Measure {
-        case: "fmt_1000".to_owned(),
-        subject: "zerogen".to_owned(),
-        metric: "wall".to_owned(),
-        value: round(median(walls)),
-        unit: "ms",
-        budget: Some("templates.fmt_1000.wall".to_owned()),
-    });
-    report(printer, "templates", TEMPLATE_SOURCES, samples, &measures, record)
-}
-
-/// What the live suite measures.
-const LIVE_SOURCES: &[&str] = &[
-    "runtime/zero-live/src",
-    "runtime/zero-live-core/src",
-    "generated/rust/wire.rs",
-    "examples/counter/src",
-    "examples/counter/templates",
-    "bench/zero-bench/src/main.rs",
-    "bench/zero-bench/src/live.rs",
-];
-
-/// pyview-web 0.9 on this machine, from `shared/bench/live-peers/results/pyview.tsv` (the
-/// same counter page, server on one core, Python client): the reference the `_vs_pyview_ref`
-/// ratios quote when pyview is not measured in the same run.
-const PYVIEW_REF: &[(&str, f64)] = &[
-    ("get_p50", 1.604),
-    ("join_after_get_p50", 2.113),
-    ("click_p50", 0.354),
-    ("click_p99", 0.622),
-    ("conc_events_per_s", 5641.7),
-    ("conc_p99", 38.853),
-];
-
-fn live_suite(printer: &Printer, quick: bool, record: bool, pyview: Option<&Path>) -> Result<()> {
-    if cfg!(debug_assertions) {
-        bail!("run the live suite with --release");
-    }
-    let root =
-        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
-    let counter = live::build_counter(&root)?;
-    live::pin_client();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let ours = runtime.block_on(live::run(&live::Subject::ZeroLive(counter), quick))?;
-    let peer = match pyview {
-        Some(dir) => {
-            let subject = live::Subject::Pyview(dir.to_path_buf());
-            Some(runtime.block_on(live::run(&subject, quick))?)
-        }
-        None => None,
-    };
-    let mut measures = Vec::new();
-    let mut add = |subject: &str, metric: &str, value: f64, unit: &'static str, budgeted: bool| {
-        measures.push(Measure {
-            case: "counter".to_owned(),
-            subject: subject.to_owned(),
-            metric: metric.to_owned(),
-            value: round(value),
-            unit,
-            budget: budgeted.then(|| format!("live.counter.{metric}")),
-        });
-    };
-    for (subject, f, budgeted) in
-        std::iter::once(("zero_live", &ours, true)).chain(peer.iter().map(|p| ("pyview", p, false)))
-    {
-        let metric =
-            |m: &str| if subject == "zero_live" { m.to_owned() } else { format!("pyview_{m}") };
-        add(subject, &metric("get_p50"), f.get_p50_ms, "ms", budgeted);
-        add(subject, &metric("join_after_get_p50"), f.join_after_get_p50_ms, "ms", budgeted);
-        add(subject, &metric("click_p50"), f.click_p50_ms, "ms", budgeted);
-        add(subject, &metric("click_p99"), f.click_p99_ms, "ms", budgeted);
-        add(subject, &metric("conc_events_per_s"), f.conc_events_per_s, "ops_per_s", budgeted);
-        add(subject, &metric("conc_p99"), f.conc_p99_ms, "ms", budgeted);
-        add(subject, &metric("conc_server_cores"), f.conc_server_cpu, "ratio", false);
-        add(subject, &metric("conc_client_cores"), f.conc_client_cpu, "ratio", false);
-        add(subject, &metric("click_request_bytes"), f.click_request_bytes, "bytes", budgeted);
-        add(subject, &metric("click_reply_bytes"), f.click_reply_bytes, "bytes", budgeted);
-        add(subject, &metric("rss_per_idle_session_1k"), f.rss_per_session_kib_1k, "kib", budgeted);
-        if !quick {
-            add(
-                subject,
-                &metric("rss_per_idle_session_10k"),
-                f.rss_per_session_kib_10k,
-                "kib",
-                false,
-            );
-            add(subject, &metric("join_p50_at_10k"), f.join_p50_ms_10k, "ms", false);
-        }
-    }
-    let pairs = |f: &live::Figures| {
-        [
-            ("get_p50", f.get_p50_ms),
-            ("join_after_get_p50", f.join_after_get_p50_ms),
-            ("click_p50", f.click_p50_ms),
-            ("click_p99", f.click_p99_ms),
-            ("conc_events_per_s", f.conc_events_per_s),
-            ("conc_p99", f.conc_p99_ms),
-            ("click_request_bytes", f.click_request_bytes),
-            ("click_reply_bytes", f.click_reply_bytes),
-            ("rss_per_idle_session_1k", f.rss_per_session_kib_1k),
-        ]
-    };
-    match &peer {
-        Some(p) => {
-            for ((metric, value), (_, reference)) in pairs(&ours).into_iter().zip(pairs(p)) {
-                add("zero_live", &format!("{metric}_vs_pyview"), value / reference, "ratio", false);
-            }
-        }
-        None => {
-            for ((metric, reference), (_, value)) in PYVIEW_REF.iter().zip(pairs(&ours)) {
-                add(
-                    "zero_live",
-                    &format!("{metric}_vs_pyview_ref"),
-                    value / reference,
-                    "ratio",
-                    false,
-                );
-            }
-        }
-    }
-    report(printer, "live", LIVE_SOURCES, 1, &measures, record)
-}
-
-fn round(v: f64) -> f64 {
+pub(crate) fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 

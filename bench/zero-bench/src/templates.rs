@@ -4,10 +4,13 @@
 
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use sailfish::TemplateSimple;
 use zero_live_core::Template as _;
 use zero_template_app::{BigTable, Team, Teams};
+use zerogen::term::Printer;
+
+use crate::{Measure, median, report, round};
 
 #[derive(TemplateSimple)]
 #[template(path = "big_table.stpl")]
@@ -240,6 +243,86 @@ pub(crate) fn write_fmt_corpus(root: &std::path::Path, dir: &std::path::Path) ->
         )?;
     }
     Ok(1000)
+}
+
+/// What the templates suite measures.
+pub(crate) const SOURCES: &[&str] = &[
+    "generator/zero-template/src",
+    "generator/zerogen/src/templates.rs",
+    "runtime/zero-live-core/src",
+    "tests/template-app/src",
+    "tests/template-app/templates",
+    "bench/zero-bench/src/templates.rs",
+    "bench/zero-bench/templates",
+];
+
+pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the templates suite with --release");
+    }
+    check_outputs()?;
+    let samples = if quick { 15 } else { 101 };
+    let mut measures = Vec::new();
+    for mut case in cases() {
+        let medians = measure(&mut case, samples)?;
+        let of =
+            |name: &str| medians.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |(_, v)| *v);
+        let sailfish = of("sailfish");
+        for (subject, ns) in &medians {
+            measures.push(Measure {
+                case: case.name.to_owned(),
+                subject: (*subject).to_owned(),
+                metric: format!("{subject}_median"),
+                value: round(*ns),
+                unit: "ns",
+                budget: None,
+            });
+        }
+        for (subject, metric, budgeted) in [
+            ("zero_html", "html_vs_sailfish", true),
+            ("zero_live", "live_vs_sailfish", true),
+            ("askama", "askama_vs_sailfish", false),
+        ] {
+            measures.push(Measure {
+                case: case.name.to_owned(),
+                subject: subject.to_owned(),
+                metric: metric.to_owned(),
+                value: round(of(subject) / sailfish),
+                unit: "ratio",
+                budget: budgeted.then(|| format!("templates.{}.{metric}", case.name)),
+            });
+        }
+    }
+    // `zerogen fmt --check` over 1,000 templates, in process (reading, formatting, diffing).
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let quiet = Printer::new(true);
+    let mut walls = Vec::new();
+    for _ in 0..if quick { 3 } else { 11 } {
+        let dir = tempfile::tempdir()?;
+        let n = write_fmt_corpus(&root, dir.path())?;
+        let start = Instant::now();
+        let ok = zerogen::templates::run_fmt(
+            &quiet,
+            dir.path(),
+            &[dir.path().to_path_buf()],
+            true,
+            &Default::default(),
+        )?;
+        walls.push(start.elapsed().as_secs_f64() * 1000.0);
+        if ok || n != 1000 {
+            bail!("the fmt corpus should need formatting");
+        }
+    }
+    measures.push(Measure {
+        case: "fmt_1000".to_owned(),
+        subject: "zerogen".to_owned(),
+        metric: "wall".to_owned(),
+        value: round(median(walls)),
+        unit: "ms",
+        budget: Some("templates.fmt_1000.wall".to_owned()),
+    });
+    report(printer, "templates", SOURCES, samples, &measures, record)
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! A live counter with a keyed list: the smallest complete 0x0 Live app.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use serde_json::Value;
-use zero_live::{Context, EventError, LiveView, MountError};
+use zero_live::{Context, EventError, LiveView, MountError, Terminate};
 use zero_live_core::Stream;
 
 /// One list item.
@@ -28,6 +30,24 @@ pub struct Counter {
     next_id: u64,
     next_log: u64,
 }
+
+/// How many counter sessions ended, by reason (what `terminate` saw).
+#[derive(Debug)]
+pub struct Terminations {
+    /// The client closed or left.
+    pub closed: AtomicUsize,
+    /// The server shut down.
+    pub shutdown: AtomicUsize,
+    /// The session broke a rule.
+    pub refused: AtomicUsize,
+}
+
+/// Counter sessions ended so far.
+pub static TERMINATED: Terminations = Terminations {
+    closed: AtomicUsize::new(0),
+    shutdown: AtomicUsize::new(0),
+    refused: AtomicUsize::new(0),
+};
 
 /// Entries of the activity log the page keeps.
 pub const LOG_LIMIT: i32 = 5;
@@ -65,13 +85,40 @@ impl LiveView for Counter {
         }
     }
 
+    fn handle_params(&mut self, ctx: &mut Context) {
+        // A live patch to `/?start=N` sets the count without a remount.
+        if let Some(start) = ctx.query("start").and_then(|s| s.parse().ok()) {
+            self.count = start;
+        }
+    }
+
+    fn terminate(&mut self, reason: Terminate) {
+        let counter = match reason {
+            Terminate::Closed => &TERMINATED.closed,
+            Terminate::Shutdown => &TERMINATED.shutdown,
+            Terminate::Refused => &TERMINATED.refused,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn handle_event(
         &mut self,
         event: &str,
         value: &Value,
-        _ctx: &mut Context,
+        ctx: &mut Context,
     ) -> Result<(), EventError> {
         match event {
+            "jump" => {
+                let to = value
+                    .get("to")
+                    .and_then(Value::as_i64)
+                    .ok_or_else(|| EventError::Invalid("`to` must be a number".into()))?;
+                ctx.push_patch(format!("/?start={to}"));
+            }
+            "leave" => {
+                ctx.put_flash("info", "See you on the clicks page");
+                ctx.redirect("/clicks");
+            }
             "inc" => self.count += 1,
             "dec" => self.count -= 1,
             "add" => {

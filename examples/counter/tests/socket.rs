@@ -595,3 +595,88 @@ async fn the_compact_encoding_is_negotiated_and_speaks_the_same_protocol() {
         (Some(index(Kind::Error) as u64), Some("malformed"))
     );
 }
+
+/// Live navigation: `params` runs `handle_params` without a remount; a view may push a patch or
+/// redirect with a flash; a patch never leaves the view.
+#[tokio::test]
+async fn params_patches_and_redirects() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, mut tree) = server.joined().await;
+    send(&mut ws, json!({"v": 1, "kind": "params", "ref": 2, "url": "/?start=10"})).await;
+    let reply = recv(&mut ws).await;
+    assert_eq!((reply["rev"].as_u64(), reply["rendered"].clone()), (Some(1), json!({"0": "10"})));
+    tree.apply_diff_at(1, &reply["rendered"]).unwrap();
+    send(&mut ws, json!({"v": 1, "kind": "params", "ref": 3, "url": "/clicks"})).await;
+    assert_eq!(recv(&mut ws).await["code"], "wrong_view");
+    // The view asks for a patch: the client is told, then the reply comes.
+    let patch = event(&mut ws, 4, "jump", json!({"to": 3})).await;
+    assert_eq!(
+        (patch["kind"].as_str(), patch["to"].as_str(), patch["replace"].as_bool()),
+        (Some("patch"), Some("/?start=3"), Some(false))
+    );
+    assert_eq!(recv(&mut ws).await["ref"], 4);
+    let refused = event(&mut ws, 5, "jump", json!({"to": "x"})).await;
+    assert_eq!(refused["code"], "invalid_event");
+    // A redirect carries the flash.
+    let redirect = event(&mut ws, 6, "leave", json!({})).await;
+    assert_eq!(redirect["kind"], "redirect");
+    assert_eq!(
+        (redirect["to"].as_str(), redirect["live"].as_bool()),
+        (Some("/clicks"), Some(false))
+    );
+    assert_eq!(redirect["flash"], json!({"info": "See you on the clicks page"}));
+}
+
+/// A client that sees a revision gap refuses the diff and rejoins; the rejoin (even one that
+/// reports the revision it had) gets a full render with its statics at revision 0.
+#[tokio::test]
+async fn a_revision_gap_is_recovered_by_a_full_render() {
+    let server = serve(LiveConfig::default()).await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let mut ws = server.connect().await;
+    let joined = join(&mut ws, &token, &csrf).await;
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &joined["rendered"]).unwrap();
+    let first = event(&mut ws, 2, "inc", json!({})).await;
+    let second = event(&mut ws, 3, "inc", json!({})).await;
+    // The first reply was lost: merging the second would corrupt the page.
+    let before = tree.to_html().unwrap();
+    let gap = tree.apply_diff_at(2, &second["rendered"]).unwrap_err();
+    assert!(gap.to_string().contains("revision gap"), "{gap}");
+    assert_eq!(tree.to_html().unwrap(), before, "a refused diff changes nothing");
+    tree.apply_diff_at(1, &first["rendered"]).unwrap();
+    tree.apply_diff_at(2, &second["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("Count: 2"));
+    drop(ws);
+    let mut ws = server.connect().await;
+    send(
+        &mut ws,
+        json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": token,
+                         "csrf": csrf, "url": "/", "revision": 1}),
+    )
+    .await;
+    let rejoined = recv(&mut ws).await;
+    assert_eq!(rejoined["rev"], 0);
+    let mut fresh = ClientTree::default();
+    fresh.apply_join(0, &rejoined["rendered"]).unwrap();
+    assert!(fresh.to_html().unwrap().contains("Count: 0"), "a rejoin remounts");
+}
+
+/// `close` ends the session with 1000 and `terminate(Closed)`; shutdown runs `terminate(Shutdown)`.
+#[tokio::test]
+async fn close_and_shutdown_run_terminate() {
+    use std::sync::atomic::Ordering;
+    let server = serve(LiveConfig::default()).await;
+    let closed_before = counter::TERMINATED.closed.load(Ordering::Relaxed);
+    let (mut ws, _) = server.joined().await;
+    send(&mut ws, json!({"v": 1, "kind": "close", "reason": "navigating away"})).await;
+    assert_eq!(closed(&mut ws).await, Some(1000));
+    assert!(server.live.drained(LIMIT).await);
+    assert!(counter::TERMINATED.closed.load(Ordering::Relaxed) > closed_before);
+    let shutdown = counter::TERMINATED.shutdown.load(Ordering::Relaxed);
+    let (mut ws, _) = server.joined().await;
+    server.live.shutdown();
+    assert_eq!(closed(&mut ws).await, Some(1001));
+    assert!(server.live.drained(LIMIT).await);
+    assert!(counter::TERMINATED.shutdown.load(Ordering::Relaxed) > shutdown);
+}

@@ -49,6 +49,7 @@ pub enum Node {
 pub struct ClientTree {
     statics: HashMap<String, Vec<String>>,
     root: Option<Node>,
+    revision: u64,
 }
 
 impl ClientTree {
@@ -56,6 +57,41 @@ impl ClientTree {
     pub fn apply_full(&mut self, value: &Value) -> Result<(), MergeError> {
         self.root = Some(self.full(value)?);
         Ok(())
+    }
+
+    /// Replaces the tree with the full render of a join's reply at `revision`.
+    pub fn apply_join(&mut self, revision: u64, value: &Value) -> Result<(), MergeError> {
+        self.apply_full(value)?;
+        self.revision = revision;
+        Ok(())
+    }
+
+    /// Merges the change of `revision`, which must follow the last one. A gap (a lost or
+    /// reordered message) is refused and the tree left as it was: the client then rejoins and
+    /// gets a full render.
+    pub fn apply_diff_at(&mut self, revision: u64, value: &Value) -> Result<(), MergeError> {
+        if revision != self.revision + 1 {
+            return Err(bad(format!(
+                "revision gap: have {}, got {revision}; rejoin for a full render",
+                self.revision
+            )));
+        }
+        let saved = self.root.clone();
+        match self.apply_diff(value) {
+            Ok(()) => {
+                self.revision = revision;
+                Ok(())
+            }
+            Err(e) => {
+                self.root = saved;
+                Err(e)
+            }
+        }
+    }
+
+    /// The last revision merged.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Merges a change form into the tree.

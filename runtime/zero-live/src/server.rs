@@ -446,11 +446,13 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             break (Terminate::Refused, Some((1008, "slow consumer")));
         }
         if !out.frames.is_empty() && !write_all(&mut socket, &mut out.frames).await {
-            // The client does not read: no close frame can reach it either.
-            break (Terminate::Refused, None);
+            // The client does not read; the close frame is tried once, briefly.
+            break (Terminate::Refused, Some((1008, "slow consumer")));
         }
         if let Next::Close(code, why) = next {
-            break (Terminate::Refused, Some((code, why)));
+            // 1000 answers the client's own `close`.
+            let reason = if code == 1000 { Terminate::Closed } else { Terminate::Refused };
+            break (reason, Some((code, why)));
         }
     };
     if let Some(view) = session.view.as_mut() {
@@ -458,7 +460,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
     }
     if let Some((code, why)) = close {
         let frame = WsMessage::Close(Some(CloseFrame { code, reason: why.into() }));
-        let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
+        let _ = tokio::time::timeout(Duration::from_millis(500), socket.send(frame)).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), socket.close()).await;
 }
