@@ -62,6 +62,17 @@ impl Drop for Server {
     }
 }
 
+/// CPU time the hypervisor took from this machine so far (`steal` in /proc/stat), in seconds:
+/// recorded with the evidence, since a run that lost much of it measured the neighbours.
+fn steal_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+    stat.lines()
+        .find(|l| l.starts_with("cpu "))
+        .and_then(|l| l.split_whitespace().nth(8))
+        .and_then(|v| v.parse::<f64>().ok())
+        .map_or(0.0, |ticks| ticks / 100.0)
+}
+
 /// CPU seconds (user + system) of process `pid` so far.
 fn cpu_seconds(pid: u32) -> Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
@@ -590,7 +601,9 @@ pub(crate) fn suite(
         bail!("the descriptor limit is {limit}; the 10,000-session phase needs more");
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let steal = steal_seconds();
     let ours = runtime.block_on(run(&Subject::ZeroLive(counter), quick))?;
+    let stolen = steal_seconds() - steal;
     let peer = match pyview {
         Some(dir) => {
             let subject = Subject::Pyview(dir.to_path_buf());
@@ -636,6 +649,7 @@ pub(crate) fn suite(
             add(subject, &metric("join_p50_at_10k"), f.join_p50_ms_10k, "ms", false);
         }
     }
+    add("zero_live", "cpu_stolen_during_run", stolen, "s", false);
     let pairs = |f: &Figures| {
         [
             ("get_p50", f.get_p50_ms),
