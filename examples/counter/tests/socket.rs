@@ -138,6 +138,13 @@ async fn page_renders_disconnected_with_tokens() {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     assert!(page.contains("<h1>Count: 41</h1>") && page.contains("<title>Counter</title>"));
     assert!(page.contains("data-zl-session=\"") && page.contains("name=\"csrf-token\""));
+    // Served under the strict policy of security.toml, with no inline script to allow.
+    assert!(
+        page.contains("content-security-policy: default-src 'self'; script-src 'self';"),
+        "{page}"
+    );
+    assert!(page.contains("x-content-type-options: nosniff"), "{page}");
+    assert!(!page.contains("<script>") && !page.contains(" style="), "no inline script or style");
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();
     tcp.write_all(b"GET /?start=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
     let mut page = String::new();

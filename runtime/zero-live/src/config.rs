@@ -34,15 +34,60 @@ pub struct LiveConfig {
     pub heartbeat_timeout: Duration,
     /// Lifetime of the signed session token embedded in the page.
     pub session_token_ttl: Duration,
+    /// The `Content-Security-Policy` every page is served with (from `[csp]`).
+    pub content_security_policy: String,
 }
 
 #[derive(Deserialize)]
 struct File {
+    csp: Csp,
     origins: Origins,
     limits: Limits,
     rate_limits: RateLimits,
     tokens: Tokens,
     heartbeat: Heartbeat,
+}
+
+#[derive(Deserialize)]
+struct Csp {
+    default_src: Vec<String>,
+    script_src: Vec<String>,
+    style_src: Vec<String>,
+    img_src: Vec<String>,
+    connect_src: Vec<String>,
+    frame_ancestors: Vec<String>,
+}
+
+impl Csp {
+    /// The header value; refuses sources that would let injected markup run.
+    fn header(&self) -> Result<String, ConfigError> {
+        for (name, sources) in [("script_src", &self.script_src), ("style_src", &self.style_src)] {
+            if let Some(bad) =
+                sources.iter().find(|s| matches!(s.as_str(), "'unsafe-inline'" | "'unsafe-eval'"))
+            {
+                return Err(ConfigError(format!("[csp] {name} must not allow {bad}")));
+            }
+        }
+        let directives = [
+            ("default-src", &self.default_src),
+            ("script-src", &self.script_src),
+            ("style-src", &self.style_src),
+            ("img-src", &self.img_src),
+            ("connect-src", &self.connect_src),
+            ("frame-ancestors", &self.frame_ancestors),
+        ];
+        let mut header = Vec::new();
+        for (name, sources) in directives {
+            if sources.is_empty() {
+                return Err(ConfigError(format!("[csp] {name} lists no source")));
+            }
+            if let Some(bad) = sources.iter().find(|s| s.contains([';', ',', '\n', '\r'])) {
+                return Err(ConfigError(format!("[csp] {name} has an invalid source `{bad}`")));
+            }
+            header.push(format!("{name} {}", sources.join(" ")));
+        }
+        Ok(header.join("; "))
+    }
 }
 
 #[derive(Deserialize)]
@@ -97,7 +142,9 @@ impl LiveConfig {
                 "max_connections, outbound_queue and mailbox_capacity must be positive".into(),
             ));
         }
+        let content_security_policy = f.csp.header()?;
         Ok(LiveConfig {
+            content_security_policy,
             check_origin: f.origins.check_origin,
             allowed_origins: f.origins.allow,
             max_frame_bytes: f.limits.max_frame_bytes,
@@ -128,6 +175,7 @@ impl Default for LiveConfig {
             event_burst: 100,
             heartbeat_timeout: Duration::from_secs(60),
             session_token_ttl: Duration::from_secs(1_209_600),
+            content_security_policy: "default-src 'self'; frame-ancestors 'none'".to_owned(),
         })
     }
 }
@@ -143,6 +191,24 @@ mod tests {
         assert_eq!(c.max_frame_bytes, 1_048_576);
         assert_eq!(c.heartbeat_timeout, Duration::from_secs(60));
         assert_eq!(c, LiveConfig::default());
+        assert_eq!(
+            c.content_security_policy,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; frame-ancestors 'none'"
+        );
+    }
+
+    #[test]
+    fn policies_that_let_injected_code_run_are_refused() {
+        let inline = DEFAULT_SECURITY_TOML
+            .replace("script_src = [\"'self'\"]", "script_src = [\"'self'\", \"'unsafe-inline'\"]");
+        let e = LiveConfig::from_toml(&inline).unwrap_err().to_string();
+        assert!(e.contains("script_src must not allow 'unsafe-inline'"), "{e}");
+        let injected = DEFAULT_SECURITY_TOML
+            .replace("img_src = [\"'self'\", \"data:\"]", "img_src = [\"'self'; script-src *\"]");
+        assert!(
+            LiveConfig::from_toml(&injected).unwrap_err().to_string().contains("invalid source")
+        );
     }
 
     #[test]

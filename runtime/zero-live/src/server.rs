@@ -258,7 +258,14 @@ async fn page(State(live): State<Live>, uri: Uri) -> Response {
         title = escape_attr(title),
         token = escape_attr(&token),
     );
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    let csp = live.inner.config.content_security_policy.as_str();
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_SECURITY_POLICY, csp),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    (headers, Html(html)).into_response()
 }
 
 /// Whether `origin` is the server's own host or an allowed origin.
