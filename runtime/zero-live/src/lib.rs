@@ -7,6 +7,7 @@
 //! - [`view`]: the [`LiveView`] trait; [`server`]: pages, the socket and sessions;
 //!   [`token`]: signed session and CSRF tokens; [`config`]: policies from `security.toml`.
 
+pub mod assets;
 pub mod client;
 pub mod config;
 pub mod diff;

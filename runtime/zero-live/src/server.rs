@@ -157,6 +157,9 @@ impl Live {
     /// The axum router: one GET route per live view and the socket.
     pub fn router(&self) -> Router {
         let mut router = Router::new().route(SOCKET_PATH, get(upgrade));
+        for (path, body) in crate::assets::ClientAssets::get().files() {
+            router = router.route(&path, get(move || async move { script(body) }));
+        }
         for path in self.inner.routes.keys() {
             router = router.route(path, get(page));
         }
@@ -247,15 +250,18 @@ async fn page(State(live): State<Live>, uri: Uri) -> Response {
     };
     let (token, csrf) = live.tokens_for(path);
     let title = ctx.title.as_deref().unwrap_or("0x0 Live");
+    let assets = crate::assets::ClientAssets::get();
     let html = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"csrf-token\" content=\"{csrf}\">\n<title>{title}</title>\n\
-         <script src=\"/assets/zero-live.js\" defer></script>\n</head>\n<body>\n\
+         <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n</head>\n<body>\n\
          <div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n\
          </body>\n</html>\n",
         csrf = escape_attr(&csrf),
         title = escape_attr(title),
+        entry = assets.entry(),
+        integrity = assets.integrity,
         token = escape_attr(&token),
     );
     let csp = live.inner.config.content_security_policy.as_str();
@@ -266,6 +272,16 @@ async fn page(State(live): State<Live>, uri: Uri) -> Response {
         (header::REFERRER_POLICY, "same-origin"),
     ];
     (headers, Html(html)).into_response()
+}
+
+/// A client module: immutable (its folder is named by the content hash).
+fn script(body: &'static str) -> Response {
+    let headers = [
+        (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+        (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    (headers, body).into_response()
 }
 
 /// Whether `origin` is the server's own host or an allowed origin.
