@@ -74,7 +74,7 @@ async function livePage(path) {
   return { page, errors };
 }
 
-test("the page renders before the socket joins, then goes live under a strict CSP", async () => {
+test("the_page_renders_before_the_socket_joins_and_then_goes_live_under_a_strict_csp", async () => {
   const response = await fetch(base + "/clicks");
   assert.match(response.headers.get("content-security-policy"), /script-src 'self'/);
   const html = await response.text();
@@ -86,7 +86,7 @@ test("the page renders before the socket joins, then goes live under a strict CS
   await page.close();
 });
 
-test("a click round trip updates the page", async () => {
+test("a_click_round_trip_updates_the_page", async () => {
   const { page, errors } = await livePage("/clicks");
   for (let i = 1; i <= 3; i++) {
     await page.click("button[z-click=inc]");
@@ -96,7 +96,7 @@ test("a click round trip updates the page", async () => {
   await page.close();
 });
 
-test("a form submit adds a keyed row and keeps the typed text of a focused input", async () => {
+test("a_form_submit_adds_a_keyed_row_and_keeps_the_typed_text_of_a_focused_input", async () => {
   const { page, errors } = await livePage("/");
   await page.fill("form[z-submit=add] input[name=name]", "first");
   await page.click("form[z-submit=add] button");
@@ -115,7 +115,7 @@ test("a form submit adds a keyed row and keeps the typed text of a focused input
   await page.close();
 });
 
-test("an injected inline script is blocked by the policy", async () => {
+test("an_injected_inline_script_is_blocked_by_the_policy", async () => {
   const { page } = await livePage("/clicks");
   const violations = [];
   page.on("console", (m) => /Content Security Policy/.test(m.text()) && violations.push(m.text()));
@@ -130,7 +130,7 @@ test("an injected inline script is blocked by the policy", async () => {
   await page.close();
 });
 
-test("after a server restart the page reconnects and works again", async () => {
+test("after_a_server_restart_the_page_reconnects_and_works_again", async () => {
   const { page } = await livePage("/clicks");
   const port = Number(new URL(base).port);
   server.kill();

@@ -124,7 +124,7 @@ fn gate_project(printer: &Printer, dir: &Path, rows: usize) -> Result<()> {
 
 fn gate_child(printer: &Printer, root: &Path) -> Result<()> {
     let start = Instant::now();
-    let options = zerogate::check::Options { root: root.to_path_buf(), test_report: None };
+    let options = zerogate::check::Options { root: root.to_path_buf(), test_reports: Vec::new() };
     let run = zerogate::check::run(&options).map_err(|e| anyhow::anyhow!("{e}"))?;
     let wall = start.elapsed().as_secs_f64() * 1000.0;
     if !run.findings.is_empty() {

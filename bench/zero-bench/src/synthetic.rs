@@ -86,7 +86,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         super::project(dir.path(), 200).unwrap();
         let options =
-            zerogate::check::Options { root: dir.path().to_path_buf(), test_report: None };
+            zerogate::check::Options { root: dir.path().to_path_buf(), test_reports: Vec::new() };
         let run = zerogate::check::run(&options).unwrap();
         assert!(run.findings.is_empty(), "{:?}", run.findings.first().map(|d| d.headline()));
         assert_eq!(run.rows.len(), 200);
@@ -100,7 +100,7 @@ mod tests {
         super::project(dir.path(), 50).unwrap();
         std::fs::remove_file(dir.path().join("src/m00003.rs")).unwrap();
         let options =
-            zerogate::check::Options { root: dir.path().to_path_buf(), test_report: None };
+            zerogate::check::Options { root: dir.path().to_path_buf(), test_reports: Vec::new() };
         let run = zerogate::check::run(&options).unwrap();
         assert!(run.findings.iter().any(|d| d.code.id == "Z0301"));
     }

@@ -20,8 +20,9 @@ pub const EVIDENCE_KINDS: &[&str] = &["budget", "bench"];
 pub struct Options {
     /// The project root.
     pub root: PathBuf,
-    /// A nextest JUnit XML or libtest JSON report: named tests must have run and passed.
-    pub test_report: Option<PathBuf>,
+    /// Test reports (nextest or Node JUnit XML, libtest JSON), merged: named tests must have run
+    /// and passed.
+    pub test_reports: Vec<PathBuf>,
 }
 
 /// One ledger row, for per-row output formats.
@@ -54,18 +55,15 @@ pub fn run(options: &Options) -> Result<GateRun, GateError> {
     if !root.is_dir() {
         return Err(GateError::Usage(format!("{}: not a folder", root.display())));
     }
-    let report = match &options.test_report {
-        None => None,
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                GateError::Io(format!("cannot read test report {}: {e}", path.display()))
-            })?;
-            Some(
-                TestReport::parse(&text)
-                    .map_err(|e| GateError::Io(format!("{}: {e}", path.display())))?,
-            )
-        }
-    };
+    let mut report: Option<TestReport> = None;
+    for path in &options.test_reports {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            GateError::Io(format!("cannot read test report {}: {e}", path.display()))
+        })?;
+        let parsed = TestReport::parse(&text)
+            .map_err(|e| GateError::Io(format!("{}: {e}", path.display())))?;
+        report.get_or_insert_with(TestReport::default).merge(parsed);
+    }
 
     let mut findings = Vec::new();
     let spec = SpecTables::load(root, &mut findings);

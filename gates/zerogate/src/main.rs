@@ -31,9 +31,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
-        /// A nextest JUnit XML or libtest JSON report: each named test must have run and passed.
+        /// A test report (nextest or Node JUnit XML, libtest JSON); repeat to merge several.
+        /// Each named test must have run and passed.
         #[arg(long, value_name = "FILE")]
-        test_report: Option<PathBuf>,
+        test_report: Vec<PathBuf>,
         /// Excuse the findings recorded in this baseline file; report entries that match nothing.
         #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
         baseline: Option<PathBuf>,
@@ -63,7 +64,7 @@ fn run_check(
     printer: &Printer,
     root: Option<PathBuf>,
     format: Format,
-    test_report: Option<PathBuf>,
+    test_reports: Vec<PathBuf>,
     baseline_path: Option<PathBuf>,
     write_baseline: Option<PathBuf>,
 ) -> Result<ExitCode, GateError> {
@@ -78,7 +79,7 @@ fn run_check(
             })?
         }
     };
-    let run = check::run(&Options { root: root.clone(), test_report })?;
+    let run = check::run(&Options { root: root.clone(), test_reports })?;
     let mut findings = run.findings;
 
     if let Some(path) = write_baseline {

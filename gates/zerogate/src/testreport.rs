@@ -146,6 +146,13 @@ fn parse_libtest_json(text: &str) -> Result<TestReport, String> {
 }
 
 impl TestReport {
+    /// Adds the outcomes of `other` (a test in both keeps its worse outcome).
+    pub fn merge(&mut self, other: TestReport) {
+        for ((suite, name), outcome) in other.outcomes {
+            self.record(&suite, name, outcome);
+        }
+    }
+
     fn record(&mut self, suite: &str, name: String, outcome: Outcome) {
         let slot = self.outcomes.entry((suite.to_owned(), name)).or_insert(outcome);
         *slot = (*slot).max(outcome);

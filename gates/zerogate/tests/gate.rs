@@ -387,6 +387,34 @@ fn test_report_requires_named_tests_to_run_and_pass() {
     assert_eq!(exit, 1);
     assert!(out.contains("error[Z0305]: test `draws` (src/lib.rs) did not run"), "{out}");
 
+    // Reports merge: the missing test run in a second report (as Node's JUnit has the JS tests).
+    let second = reports.path().join("second.xml");
+    std::fs::write(
+        &second,
+        "<testsuites><testsuite name=\"demo\"><testcase name=\"tests::draws\"/></testsuite></testsuites>",
+    )
+    .unwrap();
+    let (exit, out, _) = p.gate(&[
+        "--test-report",
+        not_run.to_str().unwrap(),
+        "--test-report",
+        second.to_str().unwrap(),
+    ]);
+    assert_eq!(exit, 0, "{out}");
+    let failed_second = reports.path().join("failed.xml");
+    std::fs::write(
+        &failed_second,
+        "<testsuites><testsuite name=\"demo\"><testcase name=\"tests::draws\"><failure/></testcase></testsuite></testsuites>",
+    )
+    .unwrap();
+    let (exit, out, _) = p.gate(&[
+        "--test-report",
+        second.to_str().unwrap(),
+        "--test-report",
+        failed_second.to_str().unwrap(),
+    ]);
+    assert_eq!(exit, 1, "a failure in any report wins: {out}");
+
     let failed = junit_report(reports.path(), "<failure message=\"boom\"/>", Some(""));
     let (exit, out, _) = p.gate(&["--test-report", failed.to_str().unwrap(), "--format", "json"]);
     assert_eq!(exit, 1);

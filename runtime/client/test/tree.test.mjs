@@ -7,7 +7,7 @@ import { Tree, MergeError } from "../tree.js";
 
 const vectors = JSON.parse(readFileSync(new URL("./vectors.json", import.meta.url), "utf8"));
 
-test("every server diff merges into exactly the next render", () => {
+test("every_server_diff_merges_into_exactly_the_next_render", () => {
   assert.ok(vectors.pairs.length >= 50);
   for (const [n, pair] of vectors.pairs.entries()) {
     const tree = new Tree();
@@ -18,7 +18,7 @@ test("every server diff merges into exactly the next render", () => {
   }
 });
 
-test("stream operations keep exactly what the server's model says", () => {
+test("stream_operations_keep_exactly_what_the_server_s_model_says", () => {
   const tree = new Tree();
   let revision = 0;
   for (const [n, step] of vectors.stream.entries()) {
@@ -28,7 +28,7 @@ test("stream operations keep exactly what the server's model says", () => {
   }
 });
 
-test("revision gaps and bad changes are refused and leave the page as it was", () => {
+test("revision_gaps_and_bad_changes_are_refused_and_leave_the_page_as_it_was", () => {
   const tree = new Tree();
   tree.join(0, { f: "1", s: ["<p>", "</p>"], d: ["a"] });
   assert.throws(() => tree.apply(2, { 0: "b" }), (e) => e instanceof MergeError && /gap/.test(e.message));
