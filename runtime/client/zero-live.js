@@ -3,8 +3,10 @@
 //
 // It joins the session named by the page's `data-zl-session` over one WebSocket (protocol v2,
 // the compact encoding; see docs/reference/live.md), keeps the rendered tree (`tree.js`), and
-// patches the DOM with morphdom, keyed by element ids. Events: `z-click`, `z-submit`, `z-change`
-// with values from `z-value-*` attributes and form fields. Connection life: heartbeat, reconnect
+// patches the DOM with morphdom, keyed by element ids. Events: `z-click`, `z-submit`, `z-change`,
+// `z-input`, `z-keydown`/`z-keyup` (with `z-key`), `z-blur`/`z-focus`, `z-window-*`, with values
+// from `z-value-*` attributes and form fields, `z-debounce`/`z-throttle` and `data-confirm`; live
+// links (`<a z-patch>`) and back/forward patch the view. Connection life: heartbeat, reconnect
 // with exponential backoff and jitter, `zl-disconnected` on the root while not joined, a rejoin
 // (full render) when a revision is missed.
 
@@ -187,26 +189,116 @@ export class LiveSocket {
     if (!sent) el.classList.remove("zl-loading");
   }
 
+  /** Sends `event` for `el` now, or as its `z-debounce` / `z-throttle` says. */
+  #trigger(el, event, value) {
+    const debounce = el.getAttribute("z-debounce");
+    const throttle = el.getAttribute("z-throttle");
+    const timers = (this.timers ??= new WeakMap());
+    if (debounce !== null) {
+      clearTimeout(timers.get(el));
+      const ms = Number(debounce) || 300;
+      timers.set(el, setTimeout(() => this.#push(el, event, value), ms));
+      return;
+    }
+    if (throttle !== null) {
+      const now = Date.now();
+      const last = timers.get(el) ?? 0;
+      if (now - last < (Number(throttle) || 300)) return;
+      timers.set(el, now);
+    }
+    this.#push(el, event, value);
+  }
+
+  /** Whether the user confirms an element's `data-confirm` (or there is none). */
+  #confirmed(el) {
+    const message = el.getAttribute("data-confirm");
+    return message === null || window.confirm(message);
+  }
+
   #listen() {
     this.root.addEventListener("click", (e) => {
+      const link = e.target.closest("a[z-patch]");
+      if (link && this.root.contains(link)) {
+        e.preventDefault();
+        this.#navigate(link.getAttribute("href"), true);
+        return;
+      }
       const el = e.target.closest("[z-click]");
       if (!el || !this.root.contains(el)) return;
+      if (!this.#confirmed(el)) {
+        e.preventDefault();
+        return;
+      }
       const value = valuesOf(el);
-      this.#push(el, el.getAttribute("z-click"), Object.keys(value).length ? value : undefined);
+      this.#trigger(el, el.getAttribute("z-click"), Object.keys(value).length ? value : undefined);
     });
     this.root.addEventListener("submit", (e) => {
       const form = e.target.closest("form[z-submit]");
       if (!form) return;
       e.preventDefault();
+      if (!this.#confirmed(form)) return;
       this.#push(form, form.getAttribute("z-submit"), serialize(form));
     });
-    const change = (e) => {
-      const el = e.target.closest("[z-change]");
-      if (!el) return;
-      const value = el.tagName === "FORM" ? serialize(el) : { value: e.target.value };
-      this.#push(el, el.getAttribute("z-change"), value);
+    for (const [dom, binding] of [["change", "z-change"], ["input", "z-input"]]) {
+      this.root.addEventListener(dom, (e) => {
+        const el = e.target.closest(`[${binding}]`);
+        if (!el) return;
+        const value = el.tagName === "FORM" ? serialize(el) : { ...valuesOf(el), value: e.target.value };
+        this.#trigger(el, el.getAttribute(binding), value);
+      });
+    }
+    const key = (binding) => (e) => {
+      const el = e.target.closest?.(`[${binding}]`);
+      if (!el || !this.root.contains(el)) return;
+      this.#key(el, binding, e);
     };
-    this.root.addEventListener("change", change);
+    this.root.addEventListener("keydown", key("z-keydown"));
+    this.root.addEventListener("keyup", key("z-keyup"));
+    for (const [dom, binding] of [["focusout", "z-blur"], ["focusin", "z-focus"]]) {
+      this.root.addEventListener(dom, (e) => {
+        const el = e.target.closest?.(`[${binding}]`);
+        if (el && el === e.target) this.#trigger(el, el.getAttribute(binding), { ...valuesOf(el), value: el.value });
+      });
+    }
+    for (const [dom, binding] of [
+      ["keydown", "z-window-keydown"],
+      ["keyup", "z-window-keyup"],
+      ["blur", "z-window-blur"],
+      ["focus", "z-window-focus"],
+    ]) {
+      window.addEventListener(dom, (e) => {
+        for (const el of this.root.querySelectorAll(`[${binding}]`)) {
+          if (dom.startsWith("key")) this.#key(el, binding, e);
+          else this.#trigger(el, el.getAttribute(binding), valuesOf(el));
+        }
+      });
+    }
+    window.addEventListener("popstate", () => this.#navigate(location.pathname + location.search, false));
+  }
+
+  /** A key event for `el`, filtered by its `z-key`. */
+  #key(el, binding, e) {
+    const wanted = el.getAttribute("z-key");
+    if (wanted !== null && wanted !== e.key) return;
+    const value = { ...valuesOf(el), key: e.key };
+    if ("value" in el) value.value = el.value;
+    this.#trigger(el, el.getAttribute(binding), value);
+  }
+
+  /** A live patch: the same view, new params; a link to another view loads it. */
+  #navigate(href, push) {
+    const url = new URL(href, location.href);
+    if (url.origin !== location.origin || url.pathname !== location.pathname) {
+      location.assign(url.href);
+      return;
+    }
+    const to = url.pathname + url.search;
+    if (push) history.pushState({}, "", to);
+    this.#send(KIND.PARAMS, { url: to }, (reply) => {
+      if (reply.kind === KIND.REPLY && reply.payload.rendered !== undefined) {
+        this.#apply(reply.payload.rev, reply.payload.rendered);
+      }
+    });
   }
 
   #closed(ws) {

@@ -143,3 +143,53 @@ test("after_a_server_restart_the_page_reconnects_and_works_again", async () => {
   await page.waitForFunction(() => document.querySelector("p").textContent === "Count: 1");
   await page.close();
 });
+
+const count = (page) => page.$eval("h1", (h) => h.textContent);
+
+test("debounced_input_sends_one_event_for_a_burst_of_typing", async () => {
+  const { page, errors } = await livePage("/");
+  await page.type("#search", "abc", { delay: 20 });
+  await page.waitForFunction(() => /1 searches, last: abc/.test(document.querySelector(".searched").textContent));
+  await page.waitForTimeout(400);
+  assert.match(await page.textContent(".searched"), /^1 searches, last: abc$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("key_bindings_fire_only_for_their_key", async () => {
+  const { page } = await livePage("/");
+  await page.focus("#shortcut");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowUp");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 1");
+  await page.waitForTimeout(200);
+  assert.equal(await count(page), "Count: 1", "ArrowDown sent nothing");
+  await page.close();
+});
+
+test("data_confirm_cancels_or_lets_the_event_through", async () => {
+  const { page } = await livePage("/");
+  page.once("dialog", (d) => d.dismiss());
+  await page.click("button[z-click=dec]");
+  await page.waitForTimeout(200);
+  assert.equal(await count(page), "Count: 0", "dismissed: nothing sent");
+  page.once("dialog", (d) => d.accept());
+  await page.click("button[z-click=dec]");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: -1");
+  await page.close();
+});
+
+test("live_patch_links_and_back_forward_update_the_view_without_a_reload", async () => {
+  const { page, errors } = await livePage("/");
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.click("#start-at-5");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 5");
+  assert.equal(new URL(page.url()).search, "?start=5");
+  await page.goBack();
+  await page.waitForFunction(() => location.search === "");
+  await page.goForward();
+  await page.waitForFunction(() => location.search === "?start=5");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -27,6 +27,10 @@ pub struct Counter {
     /// What happened to the list, newest first: a stream, so the server keeps none of it once
     /// sent; the page keeps the last [`LOG_LIMIT`].
     pub log: Stream<LogEntry>,
+    /// The last search text (from a debounced input).
+    pub searched: String,
+    /// How many search events arrived.
+    pub searches: u32,
     next_id: u64,
     next_log: u64,
 }
@@ -114,6 +118,11 @@ impl LiveView for Counter {
                     .and_then(Value::as_i64)
                     .ok_or_else(|| EventError::Invalid("`to` must be a number".into()))?;
                 ctx.push_patch(format!("/?start={to}"));
+            }
+            "search" => {
+                let text = value.get("value").and_then(Value::as_str).unwrap_or_default();
+                self.searched = text.chars().take(100).collect();
+                self.searches += 1;
             }
             "leave" => {
                 ctx.put_flash("info", "See you on the clicks page");

@@ -41,6 +41,7 @@ pub const BINDING_OPTIONS: &[&str] = &[
     "z-disable-with",
     "z-feedback-for",
     "z-trigger-action",
+    "z-patch",
 ];
 
 /// Prefix of `z-value-NAME` attributes: extra values sent with an event.

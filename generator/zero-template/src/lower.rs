@@ -1086,7 +1086,7 @@ impl Emitter<'_> {
                     );
                     if *stream {
                         let text = format!(
-                            "__l{n}.stream = Some(::zero_live_core::Stream::ops({}));",
+                            "__l{n}.stream = Some(::std::boxed::Box::new(::zero_live_core::Stream::ops({})));",
                             self.code_of(*iter)
                         );
                         self.emit_at(indent, &text, *iter);

@@ -51,8 +51,9 @@ pub struct List {
     pub keys: Vec<(u32, u32)>,
     /// The dynamics of all rows, row after row.
     pub dynamics: Vec<Dyn>,
-    /// For a `:stream` list: where the rows go and what else changes on the client.
-    pub stream: Option<crate::StreamOps>,
+    /// For a `:stream` list: where the rows go and what else changes on the client (boxed: most
+    /// lists are not streams, and a list's size matters in big renders).
+    pub stream: Option<Box<crate::StreamOps>>,
 }
 
 impl List {

@@ -331,7 +331,7 @@ fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
     static ROW: &[&str] = &["<li id=", ">", "</li>"];
     let mut b = Builder::default();
     let mut list = List::new(5, ROW);
-    list.stream = Some(stream.ops());
+    list.stream = Some(Box::new(stream.ops()));
     for (k, v) in stream {
         let m = b.mark();
         k.render_escaped(b.buf());
