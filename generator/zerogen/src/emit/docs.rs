@@ -199,14 +199,21 @@ fn wire_rows(md: &mut String, spec: &FrameworkSpec) {
     let version = crate::emit::wire::version(spec);
     let _ = write!(
         md,
-        "## Envelope\n\nEvery message is one JSON text frame: an object with `v` (the protocol \
-         version, currently {version}), `kind` (one of the kinds below), an optional `ref` \
-         (a number the client chooses; a `reply` carries the same `ref`) and the kind's payload \
-         fields. The version is negotiated with the WebSocket subprotocol `0x0-live.v{version}`. \
+        "## Envelope\n\nEvery message is one JSON text frame, in one of two encodings chosen by \
+         the WebSocket subprotocol (a server prefers the compact one):\n\n\
+         - `0x0-live.v{version}`: an object with `v` (the protocol version, {version}), `kind` \
+         (one of the kinds below), an optional `ref` (a number the client chooses; a `reply` \
+         carries the same `ref`) and the kind's payload fields.\n\
+         - `0x0-live.v{compact}` (compact): an array `[kind, ref, field1, field2, ...]`, where \
+         `kind` is the row's index in the table below (from 0), `ref` a number or `null`, and \
+         the fields follow in the order the row lists them; an absent optional field is \
+         `null` and trailing absent fields are left out. Rows and fields are only ever \
+         appended.\n\n\
          A receiver refuses, with an `error` message, a frame that is larger than the kind's \
-         limit, not JSON, of another version, of an unknown kind, sent in the wrong direction, \
-         missing a required field, carrying a field of the wrong type, or carrying an unknown \
-         field.\n\n## Message kinds\n\n"
+         limit, not JSON, of another version or encoding, of an unknown kind, sent in the \
+         wrong direction, missing a required field, carrying a field of the wrong type, or \
+         carrying an unknown field.\n\n## Message kinds\n\n",
+        compact = version + 1
     );
     md.push_str("| kind | direction | since | max bytes | summary |\n|---|---|---|---|---|\n");
     for row in &spec.wire.rows {
