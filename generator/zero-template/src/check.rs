@@ -47,8 +47,8 @@ pub const BINDING_OPTIONS: &[&str] = &[
 /// Prefix of `z-value-NAME` attributes: extra values sent with an event.
 pub const VALUE_PREFIX: &str = "z-value-";
 
-/// Attributes whose value is a URL.
-const URL_ATTRIBUTES: &[&str] =
+/// Attributes whose value is a URL: literals are checked here, dynamic values at runtime.
+pub(crate) const URL_ATTRIBUTES: &[&str] =
     &["href", "src", "action", "formaction", "poster", "cite", "xlink:href", "background"];
 
 /// Directives the compiler knows.

@@ -14,16 +14,13 @@ use zero_diag::codes;
 
 use crate::Problem;
 use crate::ast::{Element, Node, TagKind};
+use crate::check::URL_ATTRIBUTES;
 use crate::components::{
     AttrDef, AttrType, ComponentDef, Components, RustBinding, SlotField, StrKind,
 };
 use crate::lexer::AttrValue;
 use crate::parser::VOID_ELEMENTS;
 use crate::span::{LineIndex, Span};
-
-/// Attributes whose dynamic values are checked for script URLs at runtime.
-const URL_ATTRIBUTES: &[&str] =
-    &["href", "src", "action", "formaction", "poster", "cite", "xlink:href", "background"];
 
 /// Options of one lowering.
 #[derive(Debug, Clone, Default)]

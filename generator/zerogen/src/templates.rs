@@ -91,8 +91,7 @@ pub fn check_file(
     file: &str,
     components: &Components,
 ) -> std::io::Result<Vec<Diagnostic>> {
-    let source = std::fs::read_to_string(root.join(file))
-        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {file}: {e}")))?;
+    let source = read_source(&root.join(file))?;
     Ok(zero_template::check(file, &source, components).diagnostics)
 }
 
@@ -106,6 +105,12 @@ pub fn components_for(root: &Path) -> Components {
         }
     }
     Components::default()
+}
+
+/// Reads a template, naming it in the error.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display())))
 }
 
 /// Every template file under `paths` (files as given, folders searched), sorted.
@@ -165,9 +170,7 @@ pub fn run_check(
     let mut sources = SourceCache::new(Path::new("."));
     for path in &files {
         let name = display_name(root, path);
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
-        })?;
+        let source = read_source(path)?;
         diagnostics.extend(zero_template::check(&name, &source, components).diagnostics);
         sources.insert(&name, source);
     }
@@ -205,9 +208,7 @@ pub fn run_dump(
     what: Dump,
 ) -> std::io::Result<bool> {
     let name = display_name(root, file);
-    let source = std::fs::read_to_string(file).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot read {}: {e}", file.display()))
-    })?;
+    let source = read_source(file)?;
     if what == Dump::Tokens {
         let (tokens, _) = zero_template::lexer::lex(&source);
         printer.result(&serde_json::to_string_pretty(&tokens).unwrap_or_default());
@@ -284,9 +285,7 @@ pub fn run_fmt(
     let mut sources = SourceCache::new(Path::new("."));
     for path in &files {
         let name = display_name(root, path);
-        let source = std::fs::read_to_string(path).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot read {}: {e}", path.display()))
-        })?;
+        let source = read_source(path)?;
         let formatted = match zero_template::format::format(&source, config) {
             Ok(f) => f,
             Err(problems) => {

@@ -371,18 +371,21 @@ struct Session {
     /// Created when the view first subscribes: a view without subscriptions pays nothing.
     mail: Option<mpsc::Receiver<Info>>,
     mailbox: Option<mpsc::Sender<Info>>,
+    /// Renders sent since the join: the revision of the last one (shared with the registry).
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
     last: Option<Rendered>,
     statics: Statics,
-    rev: u64,
     bucket: Bucket,
 }
 
 /// What handling one frame asks the loop to do next.
 enum Next {
     Continue,
-    Close(u16, &'static str),
+    /// The client closed the session (`close`): answer 1000.
+    Leave,
+    /// The session broke a rule: close with this code and reason.
+    Refuse(u16, &'static str),
 }
 
 /// How long the frames of one turn may take to reach a client before it counts as a slow
@@ -415,7 +418,6 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
         ctx: Context::default(),
         last: None,
         statics: Statics::default(),
-        rev: 0,
         bucket: Bucket {
             tokens: f64::from(config.event_burst),
             rate: f64::from(config.events_per_second),
@@ -472,10 +474,10 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             // The client does not read; the close frame is tried once, briefly.
             break (Terminate::Refused, Some((1008, "slow consumer")));
         }
-        if let Next::Close(code, why) = next {
-            // 1000 answers the client's own `close`.
-            let reason = if code == 1000 { Terminate::Closed } else { Terminate::Refused };
-            break (reason, Some((code, why)));
+        match next {
+            Next::Continue => {}
+            Next::Leave => break (Terminate::Closed, Some((1000, "closed by the client"))),
+            Next::Refuse(code, why) => break (Terminate::Refused, Some((code, why))),
         }
     };
     if let Some(view) = session.view.as_mut() {
@@ -545,7 +547,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
         Ok(envelope) => envelope,
         Err(e @ DecodeError::BadVersion { .. }) => {
             send.error(None, e.code(), &e.to_string());
-            return Next::Close(1002, "unsupported protocol version");
+            return Next::Refuse(1002, "unsupported protocol version");
         }
         Err(e) => {
             send.error(None, e.code(), &e.to_string());
@@ -559,7 +561,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             Next::Continue
         }
         Message::Join(join) => join_session(inner, session, reference, &join, send),
-        Message::Close(_) => Next::Close(1000, "closed by the client"),
+        Message::Close(_) => Next::Leave,
         _ if session.view.is_none() => {
             send.error(reference, "not_joined", "join the session first");
             Next::Continue
@@ -615,25 +617,25 @@ fn join_session(
         Ok(claims) => claims,
         Err(e) => {
             send.error(reference, e.code(), &e.to_string());
-            return Next::Close(close::UNAUTHORIZED, "invalid session token");
+            return Next::Refuse(close::UNAUTHORIZED, "invalid session token");
         }
     };
     if !inner.signer.verify_csrf(&claims.id, &join.csrf) {
         send.error(reference, "csrf_invalid", "the CSRF token does not match the session");
-        return Next::Close(close::UNAUTHORIZED, "invalid CSRF token");
+        return Next::Refuse(close::UNAUTHORIZED, "invalid CSRF token");
     }
     let path = join.url.split('?').next().unwrap_or("");
     let Some(route) = inner.routes.get(&claims.path).copied().filter(|_| path == claims.path)
     else {
         send.error(reference, "no_route", "the token's view is not served here");
-        return Next::Close(close::NO_ROUTE, "no live view");
+        return Next::Refuse(close::NO_ROUTE, "no live view");
     };
     let mut ctx = Context::new(true, &join.url);
     let mut view = match (route.mount)(&mut ctx) {
         Ok(view) => view,
         Err(e) => {
             send.error(reference, "mount_failed", &e.to_string());
-            return Next::Close(1011, "mount failed");
+            return Next::Refuse(1011, "mount failed");
         }
     };
     let rendered = view.render_live();
@@ -641,7 +643,6 @@ fn join_session(
     // A rejoining client starts with an empty statics cache.
     session.statics.clear();
     let full = diff::full(&rendered, &mut session.statics);
-    session.rev = 0;
     let reply =
         wire::Reply { status: "ok".into(), rev: Some(0), rendered: Some(full), response: None };
     send.message(&Message::Reply(reply), reference);
@@ -688,11 +689,7 @@ fn rerender(session: &mut Session, answer: Answer, send: &mut Outbox) {
         Some(last) => diff::diff(last, &rendered, &mut session.statics),
         None => Some(diff::full(&rendered, &mut session.statics)),
     };
-    let rev = change.as_ref().map(|_| {
-        session.rev += 1;
-        session.revision.store(session.rev, Ordering::Relaxed);
-        session.rev
-    });
+    let rev = change.as_ref().map(|_| session.revision.fetch_add(1, Ordering::Relaxed) + 1);
     if let Some(to) = session.ctx.redirect.take() {
         let flash = std::mem::take(&mut session.ctx.flash);
         let flash = (!flash.is_empty())
