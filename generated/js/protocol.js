@@ -20,6 +20,9 @@ export const KIND = Object.freeze({
   REDIRECT: "redirect",
   PATCH: "patch",
   CLOSE: "close",
+  NAVIGATE: "navigate",
+  PUSH: "push",
+  EXEC: "exec",
 });
 
 /** The largest encoded message of each kind the receiver accepts, in bytes. */
@@ -35,6 +38,9 @@ export const MAX_BYTES = Object.freeze({
   redirect: 8192,
   patch: 4096,
   close: 1024,
+  navigate: 4096,
+  push: 65536,
+  exec: 65536,
 });
 
 /** Payload fields of each kind: [name, type, optional]. */
@@ -42,12 +48,15 @@ export const FIELDS = Object.freeze({
   join: Object.freeze([["topic", "string", false], ["session", "string", false], ["csrf", "string", false], ["url", "string", false], ["params", "object", true], ["revision", "u64", true], ["caps", "strings", true]]),
   params: Object.freeze([["url", "string", false]]),
   event: Object.freeze([["type", "string", true], ["event", "string", false], ["value", "json", true], ["target", "string", true]]),
-  diff: Object.freeze([["rev", "u64", false], ["diff", "json", false], ["title", "string", true]]),
+  diff: Object.freeze([["rev", "u64", false], ["diff", "json", false], ["title", "string", true], ["flash", "object", true]]),
   heartbeat: Object.freeze([]),
   upload: Object.freeze([["entry", "string", false], ["offset", "u64", false], ["chunk", "string", false], ["last", "bool", false]]),
-  reply: Object.freeze([["status", "string", false], ["rev", "u64", true], ["rendered", "json", true], ["response", "json", true]]),
+  reply: Object.freeze([["status", "string", false], ["rev", "u64", true], ["rendered", "json", true], ["response", "json", true], ["title", "string", true], ["flash", "object", true]]),
   error: Object.freeze([["code", "string", false], ["reason", "string", false]]),
-  redirect: Object.freeze([["to", "string", false], ["live", "bool", false], ["flash", "object", true]]),
+  redirect: Object.freeze([["to", "string", false], ["live", "bool", false], ["flash", "object", true], ["flash_token", "string", true]]),
   patch: Object.freeze([["to", "string", false], ["replace", "bool", false]]),
   close: Object.freeze([["reason", "string", false]]),
+  navigate: Object.freeze([["url", "string", false]]),
+  push: Object.freeze([["event", "string", false], ["payload", "json", true]]),
+  exec: Object.freeze([["ops", "json", false]]),
 });

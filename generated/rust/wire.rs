@@ -80,16 +80,22 @@ pub enum Kind {
     Heartbeat,
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload,
-    /// Answers the request with the same ref: a join with the full render, an event with its reply value.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
     Reply,
     /// Refuses a message or a join with a stable error code and a human reason.
     Error,
-    /// Sends the browser to another page: over the socket when live is true, by a full load otherwise.
+    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
     Redirect,
     /// Updates the browser URL after handle_params without leaving the view.
     Patch,
     /// Ends the session deliberately; the peer does not reconnect.
     Close,
+    /// Moves the session to the live view at url over the same socket: the current view terminates, the new one mounts and the reply carries its full render.
+    Navigate,
+    /// Delivers a server event to the client's hooks (handleEvent) and to window listeners as zl:EVENT.
+    Push,
+    /// Runs JS commands (the JSON a Js value builds) on the page.
+    Exec,
 }
 impl Kind {
     /// Every kind, in table order.
@@ -105,6 +111,9 @@ impl Kind {
         Kind::Redirect,
         Kind::Patch,
         Kind::Close,
+        Kind::Navigate,
+        Kind::Push,
+        Kind::Exec,
     ];
     /// The kind as written in the `kind` field.
     pub fn as_str(self) -> &'static str {
@@ -120,6 +129,9 @@ impl Kind {
             Kind::Redirect => "redirect",
             Kind::Patch => "patch",
             Kind::Close => "close",
+            Kind::Navigate => "navigate",
+            Kind::Push => "push",
+            Kind::Exec => "exec",
         }
     }
     /// The kind named `name`, if the protocol has one.
@@ -136,6 +148,9 @@ impl Kind {
             "redirect" => Some(Kind::Redirect),
             "patch" => Some(Kind::Patch),
             "close" => Some(Kind::Close),
+            "navigate" => Some(Kind::Navigate),
+            "push" => Some(Kind::Push),
+            "exec" => Some(Kind::Exec),
             _ => None,
         }
     }
@@ -153,6 +168,9 @@ impl Kind {
             Kind::Redirect => 8192,
             Kind::Patch => 4096,
             Kind::Close => 1024,
+            Kind::Navigate => 4096,
+            Kind::Push => 65536,
+            Kind::Exec => 65536,
         }
     }
     /// Who may send it.
@@ -169,6 +187,9 @@ impl Kind {
             Kind::Redirect => Direction::ToClient,
             Kind::Patch => Direction::ToClient,
             Kind::Close => Direction::Both,
+            Kind::Navigate => Direction::ToServer,
+            Kind::Push => Direction::ToClient,
+            Kind::Exec => Direction::ToClient,
         }
     }
     /// The first protocol version with this kind.
@@ -185,6 +206,9 @@ impl Kind {
             Kind::Redirect => 1,
             Kind::Patch => 1,
             Kind::Close => 1,
+            Kind::Navigate => 1,
+            Kind::Push => 1,
+            Kind::Exec => 1,
         }
     }
     /// The payload fields.
@@ -279,6 +303,11 @@ impl Kind {
                         ty: FieldType::String,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "flash",
+                        ty: FieldType::Object,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Heartbeat => &[],
@@ -328,6 +357,16 @@ impl Kind {
                         ty: FieldType::Json,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "title",
+                        ty: FieldType::String,
+                        optional: true,
+                    },
+                    FieldSpec {
+                        name: "flash",
+                        ty: FieldType::Object,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Error => {
@@ -361,6 +400,11 @@ impl Kind {
                         ty: FieldType::Object,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "flash_token",
+                        ty: FieldType::String,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Patch => {
@@ -382,6 +426,38 @@ impl Kind {
                     FieldSpec {
                         name: "reason",
                         ty: FieldType::String,
+                        optional: false,
+                    },
+                ]
+            }
+            Kind::Navigate => {
+                &[
+                    FieldSpec {
+                        name: "url",
+                        ty: FieldType::String,
+                        optional: false,
+                    },
+                ]
+            }
+            Kind::Push => {
+                &[
+                    FieldSpec {
+                        name: "event",
+                        ty: FieldType::String,
+                        optional: false,
+                    },
+                    FieldSpec {
+                        name: "payload",
+                        ty: FieldType::Json,
+                        optional: true,
+                    },
+                ]
+            }
+            Kind::Exec => {
+                &[
+                    FieldSpec {
+                        name: "ops",
+                        ty: FieldType::Json,
                         optional: false,
                     },
                 ]
@@ -445,6 +521,9 @@ pub struct Diff {
     /// `title`: string, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// `flash`: object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<serde_json::Map<String, serde_json::Value>>,
 }
 /// Payload of `heartbeat`: Keeps the socket alive; the receiver answers with a heartbeat of its own.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -463,7 +542,7 @@ pub struct Upload {
     /// `last`: bool.
     pub last: bool,
 }
-/// Payload of `reply`: Answers the request with the same ref: a join with the full render, an event with its reply value.
+/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -478,6 +557,12 @@ pub struct Reply {
     /// `response`: json, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<serde_json::Value>,
+    /// `title`: string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// `flash`: object, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash: Option<serde_json::Map<String, serde_json::Value>>,
 }
 /// Payload of `error`: Refuses a message or a join with a stable error code and a human reason.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -488,7 +573,7 @@ pub struct Error {
     /// `reason`: string.
     pub reason: String,
 }
-/// Payload of `redirect`: Sends the browser to another page: over the socket when live is true, by a full load otherwise.
+/// Payload of `redirect`: Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redirect {
@@ -499,6 +584,9 @@ pub struct Redirect {
     /// `flash`: object, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `flash_token`: string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flash_token: Option<String>,
 }
 /// Payload of `patch`: Updates the browser URL after handle_params without leaving the view.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -516,6 +604,30 @@ pub struct Close {
     /// `reason`: string.
     pub reason: String,
 }
+/// Payload of `navigate`: Moves the session to the live view at url over the same socket: the current view terminates, the new one mounts and the reply carries its full render.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Navigate {
+    /// `url`: string.
+    pub url: String,
+}
+/// Payload of `push`: Delivers a server event to the client's hooks (handleEvent) and to window listeners as zl:EVENT.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    /// `event`: string.
+    pub event: String,
+    /// `payload`: json, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payload: Option<serde_json::Value>,
+}
+/// Payload of `exec`: Runs JS commands (the JSON a Js value builds) on the page.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Exec {
+    /// `ops`: json.
+    pub ops: serde_json::Value,
+}
 /// A decoded message: the kind and its typed payload.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -531,16 +643,22 @@ pub enum Message {
     Heartbeat(Heartbeat),
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload(Upload),
-    /// Answers the request with the same ref: a join with the full render, an event with its reply value.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
     Reply(Reply),
     /// Refuses a message or a join with a stable error code and a human reason.
     Error(Error),
-    /// Sends the browser to another page: over the socket when live is true, by a full load otherwise.
+    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
     Redirect(Redirect),
     /// Updates the browser URL after handle_params without leaving the view.
     Patch(Patch),
     /// Ends the session deliberately; the peer does not reconnect.
     Close(Close),
+    /// Moves the session to the live view at url over the same socket: the current view terminates, the new one mounts and the reply carries its full render.
+    Navigate(Navigate),
+    /// Delivers a server event to the client's hooks (handleEvent) and to window listeners as zl:EVENT.
+    Push(Push),
+    /// Runs JS commands (the JSON a Js value builds) on the page.
+    Exec(Exec),
 }
 impl Message {
     /// The message kind.
@@ -557,6 +675,9 @@ impl Message {
             Message::Redirect(_) => Kind::Redirect,
             Message::Patch(_) => Kind::Patch,
             Message::Close(_) => Kind::Close,
+            Message::Navigate(_) => Kind::Navigate,
+            Message::Push(_) => Kind::Push,
+            Message::Exec(_) => Kind::Exec,
         }
     }
     /// The payload as a JSON object (without the envelope fields).
@@ -573,6 +694,9 @@ impl Message {
             Message::Redirect(p) => serde_json::to_value(p),
             Message::Patch(p) => serde_json::to_value(p),
             Message::Close(p) => serde_json::to_value(p),
+            Message::Navigate(p) => serde_json::to_value(p),
+            Message::Push(p) => serde_json::to_value(p),
+            Message::Exec(p) => serde_json::to_value(p),
         }
     }
     /// Builds the typed message of `kind` from a JSON payload already checked against
@@ -594,6 +718,9 @@ impl Message {
                 Kind::Redirect => Message::Redirect(serde_json::from_value(payload)?),
                 Kind::Patch => Message::Patch(serde_json::from_value(payload)?),
                 Kind::Close => Message::Close(serde_json::from_value(payload)?),
+                Kind::Navigate => Message::Navigate(serde_json::from_value(payload)?),
+                Kind::Push => Message::Push(serde_json::from_value(payload)?),
+                Kind::Exec => Message::Exec(serde_json::from_value(payload)?),
             },
         )
     }

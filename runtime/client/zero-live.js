@@ -6,9 +6,13 @@
 // patches the DOM with morphdom, keyed by element ids. Events: `z-click`, `z-submit`, `z-change`,
 // `z-input`, `z-keydown`/`z-keyup` (with `z-key`), `z-blur`/`z-focus`, `z-window-*`, with values
 // from `z-value-*` attributes and form fields, `z-debounce`/`z-throttle` and `data-confirm`; live
-// links (`<a z-patch>`) and back/forward patch the view. Connection life: heartbeat, reconnect
-// with exponential backoff and jitter, `zl-disconnected` on the root while not joined, a rejoin
-// (full render) when a revision is missed.
+// links (`<a z-patch>`) and back/forward patch the view, `<a z-navigate>` moves to another live
+// view over the same socket; `z-target` names the component an event is for. Hooks
+// (`z-hook`, registered with `zeroLive.hook`), JS commands (the JSON `zero_live_core::Js`
+// builds, in a binding attribute or pushed by the server), server pushes (`handleEvent`), the
+// flash group (`#zl-flash`, carried across redirects by a signed cookie). Connection life:
+// heartbeat, reconnect with exponential backoff and jitter, `zl-disconnected` on the root while
+// not joined, a rejoin (full render) when a revision is missed, and form recovery after a rejoin.
 
 import { Tree, MergeError } from "./tree.js";
 import morphdom from "./vendor/morphdom.js";
@@ -17,6 +21,7 @@ import { KIND, FIELDS } from "./protocol.js";
 const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
 const HEARTBEAT_MS = 30_000;
+const FLASH_COOKIE = "zl_flash";
 
 /** Encodes a message of `kind` in the compact encoding: [kind, ref, fields...]. */
 export function encode(kind, ref, payload = {}) {
@@ -59,6 +64,12 @@ function serialize(form) {
   return value;
 }
 
+/** Whether a binding's value is a JS command list rather than an event name. */
+const isCommands = (binding) => binding.trimStart().startsWith("[");
+
+/** The `z-target` an event of `el` carries: its own or its closest ancestor's. */
+const targetOf = (el) => el.closest("[z-target]")?.getAttribute("z-target") ?? undefined;
+
 export class LiveSocket {
   constructor(root, { debug = false } = {}) {
     this.root = root;
@@ -73,7 +84,21 @@ export class LiveSocket {
     this.ws = null;
     this.heartbeat = null;
     this.joined = false;
+    this.everJoined = false;
+    this.hooks = new Map();
+    this.mounted = new Map();
+    this.updated = new Set();
+    this.handlers = new Map();
+    // What JS commands changed on an element (hidden, classes), kept across patches.
+    this.sticky = new WeakMap();
+    this.view = location.pathname;
     this.#listen();
+  }
+
+  /** Registers hook `name`: elements with `z-hook="name"` (and an id) get its callbacks. */
+  hook(name, definition) {
+    this.hooks.set(name, definition);
+    this.#runHooks();
   }
 
   log(...args) {
@@ -102,21 +127,82 @@ export class LiveSocket {
   #join() {
     this.pending.clear();
     const url = location.pathname + location.search;
+    const rejoin = this.everJoined;
+    // Forms with an id and z-change keep what the user typed while the socket was down; the
+    // view gets it back as a change once joined.
+    const recover = rejoin
+      ? [...this.root.querySelectorAll("form[id][z-change]")].map((form) => [form.id, serialize(form)])
+      : [];
     this.#send(KIND.JOIN, { topic: `lv:${location.pathname}`, session: this.session, csrf: this.csrf, url }, (reply) => {
       if (reply.kind !== KIND.REPLY || reply.payload.status !== "ok") {
         this.log("join refused", reply.payload);
+        this.#refused(reply.payload.code);
         return;
       }
-      this.tree = new Tree();
-      this.tree.join(reply.payload.rev ?? 0, reply.payload.rendered);
+      this.view = location.pathname;
       this.joined = true;
+      this.#mountTree(reply.payload, new Set(recover.map(([id]) => id)));
+      this.everJoined = true;
       this.attempts = 0;
       this.root.classList.remove("zl-disconnected");
       this.root.classList.add("zl-connected");
-      this.#patch();
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => this.#send(KIND.HEARTBEAT, {}), HEARTBEAT_MS);
+      if (rejoin) this.#eachHook((hook) => hook.reconnected?.());
+      for (const [id, value] of recover) {
+        const form = document.getElementById(id);
+        if (form?.hasAttribute("z-change")) this.#push(form, form.getAttribute("z-change"), value);
+      }
     });
+  }
+
+  /**
+   * A join the server refused: a page whose token no longer verifies (expired, or signed by a
+   * server that restarted with another key) reloads for a fresh one, at most once a minute.
+   */
+  #refused(code) {
+    if (!/^(token_|csrf_|no_route)/.test(code ?? "")) return;
+    // The same token will never join: stop reconnecting.
+    this.dead = true;
+    const last = Number(sessionStorage.getItem("zl-reloaded") ?? 0);
+    if (Date.now() - last < 60_000) return;
+    sessionStorage.setItem("zl-reloaded", String(Date.now()));
+    location.reload();
+  }
+
+  /** Replaces the tree with a full render (a join's or a navigate's reply) and patches. */
+  #mountTree(payload, keepForms = new Set()) {
+    this.tree = new Tree();
+    this.tree.join(payload.rev ?? 0, payload.rendered);
+    this.#patch(keepForms);
+    this.#meta(payload);
+  }
+
+  /** Applies the title and flash a message carries. */
+  #meta(payload) {
+    if (payload.title) document.title = payload.title;
+    if (payload.flash) this.#flash(payload.flash);
+  }
+
+  /** Shows the flash messages (replacing the group's); a click on one dismisses it. */
+  #flash(messages) {
+    let group = document.getElementById("zl-flash");
+    if (!group) {
+      group = document.createElement("div");
+      group.id = "zl-flash";
+      group.setAttribute("aria-live", "polite");
+      this.root.before(group);
+    }
+    group.replaceChildren(
+      ...Object.entries(messages).map(([kind, text]) => {
+        const p = document.createElement("p");
+        p.className = `zl-flash zl-flash-${kind}`;
+        p.dataset.kind = kind;
+        p.setAttribute("role", kind === "error" ? "alert" : "status");
+        p.textContent = text;
+        return p;
+      }),
+    );
   }
 
   #receive(text) {
@@ -130,6 +216,13 @@ export class LiveSocket {
     }
     const { kind, ref, payload } = message;
     if (kind === KIND.REDIRECT) {
+      if (payload.live) {
+        this.#goto(payload.to, true);
+        return;
+      }
+      if (payload.flash_token) {
+        document.cookie = `${FLASH_COOKIE}=${payload.flash_token}; path=/; max-age=60; samesite=lax`;
+      }
       location.assign(payload.to);
       return;
     }
@@ -139,7 +232,16 @@ export class LiveSocket {
     }
     if (kind === KIND.DIFF) {
       this.#apply(payload.rev, payload.diff);
-      if (payload.title) document.title = payload.title;
+      this.#meta(payload);
+      return;
+    }
+    if (kind === KIND.PUSH) {
+      for (const callback of this.handlers.get(payload.event) ?? []) callback(payload.payload ?? null);
+      window.dispatchEvent(new CustomEvent(`zl:${payload.event}`, { detail: payload.payload ?? null }));
+      return;
+    }
+    if (kind === KIND.EXEC) {
+      this.exec(payload.ops, this.root);
       return;
     }
     const waiting = this.pending.get(ref);
@@ -161,32 +263,185 @@ export class LiveSocket {
     }
   }
 
-  #patch() {
+  /** Renders the tree into the page; fields of the `keepForms` ids keep their values. */
+  #patch(keepForms = new Set()) {
     const next = this.root.cloneNode(false);
     next.innerHTML = this.tree.html();
     morphdom(this.root, next, {
       childrenOnly: true,
       onBeforeElUpdated: (from, to) => {
-        // Keep what the user is typing: the focused field's value and selection stay.
-        if (from === document.activeElement && "value" in from && "value" in to) {
+        // Keep what the user is typing: the focused field's value and selection stay, and so
+        // do the fields of a form being recovered after a rejoin.
+        const keep = from === document.activeElement || (from.form && keepForms.has(from.form.id));
+        if (keep && "value" in from && "value" in to) {
           to.value = from.value;
+          if ("checked" in from) to.checked = from.checked;
         }
-        return !from.isEqualNode(to);
+        // `z-update="ignore"`: the element is the client's (a hook's) once rendered.
+        if (from.getAttribute("z-update") === "ignore" && from.id) return false;
+        this.#keepSticky(from, to);
+        if (from.isEqualNode(to)) return false;
+        if (this.mounted.has(from)) this.updated.add(from);
+        return true;
       },
     });
+    this.#runHooks();
   }
 
-  #push(el, event, value) {
+  /** Re-applies what JS commands changed on `from` to its next version `to`. */
+  #keepSticky(from, to) {
+    const state = this.sticky.get(from);
+    if (!state) return;
+    if (state.hidden !== undefined) to.hidden = state.hidden;
+    for (const name of state.added) to.classList.add(name);
+    for (const name of state.removed) to.classList.remove(name);
+  }
+
+  #stick(el) {
+    let state = this.sticky.get(el);
+    if (!state) this.sticky.set(el, (state = { hidden: undefined, added: new Set(), removed: new Set() }));
+    return state;
+  }
+
+  /** Calls `f` with every mounted hook. */
+  #eachHook(f) {
+    for (const hook of this.mounted.values()) f(hook);
+  }
+
+  /**
+   * Runs hook callbacks after a patch: destroyed, updated, then mounted for new elements. Hooks
+   * mount once the view is live (joined), so `pushEvent` in `mounted` reaches the server.
+   */
+  #runHooks() {
+    if (!this.joined) return;
+    for (const [el, hook] of this.mounted) {
+      if (!el.isConnected || el.getAttribute("z-hook") !== hook.name) {
+        this.mounted.delete(el);
+        this.updated.delete(el);
+        hook.destroyed?.();
+      }
+    }
+    for (const el of this.updated) this.mounted.get(el)?.updated?.();
+    this.updated.clear();
+    for (const el of this.root.querySelectorAll("[z-hook]")) {
+      const name = el.getAttribute("z-hook");
+      const definition = this.hooks.get(name);
+      if (!definition || this.mounted.has(el)) continue;
+      if (!el.id) console.error(`[zero-live] z-hook="${name}" needs an id to keep its element across patches`);
+      const hook = Object.assign(Object.create(definition), {
+        el,
+        name,
+        liveSocket: this,
+        pushEvent: (event, value, onReply) => this.#push(el, event, value, onReply),
+        handleEvent: (event, callback) => {
+          if (!this.handlers.has(event)) this.handlers.set(event, new Set());
+          this.handlers.get(event).add(callback);
+          (hook.subscriptions ??= []).push([event, callback]);
+        },
+      });
+      const destroyed = hook.destroyed;
+      // A destroyed hook stops receiving the events it subscribed to.
+      hook.destroyed = function () {
+        for (const [event, callback] of hook.subscriptions ?? []) hook.liveSocket.handlers.get(event)?.delete(callback);
+        destroyed?.call(this);
+      };
+      this.mounted.set(el, hook);
+      hook.mounted?.();
+    }
+  }
+
+  /** Runs JS commands (`[[name, args], ...]`) for `el`, in order. */
+  exec(ops, el) {
+    const all = (to) => (to ? document.querySelectorAll(to) : [el]);
+    for (const [name, args = {}] of ops) {
+      switch (name) {
+        case "show":
+        case "hide":
+        case "toggle":
+          for (const target of all(args.to)) {
+            const hidden = name === "toggle" ? !target.hidden : name === "hide";
+            target.hidden = hidden;
+            this.#stick(target).hidden = hidden;
+          }
+          break;
+        case "add_class":
+        case "remove_class":
+          for (const target of all(args.to)) {
+            const state = this.#stick(target);
+            for (const cls of String(args.names ?? "").split(/\s+/).filter(Boolean)) {
+              const add = name === "add_class";
+              target.classList.toggle(cls, add);
+              (add ? state.added : state.removed).add(cls);
+              (add ? state.removed : state.added).delete(cls);
+            }
+          }
+          break;
+        case "focus":
+          all(args.to)[0]?.focus();
+          break;
+        case "dispatch":
+          for (const target of all(args.to)) {
+            target.dispatchEvent(new CustomEvent(args.event, { detail: args.detail ?? null, bubbles: true }));
+          }
+          break;
+        case "push":
+          this.#push(el, args.event, args.value);
+          break;
+        case "patch":
+          this.#navigate(args.href, true);
+          break;
+        case "navigate":
+          this.#goto(args.href, true);
+          break;
+        default:
+          this.log("unknown JS command", name);
+      }
+    }
+  }
+
+  #push(el, event, value, onReply) {
     el.classList.add("zl-loading");
-    const sent = this.#send(KIND.EVENT, { event, value }, (reply) => {
+    // `z-disable-with="Saving..."`: the element (or a form's submit buttons) is disabled and
+    // shows that text until the reply arrives.
+    const restore = [];
+    for (const button of el.tagName === "FORM" ? el.querySelectorAll("[z-disable-with]") : [el]) {
+      const text = button.getAttribute("z-disable-with");
+      if (text === null) continue;
+      restore.push([button, button.textContent, button.disabled]);
+      button.textContent = text;
+      button.disabled = true;
+    }
+    const done = () => {
       el.classList.remove("zl-loading");
-      if (reply.kind === KIND.REPLY && reply.payload.rendered !== undefined) {
-        this.#apply(reply.payload.rev, reply.payload.rendered);
+      for (const [button, text, disabled] of restore) {
+        button.textContent = text;
+        button.disabled = disabled;
+      }
+    };
+    const sent = this.#send(KIND.EVENT, { event, value, target: targetOf(el) }, (reply) => {
+      done();
+      if (reply.kind === KIND.REPLY) {
+        if (reply.payload.rendered !== undefined) this.#apply(reply.payload.rev, reply.payload.rendered);
+        this.#meta(reply.payload);
       } else if (reply.kind === KIND.ERROR) {
         this.log("event refused", reply.payload);
       }
+      onReply?.(reply.payload);
     });
-    if (!sent) el.classList.remove("zl-loading");
+    if (!sent) done();
+  }
+
+  /** Runs a binding: JS commands run here, an event name goes to the view. */
+  #bind(el, binding, value) {
+    if (isCommands(binding)) {
+      try {
+        this.exec(JSON.parse(binding), el);
+      } catch (e) {
+        console.error("[zero-live] bad JS commands", binding, e);
+      }
+      return;
+    }
+    this.#trigger(el, binding, value);
   }
 
   /** Sends `event` for `el` now, or as its `z-debounce` / `z-throttle` says. */
@@ -217,10 +472,11 @@ export class LiveSocket {
 
   #listen() {
     this.root.addEventListener("click", (e) => {
-      const link = e.target.closest("a[z-patch]");
-      if (link && this.root.contains(link)) {
+      const link = e.target.closest("a[z-patch], a[z-navigate]");
+      if (link && this.root.contains(link) && !e.metaKey && !e.ctrlKey && !e.shiftKey) {
         e.preventDefault();
-        this.#navigate(link.getAttribute("href"), true);
+        if (link.hasAttribute("z-patch")) this.#navigate(link.getAttribute("href"), true);
+        else this.#goto(link.getAttribute("href"), true);
         return;
       }
       const el = e.target.closest("[z-click]");
@@ -230,21 +486,34 @@ export class LiveSocket {
         return;
       }
       const value = valuesOf(el);
-      this.#trigger(el, el.getAttribute("z-click"), Object.keys(value).length ? value : undefined);
+      this.#bind(el, el.getAttribute("z-click"), Object.keys(value).length ? value : undefined);
+    });
+    document.addEventListener("click", (e) => {
+      // A flash message goes away when clicked.
+      const flash = e.target.closest?.("#zl-flash .zl-flash");
+      if (flash) flash.remove();
+      // `z-click-away`: a click outside the element (a menu, a modal).
+      for (const el of this.root.querySelectorAll("[z-click-away]")) {
+        if (!el.contains(e.target) && el.checkVisibility?.() !== false) {
+          this.#bind(el, el.getAttribute("z-click-away"), valuesOf(el));
+        }
+      }
     });
     this.root.addEventListener("submit", (e) => {
       const form = e.target.closest("form[z-submit]");
       if (!form) return;
       e.preventDefault();
       if (!this.#confirmed(form)) return;
-      this.#push(form, form.getAttribute("z-submit"), serialize(form));
+      const binding = form.getAttribute("z-submit");
+      if (isCommands(binding)) this.#bind(form, binding);
+      else this.#push(form, binding, serialize(form));
     });
     for (const [dom, binding] of [["change", "z-change"], ["input", "z-input"]]) {
       this.root.addEventListener(dom, (e) => {
         const el = e.target.closest(`[${binding}]`);
         if (!el) return;
         const value = el.tagName === "FORM" ? serialize(el) : { ...valuesOf(el), value: e.target.value };
-        this.#trigger(el, el.getAttribute(binding), value);
+        this.#bind(el, el.getAttribute(binding), value);
       });
     }
     const key = (binding) => (e) => {
@@ -257,7 +526,7 @@ export class LiveSocket {
     for (const [dom, binding] of [["focusout", "z-blur"], ["focusin", "z-focus"]]) {
       this.root.addEventListener(dom, (e) => {
         const el = e.target.closest?.(`[${binding}]`);
-        if (el && el === e.target) this.#trigger(el, el.getAttribute(binding), { ...valuesOf(el), value: el.value });
+        if (el && el === e.target) this.#bind(el, el.getAttribute(binding), { ...valuesOf(el), value: el.value });
       });
     }
     for (const [dom, binding] of [
@@ -269,11 +538,15 @@ export class LiveSocket {
       window.addEventListener(dom, (e) => {
         for (const el of this.root.querySelectorAll(`[${binding}]`)) {
           if (dom.startsWith("key")) this.#key(el, binding, e);
-          else this.#trigger(el, el.getAttribute(binding), valuesOf(el));
+          else this.#bind(el, el.getAttribute(binding), valuesOf(el));
         }
       });
     }
-    window.addEventListener("popstate", () => this.#navigate(location.pathname + location.search, false));
+    window.addEventListener("popstate", () => {
+      const to = location.pathname + location.search;
+      if (location.pathname === this.view) this.#navigate(to, false);
+      else this.#goto(to, false);
+    });
   }
 
   /** A key event for `el`, filtered by its `z-key`. */
@@ -282,31 +555,52 @@ export class LiveSocket {
     if (wanted !== null && wanted !== e.key) return;
     const value = { ...valuesOf(el), key: e.key };
     if ("value" in el) value.value = el.value;
-    this.#trigger(el, el.getAttribute(binding), value);
+    this.#bind(el, el.getAttribute(binding), value);
   }
 
-  /** A live patch: the same view, new params; a link to another view loads it. */
+  /** A live patch: the same view, new params; a link to another view navigates. */
   #navigate(href, push) {
     const url = new URL(href, location.href);
-    if (url.origin !== location.origin || url.pathname !== location.pathname) {
-      location.assign(url.href);
+    if (url.origin !== location.origin || url.pathname !== this.view) {
+      this.#goto(href, push);
       return;
     }
     const to = url.pathname + url.search;
     if (push) history.pushState({}, "", to);
     this.#send(KIND.PARAMS, { url: to }, (reply) => {
-      if (reply.kind === KIND.REPLY && reply.payload.rendered !== undefined) {
-        this.#apply(reply.payload.rev, reply.payload.rendered);
-      }
+      if (reply.kind !== KIND.REPLY) return;
+      if (reply.payload.rendered !== undefined) this.#apply(reply.payload.rev, reply.payload.rendered);
+      this.#meta(reply.payload);
     });
+  }
+
+  /** Moves to the live view at `href` over the socket (one round trip); anything else loads. */
+  #goto(href, push) {
+    const url = new URL(href, location.href);
+    const to = url.pathname + url.search;
+    const sent =
+      url.origin === location.origin &&
+      this.joined &&
+      this.#send(KIND.NAVIGATE, { url: to }, (reply) => {
+        if (reply.kind !== KIND.REPLY || reply.payload.status !== "ok") {
+          location.assign(url.href);
+          return;
+        }
+        if (push) history.pushState({}, "", to);
+        this.view = url.pathname;
+        this.#mountTree(reply.payload);
+      });
+    if (!sent) location.assign(url.href);
   }
 
   #closed(ws) {
     if (ws !== this.ws) return;
     clearInterval(this.heartbeat);
+    if (this.joined) this.#eachHook((hook) => hook.disconnected?.());
     this.joined = false;
     this.root.classList.remove("zl-connected");
     this.root.classList.add("zl-disconnected");
+    if (this.dead) return;
     // Exponential backoff with full jitter, capped at 10 s.
     const delay = Math.random() * Math.min(10_000, 250 * 2 ** this.attempts);
     this.attempts += 1;

@@ -30,8 +30,12 @@ let server;
 let browser;
 let base;
 
-async function startServer(port) {
-  const child = spawn(counterBinary(), [], { env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+// Tokens signed with this key survive a restart of the server with the same key.
+const SECRET = "browser-tests-secret-key-of-at-least-32-bytes";
+
+async function startServer(port, secret = SECRET) {
+  const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: secret };
+  const child = spawn(counterBinary(), [], { env, stdio: "ignore" });
   for (let i = 0; i < 100; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${port}/clicks`);
@@ -130,17 +134,45 @@ test("an_injected_inline_script_is_blocked_by_the_policy", async () => {
   await page.close();
 });
 
-test("after_a_server_restart_the_page_reconnects_and_works_again", async () => {
-  const { page } = await livePage("/clicks");
+/** Stops the server, waits for `page` (if any) to notice, and starts it again with `secret`. */
+async function restart(page, secret = SECRET) {
   const port = Number(new URL(base).port);
+  const stopped = new Promise((resolve) => server.once("exit", resolve));
   server.kill();
-  await page.waitForSelector("[data-zl-root].zl-disconnected", { timeout: 10_000 });
-  server = await startServer(port);
-  // The old token was signed by the old process: the page reloads into a fresh session.
-  await page.reload();
+  await stopped;
+  await page?.waitForSelector("[data-zl-root].zl-disconnected", { timeout: 10_000 });
+  server = await startServer(port, secret);
+}
+
+test("after_a_restart_with_a_new_key_the_page_reloads_into_a_fresh_session", async () => {
+  const { page } = await livePage("/clicks");
+  await page.evaluate(() => (window.__beforeRestart = true));
+  await restart(page, "another-secret-key-of-at-least-32-bytes-long");
+  // The old token does not verify: the join is refused and the page reloads by itself.
+  await page.waitForFunction(() => window.__beforeRestart === undefined, null, { timeout: 15_000 });
   await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
   await page.click("button[z-click=inc]");
   await page.waitForFunction(() => document.querySelector("p").textContent === "Count: 1");
+  await page.close();
+  // Back to the shared key for the tests that follow.
+  await restart(null);
+});
+
+test("after_a_restart_the_page_rejoins_and_recovers_typed_form_input", async () => {
+  const { page, errors } = await livePage("/");
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.fill("#draft input[name=note]", "unsaved words");
+  await page.press("#draft input[name=note]", "Tab");
+  await page.waitForFunction(() => document.querySelector(".draft").textContent === "Draft: unsaved words");
+  await restart(page);
+  // The same page (no reload) rejoins; the fresh server learns the draft from the form.
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector(".draft").textContent === "Draft: unsaved words");
+  assert.equal(await page.inputValue("#draft input[name=note]"), "unsaved words");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.ok((await page.evaluate(() => window.hookLog)).includes("reconnected"));
+  assert.ok((await page.evaluate(() => window.hookLog)).includes("disconnected"));
+  assert.deepEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e)), []);
   await page.close();
 });
 
@@ -190,6 +222,144 @@ test("live_patch_links_and_back_forward_update_the_view_without_a_reload", async
   await page.goForward();
   await page.waitForFunction(() => location.search === "?start=5");
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+const log = (page) => page.evaluate(() => window.hookLog);
+
+test("hooks_mount_update_and_destroy_and_talk_to_the_server", async () => {
+  const { page, errors } = await livePage("/");
+  // mounted pushes `hooked`; the server answers with a render (pinged 1: updated) and a push.
+  await page.waitForFunction(() => window.hookLog.includes("ping 0"));
+  assert.deepEqual((await log(page)).slice(0, 3), ["mounted 0", "updated 1", "ping 0"]);
+  assert.equal(await page.textContent(".pinged"), "Pinged: 1");
+  await page.click("#toggle-ticker");
+  await page.waitForFunction(() => window.hookLog.includes("destroyed"));
+  assert.equal(await page.$("#ticker"), null);
+  await page.click("#toggle-ticker");
+  await page.waitForFunction(() => window.hookLog.filter((e) => e.startsWith("mounted")).length === 2);
+  // The destroyed instance no longer hears pushes: one ping each for the live instance.
+  await page.waitForFunction(() => window.hookLog.filter((e) => e.startsWith("ping")).length === 2);
+  await page.waitForTimeout(100);
+  assert.equal((await log(page)).filter((e) => e.startsWith("ping")).length, 2);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("js_commands_run_in_the_browser_and_survive_server_patches", async () => {
+  const { page, errors } = await livePage("/");
+  const panel = () => page.$eval("#panel", (p) => ({ hidden: p.hidden, cls: p.className }));
+  await page.click("#js-show");
+  assert.equal((await panel()).hidden, false);
+  await page.click("#js-hide");
+  assert.equal((await panel()).hidden, true);
+  await page.click("#js-toggle");
+  assert.equal((await panel()).hidden, false);
+  await page.click("#js-add-class");
+  assert.equal((await panel()).cls, "panel lit big");
+  await page.click("#js-remove-class");
+  assert.equal((await panel()).cls, "panel big");
+  // A server render does not undo what commands did.
+  await page.click("button[z-click=inc]");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 1");
+  assert.deepEqual(await panel(), { hidden: false, cls: "panel big" });
+  await page.click("#js-focus");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "search");
+  await page.click("#js-dispatch");
+  assert.ok((await log(page)).includes("poked 1"));
+  await page.click("#js-push");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 2");
+  assert.match((await panel()).cls, /pushed/);
+  await page.click("#js-toggle");
+  assert.equal((await panel()).hidden, true);
+  // Commands pushed by the server.
+  await page.click("#server-exec");
+  await page.waitForFunction(() => !document.querySelector("#panel").hidden);
+  assert.match((await panel()).cls, /from-server/);
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.click("#js-patch");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 7");
+  assert.equal(new URL(page.url()).search, "?start=7");
+  await page.click("#js-navigate");
+  await page.waitForSelector("main.notes");
+  assert.equal(new URL(page.url()).pathname, "/notes");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "navigated without a load");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("navigate_moves_between_views_over_one_socket_with_back_and_forward", async () => {
+  const { page, errors } = await livePage("/");
+  await page.evaluate(() => (window.__sameDocument = true));
+  const sockets = [];
+  page.on("websocket", (ws) => sockets.push(ws.url()));
+  await page.click("#to-notes");
+  await page.waitForSelector("main.notes");
+  assert.equal(await page.title(), "Notes");
+  assert.equal(await page.textContent(".visits"), "Mounted connected: true");
+  await page.click("#back-home");
+  await page.waitForSelector("main.counter");
+  assert.equal(await page.title(), "Counter");
+  await page.goBack();
+  await page.waitForSelector("main.notes");
+  await page.goBack();
+  await page.waitForSelector("main.counter");
+  await page.goForward();
+  await page.waitForSelector("main.notes");
+  assert.equal(new URL(page.url()).pathname, "/notes");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(sockets, [], "no new socket");
+  // The notes view works live after navigating.
+  await page.click("#home-with-flash");
+  await page.waitForSelector("main.counter");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("flash_survives_a_navigate_and_a_redirect", async () => {
+  const { page, errors } = await livePage("/");
+  await page.click("#navigate-with-flash");
+  await page.waitForSelector("main.notes");
+  assert.equal(await page.textContent("#zl-flash [data-kind=info]"), "Navigated with a flash");
+  await page.click("#home-with-flash");
+  await page.waitForSelector("main.counter");
+  assert.equal(await page.textContent("#zl-flash [data-kind=info]"), "Back from notes");
+  // A flash from an event shows on the same page; a click dismisses it.
+  await page.fill("form[z-submit=add] input[name=name]", "pen");
+  await page.click("form[z-submit=add] button");
+  await page.waitForFunction(() => document.querySelector("#zl-flash [data-kind=info]")?.textContent === "Added pen");
+  await page.click("#zl-flash [data-kind=info]");
+  assert.equal(await page.$("#zl-flash [data-kind=info]"), null);
+  // A full-load redirect: the flash rides in a signed cookie and shows once.
+  await page.click("#leave-with-flash");
+  await page.waitForURL(base + "/clicks");
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  assert.equal(await page.textContent("#zl-flash [data-kind=info]"), "See you on the clicks page");
+  assert.equal((await page.context().cookies()).filter((c) => c.name === "zl_flash").length, 0);
+  await page.reload();
+  assert.equal(await page.$("#zl-flash [data-kind=info]"), null, "shown once");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("z_target_names_the_component_and_z_disable_with_marks_a_pending_submit", async () => {
+  const { page, errors } = await livePage("/");
+  await page.click("#targeted");
+  await page.waitForFunction(() => document.querySelector(".target").textContent === "Target: sidebar");
+  // While the add is in flight its button is disabled and relabelled; afterwards restored.
+  await page.fill("form[z-submit=add] input[name=name]", "slow");
+  const label = await page.evaluate(() => {
+    document.querySelector("form[z-submit=add] button").click();
+    const b = document.querySelector("form[z-submit=add] button");
+    return [b.textContent, b.disabled];
+  });
+  assert.deepEqual(label, ["Adding...", true]);
+  await page.waitForSelector("#item-1");
+  assert.deepEqual(
+    await page.$eval("form[z-submit=add] button", (b) => [b.textContent, b.disabled]),
+    ["Add", false],
+  );
   assert.deepEqual(errors, []);
   await page.close();
 });

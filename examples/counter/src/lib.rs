@@ -3,8 +3,9 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
+use serde_json::json;
 use zero_live::{Context, EventError, LiveView, MountError, Terminate};
-use zero_live_core::Stream;
+use zero_live_core::{Js, Stream};
 
 /// One list item.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,14 @@ pub struct Counter {
     pub searched: String,
     /// How many search events arrived.
     pub searches: u32,
+    /// The draft note (a form with an id: recovered after a reconnect).
+    pub draft: String,
+    /// Whether the hooked ticker is on the page.
+    pub ticker: bool,
+    /// How many times the ticker's hook pushed `hooked`.
+    pub pinged: u32,
+    /// The `z-target` of the last `targeted` event.
+    pub target: String,
     next_id: u64,
     next_log: u64,
 }
@@ -44,6 +53,8 @@ pub struct Terminations {
     pub shutdown: AtomicUsize,
     /// The session broke a rule.
     pub refused: AtomicUsize,
+    /// The client navigated to another view.
+    pub navigated: AtomicUsize,
 }
 
 /// Counter sessions ended so far.
@@ -51,6 +62,7 @@ pub static TERMINATED: Terminations = Terminations {
     closed: AtomicUsize::new(0),
     shutdown: AtomicUsize::new(0),
     refused: AtomicUsize::new(0),
+    navigated: AtomicUsize::new(0),
 };
 
 /// Entries of the activity log the page keeps.
@@ -80,7 +92,7 @@ impl LiveView for Counter {
         ctx.subscribe(ANNOUNCEMENTS);
         let mut log = Stream::new();
         log.limit(LOG_LIMIT);
-        Ok(Counter { count, log, ..Counter::default() })
+        Ok(Counter { count, log, ticker: true, ..Counter::default() })
     }
 
     fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
@@ -101,6 +113,7 @@ impl LiveView for Counter {
             Terminate::Closed => &TERMINATED.closed,
             Terminate::Shutdown => &TERMINATED.shutdown,
             Terminate::Refused => &TERMINATED.refused,
+            Terminate::Navigate => &TERMINATED.navigated,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -128,6 +141,21 @@ impl LiveView for Counter {
                 ctx.put_flash("info", "See you on the clicks page");
                 ctx.redirect("/clicks");
             }
+            "go-notes" => {
+                ctx.put_flash("info", "Navigated with a flash");
+                ctx.push_navigate("/notes");
+            }
+            "draft" => {
+                let note = value.get("note").and_then(Value::as_str).unwrap_or_default();
+                self.draft = note.chars().take(200).collect();
+            }
+            "toggle-ticker" => self.ticker = !self.ticker,
+            "hooked" => {
+                self.pinged += 1;
+                ctx.push_event("ping", json!({ "count": self.count }));
+            }
+            "reveal" => ctx.exec(Js::new().show("#panel").add_class("#panel", "from-server")),
+            "targeted" => ctx.target().unwrap_or("none").clone_into(&mut self.target),
             "inc" => self.count += 1,
             "dec" => self.count -= 1,
             "add" => {
@@ -139,6 +167,7 @@ impl LiveView for Counter {
                 self.next_id += 1;
                 self.items.push(Item { id: self.next_id, name: name.trim().to_owned() });
                 self.record(format!("added {}", name.trim()));
+                ctx.put_flash("info", format!("Added {}", name.trim()));
             }
             "remove" => {
                 let id = value
@@ -196,7 +225,49 @@ impl LiveView for Clicks {
     }
 }
 
-/// The app's live endpoint: the counter at `/`, the benchmark page at `/clicks`.
+/// A second view to navigate to over the same socket.
+#[derive(Debug, Default)]
+pub struct Notes {
+    /// Whether this mount is the connected one.
+    pub connected: bool,
+}
+zero_live_core::template!(Notes, "notes");
+
+impl LiveView for Notes {
+    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        ctx.set_title("Notes");
+        Ok(Notes { connected: ctx.connected() })
+    }
+
+    fn handle_event(
+        &mut self,
+        event: &str,
+        _value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            "home" => {
+                ctx.put_flash("info", "Back from notes");
+                ctx.push_navigate("/");
+            }
+            other => return Err(EventError::Unknown(other.to_owned())),
+        }
+        Ok(())
+    }
+}
+
+/// The app's live endpoint, to finish (e.g. with a signer): the counter at `/`, notes at
+/// `/notes`, the benchmark page at `/clicks`, and the templates' colocated assets.
+pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
+    zero_live::Live::builder()
+        .config(config)
+        .assets(zero_live_core::colocated_assets!())
+        .live::<Counter>("/")
+        .live::<Notes>("/notes")
+        .live::<Clicks>("/clicks")
+}
+
+/// The app's live endpoint with a random signing key (tokens die with the process).
 pub fn live(config: zero_live::LiveConfig) -> zero_live::Live {
-    zero_live::Live::builder().config(config).live::<Counter>("/").live::<Clicks>("/clicks").build()
+    builder(config).build()
 }

@@ -1,5 +1,7 @@
 //! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C. Policies come
-//! from the framework's `security.toml`, or from the file named by `SECURITY_TOML`.
+//! from the framework's `security.toml`, or from the file named by `SECURITY_TOML`. Tokens are
+//! signed with `SECRET_KEY_BASE` (at least 32 bytes) when set, so pages survive a restart and
+//! rejoin; otherwise with a random key.
 
 use std::net::SocketAddr;
 
@@ -26,7 +28,24 @@ async fn main() -> std::process::ExitCode {
             }
         }
     };
-    let live = counter::live(config);
+    let signer = match std::env::var("SECRET_KEY_BASE") {
+        Err(_) => zero_live::Signer::random(),
+        Ok(secret) => match zero_live::Signer::new(secret.as_bytes()) {
+            Ok(signer) => signer,
+            Err(_) => {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!(
+                        "error: SECRET_KEY_BASE is {} bytes; it needs at least 32\n\
+                         help: generate one with `openssl rand -base64 48`",
+                        secret.len()
+                    );
+                }
+                return std::process::ExitCode::from(2);
+            }
+        },
+    };
+    let live = counter::builder(config).signer(signer).build();
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(e) => {

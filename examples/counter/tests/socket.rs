@@ -687,3 +687,143 @@ async fn close_and_shutdown_run_terminate() {
     assert!(server.live.drained(LIMIT).await);
     assert!(counter::TERMINATED.shutdown.load(Ordering::Relaxed) > shutdown);
 }
+
+/// A raw HTTP GET of `path` with extra request headers; returns the whole response.
+async fn http_get(server: &Server, path: &str, headers: &str) -> String {
+    let mut tcp = TcpStream::connect(server.addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n");
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await.unwrap();
+    page
+}
+
+/// `navigate` moves the session to another live view over the same socket: the old view
+/// terminates (`Navigate`) and its subscriptions end, the new one mounts with its title, and a
+/// flash set before a server-side `push_navigate` is shown by the next view. A path with no live
+/// view is refused and the current view goes on.
+#[tokio::test]
+async fn navigate_mounts_another_view_over_the_same_socket() {
+    use std::sync::atomic::Ordering;
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, _) = server.joined().await;
+    assert_eq!(server.live.pubsub().subscribers(counter::ANNOUNCEMENTS), 1);
+    let navigated = counter::TERMINATED.navigated.load(Ordering::Relaxed);
+    send(&mut ws, json!({"v": 1, "kind": "navigate", "ref": 2, "url": "/nowhere"})).await;
+    assert_eq!(recv(&mut ws).await["code"], "no_route");
+    assert!(event(&mut ws, 3, "inc", json!({})).await["rendered"]["0"] == "1", "still the counter");
+
+    send(&mut ws, json!({"v": 1, "kind": "navigate", "ref": 4, "url": "/notes?from=home"})).await;
+    let reply = recv(&mut ws).await;
+    assert_eq!((reply["ref"].as_u64(), reply["rev"].as_u64()), (Some(4), Some(0)), "{reply}");
+    assert_eq!(reply["title"], "Notes");
+    assert_eq!(reply["flash"], json!({}), "the flash group is reset");
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &reply["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("Mounted connected: true"));
+    assert_eq!(counter::TERMINATED.navigated.load(Ordering::Relaxed), navigated + 1);
+    assert_eq!(server.live.pubsub().subscribers(counter::ANNOUNCEMENTS), 0);
+    assert_eq!(server.live.sessions()[0].path, "/notes");
+    // The notes view sends the client home with a flash: a live redirect, then the client
+    // navigates and the counter's reply carries the flash.
+    let redirect = event(&mut ws, 5, "home", json!({})).await;
+    assert_eq!(
+        (redirect["kind"].as_str(), redirect["live"].as_bool()),
+        (Some("redirect"), Some(true))
+    );
+    assert_eq!((redirect["to"].as_str(), redirect.get("flash")), (Some("/"), None));
+    assert_eq!(recv(&mut ws).await["ref"], 5);
+    send(&mut ws, json!({"v": 1, "kind": "navigate", "ref": 6, "url": "/"})).await;
+    let home = recv(&mut ws).await;
+    assert_eq!(home["flash"], json!({"info": "Back from notes"}));
+    assert_eq!(server.live.pubsub().subscribers(counter::ANNOUNCEMENTS), 1);
+    // A reply to an event that set a flash carries it; the next one does not.
+    let added = event(&mut ws, 7, "add", json!({"name": "pen"})).await;
+    assert_eq!(added["flash"], json!({"info": "Added pen"}));
+    assert!(event(&mut ws, 8, "inc", json!({})).await.get("flash").is_none());
+}
+
+/// A full-load redirect carries the flash as a signed token; the next page shows it once (and
+/// clears the cookie); a forged or foreign token shows nothing.
+#[tokio::test]
+async fn a_redirect_flash_survives_the_page_load_through_a_signed_cookie() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, _) = server.joined().await;
+    let redirect = event(&mut ws, 2, "leave", json!({})).await;
+    let token = redirect["flash_token"].as_str().unwrap().to_owned();
+    let page = http_get(&server, "/clicks", &format!("Cookie: a=b; zl_flash={token}\r\n")).await;
+    assert!(
+        page.contains(r#"<p class="zl-flash zl-flash-info" data-kind="info" role="status">See you on the clicks page</p>"#),
+        "{page}"
+    );
+    assert!(
+        page.to_ascii_lowercase().contains("set-cookie: zl_flash=; path=/; max-age=0"),
+        "{page}"
+    );
+    let plain = http_get(&server, "/clicks", "").await;
+    assert!(
+        plain.contains(r#"<div id="zl-flash" aria-live="polite"></div>"#)
+            && !plain.contains("set-cookie")
+    );
+    // Signed by another key, or edited: ignored, and cleared.
+    let foreign = zero_live::Signer::random()
+        .sign_flash(&[("error".to_owned(), "Your account is locked".to_owned())].into());
+    for bad in [foreign.as_str(), "e30.c2ln", "garbage"] {
+        let page = http_get(&server, "/clicks", &format!("Cookie: zl_flash={bad}\r\n")).await;
+        assert!(!page.contains("zl-flash-") && page.contains("Max-Age=0"), "{bad}: {page}");
+    }
+}
+
+/// Server pushes: `push_event` reaches hooks after the reply, `exec` sends JS commands, and an
+/// event's `z-target` is what `Context::target` says.
+#[tokio::test]
+async fn pushed_events_js_commands_and_targets() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, _) = server.joined().await;
+    let reply = event(&mut ws, 2, "hooked", json!({})).await;
+    assert_eq!(reply["ref"], 2);
+    let push = recv(&mut ws).await;
+    assert_eq!((push["kind"].as_str(), push["event"].as_str()), (Some("push"), Some("ping")));
+    assert_eq!(push["payload"], json!({"count": 0}));
+    assert_eq!(event(&mut ws, 3, "reveal", json!({})).await["ref"], 3);
+    let exec = recv(&mut ws).await;
+    assert_eq!(exec["kind"], "exec");
+    assert_eq!(
+        exec["ops"],
+        json!([["show", {"to": "#panel"}], ["add_class", {"to": "#panel", "names": "from-server"}]])
+    );
+    send(
+        &mut ws,
+        json!({"v": 1, "kind": "event", "ref": 4, "event": "targeted", "target": "sidebar"}),
+    )
+    .await;
+    let targeted = recv(&mut ws).await;
+    assert!(targeted["rendered"].to_string().contains("sidebar"), "{targeted}");
+    let untargeted = event(&mut ws, 5, "targeted", json!({})).await;
+    assert!(untargeted["rendered"].to_string().contains("none"), "{untargeted}");
+}
+
+/// Colocated assets are served immutable with the integrity hash the page loads them with.
+#[tokio::test]
+async fn colocated_assets_are_served_and_loaded_with_integrity() {
+    let server = serve(LiveConfig::default()).await;
+    let page = http_get(&server, "/", "").await;
+    let tag = page.lines().find(|l| l.contains("/assets/app/counter.")).unwrap();
+    let src = tag.split("src=\"").nth(1).unwrap().split('"').next().unwrap();
+    let integrity = tag.split("integrity=\"").nth(1).unwrap().split('"').next().unwrap();
+    let asset = http_get(&server, src, "").await;
+    assert!(asset.contains("immutable") && asset.contains("window.zeroLive?.hook(\"Ticker\""));
+    let body = asset.split("\r\n\r\n").nth(1).unwrap();
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    use base64::Engine as _;
+    assert_eq!(
+        integrity,
+        format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest))
+    );
+    assert!(
+        http_get(&server, "/assets/app/counter.0000000000000000.js", "")
+            .await
+            .starts_with("HTTP/1.1 404")
+    );
+}

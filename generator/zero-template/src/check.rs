@@ -29,7 +29,7 @@ pub const EVENT_BINDINGS: &[&str] = &[
     "z-window-focus",
 ];
 
-/// Other `z-` attributes the live client reads (options of bindings, hooks, streams).
+/// Other `z-` attributes the live client reads (options of bindings, hooks, links).
 pub const BINDING_OPTIONS: &[&str] = &[
     "z-debounce",
     "z-throttle",
@@ -37,11 +37,9 @@ pub const BINDING_OPTIONS: &[&str] = &[
     "z-key",
     "z-hook",
     "z-update",
-    "z-stream",
     "z-disable-with",
-    "z-feedback-for",
-    "z-trigger-action",
     "z-patch",
+    "z-navigate",
 ];
 
 /// Prefix of `z-value-NAME` attributes: extra values sent with an event.
@@ -525,4 +523,28 @@ fn similar(a: &str, b: &str) -> bool {
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let suffix = a.iter().rev().zip(b.iter().rev()).take_while(|(x, y)| x == y).count();
     prefix + suffix + 1 >= a.len().max(b.len())
+}
+
+#[cfg(test)]
+mod client_support {
+    use super::{BINDING_OPTIONS, EVENT_BINDINGS, VALUE_PREFIX};
+
+    /// The checker accepts only bindings the browser client implements.
+    #[test]
+    fn every_accepted_binding_is_read_by_the_client() {
+        let client = include_str!("../../../runtime/client/zero-live.js");
+        // As a string (`"z-click"`) or in a selector (`[z-click]`), never as a prefix of another.
+        let reads = |name: &str| {
+            client.match_indices(name).any(|(at, _)| {
+                let before = client[..at].chars().next_back();
+                let after = client[at + name.len()..].chars().next();
+                matches!(before, Some('"' | '[')) && matches!(after, Some('"' | ']'))
+            })
+        };
+        for name in EVENT_BINDINGS.iter().chain(BINDING_OPTIONS) {
+            assert!(reads(name), "the client never reads `{name}`");
+        }
+        assert!(client.contains(&format!("\"{VALUE_PREFIX}\"")));
+        assert!(!reads("z-bogus") && !reads("z-window"), "the check above can fail");
+    }
 }

@@ -4,11 +4,14 @@
 
 mod component;
 pub mod escape;
+mod js;
 mod render;
 mod stream;
 pub mod tree;
 
 pub use component::{AttrEntry, Attrs, RenderSlot, Slot};
+pub use js::Js;
+
 pub use render::{Display, Render, RenderAttr, display, truthy};
 pub use stream::{At, Stream, StreamOps};
 pub use tree::{Block, Builder, Dyn, List, Rendered};
@@ -37,6 +40,34 @@ impl SizeHint {
             self.0.store(len, std::sync::atomic::Ordering::Relaxed);
         }
     }
+}
+
+/// A colocated asset (`<script :colocated>` or `<style :colocated>`), extracted by the build
+/// into a content-hashed file; [`colocated_assets!`] lists a crate's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asset {
+    /// The file name, e.g. `counter.1a2b3c4d5e6f7a8b.js` (a template in a folder keeps it).
+    pub file: &'static str,
+    /// The Subresource Integrity value: `sha256-` and the base64 digest.
+    pub integrity: &'static str,
+    /// The contents.
+    pub body: &'static str,
+}
+
+impl Asset {
+    /// Whether it is a script module (otherwise a stylesheet).
+    pub fn is_script(&self) -> bool {
+        self.file.ends_with(".js")
+    }
+}
+
+/// The colocated assets of the templates the crate's `build.rs` compiled, as a
+/// `&'static [Asset]` (hand it to the runtime: `Live::builder().assets(...)`).
+#[macro_export]
+macro_rules! colocated_assets {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/zero-assets/assets.rs"))
+    };
 }
 
 /// A compiled `*.html.0x0` template bound to the type whose fields it reads.

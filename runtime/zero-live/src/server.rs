@@ -32,7 +32,7 @@ use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
-use zero_live_core::Rendered;
+use zero_live_core::{Asset, Rendered};
 
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
@@ -40,6 +40,9 @@ use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
 use crate::pubsub::{Info, PubSub};
 use crate::token::{Claims, Signer};
 use crate::view::{Context, DynView, LiveView, Route, Terminate};
+
+/// Where an app's colocated assets are served.
+pub const APP_ASSETS: &str = "/assets/app";
 
 /// The path of the live socket.
 pub const SOCKET_PATH: &str = "/live/websocket";
@@ -64,6 +67,7 @@ struct Inner {
     config: LiveConfig,
     signer: Signer,
     routes: HashMap<String, Route>,
+    assets: &'static [Asset],
     connections: Arc<Semaphore>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -108,6 +112,7 @@ pub struct LiveBuilder {
     config: LiveConfig,
     signer: Option<Signer>,
     routes: HashMap<String, Route>,
+    assets: &'static [Asset],
 }
 
 impl LiveBuilder {
@@ -129,6 +134,14 @@ impl LiveBuilder {
         self
     }
 
+    /// The app's colocated assets (`zero_live_core::colocated_assets!()`): served under
+    /// [`APP_ASSETS`] with long cache headers (their names carry their hash) and loaded by every
+    /// page with an integrity hash, stylesheets as `<link>`, scripts as modules after the client.
+    pub fn assets(mut self, assets: &'static [Asset]) -> LiveBuilder {
+        self.assets = assets;
+        self
+    }
+
     /// The endpoint.
     pub fn build(self) -> Live {
         let (shutdown, _) = watch::channel(false);
@@ -138,6 +151,7 @@ impl LiveBuilder {
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
+                assets: self.assets,
                 sessions: AtomicUsize::new(0),
                 shutdown,
                 pubsub: PubSub::default(),
@@ -159,6 +173,10 @@ impl Live {
         let mut router = Router::new().route(SOCKET_PATH, get(upgrade));
         for (path, body) in crate::assets::ClientAssets::get().files() {
             router = router.route(&path, get(move || async move { script(body) }));
+        }
+        for asset in self.inner.assets {
+            let path = format!("{APP_ASSETS}/{}", asset.file);
+            router = router.route(&path, get(move || async move { app_asset(asset) }));
         }
         for path in self.inner.routes.keys() {
             router = router.route(path, get(page));
@@ -237,13 +255,54 @@ fn escape_attr(s: &str) -> String {
     out
 }
 
-async fn page(State(live): State<Live>, uri: Uri) -> Response {
+/// The cookie a full-load redirect leaves the flash in (set by the client from the redirect's
+/// signed `flash_token`, read and cleared by the next page).
+pub const FLASH_COOKIE: &str = "zl_flash";
+
+/// How long a flash token is honoured: long enough for a redirect to load.
+const FLASH_TTL: Duration = Duration::from_secs(60);
+
+/// The value of cookie `name` in the request.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The flash group: one `<p>` a message, `role="alert"` for errors; the client renders the
+/// same markup from a message's `flash`.
+fn flash_group(flash: &std::collections::BTreeMap<String, String>) -> String {
+    let mut html = String::from("<div id=\"zl-flash\" aria-live=\"polite\">");
+    for (kind, message) in flash {
+        let role = if kind == "error" { "alert" } else { "status" };
+        html.push_str(&format!(
+            "<p class=\"zl-flash zl-flash-{kind}\" data-kind=\"{kind}\" role=\"{role}\">{message}</p>",
+            kind = escape_attr(kind),
+            message = escape_attr(message),
+        ));
+    }
+    html.push_str("</div>");
+    html
+}
+
+async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     let Some(route) = live.inner.routes.get(path).copied() else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
     let mut ctx = Context::new(false, url);
+    // A forged, expired or malformed flash cookie is ignored (and cleared below).
+    let flash_cookie = cookie(&headers, FLASH_COOKIE);
+    if let Some(flash) =
+        flash_cookie.and_then(|t| live.inner.signer.verify_flash(t, FLASH_TTL).ok())
+    {
+        ctx.flash = flash;
+    }
     let body = match (route.html)(&mut ctx) {
         Ok(body) => body,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
@@ -255,9 +314,11 @@ async fn page(State(live): State<Live>, uri: Uri) -> Response {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"csrf-token\" content=\"{csrf}\">\n<title>{title}</title>\n\
-         <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n</head>\n<body>\n\
-         <div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n\
+         <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n{app}</head>\n<body>\n\
+         {flash}\n<div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n\
          </body>\n</html>\n",
+        flash = flash_group(&ctx.flash),
+        app = asset_tags(live.inner.assets),
         csrf = escape_attr(&csrf),
         title = escape_attr(title),
         entry = assets.entry(),
@@ -271,7 +332,49 @@ async fn page(State(live): State<Live>, uri: Uri) -> Response {
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
     ];
-    (headers, Html(html)).into_response()
+    let mut response = (headers, Html(html)).into_response();
+    if flash_cookie.is_some() {
+        // A flash shows once.
+        let clear = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
+        if let Ok(value) = header::HeaderValue::from_str(&clear) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// An app's colocated asset: immutable (its name carries its hash).
+fn app_asset(asset: &'static Asset) -> Response {
+    let kind = if asset.is_script() {
+        "text/javascript; charset=utf-8"
+    } else {
+        "text/css; charset=utf-8"
+    };
+    let headers = [
+        (header::CONTENT_TYPE, kind),
+        (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ];
+    (headers, asset.body).into_response()
+}
+
+/// The `<link>` and `<script>` tags of the app's colocated assets.
+fn asset_tags(assets: &[Asset]) -> String {
+    let mut tags = String::new();
+    for asset in assets {
+        let src = escape_attr(&format!("{APP_ASSETS}/{}", asset.file));
+        let integrity = escape_attr(asset.integrity);
+        if asset.is_script() {
+            tags.push_str(&format!(
+                "<script type=\"module\" src=\"{src}\" integrity=\"{integrity}\"></script>\n"
+            ));
+        } else {
+            tags.push_str(&format!(
+                "<link rel=\"stylesheet\" href=\"{src}\" integrity=\"{integrity}\">\n"
+            ));
+        }
+    }
+    tags
 }
 
 /// A client module: immutable (its folder is named by the content hash).
@@ -435,7 +538,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             Some(info) = recv_mail(&mut session.mail), if session.mail.is_some() => {
                 if let Some(view) = session.view.as_mut() {
                     view.handle_info(&*info, &mut session.ctx);
-                    rerender(&mut session, Answer::Push, &mut out);
+                    rerender(&inner, &mut session, Answer::Push, &mut out);
                 }
                 None
             }
@@ -574,12 +677,18 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             let Some(view) = session.view.as_mut() else { return Next::Continue };
             // A click without values sends no `value`: handlers see an empty object.
             let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
-            if let Err(e) = view.handle_event(&event.event, &value, &mut session.ctx) {
+            session.ctx.target = event.target;
+            let handled = view.handle_event(&event.event, &value, &mut session.ctx);
+            session.ctx.target = None;
+            if let Err(e) = handled {
                 send.error(reference, e.code(), &e.to_string());
                 return Next::Continue;
             }
-            rerender(session, Answer::Reply(reference), send);
+            rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
+        }
+        Message::Navigate(navigate) => {
+            navigate_session(inner, session, reference, &navigate.url, send)
         }
         Message::Params(params) => {
             let Some(view) = session.view.as_mut() else { return Next::Continue };
@@ -590,7 +699,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             }
             session.ctx = Context::new(true, &params.url);
             view.handle_params(&mut session.ctx);
-            rerender(session, Answer::Reply(reference), send);
+            rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
         }
         Message::Upload(_) => {
@@ -630,31 +739,8 @@ fn join_session(
         send.error(reference, "no_route", "the token's view is not served here");
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
-    let mut ctx = Context::new(true, &join.url);
-    let mut view = match (route.mount)(&mut ctx) {
-        Ok(view) => view,
-        Err(e) => {
-            send.error(reference, "mount_failed", &e.to_string());
-            return Next::Refuse(1011, "mount failed");
-        }
-    };
-    let rendered = view.render_live();
-    view.flush_streams();
-    // A rejoining client starts with an empty statics cache.
-    session.statics.clear();
-    let full = diff::full(&rendered, &mut session.statics);
-    let reply =
-        wire::Reply { status: "ok".into(), rev: Some(0), rendered: Some(full), response: None };
-    send.message(&Message::Reply(reply), reference);
-    session.view = Some(view);
-    session.last = Some(rendered);
-    for topic in std::mem::take(&mut ctx.subscriptions) {
-        let mailbox = session.mailbox.get_or_insert_with(|| {
-            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
-            session.mail = Some(rx);
-            tx
-        });
-        inner.pubsub.subscribe(&topic, mailbox.clone());
+    if !mount(inner, session, reference, route, Context::new(true, &join.url), send) {
+        return Next::Refuse(1011, "mount failed");
     }
     session.revision.store(0, Ordering::Relaxed);
     let entry = Entry {
@@ -668,8 +754,112 @@ fn join_session(
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
         .insert(session.socket, entry);
-    session.ctx = ctx;
     Next::Continue
+}
+
+/// Mounts `route`'s view connected with `ctx` and replies with its full render (revision 0, a
+/// fresh statics cache), its title and flash; false if `mount` refused (an `error` was sent).
+fn mount(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    route: Route,
+    mut ctx: Context,
+    send: &mut Outbox,
+) -> bool {
+    let mut view = match (route.mount)(&mut ctx) {
+        Ok(view) => view,
+        Err(e) => {
+            send.error(reference, "mount_failed", &e.to_string());
+            return false;
+        }
+    };
+    let rendered = view.render_live();
+    view.flush_streams();
+    // A (re)joining client starts with an empty statics cache.
+    session.statics.clear();
+    let full = diff::full(&rendered, &mut session.statics);
+    let flash = std::mem::take(&mut ctx.flash_changed).then(|| flash_object(&ctx.flash));
+    let reply = wire::Reply {
+        status: "ok".into(),
+        rev: Some(0),
+        rendered: Some(full),
+        response: None,
+        title: ctx.title.take(),
+        flash,
+    };
+    send.message(&Message::Reply(reply), reference);
+    session.view = Some(view);
+    session.last = Some(rendered);
+    session.revision.store(0, Ordering::Relaxed);
+    for topic in std::mem::take(&mut ctx.subscriptions) {
+        let mailbox = session.mailbox.get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
+            session.mail = Some(rx);
+            tx
+        });
+        inner.pubsub.subscribe(&topic, mailbox.clone());
+    }
+    session.ctx = ctx;
+    send_effects(&mut session.ctx, send);
+    true
+}
+
+/// Moves a joined session to the live view at `url` over the same socket: the current view
+/// terminates and its subscriptions end, the new view mounts, and a flash not yet shown goes
+/// along. A path with no live view is refused (`no_route`) and the current view goes on: the
+/// client loads it in full.
+fn navigate_session(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    url: &str,
+    send: &mut Outbox,
+) -> Next {
+    let path = url.split('?').next().unwrap_or("");
+    let Some(route) = inner.routes.get(path).copied() else {
+        send.error(reference, "no_route", "no live view is served at this path");
+        return Next::Continue;
+    };
+    let mut ctx = Context::new(true, url);
+    // The flash a view set before navigating away, and not shown yet, is the next one's.
+    if session.ctx.flash_changed {
+        ctx.flash = std::mem::take(&mut session.ctx.flash);
+    }
+    // The page's flash group is replaced, emptied if the new view has none.
+    ctx.flash_changed = true;
+    if let Some(mut old) = session.view.take() {
+        old.terminate(Terminate::Navigate);
+    }
+    // Dropping the mailbox ends the old view's subscriptions.
+    session.mail = None;
+    session.mailbox = None;
+    if !mount(inner, session, reference, route, ctx, send) {
+        return Next::Refuse(1011, "mount failed");
+    }
+    let mut registry = inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(entry) = registry.get_mut(&session.socket) {
+        path.clone_into(&mut entry.path);
+    }
+    Next::Continue
+}
+
+/// The flash as a wire object.
+fn flash_object(
+    flash: &std::collections::BTreeMap<String, String>,
+) -> serde_json::Map<String, Value> {
+    flash.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect()
+}
+
+/// Sends the events and JS commands a callback asked for, after its render.
+fn send_effects(ctx: &mut Context, send: &mut Outbox) {
+    for (event, payload) in std::mem::take(&mut ctx.pushes) {
+        let payload = (!payload.is_null()).then_some(payload);
+        send.message(&Message::Push(wire::Push { event, payload }), None);
+    }
+    for js in std::mem::take(&mut ctx.execs) {
+        send.message(&Message::Exec(wire::Exec { ops: js.to_value() }), None);
+    }
 }
 
 /// How a render after a change is sent.
@@ -681,34 +871,61 @@ enum Answer {
 }
 
 /// Renders after a change and sends it as `answer` says.
-fn rerender(session: &mut Session, answer: Answer, send: &mut Outbox) {
+fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Outbox) {
     let Some(view) = session.view.as_mut() else { return };
     let rendered = view.render_live();
     view.flush_streams();
-    let change = match &session.last {
+    let ctx = &mut session.ctx;
+    let mut change = match &session.last {
         Some(last) => diff::diff(last, &rendered, &mut session.statics),
         None => Some(diff::full(&rendered, &mut session.statics)),
     };
-    let rev = change.as_ref().map(|_| session.revision.fetch_add(1, Ordering::Relaxed) + 1);
-    if let Some(to) = session.ctx.redirect.take() {
-        let flash = std::mem::take(&mut session.ctx.flash);
-        let flash = (!flash.is_empty())
-            .then(|| flash.into_iter().map(|(k, v)| (k, Value::from(v))).collect());
-        send.message(&Message::Redirect(wire::Redirect { to, live: false, flash }), None);
+    let navigating = ctx.navigate.is_some() && ctx.redirect.is_none();
+    if let Some(to) = ctx.redirect.take() {
+        // A full load: the flash rides along in a signed token the next page reads.
+        let flash = std::mem::take(&mut ctx.flash);
+        ctx.flash_changed = false;
+        let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
+        let flash = (!flash.is_empty()).then(|| flash_object(&flash));
+        let redirect = wire::Redirect { to, live: false, flash, flash_token };
+        send.message(&Message::Redirect(redirect), None);
+        ctx.navigate = None;
+    } else if let Some(to) = ctx.navigate.take() {
+        // The client answers with `navigate`; the pending flash is kept for the next view.
+        let redirect = wire::Redirect { to, live: true, flash: None, flash_token: None };
+        send.message(&Message::Redirect(redirect), None);
     }
-    if let Some(to) = session.ctx.patch.take() {
+    if let Some(to) = ctx.patch.take() {
         send.message(&Message::Patch(wire::Patch { to, replace: false }), None);
     }
+    let title = ctx.title.take();
+    // The flash waits for the next view when one is being navigated to.
+    let flash = (ctx.flash_changed && !navigating).then(|| {
+        ctx.flash_changed = false;
+        flash_object(&ctx.flash)
+    });
+    if change.is_none() && (title.is_some() || flash.is_some()) {
+        // Nothing to merge, but the title or flash changed: an empty change carries them.
+        change = Some(Value::Object(serde_json::Map::new()));
+    }
+    let rev = change.as_ref().map(|_| session.revision.fetch_add(1, Ordering::Relaxed) + 1);
     match (answer, change, rev) {
         (Answer::Push, Some(diff), Some(rev)) => {
-            let title = session.ctx.title.take();
-            send.message(&Message::Diff(wire::Diff { rev, diff, title }), None);
+            send.message(&Message::Diff(wire::Diff { rev, diff, title, flash }), None);
         }
         (Answer::Push, _, _) => {}
         (Answer::Reply(reference), change, rev) => {
-            let reply = wire::Reply { status: "ok".into(), rev, rendered: change, response: None };
+            let reply = wire::Reply {
+                status: "ok".into(),
+                rev,
+                rendered: change,
+                response: None,
+                title,
+                flash,
+            };
             send.message(&Message::Reply(reply), reference);
         }
     }
+    send_effects(ctx, send);
     session.last = Some(rendered);
 }

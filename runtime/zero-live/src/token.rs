@@ -2,6 +2,7 @@
 //! token bound to it. HMAC-SHA256 over the payload; verification is constant-time and fails
 //! closed with a distinct error for a forged and an expired token.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -21,6 +22,13 @@ pub struct Claims {
     pub path: String,
     /// Issued at, in seconds since the Unix epoch.
     pub iat: u64,
+}
+
+/// What a flash token carries.
+#[derive(Serialize, Deserialize)]
+struct FlashClaims {
+    flash: BTreeMap<String, String>,
+    iat: u64,
 }
 
 /// Why a token was refused.
@@ -89,6 +97,21 @@ impl Signer {
         mac
     }
 
+    /// `payload` as a token for `purpose`: base64url(payload) `.` base64url(HMAC).
+    fn seal(&self, purpose: &[u8], payload: &[u8]) -> String {
+        let tag = self.mac(purpose, payload).finalize().into_bytes();
+        format!("{}.{}", B64.encode(payload), B64.encode(tag))
+    }
+
+    /// The payload of a token sealed for `purpose`, if its signature holds.
+    fn open(&self, purpose: &[u8], token: &str) -> Result<Vec<u8>, TokenError> {
+        let (payload, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
+        let payload = B64.decode(payload).map_err(|_| TokenError::Malformed)?;
+        let tag = B64.decode(tag).map_err(|_| TokenError::Malformed)?;
+        self.mac(purpose, &payload).verify_slice(&tag).map_err(|_| TokenError::Forged)?;
+        Ok(payload)
+    }
+
     /// A session token for a new session on `path`.
     pub fn session(&self, path: &str) -> (Claims, String) {
         let id: u128 = rand::random();
@@ -99,22 +122,38 @@ impl Signer {
 
     /// Signs `claims` as a session token.
     pub fn sign_claims(&self, claims: &Claims) -> String {
-        let payload = serde_json::to_vec(claims).unwrap_or_default();
-        let tag = self.mac(b"session", &payload).finalize().into_bytes();
-        format!("{}.{}", B64.encode(&payload), B64.encode(tag))
+        self.seal(b"session", &serde_json::to_vec(claims).unwrap_or_default())
     }
 
     /// Verifies a session token no older than `ttl`.
     pub fn verify(&self, token: &str, ttl: Duration) -> Result<Claims, TokenError> {
-        let (payload, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
-        let payload = B64.decode(payload).map_err(|_| TokenError::Malformed)?;
-        let tag = B64.decode(tag).map_err(|_| TokenError::Malformed)?;
-        self.mac(b"session", &payload).verify_slice(&tag).map_err(|_| TokenError::Forged)?;
+        let payload = self.open(b"session", token)?;
         let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)?;
         if now().saturating_sub(claims.iat) > ttl.as_secs() {
             return Err(TokenError::Expired);
         }
         Ok(claims)
+    }
+
+    /// Flash messages as a token the next page reads (from a cookie) after a full-load redirect.
+    pub fn sign_flash(&self, flash: &BTreeMap<String, String>) -> String {
+        let sealed = FlashClaims { flash: flash.clone(), iat: now() };
+        self.seal(b"flash", &serde_json::to_vec(&sealed).unwrap_or_default())
+    }
+
+    /// The flash messages of a token no older than `ttl`.
+    pub fn verify_flash(
+        &self,
+        token: &str,
+        ttl: Duration,
+    ) -> Result<BTreeMap<String, String>, TokenError> {
+        let payload = self.open(b"flash", token)?;
+        let sealed: FlashClaims =
+            serde_json::from_slice(&payload).map_err(|_| TokenError::Malformed)?;
+        if now().saturating_sub(sealed.iat) > ttl.as_secs() {
+            return Err(TokenError::Expired);
+        }
+        Ok(sealed.flash)
     }
 
     /// The CSRF token bound to the session `id`.
@@ -165,5 +204,22 @@ mod tests {
         }
         assert!(Signer::new(b"short").is_err());
         assert!(Signer::new(&[7; 32]).is_ok());
+    }
+
+    #[test]
+    fn flash_tokens_round_trip_and_refuse_forgery_reuse_across_purposes_and_age() {
+        let signer = Signer::random();
+        let flash = BTreeMap::from([("info".to_owned(), "Saved".to_owned())]);
+        let token = signer.sign_flash(&flash);
+        assert_eq!(signer.verify_flash(&token, TTL).unwrap(), flash);
+        assert_eq!(Signer::random().verify_flash(&token, TTL), Err(TokenError::Forged));
+        // A session token is not a flash token, nor the other way round.
+        let (_, session) = signer.session("/");
+        assert_eq!(signer.verify_flash(&session, TTL), Err(TokenError::Forged));
+        assert_eq!(signer.verify(&token, TTL), Err(TokenError::Forged));
+        let old = signer
+            .seal(b"flash", &serde_json::to_vec(&FlashClaims { flash, iat: now() - 120 }).unwrap());
+        assert_eq!(signer.verify_flash(&old, TTL), Err(TokenError::Expired));
+        assert_eq!(signer.verify_flash("nope", TTL), Err(TokenError::Malformed));
     }
 }

@@ -4,7 +4,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use zero_live_core::{Rendered, Template};
+use zero_live_core::{Js, Rendered, Template};
 
 /// What a callback may ask of the session besides changing assigns.
 #[derive(Debug, Clone, Default)]
@@ -14,9 +14,15 @@ pub struct Context {
     query: BTreeMap<String, String>,
     pub(crate) title: Option<String>,
     pub(crate) redirect: Option<String>,
+    pub(crate) navigate: Option<String>,
     pub(crate) patch: Option<String>,
     pub(crate) flash: BTreeMap<String, String>,
+    /// Whether the flash changed since it was last sent.
+    pub(crate) flash_changed: bool,
     pub(crate) subscriptions: Vec<String>,
+    pub(crate) pushes: Vec<(String, Value)>,
+    pub(crate) execs: Vec<Js>,
+    pub(crate) target: Option<String>,
 }
 
 impl Context {
@@ -58,14 +64,52 @@ impl Context {
         self.redirect = Some(to.into());
     }
 
+    /// Moves to the live view at `to` over the same socket: this view terminates
+    /// ([`Terminate::Navigate`]), the other mounts, and the flash goes along. A path that is not
+    /// a live route of the endpoint loads in full.
+    pub fn push_navigate(&mut self, to: impl Into<String>) {
+        self.navigate = Some(to.into());
+    }
+
     /// Updates the URL without leaving the view (`handle_params` runs).
     pub fn push_patch(&mut self, to: impl Into<String>) {
         self.patch = Some(to.into());
     }
 
-    /// Shows a flash message of `kind` (`info`, `error`) with the next render.
+    /// Shows a flash message of `kind` (`info`, `error`) with the next render; it survives a
+    /// [`Context::redirect`] and a [`Context::push_navigate`].
     pub fn put_flash(&mut self, kind: &str, message: impl Into<String>) {
         self.flash.insert(kind.to_owned(), message.into());
+        self.flash_changed = true;
+    }
+
+    /// Removes the flash message of `kind` from the page.
+    pub fn clear_flash(&mut self, kind: &str) {
+        if self.flash.remove(kind).is_some() {
+            self.flash_changed = true;
+        }
+    }
+
+    /// Sends `event` with `payload` to the page: hooks that called `handleEvent(event, ..)`
+    /// receive it, and the window gets a `zl:EVENT` `CustomEvent` with the payload as detail.
+    /// Only connected views push (a disconnected render has no socket).
+    pub fn push_event(&mut self, event: impl Into<String>, payload: Value) {
+        if self.connected {
+            self.pushes.push((event.into(), payload));
+        }
+    }
+
+    /// Runs JS commands on the page after this render (see [`Js`]).
+    pub fn exec(&mut self, js: Js) {
+        if self.connected && !js.is_empty() {
+            self.execs.push(js);
+        }
+    }
+
+    /// The `z-target` of the element that sent the current event, if it had one: the id of the
+    /// component the event is meant for.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
     }
 
     /// Subscribes the session to `topic`: messages published there reach `handle_info`. Only
@@ -117,6 +161,8 @@ pub enum Terminate {
     Shutdown,
     /// The session broke a rule (timeout, rate, slow consumer, protocol).
     Refused,
+    /// The client navigated to another live view over the same socket.
+    Navigate,
 }
 
 /// A live view: its struct is its state, its template renders it.

@@ -142,6 +142,8 @@ fn compact_frames_are_positional_and_drop_trailing_absent_fields() {
         rev: Some(1),
         rendered: Some(json!({"0": "1"})),
         response: None,
+        title: None,
+        flash: None,
     });
     let frame = encode_with(&reply, Some(2), Encoding::Compact);
     let index = Kind::ALL.iter().position(|k| *k == Kind::Reply).unwrap();
