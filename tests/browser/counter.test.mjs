@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { createServer } from "node:net";
+import { freePort } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -16,15 +16,6 @@ function counterBinary() {
   );
   return `${meta.target_directory}/debug/counter`;
 }
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 let server;
 let browser;

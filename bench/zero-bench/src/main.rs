@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use zerogen::term::Printer;
 
+mod client;
 mod live;
 mod synthetic;
 mod templates;
@@ -58,6 +59,15 @@ enum Suite {
         #[arg(long, value_name = "DIR")]
         pyview: Option<PathBuf>,
     },
+    /// The browser client in chromium (click-to-paint) and its size next to phoenix_live_view.
+    Client {
+        /// 40 clicks instead of 200, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/client.tsv.
+        #[arg(long)]
+        record: bool,
+    },
     /// Write the synthetic project of the gate suite, for profiling `zerogate check` by hand.
     #[command(name = "gate-project")]
     GateProject {
@@ -102,6 +112,7 @@ fn main() -> ExitCode {
         Suite::Live { quick, record, pyview } => {
             live::suite(&printer, quick, record, pyview.as_deref())
         }
+        Suite::Client { quick, record } => client::suite(&printer, quick, record),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {
