@@ -98,8 +98,8 @@ fn measures(result: &Value) -> Result<Vec<Measure>> {
         ),
         measure("asset", "zero_live", "min_bytes", get("client_min_bytes")?, "bytes", None),
         measure("asset", "zero_live", "gzip_bytes", ours, "bytes", Some("client.asset.gzip_bytes")),
-        measure("asset", &phoenix, "min_bytes", get("phoenix_min_bytes")?, "bytes", None),
-        measure("asset", &phoenix, "gzip_bytes", theirs, "bytes", None),
+        measure("asset", &phoenix, "phoenix_min_bytes", get("phoenix_min_bytes")?, "bytes", None),
+        measure("asset", &phoenix, "phoenix_gzip_bytes", theirs, "bytes", None),
         measure(
             "asset",
             "zero_live",
@@ -109,4 +109,38 @@ fn measures(result: &Value) -> Result<Vec<Measure>> {
             Some("client.asset.gzip_vs_phoenix"),
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::measures;
+
+    #[test]
+    fn a_run_becomes_rows_with_budgets_and_a_ratio_and_a_missing_figure_is_an_error() {
+        let run = json!({
+            "clicks": 200, "click_to_dom_p50_ms": 1.5, "click_to_paint_p50_ms": 9.0,
+            "click_to_paint_p95_ms": 16.0, "client_min_bytes": 20000, "client_gzip_bytes": 8000,
+            "phoenix_min_bytes": 147000, "phoenix_gzip_bytes": 40000,
+            "phoenix_versions": {"phoenix": "1.8.16", "phoenix_live_view": "1.2.12"}
+        });
+        let rows = measures(&run).unwrap();
+        let ratio = rows.iter().find(|m| m.metric == "gzip_vs_phoenix").unwrap();
+        assert_eq!(
+            (ratio.value, ratio.budget.as_deref()),
+            (0.2, Some("client.asset.gzip_vs_phoenix"))
+        );
+        assert!(rows.iter().any(|m| m.subject == "phoenix_live_view_1.2.12+phoenix_1.8.16"));
+        let mut ids: Vec<String> =
+            rows.iter().map(|m| format!("{}.{}", m.case, m.metric)).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), rows.len(), "row ids are unique");
+        let mut broken = run.clone();
+        broken.as_object_mut().unwrap().remove("click_to_paint_p50_ms");
+        let error = measures(&broken).err().unwrap().to_string();
+        assert!(error.contains("click_to_paint_p50_ms"), "{error}");
+    }
 }
