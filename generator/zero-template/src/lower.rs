@@ -664,6 +664,65 @@ fn rust_string(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// An attribute value that only chooses between string literals (`"a"`, or
+/// `if c { "a" } else { "b" }`, nested): the attribute's text is escaped at compile time and
+/// only the conditions run, which writes exactly what `RenderAttr` for `&str` would.
+#[derive(Debug, PartialEq)]
+enum Literal {
+    Fixed(String),
+    If { cond: String, then: Box<Literal>, otherwise: Box<Literal> },
+}
+
+impl Literal {
+    fn parse(code: &str) -> Option<Literal> {
+        Literal::of(&syn::parse_str::<syn::Expr>(code).ok()?)
+    }
+
+    fn of(expr: &syn::Expr) -> Option<Literal> {
+        match expr {
+            syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), attrs }) if attrs.is_empty() => {
+                Some(Literal::Fixed(s.value()))
+            }
+            syn::Expr::Paren(p) => Literal::of(&p.expr),
+            syn::Expr::Block(b) if b.attrs.is_empty() && b.label.is_none() => {
+                Literal::of_block(&b.block)
+            }
+            syn::Expr::If(i) if i.attrs.is_empty() => {
+                let (_, otherwise) = i.else_branch.as_ref()?;
+                Some(Literal::If {
+                    cond: quote::ToTokens::to_token_stream(&*i.cond).to_string(),
+                    then: Box::new(Literal::of_block(&i.then_branch)?),
+                    otherwise: Box::new(Literal::of(otherwise)?),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    fn of_block(block: &syn::Block) -> Option<Literal> {
+        match block.stmts.as_slice() {
+            [syn::Stmt::Expr(e, None)] => Literal::of(e),
+            _ => None,
+        }
+    }
+}
+
+/// `s` escaped as `zero_live_core::escape::html` escapes it.
+fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 struct Emitter<'a> {
     source: &'a str,
     lines: LineIndex,
@@ -706,6 +765,32 @@ impl Emitter<'_> {
         });
         let file = self.map.template.clone();
         self.emit(indent, &format!("{text} // {file}:{line}:{column}"));
+    }
+
+    /// Writes an attribute whose value is a [`Literal`] choice into `buf`; false (nothing
+    /// written) for any other value or a URL attribute (checked at runtime).
+    fn folded_attr(&mut self, indent: usize, buf: &str, name: &str, code: Span, url: bool) -> bool {
+        let Some(literal) = (!url).then(|| Literal::parse(&self.code_of(code))).flatten() else {
+            return false;
+        };
+        self.emit_literal(indent, buf, name, &literal, code);
+        true
+    }
+
+    fn emit_literal(&mut self, indent: usize, buf: &str, name: &str, literal: &Literal, at: Span) {
+        match literal {
+            Literal::Fixed(value) => {
+                let text = format!("{name}=\"{}\"", escape_html(value));
+                self.emit(indent, &format!("{buf}.push_str({});", rust_string(&text)));
+            }
+            Literal::If { cond, then, otherwise } => {
+                self.emit_at(indent, &format!("if {cond} {{"), at);
+                self.emit_literal(indent + 1, buf, name, then, at);
+                self.emit(indent, "} else {");
+                self.emit_literal(indent + 1, buf, name, otherwise, at);
+                self.emit(indent, "}");
+            }
+        }
     }
 
     fn code_of(&self, span: Span) -> String {
@@ -937,6 +1022,9 @@ impl Emitter<'_> {
                     self.emit_at(indent, &text, *code);
                 }
                 Part::Attr { name, code, url } => {
+                    if self.folded_attr(indent, "__out", name, *code, *url) {
+                        continue;
+                    }
                     let text = format!(
                         "::zero_live_core::RenderAttr::render_attr(&({}), __out, {}, {url});",
                         self.code_of(*code),
@@ -1045,12 +1133,14 @@ impl Emitter<'_> {
                 }
                 Part::Attr { name, code, url } => {
                     self.emit(indent, "let __m = __b.mark();");
-                    let text = format!(
-                        "::zero_live_core::RenderAttr::render_attr(&({}), __b.buf(), {}, {url});",
-                        self.code_of(*code),
-                        rust_string(name)
-                    );
-                    self.emit_at(indent, &text, *code);
+                    if !self.folded_attr(indent, "__b.buf()", name, *code, *url) {
+                        let text = format!(
+                            "::zero_live_core::RenderAttr::render_attr(&({}), __b.buf(), {}, {url});",
+                            self.code_of(*code),
+                            rust_string(name)
+                        );
+                        self.emit_at(indent, &text, *code);
+                    }
                     self.emit(indent, &format!("{target}.push(__b.text_since(__m));"));
                 }
                 Part::If { cond, body } => {
@@ -1134,6 +1224,46 @@ impl Emitter<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attributes_choosing_between_string_literals_are_written_at_compile_time() {
+        let fixed = |s: &str| Box::new(Literal::Fixed(s.to_owned()));
+        assert_eq!(Literal::parse(r#""a<b""#), Some(Literal::Fixed("a<b".to_owned())));
+        assert_eq!(
+            Literal::parse(r#"if i == 0 { "x" } else if ok { ("y") } else { { "z" } }"#),
+            Some(Literal::If {
+                cond: "i == 0".to_owned(),
+                then: fixed("x"),
+                otherwise: Box::new(Literal::If {
+                    cond: "ok".to_owned(),
+                    then: fixed("y"),
+                    otherwise: fixed("z"),
+                }),
+            })
+        );
+        // Anything that is not a choice of literals renders at runtime.
+        for code in [
+            r#"if c { "a" }"#,
+            r#"if c { name } else { "b" }"#,
+            "name",
+            "1",
+            r#"if c { let x = 1; "a" } else { "b" }"#,
+        ] {
+            assert_eq!(Literal::parse(code), None, "{code}");
+        }
+        assert_eq!(escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        let source = r#"<p class={if on { "a&b" } else { "" }} title={t} id={"x"}><a href={"javascript:x"}>l</a></p>"#;
+        let (nodes, problems) = crate::parse(source);
+        assert!(problems.is_empty());
+        let code = lower("t.html.0x0", source, &nodes, &Components::default(), &Options::default())
+            .unwrap()
+            .code;
+        assert!(code.contains(r#"__out.push_str(" class=\"a&amp;b\"");"#), "{code}");
+        assert!(code.contains(r#"__out.push_str(" id=\"x\"");"#), "{code}");
+        // A URL attribute keeps the runtime check, and so does a non-literal value.
+        assert!(code.contains(r#"render_attr(&("javascript:x"), __out, " href", true)"#), "{code}");
+        assert!(code.contains(r#"render_attr(&(t), __out, " title", false)"#), "{code}");
+    }
 
     #[test]
     fn source_map_lookup_finds_the_nearest_entry_at_or_before_a_line() {
