@@ -118,8 +118,14 @@ impl SpecTables {
         }
         if root.join("spec/routes.tsv").is_file() {
             let table = zero_spec::checks::load_file::<Route>(root, "spec/routes.tsv");
+            let before = findings.len();
             findings.extend(table.diagnostics.iter().cloned());
             zero_spec::checks::check_routes(&table, findings);
+            // The router generated from a valid table must be the committed one.
+            if findings.len() == before {
+                let router = zerogen::app::emit_router(&table);
+                findings.extend(zerogen::generate::check(root, &[router]));
+            }
         }
         let security = "spec/security.toml";
         if let Ok(text) = std::fs::read_to_string(root.join(security)) {

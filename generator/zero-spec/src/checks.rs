@@ -266,6 +266,45 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        let has_params = segments.iter().any(|s| s.starts_with([':', '*']));
+        if r.kind != RouteKind::Http && has_params {
+            out.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    routes.location(row, "path"),
+                    format!("a {:?} route cannot have path parameters", r.kind).to_lowercase(),
+                )
+                .with_help("pass values in the query string (`/posts?id=1`) and read them with `ctx.query`"),
+            );
+        }
+        let rust_path = |t: &str| {
+            t.split("::").all(|part| {
+                part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+        };
+        let bad_target = match r.kind {
+            RouteKind::Static => r.target.starts_with('/') || r.target.contains(".."),
+            RouteKind::Live | RouteKind::Http => !rust_path(&r.target),
+        };
+        if bad_target {
+            let help = if r.kind == RouteKind::Static {
+                "a static route's target is a folder relative to the app (`web/assets`)"
+            } else {
+                "a live or http route's target is a Rust path from the crate root (`web::live::home::Home`)"
+            };
+            out.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    routes.location(row, "target"),
+                    format!("target `{}` is not valid for a {:?} route", r.target, r.kind)
+                        .replace("Live", "live")
+                        .replace("Http", "http")
+                        .replace("Static", "static"),
+                )
+                .with_help(help),
+            );
+        }
         let bad_name = r.name.as_ref().filter(|name| {
             !name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
                 || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
@@ -384,9 +423,11 @@ mod tests {
     fn good_routes_pass() {
         let out = routes(concat!(
             "GET\t/\tlive\tlive::home::Home\tbrowser\t/\thome\n",
-            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\n",
+            "GET\t/posts\tlive\tlive::posts::Index\tbrowser\t/\tposts\n",
+            "GET\t/posts/:id\thttp\tcontrollers::posts::show\tbrowser\t/\tpost\n",
             "POST\t/posts\thttp\tcontrollers::posts::create\tbrowser\t/\t\n",
-            "GET\t/assets/*path\tstatic\tweb/assets\tassets\t/\t\n",
+            "GET\t/files/*path\thttp\tcontrollers::files::get\tapi\t/\t\n",
+            "GET\t/assets\tstatic\tweb/assets\tassets\t/\t\n",
         ));
         assert!(out.is_empty(), "{out:#?}");
     }
@@ -406,5 +447,24 @@ mod tests {
             vec![("Z0104", 6), ("Z0105", 3), ("Z0105", 4), ("Z0108", 4), ("Z0108", 5)],
             "{out:#?}"
         );
+    }
+
+    #[test]
+    fn live_routes_with_parameters_and_bad_targets_are_reported() {
+        let out = routes(concat!(
+            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\n",
+            "GET\t/a\thttp\tnot a path\tbrowser\t/\t\n",
+            "GET\t/b\tlive\tweb::Home()\tbrowser\t/\t\n",
+            "GET\t/s\tstatic\t../secrets\tbrowser\t/\t\n",
+            "GET\t/t\tstatic\t/etc\tbrowser\t/\t\n",
+        ));
+        let found: Vec<_> = out.iter().map(|d| (d.location.line, d.message.clone())).collect();
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(found[0].1.contains("cannot have path parameters"), "{found:#?}");
+        assert!(out[0].help.contains("query string"));
+        for (line, message) in &found[1..] {
+            assert!(message.contains("is not valid for a"), "{line}: {message}");
+        }
+        assert!(found[1].1.ends_with("http route") && found[3].1.ends_with("static route"));
     }
 }

@@ -22,11 +22,15 @@ pub struct Output {
     pub contents: String,
 }
 
-/// Emits every output from the tables under `root/spec/`, sorted by path.
+/// Emits every output from the tables under `root/spec/`, sorted by path: the framework's, or
+/// an app's (its router, when `spec/routes.tsv` is there).
 ///
 /// Fails with the spec diagnostics when a table is invalid: nothing is generated from a bad
 /// table.
 pub fn emit_all(root: &Path) -> Result<Vec<Output>, Vec<Diagnostic>> {
+    if crate::app::is_app(root) {
+        return crate::app::emit_app(root);
+    }
     let spec = zero_spec::load_framework(root);
     if !spec.diagnostics.is_empty() {
         return Err(spec.diagnostics);

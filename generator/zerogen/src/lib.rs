@@ -4,8 +4,10 @@
 //! output in memory, [`generate::write`] writes them and [`generate::check`] compares them with
 //! the files on disk (what `zerogen generate --check` and `zerogate check` run).
 
+pub mod app;
 pub mod emit;
 pub mod generate;
+pub mod scaffold;
 pub mod templates;
 pub mod term;
 

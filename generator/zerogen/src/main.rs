@@ -24,6 +24,17 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Create something new: `zerogen new app NAME`.
+    New {
+        #[command(subcommand)]
+        what: NewCommand,
+    },
+    /// Print an app's route table (spec/routes.tsv) with its path helpers.
+    Routes {
+        /// Print the table as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Format `*.html.0x0` templates in place (settings: `[fmt]` in zerogen.toml).
     Fmt {
         /// Write nothing; print a diff for each file that is not formatted and exit 1 if any.
@@ -45,6 +56,25 @@ enum Command {
         /// Print findings as JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NewCommand {
+    /// A complete app: routes, endpoint, layouts, core components, tests, ledger, docs, CI.
+    App {
+        /// The app's name (its crate's): lowercase letters, digits, `_` and `-`.
+        name: String,
+        /// Where to create it (default: ./NAME); must not exist or be empty.
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Depend on the framework checkout at this path (default: the one zerogen was built
+        /// from).
+        #[arg(long, value_name = "P", conflicts_with = "zero_live_version")]
+        zero_live_path: Option<PathBuf>,
+        /// Depend on this released version of the framework instead.
+        #[arg(long, value_name = "V")]
+        zero_live_version: Option<String>,
     },
 }
 
@@ -94,6 +124,9 @@ enum DumpWhat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new(cli.quiet);
+    if let Command::New { what } = &cli.command {
+        return run_new(&printer, what);
+    }
     let root = match cli
         .root
         .clone()
@@ -107,6 +140,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::New { .. } => ExitCode::from(2),
+        Command::Routes { json } => run_routes(&printer, &root, json),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
             let paths = if paths.is_empty() { vec![root.clone()] } else { paths };
@@ -147,6 +182,83 @@ fn exit_code(printer: &Printer, result: std::io::Result<bool>) -> ExitCode {
         Err(e) => {
             printer.error(&e.to_string());
             ExitCode::from(2)
+        }
+    }
+}
+
+fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
+    let NewCommand::App { name, path, zero_live_path, zero_live_version } = what;
+    let source = match (zero_live_path, zero_live_version) {
+        (Some(path), _) => {
+            if !path.join("runtime/zero-live/Cargo.toml").is_file() {
+                printer.error(&format!(
+                    "{}: not a 0x0 Live checkout (no runtime/zero-live/Cargo.toml)",
+                    path.display()
+                ));
+                return ExitCode::from(2);
+            }
+            zerogen::scaffold::Source::Path(path.canonicalize().unwrap_or_else(|_| path.clone()))
+        }
+        (None, Some(version)) => zerogen::scaffold::Source::Version(version.clone()),
+        (None, None) => match zerogen::scaffold::Source::this_checkout() {
+            Some(source) => source,
+            None => {
+                printer.error(
+                    "the checkout zerogen was built from is gone; pass --zero-live-path or \
+                     --zero-live-version",
+                );
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let dir = path.clone().unwrap_or_else(|| PathBuf::from(name));
+    let app = zerogen::scaffold::NewApp { name: name.clone(), dir: dir.clone(), source };
+    let started = std::time::Instant::now();
+    match zerogen::scaffold::write(&app) {
+        Ok(files) => {
+            for file in &files {
+                printer.status("Created", &dir.join(file).display().to_string());
+            }
+            printer.status(
+                "Finished",
+                &format!(
+                    "app `{name}` ({} files) in {} ms",
+                    files.len(),
+                    started.elapsed().as_millis()
+                ),
+            );
+            printer.result(&format!(
+                "\nNext:\n  cd {}\n  cargo run      # http://127.0.0.1:4000\n  cargo test\n  zerogate check\n",
+                dir.display()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_routes(printer: &Printer, root: &std::path::Path, json: bool) -> ExitCode {
+    if !zerogen::app::is_app(root) {
+        printer.error(&format!("{}: not an app (no spec/routes.tsv)", root.display()));
+        return ExitCode::from(2);
+    }
+    match zerogen::app::load_routes(root) {
+        Ok(routes) if json => {
+            let value = zerogen::app::routes_json(&routes);
+            printer.result(&serde_json::to_string_pretty(&value).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Ok(routes) => {
+            printer.result(zerogen::app::routes_text(&routes).trim_end());
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            let mut sources = SourceCache::new(root);
+            printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+            ExitCode::from(1)
         }
     }
 }

@@ -16,6 +16,8 @@ pub struct LiveConfig {
     pub check_origin: bool,
     /// Extra allowed origins (`https://app.example.com`).
     pub allowed_origins: Vec<String>,
+    /// Largest HTTP request body (`[limits] max_body_bytes`); larger ones get 413.
+    pub max_body_bytes: usize,
     /// Largest WebSocket frame.
     pub max_frame_bytes: usize,
     /// Largest WebSocket message.
@@ -98,6 +100,7 @@ struct Origins {
 
 #[derive(Deserialize)]
 struct Limits {
+    max_body_bytes: usize,
     max_frame_bytes: usize,
     max_message_bytes: usize,
     max_connections: usize,
@@ -147,6 +150,7 @@ impl LiveConfig {
             content_security_policy,
             check_origin: f.origins.check_origin,
             allowed_origins: f.origins.allow,
+            max_body_bytes: f.limits.max_body_bytes,
             max_frame_bytes: f.limits.max_frame_bytes,
             max_message_bytes: f.limits.max_message_bytes,
             max_connections: f.limits.max_connections,
@@ -166,6 +170,7 @@ impl Default for LiveConfig {
         LiveConfig::from_toml(DEFAULT_SECURITY_TOML).unwrap_or(LiveConfig {
             check_origin: true,
             allowed_origins: Vec::new(),
+            max_body_bytes: 8 << 20,
             max_frame_bytes: 1 << 20,
             max_message_bytes: 1 << 20,
             max_connections: 10_000,

@@ -11,13 +11,17 @@ pub mod assets;
 pub mod client;
 pub mod config;
 pub mod diff;
+pub mod endpoint;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod token;
 pub mod view;
 
 pub use config::LiveConfig;
-pub use server::{Live, LiveBuilder, SessionInfo};
+pub use endpoint::Endpoint;
+pub use server::{Live, LiveBuilder, Page, RootLayout, SessionInfo};
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

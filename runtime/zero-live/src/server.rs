@@ -68,6 +68,7 @@ struct Inner {
     signer: Signer,
     routes: HashMap<String, Route>,
     assets: &'static [Asset],
+    layout: RootLayout,
     connections: Arc<Semaphore>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
@@ -106,13 +107,53 @@ impl std::fmt::Debug for Live {
     }
 }
 
+/// What the runtime gives a root layout to place: the page's title, the tags its `<head>`
+/// needs (CSRF token, client and app assets), and its body (the flash group and the live root
+/// with the view's first render). A root layout writes them raw: the runtime escaped them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The title the view set (`0x0 Live` if none).
+    pub title: String,
+    /// `<meta name="csrf-token">`, the client module and the app's colocated assets.
+    pub head: String,
+    /// The flash group and `<div data-zl-root ...>` with the view's render.
+    pub body: String,
+}
+
+/// Renders a whole HTML document around a [`Page`].
+pub type RootLayout = fn(Page) -> String;
+
+/// The root layout of an endpoint that sets none.
+pub fn default_root_layout(page: Page) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n{}</head>\n<body>\n{}</body>\n</html>\n",
+        escape_attr(&page.title),
+        page.head,
+        page.body
+    )
+}
+
 /// Builds a [`Live`] endpoint.
-#[derive(Default)]
 pub struct LiveBuilder {
     config: LiveConfig,
     signer: Option<Signer>,
     routes: HashMap<String, Route>,
     assets: &'static [Asset],
+    layout: RootLayout,
+}
+
+impl Default for LiveBuilder {
+    fn default() -> LiveBuilder {
+        LiveBuilder {
+            config: LiveConfig::default(),
+            signer: None,
+            routes: HashMap::new(),
+            assets: &[],
+            layout: default_root_layout,
+        }
+    }
 }
 
 impl LiveBuilder {
@@ -142,6 +183,12 @@ impl LiveBuilder {
         self
     }
 
+    /// The root layout every page renders in (default: [`default_root_layout`]).
+    pub fn root_layout(mut self, layout: RootLayout) -> LiveBuilder {
+        self.layout = layout;
+        self
+    }
+
     /// The endpoint.
     pub fn build(self) -> Live {
         let (shutdown, _) = watch::channel(false);
@@ -152,6 +199,7 @@ impl LiveBuilder {
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
                 assets: self.assets,
+                layout: self.layout,
                 sessions: AtomicUsize::new(0),
                 shutdown,
                 pubsub: PubSub::default(),
@@ -168,8 +216,15 @@ impl Live {
         LiveBuilder::default()
     }
 
-    /// The axum router: one GET route per live view and the socket.
+    /// The axum router: one GET route per live view, the socket and the assets.
     pub fn router(&self) -> Router {
+        let paths: Vec<&str> = self.inner.routes.keys().map(String::as_str).collect();
+        self.transport().merge(self.pages(&paths))
+    }
+
+    /// The socket, the client modules and the app's colocated assets: what every page needs,
+    /// without the pages (see [`Live::pages`]).
+    pub fn transport(&self) -> Router {
         let mut router = Router::new().route(SOCKET_PATH, get(upgrade));
         for (path, body) in crate::assets::ClientAssets::get().files() {
             router = router.route(&path, get(move || async move { script(body) }));
@@ -178,10 +233,30 @@ impl Live {
             let path = format!("{APP_ASSETS}/{}", asset.file);
             router = router.route(&path, get(move || async move { app_asset(asset) }));
         }
-        for path in self.inner.routes.keys() {
+        router.with_state(self.clone())
+    }
+
+    /// The GET routes of the live views at `paths` (so an app can put them behind a pipeline).
+    ///
+    /// # Panics
+    ///
+    /// When a path has no live view: a route table that names one is a bug the app's tests
+    /// catch at startup.
+    pub fn pages(&self, paths: &[&str]) -> Router {
+        let mut router = Router::new();
+        for path in paths {
+            assert!(
+                self.inner.routes.contains_key(*path),
+                "no live view is registered at `{path}` (LiveBuilder::live)"
+            );
             router = router.route(path, get(page));
         }
         router.with_state(self.clone())
+    }
+
+    /// The policies this endpoint enforces.
+    pub fn config(&self) -> &LiveConfig {
+        &self.inner.config
     }
 
     /// Live sessions running now.
@@ -308,23 +383,24 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let (token, csrf) = live.tokens_for(path);
-    let title = ctx.title.as_deref().unwrap_or("0x0 Live");
     let assets = crate::assets::ClientAssets::get();
-    let html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"csrf-token\" content=\"{csrf}\">\n<title>{title}</title>\n\
-         <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n{app}</head>\n<body>\n\
-         {flash}\n<div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n\
-         </body>\n</html>\n",
-        flash = flash_group(&ctx.flash),
-        app = asset_tags(live.inner.assets),
-        csrf = escape_attr(&csrf),
-        title = escape_attr(title),
-        entry = assets.entry(),
-        integrity = assets.integrity,
-        token = escape_attr(&token),
-    );
+    let page = Page {
+        title: ctx.title.clone().unwrap_or_else(|| "0x0 Live".to_owned()),
+        head: format!(
+            "<meta name=\"csrf-token\" content=\"{csrf}\">\n\
+             <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n{app}",
+            csrf = escape_attr(&csrf),
+            entry = assets.entry(),
+            integrity = assets.integrity,
+            app = asset_tags(live.inner.assets),
+        ),
+        body: format!(
+            "{flash}\n<div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n",
+            flash = flash_group(&ctx.flash),
+            token = escape_attr(&token),
+        ),
+    };
+    let html = (live.inner.layout)(page);
     let csp = live.inner.config.content_security_policy.as_str();
     let headers = [
         (header::CACHE_CONTROL, "no-store"),

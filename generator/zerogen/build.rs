@@ -1,0 +1,40 @@
+//! Embeds the scaffolding templates (`templates/app/**/*.tmpl`) so the `zerogen` binary can
+//! write a new app without its source tree.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let templates = manifest.join("../../templates");
+    println!("cargo::rerun-if-changed={}", templates.display());
+    let mut files = Vec::new();
+    collect(&templates.join("app"), &mut files);
+    files.sort();
+    let mut code = String::from(
+        "/// The app scaffold: (path relative to the app, template text).\npub const APP: &[(&str, &str)] = &[\n",
+    );
+    for file in &files {
+        println!("cargo::rerun-if-changed={}", file.display());
+        let relative = file.strip_prefix(templates.join("app")).unwrap_or(file);
+        let name = relative.to_string_lossy().trim_end_matches(".tmpl").replace('\\', "/");
+        let _ = writeln!(code, "    ({name:?}, include_str!({:?})),", file.display().to_string());
+    }
+    code.push_str("];\n");
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("scaffold.rs");
+    if let Err(e) = std::fs::write(&out, code) {
+        panic!("cannot write {}: {e}", out.display());
+    }
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "tmpl") {
+            out.push(path);
+        }
+    }
+}

@@ -1,0 +1,365 @@
+//! `zerogen new app`: writes a complete app from the templates in `templates/app/` (embedded
+//! at build time), then generates its router from its routes table, so the new app is fresh for
+//! `zerogate check` from the first commit.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+include!(concat!(env!("OUT_DIR"), "/scaffold.rs"));
+
+/// The framework's default policies, which a new app starts from.
+const SECURITY_TOML: &str = include_str!("../../../spec/security.toml");
+
+/// Where the generated app's `zero-live` crates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// A checkout of the framework (its root folder).
+    Path(PathBuf),
+    /// A released version.
+    Version(String),
+}
+
+impl Source {
+    /// The checkout this `zerogen` was built from, if it is still there.
+    pub fn this_checkout() -> Option<Source> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let root = root.canonicalize().ok()?;
+        root.join("runtime/zero-live/Cargo.toml").is_file().then_some(Source::Path(root))
+    }
+
+    /// Where the app's CI finds the framework, for the workflow's comment.
+    fn note(&self) -> String {
+        match self {
+            Source::Path(root) => {
+                format!("checkout at {} by path: run CI where it is", root.display())
+            }
+            Source::Version(version) => format!("release {version} from the registry"),
+        }
+    }
+
+    /// The runner the app's CI needs: the machine with the checkout, or any.
+    fn runner(&self) -> &'static str {
+        match self {
+            Source::Path(_) => "self-hosted",
+            Source::Version(_) => "ubuntu-latest",
+        }
+    }
+
+    /// The workflow steps that run `zerogen generate --check` and `zerogate check`.
+    fn gate_steps(&self) -> String {
+        match self {
+            Source::Path(root) => {
+                let manifest = root.join("Cargo.toml").display().to_string();
+                format!(
+                    "      - run: cargo run --locked --manifest-path {manifest} -p zerogen -- --root \"$PWD\" generate --check\n\
+                     \x20     - run: cargo run --locked --manifest-path {manifest} -p zerogate -- check --root \"$PWD\""
+                )
+            }
+            Source::Version(version) => format!(
+                "      - run: cargo install --locked zerogen zerogate --version {version}\n\
+                 \x20     - run: zerogen generate --check\n\
+                 \x20     - run: zerogate check"
+            ),
+        }
+    }
+
+    /// The dependency line of a framework crate with `feature` on.
+    fn dependency_with(&self, dir: &str, feature: &str) -> String {
+        match self {
+            Source::Path(root) => format!(
+                "{{ path = {:?}, features = [{feature:?}] }}",
+                root.join(dir).display().to_string()
+            ),
+            Source::Version(version) => {
+                format!("{{ version = {version:?}, features = [{feature:?}] }}")
+            }
+        }
+    }
+
+    /// The dependency line of framework crate `name` (`zero-live`), whose folder in a
+    /// checkout is `dir`.
+    fn dependency(&self, dir: &str) -> String {
+        match self {
+            Source::Path(root) => {
+                format!("{{ path = {:?} }}", root.join(dir).display().to_string())
+            }
+            Source::Version(version) => format!("{version:?}"),
+        }
+    }
+}
+
+/// What `zerogen new app` was asked for.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    /// The app's name (the crate's).
+    pub name: String,
+    /// The folder to create (must not exist or be empty).
+    pub dir: PathBuf,
+    /// Where the framework comes from.
+    pub source: Source,
+}
+
+/// Why an app was not written. Nothing is written in any of these cases.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The name cannot be a crate name.
+    #[error("invalid app name `{name}`: {why}")]
+    InvalidName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The folder has files in it.
+    #[error("{0} is not empty; choose a new folder (nothing was written)")]
+    NotEmpty(PathBuf),
+    /// Writing failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+const RESERVED: &[&str] = &[
+    "std",
+    "core",
+    "alloc",
+    "proc_macro",
+    "test",
+    "build",
+    "deps",
+    "examples",
+    "src",
+    "web",
+    "zero_live",
+    "zero_live_core",
+    "zero_template",
+    "zerogen",
+    "zerogate",
+    "axum",
+    "tokio",
+];
+
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe",
+    "use", "where", "while", "abstract", "become", "box", "do", "final", "macro", "override",
+    "priv", "typeof", "unsized", "virtual", "yield", "try",
+];
+
+/// Checks that `name` can name the app's crate and module.
+pub fn validate_name(name: &str) -> Result<(), ScaffoldError> {
+    let invalid =
+        |why: &str| ScaffoldError::InvalidName { name: name.to_owned(), why: why.to_owned() };
+    if name.is_empty() || name.len() > 64 {
+        return Err(invalid("use 1 to 64 characters"));
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return Err(invalid("start with a lowercase letter (e.g. `blog`)"));
+    }
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-') {
+        return Err(invalid("use lowercase letters, digits, `_` and `-` only"));
+    }
+    let module = name.replace('-', "_");
+    if KEYWORDS.contains(&module.as_str()) {
+        return Err(invalid("it is a Rust keyword"));
+    }
+    if RESERVED.contains(&module.as_str()) {
+        return Err(invalid("it is the name of a crate or folder the app uses"));
+    }
+    Ok(())
+}
+
+/// Fills the `{{key}}` placeholders of `template` from `vars`; an unknown key is an error.
+pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or_else(|| "an unclosed `{{`".to_owned())?;
+        let key = after[..end].trim();
+        let value = vars.get(key).ok_or_else(|| format!("unknown placeholder `{{{{{key}}}}}`"))?;
+        out.push_str(value);
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The app's files, rendered in memory: (path relative to the app, contents), sorted.
+pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
+    validate_name(&app.name)?;
+    let module = app.name.replace('-', "_");
+    let title: String = app
+        .name
+        .split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let vars = BTreeMap::from([
+        ("name", app.name.clone()),
+        ("module", module),
+        ("title", title),
+        ("zero_live", app.source.dependency("runtime/zero-live")),
+        ("zero_live_testing", app.source.dependency_with("runtime/zero-live", "testing")),
+        ("zero_live_core", app.source.dependency("runtime/zero-live-core")),
+        ("zero_template", app.source.dependency("generator/zero-template")),
+        ("zerogen_version", env!("CARGO_PKG_VERSION").to_owned()),
+        ("framework_note", app.source.note()),
+        ("runner", app.source.runner().to_owned()),
+        ("gate_steps", app.source.gate_steps()),
+    ]);
+    let mut out = Vec::new();
+    for (path, template) in APP {
+        let text = render(template, &vars)
+            .map_err(|e| ScaffoldError::Io(format!("templates/app/{path}.tmpl: {e}")))?;
+        out.push(((*path).to_owned(), text));
+    }
+    out.push(("spec/security.toml".to_owned(), SECURITY_TOML.to_owned()));
+    // The router comes from the routes table, as `zerogen generate` would write it.
+    let routes = out
+        .iter()
+        .find(|(p, _)| p == crate::app::ROUTES_TABLE)
+        .map(|(_, text)| text.clone())
+        .ok_or_else(|| ScaffoldError::Io("the scaffold has no spec/routes.tsv".into()))?;
+    let table = zero_spec::tsv::load(crate::app::ROUTES_TABLE, &routes);
+    let mut problems = table.diagnostics.clone();
+    zero_spec::checks::check_routes(&table, &mut problems);
+    if let Some(problem) = problems.first() {
+        return Err(ScaffoldError::Io(format!("the scaffold's routes table: {}", problem.message)));
+    }
+    let router = crate::app::emit_router(&table);
+    out.push((router.path, router.contents));
+    out.sort();
+    Ok(out)
+}
+
+/// Writes the app; returns the files written. Refuses a folder that has anything in it.
+pub fn write(app: &NewApp) -> Result<Vec<String>, ScaffoldError> {
+    let files = files(app)?;
+    match std::fs::read_dir(&app.dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return Err(ScaffoldError::NotEmpty(app.dir.clone()));
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(ScaffoldError::Io(format!("{}: {e}", app.dir.display()))),
+    }
+    let io = |path: &Path, e: std::io::Error| ScaffoldError::Io(format!("{}: {e}", path.display()));
+    let mut written = Vec::new();
+    for (path, text) in &files {
+        let target = app.dir.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&target, text).map_err(|e| io(&target, e))?;
+        written.push(path.clone());
+    }
+    // A checkout's lock file pins the versions the framework is tested with.
+    if let Source::Path(root) = &app.source {
+        let lock = root.join("Cargo.lock");
+        if lock.is_file() {
+            let target = app.dir.join("Cargo.lock");
+            std::fs::copy(&lock, &target).map_err(|e| io(&target, e))?;
+            written.push("Cargo.lock".to_owned());
+            written.sort();
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn app(name: &str, dir: &Path) -> NewApp {
+        NewApp {
+            name: name.to_owned(),
+            dir: dir.to_path_buf(),
+            source: Source::Version("0.1.0".to_owned()),
+        }
+    }
+
+    #[test]
+    fn names_are_checked_with_a_reason() {
+        for good in ["blog", "my-shop", "app_2"] {
+            validate_name(good).unwrap();
+        }
+        for (bad, why) in [
+            ("", "1 to 64"),
+            ("Blog", "lowercase letter"),
+            ("2fast", "lowercase letter"),
+            ("my app", "lowercase letters"),
+            ("fn", "keyword"),
+            ("zero-live", "crate or folder"),
+            ("test", "crate or folder"),
+        ] {
+            let error = validate_name(bad).unwrap_err().to_string();
+            assert!(error.contains(why), "{bad}: {error}");
+        }
+    }
+
+    #[test]
+    fn placeholders_are_filled_and_unknown_ones_refused() {
+        let vars = BTreeMap::from([("name", "blog".to_owned())]);
+        assert_eq!(render("a {{name}} b {{ name }}", &vars).unwrap(), "a blog b blog");
+        assert!(render("{{nope}}", &vars).unwrap_err().contains("unknown placeholder `{{nope}}`"));
+        assert!(render("{{name", &vars).unwrap_err().contains("unclosed"));
+        assert_eq!(render("no braces", &vars).unwrap(), "no braces");
+    }
+
+    #[test]
+    fn an_app_is_written_once_into_an_empty_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("blog");
+        let written = write(&app("blog", &target)).unwrap();
+        for expected in [
+            "Cargo.toml",
+            "build.rs",
+            "spec/routes.tsv",
+            "spec/security.toml",
+            "spec/endpoint.toml",
+            "spec/budgets.tsv",
+            "src/lib.rs",
+            "web/routes.rs",
+            "tests/app.rs",
+            "release/surface.tsv",
+            "README.md",
+            ".github/workflows/ci.yml",
+        ] {
+            assert!(written.iter().any(|w| w == expected), "{expected} in {written:?}");
+        }
+        let cargo = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
+        assert!(cargo.contains("name = \"blog\"") && cargo.contains("zero-live = \"0.1.0\""));
+        assert!(!written.iter().any(|w| w.ends_with(".tmpl")));
+        // Nothing is left unfilled.
+        for path in &written {
+            let text = std::fs::read_to_string(target.join(path)).unwrap();
+            assert!(!text.contains("{{ ") && !text.contains("{{name"), "{path}");
+        }
+        // The generated router is what `zerogen generate` makes of the table.
+        assert_eq!(
+            crate::app::emit_app(&target).unwrap()[0].contents,
+            std::fs::read_to_string(target.join("web/routes.rs")).unwrap()
+        );
+        // A second run refuses and changes nothing.
+        let before = std::fs::read_to_string(target.join("src/lib.rs")).unwrap();
+        assert_eq!(
+            write(&app("blog", &target)).unwrap_err(),
+            ScaffoldError::NotEmpty(target.clone())
+        );
+        assert_eq!(std::fs::read_to_string(target.join("src/lib.rs")).unwrap(), before);
+        // A bad name writes nothing.
+        let other = dir.path().join("other");
+        assert!(matches!(write(&app("Other", &other)), Err(ScaffoldError::InvalidName { .. })));
+        assert!(!other.exists());
+    }
+}

@@ -1,0 +1,267 @@
+//! The HTTP endpoint an app serves: where it listens, the layers every request goes through
+//! (request id, gzip compression, the body size limit of `security.toml`), the health check,
+//! static files with cache headers, and graceful shutdown. Configured from the app's
+//! `spec/endpoint.toml`, with `HOST` and `PORT` from the environment taking precedence.
+//!
+//! ```toml
+//! [http]
+//! host = "127.0.0.1"
+//! port = 4000
+//! shutdown_grace_secs = 5
+//! ```
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::Live;
+
+/// The header carrying each request's id (kept from the client when present, else generated).
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The health check's path.
+pub const HEALTH_PATH: &str = "/health";
+
+/// Where and how an app serves HTTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The address to listen on (default `127.0.0.1`).
+    pub host: IpAddr,
+    /// The port (default 4000).
+    pub port: u16,
+    /// How long shutdown waits for live sessions to close (default 5 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Endpoint {
+    fn default() -> Endpoint {
+        Endpoint {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 4000,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Why the endpoint configuration was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EndpointError(pub String);
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    http: Http,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Http {
+    host: Option<String>,
+    port: Option<u16>,
+    shutdown_grace_secs: Option<u64>,
+}
+
+impl Endpoint {
+    /// Reads `text` (an `endpoint.toml`), then `HOST` and `PORT` from `env` (which wins).
+    pub fn from_toml(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Endpoint, EndpointError> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|span| line_col(text, span.start));
+            match at {
+                Some((line, col)) => EndpointError(format!("{line}:{col}: {}", e.message())),
+                None => EndpointError(e.message().to_owned()),
+            }
+        })?;
+        let defaults = Endpoint::default();
+        let host = match env("HOST").or(file.http.host) {
+            None => defaults.host,
+            Some(host) => host.parse().map_err(|_| {
+                EndpointError(format!("host `{host}` is not an IP address (e.g. 127.0.0.1)"))
+            })?,
+        };
+        let port = match env("PORT") {
+            Some(port) => port
+                .parse()
+                .map_err(|_| EndpointError(format!("PORT `{port}` is not a port number")))?,
+            None => file.http.port.unwrap_or(defaults.port),
+        };
+        let shutdown_grace =
+            file.http.shutdown_grace_secs.map_or(defaults.shutdown_grace, Duration::from_secs);
+        Ok(Endpoint { host, port, shutdown_grace })
+    }
+
+    /// Reads the file at `path` (its absence means the defaults) and the process environment.
+    pub fn load(path: &Path) -> Result<Endpoint, EndpointError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(EndpointError(format!("{}: {e}", path.display()))),
+        };
+        Endpoint::from_toml(&text, |name| std::env::var(name).ok())
+            .map_err(|e| EndpointError(format!("{}:{}", path.display(), e.0)))
+    }
+
+    /// The address to listen on.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host, self.port)
+    }
+
+    /// Adds the health check and the layers every request goes through, outermost first:
+    /// request id (set, then echoed in the response), gzip compression, the body size limit
+    /// (`max_body_bytes` of the live endpoint's `security.toml`).
+    pub fn wrap(&self, router: Router, live: &Live) -> Router {
+        let request_id = HeaderName::from_static(REQUEST_ID);
+        let limit = live.config().max_body_bytes;
+        router
+            .route(HEALTH_PATH, get(health).with_state(live.clone()))
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(CompressionLayer::new())
+            .layer(PropagateRequestIdLayer::new(request_id.clone()))
+            .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+    }
+
+    /// Serves `router` until Ctrl-C or SIGTERM, then shuts the live sessions down (close 1001)
+    /// and waits up to the grace period for them to end.
+    pub async fn serve(&self, live: &Live, router: Router) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(self.addr()).await?;
+        let stopper = live.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            stopper.shutdown();
+        });
+        let waiter = live.clone();
+        let served = axum::serve(listener, router)
+            .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
+            .await;
+        live.drained(self.shutdown_grace).await;
+        served
+    }
+}
+
+/// Serves the files of `dir` under `prefix`: names with a content hash (`app.1a2b3c4d.css`)
+/// are cached for a year as immutable, others revalidate on every use.
+pub fn static_files(prefix: &str, dir: &Path) -> Router {
+    let service = ServeDir::new(dir).append_index_html_on_directories(false);
+    Router::new()
+        .nest_service(prefix, service)
+        .layer(axum::middleware::from_fn(cache_control))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+}
+
+/// Sets `Cache-Control` on a successful static response: immutable when the file name
+/// carries a hash, revalidated otherwise.
+async fn cache_control(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let hashed = request.uri().path().rsplit('/').next().is_some_and(is_hashed);
+    let mut response = next.run(request).await;
+    if response.status().is_success() {
+        let value = if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "public, max-age=0, must-revalidate"
+        };
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Whether a file name carries a content hash: a dot-separated part of 8 or more hex digits
+/// before the extension (`app.1a2b3c4d.css`).
+pub fn is_hashed(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('.').collect();
+    parts.len() >= 3
+        && parts[1..parts.len() - 1]
+            .iter()
+            .any(|p| p.len() >= 8 && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+async fn health(State(live): State<Live>) -> Response {
+    let body = format!("{{\"status\":\"ok\",\"sessions\":{}}}", live.active_sessions());
+    let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
+    (StatusCode::OK, headers, body).into_response()
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_file_sets_what_it_names_and_the_environment_wins() {
+        assert_eq!(Endpoint::from_toml("", no_env).unwrap(), Endpoint::default());
+        let text = "[http]\nhost = \"0.0.0.0\"\nport = 8080\nshutdown_grace_secs = 1\n";
+        let endpoint = Endpoint::from_toml(text, no_env).unwrap();
+        assert_eq!(endpoint.addr().to_string(), "0.0.0.0:8080");
+        assert_eq!(endpoint.shutdown_grace.as_secs(), 1);
+        let env = |name: &str| (name == "PORT").then(|| "9000".to_owned());
+        assert_eq!(Endpoint::from_toml(text, env).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_their_place() {
+        let error = Endpoint::from_toml("[http]\nport = \"x\"\n", no_env).unwrap_err();
+        assert!(error.0.starts_with("2:8:"), "{error}");
+        let error = Endpoint::from_toml("[http]\nprot = 1\n", no_env).unwrap_err();
+        assert!(error.0.contains("unknown field `prot`"), "{error}");
+        let error = Endpoint::from_toml("[http]\nhost = \"localhost\"\n", no_env).unwrap_err();
+        assert!(error.0.contains("not an IP address"), "{error}");
+        let env = |name: &str| (name == "PORT").then(|| "eighty".to_owned());
+        assert!(Endpoint::from_toml("", env).unwrap_err().0.contains("not a port"));
+    }
+
+    #[test]
+    fn hashed_names_are_recognised() {
+        assert!(is_hashed("app.1a2b3c4d.css") && is_hashed("counter.1a2b3c4d5e6f7a8b.js"));
+        assert!(!is_hashed("app.css") && !is_hashed("logo.png") && !is_hashed("notes.v2.txt"));
+    }
+}
