@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { freePort } from "./support.mjs";
+import { collectErrors, freePort, launchChromium } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -42,10 +42,7 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = await startServer(port);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  browser = await launchChromium(chromium);
 });
 
 after(async () => {
@@ -55,15 +52,7 @@ after(async () => {
 
 async function livePage(path) {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  // Failed requests are checked by URL (the browser's own /favicon.ico probe is not ours).
-  page.on("console", (m) => {
-    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
-  });
-  page.on("response", (r) => {
-    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`);
-  });
+  const errors = collectErrors(page);
   await page.goto(base + path);
   await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
   return { page, errors };

@@ -10,3 +10,27 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/**
+ * Collects what goes wrong on `page`: uncaught errors, console errors and failed requests
+ * (checked by URL: the browser's own /favicon.ico probe is not ours). Returns the live list.
+ */
+export function collectErrors(page) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) errors.push(m.text());
+  });
+  page.on("response", (r) => {
+    if (r.status() >= 400 && !r.url().endsWith("/favicon.ico")) errors.push(`${r.status()} ${r.url()}`);
+  });
+  return errors;
+}
+
+/** Debian's chromium, headless, as the tests and benchmarks drive it. */
+export function launchChromium(chromium) {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}

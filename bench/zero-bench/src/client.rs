@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use zerogen::term::Printer;
 
-use crate::{Measure, report, round};
+use crate::{Measure, report};
 
 /// What the client suite measures: the code whose change makes its evidence stale.
 const SOURCES: &[&str] = &[
@@ -61,15 +61,7 @@ fn measures(result: &Value) -> Result<Vec<Measure>> {
         versions["phoenix_live_view"].as_str().unwrap_or("?"),
         versions["phoenix"].as_str().unwrap_or("?")
     );
-    let measure =
-        |case: &str, subject: &str, metric: &str, value: f64, unit, budget: Option<&str>| Measure {
-            case: case.to_owned(),
-            subject: subject.to_owned(),
-            metric: metric.to_owned(),
-            value: round(value),
-            unit,
-            budget: budget.map(str::to_owned),
-        };
+    let measure = Measure::new;
     let ours = get("client_gzip_bytes")?;
     let theirs = get("phoenix_gzip_bytes")?;
     Ok(vec![

@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use zerogen::term::Printer;
 
+mod app;
 mod client;
 mod live;
 mod synthetic;
@@ -59,6 +60,24 @@ enum Suite {
         #[arg(long, value_name = "DIR")]
         pyview: Option<PathBuf>,
     },
+    /// A generated app: `zerogen new app` wall time, cold and incremental builds, and its home
+    /// page's dead render against a bare axum handler.
+    App {
+        /// Fewer runs and no cold build, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/app.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// Internal: a bare axum server answering `GET /` with a file's bytes (the app suite's peer).
+    #[command(hide = true, name = "__bare-server")]
+    BareServer {
+        /// The port on 127.0.0.1.
+        port: u16,
+        /// The body.
+        file: PathBuf,
+    },
     /// The browser client in chromium (click-to-paint) and its size next to phoenix_live_view.
     Client {
         /// 40 clicks instead of 200, for a quick look (not for recording).
@@ -95,6 +114,27 @@ pub(crate) struct Measure {
     pub(crate) budget: Option<String>,
 }
 
+impl Measure {
+    /// A measurement, rounded to three decimals.
+    pub(crate) fn new(
+        case: &str,
+        subject: &str,
+        metric: &str,
+        value: f64,
+        unit: &'static str,
+        budget: Option<&str>,
+    ) -> Measure {
+        Measure {
+            case: case.to_owned(),
+            subject: subject.to_owned(),
+            metric: metric.to_owned(),
+            value: round(value),
+            unit,
+            budget: budget.map(str::to_owned),
+        }
+    }
+}
+
 /// What the gate suite measures: the code whose change makes its evidence stale.
 const GATE_SOURCES: &[&str] = &[
     "gates/zerogate/src",
@@ -113,6 +153,8 @@ fn main() -> ExitCode {
             live::suite(&printer, quick, record, pyview.as_deref())
         }
         Suite::Client { quick, record } => client::suite(&printer, quick, record),
+        Suite::App { quick, record } => app::suite(&printer, quick, record),
+        Suite::BareServer { port, file } => app::bare_server(port, &file),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {

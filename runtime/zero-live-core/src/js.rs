@@ -7,15 +7,29 @@
 //! `[["toggle",{"to":"#menu"}],["push",{"event":"opened"}]]`; `docs/reference/client.md`
 //! documents every command.
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::render::{Render, RenderAttr};
 
 /// A list of JS commands, run in order by the client.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// The JSON is written as commands are added (templates render these on every render, so no
+/// intermediate JSON values are built).
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub struct Js {
-    ops: Vec<Value>,
+    json: String,
+}
+
+impl Default for Js {
+    fn default() -> Js {
+        Js { json: String::from("[]") }
+    }
+}
+
+/// `s` as a JSON string literal.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
 }
 
 impl Js {
@@ -24,99 +38,124 @@ impl Js {
         Js::default()
     }
 
-    fn op(mut self, name: &str, args: Value) -> Js {
-        self.ops.push(json!([name, args]));
+    /// Appends `[name, {key: value, ...}]`; `args` are sorted by key, values already JSON.
+    fn op(mut self, name: &str, args: &[(&str, String)]) -> Js {
+        self.json.pop();
+        if self.json.len() > 1 {
+            self.json.push(',');
+        }
+        self.json.push('[');
+        self.json.push_str(&quoted(name));
+        self.json.push_str(",{");
+        for (i, (key, value)) in args.iter().enumerate() {
+            if i > 0 {
+                self.json.push(',');
+            }
+            self.json.push_str(&quoted(key));
+            self.json.push(':');
+            self.json.push_str(value);
+        }
+        self.json.push_str("}]]");
         self
     }
 
     /// Shows the elements matching the CSS selector `to` (removes `hidden`).
     pub fn show(self, to: &str) -> Js {
-        self.op("show", json!({ "to": to }))
+        self.op("show", &[("to", quoted(to))])
     }
 
     /// Hides the elements matching `to` (sets `hidden`).
     pub fn hide(self, to: &str) -> Js {
-        self.op("hide", json!({ "to": to }))
+        self.op("hide", &[("to", quoted(to))])
     }
 
     /// Shows the elements matching `to` if hidden, hides them otherwise.
     pub fn toggle(self, to: &str) -> Js {
-        self.op("toggle", json!({ "to": to }))
+        self.op("toggle", &[("to", quoted(to))])
     }
 
     /// Adds the space-separated `classes` to the elements matching `to`.
     pub fn add_class(self, to: &str, classes: &str) -> Js {
-        self.op("add_class", json!({ "to": to, "names": classes }))
+        self.op("add_class", &[("names", quoted(classes)), ("to", quoted(to))])
     }
 
     /// Removes the space-separated `classes` from the elements matching `to`.
     pub fn remove_class(self, to: &str, classes: &str) -> Js {
-        self.op("remove_class", json!({ "to": to, "names": classes }))
+        self.op("remove_class", &[("names", quoted(classes)), ("to", quoted(to))])
     }
 
     /// Focuses the first element matching `to`.
     pub fn focus(self, to: &str) -> Js {
-        self.op("focus", json!({ "to": to }))
+        self.op("focus", &[("to", quoted(to))])
     }
 
     /// Dispatches a bubbling `CustomEvent` named `event` with `detail` on the elements matching
     /// `to`.
     pub fn dispatch(self, to: &str, event: &str, detail: Value) -> Js {
-        self.op("dispatch", json!({ "to": to, "event": event, "detail": detail }))
+        self.op(
+            "dispatch",
+            &[("detail", detail.to_string()), ("event", quoted(event)), ("to", quoted(to))],
+        )
     }
 
     /// Sends the event `event` with `value` to the view (`handle_event`), as `z-click` would.
     pub fn push(self, event: &str, value: Value) -> Js {
-        let mut args = Map::new();
-        args.insert("event".into(), Value::from(event));
-        if !value.is_null() {
-            args.insert("value".into(), value);
+        if value.is_null() {
+            self.op("push", &[("event", quoted(event))])
+        } else {
+            self.op("push", &[("event", quoted(event)), ("value", value.to_string())])
         }
-        self.op("push", Value::Object(args))
     }
 
     /// Patches the current view to `href` (same path, new params: `handle_params` runs).
     pub fn patch(self, href: &str) -> Js {
-        self.op("patch", json!({ "href": href }))
+        self.op("patch", &[("href", quoted(href))])
     }
 
     /// Navigates to the live view at `href` over the same socket (a full load if it is not a
     /// live route of this endpoint).
     pub fn navigate(self, href: &str) -> Js {
-        self.op("navigate", json!({ "href": href }))
+        self.op("navigate", &[("href", quoted(href))])
     }
 
     /// The commands as a JSON value (what `Context::exec` sends).
     pub fn to_value(&self) -> Value {
-        Value::Array(self.ops.clone())
+        serde_json::from_str(&self.json).unwrap_or(Value::Array(Vec::new()))
     }
 
     /// Whether no command was added.
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.json == "[]"
+    }
+
+    /// The commands as JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.json
     }
 }
 
 impl std::fmt::Display for Js {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&Value::Array(self.ops.clone()).to_string())
+        f.write_str(&self.json)
     }
 }
 
 impl Render for Js {
     fn render_escaped(&self, out: &mut String) {
-        self.to_string().render_escaped(out);
+        self.json.render_escaped(out);
     }
 }
 
 impl RenderAttr for Js {
     fn render_attr(&self, out: &mut String, name: &str, url: bool) {
-        self.to_string().render_attr(out, name, url);
+        self.json.render_attr(out, name, url);
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
@@ -132,6 +171,30 @@ mod tests {
         );
         assert!(Js::new().is_empty());
         assert_eq!(Js::new().push("x", Value::Null).to_value(), json!([["push", {"event": "x"}]]));
+    }
+
+    #[test]
+    fn the_text_is_the_json_of_the_value_for_every_command() {
+        let js = Js::new()
+            .show("#a\"b")
+            .hide(".x")
+            .toggle("#m")
+            .add_class("#m", "a b")
+            .remove_class("#m", "a")
+            .focus("#f")
+            .dispatch("#d", "ev", json!({"k": [1, "two"]}))
+            .push("save", json!({"id": 1}))
+            .push("plain", Value::Null)
+            .patch("/?p=1")
+            .navigate("/n");
+        let reparsed: Value = serde_json::from_str(js.as_str()).unwrap();
+        assert_eq!(js.to_value(), reparsed);
+        assert_eq!(reparsed.as_array().unwrap().len(), 11);
+        assert_eq!(reparsed[0], json!(["show", {"to": "#a\"b"}]));
+        assert_eq!(
+            reparsed[6],
+            json!(["dispatch", {"detail": {"k": [1, "two"]}, "event": "ev", "to": "#d"}])
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ use axum::routing::get;
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -134,7 +136,7 @@ impl Endpoint {
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(CompressionLayer::new())
             .layer(PropagateRequestIdLayer::new(request_id.clone()))
-            .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+            .layer(SetRequestIdLayer::new(request_id, RequestIds::new()))
     }
 
     /// Serves `router` until Ctrl-C or SIGTERM, then shuts the live sessions down (close 1001)
@@ -152,6 +154,28 @@ impl Endpoint {
             .await;
         live.drained(self.shutdown_grace).await;
         served
+    }
+}
+
+/// Request ids: a random prefix per process and a counter (`3f2a9c1e-000000000042`), unique
+/// across restarts without a system call per request.
+#[derive(Debug, Clone)]
+struct RequestIds {
+    prefix: u32,
+    next: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl RequestIds {
+    fn new() -> RequestIds {
+        RequestIds { prefix: rand::random(), next: std::sync::Arc::default() }
+    }
+}
+
+impl MakeRequestId for RequestIds {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = format!("{:08x}-{n:012}", self.prefix);
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
 
@@ -257,6 +281,18 @@ mod tests {
         assert!(error.0.contains("not an IP address"), "{error}");
         let env = |name: &str| (name == "PORT").then(|| "eighty".to_owned());
         assert!(Endpoint::from_toml("", env).unwrap_err().0.contains("not a port"));
+    }
+
+    #[test]
+    fn request_ids_are_unique_and_share_the_process_prefix() {
+        let mut ids = RequestIds::new();
+        let request = axum::http::Request::new(());
+        let a = ids.make_request_id(&request).unwrap();
+        let b = ids.clone().make_request_id(&request).unwrap();
+        let (a, b) = (a.header_value().to_str().unwrap(), b.header_value().to_str().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(a[..9], b[..9]);
+        assert_eq!(a.len(), 21, "{a}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //   ZL_COUNTER=target/release/counter node tests/browser/bench/client.mjs [--clicks N]
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readFileSync } from "node:fs";
-import { freePort } from "../support.mjs";
+import { freePort, launchChromium } from "../support.mjs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -80,10 +80,7 @@ async function phoenixClient() {
 
 /** Click-to-paint on /clicks: click, wait for the DOM change, then the frame that paints it. */
 async function clickToPaint(base) {
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
+  const browser = await launchChromium(chromium);
   try {
     const page = await browser.newPage();
     await page.goto(`${base}/clicks`);

@@ -1,0 +1,301 @@
+//! The generated-app suite: `zerogen new app` wall time (fresh processes), the app's cold and
+//! incremental `cargo build` (after editing one template), and the dead render of its home page
+//! over keep-alive HTTP next to a bare axum handler returning the same bytes, in the same run
+//! (both servers pinned to core 0, the load client to core 1).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use zerogen::term::Printer;
+
+use crate::{Measure, report};
+
+/// What the app suite measures: the code whose change makes its evidence stale.
+const SOURCES: &[&str] = &[
+    "templates/app",
+    "generator/zerogen/src/scaffold.rs",
+    "generator/zerogen/src/app.rs",
+    "runtime/zero-live/src",
+    "runtime/zero-live-core/src",
+    "generator/zero-template/src",
+    "bench/zero-bench/src/app.rs",
+];
+
+fn cargo() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+fn run(command: &mut Command, what: &str) -> Result<Duration> {
+    let started = Instant::now();
+    let output = command.output().with_context(|| format!("running {what}"))?;
+    if !output.status.success() {
+        bail!("{what} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(started.elapsed())
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the app suite with --release");
+    }
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let target = root.join("target");
+    run(
+        Command::new(cargo())
+            .args(["build", "--release", "-q", "-p", "zerogen"])
+            .current_dir(&root),
+        "cargo build -p zerogen",
+    )?;
+    let zerogen = target.join("release/zerogen");
+    let tmp = tempfile::tempdir()?;
+    let mut measures = Vec::new();
+    let mut add =
+        |case: &str, subject: &str, metric: &str, value: f64, unit, budget: Option<&str>| {
+            measures.push(Measure::new(case, subject, metric, value, unit, budget));
+        };
+
+    // `zerogen new app`, in fresh processes.
+    let runs = if quick { 5 } else { 21 };
+    let mut walls = Vec::new();
+    for i in 0..runs {
+        let dir = tmp.path().join(format!("wall{i}"));
+        let wall = run(
+            Command::new(&zerogen)
+                .args(["-q", "new", "app", "demo", "--path"])
+                .arg(&dir)
+                .arg("--zero-live-path")
+                .arg(&root),
+            "zerogen new app",
+        )?;
+        walls.push(ms(wall));
+    }
+    add("new_app", "zerogen", "wall", median(walls), "ms", Some("generator.new_app.wall"));
+
+    // Builds: cold (own target folder), then an edited template (the developer's loop).
+    let app = tmp.path().join("wall0");
+    if !quick {
+        let cold_target = tmp.path().join("cold-target");
+        let cold = run(
+            Command::new(cargo())
+                .args(["build", "-q"])
+                .current_dir(&app)
+                .env("CARGO_TARGET_DIR", &cold_target),
+            "cold cargo build of the app",
+        )?;
+        add("app_build", "cargo", "cold_build", cold.as_secs_f64(), "s", None);
+        let _ = std::fs::remove_dir_all(&cold_target);
+    }
+    let build = |profile: &[&str]| {
+        let mut command = Command::new(cargo());
+        command
+            .arg("build")
+            .arg("-q")
+            .args(profile)
+            .current_dir(&app)
+            .env("CARGO_TARGET_DIR", &target);
+        run(&mut command, "cargo build of the app")
+    };
+    build(&[])?;
+    let template = app.join("web/live/about.html.0x0");
+    let mut text = std::fs::read_to_string(&template)?;
+    let mut rebuilds = Vec::new();
+    for i in 0..if quick { 1 } else { 3 } {
+        text = text.replace("Built with", if i % 2 == 0 { "Made with" } else { "Built with" });
+        std::fs::write(&template, &text)?;
+        rebuilds.push(build(&[])?.as_secs_f64());
+    }
+    add(
+        "app_build",
+        "cargo",
+        "incremental_template",
+        median(rebuilds),
+        "s",
+        Some("generator.app.incremental_build"),
+    );
+
+    // The dead render of `/` against a bare axum handler with the same bytes.
+    build(&["--release"])?;
+    let binary = target.join("release/demo");
+    let page = {
+        let port = free_port()?;
+        let server = Server::start(
+            Command::new(&binary).env("PORT", port.to_string()).current_dir(&app),
+            port,
+        )?;
+        let body = get_body(server.addr)?;
+        drop(server);
+        body
+    };
+    let body_file = tmp.path().join("page.html");
+    std::fs::write(&body_file, &page)?;
+    crate::live::pin_client();
+    let secs = if quick { 1.0 } else { 4.0 };
+    let port = free_port()?;
+    let ours =
+        Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
+    let ours_rps = load(ours.addr, 16, secs)?;
+    drop(ours);
+    let port = free_port()?;
+    let bare = Server::start(
+        pinned(&std::env::current_exe()?)
+            .arg("__bare-server")
+            .arg(port.to_string())
+            .arg(&body_file),
+        port,
+    )?;
+    let bare_rps = load(bare.addr, 16, secs)?;
+    drop(bare);
+    add("home_dead_render", "zero_live", "requests_per_s", ours_rps, "ops_per_s", None);
+    add("home_dead_render", "bare_axum", "bare_requests_per_s", bare_rps, "ops_per_s", None);
+    add(
+        "home_dead_render",
+        "zero_live",
+        "vs_bare_axum",
+        ours_rps / bare_rps,
+        "ratio",
+        Some("generator.app.dead_render_vs_bare"),
+    );
+    add("home_dead_render", "zero_live", "page_bytes", page.len() as f64, "bytes", None);
+    report(printer, "app", SOURCES, runs, &measures, record)
+}
+
+/// A command that runs on core 0 when `taskset` is there.
+fn pinned(program: &Path) -> Command {
+    if Command::new("taskset").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "0"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A server process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Server {
+    fn start(command: &mut Command, port: u16) -> Result<Server> {
+        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let server = Server { child, addr };
+        for _ in 0..400 {
+            if TcpStream::connect(addr).is_ok() {
+                return Ok(server);
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        bail!("the server on {addr} did not start")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Reads one HTTP/1.1 response with a `content-length` body; returns the body.
+fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>> {
+    buf.clear();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            if !head.starts_with("http/1.1 200") {
+                bail!("not a 200: {}", head.lines().next().unwrap_or_default());
+            }
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .context("no content-length")?;
+            while buf.len() < end + 4 + length {
+                let n = stream.read(&mut chunk)?;
+                if n == 0 {
+                    bail!("the server closed mid-response");
+                }
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(buf[end + 4..end + 4 + length].to_vec());
+        }
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            bail!("the server closed");
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+fn get_body(addr: SocketAddr) -> Result<Vec<u8>> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.write_all(REQUEST)?;
+    read_response(&mut stream, &mut Vec::new())
+}
+
+/// Requests per second from `connections` keep-alive connections in closed loops for `secs`.
+fn load(addr: SocketAddr, connections: usize, secs: f64) -> Result<f64> {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let started = Instant::now();
+    let handles: Vec<_> = (0..connections)
+        .map(|_| {
+            std::thread::spawn(move || -> Result<u64> {
+                let mut stream = TcpStream::connect(addr)?;
+                stream.set_nodelay(true)?;
+                let mut buf = Vec::with_capacity(16 * 1024);
+                let mut done = 0;
+                while Instant::now() < deadline {
+                    stream.write_all(REQUEST)?;
+                    read_response(&mut stream, &mut buf)?;
+                    done += 1;
+                }
+                Ok(done)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    for handle in handles {
+        total += handle.join().map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The bare peer: an axum handler answering `GET /` with the bytes of `file` as HTML.
+pub(crate) fn bare_server(port: u16, file: &PathBuf) -> Result<()> {
+    let body: &'static [u8] = Box::leak(std::fs::read(file)?.into_boxed_slice());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let router = axum::Router::new().route(
+            "/",
+            axum::routing::get(move || async move {
+                ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        axum::serve(listener, router).await
+    })?;
+    Ok(())
+}

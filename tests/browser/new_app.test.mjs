@@ -1,0 +1,128 @@
+// An app made by `zerogen new app`, built and served, in chromium: live patch and navigate links,
+// the flash, the theme toggle, the modal with the keyboard, and axe-core finding no accessibility
+// violations. Run: node --test tests/browser/ (after `cargo build -p zerogen`).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+import { collectErrors, freePort, launchChromium } from "./support.mjs";
+
+const root = new URL("../../", import.meta.url).pathname;
+const meta = JSON.parse(execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }));
+const targetDir = process.env.CARGO_TARGET_DIR ?? meta.target_directory;
+const axe = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+
+let dir;
+let server;
+let browser;
+let base;
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "zl-new-app-"));
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "new", "app", "demo", "--zero-live-path", root], { cwd: dir });
+  const app = join(dir, "demo");
+  execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(join(targetDir, "debug/demo"), [], { cwd: app, env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/health`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  browser = await launchChromium(chromium);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function open(path, options = {}) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(base + path);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  return { page, errors, context };
+}
+
+test("the_generated_app_patches_navigates_and_shows_a_flash_without_reloading", async () => {
+  const { page, errors, context } = await open("/");
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.click("#step-5");
+  await page.waitForFunction(() => document.querySelector(".subtitle").textContent.includes("Steps of 5"));
+  assert.equal(new URL(page.url()).search, "?step=5");
+  await page.click("#inc");
+  await page.waitForFunction(() => document.querySelector("#tally").textContent === "5");
+  await page.click("nav[aria-label=Main] a[href='/about']");
+  await page.waitForSelector("dl.list");
+  assert.equal(await page.title(), "About");
+  assert.equal(await page.getAttribute("nav[aria-label=Main] a[href='/about']", "aria-current"), "page");
+  await page.click("#back-home");
+  await page.waitForSelector("#tally");
+  // The reset dialog: opened by JS commands, the flash after the server resets.
+  await page.click("#open-reset");
+  await page.click("#reset-confirm");
+  await page.waitForFunction(() => document.querySelector("#zl-flash [data-kind=info]")?.textContent === "The tally is back to zero.");
+  assert.equal(await page.isHidden("#reset-dialog"), true);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the_modal_opens_traps_focus_and_closes_with_the_keyboard", async () => {
+  const { page, errors, context } = await open("/");
+  await page.focus("#open-reset");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#reset-dialog:not([hidden])");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "reset-cancel");
+  for (let i = 0; i < 4; i++) {
+    await page.keyboard.press("Tab");
+    assert.ok(await page.evaluate(() => document.querySelector("#reset-dialog").contains(document.activeElement)), `tab ${i}`);
+  }
+  await page.keyboard.press("Shift+Tab");
+  assert.ok(await page.evaluate(() => document.querySelector("#reset-dialog").contains(document.activeElement)));
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#reset-dialog[hidden]", { state: "attached" });
+  assert.equal(await page.textContent("#tally"), "0", "closing does not reset");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the_theme_toggle_switches_and_remembers_light_dark_and_system", async () => {
+  const { page, errors, context } = await open("/about");
+  await page.click("[data-theme-choice=dark]");
+  assert.equal(await page.getAttribute("html", "data-theme"), "dark");
+  assert.equal(await page.getAttribute("[data-theme-choice=dark]", "aria-pressed"), "true");
+  // A server render does not undo the toggle's state.
+  await page.click("#back-home");
+  await page.waitForSelector("#tally");
+  await page.click("#inc");
+  await page.waitForFunction(() => document.querySelector("#tally").textContent === "1");
+  assert.equal(await page.getAttribute("[data-theme-choice=dark]", "aria-pressed"), "true");
+  await page.reload();
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  assert.equal(await page.getAttribute("html", "data-theme"), "dark", "remembered");
+  await page.click("[data-theme-choice=system]");
+  assert.equal(await page.getAttribute("html", "data-theme"), null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
+  for (const path of ["/", "/about"]) {
+    // axe is injected by the test, so this context lets it past the page's CSP.
+    const { page, context } = await open(path, { bypassCSP: true });
+    await page.evaluate(axe);
+    const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+    const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    assert.deepEqual(violations, [], `${path}`);
+    await context.close();
+  }
+});
