@@ -126,6 +126,7 @@ impl SpecTables {
                 let router = zerogen::app::emit_router(&table);
                 findings.extend(zerogen::generate::check(root, &[router]));
             }
+            findings.extend(crate::applayout::check(root));
         }
         let security = "spec/security.toml";
         if let Ok(text) = std::fs::read_to_string(root.join(security)) {

@@ -6,6 +6,7 @@
 //! [`format`], the ratchet in [`baseline`].
 
 pub mod anchors;
+pub mod applayout;
 pub mod baseline;
 pub mod check;
 pub mod evidence;
