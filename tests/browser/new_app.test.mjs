@@ -115,8 +115,39 @@ test("the_theme_toggle_switches_and_remembers_light_dark_and_system", async () =
   await context.close();
 });
 
+test("tabs_pagination_and_dropdown_work_with_mouse_and_keyboard", async () => {
+  const { page, errors, context } = await open("/components");
+  await page.evaluate(() => (window.__sameDocument = true));
+  // Tabs: arrow keys move and select; the URL keeps the selection.
+  await page.focus("#tab-overview");
+  await page.keyboard.press("ArrowRight");
+  await page.waitForFunction(() => document.querySelector("#tab-details").getAttribute("aria-selected") === "true");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "tab-details");
+  assert.equal(await page.isHidden("#panel-overview"), true);
+  assert.match(page.url(), /tab=details/);
+  await page.keyboard.press("Home");
+  await page.waitForFunction(() => document.querySelector("#tab-overview").getAttribute("aria-selected") === "true");
+  // Pagination: next, then a numbered page, each a live patch.
+  await page.click(".pagination a[rel=next]");
+  await page.waitForFunction(() => document.querySelector("#page").textContent === "Page 2 of 12");
+  await page.click(".pagination a:text-is('4')");
+  await page.waitForFunction(() => document.querySelector("#page").textContent === "Page 4 of 12");
+  assert.equal(await page.getAttribute(".pagination [aria-current=page]", "href"), "/components?tab=overview&page=4");
+  // Dropdown: a click opens it, Escape and a click elsewhere close it.
+  await page.click("#more button");
+  assert.equal(await page.isVisible("#more-menu"), true);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.isHidden("#more-menu"), true);
+  await page.click("#more button");
+  await page.click("#page");
+  assert.equal(await page.isHidden("#more-menu"), true);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  for (const path of ["/", "/about"]) {
+  for (const path of ["/", "/about", "/components?tab=details&page=6"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.
     const { page, context } = await open(path, { bypassCSP: true });
     await page.evaluate(axe);

@@ -1,0 +1,33 @@
+//! Serves Blog: `spec/endpoint.toml` says where (`HOST` and `PORT` override),
+//! `spec/security.toml` what is enforced, `SECRET_KEY_BASE` signs the tokens.
+
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let app = match blog::web::App::load(root) {
+        Ok(app) => app,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
+    #[allow(clippy::print_stdout)]
+    {
+        println!("Serving Blog on http://{}/ (Ctrl-C stops)", app.endpoint.addr());
+    }
+    match app.serve().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e}");
+            }
+            ExitCode::from(1)
+        }
+    }
+}

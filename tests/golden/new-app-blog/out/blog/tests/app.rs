@@ -1,0 +1,124 @@
+//! Blog over HTTP (each route, its pipeline, the endpoint's layers) and its live views over
+//! a real socket (`zero_live::testing`).
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+use tower::ServiceExt as _;
+use zero_live::testing::TestServer;
+use zero_live::{Endpoint, LiveConfig, Signer};
+use blog::web::App;
+
+fn app() -> App {
+    App::new(LiveConfig::default(), Signer::random(), Endpoint::default())
+}
+
+async fn get(app: &App, path: &str) -> axum::response::Response {
+    let request = Request::get(path).body(Body::empty()).expect("a request");
+    app.router.clone().oneshot(request).await.expect("a response")
+}
+
+async fn body(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("a body");
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+fn header_of<'a>(response: &'a axum::response::Response, name: &str) -> &'a str {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_home_page_renders_disconnected_through_the_browser_pipeline() {
+    let app = app();
+    let response = get(&app, "/").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(header_of(&response, "x-pipeline"), "browser");
+    assert_eq!(header_of(&response, "x-frame-options"), "DENY");
+    assert!(!header_of(&response, "x-request-id").is_empty(), "every response has a request id");
+    assert!(header_of(&response, "content-security-policy").contains("script-src 'self'"));
+    let html = body(response).await;
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("<title>Home</title>"));
+    assert!(html.contains("data-zl-root") && html.contains("id=\"tally\""), "{html}");
+    assert!(html.contains("aria-current=\"page\">Home</a>"), "the active link: {html}");
+}
+
+#[tokio::test]
+async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
+    let app = app();
+    let status = get(&app, "/api/status").await;
+    assert_eq!(status.status(), StatusCode::OK);
+    assert_eq!(header_of(&status, "x-pipeline"), "api");
+    assert_eq!(header_of(&status, "cache-control"), "no-store");
+    let json: serde_json::Value = serde_json::from_str(&body(status).await).expect("JSON");
+    assert_eq!(json["app"], "blog");
+    let health = get(&app, "/health").await;
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(body(health).await.contains("\"status\":\"ok\""));
+    let css = get(&app, "/assets/app.css").await;
+    assert_eq!(css.status(), StatusCode::OK);
+    assert_eq!(header_of(&css, "cache-control"), "public, max-age=0, must-revalidate");
+    assert_eq!(get(&app, "/nowhere").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(get(&app, "/assets/missing.css").await.status(), StatusCode::NOT_FOUND);
+    let post = Request::post("/api/status").body(Body::empty()).expect("a request");
+    let refused = app.router.clone().oneshot(post).await.expect("a response");
+    assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn a_bad_step_is_refused_and_a_big_body_gets_413() {
+    let app = app();
+    assert_eq!(get(&app, "/?step=0").await.status(), StatusCode::BAD_REQUEST);
+    let big = Request::post("/api/status")
+        .header(header::CONTENT_LENGTH, 64 << 20)
+        .body(Body::from(vec![b'x'; 64 << 20]))
+        .expect("a request");
+    let response = app.router.clone().oneshot(big).await.expect("a response");
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[tokio::test]
+async fn the_tally_counts_live_patches_its_step_and_resets_with_a_flash() {
+    let app = app();
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let mut home = server.live("/").await.expect("joined");
+    home.event("inc", json!({})).await.expect("inc");
+    assert!(home.html().expect("html").contains("<p id=\"tally\" class=\"tally\" aria-live=\"polite\">1</p>"));
+    home.patch("/?step=5").await.expect("patched");
+    home.event("dec", json!({})).await.expect("dec");
+    assert!(home.html().expect("html").contains(">-4</p>"));
+    let reply = home.event("reset", json!({})).await.expect("reset");
+    assert_eq!(reply["flash"]["info"], "The tally is back to zero.");
+    let exec = home.receive().await.expect("the dialog closes");
+    assert_eq!(exec["ops"], json!([["hide", {"to": "#reset-dialog"}]]));
+    assert!(home.event("explode", json!({})).await.is_err(), "unknown events are refused");
+}
+
+#[tokio::test]
+async fn navigate_moves_to_the_about_page_over_the_same_socket() {
+    let app = app();
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let mut view = server.live("/").await.expect("joined");
+    let reply = view.navigate("/about").await.expect("navigated");
+    assert_eq!(reply["title"], "About");
+    let html = view.html().expect("html");
+    assert!(html.contains("<dt>Version</dt>") && html.contains("aria-current=\"page\">About"), "{html}");
+    assert!(view.navigate("/nowhere").await.is_err());
+}
+
+#[tokio::test]
+async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
+    let app = app();
+    let html = body(get(&app, "/components?tab=details&page=6").await).await;
+    assert!(html.contains("id=\"tab-details\" href=\"/components?tab=details&amp;page=6\""), "{html}");
+    assert!(html.contains("aria-selected=\"true\""), "{html}");
+    assert!(html.contains("aria-current=\"page\">6</a>"), "{html}");
+    assert_eq!(get(&app, "/components?page=13").await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(get(&app, "/components?tab=nope").await.status(), StatusCode::BAD_REQUEST);
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let mut view = server.live("/components").await.expect("joined");
+    view.patch("/components?tab=overview&page=12").await.expect("patched");
+    assert!(view.html().expect("html").contains("Page 12 of 12"));
+    let refused = view.patch("/components?page=99").await.expect("a reply");
+    assert_eq!(refused["flash"]["error"], "page `99` is not from 1 to 12");
+    assert!(view.html().expect("html").contains("Page 12 of 12"), "a bad page changes nothing");
+}

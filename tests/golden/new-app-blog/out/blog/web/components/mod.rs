@@ -1,0 +1,200 @@
+//! Core components: each struct's fields are the component's attributes and slots, checked
+//! when templates compile. Undeclared attributes (`id`, `z-click`, `aria-*`, ...) pass through
+//! to the component's main element.
+
+use zero_live_core::{Attrs, Slot};
+
+/// `<.button z-click="save">Save</.button>`: a button (`type="button"` unless `submit`).
+pub struct Button<'a> {
+    /// `primary` (default) or `secondary`.
+    pub variant: Option<&'a str>,
+    /// Submits its form.
+    pub submit: bool,
+    /// The label.
+    pub inner_block: Slot<'a>,
+    /// Passed to the `<button>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Button<'a>, "components/button");
+
+/// `<.link href="/about" navigate>About</.link>`: a link that patches the view (`patch`),
+/// moves to another live view over the socket (`navigate`), or loads the page.
+pub struct Link<'a> {
+    /// Where it goes.
+    pub href: &'a str,
+    /// Same view, new params (`handle_params`).
+    pub patch: bool,
+    /// Another live view, over the same socket.
+    pub navigate: bool,
+    /// The text.
+    pub inner_block: Slot<'a>,
+    /// Passed to the `<a>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Link<'a>, "components/link");
+
+/// `<.header title="Posts">subtitle<:actions>buttons</:actions></.header>`.
+pub struct Header<'a> {
+    /// The heading.
+    pub title: &'a str,
+    /// A line under the heading.
+    pub inner_block: Option<Slot<'a>>,
+    /// Buttons or links beside the heading.
+    pub actions: Option<Slot<'a>>,
+}
+zero_live_core::component!(Header<'a>, "components/header");
+
+/// `<.modal id="confirm" title="Sure?">body<:actions>..</:actions></.modal>`: a dialog, hidden
+/// until shown with `Js::new().show("#confirm")`; Escape and the close button hide it, and Tab
+/// stays inside it while it is open.
+pub struct Modal<'a> {
+    /// The element id (the dialog's title is `ID-title`).
+    pub id: &'a str,
+    /// The dialog's title.
+    pub title: &'a str,
+    /// The body.
+    pub inner_block: Slot<'a>,
+    /// The buttons.
+    pub actions: Option<Slot<'a>>,
+}
+zero_live_core::component!(Modal<'a>, "components/modal");
+
+/// The JS commands that hide modal `id`.
+pub fn hide_modal(id: &str) -> zero_live_core::Js {
+    zero_live_core::Js::new().hide(&format!("#{id}"))
+}
+
+/// `<.icon name="plus" />`: a decorative inline SVG (hidden from assistive technology).
+pub struct Icon<'a> {
+    /// One of [`ICONS`].
+    pub name: &'a str,
+    /// Passed to the `<svg>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Icon<'a>, "components/icon");
+
+/// The icons `<.icon>` knows: name and SVG path (24x24, stroked).
+pub const ICONS: &[(&str, &str)] = &[
+    ("plus", "M12 5v14M5 12h14"),
+    ("minus", "M5 12h14"),
+    ("x", "M6 6l12 12M18 6L6 18"),
+    ("check", "M5 13l4 4L19 7"),
+    ("arrow-left", "M19 12H5M12 19l-7-7 7-7"),
+];
+
+/// The path of icon `name` (an unknown name draws nothing).
+pub fn icon_path(name: &str) -> &'static str {
+    ICONS.iter().find(|(n, _)| *n == name).map_or("", |(_, d)| d)
+}
+
+/// One `<:item>` of a list.
+#[derive(Debug)]
+pub struct Item<'a> {
+    /// A label shown before the item (a definition-list term).
+    pub title: Option<&'a str>,
+}
+
+/// `<.list><:item title="Name">Ada</:item></.list>`: a description list, or a plain list when
+/// items have no titles.
+pub struct List<'a> {
+    /// The items, in order.
+    pub item: Vec<Slot<'a, Item<'a>>>,
+}
+zero_live_core::component!(List<'a>, "components/list");
+
+/// `<.pagination page={3} pages={12} path="/components" />`: links to the pages around the
+/// current one (live patches to `path?page=N`), with previous and next.
+pub struct Pagination<'a> {
+    /// The current page, from 1.
+    pub page: u32,
+    /// How many pages there are.
+    pub pages: u32,
+    /// The path the page number is added to.
+    pub path: &'a str,
+}
+zero_live_core::component!(Pagination<'a>, "components/pagination");
+
+/// `path` with `page=N` added to its query.
+pub fn page_href(path: &str, page: u32) -> String {
+    let join = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{join}page={page}")
+}
+
+/// The pages a pagination links: the first, the last, and two on each side of the current
+/// one; `None` marks a gap.
+pub fn page_window(page: u32, pages: u32) -> Vec<Option<u32>> {
+    let mut out: Vec<Option<u32>> = Vec::new();
+    for n in 1..=pages {
+        if n == 1 || n == pages || n.abs_diff(page) <= 2 {
+            out.push(Some(n));
+        } else if out.last().is_some_and(Option::is_some) {
+            out.push(None);
+        }
+    }
+    out
+}
+
+/// One `<:tab id="overview" label="Overview" href="?tab=overview">` of `<.tabs>`.
+#[derive(Debug)]
+pub struct Tab<'a> {
+    /// Its id (unique on the page).
+    pub id: &'a str,
+    /// The tab's label.
+    pub label: &'a str,
+    /// Where selecting it patches to (the view picks `current` from it).
+    pub href: &'a str,
+}
+
+/// `<.tabs current="overview"><:tab ...>panel</:tab>...</.tabs>`: a tab list whose selection is
+/// in the URL (each tab is a live patch); arrow keys move between tabs.
+pub struct Tabs<'a> {
+    /// The id of the selected tab.
+    pub current: &'a str,
+    /// The tabs and their panels.
+    pub tab: Vec<Slot<'a, Tab<'a>>>,
+}
+zero_live_core::component!(Tabs<'a>, "components/tabs");
+
+/// `<.dropdown id="more" label="More"><:item>..</:item></.dropdown>`: a button that shows a
+/// list of links or buttons; Escape or a click elsewhere hides it.
+pub struct Dropdown<'a> {
+    /// The element id (the list is `ID-menu`).
+    pub id: &'a str,
+    /// The button's label.
+    pub label: &'a str,
+    /// The entries.
+    pub item: Vec<Slot<'a>>,
+}
+zero_live_core::component!(Dropdown<'a>, "components/dropdown");
+
+/// The JS commands that show or hide dropdown `id`'s list.
+pub fn toggle_dropdown(id: &str) -> zero_live_core::Js {
+    zero_live_core::Js::new().toggle(&format!("#{id}-menu"))
+}
+
+/// The JS commands that hide dropdown `id`'s list.
+pub fn hide_dropdown(id: &str) -> zero_live_core::Js {
+    zero_live_core::Js::new().hide(&format!("#{id}-menu"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_around_the_current_one_are_linked_with_gaps() {
+        assert_eq!(page_window(1, 1), vec![Some(1)]);
+        assert_eq!(page_window(6, 12), vec![Some(1), None, Some(4), Some(5), Some(6), Some(7), Some(8), None, Some(12)]);
+        assert_eq!(page_window(2, 4), vec![Some(1), Some(2), Some(3), Some(4)]);
+        assert_eq!(page_href("/c", 3), "/c?page=3");
+        assert_eq!(page_href("/c?tab=a", 3), "/c?tab=a&page=3");
+        assert_eq!(toggle_dropdown("m").to_string(), r##"[["toggle",{"to":"#m-menu"}]]"##);
+    }
+
+    #[test]
+    fn icons_have_paths_and_unknown_names_draw_nothing() {
+        assert_eq!(icon_path("plus"), "M12 5v14M5 12h14");
+        assert_eq!(icon_path("nope"), "");
+        assert_eq!(hide_modal("m").to_string(), r##"[["hide",{"to":"#m"}]]"##);
+    }
+}

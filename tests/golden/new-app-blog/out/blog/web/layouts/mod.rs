@@ -1,0 +1,73 @@
+//! Layouts: the root layout (the HTML document every page renders in, set on the endpoint) and
+//! the app layout views call explicitly (`<.app_layout current="/" title="Home">`), with the
+//! navigation, the theme toggle and breadcrumbs.
+
+use zero_live::Page;
+use zero_live_core::{Slot, Template as _};
+
+// The path helpers generated from spec/routes.tsv, used by the layout's navigation.
+use crate::web::routes::{about_path, components_path, home_path};
+
+/// The HTML document around a page: head tags, the flash group and the live root come from
+/// the runtime (already escaped), the stylesheet and theme from the app.
+#[derive(Debug)]
+pub struct Root {
+    /// What the runtime rendered.
+    pub page: Page,
+}
+zero_live_core::template!(Root, "layouts/root");
+
+/// The root layout (`Live::builder().root_layout(root)`).
+pub fn root(page: Page) -> String {
+    Root { page }.to_html()
+}
+
+/// `aria-current="page"` for the link to `href` when it is the current page.
+pub fn active(current: &str, href: &str) -> Option<&'static str> {
+    (current == href).then_some("page")
+}
+
+/// One breadcrumb: `<:crumb href="/">Home</:crumb>`; the last one is the current page.
+#[derive(Debug)]
+pub struct Crumb<'a> {
+    /// Where it links (none for the current page).
+    pub href: Option<&'a str>,
+}
+
+/// The app layout: `<.app_layout current="/about" title="About">...</.app_layout>`.
+pub struct AppLayout<'a> {
+    /// The current path, for the active link.
+    pub current: &'a str,
+    /// The page heading.
+    pub title: &'a str,
+    /// Breadcrumbs, outermost first.
+    pub crumb: Vec<Slot<'a, Crumb<'a>>>,
+    /// The page's content.
+    pub inner_block: Slot<'a>,
+}
+zero_live_core::component!(AppLayout<'a>, "layouts/app_layout");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_active_link_is_the_current_path_only() {
+        assert_eq!(active("/about", "/about"), Some("page"));
+        assert_eq!(active("/about", "/"), None);
+    }
+
+    #[test]
+    fn the_root_layout_places_the_page_and_loads_the_stylesheet() {
+        let html = root(Page {
+            title: "A <title>".to_owned(),
+            head: "<meta name=\"csrf-token\" content=\"t\">".to_owned(),
+            body: "<div data-zl-root></div>".to_owned(),
+        });
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(html.contains("<title>A &lt;title&gt;</title>"), "{html}");
+        assert!(html.contains("<meta name=\"csrf-token\" content=\"t\">"), "{html}");
+        assert!(html.contains("<link rel=\"stylesheet\" href=\"/assets/app.css\">"), "{html}");
+        assert!(html.contains("<body>\n<div data-zl-root></div>"), "{html}");
+    }
+}

@@ -1,0 +1,5 @@
+//! Live views: each a struct (its state), a template beside it, and its events.
+
+pub mod about;
+pub mod gallery;
+pub mod home;

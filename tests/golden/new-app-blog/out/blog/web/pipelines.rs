@@ -1,0 +1,53 @@
+//! Pipelines: the middleware stacks `spec/routes.tsv` names. Each takes the router of its routes
+//! and wraps it; the last layer added runs first on a request.
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, header};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// The header each pipeline adds its name to, so a response says which stack served it.
+pub const PIPELINE_HEADER: &str = "x-pipeline";
+
+fn mark(name: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::appending(
+        HeaderName::from_static(PIPELINE_HEADER),
+        HeaderValue::from_static(name),
+    )
+}
+
+/// Pages for browsers: no framing, no MIME sniffing, a same-origin referrer, no powerful
+/// features by default.
+pub fn browser(router: Router) -> Router {
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+        ))
+        .layer(mark("browser"))
+}
+
+/// JSON endpoints: never cached, never sniffed.
+pub fn api(router: Router) -> Router {
+    router
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(mark("api"))
+}
