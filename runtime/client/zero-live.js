@@ -512,7 +512,12 @@ export class LiveSocket {
       this.root.addEventListener(dom, (e) => {
         const el = e.target.closest(`[${binding}]`);
         if (!el) return;
-        const value = el.tagName === "FORM" ? serialize(el) : { ...valuesOf(el), value: e.target.value };
+        // A form's change names the field the user edited (`_target`), so the view can show
+        // errors for touched fields only.
+        const value =
+          el.tagName === "FORM"
+            ? { ...serialize(el), ...(e.target.name ? { _target: e.target.name } : {}) }
+            : { ...valuesOf(el), value: e.target.value };
         this.#bind(el, el.getAttribute(binding), value);
       });
     }

@@ -343,3 +343,20 @@ test("z_target_names_the_component_and_z_disable_with_marks_a_pending_submit", a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a_form_change_names_the_field_the_user_edited", async () => {
+  const { page, errors } = await livePage("/");
+  const sent = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => sent.push(String(f.payload))));
+  // The socket opened before the listener: reload so the listener sees it.
+  await page.reload();
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  await page.fill("#draft input[name=note]", "abc");
+  await page.press("#draft input[name=note]", "Tab");
+  await page.waitForFunction(() => document.querySelector(".draft").textContent === "Draft: abc");
+  const change = sent.find((f) => f.includes('"draft"'));
+  assert.ok(change, sent.join("\n"));
+  assert.deepEqual(JSON.parse(change).at(-1), { note: "abc", _target: "note" });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -12,6 +12,7 @@ pub mod client;
 pub mod config;
 pub mod diff;
 pub mod endpoint;
+pub mod form;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;
