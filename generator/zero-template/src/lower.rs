@@ -82,13 +82,25 @@ struct Call {
     fields: Vec<(String, Value)>,
 }
 
+/// How a template expression becomes a field's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conv {
+    /// As it is.
+    Plain,
+    /// `Into::into` (an `Option` field takes a bare value).
+    Into,
+    /// Bound first, then borrowed as `&str` (a `&str` field takes a `String` or any
+    /// `AsRef<str>`, which lives as long as the call).
+    Borrow,
+}
+
 /// The value a field is initialized with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Value {
     /// Rust code that needs no template location (a literal, `None`, `false`).
     Code(String),
-    /// A template expression, optionally converted into an `Option` field.
-    Expr { code: Span, into: bool },
+    /// A template expression, passed as the field's type asks.
+    Expr { code: Span, conv: Conv },
     /// Passed-through attributes.
     Rest(Vec<RestEntry>),
     /// The entries of a slot field.
@@ -347,7 +359,16 @@ impl Lowerer<'_> {
     fn value(&self, def: &AttrDef, value: &AttrValue) -> Value {
         let optional = optional(def);
         let code = match value {
-            AttrValue::Expr { code } => return Value::Expr { code: *code, into: optional },
+            AttrValue::Expr { code } => {
+                let conv = if optional {
+                    Conv::Into
+                } else if def.rust.and_then(|r| r.string) == Some(StrKind::Borrowed) {
+                    Conv::Borrow
+                } else {
+                    Conv::Plain
+                };
+                return Value::Expr { code: *code, conv };
+            }
             AttrValue::None => "true".to_owned(),
             AttrValue::Static { text, .. } => match (def.ty, def.rust.and_then(|r| r.string)) {
                 (AttrType::Bool | AttrType::Int | AttrType::Float, _) => text.clone(),
@@ -871,6 +892,28 @@ impl Emitter<'_> {
         self.emit(0, "}");
     }
 
+    /// The initializer `name: value,` of a field from a template expression; a borrowed
+    /// string is first bound (`let __vN = (expr);`, emitted at `indent`).
+    fn expr_init(&mut self, indent: usize, name: &str, code: Span, conv: Conv) -> String {
+        match conv {
+            Conv::Plain => format!("{name}: ({}),", self.code_of(code)),
+            Conv::Into => {
+                format!("{name}: ::core::convert::Into::into({}),", self.code_of(code))
+            }
+            Conv::Borrow => {
+                // `let x: &dyn _ = &temp;` keeps the temporary alive for the call, and a value
+                // that is not a string is reported on this line, mapped to the template.
+                let n = self.next();
+                let text = format!(
+                    "let __v{n}: &dyn ::core::convert::AsRef<str> = &({});",
+                    self.code_of(code)
+                );
+                self.emit_at(indent, &text, code);
+                format!("{name}: __v{n}.as_ref(),")
+            }
+        }
+    }
+
     /// Emits the `let`s a component call needs and the struct literal `let __cN = ...;`,
     /// returning `__cN`.
     fn call(&mut self, indent: usize, call: &Call, live: bool) -> String {
@@ -878,13 +921,7 @@ impl Emitter<'_> {
         for (name, value) in &call.fields {
             let init = match value {
                 Value::Code(code) => (format!("{name}: {code},"), None),
-                Value::Expr { code, into: false } => {
-                    (format!("{name}: ({}),", self.code_of(*code)), Some(*code))
-                }
-                Value::Expr { code, into: true } => (
-                    format!("{name}: ::core::convert::Into::into({}),", self.code_of(*code)),
-                    Some(*code),
-                ),
+                Value::Expr { code, conv } => (self.expr_init(indent, name, *code, *conv), Some(*code)),
                 Value::Rest(entries) if entries.is_empty() => {
                     (format!("{name}: ::zero_live_core::Attrs::EMPTY,"), None)
                 }
@@ -951,22 +988,22 @@ impl Emitter<'_> {
         match &entry.attrs {
             None => self.emit(indent, &format!("let __s{n} = ();")),
             Some((path, values)) => {
-                self.emit(indent, &format!("let __s{n} = {path} {{"));
+                // Bindings of borrowed strings come before the struct literal.
+                let mut inits = Vec::new();
                 for (name, value) in values {
                     match value {
-                        Value::Expr { code, into } => {
-                            let text = if *into {
-                                format!(
-                                    "{name}: ::core::convert::Into::into({}),",
-                                    self.code_of(*code)
-                                )
-                            } else {
-                                format!("{name}: ({}),", self.code_of(*code))
-                            };
-                            self.emit_at(indent + 1, &text, *code);
+                        Value::Expr { code, conv } => {
+                            inits.push((self.expr_init(indent, name, *code, *conv), Some(*code)));
                         }
-                        Value::Code(code) => self.emit(indent + 1, &format!("{name}: {code},")),
+                        Value::Code(code) => inits.push((format!("{name}: {code},"), None)),
                         Value::Rest(_) | Value::Slots { .. } => {}
+                    }
+                }
+                self.emit(indent, &format!("let __s{n} = {path} {{"));
+                for (text, at) in inits {
+                    match at {
+                        Some(code) => self.emit_at(indent + 1, &text, code),
+                        None => self.emit(indent + 1, &text),
                     }
                 }
                 self.emit(indent, "};");

@@ -357,7 +357,7 @@ fn rustc_type_errors_in_templates_are_reported_at_the_template() {
     );
     assert_eq!(f["location"]["len"], 5, "the span is the expression `count`");
     let message = f["message"].as_str().unwrap();
-    assert!(message.contains("E0308") && message.contains("expected `&str`"), "{message}");
+    assert!(message.contains("E0277") && message.contains("`u32: AsRef<str>`"), "{message}");
     assert_eq!(value["other_errors"].as_array().unwrap().len(), 0);
 
     let (code, value) = cargo_check(&[]);

@@ -93,6 +93,14 @@ pub struct Dashboard {
 }
 zero_live_core::template!(Dashboard, "dashboard");
 
+/// `templates/computed.html.0x0`: string attributes and slot attributes computed in the call
+/// (`title={format!(..)}`), which the call keeps alive.
+pub struct Computed {
+    /// Shown in the titles.
+    pub unread: u32,
+}
+zero_live_core::template!(Computed, "computed");
+
 /// `templates/broken/type_error.html.0x0` passes a `u32` where `Panel` takes `&str`; it is
 /// bound only with the `broken-templates` feature, which `zerogen templates cargo-check` is
 /// tested against.

@@ -188,3 +188,12 @@ fn components_render_as_nested_blocks_in_the_live_tree() {
     assert_eq!(again.root.dynamics.len(), rendered.root.dynamics.len());
     assert!(again.to_html().contains("Alpha 8"));
 }
+
+#[test]
+fn computed_strings_can_be_passed_to_str_attributes_of_components_and_slots() {
+    let view = zero_template_app::Computed { unread: 4 };
+    let html = view.to_html();
+    assert!(html.contains("<h2>4 unread</h2>"), "{html}");
+    assert!(html.contains("Tab 5: 4"), "{html}");
+    assert_eq!(view.render_live().to_html(), html);
+}
