@@ -3,17 +3,13 @@
 
 use zero_live::{Context, LiveView, MountError};
 
-/// The gallery's state: what the URL says, and the links that keep it.
+/// The gallery's state: what the URL says.
 #[derive(Debug)]
 pub struct Gallery {
     /// The selected tab (`?tab=`).
     pub tab: &'static str,
     /// The page (`?page=`, 1 to [`PAGES`]).
     pub page: u32,
-    /// Each tab's link (keeping the page), in [`TABS`] order.
-    pub tab_hrefs: Vec<String>,
-    /// The path pagination links extend (keeping the tab).
-    pub page_path: String,
 }
 zero_live_core::template!(Gallery, "live/gallery");
 
@@ -41,9 +37,7 @@ impl Gallery {
                 .filter(|p| (1..=PAGES).contains(p))
                 .ok_or_else(|| format!("page `{raw}` is not from 1 to {PAGES}"))?,
         };
-        let tab_hrefs =
-            TABS.iter().map(|(id, _)| format!("/components?tab={id}&page={page}")).collect();
-        Ok(Gallery { tab, page, tab_hrefs, page_path: format!("/components?tab={tab}") })
+        Ok(Gallery { tab, page })
     }
 }
 
