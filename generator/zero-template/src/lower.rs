@@ -921,7 +921,9 @@ impl Emitter<'_> {
         for (name, value) in &call.fields {
             let init = match value {
                 Value::Code(code) => (format!("{name}: {code},"), None),
-                Value::Expr { code, conv } => (self.expr_init(indent, name, *code, *conv), Some(*code)),
+                Value::Expr { code, conv } => {
+                    (self.expr_init(indent, name, *code, *conv), Some(*code))
+                }
                 Value::Rest(entries) if entries.is_empty() => {
                     (format!("{name}: ::zero_live_core::Attrs::EMPTY,"), None)
                 }

@@ -29,6 +29,14 @@ impl Default for Js {
 
 /// `s` as a JSON string literal.
 fn quoted(s: &str) -> String {
+    // Selectors, event names and paths rarely need escaping: copy them as they are.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        let mut out = String::with_capacity(s.len() + 2);
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+        return out;
+    }
     serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
 }
 

@@ -68,6 +68,8 @@ struct Inner {
     signer: Signer,
     routes: HashMap<String, Route>,
     assets: &'static [Asset],
+    /// The client's and the app's script and stylesheet tags, the same on every page.
+    head_tags: String,
     layout: RootLayout,
     connections: Arc<Semaphore>,
     sessions: AtomicUsize,
@@ -199,6 +201,15 @@ impl LiveBuilder {
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
                 assets: self.assets,
+                head_tags: {
+                    let client = crate::assets::ClientAssets::get();
+                    format!(
+                        "<script type=\"module\" src=\"{}\" integrity=\"{}\"></script>\n{}",
+                        client.entry(),
+                        client.integrity,
+                        asset_tags(self.assets)
+                    )
+                },
                 layout: self.layout,
                 sessions: AtomicUsize::new(0),
                 shutdown,
@@ -383,16 +394,12 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let (token, csrf) = live.tokens_for(path);
-    let assets = crate::assets::ClientAssets::get();
     let page = Page {
         title: ctx.title.clone().unwrap_or_else(|| "0x0 Live".to_owned()),
         head: format!(
-            "<meta name=\"csrf-token\" content=\"{csrf}\">\n\
-             <script type=\"module\" src=\"{entry}\" integrity=\"{integrity}\"></script>\n{app}",
+            "<meta name=\"csrf-token\" content=\"{csrf}\">\n{scripts}",
             csrf = escape_attr(&csrf),
-            entry = assets.entry(),
-            integrity = assets.integrity,
-            app = asset_tags(live.inner.assets),
+            scripts = live.inner.head_tags,
         ),
         body: format!(
             "{flash}\n<div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n",
