@@ -85,6 +85,8 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     assert!(gate.status.success(), "{}", text(&gate));
     assert!(text(&gate).contains("0 findings"), "{}", text(&gate));
 
+    served_over_real_http(&app);
+
     // A route to a handler that does not exist fails the build at the generated line that
     // names the table row.
     let table = app.join("spec/routes.tsv");
@@ -96,6 +98,69 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     assert!(!broken.status.success());
     let message = text(&broken);
     assert!(message.contains("gone") && message.contains("web/routes.rs"), "{message}");
+}
+
+/// One HTTP/1.1 request to `port`; the response head (lowercased) and body.
+fn http(port: u16, method: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let request =
+        format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    (head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// The built app, run as a process: each kind of route, the health check, 404 and 405 over
+/// real HTTP, with the endpoint's layers on every response and each pipeline only on its routes.
+fn served_over_real_http(app: &Path) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(target_dir().join("debug/shop"))
+        .current_dir(app)
+        .env("PORT", port.to_string())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let ready = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let result = std::panic::catch_unwind(|| {
+        assert!(ready, "the app did not start");
+        let (head, body) = http(port, "GET", "/");
+        assert!(head.starts_with("http/1.1 200"), "{head}");
+        assert!(head.contains("x-pipeline: browser") && head.contains("x-request-id: "), "{head}");
+        assert!(
+            body.contains("data-zl-root") && body.contains("/assets/app/"),
+            "live page with colocated assets"
+        );
+        let (head, body) = http(port, "GET", "/api/status");
+        assert!(
+            head.contains("x-pipeline: api") && !head.contains("x-pipeline: browser"),
+            "{head}"
+        );
+        assert!(body.contains("\"app\":\"shop\""), "{body}");
+        let (head, _) = http(port, "GET", "/assets/app.css");
+        assert!(
+            head.starts_with("http/1.1 200") && head.contains("cache-control: public, max-age=0"),
+            "{head}"
+        );
+        let (head, body) = http(port, "GET", "/health");
+        assert!(head.starts_with("http/1.1 200") && body.contains("\"status\":\"ok\""), "{head}");
+        // Outside every pipeline: the endpoint's layers still apply, no pipeline's do.
+        let (head, _) = http(port, "GET", "/nowhere");
+        assert!(head.starts_with("http/1.1 404") && head.contains("x-request-id: "), "{head}");
+        assert!(!head.contains("x-pipeline"), "{head}");
+        let (head, _) = http(port, "DELETE", "/api/status");
+        assert!(head.starts_with("http/1.1 405"), "{head}");
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 #[test]

@@ -57,7 +57,10 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     let css = get(&app, "/assets/app.css").await;
     assert_eq!(css.status(), StatusCode::OK);
     assert_eq!(header_of(&css, "cache-control"), "public, max-age=0, must-revalidate");
-    assert_eq!(get(&app, "/nowhere").await.status(), StatusCode::NOT_FOUND);
+    let missing = get(&app, "/nowhere").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(!header_of(&missing, "x-request-id").is_empty(), "the endpoint's layers apply");
+    assert_eq!(header_of(&missing, "x-pipeline"), "", "no pipeline runs for an unknown path");
     assert_eq!(get(&app, "/assets/missing.css").await.status(), StatusCode::NOT_FOUND);
     let post = Request::post("/api/status").body(Body::empty()).expect("a request");
     let refused = app.router.clone().oneshot(post).await.expect("a response");

@@ -1,5 +1,6 @@
 //! Pipelines: the middleware stacks `spec/routes.tsv` names. Each takes the router of its routes
-//! and wraps it; the last layer added runs first on a request.
+//! and wraps them with `route_layer` (so a path no route matches never runs a pipeline); the
+//! last layer added runs first on a request.
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
@@ -19,35 +20,35 @@ fn mark(name: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
 /// features by default.
 pub fn browser(router: Router) -> Router {
     router
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .route_layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .route_layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .route_layer(SetResponseHeaderLayer::if_not_present(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .route_layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("permissions-policy"),
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ))
-        .layer(mark("browser"))
+        .route_layer(mark("browser"))
 }
 
 /// JSON endpoints: never cached, never sniffed.
 pub fn api(router: Router) -> Router {
     router
-        .layer(SetResponseHeaderLayer::overriding(
+        .route_layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .layer(SetResponseHeaderLayer::if_not_present(
+        .route_layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
-        .layer(mark("api"))
+        .route_layer(mark("api"))
 }
