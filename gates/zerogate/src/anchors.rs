@@ -3,19 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// GitHub's heading slug: lowercase, punctuation other than `-` and `_` dropped, spaces to `-`.
-pub fn slug(heading: &str) -> String {
-    heading
-        .trim()
-        .to_lowercase()
-        .chars()
-        .filter_map(|c| match c {
-            ' ' => Some('-'),
-            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
-            _ => None,
-        })
-        .collect()
-}
+/// GitHub's heading slug, as the docs site makes its heading ids.
+pub use zerogen::site::slug;
 
 /// Every anchor a page defines.
 pub fn anchors(text: &str, markdown: bool) -> BTreeSet<String> {

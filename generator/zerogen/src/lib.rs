@@ -8,6 +8,7 @@ pub mod app;
 pub mod emit;
 pub mod generate;
 pub mod scaffold;
+pub mod site;
 pub mod templates;
 pub mod term;
 

@@ -29,6 +29,16 @@ enum Command {
         #[command(subcommand)]
         what: NewCommand,
     },
+    /// Build the documentation site: docs/**/*.md and README.md as static pages with search, a
+    /// sitemap and light/dark themes; broken internal links are findings (exit 1).
+    Docs {
+        /// Where to write the site (default: target/site).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Check the links only; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -142,6 +152,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::New { .. } => ExitCode::from(2),
         Command::Routes { json } => run_routes(&printer, &root, json),
+        Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
             let paths = if paths.is_empty() { vec![root.clone()] } else { paths };
@@ -236,6 +247,36 @@ fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
         Err(e) => {
             printer.error(&e.to_string());
             ExitCode::from(2)
+        }
+    }
+}
+
+fn run_docs(
+    printer: &Printer,
+    root: &std::path::Path,
+    out: Option<PathBuf>,
+    check: bool,
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let result = if check {
+        zerogen::site::build(root).map(|site| site.pages.iter().map(|p| p.url.clone()).collect())
+    } else {
+        let out = out.unwrap_or_else(|| root.join("target/site"));
+        zerogen::site::write(root, &out)
+    };
+    match result {
+        Ok(files) => {
+            let verb = if check { "Checked" } else { "Built" };
+            printer.status(
+                verb,
+                &format!("{} files in {} ms", files.len(), started.elapsed().as_millis()),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(diagnostics) => {
+            let mut sources = SourceCache::new(root);
+            printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
+            ExitCode::from(1)
         }
     }
 }

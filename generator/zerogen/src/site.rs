@@ -1,0 +1,485 @@
+//! `zerogen docs`: the documentation site. Every `docs/**/*.md` page (and `README.md` as the
+//! home page) rendered with pulldown-cmark into a static site with stable URLs
+//! (`docs/reference/client.md` is `reference/client.html`), a light and dark theme, a search
+//! index searched by a small script (no framework), and a sitemap. Internal links are checked:
+//! a link to a page or file that does not exist, or to a heading a page does not have, is a
+//! diagnostic at the link's `file:line:column`, and no site is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use zero_diag::{Diagnostic, Location, codes, to_u32};
+
+/// One page of the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SitePage {
+    /// The Markdown file, repository-relative.
+    pub source: String,
+    /// Its URL in the site, relative to the site root (`reference/client.html`).
+    pub url: String,
+    /// The first heading.
+    pub title: String,
+    /// The rendered body.
+    pub html: String,
+    /// The headings (level, anchor, text), for the search index.
+    pub headings: Vec<(u8, String, String)>,
+    /// The plain text, for the search index.
+    pub text: String,
+    /// Every anchor of the page: heading ids and explicit `id="..."` attributes.
+    pub anchors: BTreeSet<String>,
+}
+
+/// The built site, in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    /// The pages, sorted by URL.
+    pub pages: Vec<SitePage>,
+}
+
+/// A site file: its path under the output folder and its contents.
+pub type SiteFile = (String, String);
+
+/// GitHub's heading slug: lowercase, punctuation other than `-` and `_` dropped, spaces to `-`.
+pub fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The site URL of a Markdown source.
+fn url_of(source: &str) -> String {
+    if source == "README.md" {
+        return "index.html".to_owned();
+    }
+    let inside = source.strip_prefix("docs/").unwrap_or(source);
+    format!("{}.html", inside.strip_suffix(".md").unwrap_or(inside))
+}
+
+/// The pages' sources: `README.md` and `docs/**/*.md`, sorted.
+fn sources(root: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if root.join("README.md").is_file() {
+        out.push("README.md".to_owned());
+    }
+    let mut stack = vec![root.join("docs")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md")
+                && let Ok(relative) = path.strip_prefix(root)
+            {
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (to_u32(line), to_u32(col))
+}
+
+/// A link found in a page, to check once every page is known.
+struct Link {
+    source: String,
+    line: u32,
+    column: u32,
+    len: u32,
+    /// The repository path it points at, and the anchor.
+    target: String,
+    anchor: Option<String>,
+}
+
+/// Renders one page; returns it and the internal links it has.
+fn render(source: &str, text: &str) -> (SitePage, Vec<Link>) {
+    let dir = Path::new(source).parent().unwrap_or(Path::new("")).to_path_buf();
+    let mut links = Vec::new();
+    let mut headings = Vec::new();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut plain = String::new();
+    let mut heading: Option<(HeadingLevel, usize, String)> = None;
+    let mut ids = BTreeSet::new();
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match &event {
+            Event::Start(Tag::Heading { level, .. }) => {
+                heading = Some((*level, events.len(), String::new()));
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                if let Some((level, at, title)) = heading.take() {
+                    let base = slug(&title);
+                    let n = seen.entry(base.clone()).or_insert(0);
+                    let id = if *n == 0 { base } else { format!("{base}-{n}") };
+                    *n += 1;
+                    let depth = level as u8;
+                    events[at] = Event::Html(CowStr::from(format!("<h{depth} id=\"{id}\">")));
+                    headings.push((depth, id, title));
+                    events.push(Event::Html(CowStr::from(format!("</h{depth}>"))));
+                    continue;
+                }
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                for part in raw.split("id=\"").skip(1) {
+                    if let Some((id, _)) = part.split_once('"') {
+                        ids.insert(id.to_owned());
+                    }
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some((_, _, title)) = heading.as_mut() {
+                    title.push_str(t);
+                }
+                plain.push_str(t);
+                plain.push(' ');
+            }
+            _ => {}
+        }
+        if let Event::Start(Tag::Link { dest_url, title, id, link_type }) = &event {
+            let href = dest_url.to_string();
+            let external = href.contains("://") || href.starts_with("mailto:");
+            if !external && !href.is_empty() {
+                let (path, anchor) = match href.split_once('#') {
+                    Some((p, a)) => (p.to_owned(), Some(a.to_owned())),
+                    None => (href.clone(), None),
+                };
+                let target =
+                    if path.is_empty() { source.to_owned() } else { normalize(&dir.join(&path)) };
+                let (line, column) = line_col(text, range.start);
+                links.push(Link {
+                    source: source.to_owned(),
+                    line,
+                    column,
+                    len: to_u32(text[range.clone()].chars().count()),
+                    target: target.clone(),
+                    anchor: anchor.clone(),
+                });
+                // A link to a page becomes a link to its HTML, relative to this page.
+                if target.ends_with(".md") {
+                    let from = url_of(source);
+                    let to = url_of(&target);
+                    let mut rewritten = relative(&from, &to);
+                    if let Some(anchor) = &anchor {
+                        rewritten.push('#');
+                        rewritten.push_str(anchor);
+                    }
+                    events.push(Event::Start(Tag::Link {
+                        link_type: *link_type,
+                        dest_url: CowStr::from(rewritten),
+                        title: title.clone(),
+                        id: id.clone(),
+                    }));
+                    continue;
+                }
+            }
+        }
+        events.push(event);
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    let title = headings.first().map_or_else(|| source.to_owned(), |(_, _, t)| t.clone());
+    ids.extend(headings.iter().map(|(_, id, _)| id.clone()));
+    let page = SitePage {
+        source: source.to_owned(),
+        url: url_of(source),
+        title,
+        html,
+        headings,
+        text: plain.split_whitespace().collect::<Vec<_>>().join(" "),
+        anchors: ids,
+    };
+    (page, links)
+}
+
+/// `a/b/../c.md` as `a/c.md`.
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            _ => {}
+        }
+    }
+    parts.join("/")
+}
+
+/// The relative URL from page `from` to page `to` (both site-relative).
+fn relative(from: &str, to: &str) -> String {
+    let depth = from.matches('/').count();
+    format!("{}{to}", "../".repeat(depth))
+}
+
+/// Builds the site of the project at `root`, or reports every broken internal link.
+pub fn build(root: &Path) -> Result<Site, Vec<Diagnostic>> {
+    let mut pages = Vec::new();
+    let mut links = Vec::new();
+    let mut problems = Vec::new();
+    for source in sources(root) {
+        match std::fs::read_to_string(root.join(&source)) {
+            Ok(text) => {
+                let (page, page_links) = render(&source, &text);
+                pages.push(page);
+                links.extend(page_links);
+            }
+            Err(e) => problems.push(Diagnostic::error(
+                codes::DOC_LINK,
+                Location::file(source.clone()),
+                format!("cannot read {source}: {e}"),
+            )),
+        }
+    }
+    let anchors: BTreeMap<&str, BTreeSet<&str>> = pages
+        .iter()
+        .map(|p| (p.source.as_str(), p.anchors.iter().map(String::as_str).collect()))
+        .collect();
+    for link in &links {
+        let location = Location {
+            file: link.source.clone(),
+            line: link.line,
+            column: link.column,
+            len: link.len,
+        };
+        let exists = anchors.contains_key(link.target.as_str()) || root.join(&link.target).exists();
+        if !exists {
+            problems.push(
+                Diagnostic::error(
+                    codes::DOC_LINK,
+                    location,
+                    format!("the link points at `{}`, which does not exist", link.target),
+                )
+                .with_help("fix the path (relative to this page) or remove the link"),
+            );
+            continue;
+        }
+        if let (Some(anchor), Some(page)) = (&link.anchor, anchors.get(link.target.as_str()))
+            && !page.contains(anchor.as_str())
+        {
+            problems.push(
+                Diagnostic::error(
+                    codes::DOC_LINK,
+                    location,
+                    format!("`{}` has no heading `#{anchor}`", link.target),
+                )
+                .with_help("link to an existing heading (its GitHub-style slug)"),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        zero_diag::sort(&mut problems);
+        return Err(problems);
+    }
+    pages.sort_by(|a, b| a.url.cmp(&b.url));
+    Ok(Site { pages })
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+const CSS: &str = include_str!("site/site.css");
+const JS: &str = include_str!("site/site.js");
+
+impl Site {
+    /// Every file of the site: pages, stylesheet, script, search index and sitemap, sorted.
+    pub fn files(&self, title: &str) -> Vec<SiteFile> {
+        let mut files = Vec::new();
+        for page in &self.pages {
+            files.push((page.url.clone(), self.page_html(page, title)));
+        }
+        files.push(("assets/site.css".to_owned(), CSS.to_owned()));
+        files.push(("assets/site.js".to_owned(), JS.to_owned()));
+        let index: Vec<serde_json::Value> = self
+            .pages
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "url": p.url,
+                    "title": p.title,
+                    "headings": p.headings.iter().map(|(_, id, t)| serde_json::json!([id, t])).collect::<Vec<_>>(),
+                    "text": p.text.chars().take(4000).collect::<String>(),
+                })
+            })
+            .collect();
+        files.push(("search-index.json".to_owned(), serde_json::Value::Array(index).to_string()));
+        let mut sitemap = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for page in &self.pages {
+            let _ = writeln!(sitemap, "  <url><loc>{}</loc></url>", escape(&page.url));
+        }
+        sitemap.push_str("</urlset>\n");
+        files.push(("sitemap.xml".to_owned(), sitemap));
+        files.sort();
+        files
+    }
+
+    fn page_html(&self, page: &SitePage, title: &str) -> String {
+        let up = "../".repeat(page.url.matches('/').count());
+        let mut nav = String::new();
+        let mut group = "";
+        for other in &self.pages {
+            let section = other.url.rsplit_once('/').map_or("", |(dir, _)| dir);
+            if section != group {
+                if !group.is_empty() || nav.is_empty() && !section.is_empty() {
+                    let _ = write!(nav, "<h2>{}</h2>", escape(section));
+                }
+                group = section;
+            }
+            let current = if other.url == page.url { " aria-current=\"page\"" } else { "" };
+            let _ = write!(
+                nav,
+                "<a href=\"{up}{}\"{current}>{}</a>",
+                escape(&other.url),
+                escape(&other.title)
+            );
+        }
+        format!(
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>{page_title} · {site}</title>\n\
+             <link rel=\"stylesheet\" href=\"{up}assets/site.css\">\n\
+             <script type=\"module\" src=\"{up}assets/site.js\"></script>\n</head>\n<body data-root=\"{up}\">\n\
+             <header class=\"top\"><a class=\"brand\" href=\"{up}index.html\">{site}</a>\
+             <input id=\"search\" type=\"search\" placeholder=\"Search\" aria-label=\"Search the docs\">\
+             <button id=\"theme\" type=\"button\" aria-label=\"Switch between light and dark\">Theme</button></header>\n\
+             <ul id=\"results\" hidden></ul>\n\
+             <div class=\"layout\"><nav class=\"side\" aria-label=\"Pages\">{nav}</nav>\n\
+             <main>\n{body}</main></div>\n</body>\n</html>\n",
+            page_title = escape(&page.title),
+            site = escape(title),
+            body = page.html,
+        )
+    }
+}
+
+/// Builds the site of `root` and writes it under `out` (created; existing files replaced). The
+/// site's title is the home page's (the first heading of `README.md`).
+pub fn write(root: &Path, out: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let site = build(root)?;
+    let title = site
+        .pages
+        .iter()
+        .find(|p| p.url == "index.html")
+        .map_or_else(|| "Documentation".to_owned(), |p| p.title.clone());
+    let mut written = Vec::new();
+    for (path, text) in site.files(&title) {
+        let target: PathBuf = out.join(&path);
+        let result = target
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&target, text));
+        if let Err(e) = result {
+            return Err(vec![Diagnostic::error(
+                codes::DOC_LINK,
+                Location::file(path.clone()),
+                format!("cannot write {}: {e}", target.display()),
+            )]);
+        }
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let file = dir.path().join(path);
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn pages_get_stable_urls_heading_ids_and_rewritten_links() {
+        let dir = project(&[
+            ("README.md", "# Home\n\nSee [the client](docs/reference/client.md#hooks).\n"),
+            (
+                "docs/reference/client.md",
+                "# The client\n\n## Hooks\n\n## Hooks\n\nBack [home](../../README.md).\n",
+            ),
+            (
+                "docs/guide/start.md",
+                "# Start\n\n[Client](../reference/client.md) and [here](#start).\n",
+            ),
+        ]);
+        let site = build(dir.path()).unwrap();
+        let urls: Vec<&str> = site.pages.iter().map(|p| p.url.as_str()).collect();
+        assert_eq!(urls, ["guide/start.html", "index.html", "reference/client.html"]);
+        let client = &site.pages[2];
+        assert_eq!(client.title, "The client");
+        assert!(
+            client.html.contains("<h2 id=\"hooks\">Hooks</h2>")
+                && client.html.contains("<h2 id=\"hooks-1\">")
+        );
+        assert!(client.html.contains("href=\"../index.html\""), "{}", client.html);
+        assert!(site.pages[1].html.contains("href=\"reference/client.html#hooks\""));
+        assert!(site.pages[0].html.contains("href=\"../reference/client.html\""));
+        let files = site.files("Docs");
+        let names: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        for expected in
+            ["assets/site.css", "assets/site.js", "search-index.json", "sitemap.xml", "index.html"]
+        {
+            assert!(names.contains(&expected), "{expected}");
+        }
+        let page = &files.iter().find(|(p, _)| p == "reference/client.html").unwrap().1;
+        assert!(
+            page.contains("href=\"../assets/site.css\"")
+                && page.contains("aria-current=\"page\">The client")
+        );
+        assert_eq!(site.files("Docs"), files, "deterministic");
+    }
+
+    #[test]
+    fn broken_links_and_anchors_are_reported_at_the_link() {
+        let dir = project(&[
+            ("README.md", "# Home\n\n[gone](docs/nope.md) and\n[bad anchor](docs/a.md#missing).\n"),
+            (
+                "docs/a.md",
+                "# A\n\n<a id=\"X1\"></a>[fine](../README.md#home), [file](../src/lib.rs), [out](https://example.com/x), [own](#X1).\n",
+            ),
+            ("src/lib.rs", ""),
+        ]);
+        let problems = build(dir.path()).unwrap_err();
+        let found: Vec<(String, u32, u32)> = problems
+            .iter()
+            .map(|d| (d.location.file.clone(), d.location.line, d.location.column))
+            .collect();
+        assert_eq!(found, [("README.md".to_owned(), 3, 1), ("README.md".to_owned(), 4, 1)]);
+        assert!(problems[0].message.contains("`docs/nope.md`, which does not exist"));
+        assert!(problems[1].message.contains("has no heading `#missing`"));
+        assert!(problems.iter().all(|d| d.code == codes::DOC_LINK));
+    }
+
+    #[test]
+    fn the_framework_docs_build_with_no_broken_link() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let site = build(&root).unwrap_or_else(|p| panic!("{p:#?}"));
+        assert!(site.pages.iter().any(|p| p.url == "reference/client.html"));
+        assert!(site.pages.len() >= 20, "{}", site.pages.len());
+    }
+}

@@ -1,0 +1,78 @@
+// The documentation site `zerogen docs` builds, served as static files, in chromium: pages
+// render with no console errors, search finds a heading, and the theme toggles and is kept.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, normalize, extname } from "node:path";
+import { chromium } from "playwright-core";
+import { collectErrors, launchChromium } from "./support.mjs";
+
+const root = new URL("../../", import.meta.url).pathname;
+const meta = JSON.parse(execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }));
+const targetDir = process.env.CARGO_TARGET_DIR ?? meta.target_directory;
+const TYPES = { ".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".json": "application/json", ".xml": "application/xml" };
+
+let site;
+let server;
+let browser;
+let base;
+
+before(async () => {
+  site = mkdtempSync(join(tmpdir(), "zl-site-"));
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "--root", root, "docs", "--out", site]);
+  server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
+    const file = join(site, path || "index.html");
+    if (!file.startsWith(site) || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${server.address().port}`;
+  browser = await launchChromium(chromium);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (site) rmSync(site, { recursive: true, force: true });
+});
+
+test("the_home_a_reference_page_and_the_sitemap_render_without_errors", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/index.html`);
+  assert.match(await page.title(), /0x0 Live/);
+  await page.click("nav.side a[href='reference/client.html']");
+  await page.waitForURL(`${base}/reference/client.html`);
+  assert.equal(await page.textContent("main h1"), "The browser client");
+  assert.equal(await page.getAttribute("nav.side a[aria-current=page]", "href"), "../reference/client.html");
+  assert.ok(await page.$("main h2#hooks"), "headings have their anchors");
+  const sitemap = await (await fetch(`${base}/sitemap.xml`)).text();
+  assert.match(sitemap, /<loc>reference\/client\.html<\/loc>/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("search_finds_a_heading_and_the_theme_toggles_and_is_kept", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/reference/app.html`);
+  await page.fill("#search", "hooks");
+  await page.waitForSelector("#results:not([hidden]) a[href$='reference/client.html#hooks']");
+  const before = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await page.click("#theme");
+  const theme = await page.getAttribute("html", "data-theme");
+  assert.ok(theme === "dark" || theme === "light", String(theme));
+  assert.notEqual(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), before);
+  await page.reload();
+  assert.equal(await page.getAttribute("html", "data-theme"), theme, "kept across pages");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
