@@ -147,14 +147,14 @@ codes! {
     REFERENCE_MALFORMED = "Z0317", "reference-malformed",
         "A ledger reference is not of the form `path#name` with a repository-relative path.",
         "write `path/to/file#name`; separate several tests with `,`";
-    /// A documentation link points at a page, file or heading that does not exist.
-    DOC_LINK = "Z0319", "doc-link-broken",
-        "A link in the documentation points at a page or file that does not exist, or at a heading the page does not have.",
-        "fix the path (relative to the page) or the anchor (the heading's GitHub-style slug)";
     /// A file of an app is where the app's layout does not allow it.
     APP_LAYOUT = "Z0318", "app-layout",
         "A file of an app is where the layout does not allow it: a template outside `web/`, a test fixture or test under `web/`, or a web import in the domain (`src/`).",
         "templates and assets live under `web/`, fixtures and tests under `tests/`, and `src/` stays free of `zero_live`, `axum` and `tower`";
+    /// A documentation link points at a page, file or heading that does not exist.
+    DOC_LINK = "Z0319", "doc-link-broken",
+        "A link in the documentation points at a page or file that does not exist, or at a heading the page does not have.",
+        "fix the path (relative to the page) or the anchor (the heading's GitHub-style slug)";
 
     /// A tag is not closed before the end of the file.
     TPL_UNTERMINATED_TAG = "Z0401", "tpl-unterminated-tag",
