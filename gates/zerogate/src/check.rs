@@ -67,6 +67,12 @@ pub fn run(options: &Options) -> Result<GateRun, GateError> {
 
     let mut findings = Vec::new();
     let spec = SpecTables::load(root, &mut findings);
+    // Broken links and anchors of the documentation (what `zerogen docs` would refuse).
+    if root.join("docs").is_dir()
+        && let Err(problems) = zerogen::site::build(root)
+    {
+        findings.extend(problems);
+    }
     let ledgers = load_ledgers(root, &mut findings)?;
     let mut gate = Gate::new(root, report.as_ref(), spec.budgets.as_ref());
     let mut rows = Vec::new();

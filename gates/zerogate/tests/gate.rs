@@ -476,7 +476,7 @@ fn framework_copy() -> tempfile::TempDir {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Cargo.toml"), "[workspace]\n").unwrap();
-    for folder in ["spec", "generated", "docs/reference"] {
+    for folder in ["spec", "generated", "docs"] {
         for entry in walk(&repo.join(folder)) {
             let rel = entry.strip_prefix(&repo).unwrap();
             let target = dir.path().join(rel);
@@ -547,4 +547,28 @@ fn human_and_github_output_snapshots() {
     insta::assert_snapshot!("human", human);
     let (_, github, _) = p.gate(&["--format", "github"]);
     insta::assert_snapshot!("github", github);
+}
+
+#[test]
+fn a_broken_docs_link_or_anchor_is_reported_at_the_link() {
+    let dir = framework_copy();
+    let page = dir.path().join("docs/reference/live.md");
+    let mut text = std::fs::read_to_string(&page).unwrap();
+    let line = text.lines().count() as u32 + 2;
+    text.push_str(
+        "\nSee [the gone page](gone.md) and [a missing heading](templates.md#no-such-heading).\n",
+    );
+    std::fs::write(&page, text).unwrap();
+    assert_reported(dir.path(), "Z0319", "docs/reference/live.md", line, None);
+    let (_, json, _) = gate(dir.path(), &["--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let broken: Vec<&str> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "Z0319")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(broken.len(), 2, "{broken:#?}");
+    assert!(broken[0].contains("gone.md") && broken[1].contains("#no-such-heading"), "{broken:#?}");
 }
