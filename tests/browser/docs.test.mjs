@@ -54,6 +54,11 @@ test("the_home_a_reference_page_and_the_sitemap_render_without_errors", async ()
   assert.equal(await page.textContent("main h1"), "The browser client");
   assert.equal(await page.getAttribute("nav.side a[aria-current=page]", "href"), "../reference/client.html");
   assert.ok(await page.$("main h2#hooks"), "headings have their anchors");
+  await page.goto(`${base}/status.html`);
+  assert.equal(await page.textContent("main h1"), "Surface status");
+  assert.equal(await page.textContent("tr#client\\.hooks td.status-experimental"), "experimental");
+  await page.click("tr#client\\.hooks a");
+  await page.waitForURL(`${base}/reference/client.html#hooks`);
   const sitemap = await (await fetch(`${base}/sitemap.xml`)).text();
   assert.match(sitemap, /<loc>reference\/client\.html<\/loc>/);
   assert.deepEqual(errors, []);

@@ -287,8 +287,84 @@ pub fn build(root: &Path) -> Result<Site, Vec<Diagnostic>> {
         zero_diag::sort(&mut problems);
         return Err(problems);
     }
+    if let Some(status) = status_page(root) {
+        pages.push(status);
+    }
     pages.sort_by(|a, b| a.url.cmp(&b.url));
     Ok(Site { pages })
+}
+
+/// `status.html`: every row of the ledgers in `release/*.tsv` with its status, and links to its
+/// docs page (in the site) and evidence; sources and tests are named. `None` without ledgers.
+fn status_page(root: &Path) -> Option<SitePage> {
+    let mut files: Vec<String> = std::fs::read_dir(root.join("release"))
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tsv"))
+        .map(|n| format!("release/{n}"))
+        .collect();
+    files.sort();
+    let mut html = String::from("<h1 id=\"surface-status\">Surface status</h1>\n");
+    let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut tables = String::new();
+    for file in &files {
+        let text = std::fs::read_to_string(root.join(file)).ok()?;
+        let ledger: zero_spec::Table<zero_spec::tables::LedgerRow> =
+            zero_spec::tsv::load(file, &text);
+        if ledger.rows.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            tables,
+            "<h2 id=\"{}\">{}</h2>\n<table>\n<thead><tr><th>id</th><th>status</th><th>source</th><th>tests</th><th>docs</th><th>evidence</th></tr></thead>\n<tbody>\n",
+            slug(file),
+            escape(file)
+        );
+        for row in &ledger.rows {
+            let r = &row.value;
+            *counts.entry(r.status.as_str()).or_insert(0) += 1;
+            let docs = r.docs.as_deref().map_or_else(String::new, |d| {
+                let (page, anchor) = d.split_once('#').unwrap_or((d, ""));
+                if page.ends_with(".md") {
+                    format!(
+                        "<a href=\"{}#{}\">{}</a>",
+                        escape(&url_of(page)),
+                        escape(anchor),
+                        escape(d)
+                    )
+                } else {
+                    escape(d)
+                }
+            });
+            let _ = writeln!(
+                tables,
+                "<tr id=\"{id}\"><td><code>{id}</code></td><td class=\"status-{status}\">{status}</td><td>{source}</td><td>{tests}</td><td>{docs}</td><td>{evidence}</td></tr>",
+                id = escape(&r.id),
+                status = r.status.as_str(),
+                source = escape(r.source.as_deref().unwrap_or("")),
+                tests = r.tests.items().len(),
+                evidence = escape(&r.evidence.items().join(", ")),
+            );
+        }
+        tables.push_str("</tbody>\n</table>\n");
+    }
+    let summary: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(
+        html,
+        "<p>Every public surface and where its proof lives: {} (the gate checks each row).</p>",
+        summary.join(", ")
+    );
+    html.push_str(&tables);
+    Some(SitePage {
+        source: "release".to_owned(),
+        url: "status.html".to_owned(),
+        title: "Surface status".to_owned(),
+        html,
+        headings: vec![(1, "surface-status".to_owned(), "Surface status".to_owned())],
+        text: format!("surface status ledger {}", summary.join(" ")),
+        anchors: BTreeSet::new(),
+    })
 }
 
 fn escape(text: &str) -> String {
@@ -481,5 +557,12 @@ mod tests {
         let site = build(&root).unwrap_or_else(|p| panic!("{p:#?}"));
         assert!(site.pages.iter().any(|p| p.url == "reference/client.html"));
         assert!(site.pages.len() >= 20, "{}", site.pages.len());
+        let status = site.pages.iter().find(|p| p.url == "status.html").unwrap();
+        assert!(status.html.contains("<tr id=\"client.hooks\">"), "a row per ledger entry");
+        assert!(
+            status.html.contains("href=\"reference/client.html#hooks\""),
+            "docs link into the site"
+        );
+        assert!(status.html.contains(" stable, ") || status.html.contains(" stable"), "counts");
     }
 }
