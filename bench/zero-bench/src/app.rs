@@ -38,11 +38,6 @@ fn run(command: &mut Command, what: &str) -> Result<Duration> {
     Ok(started.elapsed())
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -83,7 +78,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         )?;
         walls.push(ms(wall));
     }
-    add("new_app", "zerogen", "wall", median(walls), "ms", Some("generator.new_app.wall"));
+    add("new_app", "zerogen", "wall", crate::median(walls), "ms", Some("generator.new_app.wall"));
 
     // Builds: cold (own target folder), then an edited template (the developer's loop).
     let app = tmp.path().join("wall0");
@@ -122,7 +117,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         "app_build",
         "cargo",
         "incremental_template",
-        median(rebuilds),
+        crate::median(rebuilds),
         "s",
         Some("generator.app.incremental_build"),
     );
@@ -131,7 +126,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     build(&["--release"])?;
     let binary = target.join("release/demo");
     let page = {
-        let port = free_port()?;
+        let port = crate::live::free_port()?;
         let server = Server::start(
             Command::new(&binary).env("PORT", port.to_string()).current_dir(&app),
             port,
@@ -144,12 +139,12 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     std::fs::write(&body_file, &page)?;
     crate::live::pin_client();
     let secs = if quick { 1.0 } else { 4.0 };
-    let port = free_port()?;
+    let port = crate::live::free_port()?;
     let ours =
         Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
     let ours_rps = load(ours.addr, 16, secs)?;
     drop(ours);
-    let port = free_port()?;
+    let port = crate::live::free_port()?;
     let bare = Server::start(
         pinned(&std::env::current_exe()?)
             .arg("__bare-server")
@@ -175,17 +170,13 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
 
 /// A command that runs on core 0 when `taskset` is there.
 fn pinned(program: &Path) -> Command {
-    if Command::new("taskset").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success()) {
+    if crate::live::taskset() {
         let mut command = Command::new("taskset");
         command.args(["-c", "0"]).arg(program);
         command
     } else {
         Command::new(program)
     }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A server process, killed when dropped.

@@ -94,7 +94,7 @@ impl Server {
     }
 }
 
-fn taskset() -> bool {
+pub(crate) fn taskset() -> bool {
     Command::new("taskset").arg("-V").stdout(Stdio::null()).status().is_ok_and(|s| s.success())
 }
 
@@ -114,7 +114,7 @@ pub(crate) fn build_counter(root: &Path) -> Result<PathBuf> {
     Ok(dir.join("counter"))
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }

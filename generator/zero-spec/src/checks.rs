@@ -219,11 +219,7 @@ fn check_components(
 /// Checks an app's routes table: unique paths and names, live and static routes use GET,
 /// and path segments are well formed.
 pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
-    let full_path = |r: &Route| {
-        let scope = r.scope.trim_end_matches('/');
-        format!("{scope}{}", r.path)
-    };
-    unique(routes, "path", |r| format!("{:?} {}", r.method, full_path(r)), out);
+    unique(routes, "path", |r| format!("{:?} {}", r.method, r.full_path()), out);
     let named = Table {
         file: routes.file.clone(),
         columns: routes.columns.clone(),

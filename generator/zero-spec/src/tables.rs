@@ -352,6 +352,14 @@ pub struct Route {
     pub name: Option<String>,
 }
 
+impl Route {
+    /// The full path: the scope, then the path (`/` for an empty one).
+    pub fn full_path(&self) -> String {
+        let path = format!("{}{}", self.scope.trim_end_matches('/'), self.path);
+        if path.is_empty() { "/".to_owned() } else { path }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // release/*.tsv (ledgers) and release/evidence/*.tsv
 

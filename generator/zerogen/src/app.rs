@@ -41,13 +41,6 @@ pub fn emit_app(root: &Path) -> Result<Vec<Output>, Vec<Diagnostic>> {
     Ok(vec![emit_router(&load_routes(root)?)])
 }
 
-/// A route's full path: its scope, then its path.
-pub fn full_path(route: &Route) -> String {
-    let scope = route.scope.trim_end_matches('/');
-    let path = format!("{scope}{}", route.path);
-    if path.is_empty() { "/".to_owned() } else { path }
-}
-
 /// The axum form of a path: `:id` becomes `{id}`, `*rest` becomes `{*rest}`.
 fn axum_path(path: &str) -> String {
     path.split('/')
@@ -104,7 +97,7 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
             "\n        // {file}:{}\n        .live::<crate::{}>({:?})",
             row.line,
             row.value.target,
-            full_path(&row.value)
+            row.value.full_path()
         );
     }
     code.push_str("\n}\n\n");
@@ -124,7 +117,7 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         let live_paths: Vec<String> = rows
             .iter()
             .filter(|r| r.value.kind == RouteKind::Live)
-            .map(|r| format!("{:?}", full_path(&r.value)))
+            .map(|r| format!("{:?}", r.value.full_path()))
             .collect();
         if live_paths.is_empty() {
             let _ = write!(code, "    let {pipeline} = axum::Router::new()");
@@ -139,7 +132,7 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         let mut http: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
         let mut order = Vec::new();
         for row in rows.iter().filter(|r| r.value.kind == RouteKind::Http) {
-            let path = axum_path(&full_path(&row.value));
+            let path = axum_path(&row.value.full_path());
             if !http.contains_key(&path) {
                 order.push(path.clone());
             }
@@ -161,7 +154,7 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
                 code,
                 "\n        // {file}:{}\n        .merge(static_dir({:?}, {:?}))",
                 row.line,
-                full_path(&row.value),
+                row.value.full_path(),
                 row.value.target
             );
         }
@@ -183,7 +176,7 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
 
     for row in &routes.rows {
         let Some(name) = &row.value.name else { continue };
-        let path = full_path(&row.value);
+        let path = row.value.full_path();
         let params: Vec<&str> = path
             .split('/')
             .filter_map(|s| s.strip_prefix(':').or_else(|| s.strip_prefix('*')))
@@ -214,7 +207,7 @@ pub fn routes_text(routes: &Table<Route>) -> String {
         let r = &row.value;
         [
             format!("{:?}", r.method).to_uppercase(),
-            full_path(r),
+            r.full_path(),
             format!("{:?}", r.kind).to_lowercase(),
             r.target.clone(),
             r.pipeline.clone(),
@@ -248,7 +241,7 @@ pub fn routes_json(routes: &Table<Route>) -> serde_json::Value {
             let r = &row.value;
             json!({
                 "method": format!("{:?}", r.method).to_uppercase(),
-                "path": full_path(r),
+                "path": r.full_path(),
                 "kind": format!("{:?}", r.kind).to_lowercase(),
                 "target": r.target,
                 "pipeline": r.pipeline,

@@ -131,19 +131,25 @@ fn first_difference(actual: &str, expected: &str) -> u32 {
 /// Files under `root/generated/` that no output names.
 fn orphans(root: &Path, outputs: &[Output]) -> Vec<String> {
     let expected: BTreeSet<&str> = outputs.iter().map(|o| o.path.as_str()).collect();
+    files_under(root, GENERATED_DIR)
+        .into_iter()
+        .filter(|f| !expected.contains(f.as_str()))
+        .collect()
+}
+
+/// Every file under `root/dir`, repository-relative with `/` separators, sorted (none when the
+/// folder does not exist).
+pub(crate) fn files_under(root: &Path, dir: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut stack = vec![root.join(GENERATED_DIR)];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+    let mut stack = vec![root.join(dir)];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(rel) = path.strip_prefix(root) {
-                let rel = rel.to_string_lossy().replace('\\', "/");
-                if !expected.contains(rel.as_str()) {
-                    found.push(rel);
-                }
+                found.push(rel.to_string_lossy().replace('\\', "/"));
             }
         }
     }

@@ -63,27 +63,17 @@ impl Source {
         }
     }
 
-    /// The dependency line of a framework crate with `feature` on.
-    fn dependency_with(&self, dir: &str, feature: &str) -> String {
-        match self {
-            Source::Path(root) => format!(
-                "{{ path = {:?}, features = [{feature:?}] }}",
-                root.join(dir).display().to_string()
-            ),
-            Source::Version(version) => {
-                format!("{{ version = {version:?}, features = [{feature:?}] }}")
-            }
-        }
-    }
-
-    /// The dependency line of framework crate `name` (`zero-live`), whose folder in a
-    /// checkout is `dir`.
-    fn dependency(&self, dir: &str) -> String {
+    /// The dependency line of the framework crate whose folder in a checkout is `dir`, with
+    /// `features` on.
+    fn dependency(&self, dir: &str, features: &[&str]) -> String {
+        let features =
+            if features.is_empty() { String::new() } else { format!(", features = {features:?}") };
         match self {
             Source::Path(root) => {
-                format!("{{ path = {:?} }}", root.join(dir).display().to_string())
+                format!("{{ path = {:?}{features} }}", root.join(dir).display().to_string())
             }
-            Source::Version(version) => format!("{version:?}"),
+            Source::Version(version) if features.is_empty() => format!("{version:?}"),
+            Source::Version(version) => format!("{{ version = {version:?}{features} }}"),
         }
     }
 }
@@ -206,10 +196,10 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         ("name", app.name.clone()),
         ("module", module),
         ("title", title),
-        ("zero_live", app.source.dependency("runtime/zero-live")),
-        ("zero_live_testing", app.source.dependency_with("runtime/zero-live", "testing")),
-        ("zero_live_core", app.source.dependency("runtime/zero-live-core")),
-        ("zero_template", app.source.dependency("generator/zero-template")),
+        ("zero_live", app.source.dependency("runtime/zero-live", &[])),
+        ("zero_live_testing", app.source.dependency("runtime/zero-live", &["testing"])),
+        ("zero_live_core", app.source.dependency("runtime/zero-live-core", &[])),
+        ("zero_template", app.source.dependency("generator/zero-template", &[])),
         ("zerogen_version", env!("CARGO_PKG_VERSION").to_owned()),
         ("framework_note", app.source.note()),
         ("runner", app.source.runner().to_owned()),

@@ -66,33 +66,12 @@ fn url_of(source: &str) -> String {
 
 /// The pages' sources: `README.md` and `docs/**/*.md`, sorted.
 fn sources(root: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    if root.join("README.md").is_file() {
-        out.push("README.md".to_owned());
-    }
-    let mut stack = vec![root.join("docs")];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md")
-                && let Ok(relative) = path.strip_prefix(root)
-            {
-                out.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
+    let readme = root.join("README.md").is_file().then(|| "README.md".to_owned());
+    let docs =
+        crate::generate::files_under(root, "docs").into_iter().filter(|f| f.ends_with(".md"));
+    let mut out: Vec<String> = readme.into_iter().chain(docs).collect();
     out.sort();
     out
-}
-
-fn line_col(text: &str, offset: usize) -> (u32, u32) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (to_u32(line), to_u32(col))
 }
 
 /// A link found in a page, to check once every page is known.
@@ -161,7 +140,7 @@ fn render(source: &str, text: &str) -> (SitePage, Vec<Link>) {
                 };
                 let target =
                     if path.is_empty() { source.to_owned() } else { normalize(&dir.join(&path)) };
-                let (line, column) = line_col(text, range.start);
+                let (line, column) = zero_diag::line_col(text, range.start);
                 links.push(Link {
                     source: source.to_owned(),
                     line,

@@ -825,7 +825,6 @@ fn join_session(
     if !mount(inner, session, reference, route, Context::new(true, &join.url), send) {
         return Next::Refuse(1011, "mount failed");
     }
-    session.revision.store(0, Ordering::Relaxed);
     let entry = Entry {
         id: claims.id.clone(),
         path: claims.path.clone(),
@@ -963,19 +962,22 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
         Some(last) => diff::diff(last, &rendered, &mut session.statics),
         None => Some(diff::full(&rendered, &mut session.statics)),
     };
-    let navigating = ctx.navigate.is_some() && ctx.redirect.is_none();
-    if let Some(to) = ctx.redirect.take() {
-        // A full load: the flash rides along in a signed token the next page reads.
-        let flash = std::mem::take(&mut ctx.flash);
-        ctx.flash_changed = false;
-        let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
-        let flash = (!flash.is_empty()).then(|| flash_object(&flash));
-        let redirect = wire::Redirect { to, live: false, flash, flash_token };
-        send.message(&Message::Redirect(redirect), None);
-        ctx.navigate = None;
-    } else if let Some(to) = ctx.navigate.take() {
+    // A full load wins over a live navigation asked in the same callback.
+    let redirect = match (ctx.redirect.take(), ctx.navigate.take()) {
+        (Some(to), _) => {
+            // The flash rides along in a signed token the next page reads.
+            let flash = std::mem::take(&mut ctx.flash);
+            ctx.flash_changed = false;
+            let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
+            let flash = (!flash.is_empty()).then(|| flash_object(&flash));
+            Some(wire::Redirect { to, live: false, flash, flash_token })
+        }
         // The client answers with `navigate`; the pending flash is kept for the next view.
-        let redirect = wire::Redirect { to, live: true, flash: None, flash_token: None };
+        (None, Some(to)) => Some(wire::Redirect { to, live: true, flash: None, flash_token: None }),
+        (None, None) => None,
+    };
+    let navigating = redirect.as_ref().is_some_and(|r| r.live);
+    if let Some(redirect) = redirect {
         send.message(&Message::Redirect(redirect), None);
     }
     if let Some(to) = ctx.patch.take() {

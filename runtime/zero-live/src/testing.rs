@@ -71,7 +71,7 @@ impl TestServer {
     }
 
     /// Joins the live view at `path` (with its query) connected, as a page's client does.
-    pub async fn live(&self, path: &str) -> Result<LiveView, TestError> {
+    pub async fn live(&self, path: &str) -> Result<TestView, TestError> {
         let bare = path.split('?').next().unwrap_or(path);
         let (token, csrf) = self.live.tokens_for(bare);
         let mut request =
@@ -84,7 +84,7 @@ impl TestServer {
             .await
             .map_err(|_| fail("the socket did not open in time"))?
             .map_err(fail)?;
-        let mut view = LiveView { ws, tree: ClientTree::default(), next: 1, pushed: Vec::new() };
+        let mut view = TestView { ws, tree: ClientTree::default(), next: 1, pushed: Vec::new() };
         let reply = view
             .request(json!({"kind": "join", "topic": format!("lv:{bare}"), "session": token,
                             "csrf": csrf, "url": path}))
@@ -99,21 +99,21 @@ impl TestServer {
 
 /// A joined live view.
 #[derive(Debug)]
-pub struct LiveView {
+pub struct TestView {
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     tree: ClientTree,
     next: u64,
     pushed: Vec<Value>,
 }
 
-impl LiveView {
+impl TestView {
     /// The page as the client renders it now.
     pub fn html(&self) -> Result<String, TestError> {
         self.tree.to_html().map_err(fail)
     }
 
     /// Messages the server pushed besides replies (`push`, `exec`, `redirect`, `patch`) while
-    /// a request waited for its reply, oldest first (see [`LiveView::receive`]).
+    /// a request waited for its reply, oldest first (see [`TestView::receive`]).
     pub fn pushed(&self) -> &[Value] {
         &self.pushed
     }
