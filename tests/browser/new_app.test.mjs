@@ -146,6 +146,27 @@ test("tabs_pagination_and_dropdown_work_with_mouse_and_keyboard", async () => {
   await context.close();
 });
 
+test("the_table_removes_rows_shows_its_empty_state_and_the_flash_dismisses", async () => {
+  const { page, errors, context } = await open("/components");
+  await page.evaluate(() => (window.__sameDocument = true));
+  // Row actions: each Remove is an event; the last one leaves the empty state.
+  for (const name of ["modal", "button", "table"]) {
+    await page.click(`#row-${name} button`);
+    await page.waitForSelector(`#row-${name}`, { state: "detached" });
+  }
+  await page.waitForSelector(".table-empty td:has-text('No components listed.')");
+  await page.click(".table-empty button:text-is('Restore')");
+  await page.waitForSelector("#row-modal");
+  assert.equal(await page.locator("#catalog tbody tr[id^=row-]").count(), 3);
+  // The in-page flash hides itself without a round trip.
+  assert.equal(await page.isVisible("#gallery-note"), true);
+  await page.click("#gallery-note .flash-close");
+  assert.equal(await page.isHidden("#gallery-note"), true);
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
   for (const path of ["/", "/about", "/components?tab=details&page=6"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.

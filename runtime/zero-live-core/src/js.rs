@@ -23,21 +23,29 @@ pub struct Js {
 
 impl Default for Js {
     fn default() -> Js {
-        Js { json: String::from("[]") }
+        // Room for a command or two, so a chain rarely grows the buffer.
+        let mut json = String::with_capacity(64);
+        json.push_str("[]");
+        Js { json }
     }
 }
 
-/// `s` as a JSON string literal.
-fn quoted(s: &str) -> String {
+/// One argument of a command: a string (written as a JSON string literal) or JSON text.
+enum Arg<'a> {
+    Str(&'a str),
+    Json(String),
+}
+
+/// Appends `s` to `out` as a JSON string literal.
+fn push_quoted(out: &mut String, s: &str) {
     // Selectors, event names and paths rarely need escaping: copy them as they are.
     if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
-        let mut out = String::with_capacity(s.len() + 2);
         out.push('"');
         out.push_str(s);
         out.push('"');
-        return out;
+    } else {
+        out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\"")));
     }
-    serde_json::to_string(s).unwrap_or_else(|_| String::from("\"\""))
 }
 
 impl Js {
@@ -46,55 +54,61 @@ impl Js {
         Js::default()
     }
 
-    /// Appends `[name, {key: value, ...}]`; `args` are sorted by key, values already JSON.
-    fn op(mut self, name: &str, args: &[(&str, String)]) -> Js {
-        self.json.pop();
-        if self.json.len() > 1 {
-            self.json.push(',');
+    /// Appends `[name, {key: value, ...}]`; `name` and the keys are plain identifiers, `args`
+    /// sorted by key.
+    fn op(mut self, name: &str, args: &[(&str, Arg<'_>)]) -> Js {
+        let json = &mut self.json;
+        json.pop();
+        if json.len() > 1 {
+            json.push(',');
         }
-        self.json.push('[');
-        self.json.push_str(&quoted(name));
-        self.json.push_str(",{");
+        json.push_str("[\"");
+        json.push_str(name);
+        json.push_str("\",{");
         for (i, (key, value)) in args.iter().enumerate() {
             if i > 0 {
-                self.json.push(',');
+                json.push(',');
             }
-            self.json.push_str(&quoted(key));
-            self.json.push(':');
-            self.json.push_str(value);
+            json.push('"');
+            json.push_str(key);
+            json.push_str("\":");
+            match value {
+                Arg::Str(s) => push_quoted(json, s),
+                Arg::Json(text) => json.push_str(text),
+            }
         }
-        self.json.push_str("}]]");
+        json.push_str("}]]");
         self
     }
 
     /// Shows the elements matching the CSS selector `to` (removes `hidden`).
     pub fn show(self, to: &str) -> Js {
-        self.op("show", &[("to", quoted(to))])
+        self.op("show", &[("to", Arg::Str(to))])
     }
 
     /// Hides the elements matching `to` (sets `hidden`).
     pub fn hide(self, to: &str) -> Js {
-        self.op("hide", &[("to", quoted(to))])
+        self.op("hide", &[("to", Arg::Str(to))])
     }
 
     /// Shows the elements matching `to` if hidden, hides them otherwise.
     pub fn toggle(self, to: &str) -> Js {
-        self.op("toggle", &[("to", quoted(to))])
+        self.op("toggle", &[("to", Arg::Str(to))])
     }
 
     /// Adds the space-separated `classes` to the elements matching `to`.
     pub fn add_class(self, to: &str, classes: &str) -> Js {
-        self.op("add_class", &[("names", quoted(classes)), ("to", quoted(to))])
+        self.op("add_class", &[("names", Arg::Str(classes)), ("to", Arg::Str(to))])
     }
 
     /// Removes the space-separated `classes` from the elements matching `to`.
     pub fn remove_class(self, to: &str, classes: &str) -> Js {
-        self.op("remove_class", &[("names", quoted(classes)), ("to", quoted(to))])
+        self.op("remove_class", &[("names", Arg::Str(classes)), ("to", Arg::Str(to))])
     }
 
     /// Focuses the first element matching `to`.
     pub fn focus(self, to: &str) -> Js {
-        self.op("focus", &[("to", quoted(to))])
+        self.op("focus", &[("to", Arg::Str(to))])
     }
 
     /// Dispatches a bubbling `CustomEvent` named `event` with `detail` on the elements matching
@@ -102,28 +116,32 @@ impl Js {
     pub fn dispatch(self, to: &str, event: &str, detail: Value) -> Js {
         self.op(
             "dispatch",
-            &[("detail", detail.to_string()), ("event", quoted(event)), ("to", quoted(to))],
+            &[
+                ("detail", Arg::Json(detail.to_string())),
+                ("event", Arg::Str(event)),
+                ("to", Arg::Str(to)),
+            ],
         )
     }
 
     /// Sends the event `event` with `value` to the view (`handle_event`), as `z-click` would.
     pub fn push(self, event: &str, value: Value) -> Js {
         if value.is_null() {
-            self.op("push", &[("event", quoted(event))])
+            self.op("push", &[("event", Arg::Str(event))])
         } else {
-            self.op("push", &[("event", quoted(event)), ("value", value.to_string())])
+            self.op("push", &[("event", Arg::Str(event)), ("value", Arg::Json(value.to_string()))])
         }
     }
 
     /// Patches the current view to `href` (same path, new params: `handle_params` runs).
     pub fn patch(self, href: &str) -> Js {
-        self.op("patch", &[("href", quoted(href))])
+        self.op("patch", &[("href", Arg::Str(href))])
     }
 
     /// Navigates to the live view at `href` over the same socket (a full load if it is not a
     /// live route of this endpoint).
     pub fn navigate(self, href: &str) -> Js {
-        self.op("navigate", &[("href", quoted(href))])
+        self.op("navigate", &[("href", Arg::Str(href))])
     }
 
     /// The commands as a JSON value (what `Context::exec` sends).

@@ -11,7 +11,7 @@
 //! ```
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use axum::Router;
@@ -45,6 +45,19 @@ pub struct Endpoint {
     pub port: u16,
     /// How long shutdown waits for live sessions to close (default 5 s).
     pub shutdown_grace: Duration,
+    /// Serve HTTPS (and WSS) with these PEM files instead of plain HTTP (needs the `tls`
+    /// feature).
+    pub tls: Option<Tls>,
+}
+
+/// The certificate chain and private key an endpoint serves HTTPS with, as PEM files; relative
+/// paths are relative to the working directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tls {
+    /// The certificate chain, leaf first.
+    pub cert_file: PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
 }
 
 impl Default for Endpoint {
@@ -53,6 +66,7 @@ impl Default for Endpoint {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 4000,
             shutdown_grace: Duration::from_secs(5),
+            tls: None,
         }
     }
 }
@@ -67,6 +81,14 @@ pub struct EndpointError(pub String);
 struct File {
     #[serde(default)]
     http: Http,
+    tls: Option<TlsFiles>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsFiles {
+    cert_file: PathBuf,
+    key_file: PathBuf,
 }
 
 #[derive(Deserialize, Default)]
@@ -78,7 +100,8 @@ struct Http {
 }
 
 impl Endpoint {
-    /// Reads `text` (an `endpoint.toml`), then `HOST` and `PORT` from `env` (which wins).
+    /// Reads `text` (an `endpoint.toml`), then `HOST`, `PORT`, `TLS_CERT_FILE` and
+    /// `TLS_KEY_FILE` from `env` (which wins; the two TLS variables come together).
     pub fn from_toml(
         text: &str,
         env: impl Fn(&str) -> Option<String>,
@@ -105,7 +128,18 @@ impl Endpoint {
         };
         let shutdown_grace =
             file.http.shutdown_grace_secs.map_or(defaults.shutdown_grace, Duration::from_secs);
-        Ok(Endpoint { host, port, shutdown_grace })
+        let tls = match (env("TLS_CERT_FILE"), env("TLS_KEY_FILE")) {
+            (Some(cert), Some(key)) => {
+                Some(Tls { cert_file: PathBuf::from(cert), key_file: PathBuf::from(key) })
+            }
+            (None, None) => file.tls.map(|t| Tls { cert_file: t.cert_file, key_file: t.key_file }),
+            (Some(_), None) | (None, Some(_)) => {
+                return Err(EndpointError(
+                    "TLS_CERT_FILE and TLS_KEY_FILE must be set together".to_owned(),
+                ));
+            }
+        };
+        Ok(Endpoint { host, port, shutdown_grace, tls })
     }
 
     /// Reads the file at `path` (its absence means the defaults) and the process environment.
@@ -130,31 +164,113 @@ impl Endpoint {
     pub fn wrap(&self, router: Router, live: &Live) -> Router {
         let request_id = HeaderName::from_static(REQUEST_ID);
         let limit = live.config().max_body_bytes;
-        router
-            .route(HEALTH_PATH, get(health).with_state(live.clone()))
-            .layer(DefaultBodyLimit::max(limit))
-            .layer(RequestBodyLimitLayer::new(limit))
+        // One stack, layered once: each `Router::layer` call boxes every route again, and a
+        // boxed service is cloned per request.
+        let stack = tower::ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), RequestIds::new()))
+            .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CompressionLayer::new())
-            .layer(PropagateRequestIdLayer::new(request_id.clone()))
-            .layer(SetRequestIdLayer::new(request_id, RequestIds::new()))
+            .layer(RequestBodyLimitLayer::new(limit))
+            .layer(DefaultBodyLimit::max(limit));
+        router.route(HEALTH_PATH, get(health).with_state(live.clone())).layer(stack)
     }
 
     /// Serves `router` until Ctrl-C or SIGTERM, then shuts the live sessions down (close 1001)
-    /// and waits up to the grace period for them to end.
+    /// and waits up to the grace period for them to end. HTTPS when `tls` is set.
     pub async fn serve(&self, live: &Live, router: Router) -> std::io::Result<()> {
-        let listener = tokio::net::TcpListener::bind(self.addr()).await?;
+        let listener = std::net::TcpListener::bind(self.addr())?;
         let stopper = live.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
             stopper.shutdown();
         });
-        let waiter = live.clone();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
-            .await;
+        self.serve_on(listener, live, router).await
+    }
+
+    /// Serves `router` on `listener` (bound by the caller, e.g. to port 0 in a test) until
+    /// [`Live::shutdown`], then waits up to the grace period for live sessions to end.
+    pub async fn serve_on(
+        &self,
+        listener: std::net::TcpListener,
+        live: &Live,
+        router: Router,
+    ) -> std::io::Result<()> {
+        listener.set_nonblocking(true)?;
+        let served = match &self.tls {
+            None => {
+                let waiter = live.clone();
+                axum::serve(tokio::net::TcpListener::from_std(listener)?, router)
+                    .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
+                    .await
+            }
+            Some(tls) => serve_tls(tls, listener, live, router, self.shutdown_grace).await,
+        };
         live.drained(self.shutdown_grace).await;
         served
     }
+}
+
+#[cfg(feature = "tls")]
+async fn serve_tls(
+    tls: &Tls,
+    listener: std::net::TcpListener,
+    live: &Live,
+    router: Router,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let config = tls_config(tls)?;
+    let handle = axum_server::Handle::new();
+    let waiter = live.clone();
+    let stopper = handle.clone();
+    tokio::spawn(async move {
+        waiter.shutdown_requested().await;
+        stopper.graceful_shutdown(Some(grace));
+    });
+    axum_server::from_tcp_rustls(listener, config)?
+        .handle(handle)
+        .serve(router.into_make_service())
+        .await
+}
+
+#[cfg(not(feature = "tls"))]
+async fn serve_tls(
+    _: &Tls,
+    _: std::net::TcpListener,
+    _: &Live,
+    _: Router,
+    _: Duration,
+) -> std::io::Result<()> {
+    Err(std::io::Error::other(
+        "TLS is configured but zero-live was built without its `tls` feature \
+         (add `features = [\"tls\"]` to the zero-live dependency)",
+    ))
+}
+
+/// The rustls server configuration of `tls` (ring; TLS 1.2 and 1.3; HTTP/1.1 by ALPN), with
+/// the file at fault named in the error.
+#[cfg(feature = "tls")]
+fn tls_config(tls: &Tls) -> std::io::Result<axum_server::tls_rustls::RustlsConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let at = |path: &Path, e: &dyn std::fmt::Display| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{}: {e}", path.display()))
+    };
+    let certs = CertificateDer::pem_file_iter(&tls.cert_file)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| at(&tls.cert_file, &e))?;
+    if certs.is_empty() {
+        return Err(at(&tls.cert_file, &"no certificate in the file"));
+    }
+    let key = PrivateKeyDer::from_pem_file(&tls.key_file).map_err(|e| at(&tls.key_file, &e))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(std::io::Error::other)?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| at(&tls.key_file, &e))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(axum_server::tls_rustls::RustlsConfig::from_config(std::sync::Arc::new(config)))
 }
 
 /// Request ids: a random prefix per process and a counter (`3f2a9c1e-000000000042`), unique
@@ -173,8 +289,10 @@ impl RequestIds {
 
 impl MakeRequestId for RequestIds {
     fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        use std::fmt::Write as _;
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let id = format!("{:08x}-{n:012}", self.prefix);
+        let mut id = String::with_capacity(21);
+        let _ = write!(id, "{:08x}-{n:012}", self.prefix);
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
@@ -281,6 +399,27 @@ mod tests {
         assert!(error.0.contains("not an IP address"), "{error}");
         let env = |name: &str| (name == "PORT").then(|| "eighty".to_owned());
         assert!(Endpoint::from_toml("", env).unwrap_err().0.contains("not a port"));
+    }
+
+    #[test]
+    fn tls_comes_from_the_file_or_both_environment_variables() {
+        assert_eq!(Endpoint::from_toml("", no_env).unwrap().tls, None);
+        let text = "[tls]\ncert_file = \"certs/app.pem\"\nkey_file = \"certs/app.key\"\n";
+        let tls = Endpoint::from_toml(text, no_env).unwrap().tls.unwrap();
+        assert_eq!(tls.cert_file, PathBuf::from("certs/app.pem"));
+        assert_eq!(tls.key_file, PathBuf::from("certs/app.key"));
+        let env = |name: &str| match name {
+            "TLS_CERT_FILE" => Some("/etc/app/cert.pem".to_owned()),
+            "TLS_KEY_FILE" => Some("/etc/app/key.pem".to_owned()),
+            _ => None,
+        };
+        let tls = Endpoint::from_toml(text, env).unwrap().tls.unwrap();
+        assert_eq!(tls.cert_file, PathBuf::from("/etc/app/cert.pem"));
+        // Half a configuration is refused, in the file and in the environment.
+        let error = Endpoint::from_toml("[tls]\ncert_file = \"a.pem\"\n", no_env).unwrap_err();
+        assert!(error.0.contains("missing field `key_file`"), "{error}");
+        let env = |name: &str| (name == "TLS_KEY_FILE").then(|| "key.pem".to_owned());
+        assert!(Endpoint::from_toml("", env).unwrap_err().0.contains("must be set together"));
     }
 
     #[test]

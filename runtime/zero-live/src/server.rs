@@ -361,18 +361,21 @@ fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 /// The flash group: one `<p>` a message, `role="alert"` for errors; the client renders the
 /// same markup from a message's `flash`.
-fn flash_group(flash: &std::collections::BTreeMap<String, String>) -> String {
-    let mut html = String::from("<div id=\"zl-flash\" aria-live=\"polite\">");
+fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, String>) {
+    html.push_str("<div id=\"zl-flash\" aria-live=\"polite\">");
     for (kind, message) in flash {
         let role = if kind == "error" { "alert" } else { "status" };
-        html.push_str(&format!(
-            "<p class=\"zl-flash zl-flash-{kind}\" data-kind=\"{kind}\" role=\"{role}\">{message}</p>",
-            kind = escape_attr(kind),
-            message = escape_attr(message),
-        ));
+        html.push_str("<p class=\"zl-flash zl-flash-");
+        zero_live_core::escape::html(html, kind);
+        html.push_str("\" data-kind=\"");
+        zero_live_core::escape::html(html, kind);
+        html.push_str("\" role=\"");
+        html.push_str(role);
+        html.push_str("\">");
+        zero_live_core::escape::html(html, message);
+        html.push_str("</p>");
     }
     html.push_str("</div>");
-    html
 }
 
 async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Response {
@@ -394,18 +397,24 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let (token, csrf) = live.tokens_for(path);
+    let mut head = String::with_capacity(live.inner.head_tags.len() + csrf.len() + 40);
+    head.push_str("<meta name=\"csrf-token\" content=\"");
+    zero_live_core::escape::html(&mut head, &csrf);
+    head.push_str("\">\n");
+    head.push_str(&live.inner.head_tags);
+    let mut page_body = String::with_capacity(body.len() + token.len() + 160);
+    flash_group(&mut page_body, &ctx.flash);
+    page_body.push_str("\n<div data-zl-root data-zl-session=\"");
+    zero_live_core::escape::html(&mut page_body, &token);
+    page_body.push_str("\" data-zl-socket=\"");
+    page_body.push_str(SOCKET_PATH);
+    page_body.push_str("\">");
+    page_body.push_str(&body);
+    page_body.push_str("</div>\n");
     let page = Page {
-        title: ctx.title.clone().unwrap_or_else(|| "0x0 Live".to_owned()),
-        head: format!(
-            "<meta name=\"csrf-token\" content=\"{csrf}\">\n{scripts}",
-            csrf = escape_attr(&csrf),
-            scripts = live.inner.head_tags,
-        ),
-        body: format!(
-            "{flash}\n<div data-zl-root data-zl-session=\"{token}\" data-zl-socket=\"{SOCKET_PATH}\">{body}</div>\n",
-            flash = flash_group(&ctx.flash),
-            token = escape_attr(&token),
-        ),
+        title: ctx.title.take().unwrap_or_else(|| "0x0 Live".to_owned()),
+        head,
+        body: page_body,
     };
     let html = (live.inner.layout)(page);
     let csp = live.inner.config.content_security_policy.as_str();

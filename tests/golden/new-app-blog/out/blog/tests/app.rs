@@ -125,3 +125,28 @@ async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
     assert_eq!(refused["flash"]["error"], "page `99` is not from 1 to 12");
     assert!(view.html().expect("html").contains("Page 12 of 12"), "a bad page changes nothing");
 }
+
+#[tokio::test]
+async fn the_gallery_table_removes_rows_shows_its_empty_state_and_refuses_unknown_rows() {
+    let app = app();
+    let html = body(get(&app, "/components").await).await;
+    assert!(html.contains("<th scope=\"col\">What it does</th>"), "{html}");
+    assert!(html.contains("id=\"row-modal\"") && !html.contains("table-empty"), "{html}");
+    assert!(html.contains("id=\"gallery-note\" class=\"flash flash-info\" role=\"status\""), "{html}");
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let mut view = server.live("/components").await.expect("joined");
+    let reply = view.event("remove", json!({"name": "modal"})).await.expect("removed");
+    assert_eq!(reply["flash"]["info"], "Removed modal.");
+    let html = view.html().expect("html");
+    assert!(!html.contains("id=\"row-modal\"") && html.contains("id=\"row-table\""), "{html}");
+    // A row the table does not show is refused and changes nothing.
+    let refused = view.event("remove", json!({"name": "modal"})).await.expect_err("refused");
+    assert!(refused.to_string().contains("no row `modal`"), "{refused}");
+    assert!(view.html().expect("html").contains("id=\"row-table\""));
+    view.event("remove", json!({"name": "button"})).await.expect("removed");
+    view.event("remove", json!({"name": "table"})).await.expect("removed");
+    let html = view.html().expect("html");
+    assert!(html.contains("<td colspan=\"3\">No components listed."), "{html}");
+    view.event("restore", json!({})).await.expect("restored");
+    assert!(view.html().expect("html").contains("id=\"row-modal\""));
+}

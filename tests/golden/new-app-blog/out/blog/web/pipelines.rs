@@ -1,9 +1,11 @@
 //! Pipelines: the middleware stacks `spec/routes.tsv` names. Each takes the router of its routes
-//! and wraps them with `route_layer` (so a path no route matches never runs a pipeline); the
-//! last layer added runs first on a request.
+//! and wraps them with one `route_layer` (so a path no route matches never runs a pipeline) of a
+//! `ServiceBuilder` stack, whose first layer runs first on a request. One stack, not one
+//! `route_layer` per middleware: each call boxes every route again.
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
+use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The header each pipeline adds its name to, so a response says which stack served it.
@@ -19,36 +21,40 @@ fn mark(name: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
 /// Pages for browsers: no framing, no MIME sniffing, a same-origin referrer, no powerful
 /// features by default.
 pub fn browser(router: Router) -> Router {
-    router
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-        ))
-        .route_layer(mark("browser"))
+    router.route_layer(
+        ServiceBuilder::new()
+            .layer(mark("browser"))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("DENY"),
+            )),
+    )
 }
 
 /// JSON endpoints: never cached, never sniffed.
 pub fn api(router: Router) -> Router {
-    router
-        .route_layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .route_layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .route_layer(mark("api"))
+    router.route_layer(
+        ServiceBuilder::new()
+            .layer(mark("api"))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            )),
+    )
 }

@@ -64,6 +64,52 @@ pub fn hide_modal(id: &str) -> zero_live_core::Js {
     zero_live_core::Js::new().hide(&format!("#{id}"))
 }
 
+/// `<.flash id="saved" kind="info">Saved.</.flash>`: a message in the page (the flash of a
+/// redirect is the layout's flash group); its button dismisses it without a round trip.
+pub struct Flash<'a> {
+    /// The element id (what the dismiss button hides).
+    pub id: &'a str,
+    /// `info` (announced politely, `role="status"`) or `error` (`role="alert"`).
+    pub kind: &'a str,
+    /// A title above the message.
+    pub title: Option<&'a str>,
+    /// The message.
+    pub inner_block: Slot<'a>,
+    /// Passed to the message's `<div>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Flash<'a>, "components/flash");
+
+/// The JS commands that dismiss flash `id`.
+pub fn dismiss(id: &str) -> zero_live_core::Js {
+    zero_live_core::Js::new().hide(&format!("#{id}"))
+}
+
+/// One `<:col>` of a table: its header.
+#[derive(Debug)]
+pub struct Col<'a> {
+    /// The column's header text.
+    pub label: &'a str,
+}
+
+/// `<.table rows={posts.len()}><:col label="Title" /><tbody>..</tbody><:empty>No posts.</:empty></.table>`:
+/// a table whose header comes from its columns and whose body (the row markup, with a last
+/// cell of row actions when the rows have them) the caller writes; with `rows == 0` the empty
+/// state spans every column.
+pub struct Table<'a> {
+    /// How many rows the body has (0 shows `empty`).
+    pub rows: usize,
+    /// The columns, in order.
+    pub col: Vec<Slot<'a, Col<'a>>>,
+    /// The `<tbody>` (or several).
+    pub inner_block: Slot<'a>,
+    /// What an empty table says.
+    pub empty: Option<Slot<'a>>,
+    /// Passed to the `<table>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Table<'a>, "components/table");
+
 /// `<.icon name="plus" />`: a decorative inline SVG (hidden from assistive technology).
 pub struct Icon<'a> {
     /// One of [`ICONS`].

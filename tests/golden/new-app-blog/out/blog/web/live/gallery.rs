@@ -1,7 +1,8 @@
-//! The component gallery: tabs and pages whose state is in the URL (live patches), and a
-//! dropdown.
+//! The component gallery: tabs and pages whose state is in the URL (live patches), a table
+//! with row actions and an empty state, a dismissible flash and a dropdown.
 
-use zero_live::{Context, LiveView, MountError};
+use serde_json::Value;
+use zero_live::{Context, EventError, LiveView, MountError};
 
 /// The gallery's state: what the URL says.
 #[derive(Debug)]
@@ -10,17 +11,27 @@ pub struct Gallery {
     pub tab: &'static str,
     /// The page (`?page=`, 1 to [`PAGES`]).
     pub page: u32,
+    /// The table's rows: component name and what it does.
+    pub rows: Vec<(&'static str, &'static str)>,
 }
 zero_live_core::template!(Gallery, "live/gallery");
 
 /// How many pages the gallery's pagination has.
 pub const PAGES: u32 = 12;
 
+/// The table's rows before any is removed.
+pub const CATALOG: &[(&str, &str)] = &[
+    ("button", "Runs an event, with a loading state"),
+    ("modal", "A dialog that keeps focus inside"),
+    ("table", "Rows with actions and an empty state"),
+];
+
 /// The gallery's tabs: id and label.
 pub const TABS: &[(&str, &str)] = &[("overview", "Overview"), ("details", "Details")];
 
 impl Gallery {
-    fn from_url(ctx: &Context) -> Result<Gallery, String> {
+    /// The tab and page the URL names.
+    fn from_url(ctx: &Context) -> Result<(&'static str, u32), String> {
         let tab = match ctx.query("tab") {
             None => TABS[0].0,
             Some(tab) => TABS
@@ -37,20 +48,44 @@ impl Gallery {
                 .filter(|p| (1..=PAGES).contains(p))
                 .ok_or_else(|| format!("page `{raw}` is not from 1 to {PAGES}"))?,
         };
-        Ok(Gallery { tab, page })
+        Ok((tab, page))
     }
 }
 
 impl LiveView for Gallery {
     fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Components");
-        Gallery::from_url(ctx).map_err(MountError)
+        let (tab, page) = Gallery::from_url(ctx).map_err(MountError)?;
+        Ok(Gallery { tab, page, rows: CATALOG.to_vec() })
     }
 
     fn handle_params(&mut self, ctx: &mut Context) {
         match Gallery::from_url(ctx) {
-            Ok(next) => *self = next,
+            Ok((tab, page)) => (self.tab, self.page) = (tab, page),
             Err(e) => ctx.put_flash("error", e),
         }
+    }
+
+    fn handle_event(
+        &mut self,
+        event: &str,
+        value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            "remove" => {
+                let name = value["name"].as_str().unwrap_or_default();
+                let before = self.rows.len();
+                self.rows.retain(|(row, _)| *row != name);
+                if self.rows.len() == before {
+                    // A name the table does not show (a stale page, or a forged event).
+                    return Err(EventError::Invalid(format!("no row `{name}`")));
+                }
+                ctx.put_flash("info", format!("Removed {name}."));
+            }
+            "restore" => self.rows = CATALOG.to_vec(),
+            other => return Err(EventError::Unknown(other.to_owned())),
+        }
+        Ok(())
     }
 }
