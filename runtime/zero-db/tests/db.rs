@@ -1,0 +1,214 @@
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+//! `zero_db` against real databases: a SQLite file always, and Postgres when
+//! `ZERO_DB_POSTGRES_URL` names one (CI starts it with `.ci/postgres`; under `CI` its absence
+//! fails the run instead of skipping). Each Postgres test works in a schema of its own.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use zero_db::{Backend, Db, DbError, Migrations, get};
+
+fn migrations() -> Migrations {
+    Migrations {
+        sqlite: sqlx::migrate!("tests/migrations/sqlite"),
+        postgres: sqlx::migrate!("tests/migrations/postgres"),
+    }
+}
+
+/// A fresh database of each backend: a SQLite file in `dir`, and a new Postgres schema.
+async fn databases(dir: &std::path::Path) -> Vec<Db> {
+    let sqlite = format!("sqlite://{}/nested/app.db", dir.display());
+    let mut dbs = vec![Db::connect(&sqlite).await.unwrap()];
+    match std::env::var("ZERO_DB_POSTGRES_URL") {
+        Ok(url) => dbs.push(postgres_schema(&url).await),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("ZERO_DB_POSTGRES_URL is not set: CI runs these tests on Postgres too")
+        }
+        Err(_) => eprintln!("ZERO_DB_POSTGRES_URL not set: Postgres not tested in this run"),
+    }
+    dbs
+}
+
+async fn postgres_schema(url: &str) -> Db {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let schema = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let admin = Db::connect(url).await.unwrap();
+    let create = format!("CREATE SCHEMA {schema}");
+    sqlx::query(sqlx::AssertSqlSafe(create)).execute(admin.pool()).await.unwrap();
+    admin.close().await;
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await.unwrap()
+}
+
+async fn author(db: &Db, name: &str) -> Result<i64, DbError> {
+    let row = sqlx::query("INSERT INTO authors (name) VALUES ($1) RETURNING id")
+        .bind(name)
+        .fetch_one(db.pool())
+        .await?;
+    get(&row, "id")
+}
+
+#[tokio::test]
+async fn migrations_apply_once_and_rows_round_trip_with_their_types() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        db.migrate(&migrations()).await.unwrap();
+        db.migrate(&migrations()).await.unwrap();
+        db.require_tables(&["authors", "posts"]).await.unwrap();
+        let ada = author(&db, "Ada").await.unwrap();
+        sqlx::query(
+            "INSERT INTO posts (author_id, title, published, score) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(ada)
+        .bind("Notes")
+        .bind(true)
+        .bind(None::<f64>)
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let row = sqlx::query("SELECT title, published, score FROM posts WHERE author_id = $1")
+            .bind(ada)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(get::<String>(&row, "title").unwrap(), "Notes");
+        assert!(get::<bool>(&row, "published").unwrap(), "{:?}", db.backend());
+        assert_eq!(get::<Option<f64>>(&row, "score").unwrap(), None);
+        let wrong = get::<i64>(&row, "title").unwrap_err();
+        assert!(matches!(&wrong, DbError::Decode { column, .. } if column == "title"), "{wrong}");
+        db.ping().await.unwrap();
+    }
+    assert!(dir.path().join("nested/app.db").is_file(), "the SQLite file and its folder exist");
+}
+
+#[tokio::test]
+async fn unique_and_foreign_key_violations_say_which_table_and_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        db.migrate(&migrations()).await.unwrap();
+        let ada = author(&db, "Ada").await.unwrap();
+        let taken = author(&db, "Ada").await.unwrap_err();
+        match &taken {
+            DbError::Unique { table, columns } => {
+                assert_eq!(table.as_deref(), Some("authors"), "{:?}", db.backend());
+                assert_eq!(columns, &["name"], "{:?}", db.backend());
+            }
+            other => panic!("{:?}: {other:?}", db.backend()),
+        }
+        assert_eq!(taken.field(), Some("name"));
+        let insert = "INSERT INTO posts (author_id, title) VALUES ($1, $2)";
+        sqlx::query(insert).bind(ada).bind("Notes").execute(db.pool()).await.unwrap();
+        let twice: DbError = sqlx::query(insert)
+            .bind(ada)
+            .bind("Notes")
+            .execute(db.pool())
+            .await
+            .unwrap_err()
+            .into();
+        assert!(
+            matches!(&twice, DbError::Unique { columns, .. } if columns == &["author_id", "title"]),
+            "{:?}: {twice:?}",
+            db.backend()
+        );
+        assert_eq!(twice.field(), Some("title"));
+        let orphan: DbError = sqlx::query(insert)
+            .bind(999_i64)
+            .bind("Lost")
+            .execute(db.pool())
+            .await
+            .unwrap_err()
+            .into();
+        assert!(matches!(orphan, DbError::ForeignKey), "{:?}: {orphan:?}", db.backend());
+        // Nothing was written by the refused statements.
+        let count: i64 = get(
+            &sqlx::query("SELECT COUNT(*) AS n FROM posts").fetch_one(db.pool()).await.unwrap(),
+            "n",
+        )
+        .unwrap();
+        assert_eq!(count, 1);
+    }
+}
+
+#[tokio::test]
+async fn missing_tables_are_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        let error = db.require_tables(&["authors", "posts"]).await.unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "tables `authors`, `posts` missing: run the app's migrations (they run on start in dev)"
+        );
+        let Err(error) = sqlx::query("SELECT * FROM posts").fetch_all(db.pool()).await else {
+            panic!("{:?}: a query of a missing table succeeded", db.backend())
+        };
+        let error = DbError::from(error);
+        assert!(matches!(&error, DbError::MissingTables(t) if t == &["posts"]), "{error:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_transaction_commits_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        db.migrate(&migrations()).await.unwrap();
+        {
+            let mut tx = db.begin().await.unwrap();
+            sqlx::query("INSERT INTO authors (name) VALUES ($1)")
+                .bind("Dropped")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            // Dropped without commit: rolled back.
+        }
+        let mut tx = db.begin().await.unwrap();
+        sqlx::query("INSERT INTO authors (name) VALUES ($1)")
+            .bind("Kept")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let rows = sqlx::query("SELECT name FROM authors ORDER BY name")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        let names: Vec<String> = rows.iter().map(|r| get(r, "name").unwrap()).collect();
+        assert_eq!(names, ["Kept"], "{:?}", db.backend());
+    }
+}
+
+#[tokio::test]
+async fn an_edited_migration_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("migrations");
+    std::fs::create_dir(&folder).unwrap();
+    let file = folder.join("20261125000000_create_authors.sql");
+    std::fs::write(&file, "CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);")
+        .unwrap();
+    let db = Db::connect(&format!("sqlite://{}/app.db", dir.path().display())).await.unwrap();
+    let load = || async {
+        let migrator = sqlx::migrate::Migrator::new(folder.as_path()).await.unwrap();
+        let other = sqlx::migrate::Migrator::new(folder.as_path()).await.unwrap();
+        Migrations { sqlite: migrator, postgres: other }
+    };
+    db.migrate(&load().await).await.unwrap();
+    std::fs::write(&file, "CREATE TABLE authors (id INTEGER PRIMARY KEY);").unwrap();
+    let error = db.migrate(&load().await).await.unwrap_err();
+    assert!(matches!(error, DbError::Migrate(_)), "{error:?}");
+    assert!(error.to_string().contains("20261125000000"), "{error}");
+}
+
+#[tokio::test]
+async fn unreachable_and_unknown_databases_are_refused_without_their_password() {
+    let error = Db::connect("postgres://app:s3cret@127.0.0.1:1/app").await.unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.starts_with("cannot open the database at postgres://app:***@127.0.0.1:1/app"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cret"), "{text}");
+    assert!(matches!(Db::connect("mysql://x/y").await.unwrap_err(), DbError::Url(_)));
+    let memory = Db::connect("sqlite::memory:").await.unwrap();
+    assert_eq!(memory.backend(), Backend::Sqlite);
+    memory.migrate(&migrations()).await.unwrap();
+    // One connection, so the tables migrated are the tables queried.
+    memory.require_tables(&["authors"]).await.unwrap();
+}

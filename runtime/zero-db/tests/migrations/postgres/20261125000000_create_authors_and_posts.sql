@@ -1,0 +1,12 @@
+CREATE TABLE authors (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE posts (
+    id BIGSERIAL PRIMARY KEY,
+    author_id BIGINT NOT NULL REFERENCES authors (id) ON DELETE CASCADE,
+    title TEXT NOT NULL,
+    published BOOLEAN NOT NULL DEFAULT FALSE,
+    score DOUBLE PRECISION,
+    UNIQUE (author_id, title)
+);
