@@ -85,7 +85,19 @@ enum NewCommand {
         /// Depend on this released version of the framework instead.
         #[arg(long, value_name = "V")]
         zero_live_version: Option<String>,
+        /// The database `spec/database.toml` names (`DATABASE_URL` overrides it).
+        #[arg(long, value_enum, default_value_t = DbArg::Sqlite)]
+        db: DbArg,
     },
+}
+
+/// `--db`: the database a new app starts with.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum DbArg {
+    /// A SQLite file, `data/dev.db` (nothing to start).
+    Sqlite,
+    /// A local Postgres database, `NAME_dev`.
+    Postgres,
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,7 +210,11 @@ fn exit_code(printer: &Printer, result: std::io::Result<bool>) -> ExitCode {
 }
 
 fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
-    let NewCommand::App { name, path, zero_live_path, zero_live_version } = what;
+    let NewCommand::App { name, path, zero_live_path, zero_live_version, db } = what;
+    let db = match db {
+        DbArg::Sqlite => zerogen::scaffold::Database::Sqlite,
+        DbArg::Postgres => zerogen::scaffold::Database::Postgres,
+    };
     let source = match (zero_live_path, zero_live_version) {
         (Some(path), _) => {
             if !path.join("runtime/zero-live/Cargo.toml").is_file() {
@@ -223,7 +239,7 @@ fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
         },
     };
     let dir = path.clone().unwrap_or_else(|| PathBuf::from(name));
-    let app = zerogen::scaffold::NewApp { name: name.clone(), dir: dir.clone(), source };
+    let app = zerogen::scaffold::NewApp { name: name.clone(), dir: dir.clone(), source, db };
     let started = std::time::Instant::now();
     match zerogen::scaffold::write(&app) {
         Ok(files) => {

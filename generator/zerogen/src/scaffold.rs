@@ -87,6 +87,29 @@ pub struct NewApp {
     pub dir: PathBuf,
     /// Where the framework comes from.
     pub source: Source,
+    /// The database the app starts with.
+    pub db: Database,
+}
+
+/// The database a new app is set up for (`--db`); both backends work with the same code, this
+/// picks the URL of `spec/database.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Database {
+    /// A SQLite file in the app's folder, `data/dev.db`: nothing to start.
+    #[default]
+    Sqlite,
+    /// A local Postgres database named after the app (`NAME_dev`).
+    Postgres,
+}
+
+impl Database {
+    /// The development database URL of app `name`.
+    fn url(self, name: &str) -> String {
+        match self {
+            Database::Sqlite => "sqlite://data/dev.db".to_owned(),
+            Database::Postgres => format!("postgres://localhost/{}_dev", name.replace('-', "_")),
+        }
+    }
 }
 
 /// Why an app was not written. Nothing is written in any of these cases.
@@ -121,7 +144,9 @@ const RESERVED: &[&str] = &[
     "web",
     "zero_live",
     "zero_live_core",
+    "zero_db",
     "zero_template",
+    "sqlx",
     "zerogen",
     "zerogate",
     "axum",
@@ -199,6 +224,8 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         ("zero_live", app.source.dependency("runtime/zero-live", &[])),
         ("zero_live_testing", app.source.dependency("runtime/zero-live", &["testing"])),
         ("zero_live_core", app.source.dependency("runtime/zero-live-core", &[])),
+        ("zero_db", app.source.dependency("runtime/zero-db", &[])),
+        ("database_url", app.db.url(&app.name)),
         ("zero_template", app.source.dependency("generator/zero-template", &[])),
         ("zerogen_version", env!("CARGO_PKG_VERSION").to_owned()),
         ("framework_note", app.source.note()),
@@ -275,6 +302,7 @@ mod tests {
             name: name.to_owned(),
             dir: dir.to_path_buf(),
             source: Source::Version("0.1.0".to_owned()),
+            db: Database::default(),
         }
     }
 
@@ -304,6 +332,20 @@ mod tests {
         assert!(render("{{nope}}", &vars).unwrap_err().contains("unknown placeholder `{{nope}}`"));
         assert!(render("{{name", &vars).unwrap_err().contains("unclosed"));
         assert_eq!(render("no braces", &vars).unwrap(), "no braces");
+    }
+
+    #[test]
+    fn the_database_flag_picks_the_url_of_spec_database_toml() {
+        let dir = tempfile::tempdir().unwrap();
+        let database = |app: &NewApp| {
+            let files = files(app).unwrap();
+            files.into_iter().find(|(p, _)| p == "spec/database.toml").unwrap().1
+        };
+        let sqlite = database(&app("blog", dir.path()));
+        assert!(sqlite.contains("url = \"sqlite://data/dev.db\""), "{sqlite}");
+        let postgres = database(&NewApp { db: Database::Postgres, ..app("my-blog", dir.path()) });
+        assert!(postgres.contains("url = \"postgres://localhost/my_blog_dev\""), "{postgres}");
+        assert!(!postgres.contains("url = \"sqlite"), "{postgres}");
     }
 
     #[test]

@@ -221,6 +221,31 @@ pub fn database_url(default: &str) -> String {
         .unwrap_or_else(|| default.to_owned())
 }
 
+/// The database URL of an app: `DATABASE_URL` from the environment, else `url` of the file at
+/// `path` (an app's `spec/database.toml`). A missing file, a file without `url`, or another key
+/// is an error naming the file (and the line and column of a syntax error).
+pub fn url_from_file(path: &Path) -> Result<String, DbError> {
+    if let Some(url) = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        return Ok(url);
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| DbError::Url(format!("{}: {e}", path.display())))?;
+    url_from_toml(&text).map_err(|e| DbError::Url(format!("{}: {e}", path.display())))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseFile {
+    url: String,
+}
+
+fn url_from_toml(text: &str) -> Result<String, String> {
+    let file: DatabaseFile =
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())?;
+    Backend::of_url(&file.url).map_err(|e| e.to_string())?;
+    Ok(file.url)
+}
+
 /// A pool of connections to the app's database.
 #[derive(Debug, Clone)]
 pub struct Db {
@@ -274,7 +299,19 @@ impl Db {
                 }
             }
         };
-        let pool = options.connect(&url).await.map_err(|e| failed(&e))?;
+        let pool = match options.connect(&url).await {
+            Ok(pool) => pool,
+            // The pool only says it timed out: one direct attempt tells why (refused, unknown
+            // database, authentication).
+            Err(sqlx::Error::PoolTimedOut) => {
+                use sqlx::Connection as _;
+                return Err(match sqlx::AnyConnection::connect(&url).await {
+                    Err(e) => failed(&e),
+                    Ok(_) => failed(&"timed out waiting for a connection"),
+                });
+            }
+            Err(e) => return Err(failed(&e)),
+        };
         Ok(Db { pool, backend })
     }
 
@@ -397,6 +434,27 @@ mod tests {
         assert_eq!(sqlite_path("sqlite://data/dev.db?mode=rwc"), Some("data/dev.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), Some(":memory:"));
         assert_eq!(sqlite_path("sqlite://"), None);
+    }
+
+    #[test]
+    fn the_file_names_the_url_and_bad_files_are_located() {
+        assert_eq!(
+            url_from_toml("url = \"sqlite://data/dev.db\"\n").unwrap(),
+            "sqlite://data/dev.db"
+        );
+        let error = url_from_toml("url = sqlite\n").unwrap_err();
+        assert!(error.contains("line 1, column 7"), "{error}");
+        assert!(url_from_toml("").unwrap_err().contains("missing field `url`"));
+        assert!(
+            url_from_toml("url = \"x\"\npool = 3\n").unwrap_err().contains("unknown field `pool`")
+        );
+        assert!(
+            url_from_toml("url = \"redis://h\"\n")
+                .unwrap_err()
+                .contains("names no supported database")
+        );
+        let error = url_from_file(Path::new("/nonexistent/database.toml")).unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/database.toml"), "{error}");
     }
 
     #[test]

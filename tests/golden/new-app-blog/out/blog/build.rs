@@ -1,6 +1,8 @@
-//! Compiles the templates under `web/` (views, layouts, components) for `template!`.
+//! Compiles the templates under `web/` (views, layouts, components) for `template!`, and
+//! rebuilds when a migration changes (they are embedded by `sqlx::migrate!`).
 
 fn main() {
+    println!("cargo:rerun-if-changed=migrations");
     let build = zero_template::build::Build::new("web")
         .rust_components("web/components/mod.rs", "crate::web::components")
         .rust_components("web/layouts/mod.rs", "crate::web::layouts")

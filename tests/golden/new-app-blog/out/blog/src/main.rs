@@ -1,12 +1,13 @@
 //! Serves Blog: `spec/endpoint.toml` says where (`HOST` and `PORT` override),
-//! `spec/security.toml` what is enforced, `SECRET_KEY_BASE` signs the tokens.
+//! `spec/security.toml` what is enforced, `spec/database.toml` which database (`DATABASE_URL`
+//! overrides), `SECRET_KEY_BASE` signs the tokens.
 
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let app = match blog::web::App::load(root) {
+    let app = match blog::web::App::load(root).await {
         Ok(app) => app,
         Err(e) => {
             #[allow(clippy::print_stderr)]

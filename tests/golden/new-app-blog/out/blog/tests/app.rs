@@ -9,8 +9,10 @@ use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 use blog::web::App;
 
-fn app() -> App {
-    App::new(LiveConfig::default(), Signer::random(), Endpoint::default())
+/// The app on a fresh in-memory SQLite database, migrated.
+async fn app() -> App {
+    let db = blog::web::database("sqlite::memory:").await.expect("a database");
+    App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db)
 }
 
 async fn get(app: &App, path: &str) -> axum::response::Response {
@@ -29,7 +31,7 @@ fn header_of<'a>(response: &'a axum::response::Response, name: &str) -> &'a str 
 
 #[tokio::test]
 async fn the_home_page_renders_disconnected_through_the_browser_pipeline() {
-    let app = app();
+    let app = app().await;
     let response = get(&app, "/").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header_of(&response, "x-pipeline"), "browser");
@@ -44,7 +46,7 @@ async fn the_home_page_renders_disconnected_through_the_browser_pipeline() {
 
 #[tokio::test]
 async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
-    let app = app();
+    let app = app().await;
     let status = get(&app, "/api/status").await;
     assert_eq!(status.status(), StatusCode::OK);
     assert_eq!(header_of(&status, "x-pipeline"), "api");
@@ -69,7 +71,7 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
 
 #[tokio::test]
 async fn a_bad_step_is_refused_and_a_big_body_gets_413() {
-    let app = app();
+    let app = app().await;
     assert_eq!(get(&app, "/?step=0").await.status(), StatusCode::BAD_REQUEST);
     let big = Request::post("/api/status")
         .header(header::CONTENT_LENGTH, 64 << 20)
@@ -81,7 +83,7 @@ async fn a_bad_step_is_refused_and_a_big_body_gets_413() {
 
 #[tokio::test]
 async fn the_tally_counts_live_patches_its_step_and_resets_with_a_flash() {
-    let app = app();
+    let app = app().await;
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut home = server.live("/").await.expect("joined");
     home.event("inc", json!({})).await.expect("inc");
@@ -98,7 +100,7 @@ async fn the_tally_counts_live_patches_its_step_and_resets_with_a_flash() {
 
 #[tokio::test]
 async fn navigate_moves_to_the_about_page_over_the_same_socket() {
-    let app = app();
+    let app = app().await;
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut view = server.live("/").await.expect("joined");
     let reply = view.navigate("/about").await.expect("navigated");
@@ -110,7 +112,7 @@ async fn navigate_moves_to_the_about_page_over_the_same_socket() {
 
 #[tokio::test]
 async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
-    let app = app();
+    let app = app().await;
     let html = body(get(&app, "/components?tab=details&page=6").await).await;
     assert!(html.contains("id=\"tab-details\" href=\"/components?tab=details&amp;page=6\""), "{html}");
     assert!(html.contains("aria-selected=\"true\""), "{html}");
@@ -128,7 +130,7 @@ async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
 
 #[tokio::test]
 async fn the_gallery_table_removes_rows_shows_its_empty_state_and_refuses_unknown_rows() {
-    let app = app();
+    let app = app().await;
     let html = body(get(&app, "/components").await).await;
     assert!(html.contains("<th scope=\"col\">What it does</th>"), "{html}");
     assert!(html.contains("id=\"row-modal\"") && !html.contains("table-empty"), "{html}");
@@ -149,4 +151,38 @@ async fn the_gallery_table_removes_rows_shows_its_empty_state_and_refuses_unknow
     assert!(html.contains("<td colspan=\"3\">No components listed."), "{html}");
     view.event("restore", json!({})).await.expect("restored");
     assert!(view.html().expect("html").contains("id=\"row-modal\""));
+}
+
+#[tokio::test]
+async fn the_database_is_migrated_on_load_and_a_bad_url_stops_the_start() {
+    let app = app().await;
+    app.db.ping().await.expect("reachable");
+    app.db.require_tables(&["_sqlx_migrations"]).await.expect("migrations ran");
+    // A copy of the app's spec with another database file: loading migrates it there.
+    let root = tempfile_dir();
+    let spec = root.join("spec");
+    std::fs::create_dir_all(&spec).expect("spec folder");
+    for file in ["security.toml", "endpoint.toml"] {
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec").join(file);
+        std::fs::copy(from, spec.join(file)).expect("copied");
+    }
+    let url = format!("sqlite://{}/data/test.db", root.display());
+    std::fs::write(spec.join("database.toml"), format!("url = {url:?}\n")).expect("written");
+    if std::env::var_os("DATABASE_URL").is_none() {
+        let loaded = App::load(&root).await.expect("loaded");
+        loaded.db.require_tables(&["_sqlx_migrations"]).await.expect("migrated");
+        assert!(root.join("data/test.db").is_file(), "the SQLite file is created on first run");
+        std::fs::write(spec.join("database.toml"), "url = \"mysql://localhost/app\"\n").expect("written");
+        let refused = App::load(&root).await.expect_err("refused");
+        assert!(refused.contains("database.toml") && refused.contains("names no supported database"), "{refused}");
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A new empty folder under the system's temporary directory.
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("blog-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    dir
 }

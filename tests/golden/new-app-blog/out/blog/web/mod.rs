@@ -10,9 +10,10 @@ pub mod routes;
 
 use std::path::Path;
 
+use zero_db::{Db, Migrations};
 use zero_live::{Endpoint, Live, LiveConfig, Signer};
 
-/// The app, ready to serve: its live endpoint, its router and where it listens.
+/// The app, ready to serve: its live endpoint, its router, where it listens and its database.
 #[derive(Debug)]
 pub struct App {
     /// The live endpoint (sessions, PubSub).
@@ -21,12 +22,30 @@ pub struct App {
     pub router: axum::Router,
     /// Where it listens.
     pub endpoint: Endpoint,
+    /// The database, migrated.
+    pub db: Db,
+}
+
+/// The app's migrations, embedded in the binary: one folder per backend.
+pub fn migrations() -> Migrations {
+    Migrations {
+        sqlite: sqlx::migrate!("migrations/sqlite"),
+        postgres: sqlx::migrate!("migrations/postgres"),
+    }
+}
+
+/// Opens the database at `url` and applies the migrations it lacks.
+pub async fn database(url: &str) -> Result<Db, String> {
+    let db = Db::connect(url).await.map_err(|e| e.to_string())?;
+    db.migrate(&migrations()).await.map_err(|e| e.to_string())?;
+    Ok(db)
 }
 
 impl App {
-    /// Reads `spec/security.toml` and `spec/endpoint.toml` under `root`, and the signing key
+    /// Reads `spec/security.toml`, `spec/endpoint.toml` and `spec/database.toml` under `root`
+    /// (`DATABASE_URL` overrides the last), migrates the database, and takes the signing key
     /// from `SECRET_KEY_BASE` (a random key when unset: tokens then die with the process).
-    pub fn load(root: &Path) -> Result<App, String> {
+    pub async fn load(root: &Path) -> Result<App, String> {
         let security = root.join("spec/security.toml");
         let text = std::fs::read_to_string(&security)
             .map_err(|e| format!("{}: {e}", security.display()))?;
@@ -41,11 +60,14 @@ impl App {
                     .to_owned()
             })?,
         };
-        Ok(App::new(config, signer, endpoint))
+        let url = zero_db::url_from_file(&root.join("spec/database.toml"))
+            .map_err(|e| e.to_string())?;
+        let db = database(&url).await?;
+        Ok(App::new(config, signer, endpoint, db))
     }
 
-    /// The app with these policies, signing key and endpoint (what tests build).
-    pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint) -> App {
+    /// The app with these policies, signing key, endpoint and database (what tests build).
+    pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint, db: Db) -> App {
         let builder = Live::builder()
             .config(config)
             .signer(signer)
@@ -53,7 +75,7 @@ impl App {
             .root_layout(layouts::root);
         let live = routes::live_views(builder).build();
         let router = endpoint.wrap(routes::router(&live), &live);
-        App { live, router, endpoint }
+        App { live, router, endpoint, db }
     }
 
     /// Serves until Ctrl-C or SIGTERM, then closes the live sessions gracefully.
