@@ -43,3 +43,24 @@ async fn refusals_are_errors_not_panics() {
     view.event("inc", json!({})).await.unwrap();
     assert!(view.html().unwrap().contains("<h1>Count: 1</h1>"));
 }
+
+/// A PubSub adapter shared with code outside the web layer: what it publishes reaches the
+/// views subscribed through the endpoint; an endpoint with its own adapter hears nothing.
+#[tokio::test]
+async fn a_shared_pubsub_carries_messages_published_outside_the_web_layer() {
+    use std::sync::Arc;
+    use zero_live::pubsub::{Local, PubSub, publish};
+    let shared: Arc<dyn PubSub> = Arc::new(Local::default());
+    let live = counter::builder(LiveConfig::default()).pubsub(shared.clone()).build();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/").await.unwrap();
+    assert_eq!(shared.subscribers(counter::ANNOUNCEMENTS), 1);
+    assert_eq!(publish(&*shared, counter::ANNOUNCEMENTS, "Deploy at noon".to_owned()), 1);
+    view.receive().await.unwrap();
+    assert!(view.html().unwrap().contains("Deploy at noon"), "{}", view.html().unwrap());
+
+    let other = counter::live(LiveConfig::default());
+    let other_server = TestServer::start(other.router(), other).await.unwrap();
+    let _other_view = other_server.live("/").await.unwrap();
+    assert_eq!(publish(&*shared, counter::ANNOUNCEMENTS, "again".to_owned()), 1, "one subscriber");
+}

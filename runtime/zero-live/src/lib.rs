@@ -14,7 +14,8 @@ pub mod diff;
 pub mod endpoint;
 pub mod form;
 pub mod protocol;
-pub mod pubsub;
+/// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.
+pub use zero_pubsub as pubsub;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;

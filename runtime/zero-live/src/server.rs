@@ -37,7 +37,7 @@ use zero_live_core::{Asset, Rendered};
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
 use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
-use crate::pubsub::{Info, PubSub};
+use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
 use crate::view::{Context, DynView, LiveView, Route, Terminate};
 
@@ -74,7 +74,7 @@ struct Inner {
     connections: Arc<Semaphore>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
-    pubsub: PubSub,
+    pubsub: Arc<dyn PubSub>,
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
 }
@@ -144,6 +144,7 @@ pub struct LiveBuilder {
     routes: HashMap<String, Route>,
     assets: &'static [Asset],
     layout: RootLayout,
+    pubsub: Option<Arc<dyn PubSub>>,
 }
 
 impl Default for LiveBuilder {
@@ -154,6 +155,7 @@ impl Default for LiveBuilder {
             routes: HashMap::new(),
             assets: &[],
             layout: default_root_layout,
+            pubsub: None,
         }
     }
 }
@@ -185,6 +187,13 @@ impl LiveBuilder {
         self
     }
 
+    /// The PubSub adapter sessions subscribe through (default: a new in-process
+    /// [`Local`]); pass the one the app's domain code publishes on.
+    pub fn pubsub(mut self, pubsub: Arc<dyn PubSub>) -> LiveBuilder {
+        self.pubsub = Some(pubsub);
+        self
+    }
+
     /// The root layout every page renders in (default: [`default_root_layout`]).
     pub fn root_layout(mut self, layout: RootLayout) -> LiveBuilder {
         self.layout = layout;
@@ -213,7 +222,7 @@ impl LiveBuilder {
                 layout: self.layout,
                 sessions: AtomicUsize::new(0),
                 shutdown,
-                pubsub: PubSub::default(),
+                pubsub: self.pubsub.unwrap_or_else(|| Arc::new(Local::default())),
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -324,7 +333,7 @@ impl Live {
     }
 
     /// The endpoint's PubSub (to publish from elsewhere in the app).
-    pub fn pubsub(&self) -> &PubSub {
+    pub fn pubsub(&self) -> &Arc<dyn PubSub> {
         &self.inner.pubsub
     }
 

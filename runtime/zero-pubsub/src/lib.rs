@@ -1,7 +1,12 @@
-//! In-process publish/subscribe: a message published on a topic reaches the mailbox of every
-//! live session subscribed to it, and the view's `handle_info`.
+//! Publish/subscribe for 0x0 Live apps: a message published on a topic reaches the mailbox of
+//! every subscriber (a live session's, which hands it to the view's `handle_info`).
 //!
-//! Mailboxes are bounded: a session whose mailbox is full misses the message (counted in
+//! [`PubSub`] is the trait an adapter implements: [`Local`] is the in-process adapter (one
+//! node); a multi-node adapter (Postgres `LISTEN/NOTIFY`, Redis) implements the same trait. The
+//! crate knows nothing about the web layer, so domain code (`src/` of an app) publishes through
+//! it too.
+//!
+//! Mailboxes are bounded: a subscriber whose mailbox is full misses the message (counted in
 //! [`PubSub::dropped`]) rather than making the publisher wait or memory grow.
 
 use std::any::Any;
@@ -14,24 +19,43 @@ use tokio::sync::mpsc;
 /// A published message, shared by every receiver.
 pub type Info = Arc<dyn Any + Send + Sync>;
 
-/// Topics and their subscribers.
+/// A publish/subscribe adapter.
+pub trait PubSub: std::fmt::Debug + Send + Sync {
+    /// Subscribes the mailbox `tx` to `topic` (until the mailbox closes).
+    fn subscribe(&self, topic: &str, tx: mpsc::Sender<Info>);
+
+    /// Sends `message` to every live subscriber of `topic`; returns how many received it (on
+    /// this node, for a multi-node adapter).
+    fn broadcast(&self, topic: &str, message: Info) -> usize;
+
+    /// Live subscribers of `topic` (on this node).
+    fn subscribers(&self, topic: &str) -> usize;
+
+    /// Messages that found a full mailbox.
+    fn dropped(&self) -> u64;
+}
+
+/// Publishes `message` on `topic`: `zero_pubsub::publish(&*pubsub, "posts", PostCreated(id))`.
+pub fn publish<M: Any + Send + Sync>(pubsub: &dyn PubSub, topic: &str, message: M) -> usize {
+    pubsub.broadcast(topic, Arc::new(message))
+}
+
+/// The in-process adapter: topics and their subscribers in this process.
 #[derive(Debug, Default)]
-pub struct PubSub {
+pub struct Local {
     topics: Mutex<HashMap<String, Vec<mpsc::Sender<Info>>>>,
     dropped: AtomicU64,
 }
 
-impl PubSub {
-    /// Subscribes the mailbox `tx` to `topic`.
-    pub fn subscribe(&self, topic: &str, tx: mpsc::Sender<Info>) {
+impl PubSub for Local {
+    fn subscribe(&self, topic: &str, tx: mpsc::Sender<Info>) {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         let subscribers = topics.entry(topic.to_owned()).or_default();
         subscribers.retain(|s| !s.is_closed());
         subscribers.push(tx);
     }
 
-    /// Sends `message` to every live subscriber of `topic`; returns how many received it.
-    pub fn broadcast(&self, topic: &str, message: Info) -> usize {
+    fn broadcast(&self, topic: &str, message: Info) -> usize {
         let mut topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(subscribers) = topics.get_mut(topic) else { return 0 };
         subscribers.retain(|s| !s.is_closed());
@@ -50,14 +74,12 @@ impl PubSub {
         delivered
     }
 
-    /// Live subscribers of `topic`.
-    pub fn subscribers(&self, topic: &str) -> usize {
+    fn subscribers(&self, topic: &str) -> usize {
         let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
         topics.get(topic).map_or(0, |s| s.iter().filter(|s| !s.is_closed()).count())
     }
 
-    /// Messages that found a full mailbox.
-    pub fn dropped(&self) -> u64 {
+    fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
 }
@@ -68,12 +90,12 @@ mod tests {
 
     #[test]
     fn messages_reach_live_subscribers_and_full_mailboxes_drop() {
-        let pubsub = PubSub::default();
+        let pubsub = Local::default();
         let (a, mut a_rx) = mpsc::channel(1);
         let (b, b_rx) = mpsc::channel(1);
         pubsub.subscribe("t", a);
         pubsub.subscribe("t", b);
-        assert_eq!(pubsub.broadcast("t", Arc::new("hi")), 2);
+        assert_eq!(publish(&pubsub, "t", "hi"), 2);
         let got = a_rx.try_recv().unwrap();
         assert_eq!(got.downcast_ref::<&str>(), Some(&"hi"));
         drop(b_rx);
