@@ -84,7 +84,8 @@ zero_live_core::template!(Counter, "counter");
 
 impl LiveView for Counter {
     fn mount(ctx: &mut Context) -> Result<Self, MountError> {
-        let count = match ctx.query("start") {
+        // `/from/{start}` or `/?start=N`.
+        let count = match ctx.param("start").or_else(|| ctx.query("start")) {
             Some(start) => start.parse().map_err(|_| MountError(format!("bad start `{start}`")))?,
             None => 0,
         };
@@ -256,13 +257,15 @@ impl LiveView for Notes {
     }
 }
 
-/// The app's live endpoint, to finish (e.g. with a signer): the counter at `/`, notes at
+/// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
+/// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, and the templates' colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
         .config(config)
         .assets(zero_live_core::colocated_assets!())
         .live::<Counter>("/")
+        .live::<Counter>("/from/{start}")
         .live::<Notes>("/notes")
         .live::<Clicks>("/clicks")
 }

@@ -64,3 +64,41 @@ async fn a_shared_pubsub_carries_messages_published_outside_the_web_layer() {
     let _other_view = other_server.live("/").await.unwrap();
     assert_eq!(publish(&*shared, counter::ANNOUNCEMENTS, "again".to_owned()), 1, "one subscriber");
 }
+
+/// `{name}` segments: the page and the live session of `/from/{start}` read the segment; a
+/// path with a missing or extra segment is no route; a forged path in the join is refused.
+#[tokio::test]
+async fn routes_with_parameters_serve_pages_and_sessions() {
+    let server = server().await;
+    let (status, body) = http_get(&server.url("/from/7")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Count: 7</h1>"), "{body}");
+    let (status, body) = http_get(&server.url("/from/x%20y")).await;
+    assert_eq!(status, 400, "a segment the view refuses is a bad request: {body}");
+    assert!(body.contains("bad start `x y`"), "percent-decoded: {body}");
+    for missing in ["/from/", "/from", "/from/7/8"] {
+        assert_eq!(http_get(&server.url(missing)).await.0, 404, "{missing}");
+    }
+    let mut view = server.live("/from/41").await.unwrap();
+    view.event("inc", json!({})).await.unwrap();
+    assert!(view.html().unwrap().contains("<h1>Count: 42</h1>"));
+    let reply = view.navigate("/from/5").await.unwrap();
+    assert_eq!(reply["status"], "ok", "{reply}");
+    assert!(view.html().unwrap().contains("<h1>Count: 5</h1>"));
+    assert!(server.live("/from/").await.is_err(), "an empty segment has no view");
+}
+
+/// A GET over a plain TCP connection: status and body.
+async fn http_get(url: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET /{path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}

@@ -262,15 +262,23 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let has_params = segments.iter().any(|s| s.starts_with([':', '*']));
-        if r.kind != RouteKind::Http && has_params {
+        // Live routes take `:param` segments (read with `ctx.param`), not a `*tail`; static
+        // folders take neither.
+        let refused = match r.kind {
+            RouteKind::Http => None,
+            RouteKind::Live => segments.iter().any(|s| s.starts_with('*')).then_some((
+                "a live route cannot have a `*tail` parameter",
+                "name each segment: `/posts/:id`",
+            )),
+            RouteKind::Static => segments.iter().any(|s| s.starts_with([':', '*'])).then_some((
+                "a static route cannot have path parameters",
+                "a static route serves a folder under its path prefix",
+            )),
+        };
+        if let Some((message, help)) = refused {
             out.push(
-                Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    routes.location(row, "path"),
-                    format!("a {:?} route cannot have path parameters", r.kind).to_lowercase(),
-                )
-                .with_help("pass values in the query string (`/posts?id=1`) and read them with `ctx.query`"),
+                Diagnostic::error(codes::INVALID_VALUE, routes.location(row, "path"), message)
+                    .with_help(help),
             );
         }
         let rust_path = |t: &str| {
@@ -448,7 +456,7 @@ mod tests {
     #[test]
     fn live_routes_with_parameters_and_bad_targets_are_reported() {
         let out = routes(concat!(
-            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\n",
+            "GET\t/posts/*rest\tlive\tlive::posts::Show\tbrowser\t/\tpost\n",
             "GET\t/a\thttp\tnot a path\tbrowser\t/\t\n",
             "GET\t/b\tlive\tweb::Home()\tbrowser\t/\t\n",
             "GET\t/s\tstatic\t../secrets\tbrowser\t/\t\n",
@@ -456,8 +464,8 @@ mod tests {
         ));
         let found: Vec<_> = out.iter().map(|d| (d.location.line, d.message.clone())).collect();
         assert_eq!(found.len(), 5, "{found:#?}");
-        assert!(found[0].1.contains("cannot have path parameters"), "{found:#?}");
-        assert!(out[0].help.contains("query string"));
+        assert!(found[0].1.contains("cannot have a `*tail`"), "{found:#?}");
+        assert!(out[0].help.contains("/posts/:id"));
         for (line, message) in &found[1..] {
             assert!(message.contains("is not valid for a"), "{line}: {message}");
         }

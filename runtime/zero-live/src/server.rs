@@ -18,7 +18,7 @@
 //! | silent for `heartbeat.timeout_secs` | session | close 4000 |
 //! | server shutdown | session | close 1001 |
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -57,6 +57,69 @@ pub mod close {
     pub const NO_ROUTE: u16 = 4004;
 }
 
+/// The live routes: literal paths, and patterns with `{name}` segments.
+#[derive(Default)]
+struct RouteTable {
+    exact: HashMap<String, Route>,
+    /// Pattern, its segments, the route; in registration order (the first match wins).
+    patterns: Vec<(String, Vec<String>, Route)>,
+}
+
+impl RouteTable {
+    fn insert(&mut self, pattern: &str, route: Route) {
+        if !pattern.contains('{') {
+            self.exact.insert(pattern.to_owned(), route);
+            return;
+        }
+        self.patterns.retain(|(p, _, _)| p != pattern);
+        let segments = pattern.split('/').map(str::to_owned).collect();
+        self.patterns.push((pattern.to_owned(), segments, route));
+    }
+
+    /// The route serving `path` and the values of its `{name}` segments (percent-decoded).
+    fn find(&self, path: &str) -> Option<(Route, BTreeMap<String, String>)> {
+        if let Some(route) = self.exact.get(path) {
+            return Some((*route, BTreeMap::new()));
+        }
+        let parts: Vec<&str> = path.split('/').collect();
+        'patterns: for (_, segments, route) in &self.patterns {
+            if segments.len() != parts.len() {
+                continue;
+            }
+            let mut params = BTreeMap::new();
+            for (segment, part) in segments.iter().zip(&parts) {
+                match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) if !part.is_empty() => {
+                        params.insert(
+                            name.to_owned(),
+                            percent_encoding::percent_decode_str(part)
+                                .decode_utf8_lossy()
+                                .into_owned(),
+                        );
+                    }
+                    Some(_) => continue 'patterns,
+                    None if segment == part => {}
+                    None => continue 'patterns,
+                }
+            }
+            return Some((*route, params));
+        }
+        None
+    }
+
+    fn has_pattern(&self, pattern: &str) -> bool {
+        self.exact.contains_key(pattern) || self.patterns.iter().any(|(p, _, _)| p == pattern)
+    }
+
+    /// Every registered path or pattern, sorted.
+    fn patterns(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.exact.keys().map(String::as_str).collect();
+        all.extend(self.patterns.iter().map(|(p, _, _)| p.as_str()));
+        all.sort_unstable();
+        all
+    }
+}
+
 /// A live endpoint: routes, policies and the sessions it runs.
 #[derive(Clone)]
 pub struct Live {
@@ -66,7 +129,7 @@ pub struct Live {
 struct Inner {
     config: LiveConfig,
     signer: Signer,
-    routes: HashMap<String, Route>,
+    routes: RouteTable,
     assets: &'static [Asset],
     /// The client's and the app's script and stylesheet tags, the same on every page.
     head_tags: String,
@@ -103,7 +166,7 @@ pub struct SessionInfo {
 impl std::fmt::Debug for Live {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Live")
-            .field("routes", &self.inner.routes.keys().collect::<Vec<_>>())
+            .field("routes", &self.inner.routes.patterns())
             .field("sessions", &self.active_sessions())
             .finish()
     }
@@ -141,7 +204,7 @@ pub fn default_root_layout(page: Page) -> String {
 pub struct LiveBuilder {
     config: LiveConfig,
     signer: Option<Signer>,
-    routes: HashMap<String, Route>,
+    routes: RouteTable,
     assets: &'static [Asset],
     layout: RootLayout,
     pubsub: Option<Arc<dyn PubSub>>,
@@ -152,7 +215,7 @@ impl Default for LiveBuilder {
         LiveBuilder {
             config: LiveConfig::default(),
             signer: None,
-            routes: HashMap::new(),
+            routes: RouteTable::default(),
             assets: &[],
             layout: default_root_layout,
             pubsub: None,
@@ -173,9 +236,10 @@ impl LiveBuilder {
         self
     }
 
-    /// Serves the live view `V` at `path`.
+    /// Serves the live view `V` at `path`: literal segments, and `{name}` segments that match
+    /// any one segment and reach the view as [`Context::param`] (`/posts/{id}`).
     pub fn live<V: LiveView>(mut self, path: &str) -> LiveBuilder {
-        self.routes.insert(path.to_owned(), Route::of::<V>());
+        self.routes.insert(path, Route::of::<V>());
         self
     }
 
@@ -238,7 +302,7 @@ impl Live {
 
     /// The axum router: one GET route per live view, the socket and the assets.
     pub fn router(&self) -> Router {
-        let paths: Vec<&str> = self.inner.routes.keys().map(String::as_str).collect();
+        let paths = self.inner.routes.patterns();
         self.transport().merge(self.pages(&paths))
     }
 
@@ -266,7 +330,7 @@ impl Live {
         let mut router = Router::new();
         for path in paths {
             assert!(
-                self.inner.routes.contains_key(*path),
+                self.inner.routes.has_pattern(path),
                 "no live view is registered at `{path}` (LiveBuilder::live)"
             );
             router = router.route(path, get(page));
@@ -389,11 +453,12 @@ fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, Str
 
 async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
-    let Some(route) = live.inner.routes.get(path).copied() else {
+    let Some((route, params)) = live.inner.routes.find(path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
     let mut ctx = Context::new(false, url);
+    ctx.params = params;
     // A forged, expired or malformed flash cookie is ignored (and cleared below).
     let flash_cookie = cookie(&headers, FLASH_COOKIE);
     if let Some(flash) =
@@ -798,7 +863,9 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
                 send.error(reference, "wrong_view", "a patch stays within the view");
                 return Next::Continue;
             }
+            let path_params = std::mem::take(&mut session.ctx.params);
             session.ctx = Context::new(true, &params.url);
+            session.ctx.params = path_params;
             view.handle_params(&mut session.ctx);
             rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
@@ -835,12 +902,14 @@ fn join_session(
         return Next::Refuse(close::UNAUTHORIZED, "invalid CSRF token");
     }
     let path = join.url.split('?').next().unwrap_or("");
-    let Some(route) = inner.routes.get(&claims.path).copied().filter(|_| path == claims.path)
+    let Some((route, params)) = inner.routes.find(&claims.path).filter(|_| path == claims.path)
     else {
         send.error(reference, "no_route", "the token's view is not served here");
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
-    if !mount(inner, session, reference, route, Context::new(true, &join.url), send) {
+    let mut ctx = Context::new(true, &join.url);
+    ctx.params = params;
+    if !mount(inner, session, reference, route, ctx, send) {
         return Next::Refuse(1011, "mount failed");
     }
     let entry = Entry {
@@ -917,11 +986,12 @@ fn navigate_session(
     send: &mut Outbox,
 ) -> Next {
     let path = url.split('?').next().unwrap_or("");
-    let Some(route) = inner.routes.get(path).copied() else {
+    let Some((route, params)) = inner.routes.find(path) else {
         send.error(reference, "no_route", "no live view is served at this path");
         return Next::Continue;
     };
     let mut ctx = Context::new(true, url);
+    ctx.params = params;
     // The flash a view set before navigating away, and not shown yet, is the next one's.
     if session.ctx.flash_changed {
         ctx.flash = std::mem::take(&mut session.ctx.flash);

@@ -12,6 +12,8 @@ pub struct Context {
     connected: bool,
     path: String,
     query: BTreeMap<String, String>,
+    /// The values of the route's `{name}` segments.
+    pub(crate) params: BTreeMap<String, String>,
     pub(crate) title: Option<String>,
     pub(crate) redirect: Option<String>,
     pub(crate) navigate: Option<String>,
@@ -47,6 +49,11 @@ impl Context {
     /// The request path.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The value of the route's `{name}` segment (`id` of `/posts/{id}`), percent-decoded.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
     }
 
     /// A query parameter (raw, as in the URL).
