@@ -83,11 +83,11 @@ pub const ANNOUNCEMENTS: &str = "announcements";
 zero_live_core::template!(Counter, "counter");
 
 impl LiveView for Counter {
-    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
-        // `/from/{start}` or `/?start=N`.
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        // `/from/{start}`, `/?start=N`, or the app's default (`LiveBuilder::state`).
         let count = match ctx.param("start").or_else(|| ctx.query("start")) {
             Some(start) => start.parse().map_err(|_| MountError(format!("bad start `{start}`")))?,
-            None => 0,
+            None => ctx.state::<StartAt>().map_or(0, |s| s.0),
         };
         ctx.set_title("Counter");
         ctx.subscribe(ANNOUNCEMENTS);
@@ -96,13 +96,17 @@ impl LiveView for Counter {
         Ok(Counter { count, log, ticker: true, ..Counter::default() })
     }
 
-    fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        _ctx: &mut Context,
+    ) {
         if let Some(text) = message.downcast_ref::<String>() {
             self.notice.clone_from(text);
         }
     }
 
-    fn handle_params(&mut self, ctx: &mut Context) {
+    async fn handle_params(&mut self, ctx: &mut Context) {
         // A live patch to `/?start=N` sets the count without a remount.
         if let Some(start) = ctx.query("start").and_then(|s| s.parse().ok()) {
             self.count = start;
@@ -119,7 +123,7 @@ impl LiveView for Counter {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn handle_event(
+    async fn handle_event(
         &mut self,
         event: &str,
         value: &Value,
@@ -208,11 +212,11 @@ pub struct Clicks {
 zero_live_core::template!(Clicks, "clicks");
 
 impl LiveView for Clicks {
-    fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
         Ok(Clicks::default())
     }
 
-    fn handle_event(
+    async fn handle_event(
         &mut self,
         event: &str,
         _value: &Value,
@@ -235,12 +239,12 @@ pub struct Notes {
 zero_live_core::template!(Notes, "notes");
 
 impl LiveView for Notes {
-    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Notes");
         Ok(Notes { connected: ctx.connected() })
     }
 
-    fn handle_event(
+    async fn handle_event(
         &mut self,
         event: &str,
         _value: &Value,
@@ -256,6 +260,10 @@ impl LiveView for Notes {
         Ok(())
     }
 }
+
+/// Where counters start when the URL does not say (shared with `LiveBuilder::state`).
+#[derive(Debug, Clone, Copy)]
+pub struct StartAt(pub i64);
 
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at

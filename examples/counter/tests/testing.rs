@@ -102,3 +102,20 @@ async fn http_get(url: &str) -> (u16, String) {
     let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
     (status, body)
 }
+
+/// A value shared with `LiveBuilder::state` reaches every view's context, disconnected and
+/// connected; without it the view falls back.
+#[tokio::test]
+async fn shared_state_reaches_views() {
+    let live = counter::builder(LiveConfig::default()).state(counter::StartAt(100)).build();
+    let shared = TestServer::start(live.router(), live).await.unwrap();
+    let (status, body) = http_get(&shared.url("/")).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("<h1>Count: 100</h1>"), "{body}");
+    let mut view = shared.live("/").await.unwrap();
+    view.event("inc", json!({})).await.unwrap();
+    assert!(view.html().unwrap().contains("<h1>Count: 101</h1>"));
+    assert!(shared.live("/?start=3").await.unwrap().html().unwrap().contains("<h1>Count: 3</h1>"));
+    let plain = server().await;
+    assert!(plain.live("/").await.unwrap().html().unwrap().contains("<h1>Count: 0</h1>"));
+}

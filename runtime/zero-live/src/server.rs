@@ -138,6 +138,7 @@ struct Inner {
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
     pubsub: Arc<dyn PubSub>,
+    state: Arc<axum::http::Extensions>,
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
 }
@@ -208,6 +209,7 @@ pub struct LiveBuilder {
     assets: &'static [Asset],
     layout: RootLayout,
     pubsub: Option<Arc<dyn PubSub>>,
+    state: axum::http::Extensions,
 }
 
 impl Default for LiveBuilder {
@@ -219,6 +221,7 @@ impl Default for LiveBuilder {
             assets: &[],
             layout: default_root_layout,
             pubsub: None,
+            state: axum::http::Extensions::new(),
         }
     }
 }
@@ -258,6 +261,13 @@ impl LiveBuilder {
         self
     }
 
+    /// Shares `value` with every view, read with `ctx.state::<T>()` (one value per type): the
+    /// app's database pool, its PubSub adapter, its clients.
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> LiveBuilder {
+        self.state.insert(value);
+        self
+    }
+
     /// The root layout every page renders in (default: [`default_root_layout`]).
     pub fn root_layout(mut self, layout: RootLayout) -> LiveBuilder {
         self.layout = layout;
@@ -287,6 +297,7 @@ impl LiveBuilder {
                 sessions: AtomicUsize::new(0),
                 shutdown,
                 pubsub: self.pubsub.unwrap_or_else(|| Arc::new(Local::default())),
+                state: Arc::new(self.state),
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
             }),
@@ -458,6 +469,7 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
     };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
     let mut ctx = Context::new(false, url);
+    ctx.state = live.inner.state.clone();
     ctx.params = params;
     // A forged, expired or malformed flash cookie is ignored (and cleared below).
     let flash_cookie = cookie(&headers, FLASH_COOKIE);
@@ -466,7 +478,7 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
     {
         ctx.flash = flash;
     }
-    let body = match (route.html)(&mut ctx) {
+    let body = match (route.html)(&mut ctx).await {
         Ok(body) => body,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
@@ -703,7 +715,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             _ = shutdown.changed() => continue,
             Some(info) = recv_mail(&mut session.mail), if session.mail.is_some() => {
                 if let Some(view) = session.view.as_mut() {
-                    view.handle_info(&*info, &mut session.ctx);
+                    view.handle_info(&*info, &mut session.ctx).await;
                     rerender(&inner, &mut session, Answer::Push, &mut out);
                 }
                 None
@@ -729,7 +741,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
                 break (Terminate::Closed, None);
             }
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
-                next = handle(&inner, &mut session, text.as_str(), &mut out);
+                next = handle(&inner, &mut session, text.as_str(), &mut out).await;
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
                 out.error(None, "binary_frame", "the live protocol sends text frames");
@@ -811,7 +823,7 @@ impl Outbox {
     }
 }
 
-fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -> Next {
+async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -> Next {
     let envelope = match protocol::decode_with(text, Side::Server, send.encoding) {
         Ok(envelope) => envelope,
         Err(e @ DecodeError::BadVersion { .. }) => {
@@ -829,7 +841,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             send.message(&Message::Heartbeat(wire::Heartbeat {}), reference);
             Next::Continue
         }
-        Message::Join(join) => join_session(inner, session, reference, &join, send),
+        Message::Join(join) => join_session(inner, session, reference, &join, send).await,
         Message::Close(_) => Next::Leave,
         _ if session.view.is_none() => {
             send.error(reference, "not_joined", "join the session first");
@@ -844,7 +856,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             // A click without values sends no `value`: handlers see an empty object.
             let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
             session.ctx.target = event.target;
-            let handled = view.handle_event(&event.event, &value, &mut session.ctx);
+            let handled = view.handle_event(&event.event, &value, &mut session.ctx).await;
             session.ctx.target = None;
             if let Err(e) = handled {
                 send.error(reference, e.code(), &e.to_string());
@@ -854,7 +866,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             Next::Continue
         }
         Message::Navigate(navigate) => {
-            navigate_session(inner, session, reference, &navigate.url, send)
+            navigate_session(inner, session, reference, &navigate.url, send).await
         }
         Message::Params(params) => {
             let Some(view) = session.view.as_mut() else { return Next::Continue };
@@ -865,8 +877,9 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
             }
             let path_params = std::mem::take(&mut session.ctx.params);
             session.ctx = Context::new(true, &params.url);
+            session.ctx.state = inner.state.clone();
             session.ctx.params = path_params;
-            view.handle_params(&mut session.ctx);
+            view.handle_params(&mut session.ctx).await;
             rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
         }
@@ -879,7 +892,7 @@ fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -
     }
 }
 
-fn join_session(
+async fn join_session(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
@@ -908,8 +921,9 @@ fn join_session(
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
     let mut ctx = Context::new(true, &join.url);
+    ctx.state = inner.state.clone();
     ctx.params = params;
-    if !mount(inner, session, reference, route, ctx, send) {
+    if !mount(inner, session, reference, route, ctx, send).await {
         return Next::Refuse(1011, "mount failed");
     }
     let entry = Entry {
@@ -928,7 +942,7 @@ fn join_session(
 
 /// Mounts `route`'s view connected with `ctx` and replies with its full render (revision 0, a
 /// fresh statics cache), its title and flash; false if `mount` refused (an `error` was sent).
-fn mount(
+async fn mount(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
@@ -936,7 +950,7 @@ fn mount(
     mut ctx: Context,
     send: &mut Outbox,
 ) -> bool {
-    let mut view = match (route.mount)(&mut ctx) {
+    let mut view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
         Err(e) => {
             send.error(reference, "mount_failed", &e.to_string());
@@ -978,7 +992,7 @@ fn mount(
 /// terminates and its subscriptions end, the new view mounts, and a flash not yet shown goes
 /// along. A path with no live view is refused (`no_route`) and the current view goes on: the
 /// client loads it in full.
-fn navigate_session(
+async fn navigate_session(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
@@ -991,6 +1005,7 @@ fn navigate_session(
         return Next::Continue;
     };
     let mut ctx = Context::new(true, url);
+    ctx.state = inner.state.clone();
     ctx.params = params;
     // The flash a view set before navigating away, and not shown yet, is the next one's.
     if session.ctx.flash_changed {
@@ -1004,7 +1019,7 @@ fn navigate_session(
     // Dropping the mailbox ends the old view's subscriptions.
     session.mail = None;
     session.mailbox = None;
-    if !mount(inner, session, reference, route, ctx, send) {
+    if !mount(inner, session, reference, route, ctx, send).await {
         return Next::Refuse(1011, "mount failed");
     }
     let mut registry = inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -14,6 +14,8 @@ pub struct Context {
     query: BTreeMap<String, String>,
     /// The values of the route's `{name}` segments.
     pub(crate) params: BTreeMap<String, String>,
+    /// The app's shared values (`LiveBuilder::state`).
+    pub(crate) state: std::sync::Arc<axum::http::Extensions>,
     pub(crate) title: Option<String>,
     pub(crate) redirect: Option<String>,
     pub(crate) navigate: Option<String>,
@@ -49,6 +51,12 @@ impl Context {
     /// The request path.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// A value the app shared with every view (`LiveBuilder::state`), e.g. its database pool:
+    /// `let db = ctx.state::<Db>().cloned()`.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.state.get::<T>()
     }
 
     /// The value of the route's `{name}` segment (`id` of `/posts/{id}`), percent-decoded.
@@ -173,13 +181,18 @@ pub enum Terminate {
 }
 
 /// A live view: its struct is its state, its template renders it.
+///
+/// Callbacks are `async` (a database query awaits in `mount` or `handle_event`); the session
+/// runs them one at a time, so a view never sees two callbacks at once.
 pub trait LiveView: Template + Send + Sized + 'static {
     /// Builds the view for a request; runs twice: disconnected for the HTML page, then connected
     /// when the socket joins.
-    fn mount(ctx: &mut Context) -> Result<Self, MountError>;
+    fn mount(ctx: &mut Context) -> impl Future<Output = Result<Self, MountError>> + Send;
 
     /// The URL changed by a live patch.
-    fn handle_params(&mut self, _ctx: &mut Context) {}
+    fn handle_params(&mut self, _ctx: &mut Context) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 
     /// A user event (`z-click="inc"` sends `inc`).
     fn handle_event(
@@ -187,30 +200,43 @@ pub trait LiveView: Template + Send + Sized + 'static {
         event: &str,
         _value: &Value,
         _ctx: &mut Context,
-    ) -> Result<(), EventError> {
-        Err(EventError::Unknown(event.to_owned()))
+    ) -> impl Future<Output = Result<(), EventError>> + Send {
+        std::future::ready(Err(EventError::Unknown(event.to_owned())))
     }
 
     /// A message published on a topic the view subscribed to (`Context::subscribe`); downcast
     /// it with `message.downcast_ref::<T>()`.
-    fn handle_info(&mut self, _message: &(dyn Any + Send + Sync), _ctx: &mut Context) {}
+    fn handle_info(
+        &mut self,
+        _message: &(dyn Any + Send + Sync),
+        _ctx: &mut Context,
+    ) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
 
     /// The session ends.
     fn terminate(&mut self, _reason: Terminate) {}
 }
 
+/// A callback's future, boxed so sessions can hold any view.
+pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
 /// A live view behind a pointer, as sessions hold it.
 pub(crate) trait DynView: Send {
     fn render_live(&self) -> Rendered;
     fn flush_streams(&mut self);
-    fn handle_params(&mut self, ctx: &mut Context);
-    fn handle_info(&mut self, message: &(dyn Any + Send + Sync), ctx: &mut Context);
-    fn handle_event(
-        &mut self,
-        event: &str,
-        value: &Value,
-        ctx: &mut Context,
-    ) -> Result<(), EventError>;
+    fn handle_params<'a>(&'a mut self, ctx: &'a mut Context) -> BoxFuture<'a, ()>;
+    fn handle_info<'a>(
+        &'a mut self,
+        message: &'a (dyn Any + Send + Sync),
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, ()>;
+    fn handle_event<'a>(
+        &'a mut self,
+        event: &'a str,
+        value: &'a Value,
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, Result<(), EventError>>;
     fn terminate(&mut self, reason: Terminate);
 }
 
@@ -221,37 +247,50 @@ impl<V: LiveView> DynView for V {
     fn flush_streams(&mut self) {
         Template::flush_streams(self);
     }
-    fn handle_params(&mut self, ctx: &mut Context) {
-        LiveView::handle_params(self, ctx);
+    fn handle_params<'a>(&'a mut self, ctx: &'a mut Context) -> BoxFuture<'a, ()> {
+        Box::pin(LiveView::handle_params(self, ctx))
     }
-    fn handle_info(&mut self, message: &(dyn Any + Send + Sync), ctx: &mut Context) {
-        LiveView::handle_info(self, message, ctx);
+    fn handle_info<'a>(
+        &'a mut self,
+        message: &'a (dyn Any + Send + Sync),
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(LiveView::handle_info(self, message, ctx))
     }
-    fn handle_event(
-        &mut self,
-        event: &str,
-        value: &Value,
-        ctx: &mut Context,
-    ) -> Result<(), EventError> {
-        LiveView::handle_event(self, event, value, ctx)
+    fn handle_event<'a>(
+        &'a mut self,
+        event: &'a str,
+        value: &'a Value,
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, Result<(), EventError>> {
+        Box::pin(LiveView::handle_event(self, event, value, ctx))
     }
     fn terminate(&mut self, reason: Terminate) {
         LiveView::terminate(self, reason);
     }
 }
 
+/// Mounts view `V` as a session holds it.
+type MountFn = for<'a> fn(&'a mut Context) -> BoxFuture<'a, Result<Box<dyn DynView>, MountError>>;
+/// Mounts view `V` disconnected and renders its HTML.
+type HtmlFn = for<'a> fn(&'a mut Context) -> BoxFuture<'a, Result<String, MountError>>;
+
 /// How a route mounts its view, type-erased.
 #[derive(Clone, Copy)]
 pub(crate) struct Route {
-    pub(crate) mount: fn(&mut Context) -> Result<Box<dyn DynView>, MountError>,
-    pub(crate) html: fn(&mut Context) -> Result<String, MountError>,
+    pub(crate) mount: MountFn,
+    pub(crate) html: HtmlFn,
 }
 
 impl Route {
     pub(crate) fn of<V: LiveView>() -> Route {
         Route {
-            mount: |ctx| V::mount(ctx).map(|v| Box::new(v) as Box<dyn DynView>),
-            html: |ctx| V::mount(ctx).map(|v| v.to_html()),
+            mount: |ctx| {
+                Box::pin(
+                    async move { V::mount(ctx).await.map(|v| Box::new(v) as Box<dyn DynView>) },
+                )
+            },
+            html: |ctx| Box::pin(async move { V::mount(ctx).await.map(|v| v.to_html()) }),
         }
     }
 }

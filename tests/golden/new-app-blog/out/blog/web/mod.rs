@@ -72,6 +72,8 @@ impl App {
             .config(config)
             .signer(signer)
             .assets(zero_live_core::colocated_assets!())
+            // Views reach the database with `ctx.state::<Db>()`.
+            .state(db.clone())
             .root_layout(layouts::root);
         let live = routes::live_views(builder).build();
         let router = endpoint.wrap(routes::router(&live), &live);

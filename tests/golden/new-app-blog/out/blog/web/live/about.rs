@@ -11,7 +11,7 @@ pub struct About {
 zero_live_core::template!(About, "live/about");
 
 impl LiveView for About {
-    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("About");
         Ok(About { version: env!("CARGO_PKG_VERSION") })
     }

@@ -53,20 +53,20 @@ impl Gallery {
 }
 
 impl LiveView for Gallery {
-    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Components");
         let (tab, page) = Gallery::from_url(ctx).map_err(MountError)?;
         Ok(Gallery { tab, page, rows: CATALOG.to_vec() })
     }
 
-    fn handle_params(&mut self, ctx: &mut Context) {
+    async fn handle_params(&mut self, ctx: &mut Context) {
         match Gallery::from_url(ctx) {
             Ok((tab, page)) => (self.tab, self.page) = (tab, page),
             Err(e) => ctx.put_flash("error", e),
         }
     }
 
-    fn handle_event(
+    async fn handle_event(
         &mut self,
         event: &str,
         value: &Value,

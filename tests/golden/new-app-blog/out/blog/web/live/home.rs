@@ -31,20 +31,20 @@ fn step_of(ctx: &Context) -> Result<i64, String> {
 }
 
 impl LiveView for Home {
-    fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Home");
         let step = step_of(ctx).map_err(MountError)?;
         Ok(Home { tally: Tally::default(), step })
     }
 
-    fn handle_params(&mut self, ctx: &mut Context) {
+    async fn handle_params(&mut self, ctx: &mut Context) {
         match step_of(ctx) {
             Ok(step) => self.step = step,
             Err(e) => ctx.put_flash("error", e),
         }
     }
 
-    fn handle_event(
+    async fn handle_event(
         &mut self,
         event: &str,
         _value: &Value,
