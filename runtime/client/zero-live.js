@@ -504,6 +504,9 @@ export class LiveSocket {
       if (!form) return;
       e.preventDefault();
       if (!this.#confirmed(form)) return;
+      // A change still waiting out the form's debounce is dropped: the submit carries every
+      // field, and a late change would undo what the submit did (a reset form refilled).
+      clearTimeout(this.timers?.get(form));
       const binding = form.getAttribute("z-submit");
       if (isCommands(binding)) this.#bind(form, binding);
       else this.#push(form, binding, serialize(form));

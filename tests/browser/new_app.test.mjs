@@ -167,6 +167,29 @@ test("the_table_removes_rows_shows_its_empty_state_and_the_flash_dismisses", asy
   await context.close();
 });
 
+test("the_signup_form_shows_errors_live_and_subscribes_once_valid", async () => {
+  const { page, errors, context } = await open("/components");
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.fill("#signup_email", "nobody");
+  await page.waitForSelector("#signup_email-errors .field-error:text('is not an email address')");
+  assert.equal(await page.getAttribute("#signup_email", "aria-invalid"), "true");
+  assert.equal(await page.locator("#signup_name-errors .field-error").count(), 0, "untouched fields stay quiet");
+  await page.fill("#signup_name", "Ada");
+  await page.fill("#signup_email", "ada@example.com");
+  await page.selectOption("#signup_plan", "pro");
+  await page.check("input[name='signup[contact]'][value=none]");
+  // Submitting without the terms shows that error and subscribes nobody.
+  await page.click("#signup button[type=submit]");
+  await page.waitForSelector("#signup_terms-errors .field-error:text('must be accepted')");
+  await page.check("#signup_terms");
+  await page.click("#signup button[type=submit]");
+  await page.waitForSelector("#zl-flash :text('Subscribed Ada.')");
+  await page.waitForFunction(() => document.querySelector("#signup_name").value === "");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
   for (const path of ["/", "/about", "/components?tab=details&page=6"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.

@@ -71,6 +71,9 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
 
     let clippy = cargo(&app, &["clippy", "--all-targets", "--", "-D", "warnings"]);
     assert!(clippy.status.success(), "{}", text(&clippy));
+    // Generated code reads like formatted code: rustfmt changes nothing.
+    let fmt = cargo(&app, &["fmt", "--check"]);
+    assert!(fmt.status.success(), "{}", text(&fmt));
 
     let fresh = zerogen(&app, &["generate", "--check"]);
     assert!(fresh.status.success(), "{}", text(&fresh));

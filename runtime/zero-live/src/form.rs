@@ -90,14 +90,21 @@ impl Form {
                 if key.starts_with('_') {
                     continue;
                 }
+                // `post[tags][]` is a list (a multiple select): its values joined with `,`.
+                // Any other repeated name keeps its last value, so a checkbox after its hidden
+                // `false` input reads `true` when checked (as Plug does).
+                let (key, list) = match key.strip_suffix("[]") {
+                    Some(key) => (key, true),
+                    None => (key.as_str(), false),
+                };
+                let text_of = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
                 let text = match value {
                     Value::String(s) => s.clone(),
                     Value::Null => String::new(),
-                    Value::Array(items) => items
-                        .iter()
-                        .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                        .collect::<Vec<_>>()
-                        .join(","),
+                    Value::Array(items) if list => {
+                        items.iter().map(text_of).collect::<Vec<_>>().join(",")
+                    }
+                    Value::Array(items) => items.last().map(text_of).unwrap_or_default(),
                     other => other.to_string(),
                 };
                 let field = self.field_of(key);
@@ -290,10 +297,17 @@ mod tests {
         assert_eq!(form.input_name("tags.0.name"), "post[tags][0][name]");
         assert_eq!(form.input_id("tags.0.name"), "post_tags_0_name");
         assert!(!form.submitted());
-        // A submit touches everything; repeated names arrive as arrays.
-        let submitted = form.with_params(&json!({"post[kind]": ["a", "b"]}), Action::Submit);
+        // A submit touches everything; repeated names arrive as arrays: a `[]` name is a list,
+        // any other keeps its last value (a checked checkbox after its hidden `false`).
+        let submitted = form.with_params(
+            &json!({"post[kind][]": ["a", "b"], "post[public]": ["false", "true"]}),
+            Action::Submit,
+        );
         assert!(submitted.is_touched("body") && submitted.submitted());
         assert_eq!(submitted.value("kind"), "a,b");
+        assert_eq!(submitted.value("public"), "true");
+        let unchecked = submitted.with_params(&json!({"post[public]": "false"}), Action::Change);
+        assert_eq!(unchecked.value("public"), "false");
     }
 
     #[test]

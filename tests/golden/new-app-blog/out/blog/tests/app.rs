@@ -87,7 +87,11 @@ async fn the_tally_counts_live_patches_its_step_and_resets_with_a_flash() {
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut home = server.live("/").await.expect("joined");
     home.event("inc", json!({})).await.expect("inc");
-    assert!(home.html().expect("html").contains("<p id=\"tally\" class=\"tally\" aria-live=\"polite\">1</p>"));
+    assert!(
+        home.html()
+            .expect("html")
+            .contains("<p id=\"tally\" class=\"tally\" aria-live=\"polite\">1</p>")
+    );
     home.patch("/?step=5").await.expect("patched");
     home.event("dec", json!({})).await.expect("dec");
     assert!(home.html().expect("html").contains(">-4</p>"));
@@ -106,7 +110,10 @@ async fn navigate_moves_to_the_about_page_over_the_same_socket() {
     let reply = view.navigate("/about").await.expect("navigated");
     assert_eq!(reply["title"], "About");
     let html = view.html().expect("html");
-    assert!(html.contains("<dt>Version</dt>") && html.contains("aria-current=\"page\">About"), "{html}");
+    assert!(
+        html.contains("<dt>Version</dt>") && html.contains("aria-current=\"page\">About"),
+        "{html}"
+    );
     assert!(view.navigate("/nowhere").await.is_err());
 }
 
@@ -114,7 +121,10 @@ async fn navigate_moves_to_the_about_page_over_the_same_socket() {
 async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
     let app = app().await;
     let html = body(get(&app, "/components?tab=details&page=6").await).await;
-    assert!(html.contains("id=\"tab-details\" href=\"/components?tab=details&amp;page=6\""), "{html}");
+    assert!(
+        html.contains("id=\"tab-details\" href=\"/components?tab=details&amp;page=6\""),
+        "{html}"
+    );
     assert!(html.contains("aria-selected=\"true\""), "{html}");
     assert!(html.contains("aria-current=\"page\">6</a>"), "{html}");
     assert_eq!(get(&app, "/components?page=13").await.status(), StatusCode::BAD_REQUEST);
@@ -134,7 +144,10 @@ async fn the_gallery_table_removes_rows_shows_its_empty_state_and_refuses_unknow
     let html = body(get(&app, "/components").await).await;
     assert!(html.contains("<th scope=\"col\">What it does</th>"), "{html}");
     assert!(html.contains("id=\"row-modal\"") && !html.contains("table-empty"), "{html}");
-    assert!(html.contains("id=\"gallery-note\" class=\"flash flash-info\" role=\"status\""), "{html}");
+    assert!(
+        html.contains("id=\"gallery-note\" class=\"flash flash-info\" role=\"status\""),
+        "{html}"
+    );
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut view = server.live("/components").await.expect("joined");
     let reply = view.event("remove", json!({"name": "modal"})).await.expect("removed");
@@ -172,17 +185,56 @@ async fn the_database_is_migrated_on_load_and_a_bad_url_stops_the_start() {
         let loaded = App::load(&root).await.expect("loaded");
         loaded.db.require_tables(&["_sqlx_migrations"]).await.expect("migrated");
         assert!(root.join("data/test.db").is_file(), "the SQLite file is created on first run");
-        std::fs::write(spec.join("database.toml"), "url = \"mysql://localhost/app\"\n").expect("written");
+        std::fs::write(spec.join("database.toml"), "url = \"mysql://localhost/app\"\n")
+            .expect("written");
         let refused = App::load(&root).await.expect_err("refused");
-        assert!(refused.contains("database.toml") && refused.contains("names no supported database"), "{refused}");
+        assert!(
+            refused.contains("database.toml") && refused.contains("names no supported database"),
+            "{refused}"
+        );
     }
     let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A new empty folder under the system's temporary directory.
 fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("blog-test-{}-{:?}", std::process::id(), std::thread::current().id()));
+    let dir = std::env::temp_dir().join(format!(
+        "blog-test-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("a temporary folder");
     dir
+}
+
+#[tokio::test]
+async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
+    let app = app().await;
+    let html = body(get(&app, "/components").await).await;
+    assert!(html.contains("<label for=\"signup_email\">Email</label>"), "{html}");
+    assert!(html.contains("name=\"signup[terms]\" value=\"false\""), "{html}");
+    assert!(!html.contains("class=\"field-error\""), "no errors before typing: {html}");
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let mut view = server.live("/components").await.expect("joined");
+    let typed = json!({"signup[email]": "nobody", "_target": "signup[email]"});
+    view.event("validate", typed).await.expect("validated");
+    let html = view.html().expect("html");
+    assert!(html.contains("is not an email address"), "{html}");
+    assert!(!html.contains("can&#39;t be blank"), "untouched fields stay quiet: {html}");
+    let refused = json!({"signup[name]": "A", "signup[email]": "a@b.c", "signup[terms]": "false"});
+    let reply = view.event("subscribe", refused).await.expect("a reply");
+    assert!(reply["flash"].is_null(), "nothing is subscribed: {reply}");
+    let html = view.html().expect("html");
+    assert!(html.contains("must be accepted") && html.contains("aria-invalid=\"true\""), "{html}");
+    let accepted = json!({
+        "signup[name]": "Ada",
+        "signup[email]": "ada@example.com",
+        "signup[plan]": "pro",
+        "signup[contact]": "none",
+        "signup[terms]": ["false", "true"],
+    });
+    let reply = view.event("subscribe", accepted).await.expect("subscribed");
+    assert_eq!(reply["flash"]["info"], "Subscribed Ada.");
+    assert!(!view.html().expect("html").contains("value=\"Ada\""), "the form is reset");
 }

@@ -49,19 +49,18 @@ impl App {
         let security = root.join("spec/security.toml");
         let text = std::fs::read_to_string(&security)
             .map_err(|e| format!("{}: {e}", security.display()))?;
-        let config = LiveConfig::from_toml(&text)
-            .map_err(|e| format!("{}: {e}", security.display()))?;
+        let config =
+            LiveConfig::from_toml(&text).map_err(|e| format!("{}: {e}", security.display()))?;
         let endpoint =
             Endpoint::load(&root.join("spec/endpoint.toml")).map_err(|e| e.to_string())?;
         let signer = match std::env::var("SECRET_KEY_BASE") {
             Err(_) => Signer::random(),
             Ok(secret) => Signer::new(secret.as_bytes()).map_err(|_| {
-                "SECRET_KEY_BASE needs at least 32 bytes (try `openssl rand -base64 48`)"
-                    .to_owned()
+                "SECRET_KEY_BASE needs at least 32 bytes (try `openssl rand -base64 48`)".to_owned()
             })?,
         };
-        let url = zero_db::url_from_file(&root.join("spec/database.toml"))
-            .map_err(|e| e.to_string())?;
+        let url =
+            zero_db::url_from_file(&root.join("spec/database.toml")).map_err(|e| e.to_string())?;
         let db = database(&url).await?;
         Ok(App::new(config, signer, endpoint, db))
     }

@@ -110,6 +110,59 @@ pub struct Table<'a> {
 }
 zero_live_core::component!(Table<'a>, "components/table");
 
+/// `<.input form={form} field="email" kind="email" label="Email" />`: a labelled input of any
+/// kind (`text`, `email`, `password`, `number`, `date`, `datetime-local`, `hidden`,
+/// `textarea`, `select`, `checkbox`, `radio`), its value from the form, its errors shown once
+/// the field is touched, wired with `aria-invalid` and `aria-describedby`.
+pub struct Input<'a> {
+    /// The form the field belongs to.
+    pub form: &'a zero_live::form::Form,
+    /// The field (`title`, or `tags.0.name` in a nested form).
+    pub field: &'a str,
+    /// What the input is (see above).
+    pub kind: &'a str,
+    /// The label (the legend of a radio group).
+    pub label: &'a str,
+    /// The choices of a `select` or `radio`: value and text.
+    pub options: Option<&'a [(&'a str, &'a str)]>,
+    /// Passed to the field's `<div>`.
+    pub rest: Attrs<'a>,
+}
+zero_live_core::component!(Input<'a>, "components/input");
+
+/// Kinds rendered as one `<input type=..>`.
+pub fn plain(kind: &str) -> bool {
+    matches!(
+        kind,
+        "text"
+            | "email"
+            | "password"
+            | "number"
+            | "date"
+            | "datetime-local"
+            | "hidden"
+            | "search"
+            | "tel"
+            | "url"
+    )
+}
+
+/// Kinds whose label comes before the control (a checkbox's wraps it, a radio group has a
+/// legend, a hidden input none).
+pub fn labelled(kind: &str) -> bool {
+    kind != "checkbox" && kind != "radio" && kind != "hidden"
+}
+
+/// `aria-invalid` of a field: whether it shows errors.
+pub fn invalid(form: &zero_live::form::Form, field: &str) -> &'static str {
+    if form.visible_errors(field).is_empty() { "false" } else { "true" }
+}
+
+/// The id of the element holding a field's errors.
+pub fn errors_id(form: &zero_live::form::Form, field: &str) -> String {
+    format!("{}-errors", form.input_id(field))
+}
+
 /// `<.icon name="plus" />`: a decorative inline SVG (hidden from assistive technology).
 pub struct Icon<'a> {
     /// One of [`ICONS`].
@@ -230,7 +283,10 @@ mod tests {
     #[test]
     fn pages_around_the_current_one_are_linked_with_gaps() {
         assert_eq!(page_window(1, 1), vec![Some(1)]);
-        assert_eq!(page_window(6, 12), vec![Some(1), None, Some(4), Some(5), Some(6), Some(7), Some(8), None, Some(12)]);
+        assert_eq!(
+            page_window(6, 12),
+            vec![Some(1), None, Some(4), Some(5), Some(6), Some(7), Some(8), None, Some(12)]
+        );
         assert_eq!(page_window(2, 4), vec![Some(1), Some(2), Some(3), Some(4)]);
         assert_eq!(page_href("/c", 3), "/c?page=3");
         assert_eq!(page_href("/c?tab=a", 3), "/c?tab=a&page=3");

@@ -2,6 +2,7 @@
 //! with row actions and an empty state, a dismissible flash and a dropdown.
 
 use serde_json::Value;
+use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
 
 /// The gallery's state: what the URL says.
@@ -13,6 +14,46 @@ pub struct Gallery {
     pub page: u32,
     /// The table's rows: component name and what it does.
     pub rows: Vec<(&'static str, &'static str)>,
+    /// The sign-up form (validated as the user types, submitted with `subscribe`).
+    pub signup: Form,
+}
+
+/// The plans of the sign-up form's select: value and text.
+pub const PLANS: &[(&str, &str)] = &[("free", "Free"), ("pro", "Pro")];
+
+/// The choices of the sign-up form's radio group.
+pub const CONTACTS: &[(&str, &str)] = &[("email", "Email"), ("none", "Never")];
+
+/// A new sign-up form.
+fn signup_form() -> Form {
+    Form::new(
+        "signup",
+        [
+            ("name", ""),
+            ("email", ""),
+            ("plan", "free"),
+            ("contact", "email"),
+            ("notes", ""),
+            ("terms", "false"),
+        ],
+    )
+}
+
+/// The sign-up rules.
+fn check(form: Form) -> Form {
+    form.validate_required(&["name", "email"])
+        .validate_length("name", Some(2), Some(40))
+        .validate_format(
+            "email",
+            |v| v.contains('@') && !v.starts_with('@'),
+            "is not an email address",
+        )
+        .validate_inclusion("plan", &["free", "pro"])
+        .validate_inclusion("contact", &["email", "none"])
+        .validate_length("notes", None, Some(200))
+        .validate_with("terms", |v| {
+            if v == "true" { Ok(()) } else { Err(("accepted", "must be accepted".to_owned())) }
+        })
 }
 zero_live_core::template!(Gallery, "live/gallery");
 
@@ -56,7 +97,7 @@ impl LiveView for Gallery {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Components");
         let (tab, page) = Gallery::from_url(ctx).map_err(MountError)?;
-        Ok(Gallery { tab, page, rows: CATALOG.to_vec() })
+        Ok(Gallery { tab, page, rows: CATALOG.to_vec(), signup: signup_form() })
     }
 
     async fn handle_params(&mut self, ctx: &mut Context) {
@@ -84,6 +125,14 @@ impl LiveView for Gallery {
                 ctx.put_flash("info", format!("Removed {name}."));
             }
             "restore" => self.rows = CATALOG.to_vec(),
+            "validate" | "subscribe" => {
+                let action = if event == "subscribe" { Action::Submit } else { Action::Change };
+                self.signup = check(self.signup.clone().with_params(value, action));
+                if self.signup.submitted() && self.signup.is_valid() {
+                    ctx.put_flash("info", format!("Subscribed {}.", self.signup.value("name")));
+                    self.signup = signup_form();
+                }
+            }
             other => return Err(EventError::Unknown(other.to_owned())),
         }
         Ok(())
