@@ -4,10 +4,15 @@
 
 use std::process::ExitCode;
 
+use blog::web::App;
+
+/// The app's name, as people read it.
+const TITLE: &str = "Blog";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let app = match blog::web::App::load(root).await {
+    let app = match App::load(root).await {
         Ok(app) => app,
         Err(e) => {
             #[allow(clippy::print_stderr)]
@@ -19,7 +24,7 @@ async fn main() -> ExitCode {
     };
     #[allow(clippy::print_stdout)]
     {
-        println!("Serving Blog on http://{}/ (Ctrl-C stops)", app.endpoint.addr());
+        println!("Serving {TITLE} on http://{}/ (Ctrl-C stops)", app.endpoint.addr());
     }
     match app.serve().await {
         Ok(()) => ExitCode::SUCCESS,

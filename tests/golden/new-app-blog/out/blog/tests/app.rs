@@ -7,11 +7,12 @@ use serde_json::json;
 use tower::ServiceExt as _;
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
-use blog::web::App;
+
+use blog::web::{App, database};
 
 /// The app on a fresh in-memory SQLite database, migrated.
 async fn app() -> App {
-    let db = blog::web::database("sqlite::memory:").await.expect("a database");
+    let db = database("sqlite::memory:").await.expect("a database");
     App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db)
 }
 
@@ -52,7 +53,7 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     assert_eq!(header_of(&status, "x-pipeline"), "api");
     assert_eq!(header_of(&status, "cache-control"), "no-store");
     let json: serde_json::Value = serde_json::from_str(&body(status).await).expect("JSON");
-    assert_eq!(json["app"], "blog");
+    assert_eq!(json["app"], env!("CARGO_PKG_NAME"));
     let health = get(&app, "/health").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert!(body(health).await.contains("\"status\":\"ok\""));
@@ -199,7 +200,8 @@ async fn the_database_is_migrated_on_load_and_a_bad_url_stops_the_start() {
 /// A new empty folder under the system's temporary directory.
 fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
-        "blog-test-{}-{:?}",
+        "{}-test-{}-{:?}",
+        env!("CARGO_PKG_NAME"),
         std::process::id(),
         std::thread::current().id()
     ));
