@@ -36,6 +36,19 @@ pub fn load_routes(root: &Path) -> Result<Table<Route>, Vec<Diagnostic>> {
     }
 }
 
+/// The Rust name of the app's crate at `root` (its package name with `-` as `_`).
+pub fn crate_module(root: &Path) -> Result<String, String> {
+    let path = root.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let manifest: toml::Table = text.parse().map_err(|e| format!("{}: {e}", path.display()))?;
+    manifest
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+        .map(|name| name.replace('-', "_"))
+        .ok_or_else(|| format!("{}: no [package] name", path.display()))
+}
+
 /// Every file generated from an app's tables.
 pub fn emit_app(root: &Path) -> Result<Vec<Output>, Vec<Diagnostic>> {
     Ok(vec![emit_router(&load_routes(root)?)])
@@ -122,11 +135,16 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         if live_paths.is_empty() {
             let _ = write!(code, "    let {pipeline} = axum::Router::new()");
         } else {
-            let _ = write!(
-                code,
-                "    let {pipeline} = live\n        .pages(&[{}])",
-                live_paths.join(", ")
-            );
+            // As rustfmt lays it out: one line when it fits in 100 columns, else one path a line.
+            let one_line = format!("        .pages(&[{}])", live_paths.join(", "));
+            let pages = if one_line.len() <= 100 {
+                one_line
+            } else {
+                let lines: Vec<String> =
+                    live_paths.iter().map(|p| format!("            {p},\n")).collect();
+                format!("        .pages(&[\n{}        ])", lines.concat())
+            };
+            let _ = write!(code, "    let {pipeline} = live\n{pages}");
         }
         // HTTP routes of one path share a method router.
         let mut http: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();

@@ -39,6 +39,25 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Add a resource to an app: its table (a migration per backend), its domain module, live
+    /// pages (index, show, new/edit form), routes, tests, ledger rows and a docs page.
+    Resource {
+        /// The row type, in PascalCase: `Post`.
+        singular: String,
+        /// The table and path, in snake_case: `posts`.
+        plural: String,
+        /// `name:type[:modifier]...`; types string, text, integer, float, decimal, boolean,
+        /// date, datetime, uuid, enum:A:B..., references:TABLE; modifiers unique, optional,
+        /// default=VALUE.
+        #[arg(required = true)]
+        fields: Vec<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+        /// The migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
+        #[arg(long, value_name = "TS")]
+        timestamp: Option<String>,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -164,6 +183,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::New { .. } => ExitCode::from(2),
         Command::Routes { json } => run_routes(&printer, &root, json),
+        Command::Resource { singular, plural, fields, force, timestamp } => {
+            run_resource(&printer, &root, &singular, &plural, &fields, force, timestamp)
+        }
         Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
@@ -295,6 +317,47 @@ fn run_docs(
             ExitCode::from(1)
         }
     }
+}
+
+fn run_resource(
+    printer: &Printer,
+    root: &std::path::Path,
+    singular: &str,
+    plural: &str,
+    fields: &[String],
+    force: bool,
+    timestamp: Option<String>,
+) -> ExitCode {
+    use zerogen::resource;
+    let resource = match resource::parse(singular, plural, fields) {
+        Ok(resource) => resource,
+        Err(e) => {
+            printer.error(&e.to_string());
+            return ExitCode::from(2);
+        }
+    };
+    let timestamp = timestamp.unwrap_or_else(utc_timestamp);
+    match resource::write(&resource, root, &timestamp, force) {
+        Ok(files) => {
+            for file in &files {
+                printer.status("Wrote", file);
+            }
+            printer.result(&format!(
+                "\nNext: `cargo test` runs the new tests; `cargo run` serves /{plural}."
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Now in UTC as `YYYYMMDDHHMMSS` (a migration's version).
+fn utc_timestamp() -> String {
+    let (year, month, day, hour, minute, second) = zerogen::utc_now();
+    format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}")
 }
 
 fn run_routes(printer: &Printer, root: &std::path::Path, json: bool) -> ExitCode {

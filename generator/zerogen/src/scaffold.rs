@@ -145,6 +145,7 @@ const RESERVED: &[&str] = &[
     "zero_live",
     "zero_live_core",
     "zero_db",
+    "zero_pubsub",
     "zero_template",
     "sqlx",
     "zerogen",
@@ -153,7 +154,8 @@ const RESERVED: &[&str] = &[
     "tokio",
 ];
 
-const KEYWORDS: &[&str] = &[
+/// Rust's keywords, strict and reserved.
+pub(crate) const KEYWORDS: &[&str] = &[
     "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
     "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
     "pub", "ref", "return", "self", "static", "struct", "super", "trait", "true", "type", "unsafe",
@@ -225,6 +227,7 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         ("zero_live_testing", app.source.dependency("runtime/zero-live", &["testing"])),
         ("zero_live_core", app.source.dependency("runtime/zero-live-core", &[])),
         ("zero_db", app.source.dependency("runtime/zero-db", &[])),
+        ("zero_pubsub", app.source.dependency("runtime/zero-pubsub", &[])),
         ("database_url", app.db.url(&app.name)),
         ("zero_template", app.source.dependency("generator/zero-template", &[])),
         ("zerogen_version", env!("CARGO_PKG_VERSION").to_owned()),

@@ -50,16 +50,28 @@ fn app_warnings(output: &Output) -> Vec<String> {
         .collect()
 }
 
+/// `zerogen new app NAME` in `dir`, on this checkout; the app's folder and what zerogen printed.
+fn new_app(dir: &Path, name: &str) -> (PathBuf, String) {
+    let made =
+        zerogen(dir, &["new", "app", name, "--zero-live-path", workspace().to_str().unwrap()]);
+    assert!(made.status.success(), "{}", text(&made));
+    (dir.join(name), text(&made))
+}
+
+/// `cargo clippy` with warnings denied and `cargo fmt --check` pass in `app`.
+fn lints_are_clean(app: &Path) {
+    let clippy = cargo(app, &["clippy", "--all-targets", "--", "-D", "warnings"]);
+    assert!(clippy.status.success(), "{}", text(&clippy));
+    // Generated code reads like formatted code: rustfmt changes nothing.
+    let fmt = cargo(app, &["fmt", "--check"]);
+    assert!(fmt.status.success(), "{}", text(&fmt));
+}
+
 #[test]
 fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     let tmp = tempfile::tempdir().unwrap();
-    let made = zerogen(
-        tmp.path(),
-        &["new", "app", "shop", "--zero-live-path", workspace().to_str().unwrap()],
-    );
-    assert!(made.status.success(), "{}", text(&made));
-    let app = tmp.path().join("shop");
-    assert!(text(&made).contains("cargo run"), "next steps are printed");
+    let (app, printed) = new_app(tmp.path(), "shop");
+    assert!(printed.contains("cargo run"), "next steps are printed");
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));
@@ -69,11 +81,7 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     assert!(test.status.success(), "{}", text(&test));
     assert!(text(&test).contains("5 passed"), "{}", text(&test));
 
-    let clippy = cargo(&app, &["clippy", "--all-targets", "--", "-D", "warnings"]);
-    assert!(clippy.status.success(), "{}", text(&clippy));
-    // Generated code reads like formatted code: rustfmt changes nothing.
-    let fmt = cargo(&app, &["fmt", "--check"]);
-    assert!(fmt.status.success(), "{}", text(&fmt));
+    lints_are_clean(&app);
 
     let fresh = zerogen(&app, &["generate", "--check"]);
     assert!(fresh.status.success(), "{}", text(&fresh));
@@ -184,4 +192,77 @@ fn new_app_refuses_bad_names_and_non_empty_folders_and_writes_nothing() {
     assert!(text(&nowhere).contains("not a 0x0 Live checkout"), "{}", text(&nowhere));
     let routes = zerogen(tmp.path(), &["--root", tmp.path().to_str().unwrap(), "routes"]);
     assert_eq!(routes.status.code(), Some(2), "{}", text(&routes));
+}
+
+/// `zerogen resource` twice (the second referencing the first) in a new app: the app still
+/// builds without a warning, its generated tests (domain against SQLite, live pages over a real
+/// socket) pass, clippy and rustfmt change nothing, the router is fresh and the gate is green.
+/// A second run refuses to overwrite, and bad arguments write nothing.
+#[test]
+fn resources_add_tables_pages_and_tests_that_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (app, _) = new_app(tmp.path(), "library");
+    let author = [
+        "resource",
+        "Author",
+        "authors",
+        "name:string:unique",
+        "born:date:optional",
+        "--timestamp",
+        "20261125120000",
+    ];
+    let made = zerogen(&app, &author);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(text(&made).contains("Wrote src/authors.rs"), "{}", text(&made));
+    let book = [
+        "resource",
+        "Book",
+        "books",
+        "title:string:unique",
+        "summary:text:optional",
+        "pages:integer:default=100",
+        "price:decimal",
+        "rating:float:optional",
+        "in_print:boolean:default=true",
+        "released_at:datetime",
+        "isbn_id:uuid:optional",
+        "format:enum:paper:ebook",
+        "author_id:references:authors",
+        "--timestamp",
+        "20261125120100",
+    ];
+    let made = zerogen(&app, &book);
+    assert!(made.status.success(), "{}", text(&made));
+
+    let build = cargo(&app, &["build", "--all-targets"]);
+    assert!(build.status.success(), "{}", text(&build));
+    assert_eq!(app_warnings(&build), Vec::<String>::new(), "{}", text(&build));
+    let test = cargo(&app, &["test"]);
+    assert!(test.status.success(), "{}", text(&test));
+    for suite in ["tests/authors.rs", "tests/books.rs"] {
+        assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
+    }
+    lints_are_clean(&app);
+    let fresh = zerogen(&app, &["generate", "--check"]);
+    assert!(fresh.status.success(), "{}", text(&fresh));
+    let gate = cargo(
+        &workspace(),
+        &["run", "-q", "-p", "zerogate", "--", "check", "--root", app.to_str().unwrap()],
+    );
+    assert!(gate.status.success() && text(&gate).contains("0 findings"), "{}", text(&gate));
+
+    // Again: refused, nothing changed.
+    let before = std::fs::read_to_string(app.join("src/authors.rs")).unwrap();
+    let again = zerogen(&app, &author);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("already exist") && text(&again).contains("--force"));
+    assert_eq!(std::fs::read_to_string(app.join("src/authors.rs")).unwrap(), before);
+    // Bad arguments: exit 2, the argument named, nothing written.
+    let bad = zerogen(&app, &["resource", "Tag", "tags", "name:strng"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad).contains("field 1 `name:strng`: unknown type `strng`"), "{}", text(&bad));
+    assert!(!app.join("src/tags.rs").exists());
+    let orphan = zerogen(&app, &["resource", "Note", "notes", "shelf_id:references:shelves"]);
+    assert_eq!(orphan.status.code(), Some(2));
+    assert!(text(&orphan).contains("needs the `shelves` resource first"), "{}", text(&orphan));
 }

@@ -14,6 +14,8 @@
 //! SQLite's `0`/`1` reads as `bool`). Dates, times, decimals and UUIDs are stored as text
 //! (ISO 8601, canonical forms), see ADR 0008.
 
+pub mod values;
+
 use std::path::Path;
 use std::time::Duration;
 

@@ -9,8 +9,10 @@ pub mod pipelines;
 pub mod routes;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use zero_db::{Db, Migrations};
+use zero_live::pubsub::{Local, PubSub};
 use zero_live::{Endpoint, Live, LiveConfig, Signer};
 
 /// The app, ready to serve: its live endpoint, its router, where it listens and its database.
@@ -32,6 +34,13 @@ pub fn migrations() -> Migrations {
         sqlite: sqlx::migrate!("migrations/sqlite"),
         postgres: sqlx::migrate!("migrations/postgres"),
     }
+}
+
+/// The database and PubSub adapter the app shares with its views (`LiveBuilder::state`).
+pub fn services(ctx: &zero_live::Context) -> Result<(Db, Arc<dyn PubSub>), String> {
+    let db = ctx.state::<Db>().cloned();
+    let pubsub = ctx.state::<Arc<dyn PubSub>>().cloned();
+    db.zip(pubsub).ok_or_else(|| "the app shares no database with its views (App::new)".to_owned())
 }
 
 /// Opens the database at `url` and applies the migrations it lacks.
@@ -67,12 +76,16 @@ impl App {
 
     /// The app with these policies, signing key, endpoint and database (what tests build).
     pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint, db: Db) -> App {
+        // One PubSub adapter: sessions subscribe through it, the domain publishes on it.
+        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
         let builder = Live::builder()
             .config(config)
             .signer(signer)
             .assets(zero_live_core::colocated_assets!())
-            // Views reach the database with `ctx.state::<Db>()`.
+            .pubsub(pubsub.clone())
+            // Views reach them with `ctx.state::<Db>()` and `ctx.state::<Arc<dyn PubSub>>()`.
             .state(db.clone())
+            .state(pubsub)
             .root_layout(layouts::root);
         let live = routes::live_views(builder).build();
         let router = endpoint.wrap(routes::router(&live), &live);

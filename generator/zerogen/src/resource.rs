@@ -1,0 +1,1299 @@
+//! `zerogen resource SINGULAR PLURAL FIELD:TYPE[:MODIFIER]...`: a table, its domain module and
+//! its live pages in an app. It writes migrations for both backends, `src/PLURAL.rs` (the row
+//! type, validation through `zero_db::values`, list/find/create/update/delete publishing each
+//! change on the resource's topic), `web/live/PLURAL/` (index, show, and one form for new and
+//! edit), the routes, tests, ledger rows and a docs page, then regenerates `web/routes.rs`.
+//! Nothing is written when an argument is invalid or a file exists (unless `--force`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A field's type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ty {
+    /// Short text (at most 255 characters).
+    String,
+    /// Long text.
+    Text,
+    /// A whole number.
+    Integer,
+    /// A floating-point number.
+    Float,
+    /// A decimal number kept as text.
+    Decimal,
+    /// A checkbox.
+    Boolean,
+    /// `YYYY-MM-DD`.
+    Date,
+    /// `YYYY-MM-DDTHH:MM`.
+    Datetime,
+    /// A UUID.
+    Uuid,
+    /// One of the listed values.
+    Enum(Vec<String>),
+    /// The id of a row of another resource's table.
+    References(String),
+}
+
+/// One field of a resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    /// Its column and field name (snake_case).
+    pub name: String,
+    /// Its type.
+    pub ty: Ty,
+    /// A unique column.
+    pub unique: bool,
+    /// May be empty (a nullable column).
+    pub optional: bool,
+    /// The column's default and the new form's value.
+    pub default: Option<String>,
+}
+
+/// What `zerogen resource` was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    /// `Post`.
+    pub singular: String,
+    /// `posts`: the table, the module and the path.
+    pub plural: String,
+    /// The fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// Why nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResourceError {
+    /// An argument is not valid.
+    #[error("{0}")]
+    Invalid(String),
+    /// Files the resource would write exist.
+    #[error(
+        "{} already exist{}: nothing was written (pass --force to overwrite)",
+        .0.join(", "),
+        if .0.len() == 1 { "s" } else { "" }
+    )]
+    Exists(Vec<String>),
+    /// Reading or writing failed.
+    #[error("{0}")]
+    Io(String),
+}
+
+const TYPES: &str = "string, text, integer, float, decimal, boolean, date, datetime, uuid, \
+                     enum:A:B:..., references:TABLE";
+
+use crate::scaffold::KEYWORDS;
+
+/// Names a resource's plural cannot take: the app's own modules and folders.
+const RESERVED: &[&str] = &["web", "tally", "tests", "assets", "api", "live", "health", "new"];
+
+fn snake(s: &str) -> bool {
+    s.starts_with(|c: char| c.is_ascii_lowercase())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && !s.ends_with('_')
+        && !s.contains("__")
+}
+
+/// Parses and checks the command's arguments.
+pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource, ResourceError> {
+    let invalid = |m: String| Err(ResourceError::Invalid(m));
+    let pascal = singular.starts_with(|c: char| c.is_ascii_uppercase())
+        && singular.chars().all(|c| c.is_ascii_alphanumeric());
+    if !pascal {
+        return invalid(format!(
+            "SINGULAR `{singular}` must be a type name in PascalCase (e.g. Post, BlogPost)"
+        ));
+    }
+    if !snake(plural) || KEYWORDS.contains(&plural) || RESERVED.contains(&plural) {
+        return invalid(format!(
+            "PLURAL `{plural}` must be a snake_case table name that is not a Rust keyword nor one \
+             of {} (e.g. posts, blog_posts)",
+            RESERVED.join(", ")
+        ));
+    }
+    if fields.is_empty() {
+        return invalid("give at least one field, e.g. `title:string`".to_owned());
+    }
+    let mut out = Vec::new();
+    let mut names = BTreeSet::new();
+    for (i, arg) in fields.iter().enumerate() {
+        let at = |m: &str| ResourceError::Invalid(format!("field {} `{arg}`: {m}", i + 1));
+        let mut parts = arg.split(':');
+        let name = parts.next().unwrap_or_default();
+        if !snake(name) || KEYWORDS.contains(&name) {
+            return Err(at("the name must be snake_case and not a Rust keyword"));
+        }
+        if matches!(name, "id" | "inserted_at" | "updated_at") {
+            return Err(at("`id` is the primary key every resource has"));
+        }
+        if !names.insert(name.to_owned()) {
+            return Err(at("a field of that name comes earlier"));
+        }
+        let ty = match parts.next() {
+            Some("string") => Ty::String,
+            Some("text") => Ty::Text,
+            Some("integer") => Ty::Integer,
+            Some("float") => Ty::Float,
+            Some("decimal") => Ty::Decimal,
+            Some("boolean") => Ty::Boolean,
+            Some("date") => Ty::Date,
+            Some("datetime") => Ty::Datetime,
+            Some("uuid") => Ty::Uuid,
+            Some("enum") => {
+                let mut values = Vec::new();
+                for value in parts.by_ref() {
+                    if matches!(value, "unique" | "optional") || value.starts_with("default=") {
+                        return Err(at("modifiers come after the enum's values are done: \
+                                       `status:enum:draft:live` cannot take modifiers"));
+                    }
+                    if !snake(value) {
+                        return Err(at(&format!("enum value `{value}` must be snake_case")));
+                    }
+                    values.push(value.to_owned());
+                }
+                if values.len() < 2 {
+                    return Err(at("an enum lists two values or more: `status:enum:draft:live`"));
+                }
+                Ty::Enum(values)
+            }
+            Some("references") => match parts.next() {
+                Some(table) if snake(table) => Ty::References(table.to_owned()),
+                _ => return Err(at("name the table: `author_id:references:authors`")),
+            },
+            Some(other) => return Err(at(&format!("unknown type `{other}` (types: {TYPES})"))),
+            None => return Err(at(&format!("give a type: `{name}:string` (types: {TYPES})"))),
+        };
+        let mut field =
+            Field { name: name.to_owned(), ty, unique: false, optional: false, default: None };
+        for modifier in parts {
+            match modifier {
+                "unique" => field.unique = true,
+                "optional" => field.optional = true,
+                m if m.starts_with("default=") => {
+                    let value = &m["default=".len()..];
+                    check_default(&field.ty, value).map_err(|e| at(&e))?;
+                    field.default = Some(value.to_owned());
+                }
+                other => {
+                    return Err(at(&format!(
+                        "unknown modifier `{other}` (modifiers: unique, optional, default=VALUE)"
+                    )));
+                }
+            }
+        }
+        if field.ty == Ty::Boolean && (field.optional || field.unique) {
+            return Err(at("a boolean is never empty nor unique"));
+        }
+        out.push(field);
+    }
+    Ok(Resource { singular: singular.to_owned(), plural: plural.to_owned(), fields: out })
+}
+
+fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
+    use zero_db::values::{is_date, is_datetime, is_decimal, is_uuid};
+    let ok = match ty {
+        Ty::String | Ty::Text => !value.contains(['\'', '"', '\\']),
+        Ty::Integer | Ty::References(_) => value.parse::<i64>().is_ok(),
+        Ty::Float => value.parse::<f64>().is_ok_and(f64::is_finite),
+        Ty::Decimal => is_decimal(value),
+        Ty::Boolean => matches!(value, "true" | "false"),
+        Ty::Date => is_date(value),
+        Ty::Datetime => is_datetime(value),
+        Ty::Uuid => is_uuid(value),
+        Ty::Enum(values) => values.iter().any(|v| v == value),
+    };
+    if ok { Ok(()) } else { Err(format!("`{value}` is not a default this type takes")) }
+}
+
+impl Field {
+    fn rust(&self) -> &'static str {
+        let base = match self.ty {
+            Ty::Integer | Ty::References(_) => "i64",
+            Ty::Float => "f64",
+            Ty::Boolean => "bool",
+            _ => "String",
+        };
+        match (self.optional, base) {
+            (false, base) => base,
+            (true, "i64") => "Option<i64>",
+            (true, "f64") => "Option<f64>",
+            (true, _) => "Option<String>",
+        }
+    }
+
+    fn column(&self, postgres: bool) -> String {
+        let ty = match (&self.ty, postgres) {
+            (Ty::Integer, false) | (Ty::References(_), false) => "INTEGER".to_owned(),
+            (Ty::Integer, true) | (Ty::References(_), true) => "BIGINT".to_owned(),
+            (Ty::Float, false) => "REAL".to_owned(),
+            (Ty::Float, true) => "DOUBLE PRECISION".to_owned(),
+            (Ty::Boolean, false) => format!("INTEGER CHECK ({} IN (0, 1))", self.name),
+            (Ty::Boolean, true) => "BOOLEAN".to_owned(),
+            (Ty::Enum(values), _) => {
+                let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+                format!("TEXT CHECK ({} IN ({}))", self.name, list.join(", "))
+            }
+            _ => "TEXT".to_owned(),
+        };
+        let mut column = format!("{} {ty}", self.name);
+        if !self.optional {
+            column.push_str(" NOT NULL");
+        }
+        if let Some(default) = &self.default {
+            let sql = match (&self.ty, postgres) {
+                (Ty::Boolean, false) => if default == "true" { "1" } else { "0" }.to_owned(),
+                (Ty::Boolean, true) => default.to_uppercase(),
+                (Ty::Integer | Ty::Float | Ty::References(_), _) => default.clone(),
+                _ => format!("'{default}'"),
+            };
+            let _ = write!(column, " DEFAULT {sql}");
+        }
+        if self.unique {
+            column.push_str(" UNIQUE");
+        }
+        if let Ty::References(table) = &self.ty {
+            let _ = write!(column, " REFERENCES {table} (id) ON DELETE CASCADE");
+        }
+        column
+    }
+
+    /// The `zero_db::values` call reading this field.
+    fn reader(&self) -> String {
+        let opt = if self.optional { "optional_" } else { "" };
+        let name = &self.name;
+        match &self.ty {
+            Ty::String => format!("v.{opt}text(\"{name}\", Some(255))"),
+            Ty::Text => format!("v.{opt}text(\"{name}\", None)"),
+            Ty::Integer | Ty::References(_) => format!("v.{opt}integer(\"{name}\")"),
+            Ty::Float => format!("v.{opt}float(\"{name}\")"),
+            Ty::Decimal => format!("v.{opt}decimal(\"{name}\")"),
+            Ty::Boolean => format!("v.boolean(\"{name}\")"),
+            Ty::Date => format!("v.{opt}date(\"{name}\")"),
+            Ty::Datetime => format!("v.{opt}datetime(\"{name}\")"),
+            Ty::Uuid => format!("v.{opt}uuid(\"{name}\")"),
+            Ty::Enum(_) => format!("v.{opt}choice(\"{name}\", {}_VALUES)", name.to_uppercase()),
+        }
+    }
+
+    /// The `<.input>` kind.
+    fn input(&self) -> &'static str {
+        match self.ty {
+            Ty::String | Ty::Decimal | Ty::Uuid => "text",
+            Ty::Text => "textarea",
+            Ty::Integer | Ty::Float | Ty::References(_) => "number",
+            Ty::Boolean => "checkbox",
+            Ty::Date => "date",
+            Ty::Datetime => "datetime-local",
+            Ty::Enum(_) => "select",
+        }
+    }
+
+    /// `Published at` from `published_at`.
+    fn label(&self) -> String {
+        label_of(&self.name)
+    }
+
+    /// A valid value for examples and tests (`n` varies unique ones).
+    fn example(&self, n: &str) -> String {
+        match &self.ty {
+            Ty::String => format!("{} {n}", self.label()),
+            Ty::Text => format!("Some {} {n}", self.name.replace('_', " ")),
+            Ty::Integer => format!("4{n}"),
+            Ty::Float => format!("1.{n}"),
+            Ty::Decimal => format!("1{n}.50"),
+            Ty::Boolean => "true".to_owned(),
+            Ty::Date => "2026-11-25".to_owned(),
+            Ty::Datetime => "2026-11-25T10:30".to_owned(),
+            Ty::Uuid => format!("123e4567-e89b-12d3-a456-42661417400{n}"),
+            Ty::Enum(values) => values[0].clone(),
+            Ty::References(_) => "1".to_owned(),
+        }
+    }
+
+    /// How a template shows the value of `row.FIELD`.
+    fn display(&self, row: &str) -> String {
+        let value = format!("{row}.{}", self.name);
+        match self.ty {
+            Ty::Boolean => format!("{{if {value} {{ \"Yes\" }} else {{ \"No\" }}}}"),
+            _ => format!("{{{value}}}"),
+        }
+    }
+}
+
+fn label_of(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars.next().map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
+}
+
+/// The folders a resource writes into and the files it edits, relative to the app root.
+pub const LIB: &str = "src/lib.rs";
+const LIVE_MOD: &str = "web/live/mod.rs";
+const LEDGER: &str = "release/surface.tsv";
+
+impl Resource {
+    fn lower(&self) -> String {
+        // `BlogPost` → `blog_post`.
+        let mut out = String::new();
+        for (i, c) in self.singular.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+        out
+    }
+
+    fn human(&self) -> String {
+        self.lower().replace('_', " ")
+    }
+
+    fn title(&self) -> String {
+        label_of(&self.plural)
+    }
+
+    fn command(&self) -> String {
+        let fields: Vec<String> = self.fields.iter().map(|f| self.arg(f)).collect();
+        format!("zerogen resource {} {} {}", self.singular, self.plural, fields.join(" "))
+    }
+
+    fn arg(&self, f: &Field) -> String {
+        let mut arg = format!("{}:", f.name);
+        match &f.ty {
+            Ty::Enum(values) => {
+                let _ = write!(arg, "enum:{}", values.join(":"));
+            }
+            Ty::References(table) => {
+                let _ = write!(arg, "references:{table}");
+            }
+            other => arg.push_str(&format!("{other:?}").to_lowercase()),
+        }
+        if f.unique {
+            arg.push_str(":unique");
+        }
+        if f.optional {
+            arg.push_str(":optional");
+        }
+        if let Some(d) = &f.default {
+            let _ = write!(arg, ":default={d}");
+        }
+        arg
+    }
+
+    /// The files this resource writes (not the ones it edits), for app `module`.
+    pub fn files(&self, module: &str, timestamp: &str) -> Vec<(String, String)> {
+        let p = &self.plural;
+        vec![
+            (format!("migrations/sqlite/{timestamp}_create_{p}.sql"), self.migration(false)),
+            (format!("migrations/postgres/{timestamp}_create_{p}.sql"), self.migration(true)),
+            (format!("src/{p}.rs"), self.domain()),
+            (format!("web/live/{p}/mod.rs"), self.live_mod()),
+            (format!("web/live/{p}/index.rs"), self.index_rs()),
+            (format!("web/live/{p}/index.html.0x0"), self.index_html()),
+            (format!("web/live/{p}/show.rs"), self.show_rs()),
+            (format!("web/live/{p}/show.html.0x0"), self.show_html()),
+            (format!("web/live/{p}/form.rs"), self.form_rs()),
+            (format!("web/live/{p}/form.html.0x0"), self.form_html()),
+            (format!("tests/{p}.rs"), self.tests(module)),
+            (format!("docs/{p}.md"), self.docs()),
+        ]
+    }
+
+    fn header(&self, comment: &str) -> String {
+        format!("{comment} Generated by `{}`; edit freely.\n", self.command())
+    }
+
+    fn migration(&self, postgres: bool) -> String {
+        let mut sql = self.header("--");
+        let id = if postgres {
+            "id BIGSERIAL PRIMARY KEY"
+        } else {
+            "id INTEGER PRIMARY KEY AUTOINCREMENT"
+        };
+        let _ = writeln!(sql, "CREATE TABLE {} (\n    {id},", self.plural);
+        let columns: Vec<String> =
+            self.fields.iter().map(|f| format!("    {}", f.column(postgres))).collect();
+        let _ = writeln!(sql, "{}\n);", columns.join(",\n"));
+        for f in self.fields.iter().filter(|f| matches!(f.ty, Ty::References(_))) {
+            let _ = writeln!(
+                sql,
+                "CREATE INDEX {p}_{n}_index ON {p} ({n});",
+                p = self.plural,
+                n = f.name
+            );
+        }
+        sql
+    }
+
+    fn columns(&self) -> String {
+        let mut names = vec!["id".to_owned()];
+        names.extend(self.fields.iter().map(|f| f.name.clone()));
+        names.join(", ")
+    }
+
+    fn domain(&self) -> String {
+        let (s, p, human) = (&self.singular, &self.plural, self.human());
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! {title}: the rows of table `{p}` and the functions the web layer calls. Each write\n\
+             //! publishes a [`Change`] on [`TOPIC`].\n\n\
+             use std::collections::BTreeMap;\n\n\
+             use zero_db::sqlx::{{self, any::AnyRow}};\n\
+             use zero_db::values::{{Problem, Values}};\n\
+             use zero_db::{{Db, DbError, get}};\n\
+             use zero_pubsub::{{PubSub, publish}};\n\n\
+             /// The topic every change to {p} is published on.\n\
+             pub const TOPIC: &str = \"{p}\";\n\n\
+             /// The fields a form edits, in order.\n\
+             pub const FIELDS: &[&str] = &[{fields}];\n\n",
+            title = self.title(),
+            fields = self
+                .fields
+                .iter()
+                .map(|f| format!("\"{}\"", f.name))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        for f in &self.fields {
+            if let Ty::Enum(values) = &f.ty {
+                let quoted: Vec<String> = values.iter().map(|v| format!("\"{v}\"")).collect();
+                let choices: Vec<String> =
+                    values.iter().map(|v| format!("(\"{v}\", \"{}\")", label_of(v))).collect();
+                let _ = write!(
+                    code,
+                    "/// The values of `{n}`.\npub const {u}_VALUES: &[&str] = &[{}];\n\n\
+                     /// The choices of `{n}`: value and text.\npub const {u}_CHOICES: &[(&str, &str)] = &[{}];\n\n",
+                    quoted.join(", "),
+                    choices.join(", "),
+                    n = f.name,
+                    u = f.name.to_uppercase(),
+                );
+            }
+        }
+        let _ = writeln!(
+            code,
+            "/// A {human}.\n#[derive(Debug, Clone, PartialEq)]\npub struct {s} {{\n    /// Its id.\n    pub id: i64,"
+        );
+        for f in &self.fields {
+            let _ = writeln!(code, "    /// {}.\n    pub {}: {},", f.label(), f.name, f.rust());
+        }
+        let _ = write!(
+            code,
+            "}}\n\n/// What changed, as published on [`TOPIC`].\n#[derive(Debug, Clone, PartialEq)]\n\
+             pub enum Change {{\n    /// A {human} was created.\n    Created({s}),\n    \
+             /// A {human} was updated.\n    Updated({s}),\n    /// The {human} of this id was deleted.\n    \
+             Deleted(i64),\n}}\n\n/// The values a create or update writes, checked.\n\
+             #[derive(Debug, Clone, PartialEq)]\npub struct Attrs {{\n"
+        );
+        for f in &self.fields {
+            let _ = writeln!(code, "    /// {}.\n    pub {}: {},", f.label(), f.name, f.rust());
+        }
+        let _ = write!(
+            code,
+            "}}\n\n/// The values of a new {human}'s form.\npub fn defaults() -> BTreeMap<String, String> {{\n    BTreeMap::from([\n"
+        );
+        for f in &self.fields {
+            let default = match (&f.default, &f.ty) {
+                (Some(d), _) => d.clone(),
+                (None, Ty::Boolean) => "false".to_owned(),
+                (None, Ty::Enum(values)) if !f.optional => values[0].clone(),
+                _ => String::new(),
+            };
+            let _ =
+                writeln!(code, "        (\"{}\".to_owned(), {:?}.to_owned()),", f.name, default);
+        }
+        let _ = write!(
+            code,
+            "    ])\n}}\n\n/// The values of an existing {human}, as its form shows them.\n\
+             pub fn values_of({lower}: &{s}) -> BTreeMap<String, String> {{\n    BTreeMap::from([\n",
+            lower = self.lower()
+        );
+        for f in &self.fields {
+            let value = match f.rust() {
+                "String" => format!("{}.{}.clone()", self.lower(), f.name),
+                "Option<String>" => {
+                    format!("{}.{}.clone().unwrap_or_default()", self.lower(), f.name)
+                }
+                "Option<i64>" | "Option<f64>" => {
+                    format!(
+                        "{}.{}.map(|v| v.to_string()).unwrap_or_default()",
+                        self.lower(),
+                        f.name
+                    )
+                }
+                _ => format!("{}.{}.to_string()", self.lower(), f.name),
+            };
+            let _ = writeln!(code, "        (\"{}\".to_owned(), {value}),", f.name);
+        }
+        let _ = write!(
+            code,
+            "    ])\n}}\n\n/// Checks a form's values (field name to text) and converts them; every problem at once.\n\
+             pub fn validate(values: &BTreeMap<String, String>) -> Result<Attrs, Vec<Problem>> {{\n    \
+             let mut v = Values::new(values);\n    let attrs = Attrs {{\n"
+        );
+        for f in &self.fields {
+            let _ = writeln!(code, "        {}: {},", f.name, f.reader());
+        }
+        let columns = self.columns();
+        let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let sets: Vec<String> =
+            names.iter().enumerate().map(|(i, n)| format!("{n} = ${}", i + 1)).collect();
+        let binds: String = self
+            .fields
+            .iter()
+            .map(|f| match f.rust() {
+                "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => {
+                    format!("\n        .bind(attrs.{})", f.name)
+                }
+                _ => format!("\n        .bind(attrs.{}.clone())", f.name),
+            })
+            .collect();
+        let _ = write!(
+            code,
+            "    }};\n    v.finish(attrs)\n}}\n\n\
+             fn from_row(row: &AnyRow) -> Result<{s}, DbError> {{\n    Ok({s} {{\n        id: get(row, \"id\")?,\n"
+        );
+        for f in &self.fields {
+            let _ = writeln!(code, "        {n}: get(row, \"{n}\")?,", n = f.name);
+        }
+        let id_bind = names.len() + 1;
+        let _ = write!(
+            code,
+            "    }})\n}}\n\n\
+             /// Every {human}, oldest first.\n\
+             pub async fn list(db: &Db) -> Result<Vec<{s}>, DbError> {{\n    \
+             let rows = sqlx::query(\"SELECT {columns} FROM {p} ORDER BY id\").fetch_all(db.pool()).await?;\n    \
+             rows.iter().map(from_row).collect()\n}}\n\n\
+             /// The {human} with this id ([`DbError::NotFound`] when there is none).\n\
+             pub async fn find(db: &Db, id: i64) -> Result<{s}, DbError> {{\n    \
+             let row = sqlx::query(\"SELECT {columns} FROM {p} WHERE id = $1\")\n        .bind(id)\n        .fetch_one(db.pool())\n        .await?;\n    \
+             from_row(&row)\n}}\n\n\
+             /// Inserts a {human} and publishes [`Change::Created`].\n\
+             pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<{s}, DbError> {{\n    \
+             let row = sqlx::query(\n        \"INSERT INTO {p} ({names}) VALUES ({placeholders}) RETURNING {columns}\",\n    )\
+             {binds}\n        .fetch_one(db.pool())\n        .await?;\n    \
+             let created = from_row(&row)?;\n    publish(pubsub, TOPIC, Change::Created(created.clone()));\n    Ok(created)\n}}\n\n\
+             /// Updates the {human} with this id and publishes [`Change::Updated`].\n\
+             pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<{s}, DbError> {{\n    \
+             let row = sqlx::query(\n        \"UPDATE {p} SET {sets} WHERE id = ${id_bind} RETURNING {columns}\",\n    )\
+             {binds}\n        .bind(id)\n        .fetch_optional(db.pool())\n        .await?\n        .ok_or(DbError::NotFound)?;\n    \
+             let updated = from_row(&row)?;\n    publish(pubsub, TOPIC, Change::Updated(updated.clone()));\n    Ok(updated)\n}}\n\n\
+             /// Deletes the {human} with this id and publishes [`Change::Deleted`].\n\
+             pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {{\n    \
+             let done = sqlx::query(\"DELETE FROM {p} WHERE id = $1\").bind(id).execute(db.pool()).await?;\n    \
+             if done.rows_affected() == 0 {{\n        return Err(DbError::NotFound);\n    }}\n    \
+             publish(pubsub, TOPIC, Change::Deleted(id));\n    Ok(())\n}}\n",
+            names = names.join(", "),
+            placeholders = placeholders.join(", "),
+            sets = sets.join(", "),
+        );
+        code
+    }
+
+    fn live_mod(&self) -> String {
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! The live pages of {p}: the index, one {human}, and the form that creates and edits.\n\n\
+             pub mod form;\npub mod index;\npub mod show;\n",
+            p = self.plural,
+            human = self.human()
+        );
+        code
+    }
+
+    fn index_rs(&self) -> String {
+        let (s, p, human) = (&self.singular, &self.plural, self.human());
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! `/{p}`: every {human}, kept current by the changes published on the resource's topic.\n\n\
+             use serde_json::Value;\n\
+             use zero_live::{{Context, EventError, LiveView, MountError}};\n\n\
+             use crate::{p}::{{self, Change, {s}}};\n\
+             use crate::web::services;\n\n\
+             /// The index's state.\n#[derive(Debug)]\npub struct Index {{\n    /// The rows, oldest first.\n    pub {p}: Vec<{s}>,\n}}\n\
+             zero_live_core::template!(Index, \"live/{p}/index\");\n\n\
+             impl LiveView for Index {{\n    \
+             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
+             ctx.set_title(\"{title}\");\n        \
+             let (db, _) = services(ctx).map_err(MountError)?;\n        \
+             if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}\n        \
+             let {p} = {p}::list(&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
+             Ok(Index {{ {p} }})\n    }}\n\n    \
+             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
+             match event {{\n            \"delete\" => {{\n                \
+             let id = value[\"id\"].as_str().and_then(|id| id.parse().ok());\n                \
+             // Only a row the page shows: a forged or stale id changes nothing.\n                \
+             let Some(id) = id.filter(|id| self.{p}.iter().any(|row| row.id == *id)) else {{\n                    \
+             return Err(EventError::Invalid(format!(\"no {human} `{{}}` here\", value[\"id\"])));\n                }};\n                \
+             let (db, pubsub) = services(ctx).map_err(EventError::Invalid)?;\n                \
+             match {p}::delete(&db, &*pubsub, id).await {{\n                    \
+             Ok(()) => ctx.put_flash(\"info\", \"{sentence} deleted.\"),\n                    \
+             Err(e) => ctx.put_flash(\"error\", e.to_string()),\n                }}\n            }}\n            \
+             other => return Err(EventError::Unknown(other.to_owned())),\n        }}\n        Ok(())\n    }}\n\n    \
+             async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {{\n        \
+             match message.downcast_ref::<Change>() {{\n            \
+             Some(Change::Created(row)) => self.{p}.push(row.clone()),\n            \
+             Some(Change::Updated(row)) => {{\n                \
+             if let Some(old) = self.{p}.iter_mut().find(|old| old.id == row.id) {{\n                    *old = row.clone();\n                }}\n            }}\n            \
+             Some(Change::Deleted(id)) => self.{p}.retain(|row| row.id != *id),\n            \
+             None => {{}}\n        }}\n    }}\n}}\n",
+            title = self.title(),
+            sentence = label_of(&self.human()),
+        );
+        code
+    }
+
+    fn index_html(&self) -> String {
+        let (p, lower, human) = (&self.plural, self.lower(), self.human());
+        let mut html = format!(
+            "<.app_layout current=\"/{p}\" title=\"{title}\">\n  <.header title=\"{title}\">\n    \
+             <:actions><.link href=\"/{p}/new\" navigate>New {human}</.link></:actions>\n  </.header>\n  \
+             <.table id=\"{p}\" rows={{{p}.len()}}>\n",
+            title = self.title()
+        );
+        for f in &self.fields {
+            let _ = writeln!(html, "    <:col label=\"{}\" />", f.label());
+        }
+        let _ = write!(
+            html,
+            "    <:col label=\"Actions\" />\n    <tbody>\n      \
+             <tr :for={{{lower} in {p}}} :key={{{lower}.id}} id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
+        );
+        for f in &self.fields {
+            let _ = writeln!(html, "        <td>{}</td>", f.display(&lower));
+        }
+        let _ = write!(
+            html,
+            "        <td class=\"row-actions\">\n          \
+             <.link href={{format!(\"/{p}/{{}}\", {lower}.id)}} navigate>Show</.link>\n          \
+             <.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}} navigate>Edit</.link>\n          \
+             <button type=\"button\" class=\"btn btn-secondary\" z-click=\"delete\" z-value-id={{{lower}.id}} data-confirm=\"Delete this {human}?\">Delete</button>\n        \
+             </td>\n      </tr>\n    </tbody>\n    <:empty>No {human_plural} yet.</:empty>\n  </.table>\n</.app_layout>\n",
+            human_plural = p.replace('_', " "),
+        );
+        html
+    }
+
+    fn show_rs(&self) -> String {
+        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! `/{p}/:id`: one {human}.\n\n\
+             use zero_live::{{Context, LiveView, MountError}};\n\n\
+             use crate::{p}::{{self, Change, {s}}};\n\
+             use crate::web::services;\n\n\
+             /// The page's state.\n#[derive(Debug)]\npub struct Show {{\n    /// The {human}.\n    pub {lower}: {s},\n}}\n\
+             zero_live_core::template!(Show, \"live/{p}/show\");\n\n\
+             impl LiveView for Show {{\n    \
+             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
+             let id = ctx.param(\"id\").and_then(|id| id.parse().ok());\n        \
+             let id = id.ok_or_else(|| MountError(\"the {human} id is not a number\".to_owned()))?;\n        \
+             let (db, _) = services(ctx).map_err(MountError)?;\n        \
+             let {lower} = {p}::find(&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n        \
+             ctx.set_title(\"{sentence}\");\n        \
+             if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}\n        \
+             Ok(Show {{ {lower} }})\n    }}\n\n    \
+             async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {{\n        \
+             match message.downcast_ref::<Change>() {{\n            \
+             Some(Change::Updated(row)) if row.id == self.{lower}.id => self.{lower} = row.clone(),\n            \
+             Some(Change::Deleted(id)) if *id == self.{lower}.id => {{\n                \
+             ctx.put_flash(\"info\", \"This {human} was deleted.\");\n                ctx.push_navigate(\"/{p}\");\n            }}\n            \
+             _ => {{}}\n        }}\n    }}\n}}\n",
+            sentence = label_of(&human),
+        );
+        code
+    }
+
+    fn show_html(&self) -> String {
+        let (p, lower) = (&self.plural, self.lower());
+        let mut html = format!(
+            "<.app_layout current=\"/{p}\" title=\"{sentence}\">\n  <.header title=\"{sentence}\">\n    \
+             <:actions><.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}} navigate>Edit</.link></:actions>\n  </.header>\n  <.list>\n",
+            sentence = label_of(&self.human()),
+        );
+        for f in &self.fields {
+            let _ =
+                writeln!(html, "    <:item title=\"{}\">{}</:item>", f.label(), f.display(&lower));
+        }
+        let _ = write!(
+            html,
+            "  </.list>\n  <.link href=\"/{p}\" navigate>Back to {}</.link>\n</.app_layout>\n",
+            p.replace('_', " ")
+        );
+        html
+    }
+
+    fn form_rs(&self) -> String {
+        let (p, human, lower) = (&self.plural, self.human(), self.lower());
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! `/{p}/new` and `/{p}/:id/edit`: the form that creates or edits a {human}, checked as the\n\
+             //! user types and on submit; a taken unique value is an error on its field.\n\n\
+             use std::collections::BTreeMap;\n\n\
+             use serde_json::Value;\n\
+             use zero_db::DbError;\n\
+             use zero_live::form::{{Action, Form}};\n\
+             use zero_live::{{Context, EventError, LiveView, MountError}};\n\n\
+             use crate::{p};\n\
+             use crate::web::services;\n\n\
+             /// The form's state.\n#[derive(Debug)]\npub struct {s}Form {{\n    \
+             /// The {human} edited (`None` for a new one).\n    pub id: Option<i64>,\n    \
+             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n}}\n\
+             zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
+             impl {s}Form {{\n    \
+             /// The form's values by field.\n    \
+             fn values(&self) -> BTreeMap<String, String> {{\n        \
+             {p}::FIELDS.iter().map(|f| ((*f).to_owned(), self.form.value(f).to_owned())).collect()\n    }}\n\n    \
+             /// Checks the values, and on a submit writes them; returns where to go next.\n    \
+             async fn save(&mut self, ctx: &mut Context) -> Option<String> {{\n        \
+             let attrs = match {p}::validate(&self.values()) {{\n            Ok(attrs) => attrs,\n            \
+             Err(problems) => {{\n                for problem in problems {{\n                    \
+             self.form.add_error(problem.field, problem.code, problem.message);\n                }}\n                return None;\n            }}\n        }};\n        \
+             if !self.form.submitted() {{\n            return None;\n        }}\n        \
+             let (db, pubsub) = match services(ctx) {{\n            Ok(services) => services,\n            \
+             Err(e) => {{\n                ctx.put_flash(\"error\", e);\n                return None;\n            }}\n        }};\n        \
+             let saved = match self.id {{\n            \
+             Some(id) => {p}::update(&db, &*pubsub, id, &attrs).await,\n            \
+             None => {p}::create(&db, &*pubsub, &attrs).await,\n        }};\n        \
+             match saved {{\n            \
+             Ok(row) => {{\n                \
+             ctx.put_flash(\"info\", if self.id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n                \
+             Some(format!(\"/{p}/{{}}\", row.id))\n            }}\n            \
+             Err(e @ DbError::Unique {{ .. }}) => {{\n                \
+             let field = e.field().unwrap_or(\"{first}\").to_owned();\n                \
+             self.form.add_error(&field, \"taken\", \"has already been taken\");\n                None\n            }}\n            \
+             Err(e) => {{\n                ctx.put_flash(\"error\", e.to_string());\n                None\n            }}\n        }}\n    }}\n}}\n\n\
+             impl LiveView for {s}Form {{\n    \
+             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
+             let (db, _) = services(ctx).map_err(MountError)?;\n        \
+             let (id, values, heading) = match ctx.param(\"id\") {{\n            \
+             Some(id) => {{\n                \
+             let id: i64 = id.parse().map_err(|_| MountError(\"the {human} id is not a number\".to_owned()))?;\n                \
+             let {lower} = {p}::find(&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n                \
+             (Some(id), {p}::values_of(&{lower}), \"Edit {human}\")\n            }}\n            \
+             None => (None, {p}::defaults(), \"New {human}\"),\n        }};\n        \
+             ctx.set_title(heading);\n        \
+             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values) }})\n    }}\n\n    \
+             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
+             let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
+             other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
+             self.form = self.form.clone().with_params(value, action);\n        \
+             if let Some(to) = self.save(ctx).await {{\n            ctx.push_navigate(to);\n        }}\n        Ok(())\n    }}\n}}\n",
+            s = self.singular,
+            sentence = label_of(&human),
+            first = self.fields[0].name,
+        );
+        code
+    }
+
+    fn form_html(&self) -> String {
+        let (p, lower) = (&self.plural, self.lower());
+        let mut html = format!(
+            "<.app_layout current=\"/{p}\" title={{heading}}>\n  <.header title={{heading}} />\n  \
+             <form id=\"{lower}-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
+        );
+        for f in &self.fields {
+            let options = match &f.ty {
+                Ty::Enum(_) => {
+                    format!(" options={{crate::{p}::{}_CHOICES}}", f.name.to_uppercase())
+                }
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                html,
+                "    <.input form={{form}} field=\"{}\" kind=\"{}\" label=\"{}\"{options} />",
+                f.name,
+                f.input(),
+                f.label()
+            );
+        }
+        let _ = write!(
+            html,
+            "    <.button submit z-disable-with=\"Saving...\">Save</.button>\n  </form>\n  \
+             <.link href=\"/{p}\" navigate>Back to {}</.link>\n</.app_layout>\n",
+            p.replace('_', " ")
+        );
+        html
+    }
+
+    fn tests(&self, module: &str) -> String {
+        let (p, human, lower) = (&self.plural, self.human(), self.lower());
+        let parents: Vec<(&Field, &String)> = self
+            .fields
+            .iter()
+            .filter_map(|f| match &f.ty {
+                Ty::References(t) => Some((f, t)),
+                _ => None,
+            })
+            .collect();
+        let mut code = self.header("//!");
+        let _ = write!(
+            code,
+            "//! {title}: the domain functions against a database, and the live pages over a real socket.\n\n\
+             use std::collections::BTreeMap;\n\n\
+             use serde_json::json;\n\
+             use zero_db::DbError;\n\
+             use zero_live::pubsub::{{Local, PubSub}};\n\
+             use zero_live::testing::TestServer;\n\
+             use zero_live::{{Endpoint, LiveConfig, Signer}};\n\n\
+             use {module}::web::{{App, database}};\n\
+             use {module}::{p}::{{self, Change}};\n",
+            title = self.title(),
+        );
+        for (_, table) in &parents {
+            let _ = writeln!(code, "use {module}::{table};");
+        }
+        let _ = write!(
+            code,
+            "\n/// Valid values for a {human}; `n` varies the unique ones.\n\
+             async fn example(db: &zero_db::Db, n: u32) -> BTreeMap<String, String> {{\n"
+        );
+        for (f, table) in &parents {
+            let _ = writeln!(
+                code,
+                "    let parent = {table}::create(db, &Local::default(), &{table}::validate(&{table}::example_values(n)).expect(\"a valid parent\"))\n        .await\n        .expect(\"a parent row\");\n    let {n}_value = parent.id.to_string();",
+                n = f.name
+            );
+        }
+        if parents.is_empty() {
+            code.push_str("    let _ = db;\n");
+        }
+        if parents.is_empty() {
+            let _ = writeln!(code, "    {p}::example_values(n)");
+        } else {
+            let _ = writeln!(code, "    let mut values = {p}::example_values(n);");
+            for (f, _) in &parents {
+                let _ =
+                    writeln!(code, "    values.insert(\"{n}\".to_owned(), {n}_value);", n = f.name);
+            }
+            let _ = writeln!(code, "    values");
+        }
+        let _ = write!(
+            code,
+            "}}\n\n\
+             #[tokio::test]\nasync fn {p}_are_created_listed_updated_and_deleted_with_their_changes_published() {{\n    \
+             let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+             let pubsub = Local::default();\n    \
+             let (tx, mut changes) = tokio::sync::mpsc::channel(8);\n    \
+             pubsub.subscribe({p}::TOPIC, tx);\n    \
+             let attrs = {p}::validate(&example(&db, 1).await).expect(\"valid\");\n    \
+             let created = {p}::create(&db, &pubsub, &attrs).await.expect(\"created\");\n    \
+             let change = changes.recv().await.expect(\"a change\");\n    \
+             assert_eq!(change.downcast_ref::<Change>(), Some(&Change::Created(created.clone())));\n    \
+             assert_eq!({p}::list(&db).await.expect(\"listed\"), vec![created.clone()]);\n    \
+             let updated = {p}::update(&db, &pubsub, created.id, &attrs).await.expect(\"updated\");\n    \
+             assert_eq!(updated.id, created.id);\n    \
+             assert!(matches!(changes.recv().await.expect(\"a change\").downcast_ref::<Change>(), Some(Change::Updated(_))));\n    \
+             {p}::delete(&db, &pubsub, created.id).await.expect(\"deleted\");\n    \
+             assert!(matches!({p}::find(&db, created.id).await, Err(DbError::NotFound)));\n    \
+             assert!(matches!({p}::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));\n    \
+             assert!(matches!({p}::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));\n}}\n\n\
+             #[tokio::test]\nasync fn invalid_values_are_refused_with_every_field_named() {{\n"
+        );
+        let required: Vec<&Field> =
+            self.fields.iter().filter(|f| !f.optional && f.ty != Ty::Boolean).collect();
+        if required.is_empty() {
+            let _ = writeln!(
+                code,
+                "    assert!({p}::validate(&BTreeMap::new()).is_ok(), \"every field may be empty\");"
+            );
+        } else {
+            let _ = writeln!(
+                code,
+                "    let problems = {p}::validate(&BTreeMap::new()).expect_err(\"refused\");\n    \
+                 let fields: Vec<&str> = problems.iter().map(|p| p.field).collect();"
+            );
+            for f in required {
+                let _ = writeln!(
+                    code,
+                    "    assert!(fields.contains(&\"{}\"), \"{{fields:?}}\");",
+                    f.name
+                );
+            }
+        }
+        let _ = writeln!(code, "}}");
+        if let Some(unique) = self.fields.iter().find(|f| f.unique) {
+            let _ = write!(
+                code,
+                "\n#[tokio::test]\nasync fn a_taken_{n}_is_an_error_on_its_field() {{\n    \
+                 let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+                 let attrs = {p}::validate(&example(&db, 1).await).expect(\"valid\");\n    \
+                 {p}::create(&db, &Local::default(), &attrs).await.expect(\"created\");\n    \
+                 let taken = {p}::create(&db, &Local::default(), &attrs).await.expect_err(\"refused\");\n    \
+                 assert_eq!(taken.field(), Some(\"{n}\"), \"{{taken:?}}\");\n    \
+                 assert_eq!({p}::list(&db).await.expect(\"listed\").len(), 1, \"nothing duplicated\");\n}}\n",
+                n = unique.name
+            );
+        }
+        let _ = write!(
+            code,
+            "\n#[tokio::test]\nasync fn the_live_pages_create_show_list_and_delete_a_{lower}() {{\n    \
+             let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+             let values = example(&db, 2).await;\n    \
+             let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
+             let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    \
+             let mut form = server.live(\"/{p}/new\").await.expect(\"joined\");\n    \
+             let refused = form.event(\"save\", json!({{}})).await.expect(\"a reply\");\n    \
+             assert!(refused[\"flash\"].is_null(), \"nothing saved: {{refused}}\");\n    \
+             assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    \
+             let params: serde_json::Map<String, serde_json::Value> =\n        \
+             values.iter().map(|(k, v)| (format!(\"{lower}[{{k}}]\"), json!(v))).collect();\n    \
+             form.event(\"save\", serde_json::Value::Object(params)).await.expect(\"saved\");\n    \
+             let rows = {p}::list(&db).await.expect(\"listed\");\n    \
+             assert_eq!(rows.len(), 1);\n    \
+             let id = rows[0].id;\n    \
+             let show = server.live(&format!(\"/{p}/{{id}}\")).await.expect(\"shown\");\n    \
+             assert!(show.html().expect(\"html\").contains(\"<dt>{first_label}</dt>\"));\n    \
+             let mut index = server.live(\"/{p}\").await.expect(\"listed\");\n    \
+             assert!(index.html().expect(\"html\").contains(&format!(\"id=\\\"{lower}-{{id}}\\\"\")));\n    \
+             // A forged id is refused and deletes nothing.\n    \
+             assert!(index.event(\"delete\", json!({{\"id\": \"999999\"}})).await.is_err());\n    \
+             let reply = index.event(\"delete\", json!({{\"id\": id.to_string()}})).await.expect(\"deleted\");\n    \
+             assert_eq!(reply[\"flash\"][\"info\"], \"{sentence} deleted.\", \"{{reply}}\");\n    \
+             assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    \
+             assert!(server.live(&format!(\"/{p}/{{id}}\")).await.is_err(), \"a deleted {human} has no page\");\n}}\n",
+            sentence = label_of(&human),
+            first_label = self.fields[0].label(),
+        );
+        code
+    }
+
+    fn docs(&self) -> String {
+        let (p, human) = (&self.plural, self.human());
+        let mut md = format!(
+            "# {title}\n\n<!-- Generated by `{cmd}`; edit freely. -->\n\n\
+             The `{p}` table and its live pages.\n\n## Fields\n\n| field | type | rules |\n|---|---|---|\n",
+            title = self.title(),
+            cmd = self.command()
+        );
+        for f in &self.fields {
+            let mut rules = Vec::new();
+            if !f.optional && f.ty != Ty::Boolean {
+                rules.push("required".to_owned());
+            }
+            if f.unique {
+                rules.push("unique".to_owned());
+            }
+            if let Some(d) = &f.default {
+                rules.push(format!("default `{d}`"));
+            }
+            let ty = match &f.ty {
+                Ty::Enum(v) => format!("one of {}", v.join(", ")),
+                Ty::References(t) => format!("a row of `{t}`"),
+                other => format!("{other:?}").to_lowercase(),
+            };
+            let _ = writeln!(md, "| `{}` | {ty} | {} |", f.name, rules.join(", "));
+        }
+        let _ = write!(
+            md,
+            "\n## Pages\n\n| path | page |\n|---|---|\n\
+             | `/{p}` | every {human}, updated live when one is created, edited or deleted anywhere |\n\
+             | `/{p}/new` | the form for a new {human}, checked as you type |\n\
+             | `/{p}/:id` | one {human} |\n| `/{p}/:id/edit` | the form for an existing {human} |\n\n\
+             ## Code\n\n`src/{p}.rs` holds the row type, `validate` and `list`, `find`, `create`, `update`,\n\
+             `delete` (each write publishes a `Change` on `{p}::TOPIC`); `web/live/{p}/` the pages;\n\
+             `migrations/*/…_create_{p}.sql` the table; `tests/{p}.rs` the tests.\n"
+        );
+        md
+    }
+}
+
+impl Resource {
+    fn example_fn(&self) -> String {
+        let mut code = String::from(
+            "\n/// Valid values for examples and tests; `n` varies the unique ones (a reference is `1`:\n/// replace it with the id of an existing row).\npub fn example_values(n: u32) -> BTreeMap<String, String> {\n    BTreeMap::from([\n",
+        );
+        for f in &self.fields {
+            let value = f.example("{n}");
+            if value.contains("{n}") {
+                let _ = writeln!(code, "        (\"{}\".to_owned(), format!({value:?})),", f.name);
+            } else {
+                let _ =
+                    writeln!(code, "        (\"{}\".to_owned(), {value:?}.to_owned()),", f.name);
+            }
+        }
+        code.push_str("    ])\n}\n");
+        code
+    }
+}
+
+/// The routes of a resource, as rows of `spec/routes.tsv`.
+fn route_rows(r: &Resource) -> String {
+    let (p, lower, s) = (&r.plural, r.lower(), &r.singular);
+    format!(
+        "GET\t/{p}\tlive\tweb::live::{p}::index::Index\tbrowser\t/\t{p}\n\
+         GET\t/{p}/new\tlive\tweb::live::{p}::form::{s}Form\tbrowser\t/\tnew_{lower}\n\
+         GET\t/{p}/:id\tlive\tweb::live::{p}::show::Show\tbrowser\t/\t{lower}\n\
+         GET\t/{p}/:id/edit\tlive\tweb::live::{p}::form::{s}Form\tbrowser\t/\tedit_{lower}\n"
+    )
+}
+
+fn ledger_rows(r: &Resource) -> String {
+    let (p, lower) = (&r.plural, r.lower());
+    let mut tests = format!(
+        "tests/{p}.rs#{p}_are_created_listed_updated_and_deleted_with_their_changes_published,\
+         tests/{p}.rs#invalid_values_are_refused_with_every_field_named"
+    );
+    if let Some(u) = r.fields.iter().find(|f| f.unique) {
+        let _ = write!(tests, ",tests/{p}.rs#a_taken_{}_is_an_error_on_its_field", u.name);
+    }
+    format!(
+        "resource.{p}\truntime\tsrc/{p}.rs#create\t{tests}\tdocs/{p}.md#code\t\texperimental\n\
+         resource.{p}.pages\truntime\tweb/live/{p}/index.rs#Index\t\
+         tests/{p}.rs#the_live_pages_create_show_list_and_delete_a_{lower}\tdocs/{p}.md#pages\t\texperimental\n"
+    )
+}
+
+/// Inserts `line` into the `pub mod` list of `text` in sorted place (no change when present).
+fn add_mod(text: &str, name: &str) -> String {
+    let line = format!("pub mod {name};");
+    if text.lines().any(|l| l.trim() == line) {
+        return text.to_owned();
+    }
+    let mut lines: Vec<&str> = text.lines().collect();
+    let mods: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].starts_with("pub mod ")).collect();
+    let at = mods
+        .iter()
+        .copied()
+        .find(|&i| lines[i] > line.as_str() && (i == 0 || !lines[i - 1].starts_with("#[")))
+        .or_else(|| mods.last().map(|i| i + 1))
+        .unwrap_or(lines.len());
+    lines.insert(at, &line);
+    let mut out = lines.join("\n");
+    out.push('\n');
+    out
+}
+
+/// Writes the resource into the app at `root`; returns the files written and edited.
+pub fn write(
+    r: &Resource,
+    root: &Path,
+    timestamp: &str,
+    force: bool,
+) -> Result<Vec<String>, ResourceError> {
+    let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
+    if !crate::app::is_app(root) {
+        return Err(ResourceError::Invalid(format!(
+            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
+            root.display()
+        )));
+    }
+    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
+        )));
+    }
+    for f in &r.fields {
+        if let Ty::References(table) = &f.ty
+            && !root.join(format!("src/{table}.rs")).is_file()
+        {
+            return Err(ResourceError::Invalid(format!(
+                "`{}:references:{table}` needs the `{table}` resource first (src/{table}.rs): \
+                 generate it with `zerogen resource`",
+                f.name
+            )));
+        }
+    }
+    let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
+    let mut files = r.files(&module, timestamp);
+    // The domain module's example values.
+    if let Some((_, domain)) = files.iter_mut().find(|(p, _)| *p == format!("src/{}.rs", r.plural))
+    {
+        domain.push_str(&r.example_fn());
+    }
+    let mut existing: Vec<String> =
+        files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
+    // A migration of the same table under another timestamp counts too.
+    for backend in ["sqlite", "postgres"] {
+        let dir = root.join("migrations").join(backend);
+        let suffix = format!("_create_{}.sql", r.plural);
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let path = format!("migrations/{backend}/{name}");
+                if name.ends_with(&suffix) && !existing.contains(&path) {
+                    existing.push(path);
+                }
+            }
+        }
+    }
+    let routes_path = root.join(crate::app::ROUTES_TABLE);
+    let routes = std::fs::read_to_string(&routes_path).map_err(|e| io(&routes_path, e))?;
+    let already_routed =
+        routes.lines().any(|l| l.split('\t').nth(1) == Some(&format!("/{}", r.plural)));
+    if !force && !existing.is_empty() {
+        existing.sort();
+        return Err(ResourceError::Exists(existing));
+    }
+    if !force && already_routed {
+        return Err(ResourceError::Exists(vec![format!(
+            "the route /{} in spec/routes.tsv",
+            r.plural
+        )]));
+    }
+    // Edits, computed before anything is written.
+    let lib_path = root.join(LIB);
+    let lib = std::fs::read_to_string(&lib_path).map_err(|e| io(&lib_path, e))?;
+    let live_path = root.join(LIVE_MOD);
+    let live = std::fs::read_to_string(&live_path).map_err(|e| io(&live_path, e))?;
+    let ledger_path = root.join(LEDGER);
+    let ledger = std::fs::read_to_string(&ledger_path).map_err(|e| io(&ledger_path, e))?;
+    let mut edits = vec![
+        (LIB.to_owned(), add_mod(&lib, &r.plural)),
+        (LIVE_MOD.to_owned(), add_mod(&live, &r.plural)),
+    ];
+    if !already_routed {
+        let mut table = routes.clone();
+        if !table.ends_with('\n') {
+            table.push('\n');
+        }
+        table.push_str(&route_rows(r));
+        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+    }
+    if !ledger.lines().any(|l| l.starts_with(&format!("resource.{}\t", r.plural))) {
+        let mut table = ledger.clone();
+        if !table.ends_with('\n') {
+            table.push('\n');
+        }
+        table.push_str(&ledger_rows(r));
+        edits.push((LEDGER.to_owned(), table));
+    }
+    let mut written = Vec::new();
+    for (path, text) in files.iter().chain(edits.iter()) {
+        let full = root.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&full, text).map_err(|e| io(&full, e))?;
+        written.push(path.clone());
+    }
+    format_rust(root, &written);
+    // The router follows the routes table (written as the generator emits it, which
+    // `zerogen generate --check` compares against).
+    let outputs = crate::app::emit_app(root).map_err(|d| {
+        ResourceError::Io(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
+    })?;
+    for output in outputs {
+        let full = root.join(&output.path);
+        std::fs::write(&full, &output.contents).map_err(|e| io(&full, e))?;
+        written.push(output.path);
+    }
+    Ok(written)
+}
+
+/// Runs rustfmt (with the app's `rustfmt.toml`) over the Rust files written, so generated code
+/// reads like formatted code; without rustfmt the files stay as generated.
+fn format_rust(root: &Path, written: &[String]) {
+    let files: Vec<PathBuf> =
+        written.iter().filter(|p| p.ends_with(".rs")).map(|p| root.join(p)).collect();
+    if files.is_empty() {
+        return;
+    }
+    let _ = std::process::Command::new("rustfmt")
+        .arg("--edition")
+        .arg("2024")
+        .args(&files)
+        .current_dir(root)
+        .output();
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn fields_parse_with_types_and_modifiers() {
+        let r = parse(
+            "BlogPost",
+            "blog_posts",
+            &args(&[
+                "title:string:unique",
+                "body:text:optional",
+                "views:integer:default=0",
+                "status:enum:draft:live",
+                "published:boolean:default=true",
+                "author_id:references:authors",
+            ]),
+        )
+        .unwrap();
+        assert_eq!(r.lower(), "blog_post");
+        assert_eq!(r.fields[0].ty, Ty::String);
+        assert!(r.fields[0].unique && r.fields[1].optional);
+        assert_eq!(r.fields[2].default.as_deref(), Some("0"));
+        assert_eq!(r.fields[3].ty, Ty::Enum(vec!["draft".into(), "live".into()]));
+        assert_eq!(r.fields[5].ty, Ty::References("authors".into()));
+        let sqlite = r.migration(false);
+        assert!(sqlite.contains("title TEXT NOT NULL UNIQUE"), "{sqlite}");
+        assert!(
+            sqlite.contains("published INTEGER CHECK (published IN (0, 1)) NOT NULL DEFAULT 1"),
+            "{sqlite}"
+        );
+        assert!(
+            sqlite.contains("author_id INTEGER NOT NULL REFERENCES authors (id) ON DELETE CASCADE"),
+            "{sqlite}"
+        );
+        let postgres = r.migration(true);
+        assert!(postgres.contains("id BIGSERIAL PRIMARY KEY"), "{postgres}");
+        assert!(postgres.contains("published BOOLEAN NOT NULL DEFAULT TRUE"), "{postgres}");
+        assert!(
+            postgres.contains("status TEXT CHECK (status IN ('draft', 'live')) NOT NULL"),
+            "{postgres}"
+        );
+        assert!(
+            r.command().starts_with("zerogen resource BlogPost blog_posts title:string:unique")
+        );
+    }
+
+    #[test]
+    fn bad_arguments_are_refused_with_the_argument_named() {
+        for (singular, plural, fields, expected) in [
+            ("post", "posts", vec!["title:string"], "PascalCase"),
+            ("Post", "Posts", vec!["title:string"], "snake_case table"),
+            ("Post", "web", vec!["title:string"], "snake_case table"),
+            ("Post", "posts", vec![], "at least one field"),
+            ("Post", "posts", vec!["title"], "field 1 `title`: give a type"),
+            ("Post", "posts", vec!["title:strng"], "unknown type `strng`"),
+            ("Post", "posts", vec!["id:integer"], "primary key"),
+            ("Post", "posts", vec!["a:string", "a:text"], "field 2 `a:text`: a field of that name"),
+            ("Post", "posts", vec!["type:string"], "Rust keyword"),
+            ("Post", "posts", vec!["s:enum:one"], "two values or more"),
+            ("Post", "posts", vec!["s:enum:a:B"], "enum value `B`"),
+            ("Post", "posts", vec!["a:references"], "name the table"),
+            ("Post", "posts", vec!["a:string:loud"], "unknown modifier `loud`"),
+            ("Post", "posts", vec!["n:integer:default=x"], "not a default"),
+            ("Post", "posts", vec!["d:date:default=2026-13-01"], "not a default"),
+            ("Post", "posts", vec!["b:boolean:optional"], "never empty"),
+        ] {
+            let error = parse(singular, plural, &args(&fields)).unwrap_err().to_string();
+            assert!(error.contains(expected), "{fields:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn mods_are_added_in_sorted_place_once() {
+        let text = "//! Doc.\n\npub mod tally;\n\n#[path = \"../web/mod.rs\"]\npub mod web;\n";
+        let added = add_mod(text, "posts");
+        assert_eq!(
+            added,
+            "//! Doc.\n\npub mod posts;\npub mod tally;\n\n#[path = \"../web/mod.rs\"]\npub mod web;\n"
+        );
+        assert_eq!(add_mod(&added, "posts"), added);
+        let live = "//! Live.\n\npub mod about;\npub mod home;\n";
+        assert_eq!(
+            add_mod(live, "posts"),
+            "//! Live.\n\npub mod about;\npub mod home;\npub mod posts;\n"
+        );
+    }
+}
