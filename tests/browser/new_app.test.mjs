@@ -24,6 +24,8 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), "zl-new-app-"));
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "new", "app", "demo", "--zero-live-path", root], { cwd: dir });
   const app = join(dir, "demo");
+  // A resource, so the pages of `zerogen resource` are tested in the browser too.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Post", "posts", "title:string:unique", "body:text", "published:boolean"], { cwd: app });
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
@@ -190,8 +192,61 @@ test("the_signup_form_shows_errors_live_and_subscribes_once_valid", async () => 
   await context.close();
 });
 
+test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", async () => {
+  const first = await open("/posts/new");
+  const second = await open("/posts");
+  const { page } = first;
+  // Invalid input shows errors as the user types; nothing is saved.
+  await page.fill("#post_title", "x");
+  await page.fill("#post_title", "");
+  await page.waitForSelector("#post_title-errors .field-error:text(\"can't be blank\")");
+  await page.click("#post-form button[type=submit]");
+  await page.waitForSelector("#post_body-errors .field-error");
+  assert.equal(await second.page.locator("#posts tbody tr[id^=post-]").count(), 0);
+  // Fixed and saved: the show page, a flash, and the row in the other tab without a reload.
+  await second.page.evaluate(() => (window.__sameDocument = true));
+  await page.fill("#post_title", "Hello");
+  await page.fill("#post_body", "World");
+  await page.check("#post_published");
+  await page.click("#post-form button[type=submit]");
+  await page.waitForSelector("#zl-flash :text('Post created.')");
+  await page.waitForSelector("dd:text('Hello')");
+  await second.page.waitForSelector("#posts tbody tr[id^=post-] td:text('Hello')");
+  // Edit from the index; the other tab follows.
+  await page.click("a:text('Back to posts')");
+  await page.waitForSelector("#posts td:text('Hello')");
+  await page.click("#posts a:text('Edit')");
+  await page.waitForSelector("#post_title");
+  assert.equal(await page.inputValue("#post_title"), "Hello");
+  await page.fill("#post_title", "Hello again");
+  await page.click("#post-form button[type=submit]");
+  await page.waitForSelector("#zl-flash :text('Post updated.')");
+  await second.page.waitForSelector("#posts td:text('Hello again')");
+  // Back returns to the form's page, forward to the post.
+  await page.goBack();
+  await page.waitForSelector("#post_title");
+  await page.goForward();
+  await page.waitForSelector("dd:text('Hello again')");
+  // Delete asks first; dismissing keeps the row, accepting deletes it in both tabs.
+  await page.click("a:text('Back to posts')");
+  await page.waitForSelector("#posts td:text('Hello again')");
+  page.once("dialog", (d) => d.dismiss());
+  await page.click("#posts button:text('Delete')");
+  assert.equal(await page.locator("#posts tbody tr[id^=post-]").count(), 1);
+  page.once("dialog", (d) => d.accept());
+  await page.click("#posts button:text('Delete')");
+  await page.waitForSelector("#zl-flash :text('Post deleted.')");
+  await page.waitForSelector(".table-empty td:text('No posts yet.')");
+  await second.page.waitForSelector("#posts .table-empty");
+  assert.equal(await second.page.evaluate(() => window.__sameDocument), true, "the second tab never reloaded");
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(second.errors, []);
+  await first.context.close();
+  await second.context.close();
+});
+
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  for (const path of ["/", "/about", "/components?tab=details&page=6"]) {
+  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.
     const { page, context } = await open(path, { bypassCSP: true });
     await page.evaluate(axe);
