@@ -331,6 +331,7 @@ fn label_of(name: &str) -> String {
 pub const LIB: &str = "src/lib.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
 const LEDGER: &str = "release/surface.tsv";
+const SUPPORT: &str = "tests/support/mod.rs";
 
 impl Resource {
     fn lower(&self) -> String {
@@ -843,13 +844,14 @@ impl Resource {
              use zero_live::pubsub::{{Local, PubSub}};\n\
              use zero_live::testing::TestServer;\n\
              use zero_live::{{Endpoint, LiveConfig, Signer}};\n\n\
-             use {module}::web::{{App, database}};\n\
+             use {module}::web::App;\n\
              use {module}::{p}::{{self, Change}};\n",
             title = self.title(),
         );
         for (_, table) in &parents {
             let _ = writeln!(code, "use {module}::{table};");
         }
+        code.push_str("\nmod support;\n");
         let _ = write!(
             code,
             "\n/// Valid values for a {human}; `n` varies the unique ones.\n\
@@ -879,7 +881,7 @@ impl Resource {
             code,
             "}}\n\n\
              #[tokio::test]\nasync fn {p}_are_created_listed_updated_and_deleted_with_their_changes_published() {{\n    \
-             let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+             let db = support::database().await;\n    \
              let pubsub = Local::default();\n    \
              let (tx, mut changes) = tokio::sync::mpsc::channel(8);\n    \
              pubsub.subscribe({p}::TOPIC, tx);\n    \
@@ -923,7 +925,7 @@ impl Resource {
             let _ = write!(
                 code,
                 "\n#[tokio::test]\nasync fn a_taken_{n}_is_an_error_on_its_field() {{\n    \
-                 let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+                 let db = support::database().await;\n    \
                  let attrs = {p}::validate(&example(&db, 1).await).expect(\"valid\");\n    \
                  {p}::create(&db, &Local::default(), &attrs).await.expect(\"created\");\n    \
                  let taken = {p}::create(&db, &Local::default(), &attrs).await.expect_err(\"refused\");\n    \
@@ -935,7 +937,7 @@ impl Resource {
         let _ = write!(
             code,
             "\n#[tokio::test]\nasync fn the_live_pages_create_show_list_and_delete_a_{lower}() {{\n    \
-             let db = database(\"sqlite::memory:\").await.expect(\"a database\");\n    \
+             let db = support::database().await;\n    \
              let values = example(&db, 2).await;\n    \
              let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
              let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    \
@@ -945,10 +947,14 @@ impl Resource {
              assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    \
              let params: serde_json::Map<String, serde_json::Value> =\n        \
              values.iter().map(|(k, v)| (format!(\"{lower}[{{k}}]\"), json!(v))).collect();\n    \
-             form.event(\"save\", serde_json::Value::Object(params)).await.expect(\"saved\");\n    \
+             let params = serde_json::Value::Object(params);\n    \
+             form.event(\"save\", params.clone()).await.expect(\"saved\");\n    \
+             // A double submit: the view has moved on, so the second creates nothing.\n    \
+             let _ = form.event(\"save\", params.clone()).await;\n    \
              let rows = {p}::list(&db).await.expect(\"listed\");\n    \
-             assert_eq!(rows.len(), 1);\n    \
+             assert_eq!(rows.len(), 1, \"one row for two submits\");\n    \
              let id = rows[0].id;\n    \
+             {unique_check}
              let show = server.live(&format!(\"/{p}/{{id}}\")).await.expect(\"shown\");\n    \
              assert!(show.html().expect(\"html\").contains(\"<dt>{first_label}</dt>\"));\n    \
              let mut index = server.live(\"/{p}\").await.expect(\"listed\");\n    \
@@ -961,6 +967,19 @@ impl Resource {
              assert!(server.live(&format!(\"/{p}/{{id}}\")).await.is_err(), \"a deleted {human} has no page\");\n}}\n",
             sentence = label_of(&human),
             first_label = self.fields[0].label(),
+            unique_check = match self.fields.iter().find(|f| f.unique) {
+                // The same values again, from a new form: the taken value is an error on its
+                // field and nothing is written.
+                Some(f) => format!(
+                    "let mut again = server.live(\"/{p}/new\").await.expect(\"joined\");\n    \
+                     again.event(\"save\", params).await.expect(\"a reply\");\n    \
+                     assert!(again.html().expect(\"html\").contains(\"has already been taken\"), \"{{}}\", again.html().expect(\"html\"));\n    \
+                     assert!(again.html().expect(\"html\").contains(\"id=\\\"{lower}_{n}-errors\\\"\"));\n    \
+                     assert_eq!({p}::list(&db).await.expect(\"listed\").len(), 1);\n    ",
+                    n = f.name
+                ),
+                None => "let _ = params;\n    ".to_owned(),
+            },
         );
         code
     }
@@ -1107,6 +1126,12 @@ pub fn write(
     if let Some((_, domain)) = files.iter_mut().find(|(p, _)| *p == format!("src/{}.rs", r.plural))
     {
         domain.push_str(&r.example_fn());
+    }
+    // The tests' shared database helper, for apps made before it existed.
+    if !root.join(SUPPORT).exists()
+        && let Some(template) = crate::scaffold::template(SUPPORT)
+    {
+        files.push((SUPPORT.to_owned(), template.replace("{{module}}", &module)));
     }
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();

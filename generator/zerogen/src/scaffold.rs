@@ -203,6 +203,11 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, S
     Ok(out)
 }
 
+/// The scaffold template of the app file at `path` (placeholders unfilled).
+pub fn template(path: &str) -> Option<&'static str> {
+    APP.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
+}
+
 /// The app's files, rendered in memory: (path relative to the app, contents), sorted.
 pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
     validate_name(&app.name)?;

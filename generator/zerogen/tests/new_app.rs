@@ -17,12 +17,17 @@ fn target_dir() -> PathBuf {
 }
 
 fn cargo(dir: &Path, args: &[&str]) -> Output {
+    cargo_with(dir, args, &[])
+}
+
+fn cargo_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     Command::new(cargo)
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target_dir())
         .env_remove("RUSTFLAGS")
+        .envs(env.iter().copied())
         .output()
         .unwrap()
 }
@@ -241,6 +246,17 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(test.status.success(), "{}", text(&test));
     for suite in ["tests/authors.rs", "tests/books.rs"] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
+    }
+    // The same generated tests on Postgres (CI starts one with `.ci/postgres`).
+    match std::env::var("ZERO_DB_POSTGRES_URL") {
+        Ok(url) => {
+            let on_postgres = cargo_with(&app, &["test"], &[("TEST_DATABASE_URL", &url)]);
+            assert!(on_postgres.status.success(), "{}", text(&on_postgres));
+        }
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("ZERO_DB_POSTGRES_URL is not set: CI runs the generated tests on Postgres too")
+        }
+        Err(_) => {}
     }
     lints_are_clean(&app);
     let fresh = zerogen(&app, &["generate", "--check"]);

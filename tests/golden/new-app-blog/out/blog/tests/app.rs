@@ -8,11 +8,13 @@ use tower::ServiceExt as _;
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::{App, database};
+use blog::web::App;
 
-/// The app on a fresh in-memory SQLite database, migrated.
+mod support;
+
+/// The app on a fresh, migrated database (see `support`).
 async fn app() -> App {
-    let db = database("sqlite::memory:").await.expect("a database");
+    let db = support::database().await;
     App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db)
 }
 
