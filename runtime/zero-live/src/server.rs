@@ -741,7 +741,9 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
                 break (Terminate::Closed, None);
             }
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
-                next = handle(&inner, &mut session, text.as_str(), &mut out).await;
+                // Boxed: the state of a message's handling (a mount, a callback) lives only
+                // while it runs, so an idle session's task stays small.
+                next = Box::pin(handle(&inner, &mut session, text.as_str(), &mut out)).await;
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
                 out.error(None, "binary_frame", "the live protocol sends text frames");
