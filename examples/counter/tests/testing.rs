@@ -119,3 +119,140 @@ async fn shared_state_reaches_views() {
     let plain = server().await;
     assert!(plain.live("/").await.unwrap().html().unwrap().contains("<h1>Count: 0</h1>"));
 }
+
+/// The selector helpers: the page is loaded through the router (disconnected) and joined with
+/// the tokens it carries; clicks, key presses, form changes and submits read their event and
+/// values from the rendered page, as the browser client does.
+#[tokio::test]
+async fn views_are_driven_by_selector_from_the_page_the_router_served() {
+    let server = server().await;
+    let page = server.get("/?start=2").await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.has_element("h1", Some("Count: 2")).unwrap(), "the disconnected render");
+    assert!(!page.has_element("h1", Some("Count: 3")).unwrap());
+    let mut view = server.live("/?start=2").await.unwrap();
+    assert!(view.disconnected_html().contains("data-zl-session"));
+    view.click("button", Some("+")).await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 3")).unwrap(), "{}", view.html().unwrap());
+    view.keydown("#shortcut", "ArrowUp").await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 4")).unwrap());
+    let wrong_key = view.keydown("#shortcut", "Enter").await.unwrap_err().to_string();
+    assert!(wrong_key.contains("listens for key `ArrowUp`"), "{wrong_key}");
+    // A JS command list that pushes an event sends that event.
+    view.click("#js-push", None).await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 5")).unwrap());
+    // A form submit carries the form's fields with the given values over them.
+    view.submit("form:not([id])", json!({"name": "Milk"})).await.unwrap();
+    view.submit("form:not([id])", json!({"name": "Eggs"})).await.unwrap();
+    assert_eq!(view.count("ul li", None).unwrap(), 2);
+    view.click("li button", Some("x")).await.unwrap_err(); // two rows: ambiguous
+    let milk = view.html().unwrap();
+    let id = milk.split("id=\"item-").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    view.click(&format!("#item-{id} button"), None).await.unwrap();
+    assert_eq!(view.count("ul li", None).unwrap(), 1);
+    assert!(!view.has_element("ul li", Some("Milk")).unwrap());
+    // A change names the edited field.
+    view.change("#draft", json!({"note": "half"})).await.unwrap();
+    assert!(view.has_element("p.draft", Some("Draft: half")).unwrap(), "{}", view.html().unwrap());
+    // z-target of an ancestor travels with the click.
+    view.click("#targeted", None).await.unwrap();
+    assert!(view.has_element("p.target", Some("Target: sidebar")).unwrap());
+    // A link with z-patch patches; the view stays and the URL follows.
+    view.click("#start-at-5", None).await.unwrap();
+    assert_eq!(view.url(), "/?start=5");
+    assert!(view.has_element("h1", Some("Count: 5")).unwrap());
+    view.click("#to-notes", None).await.unwrap();
+    assert!(view.has_element("h1", Some("Notes")).unwrap());
+}
+
+#[tokio::test]
+async fn selector_helpers_refuse_what_a_user_could_not_do() {
+    let server = server().await;
+    let mut view = server.live("/").await.unwrap();
+    let none = view.click("#nowhere", None).await.unwrap_err().to_string();
+    assert!(none.contains("no element matches `#nowhere`"), "{none}");
+    let many = view.click("button", None).await.unwrap_err().to_string();
+    assert!(many.contains("elements match `button`"), "{many}");
+    let unbound = view.click("#panel", None).await.unwrap_err().to_string();
+    assert!(unbound.contains("no `z-click` binding"), "{unbound}");
+    let typo = view.submit("form:not([id])", json!({"nmae": "x"})).await.unwrap_err().to_string();
+    assert!(typo.contains("has no field `nmae`") && typo.contains("name"), "{typo}");
+    let not_form = view.submit("#panel", json!({})).await.unwrap_err().to_string();
+    assert!(not_form.contains("no `z-submit` binding"), "{not_form}");
+    let bad = view.has_element("li[", None).unwrap_err().to_string();
+    assert!(bad.contains("not a CSS selector"), "{bad}");
+    // Nothing was sent: the count is untouched and the view still answers.
+    view.click("button", Some("+")).await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 1")).unwrap());
+    let missing = server.live("/missing").await.unwrap_err().to_string();
+    assert!(missing.contains("404"), "a page the router does not serve: {missing}");
+    let not_live = server.live("/health").await.unwrap_err().to_string();
+    assert!(not_live.contains("404") || not_live.contains("not a live page"), "{not_live}");
+}
+
+/// Redirects and patches are asserted and followed: a live navigation moves over the same
+/// socket with its flash; a full redirect loads the next page with the signed flash.
+#[tokio::test]
+async fn redirects_and_patches_are_asserted_and_followed() {
+    let server = server().await;
+    let mut view = server.live("/").await.unwrap();
+    view.click("#navigate-with-flash", None).await.unwrap();
+    assert_eq!(view.redirected_to().await.unwrap(), "/notes");
+    let not_patch = view.patched_to().await.unwrap_err().to_string();
+    assert!(not_patch.contains("redirected, not patched"), "{not_patch}");
+    let mut view = server.live("/").await.unwrap();
+    view.click("#navigate-with-flash", None).await.unwrap();
+    assert_eq!(view.follow_redirect().await.unwrap(), "/notes");
+    assert!(view.has_element("p.visits", Some("Mounted connected: true")).unwrap());
+    assert_eq!(view.url(), "/notes");
+
+    let mut view = server.live("/").await.unwrap();
+    view.click("#leave-with-flash", None).await.unwrap();
+    let redirect = view.redirect().await.unwrap();
+    assert_eq!((redirect.to.as_str(), redirect.live), ("/clicks", false));
+    let mut view = server.live("/").await.unwrap();
+    view.click("#leave-with-flash", None).await.unwrap();
+    view.follow_redirect().await.unwrap();
+    assert_eq!(view.url(), "/clicks");
+    assert!(
+        view.disconnected_html().contains("See you on the clicks page"),
+        "the flash crossed the full load: {}",
+        view.disconnected_html()
+    );
+
+    // A server patch (`push_patch`) is a patch, not a redirect.
+    let mut view = server.live("/").await.unwrap();
+    view.event("jump", json!({"to": 8})).await.unwrap();
+    assert_eq!(view.patched_to().await.unwrap(), "/?start=8");
+    assert_eq!(view.url(), "/?start=8");
+    view.event("jump", json!({"to": 9})).await.unwrap();
+    let not_redirect = view.redirected_to().await.unwrap_err().to_string();
+    assert!(not_redirect.contains("patched to /?start=9"), "{not_redirect}");
+    // A JS command list without a push has no event to send.
+    let no_push = view.click("#js-patch", None).await.unwrap_err().to_string();
+    assert!(no_push.contains("pushes no event"), "{no_push}");
+    let mut view = server.live("/").await.unwrap();
+    view.click("#js-push", None).await.unwrap();
+    let none = tokio::time::timeout(std::time::Duration::from_millis(300), view.redirect()).await;
+    assert!(none.is_err(), "a click that sends nowhere has no redirect");
+}
+
+/// Pushed events, renders the server pushes on its own, and a dropped socket rejoined.
+#[tokio::test]
+async fn pushed_events_async_renders_and_reconnects() {
+    let live = counter::live(LiveConfig::default());
+    let server = TestServer::start(live.router(), live.clone()).await.unwrap();
+    let mut view = server.live("/").await.unwrap();
+    view.event("hooked", json!({})).await.unwrap();
+    assert!(view.pushed_event("ping").await.unwrap()["count"].is_number());
+    live.broadcast(counter::ANNOUNCEMENTS, "Lunch".to_owned());
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Lunch"), "{html}");
+    view.click("button", Some("+")).await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 1")).unwrap());
+    view.reconnect().await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 0")).unwrap(), "a rejoin mounts anew");
+    view.click("button", Some("+")).await.unwrap();
+    assert!(view.has_element("h1", Some("Count: 1")).unwrap());
+    view.disconnect().await.unwrap();
+}

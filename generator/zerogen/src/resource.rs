@@ -611,37 +611,51 @@ impl Resource {
         let mut code = self.header("//!");
         let _ = write!(
             code,
-            "//! `/{p}`: every {human}, kept current by the changes published on the resource's topic.\n\n\
+            "//! `/{p}`: every {human}, kept current by the changes published on the resource's topic.\n\
+             //! The rows are a stream: sent to the browser, then dropped from the session's memory.\n\n\
              use serde_json::Value;\n\
-             use zero_live::{{Context, EventError, LiveView, MountError}};\n\n\
+             use zero_db::DbError;\n\
+             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
+             use zero_live_core::Stream;\n\n\
              use crate::{p}::{{self, Change, {s}}};\n\
              use crate::web::services;\n\n\
-             /// The index's state.\n#[derive(Debug)]\npub struct Index {{\n    /// The rows, oldest first.\n    pub {p}: Vec<{s}>,\n}}\n\
+             /// The index's state.\n#[derive(Debug)]\npub struct Index {{\n    \
+             /// The rows, oldest first, as a stream.\n    pub {p}: Stream<{s}>,\n    \
+             /// How many rows the page shows (for its empty state).\n    pub count: usize,\n}}\n\
              zero_live_core::template!(Index, \"live/{p}/index\");\n\n\
              impl LiveView for Index {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              ctx.set_title(\"{title}\");\n        \
              let (db, _) = services(ctx).map_err(MountError)?;\n        \
              if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}\n        \
-             let {p} = {p}::list(&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
-             Ok(Index {{ {p} }})\n    }}\n\n    \
+             let rows = {p}::list(&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
+             let count = rows.len();\n        \
+             let mut stream = Stream::new();\n        \
+             stream.extend(rows);\n        \
+             Ok(Index {{ {p}: stream, count }})\n    }}\n\n    \
              async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
              match event {{\n            \"delete\" => {{\n                \
-             let id = value[\"id\"].as_str().and_then(|id| id.parse().ok());\n                \
-             // Only a row the page shows: a forged or stale id changes nothing.\n                \
-             let Some(id) = id.filter(|id| self.{p}.iter().any(|row| row.id == *id)) else {{\n                    \
+             let id = value[\"id\"].as_str().and_then(|id| id.parse::<i64>().ok());\n                \
+             let Some(id) = id else {{\n                    \
              return Err(EventError::Invalid(format!(\"no {human} `{{}}` here\", value[\"id\"])));\n                }};\n                \
              let (db, pubsub) = services(ctx).map_err(EventError::Invalid)?;\n                \
+             // A forged or stale id deletes nothing and says so.\n                \
              match {p}::delete(&db, &*pubsub, id).await {{\n                    \
              Ok(()) => ctx.put_flash(\"info\", \"{sentence} deleted.\"),\n                    \
+             Err(DbError::NotFound) => {{\n                        \
+             return Err(EventError::Invalid(format!(\"no {human} `{{id}}` here\")));\n                    }}\n                    \
              Err(e) => ctx.put_flash(\"error\", e.to_string()),\n                }}\n            }}\n            \
              other => return Err(EventError::Unknown(other.to_owned())),\n        }}\n        Ok(())\n    }}\n\n    \
              async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {{\n        \
              match message.downcast_ref::<Change>() {{\n            \
-             Some(Change::Created(row)) => self.{p}.push(row.clone()),\n            \
-             Some(Change::Updated(row)) => {{\n                \
-             if let Some(old) = self.{p}.iter_mut().find(|old| old.id == row.id) {{\n                    *old = row.clone();\n                }}\n            }}\n            \
-             Some(Change::Deleted(id)) => self.{p}.retain(|row| row.id != *id),\n            \
+             Some(Change::Created(row)) => {{\n                \
+             self.count += 1;\n                \
+             self.{p}.insert(row.clone());\n            }}\n            \
+             // A row the browser has is replaced in place, by its key.\n            \
+             Some(Change::Updated(row)) => self.{p}.insert(row.clone()),\n            \
+             Some(Change::Deleted(id)) => {{\n                \
+             self.count = self.count.saturating_sub(1);\n                \
+             self.{p}.delete(id);\n            }}\n            \
              None => {{}}\n        }}\n    }}\n}}\n",
             title = self.title(),
             sentence = label_of(&self.human()),
@@ -654,7 +668,7 @@ impl Resource {
         let mut html = format!(
             "<.app_layout current=\"/{p}\" title=\"{title}\">\n  <.header title=\"{title}\">\n    \
              <:actions><.link href=\"/{p}/new\" navigate>New {human}</.link></:actions>\n  </.header>\n  \
-             <.table id=\"{p}\" rows={{{p}.len()}}>\n",
+             <.table id=\"{p}\" rows={{*count}}>\n",
             title = self.title()
         );
         for f in &self.fields {
@@ -662,8 +676,8 @@ impl Resource {
         }
         let _ = write!(
             html,
-            "    <:col label=\"Actions\" />\n    <tbody>\n      \
-             <tr :for={{{lower} in {p}}} :key={{{lower}.id}} id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
+            "    <:col label=\"Actions\" />\n    <tbody id=\"{p}-rows\">\n      \
+             <tr :for={{{lower} in {p}}} :key={{{lower}.id}} :stream id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
         );
         for f in &self.fields {
             let _ = writeln!(html, "        <td>{}</td>", f.display(&lower));
@@ -934,6 +948,32 @@ impl Resource {
                 n = unique.name
             );
         }
+        // The required fields a user can empty: submitting them blank is refused on each.
+        let blank: Vec<&Field> =
+            self.fields.iter().filter(|f| !f.optional && f.ty != Ty::Boolean).collect();
+        let blank_check = if blank.is_empty() {
+            String::new()
+        } else {
+            let mut check = format!(
+                "// Required fields left empty: refused, each error on its field, nothing saved.\n    \
+                 form.submit(\"#{lower}-form\", json!({{\"{lower}\": {{{}}}}})).await.expect(\"a reply\");\n    ",
+                blank
+                    .iter()
+                    .map(|f| format!("\"{}\": \"\"", f.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            for f in &blank {
+                let _ = write!(
+                    check,
+                    "assert!(form.has_element(\"#{lower}_{n}-errors\", None).expect(\"html\"), \"{{}}\", form.html().expect(\"html\"));\n    ",
+                    n = f.name
+                );
+            }
+            let _ =
+                write!(check, "assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    ");
+            check
+        };
         let _ = write!(
             code,
             "\n#[tokio::test]\nasync fn the_live_pages_create_show_list_and_delete_a_{lower}() {{\n    \
@@ -941,44 +981,47 @@ impl Resource {
              let values = example(&db, 2).await;\n    \
              let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
              let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    \
+             let page = server.get(\"/{p}\").await.expect(\"the index\");\n    \
+             assert!(page.has_element(\"#{p}\", Some(\"No {human_plural} yet.\")).expect(\"html\"), \"{{}}\", page.body);\n    \
+             // Joined before the {human} exists: it appears here over PubSub.\n    \
+             let mut index = server.live(\"/{p}\").await.expect(\"listed\");\n    \
              let mut form = server.live(\"/{p}/new\").await.expect(\"joined\");\n    \
-             let refused = form.event(\"save\", json!({{}})).await.expect(\"a reply\");\n    \
-             assert!(refused[\"flash\"].is_null(), \"nothing saved: {{refused}}\");\n    \
-             assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    \
-             let params: serde_json::Map<String, serde_json::Value> =\n        \
-             values.iter().map(|(k, v)| (format!(\"{lower}[{{k}}]\"), json!(v))).collect();\n    \
-             let params = serde_json::Value::Object(params);\n    \
-             form.event(\"save\", params.clone()).await.expect(\"saved\");\n    \
+             {blank_check}\
+             form.submit(\"#{lower}-form\", json!({{\"{lower}\": values}})).await.expect(\"saved\");\n    \
              // A double submit: the view has moved on, so the second creates nothing.\n    \
-             let _ = form.event(\"save\", params.clone()).await;\n    \
+             let _ = form.submit(\"#{lower}-form\", json!({{\"{lower}\": values}})).await;\n    \
              let rows = {p}::list(&db).await.expect(\"listed\");\n    \
              assert_eq!(rows.len(), 1, \"one row for two submits\");\n    \
              let id = rows[0].id;\n    \
-             {unique_check}
-             let show = server.live(&format!(\"/{p}/{{id}}\")).await.expect(\"shown\");\n    \
-             assert!(show.html().expect(\"html\").contains(\"<dt>{first_label}</dt>\"));\n    \
-             let mut index = server.live(\"/{p}\").await.expect(\"listed\");\n    \
-             assert!(index.html().expect(\"html\").contains(&format!(\"id=\\\"{lower}-{{id}}\\\"\")));\n    \
+             assert_eq!(form.follow_redirect().await.expect(\"followed\"), format!(\"/{p}/{{id}}\"));\n    \
+             assert!(form.has_element(\"dt\", Some(\"{first_label}\")).expect(\"html\"), \"{{}}\", form.html().expect(\"html\"));\n    \
+             index.render_async().await.expect(\"the new row\");\n    \
+             let row = format!(\"#{lower}-{{id}}\");\n    \
+             assert!(index.has_element(&row, None).expect(\"html\"), \"{{}}\", index.html().expect(\"html\"));\n    \
+             {unique_check}\
              // A forged id is refused and deletes nothing.\n    \
              assert!(index.event(\"delete\", json!({{\"id\": \"999999\"}})).await.is_err());\n    \
-             let reply = index.event(\"delete\", json!({{\"id\": id.to_string()}})).await.expect(\"deleted\");\n    \
+             let reply = index.click(&format!(\"{{row}} button\"), Some(\"Delete\")).await.expect(\"deleted\");\n    \
              assert_eq!(reply[\"flash\"][\"info\"], \"{sentence} deleted.\", \"{{reply}}\");\n    \
+             index.render_async().await.expect(\"the row removed\");\n    \
+             assert!(!index.has_element(&row, None).expect(\"html\"));\n    \
              assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n    \
              assert!(server.live(&format!(\"/{p}/{{id}}\")).await.is_err(), \"a deleted {human} has no page\");\n}}\n",
             sentence = label_of(&human),
+            human_plural = p.replace('_', " "),
             first_label = self.fields[0].label(),
             unique_check = match self.fields.iter().find(|f| f.unique) {
                 // The same values again, from a new form: the taken value is an error on its
                 // field and nothing is written.
                 Some(f) => format!(
-                    "let mut again = server.live(\"/{p}/new\").await.expect(\"joined\");\n    \
-                     again.event(\"save\", params).await.expect(\"a reply\");\n    \
-                     assert!(again.html().expect(\"html\").contains(\"has already been taken\"), \"{{}}\", again.html().expect(\"html\"));\n    \
-                     assert!(again.html().expect(\"html\").contains(\"id=\\\"{lower}_{n}-errors\\\"\"));\n    \
+                    "// The same values from a new form: the taken value is an error on its field.\n    \
+                     let mut again = server.live(\"/{p}/new\").await.expect(\"joined\");\n    \
+                     again.submit(\"#{lower}-form\", json!({{\"{lower}\": values}})).await.expect(\"a reply\");\n    \
+                     assert!(again.has_element(\"#{lower}_{n}-errors\", Some(\"has already been taken\")).expect(\"html\"), \"{{}}\", again.html().expect(\"html\"));\n    \
                      assert_eq!({p}::list(&db).await.expect(\"listed\").len(), 1);\n    ",
                     n = f.name
                 ),
-                None => "let _ = params;\n    ".to_owned(),
+                None => String::new(),
             },
         );
         code

@@ -1,38 +1,64 @@
-//! Test helpers (feature `testing`): serve an app's router on a loopback port and drive a live
-//! view over a real WebSocket, as the browser client would, without a browser.
+//! Test helpers (feature `testing`): serve an app's router on a loopback port and drive its live
+//! views as a browser would, without a browser.
+//!
+//! A view is mounted through the router: [`TestServer::live`] GETs the page (the disconnected
+//! render, with the endpoint's layers), reads the session and CSRF tokens the page carries and
+//! joins with them over a real WebSocket. The test then acts on the page by CSS selector (click,
+//! change, submit, key events), reads it (`has_element`, `html`), follows redirects and patches,
+//! waits for renders pushed by the server, and drops and rejoins the socket.
 //!
 //! ```ignore
-//! let server = TestServer::start(router, live).await;
-//! let mut view = server.live("/").await?;
-//! view.click("inc", json!({})).await?;
-//! assert!(view.html()?.contains("1"));
+//! let server = TestServer::start(router, live).await?;
+//! let mut view = server.live("/posts/new").await?;
+//! view.submit("#post-form", json!({"post": {"title": ""}})).await?;
+//! assert!(view.has_element("#post_title-errors", Some("can't be blank"))?);
+//! view.submit("#post-form", json!({"post": {"title": "Hello"}})).await?;
+//! assert_eq!(view.redirected_to().await?, "/posts/1");
+//! view.follow_redirect().await?;
 //! ```
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
+use scraper::{ElementRef, Html, Selector};
+use serde_json::{Map, Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tower::ServiceExt as _;
 
 use crate::Live;
 use crate::client::ClientTree;
 use crate::protocol::SUBPROTOCOL;
-use crate::server::SOCKET_PATH;
+use crate::server::{FLASH_COOKIE, SOCKET_PATH};
 
 /// How long a helper waits for the server before failing.
 const LIMIT: Duration = Duration::from_secs(10);
+
+/// The largest page body a helper reads.
+const MAX_PAGE: usize = 16 << 20;
 
 /// An app served on 127.0.0.1 for a test; stops when dropped.
 #[derive(Debug)]
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    http: Http,
     live: Live,
     task: tokio::task::JoinHandle<()>,
+}
+
+/// What a view needs of its server to load pages and open sockets.
+#[derive(Debug, Clone)]
+struct Http {
+    addr: SocketAddr,
+    router: axum::Router,
+    cookies: BTreeMap<String, String>,
 }
 
 impl Drop for TestServer {
@@ -51,18 +77,60 @@ fn fail(what: impl std::fmt::Display) -> TestError {
     TestError(what.to_string())
 }
 
+/// A page the router answered (a disconnected render, an HTTP route, a refusal).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The status.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Page {
+    /// Whether an element matches `selector` (and, when given, contains `text`).
+    pub fn has_element(&self, selector: &str, text: Option<&str>) -> Result<bool, TestError> {
+        Ok(count(&Html::parse_document(&self.body), selector, text)? > 0)
+    }
+
+    /// The value of the `content` attribute of `<meta name=NAME>`.
+    fn meta(&self, name: &str) -> Option<String> {
+        let doc = Html::parse_document(&self.body);
+        let selector = Selector::parse(&format!("meta[name=\"{name}\"]")).ok()?;
+        doc.select(&selector).next()?.attr("content").map(str::to_owned)
+    }
+
+    /// The session token of the page's live root.
+    fn session(&self) -> Option<String> {
+        let doc = Html::parse_document(&self.body);
+        let selector = Selector::parse("[data-zl-root]").ok()?;
+        doc.select(&selector).next()?.attr("data-zl-session").map(str::to_owned)
+    }
+}
+
 impl TestServer {
     /// Serves `router` (built from `live`) on a free loopback port.
     pub async fn start(router: axum::Router, live: Live) -> Result<TestServer, TestError> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(fail)?;
         let addr = listener.local_addr().map_err(fail)?;
         let waiter = live.clone();
+        let served = router.clone();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
+            let _ = axum::serve(listener, served)
                 .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
                 .await;
         });
-        Ok(TestServer { addr, live, task })
+        let http = Http { addr, router, cookies: BTreeMap::new() };
+        Ok(TestServer { addr, http, live, task })
+    }
+
+    /// Sends cookie `name` with every page load and socket of this server's views (a signed-in
+    /// user's session cookie, say), as a browser that holds it would.
+    #[must_use]
+    pub fn with_cookie(mut self, name: &str, value: &str) -> TestServer {
+        self.http.cookies.insert(name.to_owned(), value.to_owned());
+        self
     }
 
     /// `http://127.0.0.1:PORT` and `path`.
@@ -70,46 +138,132 @@ impl TestServer {
         format!("http://{}{path}", self.addr)
     }
 
-    /// Joins the live view at `path` (with its query) connected, as a page's client does.
-    pub async fn live(&self, path: &str) -> Result<TestView, TestError> {
-        let bare = path.split('?').next().unwrap_or(path);
-        let (token, csrf) = self.live.tokens_for(bare);
-        let mut request =
-            format!("ws://{}{SOCKET_PATH}", self.addr).into_client_request().map_err(fail)?;
-        let headers = request.headers_mut();
-        let origin = format!("http://{}", self.addr);
-        headers.insert("origin", origin.parse().map_err(fail)?);
-        headers.insert("sec-websocket-protocol", SUBPROTOCOL.parse().map_err(fail)?);
-        let (ws, _) = tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(request))
-            .await
-            .map_err(|_| fail("the socket did not open in time"))?
-            .map_err(fail)?;
-        let mut view = TestView { ws, tree: ClientTree::default(), next: 1, pushed: Vec::new() };
-        let reply = view
-            .request(json!({"kind": "join", "topic": format!("lv:{bare}"), "session": token,
-                            "csrf": csrf, "url": path}))
-            .await?;
-        if reply["status"] != "ok" {
-            return Err(fail(format!("join refused: {reply}")));
-        }
-        view.tree.apply_join(0, &reply["rendered"]).map_err(fail)?;
-        Ok(view)
+    /// GETs `path` through the router, as a browser's first request: a live route answers with
+    /// its disconnected render.
+    pub async fn get(&self, path: &str) -> Result<Page, TestError> {
+        self.http.get(path).await
     }
+
+    /// Mounts the live view at `path` (with its query): loads the page through the router
+    /// (disconnected), then joins with the tokens the page carries (connected). A page that is
+    /// not `200 OK` or not live is an error naming its status.
+    pub async fn live(&self, path: &str) -> Result<TestView, TestError> {
+        TestView::open(self.http.clone(), path).await
+    }
+}
+
+impl Http {
+    async fn get(&self, path: &str) -> Result<Page, TestError> {
+        let mut request = Request::get(path);
+        if let Some(cookies) = self.cookie_header() {
+            request = request.header(header::COOKIE, cookies);
+        }
+        let request = request.body(Body::empty()).map_err(fail)?;
+        let response = tokio::time::timeout(LIMIT, self.router.clone().oneshot(request))
+            .await
+            .map_err(|_| fail(format!("GET {path} did not answer in time")))?
+            .map_err(fail)?;
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, MAX_PAGE).await.map_err(fail)?;
+        let body = String::from_utf8(bytes.to_vec()).map_err(fail)?;
+        Ok(Page { status: parts.status, headers: parts.headers, body })
+    }
+
+    fn cookie_header(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+        })
+    }
+}
+
+/// How a view was sent elsewhere by the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// Where to.
+    pub to: String,
+    /// `true` for a live navigation over the same socket, `false` for a full page load.
+    pub live: bool,
+    /// The signed flash a full load carries to the next page.
+    flash_token: Option<String>,
 }
 
 /// A joined live view.
 #[derive(Debug)]
 pub struct TestView {
+    http: Http,
     ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     tree: ClientTree,
     next: u64,
     pushed: Vec<Value>,
+    /// The URL joined or last navigated or patched to.
+    url: String,
+    session: String,
+    csrf: String,
+    disconnected: String,
 }
 
 impl TestView {
+    async fn open(http: Http, path: &str) -> Result<TestView, TestError> {
+        let page = http.get(path).await?;
+        if page.status != StatusCode::OK {
+            return Err(fail(format!("GET {path} answered {}: {}", page.status, page.body)));
+        }
+        let (Some(session), Some(csrf)) = (page.session(), page.meta("csrf-token")) else {
+            return Err(fail(format!("GET {path} is not a live page (no data-zl-session)")));
+        };
+        let ws = connect(&http).await?;
+        let mut view = TestView {
+            http,
+            ws,
+            tree: ClientTree::default(),
+            next: 1,
+            pushed: Vec::new(),
+            url: path.to_owned(),
+            session,
+            csrf,
+            disconnected: page.body,
+        };
+        view.join().await?;
+        Ok(view)
+    }
+
+    async fn join(&mut self) -> Result<(), TestError> {
+        let bare = self.url.split('?').next().unwrap_or(&self.url).to_owned();
+        let reply = self
+            .request(json!({"kind": "join", "topic": format!("lv:{bare}"),
+                            "session": self.session, "csrf": self.csrf, "url": self.url}))
+            .await?;
+        if reply["status"] != "ok" {
+            return Err(fail(format!("join refused: {reply}")));
+        }
+        self.tree = ClientTree::default();
+        self.tree.apply_join(0, &reply["rendered"]).map_err(fail)?;
+        Ok(())
+    }
+
     /// The page as the client renders it now.
     pub fn html(&self) -> Result<String, TestError> {
         self.tree.to_html().map_err(fail)
+    }
+
+    /// The whole page of the disconnected render the view was mounted from.
+    pub fn disconnected_html(&self) -> &str {
+        &self.disconnected
+    }
+
+    /// The URL the view is at (joined, navigated or patched to).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether an element of the page matches `selector` (and, when given, contains `text`).
+    pub fn has_element(&self, selector: &str, text: Option<&str>) -> Result<bool, TestError> {
+        Ok(self.count(selector, text)? > 0)
+    }
+
+    /// How many elements of the page match `selector` (and contain `text`, when given).
+    pub fn count(&self, selector: &str, text: Option<&str>) -> Result<usize, TestError> {
+        count(&Html::parse_fragment(&self.html()?), selector, text)
     }
 
     /// Messages the server pushed besides replies (`push`, `exec`, `redirect`, `patch`) while
@@ -126,10 +280,113 @@ impl TestView {
         }
         let value = self.read().await?;
         if value["kind"] == "diff" {
-            let rev = value["rev"].as_u64().unwrap_or_default();
-            self.tree.apply_diff_at(rev, &value["diff"]).map_err(fail)?;
+            self.apply_pushed_diff(&value)?;
         }
         Ok(value)
+    }
+
+    /// Waits for a render the server pushes on its own (after `handle_info`: a PubSub message,
+    /// the result of work the view started) and returns the page then. Other pushes that
+    /// arrive first are kept for [`TestView::receive`].
+    pub async fn render_async(&mut self) -> Result<String, TestError> {
+        loop {
+            let value = self.read().await?;
+            if value["kind"] == "diff" {
+                self.apply_pushed_diff(&value)?;
+                return self.html();
+            }
+            self.pushed.push(value);
+        }
+    }
+
+    /// The payload of the next `push` of `event` the server sent (`Context::push_event`);
+    /// other pushes before it are skipped.
+    pub async fn pushed_event(&mut self, event: &str) -> Result<Value, TestError> {
+        loop {
+            let value = self.receive().await?;
+            if value["kind"] == "push" && value["event"] == event {
+                return Ok(value["payload"].clone());
+            }
+        }
+    }
+
+    /// Where the server sent the view (`push_navigate` or `redirect`), from the pushes so far
+    /// or the next ones; an error if the view was patched or sent nowhere in time.
+    pub async fn redirect(&mut self) -> Result<Redirect, TestError> {
+        let message = self.next_of(&["redirect", "patch"]).await?;
+        if message["kind"] == "patch" {
+            return Err(fail(format!("the view was patched, not redirected: {message}")));
+        }
+        Ok(Redirect {
+            to: message["to"].as_str().unwrap_or_default().to_owned(),
+            live: message["live"].as_bool().unwrap_or(false),
+            flash_token: message["flash_token"].as_str().map(str::to_owned),
+        })
+    }
+
+    /// Where the server sent the view, put back so [`TestView::follow_redirect`] still sees it.
+    pub async fn redirected_to(&mut self) -> Result<String, TestError> {
+        let message = self.next_of(&["redirect", "patch"]).await?;
+        let to = message["to"].as_str().unwrap_or_default().to_owned();
+        let kind = message["kind"].clone();
+        self.pushed.insert(0, message);
+        if kind == "patch" {
+            return Err(fail(format!("the view was patched to {to}, not redirected")));
+        }
+        Ok(to)
+    }
+
+    /// Where the view patched its URL to (`push_patch`); an error if it was redirected.
+    pub async fn patched_to(&mut self) -> Result<String, TestError> {
+        let message = self.next_of(&["redirect", "patch"]).await?;
+        if message["kind"] == "redirect" {
+            return Err(fail(format!("the view was redirected, not patched: {message}")));
+        }
+        let to = message["to"].as_str().unwrap_or_default().to_owned();
+        self.url = to.clone();
+        Ok(to)
+    }
+
+    /// Follows the server's redirect as the browser client does: a live one navigates over
+    /// the same socket; a full one loads the new page (with the flash it carries) and joins
+    /// it on a new socket. Returns where the view is now.
+    pub async fn follow_redirect(&mut self) -> Result<String, TestError> {
+        let redirect = self.redirect().await?;
+        if redirect.live {
+            self.navigate(&redirect.to).await?;
+        } else {
+            let mut http = self.http.clone();
+            if let Some(token) = &redirect.flash_token {
+                http.cookies.insert(FLASH_COOKIE.to_owned(), token.clone());
+            }
+            let _ = self.ws.close(None).await;
+            *self = TestView::open(http, &redirect.to).await?;
+            self.http.cookies.remove(FLASH_COOKIE);
+        }
+        Ok(redirect.to)
+    }
+
+    /// The first pushed message of one of `kinds`, waiting for it if it has not arrived.
+    async fn next_of(&mut self, kinds: &[&str]) -> Result<Value, TestError> {
+        if let Some(i) = self.pushed.iter().position(|m| kinds.iter().any(|k| m["kind"] == *k)) {
+            return Ok(self.pushed.remove(i));
+        }
+        loop {
+            let value = self.read().await?;
+            if kinds.iter().any(|k| value["kind"] == *k) {
+                return Ok(value);
+            }
+            if value["kind"] == "diff" {
+                self.apply_pushed_diff(&value)?;
+            } else {
+                self.pushed.push(value);
+            }
+        }
+    }
+
+    fn apply_pushed_diff(&mut self, value: &Value) -> Result<(), TestError> {
+        let rev = value["rev"].as_u64().unwrap_or_default();
+        self.tree.apply_diff_at(rev, &value["diff"]).map_err(fail)
     }
 
     /// The next text frame, as JSON.
@@ -140,24 +397,115 @@ impl TestView {
                 .map_err(|_| fail("nothing arrived in time"))?
                 .ok_or_else(|| fail("the socket closed"))?
                 .map_err(fail)?;
-            if let WsMessage::Text(text) = frame {
-                return serde_json::from_str(&text).map_err(fail);
+            match frame {
+                WsMessage::Text(text) => return serde_json::from_str(&text).map_err(fail),
+                WsMessage::Close(frame) => {
+                    return Err(fail(format!("the server closed the socket: {frame:?}")));
+                }
+                _ => {}
             }
         }
     }
 
     /// Sends `event` with `value` (as a click, submit or change would) and applies the reply;
-    /// an `error` reply is an error.
+    /// an `error` reply is an error. The selector helpers below read the event and its value
+    /// from the page instead; this one sends whatever it is given (a forged event, say).
     pub async fn event(&mut self, event: &str, value: Value) -> Result<Value, TestError> {
-        let reply = self.request(json!({"kind": "event", "event": event, "value": value})).await?;
+        self.send_event(event, value, None).await
+    }
+
+    async fn send_event(
+        &mut self,
+        event: &str,
+        value: Value,
+        target: Option<String>,
+    ) -> Result<Value, TestError> {
+        let mut message = json!({"kind": "event", "event": event, "value": value});
+        if let Some(target) = target {
+            message["target"] = json!(target);
+        }
+        let reply = self.request(message).await?;
         self.merge(&reply)?;
         Ok(reply)
+    }
+
+    /// Clicks the one element matching `selector` (and containing `text`, when given): its
+    /// `z-click` event with its `z-value-*` values and `z-target`, or, for a link, its live
+    /// patch (`z-patch`) or navigation (`z-navigate`). An element without a binding, or a
+    /// selector that matches none or several, is an error.
+    pub async fn click(&mut self, selector: &str, text: Option<&str>) -> Result<Value, TestError> {
+        let el = self.one(selector, text)?;
+        if el.name == "a" && (el.attr("z-patch").is_some() || el.attr("z-navigate").is_some()) {
+            let href = el.attr("href").ok_or_else(|| fail(format!("`{selector}` has no href")))?;
+            let href = href.to_owned();
+            return if el.attr("z-patch").is_some() {
+                self.patch(&href).await
+            } else {
+                self.navigate(&href).await
+            };
+        }
+        let (event, value) = el.binding("z-click", selector)?;
+        let value = value.unwrap_or_else(|| el.values());
+        let value = if value.as_object().is_some_and(Map::is_empty) { Value::Null } else { value };
+        self.send_event(&event, value, el.target.clone()).await
+    }
+
+    /// A key press on the one element matching `selector` with a `z-keydown` binding (its
+    /// `z-key` filter, when present, must be `key`).
+    pub async fn keydown(&mut self, selector: &str, key: &str) -> Result<Value, TestError> {
+        self.key("z-keydown", selector, key).await
+    }
+
+    /// A key release on the one element matching `selector` with a `z-keyup` binding.
+    pub async fn keyup(&mut self, selector: &str, key: &str) -> Result<Value, TestError> {
+        self.key("z-keyup", selector, key).await
+    }
+
+    async fn key(&mut self, binding: &str, selector: &str, key: &str) -> Result<Value, TestError> {
+        let el = self.one(selector, None)?;
+        if let Some(wanted) = el.attr("z-key").filter(|wanted| *wanted != key) {
+            return Err(fail(format!("`{selector}` listens for key `{wanted}`, not `{key}`")));
+        }
+        let (event, _) = el.binding(binding, selector)?;
+        let mut value = el.values();
+        value["key"] = json!(key);
+        if let Some(v) = el.attr("value") {
+            value["value"] = json!(v);
+        }
+        self.send_event(&event, value, el.target.clone()).await
+    }
+
+    /// A change of the one form matching `form` (its `z-change`, or else `z-input`, event):
+    /// the form's fields as the page has them, with `values` over them, and `_target` naming
+    /// the field edited (the first of `values`). `values` is an object of field names
+    /// (`{"post[title]": "Hi"}`) or nested objects (`{"post": {"title": "Hi"}}`); a name the
+    /// form has no field for is an error, as a user could not type into it.
+    pub async fn change(&mut self, form: &str, values: Value) -> Result<Value, TestError> {
+        let el = self.one(form, None)?;
+        let binding = if el.attr("z-change").is_some() { "z-change" } else { "z-input" };
+        let (event, _) = el.binding(binding, form)?;
+        let overlay = flatten(&values)?;
+        let mut value = el.form_values(&overlay, form)?;
+        if let Some((name, _)) = overlay.first() {
+            value["_target"] = json!(name);
+        }
+        self.send_event(&event, value, el.target.clone()).await
+    }
+
+    /// Submits the one form matching `form` (its `z-submit` event) with its fields as the
+    /// page has them and `values` over them (see [`TestView::change`]).
+    pub async fn submit(&mut self, form: &str, values: Value) -> Result<Value, TestError> {
+        let el = self.one(form, None)?;
+        let (event, _) = el.binding("z-submit", form)?;
+        let value = el.form_values(&flatten(&values)?, form)?;
+        self.send_event(&event, value, el.target.clone()).await
     }
 
     /// A live patch to `url` (same view, `handle_params`).
     pub async fn patch(&mut self, url: &str) -> Result<Value, TestError> {
         let reply = self.request(json!({"kind": "params", "url": url})).await?;
         self.merge(&reply)?;
+        self.url = url.to_owned();
         Ok(reply)
     }
 
@@ -169,7 +517,24 @@ impl TestView {
         }
         self.tree = ClientTree::default();
         self.tree.apply_join(0, &reply["rendered"]).map_err(fail)?;
+        self.url = url.to_owned();
         Ok(reply)
+    }
+
+    /// Drops the socket and joins again on a new one with the page's tokens, as the browser
+    /// client does after a lost connection: the view mounts anew and the page is its full
+    /// render.
+    pub async fn reconnect(&mut self) -> Result<(), TestError> {
+        let _ = self.ws.close(None).await;
+        self.ws = connect(&self.http).await?;
+        self.pushed.clear();
+        self.next = 1;
+        self.join().await
+    }
+
+    /// Closes the socket (the view terminates on the server).
+    pub async fn disconnect(mut self) -> Result<(), TestError> {
+        self.ws.close(None).await.map_err(fail)
     }
 
     fn merge(&mut self, reply: &Value) -> Result<(), TestError> {
@@ -195,11 +560,325 @@ impl TestView {
                 return Ok(value);
             }
             if value["kind"] == "diff" {
-                let rev = value["rev"].as_u64().unwrap_or_default();
-                self.tree.apply_diff_at(rev, &value["diff"]).map_err(fail)?;
+                self.apply_pushed_diff(&value)?;
             } else {
                 self.pushed.push(value);
             }
         }
+    }
+
+    /// The one element matching `selector` (containing `text`, when given).
+    fn one(&self, selector: &str, text: Option<&str>) -> Result<Found, TestError> {
+        let doc = Html::parse_fragment(&self.html()?);
+        let parsed = parse_selector(selector)?;
+        let matches: Vec<ElementRef<'_>> =
+            doc.select(&parsed).filter(|el| text.is_none_or(|t| contains_text(el, t))).collect();
+        let with = text.map(|t| format!(" with text `{t}`")).unwrap_or_default();
+        match matches.as_slice() {
+            [el] => Ok(Found::of(*el)),
+            [] => Err(fail(format!("no element matches `{selector}`{with}"))),
+            many => Err(fail(format!(
+                "{} elements match `{selector}`{with}: narrow the selector (an id) or the text",
+                many.len()
+            ))),
+        }
+    }
+}
+
+async fn connect(http: &Http) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, TestError> {
+    let mut request =
+        format!("ws://{}{SOCKET_PATH}", http.addr).into_client_request().map_err(fail)?;
+    let headers = request.headers_mut();
+    let origin = format!("http://{}", http.addr);
+    headers.insert("origin", origin.parse().map_err(fail)?);
+    headers.insert("sec-websocket-protocol", SUBPROTOCOL.parse().map_err(fail)?);
+    if let Some(cookies) = http.cookie_header() {
+        headers.insert(header::COOKIE, cookies.parse().map_err(fail)?);
+    }
+    let (ws, _) = tokio::time::timeout(LIMIT, tokio_tungstenite::connect_async(request))
+        .await
+        .map_err(|_| fail("the socket did not open in time"))?
+        .map_err(fail)?;
+    Ok(ws)
+}
+
+fn parse_selector(selector: &str) -> Result<Selector, TestError> {
+    Selector::parse(selector).map_err(|e| fail(format!("`{selector}` is not a CSS selector: {e}")))
+}
+
+fn count(doc: &Html, selector: &str, text: Option<&str>) -> Result<usize, TestError> {
+    let parsed = parse_selector(selector)?;
+    Ok(doc.select(&parsed).filter(|el| text.is_none_or(|t| contains_text(el, t))).count())
+}
+
+/// Whether the element's text, with runs of whitespace as one space, contains `text`.
+fn contains_text(el: &ElementRef<'_>, text: &str) -> bool {
+    let all: String = el.text().collect();
+    all.split_whitespace().collect::<Vec<_>>().join(" ").contains(text)
+}
+
+/// `{"post": {"title": "x"}, "tags[]": ["a"]}` → `post[title]` = "x", `tags[]` = ["a"], in
+/// the order given.
+fn flatten(values: &Value) -> Result<Vec<(String, Value)>, TestError> {
+    fn walk(prefix: &str, value: &Value, out: &mut Vec<(String, Value)>) {
+        match value {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let name =
+                        if prefix.is_empty() { key.clone() } else { format!("{prefix}[{key}]") };
+                    walk(&name, value, out);
+                }
+            }
+            Value::Array(_) | Value::String(_) => out.push((prefix.to_owned(), value.clone())),
+            Value::Null => out.push((prefix.to_owned(), json!(""))),
+            other => out.push((prefix.to_owned(), json!(other.to_string()))),
+        }
+    }
+    if !values.is_object() && !values.is_null() {
+        return Err(fail(format!("form values are an object of field names, not {values}")));
+    }
+    let mut out = Vec::new();
+    if values.is_object() {
+        walk("", values, &mut out);
+    }
+    Ok(out)
+}
+
+/// What a helper reads of one element, owned (the parsed page does not outlive the call).
+struct Found {
+    name: String,
+    attrs: Vec<(String, String)>,
+    /// The `z-target` of the element or its closest ancestor.
+    target: Option<String>,
+    /// For a form: its named fields as `FormData` would list them.
+    fields: Vec<Field>,
+}
+
+/// One named control of a form.
+struct Field {
+    name: String,
+    /// What it submits now: `None` for an unchecked box or a select with nothing selected.
+    value: Option<Value>,
+}
+
+impl Found {
+    fn of(el: ElementRef<'_>) -> Found {
+        let attrs =
+            el.value().attrs().map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<Vec<_>>();
+        let target = std::iter::once(el)
+            .chain(el.ancestors().filter_map(ElementRef::wrap))
+            .find_map(|e| e.attr("z-target").map(str::to_owned));
+        let fields = if el.value().name() == "form" { form_fields(el) } else { Vec::new() };
+        Found { name: el.value().name().to_owned(), attrs, target, fields }
+    }
+
+    fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
+    /// The element's `z-value-*` attributes, as the client sends them.
+    fn values(&self) -> Value {
+        let map: Map<String, Value> = self
+            .attrs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("z-value-").map(|k| (k.to_owned(), json!(v))))
+            .collect();
+        Value::Object(map)
+    }
+
+    /// The event `binding` sends: its name, or the first `push` of a JS command list (with
+    /// that command's value, if it has one).
+    fn binding(&self, binding: &str, selector: &str) -> Result<(String, Option<Value>), TestError> {
+        let Some(text) = self.attr(binding) else {
+            return Err(fail(format!("`{selector}` has no `{binding}` binding")));
+        };
+        if !text.trim_start().starts_with('[') {
+            return Ok((text.to_owned(), None));
+        }
+        let commands: Value = serde_json::from_str(text)
+            .map_err(|e| fail(format!("`{selector}`'s `{binding}` is not a command list: {e}")))?;
+        commands
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|op| op[0] == "push")
+            .and_then(|op| Some((op[1]["event"].as_str()?.to_owned(), op[1].get("value").cloned())))
+            .ok_or_else(|| fail(format!("`{selector}`'s `{binding}` pushes no event: {text}")))
+    }
+
+    /// The form's values with `overlay` over them, as the client serializes a form (repeated
+    /// names become arrays). A name of `overlay` the form has no field for is an error.
+    fn form_values(&self, overlay: &[(String, Value)], selector: &str) -> Result<Value, TestError> {
+        if self.name != "form" {
+            return Err(fail(format!("`{selector}` is a <{}>, not a form", self.name)));
+        }
+        let mut out = Map::new();
+        for field in &self.fields {
+            let Some(value) = &field.value else { continue };
+            let entry = out.entry(field.name.clone());
+            match entry {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value.clone());
+                }
+                serde_json::map::Entry::Occupied(mut slot) => {
+                    let old = slot.get_mut();
+                    let mut list = match old.take() {
+                        Value::Array(list) => list,
+                        one => vec![one],
+                    };
+                    list.push(value.clone());
+                    *old = Value::Array(list);
+                }
+            }
+        }
+        for (name, value) in overlay {
+            if !self.fields.iter().any(|f| &f.name == name) {
+                let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+                return Err(fail(format!(
+                    "form `{selector}` has no field `{name}` (its fields: {})",
+                    names.join(", ")
+                )));
+            }
+            out.insert(name.clone(), value.clone());
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+/// A form's named, enabled controls in document order, as `FormData` lists them: buttons and
+/// file inputs are left out; a checkbox or radio submits its value (`on` by default) only when
+/// checked; a select its selected options (a single select its first option when none is).
+fn form_fields(form: ElementRef<'_>) -> Vec<Field> {
+    let Ok(controls) = Selector::parse("input[name], select[name], textarea[name]") else {
+        return Vec::new();
+    };
+    let Ok(options) = Selector::parse("option") else { return Vec::new() };
+    let mut fields = Vec::new();
+    for el in form.select(&controls) {
+        let e = el.value();
+        if e.attr("disabled").is_some() {
+            continue;
+        }
+        let name = e.attr("name").unwrap_or_default().to_owned();
+        let value = match e.name() {
+            "textarea" => Some(json!(el.text().collect::<String>())),
+            "select" => {
+                let option_value = |o: &ElementRef<'_>| {
+                    o.attr("value").map_or_else(|| o.text().collect(), str::to_owned)
+                };
+                let selected: Vec<String> = el
+                    .select(&options)
+                    .filter(|o| o.attr("selected").is_some())
+                    .map(|o| option_value(&o))
+                    .collect();
+                if e.attr("multiple").is_some() {
+                    // Each selected option is one entry of the name.
+                    for v in selected {
+                        fields.push(Field { name: name.clone(), value: Some(json!(v)) });
+                    }
+                    // Named even when nothing is selected, so values may be given for it.
+                    fields.push(Field { name, value: None });
+                    continue;
+                }
+                selected
+                    .into_iter()
+                    .next()
+                    .or_else(|| el.select(&options).next().map(|o| option_value(&o)))
+                    .map(|v| json!(v))
+            }
+            _ => match e.attr("type").unwrap_or("text") {
+                "submit" | "button" | "reset" | "image" | "file" => continue,
+                "checkbox" | "radio" => {
+                    e.attr("checked").map(|_| json!(e.attr("value").unwrap_or("on")))
+                }
+                _ => Some(json!(e.attr("value").unwrap_or_default())),
+            },
+        };
+        fields.push(Field { name, value });
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(html: &str, selector: &str) -> Found {
+        let doc = Html::parse_fragment(html);
+        let el = doc.select(&Selector::parse(selector).unwrap()).next().unwrap();
+        Found::of(el)
+    }
+
+    #[test]
+    fn a_form_serializes_as_form_data_does() {
+        let form = found(
+            r#"<form id="f" z-submit="save">
+                 <input name="p[title]" value="Hi"><input name="p[hidden]" type="hidden" value="h">
+                 <input name="p[off]" type="checkbox" value="true">
+                 <input name="p[on]" type="checkbox" checked>
+                 <input name="p[gone]" value="x" disabled>
+                 <input name="p[file]" type="file"><button name="go" type="submit">Go</button>
+                 <textarea name="p[body]">Long
+text</textarea>
+                 <select name="p[kind]"><option value="a">A</option><option value="b">B</option></select>
+                 <select name="p[tags][]" multiple><option selected>x</option><option value="y" selected>Y</option></select>
+               </form>"#,
+            "form",
+        );
+        let value = form.form_values(&[], "#f").unwrap();
+        assert_eq!(
+            value,
+            json!({"p[title]": "Hi", "p[hidden]": "h", "p[on]": "on", "p[body]": "Long\ntext",
+                   "p[kind]": "a", "p[tags][]": ["x", "y"]})
+        );
+        let over = flatten(&json!({"p": {"title": "New", "off": "true"}})).unwrap();
+        let value = form.form_values(&over, "#f").unwrap();
+        assert_eq!(value["p[title]"], "New");
+        assert_eq!(value["p[off]"], "true");
+    }
+
+    #[test]
+    fn a_field_the_form_lacks_or_a_non_form_is_an_error() {
+        let form = found(r#"<form z-submit="save"><input name="p[title]"></form>"#, "form");
+        let typo = flatten(&json!({"p": {"titel": "x"}})).unwrap();
+        let err = form.form_values(&typo, "form").unwrap_err().to_string();
+        assert!(err.contains("no field `p[titel]`") && err.contains("p[title]"), "{err}");
+        let disabled = found(r#"<form><input name="a" disabled></form>"#, "form");
+        assert!(disabled.form_values(&flatten(&json!({"a": "1"})).unwrap(), "form").is_err());
+        let div = found(r#"<div id="d"></div>"#, "div");
+        assert!(div.form_values(&[], "#d").unwrap_err().to_string().contains("not a form"));
+        assert!(flatten(&json!("text")).is_err());
+    }
+
+    #[test]
+    fn bindings_read_names_command_lists_values_and_targets() {
+        let el = found(
+            r##"<div z-target="#box"><button z-click="delete" z-value-id="7" z-value-kind="x">D</button></div>"##,
+            "button",
+        );
+        assert_eq!(el.binding("z-click", "button").unwrap(), ("delete".to_owned(), None));
+        assert_eq!(el.values(), json!({"id": "7", "kind": "x"}));
+        assert_eq!(el.target.as_deref(), Some("#box"));
+        let js = found(
+            r##"<button z-click='[["toggle",{"to":"#m"}],["push",{"event":"open","value":{"id":3}}]]'>o</button>"##,
+            "button",
+        );
+        assert_eq!(
+            js.binding("z-click", "b").unwrap(),
+            ("open".to_owned(), Some(json!({"id": 3})))
+        );
+        let none = found(r##"<button z-click='[["toggle",{"to":"#m"}]]'>o</button>"##, "button");
+        assert!(none.binding("z-click", "b").unwrap_err().to_string().contains("pushes no event"));
+        let plain = found("<button>x</button>", "button");
+        assert!(plain.binding("z-click", "b").unwrap_err().to_string().contains("no `z-click`"));
+    }
+
+    #[test]
+    fn counting_filters_by_text_and_refuses_a_bad_selector() {
+        let doc = Html::parse_fragment("<ul><li>One  item</li><li>Two</li></ul>");
+        assert_eq!(count(&doc, "li", None).unwrap(), 2);
+        assert_eq!(count(&doc, "li", Some("One item")).unwrap(), 1);
+        assert_eq!(count(&doc, "li", Some("Three")).unwrap(), 0);
+        assert!(count(&doc, "li[", None).unwrap_err().to_string().contains("not a CSS selector"));
     }
 }
