@@ -25,11 +25,11 @@ const SOURCES: &[&str] = &[
     "bench/zero-bench/src/app.rs",
 ];
 
-fn cargo() -> std::ffi::OsString {
+pub(crate) fn cargo() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
-fn run(command: &mut Command, what: &str) -> Result<Duration> {
+pub(crate) fn run(command: &mut Command, what: &str) -> Result<Duration> {
     let started = Instant::now();
     let output = command.output().with_context(|| format!("running {what}"))?;
     if !output.status.success() {
@@ -169,7 +169,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
 }
 
 /// A command that runs on core 0 when `taskset` is there.
-fn pinned(program: &Path) -> Command {
+pub(crate) fn pinned(program: &Path) -> Command {
     if crate::live::taskset() {
         let mut command = Command::new("taskset");
         command.args(["-c", "0"]).arg(program);
@@ -180,13 +180,13 @@ fn pinned(program: &Path) -> Command {
 }
 
 /// A server process, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     addr: SocketAddr,
 }
 
 impl Server {
-    fn start(command: &mut Command, port: u16) -> Result<Server> {
+    pub(crate) fn start(command: &mut Command, port: u16) -> Result<Server> {
         let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let server = Server { child, addr };
@@ -197,6 +197,13 @@ impl Server {
             std::thread::sleep(Duration::from_millis(25));
         }
         bail!("the server on {addr} did not start")
+    }
+
+    /// The server's resident memory (VmRSS), in KiB.
+    pub(crate) fn rss_kib(&self) -> Result<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
+        Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
     }
 }
 

@@ -401,7 +401,7 @@ async fn click(joined: &mut Joined, reference: u64) -> Result<(f64, String)> {
     }
 }
 
-fn percentile(values: &mut [f64], p: f64) -> f64 {
+pub(crate) fn percentile(values: &mut [f64], p: f64) -> f64 {
     if values.is_empty() {
         return f64::NAN;
     }

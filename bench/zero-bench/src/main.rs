@@ -16,6 +16,7 @@ use zerogen::term::Printer;
 mod app;
 mod client;
 mod live;
+mod resource;
 mod synthetic;
 mod templates;
 
@@ -67,6 +68,16 @@ enum Suite {
         #[arg(long, conflicts_with = "record")]
         quick: bool,
         /// Write release/evidence/app.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// A generated resource: its index of 10,000 rows as a stream (page, join, bytes, memory per
+    /// session) and one insert reaching 100 subscribed index sessions.
+    Resource {
+        /// Fewer runs and inserts, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/resource.tsv.
         #[arg(long)]
         record: bool,
     },
@@ -154,6 +165,7 @@ fn main() -> ExitCode {
         }
         Suite::Client { quick, record } => client::suite(&printer, quick, record),
         Suite::App { quick, record } => app::suite(&printer, quick, record),
+        Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
         Suite::BareServer { port, file } => app::bare_server(port, &file),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };

@@ -154,6 +154,68 @@ impl Rendered {
     }
 }
 
+impl Rendered {
+    /// This render without the rows of its streams, to keep as the session's last render: the
+    /// diff of a stream never reads the rows sent before (only the list's fingerprint and
+    /// limit), so keeping them would hold every streamed item in memory until the next render.
+    /// The text buffer and arenas are rebuilt with only what is still reachable; a render with
+    /// no stream rows is returned as it is.
+    #[must_use]
+    pub fn forget_stream_rows(self) -> Rendered {
+        let has_rows =
+            |l: &List| l.stream.is_some() && (!l.dynamics.is_empty() || !l.keys.is_empty());
+        if !self.lists.iter().any(has_rows) {
+            return self;
+        }
+        let mut out = Builder::with_capacity(self.buf.len().min(1 << 16));
+        let dynamics = self.copy_dyns(&self.root.dynamics, &mut out);
+        let root =
+            Block { fingerprint: self.root.fingerprint, statics: self.root.statics, dynamics };
+        out.finish(root)
+    }
+
+    fn copy_dyns(&self, dynamics: &[Dyn], out: &mut Builder) -> Vec<Dyn> {
+        dynamics.iter().map(|d| self.copy_dyn(*d, out)).collect()
+    }
+
+    fn copy_dyn(&self, d: Dyn, out: &mut Builder) -> Dyn {
+        match d {
+            Dyn::Text { start, end } => {
+                let m = out.mark();
+                out.buf.push_str(self.text(start, end));
+                out.text_since(m)
+            }
+            Dyn::Block(i) => match self.block(i) {
+                Some(b) => {
+                    let dynamics = self.copy_dyns(&b.dynamics, out);
+                    out.block(Block { fingerprint: b.fingerprint, statics: b.statics, dynamics })
+                }
+                None => Dyn::Empty,
+            },
+            Dyn::List(i) => {
+                let Some(l) = self.list(i) else { return Dyn::Empty };
+                let mut list = List::new(l.fingerprint, l.statics);
+                if let Some(ops) = &l.stream {
+                    // What the next diff compares: the limit; the rows and their places go.
+                    list.stream = Some(Box::new(crate::StreamOps {
+                        limit: ops.limit,
+                        ..crate::StreamOps::default()
+                    }));
+                } else {
+                    for (start, end) in &l.keys {
+                        let m = out.mark();
+                        out.buf.push_str(self.text(*start, *end));
+                        list.keys.push(out.key_since(m));
+                    }
+                    list.dynamics = self.copy_dyns(&l.dynamics, out);
+                }
+                out.list(list)
+            }
+            Dyn::Empty => Dyn::Empty,
+        }
+    }
+}
+
 /// Builds a [`Rendered`]: generated code writes dynamic text into [`Builder::buf`] between
 /// [`Builder::mark`] and [`Builder::text_since`], and hands nested blocks and lists over with
 /// [`Builder::block`] and [`Builder::list`].

@@ -975,7 +975,8 @@ async fn mount(
     };
     send.message(&Message::Reply(reply), reference);
     session.view = Some(view);
-    session.last = Some(rendered);
+    // The streamed rows were sent: the session keeps the render without them.
+    session.last = Some(rendered.forget_stream_rows());
     session.revision.store(0, Ordering::Relaxed);
     for topic in std::mem::take(&mut ctx.subscriptions) {
         let mailbox = session.mailbox.get_or_insert_with(|| {
@@ -1117,5 +1118,5 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
         }
     }
     send_effects(ctx, send);
-    session.last = Some(rendered);
+    session.last = Some(rendered.forget_stream_rows());
 }

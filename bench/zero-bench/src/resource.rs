@@ -1,0 +1,313 @@
+//! The resource suite: a generated app with `zerogen resource Post posts title:string
+//! body:text`, release build, served in a child process pinned to core 0 on a SQLite file of
+//! 10,000 posts; the load client (this process) on core 1, over loopback, speaking protocol v2
+//! as the browser client does.
+//!
+//! - `index_10k`: the index as a stream of 10,000 rows: the disconnected page (fresh TCP
+//!   connection, gzip accepted, until the last byte: what the browser paints first), the join
+//!   (socket open until the full render arrives: when the page is live), the bytes of both, and
+//!   the server's resident memory per joined index session (100 sessions): the rows are sent,
+//!   then dropped from the session.
+//! - `fanout_100`: one row created through the live form reaches 100 joined index sessions:
+//!   latency from the submit to each session's pushed diff, p50 and p99 over 20 inserts.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use zero_live::protocol::{COMPACT_SUBPROTOCOL, Kind};
+use zerogen::term::Printer;
+
+use crate::app::{Server, cargo, pinned, run};
+use crate::{Measure, report};
+
+/// What the suite measures: the code whose change makes its evidence stale.
+const SOURCES: &[&str] = &[
+    "generator/zerogen/src/resource.rs",
+    "templates/app",
+    "runtime/zero-live/src",
+    "runtime/zero-live-core/src",
+    "runtime/zero-db/src",
+    "runtime/zero-pubsub/src",
+    "bench/zero-bench/src/resource.rs",
+];
+
+/// Rows in the table.
+const ROWS: usize = 10_000;
+/// Joined index sessions for the memory and fan-out cases.
+const SESSIONS: usize = 100;
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+fn code(k: Kind) -> usize {
+    Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
+
+pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    if cfg!(debug_assertions) {
+        bail!("run the resource suite with --release");
+    }
+    let root =
+        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
+    let target = root.join("target");
+    run(
+        Command::new(cargo())
+            .args(["build", "--release", "-q", "-p", "zerogen"])
+            .current_dir(&root),
+        "cargo build -p zerogen",
+    )?;
+    let zerogen = target.join("release/zerogen");
+    let tmp = tempfile::tempdir()?;
+    let app = tmp.path().join("demo");
+    run(
+        Command::new(&zerogen)
+            .args(["-q", "new", "app", "demo", "--path"])
+            .arg(&app)
+            .arg("--zero-live-path")
+            .arg(&root),
+        "zerogen new app",
+    )?;
+    run(
+        Command::new(&zerogen)
+            .args(["-q", "resource", "Post", "posts", "title:string", "body:text"])
+            .current_dir(&app),
+        "zerogen resource",
+    )?;
+    run(
+        Command::new(cargo())
+            .args(["build", "-q", "--release"])
+            .current_dir(&app)
+            .env("CARGO_TARGET_DIR", &target),
+        "cargo build --release of the app",
+    )?;
+    let binary = target.join("release/demo");
+    let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
+    let port = crate::live::free_port()?;
+    let server = Server::start(
+        pinned(&binary)
+            .env("PORT", port.to_string())
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "off")
+            .current_dir(&app),
+        port,
+    )?;
+    crate::live::pin_client();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let measures = runtime.block_on(measure(&server, port, &url, quick))?;
+    drop(server);
+    report(printer, "resource", SOURCES, if quick { 3 } else { 11 }, &measures, record)
+}
+
+async fn measure(server: &Server, port: u16, url: &str, quick: bool) -> Result<Vec<Measure>> {
+    seed(url).await?;
+    let mut measures = Vec::new();
+    let mut add = |case: &str, metric: &str, value: f64, unit, budget: Option<&str>| {
+        measures.push(Measure::new(case, "zero_live", metric, value, unit, budget));
+    };
+    let runs = if quick { 3 } else { 11 };
+
+    // The page and the join, each from a fresh connection.
+    let (mut gets, mut joins) = (Vec::new(), Vec::new());
+    let (mut page_wire, mut page_bytes, mut join_bytes) = (0, 0, 0);
+    for _ in 0..runs {
+        let started = Instant::now();
+        let page = get(port, "/posts").await?;
+        gets.push(started.elapsed().as_secs_f64() * 1000.0);
+        (page_wire, page_bytes) = (page.wire, page.html.len());
+        let rows = page.html.matches("<tr id=\"post-").count();
+        if rows != ROWS {
+            bail!("the index page shows {rows} rows, not {ROWS}");
+        }
+        let started = Instant::now();
+        let (ws, reply) = join(port, &page, "/posts").await?;
+        joins.push(started.elapsed().as_secs_f64() * 1000.0);
+        join_bytes = reply.len();
+        drop(ws);
+    }
+    add(
+        "index_10k",
+        "get_page_ms",
+        crate::median(gets),
+        "ms",
+        Some("generator.resource.index_get"),
+    );
+    add("index_10k", "page_wire_bytes", page_wire as f64, "bytes", None);
+    add("index_10k", "page_html_bytes", page_bytes as f64, "bytes", None);
+    add("index_10k", "join_ms", crate::median(joins), "ms", Some("generator.resource.index_join"));
+    add("index_10k", "join_reply_bytes", join_bytes as f64, "bytes", None);
+
+    // Resident memory per joined index session: each received all rows, none kept them.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = server.rss_kib()?;
+    let page = get(port, "/posts").await?;
+    let mut index = Vec::new();
+    for _ in 0..SESSIONS {
+        index.push(join(port, &page, "/posts").await?.0);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let per_session = (server.rss_kib()? - before) / SESSIONS as f64;
+    add(
+        "index_10k",
+        "rss_per_session_kib",
+        per_session,
+        "kib",
+        Some("generator.resource.index_rss_per_session"),
+    );
+
+    // One row created through the form reaches every joined index.
+    let (tx, mut arrivals) = tokio::sync::mpsc::unbounded_channel::<Instant>();
+    let diff = format!("[{},", code(Kind::Diff));
+    for mut ws in index {
+        let (tx, diff) = (tx.clone(), diff.clone());
+        tokio::spawn(async move {
+            while let Ok(text) = next_text(&mut ws).await {
+                if text.starts_with(&diff) && tx.send(Instant::now()).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    let form_page = get(port, "/posts/new").await?;
+    let (mut form, _) = join(port, &form_page, "/posts/new").await?;
+    let mut latencies = Vec::new();
+    let inserts = if quick { 5 } else { 20 };
+    for i in 0..inserts {
+        let values = json!({"post[title]": format!("Fan-out {i}"), "post[body]": "Hello"});
+        let frame = json!([code(Kind::Event), 10 + i * 2, null, "save", values]).to_string();
+        let sent = Instant::now();
+        form.send(Message::Text(frame.into())).await?;
+        for _ in 0..SESSIONS {
+            let at = tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+                .await
+                .context("a subscribed index did not receive the new row in 10 s")?
+                .context("the index sessions ended")?;
+            latencies.push(at.duration_since(sent).as_secs_f64() * 1000.0);
+        }
+        // The saved form moved on: back to a new one for the next row.
+        let back = json!([code(Kind::Navigate), 11 + i * 2, "/posts/new"]).to_string();
+        form.send(Message::Text(back.into())).await?;
+        let reply = format!("[{},{},", code(Kind::Reply), 11 + i * 2);
+        while !next_text(&mut form).await?.starts_with(&reply) {}
+    }
+    add("fanout_100", "p50_ms", crate::live::percentile(&mut latencies, 0.50), "ms", None);
+    add(
+        "fanout_100",
+        "p99_ms",
+        crate::live::percentile(&mut latencies, 0.99),
+        "ms",
+        Some("generator.resource.fanout_p99"),
+    );
+    add("fanout_100", "deliveries", latencies.len() as f64, "count", None);
+    Ok(measures)
+}
+
+/// 10,000 posts in one transaction, into the database the app migrated on start.
+async fn seed(url: &str) -> Result<()> {
+    let db = zero_db::Db::connect(url).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    db.require_tables(&["posts"]).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = db.begin().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    for i in 0..ROWS {
+        zero_db::sqlx::query("INSERT INTO posts (title, body) VALUES ($1, $2)")
+            .bind(format!("Post number {i}"))
+            .bind(format!("The body of post {i}, a sentence or two of text as a post has."))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    db.close().await;
+    Ok(())
+}
+
+/// A page's tokens and how it arrived.
+struct Page {
+    html: String,
+    /// Bytes on the wire (gzip, as a browser asks).
+    wire: usize,
+}
+
+/// GET `path` on a fresh connection, gzip accepted, until the last byte.
+async fn get(port: u16, path: &str) -> Result<Page> {
+    let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+    tcp.set_nodelay(true)?;
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    tcp.read_to_end(&mut response).await?;
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").context("no header end")?;
+    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
+    if !head.starts_with("http/1.1 200") {
+        bail!("GET {path} answered {}", head.lines().next().unwrap_or(""));
+    }
+    let raw = &response[split + 4..];
+    let body =
+        if head.contains("transfer-encoding: chunked") { dechunk(raw)? } else { raw.to_vec() };
+    let html = if head.contains("content-encoding: gzip") {
+        let mut html = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut html)?;
+        html
+    } else {
+        String::from_utf8(body)?
+    };
+    Ok(Page { wire: response.len(), html })
+}
+
+/// The body of a `transfer-encoding: chunked` response.
+fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = raw.windows(2).position(|w| w == b"\r\n").context("a chunk size line")?;
+        let size = std::str::from_utf8(&raw[..line_end])?.split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(size.trim(), 16).context("a chunk size")?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(raw.get(..size).context("a chunk shorter than its size")?);
+        raw = raw.get(size + 2..).context("a chunk without its line end")?;
+    }
+}
+
+fn attr(html: &str, marker: &str) -> Option<String> {
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+/// Opens a socket and joins the page's view; returns it and the join reply.
+async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, String)> {
+    let token = attr(&page.html, "data-zl-session=\"").context("no session token")?;
+    let csrf = attr(&page.html, "name=\"csrf-token\" content=\"").context("no csrf token")?;
+    let url = format!("ws://127.0.0.1:{port}{}", zero_live::server::SOCKET_PATH);
+    let mut request = url.into_client_request()?;
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
+    headers.insert("sec-websocket-protocol", COMPACT_SUBPROTOCOL.parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let frame = json!([code(Kind::Join), 1, format!("lv:{path}"), token, csrf, path]);
+    ws.send(Message::Text(frame.to_string().into())).await?;
+    let reply = next_text(&mut ws).await?;
+    if !reply.starts_with(&format!("[{},1,\"ok\"", code(Kind::Reply))) {
+        bail!("join refused: {}", reply.chars().take(200).collect::<String>());
+    }
+    Ok((ws, reply))
+}
+
+async fn next_text(ws: &mut Ws) -> Result<String> {
+    loop {
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => return Ok(t.to_string()),
+            Some(Ok(Message::Close(f))) => bail!("closed: {f:?}"),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => bail!("the socket ended"),
+        }
+    }
+}
