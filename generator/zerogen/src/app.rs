@@ -180,7 +180,8 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
     }
     code.push_str("    live.transport()");
     for pipeline in &pipelines {
-        let _ = write!(code, "\n        .merge(crate::web::pipelines::{pipeline}({pipeline}))");
+        let _ =
+            write!(code, "\n        .merge(crate::web::pipelines::{pipeline}({pipeline}, live))");
     }
     code.push_str("\n}\n");
     if routes.rows.iter().any(|r| r.value.kind == RouteKind::Static) {
@@ -337,7 +338,7 @@ mod tests {
             code.contains("fn static_dir(prefix: &str, dir: &str) -> axum::Router {"),
             "{code}"
         );
-        assert!(code.contains(".merge(crate::web::pipelines::browser(browser))\n        .merge(crate::web::pipelines::api(api))"), "{code}");
+        assert!(code.contains(".merge(crate::web::pipelines::browser(browser, live))\n        .merge(crate::web::pipelines::api(api, live))"), "{code}");
         assert!(code.contains("pub fn post_path(id: impl std::fmt::Display) -> String {\n    format!(\"/posts/{id}\")"), "{code}");
         assert!(
             code.contains("pub fn status_path() -> String {\n    \"/api/status\".to_owned()"),

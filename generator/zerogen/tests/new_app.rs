@@ -171,6 +171,9 @@ fn served_over_real_http(app: &Path) {
         assert!(!head.contains("x-pipeline"), "{head}");
         let (head, _) = http(port, "DELETE", "/api/status");
         assert!(head.starts_with("http/1.1 405"), "{head}");
+        // The browser pipeline refuses a state change without the CSRF token of its cookie.
+        let (head, body) = http(port, "POST", "/");
+        assert!(head.starts_with("http/1.1 403") && body.contains("csrf_invalid"), "{head}{body}");
     });
     let _ = child.kill();
     let _ = child.wait();

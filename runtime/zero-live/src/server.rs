@@ -354,6 +354,13 @@ impl Live {
         &self.inner.config
     }
 
+    /// CSRF protection for the HTTP routes of a pipeline, keyed like the endpoint's tokens and
+    /// reading form bodies up to `max_body_bytes` (see [`crate::csrf`]):
+    /// `.layer(axum::middleware::from_fn_with_state(live.csrf(), zero_live::csrf::check))`.
+    pub fn csrf(&self) -> crate::csrf::Csrf {
+        crate::csrf::Csrf::new(self.inner.signer.clone(), self.inner.config.max_body_bytes)
+    }
+
     /// Live sessions running now.
     pub fn active_sessions(&self) -> usize {
         self.inner.sessions.load(Ordering::SeqCst)

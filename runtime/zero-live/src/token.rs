@@ -158,13 +158,23 @@ impl Signer {
 
     /// The CSRF token bound to the session `id`.
     pub fn csrf(&self, id: &str) -> String {
-        B64.encode(self.mac(b"csrf", id.as_bytes()).finalize().into_bytes())
+        self.tag(b"csrf", id.as_bytes())
     }
 
     /// Whether `token` is the CSRF token of session `id` (constant-time).
     pub fn verify_csrf(&self, id: &str, token: &str) -> bool {
-        B64.decode(token)
-            .is_ok_and(|tag| self.mac(b"csrf", id.as_bytes()).verify_slice(&tag).is_ok())
+        self.verify_tag(b"csrf", id.as_bytes(), token)
+    }
+
+    /// The MAC of `payload` for `purpose`, base64url: a tag of one purpose never passes for
+    /// another.
+    pub(crate) fn tag(&self, purpose: &[u8], payload: &[u8]) -> String {
+        B64.encode(self.mac(purpose, payload).finalize().into_bytes())
+    }
+
+    /// Whether `token` is the tag of `payload` for `purpose` (constant-time).
+    pub(crate) fn verify_tag(&self, purpose: &[u8], payload: &[u8], token: &str) -> bool {
+        B64.decode(token).is_ok_and(|tag| self.mac(purpose, payload).verify_slice(&tag).is_ok())
     }
 }
 

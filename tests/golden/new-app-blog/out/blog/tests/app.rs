@@ -72,6 +72,31 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
 
+/// The browser pipeline refuses a state-changing request without the CSRF token of its cookie
+/// before any handler runs (with the pipeline's headers); a GET hands out the cookie.
+#[tokio::test]
+async fn browser_routes_refuse_a_post_without_its_csrf_token() {
+    let app = app().await;
+    let page = get(&app, "/").await;
+    let cookie = header_of(&page, "set-cookie");
+    assert!(cookie.starts_with("zl_csrf=") && cookie.contains("HttpOnly"), "{cookie}");
+    let cookie = cookie.split(';').next().expect("a cookie").to_owned();
+    for (with_cookie, token) in [(false, None), (true, None), (true, Some("forged"))] {
+        let mut post = Request::post("/");
+        if with_cookie {
+            post = post.header(header::COOKIE, &cookie);
+        }
+        if let Some(token) = token {
+            post = post.header("x-csrf-token", token);
+        }
+        let response = app.router.clone().oneshot(post.body(Body::empty()).expect("a request"));
+        let response = response.await.expect("a response");
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{with_cookie} {token:?}");
+        assert_eq!(header_of(&response, "x-frame-options"), "DENY");
+        assert!(body(response).await.contains("csrf_invalid"));
+    }
+}
+
 #[tokio::test]
 async fn a_bad_step_is_refused_and_a_big_body_gets_413() {
     let app = app().await;

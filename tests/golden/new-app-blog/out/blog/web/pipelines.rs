@@ -1,12 +1,15 @@
 //! Pipelines: the middleware stacks `spec/routes.tsv` names. Each takes the router of its routes
-//! and wraps them with one `route_layer` (so a path no route matches never runs a pipeline) of a
-//! `ServiceBuilder` stack, whose first layer runs first on a request. One stack, not one
-//! `route_layer` per middleware: each call boxes every route again.
+//! (and the endpoint, for what its layers need of it) and wraps them with one `route_layer` (so a
+//! path no route matches never runs a pipeline) of a `ServiceBuilder` stack, whose first layer
+//! runs first on a request. One stack, not one `route_layer` per middleware: each call boxes
+//! every route again.
 
 use axum::Router;
+use axum::middleware::from_fn_with_state;
 use axum::http::{HeaderName, HeaderValue, header};
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
+use zero_live::{Live, csrf};
 
 /// The header each pipeline adds its name to, so a response says which stack served it.
 pub const PIPELINE_HEADER: &str = "x-pipeline";
@@ -19,8 +22,10 @@ fn mark(name: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
 }
 
 /// Pages for browsers: no framing, no MIME sniffing, a same-origin referrer, no powerful
-/// features by default.
-pub fn browser(router: Router) -> Router {
+/// features by default; a request that is not GET, HEAD, OPTIONS or TRACE must carry the CSRF
+/// token of its cookie (`zero_live::csrf`), and a handler finds the token for its forms in the
+/// `csrf::CsrfToken` extension.
+pub fn browser(router: Router, live: &Live) -> Router {
     router.route_layer(
         ServiceBuilder::new()
             .layer(mark("browser"))
@@ -39,12 +44,15 @@ pub fn browser(router: Router) -> Router {
             .layer(SetResponseHeaderLayer::if_not_present(
                 header::X_FRAME_OPTIONS,
                 HeaderValue::from_static("DENY"),
-            )),
+            ))
+            // Last: a refused request still gets the headers above.
+            .layer(from_fn_with_state(live.csrf(), csrf::check)),
     )
 }
 
-/// JSON endpoints: never cached, never sniffed.
-pub fn api(router: Router) -> Router {
+/// JSON endpoints: never cached, never sniffed. No CSRF check: an API authenticates its callers
+/// by a header of theirs, not by a cookie a browser sends on its own.
+pub fn api(router: Router, _live: &Live) -> Router {
     router.route_layer(
         ServiceBuilder::new()
             .layer(mark("api"))

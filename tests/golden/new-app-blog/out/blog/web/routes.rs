@@ -26,8 +26,8 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
         // spec/routes.tsv:7
         .route("/api/status", get(crate::web::http::status));
     live.transport()
-        .merge(crate::web::pipelines::browser(browser))
-        .merge(crate::web::pipelines::api(api))
+        .merge(crate::web::pipelines::browser(browser, live))
+        .merge(crate::web::pipelines::api(api, live))
 }
 
 /// A folder of the app (relative to its `Cargo.toml`) served as static files.

@@ -1,0 +1,317 @@
+//! CSRF protection for HTTP requests that change state (a signed double-submit cookie).
+//!
+//! The first safe request (`GET`, `HEAD`, `OPTIONS`, `TRACE`) through [`check`] gives the
+//! browser a random secret in an `HttpOnly`, `SameSite=Lax` cookie ([`CSRF_COOKIE`]); the
+//! request carries [`CsrfToken`], an HMAC of that secret under the endpoint's key, for a form
+//! or a script to send back. Every other method (`POST`, `PUT`, `PATCH`, `DELETE`, ...) must
+//! present the token for the secret in its cookie, in the [`CSRF_HEADER`] header or, for a
+//! form (`application/x-www-form-urlencoded`), its [`CSRF_FIELD`] field; anything else is
+//! refused with `403 Forbidden` and a reason, before the handler runs. Another site can make
+//! a browser send the cookie but can neither read it nor compute its token; a cookie it
+//! managed to plant is useless without the key.
+//!
+//! Live sockets are protected at the join (the page's CSRF token is bound to its session
+//! token); this covers the HTTP routes of a pipeline:
+//!
+//! ```ignore
+//! ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(live.csrf(), csrf::check))
+//! ```
+
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+use crate::Signer;
+
+/// The cookie holding the browser's CSRF secret.
+pub const CSRF_COOKIE: &str = "zl_csrf";
+/// The header a script sends the token in.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// The form field a form sends the token in.
+pub const CSRF_FIELD: &str = "_csrf_token";
+
+const PURPOSE: &[u8] = b"csrf-http";
+
+/// The token of the request's browser, for the forms and scripts of the response (a request
+/// extension set by [`check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrfToken(String);
+
+impl CsrfToken {
+    /// The token text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What [`check`] needs: the endpoint's key, the largest form body it reads for the token, and
+/// whether the cookie is `Secure` (HTTPS only).
+#[derive(Clone)]
+pub struct Csrf {
+    signer: Signer,
+    max_body: usize,
+    secure: bool,
+}
+
+impl std::fmt::Debug for Csrf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Csrf")
+            .field("max_body", &self.max_body)
+            .field("secure", &self.secure)
+            .finish()
+    }
+}
+
+impl Csrf {
+    /// Protection keyed by `signer`, reading form bodies of at most `max_body` bytes.
+    pub fn new(signer: Signer, max_body: usize) -> Csrf {
+        Csrf { signer, max_body, secure: false }
+    }
+
+    /// Marks the cookie `Secure` (set it when the app is served over HTTPS).
+    #[must_use]
+    pub fn secure(mut self, secure: bool) -> Csrf {
+        self.secure = secure;
+        self
+    }
+
+    /// The token for `secret`.
+    fn token(&self, secret: &str) -> String {
+        self.signer.tag(PURPOSE, secret.as_bytes())
+    }
+}
+
+/// Why a request was refused.
+fn refuse(reason: &str) -> Response {
+    let body = format!("{{\"error\":\"csrf_invalid\",\"reason\":\"{reason}\"}}");
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The value of cookie `name` in the request.
+fn cookie<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// A secret is 32 random bytes, base64url: anything else in the cookie is not ours.
+fn valid_secret(secret: &str) -> bool {
+    B64.decode(secret).is_ok_and(|bytes| bytes.len() == 32)
+}
+
+/// The middleware: hands safe requests their token (and a new secret when the browser has
+/// none), refuses unsafe ones without the token of their cookie's secret.
+pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Response {
+    let safe =
+        matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
+    let secret = cookie(&request, CSRF_COOKIE).filter(|s| valid_secret(s)).map(str::to_owned);
+    if safe {
+        let (secret, fresh) = match secret {
+            Some(secret) => (secret, false),
+            None => (B64.encode(rand::random::<[u8; 32]>()), true),
+        };
+        let mut request = request;
+        request.extensions_mut().insert(CsrfToken(csrf.token(&secret)));
+        let mut response = next.run(request).await;
+        if fresh {
+            let secure = if csrf.secure { "; Secure" } else { "" };
+            let value = format!("{CSRF_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}");
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+        }
+        return response;
+    }
+    let Some(secret) = secret else {
+        return refuse("no CSRF cookie: load the page with the form first");
+    };
+    let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+    if let Some(token) = header_token {
+        return if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), token) {
+            next.run(request).await
+        } else {
+            refuse("the x-csrf-token header does not match the CSRF cookie")
+        };
+    }
+    let form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return refuse("no x-csrf-token header (a form sends a _csrf_token field)");
+    }
+    // The token is a field of the form: read the body (bounded), then hand it on unchanged.
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = to_bytes(body, csrf.max_body).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "the form body is too large").into_response();
+    };
+    let token = form_urlencoded_field(&bytes, CSRF_FIELD);
+    match token {
+        Some(token) if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), &token) => {
+            next.run(Request::from_parts(parts, Body::from(bytes))).await
+        }
+        Some(_) => refuse("the _csrf_token field does not match the CSRF cookie"),
+        None => refuse("the form has no _csrf_token field"),
+    }
+}
+
+/// The first value of field `name` in a URL-encoded form.
+fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {
+    let decode = |s: &str| {
+        let plus = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&plus).decode_utf8().ok().map(|c| c.into_owned())
+    };
+    let text = std::str::from_utf8(body).ok()?;
+    text.split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find_map(|(k, v)| (decode(k).as_deref() == Some(name)).then(|| decode(v)).flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::routing::get;
+    use tower::ServiceExt as _;
+
+    fn app(csrf: Csrf) -> Router {
+        Router::new()
+            .route(
+                "/form",
+                get(|axum::Extension(token): axum::Extension<CsrfToken>| async move {
+                    token.as_str().to_owned()
+                })
+                .post(|body: String| async move { format!("saved {body}") }),
+            )
+            .layer(axum::middleware::from_fn_with_state(csrf, check))
+    }
+
+    async fn send(router: &Router, request: Request) -> (StatusCode, Vec<String>, String) {
+        let response = router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let cookies = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, cookies, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    /// A browser's first GET: its cookie (the secret) and the token the page embeds.
+    async fn visit(router: &Router) -> (String, String) {
+        let (status, cookies, token) =
+            send(router, Request::get("/form").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        let cookie = cookies[0].split(';').next().unwrap().to_owned();
+        assert!(cookies[0].contains("HttpOnly") && cookies[0].contains("SameSite=Lax"));
+        (cookie, token)
+    }
+
+    fn post(cookie: Option<&str>) -> axum::http::request::Builder {
+        let builder = Request::post("/form");
+        match cookie {
+            Some(c) => builder.header(header::COOKIE, c),
+            None => builder,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_post_with_the_token_of_its_cookie_passes_by_header_or_form_field() {
+        let router = app(Csrf::new(Signer::random(), 1 << 20));
+        let (cookie, token) = visit(&router).await;
+        let by_header =
+            post(Some(&cookie)).header(CSRF_HEADER, &token).body(Body::from("a=1")).unwrap();
+        assert_eq!(send(&router, by_header).await.2, "saved a=1");
+        let form = format!("title=Hello+world&{CSRF_FIELD}={token}");
+        let by_field = post(Some(&cookie))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.clone()))
+            .unwrap();
+        let (status, _, body) = send(&router, by_field).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, format!("saved {form}"), "the handler reads the whole body");
+        // A browser that has its cookie gets no new one, and the same token.
+        let again = Request::get("/form").header(header::COOKIE, &cookie).body(Body::empty());
+        let (_, cookies, same) = send(&router, again.unwrap()).await;
+        assert!(cookies.is_empty());
+        assert_eq!(same, token);
+        assert!(Csrf::new(Signer::random(), 1).secure(true).secure);
+    }
+
+    #[tokio::test]
+    async fn a_post_without_a_cookie_or_with_a_missing_or_foreign_token_is_refused() {
+        let signer = Signer::random();
+        let router = app(Csrf::new(signer.clone(), 1 << 20));
+        let (cookie, token) = visit(&router).await;
+        let (other_cookie, other_token) = visit(&router).await;
+        let form = |c: &str, t: &str| {
+            post(Some(c))
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("{CSRF_FIELD}={t}")))
+                .unwrap()
+        };
+        let cases = [
+            (post(None).header(CSRF_HEADER, &token).body(Body::empty()).unwrap(), "no CSRF cookie"),
+            (post(Some(&cookie)).body(Body::empty()).unwrap(), "no x-csrf-token header"),
+            (
+                post(Some(&cookie)).header(CSRF_HEADER, "forged").body(Body::empty()).unwrap(),
+                "header",
+            ),
+            // Another browser's token does not fit this browser's cookie.
+            (
+                post(Some(&cookie)).header(CSRF_HEADER, &other_token).body(Body::empty()).unwrap(),
+                "header",
+            ),
+            (form(&other_cookie, &token), "field does not match"),
+            (form(&cookie, ""), "field does not match"),
+            (
+                post(Some(&cookie))
+                    .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                    .body(Body::from("title=x"))
+                    .unwrap(),
+                "no _csrf_token field",
+            ),
+            // A planted cookie that is not one of ours is no cookie at all.
+            (
+                post(Some("zl_csrf=short"))
+                    .header(CSRF_HEADER, &token)
+                    .body(Body::empty())
+                    .unwrap(),
+                "no CSRF cookie",
+            ),
+        ];
+        for (request, reason) in cases {
+            let (status, _, body) = send(&router, request).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{reason}: {body}");
+            assert!(body.contains("csrf_invalid") && body.contains(reason), "{reason}: {body}");
+        }
+        // A key other than the endpoint's signs tokens that do not pass.
+        let elsewhere = app(Csrf::new(Signer::random(), 1 << 20));
+        let request = post(Some(&cookie)).header(CSRF_HEADER, &token).body(Body::empty()).unwrap();
+        assert_eq!(send(&elsewhere, request).await.0, StatusCode::FORBIDDEN);
+        // A form body over the limit is refused before the handler.
+        let small = app(Csrf::new(signer, 8));
+        assert_eq!(send(&small, form(&cookie, &token)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    #[test]
+    fn form_fields_are_percent_decoded() {
+        assert_eq!(
+            form_urlencoded_field(b"a=1&_csrf_token=x%2By+z", CSRF_FIELD).as_deref(),
+            Some("x+y z")
+        );
+        assert_eq!(form_urlencoded_field(b"a=1", CSRF_FIELD), None);
+    }
+}
