@@ -50,6 +50,8 @@ pub struct FieldError {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Form {
     name: String,
+    /// The prefix of input ids (`post`; `post_tags_0` for a nested form).
+    id: String,
     initial: BTreeMap<String, String>,
     values: BTreeMap<String, String>,
     errors: BTreeMap<String, Vec<FieldError>>,
@@ -65,7 +67,13 @@ impl Form {
     ) -> Form {
         let initial: BTreeMap<String, String> =
             initial.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        Form { name: name.to_owned(), values: initial.clone(), initial, ..Form::default() }
+        Form {
+            name: name.to_owned(),
+            id: name.to_owned(),
+            values: initial.clone(),
+            initial,
+            ..Form::default()
+        }
     }
 
     /// The form name.
@@ -140,9 +148,52 @@ impl Form {
         name
     }
 
-    /// The id of a field's input in the page: `post_title`.
+    /// The id of a field's input in the page: `post_title` (`post_tags_0_name` in a nested
+    /// form).
     pub fn input_id(&self, field: &str) -> String {
-        format!("{}_{}", self.name, field.replace('.', "_"))
+        format!("{}_{}", self.id, field.replace('.', "_"))
+    }
+
+    /// The nested form of object field `field` (`address.street`, `address.city`, ...): named
+    /// `post[address]`, with the values, errors and touched state of its fields, so the same
+    /// input components render it (`<.input form={address} field="street" />` is
+    /// `post[address][street]`). Nested forms are views of this one: params and validations go
+    /// through the parent (`validate_required(&["address.street"])`).
+    pub fn nested(&self, field: &str) -> Form {
+        let prefix = format!("{field}.");
+        fn under<V: Clone>(map: &BTreeMap<String, V>, prefix: &str) -> BTreeMap<String, V> {
+            map.iter()
+                .filter_map(|(k, v)| k.strip_prefix(prefix).map(|k| (k.to_owned(), v.clone())))
+                .collect()
+        }
+        Form {
+            name: self.input_name(field),
+            id: self.input_id(field),
+            initial: under(&self.initial, &prefix),
+            values: under(&self.values, &prefix),
+            errors: under(&self.errors, &prefix),
+            touched: self
+                .touched
+                .iter()
+                .filter_map(|k| k.strip_prefix(&prefix).map(str::to_owned))
+                .collect(),
+            action: self.action,
+        }
+    }
+
+    /// The nested forms of list field `field` (`tags.0.name`, `tags.1.name`, ...), one per
+    /// index the values or initial values have, in index order: for
+    /// `<fieldset :for={tag in form.inputs_for("tags")}>`. Indices that are not numbers are
+    /// not rows.
+    pub fn inputs_for(&self, field: &str) -> Vec<Form> {
+        let prefix = format!("{field}.");
+        let indices: BTreeSet<usize> = self
+            .values
+            .keys()
+            .chain(self.initial.keys())
+            .filter_map(|k| k.strip_prefix(&prefix)?.split('.').next()?.parse().ok())
+            .collect();
+        indices.into_iter().map(|i| self.nested(&format!("{field}.{i}"))).collect()
     }
 
     /// Every error of `field`.
@@ -364,5 +415,45 @@ mod tests {
         // Params that are not an object change nothing but the action.
         let same = fixed.clone().with_params(&json!("junk"), Action::Change);
         assert_eq!(same.value("title"), "Ok");
+    }
+
+    #[test]
+    fn nested_forms_carry_names_ids_values_errors_and_touched_fields() {
+        let form =
+            Form::new("post", [("title", "T"), ("tags.0.name", "rust"), ("address.city", "")])
+                .with_params(
+                    &json!({"post[tags][1][name]": "", "post[tags][0][name]": "web",
+                        "post[tags][x][name]": "not a row", "_target": "post[tags][1][name]"}),
+                    Action::Change,
+                )
+                .validate_required(&["tags.0.name", "tags.1.name", "address.city"]);
+        let tags = form.inputs_for("tags");
+        assert_eq!(tags.len(), 2, "rows 0 and 1; `x` is no row");
+        assert_eq!(tags[0].input_name("name"), "post[tags][0][name]");
+        assert_eq!(tags[0].input_id("name"), "post_tags_0_name");
+        assert_eq!(tags[0].value("name"), "web");
+        assert!(tags[0].is_dirty("name"));
+        assert!(tags[0].errors("name").is_empty());
+        assert_eq!(tags[1].errors("name")[0].code, "required");
+        assert_eq!(tags[1].visible_errors("name").len(), 1, "touched by the change");
+        assert!(!tags[1].is_dirty("title"), "a parent field is not the row's");
+        let address = form.nested("address");
+        assert_eq!(address.input_name("city"), "post[address][city]");
+        assert_eq!(address.errors("city")[0].code, "required");
+        assert!(address.visible_errors("city").is_empty(), "untouched");
+        // A nested form of its own nests further.
+        assert_eq!(address.nested("geo").input_name("lat"), "post[address][geo][lat]");
+        assert_eq!(address.nested("geo").input_id("lat"), "post_address_geo_lat");
+    }
+
+    #[test]
+    fn a_field_without_rows_has_no_nested_forms() {
+        let form = Form::new("post", [("title", "T"), ("tagsx.0.name", "near miss")]);
+        assert!(form.inputs_for("tags").is_empty());
+        assert!(form.nested("tags").value("name").is_empty());
+        let submitted = form.with_params(&json!({"post[tags][0][name]": ""}), Action::Submit);
+        assert_eq!(submitted.inputs_for("tags").len(), 1);
+        assert!(submitted.inputs_for("tags")[0].is_touched("name"), "a submit touches rows too");
+        assert!(submitted.inputs_for("tags")[0].submitted());
     }
 }

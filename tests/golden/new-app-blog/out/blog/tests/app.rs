@@ -267,3 +267,34 @@ async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
     assert_eq!(reply["flash"]["info"], "Subscribed Ada.");
     assert!(!view.html().expect("html").contains("value=\"Ada\""), "the form is reset");
 }
+
+/// The sign-up form's nested list (`inputs_for`): each row's inputs are named and labelled as
+/// its own, and an error shows on the row that has it.
+#[tokio::test]
+async fn nested_rows_of_a_form_are_named_validated_and_shown_per_row() {
+    let app = app().await;
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    let page = server.get("/components").await.expect("the page");
+    assert!(
+        page.has_element("input[name='signup[links][1][url]']#signup_links_1_url", None)
+            .expect("html")
+    );
+    assert!(page.has_element("label[for=signup_links_0_url]", Some("Link")).expect("html"));
+    let mut view = server.live("/components").await.expect("joined");
+    let typed = json!({"signup": {"links": {"1": {"url": "ftp://old"}}}});
+    view.change("#signup", typed).await.expect("validated");
+    assert!(
+        view.has_element("#signup_links_1_url-errors", Some("must start with https://"))
+            .expect("html")
+    );
+    assert!(
+        !view.has_element("#signup_links_0_url-errors", Some("must")).expect("html"),
+        "row 0 is fine"
+    );
+    let fixed = json!({"signup[links][1][url]": "https://example.com"});
+    view.change("#signup", fixed).await.expect("validated");
+    assert!(!view.has_element("#signup_links_1_url-errors", Some("must")).expect("html"));
+    assert!(
+        view.has_element("#signup_links_1_url[value='https://example.com']", None).expect("html")
+    );
+}

@@ -5,8 +5,8 @@
 //! every route again.
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::from_fn_with_state;
 use tower::ServiceBuilder;
 use tower_http::set_header::SetResponseHeaderLayer;
 use zero_live::{Live, csrf};

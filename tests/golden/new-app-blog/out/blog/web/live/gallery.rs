@@ -35,12 +35,22 @@ fn signup_form() -> Form {
             ("contact", "email"),
             ("notes", ""),
             ("terms", "false"),
+            // A nested list: rows `links.0.url`, `links.1.url` (`signup[links][0][url]`).
+            ("links.0.url", ""),
+            ("links.1.url", ""),
         ],
     )
 }
 
 /// The sign-up rules.
 fn check(form: Form) -> Form {
+    let form = (0..2).fold(form, |form, i| {
+        form.validate_format(
+            &format!("links.{i}.url"),
+            |v| v.is_empty() || v.starts_with("https://"),
+            "must start with https://",
+        )
+    });
     form.validate_required(&["name", "email"])
         .validate_length("name", Some(2), Some(40))
         .validate_format(
