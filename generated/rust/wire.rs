@@ -80,7 +80,7 @@ pub enum Kind {
     Heartbeat,
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload,
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
     Reply,
     /// Refuses a message or a join with a stable error code and a human reason.
     Error,
@@ -367,6 +367,11 @@ impl Kind {
                         ty: FieldType::Object,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "parts",
+                        ty: FieldType::U64,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Error => {
@@ -542,7 +547,7 @@ pub struct Upload {
     /// `last`: bool.
     pub last: bool,
 }
-/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
+/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -563,6 +568,9 @@ pub struct Reply {
     /// `flash`: object, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash: Option<serde_json::Map<String, serde_json::Value>>,
+    /// `parts`: u64, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parts: Option<u64>,
 }
 /// Payload of `error`: Refuses a message or a join with a stable error code and a human reason.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -643,7 +651,7 @@ pub enum Message {
     Heartbeat(Heartbeat),
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload(Upload),
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
     Reply(Reply),
     /// Refuses a message or a join with a stable error code and a human reason.
     Error(Error),

@@ -141,18 +141,23 @@ export class LiveSocket {
       }
       this.view = location.pathname;
       this.joined = true;
-      this.#mountTree(reply.payload, new Set(recover.map(([id]) => id)));
       this.everJoined = true;
       this.attempts = 0;
-      this.root.classList.remove("zl-disconnected");
-      this.root.classList.add("zl-connected");
       clearInterval(this.heartbeat);
       this.heartbeat = setInterval(() => this.#send(KIND.HEARTBEAT, {}), HEARTBEAT_MS);
-      if (rejoin) this.#eachHook((hook) => hook.reconnected?.());
-      for (const [id, value] of recover) {
-        const form = document.getElementById(id);
-        if (form?.hasAttribute("z-change")) this.#push(form, form.getAttribute("z-change"), value);
-      }
+      this.#mountTree(
+        reply.payload,
+        () => {
+          this.root.classList.remove("zl-disconnected");
+          this.root.classList.add("zl-connected");
+          if (rejoin) this.#eachHook((hook) => hook.reconnected?.());
+          for (const [id, value] of recover) {
+            const form = document.getElementById(id);
+            if (form?.hasAttribute("z-change")) this.#push(form, form.getAttribute("z-change"), value);
+          }
+        },
+        new Set(recover.map(([id]) => id)),
+      );
     });
   }
 
@@ -170,12 +175,21 @@ export class LiveSocket {
     location.reload();
   }
 
-  /** Replaces the tree with a full render (a join's or a navigate's reply) and patches. */
-  #mountTree(payload, keepForms = new Set()) {
+  /**
+   * Replaces the tree with a full render (a join's or a navigate's reply) and patches, then
+   * calls `done`. A big stream's rows follow the reply as `parts` diffs: they are merged into
+   * the tree first, and the page is patched once, with all of them.
+   */
+  #mountTree(payload, done = () => {}, keepForms = new Set()) {
     this.tree = new Tree();
     this.tree.join(payload.rev ?? 0, payload.rendered);
-    this.#patch(keepForms);
-    this.#meta(payload);
+    const finish = () => {
+      this.#patch(keepForms);
+      this.#meta(payload);
+      done();
+    };
+    if (payload.parts > 0) this.parts = { left: payload.parts, finish };
+    else finish();
   }
 
   /** Applies the title and flash a message carries. */
@@ -228,6 +242,24 @@ export class LiveSocket {
     }
     if (kind === KIND.PATCH) {
       history[payload.replace ? "replaceState" : "pushState"]({}, "", payload.to);
+      return;
+    }
+    if (kind === KIND.DIFF && this.parts) {
+      // A part of the full render just received: merged, shown with the last one.
+      try {
+        this.tree.apply(payload.rev, payload.diff);
+      } catch (e) {
+        if (!(e instanceof MergeError)) throw e;
+        this.log(e.message);
+        this.parts = null;
+        this.ws?.close();
+        return;
+      }
+      if (--this.parts.left === 0) {
+        const { finish } = this.parts;
+        this.parts = null;
+        finish();
+      }
       return;
     }
     if (kind === KIND.DIFF) {
@@ -604,6 +636,8 @@ export class LiveSocket {
   #closed(ws) {
     if (ws !== this.ws) return;
     clearInterval(this.heartbeat);
+    // A full render cut off in its parts is asked for again by the rejoin.
+    this.parts = null;
     if (this.joined) this.#eachHook((hook) => hook.disconnected?.());
     this.joined = false;
     this.root.classList.remove("zl-connected");

@@ -5,9 +5,9 @@
 //!
 //! - `index_10k`: the index as a stream of 10,000 rows: the disconnected page (fresh TCP
 //!   connection, gzip accepted, until the last byte: what the browser paints first), the join
-//!   (socket open until the full render arrives: when the page is live), the bytes of both, and
-//!   the server's resident memory per joined index session (100 sessions): the rows are sent,
-//!   then dropped from the session.
+//!   (socket open until the reply and its parts arrived: when the page is live), the bytes of
+//!   both and the largest frame, and the server's resident memory per joined index session
+//!   (100 sessions): the rows are sent, then dropped from the session.
 //! - `fanout_100`: one row created through the live form reaches 100 joined index sessions:
 //!   latency from the submit to each session's pushed diff, p50 and p99 over 20 inserts.
 
@@ -114,7 +114,8 @@ async fn measure(server: &Server, port: u16, url: &str, quick: bool) -> Result<V
 
     // The page and the join, each from a fresh connection.
     let (mut gets, mut joins) = (Vec::new(), Vec::new());
-    let (mut page_wire, mut page_bytes, mut join_bytes) = (0, 0, 0);
+    let (mut page_wire, mut page_bytes) = (0, 0);
+    let mut joined = Joined { bytes: 0, largest: 0, parts: 0 };
     for _ in 0..runs {
         let started = Instant::now();
         let page = get(port, "/posts").await?;
@@ -125,9 +126,9 @@ async fn measure(server: &Server, port: u16, url: &str, quick: bool) -> Result<V
             bail!("the index page shows {rows} rows, not {ROWS}");
         }
         let started = Instant::now();
-        let (ws, reply) = join(port, &page, "/posts").await?;
+        let (ws, frames) = join(port, &page, "/posts").await?;
         joins.push(started.elapsed().as_secs_f64() * 1000.0);
-        join_bytes = reply.len();
+        joined = frames;
         drop(ws);
     }
     add(
@@ -140,7 +141,9 @@ async fn measure(server: &Server, port: u16, url: &str, quick: bool) -> Result<V
     add("index_10k", "page_wire_bytes", page_wire as f64, "bytes", None);
     add("index_10k", "page_html_bytes", page_bytes as f64, "bytes", None);
     add("index_10k", "join_ms", crate::median(joins), "ms", Some("generator.resource.index_join"));
-    add("index_10k", "join_reply_bytes", join_bytes as f64, "bytes", None);
+    add("index_10k", "join_bytes", joined.bytes as f64, "bytes", None);
+    add("index_10k", "join_largest_frame_bytes", joined.largest as f64, "bytes", None);
+    add("index_10k", "join_parts", joined.parts as f64, "count", None);
 
     // Resident memory per joined index session: each received all rows, none kept them.
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -281,8 +284,8 @@ fn attr(html: &str, marker: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
-/// Opens a socket and joins the page's view; returns it and the join reply.
-async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, String)> {
+/// Opens a socket and joins the page's view (the reply and the parts that follow it).
+async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, Joined)> {
     let token = attr(&page.html, "data-zl-session=\"").context("no session token")?;
     let csrf = attr(&page.html, "name=\"csrf-token\" content=\"").context("no csrf token")?;
     let url = format!("ws://127.0.0.1:{port}{}", zero_live::server::SOCKET_PATH);
@@ -297,7 +300,32 @@ async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, String)> {
     if !reply.starts_with(&format!("[{},1,\"ok\"", code(Kind::Reply))) {
         bail!("join refused: {}", reply.chars().take(200).collect::<String>());
     }
-    Ok((ws, reply))
+    // A big stream's rows follow as `parts` diffs: the page is live after the last.
+    let value: serde_json::Value = serde_json::from_str(&reply)?;
+    let parts = value.get(8).and_then(serde_json::Value::as_u64).unwrap_or(0);
+    let mut frames = Joined { bytes: reply.len(), largest: reply.len(), parts };
+    for _ in 0..parts {
+        let part = next_text(&mut ws).await?;
+        if !part.starts_with(&format!("[{},", code(Kind::Diff))) {
+            bail!(
+                "a part of the join was expected: {}",
+                part.chars().take(200).collect::<String>()
+            );
+        }
+        frames.bytes += part.len();
+        frames.largest = frames.largest.max(part.len());
+    }
+    Ok((ws, frames))
+}
+
+/// What a join sent.
+struct Joined {
+    /// Bytes of the reply and its parts.
+    bytes: usize,
+    /// Bytes of the largest frame.
+    largest: usize,
+    /// Diffs after the reply.
+    parts: u64,
 }
 
 async fn next_text(ws: &mut Ws) -> Result<String> {

@@ -261,13 +261,45 @@ impl LiveView for Notes {
     }
 }
 
+/// A long stream: `/feed?n=N` (at most [`FEED_MAX`]) sends N entries, which no session keeps;
+/// a big join arrives in parts.
+#[derive(Debug, Default)]
+pub struct Feed {
+    /// How many entries the page shows.
+    pub total: usize,
+    /// The entries, sent once.
+    pub entries: Stream<LogEntry>,
+}
+zero_live_core::template!(Feed, "feed");
+
+/// The most entries `/feed` renders.
+pub const FEED_MAX: usize = 20_000;
+
+impl LiveView for Feed {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        let total = match ctx.query("n") {
+            None => 100,
+            Some(n) => n
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n <= FEED_MAX)
+                .ok_or_else(|| MountError(format!("bad n `{n}` (0 to {FEED_MAX})")))?,
+        };
+        ctx.set_title("Feed");
+        let mut entries = Stream::new();
+        entries.extend((1..=total as u64).map(|id| LogEntry { id, text: format!("Entry {id}") }));
+        Ok(Feed { total, entries })
+    }
+}
+
 /// Where counters start when the URL does not say (shared with `LiveBuilder::state`).
 #[derive(Debug, Clone, Copy)]
 pub struct StartAt(pub i64);
 
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at
-/// `/notes`, the benchmark page at `/clicks`, and the templates' colocated assets.
+/// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, and the templates'
+/// colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
         .config(config)
@@ -276,6 +308,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Counter>("/from/{start}")
         .live::<Notes>("/notes")
         .live::<Clicks>("/clicks")
+        .live::<Feed>("/feed")
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

@@ -827,3 +827,76 @@ async fn colocated_assets_are_served_and_loaded_with_integrity() {
             .starts_with("HTTP/1.1 404")
     );
 }
+
+/// A big stream joins in parts: a reply with the first rows and `parts`, then that many diffs
+/// of the next rows with the revisions after 0, no frame much above the part size; merged, they
+/// are the whole render, and the next event's revision follows the parts. A small stream is
+/// one reply. The same holds for a navigate.
+#[tokio::test]
+async fn a_big_stream_joins_in_parts_of_bounded_size() {
+    let server = serve(LiveConfig::default()).await;
+    let join_feed = |n: usize| {
+        let (token, csrf) = server.live.tokens_for("/feed");
+        let url = format!("/feed?n={n}");
+        json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/feed", "session": token, "csrf": csrf, "url": url})
+    };
+    let mut ws = server.connect().await;
+    send(&mut ws, join_feed(10_000)).await;
+    let mut frames = Vec::new();
+    let reply = {
+        let Some(Ok(Message::Text(t))) = tokio::time::timeout(LIMIT, ws.next()).await.unwrap()
+        else {
+            panic!("a text frame")
+        };
+        frames.push(t.len());
+        serde_json::from_str::<Value>(&t).unwrap()
+    };
+    let parts = reply["parts"].as_u64().expect("parts") as usize;
+    assert!((2..=32).contains(&parts), "{parts} parts");
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &reply["rendered"]).unwrap();
+    for rev in 1..=parts as u64 {
+        let Some(Ok(Message::Text(t))) = tokio::time::timeout(LIMIT, ws.next()).await.unwrap()
+        else {
+            panic!("a part")
+        };
+        frames.push(t.len());
+        let part: Value = serde_json::from_str(&t).unwrap();
+        assert_eq!((part["kind"].as_str(), part["rev"].as_u64()), (Some("diff"), Some(rev)));
+        tree.apply_diff_at(rev, &part["diff"]).unwrap();
+    }
+    assert!(frames.iter().all(|len| *len < 160 * 1024), "bounded frames: {frames:?}");
+    let html = tree.to_html().unwrap();
+    assert_eq!(html.matches("<li id=\"entry-").count(), 10_000);
+    assert!(html.find("entry-1\"").unwrap() < html.find("entry-10000\"").unwrap(), "in order");
+    // The page's own render is the same.
+    let page = http_get(&server, "/feed?n=10000", "").await;
+    assert_eq!(page.matches("<li id=\"entry-").count(), 10_000);
+    // A heartbeat answers after the parts, and nothing else was pending.
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat", "ref": 9})).await;
+    assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+
+    // A small stream: one reply, no parts.
+    let mut small = server.connect().await;
+    send(&mut small, join_feed(50)).await;
+    let reply = recv(&mut small).await;
+    assert!(reply.get("parts").is_none(), "{reply}");
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &reply["rendered"]).unwrap();
+    assert_eq!(tree.to_html().unwrap().matches("<li id=\"entry-").count(), 50);
+    // A navigate to a big stream comes in parts too.
+    send(&mut small, json!({"v": 1, "kind": "navigate", "ref": 3, "url": "/feed?n=5000"})).await;
+    let reply = recv(&mut small).await;
+    let parts = reply["parts"].as_u64().expect("parts");
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &reply["rendered"]).unwrap();
+    for rev in 1..=parts {
+        tree.apply_diff_at(rev, &recv(&mut small).await["diff"]).unwrap();
+    }
+    assert_eq!(tree.to_html().unwrap().matches("<li id=\"entry-").count(), 5_000);
+    // More than the view allows is refused at mount.
+    let mut refused = server.connect().await;
+    send(&mut refused, join_feed(counter::FEED_MAX + 1)).await;
+    let reply = recv(&mut refused).await;
+    assert_eq!(reply["code"], "mount_failed", "{reply}");
+}

@@ -256,3 +256,19 @@ async fn pushed_events_async_renders_and_reconnects() {
     assert!(view.has_element("h1", Some("Count: 1")).unwrap());
     view.disconnect().await.unwrap();
 }
+
+/// A view whose stream joins in parts is whole once mounted: the helper merges the parts as
+/// the browser client does, for a join, a navigate and a reconnect.
+#[tokio::test]
+async fn a_stream_joined_in_parts_is_whole_in_the_test_view() {
+    let server = server().await;
+    let mut view = server.live("/feed?n=6000").await.unwrap();
+    assert_eq!(view.count("#feed li", None).unwrap(), 6000);
+    assert!(view.has_element("#entry-6000", Some("Entry 6000")).unwrap());
+    view.reconnect().await.unwrap();
+    assert_eq!(view.count("#feed li", None).unwrap(), 6000);
+    view.navigate("/feed?n=4000").await.unwrap();
+    assert_eq!(view.count("#feed li", None).unwrap(), 4000);
+    let bad = server.live("/feed?n=lots").await.unwrap_err().to_string();
+    assert!(bad.contains("400") && bad.contains("bad n"), "{bad}");
+}

@@ -93,10 +93,12 @@ impl<T> Stream<T> {
         }
     }
 
-    /// Forgets what was sent: called by the session after each live render.
+    /// Forgets what was sent: called by the session after each live render. The buffers go
+    /// too, not just their items: a stream that once held 10,000 items would otherwise keep
+    /// room for them in every session.
     pub fn flush(&mut self) {
-        self.items.clear();
-        self.deletes.clear();
+        self.items = Vec::new();
+        self.deletes = Vec::new();
         self.reset = false;
     }
 }
@@ -133,5 +135,20 @@ mod tests {
         s.reset();
         assert!(s.ops().reset && s.ops().at.is_empty(), "reset forgets pending inserts");
         assert!(!s.is_empty());
+    }
+
+    #[test]
+    fn a_flush_frees_the_room_the_items_took() {
+        let mut s = Stream::new();
+        s.extend((0..10_000).map(|i| i.to_string()));
+        (0..100).for_each(|i| s.delete(&i));
+        s.flush();
+        assert_eq!(
+            (s.items.capacity(), s.deletes.capacity()),
+            (0, 0),
+            "nothing kept, not even room"
+        );
+        s.insert("next".to_owned());
+        assert_eq!(s.into_iter().count(), 1);
     }
 }

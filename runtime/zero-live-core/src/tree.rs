@@ -154,6 +154,18 @@ impl Rendered {
     }
 }
 
+/// Which rows of stream lists a copy of a render keeps.
+#[derive(Debug, Clone)]
+enum Keep {
+    /// Every row (below a stream row: the row is copied whole).
+    All,
+    /// No stream row; a stream list keeps only its limit.
+    None,
+    /// Stream rows in this range, with their places; deletes and a reset go with the first
+    /// part, the limit with the last (`true`), so the client trims once all rows are in.
+    Rows(std::ops::Range<usize>, bool),
+}
+
 impl Rendered {
     /// This render without the rows of its streams, to keep as the session's last render: the
     /// diff of a stream never reads the rows sent before (only the list's fingerprint and
@@ -162,23 +174,58 @@ impl Rendered {
     /// no stream rows is returned as it is.
     #[must_use]
     pub fn forget_stream_rows(self) -> Rendered {
-        let has_rows =
-            |l: &List| l.stream.is_some() && (!l.dynamics.is_empty() || !l.keys.is_empty());
-        if !self.lists.iter().any(has_rows) {
+        if self.stream_rows() == 0 {
             return self;
         }
+        self.copy(&Keep::None)
+    }
+
+    /// The most rows any stream list of this render has.
+    pub fn stream_rows(&self) -> usize {
+        self.lists.iter().filter(|l| l.stream.is_some()).map(List::len).max().unwrap_or(0)
+    }
+
+    /// Splits a render whose streams have more than `rows` rows into a first render with the
+    /// first `rows` of each stream and the renders of the following rows, `rows` at a time,
+    /// each otherwise equal to the first: sent as a full render and diffs against the one
+    /// before, they add up to this render, in frames of a bounded size. A stream's limit rides
+    /// with the last part, so rows are trimmed as they would be in one render.
+    pub fn split_stream_rows(self, rows: usize) -> (Rendered, Vec<Rendered>) {
+        let rows = rows.max(1);
+        let total = self.stream_rows();
+        if total <= rows {
+            return (self, Vec::new());
+        }
+        let first = self.copy(&Keep::Rows(0..rows, false));
+        let rest = (rows..total)
+            .step_by(rows)
+            .map(|at| self.copy(&Keep::Rows(at..at + rows, at + rows >= total)));
+        (first, rest.collect())
+    }
+
+    fn copy(&self, keep: &Keep) -> Rendered {
         let mut out = Builder::with_capacity(self.buf.len().min(1 << 16));
-        let dynamics = self.copy_dyns(&self.root.dynamics, &mut out);
+        let dynamics = self.copy_dyns(&self.root.dynamics, keep, &mut out);
         let root =
             Block { fingerprint: self.root.fingerprint, statics: self.root.statics, dynamics };
         out.finish(root)
     }
 
-    fn copy_dyns(&self, dynamics: &[Dyn], out: &mut Builder) -> Vec<Dyn> {
-        dynamics.iter().map(|d| self.copy_dyn(*d, out)).collect()
+    fn copy_dyns(&self, dynamics: &[Dyn], keep: &Keep, out: &mut Builder) -> Vec<Dyn> {
+        dynamics.iter().map(|d| self.copy_dyn(*d, keep, out)).collect()
     }
 
-    fn copy_dyn(&self, d: Dyn, out: &mut Builder) -> Dyn {
+    fn copy_keys(&self, keys: &[(u32, u32)], out: &mut Builder) -> Vec<(u32, u32)> {
+        keys.iter()
+            .map(|(start, end)| {
+                let m = out.mark();
+                out.buf.push_str(self.text(*start, *end));
+                out.key_since(m)
+            })
+            .collect()
+    }
+
+    fn copy_dyn(&self, d: Dyn, keep: &Keep, out: &mut Builder) -> Dyn {
         match d {
             Dyn::Text { start, end } => {
                 let m = out.mark();
@@ -187,7 +234,7 @@ impl Rendered {
             }
             Dyn::Block(i) => match self.block(i) {
                 Some(b) => {
-                    let dynamics = self.copy_dyns(&b.dynamics, out);
+                    let dynamics = self.copy_dyns(&b.dynamics, keep, out);
                     out.block(Block { fingerprint: b.fingerprint, statics: b.statics, dynamics })
                 }
                 None => Dyn::Empty,
@@ -195,19 +242,38 @@ impl Rendered {
             Dyn::List(i) => {
                 let Some(l) = self.list(i) else { return Dyn::Empty };
                 let mut list = List::new(l.fingerprint, l.statics);
-                if let Some(ops) = &l.stream {
-                    // What the next diff compares: the limit; the rows and their places go.
-                    list.stream = Some(Box::new(crate::StreamOps {
-                        limit: ops.limit,
-                        ..crate::StreamOps::default()
-                    }));
-                } else {
-                    for (start, end) in &l.keys {
-                        let m = out.mark();
-                        out.buf.push_str(self.text(*start, *end));
-                        list.keys.push(out.key_since(m));
+                match (&l.stream, keep) {
+                    (None, _) | (Some(_), Keep::All) => {
+                        list.stream.clone_from(&l.stream);
+                        list.keys = self.copy_keys(&l.keys, out);
+                        list.dynamics = self.copy_dyns(&l.dynamics, keep, out);
                     }
-                    list.dynamics = self.copy_dyns(&l.dynamics, out);
+                    // What the next diff compares: the limit; the rows and their places go.
+                    (Some(ops), Keep::None) => {
+                        list.stream = Some(Box::new(crate::StreamOps {
+                            limit: ops.limit,
+                            ..crate::StreamOps::default()
+                        }));
+                    }
+                    (Some(ops), Keep::Rows(range, last)) => {
+                        let len = l.len();
+                        let rows = range.start.min(len)..range.end.min(len);
+                        let first = range.start == 0;
+                        list.stream = Some(Box::new(crate::StreamOps {
+                            at: ops.at.get(rows.clone()).map(<[_]>::to_vec).unwrap_or_default(),
+                            deletes: if first { ops.deletes.clone() } else { Vec::new() },
+                            reset: first && ops.reset,
+                            limit: if *last { ops.limit } else { None },
+                        }));
+                        if let Some(keys) = l.keys.get(rows.clone()) {
+                            list.keys = self.copy_keys(keys, out);
+                        }
+                        let width = l.width();
+                        if let Some(row_dyns) = l.dynamics.get(rows.start * width..rows.end * width)
+                        {
+                            list.dynamics = self.copy_dyns(row_dyns, &Keep::All, out);
+                        }
+                    }
                 }
                 out.list(list)
             }

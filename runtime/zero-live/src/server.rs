@@ -949,6 +949,18 @@ async fn join_session(
     Next::Continue
 }
 
+/// About how many bytes of stream rows one frame of a join carries.
+const PART_BYTES: usize = 64 * 1024;
+
+/// How many rows of a stream one part of a join carries: about [`PART_BYTES`] of them, and
+/// never so few that the parts would overflow the outbox.
+fn rows_per_part(rendered: &zero_live_core::Rendered, config: &LiveConfig) -> usize {
+    let total = rendered.stream_rows();
+    let per_row = rendered.buf.len() / total.max(1) + 1;
+    let most_parts = (config.outbound_queue / 2).max(1);
+    (PART_BYTES / per_row).max(1).max(total.div_ceil(most_parts))
+}
+
 /// Mounts `route`'s view connected with `ctx` and replies with its full render (revision 0, a
 /// fresh statics cache), its title and flash; false if `mount` refused (an `error` was sent).
 async fn mount(
@@ -970,8 +982,20 @@ async fn mount(
     view.flush_streams();
     // A (re)joining client starts with an empty statics cache.
     session.statics.clear();
-    let full = diff::full(&rendered, &mut session.statics);
+    // A big stream goes in parts: the reply with its first rows, then diffs of the next rows,
+    // so no frame (and no transport buffer, which keeps the size of the largest frame it sent)
+    // grows with the stream.
+    let rows = rows_per_part(&rendered, &inner.config);
+    let (first, rest) = rendered.split_stream_rows(rows);
+    let full = diff::full(&first, &mut session.statics);
+    let mut parts = Vec::with_capacity(rest.len());
+    let mut last = first;
+    for part in rest {
+        parts.extend(diff::diff(&last, &part, &mut session.statics));
+        last = part;
+    }
     let flash = std::mem::take(&mut ctx.flash_changed).then(|| flash_object(&ctx.flash));
+    let count = parts.len() as u64;
     let reply = wire::Reply {
         status: "ok".into(),
         rev: Some(0),
@@ -979,12 +1003,16 @@ async fn mount(
         response: None,
         title: ctx.title.take(),
         flash,
+        parts: (count > 0).then_some(count),
     };
     send.message(&Message::Reply(reply), reference);
+    for (rev, diff) in (1..).zip(parts) {
+        send.message(&Message::Diff(wire::Diff { rev, diff, title: None, flash: None }), None);
+    }
     session.view = Some(view);
     // The streamed rows were sent: the session keeps the render without them.
-    session.last = Some(rendered.forget_stream_rows());
-    session.revision.store(0, Ordering::Relaxed);
+    session.last = Some(last.forget_stream_rows());
+    session.revision.store(count, Ordering::Relaxed);
     for topic in std::mem::take(&mut ctx.subscriptions) {
         let mailbox = session.mailbox.get_or_insert_with(|| {
             let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
@@ -1120,6 +1148,7 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
                 response: None,
                 title,
                 flash,
+                parts: None,
             };
             send.message(&Message::Reply(reply), reference);
         }

@@ -236,8 +236,22 @@ impl TestView {
         if reply["status"] != "ok" {
             return Err(fail(format!("join refused: {reply}")));
         }
+        self.mount_tree(&reply).await
+    }
+
+    /// Starts the page over from a join's or navigate's full render, and merges the parts of a
+    /// big stream that follow it (`parts` diffs), as the browser client does before it shows
+    /// the render.
+    async fn mount_tree(&mut self, reply: &Value) -> Result<(), TestError> {
         self.tree = ClientTree::default();
         self.tree.apply_join(0, &reply["rendered"]).map_err(fail)?;
+        for _ in 0..reply["parts"].as_u64().unwrap_or(0) {
+            let part = self.read().await?;
+            if part["kind"] != "diff" {
+                return Err(fail(format!("a part of the render was expected, not {part}")));
+            }
+            self.apply_pushed_diff(&part)?;
+        }
         Ok(())
     }
 
@@ -515,8 +529,7 @@ impl TestView {
         if reply["status"] != "ok" {
             return Err(fail(format!("navigate refused: {reply}")));
         }
-        self.tree = ClientTree::default();
-        self.tree.apply_join(0, &reply["rendered"]).map_err(fail)?;
+        self.mount_tree(&reply).await?;
         self.url = url.to_owned();
         Ok(reply)
     }

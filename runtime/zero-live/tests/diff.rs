@@ -418,6 +418,24 @@ proptest! {
             let siblings: String = (0..size % 3).map(|i| format!("<li><b>{i}</b></li>")).collect();
             let page = model.html().replace("<ol>", &format!("<h1>{size}</h1><ul>{siblings}</ul><ol>"));
             prop_assert_eq!(client.to_html().unwrap(), page, "after {:?}", ops);
+            // Joined in parts of any size, the render adds up to itself.
+            for rows in 1..4 {
+                let mut joined = ClientTree::default();
+                let mut fresh = Statics::default();
+                let (first, rest) = rendered.clone().split_stream_rows(rows);
+                prop_assert_eq!(rest.len(), rendered.stream_rows().saturating_sub(1) / rows);
+                joined.apply_full(&full(&first, &mut fresh)).unwrap();
+                let mut prev = first;
+                for part in rest {
+                    let change = diff(&prev, &part, &mut fresh);
+                    prop_assert!(change.is_some(), "every part has rows");
+                    joined.apply_diff(&change.unwrap()).unwrap();
+                    prev = part;
+                }
+                let mut whole = ClientTree::default();
+                whole.apply_full(&full(&rendered, &mut Statics::default())).unwrap();
+                prop_assert_eq!(joined.to_html().unwrap(), whole.to_html().unwrap());
+            }
             let pruned = rendered.clone().forget_stream_rows();
             let streamed = pruned.lists.iter().find(|l| l.stream.is_some()).unwrap();
             prop_assert!(streamed.dynamics.is_empty() && streamed.keys.is_empty());

@@ -144,6 +144,7 @@ fn compact_frames_are_positional_and_drop_trailing_absent_fields() {
         response: None,
         title: None,
         flash: None,
+        parts: None,
     });
     let frame = encode_with(&reply, Some(2), Encoding::Compact);
     let index = Kind::ALL.iter().position(|k| *k == Kind::Reply).unwrap();
