@@ -360,3 +360,27 @@ test("a_form_change_names_the_field_the_user_edited", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("a_big_stream_joins_in_parts_and_the_page_is_patched_once_whole", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const received = [];
+  page.on("websocket", (ws) => ws.on("framereceived", (f) => received.push(String(f.payload).length)));
+  await page.goto(`${base}/feed?n=8000`);
+  assert.equal(await page.locator("#feed li").count(), 8000, "the disconnected render");
+  // Count the rows at every DOM change while joining: the page never shows a partial feed.
+  await page.evaluate(() => {
+    window.rowCounts = [];
+    new MutationObserver(() => window.rowCounts.push(document.querySelectorAll("#feed li").length))
+      .observe(document.querySelector("#feed"), { childList: true });
+  });
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 20_000 });
+  assert.equal(await page.locator("#feed li").count(), 8000);
+  assert.equal(await page.locator("#entry-8000").textContent(), "Entry 8000");
+  const counts = await page.evaluate(() => window.rowCounts);
+  assert.ok(counts.every((n) => n === 8000), `partial feed shown: ${counts.slice(0, 10)}`);
+  assert.ok(received.length > 2, `a reply and its parts: ${received.length} frames`);
+  assert.ok(Math.max(...received) < 160 * 1024, `bounded frames: ${Math.max(...received)}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
