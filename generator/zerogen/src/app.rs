@@ -76,6 +76,24 @@ fn method_fn(method: Method) -> &'static str {
     }
 }
 
+/// `.route(path, handlers)` laid out as rustfmt lays it out (max width 100, "Max" heuristics):
+/// on one line when it fits with the `end` characters after it; else the path and the method
+/// chain on lines of their own; else each method of the chain on its own line.
+fn route_call(path: &str, handlers: &[String], end: usize) -> String {
+    let chain = handlers.join(".");
+    let one_line = format!("        .route({path:?}, {chain})");
+    if one_line.len() + end <= 100 {
+        return one_line;
+    }
+    let chain_line = format!("            {chain},");
+    let chain = if chain_line.len() <= 100 {
+        chain_line
+    } else {
+        format!("            {},", handlers.join("\n                ."))
+    };
+    format!("        .route(\n            {path:?},\n{chain}\n        )")
+}
+
 /// `web/routes.rs`: the live views to register, the HTTP router with each pipeline's routes
 /// behind it, and a path helper per named route. Each line names its table row.
 pub fn emit_router(routes: &Table<Route>) -> Output {
@@ -85,10 +103,13 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
          //! The app's routes, from `{file}`: the live views, the HTTP router (each pipeline's\n\
          //! routes behind it, see `web/pipelines.rs`) and a path helper per named route.\n\n"
     );
+    // A path's first method is the `axum::routing` function; the others chain on its router.
+    let mut first_of_path = std::collections::BTreeSet::new();
     let methods: std::collections::BTreeSet<&str> = routes
         .rows
         .iter()
         .filter(|r| r.value.kind == RouteKind::Http)
+        .filter(|r| first_of_path.insert(r.value.full_path()))
         .map(|r| method_fn(r.value.method))
         .collect();
     match methods.iter().copied().collect::<Vec<_>>().as_slice() {
@@ -158,13 +179,17 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
             lines.push(row.line.to_string());
             handlers.push(format!("{}(crate::{})", method_fn(row.value.method), row.value.target));
         }
-        for path in order {
+        let statics = rows.iter().any(|r| r.value.kind == RouteKind::Static);
+        let count = order.len();
+        for (i, path) in order.into_iter().enumerate() {
             let (lines, handlers) = &http[&path];
+            // The statement's `;` follows the last element: it counts for the width.
+            let end = if i + 1 == count && !statics { 1 } else { 0 };
             let _ = write!(
                 code,
-                "\n        // {file}:{}\n        .route({path:?}, {})",
+                "\n        // {file}:{}\n{}",
                 lines.join(", "),
-                handlers.join(".")
+                route_call(&path, handlers, end)
             );
         }
         for row in rows.iter().filter(|r| r.value.kind == RouteKind::Static) {
@@ -306,6 +331,42 @@ mod tests {
     }
 
     #[test]
+    fn long_routes_are_laid_out_as_rustfmt_does() {
+        let short = vec!["get(crate::a)".to_owned(), "post(crate::b)".to_owned()];
+        assert_eq!(
+            route_call("/x", &short, 1),
+            "        .route(\"/x\", get(crate::a).post(crate::b))"
+        );
+        let long: Vec<String> = ["get", "put", "delete"]
+            .iter()
+            .map(|m| format!("{m}(crate::web::api::resources_with_long_names::handler)"))
+            .collect();
+        let broken = route_call("/api/things/{id}", &long, 0);
+        assert_eq!(
+            broken,
+            "        .route(\n            \"/api/things/{id}\",\n            \
+             get(crate::web::api::resources_with_long_names::handler)\n                \
+             .put(crate::web::api::resources_with_long_names::handler)\n                \
+             .delete(crate::web::api::resources_with_long_names::handler),\n        )"
+        );
+        // A chain that fits a line of its own stays whole; the `;` after the last route counts.
+        let two = vec![
+            "get(crate::web::api::posts::index)".to_owned(),
+            "post(crate::web::api::posts::create)".to_owned(),
+        ];
+        assert_eq!(
+            route_call("/api/posts", &two, 0),
+            "        .route(\n            \"/api/posts\",\n            \
+             get(crate::web::api::posts::index).post(crate::web::api::posts::create),\n        )"
+        );
+        let line = format!("        .route(\"/api/p\", {})", "x".repeat(100 - 26 - 1));
+        assert_eq!(line.len(), 99);
+        let exact = vec!["x".repeat(100 - 26 - 1)];
+        assert!(!route_call("/api/p", &exact, 1).contains('\n'), "99 + `;` fits");
+        assert!(route_call("/api/p", &exact, 2).contains('\n'), "99 + 2 does not");
+    }
+
+    #[test]
     fn the_router_groups_routes_by_pipeline_with_helpers_and_row_lines() {
         let routes = table(concat!(
             "GET\t/\tlive\tweb::live::home::Home\tbrowser\t/\thome\n",
@@ -318,7 +379,8 @@ mod tests {
         let code = emit_router(&routes).contents;
         assert!(code.contains("let browser = live\n        .pages(&[\"/\"])"), "{code}");
         assert!(code.starts_with("// Generated by `zerogen generate` from spec/routes.tsv"));
-        assert!(code.contains("use axum::routing::{get, post};"), "{code}");
+        // `post` chains on the path's router: only `get` is imported.
+        assert!(code.contains("use axum::routing::get;"), "{code}");
         assert!(
             code.contains(
                 "// spec/routes.tsv:2\n        .live::<crate::web::live::home::Home>(\"/\")"

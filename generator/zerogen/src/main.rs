@@ -40,7 +40,8 @@ enum Command {
         check: bool,
     },
     /// Add a resource to an app: its table (a migration per backend), its domain module, live
-    /// pages (index, show, new/edit form), routes, tests, ledger rows and a docs page.
+    /// pages (index, show, new/edit form) or a JSON API (--json), routes, tests, ledger rows and
+    /// a docs page.
     Resource {
         /// The row type, in PascalCase: `Post`.
         singular: String,
@@ -57,6 +58,9 @@ enum Command {
         /// The migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
         #[arg(long, value_name = "TS")]
         timestamp: Option<String>,
+        /// A JSON API under /api (list, show, create, update, delete) instead of live pages.
+        #[arg(long)]
+        json: bool,
     },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
@@ -183,8 +187,11 @@ fn main() -> ExitCode {
     match cli.command {
         Command::New { .. } => ExitCode::from(2),
         Command::Routes { json } => run_routes(&printer, &root, json),
-        Command::Resource { singular, plural, fields, force, timestamp } => {
-            run_resource(&printer, &root, &singular, &plural, &fields, force, timestamp)
+        Command::Resource { singular, plural, fields, force, timestamp, json } => {
+            use zerogen::resource::{Resource, Web, parse};
+            let web = if json { Web::Json } else { Web::Live };
+            let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, ..r });
+            run_resource(&printer, &root, parsed, force, timestamp)
         }
         Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
@@ -322,28 +329,31 @@ fn run_docs(
 fn run_resource(
     printer: &Printer,
     root: &std::path::Path,
-    singular: &str,
-    plural: &str,
-    fields: &[String],
+    parsed: Result<zerogen::resource::Resource, zerogen::resource::ResourceError>,
     force: bool,
     timestamp: Option<String>,
 ) -> ExitCode {
     use zerogen::resource;
-    let resource = match resource::parse(singular, plural, fields) {
+    let resource = match parsed {
         Ok(resource) => resource,
         Err(e) => {
             printer.error(&e.to_string());
             return ExitCode::from(2);
         }
     };
-    let timestamp = timestamp.unwrap_or_else(utc_timestamp);
+    let (web, plural) = (resource.web, resource.plural.clone());
+    let timestamp = timestamp.unwrap_or_else(|| resource::free_timestamp(root, &utc_timestamp()));
     match resource::write(&resource, root, &timestamp, force) {
         Ok(files) => {
             for file in &files {
                 printer.status("Wrote", file);
             }
+            let served = match web {
+                resource::Web::Live => format!("/{plural}"),
+                resource::Web::Json => format!("/api/{plural}"),
+            };
             printer.result(&format!(
-                "\nNext: `cargo test` runs the new tests; `cargo run` serves /{plural}."
+                "\nNext: `cargo test` runs the new tests; `cargo run` serves {served}."
             ));
             ExitCode::SUCCESS
         }

@@ -51,6 +51,16 @@ pub struct Field {
     pub default: Option<String>,
 }
 
+/// What web layer a resource gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Web {
+    /// Live pages: index (a stream), show, and one form for new and edit.
+    #[default]
+    Live,
+    /// A JSON API under `/api` (`--json`): list, show, create, update, delete.
+    Json,
+}
+
 /// What `zerogen resource` was asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
@@ -60,6 +70,8 @@ pub struct Resource {
     pub plural: String,
     /// The fields, in order.
     pub fields: Vec<Field>,
+    /// Its web layer.
+    pub web: Web,
 }
 
 /// Why nothing was written.
@@ -187,7 +199,12 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         }
         out.push(field);
     }
-    Ok(Resource { singular: singular.to_owned(), plural: plural.to_owned(), fields: out })
+    Ok(Resource {
+        singular: singular.to_owned(),
+        plural: plural.to_owned(),
+        fields: out,
+        web: Web::Live,
+    })
 }
 
 fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
@@ -330,6 +347,8 @@ fn label_of(name: &str) -> String {
 /// The folders a resource writes into and the files it edits, relative to the app root.
 pub const LIB: &str = "src/lib.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
+const WEB_MOD: &str = "web/mod.rs";
+const API_MOD: &str = "web/api/mod.rs";
 const LEDGER: &str = "release/surface.tsv";
 const SUPPORT: &str = "tests/support/mod.rs";
 
@@ -356,7 +375,8 @@ impl Resource {
 
     fn command(&self) -> String {
         let fields: Vec<String> = self.fields.iter().map(|f| self.arg(f)).collect();
-        format!("zerogen resource {} {} {}", self.singular, self.plural, fields.join(" "))
+        let flag = if self.web == Web::Json { " --json" } else { "" };
+        format!("zerogen resource {} {} {}{flag}", self.singular, self.plural, fields.join(" "))
     }
 
     fn arg(&self, f: &Field) -> String {
@@ -385,20 +405,26 @@ impl Resource {
     /// The files this resource writes (not the ones it edits), for app `module`.
     pub fn files(&self, module: &str, timestamp: &str) -> Vec<(String, String)> {
         let p = &self.plural;
-        vec![
+        let mut files = vec![
             (format!("migrations/sqlite/{timestamp}_create_{p}.sql"), self.migration(false)),
             (format!("migrations/postgres/{timestamp}_create_{p}.sql"), self.migration(true)),
             (format!("src/{p}.rs"), self.domain()),
-            (format!("web/live/{p}/mod.rs"), self.live_mod()),
-            (format!("web/live/{p}/index.rs"), self.index_rs()),
-            (format!("web/live/{p}/index.html.0x0"), self.index_html()),
-            (format!("web/live/{p}/show.rs"), self.show_rs()),
-            (format!("web/live/{p}/show.html.0x0"), self.show_html()),
-            (format!("web/live/{p}/form.rs"), self.form_rs()),
-            (format!("web/live/{p}/form.html.0x0"), self.form_html()),
-            (format!("tests/{p}.rs"), self.tests(module)),
-            (format!("docs/{p}.md"), self.docs()),
-        ]
+        ];
+        match self.web {
+            Web::Live => files.extend([
+                (format!("web/live/{p}/mod.rs"), self.live_mod()),
+                (format!("web/live/{p}/index.rs"), self.index_rs()),
+                (format!("web/live/{p}/index.html.0x0"), self.index_html()),
+                (format!("web/live/{p}/show.rs"), self.show_rs()),
+                (format!("web/live/{p}/show.html.0x0"), self.show_html()),
+                (format!("web/live/{p}/form.rs"), self.form_rs()),
+                (format!("web/live/{p}/form.html.0x0"), self.form_html()),
+            ]),
+            Web::Json => files.push((format!("web/api/{p}.rs"), self.api_rs())),
+        }
+        files.push((format!("tests/{p}.rs"), self.tests(module)));
+        files.push((format!("docs/{p}.md"), self.docs()));
+        files
     }
 
     fn header(&self, comment: &str) -> String {
@@ -851,43 +877,50 @@ impl Resource {
         let mut code = self.header("//!");
         let _ = write!(
             code,
-            "//! {title}: the domain functions against a database, and the live pages over a real socket.\n\n\
+            "//! {title}: the domain functions against a database, and {web}.\n\n\
              use std::collections::BTreeMap;\n\n\
+             {web_imports}\
              use serde_json::json;\n\
              use zero_db::DbError;\n\
              use zero_live::pubsub::{{Local, PubSub}};\n\
-             use zero_live::testing::TestServer;\n\
+             {testing}\
              use zero_live::{{Endpoint, LiveConfig, Signer}};\n\n\
              use {module}::web::App;\n\
              use {module}::{p}::{{self, Change}};\n",
             title = self.title(),
+            web = match self.web {
+                Web::Live => "the live pages over a real socket",
+                Web::Json => "the JSON API through the router",
+            },
+            web_imports = match self.web {
+                Web::Live => "",
+                Web::Json =>
+                    "use axum::body::Body;\nuse axum::http::{Method, Request, StatusCode, header};\nuse tower::ServiceExt as _;\n",
+            },
+            testing = match self.web {
+                Web::Live => "use zero_live::testing::TestServer;\n",
+                Web::Json => "",
+            },
         );
-        for (_, table) in &parents {
-            let _ = writeln!(code, "use {module}::{table};");
-        }
         code.push_str("\nmod support;\n");
         let _ = write!(
             code,
             "\n/// Valid values for a {human}; `n` varies the unique ones.\n\
              async fn example(db: &zero_db::Db, n: u32) -> BTreeMap<String, String> {{\n"
         );
-        for (f, table) in &parents {
-            let _ = writeln!(
-                code,
-                "    let parent = {table}::create(db, &Local::default(), &{table}::validate(&{table}::example_values(n)).expect(\"a valid parent\"))\n        .await\n        .expect(\"a parent row\");\n    let {n}_value = parent.id.to_string();",
-                n = f.name
-            );
-        }
         if parents.is_empty() {
-            code.push_str("    let _ = db;\n");
-        }
-        if parents.is_empty() {
-            let _ = writeln!(code, "    {p}::example_values(n)");
+            let _ = writeln!(code, "    let _ = db;\n    {p}::example_values(n)");
         } else {
+            // Rows to reference, from the fixtures of `tests/support` (which make their own
+            // parents in turn).
             let _ = writeln!(code, "    let mut values = {p}::example_values(n);");
-            for (f, _) in &parents {
-                let _ =
-                    writeln!(code, "    values.insert(\"{n}\".to_owned(), {n}_value);", n = f.name);
+            for (f, table) in &parents {
+                let _ = writeln!(
+                    code,
+                    "    let {table} = support::{table}_row(db, n).await;\n    \
+                     values.insert(\"{n}\".to_owned(), {table}.id.to_string());",
+                    n = f.name
+                );
             }
             let _ = writeln!(code, "    values");
         }
@@ -947,6 +980,10 @@ impl Resource {
                  assert_eq!({p}::list(&db).await.expect(\"listed\").len(), 1, \"nothing duplicated\");\n}}\n",
                 n = unique.name
             );
+        }
+        if self.web == Web::Json {
+            code.push_str(&self.api_test());
+            return code;
         }
         // The required fields a user can empty: submitting them blank is refused on each.
         let blank: Vec<&Field> =
@@ -1031,9 +1068,10 @@ impl Resource {
         let (p, human) = (&self.plural, self.human());
         let mut md = format!(
             "# {title}\n\n<!-- Generated by `{cmd}`; edit freely. -->\n\n\
-             The `{p}` table and its live pages.\n\n## Fields\n\n| field | type | rules |\n|---|---|---|\n",
+             The `{p}` table and its {web}.\n\n## Fields\n\n| field | type | rules |\n|---|---|---|\n",
             title = self.title(),
-            cmd = self.command()
+            cmd = self.command(),
+            web = if self.web == Web::Json { "JSON API" } else { "live pages" },
         );
         for f in &self.fields {
             let mut rules = Vec::new();
@@ -1053,6 +1091,24 @@ impl Resource {
             };
             let _ = writeln!(md, "| `{}` | {ty} | {} |", f.name, rules.join(", "));
         }
+        if self.web == Web::Json {
+            let _ = write!(
+                md,
+                "\n## API\n\nJSON in and out, in the `api` pipeline (no cookies, no CSRF: callers authenticate by a\n\
+                 header of theirs).\n\n| request | answer |\n|---|---|\n\
+                 | `GET /api/{p}` | `200`, every {human}, oldest first |\n\
+                 | `GET /api/{p}/:id` | `200`, the {human}; `404` `not_found` |\n\
+                 | `POST /api/{p}` with an object of fields | `201` with `location`; `422` with `errors` by field |\n\
+                 | `PUT /api/{p}/:id` with the fields to change | `200`; `404`; `422` |\n\
+                 | `DELETE /api/{p}/:id` | `204`; `404` |\n\n\
+                 A body that is not a JSON object is `400` `bad_json`; a field the {human} does not have, or a\n\
+                 value that is not a string, number, boolean or null, is `422`. Each write publishes its change.\n\n\
+                 ## Code\n\n`src/{p}.rs` holds the row type, `validate` and `list`, `find`, `create`, `update`,\n\
+                 `delete` (each write publishes a `Change` on `{p}::TOPIC`); `web/api/{p}.rs` the handlers;\n\
+                 `migrations/*/…_create_{p}.sql` the table; `tests/{p}.rs` the tests.\n"
+            );
+            return md;
+        }
         let _ = write!(
             md,
             "\n## Pages\n\n| path | page |\n|---|---|\n\
@@ -1068,6 +1124,251 @@ impl Resource {
 }
 
 impl Resource {
+    /// The fixture `tests/support/mod.rs` gets: a row in the database, with its parents.
+    fn fixture(&self, module: &str) -> String {
+        let (s, p, human) = (&self.singular, &self.plural, self.human());
+        let parents: Vec<(&str, &str)> = self
+            .fields
+            .iter()
+            .filter_map(|f| match &f.ty {
+                Ty::References(t) => Some((f.name.as_str(), t.as_str())),
+                _ => None,
+            })
+            .collect();
+        let mut code = format!(
+            "\n/// A {human} in the database (with a row of each table it references); `n` varies its\n\
+             /// unique values. Added by `zerogen resource {s} {p}`.\n\
+             #[allow(dead_code)] // each test binary uses some of the fixtures\n\
+             pub async fn {p}_row(db: &Db, n: u32) -> {module}::{p}::{s} {{\n    \
+             let {m}values = {module}::{p}::example_values(n);\n",
+            m = if parents.is_empty() { "" } else { "mut " },
+        );
+        for (field, table) in parents {
+            let _ = writeln!(
+                code,
+                "    values.insert(\"{field}\".to_owned(), {table}_row(db, n).await.id.to_string());"
+            );
+        }
+        let _ = write!(
+            code,
+            "    let attrs = {module}::{p}::validate(&values).expect(\"valid example values\");\n    \
+             {module}::{p}::create(db, &zero_live::pubsub::Local::default(), &attrs)\n        \
+             .await\n        .expect(\"a {human} row\")\n}}\n"
+        );
+        code
+    }
+
+    /// `web/api/PLURAL.rs`: the JSON API's handlers.
+    fn api_rs(&self) -> String {
+        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
+        let mut code = self.header("//!");
+        let fields: Vec<String> =
+            self.fields.iter().map(|f| format!("\"{n}\": {lower}.{n}", n = f.name)).collect();
+        let _ = write!(
+            code,
+            "//! `/api/{p}`: the {p} as JSON. `GET` lists them (oldest first) or shows one, `POST`\n\
+             //! creates one from an object of field values (`201` with `location`), `PUT` updates\n\
+             //! the fields it names, `DELETE` deletes. Refusals are JSON too: `400` for a body that\n\
+             //! is not an object, `404` for an id with no row, `422` with every problem by field.\n\
+             //! Each write publishes its change, as the live pages' do.\n\n\
+             use std::collections::BTreeMap;\n\
+             use std::sync::Arc;\n\n\
+             use axum::Extension;\n\
+             use axum::extract::Path;\n\
+             use axum::http::{{StatusCode, header}};\n\
+             use axum::response::{{IntoResponse, Response}};\n\
+             use serde_json::{{Map, Value, json}};\n\
+             use zero_db::values::Problem;\n\
+             use zero_db::{{Db, DbError}};\n\
+             use zero_live::pubsub::PubSub;\n\n\
+             use crate::{p}::{{self, {s}}};\n\n\
+             /// A {human} as JSON.\n\
+             fn to_json({lower}: &{s}) -> Value {{\n    \
+             json!({{\"id\": {lower}.id, {fields}}})\n}}\n\n\
+             fn reply(status: StatusCode, body: &Value) -> Response {{\n    \
+             (status, [(header::CONTENT_TYPE, \"application/json\")], body.to_string()).into_response()\n}}\n\n\
+             fn refuse(status: StatusCode, error: &str, message: &str) -> Response {{\n    \
+             reply(status, &json!({{\"error\": error, \"message\": message}}))\n}}\n\n\
+             /// `422` with the problems by field.\n\
+             fn invalid(problems: impl IntoIterator<Item = (String, String)>) -> Response {{\n    \
+             let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();\n    \
+             for (field, message) in problems {{\n        errors.entry(field).or_default().push(message);\n    }}\n    \
+             reply(StatusCode::UNPROCESSABLE_ENTITY, &json!({{\"error\": \"invalid\", \"errors\": errors}}))\n}}\n\n\
+             fn problems(problems: Vec<Problem>) -> Response {{\n    \
+             invalid(problems.into_iter().map(|p| (p.field.to_owned(), p.message)))\n}}\n\n\
+             /// A database refusal: no row is `404`, a taken unique value `422` on its field.\n\
+             fn database(e: DbError) -> Response {{\n    \
+             match e {{\n        \
+             DbError::NotFound => refuse(StatusCode::NOT_FOUND, \"not_found\", \"no {human} has this id\"),\n        \
+             e @ DbError::Unique {{ .. }} => {{\n            \
+             let field = e.field().unwrap_or(\"{first}\").to_owned();\n            \
+             invalid([(field, \"has already been taken\".to_owned())])\n        }}\n        \
+             e => refuse(StatusCode::INTERNAL_SERVER_ERROR, \"database\", &e.to_string()),\n    }}\n}}\n\n\
+             /// The fields of a JSON object body as the text values `validate` reads; a body that is\n\
+             /// not an object is `400`, a field the {human} does not have or a value that is not a\n\
+             /// string, number, boolean or null is `422`.\n\
+             fn values_of(body: &str) -> Result<BTreeMap<String, String>, Box<Response>> {{\n    \
+             let object: Map<String, Value> = match serde_json::from_str(body) {{\n        \
+             Ok(Value::Object(object)) => object,\n        \
+             Ok(_) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, \"bad_json\", \"the body is not a JSON object\"))),\n        \
+             Err(e) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, \"bad_json\", &e.to_string()))),\n    }};\n    \
+             let mut values = BTreeMap::new();\n    \
+             let mut wrong = Vec::new();\n    \
+             for (field, value) in object {{\n        \
+             let text = match value {{\n            \
+             Value::String(text) => text,\n            \
+             Value::Number(n) => n.to_string(),\n            \
+             Value::Bool(b) => b.to_string(),\n            \
+             Value::Null => String::new(),\n            \
+             _ => {{\n                wrong.push((field, \"must be a string, number, boolean or null\".to_owned()));\n                continue;\n            }}\n        }};\n        \
+             if {p}::FIELDS.contains(&field.as_str()) {{\n            values.insert(field, text);\n        }} else {{\n            \
+             wrong.push((field, \"is not a field of a {human}\".to_owned()));\n        }}\n    }}\n    \
+             if wrong.is_empty() {{ Ok(values) }} else {{ Err(Box::new(invalid(wrong))) }}\n}}\n\n\
+             /// `GET /api/{p}`.\n\
+             pub async fn index(Extension(db): Extension<Db>) -> Response {{\n    \
+             match {p}::list(&db).await {{\n        \
+             Ok(rows) => reply(StatusCode::OK, &Value::Array(rows.iter().map(to_json).collect())),\n        \
+             Err(e) => database(e),\n    }}\n}}\n\n\
+             /// `GET /api/{p}/:id`.\n\
+             pub async fn show(Extension(db): Extension<Db>, Path(id): Path<i64>) -> Response {{\n    \
+             match {p}::find(&db, id).await {{\n        \
+             Ok(row) => reply(StatusCode::OK, &to_json(&row)),\n        \
+             Err(e) => database(e),\n    }}\n}}\n\n\
+             /// `POST /api/{p}`: every required field, as for the form.\n\
+             pub async fn create(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    body: String,\n) -> Response {{\n    \
+             let values = match values_of(&body) {{\n        Ok(values) => values,\n        Err(refused) => return *refused,\n    }};\n    \
+             // Fields left out take the defaults a new form has.\n    \
+             let mut all = {p}::defaults();\n    \
+             all.extend(values);\n    \
+             let attrs = match {p}::validate(&all) {{\n        Ok(attrs) => attrs,\n        Err(found) => return problems(found),\n    }};\n    \
+             match {p}::create(&db, &*pubsub, &attrs).await {{\n        \
+             Ok(row) => {{\n            \
+             let mut response = reply(StatusCode::CREATED, &to_json(&row));\n            \
+             if let Ok(location) = format!(\"/api/{p}/{{}}\", row.id).parse() {{\n                \
+             response.headers_mut().insert(header::LOCATION, location);\n            }}\n            \
+             response\n        }}\n        \
+             Err(e) => database(e),\n    }}\n}}\n\n\
+             /// `PUT /api/{p}/:id`: the fields named change, the others keep their values.\n\
+             pub async fn update(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    Path(id): Path<i64>,\n    body: String,\n) -> Response {{\n    \
+             let values = match values_of(&body) {{\n        Ok(values) => values,\n        Err(refused) => return *refused,\n    }};\n    \
+             let mut all = match {p}::find(&db, id).await {{\n        Ok(row) => {p}::values_of(&row),\n        Err(e) => return database(e),\n    }};\n    \
+             all.extend(values);\n    \
+             let attrs = match {p}::validate(&all) {{\n        Ok(attrs) => attrs,\n        Err(found) => return problems(found),\n    }};\n    \
+             match {p}::update(&db, &*pubsub, id, &attrs).await {{\n        \
+             Ok(row) => reply(StatusCode::OK, &to_json(&row)),\n        \
+             Err(e) => database(e),\n    }}\n}}\n\n\
+             /// `DELETE /api/{p}/:id`: `204`.\n\
+             pub async fn delete(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    Path(id): Path<i64>,\n) -> Response {{\n    \
+             match {p}::delete(&db, &*pubsub, id).await {{\n        \
+             Ok(()) => StatusCode::NO_CONTENT.into_response(),\n        \
+             Err(e) => database(e),\n    }}\n}}\n",
+            fields = fields.join(", "),
+            first = self.fields[0].name,
+        );
+        code
+    }
+
+    /// The JSON API's test: every answer, through the app's router.
+    fn api_test(&self) -> String {
+        let (p, lower) = (&self.plural, self.lower());
+        let first = &self.fields[0];
+        let required: Vec<&Field> = self
+            .fields
+            .iter()
+            .filter(|f| !f.optional && f.ty != Ty::Boolean && f.default.is_none())
+            .collect();
+        let code = format!(
+            "\n/// Sends `method path` with `body` (JSON) through the app's router: status, headers, JSON.\n\
+             async fn call(app: &App, method: Method, path: &str, body: &str) -> (StatusCode, header::HeaderMap, serde_json::Value) {{\n    \
+             let request = Request::builder()\n        .method(method)\n        .uri(path)\n        \
+             .header(header::CONTENT_TYPE, \"application/json\")\n        \
+             .body(Body::from(body.to_owned()))\n        .expect(\"a request\");\n    \
+             let response = app.router.clone().oneshot(request).await.expect(\"a response\");\n    \
+             let (parts, body) = response.into_parts();\n    \
+             let bytes = axum::body::to_bytes(body, 1 << 20).await.expect(\"a body\");\n    \
+             let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);\n    \
+             (parts.status, parts.headers, json)\n}}\n\n\
+             #[tokio::test]\nasync fn the_json_api_creates_lists_shows_updates_and_deletes_a_{lower}() {{\n    \
+             let db = support::database().await;\n    \
+             let values = example(&db, 2).await;\n    \
+             let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
+             let (tx, mut changes) = tokio::sync::mpsc::channel(8);\n    \
+             app.live.pubsub().subscribe({p}::TOPIC, tx);\n    \
+             let body = serde_json::to_string(&values).expect(\"JSON\");\n    \
+             let (status, headers, created) = call(&app, Method::POST, \"/api/{p}\", &body).await;\n    \
+             assert_eq!(status, StatusCode::CREATED, \"{{created}}\");\n    \
+             let id = created[\"id\"].as_i64().expect(\"an id\");\n    \
+             assert_eq!(headers[header::LOCATION], format!(\"/api/{p}/{{id}}\").as_str());\n    \
+             assert!(matches!(changes.recv().await.expect(\"a change\").downcast_ref::<Change>(), Some(Change::Created(_))));\n    \
+             let (status, _, list) = call(&app, Method::GET, \"/api/{p}\", \"\").await;\n    \
+             assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), \"{{list}}\");\n    \
+             let (status, _, shown) = call(&app, Method::GET, &format!(\"/api/{p}/{{id}}\"), \"\").await;\n    \
+             assert_eq!((status, &shown), (StatusCode::OK, &created));\n    \
+             // An update names only the fields it changes.\n    \
+             let change = json!({{\"{f}\": {p}::example_values(3)[\"{f}\"]}}).to_string();\n    \
+             let (status, _, updated) = call(&app, Method::PUT, &format!(\"/api/{p}/{{id}}\"), &change).await;\n    \
+             assert_eq!(status, StatusCode::OK, \"{{updated}}\");\n    \
+             assert_ne!(updated[\"{f}\"], created[\"{f}\"], \"{{updated}}\");\n    \
+             assert_eq!(updated[\"id\"], created[\"id\"]);\n    \
+             {unique}\
+             let (status, _, _) = call(&app, Method::DELETE, &format!(\"/api/{p}/{{id}}\"), \"\").await;\n    \
+             assert_eq!(status, StatusCode::NO_CONTENT);\n    \
+             for method in [Method::GET, Method::DELETE] {{\n        \
+             let (status, _, gone) = call(&app, method, &format!(\"/api/{p}/{{id}}\"), \"\").await;\n        \
+             assert_eq!((status, gone[\"error\"].as_str()), (StatusCode::NOT_FOUND, Some(\"not_found\")));\n    }}\n    \
+             let (status, _, _) = call(&app, Method::PUT, &format!(\"/api/{p}/{{id}}\"), &change).await;\n    \
+             assert_eq!(status, StatusCode::NOT_FOUND);\n    \
+             assert!({p}::list(&db).await.expect(\"listed\").is_empty());\n}}\n\n\
+             #[tokio::test]\nasync fn the_json_api_refuses_bad_bodies_and_writes_nothing() {{\n    \
+             let db = support::database().await;\n    \
+             let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
+             for body in [\"not json\", \"[1, 2]\", \"\"] {{\n        \
+             let (status, _, refused) = call(&app, Method::POST, \"/api/{p}\", body).await;\n        \
+             assert_eq!((status, refused[\"error\"].as_str()), (StatusCode::BAD_REQUEST, Some(\"bad_json\")), \"{{body}}\");\n    }}\n    \
+             let (status, _, refused) = call(&app, Method::POST, \"/api/{p}\", r#\"{{\"no_such_field\": 1, \"{f}\": [1]}}\"#).await;\n    \
+             assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);\n    \
+             assert_eq!(refused[\"errors\"][\"no_such_field\"][0], \"is not a field of a {human}\");\n    \
+             assert!(refused[\"errors\"][\"{f}\"][0].is_string(), \"{{refused}}\");\n    \
+             {required}\
+             let (status, _, _) = call(&app, Method::GET, \"/api/{p}/not-a-number\", \"\").await;\n    \
+             assert_eq!(status, StatusCode::BAD_REQUEST);\n    \
+             assert!({p}::list(&db).await.expect(\"listed\").is_empty(), \"nothing written\");\n}}\n",
+            f = first.name,
+            human = self.human(),
+            unique = if self.fields.iter().any(|f| f.unique) {
+                format!(
+                    "// The row's own values again: a taken unique value is an error on its field.\n    \
+                     let current = serde_json::to_string(&{p}::values_of(&{p}::find(&db, id).await.expect(\"found\"))).expect(\"JSON\");\n    \
+                     let (status, _, taken) = call(&app, Method::POST, \"/api/{p}\", &current).await;\n    \
+                     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, \"{{taken}}\");\n    \
+                     assert!(taken[\"errors\"].to_string().contains(\"has already been taken\"), \"{{taken}}\");\n    \
+                     assert_eq!({p}::list(&db).await.expect(\"listed\").len(), 1, \"nothing duplicated\");\n    "
+                )
+            } else {
+                String::new()
+            },
+            required = if required.is_empty() {
+                String::new()
+            } else {
+                let mut check = String::from(
+                    "// Every required field left out is named.\n    \
+                     let (status, _, refused) = call(&app, Method::POST, \"/api/{p}\", \"{}\").await;\n    \
+                     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, \"{refused}\");\n    ",
+                )
+                .replace("{p}", p);
+                for f in &required {
+                    let _ = write!(
+                        check,
+                        "assert!(refused[\"errors\"][\"{n}\"].is_array(), \"{{refused}}\");\n    ",
+                        n = f.name
+                    );
+                }
+                check
+            },
+        );
+        code
+    }
+
     fn example_fn(&self) -> String {
         let mut code = String::from(
             "\n/// Valid values for examples and tests; `n` varies the unique ones (a reference is `1`:\n/// replace it with the id of an existing row).\npub fn example_values(n: u32) -> BTreeMap<String, String> {\n    BTreeMap::from([\n",
@@ -1089,6 +1390,15 @@ impl Resource {
 /// The routes of a resource, as rows of `spec/routes.tsv`.
 fn route_rows(r: &Resource) -> String {
     let (p, lower, s) = (&r.plural, r.lower(), &r.singular);
+    if r.web == Web::Json {
+        return format!(
+            "GET\t/{p}\thttp\tweb::api::{p}::index\tapi\t/api\tapi_{p}\n\
+             POST\t/{p}\thttp\tweb::api::{p}::create\tapi\t/api\t\n\
+             GET\t/{p}/:id\thttp\tweb::api::{p}::show\tapi\t/api\tapi_{lower}\n\
+             PUT\t/{p}/:id\thttp\tweb::api::{p}::update\tapi\t/api\t\n\
+             DELETE\t/{p}/:id\thttp\tweb::api::{p}::delete\tapi\t/api\t\n"
+        );
+    }
     format!(
         "GET\t/{p}\tlive\tweb::live::{p}::index::Index\tbrowser\t/\t{p}\n\
          GET\t/{p}/new\tlive\tweb::live::{p}::form::{s}Form\tbrowser\t/\tnew_{lower}\n\
@@ -1106,10 +1416,19 @@ fn ledger_rows(r: &Resource) -> String {
     if let Some(u) = r.fields.iter().find(|f| f.unique) {
         let _ = write!(tests, ",tests/{p}.rs#a_taken_{}_is_an_error_on_its_field", u.name);
     }
+    let web = match r.web {
+        Web::Live => format!(
+            "resource.{p}.pages\truntime\tweb/live/{p}/index.rs#Index\t\
+             tests/{p}.rs#the_live_pages_create_show_list_and_delete_a_{lower}\tdocs/{p}.md#pages\t\texperimental\n"
+        ),
+        Web::Json => format!(
+            "resource.{p}.api\truntime\tweb/api/{p}.rs#create\t\
+             tests/{p}.rs#the_json_api_creates_lists_shows_updates_and_deletes_a_{lower},\
+             tests/{p}.rs#the_json_api_refuses_bad_bodies_and_writes_nothing\tdocs/{p}.md#api\t\texperimental\n"
+        ),
+    };
     format!(
-        "resource.{p}\truntime\tsrc/{p}.rs#create\t{tests}\tdocs/{p}.md#code\t\texperimental\n\
-         resource.{p}.pages\truntime\tweb/live/{p}/index.rs#Index\t\
-         tests/{p}.rs#the_live_pages_create_show_list_and_delete_a_{lower}\tdocs/{p}.md#pages\t\texperimental\n"
+        "resource.{p}\truntime\tsrc/{p}.rs#create\t{tests}\tdocs/{p}.md#code\t\texperimental\n{web}"
     )
 }
 
@@ -1133,6 +1452,34 @@ fn add_mod(text: &str, name: &str) -> String {
     out
 }
 
+/// The migration versions the app at `root` has (the digits before `_` of its migration files).
+fn migration_versions(root: &Path) -> BTreeSet<String> {
+    let mut versions = BTreeSet::new();
+    for backend in ["sqlite", "postgres"] {
+        let Ok(entries) = std::fs::read_dir(root.join("migrations").join(backend)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some((version, _)) = name.split_once('_') {
+                versions.insert(version.to_owned());
+            }
+        }
+    }
+    versions
+}
+
+/// `timestamp`, or the first version after it that the app's migrations do not use yet (two
+/// resources made in the same second get versions one apart).
+pub fn free_timestamp(root: &Path, timestamp: &str) -> String {
+    let taken = migration_versions(root);
+    let mut version = timestamp.parse::<u64>().unwrap_or_default();
+    while taken.contains(&format!("{version:014}")) {
+        version += 1;
+    }
+    format!("{version:014}")
+}
+
 /// Writes the resource into the app at `root`; returns the files written and edited.
 pub fn write(
     r: &Resource,
@@ -1150,6 +1497,23 @@ pub fn write(
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
+        )));
+    }
+    // The version may be this resource's own (a rerun: refused below unless --force), not
+    // another migration's.
+    let own = format!("{timestamp}_create_{}.sql", r.plural);
+    let others = ["sqlite", "postgres"].iter().any(|backend| {
+        std::fs::read_dir(root.join("migrations").join(backend)).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with(&format!("{timestamp}_")) && name != own
+            })
+        })
+    });
+    if others {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
+             later one (or leave it out for now)"
         )));
     }
     for f in &r.fields {
@@ -1170,12 +1534,11 @@ pub fn write(
     {
         domain.push_str(&r.example_fn());
     }
-    // The tests' shared database helper, for apps made before it existed.
-    if !root.join(SUPPORT).exists()
-        && let Some(template) = crate::scaffold::template(SUPPORT)
-    {
-        files.push((SUPPORT.to_owned(), template.replace("{{module}}", &module)));
-    }
+    // The tests' shared helpers (made for apps older than them) get the resource's fixture.
+    let support = match std::fs::read_to_string(root.join(SUPPORT)) {
+        Ok(text) => Some(text),
+        Err(_) => crate::scaffold::template(SUPPORT).map(|t| t.replace("{{module}}", &module)),
+    };
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     // A migration of the same table under another timestamp counts too.
@@ -1209,14 +1572,28 @@ pub fn write(
     // Edits, computed before anything is written.
     let lib_path = root.join(LIB);
     let lib = std::fs::read_to_string(&lib_path).map_err(|e| io(&lib_path, e))?;
-    let live_path = root.join(LIVE_MOD);
-    let live = std::fs::read_to_string(&live_path).map_err(|e| io(&live_path, e))?;
     let ledger_path = root.join(LEDGER);
     let ledger = std::fs::read_to_string(&ledger_path).map_err(|e| io(&ledger_path, e))?;
-    let mut edits = vec![
-        (LIB.to_owned(), add_mod(&lib, &r.plural)),
-        (LIVE_MOD.to_owned(), add_mod(&live, &r.plural)),
-    ];
+    let mut edits = vec![(LIB.to_owned(), add_mod(&lib, &r.plural))];
+    match r.web {
+        Web::Live => {
+            let live_path = root.join(LIVE_MOD);
+            let live = std::fs::read_to_string(&live_path).map_err(|e| io(&live_path, e))?;
+            edits.push((LIVE_MOD.to_owned(), add_mod(&live, &r.plural)));
+        }
+        Web::Json => {
+            // `web/api/` is made by the first JSON resource.
+            let web_path = root.join(WEB_MOD);
+            let web = std::fs::read_to_string(&web_path).map_err(|e| io(&web_path, e))?;
+            edits.push((WEB_MOD.to_owned(), add_mod(&web, "api")));
+            let api_path = root.join(API_MOD);
+            let api = match std::fs::read_to_string(&api_path) {
+                Ok(text) => text,
+                Err(_) => "//! The app's JSON APIs, one module a resource (`zerogen resource --json`).\n\n".to_owned(),
+            };
+            edits.push((API_MOD.to_owned(), add_mod(&api, &r.plural)));
+        }
+    }
     if !already_routed {
         let mut table = routes.clone();
         if !table.ends_with('\n') {
@@ -1224,6 +1601,12 @@ pub fn write(
         }
         table.push_str(&route_rows(r));
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+    }
+    if let Some(mut support) = support
+        && !support.contains(&format!("pub async fn {}_row(", r.plural))
+    {
+        support.push_str(&r.fixture(&module));
+        edits.push((SUPPORT.to_owned(), support));
     }
     if !ledger.lines().any(|l| l.starts_with(&format!("resource.{}\t", r.plural))) {
         let mut table = ledger.clone();
@@ -1347,6 +1730,42 @@ mod tests {
             let error = parse(singular, plural, &args(&fields)).unwrap_err().to_string();
             assert!(error.contains(expected), "{fields:?}: {error}");
         }
+    }
+
+    #[test]
+    fn a_json_resource_gets_an_api_instead_of_live_pages() {
+        let mut r =
+            parse("Tag", "tags", &args(&["label:string:unique", "weight:integer"])).unwrap();
+        r.web = Web::Json;
+        let files: Vec<String> =
+            r.files("shop", "20261201000000").into_iter().map(|(p, _)| p).collect();
+        assert!(files.contains(&"web/api/tags.rs".to_owned()), "{files:?}");
+        assert!(!files.iter().any(|f| f.starts_with("web/live/")), "{files:?}");
+        let routes = route_rows(&r);
+        assert!(
+            routes.contains("POST\t/tags\thttp\tweb::api::tags::create\tapi\t/api"),
+            "{routes}"
+        );
+        assert!(routes.contains("DELETE\t/tags/:id\thttp\tweb::api::tags::delete"), "{routes}");
+        assert!(r.command().ends_with("--json"));
+        assert!(ledger_rows(&r).contains("resource.tags.api\truntime\tweb/api/tags.rs#create"));
+        let api = r.api_rs();
+        assert!(api.contains("pub async fn update(") && api.contains("StatusCode::CREATED"));
+        let live = Resource { web: Web::Live, ..r };
+        assert!(!live.files("shop", "1").iter().any(|(p, _)| p.starts_with("web/api/")));
+    }
+
+    #[test]
+    fn a_default_version_skips_the_ones_the_app_has() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_timestamp(dir.path(), "20261201000000"), "20261201000000");
+        std::fs::create_dir_all(dir.path().join("migrations/sqlite")).unwrap();
+        for v in ["20261201000000", "20261201000001"] {
+            std::fs::write(dir.path().join(format!("migrations/sqlite/{v}_create_x.sql")), "")
+                .unwrap();
+        }
+        assert_eq!(free_timestamp(dir.path(), "20261201000000"), "20261201000002");
+        assert_eq!(free_timestamp(dir.path(), "20261201000005"), "20261201000005");
     }
 
     #[test]

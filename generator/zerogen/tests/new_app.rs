@@ -202,10 +202,12 @@ fn new_app_refuses_bad_names_and_non_empty_folders_and_writes_nothing() {
     assert_eq!(routes.status.code(), Some(2), "{}", text(&routes));
 }
 
-/// `zerogen resource` twice (the second referencing the first) in a new app: the app still
-/// builds without a warning, its generated tests (domain against SQLite, live pages over a real
-/// socket) pass, clippy and rustfmt change nothing, the router is fresh and the gate is green.
-/// A second run refuses to overwrite, and bad arguments write nothing.
+/// `zerogen resource` twice (the second referencing the first) and once with `--json` (a JSON
+/// API referencing the second) in a new app: the app still builds without a warning, its
+/// generated tests (domain against SQLite, live pages over a real socket, the API through the
+/// router) pass, clippy and rustfmt change nothing, the router is fresh and the gate is green.
+/// A second run refuses to overwrite, and bad arguments or a taken migration version write
+/// nothing.
 #[test]
 fn resources_add_tables_pages_and_tests_that_pass() {
     let tmp = tempfile::tempdir().unwrap();
@@ -241,13 +243,35 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     ];
     let made = zerogen(&app, &book);
     assert!(made.status.success(), "{}", text(&made));
+    // A JSON API instead of live pages, referencing a live resource; its version is taken by
+    // the books' migration, so it is refused until it is a free one.
+    let mut review = vec![
+        "resource",
+        "Review",
+        "reviews",
+        "stars:integer",
+        "comment:text:optional",
+        "book_id:references:books",
+        "--json",
+        "--timestamp",
+        "20261125120100",
+    ];
+    let taken = zerogen(&app, &review);
+    assert_eq!(taken.status.code(), Some(2), "{}", text(&taken));
+    assert!(text(&taken).contains("is the version of another migration"), "{}", text(&taken));
+    assert!(!app.join("src/reviews.rs").exists(), "nothing written");
+    review[8] = "20261125120200";
+    let made = zerogen(&app, &review);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(text(&made).contains("serves /api/reviews"), "{}", text(&made));
+    assert!(app.join("web/api/reviews.rs").is_file() && !app.join("web/live/reviews").exists());
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));
     assert_eq!(app_warnings(&build), Vec::<String>::new(), "{}", text(&build));
     let test = cargo(&app, &["test"]);
     assert!(test.status.success(), "{}", text(&test));
-    for suite in ["tests/authors.rs", "tests/books.rs"] {
+    for suite in ["tests/authors.rs", "tests/books.rs", "tests/reviews.rs"] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
     // The same generated tests on Postgres (CI starts one with `.ci/postgres`).

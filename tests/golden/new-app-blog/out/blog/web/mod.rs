@@ -11,6 +11,7 @@ pub mod routes;
 use std::path::Path;
 use std::sync::Arc;
 
+use axum::Extension;
 use zero_db::{Db, Migrations};
 use zero_live::pubsub::{Local, PubSub};
 use zero_live::{Endpoint, Live, LiveConfig, Signer};
@@ -85,10 +86,12 @@ impl App {
             .pubsub(pubsub.clone())
             // Views reach them with `ctx.state::<Db>()` and `ctx.state::<Arc<dyn PubSub>>()`.
             .state(db.clone())
-            .state(pubsub)
+            .state(pubsub.clone())
             .root_layout(layouts::root);
         let live = routes::live_views(builder).build();
-        let router = endpoint.wrap(routes::router(&live), &live);
+        // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`.
+        let routes = routes::router(&live).layer(Extension(db.clone())).layer(Extension(pubsub));
+        let router = endpoint.wrap(routes, &live);
         App { live, router, endpoint, db }
     }
 
