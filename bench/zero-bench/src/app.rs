@@ -42,20 +42,36 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
-    if cfg!(debug_assertions) {
-        bail!("run the app suite with --release");
+/// What a suite of generated apps starts from: the repository root, its target folder and a
+/// release build of `zerogen` in it.
+pub(crate) struct Generator {
+    pub(crate) root: PathBuf,
+    pub(crate) target: PathBuf,
+    pub(crate) zerogen: PathBuf,
+}
+
+impl Generator {
+    /// Builds `zerogen` (release) for `suite`, which must itself run in release.
+    pub(crate) fn build(suite: &str) -> Result<Generator> {
+        if cfg!(debug_assertions) {
+            bail!("run the {suite} suite with --release");
+        }
+        let root = zerogen::find_root(&std::env::current_dir()?)
+            .context("run from inside the repository")?;
+        let target = root.join("target");
+        run(
+            Command::new(cargo())
+                .args(["build", "--release", "-q", "-p", "zerogen"])
+                .current_dir(&root),
+            "cargo build -p zerogen",
+        )?;
+        let zerogen = target.join("release/zerogen");
+        Ok(Generator { root, target, zerogen })
     }
-    let root =
-        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
-    let target = root.join("target");
-    run(
-        Command::new(cargo())
-            .args(["build", "--release", "-q", "-p", "zerogen"])
-            .current_dir(&root),
-        "cargo build -p zerogen",
-    )?;
-    let zerogen = target.join("release/zerogen");
+}
+
+pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+    let Generator { root, target, zerogen } = Generator::build("app")?;
     let tmp = tempfile::tempdir()?;
     let mut measures = Vec::new();
     let mut add =

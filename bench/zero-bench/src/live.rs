@@ -24,7 +24,8 @@ use zerogen::term::Printer;
 
 use crate::{Measure, report, round};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+pub(crate) type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// A message kind's index: its code in the compact encoding.
 fn kind(k: Kind) -> usize {
@@ -321,18 +322,30 @@ fn phx_view_id(html: &str) -> Option<String> {
     attr(&html[tag_start..tag_end], "id=\"")
 }
 
-fn attr(html: &str, marker: &str) -> Option<String> {
+pub(crate) fn attr(html: &str, marker: &str) -> Option<String> {
     let start = html.find(marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
 }
 
 async fn get(peer: Peer, port: u16) -> Result<Page> {
+    peer.parse(&fetch(port, peer.path()).await?.html)
+}
+
+/// A page and how it arrived.
+pub(crate) struct Fetched {
+    /// The HTML (decompressed).
+    pub(crate) html: String,
+    /// Bytes on the wire (gzip, as a browser asks).
+    pub(crate) wire: usize,
+}
+
+/// GET `path` on a fresh connection, gzip accepted, until the last byte.
+pub(crate) async fn fetch(port: u16, path: &str) -> Result<Fetched> {
     let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     tcp.set_nodelay(true)?;
     let request = format!(
-        "GET {} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
-        peer.path()
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
     );
     tcp.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
@@ -340,17 +353,35 @@ async fn get(peer: Peer, port: u16) -> Result<Page> {
     let split = response.windows(4).position(|w| w == b"\r\n\r\n").context("no header end")?;
     let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
     if !head.starts_with("http/1.1 200") {
-        bail!("GET {} answered {}", peer.path(), head.lines().next().unwrap_or(""));
+        bail!("GET {path} answered {}", head.lines().next().unwrap_or(""));
     }
-    let body = &response[split + 4..];
+    let raw = &response[split + 4..];
+    let body =
+        if head.contains("transfer-encoding: chunked") { dechunk(raw)? } else { raw.to_vec() };
     let html = if head.contains("content-encoding: gzip") {
         let mut html = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(body), &mut html)?;
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut html)?;
         html
     } else {
-        String::from_utf8(body.to_vec())?
+        String::from_utf8(body)?
     };
-    peer.parse(&html)
+    Ok(Fetched { wire: response.len(), html })
+}
+
+/// The body of a `transfer-encoding: chunked` response.
+fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let line_end = raw.windows(2).position(|w| w == b"\r\n").context("a chunk size line")?;
+        let size = std::str::from_utf8(&raw[..line_end])?.split(';').next().unwrap_or("");
+        let size = usize::from_str_radix(size.trim(), 16).context("a chunk size")?;
+        raw = &raw[line_end + 2..];
+        if size == 0 {
+            return Ok(body);
+        }
+        body.extend_from_slice(raw.get(..size).context("a chunk shorter than its size")?);
+        raw = raw.get(size + 2..).context("a chunk without its line end")?;
+    }
 }
 
 /// A joined socket.
@@ -376,7 +407,7 @@ async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Join
     Ok(Joined { ws, peer, page: page.clone() })
 }
 
-async fn next_text(ws: &mut Ws) -> Result<String> {
+pub(crate) async fn next_text(ws: &mut Ws) -> Result<String> {
     loop {
         match ws.next().await {
             Some(Ok(Message::Text(t))) => return Ok(t.to_string()),

@@ -15,16 +15,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use zero_live::protocol::{COMPACT_SUBPROTOCOL, Kind};
 use zerogen::term::Printer;
 
-use crate::app::{Server, cargo, pinned, run};
+use crate::app::{Generator, Server, cargo, pinned, run};
+use crate::live::{Fetched as Page, Ws, attr, fetch as get, next_text};
 use crate::{Measure, report};
 
 /// What the suite measures: the code whose change makes its evidence stale.
@@ -36,6 +35,7 @@ const SOURCES: &[&str] = &[
     "runtime/zero-db/src",
     "runtime/zero-pubsub/src",
     "bench/zero-bench/src/resource.rs",
+    "bench/zero-bench/src/live.rs",
 ];
 
 /// Rows in the table.
@@ -43,26 +43,12 @@ const ROWS: usize = 10_000;
 /// Joined index sessions for the memory and fan-out cases.
 const SESSIONS: usize = 100;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
 fn code(k: Kind) -> usize {
     Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
 }
 
 pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
-    if cfg!(debug_assertions) {
-        bail!("run the resource suite with --release");
-    }
-    let root =
-        zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
-    let target = root.join("target");
-    run(
-        Command::new(cargo())
-            .args(["build", "--release", "-q", "-p", "zerogen"])
-            .current_dir(&root),
-        "cargo build -p zerogen",
-    )?;
-    let zerogen = target.join("release/zerogen");
+    let Generator { root, target, zerogen } = Generator::build("resource")?;
     let tmp = tempfile::tempdir()?;
     let app = tmp.path().join("demo");
     run(
@@ -227,63 +213,6 @@ async fn seed(url: &str) -> Result<()> {
     Ok(())
 }
 
-/// A page's tokens and how it arrived.
-struct Page {
-    html: String,
-    /// Bytes on the wire (gzip, as a browser asks).
-    wire: usize,
-}
-
-/// GET `path` on a fresh connection, gzip accepted, until the last byte.
-async fn get(port: u16, path: &str) -> Result<Page> {
-    let mut tcp = TcpStream::connect(("127.0.0.1", port)).await?;
-    tcp.set_nodelay(true)?;
-    let request = format!(
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await?;
-    let mut response = Vec::new();
-    tcp.read_to_end(&mut response).await?;
-    let split = response.windows(4).position(|w| w == b"\r\n\r\n").context("no header end")?;
-    let head = String::from_utf8_lossy(&response[..split]).to_ascii_lowercase();
-    if !head.starts_with("http/1.1 200") {
-        bail!("GET {path} answered {}", head.lines().next().unwrap_or(""));
-    }
-    let raw = &response[split + 4..];
-    let body =
-        if head.contains("transfer-encoding: chunked") { dechunk(raw)? } else { raw.to_vec() };
-    let html = if head.contains("content-encoding: gzip") {
-        let mut html = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut html)?;
-        html
-    } else {
-        String::from_utf8(body)?
-    };
-    Ok(Page { wire: response.len(), html })
-}
-
-/// The body of a `transfer-encoding: chunked` response.
-fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = raw.windows(2).position(|w| w == b"\r\n").context("a chunk size line")?;
-        let size = std::str::from_utf8(&raw[..line_end])?.split(';').next().unwrap_or("");
-        let size = usize::from_str_radix(size.trim(), 16).context("a chunk size")?;
-        raw = &raw[line_end + 2..];
-        if size == 0 {
-            return Ok(body);
-        }
-        body.extend_from_slice(raw.get(..size).context("a chunk shorter than its size")?);
-        raw = raw.get(size + 2..).context("a chunk without its line end")?;
-    }
-}
-
-fn attr(html: &str, marker: &str) -> Option<String> {
-    let start = html.find(marker)? + marker.len();
-    let end = html[start..].find('"')? + start;
-    Some(html[start..end].to_owned())
-}
-
 /// Opens a socket and joins the page's view (the reply and the parts that follow it).
 async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, Joined)> {
     let token = attr(&page.html, "data-zl-session=\"").context("no session token")?;
@@ -326,16 +255,4 @@ struct Joined {
     largest: usize,
     /// Diffs after the reply.
     parts: u64,
-}
-
-async fn next_text(ws: &mut Ws) -> Result<String> {
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) => return Ok(t.to_string()),
-            Some(Ok(Message::Close(f))) => bail!("closed: {f:?}"),
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(e.into()),
-            None => bail!("the socket ended"),
-        }
-    }
 }

@@ -26,6 +26,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 
 use crate::Signer;
+use crate::server::cookie;
 
 /// The cookie holding the browser's CSRF secret.
 pub const CSRF_COOKIE: &str = "zl_csrf";
@@ -91,18 +92,6 @@ fn refuse(reason: &str) -> Response {
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// The value of cookie `name` in the request.
-fn cookie<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
-    request
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(k, v)| (k == name).then_some(v))
-}
-
 /// A secret is 32 random bytes, base64url: anything else in the cookie is not ours.
 fn valid_secret(secret: &str) -> bool {
     B64.decode(secret).is_ok_and(|bytes| bytes.len() == 32)
@@ -113,7 +102,8 @@ fn valid_secret(secret: &str) -> bool {
 pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Response {
     let safe =
         matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
-    let secret = cookie(&request, CSRF_COOKIE).filter(|s| valid_secret(s)).map(str::to_owned);
+    let secret =
+        cookie(request.headers(), CSRF_COOKIE).filter(|s| valid_secret(s)).map(str::to_owned);
     if safe {
         let (secret, fresh) = match secret {
             Some(secret) => (secret, false),

@@ -440,7 +440,7 @@ pub const FLASH_COOKIE: &str = "zl_flash";
 const FLASH_TTL: Duration = Duration::from_secs(60);
 
 /// The value of cookie `name` in the request.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

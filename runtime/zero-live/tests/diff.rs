@@ -326,10 +326,9 @@ fn apply_ops(stream: &mut zero_live_core::Stream<(u8, u8)>, ops: &[Op]) {
     }
 }
 
-fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
-    static TOP: &[&str] = &["<ol>", "</ol>"];
+/// The stream's rows as a `:stream` list (`<li id=KEY>VALUE</li>`) of `b`.
+fn stream_list(b: &mut Builder, stream: &zero_live_core::Stream<(u8, u8)>) -> Dyn {
     static ROW: &[&str] = &["<li id=", ">", "</li>"];
-    let mut b = Builder::default();
     let mut list = List::new(5, ROW);
     list.stream = Some(Box::new(stream.ops()));
     for (k, v) in stream {
@@ -341,7 +340,13 @@ fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
         v.render_escaped(b.buf());
         list.dynamics.push(b.text_since(m));
     }
-    let list = b.list(list);
+    b.list(list)
+}
+
+fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
+    static TOP: &[&str] = &["<ol>", "</ol>"];
+    let mut b = Builder::default();
+    let list = stream_list(&mut b, stream);
     b.finish(Block { fingerprint: 1, statics: TOP, dynamics: vec![list] })
 }
 
@@ -349,7 +354,6 @@ fn render_stream(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
 /// nested block, both following the size of the stream's render.
 fn render_page(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
     static TOP: &[&str] = &["<h1>", "</h1><ul>", "</ul><ol>", "</ol>"];
-    static ROW: &[&str] = &["<li id=", ">", "</li>"];
     static PLAIN: &[&str] = &["<li>", "</li>"];
     static BADGE: &[&str] = &["<b>", "</b>"];
     let mut b = Builder::default();
@@ -369,18 +373,7 @@ fn render_page(stream: &zero_live_core::Stream<(u8, u8)>) -> Rendered {
         }));
     }
     let plain = b.list(plain);
-    let mut list = List::new(5, ROW);
-    list.stream = Some(Box::new(stream.ops()));
-    for (k, v) in stream {
-        let m = b.mark();
-        k.render_escaped(b.buf());
-        list.keys.push(b.key_since(m));
-        list.dynamics.push(b.text_since(m));
-        let m = b.mark();
-        v.render_escaped(b.buf());
-        list.dynamics.push(b.text_since(m));
-    }
-    let list = b.list(list);
+    let list = stream_list(&mut b, stream);
     b.finish(Block { fingerprint: 1, statics: TOP, dynamics: vec![title, plain, list] })
 }
 
