@@ -750,7 +750,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
                 // Boxed: the state of a message's handling (a mount, a callback) lives only
                 // while it runs, so an idle session's task stays small.
-                next = Box::pin(handle(&inner, &mut session, text.as_str(), &mut out)).await;
+                next = handle(&inner, &mut session, text.as_str(), &mut out).await;
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
                 out.error(None, "binary_frame", "the live protocol sends text frames");
@@ -932,7 +932,9 @@ async fn join_session(
     let mut ctx = Context::new(true, &join.url);
     ctx.state = inner.state.clone();
     ctx.params = params;
-    if !mount(inner, session, reference, route, ctx, send).await {
+    // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
+    // session's task, and every idle session with it, stays small.
+    if !Box::pin(mount(inner, session, reference, route, ctx, send)).await {
         return Next::Refuse(1011, "mount failed");
     }
     let entry = Entry {
@@ -1057,7 +1059,9 @@ async fn navigate_session(
     // Dropping the mailbox ends the old view's subscriptions.
     session.mail = None;
     session.mailbox = None;
-    if !mount(inner, session, reference, route, ctx, send).await {
+    // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
+    // session's task, and every idle session with it, stays small.
+    if !Box::pin(mount(inner, session, reference, route, ctx, send)).await {
         return Next::Refuse(1011, "mount failed");
     }
     let mut registry = inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
