@@ -23,7 +23,7 @@ use zero_live::protocol::{COMPACT_SUBPROTOCOL, Kind};
 use zerogen::term::Printer;
 
 use crate::app::{Generator, Server, cargo, pinned, run};
-use crate::live::{Fetched as Page, Ws, attr, fetch as get, next_text};
+use crate::live::{Fetched as Page, Ws, attr, connect, fetch as get, next_text};
 use crate::{Measure, report};
 
 /// What the suite measures: the code whose change makes its evidence stale.
@@ -222,7 +222,7 @@ async fn join(port: u16, page: &Page, path: &str) -> Result<(Ws, Joined)> {
     let headers = request.headers_mut();
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
     headers.insert("sec-websocket-protocol", COMPACT_SUBPROTOCOL.parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let (mut ws, _) = connect(request).await?;
     let frame = json!([code(Kind::Join), 1, format!("lv:{path}"), token, csrf, path]);
     ws.send(Message::Text(frame.to_string().into())).await?;
     let reply = next_text(&mut ws).await?;
