@@ -12,6 +12,7 @@ pub mod scaffold;
 pub mod site;
 pub mod templates;
 pub mod term;
+pub mod tutorial;
 
 use std::path::{Path, PathBuf};
 
