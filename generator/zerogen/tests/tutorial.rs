@@ -41,11 +41,7 @@ fn the_tutorial_runs_from_an_empty_folder() {
         .expect("bash");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    let last = stdout
-        .lines()
-        .filter(|l| l.starts_with("::step "))
-        .next_back()
-        .unwrap_or("before any step");
+    let last = stdout.lines().rfind(|l| l.starts_with("::step ")).unwrap_or("before any step");
     assert!(
         output.status.success(),
         "the tutorial failed at {last}\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
