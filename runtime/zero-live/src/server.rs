@@ -748,8 +748,6 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
                 break (Terminate::Closed, None);
             }
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
-                // Boxed: the state of a message's handling (a mount, a callback) lives only
-                // while it runs, so an idle session's task stays small.
                 next = handle(&inner, &mut session, text.as_str(), &mut out).await;
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
