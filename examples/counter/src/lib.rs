@@ -292,13 +292,42 @@ impl LiveView for Feed {
     }
 }
 
+/// Who a request comes from, as an app's pipeline would put it in the request's extensions
+/// (a signed-in user, say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visitor(pub String);
+
+/// `/private`: only for a request that carries a [`Visitor`]; anyone else is sent to `/` with
+/// a flash, on the first render and on a join alike.
+#[derive(Debug, Default)]
+pub struct Private {
+    /// The visitor's name.
+    pub name: String,
+    /// Whether this mount is the connected one.
+    pub connected: bool,
+}
+zero_live_core::template!(Private, "private");
+
+impl LiveView for Private {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        let Some(Visitor(name)) = ctx.extension::<Visitor>().cloned() else {
+            ctx.put_flash("error", "Say who you are first.");
+            ctx.redirect("/");
+            return Ok(Private::default());
+        };
+        ctx.set_title("Private");
+        Ok(Private { name, connected: ctx.connected() })
+    }
+}
+
 /// Where counters start when the URL does not say (shared with `LiveBuilder::state`).
 #[derive(Debug, Clone, Copy)]
 pub struct StartAt(pub i64);
 
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at
-/// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, and the templates'
+/// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
+/// visitors at `/private`, and the templates'
 /// colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
@@ -309,6 +338,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Notes>("/notes")
         .live::<Clicks>("/clicks")
         .live::<Feed>("/feed")
+        .live::<Private>("/private")
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

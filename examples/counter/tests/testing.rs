@@ -272,3 +272,72 @@ async fn a_stream_joined_in_parts_is_whole_in_the_test_view() {
     let bad = server.live("/feed?n=lots").await.unwrap_err().to_string();
     assert!(bad.contains("400") && bad.contains("bad n"), "{bad}");
 }
+
+/// The app's pipeline as a test stands it up: cookie `who` names the visitor, who gets a
+/// [`counter::Visitor`] and a live socket id in the request's extensions.
+async fn who(
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let name = request
+        .headers()
+        .get("cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').find_map(|p| p.trim().strip_prefix("who=")))
+        .map(str::to_owned);
+    if let Some(name) = name {
+        request.extensions_mut().insert(zero_live::LiveSocketId(format!("who:{name}")));
+        request.extensions_mut().insert(counter::Visitor(name));
+    }
+    next.run(request).await
+}
+
+async fn visitor_server() -> TestServer {
+    let live = counter::live(LiveConfig::default());
+    let router = live.router().layer(axum::middleware::from_fn(who));
+    TestServer::start(router, live).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_view_reads_what_the_pipeline_put_in_the_page_and_socket_requests() {
+    let server = visitor_server().await.with_cookie("who", "ann");
+    let view = server.live("/private").await.unwrap();
+    assert!(view.disconnected_html().contains("Hello, ann"), "{}", view.disconnected_html());
+    assert!(view.disconnected_html().contains("Mounted connected: false"));
+    let html = view.html().unwrap();
+    assert!(html.contains("Hello, ann") && html.contains("Mounted connected: true"), "{html}");
+}
+
+#[tokio::test]
+async fn a_mount_that_redirects_answers_see_other_with_its_flash() {
+    let server = visitor_server().await;
+    let page = server.get("/private").await.unwrap();
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), Some("/"));
+    assert!(server.cookie(zero_live::server::FLASH_COOKIE).is_some(), "the flash rides along");
+    let home = server.get("/").await.unwrap();
+    assert!(home.has_element(".zl-flash-error", Some("Say who you are first.")).unwrap());
+    let err = server.live("/private").await.unwrap_err().to_string();
+    assert!(err.contains("redirected (303 See Other) to /"), "{err}");
+}
+
+#[tokio::test]
+async fn disconnect_on_a_live_socket_id_closes_that_logins_sessions_only() {
+    let server = visitor_server().await.with_cookie("who", "ann");
+    let bob = server.new_browser().with_cookie("who", "bob");
+    let mut ann_view = server.live("/private").await.unwrap();
+    let mut bob_view = bob.live("/private").await.unwrap();
+    let pubsub = server.live_endpoint().pubsub().clone();
+    assert_eq!(pubsub.subscribers("who:ann"), 1);
+    assert_eq!(zero_live::pubsub::publish(&*pubsub, "who:ann", zero_live::Disconnect), 1);
+    let (code, reason) = ann_view.closed().await.unwrap();
+    assert_eq!((code, reason.as_str()), (zero_live::server::close::REVOKED, "session revoked"));
+    // Another message on the topic is a message, not a disconnect; bob's session goes on.
+    assert_eq!(zero_live::pubsub::publish(&*pubsub, "who:bob", "hello".to_owned()), 1);
+    let alive = bob_view.event("ping", json!({})).await.unwrap_err().to_string();
+    assert!(alive.contains("unknown_event"), "bob's session still answers: {alive}");
+    // Without its cookie, ann's rejoin is sent away by the mount.
+    server.clear_cookie("who");
+    let err = ann_view.reconnect().await.unwrap_err().to_string();
+    assert!(err.contains("join redirected to \"/\""), "{err}");
+}

@@ -25,6 +25,6 @@ pub mod view;
 
 pub use config::LiveConfig;
 pub use endpoint::Endpoint;
-pub use server::{Live, LiveBuilder, Page, RootLayout, SessionInfo};
+pub use server::{Disconnect, Live, LiveBuilder, LiveSocketId, Page, RootLayout, SessionInfo};
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

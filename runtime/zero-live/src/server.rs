@@ -17,6 +17,7 @@
 //! | frames not taken by the client within 5 s (slow consumer) | session | connection dropped |
 //! | silent for `heartbeat.timeout_secs` | session | close 4000 |
 //! | server shutdown | session | close 1001 |
+//! | [`Disconnect`] published on the session's [`LiveSocketId`] (a revoked login) | session | close 4003 |
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -55,6 +56,10 @@ pub mod close {
     pub const UNAUTHORIZED: u16 = 4001;
     /// The join named a path that has no live view.
     pub const NO_ROUTE: u16 = 4004;
+    /// A [`super::Disconnect`] reached the session through its [`super::LiveSocketId`]: the
+    /// login it ran under was revoked. The client reconnects, and the view's mount decides
+    /// again (usually: to the login page).
+    pub const REVOKED: u16 = 4003;
 }
 
 /// The live routes: literal paths, and patterns with `{name}` segments.
@@ -119,6 +124,18 @@ impl RouteTable {
         all
     }
 }
+
+/// The topic that names the login a request runs under (say `user_sessions:<token hash>`),
+/// put in the request's extensions by the app's pipeline. Every live session whose socket's
+/// upgrade request carried it subscribes to it; publishing [`Disconnect`] there closes them
+/// all (log out, log out everywhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveSocketId(pub String);
+
+/// Published on a [`LiveSocketId`]: closes every live session of that login (close code
+/// [`close::REVOKED`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Disconnect;
 
 /// A live endpoint: routes, policies and the sessions it runs.
 #[derive(Clone)]
@@ -469,14 +486,18 @@ fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, Str
     html.push_str("</div>");
 }
 
-async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Response {
+async fn page(
+    State(live): State<Live>,
+    uri: Uri,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+) -> Response {
     let path = uri.path();
     let Some((route, params)) = live.inner.routes.find(path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
-    let mut ctx = Context::new(false, url);
-    ctx.state = live.inner.state.clone();
+    let mut ctx = context(&live.inner, false, url, &Arc::new(extensions));
     ctx.params = params;
     // A forged, expired or malformed flash cookie is ignored (and cleared below).
     let flash_cookie = cookie(&headers, FLASH_COOKIE);
@@ -489,6 +510,9 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
         Ok(body) => body,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
+    if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
+        return see_other(&live.inner, &to, &ctx.flash);
+    }
     let (token, csrf) = live.tokens_for(path);
     let mut head = String::with_capacity(live.inner.head_tags.len() + csrf.len() + 40);
     head.push_str("<meta name=\"csrf-token\" content=\"");
@@ -526,6 +550,40 @@ async fn page(State(live): State<Live>, uri: Uri, headers: HeaderMap) -> Respons
         }
     }
     response
+}
+
+/// A disconnected render whose mount redirected: `303 See Other` to `to`, the flash in its
+/// cookie for the next page. Only a local path is followed (`/x`, not `//host` nor a URL).
+fn see_other(inner: &Inner, to: &str, flash: &BTreeMap<String, String>) -> Response {
+    let to = if to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\") {
+        to
+    } else {
+        "/"
+    };
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    if !flash.is_empty() {
+        let cookie = format!(
+            "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
+            inner.signer.sign_flash(flash)
+        );
+        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// A session's context: the app's shared values and the request's extensions.
+fn context(
+    inner: &Inner,
+    connected: bool,
+    url: &str,
+    extensions: &Arc<axum::http::Extensions>,
+) -> Context {
+    let mut ctx = Context::new(connected, url);
+    ctx.state = inner.state.clone();
+    ctx.extensions = extensions.clone();
+    ctx
 }
 
 /// An app's colocated asset: immutable (its name carries its hash).
@@ -588,7 +646,12 @@ fn origin_allowed(config: &LiveConfig, headers: &HeaderMap) -> bool {
     matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
-async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+async fn upgrade(
+    State(live): State<Live>,
+    headers: HeaderMap,
+    extensions: axum::http::Extensions,
+    ws: WebSocketUpgrade,
+) -> Response {
     let config = &live.inner.config;
     if !origin_allowed(config, &headers) {
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
@@ -617,7 +680,7 @@ async fn upgrade(State(live): State<Live>, headers: HeaderMap, ws: WebSocketUpgr
         .write_buffer_size(0)
         .max_frame_size(config.max_frame_bytes)
         .max_message_size(config.max_message_bytes)
-        .on_upgrade(move |socket| run(live, socket, permit))
+        .on_upgrade(move |socket| run(live, socket, permit, Arc::new(extensions)))
 }
 
 /// Counts a session while it lives and removes it from the registry when it ends.
@@ -665,6 +728,8 @@ struct Session {
     last: Option<Rendered>,
     statics: Statics,
     bucket: Bucket,
+    /// The upgrade request's extensions, which every context of this socket sees.
+    extensions: Arc<axum::http::Extensions>,
 }
 
 /// What handling one frame asks the loop to do next.
@@ -682,7 +747,12 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One session: one task reads frames and mailbox messages, handles them, and writes the
 /// answers before reading on, so a session holds at most one turn of unsent frames.
-async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
+async fn run(
+    live: Live,
+    mut socket: WebSocket,
+    permit: OwnedSemaphorePermit,
+    extensions: Arc<axum::http::Extensions>,
+) {
     let inner = live.inner.clone();
     inner.sessions.fetch_add(1, Ordering::SeqCst);
     let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
@@ -712,6 +782,7 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
             burst: f64::from(config.event_burst),
             at: Instant::now(),
         },
+        extensions,
     };
     let mut shutdown = inner.shutdown.subscribe();
     let (reason, close) = loop {
@@ -721,6 +792,9 @@ async fn run(live: Live, mut socket: WebSocket, permit: OwnedSemaphorePermit) {
         let frame = tokio::select! {
             _ = shutdown.changed() => continue,
             Some(info) = recv_mail(&mut session.mail), if session.mail.is_some() => {
+                if info.is::<Disconnect>() {
+                    break (Terminate::Refused, Some((close::REVOKED, "session revoked")));
+                }
                 if let Some(view) = session.view.as_mut() {
                     view.handle_info(&*info, &mut session.ctx).await;
                     rerender(&inner, &mut session, Answer::Push, &mut out);
@@ -883,8 +957,7 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
                 return Next::Continue;
             }
             let path_params = std::mem::take(&mut session.ctx.params);
-            session.ctx = Context::new(true, &params.url);
-            session.ctx.state = inner.state.clone();
+            session.ctx = context(inner, true, &params.url, &session.extensions);
             session.ctx.params = path_params;
             view.handle_params(&mut session.ctx).await;
             rerender(inner, session, Answer::Reply(reference), send);
@@ -927,14 +1000,16 @@ async fn join_session(
         send.error(reference, "no_route", "the token's view is not served here");
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
-    let mut ctx = Context::new(true, &join.url);
-    ctx.state = inner.state.clone();
+    let mut ctx = context(inner, true, &join.url, &session.extensions);
     ctx.params = params;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
     // session's task, and every idle session with it, stays small.
-    if !Box::pin(mount(inner, session, reference, route, ctx, send)).await {
-        return Next::Refuse(1011, "mount failed");
+    match Box::pin(mount(inner, session, reference, route, ctx, send)).await {
+        Mounted::Yes => {}
+        Mounted::Failed => return Next::Refuse(1011, "mount failed"),
+        Mounted::Redirected => return Next::Refuse(1000, "redirected"),
     }
+    subscribe_login(inner, session);
     let entry = Entry {
         id: claims.id.clone(),
         path: claims.path.clone(),
@@ -961,8 +1036,39 @@ fn rows_per_part(rendered: &zero_live_core::Rendered, config: &LiveConfig) -> us
     (PART_BYTES / per_row).max(1).max(total.div_ceil(most_parts))
 }
 
+/// How a mount ended.
+enum Mounted {
+    /// The view runs; its render was sent.
+    Yes,
+    /// `mount` refused: an `error` was sent.
+    Failed,
+    /// `mount` redirected: the `redirect` was sent instead of a render.
+    Redirected,
+}
+
+/// Subscribes the session to its login's [`LiveSocketId`], if its socket has one.
+fn subscribe_login(inner: &Inner, session: &mut Session) {
+    let extensions = session.extensions.clone();
+    if let Some(LiveSocketId(topic)) = extensions.get::<LiveSocketId>() {
+        let mailbox = mailbox(inner, session);
+        inner.pubsub.subscribe(topic, mailbox);
+    }
+}
+
+/// The session's mailbox, made on first use.
+fn mailbox(inner: &Inner, session: &mut Session) -> mpsc::Sender<Info> {
+    session
+        .mailbox
+        .get_or_insert_with(|| {
+            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
+            session.mail = Some(rx);
+            tx
+        })
+        .clone()
+}
+
 /// Mounts `route`'s view connected with `ctx` and replies with its full render (revision 0, a
-/// fresh statics cache), its title and flash; false if `mount` refused (an `error` was sent).
+/// fresh statics cache), its title and flash.
 async fn mount(
     inner: &Inner,
     session: &mut Session,
@@ -970,14 +1076,26 @@ async fn mount(
     route: Route,
     mut ctx: Context,
     send: &mut Outbox,
-) -> bool {
+) -> Mounted {
     let mut view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
         Err(e) => {
             send.error(reference, "mount_failed", &e.to_string());
-            return false;
+            return Mounted::Failed;
         }
     };
+    if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
+        // The view is never shown: the client loads `to` in full, with the flash.
+        view.terminate(Terminate::Navigate);
+        let flash = std::mem::take(&mut ctx.flash);
+        let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
+        let flash = (!flash.is_empty()).then(|| flash_object(&flash));
+        send.message(
+            &Message::Redirect(wire::Redirect { to, live: false, flash, flash_token }),
+            reference,
+        );
+        return Mounted::Redirected;
+    }
     let rendered = view.render_live();
     view.flush_streams();
     // A (re)joining client starts with an empty statics cache.
@@ -1014,16 +1132,12 @@ async fn mount(
     session.last = Some(last.forget_stream_rows());
     session.revision.store(count, Ordering::Relaxed);
     for topic in std::mem::take(&mut ctx.subscriptions) {
-        let mailbox = session.mailbox.get_or_insert_with(|| {
-            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
-            session.mail = Some(rx);
-            tx
-        });
-        inner.pubsub.subscribe(&topic, mailbox.clone());
+        let mailbox = mailbox(inner, session);
+        inner.pubsub.subscribe(&topic, mailbox);
     }
     session.ctx = ctx;
     send_effects(&mut session.ctx, send);
-    true
+    Mounted::Yes
 }
 
 /// Moves a joined session to the live view at `url` over the same socket: the current view
@@ -1042,8 +1156,7 @@ async fn navigate_session(
         send.error(reference, "no_route", "no live view is served at this path");
         return Next::Continue;
     };
-    let mut ctx = Context::new(true, url);
-    ctx.state = inner.state.clone();
+    let mut ctx = context(inner, true, url, &session.extensions);
     ctx.params = params;
     // The flash a view set before navigating away, and not shown yet, is the next one's.
     if session.ctx.flash_changed {
@@ -1054,14 +1167,18 @@ async fn navigate_session(
     if let Some(mut old) = session.view.take() {
         old.terminate(Terminate::Navigate);
     }
-    // Dropping the mailbox ends the old view's subscriptions.
+    // Dropping the mailbox ends the old view's subscriptions (the login's topic is taken
+    // again below).
     session.mail = None;
     session.mailbox = None;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
     // session's task, and every idle session with it, stays small.
-    if !Box::pin(mount(inner, session, reference, route, ctx, send)).await {
-        return Next::Refuse(1011, "mount failed");
+    match Box::pin(mount(inner, session, reference, route, ctx, send)).await {
+        Mounted::Yes => {}
+        Mounted::Failed => return Next::Refuse(1011, "mount failed"),
+        Mounted::Redirected => return Next::Refuse(1000, "redirected"),
     }
+    subscribe_login(inner, session);
     let mut registry = inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(entry) = registry.get_mut(&session.socket) {
         path.clone_into(&mut entry.path);

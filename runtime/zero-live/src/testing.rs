@@ -16,9 +16,15 @@
 //! assert_eq!(view.redirected_to().await?, "/posts/1");
 //! view.follow_redirect().await?;
 //! ```
+//!
+//! A server's handle is one browser: it keeps the cookies its responses set (a login's session
+//! cookie, the CSRF cookie) and sends them with every request and socket.
+//! [`TestServer::new_browser`] is another browser on the same server, with no cookies;
+//! [`TestServer::submit`] posts a page's HTML form as the browser would.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -43,29 +49,39 @@ const LIMIT: Duration = Duration::from_secs(10);
 /// The largest page body a helper reads.
 const MAX_PAGE: usize = 16 << 20;
 
-/// An app served on 127.0.0.1 for a test; stops when dropped.
+/// An app served on 127.0.0.1 for a test, and one browser's cookies; the server stops when
+/// the last handle on it is dropped.
 #[derive(Debug)]
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     http: Http,
+    serving: Arc<Serving>,
+}
+
+/// The server task; stops the endpoint when dropped.
+#[derive(Debug)]
+struct Serving {
     live: Live,
     task: tokio::task::JoinHandle<()>,
 }
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.live.shutdown();
+        self.task.abort();
+    }
+}
+
+/// A browser's cookie jar: name to value, shared by its handles and views.
+type Jar = Arc<Mutex<BTreeMap<String, String>>>;
 
 /// What a view needs of its server to load pages and open sockets.
 #[derive(Debug, Clone)]
 struct Http {
     addr: SocketAddr,
     router: axum::Router,
-    cookies: BTreeMap<String, String>,
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.live.shutdown();
-        self.task.abort();
-    }
+    cookies: Jar,
 }
 
 /// What went wrong while driving a view.
@@ -86,9 +102,30 @@ pub struct Page {
     pub headers: HeaderMap,
     /// The body as text.
     pub body: String,
+    /// The path requested (without its query).
+    pub path: String,
 }
 
 impl Page {
+    /// Where a redirect (`3xx` with `Location`) sends the browser.
+    pub fn location(&self) -> Option<&str> {
+        self.status
+            .is_redirection()
+            .then(|| self.headers.get(header::LOCATION)?.to_str().ok())
+            .flatten()
+    }
+
+    /// The text of the first element matching `selector`.
+    pub fn text(&self, selector: &str) -> Result<String, TestError> {
+        let doc = Html::parse_document(&self.body);
+        let parsed = parse_selector(selector)?;
+        let el = doc
+            .select(&parsed)
+            .next()
+            .ok_or_else(|| fail(format!("no element matches `{selector}`")))?;
+        Ok(el.text().collect())
+    }
+
     /// Whether an element matches `selector` (and, when given, contains `text`).
     pub fn has_element(&self, selector: &str, text: Option<&str>) -> Result<bool, TestError> {
         Ok(count(&Html::parse_document(&self.body), selector, text)? > 0)
@@ -121,16 +158,89 @@ impl TestServer {
                 .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
                 .await;
         });
-        let http = Http { addr, router, cookies: BTreeMap::new() };
-        Ok(TestServer { addr, http, live, task })
+        let http = Http { addr, router, cookies: Jar::default() };
+        Ok(TestServer { addr, http, serving: Arc::new(Serving { live, task }) })
     }
 
     /// Sends cookie `name` with every page load and socket of this server's views (a signed-in
     /// user's session cookie, say), as a browser that holds it would.
     #[must_use]
-    pub fn with_cookie(mut self, name: &str, value: &str) -> TestServer {
-        self.http.cookies.insert(name.to_owned(), value.to_owned());
+    pub fn with_cookie(self, name: &str, value: &str) -> TestServer {
+        self.http.set_cookie(name, value);
         self
+    }
+
+    /// Another browser on the same server: no cookies, its own from then on (a second device
+    /// of the same user, or another user).
+    pub fn new_browser(&self) -> TestServer {
+        let http = Http { cookies: Jar::default(), ..self.http.clone() };
+        TestServer { addr: self.addr, http, serving: self.serving.clone() }
+    }
+
+    /// Drops cookie `name` from this browser's jar (its views' next socket goes without it).
+    pub fn clear_cookie(&self, name: &str) {
+        self.http.jar().remove(name);
+    }
+
+    /// The value of cookie `name` in this browser's jar.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.http.jar().get(name).cloned()
+    }
+
+    /// The endpoint served.
+    pub fn live_endpoint(&self) -> &Live {
+        &self.serving.live
+    }
+
+    /// POSTs `fields` to `path` as an HTML form (`application/x-www-form-urlencoded`) with this
+    /// browser's cookies and nothing else: no CSRF token unless `fields` has one (see
+    /// [`TestServer::submit`] for what a browser sends).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Result<Page, TestError> {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ORIGIN, format!("http://{}", self.addr));
+        self.http.send(request, Body::from(body), path).await
+    }
+
+    /// Submits the HTML form `selector` of `page` as a browser does: to its `action` (the
+    /// page's path when it has none), with its fields (hidden ones, the CSRF token among them)
+    /// and `values` over them. A name the form has no field for is an error.
+    pub async fn submit(
+        &self,
+        page: &Page,
+        selector: &str,
+        values: &[(&str, &str)],
+    ) -> Result<Page, TestError> {
+        let doc = Html::parse_document(&page.body);
+        let parsed = parse_selector(selector)?;
+        let form = doc
+            .select(&parsed)
+            .next()
+            .map(Found::of)
+            .ok_or_else(|| fail(format!("no element matches `{selector}`")))?;
+        let overlay: Vec<(String, Value)> =
+            values.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        let Value::Object(fields) = form.form_values(&overlay, selector)? else {
+            return Err(fail(format!("`{selector}` has no fields")));
+        };
+        let action = form.attr("action").unwrap_or(&page.path).to_owned();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (name, value) in fields {
+            match value {
+                Value::Array(list) => pairs.extend(
+                    list.iter().map(|v| (name.clone(), v.as_str().unwrap_or_default().to_owned())),
+                ),
+                one => pairs.push((name, one.as_str().unwrap_or_default().to_owned())),
+            }
+        }
+        let borrowed: Vec<(&str, &str)> =
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.post(&action, &borrowed).await
     }
 
     /// `http://127.0.0.1:PORT` and `path`.
@@ -144,6 +254,16 @@ impl TestServer {
         self.http.get(path).await
     }
 
+    /// GETs `path` and follows `303`/`302` redirects (at most 5), as a browser does.
+    pub async fn follow(&self, path: &str) -> Result<Page, TestError> {
+        let mut page = self.http.get(path).await?;
+        for _ in 0..5 {
+            let Some(to) = page.location().map(str::to_owned) else { return Ok(page) };
+            page = self.http.get(&to).await?;
+        }
+        Err(fail(format!("GET {path}: more than 5 redirects")))
+    }
+
     /// Mounts the live view at `path` (with its query): loads the page through the router
     /// (disconnected), then joins with the tokens the page carries (connected). A page that is
     /// not `200 OK` or not live is an error naming its status.
@@ -154,26 +274,77 @@ impl TestServer {
 
 impl Http {
     async fn get(&self, path: &str) -> Result<Page, TestError> {
-        let mut request = Request::get(path);
+        self.send(Request::get(path), Body::empty(), path).await
+    }
+
+    /// Sends a request with the jar's cookies and keeps the cookies the response sets.
+    async fn send(
+        &self,
+        mut request: axum::http::request::Builder,
+        body: Body,
+        path: &str,
+    ) -> Result<Page, TestError> {
         if let Some(cookies) = self.cookie_header() {
             request = request.header(header::COOKIE, cookies);
         }
-        let request = request.body(Body::empty()).map_err(fail)?;
+        let request = request.body(body).map_err(fail)?;
+        let method = request.method().clone();
         let response = tokio::time::timeout(LIMIT, self.router.clone().oneshot(request))
             .await
-            .map_err(|_| fail(format!("GET {path} did not answer in time")))?
+            .map_err(|_| fail(format!("{method} {path} did not answer in time")))?
             .map_err(fail)?;
         let (parts, body) = response.into_parts();
+        for set in parts.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok())
+        {
+            self.take_cookie(set);
+        }
         let bytes = axum::body::to_bytes(body, MAX_PAGE).await.map_err(fail)?;
         let body = String::from_utf8(bytes.to_vec()).map_err(fail)?;
-        Ok(Page { status: parts.status, headers: parts.headers, body })
+        let path = path.split('?').next().unwrap_or(path).to_owned();
+        Ok(Page { status: parts.status, headers: parts.headers, body, path })
+    }
+
+    fn jar(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, String>> {
+        self.cookies.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_cookie(&self, name: &str, value: &str) {
+        self.jar().insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Applies a `Set-Cookie` header: stores the value, or removes it when it expires now.
+    fn take_cookie(&self, set: &str) {
+        let mut parts = set.split(';');
+        let Some((name, value)) = parts.next().and_then(|p| p.trim().split_once('=')) else {
+            return;
+        };
+        let expired = parts.any(|p| {
+            let p = p.trim().to_ascii_lowercase();
+            p == "max-age=0" || p.starts_with("max-age=-")
+        });
+        if expired || value.is_empty() {
+            self.jar().remove(name);
+        } else {
+            self.set_cookie(name, value);
+        }
     }
 
     fn cookie_header(&self) -> Option<String> {
-        (!self.cookies.is_empty()).then(|| {
-            self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
-        })
+        let jar = self.jar();
+        (!jar.is_empty())
+            .then(|| jar.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
     }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one name or value.
+fn form_encode(s: &str) -> String {
+    const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'*')
+        .remove(b' ');
+    percent_encoding::utf8_percent_encode(s, SET).to_string().replace(' ', "+")
 }
 
 /// How a view was sent elsewhere by the server.
@@ -205,6 +376,9 @@ pub struct TestView {
 impl TestView {
     async fn open(http: Http, path: &str) -> Result<TestView, TestError> {
         let page = http.get(path).await?;
+        if let Some(to) = page.location() {
+            return Err(fail(format!("GET {path} redirected ({}) to {to}", page.status)));
+        }
         if page.status != StatusCode::OK {
             return Err(fail(format!("GET {path} answered {}: {}", page.status, page.body)));
         }
@@ -233,6 +407,9 @@ impl TestView {
             .request(json!({"kind": "join", "topic": format!("lv:{bare}"),
                             "session": self.session, "csrf": self.csrf, "url": self.url}))
             .await?;
+        if reply["kind"] == "redirect" {
+            return Err(fail(format!("join redirected to {}", reply["to"])));
+        }
         if reply["status"] != "ok" {
             return Err(fail(format!("join refused: {reply}")));
         }
@@ -369,13 +546,13 @@ impl TestView {
         if redirect.live {
             self.navigate(&redirect.to).await?;
         } else {
-            let mut http = self.http.clone();
+            let http = self.http.clone();
             if let Some(token) = &redirect.flash_token {
-                http.cookies.insert(FLASH_COOKIE.to_owned(), token.clone());
+                http.set_cookie(FLASH_COOKIE, token);
             }
             let _ = self.ws.close(None).await;
             *self = TestView::open(http, &redirect.to).await?;
-            self.http.cookies.remove(FLASH_COOKIE);
+            self.http.jar().remove(FLASH_COOKIE);
         }
         Ok(redirect.to)
     }
@@ -543,6 +720,24 @@ impl TestView {
         self.pushed.clear();
         self.next = 1;
         self.join().await
+    }
+
+    /// Waits until the server closes the socket, and returns the close code and reason
+    /// (messages that arrive first are dropped).
+    pub async fn closed(&mut self) -> Result<(u16, String), TestError> {
+        loop {
+            let frame = tokio::time::timeout(LIMIT, self.ws.next())
+                .await
+                .map_err(|_| fail("the server did not close the socket in time"))?;
+            match frame {
+                Some(Ok(WsMessage::Close(Some(close)))) => {
+                    return Ok((close.code.into(), close.reason.to_string()));
+                }
+                Some(Ok(WsMessage::Close(None))) | None => return Ok((1005, String::new())),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(fail(e)),
+            }
+        }
     }
 
     /// Closes the socket (the view terminates on the server).

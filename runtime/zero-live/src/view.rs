@@ -16,6 +16,9 @@ pub struct Context {
     pub(crate) params: BTreeMap<String, String>,
     /// The app's shared values (`LiveBuilder::state`).
     pub(crate) state: std::sync::Arc<axum::http::Extensions>,
+    /// What the request's middleware put in its extensions (the page's request for a
+    /// disconnected render, the socket's upgrade request for a connected one).
+    pub(crate) extensions: std::sync::Arc<axum::http::Extensions>,
     pub(crate) title: Option<String>,
     pub(crate) redirect: Option<String>,
     pub(crate) navigate: Option<String>,
@@ -59,6 +62,14 @@ impl Context {
         self.state.get::<T>()
     }
 
+    /// A value the request's middleware put in its extensions: the router pipeline's scope
+    /// (`ctx.extension::<Scope>()`), its request id. A disconnected render sees the page
+    /// request's, a connected session its socket's upgrade request's, so both see the same
+    /// pipeline's work (the socket carries the page's cookies).
+    pub fn extension<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.extensions.get::<T>()
+    }
+
     /// The value of the route's `{name}` segment (`id` of `/posts/{id}`), percent-decoded.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
@@ -74,7 +85,9 @@ impl Context {
         self.title = Some(title.into());
     }
 
-    /// Sends the browser to another page with a full load.
+    /// Sends the browser to another page with a full load. Called from `mount`, the page is
+    /// never shown: a disconnected render answers `303 See Other`, a join a `redirect`
+    /// (how a view that needs a signed-in user sends a visitor to the login page).
     pub fn redirect(&mut self, to: impl Into<String>) {
         self.redirect = Some(to.into());
     }
