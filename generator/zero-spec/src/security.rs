@@ -101,9 +101,13 @@ pub struct RateLimits {
     /// Socket joins per minute per client.
     #[schemars(range(min = 1))]
     pub joins_per_minute: u32,
-    /// Login attempts per hour per account or client.
+    /// Login attempts per hour per account or client: magic links asked for, links and
+    /// passwords tried.
     #[schemars(range(min = 1))]
     pub login_attempts_per_hour: u32,
+    /// Registrations per hour per client and per email address.
+    #[schemars(range(min = 1))]
+    pub registrations_per_hour: u32,
 }
 
 /// Token lifetimes, in seconds.
@@ -116,7 +120,12 @@ pub struct Tokens {
     /// CSRF token.
     #[schemars(range(min = 60))]
     pub csrf_token_secs: u64,
-    /// "Remember me" login cookie.
+    /// A login's session token (its HttpOnly cookie): valid this long after it was issued or
+    /// last renewed.
+    #[schemars(range(min = 60))]
+    pub login_session_secs: u64,
+    /// "Remember me": the longest a login lasts, renewals included, before the user logs in
+    /// again.
     #[schemars(range(min = 60))]
     pub remember_me_secs: u64,
     /// Magic-link login token.

@@ -199,7 +199,9 @@ impl Endpoint {
         let served = match &self.tls {
             None => {
                 let waiter = live.clone();
-                axum::serve(tokio::net::TcpListener::from_std(listener)?, router)
+                // Handlers and middleware see the peer's address (`ConnectInfo<SocketAddr>`).
+                let service = router.into_make_service_with_connect_info::<SocketAddr>();
+                axum::serve(tokio::net::TcpListener::from_std(listener)?, service)
                     .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
                     .await
             }
@@ -228,7 +230,7 @@ async fn serve_tls(
     });
     axum_server::from_tcp_rustls(listener, config)?
         .handle(handle)
-        .serve(router.into_make_service())
+        .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
 }
 

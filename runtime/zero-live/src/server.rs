@@ -378,6 +378,11 @@ impl Live {
         crate::csrf::Csrf::new(self.inner.signer.clone(), self.inner.config.max_body_bytes)
     }
 
+    /// The endpoint's signer (what an app signs its own cookies with).
+    pub fn signer(&self) -> &Signer {
+        &self.inner.signer
+    }
+
     /// Live sessions running now.
     pub fn active_sessions(&self) -> usize {
         self.inner.sessions.load(Ordering::SeqCst)
@@ -457,7 +462,7 @@ pub const FLASH_COOKIE: &str = "zl_flash";
 const FLASH_TTL: Duration = Duration::from_secs(60);
 
 /// The value of cookie `name` in the request.
-pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -154,7 +154,8 @@ impl TestServer {
         let waiter = live.clone();
         let served = router.clone();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, served)
+            let service = served.into_make_service_with_connect_info::<SocketAddr>();
+            let _ = axum::serve(listener, service)
                 .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
                 .await;
         });

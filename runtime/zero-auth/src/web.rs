@@ -1,0 +1,357 @@
+//! The web side of accounts: [`fetch_scope`] (middleware that puts the request's [`Scope`]
+//! and its user's [`LiveSocketId`] in the extensions of every page, handler and live socket),
+//! the login and logout handlers, the signed session cookie, the development mailbox page,
+//! and the guards a live view mounts behind ([`require_user`], [`require_sudo`]).
+
+use std::net::SocketAddr;
+
+use axum::Extension;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use zero_live::server::{FLASH_COOKIE, cookie};
+use zero_live::{Context, LiveSocketId, Signer};
+
+use crate::accounts::{Accounts, AuthError, socket_topic};
+use crate::scope::Scope;
+
+/// The paths of the account pages and handlers.
+pub mod paths {
+    /// The login page (GET) and the handler that uses a magic link (POST); a link is
+    /// `LOG_IN/<token>`.
+    pub const LOG_IN: &str = "/users/log-in";
+    /// The registration page.
+    pub const REGISTER: &str = "/users/register";
+    /// Logging out (POST).
+    pub const LOG_OUT: &str = "/users/log-out";
+    /// The settings page.
+    pub const SETTINGS: &str = "/users/settings";
+    /// An email-change link is `CONFIRM_EMAIL/<token>`.
+    pub const CONFIRM_EMAIL: &str = "/users/settings/confirm-email";
+    /// The development mailbox (debug builds only).
+    pub const DEV_MAILBOX: &str = "/dev/mailbox";
+}
+
+/// The cookie that holds a login's session token, signed.
+pub const SESSION_COOKIE: &str = "zl_login";
+
+/// What the session cookie's value is signed for.
+const COOKIE_PURPOSE: &str = "login-session";
+
+/// Accounts and what the web side needs with them: the endpoint's signer and whether cookies
+/// are `Secure`. Shared with handlers as an `Extension<Auth>`.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    accounts: Accounts,
+    signer: Signer,
+    secure: bool,
+}
+
+/// The session token a request's cookie carried (for logging it out).
+#[derive(Clone)]
+pub struct CurrentSession(String);
+
+impl std::fmt::Debug for CurrentSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CurrentSession(..)")
+    }
+}
+
+impl Auth {
+    /// The web side of `accounts`, signing cookies with `signer` (the endpoint's); cookies are
+    /// `Secure` in release builds.
+    pub fn new(accounts: Accounts, signer: Signer) -> Auth {
+        Auth { accounts, signer, secure: !cfg!(debug_assertions) }
+    }
+
+    /// Whether cookies are `Secure` (sent over HTTPS only).
+    #[must_use]
+    pub fn secure(mut self, secure: bool) -> Auth {
+        self.secure = secure;
+        self
+    }
+
+    /// The accounts.
+    pub fn accounts(&self) -> &Accounts {
+        &self.accounts
+    }
+
+    /// The `Set-Cookie` value that holds `token` (signed, HttpOnly, SameSite=Lax, for the
+    /// session's lifetime).
+    pub fn session_cookie(&self, token: &str) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!(
+            "{SESSION_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
+            self.signer.sign_value(COOKIE_PURPOSE, token),
+            self.accounts.config().login_session_secs
+        )
+    }
+
+    fn clear_cookie(&self) -> String {
+        let secure = if self.secure { "; Secure" } else { "" };
+        format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+    }
+
+    /// The session token of a request's cookie, if its signature holds.
+    fn token_of(&self, headers: &axum::http::HeaderMap) -> Option<Result<String, ()>> {
+        cookie(headers, SESSION_COOKIE)
+            .map(|value| self.signer.verify_value(COOKIE_PURPOSE, value).map_err(|_| ()))
+    }
+
+    /// A `303 See Other` to `to` with `flash` (`kind`, message) for the next page.
+    fn see_other(&self, to: &str, flash: Option<(&str, &str)>) -> Response {
+        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+        if let Some((kind, message)) = flash {
+            let flash = std::collections::BTreeMap::from([(kind.to_owned(), message.to_owned())]);
+            let value = format!(
+                "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
+                self.signer.sign_flash(&flash)
+            );
+            append_cookie(&mut response, &value);
+        }
+        response
+    }
+}
+
+fn append_cookie(response: &mut Response, value: &str) {
+    if let Ok(value) = HeaderValue::from_str(value) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+/// Middleware: the request's [`Scope`] (its user when the session cookie names a valid
+/// session; the request id; the client's address) and, for a signed-in user, the
+/// [`LiveSocketId`] their live sockets listen on. A cookie that is forged or names no valid
+/// session is cleared; a session in use for a day gets a fresh token. When the accounts
+/// cannot be read the request is refused (503): it never runs as someone else, nor as no one.
+pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
+    let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let request_id =
+        request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let mut scope = Scope { client_ip, request_id, ..Scope::default() };
+    let mut set_cookie = None;
+    match auth.token_of(request.headers()) {
+        None => {}
+        Some(Err(())) => set_cookie = Some(auth.clear_cookie()),
+        Some(Ok(token)) => match auth.accounts.session(&token).await {
+            Ok(Some(session)) => {
+                if let Ok(Some(fresh)) = auth.accounts.renew(&session).await {
+                    set_cookie = Some(auth.session_cookie(&fresh));
+                }
+                let extensions = request.extensions_mut();
+                extensions.insert(LiveSocketId(socket_topic(session.user.id)));
+                extensions.insert(CurrentSession(token));
+                scope.authenticated_at = Some(session.authenticated_at);
+                scope.user = Some(session.user);
+            }
+            Ok(None) => set_cookie = Some(auth.clear_cookie()),
+            Err(_) => {
+                return (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable")
+                    .into_response();
+            }
+        },
+    }
+    request.extensions_mut().insert(scope);
+    let mut response = next.run(request).await;
+    if let Some(value) = set_cookie {
+        append_cookie(&mut response, &value);
+    }
+    response
+}
+
+/// `return_to` if it is a path of this site (`/x`, not `//host`, `/\host` nor a URL).
+pub fn local_path(return_to: Option<&str>) -> Option<&str> {
+    return_to.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.starts_with("/\\")
+            && p.len() <= 2048
+            && !p.chars().any(char::is_control)
+    })
+}
+
+/// The form a magic link's confirmation page posts.
+#[derive(Debug, Deserialize)]
+pub struct LogInForm {
+    /// The link's token.
+    pub token: String,
+    /// Where to go after logging in.
+    pub return_to: Option<String>,
+}
+
+/// `POST /users/log-in`: uses a magic link's token. A login always starts a new session
+/// (the one the request came with, if any, ends: no session fixation) and sends the browser
+/// to `return_to` or `/`; a bad, used or expired link goes back to the login page.
+pub async fn log_in(
+    Extension(auth): Extension<Auth>,
+    Extension(scope): Extension<Scope>,
+    current: Option<Extension<CurrentSession>>,
+    axum::Form(form): axum::Form<LogInForm>,
+) -> Response {
+    match auth.accounts.log_in_with_link(&form.token, scope.client_ip).await {
+        Ok(login) => {
+            if let Some(Extension(CurrentSession(old))) = current {
+                let _ = auth.accounts.log_out(&old).await;
+            }
+            let to = local_path(form.return_to.as_deref()).unwrap_or("/");
+            let mut response = auth.see_other(to, Some(("info", "Welcome back!")));
+            append_cookie(&mut response, &auth.session_cookie(&login.token));
+            response
+        }
+        Err(AuthError::Db(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response()
+        }
+        Err(e) => {
+            let message = match e {
+                AuthError::Limited(l) => format!("{}.", capitalize(&l.to_string())),
+                _ => "The link is invalid or it has expired.".to_owned(),
+            };
+            auth.see_other(paths::LOG_IN, Some(("error", &message)))
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().collect::<String>() + chars.as_str())
+}
+
+/// `POST /users/log-out`: ends this browser's session, clears its cookie, and goes home.
+pub async fn log_out(
+    Extension(auth): Extension<Auth>,
+    current: Option<Extension<CurrentSession>>,
+) -> Response {
+    if let Some(Extension(CurrentSession(token))) = current
+        && auth.accounts.log_out(&token).await.is_err()
+    {
+        return (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response();
+    }
+    let mut response = auth.see_other("/", Some(("info", "Logged out successfully.")));
+    append_cookie(&mut response, &auth.clear_cookie());
+    response
+}
+
+/// `GET /dev/mailbox`: the messages the development mailbox holds, newest first, links
+/// clickable. Not found in a release build or with a real mailer.
+pub async fn dev_mailbox(Extension(auth): Extension<Auth>) -> Response {
+    let mailbox = auth.accounts.mailer().dev_mailbox().filter(|_| cfg!(debug_assertions));
+    let Some(mailbox) = mailbox else { return StatusCode::NOT_FOUND.into_response() };
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Dev mailbox</title></head>\n\
+         <body>\n<main>\n<h1>Dev mailbox</h1>\n",
+    );
+    let messages = mailbox.messages();
+    if messages.is_empty() {
+        html.push_str("<p id=\"empty\">No messages yet.</p>\n");
+    }
+    for (i, m) in messages.iter().enumerate().rev() {
+        html.push_str(&format!("<article id=\"message-{i}\">\n<h2>"));
+        zero_live_core_escape(&mut html, &m.subject);
+        html.push_str("</h2>\n<p>To: <span class=\"to\">");
+        zero_live_core_escape(&mut html, &m.to);
+        html.push_str("</span></p>\n<pre>");
+        for word in m.text.split_inclusive(char::is_whitespace) {
+            let bare = word.trim_end();
+            if bare.starts_with("http://") || bare.starts_with("https://") {
+                html.push_str("<a href=\"");
+                zero_live_core_escape(&mut html, bare);
+                html.push_str("\">");
+                zero_live_core_escape(&mut html, bare);
+                html.push_str("</a>");
+                zero_live_core_escape(&mut html, &word[bare.len()..]);
+            } else {
+                zero_live_core_escape(&mut html, word);
+            }
+        }
+        html.push_str("</pre>\n</article>\n");
+    }
+    html.push_str("</main>\n</body>\n</html>\n");
+    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+}
+
+fn zero_live_core_escape(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The request's scope (anonymous when the app has no [`fetch_scope`] in front).
+pub fn scope(ctx: &Context) -> Scope {
+    ctx.extension::<Scope>().cloned().unwrap_or_default()
+}
+
+/// The login page's URL that comes back to `path` afterwards.
+pub fn log_in_path(return_to: &str) -> String {
+    let encoded: String = return_to
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!("{}?return_to={encoded}", paths::LOG_IN)
+}
+
+/// For a view only signed-in users see: their scope, or `None` after sending the browser to
+/// the login page (which comes back here). Call it first in `mount` and return on `None`.
+pub fn require_user(ctx: &mut Context) -> Option<Scope> {
+    let scope = scope(ctx);
+    if scope.user.is_some() {
+        return Some(scope);
+    }
+    ctx.put_flash("error", "You must log in to access this page.");
+    let back = log_in_path(ctx.path());
+    ctx.redirect(back);
+    None
+}
+
+/// For a view of sensitive actions: the scope of a user who logged in within the sudo window,
+/// or `None` after sending the browser to log in again (and come back here).
+pub fn require_sudo(ctx: &mut Context, accounts: &Accounts) -> Option<Scope> {
+    let scope = require_user(ctx)?;
+    if accounts.sudo(&scope) {
+        return Some(scope);
+    }
+    ctx.put_flash("error", "You must log in again to access this page.");
+    let back = log_in_path(ctx.path());
+    ctx.redirect(back);
+    None
+}
+
+/// For the login and registration pages: `true` (after sending the browser home) when a user
+/// is already signed in.
+pub fn redirect_if_user(ctx: &mut Context) -> bool {
+    if scope(ctx).user.is_some() {
+        ctx.redirect("/");
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(local_path(Some("/users/settings")), Some("/users/settings"));
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "x"] {
+            assert_eq!(local_path(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(local_path(Some("/a\nb")), None);
+        assert_eq!(local_path(None), None);
+        assert_eq!(log_in_path("/users/settings"), "/users/log-in?return_to=/users/settings");
+        assert_eq!(log_in_path("/a b?c"), "/users/log-in?return_to=/a%20b%3Fc");
+    }
+}

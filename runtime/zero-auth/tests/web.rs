@@ -1,0 +1,163 @@
+#![allow(clippy::unwrap_used)]
+//! The web side over real HTTP: the scope middleware, the login and logout handlers, the
+//! signed session cookie and the development mailbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use zero_auth::mail::{DevMailbox, Mailer};
+use zero_auth::web::{self, Auth, SESSION_COOKIE, paths};
+use zero_auth::{Accounts, AuthConfig, Scope, schema};
+use zero_db::Db;
+use zero_live::testing::TestServer;
+use zero_live::{Live, LiveConfig};
+use zero_pubsub::{Local, PubSub};
+
+async fn whoami(Extension(scope): Extension<Scope>) -> String {
+    scope.user.map_or_else(|| "anonymous".to_owned(), |u| u.email)
+}
+
+struct App {
+    server: TestServer,
+    accounts: Accounts,
+    mailbox: Arc<DevMailbox>,
+}
+
+async fn app(dir: &std::path::Path) -> App {
+    let db = Db::connect(&format!("sqlite://{}/web.db", dir.display())).await.unwrap();
+    schema::create(&db).await.unwrap();
+    let mailbox = Arc::new(DevMailbox::new());
+    let mailer: Arc<dyn Mailer> = mailbox.clone();
+    let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
+    let accounts = Accounts::new(db, pubsub.clone(), mailer, AuthConfig::default());
+    let live = Live::builder().config(LiveConfig::default()).pubsub(pubsub).build();
+    let auth = Auth::new(accounts.clone(), live.signer().clone());
+    let router = Router::new()
+        .route("/whoami", get(whoami))
+        .route(paths::LOG_IN, post(web::log_in))
+        .route(paths::LOG_OUT, post(web::log_out))
+        .route(paths::DEV_MAILBOX, get(web::dev_mailbox))
+        .layer(Extension(auth.clone()))
+        .layer(axum::middleware::from_fn_with_state(auth, web::fetch_scope));
+    let server = TestServer::start(router, live).await.unwrap();
+    App { server, accounts, mailbox }
+}
+
+impl App {
+    async fn link(&self, email: &str) -> String {
+        self.mailbox.clear();
+        self.accounts.register(email, None).await.unwrap();
+        let mail = self.mailbox.wait_for(email, Duration::from_secs(5)).await.unwrap();
+        let link = mail.text.split_whitespace().find(|w| w.starts_with("http")).unwrap();
+        link.rsplit('/').next().unwrap().to_owned()
+    }
+
+    async fn whoami(&self, server: &TestServer) -> String {
+        server.get("/whoami").await.unwrap().body
+    }
+}
+
+#[tokio::test]
+async fn a_link_logs_in_with_a_signed_httponly_cookie_and_logout_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    assert_eq!(app.whoami(&app.server).await, "anonymous");
+    let token = app.link("ann@example.com").await;
+    let page = app
+        .server
+        .post(paths::LOG_IN, &[("token", &token), ("return_to", "/users/settings")])
+        .await
+        .unwrap();
+    assert_eq!(page.status, 303);
+    assert_eq!(page.location(), Some("/users/settings"));
+    let set: Vec<&str> =
+        page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let session = set.iter().find(|c| c.starts_with(SESSION_COOKIE)).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax"), "{session}");
+    assert!(session.contains("Max-Age=1209600"), "{session}");
+    assert!(!session.contains(&token), "the cookie carries a new session, not the link");
+    assert_eq!(app.whoami(&app.server).await, "ann@example.com");
+    // Another browser has no session.
+    assert_eq!(app.whoami(&app.server.new_browser()).await, "anonymous");
+    let out = app.server.post(paths::LOG_OUT, &[]).await.unwrap();
+    assert_eq!(out.location(), Some("/"));
+    assert!(app.server.cookie(SESSION_COOKIE).is_none(), "the cookie is cleared");
+    assert_eq!(app.whoami(&app.server).await, "anonymous");
+}
+
+#[tokio::test]
+async fn a_forged_or_stale_cookie_is_anonymous_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let token = app.link("ann@example.com").await;
+    app.server.post(paths::LOG_IN, &[("token", &token)]).await.unwrap();
+    let cookie = app.server.cookie(SESSION_COOKIE).unwrap();
+    // The raw token without its signature, and the signed value edited.
+    let (payload, tag) = cookie.split_once('.').unwrap();
+    for forged in [payload.to_owned(), format!("{payload}A.{tag}"), "x".to_owned()] {
+        let browser = app.server.new_browser().with_cookie(SESSION_COOKIE, &forged);
+        assert_eq!(app.whoami(&browser).await, "anonymous", "{forged}");
+        assert!(browser.cookie(SESSION_COOKIE).is_none(), "a forged cookie is cleared");
+    }
+    // A signed cookie whose session was revoked elsewhere.
+    let stale = app.server.new_browser().with_cookie(SESSION_COOKIE, &cookie);
+    app.server.post(paths::LOG_OUT, &[]).await.unwrap();
+    assert_eq!(app.whoami(&stale).await, "anonymous");
+    assert!(stale.cookie(SESSION_COOKIE).is_none());
+}
+
+#[tokio::test]
+async fn logging_in_never_keeps_the_session_the_browser_came_with() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let first = app.link("ann@example.com").await;
+    app.server.post(paths::LOG_IN, &[("token", &first)]).await.unwrap();
+    let planted = app.server.cookie(SESSION_COOKIE).unwrap();
+    // An attacker's session planted in a victim's browser ends when the victim logs in.
+    let victim = app.server.new_browser().with_cookie(SESSION_COOKIE, &planted);
+    app.mailbox.clear();
+    app.accounts.request_login_link("ann@example.com", None).await.unwrap();
+    let mail = app.mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.unwrap();
+    let second = mail.text.split_whitespace().find(|w| w.starts_with("http")).unwrap();
+    let second = second.rsplit('/').next().unwrap();
+    victim.post(paths::LOG_IN, &[("token", second)]).await.unwrap();
+    let fresh = victim.cookie(SESSION_COOKIE).unwrap();
+    assert_ne!(fresh, planted);
+    assert_eq!(app.whoami(&app.server).await, "anonymous", "the planted session ended");
+    assert_eq!(app.whoami(&victim).await, "ann@example.com");
+}
+
+#[tokio::test]
+async fn bad_links_and_foreign_return_paths_go_nowhere_dangerous() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let page = app.server.post(paths::LOG_IN, &[("token", "forged")]).await.unwrap();
+    assert_eq!(page.location(), Some(paths::LOG_IN));
+    assert!(app.server.cookie(SESSION_COOKIE).is_none());
+    assert!(app.server.cookie(zero_live::server::FLASH_COOKIE).is_some(), "the error is flashed");
+    let token = app.link("ann@example.com").await;
+    let page = app
+        .server
+        .post(paths::LOG_IN, &[("token", &token), ("return_to", "//evil.example/x")])
+        .await
+        .unwrap();
+    assert_eq!(page.location(), Some("/"));
+    // A form without the token field is refused by the extractor, not a crash.
+    let missing = app.server.post(paths::LOG_IN, &[]).await.unwrap();
+    assert!(missing.status.is_client_error(), "{}", missing.status);
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_lists_messages_escaped_with_their_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let empty = app.server.get(paths::DEV_MAILBOX).await.unwrap();
+    assert!(empty.has_element("#empty", Some("No messages yet.")).unwrap());
+    app.link("ann@example.com").await;
+    let page = app.server.get(paths::DEV_MAILBOX).await.unwrap();
+    assert!(page.has_element("article h2", Some("Confirm your account")).unwrap());
+    assert!(page.has_element("a[href^='http://127.0.0.1:4000/users/log-in/']", None).unwrap());
+    assert!(page.has_element(".to", Some("ann@example.com")).unwrap());
+}
