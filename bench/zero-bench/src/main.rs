@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 use zerogen::term::Printer;
 
 mod app;
+mod auth;
 mod client;
 mod live;
 mod resource;
@@ -78,6 +79,16 @@ enum Suite {
         #[arg(long, conflicts_with = "record")]
         quick: bool,
         /// Write release/evidence/resource.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// Magic-link logins on SQLite (latency one at a time, throughput from 8 tasks) and the
+    /// session lookup a signed-in request pays.
+    Auth {
+        /// Fewer logins, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/auth.tsv.
         #[arg(long)]
         record: bool,
     },
@@ -166,6 +177,7 @@ fn main() -> ExitCode {
         Suite::Client { quick, record } => client::suite(&printer, quick, record),
         Suite::App { quick, record } => app::suite(&printer, quick, record),
         Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
+        Suite::Auth { quick, record } => auth::suite(&printer, quick, record),
         Suite::BareServer { port, file } => app::bare_server(port, &file),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
