@@ -13,6 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use zero_live::server::{FLASH_COOKIE, cookie};
 use zero_live::{Context, LiveSocketId, Signer};
+use zero_live_core::escape::html as escape;
 
 use crate::accounts::{Accounts, AuthError, socket_topic};
 use crate::scope::Scope;
@@ -248,40 +249,27 @@ pub async fn dev_mailbox(Extension(auth): Extension<Auth>) -> Response {
     }
     for (i, m) in messages.iter().enumerate().rev() {
         html.push_str(&format!("<article id=\"message-{i}\">\n<h2>"));
-        zero_live_core_escape(&mut html, &m.subject);
+        escape(&mut html, &m.subject);
         html.push_str("</h2>\n<p>To: <span class=\"to\">");
-        zero_live_core_escape(&mut html, &m.to);
+        escape(&mut html, &m.to);
         html.push_str("</span></p>\n<pre>");
         for word in m.text.split_inclusive(char::is_whitespace) {
             let bare = word.trim_end();
             if bare.starts_with("http://") || bare.starts_with("https://") {
                 html.push_str("<a href=\"");
-                zero_live_core_escape(&mut html, bare);
+                escape(&mut html, bare);
                 html.push_str("\">");
-                zero_live_core_escape(&mut html, bare);
+                escape(&mut html, bare);
                 html.push_str("</a>");
-                zero_live_core_escape(&mut html, &word[bare.len()..]);
+                escape(&mut html, &word[bare.len()..]);
             } else {
-                zero_live_core_escape(&mut html, word);
+                escape(&mut html, word);
             }
         }
         html.push_str("</pre>\n</article>\n");
     }
     html.push_str("</main>\n</body>\n</html>\n");
     ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
-}
-
-fn zero_live_core_escape(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
 }
 
 /// The request's scope (anonymous when the app has no [`fetch_scope`] in front).
