@@ -1,15 +1,15 @@
 //! The tables accounts use, per backend. `zerogen auth` writes these into the app's
 //! migrations (so the app owns and may extend them); this crate's tests apply them as they are.
 
-/// SQLite: `users` and `users_tokens`.
-pub const SQLITE: &str = "CREATE TABLE users (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+/// `users` and `users_tokens`, with `{id}` for the backend's id column.
+const TABLES_SQL: &str = "CREATE TABLE users (
+    {id},
     email TEXT NOT NULL UNIQUE,
     confirmed_at BIGINT,
     inserted_at BIGINT NOT NULL
 );
 CREATE TABLE users_tokens (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    {id},
     user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     token_hash TEXT NOT NULL,
     context TEXT NOT NULL,
@@ -21,25 +21,14 @@ CREATE UNIQUE INDEX users_tokens_context_token_hash_index ON users_tokens (conte
 CREATE INDEX users_tokens_user_id_index ON users_tokens (user_id);
 ";
 
-/// Postgres: `users` and `users_tokens`.
-pub const POSTGRES: &str = "CREATE TABLE users (
-    id BIGSERIAL PRIMARY KEY,
-    email TEXT NOT NULL UNIQUE,
-    confirmed_at BIGINT,
-    inserted_at BIGINT NOT NULL
-);
-CREATE TABLE users_tokens (
-    id BIGSERIAL PRIMARY KEY,
-    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    token_hash TEXT NOT NULL,
-    context TEXT NOT NULL,
-    sent_to TEXT,
-    authenticated_at BIGINT,
-    inserted_at BIGINT NOT NULL
-);
-CREATE UNIQUE INDEX users_tokens_context_token_hash_index ON users_tokens (context, token_hash);
-CREATE INDEX users_tokens_user_id_index ON users_tokens (user_id);
-";
+/// The statements that create the tables on `backend`.
+pub fn sql(backend: zero_db::Backend) -> String {
+    let id = match backend {
+        zero_db::Backend::Sqlite => "id INTEGER PRIMARY KEY AUTOINCREMENT",
+        zero_db::Backend::Postgres => "id BIGSERIAL PRIMARY KEY",
+    };
+    TABLES_SQL.replace("{id}", id)
+}
 
 /// The tables an app with accounts needs (checked at start).
 pub const TABLES: &[&str] = &["users", "users_tokens"];
@@ -47,10 +36,7 @@ pub const TABLES: &[&str] = &["users", "users_tokens"];
 /// Creates the tables in `db` (its backend's statements, one by one): for tests and tools;
 /// an app applies them as one of its migrations.
 pub async fn create(db: &zero_db::Db) -> Result<(), zero_db::DbError> {
-    let sql = match db.backend() {
-        zero_db::Backend::Sqlite => SQLITE,
-        zero_db::Backend::Postgres => POSTGRES,
-    };
+    let sql = sql(db.backend());
     for statement in sql.split(';').map(str::trim).filter(|s| !s.is_empty()) {
         zero_db::sqlx::query(zero_db::sqlx::AssertSqlSafe(statement.to_owned()))
             .execute(db.pool())

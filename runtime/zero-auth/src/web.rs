@@ -11,7 +11,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use zero_live::server::{FLASH_COOKIE, cookie};
+use zero_live::server::{cookie, is_local_path, see_other};
 use zero_live::{Context, LiveSocketId, Signer};
 use zero_live_core::escape::html as escape;
 
@@ -102,17 +102,9 @@ impl Auth {
     }
 
     /// A `303 See Other` to `to` with `flash` (`kind`, message) for the next page.
-    fn see_other(&self, to: &str, flash: Option<(&str, &str)>) -> Response {
-        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
-        if let Some((kind, message)) = flash {
-            let flash = std::collections::BTreeMap::from([(kind.to_owned(), message.to_owned())]);
-            let value = format!(
-                "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
-                self.signer.sign_flash(&flash)
-            );
-            append_cookie(&mut response, &value);
-        }
-        response
+    fn see_other(&self, to: &str, flash: (&str, &str)) -> Response {
+        let flash = std::collections::BTreeMap::from([(flash.0.to_owned(), flash.1.to_owned())]);
+        see_other(&self.signer, to, &flash)
     }
 }
 
@@ -162,15 +154,9 @@ pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: N
     response
 }
 
-/// `return_to` if it is a path of this site (`/x`, not `//host`, `/\host` nor a URL).
+/// `return_to` if it is a path of this site ([`is_local_path`]).
 pub fn local_path(return_to: Option<&str>) -> Option<&str> {
-    return_to.filter(|p| {
-        p.starts_with('/')
-            && !p.starts_with("//")
-            && !p.starts_with("/\\")
-            && p.len() <= 2048
-            && !p.chars().any(char::is_control)
-    })
+    return_to.filter(|p| is_local_path(p))
 }
 
 /// The form a magic link's confirmation page posts.
@@ -197,7 +183,7 @@ pub async fn log_in(
                 let _ = auth.accounts.log_out(&old).await;
             }
             let to = local_path(form.return_to.as_deref()).unwrap_or("/");
-            let mut response = auth.see_other(to, Some(("info", "Welcome back!")));
+            let mut response = auth.see_other(to, ("info", "Welcome back!"));
             append_cookie(&mut response, &auth.session_cookie(&login.token));
             response
         }
@@ -209,7 +195,7 @@ pub async fn log_in(
                 AuthError::Limited(l) => format!("{}.", capitalize(&l.to_string())),
                 _ => "The link is invalid or it has expired.".to_owned(),
             };
-            auth.see_other(paths::LOG_IN, Some(("error", &message)))
+            auth.see_other(paths::LOG_IN, ("error", &message))
         }
     }
 }
@@ -229,7 +215,7 @@ pub async fn log_out(
     {
         return (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response();
     }
-    let mut response = auth.see_other("/", Some(("info", "Logged out successfully.")));
+    let mut response = auth.see_other("/", ("info", "Logged out successfully."));
     append_cookie(&mut response, &auth.clear_cookie());
     response
 }

@@ -49,6 +49,11 @@ impl App {
     async fn link(&self, email: &str) -> String {
         self.mailbox.clear();
         self.accounts.register(email, None).await.unwrap();
+        self.mailed_token(email).await
+    }
+
+    /// The token of the link in the newest message to `email`.
+    async fn mailed_token(&self, email: &str) -> String {
         let mail = self.mailbox.wait_for(email, Duration::from_secs(5)).await.unwrap();
         let link = mail.text.split_whitespace().find(|w| w.starts_with("http")).unwrap();
         link.rsplit('/').next().unwrap().to_owned()
@@ -119,10 +124,8 @@ async fn logging_in_never_keeps_the_session_the_browser_came_with() {
     let victim = app.server.new_browser().with_cookie(SESSION_COOKIE, &planted);
     app.mailbox.clear();
     app.accounts.request_login_link("ann@example.com", None).await.unwrap();
-    let mail = app.mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.unwrap();
-    let second = mail.text.split_whitespace().find(|w| w.starts_with("http")).unwrap();
-    let second = second.rsplit('/').next().unwrap();
-    victim.post(paths::LOG_IN, &[("token", second)]).await.unwrap();
+    let second = app.mailed_token("ann@example.com").await;
+    victim.post(paths::LOG_IN, &[("token", &second)]).await.unwrap();
     let fresh = victim.cookie(SESSION_COOKIE).unwrap();
     assert_ne!(fresh, planted);
     assert_eq!(app.whoami(&app.server).await, "anonymous", "the planted session ended");

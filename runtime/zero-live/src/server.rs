@@ -516,7 +516,7 @@ async fn page(
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
-        return see_other(&live.inner, &to, &ctx.flash);
+        return see_other(&live.inner.signer, &to, &ctx.flash);
     }
     let (token, csrf) = live.tokens_for(path);
     let mut head = String::with_capacity(live.inner.head_tags.len() + csrf.len() + 40);
@@ -557,19 +557,26 @@ async fn page(
     response
 }
 
-/// A disconnected render whose mount redirected: `303 See Other` to `to`, the flash in its
-/// cookie for the next page. Only a local path is followed (`/x`, not `//host` nor a URL).
-fn see_other(inner: &Inner, to: &str, flash: &BTreeMap<String, String>) -> Response {
-    let to = if to.starts_with('/') && !to.starts_with("//") && !to.starts_with("/\\") {
-        to
-    } else {
-        "/"
-    };
+/// Whether `to` is a path of this site (`/x`), not `//host`, `/\\host`, a URL, nor anything
+/// with a control character: the only redirect targets taken from input.
+pub fn is_local_path(to: &str) -> bool {
+    to.starts_with('/')
+        && !to.starts_with("//")
+        && !to.starts_with("/\\")
+        && to.len() <= 2048
+        && !to.chars().any(char::is_control)
+}
+
+/// `303 See Other` to `to` (`/` when it is not a local path, see [`is_local_path`]), with
+/// `flash` in its signed cookie for the next page: how a page whose mount redirected answers,
+/// and how an app's HTTP handler sends a browser on with a message.
+pub fn see_other(signer: &Signer, to: &str, flash: &BTreeMap<String, String>) -> Response {
+    let to = if is_local_path(to) { to } else { "/" };
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     if !flash.is_empty() {
         let cookie = format!(
             "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
-            inner.signer.sign_flash(flash)
+            signer.sign_flash(flash)
         );
         if let Ok(value) = header::HeaderValue::from_str(&cookie) {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -1279,4 +1286,29 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
     }
     send_effects(ctx, send);
     session.last = Some(rendered.forget_stream_rows());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_redirected_to_and_the_flash_rides_signed() {
+        for good in ["/", "/users/settings", "/a?b=c"] {
+            assert!(is_local_path(good), "{good}");
+        }
+        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "x", "/a\nb"] {
+            assert!(!is_local_path(bad), "{bad}");
+        }
+        let signer = Signer::random();
+        let flash = BTreeMap::from([("info".to_owned(), "Saved".to_owned())]);
+        let response = see_other(&signer, "//evil.example", &flash);
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()[header::LOCATION], "/");
+        let set = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        let token = set.strip_prefix("zl_flash=").unwrap().split(';').next().unwrap();
+        assert_eq!(signer.verify_flash(token, FLASH_TTL).unwrap(), flash);
+        let none = see_other(&signer, "/next", &BTreeMap::new());
+        assert!(none.headers().get(header::SET_COOKIE).is_none());
+    }
 }
