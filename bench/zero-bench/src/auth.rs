@@ -53,7 +53,7 @@ async fn bench() -> Result<Bench> {
 /// One login: ask for a link, wait for its mail (a link other than `last`, the one this
 /// address used before), use it. Returns the session token.
 async fn login(b: &Bench, email: &str, last: &mut String) -> Result<String> {
-    b.accounts.request_login_link(email, None).await?;
+    b.accounts.request_login_link(email, None, None).await?;
     let deadline = Instant::now() + Duration::from_secs(5);
     let token = loop {
         let newest = b.mailbox.messages().into_iter().rev().find(|m| m.to == email);

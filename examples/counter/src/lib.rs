@@ -305,6 +305,8 @@ pub struct Private {
     pub name: String,
     /// Whether this mount is the connected one.
     pub connected: bool,
+    /// The browser's HTTP CSRF token, for the page's HTML form.
+    pub csrf: String,
 }
 zero_live_core::template!(Private, "private");
 
@@ -316,7 +318,8 @@ impl LiveView for Private {
             return Ok(Private::default());
         };
         ctx.set_title("Private");
-        Ok(Private { name, connected: ctx.connected() })
+        let csrf = ctx.extension::<zero_live::csrf::CsrfToken>().map(|t| t.as_str().to_owned());
+        Ok(Private { name, connected: ctx.connected(), csrf: csrf.unwrap_or_default() })
     }
 }
 

@@ -308,6 +308,34 @@ async fn a_view_reads_what_the_pipeline_put_in_the_page_and_socket_requests() {
     assert!(html.contains("Hello, ann") && html.contains("Mounted connected: true"), "{html}");
 }
 
+/// An HTML form in a live view carries the browser's HTTP CSRF token on both renders: the
+/// page's from the pipeline, the session's from the socket's upgrade (outside the pipeline).
+#[tokio::test]
+async fn a_live_views_html_form_keeps_the_csrf_token_once_connected() {
+    use axum::middleware::{from_fn, from_fn_with_state};
+    let live = counter::live(LiveConfig::default());
+    let pages = live
+        .pages(&["/private"])
+        .route_layer(from_fn_with_state(live.csrf(), zero_live::csrf::check));
+    let router = live.transport().merge(pages).layer(from_fn(who));
+    let server = TestServer::start(router, live).await.unwrap().with_cookie("who", "ann");
+    let mut view = server.live("/private").await.unwrap();
+    let first = csrf_field(view.disconnected_html());
+    assert!(first.len() > 20, "the page has the token: {first:?}");
+    assert_eq!(csrf_field(&view.html().unwrap()), first);
+    // A socket without the browser's CSRF cookie gets no token.
+    server.clear_cookie(zero_live::csrf::CSRF_COOKIE);
+    view.reconnect().await.unwrap();
+    assert_eq!(csrf_field(&view.html().unwrap()), "");
+}
+
+/// The value of the `_csrf_token` field in `html`.
+fn csrf_field(html: &str) -> String {
+    let at = html.find("name=\"_csrf_token\" value=\"").expect("the CSRF field");
+    let rest = &html[at + "name=\"_csrf_token\" value=\"".len()..];
+    rest.split('"').next().unwrap_or_default().to_owned()
+}
+
 #[tokio::test]
 async fn a_mount_that_redirects_answers_see_other_with_its_flash() {
     let server = visitor_server().await;

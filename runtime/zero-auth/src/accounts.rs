@@ -311,31 +311,38 @@ impl Accounts {
                 other => return Err(other.into()),
             },
         };
-        self.spawn_login_link(user);
+        self.spawn_login_link(user, None);
         Ok(())
     }
 
-    /// Mails a magic link to `email` if it has an account; answers the same either way.
+    /// Mails a magic link to `email` if it has an account; answers the same either way. The
+    /// link comes back to `return_to` after the login, when that is a local path.
     pub async fn request_login_link(
         &self,
         email: &str,
         client: Option<IpAddr>,
+        return_to: Option<&str>,
     ) -> Result<(), AuthError> {
         let email = normalize_email(email)?;
         self.hit("login", self.inner.config.login_attempts_per_hour, client, Some(&email))?;
         if let Some(user) = self.user_by_email(&email).await? {
-            self.spawn_login_link(user);
+            self.spawn_login_link(user, crate::web::local_path(return_to).map(str::to_owned));
         }
         Ok(())
     }
 
     /// Stores a login token and mails its link, after the caller has answered.
-    fn spawn_login_link(&self, user: User) {
+    fn spawn_login_link(&self, user: User, return_to: Option<String>) {
         let accounts = self.clone();
         tokio::spawn(async move {
             let result = async {
                 let token = accounts.insert_token(user.id, LOGIN, Some(&user.email), None).await?;
-                let link = format!("{}{}/{token}", accounts.inner.config.base_url, paths::LOG_IN);
+                let mut link =
+                    format!("{}{}/{token}", accounts.inner.config.base_url, paths::LOG_IN);
+                if let Some(to) = &return_to {
+                    link.push_str("?return_to=");
+                    link.push_str(&crate::web::encode_path(to));
+                }
                 let (subject, intro) = if user.confirmed_at.is_none() {
                     ("Confirm your account", "Confirm your account and log in")
                 } else {

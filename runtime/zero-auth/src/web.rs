@@ -265,16 +265,19 @@ pub fn scope(ctx: &Context) -> Scope {
 
 /// The login page's URL that comes back to `path` afterwards.
 pub fn log_in_path(return_to: &str) -> String {
-    let encoded: String = return_to
-        .bytes()
+    format!("{}?return_to={}", paths::LOG_IN, encode_path(return_to))
+}
+
+/// `path` percent-encoded for a query value (`/` kept).
+pub(crate) fn encode_path(path: &str) -> String {
+    path.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
                 (b as char).to_string()
             }
             other => format!("%{other:02X}"),
         })
-        .collect();
-    format!("{}?return_to={encoded}", paths::LOG_IN)
+        .collect()
 }
 
 /// For a view only signed-in users see: their scope, or `None` after sending the browser to

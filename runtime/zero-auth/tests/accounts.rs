@@ -141,10 +141,19 @@ async fn asking_for_a_link_answers_the_same_for_unknown_addresses_and_mails_only
     let dir = tempfile::tempdir().unwrap();
     for f in fixtures(dir.path()).await {
         let ann = f.signed_in("ann@example.com").await;
-        f.accounts.request_login_link("ann@example.com", IP).await.unwrap();
-        f.accounts.request_login_link("nobody@example.com", IP).await.unwrap();
+        f.accounts
+            .request_login_link("ann@example.com", IP, Some("/users/settings"))
+            .await
+            .unwrap();
+        f.accounts.request_login_link("nobody@example.com", IP, None).await.unwrap();
         let mail = f.mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.unwrap();
         assert_eq!(mail.subject, "Log in");
+        assert!(mail.text.contains("?return_to=/users/settings\n"), "{}", mail.text);
+        // A foreign return path is left out of the link.
+        f.mailbox.clear();
+        f.accounts.request_login_link("ann@example.com", IP, Some("//evil.example")).await.unwrap();
+        let mail = f.mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.unwrap();
+        assert!(!mail.text.contains("return_to"), "{}", mail.text);
         assert!(
             f.mailbox.wait_for("nobody@example.com", Duration::from_millis(200)).await.is_none()
         );
@@ -155,7 +164,7 @@ async fn asking_for_a_link_answers_the_same_for_unknown_addresses_and_mails_only
             f.mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.unwrap().subject,
             "Log in"
         );
-        let bad = f.accounts.request_login_link("not an email", IP).await.unwrap_err();
+        let bad = f.accounts.request_login_link("not an email", IP, None).await.unwrap_err();
         assert_eq!(bad.code(), "invalid_email");
         assert!(f.accounts.session(&ann.token).await.unwrap().is_some());
     }
@@ -199,7 +208,7 @@ async fn logging_out_everywhere_ends_every_session_and_disconnects_sockets() {
     let dir = tempfile::tempdir().unwrap();
     for f in fixtures(dir.path()).await {
         let one = f.signed_in("ann@example.com").await;
-        f.accounts.request_login_link("ann@example.com", IP).await.unwrap();
+        f.accounts.request_login_link("ann@example.com", IP, None).await.unwrap();
         let token = link_token(&f.mailbox, "ann@example.com").await;
         let two = f.accounts.log_in_with_link(&token, IP).await.unwrap();
         let bob = f.signed_in("bob@example.com").await;
@@ -224,7 +233,7 @@ async fn logging_out_everywhere_ends_every_session_and_disconnects_sockets() {
 
 impl Fixture {
     async fn signed_in_again(&self, email: &str) -> String {
-        self.accounts.request_login_link(email, IP).await.unwrap();
+        self.accounts.request_login_link(email, IP, None).await.unwrap();
         let token = link_token(&self.mailbox, email).await;
         self.mailbox.clear();
         self.accounts.log_in_with_link(&token, IP).await.unwrap().token
@@ -280,15 +289,15 @@ async fn attempts_over_the_limit_are_refused_until_the_window_ends() {
         let ip: Option<IpAddr> = Some("10.1.2.3".parse().unwrap());
         let limit = f.accounts.config().login_attempts_per_hour;
         for i in 0..limit {
-            f.accounts.request_login_link(&format!("u{i}@example.com"), ip).await.unwrap();
+            f.accounts.request_login_link(&format!("u{i}@example.com"), ip, None).await.unwrap();
         }
-        let e = f.accounts.request_login_link("other@example.com", ip).await.unwrap_err();
+        let e = f.accounts.request_login_link("other@example.com", ip, None).await.unwrap_err();
         assert_eq!(e.code(), "rate_limited");
         // Per email too, whatever the client.
         for _ in 0..limit {
-            f.accounts.request_login_link("ann@example.com", IP).await.unwrap();
+            f.accounts.request_login_link("ann@example.com", IP, None).await.unwrap();
         }
-        assert!(f.accounts.request_login_link("ann@example.com", IP).await.is_err());
+        assert!(f.accounts.request_login_link("ann@example.com", IP, None).await.is_err());
         // Guessing links is limited per client.
         for _ in 0..limit {
             assert!(matches!(
@@ -306,7 +315,7 @@ async fn attempts_over_the_limit_are_refused_until_the_window_ends() {
         }
         assert!(f.accounts.register("r@example.com", ip).await.is_err());
         f.clock.advance(3600);
-        f.accounts.request_login_link("other@example.com", ip).await.unwrap();
+        f.accounts.request_login_link("other@example.com", ip, None).await.unwrap();
         f.accounts.register("r@example.com", ip).await.unwrap();
     }
 }

@@ -123,7 +123,7 @@ async fn logging_in_never_keeps_the_session_the_browser_came_with() {
     // An attacker's session planted in a victim's browser ends when the victim logs in.
     let victim = app.server.new_browser().with_cookie(SESSION_COOKIE, &planted);
     app.mailbox.clear();
-    app.accounts.request_login_link("ann@example.com", None).await.unwrap();
+    app.accounts.request_login_link("ann@example.com", None, None).await.unwrap();
     let second = app.mailed_token("ann@example.com").await;
     victim.post(paths::LOG_IN, &[("token", &second)]).await.unwrap();
     let fresh = victim.cookie(SESSION_COOKIE).unwrap();

@@ -86,6 +86,14 @@ impl Csrf {
     }
 }
 
+/// The token of the browser whose request carries `headers`, if it has a CSRF cookie: what
+/// the socket's upgrade hands its live session, so a live view renders the same token into an
+/// HTML form on its connected render as on its first (the socket is outside the pipelines).
+pub(crate) fn token_of(signer: &Signer, headers: &axum::http::HeaderMap) -> Option<CsrfToken> {
+    let secret = cookie(headers, CSRF_COOKIE).filter(|s| valid_secret(s))?;
+    Some(CsrfToken(signer.tag(PURPOSE, secret.as_bytes())))
+}
+
 /// Why a request was refused.
 fn refuse(reason: &str) -> Response {
     let body = format!("{{\"error\":\"csrf_invalid\",\"reason\":\"{reason}\"}}");

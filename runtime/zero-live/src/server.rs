@@ -685,6 +685,13 @@ async fn upgrade(
     let Ok(permit) = live.inner.connections.clone().try_acquire_owned() else {
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
+    // The browser's HTTP CSRF token (from its cookie), for HTML forms a view renders.
+    let mut extensions = extensions;
+    if extensions.get::<crate::csrf::CsrfToken>().is_none()
+        && let Some(token) = crate::csrf::token_of(&live.inner.signer, &headers)
+    {
+        extensions.insert(token);
+    }
     // tungstenite's 128 KiB read and write buffers per socket would dominate an idle session's
     // memory; live frames are small, so the buffers start small and grow only when needed.
     ws.protocols(Encoding::PREFERRED.map(Encoding::subprotocol))
