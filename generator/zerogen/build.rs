@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/app/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -8,19 +8,28 @@ fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
     let templates = manifest.join("../../templates");
     println!("cargo::rerun-if-changed={}", templates.display());
-    let mut files = Vec::new();
-    collect(&templates.join("app"), &mut files);
-    files.sort();
-    let mut code = String::from(
-        "/// The app scaffold: (path relative to the app, template text).\npub const APP: &[(&str, &str)] = &[\n",
-    );
-    for file in &files {
-        println!("cargo::rerun-if-changed={}", file.display());
-        let relative = file.strip_prefix(templates.join("app")).unwrap_or(file);
-        let name = relative.to_string_lossy().trim_end_matches(".tmpl").replace('\\', "/");
-        let _ = writeln!(code, "    ({name:?}, include_str!({:?})),", file.display().to_string());
+    let mut code = String::new();
+    for (name, doc) in [
+        ("app", "The app scaffold (`zerogen new app`)"),
+        ("auth", "What `zerogen auth` adds to an app"),
+    ] {
+        let mut files = Vec::new();
+        collect(&templates.join(name), &mut files);
+        files.sort();
+        let _ = writeln!(
+            code,
+            "/// {doc}: (path relative to the app, template text).\npub const {}: &[(&str, &str)] = &[",
+            name.to_uppercase()
+        );
+        for file in &files {
+            println!("cargo::rerun-if-changed={}", file.display());
+            let relative = file.strip_prefix(templates.join(name)).unwrap_or(file);
+            let path = relative.to_string_lossy().trim_end_matches(".tmpl").replace('\\', "/");
+            let _ =
+                writeln!(code, "    ({path:?}, include_str!({:?})),", file.display().to_string());
+        }
+        code.push_str("];\n");
     }
-    code.push_str("];\n");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("scaffold.rs");
     if let Err(e) = std::fs::write(&out, code) {
         panic!("cannot write {}: {e}", out.display());

@@ -126,13 +126,22 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         "/// Registers the live views of the table.\npub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {\n    live",
     );
     for row in routes.rows.iter().filter(|r| r.value.kind == RouteKind::Live) {
-        let _ = write!(
-            code,
-            "\n        // {file}:{}\n        .live::<crate::{}>({:?})",
-            row.line,
+        let call = format!(
+            "        .live::<crate::{}>({:?})",
             row.value.target,
             axum_path(&row.value.full_path())
         );
+        // As rustfmt lays it out: the argument on a line of its own past 100 columns.
+        let call = if call.len() <= 100 {
+            call
+        } else {
+            format!(
+                "        .live::<crate::{}>(\n            {:?},\n        )",
+                row.value.target,
+                axum_path(&row.value.full_path())
+            )
+        };
+        let _ = write!(code, "\n        // {file}:{}\n{call}", row.line);
     }
     code.push_str("\n}\n\n");
 
@@ -364,6 +373,24 @@ mod tests {
         let exact = vec!["x".repeat(100 - 26 - 1)];
         assert!(!route_call("/api/p", &exact, 1).contains('\n'), "99 + `;` fits");
         assert!(route_call("/api/p", &exact, 2).contains('\n'), "99 + 2 does not");
+    }
+
+    #[test]
+    fn a_long_live_route_is_laid_out_as_rustfmt_does() {
+        let routes = table(concat!(
+            "GET\t/users/settings/confirm-email/:token\tlive\t",
+            "web::live::users::confirm_email::ConfirmEmail\tbrowser\t/\t\n",
+            "GET\t/\tlive\tweb::live::home::Home\tbrowser\t/\thome\n",
+        ));
+        let code = emit_router(&routes).contents;
+        assert!(
+            code.contains(
+                "        .live::<crate::web::live::users::confirm_email::ConfirmEmail>(\n            \
+                 \"/users/settings/confirm-email/{token}\",\n        )\n"
+            ),
+            "{code}"
+        );
+        assert!(code.contains("        .live::<crate::web::live::home::Home>(\"/\")\n"), "{code}");
     }
 
     #[test]

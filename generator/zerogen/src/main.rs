@@ -62,6 +62,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Add accounts to an app (the `zero-auth` crate): the users and tokens tables, the
+    /// registration, magic-link login, confirmation and settings pages, logout, the dev mailbox,
+    /// the scope of every request, tests, ledger rows and a docs page.
+    Auth {
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+        /// The migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
+        #[arg(long, value_name = "TS")]
+        timestamp: Option<String>,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -193,6 +204,7 @@ fn main() -> ExitCode {
             let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, ..r });
             run_resource(&printer, &root, parsed, force, timestamp)
         }
+        Command::Auth { force, timestamp } => run_auth(&printer, &root, force, timestamp),
         Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
@@ -355,6 +367,32 @@ fn run_resource(
             printer.result(&format!(
                 "\nNext: `cargo test` runs the new tests; `cargo run` serves {served}."
             ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_auth(
+    printer: &Printer,
+    root: &std::path::Path,
+    force: bool,
+    timestamp: Option<String>,
+) -> ExitCode {
+    let timestamp =
+        timestamp.unwrap_or_else(|| zerogen::resource::free_timestamp(root, &utc_timestamp()));
+    match zerogen::auth::write(root, &timestamp, force) {
+        Ok(files) => {
+            for file in &files {
+                printer.status("Wrote", file);
+            }
+            printer.result(
+                "\nNext: `cargo test` runs tests/auth.rs; `cargo run` serves /users/register, \
+                 and the links it mails show at /dev/mailbox.",
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -1442,7 +1442,7 @@ fn ledger_rows(r: &Resource) -> String {
 }
 
 /// Inserts `line` into the `pub mod` list of `text` in sorted place (no change when present).
-fn add_mod(text: &str, name: &str) -> String {
+pub(crate) fn add_mod(text: &str, name: &str) -> String {
     let line = format!("pub mod {name};");
     if text.lines().any(|l| l.trim() == line) {
         return text.to_owned();
@@ -1462,7 +1462,7 @@ fn add_mod(text: &str, name: &str) -> String {
 }
 
 /// The migration files of the app at `root`, as `migrations/BACKEND/NAME`.
-fn migration_files(root: &Path) -> Vec<String> {
+pub(crate) fn migration_files(root: &Path) -> Vec<String> {
     let mut files = Vec::new();
     for backend in ["sqlite", "postgres"] {
         let Ok(entries) = std::fs::read_dir(root.join("migrations").join(backend)) else {
@@ -1639,7 +1639,7 @@ pub fn write(
 
 /// Runs rustfmt (with the app's `rustfmt.toml`) over the Rust files written, so generated code
 /// reads like formatted code; without rustfmt the files stay as generated.
-fn format_rust(root: &Path, written: &[String]) {
+pub(crate) fn format_rust(root: &Path, written: &[String]) {
     let files: Vec<PathBuf> =
         written.iter().filter(|p| p.ends_with(".rs")).map(|p| root.join(p)).collect();
     if files.is_empty() {

@@ -265,13 +265,18 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     assert!(text(&made).contains("serves /api/reviews"), "{}", text(&made));
     assert!(app.join("web/api/reviews.rs").is_file() && !app.join("web/live/reviews").exists());
+    // Accounts: their tables, pages, wiring and tests.
+    let auth = zerogen(&app, &["auth", "--timestamp", "20261125120300"]);
+    assert!(auth.status.success(), "{}", text(&auth));
+    assert!(text(&auth).contains("Wrote tests/auth.rs"), "{}", text(&auth));
+    assert!(app.join("migrations/sqlite/20261125120300_create_users_auth_tables.sql").is_file());
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));
     assert_eq!(app_warnings(&build), Vec::<String>::new(), "{}", text(&build));
     let test = cargo(&app, &["test"]);
     assert!(test.status.success(), "{}", text(&test));
-    for suite in ["tests/authors.rs", "tests/books.rs", "tests/reviews.rs"] {
+    for suite in ["tests/authors.rs", "tests/books.rs", "tests/reviews.rs", "tests/auth.rs"] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
     // The same generated tests on Postgres (CI starts one with `.ci/postgres`).
@@ -308,4 +313,30 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     let orphan = zerogen(&app, &["resource", "Note", "notes", "shelf_id:references:shelves"]);
     assert_eq!(orphan.status.code(), Some(2));
     assert!(text(&orphan).contains("needs the `shelves` resource first"), "{}", text(&orphan));
+    // Accounts again: refused, nothing changed.
+    let web = std::fs::read_to_string(app.join("web/mod.rs")).unwrap();
+    let again = zerogen(&app, &["auth"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("tests/auth.rs") && text(&again).contains("--force"));
+    assert_eq!(std::fs::read_to_string(app.join("web/mod.rs")).unwrap(), web);
+}
+
+/// `zerogen auth` outside an app, or in one whose `App` was reshaped, writes nothing and says
+/// what to do.
+#[test]
+fn auth_refuses_a_folder_that_is_not_an_app_and_a_reshaped_app() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = zerogen(tmp.path(), &["auth"]);
+    assert_eq!(outside.status.code(), Some(2), "{}", text(&outside));
+    let (app, _) = new_app(tmp.path(), "shop");
+    let web = app.join("web/mod.rs");
+    let reshaped = std::fs::read_to_string(&web)
+        .unwrap()
+        .replace("App { live, router, endpoint, db }", "todo!()");
+    std::fs::write(&web, &reshaped).unwrap();
+    let refused = zerogen(&app, &["auth"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("Add these lines to `App` by hand"), "{}", text(&refused));
+    assert!(!app.join("tests/auth.rs").exists(), "nothing written");
+    assert_eq!(std::fs::read_to_string(&web).unwrap(), reshaped);
 }

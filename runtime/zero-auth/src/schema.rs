@@ -1,25 +1,9 @@
 //! The tables accounts use, per backend. `zerogen auth` writes these into the app's
 //! migrations (so the app owns and may extend them); this crate's tests apply them as they are.
 
-/// `users` and `users_tokens`, with `{id}` for the backend's id column.
-const TABLES_SQL: &str = "CREATE TABLE users (
-    {id},
-    email TEXT NOT NULL UNIQUE,
-    confirmed_at BIGINT,
-    inserted_at BIGINT NOT NULL
-);
-CREATE TABLE users_tokens (
-    {id},
-    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    token_hash TEXT NOT NULL,
-    context TEXT NOT NULL,
-    sent_to TEXT,
-    authenticated_at BIGINT,
-    inserted_at BIGINT NOT NULL
-);
-CREATE UNIQUE INDEX users_tokens_context_token_hash_index ON users_tokens (context, token_hash);
-CREATE INDEX users_tokens_user_id_index ON users_tokens (user_id);
-";
+/// `users` and `users_tokens`, with `{id}` for the backend's id column (`tables.sql`, which
+/// `zerogen auth` reads too).
+pub const TABLES_SQL: &str = include_str!("tables.sql");
 
 /// The statements that create the tables on `backend`.
 pub fn sql(backend: zero_db::Backend) -> String {

@@ -270,14 +270,21 @@ pub fn log_in_path(return_to: &str) -> String {
 
 /// `path` percent-encoded for a query value (`/` kept).
 pub(crate) fn encode_path(path: &str) -> String {
-    path.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
+    const KEEP: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~')
+        .remove(b'/');
+    percent_encoding::utf8_percent_encode(path, KEEP).to_string()
+}
+
+/// The `return_to` query parameter of the view's URL, decoded, if it is a local path (what the
+/// login page passes on to the link it mails).
+pub fn return_to(ctx: &Context) -> Option<String> {
+    let raw = ctx.query("return_to")?;
+    let decoded = percent_encoding::percent_decode_str(raw).decode_utf8().ok()?;
+    local_path(Some(&decoded)).map(str::to_owned)
 }
 
 /// For a view only signed-in users see: their scope, or `None` after sending the browser to

@@ -1,0 +1,267 @@
+//! `zerogen auth`: adds accounts to an app made by `zerogen new app`, on the `zero-auth`
+//! crate: the tables (a migration per backend, from the crate's own `tables.sql`), the pages
+//! (`templates/auth/`), the routes, the wiring in `App` (the scope middleware on every request,
+//! the accounts shared with views), the dependency, tests, docs and ledger rows.
+//!
+//! It never overwrites a file without `--force`, and it edits the app's files only where it
+//! finds the lines `zerogen new app` wrote; an app whose `web/mod.rs` was reshaped is told which
+//! lines to add by hand, and nothing is written.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::resource::{ResourceError, add_mod, format_rust, migration_files};
+
+/// The accounts tables, with `{id}` for the backend's id column.
+const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
+
+/// The routes `zerogen auth` adds.
+const ROUTES: &str = "\
+GET\t/users/register\tlive\tweb::live::users::register::Register\tbrowser\t/\tuser_registration
+GET\t/users/log-in\tlive\tweb::live::users::log_in::LogIn\tbrowser\t/\tuser_log_in
+POST\t/users/log-in\thttp\tweb::auth::log_in\tbrowser\t/\t
+GET\t/users/log-in/:token\tlive\tweb::live::users::confirm::Confirm\tbrowser\t/\tuser_confirm
+POST\t/users/log-out\thttp\tweb::auth::log_out\tbrowser\t/\tuser_log_out
+GET\t/users/settings\tlive\tweb::live::users::settings::Settings\tbrowser\t/\tuser_settings
+GET\t/users/settings/confirm-email/:token\tlive\tweb::live::users::confirm_email::ConfirmEmail\tbrowser\t/\tuser_confirm_email
+GET\t/dev/mailbox\thttp\tweb::auth::dev_mailbox\tbrowser\t/\tdev_mailbox
+";
+
+/// The ledger rows `zerogen auth` adds.
+const LEDGER_ROWS: &str = "\
+auth.accounts\truntime\tweb/auth.rs#accounts\ttests/auth.rs#registering_mails_a_link_that_logs_in_once,tests/auth.rs#the_login_form_answers_the_same_for_an_unknown_address,tests/auth.rs#a_login_post_without_its_csrf_token_is_refused,tests/auth.rs#the_dev_mailbox_shows_the_mail_sent\tdocs/auth.md#accounts\t\texperimental
+auth.pages\truntime\tweb/live/users/log_in.rs#LogIn\ttests/auth.rs#protected_pages_send_visitors_to_log_in_and_back,tests/auth.rs#invalid_addresses_are_refused_as_the_user_types,tests/auth.rs#logging_out_ends_the_session_and_everywhere_closes_other_live_pages\tdocs/auth.md#pages\t\texperimental
+";
+
+/// The migration's name after its version.
+const MIGRATION: &str = "_create_users_auth_tables.sql";
+
+/// `web/mod.rs` as `zerogen new app` wrote it, and what `zerogen auth` makes of it: each line
+/// found is replaced by its new text.
+const WEB_EDITS: &[(&str, &str)] = &[
+    (
+        "    /// The database, migrated.\n    pub db: Db,\n}",
+        "    /// The database, migrated.\n    pub db: Db,\n    /// The accounts (`zerogen auth`).\n    pub accounts: zero_auth::Accounts,\n}",
+    ),
+    (
+        "        Ok(App::new(config, signer, endpoint, db))",
+        "        auth::check()?;\n        Ok(App::new(config, signer, endpoint, db))",
+    ),
+    (
+        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n",
+        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n        let accounts = auth::accounts(db.clone(), pubsub.clone());\n",
+    ),
+    (
+        "            .state(pubsub.clone())\n",
+        "            .state(pubsub.clone())\n            .state(accounts.clone())\n",
+    ),
+    (
+        "        let routes = routes::router(&live).layer(Extension(db.clone())).layer(Extension(pubsub));\n",
+        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), live.signer().clone());\n        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(auth.clone()))\n            .layer(axum::middleware::from_fn_with_state(auth, zero_auth::web::fetch_scope));\n",
+    ),
+    (
+        "        App { live, router, endpoint, db }",
+        "        App { live, router, endpoint, db, accounts }",
+    ),
+];
+
+const WEB_MOD: &str = "web/mod.rs";
+const LIVE_MOD: &str = "web/live/mod.rs";
+const CARGO: &str = "Cargo.toml";
+const LEDGER: &str = "release/surface.tsv";
+
+/// The files `zerogen auth` writes (not the ones it edits), for app `module`.
+pub fn files(module: &str, timestamp: &str) -> Result<Vec<(String, String)>, ResourceError> {
+    let vars = BTreeMap::from([("module", module.to_owned())]);
+    let mut files = Vec::new();
+    for (path, template) in crate::scaffold::AUTH {
+        let text = crate::scaffold::render(template, &vars).map_err(ResourceError::Invalid)?;
+        files.push(((*path).to_owned(), text));
+    }
+    for (backend, id) in [
+        ("sqlite", "id INTEGER PRIMARY KEY AUTOINCREMENT"),
+        ("postgres", "id BIGSERIAL PRIMARY KEY"),
+    ] {
+        let sql = format!(
+            "-- Generated by `zerogen auth`; edit freely (add columns, keep these).\n{}",
+            TABLES_SQL.replace("{id}", id)
+        );
+        files.push((format!("migrations/{backend}/{timestamp}{MIGRATION}"), sql));
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// The app's `Cargo.toml` with `zero-auth` beside its `zero-db` (by path or version, as the
+/// app takes zero-db); `None` when it has `zero-auth` already.
+fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
+    if cargo.lines().any(|l| l.starts_with("zero-auth")) {
+        return Ok(None);
+    }
+    let Some(line) = cargo.lines().find(|l| l.starts_with("zero-db = ")) else {
+        return Err(ResourceError::Invalid(
+            "Cargo.toml has no `zero-db = ...` dependency to put `zero-auth` beside".to_owned(),
+        ));
+    };
+    let auth =
+        line.replacen("zero-db", "zero-auth", 1).replace("runtime/zero-db", "runtime/zero-auth");
+    Ok(Some(cargo.replacen(line, &format!("{line}\n{auth}"), 1)))
+}
+
+/// `web/mod.rs` with accounts wired into `App`; the lines it could not find otherwise.
+fn wire_app(web: &str) -> Result<String, ResourceError> {
+    let mut out = add_mod(web, "auth");
+    let missing: Vec<&str> =
+        WEB_EDITS.iter().filter(|(from, _)| !out.contains(from)).map(|(_, to)| *to).collect();
+    if !missing.is_empty() {
+        return Err(ResourceError::Invalid(format!(
+            "web/mod.rs is not as `zerogen new app` wrote it; nothing was written. Add these \
+             lines to `App` by hand (then rerun with --force):\n{}",
+            missing.join("\n")
+        )));
+    }
+    for (from, to) in WEB_EDITS {
+        out = out.replacen(from, to, 1);
+    }
+    Ok(out)
+}
+
+/// Adds accounts to the app at `root`; returns the files written and edited.
+pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, ResourceError> {
+    let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
+    if !crate::app::is_app(root) {
+        return Err(ResourceError::Invalid(format!(
+            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
+            root.display()
+        )));
+    }
+    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
+        )));
+    }
+    let migrations = migration_files(root);
+    let version = |f: &String| f.rsplit('/').next().and_then(|n| n.get(..14)).map(str::to_owned);
+    if migrations
+        .iter()
+        .any(|f| version(f).as_deref() == Some(timestamp) && !f.ends_with(MIGRATION))
+    {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
+             later one (or leave it out for now)"
+        )));
+    }
+    let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
+    let files = files(&module, timestamp)?;
+    let mut existing: Vec<String> =
+        files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
+    for f in migrations {
+        if f.ends_with(MIGRATION) && !existing.contains(&f) {
+            existing.push(f);
+        }
+    }
+    let read = |path: &str| {
+        let full = root.join(path);
+        std::fs::read_to_string(&full).map_err(|e| io(&full, e))
+    };
+    let routes = read(crate::app::ROUTES_TABLE)?;
+    let routed = routes.lines().any(|l| l.split('\t').nth(1) == Some("/users/log-in"));
+    if !force && (!existing.is_empty() || routed) {
+        existing.sort();
+        if routed {
+            existing.push("the route /users/log-in in spec/routes.tsv".to_owned());
+        }
+        return Err(ResourceError::Exists(existing));
+    }
+    // Edits, computed (and refused) before anything is written.
+    let web = read(WEB_MOD)?;
+    let mut edits = Vec::new();
+    if !web.contains("pub accounts: zero_auth::Accounts") {
+        edits.push((WEB_MOD.to_owned(), wire_app(&web)?));
+    }
+    edits.push((LIVE_MOD.to_owned(), add_mod(&read(LIVE_MOD)?, "users")));
+    if let Some(cargo) = with_dependency(&read(CARGO)?)? {
+        edits.push((CARGO.to_owned(), cargo));
+    }
+    if !routed {
+        let mut table = routes;
+        if !table.ends_with('\n') {
+            table.push('\n');
+        }
+        table.push_str(ROUTES);
+        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+    }
+    let ledger = read(LEDGER)?;
+    if !ledger.lines().any(|l| l.starts_with("auth.accounts\t")) {
+        let mut table = ledger;
+        if !table.ends_with('\n') {
+            table.push('\n');
+        }
+        table.push_str(LEDGER_ROWS);
+        edits.push((LEDGER.to_owned(), table));
+    }
+    let mut written = Vec::new();
+    for (path, text) in files.iter().chain(edits.iter()) {
+        let full = root.join(path);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&full, text).map_err(|e| io(&full, e))?;
+        written.push(path.clone());
+    }
+    format_rust(root, &written);
+    let outputs = crate::app::emit_app(root).map_err(|d| {
+        ResourceError::Io(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
+    })?;
+    for output in outputs {
+        let full = root.join(&output.path);
+        std::fs::write(&full, &output.contents).map_err(|e| io(&full, e))?;
+        written.push(output.path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    const WEB: &str = include_str!("../../../templates/app/web/mod.rs.tmpl");
+
+    #[test]
+    fn the_new_apps_web_module_is_wired_and_a_reshaped_one_is_refused() {
+        let wired = wire_app(WEB).unwrap();
+        for (_, to) in WEB_EDITS {
+            assert!(wired.contains(to), "{to}");
+        }
+        assert!(wired.contains("pub mod auth;"));
+        let reshaped = WEB.replace("        App { live, router, endpoint, db }", "        todo!()");
+        let e = wire_app(&reshaped).unwrap_err().to_string();
+        assert!(e.contains("nothing was written") && e.contains("accounts }"), "{e}");
+    }
+
+    #[test]
+    fn the_dependency_follows_zero_db_and_is_added_once() {
+        let by_path = "[dependencies]\nzero-db = { path = \"/x/runtime/zero-db\" }\n";
+        let added = with_dependency(by_path).unwrap().unwrap();
+        assert!(added.contains("zero-auth = { path = \"/x/runtime/zero-auth\" }"), "{added}");
+        assert_eq!(with_dependency(&added).unwrap(), None);
+        let by_version = with_dependency("zero-db = \"0.1\"\n").unwrap().unwrap();
+        assert!(by_version.contains("zero-auth = \"0.1\""), "{by_version}");
+        assert!(with_dependency("[dependencies]\n").is_err());
+    }
+
+    #[test]
+    fn files_are_rendered_with_the_tables_of_each_backend() {
+        let files = files("blog", "20260101000000").unwrap();
+        let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
+        let sqlite = get("migrations/sqlite/20260101000000_create_users_auth_tables.sql");
+        assert!(
+            sqlite.contains("id INTEGER PRIMARY KEY AUTOINCREMENT") && !sqlite.contains("{id}")
+        );
+        let postgres = get("migrations/postgres/20260101000000_create_users_auth_tables.sql");
+        assert!(postgres.contains("id BIGSERIAL PRIMARY KEY"));
+        assert!(get("tests/auth.rs").contains("use blog::web::App;"));
+        assert!(files.iter().all(|(_, text)| !text.contains("{{")));
+    }
+}
