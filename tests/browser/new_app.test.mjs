@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync } from "node:fs";
+import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -26,10 +26,16 @@ before(async () => {
   const app = join(dir, "demo");
   // A resource, so the pages of `zerogen resource` are tested in the browser too.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Post", "posts", "title:string:unique", "body:text", "published:boolean"], { cwd: app });
+  // Accounts, with the shortest sudo window the table allows, so a stale login can be seen.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth"], { cwd: app });
+  const security = join(app, "spec/security.toml");
+  writeFileSync(security, readFileSync(security, "utf8").replace(/sudo_window_secs = \d+/, "sudo_window_secs = 60"));
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  server = spawn(join(targetDir, "debug/demo"), [], { cwd: app, env: { ...process.env, PORT: String(port) }, stdio: "ignore" });
+  // Links in account mail point at this server.
+  const env = { ...process.env, PORT: String(port), APP_URL: base };
+  server = spawn(join(targetDir, "debug/demo"), [], { cwd: app, env, stdio: "ignore" });
   for (let i = 0; i < 200; i++) {
     try {
       if ((await fetch(`${base}/health`)).ok) break;
@@ -246,7 +252,7 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
 });
 
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new"]) {
+  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/users/register", "/users/log-in"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.
     const { page, context } = await open(path, { bypassCSP: true });
     await page.evaluate(axe);
@@ -255,4 +261,71 @@ test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async 
     assert.deepEqual(violations, [], `${path}`);
     await context.close();
   }
+});
+
+/** Opens the newest login link of the dev mailbox in `page` and confirms it. */
+async function useMailedLink(page) {
+  await page.goto(`${base}/dev/mailbox`);
+  const link = await page.getAttribute("article:first-of-type a[href*='/users/log-in/']", "href");
+  await page.goto(link);
+  await page.waitForSelector("#confirm-form");
+  await page.click("#confirm-form button[type=submit]");
+}
+
+/** Asks for a login link for `email` on the login page `page` is on. */
+async function askForLink(page, email) {
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  await page.fill("#user_email", email);
+  await page.click("#login-form button[type=submit]");
+  await page.waitForSelector("#link-sent");
+}
+
+test("accounts_register_by_mailed_link_need_a_recent_login_and_log_out_everywhere", async () => {
+  const laptop = await open("/users/register");
+  const { page } = laptop;
+  // Registration: an invalid address is refused as typed; a valid one gets a link.
+  await page.fill("#user_email", "ann");
+  await page.waitForSelector("#user_email-errors .field-error");
+  await page.fill("#user_email", "ann@example.com");
+  await page.click("#registration-form button[type=submit]");
+  await page.waitForSelector("#registered");
+  await useMailedLink(page);
+  await page.waitForSelector("#zl-flash :text('Welcome back!')");
+  // A protected live page.
+  await page.goto(`${base}/users/settings`);
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  assert.equal(await page.textContent("#current-email"), "ann@example.com");
+  // A second browser logs in too and logs out everywhere: the laptop's live page loses its
+  // session without a reload of its own and lands on the login page.
+  const phone = await open("/users/log-in");
+  await askForLink(phone.page, "ann@example.com");
+  await useMailedLink(phone.page);
+  await phone.page.waitForURL(`${base}/`);
+  await phone.page.goto(`${base}/users/settings`);
+  await phone.page.waitForSelector("[data-zl-root].zl-connected");
+  await phone.page.click("#log-out-everywhere");
+  await phone.page.waitForURL(/\/users\/log-in/);
+  await page.waitForURL(/\/users\/log-in\?return_to=\/users\/settings/, { timeout: 15_000 });
+  await page.waitForSelector("#zl-flash :text('You must log in to access this page.')");
+  // Logged in again, and then the login grows stale: the settings ask for a fresh one and
+  // come back after it.
+  await askForLink(page, "ann@example.com");
+  const loggedInAt = Date.now();
+  await useMailedLink(page);
+  await page.waitForURL(`${base}/users/settings`);
+  await page.waitForSelector("#current-email");
+  // Past the 60-second window (bounded: one minute of this test's time).
+  await new Promise((r) => setTimeout(r, Math.max(0, 62_000 - (Date.now() - loggedInAt))));
+  await page.goto(`${base}/users/settings`);
+  await page.waitForURL(/\/users\/log-in\?return_to=\/users\/settings/);
+  await page.waitForSelector("#zl-flash :text('You must log in again to access this page.')");
+  assert.equal(await page.inputValue("#user_email"), "ann@example.com", "the address is known");
+  await askForLink(page, "ann@example.com");
+  await useMailedLink(page);
+  await page.waitForURL(`${base}/users/settings`);
+  await page.waitForSelector("#current-email");
+  assert.deepEqual(laptop.errors, []);
+  assert.deepEqual(phone.errors, []);
+  await laptop.context.close();
+  await phone.context.close();
 });
