@@ -313,6 +313,10 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     let orphan = zerogen(&app, &["resource", "Note", "notes", "shelf_id:references:shelves"]);
     assert_eq!(orphan.status.code(), Some(2));
     assert!(text(&orphan).contains("needs the `shelves` resource first"), "{}", text(&orphan));
+    // A resource added after the accounts says its rows are not per user.
+    let shared = zerogen(&app, &["resource", "Shelf", "shelves", "label:string"]);
+    assert!(shared.status.success(), "{}", text(&shared));
+    assert!(text(&shared).contains("warning: this app has accounts"), "{}", text(&shared));
     // Accounts again: refused, nothing changed.
     let web = std::fs::read_to_string(app.join("web/mod.rs")).unwrap();
     let again = zerogen(&app, &["auth"]);
