@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::resource::{ResourceError, add_mod, format_rust, migration_files};
+use crate::resource::{ResourceError, add_mod, format_rust, migration_files, version_of};
 
 /// The accounts tables, with `{id}` for the backend's id column.
 const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
@@ -141,11 +141,7 @@ pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, R
         )));
     }
     let migrations = migration_files(root);
-    let version = |f: &String| f.rsplit('/').next().and_then(|n| n.get(..14)).map(str::to_owned);
-    if migrations
-        .iter()
-        .any(|f| version(f).as_deref() == Some(timestamp) && !f.ends_with(MIGRATION))
-    {
+    if migrations.iter().any(|f| version_of(f) == Some(timestamp) && !f.ends_with(MIGRATION)) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
              later one (or leave it out for now)"

@@ -1476,7 +1476,7 @@ pub(crate) fn migration_files(root: &Path) -> Vec<String> {
 }
 
 /// The version of a migration file (`migrations/sqlite/20261201000000_create_posts.sql`).
-fn version_of(file: &str) -> Option<&str> {
+pub(crate) fn version_of(file: &str) -> Option<&str> {
     file.rsplit('/').next()?.split_once('_').map(|(version, _)| version)
 }
 

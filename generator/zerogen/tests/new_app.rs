@@ -343,4 +343,11 @@ fn auth_refuses_a_folder_that_is_not_an_app_and_a_reshaped_app() {
     assert!(text(&refused).contains("Add these lines to `App` by hand"), "{}", text(&refused));
     assert!(!app.join("tests/auth.rs").exists(), "nothing written");
     assert_eq!(std::fs::read_to_string(&web).unwrap(), reshaped);
+    // A migration version another migration has is refused too.
+    let item = ["resource", "Item", "items", "name:string", "--timestamp", "20261125120000"];
+    assert!(zerogen(&app, &item).status.success());
+    let taken = zerogen(&app, &["auth", "--timestamp", "20261125120000"]);
+    assert_eq!(taken.status.code(), Some(2), "{}", text(&taken));
+    assert!(text(&taken).contains("is the version of another migration"), "{}", text(&taken));
+    assert!(!app.join("web/auth.rs").exists(), "nothing written");
 }
