@@ -66,6 +66,8 @@ const WEB_EDITS: &[(&str, &str)] = &[
 ];
 
 const WEB_MOD: &str = "web/mod.rs";
+/// The module `zerogen auth` writes: an app that has it has accounts.
+pub const AUTH_MODULE: &str = "web/auth.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
 const CARGO: &str = "Cargo.toml";
 const LEDGER: &str = "release/surface.tsv";

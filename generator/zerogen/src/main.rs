@@ -360,13 +360,6 @@ fn run_resource(
             for file in &files {
                 printer.status("Wrote", file);
             }
-            if root.join("web/auth.rs").is_file() {
-                printer.warning(&format!(
-                    "this app has accounts, but the rows of `{plural}` are shared by every user: \
-                     rows owned by the signed-in user are not generated yet (filter by \
-                     `zero_auth::web::scope(ctx)` in src/{plural}.rs to keep them apart)"
-                ));
-            }
             let served = match web {
                 resource::Web::Live => format!("/{plural}"),
                 resource::Web::Json => format!("/api/{plural}"),

@@ -72,6 +72,10 @@ pub struct Resource {
     pub fields: Vec<Field>,
     /// Its web layer.
     pub web: Web,
+    /// Whether its rows belong to users (an app with accounts, `zerogen auth`): a `user_id`
+    /// column, functions that take the scope first and see only its user's rows, changes
+    /// published on the scope's topic.
+    pub owned: bool,
 }
 
 /// Why nothing was written.
@@ -204,6 +208,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         plural: plural.to_owned(),
         fields: out,
         web: Web::Live,
+        owned: false,
     })
 }
 
@@ -422,7 +427,9 @@ impl Resource {
             ]),
             Web::Json => files.push((format!("web/api/{p}.rs"), self.api_rs())),
         }
-        files.push((self.test_file(), self.tests(module)));
+        let tests = self.tests(module);
+        let tests = if self.owned { self.owned_tests(&tests) } else { tests };
+        files.push((self.test_file(), tests));
         files.push((format!("docs/{p}.md"), self.docs()));
         files
     }
@@ -439,16 +446,25 @@ impl Resource {
             "id INTEGER PRIMARY KEY AUTOINCREMENT"
         };
         let _ = writeln!(sql, "CREATE TABLE {} (\n    {id},", self.plural);
-        let columns: Vec<String> =
+        let mut columns: Vec<String> =
             self.fields.iter().map(|f| format!("    {}", f.column(postgres))).collect();
+        if self.owned {
+            let ty = if postgres { "BIGINT" } else { "INTEGER" };
+            columns
+                .push(format!("    user_id {ty} NOT NULL REFERENCES users (id) ON DELETE CASCADE"));
+        }
         let _ = writeln!(sql, "{}\n);", columns.join(",\n"));
-        for f in self.fields.iter().filter(|f| matches!(f.ty, Ty::References(_))) {
-            let _ = writeln!(
-                sql,
-                "CREATE INDEX {p}_{n}_index ON {p} ({n});",
-                p = self.plural,
-                n = f.name
-            );
+        let mut indexed: Vec<&str> = self
+            .fields
+            .iter()
+            .filter(|f| matches!(f.ty, Ty::References(_)))
+            .map(|f| f.name.as_str())
+            .collect();
+        if self.owned {
+            indexed.push("user_id");
+        }
+        for n in indexed {
+            let _ = writeln!(sql, "CREATE INDEX {p}_{n}_index ON {p} ({n});", p = self.plural);
         }
         sql
     }
@@ -465,12 +481,13 @@ impl Resource {
         let _ = write!(
             code,
             "//! {title}: the rows of table `{p}` and the functions the web layer calls. Each write\n\
-             //! publishes a [`Change`] on [`TOPIC`].\n\n\
+             //! publishes a [`Change`] on [`TOPIC`]{owned_doc}.\n\n\
              use std::collections::BTreeMap;\n\n\
              use zero_db::sqlx::{{self, any::AnyRow}};\n\
              use zero_db::values::{{Problem, Values}};\n\
              use zero_db::{{Db, DbError, get}};\n\
-             use zero_pubsub::{{PubSub, publish}};\n\n\
+             use zero_pubsub::{{PubSub, publish}};\n\
+             {scope_import}\n\
              /// The topic every change to {p} is published on.\n\
              pub const TOPIC: &str = \"{p}\";\n\n\
              /// The fields a form edits, in order.\n\
@@ -482,6 +499,13 @@ impl Resource {
                 .map(|f| format!("\"{}\"", f.name))
                 .collect::<Vec<_>>()
                 .join(", "),
+            owned_doc = if self.owned {
+                " in the scope of\n//! its user ([`topic`]). Rows belong to users: every function takes the scope first and\n\
+                 //! sees only its user's rows; a scope without a user sees none"
+            } else {
+                ""
+            },
+            scope_import = if self.owned { "use zero_auth::Scope;\n" } else { "" },
         );
         for f in &self.fields {
             if let Ty::Enum(values) = &f.ty {
@@ -501,7 +525,9 @@ impl Resource {
         }
         let _ = writeln!(
             code,
-            "/// A {human}.\n#[derive(Debug, Clone, PartialEq)]\npub struct {s} {{\n    /// Its id.\n    pub id: i64,"
+            "/// A {human}.\n#[derive(Debug, Clone, {default}PartialEq)]\npub struct {s} {{\n    /// Its id.\n    pub id: i64,",
+            // The page of an owned row shows an empty one while it sends a visitor to log in.
+            default = if self.owned { "Default, " } else { "" },
         );
         for f in &self.fields {
             let _ = writeln!(code, "    /// {}.\n    pub {}: {},", f.label(), f.name, f.rust());
@@ -586,38 +612,121 @@ impl Resource {
         for f in &self.fields {
             let _ = writeln!(code, "        {n}: get(row, \"{n}\")?,", n = f.name);
         }
-        let id_bind = names.len() + 1;
+        let n = names.len();
+        // Owned rows: the scope comes first, its user's id is bound after the other values, and
+        // every query is limited to it.
+        let o = self.owned;
+        let scope_arg = if o { "scope: &Scope, " } else { "" };
+        let owner = if o { "    let owner = owner(scope)?;\n" } else { "" };
+        let bind_owner = if o { "\n        .bind(owner)" } else { "" };
+        let list_where = if o { " WHERE user_id = $1" } else { "" };
+        let one_where = if o { "id = $1 AND user_id = $2" } else { "id = $1" };
+        let insert_names =
+            if o { format!("{}, user_id", names.join(", ")) } else { names.join(", ") };
+        let mut insert_values = placeholders.join(", ");
+        if o {
+            let _ = write!(insert_values, ", ${}", n + 1);
+        }
+        let update_where = if o {
+            format!("id = ${} AND user_id = ${}", n + 1, n + 2)
+        } else {
+            format!("id = ${}", n + 1)
+        };
+        let publish = |change: &str| {
+            if o {
+                format!("changed(scope, pubsub, {change})")
+            } else {
+                format!("publish(pubsub, TOPIC, {change})")
+            }
+        };
+        let whose = if o { " of the scope's user" } else { "" };
+        // The end of `from_row`.
+        code.push_str("    })\n}\n\n");
+        if o {
+            let _ = write!(
+                code,
+                "/// The topic the changes to the scope's {p} are published on (`None` for no user).\n\
+                 pub fn topic(scope: &Scope) -> Option<String> {{\n    scope.topic(TOPIC)\n}}\n\n\
+                 /// The scope's user: no user, no rows ([`DbError::NotFound`]).\n\
+                 fn owner(scope: &Scope) -> Result<i64, DbError> {{\n    scope.user_id().ok_or(DbError::NotFound)\n}}\n\n\
+                 /// Publishes `change` on the scope's topic.\n\
+                 fn changed(scope: &Scope, pubsub: &dyn PubSub, change: Change) {{\n    \
+                 if let Some(topic) = topic(scope) {{\n        publish(pubsub, &topic, change);\n    }}\n}}\n\n"
+            );
+        }
         let _ = write!(
             code,
-            "    }})\n}}\n\n\
-             /// Every {human}, oldest first.\n\
-             pub async fn list(db: &Db) -> Result<Vec<{s}>, DbError> {{\n    \
-             let rows = sqlx::query(\"SELECT {columns} FROM {p} ORDER BY id\").fetch_all(db.pool()).await?;\n    \
+            "/// Every {human}{whose}, oldest first.\n\
+             pub async fn list({scope_arg}db: &Db) -> Result<Vec<{s}>, DbError> {{\n\
+             {owner}    \
+             let rows = sqlx::query(\"SELECT {columns} FROM {p}{list_where} ORDER BY id\"){bind_owner}\n        .fetch_all(db.pool())\n        .await?;\n    \
              rows.iter().map(from_row).collect()\n}}\n\n\
-             /// The {human} with this id ([`DbError::NotFound`] when there is none).\n\
-             pub async fn find(db: &Db, id: i64) -> Result<{s}, DbError> {{\n    \
-             let row = sqlx::query(\"SELECT {columns} FROM {p} WHERE id = $1\")\n        .bind(id)\n        .fetch_one(db.pool())\n        .await?;\n    \
+             /// The {human}{whose} with this id ([`DbError::NotFound`] when there is none).\n\
+             pub async fn find({scope_arg}db: &Db, id: i64) -> Result<{s}, DbError> {{\n\
+             {owner}    \
+             let row = sqlx::query(\"SELECT {columns} FROM {p} WHERE {one_where}\")\n        .bind(id){bind_owner}\n        .fetch_one(db.pool())\n        .await?;\n    \
              from_row(&row)\n}}\n\n\
-             /// Inserts a {human} and publishes [`Change::Created`].\n\
-             pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<{s}, DbError> {{\n    \
-             let row = sqlx::query(\n        \"INSERT INTO {p} ({names}) VALUES ({placeholders}) RETURNING {columns}\",\n    )\
-             {binds}\n        .fetch_one(db.pool())\n        .await?;\n    \
-             let created = from_row(&row)?;\n    publish(pubsub, TOPIC, Change::Created(created.clone()));\n    Ok(created)\n}}\n\n\
-             /// Updates the {human} with this id and publishes [`Change::Updated`].\n\
-             pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<{s}, DbError> {{\n    \
-             let row = sqlx::query(\n        \"UPDATE {p} SET {sets} WHERE id = ${id_bind} RETURNING {columns}\",\n    )\
-             {binds}\n        .bind(id)\n        .fetch_optional(db.pool())\n        .await?\n        .ok_or(DbError::NotFound)?;\n    \
-             let updated = from_row(&row)?;\n    publish(pubsub, TOPIC, Change::Updated(updated.clone()));\n    Ok(updated)\n}}\n\n\
-             /// Deletes the {human} with this id and publishes [`Change::Deleted`].\n\
-             pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {{\n    \
-             let done = sqlx::query(\"DELETE FROM {p} WHERE id = $1\").bind(id).execute(db.pool()).await?;\n    \
+             /// Inserts a {human}{whose} and publishes [`Change::Created`].\n\
+             pub async fn create({scope_arg}db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<{s}, DbError> {{\n\
+             {owner}    \
+             let row = sqlx::query(\n        \"INSERT INTO {p} ({insert_names}) VALUES ({insert_values}) RETURNING {columns}\",\n    )\
+             {binds}{bind_owner}\n        .fetch_one(db.pool())\n        .await?;\n    \
+             let created = from_row(&row)?;\n    {publish_created};\n    Ok(created)\n}}\n\n\
+             /// Updates the {human}{whose} with this id and publishes [`Change::Updated`].\n\
+             pub async fn update({scope_arg}db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<{s}, DbError> {{\n\
+             {owner}    \
+             let row = sqlx::query(\n        \"UPDATE {p} SET {sets} WHERE {update_where} RETURNING {columns}\",\n    )\
+             {binds}\n        .bind(id){bind_owner}\n        .fetch_optional(db.pool())\n        .await?\n        .ok_or(DbError::NotFound)?;\n    \
+             let updated = from_row(&row)?;\n    {publish_updated};\n    Ok(updated)\n}}\n\n\
+             /// Deletes the {human}{whose} with this id and publishes [`Change::Deleted`].\n\
+             pub async fn delete({scope_arg}db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {{\n\
+             {owner}    \
+             let done = sqlx::query(\"DELETE FROM {p} WHERE {one_where}\")\n        .bind(id){bind_owner}\n        .execute(db.pool())\n        .await?;\n    \
              if done.rows_affected() == 0 {{\n        return Err(DbError::NotFound);\n    }}\n    \
-             publish(pubsub, TOPIC, Change::Deleted(id));\n    Ok(())\n}}\n",
-            names = names.join(", "),
-            placeholders = placeholders.join(", "),
+             {publish_deleted};\n    Ok(())\n}}\n",
             sets = sets.join(", "),
+            publish_created = publish("Change::Created(created.clone())"),
+            publish_updated = publish("Change::Updated(updated.clone())"),
+            publish_deleted = publish("Change::Deleted(id)"),
         );
         code
+    }
+
+    /// What the live views add for owned rows: imports, the scope field, the scope argument
+    /// of a domain call from `mount` and from an event, and the subscription.
+    fn owned_imports(&self) -> &'static str {
+        if self.owned { "use zero_auth::Scope;\nuse zero_auth::web::require_user;\n" } else { "" }
+    }
+
+    fn scope_field(&self) -> &'static str {
+        if self.owned { "    /// Whose rows these are.\n    scope: Scope,\n" } else { "" }
+    }
+
+    /// `mount`'s first line for owned rows: a visitor goes to the login page (`default` is the
+    /// view's state meanwhile, never shown).
+    fn guard(&self, default: &str) -> String {
+        if self.owned {
+            format!(
+                "let Some(scope) = require_user(ctx) else {{\n            return Ok({default});\n        }};\n        "
+            )
+        } else {
+            String::new()
+        }
+    }
+
+    fn scope_arg(&self, receiver: &str) -> String {
+        if self.owned { format!("&{receiver}, ") } else { String::new() }
+    }
+
+    fn subscribe(&self) -> String {
+        let p = &self.plural;
+        if self.owned {
+            format!(
+                "if ctx.connected()\n            && let Some(topic) = {p}::topic(&scope)\n        {{\n            ctx.subscribe(topic);\n        }}"
+            )
+        } else {
+            format!("if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}")
+        }
     }
 
     fn live_mod(&self) -> String {
@@ -642,23 +751,25 @@ impl Resource {
              use serde_json::Value;\n\
              use zero_db::DbError;\n\
              use zero_live::{{Context, EventError, LiveView, MountError}};\n\
-             use zero_live_core::Stream;\n\n\
+             use zero_live_core::Stream;\n\
+             {imports}\n\
              use crate::{p}::{{self, Change, {s}}};\n\
              use crate::web::services;\n\n\
              /// The index's state.\n#[derive(Debug)]\npub struct Index {{\n    \
              /// The rows, oldest first, as a stream.\n    pub {p}: Stream<{s}>,\n    \
-             /// How many rows the page shows (for its empty state).\n    pub count: usize,\n}}\n\
+             /// How many rows the page shows (for its empty state).\n    pub count: usize,\n{field}}}\n\
              zero_live_core::template!(Index, \"live/{p}/index\");\n\n\
              impl LiveView for Index {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              ctx.set_title(\"{title}\");\n        \
+             {guard}\
              let (db, _) = services(ctx).map_err(MountError)?;\n        \
-             if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}\n        \
-             let rows = {p}::list(&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
+             {subscribe}\n        \
+             let rows = {p}::list({arg_local}&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
              let count = rows.len();\n        \
              let mut stream = Stream::new();\n        \
              stream.extend(rows);\n        \
-             Ok(Index {{ {p}: stream, count }})\n    }}\n\n    \
+             Ok(Index {{ {p}: stream, count{store} }})\n    }}\n\n    \
              async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
              match event {{\n            \"delete\" => {{\n                \
              let id = value[\"id\"].as_str().and_then(|id| id.parse::<i64>().ok());\n                \
@@ -666,7 +777,7 @@ impl Resource {
              return Err(EventError::Invalid(format!(\"no {human} `{{}}` here\", value[\"id\"])));\n                }};\n                \
              let (db, pubsub) = services(ctx).map_err(EventError::Invalid)?;\n                \
              // A forged or stale id deletes nothing and says so.\n                \
-             match {p}::delete(&db, &*pubsub, id).await {{\n                    \
+             match {p}::delete({arg_self}&db, &*pubsub, id).await {{\n                    \
              Ok(()) => ctx.put_flash(\"info\", \"{sentence} deleted.\"),\n                    \
              Err(DbError::NotFound) => {{\n                        \
              return Err(EventError::Invalid(format!(\"no {human} `{{id}}` here\")));\n                    }}\n                    \
@@ -685,6 +796,15 @@ impl Resource {
              None => {{}}\n        }}\n    }}\n}}\n",
             title = self.title(),
             sentence = label_of(&self.human()),
+            imports = self.owned_imports(),
+            field = self.scope_field(),
+            guard = self.guard(&format!(
+                "Index {{ {p}: Stream::new(), count: 0, scope: Scope::default() }}"
+            )),
+            subscribe = self.subscribe(),
+            arg_local = self.scope_arg("scope"),
+            arg_self = self.scope_arg("self.scope"),
+            store = if self.owned { ", scope" } else { "" },
         );
         code
     }
@@ -726,7 +846,8 @@ impl Resource {
         let _ = write!(
             code,
             "//! `/{p}/:id`: one {human}.\n\n\
-             use zero_live::{{Context, LiveView, MountError}};\n\n\
+             use zero_live::{{Context, LiveView, MountError}};\n\
+             {imports}\n\
              use crate::{p}::{{self, Change, {s}}};\n\
              use crate::web::services;\n\n\
              /// The page's state.\n#[derive(Debug)]\npub struct Show {{\n    /// The {human}.\n    pub {lower}: {s},\n}}\n\
@@ -735,10 +856,11 @@ impl Resource {
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              let id = ctx.param(\"id\").and_then(|id| id.parse().ok());\n        \
              let id = id.ok_or_else(|| MountError(\"the {human} id is not a number\".to_owned()))?;\n        \
+             {guard}\
              let (db, _) = services(ctx).map_err(MountError)?;\n        \
-             let {lower} = {p}::find(&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n        \
+             let {lower} = {p}::find({arg_local}&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n        \
              ctx.set_title(\"{sentence}\");\n        \
-             if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}\n        \
+             {subscribe}\n        \
              Ok(Show {{ {lower} }})\n    }}\n\n    \
              async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {{\n        \
              match message.downcast_ref::<Change>() {{\n            \
@@ -747,6 +869,10 @@ impl Resource {
              ctx.put_flash(\"info\", \"This {human} was deleted.\");\n                ctx.push_navigate(\"/{p}\");\n            }}\n            \
              _ => {{}}\n        }}\n    }}\n}}\n",
             sentence = label_of(&human),
+            imports = if self.owned { "use zero_auth::web::require_user;\n" } else { "" },
+            guard = self.guard(&format!("Show {{ {lower}: {s}::default() }}")),
+            subscribe = self.subscribe(),
+            arg_local = self.scope_arg("scope"),
         );
         code
     }
@@ -781,12 +907,13 @@ impl Resource {
              use serde_json::Value;\n\
              use zero_db::DbError;\n\
              use zero_live::form::{{Action, Form}};\n\
-             use zero_live::{{Context, EventError, LiveView, MountError}};\n\n\
+             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
+             {imports}\n\
              use crate::{p};\n\
              use crate::web::services;\n\n\
              /// The form's state.\n#[derive(Debug)]\npub struct {s}Form {{\n    \
              /// The {human} edited (`None` for a new one).\n    pub id: Option<i64>,\n    \
-             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n}}\n\
+             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n{field}}}\n\
              zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
              impl {s}Form {{\n    \
              /// The form's values by field.\n    \
@@ -801,8 +928,8 @@ impl Resource {
              let (db, pubsub) = match services(ctx) {{\n            Ok(services) => services,\n            \
              Err(e) => {{\n                ctx.put_flash(\"error\", e);\n                return None;\n            }}\n        }};\n        \
              let saved = match self.id {{\n            \
-             Some(id) => {p}::update(&db, &*pubsub, id, &attrs).await,\n            \
-             None => {p}::create(&db, &*pubsub, &attrs).await,\n        }};\n        \
+             Some(id) => {p}::update({arg_self}&db, &*pubsub, id, &attrs).await,\n            \
+             None => {p}::create({arg_self}&db, &*pubsub, &attrs).await,\n        }};\n        \
              match saved {{\n            \
              Ok(row) => {{\n                \
              ctx.put_flash(\"info\", if self.id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n                \
@@ -813,15 +940,16 @@ impl Resource {
              Err(e) => {{\n                ctx.put_flash(\"error\", e.to_string());\n                None\n            }}\n        }}\n    }}\n}}\n\n\
              impl LiveView for {s}Form {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
+             {guard}\
              let (db, _) = services(ctx).map_err(MountError)?;\n        \
              let (id, values, heading) = match ctx.param(\"id\") {{\n            \
              Some(id) => {{\n                \
              let id: i64 = id.parse().map_err(|_| MountError(\"the {human} id is not a number\".to_owned()))?;\n                \
-             let {lower} = {p}::find(&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n                \
+             let {lower} = {p}::find({arg_local}&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n                \
              (Some(id), {p}::values_of(&{lower}), \"Edit {human}\")\n            }}\n            \
              None => (None, {p}::defaults(), \"New {human}\"),\n        }};\n        \
              ctx.set_title(heading);\n        \
-             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values) }})\n    }}\n\n    \
+             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values){store} }})\n    }}\n\n    \
              async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
              let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
              other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
@@ -830,6 +958,15 @@ impl Resource {
             s = self.singular,
             sentence = label_of(&human),
             first = self.fields[0].name,
+            imports = self.owned_imports(),
+            field = self.scope_field(),
+            guard = self.guard(&format!(
+                "{}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), scope: Scope::default() }}",
+                self.singular
+            )),
+            arg_local = self.scope_arg("scope"),
+            arg_self = self.scope_arg("self.scope"),
+            store = if self.owned { ", scope" } else { "" },
         );
         code
     }
@@ -862,6 +999,66 @@ impl Resource {
             p.replace('_', " ")
         );
         html
+    }
+
+    /// The tests of owned rows: each domain test acts as a new user, the live pages as a
+    /// signed-in one (after checking that a visitor is sent to log in), and one more test shows
+    /// another user's rows are out of reach.
+    fn owned_tests(&self, tests: &str) -> String {
+        let p = &self.plural;
+        let mut blocks: Vec<String> =
+            tests.split("\n#[tokio::test]\n").map(str::to_owned).collect();
+        for block in blocks.iter_mut().skip(1) {
+            for f in ["list", "find", "create", "update", "delete"] {
+                *block = block.replace(&format!("{p}::{f}(&db"), &format!("{p}::{f}(&scope, &db"));
+            }
+            *block = block.replace(
+                &format!("pubsub.subscribe({p}::TOPIC, tx);"),
+                &format!("pubsub.subscribe(&{p}::topic(&scope).expect(\"a topic\"), tx);"),
+            );
+            let served = "let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    ";
+            if block.contains(served) {
+                *block = block.replacen(
+                    served,
+                    &format!(
+                        "let visitor = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    \
+                         // A visitor is sent to log in first.\n    \
+                         let to_log_in = visitor.get(\"/{p}\").await.expect(\"answered\");\n    \
+                         assert_eq!(to_log_in.location(), Some(\"/users/log-in?return_to=/{p}\"));\n    \
+                         let (server, scope) = support::sign_in(&app, visitor.new_browser(), \"owner@example.com\").await;\n    "
+                    ),
+                    1,
+                );
+            } else {
+                *block = block.replacen(
+                    "let db = support::database().await;\n    ",
+                    "let db = support::database().await;\n    let scope = support::user_scope(&db).await;\n    ",
+                    1,
+                );
+            }
+        }
+        let mut out = blocks.join("\n#[tokio::test]\n");
+        let _ = write!(
+            out,
+            "\n#[tokio::test]\nasync fn another_users_{p}_are_out_of_reach() {{\n    \
+             let db = support::database().await;\n    \
+             let (ann, bob) = (support::user_scope(&db).await, support::user_scope(&db).await);\n    \
+             let pubsub = Local::default();\n    \
+             let (tx, mut bobs) = tokio::sync::mpsc::channel(8);\n    \
+             pubsub.subscribe(&{p}::topic(&bob).expect(\"a topic\"), tx);\n    \
+             let attrs = {p}::validate(&example(&db, 1).await).expect(\"valid\");\n    \
+             let row = {p}::create(&ann, &db, &pubsub, &attrs).await.expect(\"created\");\n    \
+             assert!({p}::list(&bob, &db).await.expect(\"listed\").is_empty());\n    \
+             assert!(matches!({p}::find(&bob, &db, row.id).await, Err(DbError::NotFound)));\n    \
+             assert!(matches!({p}::update(&bob, &db, &pubsub, row.id, &attrs).await, Err(DbError::NotFound)));\n    \
+             assert!(matches!({p}::delete(&bob, &db, &pubsub, row.id).await, Err(DbError::NotFound)));\n    \
+             assert_eq!({p}::find(&ann, &db, row.id).await.expect(\"still there\"), row);\n    \
+             assert!(bobs.try_recv().is_err(), \"no message of another user's rows\");\n    \
+             let nobody = zero_auth::Scope::anonymous();\n    \
+             assert!(matches!({p}::list(&nobody, &db).await, Err(DbError::NotFound)));\n    \
+             assert!({p}::topic(&nobody).is_none());\n}}\n"
+        );
+        out
     }
 
     fn tests(&self, module: &str) -> String {
@@ -1128,6 +1325,16 @@ impl Resource {
              `delete` (each write publishes a `Change` on `{p}::TOPIC`); `web/live/{p}/` the pages;\n\
              `migrations/*/…_create_{p}.sql` the table; `{test_file}` the tests.\n"
         );
+        if self.owned {
+            let _ = write!(
+                md,
+                "\n## Owners\n\nEach {human} belongs to the user who created it (`user_id`, deleted with the user).\n\
+                 The pages are for signed-in users (a visitor is sent to log in) and show each user only\n\
+                 their own; the functions of `src/{p}.rs` take the `Scope` first and see only its user's\n\
+                 rows, and changes are published on the scope's topic (`{p}::topic(&scope)`), so no user\n\
+                 hears of another's.\n"
+            );
+        }
         md
     }
 }
@@ -1158,13 +1365,52 @@ impl Resource {
                 "    values.insert(\"{field}\".to_owned(), {table}_row(db, n).await.id.to_string());"
             );
         }
+        let (scope_line, scope_arg) = if self.owned {
+            ("    let scope = user_scope(db).await;\n", "&scope, ")
+        } else {
+            ("", "")
+        };
         let _ = write!(
             code,
-            "    let attrs = {module}::{p}::validate(&values).expect(\"valid example values\");\n    \
-             {module}::{p}::create(db, &zero_live::pubsub::Local::default(), &attrs)\n        \
+            "    let attrs = {module}::{p}::validate(&values).expect(\"valid example values\");\n\
+             {scope_line}    \
+             {module}::{p}::create({scope_arg}db, &zero_live::pubsub::Local::default(), &attrs)\n        \
              .await\n        .expect(\"a {human} row\")\n}}\n"
         );
         code
+    }
+
+    /// What `tests/support/mod.rs` gets for owned rows: a new user's scope, and a browser
+    /// signed in as a new user.
+    fn user_fixtures(module: &str) -> String {
+        format!(
+            "\n/// The scope of a new user (`user-N@example.com`). Added by `zerogen resource` in an app\n\
+             /// with accounts.\n\
+             #[allow(dead_code)] // each test binary uses some of the fixtures\n\
+             pub async fn user_scope(db: &Db) -> zero_auth::Scope {{\n    \
+             static NEXT: AtomicU32 = AtomicU32::new(0);\n    \
+             let email = format!(\"user-{{}}@example.com\", NEXT.fetch_add(1, Ordering::Relaxed));\n    \
+             let row = sqlx::query(\"INSERT INTO users (email, inserted_at) VALUES ($1, 0) RETURNING id\")\n        \
+             .bind(email.clone())\n        .fetch_one(db.pool())\n        .await\n        .expect(\"a user\");\n    \
+             let id: i64 = zero_db::get(&row, \"id\").expect(\"an id\");\n    \
+             let user = zero_auth::User {{ id, email, confirmed_at: None, inserted_at: 0 }};\n    \
+             zero_auth::Scope::for_user(user, 0)\n}}\n\n\
+             /// `browser` signed in as a new user `email` (registered, its mailed link used, the\n\
+             /// session in the browser's cookie), and that user's scope. Added by `zerogen resource`.\n\
+             #[allow(dead_code)] // each test binary uses some of the fixtures\n\
+             pub async fn sign_in(\n    app: &{module}::web::App,\n    browser: zero_live::testing::TestServer,\n    email: &str,\n) -> (zero_live::testing::TestServer, zero_auth::Scope) {{\n    \
+             let mailbox = app.accounts.mailer().dev_mailbox().expect(\"the dev mailbox\");\n    \
+             app.accounts.register(email, None).await.expect(\"registered\");\n    \
+             let mail = mailbox.wait_for(email, std::time::Duration::from_secs(5)).await.expect(\"a link\");\n    \
+             let link = mail.text.split_whitespace().find(|w| w.starts_with(\"http\")).expect(\"a link\");\n    \
+             let token = link.rsplit('/').next().expect(\"a token\");\n    \
+             let login = app.accounts.log_in_with_link(token, None).await.expect(\"logged in\");\n    \
+             let auth = zero_auth::web::Auth::new(app.accounts.clone(), app.live.signer().clone());\n    \
+             let cookie = auth.session_cookie(&login.token);\n    \
+             let value = cookie.split(';').next().and_then(|c| c.split_once('=')).expect(\"a cookie\").1;\n    \
+             let scope = zero_auth::Scope::for_user(login.user, app.accounts.now());\n    \
+             (browser.with_cookie(zero_auth::web::SESSION_COOKIE, value), scope)\n}}\n"
+        )
     }
 
     /// `web/api/PLURAL.rs`: the JSON API's handlers.
@@ -1506,6 +1752,17 @@ pub fn write(
             root.display()
         )));
     }
+    // In an app with accounts (`zerogen auth`) rows belong to users.
+    let owned = root.join(crate::auth::AUTH_MODULE).is_file();
+    if owned && r.web == Web::Json {
+        return Err(ResourceError::Invalid(
+            "this app has accounts, so its rows belong to users, and a JSON API of them would \
+             need callers authenticated by token, which is not generated yet: generate live \
+             pages (leave out --json)"
+                .to_owned(),
+        ));
+    }
+    let r = &Resource { owned, ..r.clone() };
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
@@ -1600,11 +1857,19 @@ pub fn write(
         table.push_str(&route_rows(r));
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
     }
-    if let Some(mut support) = support
-        && !support.contains(&format!("pub async fn {}_row(", r.plural))
-    {
-        support.push_str(&r.fixture(&module));
-        edits.push((SUPPORT.to_owned(), support));
+    if let Some(mut support) = support {
+        let mut changed = false;
+        if r.owned && !support.contains("pub async fn user_scope(") {
+            support.push_str(&Resource::user_fixtures(&module));
+            changed = true;
+        }
+        if !support.contains(&format!("pub async fn {}_row(", r.plural)) {
+            support.push_str(&r.fixture(&module));
+            changed = true;
+        }
+        if changed {
+            edits.push((SUPPORT.to_owned(), support));
+        }
     }
     if !ledger.lines().any(|l| l.starts_with(&format!("resource.{}\t", r.plural))) {
         let mut table = ledger.clone();
@@ -1660,6 +1925,31 @@ mod tests {
 
     fn args(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn owned_rows_get_a_user_column_scope_first_functions_and_user_tests() {
+        let r = parse("Note", "notes", &args(&["title:string"])).unwrap();
+        let owned = Resource { owned: true, ..r.clone() };
+        assert!(
+            owned
+                .migration(true)
+                .contains("user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE")
+        );
+        assert!(
+            owned.migration(false).contains("CREATE INDEX notes_user_id_index ON notes (user_id);")
+        );
+        let domain = owned.domain();
+        assert!(domain.contains("pub async fn list(scope: &Scope, db: &Db)"), "{domain}");
+        assert!(domain.contains("WHERE id = $1 AND user_id = $2"), "{domain}");
+        assert!(domain.contains("INSERT INTO notes (title, user_id) VALUES ($1, $2)"), "{domain}");
+        assert!(domain.contains("changed(scope, pubsub, Change::Deleted(id))"), "{domain}");
+        let tests = owned.owned_tests(&owned.tests("app"));
+        assert!(tests.contains("async fn another_users_notes_are_out_of_reach()"), "{tests}");
+        assert!(tests.contains("support::sign_in(&app, visitor.new_browser()"), "{tests}");
+        assert!(!tests.contains("notes::list(&db)"), "{tests}");
+        // Rows of an app without accounts stay as they were.
+        assert!(!r.domain().contains("Scope") && !r.migration(false).contains("user_id"));
     }
 
     #[test]

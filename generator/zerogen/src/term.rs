@@ -34,11 +34,6 @@ impl Printer {
         }
     }
 
-    /// A warning line on stderr, printed even when quiet.
-    pub fn warning(&self, message: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "warning: {message}");
-    }
-
     /// An error line on stderr, printed even when quiet.
     pub fn error(&self, message: &str) {
         let _ = writeln!(std::io::stderr().lock(), "error: {message}");

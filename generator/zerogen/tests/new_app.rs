@@ -270,13 +270,30 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(auth.status.success(), "{}", text(&auth));
     assert!(text(&auth).contains("Wrote tests/auth.rs"), "{}", text(&auth));
     assert!(app.join("migrations/sqlite/20261125120300_create_users_auth_tables.sql").is_file());
+    // After the accounts, rows belong to users; a JSON API of them is refused.
+    let shelf =
+        ["resource", "Shelf", "shelves", "label:string:unique", "--timestamp", "20261125120400"];
+    let made = zerogen(&app, &shelf);
+    assert!(made.status.success(), "{}", text(&made));
+    let domain = std::fs::read_to_string(app.join("src/shelves.rs")).unwrap();
+    assert!(domain.contains("pub async fn list(scope: &Scope, db: &Db)"), "{domain}");
+    let api = zerogen(&app, &["resource", "Bin", "bins", "label:string", "--json"]);
+    assert_eq!(api.status.code(), Some(2), "{}", text(&api));
+    assert!(text(&api).contains("rows belong to users"), "{}", text(&api));
+    assert!(!app.join("src/bins.rs").exists(), "nothing written");
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));
     assert_eq!(app_warnings(&build), Vec::<String>::new(), "{}", text(&build));
     let test = cargo(&app, &["test"]);
     assert!(test.status.success(), "{}", text(&test));
-    for suite in ["tests/authors.rs", "tests/books.rs", "tests/reviews.rs", "tests/auth.rs"] {
+    for suite in [
+        "tests/authors.rs",
+        "tests/books.rs",
+        "tests/reviews.rs",
+        "tests/auth.rs",
+        "tests/shelves.rs",
+    ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
     // The same generated tests on Postgres (CI starts one with `.ci/postgres`).
@@ -310,13 +327,9 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("field 1 `name:strng`: unknown type `strng`"), "{}", text(&bad));
     assert!(!app.join("src/tags.rs").exists());
-    let orphan = zerogen(&app, &["resource", "Note", "notes", "shelf_id:references:shelves"]);
+    let orphan = zerogen(&app, &["resource", "Note", "notes", "bin_id:references:bins"]);
     assert_eq!(orphan.status.code(), Some(2));
-    assert!(text(&orphan).contains("needs the `shelves` resource first"), "{}", text(&orphan));
-    // A resource added after the accounts says its rows are not per user.
-    let shared = zerogen(&app, &["resource", "Shelf", "shelves", "label:string"]);
-    assert!(shared.status.success(), "{}", text(&shared));
-    assert!(text(&shared).contains("warning: this app has accounts"), "{}", text(&shared));
+    assert!(text(&orphan).contains("needs the `bins` resource first"), "{}", text(&orphan));
     // Accounts again: refused, nothing changed.
     let web = std::fs::read_to_string(app.join("web/mod.rs")).unwrap();
     let again = zerogen(&app, &["auth"]);
