@@ -22,6 +22,21 @@ pub struct SecurityConfig {
     pub tokens: Tokens,
     /// Socket liveness.
     pub heartbeat: Heartbeat,
+    /// Account mail (apps with `zerogen auth`); the environment overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<Mail>,
+}
+
+/// Account mail: who it is from and where its links point. `MAIL_FROM` and `APP_URL` in the
+/// environment override these; the SMTP server (`SMTP_URL`, which holds a password) is only
+/// ever read from the environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// The sender, `Name <address>` or an address.
+    pub from: Option<String>,
+    /// The URL links in mail start with, e.g. `https://example.com`.
+    pub base_url: Option<String>,
 }
 
 /// Content-Security-Policy directives; each is a list of sources.
@@ -288,6 +303,20 @@ mod tests {
         assert!(d.message.contains("max_bogus"), "{}", d.message);
         let line = text.lines().position(|l| l.starts_with("max_bogus")).unwrap() + 1;
         assert_eq!(d.location.line as usize, line);
+    }
+
+    #[test]
+    fn an_optional_mail_table_is_read_and_its_unknown_keys_refused() {
+        let with_mail = format!("{GOOD}\n[mail]\nfrom = \"Blog <hi@example.com>\"\n");
+        let (config, diagnostics) = load("spec/security.toml", &with_mail);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let mail = config.unwrap().mail.unwrap();
+        assert_eq!(mail.from.as_deref(), Some("Blog <hi@example.com>"));
+        assert_eq!(mail.base_url, None);
+        let (_, diagnostics) =
+            load("spec/security.toml", &format!("{with_mail}smtp_password = \"x\"\n"));
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0].message.contains("smtp_password"), "{}", diagnostics[0].message);
     }
 
     #[test]
