@@ -1,8 +1,8 @@
 //! The auth suite: magic-link logins on SQLite through `zero_auth::Accounts` (ask for a link,
 //! receive it, use it: a new session), one at a time for latency and from 8 tasks for
-//! throughput; and the session lookup every page load and socket upgrade of a signed-in user
-//! pays (the scope middleware's query). A live event pays nothing for its scope: it was read
-//! once, at the socket's upgrade.
+//! throughput; the session lookup every page load and socket upgrade of a signed-in user pays
+//! (the scope middleware's query); and a live page's event round trip and join with the scope
+//! middleware and a signed-in user against the same page without it, in the same run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,12 +13,20 @@ use zero_auth::{Accounts, AuthConfig, schema};
 use zero_db::Db;
 use zero_live::pubsub::{Local, PubSub};
 
-use crate::live::percentile;
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::live::{Ws, attr, connect, next_text, percentile};
 use crate::{Measure, Printer, report};
 
 /// What the suite measures: the code whose change makes its evidence stale.
-const SOURCES: &[&str] =
-    &["runtime/zero-auth/src", "runtime/zero-db/src", "bench/zero-bench/src/auth.rs"];
+const SOURCES: &[&str] = &[
+    "runtime/zero-auth/src",
+    "runtime/zero-db/src",
+    "runtime/zero-live/src",
+    "examples/counter/src",
+    "bench/zero-bench/src/auth.rs",
+];
 
 /// Runs the suite and prints (and with `record`, writes) its measurements.
 pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
@@ -50,6 +58,137 @@ async fn bench() -> Result<Bench> {
     Ok(Bench { accounts: Accounts::new(db, pubsub, mailer, config), mailbox, _dir: dir })
 }
 
+/// The counter's `/clicks` page served on loopback, with the scope middleware in front (and
+/// a cookie of a signed-in user) or without; `None` is the page without accounts.
+struct Served {
+    port: u16,
+    cookie: Option<String>,
+    _live: zero_live::Live,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(b: &Bench, signed_in: Option<&str>) -> Result<Served> {
+    use axum::middleware::from_fn_with_state;
+    // The event rate limit is not what is measured: lifted, as in the live suite.
+    let config = zero_live::LiveConfig {
+        events_per_second: 1_000_000,
+        event_burst: 1_000_000,
+        ..zero_live::LiveConfig::default()
+    };
+    let live = counter::live(config);
+    let mut router = live.router();
+    let mut cookie = None;
+    if let Some(token) = signed_in {
+        let auth = zero_auth::web::Auth::new(b.accounts.clone(), live.signer().clone());
+        let set = auth.session_cookie(token);
+        cookie = Some(set.split(';').next().unwrap_or_default().to_owned());
+        router = router
+            .layer(axum::Extension(auth.clone()))
+            .layer(from_fn_with_state(auth, zero_auth::web::fetch_scope));
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let port = listener.local_addr()?.port();
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, service).await;
+    });
+    Ok(Served { port, cookie, _live: live, task })
+}
+
+/// GETs the page and joins it (JSON protocol); returns the socket and the time it took.
+async fn join(s: &Served) -> Result<(Ws, f64)> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let start = Instant::now();
+    let mut tcp = tokio::net::TcpStream::connect(("127.0.0.1", s.port)).await?;
+    let cookie = s.cookie.as_ref().map(|c| format!("Cookie: {c}\r\n")).unwrap_or_default();
+    let request = format!(
+        "GET /clicks HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{cookie}Connection: close\r\n\r\n",
+        s.port
+    );
+    tcp.write_all(request.as_bytes()).await?;
+    let mut page = String::new();
+    tcp.read_to_string(&mut page).await?;
+    let session = attr(&page, "data-zl-session=\"").context("a live page")?;
+    let csrf = attr(&page, "name=\"csrf-token\" content=\"").context("a CSRF token")?;
+    let mut request = format!("ws://127.0.0.1:{}/live/websocket", s.port).into_client_request()?;
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://127.0.0.1:{}", s.port).parse()?);
+    headers.insert("sec-websocket-protocol", zero_live::protocol::SUBPROTOCOL.parse()?);
+    if let Some(c) = &s.cookie {
+        headers.insert("cookie", c.parse()?);
+    }
+    let (mut ws, _) = connect(request).await?;
+    let join = serde_json::json!({"v": 1, "ref": 1, "kind": "join", "topic": "lv:/clicks",
+                                  "session": session, "csrf": csrf, "url": "/clicks"});
+    ws.send(Message::Text(join.to_string().into())).await?;
+    let reply = next_text(&mut ws).await?;
+    if !reply.contains("\"ok\"") {
+        return Err(anyhow!("join refused: {reply}"));
+    }
+    Ok((ws, start.elapsed().as_secs_f64() * 1e3))
+}
+
+/// `n` clicks on a joined page, one at a time; the round trips in ms.
+async fn clicks(ws: &mut Ws, n: usize, from: u64) -> Result<Vec<f64>> {
+    let mut times = Vec::with_capacity(n);
+    for reference in from..from + n as u64 {
+        let frame = serde_json::json!({"v": 1, "ref": reference, "kind": "event", "event": "inc", "value": {}});
+        let start = Instant::now();
+        ws.send(Message::Text(frame.to_string().into())).await?;
+        loop {
+            let text = next_text(ws).await?;
+            if text.contains(&format!("\"ref\":{reference},")) {
+                if !text.contains("\"status\":\"ok\"") {
+                    return Err(anyhow!("click refused: {text}"));
+                }
+                break;
+            }
+        }
+        times.push(start.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(times)
+}
+
+/// Event round trips and joins of the page with the scope middleware (signed in) and without,
+/// in alternating rounds so both see the same machine.
+async fn scope_cost(b: &Bench, token: &str, rounds: usize, per: usize) -> Result<[f64; 4]> {
+    // The signed-in page really runs as a user.
+    b.accounts.session(token).await?.context("a valid session for the signed-in page")?;
+    let plain = serve(b, None).await?;
+    let signed = serve(b, Some(token)).await?;
+    let (mut plain_clicks, mut signed_clicks) = (Vec::new(), Vec::new());
+    let (mut plain_joins, mut signed_joins) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for (served, clicked, joined) in [
+            (&plain, &mut plain_clicks, &mut plain_joins),
+            (&signed, &mut signed_clicks, &mut signed_joins),
+        ] {
+            for _ in 0..10 {
+                let (ws, ms) = join(served).await?;
+                joined.push(ms);
+                drop(ws);
+            }
+            let (mut ws, _) = join(served).await?;
+            // The first clicks warm the session up.
+            clicks(&mut ws, 20, 2).await?;
+            clicked.extend(clicks(&mut ws, per, 100 + (round * per) as u64).await?);
+        }
+    }
+    Ok([
+        percentile(&mut plain_clicks, 0.5),
+        percentile(&mut signed_clicks, 0.5),
+        percentile(&mut plain_joins, 0.5),
+        percentile(&mut signed_joins, 0.5),
+    ])
+}
+
 /// One login: ask for a link, wait for its mail (a link other than `last`, the one this
 /// address used before), use it. Returns the session token.
 async fn login(b: &Bench, email: &str, last: &mut String) -> Result<String> {
@@ -75,6 +214,7 @@ async fn login(b: &Bench, email: &str, last: &mut String) -> Result<String> {
 }
 
 async fn measure(printer: &Printer, logins: usize, workers: usize) -> Result<Vec<Measure>> {
+    let rounds = if logins < 500 { 2 } else { 6 };
     let b = Arc::new(bench().await?);
     for i in 0..workers.max(1) {
         let email = format!("user{i}@example.com");
@@ -123,7 +263,30 @@ async fn measure(printer: &Printer, logins: usize, workers: usize) -> Result<Vec
         b.accounts.session(token).await?.context("a valid session")?;
         lookups.push(start.elapsed().as_secs_f64() * 1e6);
     }
+    printer.status("Measuring", "a live page's events and joins with and without accounts");
+    let [plain_click, signed_click, plain_join, signed_join] =
+        scope_cost(&b, &tokens[0], rounds, 500).await?;
     Ok(vec![
+        Measure::new("event", "zero_live", "click_p50_ms", plain_click, "ms", None),
+        Measure::new("event", "zero_auth", "signed_in_click_p50_ms", signed_click, "ms", None),
+        Measure::new(
+            "event",
+            "zero_auth",
+            "signed_in_vs_plain",
+            signed_click / plain_click,
+            "ratio",
+            Some("runtime.auth.event_overhead"),
+        ),
+        Measure::new("join", "zero_live", "join_p50_ms", plain_join, "ms", None),
+        Measure::new("join", "zero_auth", "signed_in_join_p50_ms", signed_join, "ms", None),
+        Measure::new(
+            "join",
+            "zero_auth",
+            "signed_in_vs_plain",
+            signed_join / plain_join,
+            "ratio",
+            None,
+        ),
         Measure::new("login", "zero_auth", "p50_ms", percentile(&mut latencies, 0.5), "ms", None),
         Measure::new(
             "login",
