@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::resource::{ResourceError, add_mod, format_rust, migration_files, version_of};
+use crate::resource::{
+    ResourceError, add_mod, format_rust, format_templates, migration_files, version_of,
+};
 
 /// The accounts tables, with `{id}` for the backend's id column.
 const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
@@ -150,7 +152,8 @@ pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, R
         )));
     }
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let files = files(&module, timestamp)?;
+    let mut files = files(&module, timestamp)?;
+    format_templates(root, &mut files);
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     for f in migrations {

@@ -1791,6 +1791,7 @@ pub fn write(
     }
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
     let mut files = r.files(&module, timestamp);
+    format_templates(root, &mut files);
     // The domain module's example values.
     if let Some((_, domain)) = files.iter_mut().find(|(p, _)| *p == format!("src/{}.rs", r.plural))
     {
@@ -1900,6 +1901,17 @@ pub fn write(
         written.push(output.path);
     }
     Ok(written)
+}
+
+/// Formats the templates among `files` as `zerogen fmt` would in the app at `root` (its
+/// `zerogen.toml`), so a generated template passes `zerogen fmt --check`.
+pub(crate) fn format_templates(root: &Path, files: &mut [(String, String)]) {
+    let config = crate::templates::settings(root).map(|s| s.fmt).unwrap_or_default();
+    for (_, text) in files.iter_mut().filter(|(p, _)| p.ends_with(".html.0x0")) {
+        if let Ok(formatted) = zero_template::format::format(text, &config) {
+            *text = formatted;
+        }
+    }
 }
 
 /// Runs rustfmt (with the app's `rustfmt.toml`) over the Rust files written, so generated code

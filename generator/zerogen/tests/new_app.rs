@@ -67,9 +67,12 @@ fn new_app(dir: &Path, name: &str) -> (PathBuf, String) {
 fn lints_are_clean(app: &Path) {
     let clippy = cargo(app, &["clippy", "--all-targets", "--", "-D", "warnings"]);
     assert!(clippy.status.success(), "{}", text(&clippy));
-    // Generated code reads like formatted code: rustfmt changes nothing.
+    // Generated code reads like formatted code: rustfmt changes nothing, and neither does
+    // `zerogen fmt` on the templates.
     let fmt = cargo(app, &["fmt", "--check"]);
     assert!(fmt.status.success(), "{}", text(&fmt));
+    let templates = zerogen(app, &["fmt", "--check"]);
+    assert!(templates.status.success(), "{}", text(&templates));
 }
 
 #[test]
