@@ -237,6 +237,8 @@ export class LiveSocket {
       if (payload.flash_token) {
         document.cookie = `${FLASH_COOKIE}=${payload.flash_token}; path=/; max-age=60; samesite=lax`;
       }
+      // The page is leaving: a reconnect now would only redirect again and abort this load.
+      this.dead = true;
       location.assign(payload.to);
       return;
     }
