@@ -25,8 +25,8 @@ use crate::config::AuthConfig;
 use crate::mail::{Email, Mailer};
 use crate::rate::{Limit, Limited, RateLimiter};
 use crate::scope::Scope;
-use crate::token;
 use crate::web::paths;
+use crate::{password, token};
 
 /// A user account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +85,19 @@ pub enum AuthError {
     /// Another account has the email.
     #[error("that email is taken")]
     EmailTaken,
+    /// The email and password match no account (which of the two is wrong is not said).
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// The new password is not one (the reason, for the form).
+    #[error("{0}")]
+    InvalidPassword(&'static str),
+    /// The password and its confirmation differ.
+    #[error("does not match the password")]
+    PasswordMismatch,
+    /// A password could not be hashed (the system's random source or the blocking pool
+    /// failed).
+    #[error("the password could not be hashed: {0}")]
+    Hashing(String),
     /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -101,6 +114,10 @@ impl AuthError {
             AuthError::NotSignedIn => "not_signed_in",
             AuthError::SameEmail => "same_email",
             AuthError::EmailTaken => "email_taken",
+            AuthError::InvalidCredentials => "invalid_credentials",
+            AuthError::InvalidPassword(_) => "invalid_password",
+            AuthError::PasswordMismatch => "password_mismatch",
+            AuthError::Hashing(_) => "hashing",
             AuthError::Db(_) => "database",
         }
     }
@@ -616,6 +633,82 @@ impl Accounts {
             .await?;
         tx.commit().await?;
         Ok(user_of(&row)?)
+    }
+
+    /// Logs in with a password (apps that offer them). The answer, and the time it takes, are
+    /// the same for an unknown address, an account without a password, and a wrong password;
+    /// attempts are limited per client and per address. Returns a new session.
+    pub async fn log_in_with_password(
+        &self,
+        email: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Login, AuthError> {
+        let email = normalize_email(email).unwrap_or_default();
+        let by_email = (!email.is_empty()).then_some(email.as_str());
+        self.hit("password", self.inner.config.login_attempts_per_hour, client, by_email)?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_columns!(),
+            ", hashed_password FROM users WHERE email = $1"
+        ))
+        .bind(email.clone())
+        .fetch_optional(self.inner.db.pool())
+        .await?;
+        let stored: Option<String> =
+            row.as_ref().map(|r| get(r, "hashed_password")).transpose()?.flatten();
+        let matches = password::verify(password, stored.as_deref()).await;
+        let (Some(row), true) = (row, matches) else { return Err(AuthError::InvalidCredentials) };
+        let user = user_of(&row)?;
+        let token = self.insert_token(user.id, SESSION, None, Some(self.now())).await?;
+        Ok(Login { user, token })
+    }
+
+    /// Sets (or changes) the scope's user's password. Needs sudo mode. Every session of the
+    /// user ends (their live pages are closed) and a new one is returned for the browser that
+    /// asked, as after a login.
+    pub async fn set_password(
+        &self,
+        scope: &Scope,
+        password: &str,
+        confirmation: &str,
+    ) -> Result<Login, AuthError> {
+        let user = scope.user().ok_or(AuthError::NotSignedIn)?;
+        if !self.sudo(scope) {
+            return Err(AuthError::SudoRequired);
+        }
+        password::validate(password).map_err(AuthError::InvalidPassword)?;
+        if password != confirmation {
+            return Err(AuthError::PasswordMismatch);
+        }
+        let hashed = password::hash(password).await.map_err(AuthError::Hashing)?;
+        let mut tx = self.inner.db.begin().await?;
+        sqlx::query("UPDATE users SET hashed_password = $1 WHERE id = $2")
+            .bind(hashed)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM users_tokens WHERE user_id = $1 AND context = $2")
+            .bind(user.id)
+            .bind(SESSION)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        publish(&*self.inner.pubsub, &socket_topic(user.id), zero_live::Disconnect);
+        let token = self.insert_token(user.id, SESSION, None, scope.authenticated_at).await?;
+        Ok(Login { user: user.clone(), token })
+    }
+
+    /// Whether the scope's user has a password.
+    pub async fn has_password(&self, scope: &Scope) -> Result<bool, AuthError> {
+        let Some(user) = scope.user() else { return Ok(false) };
+        let row = sqlx::query("SELECT hashed_password FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_optional(self.inner.db.pool())
+            .await?;
+        let stored: Option<String> =
+            row.as_ref().map(|r| get(r, "hashed_password")).transpose()?.flatten();
+        Ok(stored.is_some())
     }
 
     /// Deletes the scope's user, their tokens and (through the app's foreign keys) their data,

@@ -4,6 +4,7 @@
 //! - [`token`]: 32 random bytes a user holds, only their SHA-256 stored;
 //! - [`accounts`]: users, magic-link logins, login sessions (issued, renewed, revoked), email
 //!   changes, over [`zero_db`] (SQLite or Postgres; the tables are [`schema`]'s);
+//! - [`password`]: Argon2id hashes, for apps that offer passwords beside magic links;
 //! - [`scope`]: who a request acts for, passed first to every context function;
 //! - [`rate`]: fixed-window limits per client and per email;
 //! - [`mail`]: the [`mail::Mailer`] trait, the development mailbox and SMTP (lettre, rustls);
@@ -17,6 +18,7 @@ pub mod accounts;
 pub mod clock;
 pub mod config;
 pub mod mail;
+pub mod password;
 pub mod rate;
 pub mod schema;
 pub mod scope;

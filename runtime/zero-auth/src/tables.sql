@@ -1,6 +1,7 @@
 CREATE TABLE users (
     {id},
     email TEXT NOT NULL UNIQUE,
+    hashed_password TEXT,
     confirmed_at BIGINT,
     inserted_at BIGINT NOT NULL
 );

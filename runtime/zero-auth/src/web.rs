@@ -29,6 +29,8 @@ pub mod paths {
     pub const LOG_OUT: &str = "/users/log-out";
     /// The settings page.
     pub const SETTINGS: &str = "/users/settings";
+    /// Setting a password (POST; apps that offer passwords).
+    pub const PASSWORD: &str = "/users/settings/password";
     /// An email-change link is `CONFIRM_EMAIL/<token>`.
     pub const CONFIRM_EMAIL: &str = "/users/settings/confirm-email";
     /// The development mailbox (debug builds only).
@@ -140,10 +142,7 @@ pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: N
                 scope.user = Some(session.user);
             }
             Ok(None) => set_cookie = Some(auth.clear_cookie()),
-            Err(_) => {
-                return (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable")
-                    .into_response();
-            }
+            Err(_) => return unavailable(),
         },
     }
     request.extensions_mut().insert(scope);
@@ -159,44 +158,108 @@ pub fn local_path(return_to: Option<&str>) -> Option<&str> {
     return_to.filter(|p| is_local_path(p))
 }
 
-/// The form a magic link's confirmation page posts.
+/// The form the login pages post: a magic link's token (its confirmation page), or an email
+/// and password (apps that offer passwords).
 #[derive(Debug, Deserialize)]
 pub struct LogInForm {
     /// The link's token.
-    pub token: String,
+    pub token: Option<String>,
+    /// The email, with `password`.
+    pub email: Option<String>,
+    /// The password, with `email`.
+    pub password: Option<String>,
     /// Where to go after logging in.
     pub return_to: Option<String>,
 }
 
-/// `POST /users/log-in`: uses a magic link's token. A login always starts a new session
-/// (the one the request came with, if any, ends: no session fixation) and sends the browser
-/// to `return_to` or `/`; a bad, used or expired link goes back to the login page.
+/// `POST /users/log-in`: uses a magic link's token, or checks an email and password. A login
+/// always starts a new session (the one the request came with, if any, ends: no session
+/// fixation) and sends the browser to `return_to` or `/`; a bad, used or expired link, or a
+/// wrong password, goes back to the login page (keeping `return_to`).
 pub async fn log_in(
     Extension(auth): Extension<Auth>,
     Extension(scope): Extension<Scope>,
     current: Option<Extension<CurrentSession>>,
     axum::Form(form): axum::Form<LogInForm>,
 ) -> Response {
-    match auth.accounts.log_in_with_link(&form.token, scope.client_ip).await {
+    let return_to = local_path(form.return_to.as_deref());
+    let attempt = match (&form.token, &form.email, &form.password) {
+        (Some(token), None, None) => auth.accounts.log_in_with_link(token, scope.client_ip).await,
+        (None, Some(email), Some(password)) => {
+            auth.accounts.log_in_with_password(email, password, scope.client_ip).await
+        }
+        _ => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, "a token, or an email and a password")
+                .into_response();
+        }
+    };
+    match attempt {
         Ok(login) => {
             if let Some(Extension(CurrentSession(old))) = current {
                 let _ = auth.accounts.log_out(&old).await;
             }
-            let to = local_path(form.return_to.as_deref()).unwrap_or("/");
-            let mut response = auth.see_other(to, ("info", "Welcome back!"));
+            let mut response = auth.see_other(return_to.unwrap_or("/"), ("info", "Welcome back!"));
             append_cookie(&mut response, &auth.session_cookie(&login.token));
             response
         }
-        Err(AuthError::Db(_)) => {
-            (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response()
-        }
+        Err(AuthError::Db(_) | AuthError::Hashing(_)) => unavailable(),
         Err(e) => {
             let message = match e {
                 AuthError::Limited(l) => format!("{}.", capitalize(&l.to_string())),
+                AuthError::InvalidCredentials => "Invalid email or password.".to_owned(),
                 _ => "The link is invalid or it has expired.".to_owned(),
             };
-            auth.see_other(paths::LOG_IN, ("error", &message))
+            let back = return_to.map_or_else(|| paths::LOG_IN.to_owned(), log_in_path);
+            auth.see_other(&back, ("error", &message))
         }
+    }
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response()
+}
+
+/// The form that sets a password.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    /// The new password.
+    pub password: String,
+    /// The same, typed again.
+    pub password_confirmation: String,
+}
+
+/// `POST /users/settings/password`: sets the signed-in user's password (sudo mode). Every
+/// other session of theirs ends; this browser gets a new one and goes back to the settings.
+/// A stale login is sent to log in again first; a refused password goes back with why.
+pub async fn update_password(
+    Extension(auth): Extension<Auth>,
+    Extension(scope): Extension<Scope>,
+    current: Option<Extension<CurrentSession>>,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Response {
+    let result =
+        auth.accounts.set_password(&scope, &form.password, &form.password_confirmation).await;
+    match result {
+        Ok(login) => {
+            if let Some(Extension(CurrentSession(old))) = current {
+                let _ = auth.accounts.log_out(&old).await;
+            }
+            let mut response = auth.see_other(paths::SETTINGS, ("info", "Password updated."));
+            append_cookie(&mut response, &auth.session_cookie(&login.token));
+            response
+        }
+        Err(AuthError::NotSignedIn) => auth.see_other(
+            &log_in_path(paths::SETTINGS),
+            ("error", "You must log in to access this page."),
+        ),
+        Err(AuthError::SudoRequired) => auth.see_other(
+            &log_in_path(paths::SETTINGS),
+            ("error", "You must log in again to change your password."),
+        ),
+        Err(AuthError::Db(_) | AuthError::Hashing(_)) => unavailable(),
+        Err(AuthError::PasswordMismatch) => auth
+            .see_other(paths::SETTINGS, ("error", "The confirmation does not match the password.")),
+        Err(e) => auth.see_other(paths::SETTINGS, ("error", &format!("Password {e}."))),
     }
 }
 
@@ -213,7 +276,7 @@ pub async fn log_out(
     if let Some(Extension(CurrentSession(token))) = current
         && auth.accounts.log_out(&token).await.is_err()
     {
-        return (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response();
+        return unavailable();
     }
     let mut response = auth.see_other("/", ("info", "Logged out successfully."));
     append_cookie(&mut response, &auth.clear_cookie());

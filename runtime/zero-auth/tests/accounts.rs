@@ -319,3 +319,117 @@ async fn attempts_over_the_limit_are_refused_until_the_window_ends() {
         f.accounts.register("r@example.com", ip).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn passwords_need_sudo_are_stored_hashed_and_end_the_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in fixtures(dir.path()).await {
+        let ann = f.signed_in("ann@example.com").await;
+        let other = f.signed_in_again("ann@example.com").await;
+        let scope = f.scope(&ann.token).await;
+        assert!(!f.accounts.has_password(&scope).await.unwrap());
+        for (password, confirmation, code) in [
+            ("short", "short", "invalid_password"),
+            ("            ", "            ", "invalid_password"),
+            ("correct horse battery", "correct horse batterY", "password_mismatch"),
+        ] {
+            let e = f.accounts.set_password(&scope, password, confirmation).await.unwrap_err();
+            assert_eq!(e.code(), code, "{password}");
+        }
+        assert!(!f.accounts.has_password(&scope).await.unwrap(), "nothing set by a refusal");
+        let anonymous = Scope::anonymous();
+        let e =
+            f.accounts.set_password(&anonymous, "correct horse battery", "correct horse battery");
+        assert_eq!(e.await.unwrap_err().code(), "not_signed_in");
+        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+        f.pubsub.subscribe(&zero_auth::accounts::socket_topic(ann.user.id), tx);
+        let login =
+            f.accounts.set_password(&scope, "correct horse battery", "correct horse battery");
+        let login = login.await.unwrap();
+        assert!(f.accounts.has_password(&scope).await.unwrap());
+        assert!(f.accounts.session(&ann.token).await.unwrap().is_none(), "sessions end");
+        assert!(f.accounts.session(&other).await.unwrap().is_none(), "all of them");
+        assert!(rx.recv().await.unwrap().is::<zero_live::Disconnect>());
+        let renewed = f.accounts.session(&login.token).await.unwrap().expect("a new session");
+        assert_eq!(renewed.authenticated_at, scope.authenticated_at.unwrap(), "not a new login");
+        // Only an Argon2id hash is stored.
+        let row = zero_db::sqlx::query("SELECT hashed_password FROM users WHERE id = $1")
+            .bind(ann.user.id)
+            .fetch_one(f.db.pool())
+            .await
+            .unwrap();
+        let stored: String = zero_db::get(&row, "hashed_password").unwrap();
+        assert!(stored.starts_with("$argon2id$") && !stored.contains("horse"), "{stored}");
+        // A stale login may not change it.
+        f.clock.advance(f.accounts.config().sudo_window_secs);
+        let scope = f.scope(&login.token).await;
+        let e = f.accounts.set_password(&scope, "another good password", "another good password");
+        assert_eq!(e.await.unwrap_err().code(), "sudo_required");
+    }
+}
+
+#[tokio::test]
+async fn a_password_logs_in_and_every_failure_answers_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in fixtures(dir.path()).await {
+        let ann = f.signed_in("ann@example.com").await;
+        f.signed_in("bob@example.com").await;
+        let scope = f.scope(&ann.token).await;
+        f.accounts
+            .set_password(&scope, "correct horse battery", "correct horse battery")
+            .await
+            .unwrap();
+        f.clock.advance(60);
+        let login =
+            f.accounts.log_in_with_password(" Ann@Example.com ", "correct horse battery", IP);
+        let login = login.await.unwrap();
+        assert_eq!(login.user.email, "ann@example.com");
+        let session = f.accounts.session(&login.token).await.unwrap().unwrap();
+        assert_eq!(session.authenticated_at, f.accounts.now(), "a login: sudo again");
+        // Wrong password, an account without one, no account, no address: one answer.
+        for (email, password) in [
+            ("ann@example.com", "correct horse batterY"),
+            ("bob@example.com", "correct horse battery"),
+            ("nobody@example.com", "correct horse battery"),
+            ("not an address", "correct horse battery"),
+            ("ann@example.com", ""),
+        ] {
+            let e = f.accounts.log_in_with_password(email, password, IP).await.unwrap_err();
+            assert_eq!(e.to_string(), "invalid email or password", "{email}");
+            assert_eq!(e.code(), "invalid_credentials");
+        }
+    }
+}
+
+#[tokio::test]
+async fn password_guesses_are_limited_per_client_and_per_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in fixtures(dir.path()).await {
+        let ann = f.signed_in("ann@example.com").await;
+        let scope = f.scope(&ann.token).await;
+        f.accounts
+            .set_password(&scope, "correct horse battery", "correct horse battery")
+            .await
+            .unwrap();
+        let limit = f.accounts.config().login_attempts_per_hour;
+        let ip: Option<IpAddr> = Some("10.9.8.7".parse().unwrap());
+        for i in 0..limit {
+            let email = format!("u{i}@example.com");
+            let e = f.accounts.log_in_with_password(&email, "guess", ip).await.unwrap_err();
+            assert_eq!(e.code(), "invalid_credentials");
+        }
+        let e = f.accounts.log_in_with_password("ann@example.com", "correct horse battery", ip);
+        assert_eq!(e.await.unwrap_err().code(), "rate_limited", "per client");
+        for _ in 0..limit {
+            let e = f.accounts.log_in_with_password("ann@example.com", "guess", IP);
+            assert_eq!(e.await.unwrap_err().code(), "invalid_credentials");
+        }
+        let e = f.accounts.log_in_with_password("ann@example.com", "correct horse battery", IP);
+        assert_eq!(e.await.unwrap_err().code(), "rate_limited", "per address, any client");
+        f.clock.advance(3600);
+        f.accounts
+            .log_in_with_password("ann@example.com", "correct horse battery", ip)
+            .await
+            .unwrap();
+    }
+}

@@ -38,6 +38,7 @@ async fn app(dir: &std::path::Path) -> App {
         .route("/whoami", get(whoami))
         .route(paths::LOG_IN, post(web::log_in))
         .route(paths::LOG_OUT, post(web::log_out))
+        .route(paths::PASSWORD, post(web::update_password))
         .route(paths::DEV_MAILBOX, get(web::dev_mailbox))
         .layer(Extension(auth.clone()))
         .layer(axum::middleware::from_fn_with_state(auth, web::fetch_scope));
@@ -163,4 +164,67 @@ async fn the_dev_mailbox_lists_messages_escaped_with_their_links() {
     assert!(page.has_element("article h2", Some("Confirm your account")).unwrap());
     assert!(page.has_element("a[href^='http://127.0.0.1:4000/users/log-in/']", None).unwrap());
     assert!(page.has_element(".to", Some("ann@example.com")).unwrap());
+}
+
+#[tokio::test]
+async fn a_password_is_set_in_sudo_mode_and_then_logs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path()).await;
+    let password =
+        [("password", "correct horse battery"), ("password_confirmation", "correct horse battery")];
+    // Nobody signed in: sent to log in, nothing set.
+    let anonymous = app.server.post(paths::PASSWORD, &password).await.unwrap();
+    assert_eq!(anonymous.location(), Some("/users/log-in?return_to=/users/settings"));
+    let token = app.link("ann@example.com").await;
+    app.server.post(paths::LOG_IN, &[("token", &token)]).await.unwrap();
+    let before = app.server.cookie(SESSION_COOKIE).unwrap();
+    let other = app.server.new_browser().with_cookie(SESSION_COOKIE, &before);
+    // Refused passwords go back to the settings with why.
+    let short = app
+        .server
+        .post(paths::PASSWORD, &[("password", "short"), ("password_confirmation", "short")]);
+    let short = short.await.unwrap();
+    assert_eq!(short.location(), Some(paths::SETTINGS));
+    let mismatch = [("password", "correct horse battery"), ("password_confirmation", "other")];
+    assert_eq!(
+        app.server.post(paths::PASSWORD, &mismatch).await.unwrap().location(),
+        Some(paths::SETTINGS)
+    );
+    assert_eq!(app.whoami(&other).await, "ann@example.com", "a refusal changes nothing");
+    let set = app.server.post(paths::PASSWORD, &password).await.unwrap();
+    assert_eq!((set.status.as_u16(), set.location()), (303, Some(paths::SETTINGS)));
+    let after = app.server.cookie(SESSION_COOKIE).unwrap();
+    assert_ne!(after, before, "a new session for this browser");
+    assert_eq!(app.whoami(&app.server).await, "ann@example.com");
+    assert_eq!(app.whoami(&other).await, "anonymous", "the other sessions ended");
+    // The password logs in another browser, to where it was going.
+    let browser = app.server.new_browser();
+    let login = [
+        ("email", "ann@example.com"),
+        ("password", "correct horse battery"),
+        ("return_to", "/whoami"),
+    ];
+    let done = browser.post(paths::LOG_IN, &login).await.unwrap();
+    assert_eq!((done.status.as_u16(), done.location()), (303, Some("/whoami")));
+    assert_eq!(app.whoami(&browser).await, "ann@example.com");
+    // A wrong one goes back to the login page, keeping where it was going.
+    let stranger = app.server.new_browser();
+    let wrong = [
+        ("email", "ann@example.com"),
+        ("password", "wrong horse battery"),
+        ("return_to", "/whoami"),
+    ];
+    let refused = stranger.post(paths::LOG_IN, &wrong).await.unwrap();
+    assert_eq!(refused.location(), Some("/users/log-in?return_to=/whoami"));
+    assert!(stranger.cookie(SESSION_COOKIE).is_none());
+    assert_eq!(app.whoami(&stranger).await, "anonymous");
+    // Half a form is not a login.
+    let half = stranger.post(paths::LOG_IN, &[("email", "ann@example.com")]).await.unwrap();
+    assert_eq!(half.status, 422);
+    let both = [
+        ("token", token.as_str()),
+        ("email", "ann@example.com"),
+        ("password", "correct horse battery"),
+    ];
+    assert_eq!(stranger.post(paths::LOG_IN, &both).await.unwrap().status, 422);
 }
