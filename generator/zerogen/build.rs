@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/{app,auth}/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth,auth-password}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -12,6 +12,10 @@ fn main() {
     for (name, doc) in [
         ("app", "The app scaffold (`zerogen new app`)"),
         ("auth", "What `zerogen auth` adds to an app"),
+        (
+            "auth-password",
+            "What `zerogen auth --password` adds or replaces (`snippets/` fill placeholders)",
+        ),
     ] {
         let mut files = Vec::new();
         collect(&templates.join(name), &mut files);
@@ -19,7 +23,7 @@ fn main() {
         let _ = writeln!(
             code,
             "/// {doc}: (path relative to the app, template text).\npub const {}: &[(&str, &str)] = &[",
-            name.to_uppercase()
+            name.to_uppercase().replace('-', "_")
         );
         for file in &files {
             println!("cargo::rerun-if-changed={}", file.display());

@@ -26,8 +26,9 @@ before(async () => {
   const app = join(dir, "demo");
   // A resource, so the pages of `zerogen resource` are tested in the browser too.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Post", "posts", "title:string:unique", "body:text", "published:boolean"], { cwd: app });
-  // Accounts, with the shortest sudo window the table allows, so a stale login can be seen.
-  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth"], { cwd: app });
+  // Accounts with passwords, with the shortest sudo window the table allows, so a stale login
+  // can be seen.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth", "--password"], { cwd: app });
   const security = join(app, "spec/security.toml");
   writeFileSync(security, readFileSync(security, "utf8").replace(/sudo_window_secs = \d+/, "sudo_window_secs = 60"));
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
@@ -291,8 +292,18 @@ async function askForLink(page, email) {
   await page.waitForSelector("#link-sent");
 }
 
-test("accounts_register_by_mailed_link_need_a_recent_login_and_log_out_everywhere", async () => {
-  const laptop = await open("/users/register");
+/** Logs in with the password form of the login page `page` is on. */
+async function logInWithPassword(page, email, password) {
+  if (email !== null) await page.fill("#login_email", email);
+  await page.fill("#login_password", password);
+  await page.click("#password-login-form button[type=submit]");
+}
+
+const PASSWORD = "correct horse battery";
+
+test("accounts_register_by_mailed_link_set_a_password_need_a_recent_login_and_log_out_everywhere", async () => {
+  // axe is injected into the settings page, so this context lets it past the page's CSP.
+  const laptop = await open("/users/register", { bypassCSP: true });
   const { page } = laptop;
   // Registration: an invalid address is refused as typed; a valid one gets a link.
   await page.fill("#user_email", "ann");
@@ -306,11 +317,20 @@ test("accounts_register_by_mailed_link_need_a_recent_login_and_log_out_everywher
   await page.goto(`${base}/users/settings`);
   await page.waitForSelector("[data-zl-root].zl-connected");
   assert.equal(await page.textContent("#current-email"), "ann@example.com");
-  // A second browser logs in too and logs out everywhere: the laptop's live page loses its
+  await page.evaluate(axe);
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  assert.deepEqual(result.violations.map((v) => v.id), [], "/users/settings");
+  // A password, set in the settings (the login is fresh).
+  await page.fill("#password", PASSWORD);
+  await page.fill("#password_confirmation", PASSWORD);
+  await page.click("#password-form button[type=submit]");
+  await page.waitForSelector("#zl-flash :text('Password updated.')");
+  // A second browser logs in with it and logs out everywhere: the laptop's live page loses its
   // session without a reload of its own and lands on the login page.
   const phone = await open("/users/log-in");
-  await askForLink(phone.page, "ann@example.com");
-  await useMailedLink(phone.page);
+  await logInWithPassword(phone.page, "ann@example.com", "not the password");
+  await phone.page.waitForSelector("#zl-flash :text('Invalid email or password.')");
+  await logInWithPassword(phone.page, "ann@example.com", PASSWORD);
   await phone.page.waitForURL(`${base}/`);
   await phone.page.goto(`${base}/users/settings`);
   await phone.page.waitForSelector("[data-zl-root].zl-connected");
@@ -331,8 +351,9 @@ test("accounts_register_by_mailed_link_need_a_recent_login_and_log_out_everywher
   await page.waitForURL(/\/users\/log-in\?return_to=\/users\/settings/);
   await page.waitForSelector("#zl-flash :text('You must log in again to access this page.')");
   assert.equal(await page.inputValue("#user_email"), "ann@example.com", "the address is known");
-  await askForLink(page, "ann@example.com");
-  await useMailedLink(page);
+  assert.equal(await page.inputValue("#login_email"), "ann@example.com");
+  // This time with the password, and back to the settings.
+  await logInWithPassword(page, null, PASSWORD);
   await page.waitForURL(`${base}/users/settings`);
   await page.waitForSelector("#current-email");
   assert.deepEqual(laptop.errors, []);

@@ -29,6 +29,16 @@ GET\t/users/settings/confirm-email/:token\tlive\tweb::live::users::confirm_email
 GET\t/dev/mailbox\thttp\tweb::auth::dev_mailbox\tbrowser\t/\tdev_mailbox
 ";
 
+/// The route `zerogen auth --password` adds.
+const PASSWORD_ROUTE: &str = "\
+POST\t/users/settings/password\thttp\tweb::auth::update_password\tbrowser\t/\tuser_password
+";
+
+/// The ledger row `zerogen auth --password` adds.
+const PASSWORD_LEDGER_ROW: &str = "\
+auth.passwords\truntime\tweb/live/users/settings.rs#Settings\ttests/auth.rs#a_password_set_in_the_settings_logs_in_and_ends_other_sessions,tests/auth.rs#a_wrong_password_answers_like_an_unknown_address\tdocs/auth.md#passwords\t\texperimental
+";
+
 /// The ledger rows `zerogen auth` adds.
 const LEDGER_ROWS: &str = "\
 auth.accounts\truntime\tweb/auth.rs#accounts\ttests/auth.rs#registering_mails_a_link_that_logs_in_once,tests/auth.rs#the_login_form_answers_the_same_for_an_unknown_address,tests/auth.rs#a_login_post_without_its_csrf_token_is_refused,tests/auth.rs#the_dev_mailbox_shows_the_mail_sent\tdocs/auth.md#accounts\t\texperimental
@@ -74,13 +84,44 @@ const LIVE_MOD: &str = "web/live/mod.rs";
 const CARGO: &str = "Cargo.toml";
 const LEDGER: &str = "release/surface.tsv";
 
-/// The files `zerogen auth` writes (not the ones it edits), for app `module`.
-pub fn files(module: &str, timestamp: &str) -> Result<Vec<(String, String)>, ResourceError> {
-    let vars = BTreeMap::from([("module", module.to_owned())]);
+/// What `zerogen auth` is asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Passwords beside magic links (`--password`).
+    pub password: bool,
+    /// Overwrite existing files (`--force`).
+    pub force: bool,
+}
+
+/// The files `zerogen auth` writes (not the ones it edits), for app `module`. With passwords,
+/// `templates/auth-password/` replaces the pages of the same path and its `snippets/` fill
+/// the `{{password_*}}` placeholders (empty otherwise).
+pub fn files(
+    module: &str,
+    timestamp: &str,
+    options: Options,
+) -> Result<Vec<(String, String)>, ResourceError> {
+    let mut vars = BTreeMap::from([
+        ("module", module.to_owned()),
+        ("password_tests", String::new()),
+        ("password_docs", String::new()),
+    ]);
+    let overlay: &[(&str, &str)] =
+        if options.password { crate::scaffold::AUTH_PASSWORD } else { &[] };
+    let render = |template: &str, vars: &BTreeMap<&str, String>| {
+        crate::scaffold::render(template, vars).map_err(ResourceError::Invalid)
+    };
+    for (path, template) in overlay {
+        if let Some(name) = path.strip_prefix("snippets/") {
+            let key = if name.starts_with("tests") { "password_tests" } else { "password_docs" };
+            let text = render(template, &vars)?;
+            vars.insert(key, text);
+        }
+    }
     let mut files = Vec::new();
     for (path, template) in crate::scaffold::AUTH {
-        let text = crate::scaffold::render(template, &vars).map_err(ResourceError::Invalid)?;
-        files.push(((*path).to_owned(), text));
+        let template = overlay.iter().find(|(p, _)| p == path).map_or(*template, |(_, t)| *t);
+        files.push(((*path).to_owned(), render(template, &vars)?));
     }
     for (backend, id) in [
         ("sqlite", "id INTEGER PRIMARY KEY AUTOINCREMENT"),
@@ -96,8 +137,19 @@ pub fn files(module: &str, timestamp: &str) -> Result<Vec<(String, String)>, Res
     Ok(files)
 }
 
+/// What an app with accounts adds to its `Cargo.toml`: password hashing optimized in dev
+/// builds too (unoptimized, a login by password in a test takes ten times as long).
+const PROFILE: &str = "
+# Password hashing (zero-auth) is slow by design; unoptimized it is ten times slower.
+[profile.dev.package.argon2]
+opt-level = 3
+
+[profile.dev.package.blake2]
+opt-level = 3
+";
+
 /// The app's `Cargo.toml` with `zero-auth` beside its `zero-db` (by path or version, as the
-/// app takes zero-db); `None` when it has `zero-auth` already.
+/// app takes zero-db) and [`PROFILE`]; `None` when it has `zero-auth` already.
 fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
     if cargo.lines().any(|l| l.starts_with("zero-auth")) {
         return Ok(None);
@@ -109,7 +161,11 @@ fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
     };
     let auth =
         line.replacen("zero-db", "zero-auth", 1).replace("runtime/zero-db", "runtime/zero-auth");
-    Ok(Some(cargo.replacen(line, &format!("{line}\n{auth}"), 1)))
+    let mut out = cargo.replacen(line, &format!("{line}\n{auth}"), 1);
+    if !out.contains("[profile.dev.package.argon2]") {
+        out.push_str(PROFILE);
+    }
+    Ok(Some(out))
 }
 
 /// `web/mod.rs` with accounts wired into `App`; the lines it could not find otherwise.
@@ -131,7 +187,8 @@ fn wire_app(web: &str) -> Result<String, ResourceError> {
 }
 
 /// Adds accounts to the app at `root`; returns the files written and edited.
-pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, ResourceError> {
+pub fn write(root: &Path, timestamp: &str, options: Options) -> Result<Vec<String>, ResourceError> {
+    let force = options.force;
     let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
     if !crate::app::is_app(root) {
         return Err(ResourceError::Invalid(format!(
@@ -152,7 +209,7 @@ pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, R
         )));
     }
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let mut files = files(&module, timestamp)?;
+    let mut files = files(&module, timestamp, options)?;
     format_templates(root, &mut files);
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
@@ -190,6 +247,9 @@ pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, R
             table.push('\n');
         }
         table.push_str(ROUTES);
+        if options.password {
+            table.push_str(PASSWORD_ROUTE);
+        }
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
     }
     let ledger = read(LEDGER)?;
@@ -199,6 +259,9 @@ pub fn write(root: &Path, timestamp: &str, force: bool) -> Result<Vec<String>, R
             table.push('\n');
         }
         table.push_str(LEDGER_ROWS);
+        if options.password {
+            table.push_str(PASSWORD_LEDGER_ROW);
+        }
         edits.push((LEDGER.to_owned(), table));
     }
     let mut written = Vec::new();
@@ -246,6 +309,7 @@ mod tests {
         let by_path = "[dependencies]\nzero-db = { path = \"/x/runtime/zero-db\" }\n";
         let added = with_dependency(by_path).unwrap().unwrap();
         assert!(added.contains("zero-auth = { path = \"/x/runtime/zero-auth\" }"), "{added}");
+        assert!(added.ends_with("[profile.dev.package.blake2]\nopt-level = 3\n"), "{added}");
         assert_eq!(with_dependency(&added).unwrap(), None);
         let by_version = with_dependency("zero-db = \"0.1\"\n").unwrap().unwrap();
         assert!(by_version.contains("zero-auth = \"0.1\""), "{by_version}");
@@ -254,7 +318,7 @@ mod tests {
 
     #[test]
     fn files_are_rendered_with_the_tables_of_each_backend() {
-        let files = files("blog", "20260101000000").unwrap();
+        let files = files("blog", "20260101000000", Options::default()).unwrap();
         let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
         let sqlite = get("migrations/sqlite/20260101000000_create_users_auth_tables.sql");
         assert!(
@@ -264,5 +328,27 @@ mod tests {
         assert!(postgres.contains("id BIGSERIAL PRIMARY KEY"));
         assert!(get("tests/auth.rs").contains("use blog::web::App;"));
         assert!(files.iter().all(|(_, text)| !text.contains("{{")));
+        assert!(!get("tests/auth.rs").contains("password"));
+        assert!(!get("web/live/users/log_in.html.0x0").contains("password"));
+    }
+
+    #[test]
+    fn passwords_replace_the_login_and_settings_pages_and_add_tests_and_docs() {
+        let options = Options { password: true, force: false };
+        let files = files("blog", "20260101000000", options).unwrap();
+        let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
+        assert!(get("web/live/users/log_in.html.0x0").contains("id=\"password-login-form\""));
+        assert!(get("web/live/users/settings.html.0x0").contains("/users/settings/password"));
+        assert!(get("tests/auth.rs").contains("async fn a_wrong_password_answers_like"));
+        assert!(get("docs/auth.md").contains("## Passwords"));
+        assert!(
+            files.iter().all(|(path, text)| !path.starts_with("snippets/") && !text.contains("{{"))
+        );
+        for row in PASSWORD_LEDGER_ROW.lines() {
+            for test in row.split('\t').nth(3).unwrap().split(',') {
+                let name = test.rsplit('#').next().unwrap();
+                assert!(get("tests/auth.rs").contains(&format!("async fn {name}(")), "{name}");
+            }
+        }
     }
 }

@@ -72,6 +72,9 @@ enum Command {
         /// The migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
         #[arg(long, value_name = "TS")]
         timestamp: Option<String>,
+        /// Passwords beside magic links (Argon2id): set in the settings, offered at login.
+        #[arg(long)]
+        password: bool,
     },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
@@ -204,7 +207,9 @@ fn main() -> ExitCode {
             let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, ..r });
             run_resource(&printer, &root, parsed, force, timestamp)
         }
-        Command::Auth { force, timestamp } => run_auth(&printer, &root, force, timestamp),
+        Command::Auth { force, timestamp, password } => {
+            run_auth(&printer, &root, zerogen::auth::Options { password, force }, timestamp)
+        }
         Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
@@ -379,12 +384,12 @@ fn run_resource(
 fn run_auth(
     printer: &Printer,
     root: &std::path::Path,
-    force: bool,
+    options: zerogen::auth::Options,
     timestamp: Option<String>,
 ) -> ExitCode {
     let timestamp =
         timestamp.unwrap_or_else(|| zerogen::resource::free_timestamp(root, &utc_timestamp()));
-    match zerogen::auth::write(root, &timestamp, force) {
+    match zerogen::auth::write(root, &timestamp, options) {
         Ok(files) => {
             for file in &files {
                 printer.status("Wrote", file);

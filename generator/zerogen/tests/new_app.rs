@@ -268,11 +268,13 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     assert!(text(&made).contains("serves /api/reviews"), "{}", text(&made));
     assert!(app.join("web/api/reviews.rs").is_file() && !app.join("web/live/reviews").exists());
-    // Accounts: their tables, pages, wiring and tests.
-    let auth = zerogen(&app, &["auth", "--timestamp", "20261125120300"]);
+    // Accounts (with passwords): their tables, pages, wiring and tests.
+    let auth = zerogen(&app, &["auth", "--password", "--timestamp", "20261125120300"]);
     assert!(auth.status.success(), "{}", text(&auth));
     assert!(text(&auth).contains("Wrote tests/auth.rs"), "{}", text(&auth));
     assert!(app.join("migrations/sqlite/20261125120300_create_users_auth_tables.sql").is_file());
+    let routes = std::fs::read_to_string(app.join("spec/routes.tsv")).unwrap();
+    assert!(routes.contains("/users/settings/password\thttp\tweb::auth::update_password"));
     // After the accounts, rows belong to users; a JSON API of them is refused.
     let shelf =
         ["resource", "Shelf", "shelves", "label:string:unique", "--timestamp", "20261125120400"];
