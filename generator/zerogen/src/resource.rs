@@ -72,10 +72,15 @@ pub struct Resource {
     pub fields: Vec<Field>,
     /// Its web layer.
     pub web: Web,
-    /// Whether its rows belong to users (an app with accounts, `zerogen auth`): a `user_id`
+    /// Whether its rows belong to users (an app with accounts, `zerogen auth`): an owner
     /// column, functions that take the scope first and see only its user's rows, changes
     /// published on the scope's topic.
     pub owned: bool,
+    /// The owner column of owned rows (the scope's, `user_id` by default).
+    pub owner_column: String,
+    /// The referenced tables whose rows belong to users too: a reference must name a row of
+    /// the scope's user (checked before each write).
+    pub owned_refs: Vec<String>,
 }
 
 /// Why nothing was written.
@@ -209,6 +214,8 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         fields: out,
         web: Web::Live,
         owned: false,
+        owner_column: "user_id".to_owned(),
+        owned_refs: Vec::new(),
     })
 }
 
@@ -450,8 +457,10 @@ impl Resource {
             self.fields.iter().map(|f| format!("    {}", f.column(postgres))).collect();
         if self.owned {
             let ty = if postgres { "BIGINT" } else { "INTEGER" };
-            columns
-                .push(format!("    user_id {ty} NOT NULL REFERENCES users (id) ON DELETE CASCADE"));
+            columns.push(format!(
+                "    {} {ty} NOT NULL REFERENCES users (id) ON DELETE CASCADE",
+                self.owner_column
+            ));
         }
         let _ = writeln!(sql, "{}\n);", columns.join(",\n"));
         let mut indexed: Vec<&str> = self
@@ -461,7 +470,7 @@ impl Resource {
             .map(|f| f.name.as_str())
             .collect();
         if self.owned {
-            indexed.push("user_id");
+            indexed.push(&self.owner_column);
         }
         for n in indexed {
             let _ = writeln!(sql, "CREATE INDEX {p}_{n}_index ON {p} ({n});", p = self.plural);
@@ -619,16 +628,16 @@ impl Resource {
         let scope_arg = if o { "scope: &Scope, " } else { "" };
         let owner = if o { "    let owner = owner(scope)?;\n" } else { "" };
         let bind_owner = if o { "\n        .bind(owner)" } else { "" };
-        let list_where = if o { " WHERE user_id = $1" } else { "" };
-        let one_where = if o { "id = $1 AND user_id = $2" } else { "id = $1" };
-        let insert_names =
-            if o { format!("{}, user_id", names.join(", ")) } else { names.join(", ") };
+        let oc = &self.owner_column;
+        let list_where = if o { format!(" WHERE {oc} = $1") } else { String::new() };
+        let one_where = if o { format!("id = $1 AND {oc} = $2") } else { "id = $1".to_owned() };
+        let insert_names = if o { format!("{}, {oc}", names.join(", ")) } else { names.join(", ") };
         let mut insert_values = placeholders.join(", ");
         if o {
             let _ = write!(insert_values, ", ${}", n + 1);
         }
         let update_where = if o {
-            format!("id = ${} AND user_id = ${}", n + 1, n + 2)
+            format!("id = ${} AND {oc} = ${}", n + 1, n + 2)
         } else {
             format!("id = ${}", n + 1)
         };
@@ -640,6 +649,11 @@ impl Resource {
             }
         };
         let whose = if o { " of the scope's user" } else { "" };
+        let check_refs = if self.owned_refs.is_empty() {
+            ""
+        } else {
+            "    own_references(db, owner, attrs).await?;\n"
+        };
         // The end of `from_row`.
         code.push_str("    })\n}\n\n");
         if o {
@@ -653,6 +667,9 @@ impl Resource {
                  fn changed(scope: &Scope, pubsub: &dyn PubSub, change: Change) {{\n    \
                  if let Some(topic) = topic(scope) {{\n        publish(pubsub, &topic, change);\n    }}\n}}\n\n"
             );
+        }
+        if !self.owned_refs.is_empty() {
+            code.push_str(&self.own_references());
         }
         let _ = write!(
             code,
@@ -668,13 +685,13 @@ impl Resource {
              from_row(&row)\n}}\n\n\
              /// Inserts a {human}{whose} and publishes [`Change::Created`].\n\
              pub async fn create({scope_arg}db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<{s}, DbError> {{\n\
-             {owner}    \
+             {owner}{check_refs}    \
              let row = sqlx::query(\n        \"INSERT INTO {p} ({insert_names}) VALUES ({insert_values}) RETURNING {columns}\",\n    )\
              {binds}{bind_owner}\n        .fetch_one(db.pool())\n        .await?;\n    \
              let created = from_row(&row)?;\n    {publish_created};\n    Ok(created)\n}}\n\n\
              /// Updates the {human}{whose} with this id and publishes [`Change::Updated`].\n\
              pub async fn update({scope_arg}db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<{s}, DbError> {{\n\
-             {owner}    \
+             {owner}{check_refs}    \
              let row = sqlx::query(\n        \"UPDATE {p} SET {sets} WHERE {update_where} RETURNING {columns}\",\n    )\
              {binds}\n        .bind(id){bind_owner}\n        .fetch_optional(db.pool())\n        .await?\n        .ok_or(DbError::NotFound)?;\n    \
              let updated = from_row(&row)?;\n    {publish_updated};\n    Ok(updated)\n}}\n\n\
@@ -689,6 +706,38 @@ impl Resource {
             publish_updated = publish("Change::Updated(updated.clone())"),
             publish_deleted = publish("Change::Deleted(id)"),
         );
+        code
+    }
+
+    /// `own_references`: each reference to a table of owned rows must name a row of the same
+    /// owner; another user's row is refused as a missing one ([`DbError::ForeignKey`]), so the
+    /// answer does not tell it exists. (Ownership never changes; a row deleted after the check
+    /// is caught by the foreign key.)
+    fn own_references(&self) -> String {
+        let mut code = String::from(
+            "/// Refuses a reference to a row the owner does not own, as if it did not exist.\n\
+             async fn own_references(db: &Db, owner: i64, attrs: &Attrs) -> Result<(), DbError> {\n",
+        );
+        for f in &self.fields {
+            let Ty::References(table) = &f.ty else { continue };
+            if !self.owned_refs.contains(table) {
+                continue;
+            }
+            let sql =
+                format!("SELECT id FROM {table} WHERE id = $1 AND {} = $2", self.owner_column);
+            let (open, id, close) = if f.optional {
+                (format!("    if let Some(id) = attrs.{} {{\n", f.name), "id".to_owned(), "    }\n")
+            } else {
+                (String::new(), format!("attrs.{}", f.name), "")
+            };
+            let _ = write!(
+                code,
+                "{open}    let found = sqlx::query(\"{sql}\")\n        .bind({id})\n        .bind(owner)\n        \
+                 .fetch_optional(db.pool())\n        .await?;\n    \
+                 if found.is_none() {{\n        return Err(DbError::ForeignKey);\n    }}\n{close}"
+            );
+        }
+        code.push_str("    Ok(())\n}\n\n");
         code
     }
 
@@ -913,7 +962,9 @@ impl Resource {
              use crate::web::services;\n\n\
              /// The form's state.\n#[derive(Debug)]\npub struct {s}Form {{\n    \
              /// The {human} edited (`None` for a new one).\n    pub id: Option<i64>,\n    \
-             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n{field}}}\n\
+             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n    \
+             /// Where the submit that saved went: another submit (a double click) goes there too\n    \
+             /// and writes nothing.\n    saved: Option<String>,\n{field}}}\n\
              zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
              impl {s}Form {{\n    \
              /// The form's values by field.\n    \
@@ -925,6 +976,7 @@ impl Resource {
              Err(problems) => {{\n                for problem in problems {{\n                    \
              self.form.add_error(problem.field, problem.code, problem.message);\n                }}\n                return None;\n            }}\n        }};\n        \
              if !self.form.submitted() {{\n            return None;\n        }}\n        \
+             if let Some(to) = &self.saved {{\n            return Some(to.clone());\n        }}\n        \
              let (db, pubsub) = match services(ctx) {{\n            Ok(services) => services,\n            \
              Err(e) => {{\n                ctx.put_flash(\"error\", e);\n                return None;\n            }}\n        }};\n        \
              let saved = match self.id {{\n            \
@@ -933,7 +985,8 @@ impl Resource {
              match saved {{\n            \
              Ok(row) => {{\n                \
              ctx.put_flash(\"info\", if self.id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n                \
-             Some(format!(\"/{p}/{{}}\", row.id))\n            }}\n            \
+             let to = format!(\"/{p}/{{}}\", row.id);\n                \
+             self.saved = Some(to.clone());\n                Some(to)\n            }}\n            \
              Err(e @ DbError::Unique {{ .. }}) => {{\n                \
              let field = e.field().unwrap_or(\"{first}\").to_owned();\n                \
              self.form.add_error(&field, \"taken\", \"has already been taken\");\n                None\n            }}\n            \
@@ -949,7 +1002,7 @@ impl Resource {
              (Some(id), {p}::values_of(&{lower}), \"Edit {human}\")\n            }}\n            \
              None => (None, {p}::defaults(), \"New {human}\"),\n        }};\n        \
              ctx.set_title(heading);\n        \
-             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values){store} }})\n    }}\n\n    \
+             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values), saved: None{store} }})\n    }}\n\n    \
              async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
              let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
              other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
@@ -961,7 +1014,7 @@ impl Resource {
             imports = self.owned_imports(),
             field = self.scope_field(),
             guard = self.guard(&format!(
-                "{}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), scope: Scope::default() }}",
+                "{}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), saved: None, scope: Scope::default() }}",
                 self.singular
             )),
             arg_local = self.scope_arg("scope"),
@@ -1037,7 +1090,30 @@ impl Resource {
                 );
             }
         }
+        if !self.owned_refs.is_empty() {
+            // The examples reference the scope's own rows: made once the scope is known.
+            for block in blocks.iter_mut().skip(1) {
+                let early = "    let values = example(&db, 2).await;\n";
+                if block.contains(early) && block.contains("support::sign_in(") {
+                    *block = block.replacen(early, "", 1);
+                    let signed = block
+                        .find("support::sign_in(")
+                        .and_then(|at| block[at..].find('\n').map(|end| at + end + 1));
+                    if let Some(at) = signed {
+                        block.insert_str(at, "    let values = example(&db, &scope, 2).await;\n");
+                    }
+                }
+                *block = block.replace("example(&db, 1)", "example(&db, &scope, 1)");
+            }
+        }
         let mut out = blocks.join("\n#[tokio::test]\n");
+        let (example_args, bobs_attrs) = if self.owned_refs.is_empty() {
+            ("&db, 1", "attrs")
+        } else {
+            // Bob's own values (his references are his): only the row is another user's.
+            ("&db, &ann, 1", "p::validate(&example(&db, &bob, 2).await).expect(\"valid\")")
+        };
+        let bobs_attrs = bobs_attrs.replace("p::", &format!("{p}::"));
         let _ = write!(
             out,
             "\n#[tokio::test]\nasync fn another_users_{p}_are_out_of_reach() {{\n    \
@@ -1046,11 +1122,11 @@ impl Resource {
              let pubsub = Local::default();\n    \
              let (tx, mut bobs) = tokio::sync::mpsc::channel(8);\n    \
              pubsub.subscribe(&{p}::topic(&bob).expect(\"a topic\"), tx);\n    \
-             let attrs = {p}::validate(&example(&db, 1).await).expect(\"valid\");\n    \
+             let attrs = {p}::validate(&example({example_args}).await).expect(\"valid\");\n    \
              let row = {p}::create(&ann, &db, &pubsub, &attrs).await.expect(\"created\");\n    \
              assert!({p}::list(&bob, &db).await.expect(\"listed\").is_empty());\n    \
              assert!(matches!({p}::find(&bob, &db, row.id).await, Err(DbError::NotFound)));\n    \
-             assert!(matches!({p}::update(&bob, &db, &pubsub, row.id, &attrs).await, Err(DbError::NotFound)));\n    \
+             assert!(matches!({p}::update(&bob, &db, &pubsub, row.id, &{bobs_attrs}).await, Err(DbError::NotFound)));\n    \
              assert!(matches!({p}::delete(&bob, &db, &pubsub, row.id).await, Err(DbError::NotFound)));\n    \
              assert_eq!({p}::find(&ann, &db, row.id).await.expect(\"still there\"), row);\n    \
              assert!(bobs.try_recv().is_err(), \"no message of another user's rows\");\n    \
@@ -1058,6 +1134,34 @@ impl Resource {
              assert!(matches!({p}::list(&nobody, &db).await, Err(DbError::NotFound)));\n    \
              assert!({p}::topic(&nobody).is_none());\n}}\n"
         );
+        for f in &self.fields {
+            let Ty::References(table) = &f.ty else { continue };
+            if !self.owned_refs.contains(table) {
+                continue;
+            }
+            let n = &f.name;
+            let _ = write!(
+                out,
+                "\n#[tokio::test]\nasync fn {n}_of_another_user_is_refused_as_missing() {{\n    \
+                 let db = support::database().await;\n    \
+                 let (ann, bob) = (support::user_scope(&db).await, support::user_scope(&db).await);\n    \
+                 let pubsub = Local::default();\n    \
+                 let mut values = example(&db, &ann, 1).await;\n    \
+                 let attrs = {p}::validate(&values).expect(\"valid\");\n    \
+                 let row = {p}::create(&ann, &db, &pubsub, &attrs).await.expect(\"her own rows referenced\");\n    \
+                 let bobs = support::{table}_row(&db, &bob, 2).await;\n    \
+                 values.insert(\"{n}\".to_owned(), bobs.id.to_string());\n    \
+                 let attrs = {p}::validate(&values).expect(\"valid\");\n    \
+                 assert!(matches!({p}::create(&ann, &db, &pubsub, &attrs).await, Err(DbError::ForeignKey)));\n    \
+                 assert!(matches!({p}::update(&ann, &db, &pubsub, row.id, &attrs).await, Err(DbError::ForeignKey)));\n    \
+                 assert_eq!({p}::find(&ann, &db, row.id).await.expect(\"unchanged\"), row);\n    \
+                 assert_eq!({p}::list(&ann, &db).await.expect(\"listed\").len(), 1, \"nothing created\");\n    \
+                 // An id no row has: the same answer.\n    \
+                 values.insert(\"{n}\".to_owned(), \"999999\".to_owned());\n    \
+                 let attrs = {p}::validate(&values).expect(\"valid\");\n    \
+                 assert!(matches!({p}::create(&ann, &db, &pubsub, &attrs).await, Err(DbError::ForeignKey)));\n}}\n"
+            );
+        }
         out
     }
 
@@ -1071,6 +1175,7 @@ impl Resource {
                 _ => None,
             })
             .collect();
+        let scoped_example = !self.owned_refs.is_empty();
         let mut code = self.header("//!");
         let _ = write!(
             code,
@@ -1105,8 +1210,10 @@ impl Resource {
         code.push_str("\nmod support;\n");
         let _ = write!(
             code,
-            "\n/// Valid values for a {human}; `n` varies the unique ones.\n\
-             async fn example(db: &zero_db::Db, n: u32) -> BTreeMap<String, String> {{\n"
+            "\n/// Valid values for a {human}{of_scope}; `n` varies the unique ones.\n\
+             async fn example(db: &zero_db::Db, {scope_param}n: u32) -> BTreeMap<String, String> {{\n",
+            of_scope = if scoped_example { " (its references the scope's own rows)" } else { "" },
+            scope_param = if scoped_example { "scope: &zero_auth::Scope, " } else { "" },
         );
         if parents.is_empty() {
             let _ = writeln!(code, "    let _ = db;\n    {p}::example_values(n)");
@@ -1115,9 +1222,10 @@ impl Resource {
             // parents in turn).
             let _ = writeln!(code, "    let mut values = {p}::example_values(n);");
             for (f, table) in &parents {
+                let scope = if self.owned_refs.contains(table) { "scope, " } else { "" };
                 let _ = writeln!(
                     code,
-                    "    let {table} = support::{table}_row(db, n).await;\n    \
+                    "    let {table} = support::{table}_row(db, {scope}n).await;\n    \
                      values.insert(\"{n}\".to_owned(), {table}.id.to_string());",
                     n = f.name
                 );
@@ -1352,28 +1460,26 @@ impl Resource {
             })
             .collect();
         let mut code = format!(
-            "\n/// A {human} in the database (with a row of each table it references); `n` varies its\n\
-             /// unique values. Added by `zerogen resource {s} {p}`.\n\
+            "\n/// A {human} in the database (with a row of each table it references){whose}; `n` varies\n\
+             /// its unique values. Added by `zerogen resource {s} {p}`.\n\
              #[allow(dead_code)] // each test binary uses some of the fixtures\n\
-             pub async fn {p}_row(db: &Db, n: u32) -> {module}::{p}::{s} {{\n    \
+             pub async fn {p}_row(db: &Db, {scope_param}n: u32) -> {module}::{p}::{s} {{\n    \
              let {m}values = {module}::{p}::example_values(n);\n",
             m = if parents.is_empty() { "" } else { "mut " },
+            scope_param = if self.owned { "scope: &zero_auth::Scope, " } else { "" },
+            whose = if self.owned { ", the scope's user's" } else { "" },
         );
         for (field, table) in parents {
+            let scope = if self.owned_refs.iter().any(|t| t == table) { "scope, " } else { "" };
             let _ = writeln!(
                 code,
-                "    values.insert(\"{field}\".to_owned(), {table}_row(db, n).await.id.to_string());"
+                "    values.insert(\"{field}\".to_owned(), {table}_row(db, {scope}n).await.id.to_string());"
             );
         }
-        let (scope_line, scope_arg) = if self.owned {
-            ("    let scope = user_scope(db).await;\n", "&scope, ")
-        } else {
-            ("", "")
-        };
+        let scope_arg = if self.owned { "scope, " } else { "" };
         let _ = write!(
             code,
-            "    let attrs = {module}::{p}::validate(&values).expect(\"valid example values\");\n\
-             {scope_line}    \
+            "    let attrs = {module}::{p}::validate(&values).expect(\"valid example values\");\n    \
              {module}::{p}::create({scope_arg}db, &zero_live::pubsub::Local::default(), &attrs)\n        \
              .await\n        .expect(\"a {human} row\")\n}}\n"
         );
@@ -1721,6 +1827,17 @@ pub(crate) fn migration_files(root: &Path) -> Vec<String> {
     files
 }
 
+/// Whether the app's migration of `table` gives its rows an owner `column` (a resource made
+/// after `zerogen auth`).
+fn owns(root: &Path, table: &str, column: &str) -> bool {
+    let suffix = format!("_create_{table}.sql");
+    let owner = format!("\n    {column} ");
+    migration_files(root)
+        .iter()
+        .filter(|f| f.ends_with(&suffix))
+        .any(|f| std::fs::read_to_string(root.join(f)).is_ok_and(|sql| sql.contains(&owner)))
+}
+
 /// The version of a migration file (`migrations/sqlite/20261201000000_create_posts.sql`).
 pub(crate) fn version_of(file: &str) -> Option<&str> {
     file.rsplit('/').next()?.split_once('_').map(|(version, _)| version)
@@ -1789,6 +1906,18 @@ pub fn write(
             )));
         }
     }
+    // References to tables of owned rows must name the scope's own rows.
+    let owned_refs: Vec<String> = r
+        .fields
+        .iter()
+        .filter_map(|f| match &f.ty {
+            Ty::References(table) if owned && owns(root, table, &r.owner_column) => {
+                Some(table.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    let r = &Resource { owned_refs, ..r.clone() };
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
     let mut files = r.files(&module, timestamp);
     format_templates(root, &mut files);
@@ -1962,6 +2091,70 @@ mod tests {
         assert!(!tests.contains("notes::list(&db)"), "{tests}");
         // Rows of an app without accounts stay as they were.
         assert!(!r.domain().contains("Scope") && !r.migration(false).contains("user_id"));
+    }
+
+    #[test]
+    fn references_to_owned_rows_are_checked_against_the_owner_and_tested() {
+        let fields = args(&[
+            "body:text",
+            "note_id:references:notes",
+            "spare_id:references:notes:optional",
+            "tag_id:references:tags",
+        ]);
+        let r = parse("Comment", "comments", &fields).unwrap();
+        let owned = Resource { owned: true, owned_refs: vec!["notes".to_owned()], ..r.clone() };
+        let domain = owned.domain();
+        assert_eq!(
+            domain.matches("own_references(db, owner, attrs).await?;").count(),
+            2,
+            "create and update"
+        );
+        assert_eq!(
+            domain.matches("SELECT id FROM notes WHERE id = $1 AND user_id = $2").count(),
+            2
+        );
+        assert!(domain.contains("if let Some(id) = attrs.spare_id {"), "{domain}");
+        assert!(!domain.contains("FROM tags WHERE"), "tags are not owned: {domain}");
+        let tests = owned.owned_tests(&owned.tests("app"));
+        assert!(
+            tests.contains("async fn note_id_of_another_user_is_refused_as_missing()"),
+            "{tests}"
+        );
+        assert!(
+            tests.contains("async fn spare_id_of_another_user_is_refused_as_missing()"),
+            "{tests}"
+        );
+        assert!(!tests.contains("tag_id_of_another_user"), "{tests}");
+        assert!(tests.contains("support::notes_row(db, scope, n)"), "{tests}");
+        assert!(tests.contains("support::tags_row(db, n)"), "{tests}");
+        assert!(
+            !tests.contains("example(&db, 1)") && !tests.contains("example(&db, 2)"),
+            "{tests}"
+        );
+        let fixture = owned.fixture("app");
+        assert!(
+            fixture
+                .contains("pub async fn comments_row(db: &Db, scope: &zero_auth::Scope, n: u32)"),
+            "{fixture}"
+        );
+        assert!(
+            fixture.contains("notes_row(db, scope, n)") && fixture.contains("tags_row(db, n)"),
+            "{fixture}"
+        );
+        // Owned rows whose references are not owned keep the plain example.
+        let plain = Resource { owned: true, ..r };
+        assert!(!plain.domain().contains("own_references"));
+        assert!(plain.owned_tests(&plain.tests("app")).contains("example(&db, 1)"));
+    }
+
+    #[test]
+    fn a_saved_form_does_not_write_again_on_a_second_submit() {
+        let r = parse("Note", "notes", &args(&["title:string"])).unwrap();
+        let form = r.form_rs();
+        let guard = form.find("if let Some(to) = &self.saved {").expect("the guard");
+        let write = form.find("notes::create(").expect("the write");
+        assert!(guard < write, "checked before writing: {form}");
+        assert!(form.contains("self.saved = Some(to.clone());"), "{form}");
     }
 
     #[test]

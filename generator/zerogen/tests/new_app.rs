@@ -282,6 +282,21 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     let domain = std::fs::read_to_string(app.join("src/shelves.rs")).unwrap();
     assert!(domain.contains("pub async fn list(scope: &Scope, db: &Db)"), "{domain}");
+    // A reference to owned rows must name the scope's own (no unique field here: a double
+    // submit of its form must still save once).
+    let item = [
+        "resource",
+        "Item",
+        "items",
+        "name:string",
+        "shelf_id:references:shelves",
+        "--timestamp",
+        "20261125120500",
+    ];
+    let made = zerogen(&app, &item);
+    assert!(made.status.success(), "{}", text(&made));
+    let domain = std::fs::read_to_string(app.join("src/items.rs")).unwrap();
+    assert!(domain.contains("own_references(db, owner, attrs).await?;"), "{domain}");
     let api = zerogen(&app, &["resource", "Bin", "bins", "label:string", "--json"]);
     assert_eq!(api.status.code(), Some(2), "{}", text(&api));
     assert!(text(&api).contains("rows belong to users"), "{}", text(&api));
@@ -298,6 +313,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
         "tests/reviews.rs",
         "tests/auth.rs",
         "tests/shelves.rs",
+        "tests/items.rs",
     ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
