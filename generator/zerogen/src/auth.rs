@@ -85,12 +85,21 @@ const CARGO: &str = "Cargo.toml";
 const LEDGER: &str = "release/surface.tsv";
 
 /// What `zerogen auth` is asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Passwords beside magic links (`--password`).
     pub password: bool,
     /// Overwrite existing files (`--force`).
     pub force: bool,
+    /// The scope that owns the rows of later resources (`--scope NAME`): its column is
+    /// `NAME_id`, in `spec/scopes.tsv`.
+    pub scope: String,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { password: false, force: false, scope: "user".to_owned() }
+    }
 }
 
 /// The files `zerogen auth` writes (not the ones it edits), for app `module`. With passwords,
@@ -99,7 +108,7 @@ pub struct Options {
 pub fn files(
     module: &str,
     timestamp: &str,
-    options: Options,
+    options: &Options,
 ) -> Result<Vec<(String, String)>, ResourceError> {
     let mut vars = BTreeMap::from([
         ("module", module.to_owned()),
@@ -187,8 +196,15 @@ fn wire_app(web: &str) -> Result<String, ResourceError> {
 }
 
 /// Adds accounts to the app at `root`; returns the files written and edited.
-pub fn write(root: &Path, timestamp: &str, options: Options) -> Result<Vec<String>, ResourceError> {
+pub fn write(
+    root: &Path,
+    timestamp: &str,
+    options: &Options,
+) -> Result<Vec<String>, ResourceError> {
     let force = options.force;
+    if let Some(why) = crate::scopes::invalid_name(&options.scope) {
+        return Err(ResourceError::Invalid(format!("--scope: {why}")));
+    }
     let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
     if !crate::app::is_app(root) {
         return Err(ResourceError::Invalid(format!(
@@ -251,6 +267,14 @@ pub fn write(root: &Path, timestamp: &str, options: Options) -> Result<Vec<Strin
             table.push_str(PASSWORD_ROUTE);
         }
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+    }
+    // The scope later resources belong to.
+    let scopes = std::fs::read_to_string(root.join(crate::scopes::TABLE)).ok();
+    let row = crate::scopes::ScopeRow::named(&options.scope, true);
+    let table = crate::scopes::with_row(scopes.as_deref(), &row)
+        .map_err(|e| ResourceError::Invalid(format!("{e}; nothing was written")))?;
+    if let Some(table) = table {
+        edits.push((crate::scopes::TABLE.to_owned(), table));
     }
     let ledger = read(LEDGER)?;
     if !ledger.lines().any(|l| l.starts_with("auth.accounts\t")) {
@@ -318,7 +342,7 @@ mod tests {
 
     #[test]
     fn files_are_rendered_with_the_tables_of_each_backend() {
-        let files = files("blog", "20260101000000", Options::default()).unwrap();
+        let files = files("blog", "20260101000000", &Options::default()).unwrap();
         let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
         let sqlite = get("migrations/sqlite/20260101000000_create_users_auth_tables.sql");
         assert!(
@@ -334,8 +358,8 @@ mod tests {
 
     #[test]
     fn passwords_replace_the_login_and_settings_pages_and_add_tests_and_docs() {
-        let options = Options { password: true, force: false };
-        let files = files("blog", "20260101000000", options).unwrap();
+        let options = Options { password: true, ..Options::default() };
+        let files = files("blog", "20260101000000", &options).unwrap();
         let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
         assert!(get("web/live/users/log_in.html.0x0").contains("id=\"password-login-form\""));
         assert!(get("web/live/users/settings.html.0x0").contains("/users/settings/password"));

@@ -10,6 +10,7 @@ pub mod emit;
 pub mod generate;
 pub mod resource;
 pub mod scaffold;
+pub mod scopes;
 pub mod site;
 pub mod templates;
 pub mod term;

@@ -61,6 +61,13 @@ enum Command {
         /// A JSON API under /api (list, show, create, update, delete) instead of live pages.
         #[arg(long)]
         json: bool,
+        /// The scope its rows belong to, from spec/scopes.tsv (default: the default one, in an
+        /// app with accounts).
+        #[arg(long, value_name = "NAME", conflicts_with = "no_scope")]
+        scope: Option<String>,
+        /// Rows for everyone, even in an app with accounts.
+        #[arg(long)]
+        no_scope: bool,
     },
     /// Add accounts to an app (the `zero-auth` crate): the users and tokens tables, the
     /// registration, magic-link login, confirmation and settings pages, logout, the dev mailbox,
@@ -75,6 +82,10 @@ enum Command {
         /// Passwords beside magic links (Argon2id): set in the settings, offered at login.
         #[arg(long)]
         password: bool,
+        /// The scope later resources belong to: their rows get the column NAME_id (a user's
+        /// id); listed in spec/scopes.tsv.
+        #[arg(long, value_name = "NAME", default_value = "user")]
+        scope: String,
     },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
@@ -201,14 +212,20 @@ fn main() -> ExitCode {
     match cli.command {
         Command::New { .. } => ExitCode::from(2),
         Command::Routes { json } => run_routes(&printer, &root, json),
-        Command::Resource { singular, plural, fields, force, timestamp, json } => {
-            use zerogen::resource::{Resource, Web, parse};
+        Command::Resource { singular, plural, fields, force, timestamp, json, scope, no_scope } => {
+            use zerogen::resource::{Resource, ScopeChoice, Web, parse};
             let web = if json { Web::Json } else { Web::Live };
-            let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, ..r });
+            let scope = match (scope, no_scope) {
+                (_, true) => ScopeChoice::Everyone,
+                (Some(name), false) => ScopeChoice::Named(name),
+                (None, false) => ScopeChoice::Default,
+            };
+            let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, scope, ..r });
             run_resource(&printer, &root, parsed, force, timestamp)
         }
-        Command::Auth { force, timestamp, password } => {
-            run_auth(&printer, &root, zerogen::auth::Options { password, force }, timestamp)
+        Command::Auth { force, timestamp, password, scope } => {
+            let options = zerogen::auth::Options { password, force, scope };
+            run_auth(&printer, &root, options, timestamp)
         }
         Command::Docs { out, check } => run_docs(&printer, &root, out, check),
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
@@ -389,7 +406,7 @@ fn run_auth(
 ) -> ExitCode {
     let timestamp =
         timestamp.unwrap_or_else(|| zerogen::resource::free_timestamp(root, &utc_timestamp()));
-    match zerogen::auth::write(root, &timestamp, options) {
+    match zerogen::auth::write(root, &timestamp, &options) {
         Ok(files) => {
             for file in &files {
                 printer.status("Wrote", file);

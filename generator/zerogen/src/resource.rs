@@ -61,6 +61,18 @@ pub enum Web {
     Json,
 }
 
+/// Whose rows a resource's are, as asked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum ScopeChoice {
+    /// The app's default scope (`spec/scopes.tsv`), if it has accounts; else everyone's.
+    #[default]
+    Default,
+    /// The scope of this name (`--scope NAME`).
+    Named(String),
+    /// Rows for everyone, even in an app with accounts (`--no-scope`).
+    Everyone,
+}
+
 /// What `zerogen resource` was asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resource {
@@ -76,6 +88,8 @@ pub struct Resource {
     /// column, functions that take the scope first and see only its user's rows, changes
     /// published on the scope's topic.
     pub owned: bool,
+    /// The scope asked for (`--scope NAME`, `--no-scope`, or the app's default).
+    pub scope: ScopeChoice,
     /// The owner column of owned rows (the scope's, `user_id` by default).
     pub owner_column: String,
     /// The referenced tables whose rows belong to users too: a reference must name a row of
@@ -109,7 +123,8 @@ use crate::scaffold::KEYWORDS;
 /// Names a resource's plural cannot take: the app's own modules and folders.
 const RESERVED: &[&str] = &["web", "tally", "tests", "assets", "api", "live", "health", "new"];
 
-fn snake(s: &str) -> bool {
+/// Whether `s` is a snake_case name (`blog_posts`).
+pub(crate) fn snake(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
         && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.ends_with('_')
@@ -214,6 +229,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         fields: out,
         web: Web::Live,
         owned: false,
+        scope: ScopeChoice::Default,
         owner_column: "user_id".to_owned(),
         owned_refs: Vec::new(),
     })
@@ -1436,11 +1452,12 @@ impl Resource {
         if self.owned {
             let _ = write!(
                 md,
-                "\n## Owners\n\nEach {human} belongs to the user who created it (`user_id`, deleted with the user).\n\
+                "\n## Owners\n\nEach {human} belongs to the user who created it (`{column}`, deleted with the user).\n\
                  The pages are for signed-in users (a visitor is sent to log in) and show each user only\n\
                  their own; the functions of `src/{p}.rs` take the `Scope` first and see only its user's\n\
                  rows, and changes are published on the scope's topic (`{p}::topic(&scope)`), so no user\n\
-                 hears of another's.\n"
+                 hears of another's.\n",
+                column = self.owner_column
             );
         }
         md
@@ -1830,12 +1847,47 @@ pub(crate) fn migration_files(root: &Path) -> Vec<String> {
 /// Whether the app's migration of `table` gives its rows an owner `column` (a resource made
 /// after `zerogen auth`).
 fn owns(root: &Path, table: &str, column: &str) -> bool {
+    owner_column_of(root, table).is_some_and(|c| c == column)
+}
+
+/// The owner column the app's migration of `table` gives its rows, if any: a column that
+/// references `users` and is deleted with its user, as `zerogen resource` writes it.
+fn owner_column_of(root: &Path, table: &str) -> Option<String> {
     let suffix = format!("_create_{table}.sql");
-    let owner = format!("\n    {column} ");
-    migration_files(root)
-        .iter()
-        .filter(|f| f.ends_with(&suffix))
-        .any(|f| std::fs::read_to_string(root.join(f)).is_ok_and(|sql| sql.contains(&owner)))
+    let file = migration_files(root).into_iter().find(|f| f.ends_with(&suffix))?;
+    let sql = std::fs::read_to_string(root.join(file)).ok()?;
+    sql.lines().find_map(|line| {
+        let line = line.trim();
+        line.contains(" NOT NULL REFERENCES users (id) ON DELETE CASCADE")
+            .then(|| line.split_whitespace().next().map(str::to_owned))
+            .flatten()
+    })
+}
+
+/// The scope a resource's rows belong to, as asked (`None`: rows for everyone); an unknown
+/// name, or a scope in an app without accounts, is refused.
+fn owner_scope(
+    root: &Path,
+    choice: &ScopeChoice,
+) -> Result<Option<crate::scopes::ScopeRow>, ResourceError> {
+    let scopes = crate::scopes::of_app(root).map_err(ResourceError::Invalid)?;
+    match choice {
+        ScopeChoice::Everyone => Ok(None),
+        ScopeChoice::Default => Ok(scopes.into_iter().find(|s| s.default)),
+        ScopeChoice::Named(name) if scopes.is_empty() => Err(ResourceError::Invalid(format!(
+            "--scope {name}: this app has no scopes yet (no accounts): run `zerogen auth` first"
+        ))),
+        ScopeChoice::Named(name) => {
+            let known: Vec<&str> = scopes.iter().map(|s| s.name.as_str()).collect();
+            let known = known.join(", ");
+            scopes.iter().find(|s| s.name == *name).cloned().map(Some).ok_or_else(|| {
+                ResourceError::Invalid(format!(
+                    "--scope {name}: no such scope in {}; the app's are: {known}",
+                    crate::scopes::TABLE
+                ))
+            })
+        }
+    }
 }
 
 /// The version of a migration file (`migrations/sqlite/20261201000000_create_posts.sql`).
@@ -1869,17 +1921,19 @@ pub fn write(
             root.display()
         )));
     }
-    // In an app with accounts (`zerogen auth`) rows belong to users.
-    let owned = root.join(crate::auth::AUTH_MODULE).is_file();
+    // In an app with accounts (`zerogen auth`) rows belong to a scope's users, unless asked.
+    let scope = owner_scope(root, &r.scope)?;
+    let owned = scope.is_some();
     if owned && r.web == Web::Json {
         return Err(ResourceError::Invalid(
             "this app has accounts, so its rows belong to users, and a JSON API of them would \
              need callers authenticated by token, which is not generated yet: generate live \
-             pages (leave out --json)"
+             pages (leave out --json), or rows for everyone (--no-scope)"
                 .to_owned(),
         ));
     }
-    let r = &Resource { owned, ..r.clone() };
+    let owner_column = scope.map_or_else(|| r.owner_column.clone(), |s| s.column);
+    let r = &Resource { owned, owner_column, ..r.clone() };
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
@@ -1904,6 +1958,21 @@ pub fn write(
                  generate it with `zerogen resource`",
                 f.name
             )));
+        }
+    }
+    // Rows for everyone cannot point at rows that belong to users.
+    if !owned {
+        for f in &r.fields {
+            if let Ty::References(table) = &f.ty
+                && let Some(column) = owner_column_of(root, table)
+            {
+                return Err(ResourceError::Invalid(format!(
+                    "`{}:references:{table}`: the rows of `{table}` belong to users ({column}), \
+                     so rows for everyone cannot reference them: give this resource their scope \
+                     (leave out --no-scope)",
+                    f.name
+                )));
+            }
         }
     }
     // References to tables of owned rows must name the scope's own rows.

@@ -268,13 +268,21 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     assert!(text(&made).contains("serves /api/reviews"), "{}", text(&made));
     assert!(app.join("web/api/reviews.rs").is_file() && !app.join("web/live/reviews").exists());
-    // Accounts (with passwords): their tables, pages, wiring and tests.
-    let auth = zerogen(&app, &["auth", "--password", "--timestamp", "20261125120300"]);
+    // Accounts (with passwords, and rows owned by a scope named `owner`): their tables, pages,
+    // wiring and tests.
+    let bad_scope = zerogen(&app, &["auth", "--scope", "owner_id"]);
+    assert_eq!(bad_scope.status.code(), Some(2), "{}", text(&bad_scope));
+    assert!(text(&bad_scope).contains("not ending in `_id`"), "{}", text(&bad_scope));
+    assert!(!app.join("web/auth.rs").exists(), "nothing written");
+    let auth = ["auth", "--password", "--scope", "owner", "--timestamp", "20261125120300"];
+    let auth = zerogen(&app, &auth);
     assert!(auth.status.success(), "{}", text(&auth));
     assert!(text(&auth).contains("Wrote tests/auth.rs"), "{}", text(&auth));
     assert!(app.join("migrations/sqlite/20261125120300_create_users_auth_tables.sql").is_file());
     let routes = std::fs::read_to_string(app.join("spec/routes.tsv")).unwrap();
     assert!(routes.contains("/users/settings/password\thttp\tweb::auth::update_password"));
+    let scopes = std::fs::read_to_string(app.join("spec/scopes.tsv")).unwrap();
+    assert!(scopes.ends_with("\nowner\tyes\towner_id\tusers\n"), "{scopes}");
     // After the accounts, rows belong to users; a JSON API of them is refused.
     let shelf =
         ["resource", "Shelf", "shelves", "label:string:unique", "--timestamp", "20261125120400"];
@@ -282,6 +290,10 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     let domain = std::fs::read_to_string(app.join("src/shelves.rs")).unwrap();
     assert!(domain.contains("pub async fn list(scope: &Scope, db: &Db)"), "{domain}");
+    assert!(domain.contains("WHERE id = $1 AND owner_id = $2"), "{domain}");
+    let unknown = zerogen(&app, &["resource", "Bin", "bins", "label:string", "--scope", "team"]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(text(&unknown).contains("no such scope in spec/scopes.tsv; the app's are: owner"));
     // A reference to owned rows must name the scope's own (no unique field here: a double
     // submit of its form must still save once).
     let item = [
@@ -301,6 +313,17 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert_eq!(api.status.code(), Some(2), "{}", text(&api));
     assert!(text(&api).contains("rows belong to users"), "{}", text(&api));
     assert!(!app.join("src/bins.rs").exists(), "nothing written");
+    // Rows for everyone (`--no-scope`) may have a JSON API, and may not point at owned rows.
+    let shared = ["resource", "Tag", "tags", "shelf_id:references:shelves", "--no-scope"];
+    let refused = zerogen(&app, &shared);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("belong to users (owner_id)"), "{}", text(&refused));
+    let bins = ["resource", "Bin", "bins", "label:string", "--json", "--no-scope"];
+    let bins = [&bins[..], &["--timestamp", "20261125120600"]].concat();
+    let made = zerogen(&app, &bins);
+    assert!(made.status.success(), "{}", text(&made));
+    let domain = std::fs::read_to_string(app.join("src/bins.rs")).unwrap();
+    assert!(!domain.contains("Scope"), "{domain}");
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));
@@ -314,6 +337,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
         "tests/auth.rs",
         "tests/shelves.rs",
         "tests/items.rs",
+        "tests/bins.rs",
     ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
@@ -348,9 +372,9 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(text(&bad).contains("field 1 `name:strng`: unknown type `strng`"), "{}", text(&bad));
     assert!(!app.join("src/tags.rs").exists());
-    let orphan = zerogen(&app, &["resource", "Note", "notes", "bin_id:references:bins"]);
+    let orphan = zerogen(&app, &["resource", "Note", "notes", "crate_id:references:crates"]);
     assert_eq!(orphan.status.code(), Some(2));
-    assert!(text(&orphan).contains("needs the `bins` resource first"), "{}", text(&orphan));
+    assert!(text(&orphan).contains("needs the `crates` resource first"), "{}", text(&orphan));
     // Accounts again: refused, nothing changed.
     let web = std::fs::read_to_string(app.join("web/mod.rs")).unwrap();
     let again = zerogen(&app, &["auth"]);
