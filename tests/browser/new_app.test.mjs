@@ -187,9 +187,14 @@ test("the_signup_form_shows_errors_live_and_subscribes_once_valid", async () => 
   await page.fill("#signup_email", "ada@example.com");
   await page.selectOption("#signup_plan", "pro");
   await page.check("input[name='signup[contact]'][value=none]");
+  await page.selectOption("#signup_topics", ["news", "jobs"]);
   // Submitting without the terms shows that error and subscribes nobody.
   await page.click("#signup button[type=submit]");
   await page.waitForSelector("#signup_terms-errors .field-error:text('must be accepted')");
+  // The server's render keeps both topics chosen (a multiple select posts a list).
+  const chosen = await page.$$eval("#signup_topics option", (os) => os.filter((o) => o.selected).map((o) => o.value));
+  assert.deepEqual(chosen, ["news", "jobs"]);
+  assert.equal(await page.locator("#signup_topics-errors .field-error").count(), 0);
   await page.check("#signup_terms");
   await page.click("#signup button[type=submit]");
   await page.waitForSelector("#zl-flash :text('Subscribed Ada.')");

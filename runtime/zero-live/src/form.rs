@@ -84,6 +84,8 @@ impl Form {
     /// The field path of a page field name: `post[tags][0][name]` is `tags.0.name`; a name
     /// without the form's prefix is taken as is.
     fn field_of(&self, key: &str) -> String {
+        // A list's name (`post[tags][]`) names its field.
+        let key = key.strip_suffix("[]").unwrap_or(key);
         match key.strip_prefix(&self.name).and_then(|rest| rest.strip_prefix('[')) {
             Some(rest) => rest.trim_end_matches(']').replace("][", "."),
             None => key.to_owned(),
@@ -359,6 +361,12 @@ mod tests {
         assert_eq!(submitted.value("public"), "true");
         let unchecked = submitted.with_params(&json!({"post[public]": "false"}), Action::Change);
         assert_eq!(unchecked.value("public"), "false");
+        // A list's change touches the list's field.
+        let picked = post().with_params(
+            &json!({"post[kind][]": ["a"], "_target": "post[kind][]"}),
+            Action::Change,
+        );
+        assert!(picked.is_touched("kind") && !picked.is_touched("kind."), "{picked:?}");
     }
 
     #[test]

@@ -243,6 +243,8 @@ async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
     let html = body(get(&app, "/components").await).await;
     assert!(html.contains("<label for=\"signup_email\">Email</label>"), "{html}");
     assert!(html.contains("name=\"signup[terms]\" value=\"false\""), "{html}");
+    assert!(html.contains("<select multiple id=\"signup_topics\" name=\"signup[topics][]\""), "{html}");
+    assert!(html.contains("<input type=\"file\" id=\"signup_avatar\" name=\"signup[avatar]\""), "{html}");
     assert!(!html.contains("class=\"field-error\""), "no errors before typing: {html}");
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut view = server.live("/components").await.expect("joined");
@@ -252,6 +254,9 @@ async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
     assert!(html.contains("is not an email address"), "{html}");
     assert!(!html.contains("can&#39;t be blank"), "untouched fields stay quiet: {html}");
     let refused = json!({"signup[name]": "A", "signup[email]": "a@b.c", "signup[terms]": "false"});
+    let offered = json!({"signup[topics][]": ["news", "gossip"], "_target": "signup[topics][]"});
+    view.event("validate", offered).await.expect("validated");
+    assert!(view.html().expect("html").contains("has a topic that is not offered"));
     let reply = view.event("subscribe", refused).await.expect("a reply");
     assert!(reply["flash"].is_null(), "nothing is subscribed: {reply}");
     let html = view.html().expect("html");
@@ -261,8 +266,13 @@ async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
         "signup[email]": "ada@example.com",
         "signup[plan]": "pro",
         "signup[contact]": "none",
+        "signup[topics][]": ["news", "jobs"],
         "signup[terms]": ["false", "true"],
     });
+    view.event("validate", accepted.clone()).await.expect("validated");
+    let html = view.html().expect("html");
+    assert!(html.contains("<option value=\"news\" selected>"), "{html}");
+    assert!(html.contains("<option value=\"tips\">"), "{html}");
     let reply = view.event("subscribe", accepted).await.expect("subscribed");
     assert_eq!(reply["flash"]["info"], "Subscribed Ada.");
     assert!(!view.html().expect("html").contains("value=\"Ada\""), "the form is reset");

@@ -112,8 +112,10 @@ zero_live_core::component!(Table<'a>, "components/table");
 
 /// `<.input form={form} field="email" kind="email" label="Email" />`: a labelled input of any
 /// kind (`text`, `email`, `password`, `number`, `date`, `datetime-local`, `hidden`,
-/// `textarea`, `select`, `checkbox`, `radio`), its value from the form, its errors shown once
-/// the field is touched, wired with `aria-invalid` and `aria-describedby`.
+/// `textarea`, `select`, `select-multiple`, `checkbox`, `radio`, `file`), its value from the
+/// form, its errors shown once the field is touched, wired with `aria-invalid` and
+/// `aria-describedby`. A `select-multiple` posts `NAME[]`, which the form holds as the chosen
+/// values joined with `,`; a `file` input shows no value (uploads are handled apart from forms).
 pub struct Input<'a> {
     /// The form the field belongs to.
     pub form: &'a zero_live::form::Form,
@@ -145,6 +147,11 @@ pub fn plain(kind: &str) -> bool {
             | "tel"
             | "url"
     )
+}
+
+/// Whether `value` is among the comma-joined `values` of a multiple select.
+pub fn chosen(values: &str, value: &str) -> bool {
+    values.split(',').any(|v| v == value)
 }
 
 /// Kinds whose label comes before the control (a checkbox's wraps it, a radio group has a

@@ -24,6 +24,9 @@ pub const PLANS: &[(&str, &str)] = &[("free", "Free"), ("pro", "Pro")];
 /// The choices of the sign-up form's radio group.
 pub const CONTACTS: &[(&str, &str)] = &[("email", "Email"), ("none", "Never")];
 
+/// The topics of the sign-up form's multiple select: value and text.
+pub const TOPICS: &[(&str, &str)] = &[("news", "News"), ("tips", "Tips"), ("jobs", "Jobs")];
+
 /// A new sign-up form.
 fn signup_form() -> Form {
     Form::new(
@@ -33,6 +36,7 @@ fn signup_form() -> Form {
             ("email", ""),
             ("plan", "free"),
             ("contact", "email"),
+            ("topics", ""),
             ("notes", ""),
             ("terms", "false"),
             // A nested list: rows `links.0.url`, `links.1.url` (`signup[links][0][url]`).
@@ -60,6 +64,14 @@ fn check(form: Form) -> Form {
         )
         .validate_inclusion("plan", &["free", "pro"])
         .validate_inclusion("contact", &["email", "none"])
+        .validate_with("topics", |v| {
+            let known = |t: &str| TOPICS.iter().any(|(value, _)| *value == t);
+            if v.is_empty() || v.split(',').all(known) {
+                Ok(())
+            } else {
+                Err(("inclusion", "has a topic that is not offered".to_owned()))
+            }
+        })
         .validate_length("notes", None, Some(200))
         .validate_with("terms", |v| {
             if v == "true" { Ok(()) } else { Err(("accepted", "must be accepted".to_owned())) }
