@@ -369,3 +369,92 @@ async fn disconnect_on_a_live_socket_id_closes_that_logins_sessions_only() {
     let err = ann_view.reconnect().await.unwrap_err().to_string();
     assert!(err.contains("join redirected to \"/\""), "{err}");
 }
+
+/// A page that is not live (`zero_live::server::html_page`): in the root layout, with the
+/// flash a redirect left shown once, the security headers, no live root; a form posted back
+/// with its CSRF token is shown again with the same token.
+#[tokio::test]
+async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the_csrf_token() {
+    use axum::Extension;
+    use axum::extract::Form;
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::middleware::from_fn_with_state;
+    use axum::response::Response;
+    use axum::routing::get;
+    use std::collections::BTreeMap;
+    use zero_live::csrf::CsrfToken;
+    use zero_live::server::{html_page, see_other};
+
+    fn form(csrf: &CsrfToken, note: &str) -> String {
+        let mut html = String::from("<form id=\"f\" method=\"post\" action=\"/dead\">");
+        html.push_str("<input type=\"hidden\" name=\"_csrf_token\" value=\"");
+        zero_live_core::escape::html(&mut html, csrf.as_str());
+        html.push_str("\"><input name=\"note\" value=\"");
+        zero_live_core::escape::html(&mut html, note);
+        html.push_str("\"></form>");
+        html
+    }
+    async fn show(
+        Extension(live): Extension<zero_live::Live>,
+        Extension(csrf): Extension<CsrfToken>,
+        headers: HeaderMap,
+    ) -> Response {
+        html_page(
+            &live,
+            &headers,
+            StatusCode::OK,
+            "Dead <page>",
+            &BTreeMap::new(),
+            &form(&csrf, ""),
+        )
+    }
+    async fn post(
+        Extension(live): Extension<zero_live::Live>,
+        Extension(csrf): Extension<CsrfToken>,
+        headers: HeaderMap,
+        Form(values): Form<BTreeMap<String, String>>,
+    ) -> Response {
+        let note = values.get("note").cloned().unwrap_or_default();
+        if note.is_empty() {
+            let flash = BTreeMap::from([("error".to_owned(), "A note, please.".to_owned())]);
+            let body = form(&csrf, &note);
+            return html_page(
+                &live,
+                &headers,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Dead",
+                &flash,
+                &body,
+            );
+        }
+        let flash = BTreeMap::from([("info".to_owned(), format!("Saved {note}."))]);
+        see_other(live.signer(), "/dead", &flash)
+    }
+    let live = counter::live(LiveConfig::default());
+    let router = axum::Router::new()
+        .route("/dead", get(show).post(post))
+        .route_layer(from_fn_with_state(live.csrf(), zero_live::csrf::check))
+        .layer(Extension(live.clone()));
+    let server = TestServer::start(router, live).await.unwrap();
+    let page = server.get("/dead").await.unwrap();
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("<title>Dead &lt;page&gt;</title>"), "{}", page.body);
+    assert!(!page.body.contains("data-zl-root"), "not live: {}", page.body);
+    assert!(page.headers.get("content-security-policy").is_some());
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+    assert!(page.has_element("#zl-flash", None).unwrap());
+    let token = csrf_field(&page.body);
+    // Refused values: 422, the handler's flash, the same token for the next try.
+    let refused = server.submit(&page, "#f", &[("note", "")]).await.unwrap();
+    assert_eq!(refused.status, 422);
+    assert!(refused.has_element(".zl-flash-error", Some("A note, please.")).unwrap());
+    assert_eq!(csrf_field(&refused.body), token);
+    let saved = server.submit(&refused, "#f", &[("note", "hi")]).await.unwrap();
+    assert_eq!((saved.status.as_u16(), saved.location()), (303, Some("/dead")));
+    let after = server.get("/dead").await.unwrap();
+    assert!(after.has_element(".zl-flash-info", Some("Saved hi.")).unwrap(), "{}", after.body);
+    let again = server.get("/dead").await.unwrap();
+    assert!(!again.has_element(".zl-flash-info", None).unwrap(), "a flash shows once");
+    // Without the token: refused before the handler.
+    assert_eq!(server.post("/dead", &[("note", "x")]).await.unwrap().status, 403);
+}

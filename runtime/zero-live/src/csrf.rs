@@ -132,9 +132,13 @@ pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Re
     let Some(secret) = secret else {
         return refuse("no CSRF cookie: load the page with the form first");
     };
+    // A request that passes gets the token too (a form shown again with its errors).
+    let token_of_secret = CsrfToken(csrf.token(&secret));
     let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
     if let Some(token) = header_token {
         return if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), token) {
+            let mut request = request;
+            request.extensions_mut().insert(token_of_secret);
             next.run(request).await
         } else {
             refuse("the x-csrf-token header does not match the CSRF cookie")
@@ -149,13 +153,14 @@ pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Re
         return refuse("no x-csrf-token header (a form sends a _csrf_token field)");
     }
     // The token is a field of the form: read the body (bounded), then hand it on unchanged.
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, csrf.max_body).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "the form body is too large").into_response();
     };
     let token = form_urlencoded_field(&bytes, CSRF_FIELD);
     match token {
         Some(token) if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), &token) => {
+            parts.extensions.insert(token_of_secret);
             next.run(Request::from_parts(parts, Body::from(bytes))).await
         }
         Some(_) => refuse("the _csrf_token field does not match the CSRF cookie"),

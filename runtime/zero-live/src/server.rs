@@ -539,6 +539,12 @@ async fn page(
         body: page_body,
     };
     let html = (live.inner.layout)(page);
+    document(&live, StatusCode::OK, html, flash_cookie.is_some())
+}
+
+/// A laid-out page's response: the security headers of every page, and the flash cookie
+/// cleared when the request had one (a flash shows once).
+fn document(live: &Live, status: StatusCode, html: String, had_flash: bool) -> Response {
     let csp = live.inner.config.content_security_policy.as_str();
     let headers = [
         (header::CACHE_CONTROL, "no-store"),
@@ -546,15 +552,40 @@ async fn page(
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
     ];
-    let mut response = (headers, Html(html)).into_response();
-    if flash_cookie.is_some() {
-        // A flash shows once.
+    let mut response = (status, headers, Html(html)).into_response();
+    if had_flash {
         let clear = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
         if let Ok(value) = header::HeaderValue::from_str(&clear) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
     response
+}
+
+/// A page that is not live (a handler's, e.g. the pages of `zerogen resource --html`): `body`
+/// (a template's HTML) in the endpoint's root layout, after the flash a redirect left (see
+/// [`see_other`]; shown once) or `flash` when the handler has one of its own, with the
+/// security headers of a live page and the app's head tags, but no live root: the client
+/// does not connect.
+pub fn html_page(
+    live: &Live,
+    request: &HeaderMap,
+    status: StatusCode,
+    title: &str,
+    flash: &std::collections::BTreeMap<String, String>,
+    body: &str,
+) -> Response {
+    let flash_cookie = cookie(request, FLASH_COOKIE);
+    let left = flash_cookie.and_then(|t| live.inner.signer.verify_flash(t, FLASH_TTL).ok());
+    let shown = if flash.is_empty() { left.as_ref().unwrap_or(flash) } else { flash };
+    let mut page_body = String::with_capacity(body.len() + 64);
+    flash_group(&mut page_body, shown);
+    page_body.push('\n');
+    page_body.push_str(body);
+    let page =
+        Page { title: title.to_owned(), head: live.inner.head_tags.clone(), body: page_body };
+    let html = (live.inner.layout)(page);
+    document(live, status, html, flash_cookie.is_some())
 }
 
 /// Whether `to` is a path of this site (`/x`), not `//host`, `/\\host`, a URL, nor anything
