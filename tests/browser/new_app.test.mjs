@@ -26,6 +26,8 @@ before(async () => {
   const app = join(dir, "demo");
   // A resource, so the pages of `zerogen resource` are tested in the browser too.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Post", "posts", "title:string:unique", "body:text", "published:boolean"], { cwd: app });
+  // And pages that are not live.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Memo", "memos", "title:string", "body:text:optional", "--html"], { cwd: app });
   // Accounts with passwords, with the shortest sudo window the table allows, so a stale login
   // can be seen.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth", "--password"], { cwd: app });
@@ -57,7 +59,10 @@ async function open(path, options = {}) {
   const page = await context.newPage();
   const errors = collectErrors(page);
   await page.goto(base + path);
-  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  // A live page connects; a page that is not live has no live root.
+  if ((await page.locator("[data-zl-root]").count()) > 0) {
+    await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  }
   return { page, errors, context };
 }
 
@@ -258,7 +263,7 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
 });
 
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/users/register", "/users/log-in"]) {
+  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in"]) {
     // axe is injected by the test, so this context lets it past the page's CSP.
     const { page, context } = await open(path, { bypassCSP: true });
     await page.evaluate(axe);
@@ -267,6 +272,34 @@ test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async 
     assert.deepEqual(violations, [], `${path}`);
     await context.close();
   }
+});
+
+test("pages_that_are_not_live_post_forms_show_errors_and_flashes_and_delete", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/memos`);
+  await page.waitForSelector("#memos :text('No memos yet.')");
+  assert.equal(await page.locator("[data-zl-root]").count(), 0, "not live");
+  await page.click("a:text('New memo')");
+  await page.waitForURL(`${base}/memos/new`);
+  // An empty title: the form comes back (422) with the error on its field, the body kept.
+  await page.fill("#memo_body", "kept");
+  await page.click("#memo-form button[type=submit]");
+  await page.waitForSelector("#memo_title-errors .field-error");
+  assert.equal(await page.inputValue("#memo_body"), "kept");
+  await page.fill("#memo_title", "Groceries");
+  await page.click("#memo-form button[type=submit]");
+  await page.waitForURL(/\/memos\/\d+$/);
+  await page.waitForSelector(".zl-flash-info:text('Memo created.')");
+  await page.waitForSelector("dd:text('Groceries')");
+  // Back, the row is listed; delete it with its button.
+  await page.goto(`${base}/memos`);
+  await page.click("tr[id^=memo-] button:text('Delete')");
+  await page.waitForSelector(".zl-flash-info:text('Memo deleted.')");
+  await page.waitForSelector("#memos :text('No memos yet.')");
+  assert.deepEqual(errors, [`422 ${base}/memos`], "only the refused form's answer");
+  await context.close();
 });
 
 /** The last link `useMailedLink` followed (links are mailed after the page answers). */

@@ -68,8 +68,8 @@ const WEB_EDITS: &[(&str, &str)] = &[
         "            .state(pubsub.clone())\n            .state(accounts.clone())\n",
     ),
     (
-        "        let routes = routes::router(&live).layer(Extension(db.clone())).layer(Extension(pubsub));\n",
-        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), live.signer().clone());\n        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(auth.clone()))\n            .layer(axum::middleware::from_fn_with_state(auth, zero_auth::web::fetch_scope));\n",
+        "        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(live.clone()));\n",
+        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), live.signer().clone());\n        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(live.clone()))\n            .layer(Extension(auth.clone()))\n            .layer(axum::middleware::from_fn_with_state(auth, zero_auth::web::fetch_scope));\n",
     ),
     (
         "        App { live, router, endpoint, db }",

@@ -59,8 +59,11 @@ enum Command {
         #[arg(long, value_name = "TS")]
         timestamp: Option<String>,
         /// A JSON API under /api (list, show, create, update, delete) instead of live pages.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "html")]
         json: bool,
+        /// Pages that are not live (index, show, a form posted back) instead of live pages.
+        #[arg(long)]
+        html: bool,
         /// The scope its rows belong to, from spec/scopes.tsv (default: the default one, in an
         /// app with accounts).
         #[arg(long, value_name = "NAME", conflicts_with = "no_scope")]
@@ -212,9 +215,23 @@ fn main() -> ExitCode {
     match cli.command {
         Command::New { .. } => ExitCode::from(2),
         Command::Routes { json } => run_routes(&printer, &root, json),
-        Command::Resource { singular, plural, fields, force, timestamp, json, scope, no_scope } => {
+        Command::Resource {
+            singular,
+            plural,
+            fields,
+            force,
+            timestamp,
+            json,
+            html,
+            scope,
+            no_scope,
+        } => {
             use zerogen::resource::{Resource, ScopeChoice, Web, parse};
-            let web = if json { Web::Json } else { Web::Live };
+            let web = match (json, html) {
+                (true, _) => Web::Json,
+                (false, true) => Web::Html,
+                (false, false) => Web::Live,
+            };
             let scope = match (scope, no_scope) {
                 (_, true) => ScopeChoice::Everyone,
                 (Some(name), false) => ScopeChoice::Named(name),
@@ -383,7 +400,7 @@ fn run_resource(
                 printer.status("Wrote", file);
             }
             let served = match web {
-                resource::Web::Live => format!("/{plural}"),
+                resource::Web::Live | resource::Web::Html => format!("/{plural}"),
                 resource::Web::Json => format!("/api/{plural}"),
             };
             printer.result(&format!(

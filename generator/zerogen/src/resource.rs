@@ -59,6 +59,9 @@ pub enum Web {
     Live,
     /// A JSON API under `/api` (`--json`): list, show, create, update, delete.
     Json,
+    /// Pages that are not live (`--html`): index, show, and one form for new and edit, posted
+    /// back as HTML forms.
+    Html,
 }
 
 /// Whose rows a resource's are, as asked.
@@ -119,6 +122,8 @@ const TYPES: &str = "string, text, integer, float, decimal, boolean, date, datet
                      enum:A:B:..., references:TABLE";
 
 use crate::scaffold::KEYWORDS;
+
+mod dead;
 
 /// Names a resource's plural cannot take: the app's own modules and folders.
 const RESERVED: &[&str] = &["web", "tally", "tests", "assets", "api", "live", "health", "new"];
@@ -377,6 +382,7 @@ pub const LIB: &str = "src/lib.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
 const WEB_MOD: &str = "web/mod.rs";
 const API_MOD: &str = "web/api/mod.rs";
+const HTML_MOD: &str = "web/html/mod.rs";
 const LEDGER: &str = "release/surface.tsv";
 const SUPPORT: &str = "tests/support/mod.rs";
 
@@ -403,7 +409,11 @@ impl Resource {
 
     fn command(&self) -> String {
         let fields: Vec<String> = self.fields.iter().map(|f| self.arg(f)).collect();
-        let flag = if self.web == Web::Json { " --json" } else { "" };
+        let flag = match self.web {
+            Web::Live => "",
+            Web::Json => " --json",
+            Web::Html => " --html",
+        };
         format!("zerogen resource {} {} {}{flag}", self.singular, self.plural, fields.join(" "))
     }
 
@@ -449,6 +459,12 @@ impl Resource {
                 (format!("web/live/{p}/form.html.0x0"), self.form_html()),
             ]),
             Web::Json => files.push((format!("web/api/{p}.rs"), self.api_rs())),
+            Web::Html => files.extend([
+                (format!("web/html/{p}.rs"), self.dead_rs()),
+                (format!("web/html/{p}/index.html.0x0"), self.dead_index_html()),
+                (format!("web/html/{p}/show.html.0x0"), self.dead_show_html()),
+                (format!("web/html/{p}/form.html.0x0"), self.dead_form_html()),
+            ]),
         }
         let tests = self.tests(module);
         let tests = if self.owned { self.owned_tests(&tests) } else { tests };
@@ -875,11 +891,26 @@ impl Resource {
     }
 
     fn index_html(&self) -> String {
+        let (lower, human) = (self.lower(), self.human());
+        let delete = format!(
+            "          <button type=\"button\" class=\"btn btn-secondary\" z-click=\"delete\" z-value-id={{{lower}.id}} data-confirm=\"Delete this {human}?\">Delete</button>\n"
+        );
+        self.index_template(
+            "*count",
+            &format!(":key={{{lower}.id}} :stream "),
+            " navigate",
+            &delete,
+        )
+    }
+
+    /// The index page's template: the table of rows (`rows`, the count; `row_attrs` after the
+    /// `:for`), each with its links (`link`: ` navigate` on a live page) and `delete` button.
+    fn index_template(&self, rows: &str, row_attrs: &str, link: &str, delete: &str) -> String {
         let (p, lower, human) = (&self.plural, self.lower(), self.human());
         let mut html = format!(
             "<.app_layout current=\"/{p}\" title=\"{title}\">\n  <.header title=\"{title}\">\n    \
-             <:actions><.link href=\"/{p}/new\" navigate>New {human}</.link></:actions>\n  </.header>\n  \
-             <.table id=\"{p}\" rows={{*count}}>\n",
+             <:actions><.link href=\"/{p}/new\"{link}>New {human}</.link></:actions>\n  </.header>\n  \
+             <.table id=\"{p}\" rows={{{rows}}}>\n",
             title = self.title()
         );
         for f in &self.fields {
@@ -888,7 +919,7 @@ impl Resource {
         let _ = write!(
             html,
             "    <:col label=\"Actions\" />\n    <tbody id=\"{p}-rows\">\n      \
-             <tr :for={{{lower} in {p}}} :key={{{lower}.id}} :stream id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
+             <tr :for={{{lower} in {p}}} {row_attrs}id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
         );
         for f in &self.fields {
             let _ = writeln!(html, "        <td>{}</td>", f.display(&lower));
@@ -896,9 +927,8 @@ impl Resource {
         let _ = write!(
             html,
             "        <td class=\"row-actions\">\n          \
-             <.link href={{format!(\"/{p}/{{}}\", {lower}.id)}} navigate>Show</.link>\n          \
-             <.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}} navigate>Edit</.link>\n          \
-             <button type=\"button\" class=\"btn btn-secondary\" z-click=\"delete\" z-value-id={{{lower}.id}} data-confirm=\"Delete this {human}?\">Delete</button>\n        \
+             <.link href={{format!(\"/{p}/{{}}\", {lower}.id)}}{link}>Show</.link>\n          \
+             <.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}{link}>Edit</.link>\n{delete}        \
              </td>\n      </tr>\n    </tbody>\n    <:empty>No {human_plural} yet.</:empty>\n  </.table>\n</.app_layout>\n",
             human_plural = p.replace('_', " "),
         );
@@ -943,10 +973,16 @@ impl Resource {
     }
 
     fn show_html(&self) -> String {
+        self.show_template(" navigate", "")
+    }
+
+    /// One row's page template: its fields, with links (`link`: ` navigate` on a live page)
+    /// and `extra` markup before the way back.
+    fn show_template(&self, link: &str, extra: &str) -> String {
         let (p, lower) = (&self.plural, self.lower());
         let mut html = format!(
             "<.app_layout current=\"/{p}\" title=\"{sentence}\">\n  <.header title=\"{sentence}\">\n    \
-             <:actions><.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}} navigate>Edit</.link></:actions>\n  </.header>\n  <.list>\n",
+             <:actions><.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}{link}>Edit</.link></:actions>\n  </.header>\n  <.list>\n",
             sentence = label_of(&self.human()),
         );
         for f in &self.fields {
@@ -955,7 +991,7 @@ impl Resource {
         }
         let _ = write!(
             html,
-            "  </.list>\n  <.link href=\"/{p}\" navigate>Back to {}</.link>\n</.app_layout>\n",
+            "  </.list>\n{extra}  <.link href=\"/{p}\"{link}>Back to {}</.link>\n</.app_layout>\n",
             p.replace('_', " ")
         );
         html
@@ -1041,30 +1077,30 @@ impl Resource {
     }
 
     fn form_html(&self) -> String {
-        let (p, lower) = (&self.plural, self.lower());
+        let lower = self.lower();
+        self.form_template(
+            &format!(
+                "<form id=\"{lower}-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
+            ),
+            " z-disable-with=\"Saving...\"",
+            " navigate",
+        )
+    }
+
+    /// The form page's template: `open` (the `<form>` tag and any hidden fields), an `<.input>`
+    /// per field, the save button (`button` attributes) and the way back (`link`).
+    fn form_template(&self, open: &str, button: &str, link: &str) -> String {
+        let p = &self.plural;
         let mut html = format!(
-            "<.app_layout current=\"/{p}\" title={{heading}}>\n  <.header title={{heading}} />\n  \
-             <form id=\"{lower}-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
+            "<.app_layout current=\"/{p}\" title={{heading}}>\n  <.header title={{heading}} />\n  {open}"
         );
         for f in &self.fields {
-            let options = match &f.ty {
-                Ty::Enum(_) => {
-                    format!(" options={{crate::{p}::{}_CHOICES}}", f.name.to_uppercase())
-                }
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                html,
-                "    <.input form={{form}} field=\"{}\" kind=\"{}\" label=\"{}\"{options} />",
-                f.name,
-                f.input(),
-                f.label()
-            );
+            html.push_str(&dead::input_line(p, f));
         }
         let _ = write!(
             html,
-            "    <.button submit z-disable-with=\"Saving...\">Save</.button>\n  </form>\n  \
-             <.link href=\"/{p}\" navigate>Back to {}</.link>\n</.app_layout>\n",
+            "    <.button submit{button}>Save</.button>\n  </form>\n  \
+             <.link href=\"/{p}\"{link}>Back to {}</.link>\n</.app_layout>\n",
             p.replace('_', " ")
         );
         html
@@ -1198,7 +1234,7 @@ impl Resource {
             "//! {title}: the domain functions against a database, and {web}.\n\n\
              use std::collections::BTreeMap;\n\n\
              {web_imports}\
-             use serde_json::json;\n\
+             {json}\
              use zero_db::DbError;\n\
              use zero_live::pubsub::{{Local, PubSub}};\n\
              {testing}\
@@ -1212,16 +1248,18 @@ impl Resource {
             web = match self.web {
                 Web::Live => "the live pages over a real socket",
                 Web::Json => "the JSON API through the router",
+                Web::Html => "the pages (not live) over real HTTP",
             },
             web_imports = match self.web {
-                Web::Live => "",
+                Web::Live | Web::Html => "",
                 Web::Json =>
                     "use axum::body::Body;\nuse axum::http::{Method, Request, StatusCode, header};\nuse tower::ServiceExt as _;\n",
             },
             testing = match self.web {
-                Web::Live => "use zero_live::testing::TestServer;\n",
+                Web::Live | Web::Html => "use zero_live::testing::TestServer;\n",
                 Web::Json => "",
             },
+            json = if self.web == Web::Html { "" } else { "use serde_json::json;\n" },
         );
         code.push_str("\nmod support;\n");
         let _ = write!(
@@ -1307,6 +1345,10 @@ impl Resource {
         }
         if self.web == Web::Json {
             code.push_str(&self.api_test());
+            return code;
+        }
+        if self.web == Web::Html {
+            code.push_str(&self.dead_test());
             return code;
         }
         // The required fields a user can empty: submitting them blank is refused on each.
@@ -1401,7 +1443,11 @@ impl Resource {
              The `{p}` table and its {web}.\n\n## Fields\n\n| field | type | rules |\n|---|---|---|\n",
             title = self.title(),
             cmd = self.command(),
-            web = if self.web == Web::Json { "JSON API" } else { "live pages" },
+            web = match self.web {
+                Web::Live => "live pages",
+                Web::Json => "JSON API",
+                Web::Html => "pages (not live)",
+            },
         );
         for f in &self.fields {
             let mut rules = Vec::new();
@@ -1777,6 +1823,17 @@ fn route_rows(r: &Resource) -> String {
              DELETE\t/{p}/:id\thttp\tweb::api::{p}::delete\tapi\t/api\t\n"
         );
     }
+    if r.web == Web::Html {
+        return format!(
+            "GET\t/{p}\thttp\tweb::html::{p}::index\tbrowser\t/\t{p}\n\
+             POST\t/{p}\thttp\tweb::html::{p}::create\tbrowser\t/\t\n\
+             GET\t/{p}/new\thttp\tweb::html::{p}::new\tbrowser\t/\tnew_{lower}\n\
+             GET\t/{p}/:id\thttp\tweb::html::{p}::show\tbrowser\t/\t{lower}\n\
+             POST\t/{p}/:id\thttp\tweb::html::{p}::update\tbrowser\t/\t\n\
+             GET\t/{p}/:id/edit\thttp\tweb::html::{p}::edit\tbrowser\t/\tedit_{lower}\n\
+             POST\t/{p}/:id/delete\thttp\tweb::html::{p}::delete\tbrowser\t/\tdelete_{lower}\n"
+        );
+    }
     format!(
         "GET\t/{p}\tlive\tweb::live::{p}::index::Index\tbrowser\t/\t{p}\n\
          GET\t/{p}/new\tlive\tweb::live::{p}::form::{s}Form\tbrowser\t/\tnew_{lower}\n\
@@ -1798,6 +1855,10 @@ fn ledger_rows(r: &Resource) -> String {
         Web::Live => format!(
             "resource.{p}.pages\truntime\tweb/live/{p}/index.rs#Index\t\
              {t}#the_live_pages_create_show_list_and_delete_a_{lower}\tdocs/{p}.md#pages\t\texperimental\n"
+        ),
+        Web::Html => format!(
+            "resource.{p}.pages\truntime\tweb/html/{p}.rs#create\t\
+             {t}#the_html_pages_create_show_list_update_and_delete_a_{lower}\tdocs/{p}.md#pages\t\texperimental\n"
         ),
         Web::Json => format!(
             "resource.{p}.api\truntime\tweb/api/{p}.rs#create\t\
@@ -1942,6 +2003,15 @@ pub fn write(
     // The version may be this resource's own (a rerun: refused below unless --force), not
     // another migration's.
     let migrations = migration_files(root);
+    // Rewritten with --force, the table's migration keeps its version (a second one would
+    // create the table twice).
+    let suffix = format!("_create_{}.sql", r.plural);
+    let kept = migrations.iter().filter(|f| f.ends_with(&suffix)).find_map(|f| version_of(f));
+    let timestamp = match kept {
+        Some(version) if force => version.to_owned(),
+        _ => timestamp.to_owned(),
+    };
+    let timestamp = timestamp.as_str();
     let own = format!("/{timestamp}_create_{}.sql", r.plural);
     if migrations.iter().any(|f| version_of(f) == Some(timestamp) && !f.ends_with(&own)) {
         return Err(ResourceError::Invalid(format!(
@@ -2003,7 +2073,6 @@ pub fn write(
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     // A migration of the same table under another timestamp counts too.
-    let suffix = format!("_create_{}.sql", r.plural);
     for path in migrations {
         if path.ends_with(&suffix) && !existing.contains(&path) {
             existing.push(path);
@@ -2046,6 +2115,27 @@ pub fn write(
                 Err(_) => "//! The app's JSON APIs, one module a resource (`zerogen resource --json`).\n\n".to_owned(),
             };
             edits.push((API_MOD.to_owned(), add_mod(&api, &r.plural)));
+        }
+        Web::Html => {
+            // Pages that are not live render through the endpoint (`Extension<Live>`), which
+            // apps made before them do not hand to handlers.
+            let web_path = root.join(WEB_MOD);
+            let web = std::fs::read_to_string(&web_path).map_err(|e| io(&web_path, e))?;
+            if !web.contains(".layer(Extension(live.clone()))") {
+                return Err(ResourceError::Invalid(
+                    "web/mod.rs does not hand the endpoint to HTTP handlers: add \
+                     `.layer(Extension(live.clone()))` after the other `Extension` layers in \
+                     `App::new`, then run this again; nothing was written"
+                        .to_owned(),
+                ));
+            }
+            edits.push((WEB_MOD.to_owned(), add_mod(&web, "html")));
+            let html_path = root.join(HTML_MOD);
+            let html = match std::fs::read_to_string(&html_path) {
+                Ok(text) => text,
+                Err(_) => "//! The app's pages that are not live, one module a resource (`zerogen resource --html`).\n\n".to_owned(),
+            };
+            edits.push((HTML_MOD.to_owned(), add_mod(&html, &r.plural)));
         }
     }
     if !already_routed {
@@ -2325,6 +2415,81 @@ mod tests {
         assert!(api.contains("pub async fn update(") && api.contains("StatusCode::CREATED"));
         let live = Resource { web: Web::Live, ..r };
         assert!(!live.files("shop", "1").iter().any(|(p, _)| p.starts_with("web/api/")));
+    }
+
+    #[test]
+    fn an_html_resource_gets_pages_that_are_not_live() {
+        let fields = args(&["title:string:unique", "published:boolean"]);
+        let mut r = parse("Post", "posts", &fields).unwrap();
+        r.web = Web::Html;
+        let files = r.files("shop", "20261201000000");
+        let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+        for want in [
+            "web/html/posts.rs",
+            "web/html/posts/index.html.0x0",
+            "web/html/posts/show.html.0x0",
+            "web/html/posts/form.html.0x0",
+        ] {
+            assert!(paths.contains(&want), "{want}: {paths:?}");
+        }
+        assert!(!paths.iter().any(|f| f.starts_with("web/live/")), "{paths:?}");
+        let routes = route_rows(&r);
+        for row in [
+            "GET\t/posts\thttp\tweb::html::posts::index\tbrowser\t/\tposts",
+            "POST\t/posts\thttp\tweb::html::posts::create\tbrowser",
+            "POST\t/posts/:id\thttp\tweb::html::posts::update\tbrowser",
+            "POST\t/posts/:id/delete\thttp\tweb::html::posts::delete\tbrowser",
+        ] {
+            assert!(routes.contains(row), "{row}: {routes}");
+        }
+        assert!(r.command().ends_with("--html"));
+        let get = |p: &str| &files.iter().find(|(path, _)| path == p).unwrap().1;
+        let tests = get("tests/posts.rs");
+        for row in ledger_rows(&r).lines() {
+            for test in row.split('\t').nth(3).unwrap().split(',') {
+                let name = test.rsplit('#').next().unwrap();
+                assert!(tests.contains(&format!("async fn {name}(")), "{name}");
+            }
+        }
+        assert!(!tests.contains("serde_json::json"), "no unused import");
+        let form = get("web/html/posts/form.html.0x0");
+        assert!(form.contains("<input type=\"hidden\" name=\"_csrf_token\" value={csrf}>"));
+        assert!(form.contains("method=\"post\" action={action}") && !form.contains("z-submit"));
+        let code = get("web/html/posts.rs");
+        assert!(code.contains("StatusCode::UNPROCESSABLE_ENTITY") && !code.contains("Scope"));
+        // Owned rows: a visitor is sent to log in from every handler.
+        let owned = Resource { owned: true, ..r };
+        let code = owned.dead_rs();
+        assert_eq!(code.matches("return to_log_in(&live, ").count(), 7, "{code}");
+        assert!(code.contains("posts::list(&scope, &db)"), "{code}");
+    }
+
+    #[test]
+    fn a_forced_rerun_keeps_the_tables_migration_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let app = crate::scaffold::files(&crate::scaffold::NewApp {
+            name: "shop".to_owned(),
+            dir: root.to_owned(),
+            source: crate::scaffold::Source::Version("0.1".to_owned()),
+            db: crate::scaffold::Database::Sqlite,
+        })
+        .unwrap();
+        for (path, text) in app {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+        let r = parse("Note", "notes", &args(&["title:string"])).unwrap();
+        write(&r, root, "20261201000000", false).unwrap();
+        write(&r, root, "20261201000009", true).unwrap();
+        let versions: Vec<String> = migration_files(root)
+            .into_iter()
+            .filter(|f| f.ends_with("_create_notes.sql"))
+            .collect();
+        assert_eq!(versions.len(), 2, "one per backend: {versions:?}");
+        assert!(versions.iter().all(|f| f.contains("/20261201000000_")), "{versions:?}");
+        assert!(write(&r, root, "20261201000010", false).is_err(), "refused without --force");
     }
 
     #[test]

@@ -309,6 +309,20 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     let domain = std::fs::read_to_string(app.join("src/items.rs")).unwrap();
     assert!(domain.contains("own_references(db, owner, attrs).await?;"), "{domain}");
+    // Pages that are not live, of owned rows.
+    let memo = [
+        "resource",
+        "Memo",
+        "memos",
+        "title:string",
+        "shelf_id:references:shelves:optional",
+        "--html",
+        "--timestamp",
+        "20261125120550",
+    ];
+    let made = zerogen(&app, &memo);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(app.join("web/html/memos.rs").is_file() && !app.join("web/live/memos").exists());
     let api = zerogen(&app, &["resource", "Bin", "bins", "label:string", "--json"]);
     assert_eq!(api.status.code(), Some(2), "{}", text(&api));
     assert!(text(&api).contains("rows belong to users"), "{}", text(&api));
@@ -337,6 +351,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
         "tests/auth.rs",
         "tests/shelves.rs",
         "tests/items.rs",
+        "tests/memos.rs",
         "tests/bins.rs",
     ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));

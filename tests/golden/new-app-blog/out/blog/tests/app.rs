@@ -243,8 +243,14 @@ async fn the_signup_form_validates_as_the_user_types_and_submits_once_valid() {
     let html = body(get(&app, "/components").await).await;
     assert!(html.contains("<label for=\"signup_email\">Email</label>"), "{html}");
     assert!(html.contains("name=\"signup[terms]\" value=\"false\""), "{html}");
-    assert!(html.contains("<select multiple id=\"signup_topics\" name=\"signup[topics][]\""), "{html}");
-    assert!(html.contains("<input type=\"file\" id=\"signup_avatar\" name=\"signup[avatar]\""), "{html}");
+    assert!(
+        html.contains("<select multiple id=\"signup_topics\" name=\"signup[topics][]\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<input type=\"file\" id=\"signup_avatar\" name=\"signup[avatar]\""),
+        "{html}"
+    );
     assert!(!html.contains("class=\"field-error\""), "no errors before typing: {html}");
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let mut view = server.live("/components").await.expect("joined");

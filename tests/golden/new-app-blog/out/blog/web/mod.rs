@@ -89,8 +89,13 @@ impl App {
             .state(pubsub.clone())
             .root_layout(layouts::root);
         let live = routes::live_views(builder).build();
-        // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`.
-        let routes = routes::router(&live).layer(Extension(db.clone())).layer(Extension(pubsub));
+        // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`, and
+        // the endpoint (its root layout and signer, for pages that are not live) with
+        // `Extension<Live>`.
+        let routes = routes::router(&live)
+            .layer(Extension(db.clone()))
+            .layer(Extension(pubsub))
+            .layer(Extension(live.clone()));
         let router = endpoint.wrap(routes, &live);
         App { live, router, endpoint, db }
     }
