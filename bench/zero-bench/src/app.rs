@@ -1,7 +1,7 @@
 //! The generated-app suite: `zerogen new app` wall time (fresh processes), the app's cold and
 //! incremental `cargo build` (after editing one template), and the dead render of its home page
 //! over keep-alive HTTP next to a bare axum handler returning the same bytes, in the same run
-//! (both servers pinned to core 0, the load client to core 1).
+//! (both servers pinned to core 0, the load client to core 1), and a static file of the app.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -158,7 +158,9 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     let port = crate::live::free_port()?;
     let ours =
         Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
-    let ours_rps = load(ours.addr, 16, secs)?;
+    let ours_rps = load(ours.addr, REQUEST, 16, secs)?;
+    // A static file (the app's stylesheet) over the same keep-alive connections.
+    let static_rps = load(ours.addr, STATIC_REQUEST, 16, secs)?;
     drop(ours);
     let port = crate::live::free_port()?;
     let bare = Server::start(
@@ -168,7 +170,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
             .arg(&body_file),
         port,
     )?;
-    let bare_rps = load(bare.addr, 16, secs)?;
+    let bare_rps = load(bare.addr, REQUEST, 16, secs)?;
     drop(bare);
     add("home_dead_render", "zero_live", "requests_per_s", ours_rps, "ops_per_s", None);
     add("home_dead_render", "bare_axum", "bare_requests_per_s", bare_rps, "ops_per_s", None);
@@ -181,6 +183,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         Some("generator.app.dead_render_vs_bare"),
     );
     add("home_dead_render", "zero_live", "page_bytes", page.len() as f64, "bytes", None);
+    add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
     report(printer, "app", SOURCES, runs, &measures, record)
 }
 
@@ -263,6 +266,7 @@ fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>> {
 }
 
 const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+const STATIC_REQUEST: &[u8] = b"GET /assets/app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 fn get_body(addr: SocketAddr) -> Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr)?;
@@ -270,8 +274,9 @@ fn get_body(addr: SocketAddr) -> Result<Vec<u8>> {
     read_response(&mut stream, &mut Vec::new())
 }
 
-/// Requests per second from `connections` keep-alive connections in closed loops for `secs`.
-fn load(addr: SocketAddr, connections: usize, secs: f64) -> Result<f64> {
+/// Requests per second of `request` from `connections` keep-alive connections in closed loops
+/// for `secs`.
+fn load(addr: SocketAddr, request: &'static [u8], connections: usize, secs: f64) -> Result<f64> {
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let started = Instant::now();
     let handles: Vec<_> = (0..connections)
@@ -282,7 +287,7 @@ fn load(addr: SocketAddr, connections: usize, secs: f64) -> Result<f64> {
                 let mut buf = Vec::with_capacity(16 * 1024);
                 let mut done = 0;
                 while Instant::now() < deadline {
-                    stream.write_all(REQUEST)?;
+                    stream.write_all(request)?;
                     read_response(&mut stream, &mut buf)?;
                     done += 1;
                 }

@@ -155,7 +155,8 @@ impl TestServer {
         let served = router.clone();
         let task = tokio::spawn(async move {
             let service = served.into_make_service_with_connect_info::<SocketAddr>();
-            let _ = axum::serve(listener, service)
+            // As the endpoint serves: no Nagle.
+            let _ = axum::serve(crate::endpoint::no_delay(listener), service)
                 .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
                 .await;
         });
