@@ -458,3 +458,21 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
     // Without the token: refused before the handler.
     assert_eq!(server.post("/dead", &[("note", "x")]).await.unwrap().status, 403);
 }
+
+/// A page carries the configured `Content-Security-Policy`; one that cannot be a header value
+/// fails closed (nothing loads but the page) instead of failing every page.
+#[tokio::test]
+async fn a_page_carries_the_policy_and_a_policy_that_is_no_header_fails_closed() {
+    for (policy, sent) in [
+        ("default-src 'self'; img-src data:", "default-src 'self'; img-src data:"),
+        ("default-src 'self'\nscript-src *", "default-src 'none'"),
+    ] {
+        let config =
+            LiveConfig { content_security_policy: policy.to_owned(), ..LiveConfig::default() };
+        let live = counter::live(config);
+        let server = TestServer::start(live.router(), live).await.unwrap();
+        let page = server.get("/").await.unwrap();
+        assert_eq!(page.status, 200);
+        assert_eq!(page.headers.get("content-security-policy").unwrap(), sent, "{policy:?}");
+    }
+}

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::extract::State;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
@@ -145,6 +145,8 @@ pub struct Live {
 
 struct Inner {
     config: LiveConfig,
+    /// The `Content-Security-Policy` of `config`, checked once.
+    csp: HeaderValue,
     signer: Signer,
     routes: RouteTable,
     assets: &'static [Asset],
@@ -297,6 +299,10 @@ impl LiveBuilder {
         Live {
             inner: Arc::new(Inner {
                 connections: Arc::new(Semaphore::new(self.config.max_connections)),
+                // A policy that is not a header value (a newline in it) fails closed: nothing
+                // loads but the page.
+                csp: HeaderValue::from_str(&self.config.content_security_policy)
+                    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
@@ -491,12 +497,10 @@ fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, Str
     html.push_str("</div>");
 }
 
-async fn page(
-    State(live): State<Live>,
-    uri: Uri,
-    headers: HeaderMap,
-    extensions: axum::http::Extensions,
-) -> Response {
+async fn page(State(live): State<Live>, request: axum::extract::Request) -> Response {
+    // The request's parts by value: its headers and extensions are not copied.
+    let (parts, _) = request.into_parts();
+    let (uri, headers, extensions) = (parts.uri, parts.headers, parts.extensions);
     let path = uri.path();
     let Some((route, params)) = live.inner.routes.find(path) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -545,14 +549,12 @@ async fn page(
 /// A laid-out page's response: the security headers of every page, and the flash cookie
 /// cleared when the request had one (a flash shows once).
 fn document(live: &Live, status: StatusCode, html: String, had_flash: bool) -> Response {
-    let csp = live.inner.config.content_security_policy.as_str();
-    let headers = [
-        (header::CACHE_CONTROL, "no-store"),
-        (header::CONTENT_SECURITY_POLICY, csp),
-        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "same-origin"),
-    ];
-    let mut response = (status, headers, Html(html)).into_response();
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, live.inner.csp.clone());
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if had_flash {
         let clear = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
         if let Ok(value) = header::HeaderValue::from_str(&clear) {
