@@ -1,10 +1,12 @@
 // The documentation site `zerogen docs` builds, served as static files, in chromium: pages
-// render with no console errors, search finds a heading, and the theme toggles and is kept.
+// render with no console errors, search finds a heading, and the theme toggles and is kept; the
+// status page shows the gate's verdict per ledger row. Screenshots of the pages go to
+// screenshots/ in the cargo target folder (CI keeps them as artefacts).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, normalize, extname } from "node:path";
 import { chromium } from "playwright-core";
@@ -22,7 +24,17 @@ let base;
 
 before(async () => {
   site = mkdtempSync(join(tmpdir(), "zl-site-"));
-  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "--root", root, "docs", "--out", site]);
+  // The gate's verdict for the status page (exit 1 with findings: its JSON is still the report).
+  let report;
+  try {
+    report = execFileSync(join(targetDir, "debug/zerogate"), ["check", "--root", root, "--format", "json", "-q"]);
+  } catch (e) {
+    report = e.stdout;
+  }
+  const reportFile = join(site, "..", `${site.split("/").pop()}-gate.json`);
+  writeFileSync(reportFile, report);
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "--root", root, "docs", "--out", site, "--gate-report", reportFile]);
+  rmSync(reportFile);
   server = createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^\/+/, "");
     const file = join(site, path || "index.html");
@@ -57,6 +69,8 @@ test("the_home_a_reference_page_and_the_sitemap_render_without_errors", async ()
   await page.goto(`${base}/status.html`);
   assert.equal(await page.textContent("main h1"), "Surface status");
   assert.equal(await page.textContent("tr#client\\.hooks td.status-experimental"), "experimental");
+  assert.match(await page.textContent("#gate-summary"), /The gate's report: (no findings|\d+ findings?)\./);
+  assert.equal(await page.locator("tr#client\\.hooks td[class^='gate-']").count(), 1, "a verdict per row");
   await page.click("tr#client\\.hooks a");
   await page.waitForURL(`${base}/reference/client.html#hooks`);
   const sitemap = await (await fetch(`${base}/sitemap.xml`)).text();
@@ -80,4 +94,23 @@ test("search_finds_a_heading_and_the_theme_toggles_and_is_kept", async () => {
   assert.equal(await page.getAttribute("html", "data-theme"), theme, "kept across pages");
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("screenshots_of_the_home_the_tutorial_a_reference_page_and_the_status_page", async () => {
+  const dir = join(targetDir, "screenshots");
+  mkdirSync(dir, { recursive: true });
+  for (const theme of ["light", "dark"]) {
+    const context = await browser.newContext({ colorScheme: theme, viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const errors = collectErrors(page);
+    for (const [name, path] of [["home", "index.html"], ["tutorial", "guide/tutorial.html"], ["reference", "reference/live.html"], ["status", "status.html"]]) {
+      await page.goto(`${base}/${path}`);
+      await page.waitForSelector("main h1");
+      const file = join(dir, `docs-${name}-${theme}.png`);
+      await page.screenshot({ path: file, fullPage: false });
+      assert.ok(readFileSync(file).length > 1000, file);
+    }
+    assert.deepEqual(errors, []);
+    await context.close();
+  }
 });

@@ -38,6 +38,10 @@ enum Command {
         /// Check the links only; write nothing.
         #[arg(long)]
         check: bool,
+        /// The JSON of `zerogate check --format json`: the status page shows each ledger row's
+        /// findings.
+        #[arg(long, value_name = "FILE")]
+        gate_report: Option<PathBuf>,
     },
     /// Add a resource to an app: its table (a migration per backend), its domain module, live
     /// pages (index, show, new/edit form) or a JSON API (--json), routes, tests, ledger rows and
@@ -244,7 +248,9 @@ fn main() -> ExitCode {
             let options = zerogen::auth::Options { password, force, scope };
             run_auth(&printer, &root, options, timestamp)
         }
-        Command::Docs { out, check } => run_docs(&printer, &root, out, check),
+        Command::Docs { out, check, gate_report } => {
+            run_docs(&printer, &root, out, check, gate_report)
+        }
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
             let paths = if paths.is_empty() { vec![root.clone()] } else { paths };
@@ -352,13 +358,28 @@ fn run_docs(
     root: &std::path::Path,
     out: Option<PathBuf>,
     check: bool,
+    gate_report: Option<PathBuf>,
 ) -> ExitCode {
     let started = std::time::Instant::now();
+    let gate = match gate_report.map(|file| {
+        std::fs::read_to_string(&file)
+            .map_err(|e| e.to_string())
+            .and_then(|text| zerogen::site::GateReport::parse(&text))
+            .map_err(|e| format!("--gate-report {}: {e}", file.display()))
+    }) {
+        None => None,
+        Some(Ok(report)) => Some(report),
+        Some(Err(e)) => {
+            printer.error(&e);
+            return ExitCode::from(2);
+        }
+    };
     let result = if check {
-        zerogen::site::build(root).map(|site| site.pages.iter().map(|p| p.url.clone()).collect())
+        zerogen::site::build_with(root, gate.as_ref())
+            .map(|site| site.pages.iter().map(|p| p.url.clone()).collect())
     } else {
         let out = out.unwrap_or_else(|| root.join("target/site"));
-        zerogen::site::write(root, &out)
+        zerogen::site::write_with(root, &out, gate.as_ref())
     };
     match result {
         Ok(files) => {

@@ -207,8 +207,44 @@ fn relative(from: &str, to: &str) -> String {
     format!("{}{to}", "../".repeat(depth))
 }
 
+/// What a gate run found, as `zerogate check --format json` writes it: the status page shows
+/// each ledger row's findings.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct GateReport {
+    /// Every finding.
+    pub findings: Vec<GateFinding>,
+}
+
+/// One finding of a [`GateReport`].
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct GateFinding {
+    /// Its stable code (`Z0311`).
+    pub code: String,
+    /// The ledger row it is about, if one.
+    pub row_id: Option<String>,
+    /// What is wrong.
+    pub message: String,
+    /// Where.
+    pub file: String,
+    /// The line (1-based).
+    pub line: usize,
+}
+
+impl GateReport {
+    /// The report in `text` (the JSON of `zerogate check --format json`).
+    pub fn parse(text: &str) -> Result<GateReport, String> {
+        serde_json::from_str(text)
+            .map_err(|e| format!("not a report of `zerogate check --format json`: {e}"))
+    }
+}
+
 /// Builds the site of the project at `root`, or reports every broken internal link.
 pub fn build(root: &Path) -> Result<Site, Vec<Diagnostic>> {
+    build_with(root, None)
+}
+
+/// [`build`], the status page showing what `gate` found for each ledger row.
+pub fn build_with(root: &Path, gate: Option<&GateReport>) -> Result<Site, Vec<Diagnostic>> {
     let mut pages = Vec::new();
     let mut links = Vec::new();
     let mut problems = Vec::new();
@@ -266,7 +302,8 @@ pub fn build(root: &Path) -> Result<Site, Vec<Diagnostic>> {
         zero_diag::sort(&mut problems);
         return Err(problems);
     }
-    if let Some(status) = status_page(root) {
+    let diagnostics_page = pages.iter().any(|p| p.url == "reference/diagnostics.html");
+    if let Some(status) = status_page(root, gate, diagnostics_page) {
         pages.push(status);
     }
     pages.sort_by(|a, b| a.url.cmp(&b.url));
@@ -274,8 +311,10 @@ pub fn build(root: &Path) -> Result<Site, Vec<Diagnostic>> {
 }
 
 /// `status.html`: every row of the ledgers in `release/*.tsv` with its status, and links to its
-/// docs page (in the site) and evidence; sources and tests are named. `None` without ledgers.
-fn status_page(root: &Path) -> Option<SitePage> {
+/// docs page (in the site) and evidence; sources and tests are named; with a gate report, each
+/// row's findings (codes linked to the diagnostics page when the site has it) and the findings
+/// of no row. `None` without ledgers.
+fn status_page(root: &Path, gate: Option<&GateReport>, codes_page: bool) -> Option<SitePage> {
     let mut files: Vec<String> = std::fs::read_dir(root.join("release"))
         .ok()?
         .flatten()
@@ -296,9 +335,10 @@ fn status_page(root: &Path) -> Option<SitePage> {
         }
         let _ = write!(
             tables,
-            "<h2 id=\"{}\">{}</h2>\n<table>\n<thead><tr><th>id</th><th>status</th><th>source</th><th>tests</th><th>docs</th><th>evidence</th></tr></thead>\n<tbody>\n",
+            "<h2 id=\"{}\">{}</h2>\n<table>\n<thead><tr><th>id</th><th>status</th>{}<th>docs</th><th>tests</th><th>evidence</th><th>source</th></tr></thead>\n<tbody>\n",
             slug(file),
-            escape(file)
+            escape(file),
+            if gate.is_some() { "<th>gate</th>" } else { "" }
         );
         for row in &ledger.rows {
             let r = &row.value;
@@ -316,9 +356,20 @@ fn status_page(root: &Path) -> Option<SitePage> {
                     escape(d)
                 }
             });
+            let verdict = gate.map_or_else(String::new, |g| {
+                let found: Vec<&GateFinding> =
+                    g.findings.iter().filter(|f| f.row_id.as_deref() == Some(&r.id)).collect();
+                if found.is_empty() {
+                    "<td class=\"gate-ok\">ok</td>".to_owned()
+                } else {
+                    let codes: Vec<String> =
+                        found.iter().map(|f| code_link(f, codes_page)).collect();
+                    format!("<td class=\"gate-findings\">{}</td>", codes.join(" "))
+                }
+            });
             let _ = writeln!(
                 tables,
-                "<tr id=\"{id}\"><td><code>{id}</code></td><td class=\"status-{status}\">{status}</td><td>{source}</td><td>{tests}</td><td>{docs}</td><td>{evidence}</td></tr>",
+                "<tr id=\"{id}\"><td><code>{id}</code></td><td class=\"status-{status}\">{status}</td>{verdict}<td>{docs}</td><td>{tests}</td><td>{evidence}</td><td>{source}</td></tr>",
                 id = escape(&r.id),
                 status = r.status.as_str(),
                 source = escape(r.source.as_deref().unwrap_or("")),
@@ -334,6 +385,30 @@ fn status_page(root: &Path) -> Option<SitePage> {
         "<p>Every public surface and where its proof lives: {} (the gate checks each row).</p>",
         summary.join(", ")
     );
+    if let Some(gate) = gate {
+        let verdict = match gate.findings.len() {
+            0 => "no findings".to_owned(),
+            1 => "1 finding".to_owned(),
+            n => format!("{n} findings"),
+        };
+        let _ = writeln!(html, "<p id=\"gate-summary\">The gate's report: {verdict}.</p>");
+        let loose: Vec<&GateFinding> =
+            gate.findings.iter().filter(|f| f.row_id.is_none()).collect();
+        if !loose.is_empty() {
+            html.push_str("<h2 id=\"findings-of-no-row\">Findings of no row</h2>\n<ul>\n");
+            for f in loose {
+                let _ = writeln!(
+                    html,
+                    "<li>{} <code>{}:{}</code>: {}</li>",
+                    code_link(f, codes_page),
+                    escape(&f.file),
+                    f.line,
+                    escape(&f.message)
+                );
+            }
+            html.push_str("</ul>\n");
+        }
+    }
     html.push_str(&tables);
     Some(SitePage {
         source: "release".to_owned(),
@@ -344,6 +419,17 @@ fn status_page(root: &Path) -> Option<SitePage> {
         text: format!("surface status ledger {}", summary.join(" ")),
         anchors: BTreeSet::new(),
     })
+}
+
+/// A finding's code, linked to its entry of the diagnostics page when the site has one, its
+/// message as the title.
+fn code_link(f: &GateFinding, codes_page: bool) -> String {
+    let (code, title) = (escape(&f.code), escape(&f.message));
+    if codes_page {
+        format!("<a href=\"reference/diagnostics.html#{code}\" title=\"{title}\">{code}</a>")
+    } else {
+        format!("<span title=\"{title}\">{code}</span>")
+    }
 }
 
 fn escape(text: &str) -> String {
@@ -429,7 +515,16 @@ impl Site {
 /// Builds the site of `root` and writes it under `out` (created; existing files replaced). The
 /// site's title is the home page's (the first heading of `README.md`).
 pub fn write(root: &Path, out: &Path) -> Result<Vec<String>, Vec<Diagnostic>> {
-    let site = build(root)?;
+    write_with(root, out, None)
+}
+
+/// [`write`], the status page showing what `gate` found.
+pub fn write_with(
+    root: &Path,
+    out: &Path,
+    gate: Option<&GateReport>,
+) -> Result<Vec<String>, Vec<Diagnostic>> {
+    let site = build_with(root, gate)?;
     let title = site
         .pages
         .iter()
@@ -543,5 +638,41 @@ mod tests {
             "docs link into the site"
         );
         assert!(status.html.contains(" stable, ") || status.html.contains(" stable"), "counts");
+        assert!(!status.html.contains("<th>gate</th>"), "no gate column without a report");
+    }
+
+    #[test]
+    fn a_gate_report_puts_each_rows_findings_on_the_status_page() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let report = GateReport::parse(
+            r#"{"findings": [
+                {"code": "Z0311", "row_id": "client.hooks", "message": "stale <evidence>",
+                 "file": "release/evidence/client.tsv", "line": 4, "column": 1},
+                {"code": "Z0101", "row_id": null, "message": "a short line",
+                 "file": "spec/budgets.tsv", "line": 9, "column": 1}
+            ], "summary": {"findings": 2}}"#,
+        )
+        .unwrap();
+        let site = build_with(&root, Some(&report)).unwrap();
+        let status = &site.pages.iter().find(|p| p.url == "status.html").unwrap().html;
+        assert!(status.contains("<th>gate</th>"));
+        let row = status.lines().find(|l| l.starts_with("<tr id=\"client.hooks\">")).unwrap();
+        assert!(
+            row.contains("<td class=\"gate-findings\"><a href=\"reference/diagnostics.html#Z0311\" title=\"stale &lt;evidence&gt;\">Z0311</a></td>"),
+            "{row}"
+        );
+        let other = status.lines().find(|l| l.starts_with("<tr id=\"client.bindings\">"));
+        assert!(other.is_none_or(|l| l.contains("<td class=\"gate-ok\">ok</td>")), "{other:?}");
+        assert!(status.contains("<p id=\"gate-summary\">The gate's report: 2 findings.</p>"));
+        assert!(
+            status.contains("<code>spec/budgets.tsv:9</code>: a short line"),
+            "a finding of no row"
+        );
+        for bad in ["", "[]", "{\"findings\": [{\"code\": 1}]}"] {
+            assert!(
+                GateReport::parse(bad).unwrap_err().contains("zerogate check --format json"),
+                "{bad}"
+            );
+        }
     }
 }
