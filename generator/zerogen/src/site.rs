@@ -262,6 +262,14 @@ pub fn build_with(root: &Path, gate: Option<&GateReport>) -> Result<Site, Vec<Di
             )),
         }
     }
+    // An app's site also has pages made from its code and tables.
+    if crate::app::is_app(root) {
+        for (source, text) in app_pages(root) {
+            let (page, page_links) = render(&source, &text);
+            pages.push(page);
+            links.extend(page_links);
+        }
+    }
     let anchors: BTreeMap<&str, BTreeSet<&str>> = pages
         .iter()
         .map(|p| (p.source.as_str(), p.anchors.iter().map(String::as_str).collect()))
@@ -419,6 +427,153 @@ fn status_page(root: &Path, gate: Option<&GateReport>, codes_page: bool) -> Opti
         text: format!("surface status ledger {}", summary.join(" ")),
         anchors: BTreeSet::new(),
     })
+}
+
+/// The pages an app's site makes from its tables and code, as Markdown under `docs/app/`: its
+/// routes (`spec/routes.tsv`) and its components (`web/components/mod.rs`).
+fn app_pages(root: &Path) -> Vec<(String, String)> {
+    let mut pages = Vec::new();
+    if let Ok(routes) = crate::app::load_routes(root) {
+        let mut md = String::from(
+            "# Routes\n\n<!-- Made by `zerogen docs` from spec/routes.tsv. -->\n\n\
+             Every route of the app, in the order of `spec/routes.tsv` (its line), with the path \
+             helper generated for named ones.\n\n\
+             | method | path | kind | target | pipeline | helper | line |\n|---|---|---|---|---|---|---|\n",
+        );
+        for row in &routes.rows {
+            let r = &row.value;
+            let _ = writeln!(
+                md,
+                "| {} | `{}` | {} | `{}` | {} | {} | {} |",
+                format!("{:?}", r.method).to_uppercase(),
+                r.full_path(),
+                format!("{:?}", r.kind).to_lowercase(),
+                r.target,
+                r.pipeline,
+                r.name.as_deref().map(|n| format!("`{n}_path`")).unwrap_or_default(),
+                row.line
+            );
+        }
+        pages.push(("docs/app/routes.md".to_owned(), md));
+    }
+    let components = std::fs::read_to_string(root.join("web/components/mod.rs"))
+        .ok()
+        .and_then(|text| components_md(&text));
+    if let Some(md) = components {
+        pages.push(("docs/app/components.md".to_owned(), md));
+    }
+    pages
+}
+
+/// The components page of an app from its `web/components/mod.rs`: each `pub struct` that a
+/// `component!` registers, with its doc comment, attributes (type, required) and slots. `None`
+/// when the file does not parse or has no component.
+fn components_md(code: &str) -> Option<String> {
+    use quote::ToTokens as _;
+    let file = syn::parse_file(code).ok()?;
+    let doc_of = |attrs: &[syn::Attribute]| -> String {
+        let lines: Vec<String> = attrs
+            .iter()
+            .filter_map(|a| match &a.meta {
+                syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => {
+                        Some(s.value().strip_prefix(' ').unwrap_or(&s.value()).to_owned())
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        lines.join("\n")
+    };
+    let type_text = |ty: &syn::Type| -> String {
+        let text = ty.to_token_stream().to_string();
+        let mut out = text.replace(" <", "<").replace("< ", "<").replace(" >", ">");
+        out = out.replace("& '", "&'").replace("& ", "&").replace(" ,", ",");
+        out
+    };
+    // `component!(Button<'a>, "components/button")`: the struct and the template.
+    let registered: BTreeMap<String, String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(m) if m.mac.path.segments.last()?.ident == "component" => {
+                let tokens: Vec<proc_macro2::TokenTree> =
+                    m.mac.tokens.clone().into_iter().collect();
+                let name = tokens.first()?.to_string();
+                let template = tokens.iter().find_map(|t| match t {
+                    proc_macro2::TokenTree::Literal(l) => {
+                        Some(l.to_string().trim_matches('"').to_owned())
+                    }
+                    _ => None,
+                })?;
+                Some((name, template))
+            }
+            _ => None,
+        })
+        .collect();
+    let mut md = String::from(
+        "# Components\n\n<!-- Made by `zerogen docs` from web/components/mod.rs. -->\n\n\
+         The app's components, called in templates as `<.name ...>`: their attributes (a field \
+         that is not an `Option`, a `bool` or a list is required, checked when the template \
+         compiles), their slots, and whether other attributes pass through.\n",
+    );
+    let mut count = 0;
+    for item in &file.items {
+        let syn::Item::Struct(st) = item else { continue };
+        if !matches!(st.vis, syn::Visibility::Public(_)) {
+            continue;
+        }
+        let Some(template) = registered.get(&st.ident.to_string()) else { continue };
+        count += 1;
+        let tag = template.rsplit('/').next().unwrap_or(template);
+        let _ = write!(
+            md,
+            "\n## {tag}\n\n`<.{tag}>`: `{}` (`web/{template}.html.0x0`)\n\n{}\n",
+            st.ident,
+            doc_of(&st.attrs)
+        );
+        let (mut attrs, mut slots, mut rest) = (Vec::new(), Vec::new(), false);
+        for field in &st.fields {
+            let Some(name) = field.ident.as_ref().map(ToString::to_string) else { continue };
+            let ty = type_text(&field.ty);
+            let doc = doc_of(&field.attrs).replace('\n', " ");
+            if ty.contains("Slot") {
+                slots.push(format!(
+                    "| `{}` | {} |",
+                    if name == "inner_block" {
+                        "(inner block)".to_owned()
+                    } else {
+                        format!("<:{name}>")
+                    },
+                    doc
+                ));
+            } else if name == "rest" && ty.contains("Attrs") {
+                rest = true;
+            } else {
+                let required =
+                    !(ty.starts_with("Option<") || ty == "bool" || ty.starts_with("Vec<"));
+                attrs.push(format!(
+                    "| `{name}` | `{ty}` | {} | {doc} |",
+                    if required { "yes" } else { "no" }
+                ));
+            }
+        }
+        if !attrs.is_empty() {
+            md.push_str("\n| attribute | type | required | |\n|---|---|---|---|\n");
+            md.push_str(&attrs.join("\n"));
+            md.push('\n');
+        }
+        if !slots.is_empty() {
+            md.push_str("\n| slot | |\n|---|---|\n");
+            md.push_str(&slots.join("\n"));
+            md.push('\n');
+        }
+        if rest {
+            md.push_str("\nOther attributes are passed to its root element.\n");
+        }
+    }
+    (count > 0).then_some(md)
 }
 
 /// A finding's code, linked to its entry of the diagnostics page when the site has one, its
@@ -674,5 +829,49 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn an_apps_site_gets_its_routes_and_components_pages() {
+        let dir = project(&[
+            ("README.md", "# Shop\n\nSee [the routes](docs/app/routes.md#routes).\n"),
+            (
+                "spec/routes.tsv",
+                "method\tpath\tkind\ttarget\tpipeline\tscope\tname\n\
+                 GET\t/\tlive\tweb::live::home::Home\tbrowser\t/\thome\n\
+                 GET\t/status\thttp\tweb::http::status\tapi\t/api\t\n",
+            ),
+            (
+                "web/components/mod.rs",
+                "//! Components.\n\
+                 /// `<.badge tone=\"info\">New</.badge>`: a small label.\n\
+                 pub struct Badge<'a> {\n    /// The colour.\n    pub tone: &'a str,\n    \
+                 /// A tooltip.\n    pub hint: Option<&'a str>,\n    /// The text.\n    \
+                 pub inner_block: Slot<'a>,\n    /// Passed on.\n    pub rest: Attrs<'a>,\n}\n\
+                 zero_live_core::component!(Badge<'a>, \"components/badge\");\n\
+                 /// Not a component (no `component!`).\npub struct Helper;\n",
+            ),
+        ]);
+        let site = build(dir.path()).unwrap();
+        let page = |url: &str| &site.pages.iter().find(|p| p.url == url).unwrap().html;
+        let routes = page("app/routes.html");
+        assert!(routes.contains("<td><code>/api/status</code></td>"), "{routes}");
+        assert!(routes.contains("<td><code>home_path</code></td>"), "{routes}");
+        let components = page("app/components.html");
+        assert!(components.contains("<h2 id=\"badge\">badge</h2>"), "{components}");
+        assert!(
+            components.contains(
+                "<td><code>tone</code></td><td><code>&amp;'a str</code></td><td>yes</td>"
+            ),
+            "{components}"
+        );
+        assert!(components.contains("<td><code>hint</code></td><td><code>Option&lt;&amp;'a str&gt;</code></td><td>no</td>"), "{components}");
+        assert!(components.contains("Other attributes are passed to its root element."));
+        assert!(!components.contains("Helper"), "{components}");
+        // The framework is not an app: no such pages.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let framework = build(&root).unwrap();
+        assert!(!framework.pages.iter().any(|p| p.url.starts_with("app/")));
+        assert_eq!(components_md("fn broken( {"), None);
     }
 }

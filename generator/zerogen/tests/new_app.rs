@@ -96,6 +96,15 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     let routes = zerogen(&app, &["routes", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&routes.stdout).unwrap();
     assert_eq!(json["routes"][0]["helper"], "home_path");
+    // The app's docs site: its pages, its routes and components, its ledger.
+    let site = app.join("target/site");
+    let docs = zerogen(&app, &["docs", "--out", site.to_str().unwrap()]);
+    assert!(docs.status.success(), "{}", text(&docs));
+    for page in ["index.html", "app/routes.html", "app/components.html", "status.html"] {
+        assert!(site.join(page).is_file(), "{page}: {}", text(&docs));
+    }
+    let components = std::fs::read_to_string(site.join("app/components.html")).unwrap();
+    assert!(components.contains("<h2 id=\"modal\">modal</h2>"), "{components}");
 
     let gate = cargo(
         &workspace(),
