@@ -16,6 +16,7 @@ use zerogen::term::Printer;
 mod app;
 mod auth;
 mod client;
+mod docs;
 mod live;
 mod resource;
 mod synthetic;
@@ -89,6 +90,15 @@ enum Suite {
         #[arg(long, conflicts_with = "record")]
         quick: bool,
         /// Write release/evidence/auth.tsv.
+        #[arg(long)]
+        record: bool,
+    },
+    /// `zerogen docs`: the framework's site and a new app's site, built into a temporary folder.
+    Docs {
+        /// Fewer builds, for a quick look (not for recording).
+        #[arg(long, conflicts_with = "record")]
+        quick: bool,
+        /// Write release/evidence/docs.tsv.
         #[arg(long)]
         record: bool,
     },
@@ -178,6 +188,7 @@ fn main() -> ExitCode {
         Suite::App { quick, record } => app::suite(&printer, quick, record),
         Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
         Suite::Auth { quick, record } => auth::suite(&printer, quick, record),
+        Suite::Docs { quick, record } => docs::suite(&printer, quick, record),
         Suite::BareServer { port, file } => app::bare_server(port, &file),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
