@@ -229,12 +229,31 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
   await page.waitForSelector("#zl-flash :text('Post created.')");
   await page.waitForSelector("dd:text('Hello')");
   await second.page.waitForSelector("#posts tbody tr[id^=post-] td:text('Hello')");
+  // Edit in the page's modal: Escape closes it; a blank title is refused inside it; saving
+  // closes it and updates the page and the other tab.
+  await page.click("#post-edit");
+  await page.waitForSelector("#post-editor:not([hidden])");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "post_title", "the first field has focus");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector("#post-editor", { state: "hidden" });
+  await page.click("#post-edit");
+  await page.waitForSelector("#post-editor:not([hidden])");
+  await page.fill("#post-editor #post_title", "");
+  await page.click("#post-edit-form button[type=submit]");
+  await page.waitForSelector("#post-editor #post_title-errors .field-error");
+  assert.equal(await page.isVisible("#post-editor"), true, "refused values stay in the modal");
+  await page.fill("#post-editor #post_title", "Hello modal");
+  await page.click("#post-edit-form button[type=submit]");
+  await page.waitForSelector("#post-editor", { state: "hidden" });
+  await page.waitForSelector("dd:text('Hello modal')");
+  await page.waitForSelector("#zl-flash :text('Post updated.')");
+  await second.page.waitForSelector("#posts td:text('Hello modal')");
   // Edit from the index; the other tab follows.
   await page.click("a:text('Back to posts')");
-  await page.waitForSelector("#posts td:text('Hello')");
+  await page.waitForSelector("#posts td:text('Hello modal')");
   await page.click("#posts a:text('Edit')");
-  await page.waitForSelector("#post_title");
-  assert.equal(await page.inputValue("#post_title"), "Hello");
+  await page.waitForSelector("#post-form #post_title");
+  assert.equal(await page.inputValue("#post_title"), "Hello modal");
   await page.fill("#post_title", "Hello again");
   await page.click("#post-form button[type=submit]");
   await page.waitForSelector("#zl-flash :text('Post updated.')");

@@ -937,16 +937,27 @@ impl Resource {
 
     fn show_rs(&self) -> String {
         let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
+        let first = &self.fields[0].name;
         let mut code = self.header("//!");
         let _ = write!(
             code,
-            "//! `/{p}/:id`: one {human}.\n\n\
-             use zero_live::{{Context, LiveView, MountError}};\n\
+            "//! `/{p}/:id`: one {human}, kept current by the changes published on its topic, and edited\n\
+             //! in place in a modal (the form's checks and write, [`super::form::apply`]).\n\n\
+             use std::collections::BTreeMap;\n\n\
+             use serde_json::Value;\n\
+             use zero_live::form::{{Action, Form}};\n\
+             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
+             use zero_live_core::Js;\n\
              {imports}\n\
              use crate::{p}::{{self, Change, {s}}};\n\
              use crate::web::services;\n\n\
-             /// The page's state.\n#[derive(Debug)]\npub struct Show {{\n    /// The {human}.\n    pub {lower}: {s},\n}}\n\
+             /// The page's state.\n#[derive(Debug)]\npub struct Show {{\n    /// The {human}.\n    pub {lower}: {s},\n    \
+             /// The editor's form.\n    pub form: Form,\n{field}}}\n\
              zero_live_core::template!(Show, \"live/{p}/show\");\n\n\
+             /// The JS commands that open the editor, its first field focused.\n\
+             pub fn open_editor() -> Js {{\n    Js::new().show(\"#{lower}-editor\").focus(\"#{lower}_{first}\")\n}}\n\n\
+             /// The form of `{lower}`'s values.\n\
+             fn editor(values: BTreeMap<String, String>) -> Form {{\n    Form::new(\"{lower}\", values)\n}}\n\n\
              impl LiveView for Show {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              let id = ctx.param(\"id\").and_then(|id| id.parse().ok());\n        \
@@ -956,7 +967,17 @@ impl Resource {
              let {lower} = {p}::find({arg_local}&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n        \
              ctx.set_title(\"{sentence}\");\n        \
              {subscribe}\n        \
-             Ok(Show {{ {lower} }})\n    }}\n\n    \
+             let form = editor({p}::values_of(&{lower}));\n        \
+             Ok(Show {{ {lower}, form{store} }})\n    }}\n\n    \
+             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
+             let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
+             other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
+             self.form = self.form.clone().with_params(value, action);\n        \
+             let id = Some(self.{lower}.id);\n        \
+             if let Some(row) = super::form::apply(ctx, {scope_self}id, &mut self.form).await {{\n            \
+             self.form = editor({p}::values_of(&row));\n            \
+             self.{lower} = row;\n            \
+             ctx.exec(Js::new().hide(\"#{lower}-editor\"));\n        }}\n        Ok(())\n    }}\n\n    \
              async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {{\n        \
              match message.downcast_ref::<Change>() {{\n            \
              Some(Change::Updated(row)) if row.id == self.{lower}.id => self.{lower} = row.clone(),\n            \
@@ -964,25 +985,44 @@ impl Resource {
              ctx.put_flash(\"info\", \"This {human} was deleted.\");\n                ctx.push_navigate(\"/{p}\");\n            }}\n            \
              _ => {{}}\n        }}\n    }}\n}}\n",
             sentence = label_of(&human),
-            imports = if self.owned { "use zero_auth::web::require_user;\n" } else { "" },
-            guard = self.guard(&format!("Show {{ {lower}: {s}::default() }}")),
+            imports = self.owned_imports(),
+            field = self.scope_field(),
+            guard = self.guard(&format!(
+                "Show {{ {lower}: {s}::default(), form: editor(BTreeMap::new()), scope: Scope::default() }}"
+            )),
             subscribe = self.subscribe(),
             arg_local = self.scope_arg("scope"),
+            scope_self = if self.owned { "&self.scope, " } else { "" },
+            store = if self.owned { ", scope" } else { "" },
         );
         code
     }
 
     fn show_html(&self) -> String {
-        self.show_template(" navigate", "")
+        let (p, lower, human) = (&self.plural, self.lower(), self.human());
+        let actions =
+            format!("<.button id=\"{lower}-edit\" z-click={{open_editor()}}>Edit</.button>");
+        let mut editor = format!(
+            "  <.modal id=\"{lower}-editor\" title=\"Edit {human}\">\n    \
+             <form id=\"{lower}-edit-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
+        );
+        for f in &self.fields {
+            editor.push_str("  ");
+            editor.push_str(&dead::input_line(p, f));
+        }
+        editor.push_str(
+            "      <.button submit z-disable-with=\"Saving...\">Save</.button>\n    </form>\n  </.modal>\n",
+        );
+        self.show_template(&actions, " navigate", &editor)
     }
 
-    /// One row's page template: its fields, with links (`link`: ` navigate` on a live page)
-    /// and `extra` markup before the way back.
-    fn show_template(&self, link: &str, extra: &str) -> String {
+    /// One row's page template: its fields under a header with `actions`, then `extra` markup
+    /// and the way back (`link`: ` navigate` on a live page).
+    fn show_template(&self, actions: &str, link: &str, extra: &str) -> String {
         let (p, lower) = (&self.plural, self.lower());
         let mut html = format!(
             "<.app_layout current=\"/{p}\" title=\"{sentence}\">\n  <.header title=\"{sentence}\">\n    \
-             <:actions><.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}{link}>Edit</.link></:actions>\n  </.header>\n  <.list>\n",
+             <:actions>{actions}</:actions>\n  </.header>\n  <.list>\n",
             sentence = label_of(&self.human()),
         );
         for f in &self.fields {
@@ -998,19 +1038,21 @@ impl Resource {
     }
 
     fn form_rs(&self) -> String {
-        let (p, human, lower) = (&self.plural, self.human(), self.lower());
+        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
+        let o = self.owned;
         let mut code = self.header("//!");
         let _ = write!(
             code,
             "//! `/{p}/new` and `/{p}/:id/edit`: the form that creates or edits a {human}, checked as the\n\
-             //! user types and on submit; a taken unique value is an error on its field.\n\n\
+             //! user types and on submit; a taken unique value is an error on its field. [`apply`] is\n\
+             //! also what the {human}'s page uses to edit it in a modal.\n\n\
              use std::collections::BTreeMap;\n\n\
              use serde_json::Value;\n\
              use zero_db::DbError;\n\
              use zero_live::form::{{Action, Form}};\n\
              use zero_live::{{Context, EventError, LiveView, MountError}};\n\
              {imports}\n\
-             use crate::{p};\n\
+             use crate::{p}::{{self, {s}}};\n\
              use crate::web::services;\n\n\
              /// The form's state.\n#[derive(Debug)]\npub struct {s}Form {{\n    \
              /// The {human} edited (`None` for a new one).\n    pub id: Option<i64>,\n    \
@@ -1018,31 +1060,37 @@ impl Resource {
              /// Where the submit that saved went: another submit (a double click) goes there too\n    \
              /// and writes nothing.\n    saved: Option<String>,\n{field}}}\n\
              zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
+             /// Checks `form` and, on a submit, writes it (`id`: the {human} edited, `None` for a new\n\
+             /// one){whose}: the row written, or `None` with the problems on the form's fields (or in a\n\
+             /// flash).\n\
+             pub async fn apply(ctx: &mut Context, {scope_param}id: Option<i64>, form: &mut Form) -> Option<{s}> {{\n    \
+             let values: BTreeMap<String, String> =\n        \
+             {p}::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();\n    \
+             let attrs = match {p}::validate(&values) {{\n        Ok(attrs) => attrs,\n        \
+             Err(problems) => {{\n            for problem in problems {{\n                \
+             form.add_error(problem.field, problem.code, problem.message);\n            }}\n            return None;\n        }}\n    }};\n    \
+             if !form.submitted() {{\n        return None;\n    }}\n    \
+             let (db, pubsub) = match services(ctx) {{\n        Ok(services) => services,\n        \
+             Err(e) => {{\n            ctx.put_flash(\"error\", e);\n            return None;\n        }}\n    }};\n    \
+             let saved = match id {{\n        \
+             Some(id) => {p}::update({scope_arg}&db, &*pubsub, id, &attrs).await,\n        \
+             None => {p}::create({scope_arg}&db, &*pubsub, &attrs).await,\n    }};\n    \
+             match saved {{\n        \
+             Ok(row) => {{\n            \
+             ctx.put_flash(\"info\", if id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n            \
+             Some(row)\n        }}\n        \
+             Err(e @ DbError::Unique {{ .. }}) => {{\n            \
+             let field = e.field().unwrap_or(\"{first}\").to_owned();\n            \
+             form.add_error(&field, \"taken\", \"has already been taken\");\n            None\n        }}\n        \
+             Err(e) => {{\n            ctx.put_flash(\"error\", e.to_string());\n            None\n        }}\n    }}\n}}\n\n\
              impl {s}Form {{\n    \
-             /// The form's values by field.\n    \
-             fn values(&self) -> BTreeMap<String, String> {{\n        \
-             {p}::FIELDS.iter().map(|f| ((*f).to_owned(), self.form.value(f).to_owned())).collect()\n    }}\n\n    \
-             /// Checks the values, and on a submit writes them; returns where to go next.\n    \
+             /// Checks the values, and on a submit writes them once; returns where to go next.\n    \
              async fn save(&mut self, ctx: &mut Context) -> Option<String> {{\n        \
-             let attrs = match {p}::validate(&self.values()) {{\n            Ok(attrs) => attrs,\n            \
-             Err(problems) => {{\n                for problem in problems {{\n                    \
-             self.form.add_error(problem.field, problem.code, problem.message);\n                }}\n                return None;\n            }}\n        }};\n        \
-             if !self.form.submitted() {{\n            return None;\n        }}\n        \
-             if let Some(to) = &self.saved {{\n            return Some(to.clone());\n        }}\n        \
-             let (db, pubsub) = match services(ctx) {{\n            Ok(services) => services,\n            \
-             Err(e) => {{\n                ctx.put_flash(\"error\", e);\n                return None;\n            }}\n        }};\n        \
-             let saved = match self.id {{\n            \
-             Some(id) => {p}::update({arg_self}&db, &*pubsub, id, &attrs).await,\n            \
-             None => {p}::create({arg_self}&db, &*pubsub, &attrs).await,\n        }};\n        \
-             match saved {{\n            \
-             Ok(row) => {{\n                \
-             ctx.put_flash(\"info\", if self.id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n                \
-             let to = format!(\"/{p}/{{}}\", row.id);\n                \
-             self.saved = Some(to.clone());\n                Some(to)\n            }}\n            \
-             Err(e @ DbError::Unique {{ .. }}) => {{\n                \
-             let field = e.field().unwrap_or(\"{first}\").to_owned();\n                \
-             self.form.add_error(&field, \"taken\", \"has already been taken\");\n                None\n            }}\n            \
-             Err(e) => {{\n                ctx.put_flash(\"error\", e.to_string());\n                None\n            }}\n        }}\n    }}\n}}\n\n\
+             if let Some(to) = self.saved.as_ref().filter(|_| self.form.submitted()) {{\n            \
+             return Some(to.clone());\n        }}\n        \
+             let row = apply(ctx, {scope_self}self.id, &mut self.form).await?;\n        \
+             let to = format!(\"/{p}/{{}}\", row.id);\n        \
+             self.saved = Some(to.clone());\n        Some(to)\n    }}\n}}\n\n\
              impl LiveView for {s}Form {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              {guard}\
@@ -1060,18 +1108,19 @@ impl Resource {
              other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
              self.form = self.form.clone().with_params(value, action);\n        \
              if let Some(to) = self.save(ctx).await {{\n            ctx.push_navigate(to);\n        }}\n        Ok(())\n    }}\n}}\n",
-            s = self.singular,
             sentence = label_of(&human),
             first = self.fields[0].name,
             imports = self.owned_imports(),
             field = self.scope_field(),
+            whose = if o { " as the scope's user" } else { "" },
+            scope_param = if o { "scope: &Scope, " } else { "" },
+            scope_arg = if o { "scope, " } else { "" },
+            scope_self = if o { "&self.scope, " } else { "" },
             guard = self.guard(&format!(
-                "{}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), saved: None, scope: Scope::default() }}",
-                self.singular
+                "{s}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), saved: None, scope: Scope::default() }}"
             )),
             arg_local = self.scope_arg("scope"),
-            arg_self = self.scope_arg("self.scope"),
-            store = if self.owned { ", scope" } else { "" },
+            store = if o { ", scope" } else { "" },
         );
         code
     }
@@ -1155,7 +1204,12 @@ impl Resource {
                         block.insert_str(at, "    let values = example(&db, &scope, 2).await;\n");
                     }
                 }
-                *block = block.replace("example(&db, 1)", "example(&db, &scope, 1)");
+                for n in [1, 3] {
+                    *block = block.replace(
+                        &format!("example(&db, {n})"),
+                        &format!("example(&db, &scope, {n})"),
+                    );
+                }
             }
         }
         let mut out = blocks.join("\n#[tokio::test]\n");
@@ -1402,6 +1456,7 @@ impl Resource {
              let row = format!(\"#{lower}-{{id}}\");\n    \
              assert!(index.has_element(&row, None).expect(\"html\"), \"{{}}\", index.html().expect(\"html\"));\n    \
              {unique_check}\
+             {edit_check}\
              // A forged id is refused and deletes nothing.\n    \
              assert!(index.event(\"delete\", json!({{\"id\": \"999999\"}})).await.is_err());\n    \
              let reply = index.click(&format!(\"{{row}} button\"), Some(\"Delete\")).await.expect(\"deleted\");\n    \
@@ -1413,6 +1468,7 @@ impl Resource {
             sentence = label_of(&human),
             human_plural = p.replace('_', " "),
             first_label = self.fields[0].label(),
+            edit_check = self.edit_check(&blank),
             unique_check = match self.fields.iter().find(|f| f.unique) {
                 // The same values again, from a new form: the taken value is an error on its
                 // field and nothing is written.
@@ -1428,6 +1484,41 @@ impl Resource {
             },
         );
         code
+    }
+
+    /// The live test's part for the show page's editor: refused values stay in the modal with
+    /// their errors, saved ones update the row in place.
+    fn edit_check(&self, blank: &[&Field]) -> String {
+        let (p, lower, human) = (&self.plural, self.lower(), self.human());
+        let mut check = String::from(
+            "// Edited in place in the page's modal: refused values stay there with their errors,\n    \
+             // saved ones update the row.\n    ",
+        );
+        if !blank.is_empty() {
+            let _ = write!(
+                check,
+                "form.submit(\"#{lower}-edit-form\", json!({{\"{lower}\": {{{}}}}})).await.expect(\"a reply\");\n    \
+                 assert!(form.has_element(\"#{lower}-editor #{lower}_{n}-errors .field-error\", None).expect(\"html\"), \"{{}}\", form.html().expect(\"html\"));\n    \
+                 assert_eq!({p}::list(&db).await.expect(\"listed\"), rows, \"unchanged\");\n    ",
+                blank
+                    .iter()
+                    .map(|f| format!("\"{}\": \"\"", f.name))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                n = blank[0].name
+            );
+        }
+        let _ = write!(
+            check,
+            "let edited = example(&db, 3).await;\n    \
+             let reply = form.submit(\"#{lower}-edit-form\", json!({{\"{lower}\": edited}})).await.expect(\"saved\");\n    \
+             assert_eq!(reply[\"flash\"][\"info\"], \"{sentence} updated.\", \"{{reply}}\");\n    \
+             let after = {p}::list(&db).await.expect(\"listed\");\n    \
+             assert_eq!(after.len(), 1, \"edited, not added\");\n    \
+             assert_ne!(after, rows, \"the {human} changed\");\n    ",
+            sentence = label_of(&human),
+        );
+        check
     }
 
     /// The resource's test file.
@@ -2307,13 +2398,18 @@ mod tests {
     }
 
     #[test]
-    fn a_saved_form_does_not_write_again_on_a_second_submit() {
+    fn a_saved_form_does_not_write_again_and_the_page_edits_in_a_modal() {
         let r = parse("Note", "notes", &args(&["title:string"])).unwrap();
         let form = r.form_rs();
-        let guard = form.find("if let Some(to) = &self.saved {").expect("the guard");
-        let write = form.find("notes::create(").expect("the write");
+        let save = form.find("async fn save(").expect("the form's save");
+        let guard = form[save..].find("if let Some(to) = self.saved").expect("the guard");
+        let write = form[save..].find("apply(ctx, ").expect("the write");
         assert!(guard < write, "checked before writing: {form}");
         assert!(form.contains("self.saved = Some(to.clone());"), "{form}");
+        // The page of a row edits it in its modal through the same checks and write.
+        let show = r.show_rs();
+        assert!(show.contains("super::form::apply(ctx, id, &mut self.form)"), "{show}");
+        assert!(r.show_html().contains("<.modal id=\"note-editor\""));
     }
 
     #[test]

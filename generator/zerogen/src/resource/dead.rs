@@ -231,7 +231,10 @@ impl Resource {
 
     /// `web/html/PLURAL/show.html.0x0`.
     pub(super) fn dead_show_html(&self) -> String {
-        self.show_template("", &self.delete_form("  "))
+        let (p, lower) = (&self.plural, self.lower());
+        let actions =
+            format!("<.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}>Edit</.link>");
+        self.show_template(&actions, "", &self.delete_form("  "))
     }
 
     /// `web/html/PLURAL/form.html.0x0`.
