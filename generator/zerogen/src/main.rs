@@ -42,6 +42,12 @@ enum Command {
         /// findings.
         #[arg(long, value_name = "FILE")]
         gate_report: Option<PathBuf>,
+        /// Then serve the site on 127.0.0.1 until interrupted.
+        #[arg(long, conflicts_with = "check")]
+        serve: bool,
+        /// The port `--serve` listens on.
+        #[arg(long, default_value_t = 4001, requires = "serve")]
+        port: u16,
     },
     /// Add a resource to an app: its table (a migration per backend), its domain module, live
     /// pages (index, show, new/edit form) or a JSON API (--json), routes, tests, ledger rows and
@@ -248,8 +254,14 @@ fn main() -> ExitCode {
             let options = zerogen::auth::Options { password, force, scope };
             run_auth(&printer, &root, options, timestamp)
         }
-        Command::Docs { out, check, gate_report } => {
-            run_docs(&printer, &root, out, check, gate_report)
+        Command::Docs { out, check, gate_report, serve, port } => {
+            let out = out.unwrap_or_else(|| root.join("target/site"));
+            let built = run_docs(&printer, &root, &out, check, gate_report);
+            if serve && built == ExitCode::SUCCESS {
+                serve_site(&printer, &out, port)
+            } else {
+                built
+            }
         }
         Command::Generate { check, json } => run_generate(&printer, &root, check, json),
         Command::Fmt { check, paths } => {
@@ -356,7 +368,7 @@ fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
 fn run_docs(
     printer: &Printer,
     root: &std::path::Path,
-    out: Option<PathBuf>,
+    out: &std::path::Path,
     check: bool,
     gate_report: Option<PathBuf>,
 ) -> ExitCode {
@@ -378,8 +390,7 @@ fn run_docs(
         zerogen::site::build_with(root, gate.as_ref())
             .map(|site| site.pages.iter().map(|p| p.url.clone()).collect())
     } else {
-        let out = out.unwrap_or_else(|| root.join("target/site"));
-        zerogen::site::write_with(root, &out, gate.as_ref())
+        zerogen::site::write_with(root, out, gate.as_ref())
     };
     match result {
         Ok(files) => {
@@ -394,6 +405,21 @@ fn run_docs(
             let mut sources = SourceCache::new(root);
             printer.result(&zero_diag::render_all(&diagnostics, &mut sources));
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Serves the built site in `dir` on 127.0.0.1:`port` until the process is interrupted.
+fn serve_site(printer: &Printer, dir: &std::path::Path, port: u16) -> ExitCode {
+    match tiny_http::Server::http(("127.0.0.1", port)) {
+        Ok(server) => {
+            printer.status("Serving", &format!("http://127.0.0.1:{port}/ (Ctrl-C to stop)"));
+            zerogen::site::serve(&server, dir, None);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&format!("cannot listen on 127.0.0.1:{port}: {e}"));
+            ExitCode::from(2)
         }
     }
 }

@@ -704,6 +704,93 @@ pub fn write_with(
     Ok(written)
 }
 
+/// The content type of a site file, by its extension.
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("html") => "text/html; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("json") => "application/json",
+        Some("xml") => "application/xml",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The file of `dir` a request path names (`/` is `index.html`), if it is one: a path that
+/// leaves the folder (`..`), or is not valid percent-encoded UTF-8, names none.
+pub fn file_for(dir: &Path, url: &str) -> Option<PathBuf> {
+    let path = url.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode(path)?;
+    let mut file = dir.to_path_buf();
+    for part in decoded.split('/').filter(|p| !p.is_empty()) {
+        if part == ".." || part == "." || part.contains('\\') {
+            return None;
+        }
+        file.push(part);
+    }
+    if decoded.is_empty() || decoded.ends_with('/') {
+        file.push("index.html");
+    }
+    file.is_file().then_some(file)
+}
+
+/// `%XX` escapes decoded; `None` for a bad escape or bytes that are not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Serves the built site in `dir` with `server` (bound by the caller, on 127.0.0.1): `GET`
+/// and `HEAD` of its files, `404` for anything else it does not have, `405` for other methods.
+/// Answers `limit` requests then returns (`None`: until the process ends).
+pub fn serve(server: &tiny_http::Server, dir: &Path, limit: Option<usize>) {
+    let mut answered = 0;
+    for request in server.incoming_requests() {
+        let method = request.method().clone();
+        let response =
+            match method {
+                tiny_http::Method::Get | tiny_http::Method::Head => {
+                    match file_for(dir, request.url())
+                        .and_then(|f| std::fs::read(&f).ok().map(|b| (f, b)))
+                    {
+                        Some((file, bytes)) => {
+                            let header =
+                                tiny_http::Header::from_bytes("Content-Type", content_type(&file));
+                            let mut response = tiny_http::Response::from_data(bytes);
+                            if let Ok(header) = header {
+                                response.add_header(header);
+                            }
+                            response.with_status_code(200)
+                        }
+                        None => tiny_http::Response::from_data(b"not found".to_vec())
+                            .with_status_code(404),
+                    }
+                }
+                _ => tiny_http::Response::from_data(b"method not allowed".to_vec())
+                    .with_status_code(405),
+            };
+        let _ = request.respond(response);
+        answered += 1;
+        if limit.is_some_and(|n| answered >= n) {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -873,5 +960,67 @@ mod tests {
         let framework = build(&root).unwrap();
         assert!(!framework.pages.iter().any(|p| p.url.starts_with("app/")));
         assert_eq!(components_md("fn broken( {"), None);
+    }
+
+    #[test]
+    fn request_paths_name_files_of_the_site_only() {
+        let dir = project(&[("index.html", "home"), ("reference/a b.html", "a"), ("x.css", "c")]);
+        let root = dir.path();
+        assert_eq!(file_for(root, "/"), Some(root.join("index.html")));
+        assert_eq!(
+            file_for(root, "/reference/a%20b.html?q=1#top"),
+            Some(root.join("reference/a b.html"))
+        );
+        for bad in [
+            "/../Cargo.toml",
+            "/reference/../../etc/passwd",
+            "/%2e%2e/x",
+            "/missing.html",
+            "/%zz",
+            "/%ff",
+            "/a\\b",
+        ] {
+            assert_eq!(file_for(root, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_site_is_served_over_http_with_its_types_and_nothing_else() {
+        use std::io::{Read as _, Write as _};
+        let dir = project(&[("index.html", "<h1>Home</h1>"), ("assets/site.css", "body{}")]);
+        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
+        let addr = server.server_addr().to_ip().unwrap();
+        let root = dir.path().to_path_buf();
+        let requests = [
+            ("GET / HTTP/1.1", "200", Some("text/html; charset=utf-8"), Some("<h1>Home</h1>")),
+            (
+                "GET /assets/site.css HTTP/1.1",
+                "200",
+                Some("text/css; charset=utf-8"),
+                Some("body{}"),
+            ),
+            ("GET /../secret HTTP/1.1", "404", None, None),
+            ("POST / HTTP/1.1", "405", None, None),
+        ];
+        let count = requests.len();
+        let serving = std::thread::spawn(move || serve(&server, &root, Some(count)));
+        for (line, status, kind, body) in requests {
+            let mut stream = std::net::TcpStream::connect(addr).unwrap();
+            write!(stream, "{line}\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            let mut answer = String::new();
+            stream.read_to_string(&mut answer).unwrap();
+            assert!(answer.starts_with(&format!("HTTP/1.1 {status}")), "{line}: {answer}");
+            if let Some(kind) = kind {
+                assert!(
+                    answer.to_lowercase().contains(&format!("content-type: {kind}")),
+                    "{answer}"
+                );
+            }
+            if let Some(body) = body {
+                assert!(answer.ends_with(body), "{answer}");
+            }
+        }
+        serving.join().unwrap();
     }
 }
