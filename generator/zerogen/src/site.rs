@@ -758,8 +758,7 @@ fn percent_decode(text: &str) -> Option<String> {
 /// and `HEAD` of its files, `404` for anything else it does not have, `405` for other methods.
 /// Answers `limit` requests then returns (`None`: until the process ends).
 pub fn serve(server: &tiny_http::Server, dir: &Path, limit: Option<usize>) {
-    let mut answered = 0;
-    for request in server.incoming_requests() {
+    for (answered, request) in (1..).zip(server.incoming_requests()) {
         let method = request.method().clone();
         let response =
             match method {
@@ -784,7 +783,6 @@ pub fn serve(server: &tiny_http::Server, dir: &Path, limit: Option<usize>) {
                     .with_status_code(405),
             };
         let _ = request.respond(response);
-        answered += 1;
         if limit.is_some_and(|n| answered >= n) {
             return;
         }
