@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::resource::{
-    ResourceError, add_mod, format_rust, format_templates, migration_files, version_of,
+    ResourceError, add_mod, format_templates, io_error, migration_files, version_of, write_all,
 };
 
 /// The accounts tables, with `{id}` for the backend's id column.
@@ -205,7 +205,7 @@ pub fn write(
     if let Some(why) = crate::scopes::invalid_name(&options.scope) {
         return Err(ResourceError::Invalid(format!("--scope: {why}")));
     }
-    let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
+    let io = io_error;
     if !crate::app::is_app(root) {
         return Err(ResourceError::Invalid(format!(
             "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
@@ -288,25 +288,7 @@ pub fn write(
         }
         edits.push((LEDGER.to_owned(), table));
     }
-    let mut written = Vec::new();
-    for (path, text) in files.iter().chain(edits.iter()) {
-        let full = root.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        }
-        std::fs::write(&full, text).map_err(|e| io(&full, e))?;
-        written.push(path.clone());
-    }
-    format_rust(root, &written);
-    let outputs = crate::app::emit_app(root).map_err(|d| {
-        ResourceError::Io(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
-    })?;
-    for output in outputs {
-        let full = root.join(&output.path);
-        std::fs::write(&full, &output.contents).map_err(|e| io(&full, e))?;
-        written.push(output.path);
-    }
-    Ok(written)
+    write_all(root, &files, &edits)
 }
 
 #[cfg(test)]

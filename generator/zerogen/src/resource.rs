@@ -2066,7 +2066,7 @@ pub fn write(
     timestamp: &str,
     force: bool,
 ) -> Result<Vec<String>, ResourceError> {
-    let io = |p: &Path, e: std::io::Error| ResourceError::Io(format!("{}: {e}", p.display()));
+    let io = io_error;
     if !crate::app::is_app(root) {
         return Err(ResourceError::Invalid(format!(
             "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
@@ -2259,6 +2259,23 @@ pub fn write(
         table.push_str(&ledger_rows(r));
         edits.push((LEDGER.to_owned(), table));
     }
+    write_all(root, &files, &edits)
+}
+
+/// A failure to read or write `path`.
+pub(crate) fn io_error(path: &Path, e: std::io::Error) -> ResourceError {
+    ResourceError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Writes `files` and `edits` (checked before, by the caller) into the app at `root`, formats
+/// the Rust among them, and rewrites the router from the routes table (as the generator emits
+/// it, which `zerogen generate --check` compares against); returns every path written.
+pub(crate) fn write_all(
+    root: &Path,
+    files: &[(String, String)],
+    edits: &[(String, String)],
+) -> Result<Vec<String>, ResourceError> {
+    let io = io_error;
     let mut written = Vec::new();
     for (path, text) in files.iter().chain(edits.iter()) {
         let full = root.join(path);
@@ -2269,8 +2286,6 @@ pub fn write(
         written.push(path.clone());
     }
     format_rust(root, &written);
-    // The router follows the routes table (written as the generator emits it, which
-    // `zerogen generate --check` compares against).
     let outputs = crate::app::emit_app(root).map_err(|d| {
         ResourceError::Io(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
     })?;
