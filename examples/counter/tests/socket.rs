@@ -118,6 +118,15 @@ async fn event(ws: &mut Ws, reference: u64, name: &str, value: Value) -> Value {
     recv(ws).await
 }
 
+/// The value of the sample `series` (name and labels) in the server's metrics.
+fn metric(server: &Server, series: &str) -> f64 {
+    let text = server.live.metrics_text();
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+}
+
 /// The counter still works for a fresh session.
 async fn still_serving(server: &Server) {
     let (mut ws, mut tree) = server.joined().await;
@@ -192,6 +201,26 @@ async fn join_click_and_keyed_list_round_trips() {
     assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
     let reply = event(&mut ws, 14, "inc", json!({})).await;
     assert_eq!(reply["rev"], 6, "revisions count renders that changed something");
+    // The metrics counted the join, the nine events and the two refused by their handler.
+    assert_eq!(metric(&server, "zero_live_joins_total"), 1.0);
+    assert_eq!(metric(&server, "zero_live_join_failures_total"), 0.0);
+    assert_eq!(metric(&server, "zero_live_events_total"), 9.0);
+    assert_eq!(metric(&server, "zero_live_event_errors_total"), 2.0);
+    assert_eq!(metric(&server, "zero_live_event_duration_seconds_count"), 9.0);
+    assert_eq!(metric(&server, "zero_live_sockets_open"), 1.0);
+    assert!(metric(&server, "zero_live_frames_sent_total") >= 11.0, "join, replies, heartbeat");
+    assert!(metric(&server, "zero_live_frame_bytes_sent_total") > 100.0);
+    send(&mut ws, json!({"v": 1, "kind": "close", "reason": "done"})).await;
+    assert_eq!(closed(&mut ws).await, Some(1000));
+    tokio::time::timeout(LIMIT, async {
+        while server.live.active_sessions() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"1000\"}"), 1.0);
+    assert_eq!(metric(&server, "zero_live_sockets_open"), 0.0);
 }
 
 #[tokio::test]
@@ -223,6 +252,10 @@ async fn refused_upgrades_answer_403_426_and_503() {
     assert_eq!(reply["rev"], 1);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let _third = server.connect().await;
+    assert_eq!(metric(&server, "zero_live_upgrades_refused_total{reason=\"origin\"}"), 2.0);
+    assert_eq!(metric(&server, "zero_live_upgrades_refused_total{reason=\"protocol\"}"), 2.0);
+    assert_eq!(metric(&server, "zero_live_upgrades_refused_total{reason=\"capacity\"}"), 1.0);
+    assert_eq!(metric(&server, "zero_live_upgrades_total"), 3.0);
 }
 
 #[tokio::test]
@@ -325,6 +358,10 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_4001() {
         assert_eq!(closed(&mut ws).await, Some(4001), "{code}");
     }
     still_serving(&server).await;
+    assert_eq!(metric(&server, "zero_live_join_failures_total"), 3.0);
+    assert_eq!(metric(&expiring, "zero_live_join_failures_total"), 1.0);
+    assert_eq!(metric(&server, "zero_live_joins_total"), 1.0, "still_serving's join");
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"4001\"}"), 3.0);
 }
 
 #[tokio::test]

@@ -1,7 +1,9 @@
 //! The HTTP endpoint an app serves: where it listens, the layers every request goes through
-//! (request id, gzip compression, the body size limit of `security.toml`), the health check,
-//! static files with cache headers, and graceful shutdown. Configured from the app's
-//! `spec/endpoint.toml`, with `HOST` and `PORT` from the environment taking precedence.
+//! (request id, gzip compression, the body size limit of `security.toml`, response counts and
+//! durations), the health check, the metrics (Prometheus text at `/metrics`, only when
+//! `METRICS_TOKEN` is set, only for requests that carry it as a bearer token), static files
+//! with cache headers, and graceful shutdown. Configured from the app's `spec/endpoint.toml`,
+//! with `HOST` and `PORT` from the environment taking precedence.
 //!
 //! ```toml
 //! [http]
@@ -30,6 +32,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::Live;
+use crate::metrics::METRICS_PATH;
 
 /// The header carrying each request's id (kept from the client when present, else generated).
 pub const REQUEST_ID: &str = "x-request-id";
@@ -49,6 +52,49 @@ pub struct Endpoint {
     /// Serve HTTPS (and WSS) with these PEM files instead of plain HTTP (needs the `tls`
     /// feature).
     pub tls: Option<Tls>,
+    /// The bearer token a scraper of `/metrics` must send (`METRICS_TOKEN`); without one the
+    /// path does not exist.
+    pub metrics_token: Option<MetricsToken>,
+}
+
+/// The secret a metrics scraper sends as `Authorization: Bearer TOKEN`: at least
+/// [`MetricsToken::MIN_LEN`] characters. Its `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// The shortest token accepted.
+    pub const MIN_LEN: usize = 16;
+
+    /// `token`, if long enough.
+    pub fn new(token: &str) -> Result<MetricsToken, EndpointError> {
+        if token.chars().count() < Self::MIN_LEN || token.chars().any(char::is_whitespace) {
+            return Err(EndpointError(format!(
+                "METRICS_TOKEN must be at least {} characters without spaces (e.g. `openssl rand -hex 24`)",
+                Self::MIN_LEN
+            )));
+        }
+        Ok(MetricsToken(token.to_owned()))
+    }
+
+    /// Whether `headers` carry this token as a bearer token (compared in constant time).
+    pub fn admits(&self, headers: &axum::http::HeaderMap) -> bool {
+        use subtle::ConstantTimeEq as _;
+        let Some(sent) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        else {
+            return false;
+        };
+        bool::from(sent.as_bytes().ct_eq(self.0.as_bytes()))
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(..)")
+    }
 }
 
 /// The certificate chain and private key an endpoint serves HTTPS with, as PEM files; relative
@@ -68,6 +114,7 @@ impl Default for Endpoint {
             port: 4000,
             shutdown_grace: Duration::from_secs(5),
             tls: None,
+            metrics_token: None,
         }
     }
 }
@@ -101,8 +148,9 @@ struct Http {
 }
 
 impl Endpoint {
-    /// Reads `text` (an `endpoint.toml`), then `HOST`, `PORT`, `TLS_CERT_FILE` and
-    /// `TLS_KEY_FILE` from `env` (which wins; the two TLS variables come together).
+    /// Reads `text` (an `endpoint.toml`), then `HOST`, `PORT`, `TLS_CERT_FILE`,
+    /// `TLS_KEY_FILE` and `METRICS_TOKEN` from `env` (which wins; the two TLS variables come
+    /// together).
     pub fn from_toml(
         text: &str,
         env: impl Fn(&str) -> Option<String>,
@@ -140,7 +188,8 @@ impl Endpoint {
                 ));
             }
         };
-        Ok(Endpoint { host, port, shutdown_grace, tls })
+        let metrics_token = env("METRICS_TOKEN").map(|t| MetricsToken::new(&t)).transpose()?;
+        Ok(Endpoint { host, port, shutdown_grace, tls, metrics_token })
     }
 
     /// Reads the file at `path` (its absence means the defaults) and the process environment.
@@ -159,8 +208,9 @@ impl Endpoint {
         SocketAddr::new(self.host, self.port)
     }
 
-    /// Adds the health check and the layers every request goes through, outermost first:
-    /// request id (set, then echoed in the response), gzip compression, the body size limit
+    /// Adds the health check, the metrics (with a token) and the layers every request goes
+    /// through, outermost first: response counts and durations (for the metrics), request id
+    /// (set, then echoed in the response), gzip compression, the body size limit
     /// (`max_body_bytes` of the live endpoint's `security.toml`).
     pub fn wrap(&self, router: Router, live: &Live) -> Router {
         let request_id = HeaderName::from_static(REQUEST_ID);
@@ -168,12 +218,18 @@ impl Endpoint {
         // One stack, layered once: each `Router::layer` call boxes every route again, and a
         // boxed service is cloned per request.
         let stack = tower::ServiceBuilder::new()
+            .layer(axum::middleware::from_fn_with_state(live.clone(), count_response))
             .layer(SetRequestIdLayer::new(request_id.clone(), RequestIds::new()))
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(CompressionLayer::new())
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(DefaultBodyLimit::max(limit));
-        router.route(HEALTH_PATH, get(health).with_state(live.clone())).layer(stack)
+        let mut router = router.route(HEALTH_PATH, get(health).with_state(live.clone()));
+        if let Some(token) = &self.metrics_token {
+            let state = (live.clone(), token.clone());
+            router = router.route(METRICS_PATH, get(metrics).with_state(state));
+        }
+        router.layer(stack)
     }
 
     /// Serves `router` until Ctrl-C or SIGTERM, then shuts the live sessions down (close 1001)
@@ -364,6 +420,34 @@ async fn health(State(live): State<Live>) -> Response {
     (StatusCode::OK, headers, body).into_response()
 }
 
+/// Counts each response by status class, with the time to its head.
+async fn count_response(
+    State(live): State<Live>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    live.metrics().http(response.status().as_u16(), started.elapsed());
+    response
+}
+
+async fn metrics(
+    State((live, token)): State<(Live, MetricsToken)>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if !token.admits(&headers) {
+        let headers = [(header::WWW_AUTHENTICATE, "Bearer realm=\"metrics\"")];
+        return (StatusCode::UNAUTHORIZED, headers, "send METRICS_TOKEN as a bearer token")
+            .into_response();
+    }
+    let headers = [
+        (header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+    ];
+    (StatusCode::OK, headers, live.metrics_text()).into_response()
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -412,6 +496,31 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn a_metrics_token_comes_from_the_environment_and_must_be_long() {
+        let env = |token: &'static str| {
+            move |name: &str| (name == "METRICS_TOKEN").then(|| token.to_owned())
+        };
+        let endpoint = Endpoint::from_toml("", env("0123456789abcdef")).unwrap();
+        let token = endpoint.metrics_token.unwrap();
+        assert_eq!(format!("{token:?}"), "MetricsToken(..)", "Debug never shows it");
+        let mut headers = axum::http::HeaderMap::new();
+        assert!(!token.admits(&headers), "no header");
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef"));
+        assert!(token.admits(&headers));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdeF"));
+        assert!(!token.admits(&headers), "one character off");
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer 0123456789abcdef0"));
+        assert!(!token.admits(&headers), "longer");
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer 0123456789abcdef"));
+        assert!(!token.admits(&headers), "the scheme as RFC 6750 spells it");
+        for bad in ["short", "0123456789abcde", "0123456789 abcdef"] {
+            let e = Endpoint::from_toml("", env(bad)).unwrap_err().0;
+            assert!(e.contains("METRICS_TOKEN must be at least 16 characters"), "{bad}: {e}");
+        }
+        assert_eq!(Endpoint::from_toml("", no_env).unwrap().metrics_token, None);
     }
 
     #[test]

@@ -37,6 +37,7 @@ use zero_live_core::{Asset, Rendered};
 
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
+use crate::metrics::Refusal;
 use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
@@ -160,6 +161,7 @@ struct Inner {
     state: Arc<axum::http::Extensions>,
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
+    metrics: crate::metrics::Metrics,
 }
 
 /// A joined session as the registry sees it.
@@ -323,6 +325,7 @@ impl LiveBuilder {
                 state: Arc::new(self.state),
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
+                metrics: crate::metrics::Metrics::default(),
             }),
         }
     }
@@ -387,6 +390,11 @@ impl Live {
     /// The endpoint's signer (what an app signs its own cookies with).
     pub fn signer(&self) -> &Signer {
         &self.inner.signer
+    }
+
+    /// The runtime's counters.
+    pub(crate) fn metrics(&self) -> &crate::metrics::Metrics {
+        &self.inner.metrics
     }
 
     /// Live sessions running now.
@@ -699,6 +707,7 @@ async fn upgrade(
 ) -> Response {
     let config = &live.inner.config;
     if !origin_allowed(config, &headers) {
+        live.inner.metrics.refused(Refusal::Origin);
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
     }
     let offered = headers
@@ -708,6 +717,7 @@ async fn upgrade(
         .flat_map(|v| v.split(','))
         .any(|p| Encoding::from_subprotocol(p.trim()).is_some());
     if !offered {
+        live.inner.metrics.refused(Refusal::Protocol);
         let known: Vec<&str> = Encoding::PREFERRED.iter().map(|e| e.subprotocol()).collect();
         let message = format!(
             "this server speaks the live protocol as {}; offer one as a subprotocol",
@@ -716,6 +726,7 @@ async fn upgrade(
         return (StatusCode::UPGRADE_REQUIRED, message).into_response();
     }
     let Ok(permit) = live.inner.connections.clone().try_acquire_owned() else {
+        live.inner.metrics.refused(Refusal::Capacity);
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
     // The browser's HTTP CSRF token (from its cookie), for HTML forms a view renders.
@@ -807,6 +818,7 @@ async fn run(
 ) {
     let inner = live.inner.clone();
     inner.sessions.fetch_add(1, Ordering::SeqCst);
+    inner.metrics.upgraded();
     let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
     let _guard = SessionGuard(inner.clone(), socket_id);
     let _permit = permit;
@@ -884,6 +896,10 @@ async fn run(
         if out.overflow {
             break (Terminate::Refused, Some((1008, "slow consumer")));
         }
+        if !out.frames.is_empty() {
+            let bytes = out.frames.iter().map(String::len).sum();
+            inner.metrics.sent(out.frames.len(), bytes);
+        }
         if !out.frames.is_empty() && !write_all(&mut socket, &mut out.frames).await {
             // The client does not read; the close frame is tried once, briefly.
             break (Terminate::Refused, Some((1008, "slow consumer")));
@@ -897,6 +913,7 @@ async fn run(
     if let Some(view) = session.view.as_mut() {
         view.terminate(reason);
     }
+    inner.metrics.closed(close.map(|(code, _)| code));
     if let Some((code, why)) = close {
         let frame = WsMessage::Close(Some(CloseFrame { code, reason: why.into() }));
         let _ = tokio::time::timeout(Duration::from_millis(500), socket.send(frame)).await;
@@ -974,7 +991,15 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             send.message(&Message::Heartbeat(wire::Heartbeat {}), reference);
             Next::Continue
         }
-        Message::Join(join) => join_session(inner, session, reference, &join, send).await,
+        Message::Join(join) => {
+            let joined_before = session.view.is_some();
+            let next = join_session(inner, session, reference, &join, send).await;
+            if !joined_before {
+                let ok = matches!(next, Next::Continue) && session.view.is_some();
+                inner.metrics.joined(ok);
+            }
+            next
+        }
         Message::Close(_) => Next::Leave,
         _ if session.view.is_none() => {
             send.error(reference, "not_joined", "join the session first");
@@ -982,20 +1007,24 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         }
         Message::Event(event) => {
             if !session.bucket.take() {
+                inner.metrics.rate_limited();
                 send.error(reference, "rate_limited", "too many events; slow down");
                 return Next::Continue;
             }
             let Some(view) = session.view.as_mut() else { return Next::Continue };
             // A click without values sends no `value`: handlers see an empty object.
+            let started = Instant::now();
             let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
             session.ctx.target = event.target;
             let handled = view.handle_event(&event.event, &value, &mut session.ctx).await;
             session.ctx.target = None;
             if let Err(e) = handled {
                 send.error(reference, e.code(), &e.to_string());
+                inner.metrics.event(started.elapsed(), false);
                 return Next::Continue;
             }
             rerender(inner, session, Answer::Reply(reference), send);
+            inner.metrics.event(started.elapsed(), true);
             Next::Continue
         }
         Message::Navigate(navigate) => {

@@ -1,0 +1,397 @@
+//! What the runtime counts, in the Prometheus text format (version 0.0.4): live sockets, joins,
+//! events and how long they took, frames sent, why sockets closed, and every HTTP response by
+//! status class and duration. [`Live::metrics_text`] renders them; the endpoint serves them at
+//! [`METRICS_PATH`] to scrapers holding `METRICS_TOKEN` (see [`crate::endpoint`]).
+//!
+//! Counters are relaxed atomics: a scrape sees each one exact but not all at one instant.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use crate::Live;
+
+/// Where the endpoint serves the metrics (when `METRICS_TOKEN` is set).
+pub const METRICS_PATH: &str = "/metrics";
+
+/// Upper bounds (seconds) of the duration histograms' buckets; `+Inf` is implied.
+pub const BUCKETS: [f64; 12] =
+    [0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+
+/// Why an upgrade to a live socket was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The page's origin is not allowed (403).
+    Origin,
+    /// The client offered none of the protocol's subprotocols (426).
+    Protocol,
+    /// `limits.max_connections` sockets were open (503).
+    Capacity,
+}
+
+impl Refusal {
+    const ALL: [Refusal; 3] = [Refusal::Origin, Refusal::Protocol, Refusal::Capacity];
+
+    fn label(self) -> &'static str {
+        match self {
+            Refusal::Origin => "origin",
+            Refusal::Protocol => "protocol",
+            Refusal::Capacity => "capacity",
+        }
+    }
+}
+
+/// The close codes counted by name; any other is counted as `other`, a socket that ended
+/// without a close frame from the server as `none`.
+const CLOSE_CODES: [u16; 10] = [1000, 1001, 1002, 1008, 1009, 1011, 4000, 4001, 4003, 4004];
+
+/// A histogram of durations with the fixed [`BUCKETS`].
+#[derive(Debug, Default)]
+struct Histogram {
+    /// Observations per bucket (not cumulative); the last is `+Inf`.
+    counts: [AtomicU64; BUCKETS.len() + 1],
+    /// The sum of the observations in nanoseconds.
+    sum_nanos: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        let bucket = BUCKETS.iter().position(|&le| seconds <= le).unwrap_or(BUCKETS.len());
+        self.counts[bucket].fetch_add(1, Ordering::Relaxed);
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// Writes the `_bucket`, `_sum` and `_count` lines of `name`, with `labels` (e.g.
+    /// `kind="x",`, ending in a comma, or empty) before `le`.
+    fn write(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0;
+        for (i, count) in self.counts.iter().enumerate() {
+            cumulative += count.load(Ordering::Relaxed);
+            match BUCKETS.get(i) {
+                Some(le) => {
+                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
+                }
+                None => {
+                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {cumulative}");
+                }
+            }
+        }
+        let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
+        let braces = labels.trim_end_matches(',');
+        let braces = if braces.is_empty() { String::new() } else { format!("{{{braces}}}") };
+        let _ = writeln!(out, "{name}_sum{braces} {sum}");
+        let _ = writeln!(out, "{name}_count{braces} {cumulative}");
+    }
+}
+
+/// The runtime's counters. One per [`Live`]; read them with [`Live::metrics_text`].
+#[derive(Debug, Default)]
+pub struct Metrics {
+    upgrades: AtomicU64,
+    refused: [AtomicU64; 3],
+    joins: AtomicU64,
+    join_failures: AtomicU64,
+    events: AtomicU64,
+    event_errors: AtomicU64,
+    rate_limited: AtomicU64,
+    event_seconds: Histogram,
+    frames: AtomicU64,
+    frame_bytes: AtomicU64,
+    /// Per [`CLOSE_CODES`], then `other`, then `none`.
+    closes: [AtomicU64; CLOSE_CODES.len() + 2],
+    /// Responses per status class, 1xx to 5xx.
+    http: [AtomicU64; 5],
+    http_seconds: Histogram,
+}
+
+impl Metrics {
+    pub(crate) fn upgraded(&self) {
+        self.upgrades.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn refused(&self, why: Refusal) {
+        let i = Refusal::ALL.iter().position(|&r| r == why).unwrap_or(0);
+        self.refused[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn joined(&self, ok: bool) {
+        let counter = if ok { &self.joins } else { &self.join_failures };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An event handled (its handler and the render of its answer) in `elapsed`.
+    pub(crate) fn event(&self, elapsed: Duration, ok: bool) {
+        self.events.fetch_add(1, Ordering::Relaxed);
+        if !ok {
+            self.event_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.event_seconds.observe(elapsed);
+    }
+
+    pub(crate) fn rate_limited(&self) {
+        self.rate_limited.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `count` frames of `bytes` in all written to a socket.
+    pub(crate) fn sent(&self, count: usize, bytes: usize) {
+        self.frames.fetch_add(count as u64, Ordering::Relaxed);
+        self.frame_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A socket ended; `code` is the close code the server sent, if any.
+    pub(crate) fn closed(&self, code: Option<u16>) {
+        let i = match code {
+            None => CLOSE_CODES.len() + 1,
+            Some(code) => CLOSE_CODES.iter().position(|&c| c == code).unwrap_or(CLOSE_CODES.len()),
+        };
+        self.closes[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An HTTP response of `status` answered in `elapsed`.
+    pub(crate) fn http(&self, status: u16, elapsed: Duration) {
+        let class = usize::from(status / 100).clamp(1, 5) - 1;
+        self.http[class].fetch_add(1, Ordering::Relaxed);
+        self.http_seconds.observe(elapsed);
+    }
+
+    /// The Prometheus text of these counters and of `live`'s gauges.
+    fn text(&self, live: &Live) -> String {
+        let mut out = String::with_capacity(4096);
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let head = |out: &mut String, name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+        head(&mut out, "zero_live_sockets_open", "gauge", "Live sockets open now.");
+        let _ = writeln!(out, "zero_live_sockets_open {}", live.active_sessions());
+        head(
+            &mut out,
+            "zero_live_sockets_max",
+            "gauge",
+            "The most live sockets the endpoint accepts (limits.max_connections).",
+        );
+        let _ = writeln!(out, "zero_live_sockets_max {}", live.config().max_connections);
+        head(&mut out, "zero_live_upgrades_total", "counter", "Live sockets accepted.");
+        let _ = writeln!(out, "zero_live_upgrades_total {}", load(&self.upgrades));
+        head(
+            &mut out,
+            "zero_live_upgrades_refused_total",
+            "counter",
+            "Live socket upgrades refused, by reason.",
+        );
+        for (why, count) in Refusal::ALL.iter().zip(&self.refused) {
+            let _ = writeln!(
+                out,
+                "zero_live_upgrades_refused_total{{reason=\"{}\"}} {}",
+                why.label(),
+                load(count)
+            );
+        }
+        head(&mut out, "zero_live_joins_total", "counter", "Sessions joined (view mounted).");
+        let _ = writeln!(out, "zero_live_joins_total {}", load(&self.joins));
+        head(
+            &mut out,
+            "zero_live_join_failures_total",
+            "counter",
+            "Joins refused: bad token or CSRF, no route, mount failed or redirected.",
+        );
+        let _ = writeln!(out, "zero_live_join_failures_total {}", load(&self.join_failures));
+        head(&mut out, "zero_live_events_total", "counter", "Events handled.");
+        let _ = writeln!(out, "zero_live_events_total {}", load(&self.events));
+        head(
+            &mut out,
+            "zero_live_event_errors_total",
+            "counter",
+            "Events whose handler returned an error.",
+        );
+        let _ = writeln!(out, "zero_live_event_errors_total {}", load(&self.event_errors));
+        head(
+            &mut out,
+            "zero_live_events_rate_limited_total",
+            "counter",
+            "Events refused by the per-session rate limit.",
+        );
+        let _ = writeln!(out, "zero_live_events_rate_limited_total {}", load(&self.rate_limited));
+        head(
+            &mut out,
+            "zero_live_event_duration_seconds",
+            "histogram",
+            "Time to handle an event and render its answer.",
+        );
+        self.event_seconds.write(&mut out, "zero_live_event_duration_seconds", "");
+        head(&mut out, "zero_live_frames_sent_total", "counter", "Frames written to live sockets.");
+        let _ = writeln!(out, "zero_live_frames_sent_total {}", load(&self.frames));
+        head(
+            &mut out,
+            "zero_live_frame_bytes_sent_total",
+            "counter",
+            "Bytes of the frames written to live sockets.",
+        );
+        let _ = writeln!(out, "zero_live_frame_bytes_sent_total {}", load(&self.frame_bytes));
+        head(
+            &mut out,
+            "zero_live_socket_closes_total",
+            "counter",
+            "Live sockets ended, by the close code the server sent (none: the client left).",
+        );
+        let codes = CLOSE_CODES.iter().map(u16::to_string).chain(["other".into(), "none".into()]);
+        for (code, count) in codes.zip(&self.closes) {
+            let _ =
+                writeln!(out, "zero_live_socket_closes_total{{code=\"{code}\"}} {}", load(count));
+        }
+        head(
+            &mut out,
+            "zero_live_pubsub_dropped_total",
+            "counter",
+            "PubSub messages that found a session's mailbox full.",
+        );
+        let _ = writeln!(out, "zero_live_pubsub_dropped_total {}", live.pubsub().dropped());
+        head(
+            &mut out,
+            "zero_live_http_responses_total",
+            "counter",
+            "HTTP responses, by status class.",
+        );
+        for (i, count) in self.http.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "zero_live_http_responses_total{{class=\"{}xx\"}} {}",
+                i + 1,
+                load(count)
+            );
+        }
+        head(
+            &mut out,
+            "zero_live_http_duration_seconds",
+            "histogram",
+            "Time from a request's arrival to its response's head.",
+        );
+        self.http_seconds.write(&mut out, "zero_live_http_duration_seconds", "");
+        out
+    }
+}
+
+impl Live {
+    /// The runtime's counters and gauges in the Prometheus text format, for an app that
+    /// exports them its own way; the endpoint serves the same at [`METRICS_PATH`].
+    pub fn metrics_text(&self) -> String {
+        self.metrics().text(self)
+    }
+}
+
+/// The names of every metric [`Live::metrics_text`] writes (the docs list each).
+pub const NAMES: &[&str] = &[
+    "zero_live_sockets_open",
+    "zero_live_sockets_max",
+    "zero_live_upgrades_total",
+    "zero_live_upgrades_refused_total",
+    "zero_live_joins_total",
+    "zero_live_join_failures_total",
+    "zero_live_events_total",
+    "zero_live_event_errors_total",
+    "zero_live_events_rate_limited_total",
+    "zero_live_event_duration_seconds",
+    "zero_live_frames_sent_total",
+    "zero_live_frame_bytes_sent_total",
+    "zero_live_socket_closes_total",
+    "zero_live_pubsub_dropped_total",
+    "zero_live_http_responses_total",
+    "zero_live_http_duration_seconds",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The value of the sample line `series` (name and labels) in `text`.
+    fn value(text: &str, series: &str) -> Option<f64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+            .and_then(|v| v.parse().ok())
+    }
+
+    #[test]
+    fn histograms_are_cumulative_and_count_the_sum() {
+        let h = Histogram::default();
+        h.observe(Duration::from_micros(300));
+        h.observe(Duration::from_millis(3));
+        h.observe(Duration::from_secs(10));
+        let mut out = String::new();
+        h.write(&mut out, "x", "");
+        assert_eq!(value(&out, "x_bucket{le=\"0.0005\"}"), Some(1.0), "{out}");
+        assert_eq!(value(&out, "x_bucket{le=\"0.001\"}"), Some(1.0));
+        assert_eq!(value(&out, "x_bucket{le=\"0.005\"}"), Some(2.0));
+        assert_eq!(value(&out, "x_bucket{le=\"2.5\"}"), Some(2.0));
+        assert_eq!(value(&out, "x_bucket{le=\"+Inf\"}"), Some(3.0));
+        assert_eq!(value(&out, "x_count"), Some(3.0));
+        let sum = value(&out, "x_sum").unwrap();
+        assert!((sum - 10.0033).abs() < 1e-9, "{sum}");
+    }
+
+    #[test]
+    fn counters_land_in_their_labels() {
+        let live = Live::builder().build();
+        let m = live.metrics();
+        m.refused(Refusal::Capacity);
+        m.refused(Refusal::Capacity);
+        m.refused(Refusal::Origin);
+        m.closed(Some(1009));
+        m.closed(Some(4999));
+        m.closed(None);
+        m.http(204, Duration::from_millis(2));
+        m.http(503, Duration::from_millis(2));
+        m.http(999, Duration::from_millis(2));
+        m.event(Duration::from_micros(100), false);
+        let text = live.metrics_text();
+        assert_eq!(
+            value(&text, "zero_live_upgrades_refused_total{reason=\"capacity\"}"),
+            Some(2.0)
+        );
+        assert_eq!(value(&text, "zero_live_upgrades_refused_total{reason=\"origin\"}"), Some(1.0));
+        assert_eq!(
+            value(&text, "zero_live_upgrades_refused_total{reason=\"protocol\"}"),
+            Some(0.0)
+        );
+        assert_eq!(value(&text, "zero_live_socket_closes_total{code=\"1009\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_socket_closes_total{code=\"other\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_socket_closes_total{code=\"none\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_socket_closes_total{code=\"1000\"}"), Some(0.0));
+        assert_eq!(value(&text, "zero_live_http_responses_total{class=\"2xx\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_http_responses_total{class=\"5xx\"}"), Some(2.0));
+        assert_eq!(value(&text, "zero_live_events_total"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_event_errors_total"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_sockets_open"), Some(0.0));
+    }
+
+    #[test]
+    fn every_metric_has_help_and_type_and_is_listed() {
+        let text = Live::builder().build().metrics_text();
+        let mut typed: Vec<&str> =
+            text.lines().filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next()).collect();
+        for name in &typed {
+            assert!(text.contains(&format!("# HELP {name} ")), "{name}");
+        }
+        typed.sort_unstable();
+        let mut listed = NAMES.to_vec();
+        listed.sort_unstable();
+        assert_eq!(typed, listed);
+        // Every sample line belongs to a declared metric.
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let series = line.split([' ', '{']).next().unwrap_or("");
+            let base = ["_bucket", "_sum", "_count"]
+                .iter()
+                .find_map(|s| series.strip_suffix(s).filter(|b| NAMES.contains(b)))
+                .unwrap_or(series);
+            assert!(NAMES.contains(&base), "{line}");
+        }
+    }
+
+    #[test]
+    fn the_runbook_lists_every_metric() {
+        let runbook = include_str!("../../../docs/guide/runbook.md");
+        for name in NAMES {
+            assert!(runbook.contains(&format!("`{name}`")), "docs/guide/runbook.md lacks {name}");
+        }
+    }
+}
