@@ -96,6 +96,27 @@ test("search_finds_a_heading_and_the_theme_toggles_and_is_kept", async () => {
   await page.close();
 });
 
+test("component_examples_render_in_their_frames_with_the_components_stylesheet", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/reference/components.html`);
+  const frames = await page.$$("figure.component-example iframe");
+  assert.ok(frames.length >= 12, `one frame per core component, got ${frames.length}`);
+  const button = await (await page.$("#button-example iframe")).contentFrame();
+  await button.waitForSelector("button.btn.btn-primary");
+  // The components' stylesheet reached the frame: a primary button is not the browser's grey.
+  const background = await button.$eval("button.btn-primary", (b) => getComputedStyle(b).backgroundColor);
+  assert.notEqual(background, "rgb(239, 239, 239)", background);
+  assert.notEqual(background, "rgba(0, 0, 0, 0)", background);
+  const modal = await (await page.$("#modal-example iframe")).contentFrame();
+  assert.ok(await modal.isVisible("[role=dialog] h2"), "the preview shows a modal open");
+  const input = await (await page.$("#input-example iframe")).contentFrame();
+  assert.equal(await input.textContent(".field-error"), "must be a full address");
+  await page.locator("#tabs-example").screenshot({ path: join(targetDir, "screenshots", "docs-component-tabs.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("screenshots_of_the_home_the_tutorial_a_reference_page_and_the_status_page", async () => {
   const dir = join(targetDir, "screenshots");
   mkdirSync(dir, { recursive: true });

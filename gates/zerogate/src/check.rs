@@ -277,6 +277,8 @@ enum Lang {
 }
 
 fn lang(path: &str) -> Option<Lang> {
+    // A generator's template of a source file (`mod.rs.tmpl`) is checked as that source.
+    let path = path.strip_suffix(".tmpl").unwrap_or(path);
     match path.rsplit_once('.').map(|(_, ext)| ext) {
         Some("rs") => Some(Lang::Rust),
         Some("js" | "mjs") => Some(Lang::Js),
@@ -471,7 +473,7 @@ impl<'a> Gate<'a> {
                     location,
                     format!("cannot check symbols in `{}`", reference.path),
                 )
-                .with_help("sources are Rust (.rs), JavaScript (.js, .mjs) or TSV tables (.tsv, first column)")
+                .with_help("sources are Rust (.rs), JavaScript (.js, .mjs) or TSV tables (.tsv, first column), or their generator templates (.rs.tmpl, ...)")
                 .with_row(id),
             );
             return;
@@ -805,6 +807,17 @@ mod tests {
             "a.rs#two words",
         ] {
             assert!(parse_reference(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sources_are_checked_by_language_and_templates_as_what_they_make() {
+        assert!(matches!(lang("src/a.rs"), Some(Lang::Rust)));
+        assert!(matches!(lang("templates/app/web/components/mod.rs.tmpl"), Some(Lang::Rust)));
+        assert!(matches!(lang("client/live.js.tmpl"), Some(Lang::Js)));
+        assert!(matches!(lang("spec/a.tsv"), Some(Lang::Tsv)));
+        for unknown in ["docs/a.md", "web/a.html.0x0.tmpl", "a.tmpl", "Makefile"] {
+            assert!(lang(unknown).is_none(), "{unknown}");
         }
     }
 

@@ -36,6 +36,9 @@ pub struct SitePage {
 pub struct Site {
     /// The pages, sorted by URL.
     pub pages: Vec<SitePage>,
+    /// Files beside the pages' own stylesheet and script (the core components' stylesheet for
+    /// the rendered examples), sorted.
+    pub assets: Vec<SiteFile>,
 }
 
 /// A site file: its path under the output folder and its contents.
@@ -314,9 +317,80 @@ pub fn build_with(root: &Path, gate: Option<&GateReport>) -> Result<Site, Vec<Di
     if let Some(status) = status_page(root, gate, diagnostics_page) {
         pages.push(status);
     }
+    let mut assets = Vec::new();
+    if let Some(page) = pages.iter_mut().find(|p| p.source == COMPONENTS_PAGE)
+        && let Some(css) = with_examples(root, page)
+    {
+        assets.push(("assets/components.css".to_owned(), css));
+    }
     pages.sort_by(|a, b| a.url.cmp(&b.url));
-    Ok(Site { pages })
+    Ok(Site { pages, assets })
 }
+
+/// The components reference, generated from `spec/components.tsv`.
+const COMPONENTS_PAGE: &str = "docs/reference/components.md";
+
+/// Where `tests/core-components` commits each example's render (`NAME.html`).
+const RENDERS: &str = "docs/reference/components";
+
+/// Adds to the components reference page, at the end of each component's section, its example
+/// rendered (an `<iframe>` of the committed render with the core components' stylesheet, so the
+/// page itself runs no app CSS) and the example's source. Returns that stylesheet (the one
+/// `zerogen new app` writes, plus what shows a modal or a dropdown list open in place), or
+/// `None` when no render exists.
+fn with_examples(root: &Path, page: &mut SitePage) -> Option<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root.join(RENDERS))
+        .ok()?
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".html").map(str::to_owned))
+        .collect();
+    names.sort();
+    let mut added = 0;
+    for name in names {
+        let Ok(render) = std::fs::read_to_string(root.join(RENDERS).join(format!("{name}.html")))
+        else {
+            continue;
+        };
+        // The render's first line is its provenance comment.
+        let render = render.split_once('\n').map_or(render.as_str(), |(first, rest)| {
+            if first.starts_with("<!--") { rest } else { render.as_str() }
+        });
+        let heading = format!("<h3 id=\"{name}\">");
+        let Some(start) = page.html.find(&heading) else { continue };
+        let after = start + heading.len();
+        let end = ["<h2", "<h3"]
+            .iter()
+            .filter_map(|h| page.html[after..].find(h).map(|i| after + i))
+            .min()
+            .unwrap_or(page.html.len());
+        let example = format!("tests/core-components/examples/{name}.html.0x0");
+        let source = std::fs::read_to_string(root.join(&example)).unwrap_or_default();
+        let document = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <link rel=\"stylesheet\" href=\"../assets/components.css\"></head>\
+             <body class=\"preview\">{render}</body></html>"
+        );
+        let figure = format!(
+            "<figure class=\"component-example\" id=\"{name}-example\">\n\
+             <iframe title=\"The &lt;.{name}&gt; example, rendered\" srcdoc=\"{}\"></iframe>\n\
+             <figcaption>Rendered from <code>{example}</code>:</figcaption>\n\
+             <pre><code class=\"language-html\">{}</code></pre>\n</figure>\n",
+            escape(&document),
+            escape(source.trim_end())
+        );
+        page.html.insert_str(end, &figure);
+        page.anchors.insert(format!("{name}-example"));
+        added += 1;
+    }
+    let css = std::fs::read_to_string(root.join("templates/app/web/assets/app.css.tmpl")).ok()?;
+    (added > 0).then(|| format!("{}{PREVIEW_CSS}", css.replace("{{title}}", "0x0 Live")))
+}
+
+/// What the examples' frames add to the core components' stylesheet.
+const PREVIEW_CSS: &str = "\n/* The docs' example frames: a modal or a dropdown list shows open, in place. */\n\
+body.preview { margin: 0; padding: 1rem; }\n\
+body.preview .modal[hidden] { display: grid; position: absolute; }\n\
+body.preview .dropdown-menu[hidden] { display: block; }\n";
 
 /// `status.html`: every row of the ledgers in `release/*.tsv` with its status, and links to its
 /// docs page (in the site) and evidence; sources and tests are named; with a gate report, each
@@ -603,6 +677,7 @@ impl Site {
         }
         files.push(("assets/site.css".to_owned(), CSS.to_owned()));
         files.push(("assets/site.js".to_owned(), JS.to_owned()));
+        files.extend(self.assets.iter().cloned());
         let index: Vec<serde_json::Value> = self
             .pages
             .iter()
@@ -914,6 +989,60 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn component_sections_get_their_rendered_example_and_its_source() {
+        let reference =
+            "# Components\n\n### button\n\nA button.\n\n### icon\n\nAn icon.\n\n## Other\n";
+        let files = [
+            ("README.md", "# Home\n"),
+            ("docs/reference/components.md", reference),
+            (
+                "docs/reference/components/button.html",
+                "<!-- provenance -->\n<button class=\"btn\">Save</button>\n",
+            ),
+            ("tests/core-components/examples/button.html.0x0", "<.button>Save</.button>\n"),
+            ("templates/app/web/assets/app.css.tmpl", "/* {{title}} */\n.btn { color: red; }\n"),
+        ];
+        let dir = project(&files);
+        let site = build(dir.path()).unwrap();
+        let page = site.pages.iter().find(|p| p.url == "reference/components.html").unwrap();
+        let html = &page.html;
+        let figure =
+            html.find("<figure class=\"component-example\" id=\"button-example\">").unwrap();
+        assert!(html.find("<h3 id=\"button\">").unwrap() < figure, "{html}");
+        assert!(
+            figure < html.find("<h3 id=\"icon\">").unwrap(),
+            "at the end of its section: {html}"
+        );
+        assert!(html.contains("srcdoc=\"&lt;!DOCTYPE html&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;button class=&quot;btn&quot;&gt;Save&lt;/button&gt;"),
+            "the render, escaped into srcdoc: {html}"
+        );
+        assert!(!html.contains("provenance"), "the provenance line stays in the file");
+        assert!(
+            html.contains(
+                "<code class=\"language-html\">&lt;.button&gt;Save&lt;/.button&gt;</code>"
+            ),
+            "{html}"
+        );
+        assert!(page.anchors.contains("button-example"));
+        assert!(!html.contains("icon-example"), "no render, no example");
+        let (_, css) = site.assets.iter().find(|(p, _)| p == "assets/components.css").unwrap();
+        assert!(
+            css.starts_with("/* 0x0 Live */\n.btn { color: red; }") && css.contains("body.preview"),
+            "{css}"
+        );
+        assert!(site.files("Home").iter().any(|(p, _)| p == "assets/components.css"));
+
+        // Without renders the page is as generated and no stylesheet is added.
+        let dir = project(&files[..2]);
+        let site = build(dir.path()).unwrap();
+        assert!(site.assets.is_empty());
+        let page = site.pages.iter().find(|p| p.url == "reference/components.html").unwrap();
+        assert!(!page.html.contains("component-example"));
     }
 
     #[test]
