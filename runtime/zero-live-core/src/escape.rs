@@ -16,7 +16,7 @@ fn replacement(b: u8) -> Option<&'static str> {
 
 /// Appends `s` to `out` with `&`, `<`, `>`, `"` and `'` escaped: safe in text and in quoted
 /// attribute values.
-#[inline]
+#[inline(always)]
 pub fn html(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
     let mut last = 0;
