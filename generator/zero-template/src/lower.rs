@@ -818,6 +818,16 @@ impl Emitter<'_> {
         span.text(self.source).trim().to_owned()
     }
 
+    /// The expression at `span` as an operand of `&`: in parentheses, unless it is a tuple or
+    /// already parenthesized (clippy's `double_parens` on the generated code).
+    fn operand(&self, span: Span) -> String {
+        let code = self.code_of(span);
+        match syn::parse_str::<syn::Expr>(&code) {
+            Ok(syn::Expr::Tuple(_) | syn::Expr::Paren(_)) => code,
+            _ => format!("({code})"),
+        }
+    }
+
     fn size_hint(parts: &[Part]) -> usize {
         parts
             .iter()
@@ -905,8 +915,8 @@ impl Emitter<'_> {
                 // that is not a string is reported on this line, mapped to the template.
                 let n = self.next();
                 let text = format!(
-                    "let __v{n}: &dyn ::core::convert::AsRef<str> = &({});",
-                    self.code_of(code)
+                    "let __v{n}: &dyn ::core::convert::AsRef<str> = &{};",
+                    self.operand(code)
                 );
                 self.emit_at(indent, &text, code);
                 format!("{name}: __v{n}.as_ref(),")
@@ -941,9 +951,9 @@ impl Emitter<'_> {
                             ),
                             RestEntry::Dynamic { name, code, url } => {
                                 let text = format!(
-                                    "::zero_live_core::AttrEntry {{ name: {}, value: Some(&({})), url: {url} }},",
+                                    "::zero_live_core::AttrEntry {{ name: {}, value: Some(&{}), url: {url} }},",
                                     rust_string(name),
-                                    self.code_of(*code)
+                                    self.operand(*code)
                                 );
                                 self.emit_at(indent + 1, &text, *code);
                             }
@@ -1055,8 +1065,8 @@ impl Emitter<'_> {
                 Part::Text { code, raw } => {
                     let method = if *raw { "render_raw" } else { "render_escaped" };
                     let text = format!(
-                        "::zero_live_core::Render::{method}(&({}), __out);",
-                        self.code_of(*code)
+                        "::zero_live_core::Render::{method}(&{}, __out);",
+                        self.operand(*code)
                     );
                     self.emit_at(indent, &text, *code);
                 }
@@ -1065,8 +1075,8 @@ impl Emitter<'_> {
                         continue;
                     }
                     let text = format!(
-                        "::zero_live_core::RenderAttr::render_attr(&({}), __out, {}, {url});",
-                        self.code_of(*code),
+                        "::zero_live_core::RenderAttr::render_attr(&{}, __out, {}, {url});",
+                        self.operand(*code),
                         rust_string(name)
                     );
                     self.emit_at(indent, &text, *code);
@@ -1088,8 +1098,8 @@ impl Emitter<'_> {
                 }
                 Part::Slot { code } => {
                     let text = format!(
-                        "::zero_live_core::RenderSlot::render_slot_html(&({}), __out);",
-                        self.code_of(*code)
+                        "::zero_live_core::RenderSlot::render_slot_html(&{}, __out);",
+                        self.operand(*code)
                     );
                     self.emit_at(indent, &text, *code);
                 }
@@ -1135,8 +1145,8 @@ impl Emitter<'_> {
                 Part::Static(_) => {}
                 Part::Slot { code } => {
                     let text = format!(
-                        "let __slot = ::zero_live_core::RenderSlot::render_slot_dyn(&({}), __b);",
-                        self.code_of(*code)
+                        "let __slot = ::zero_live_core::RenderSlot::render_slot_dyn(&{}, __b);",
+                        self.operand(*code)
                     );
                     self.emit_at(indent, &text, *code);
                     self.emit(indent, &format!("{target}.push(__slot);"));
@@ -1164,8 +1174,8 @@ impl Emitter<'_> {
                     let method = if *raw { "render_raw" } else { "render_escaped" };
                     self.emit(indent, "let __m = __b.mark();");
                     let text = format!(
-                        "::zero_live_core::Render::{method}(&({}), __b.buf());",
-                        self.code_of(*code)
+                        "::zero_live_core::Render::{method}(&{}, __b.buf());",
+                        self.operand(*code)
                     );
                     self.emit_at(indent, &text, *code);
                     self.emit(indent, &format!("{target}.push(__b.text_since(__m));"));
@@ -1174,8 +1184,8 @@ impl Emitter<'_> {
                     self.emit(indent, "let __m = __b.mark();");
                     if !self.folded_attr(indent, "__b.buf()", name, *code, *url) {
                         let text = format!(
-                            "::zero_live_core::RenderAttr::render_attr(&({}), __b.buf(), {}, {url});",
-                            self.code_of(*code),
+                            "::zero_live_core::RenderAttr::render_attr(&{}, __b.buf(), {}, {url});",
+                            self.operand(*code),
                             rust_string(name)
                         );
                         self.emit_at(indent, &text, *code);
@@ -1242,8 +1252,8 @@ impl Emitter<'_> {
                     if let Some(key) = key {
                         self.emit(indent + 1, "let __k = __b.mark();");
                         let text = format!(
-                            "::zero_live_core::Render::render_escaped(&({}), __b.buf());",
-                            self.code_of(*key)
+                            "::zero_live_core::Render::render_escaped(&{}, __b.buf());",
+                            self.operand(*key)
                         );
                         self.emit_at(indent + 1, &text, *key);
                         self.emit(indent + 1, &format!("__l{n}.keys.push(__b.key_since(__k));"));

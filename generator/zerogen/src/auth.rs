@@ -68,8 +68,8 @@ const WEB_EDITS: &[(&str, &str)] = &[
         "            .state(pubsub.clone())\n            .state(accounts.clone())\n",
     ),
     (
-        "        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(live.clone()));\n",
-        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), live.signer().clone());\n        let routes = routes::router(&live)\n            .layer(Extension(db.clone()))\n            .layer(Extension(pubsub))\n            .layer(Extension(live.clone()))\n            .layer(Extension(auth.clone()))\n            .layer(axum::middleware::from_fn_with_state(auth, zero_auth::web::fetch_scope));\n",
+        "        // One layer call: each `Router::layer` boxes every route again.\n        let routes = routes::router(&live).layer(\n            tower::ServiceBuilder::new()\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
+        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), live.signer().clone());\n        // One layer call: each `Router::layer` boxes every route again. The first layer runs\n        // first: the scope is fetched before the handler runs.\n        let routes = routes::router(&live).layer(\n            tower::ServiceBuilder::new()\n                .layer(axum::middleware::from_fn_with_state(\n                    auth.clone(),\n                    zero_auth::web::fetch_scope,\n                ))\n                .layer(Extension(auth))\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
     ),
     (
         "        App { live, router, endpoint, db }",

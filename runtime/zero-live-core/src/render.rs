@@ -215,19 +215,36 @@ impl<T: std::fmt::Display> RenderAttr for Display<T> {
 fn write_attr<T: Render + ?Sized>(out: &mut String, name: &str, value: &T, url: bool) {
     out.push_str(name);
     out.push_str("=\"");
-    if url {
-        let mut raw = String::new();
-        value.render_escaped(&mut raw);
-        if escape::is_script_url(&raw) {
-            out.push_str(escape::BLOCKED_URL);
-        } else {
-            out.push_str(&raw);
-        }
-    } else {
-        value.render_escaped(out);
+    let start = out.len();
+    value.render_escaped(out);
+    // A URL is checked where it was written, and replaced when it runs script.
+    if url && escape::is_script_url(&out[start..]) {
+        out.truncate(start);
+        out.push_str(escape::BLOCKED_URL);
     }
     out.push('"');
 }
+
+/// A tuple renders its parts in order, each escaped: `class={("btn btn-", variant)}` writes
+/// one value without building a `String` first.
+macro_rules! tuples {
+    ($(($($t:ident $i:tt),+)),*) => {$(
+        impl<$($t: Render),+> Render for ($($t,)+) {
+            #[inline]
+            fn render_escaped(&self, out: &mut String) {
+                $(self.$i.render_escaped(out);)+
+            }
+        }
+
+        impl<$($t: Render),+> RenderAttr for ($($t,)+) {
+            #[inline]
+            fn render_attr(&self, out: &mut String, name: &str, url: bool) {
+                write_attr(out, name, self, url);
+            }
+        }
+    )*};
+}
+tuples!((A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
 
 /// Whether a `:if` condition holds: accepts `bool` and `&bool`.
 #[inline]
@@ -238,6 +255,25 @@ pub fn truthy<B: std::borrow::Borrow<bool>>(condition: B) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tuples_render_their_parts_in_order_each_escaped() {
+        let mut out = String::new();
+        ("btn btn-", "primary").render_escaped(&mut out);
+        assert_eq!(out, "btn btn-primary");
+        let mut out = String::new();
+        ("a<", 7u8, Some("\"q\""), '&').render_escaped(&mut out);
+        assert_eq!(out, "a&lt;7&quot;q&quot;&amp;");
+        let mut out = String::new();
+        ("tab-", "x\" onclick=\"y").render_attr(&mut out, " id", false);
+        assert_eq!(out, " id=\"tab-x&quot; onclick=&quot;y\"", "no attribute can break out");
+        let mut out = String::new();
+        ("java", "script:alert(1)").render_attr(&mut out, " href", true);
+        assert_eq!(out, " href=\"#blocked-unsafe-url\"", "the whole value is checked as a URL");
+        let mut out = String::new();
+        ("/posts/", 3u32).render_attr(&mut out, " href", true);
+        assert_eq!(out, " href=\"/posts/3\"");
+    }
 
     fn text<T: Render + ?Sized>(v: &T) -> String {
         let mut out = String::new();

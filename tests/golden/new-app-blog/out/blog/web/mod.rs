@@ -92,10 +92,13 @@ impl App {
         // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`, and
         // the endpoint (its root layout and signer, for pages that are not live) with
         // `Extension<Live>`.
-        let routes = routes::router(&live)
-            .layer(Extension(db.clone()))
-            .layer(Extension(pubsub))
-            .layer(Extension(live.clone()));
+        // One layer call: each `Router::layer` boxes every route again.
+        let routes = routes::router(&live).layer(
+            tower::ServiceBuilder::new()
+                .layer(Extension(db.clone()))
+                .layer(Extension(pubsub))
+                .layer(Extension(live.clone())),
+        );
         let router = endpoint.wrap(routes, &live);
         App { live, router, endpoint, db }
     }
