@@ -539,10 +539,43 @@ fn app_pages(root: &Path) -> Vec<(String, String)> {
     pages
 }
 
-/// The components page of an app from its `web/components/mod.rs`: each `pub struct` that a
-/// `component!` registers, with its doc comment, attributes (type, required) and slots. `None`
-/// when the file does not parse or has no component.
-fn components_md(code: &str) -> Option<String> {
+/// A component as its struct in `web/components/mod.rs` declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredComponent {
+    /// The tag: the template's file name (`<.button>`).
+    pub tag: String,
+    /// The struct's name.
+    pub ident: String,
+    /// The template, relative to `web/` and without `.html.0x0` (`components/button`).
+    pub template: String,
+    /// The struct's doc comment.
+    pub doc: String,
+    /// Its attributes and slots, in field order (`rest` excluded).
+    pub fields: Vec<DeclaredField>,
+    /// Whether a `rest: Attrs` field passes other attributes to the root element.
+    pub rest: bool,
+}
+
+/// A field of a [`DeclaredComponent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredField {
+    /// The field's name (`inner_block` for the default slot).
+    pub name: String,
+    /// Its type as written (`Option<&'a str>`).
+    pub ty: String,
+    /// Its doc comment, on one line.
+    pub doc: String,
+    /// Whether a template must give it: neither an `Option`, a `bool` nor a `Vec`.
+    pub required: bool,
+    /// Whether it is a slot (a `Slot` type) rather than an attribute.
+    pub slot: bool,
+    /// Whether it may be given more than once (a `Vec`).
+    pub multiple: bool,
+}
+
+/// Each `pub struct` of `code` (a `web/components/mod.rs`) that a `component!` registers, in
+/// file order. `None` when the file does not parse.
+pub fn declared_components(code: &str) -> Option<Vec<DeclaredComponent>> {
     use quote::ToTokens as _;
     let file = syn::parse_file(code).ok()?;
     let doc_of = |attrs: &[syn::Attribute]| -> String {
@@ -586,51 +619,72 @@ fn components_md(code: &str) -> Option<String> {
             _ => None,
         })
         .collect();
-    let mut md = String::from(
-        "# Components\n\n<!-- Made by `zerogen docs` from web/components/mod.rs. -->\n\n\
-         The app's components, called in templates as `<.name ...>`: their attributes (a field \
-         that is not an `Option`, a `bool` or a list is required, checked when the template \
-         compiles), their slots, and whether other attributes pass through.\n",
-    );
-    let mut count = 0;
+    let mut components = Vec::new();
     for item in &file.items {
         let syn::Item::Struct(st) = item else { continue };
         if !matches!(st.vis, syn::Visibility::Public(_)) {
             continue;
         }
         let Some(template) = registered.get(&st.ident.to_string()) else { continue };
-        count += 1;
-        let tag = template.rsplit('/').next().unwrap_or(template);
-        let _ = write!(
-            md,
-            "\n## {tag}\n\n`<.{tag}>`: `{}` (`web/{template}.html.0x0`)\n\n{}\n",
-            st.ident,
-            doc_of(&st.attrs)
-        );
-        let (mut attrs, mut slots, mut rest) = (Vec::new(), Vec::new(), false);
+        let mut component = DeclaredComponent {
+            tag: template.rsplit('/').next().unwrap_or(template).to_owned(),
+            ident: st.ident.to_string(),
+            template: template.clone(),
+            doc: doc_of(&st.attrs),
+            fields: Vec::new(),
+            rest: false,
+        };
         for field in &st.fields {
             let Some(name) = field.ident.as_ref().map(ToString::to_string) else { continue };
             let ty = type_text(&field.ty);
-            let doc = doc_of(&field.attrs).replace('\n', " ");
-            if ty.contains("Slot") {
-                slots.push(format!(
-                    "| `{}` | {} |",
-                    if name == "inner_block" {
-                        "(inner block)".to_owned()
-                    } else {
-                        format!("<:{name}>")
-                    },
-                    doc
-                ));
-            } else if name == "rest" && ty.contains("Attrs") {
-                rest = true;
+            if name == "rest" && ty.contains("Attrs") {
+                component.rest = true;
+                continue;
+            }
+            let multiple = ty.starts_with("Vec<");
+            component.fields.push(DeclaredField {
+                doc: doc_of(&field.attrs).replace('\n', " "),
+                required: !(ty.starts_with("Option<") || ty == "bool" || multiple),
+                slot: ty.contains("Slot"),
+                multiple,
+                name,
+                ty,
+            });
+        }
+        components.push(component);
+    }
+    Some(components)
+}
+
+/// The components page of an app from its `web/components/mod.rs`: each component with its
+/// doc comment, attributes (type, required) and slots. `None` when the file does not parse or
+/// has no component.
+fn components_md(code: &str) -> Option<String> {
+    let components = declared_components(code)?;
+    let mut md = String::from(
+        "# Components\n\n<!-- Made by `zerogen docs` from web/components/mod.rs. -->\n\n\
+         The app's components, called in templates as `<.name ...>`: their attributes (a field \
+         that is not an `Option`, a `bool` or a list is required, checked when the template \
+         compiles), their slots, and whether other attributes pass through.\n",
+    );
+    for c in &components {
+        let _ = write!(
+            md,
+            "\n## {}\n\n`<.{}>`: `{}` (`web/{}.html.0x0`)\n\n{}\n",
+            c.tag, c.tag, c.ident, c.template, c.doc
+        );
+        let (mut attrs, mut slots) = (Vec::new(), Vec::new());
+        for f in &c.fields {
+            if f.slot {
+                let name = if f.name == "inner_block" {
+                    "(inner block)".to_owned()
+                } else {
+                    format!("<:{}>", f.name)
+                };
+                slots.push(format!("| `{name}` | {} |", f.doc));
             } else {
-                let required =
-                    !(ty.starts_with("Option<") || ty == "bool" || ty.starts_with("Vec<"));
-                attrs.push(format!(
-                    "| `{name}` | `{ty}` | {} | {doc} |",
-                    if required { "yes" } else { "no" }
-                ));
+                let required = if f.required { "yes" } else { "no" };
+                attrs.push(format!("| `{}` | `{}` | {required} | {} |", f.name, f.ty, f.doc));
             }
         }
         if !attrs.is_empty() {
@@ -643,11 +697,11 @@ fn components_md(code: &str) -> Option<String> {
             md.push_str(&slots.join("\n"));
             md.push('\n');
         }
-        if rest {
+        if c.rest {
             md.push_str("\nOther attributes are passed to its root element.\n");
         }
     }
-    (count > 0).then_some(md)
+    (!components.is_empty()).then_some(md)
 }
 
 /// A finding's code, linked to its entry of the diagnostics page when the site has one, its

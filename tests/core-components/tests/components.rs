@@ -79,8 +79,8 @@ fn the_examples_render_what_their_components_promise() {
     assert!(all["table"].contains("<th"), "{}", all["table"]);
 }
 
-/// A component as its struct declares it: attributes (name, type text, required), slots (name,
-/// required, multiple), and whether other attributes pass through.
+/// A component as its struct declares it: attributes (name, type text without spaces,
+/// required), slots (name, required, multiple), and whether other attributes pass through.
 #[derive(Debug, Default)]
 struct Declared {
     attrs: BTreeMap<String, (String, bool)>,
@@ -88,49 +88,26 @@ struct Declared {
     global: bool,
 }
 
-/// Every struct of `web/components/mod.rs` that `component!` registers, by tag name.
+/// Every struct of `web/components/mod.rs` that `component!` registers, by tag name, read by
+/// the parser the app docs site uses (`zerogen::site::declared_components`).
 fn declared() -> BTreeMap<String, Declared> {
-    use quote::ToTokens as _;
     let path = root().join("templates/app/web/components/mod.rs.tmpl");
-    let file = syn::parse_file(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut registered = BTreeMap::new();
-    for item in &file.items {
-        if let syn::Item::Macro(m) = item
-            && m.mac.path.segments.last().unwrap().ident == "component"
-        {
-            let tokens: Vec<_> = m.mac.tokens.clone().into_iter().collect();
-            let template = tokens.iter().rev().find_map(|t| match t {
-                proc_macro2::TokenTree::Literal(l) => Some(l.to_string()),
-                _ => None,
-            });
-            let template = template.unwrap();
-            let tag = template.trim_matches('"').rsplit('/').next().unwrap().to_owned();
-            registered.insert(tokens[0].to_string(), tag);
-        }
-    }
-    let mut out = BTreeMap::new();
-    for item in &file.items {
-        let syn::Item::Struct(st) = item else { continue };
-        let Some(tag) = registered.get(&st.ident.to_string()) else { continue };
-        let mut component = Declared::default();
-        for field in &st.fields {
-            let name = field.ident.as_ref().unwrap().to_string();
-            let ty = field.ty.to_token_stream().to_string().replace(' ', "");
-            if ty.contains("Slot<") {
-                let multiple = ty.starts_with("Vec<");
-                let required = !multiple && !ty.starts_with("Option<");
-                component.slots.insert(name, (required, multiple));
-            } else if name == "rest" && ty.starts_with("Attrs") {
-                component.global = true;
-            } else {
-                let required =
-                    !(ty.starts_with("Option<") || ty == "bool" || ty.starts_with("Vec<"));
-                component.attrs.insert(name, (ty, required));
+    let code = std::fs::read_to_string(path).unwrap();
+    let components = zerogen::site::declared_components(&code).unwrap();
+    components
+        .into_iter()
+        .map(|c| {
+            let mut declared = Declared { global: c.rest, ..Declared::default() };
+            for f in c.fields {
+                if f.slot {
+                    declared.slots.insert(f.name, (f.required, f.multiple));
+                } else {
+                    declared.attrs.insert(f.name, (f.ty.replace(' ', ""), f.required));
+                }
             }
-        }
-        out.insert(tag.clone(), component);
-    }
-    out
+            (c.tag, declared)
+        })
+        .collect()
 }
 
 /// Whether a Rust field type is what a spec type says.
