@@ -70,8 +70,6 @@ pub(crate) fn cases() -> Vec<Case> {
     let teams = std::rc::Rc::new(teams_data());
     let (t1, t2, t3, t4) = (table.clone(), table.clone(), table.clone(), table);
     let (m1, m2, m3, m4) = (teams.clone(), teams.clone(), teams.clone(), teams);
-    let mut sailfish_buf = sailfish::runtime::Buffer::with_capacity(128 * 1024);
-    let mut sailfish_teams_buf = sailfish::runtime::Buffer::with_capacity(1024);
     vec![
         Case {
             name: "big_table",
@@ -84,10 +82,9 @@ pub(crate) fn cases() -> Vec<Case> {
                 (
                     "sailfish",
                     Box::new(move |out: &mut String| {
-                        sailfish_buf.clear();
-                        let _ =
-                            SailfishBigTable { table: &t3.table }.render_once_to(&mut sailfish_buf);
-                        out.push_str(sailfish_buf.as_str());
+                        let mut buf = sailfish::runtime::Buffer::from(std::mem::take(out));
+                        let _ = SailfishBigTable { table: &t3.table }.render_once_to(&mut buf);
+                        *out = buf.into_string();
                     }),
                 ),
                 (
@@ -112,10 +109,10 @@ pub(crate) fn cases() -> Vec<Case> {
                 (
                     "sailfish",
                     Box::new(move |out: &mut String| {
-                        sailfish_teams_buf.clear();
+                        let mut buf = sailfish::runtime::Buffer::from(std::mem::take(out));
                         let _ = SailfishTeams { year: m3.year, teams: &m3.teams }
-                            .render_once_to(&mut sailfish_teams_buf);
-                        out.push_str(sailfish_teams_buf.as_str());
+                            .render_once_to(&mut buf);
+                        *out = buf.into_string();
                     }),
                 ),
                 (

@@ -681,6 +681,24 @@ fn fingerprint(parts: &[Part]) -> u64 {
     hash
 }
 
+/// The statement that appends static HTML `s` to `__out`.
+fn push_static(s: &str) -> String {
+    let mut chars = s.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => format!("__out.push({c:?});"),
+        _ => format!("__out.push_str({});", rust_string(s)),
+    }
+}
+
+/// A loop body that opens and closes with static HTML: its opening, the parts between, its
+/// closing (e.g. `<td>`, the cell, `</td>`).
+fn peel_statics(body: &[Part]) -> Option<(&str, &[Part], &str)> {
+    match body {
+        [Part::Static(open), middle @ .., Part::Static(close)] => Some((open, middle, close)),
+        _ => None,
+    }
+}
+
 fn rust_string(s: &str) -> String {
     format!("{s:?}")
 }
@@ -791,24 +809,40 @@ impl Emitter<'_> {
     /// Writes an attribute whose value is a [`Literal`] choice into `buf`; false (nothing
     /// written) for any other value or a URL attribute (checked at runtime).
     fn folded_attr(&mut self, indent: usize, buf: &str, name: &str, code: Span, url: bool) -> bool {
-        let Some(literal) = (!url).then(|| Literal::parse(&self.code_of(code))).flatten() else {
+        let Some(literal) = self.literal(code, url) else {
             return false;
         };
-        self.emit_literal(indent, buf, name, &literal, code);
+        self.emit_literal(indent, buf, ("", ""), name, &literal, code);
         true
     }
 
-    fn emit_literal(&mut self, indent: usize, buf: &str, name: &str, literal: &Literal, at: Span) {
+    /// The value of an attribute whose expression is a literal or an `if` between literals
+    /// (not for URL attributes: those are checked when rendered).
+    fn literal(&self, code: Span, url: bool) -> Option<Literal> {
+        (!url).then(|| Literal::parse(&self.code_of(code))).flatten()
+    }
+
+    /// Emits the pushes of a literal attribute, with the static HTML `around` it (before,
+    /// after) in the same pushes.
+    fn emit_literal(
+        &mut self,
+        indent: usize,
+        buf: &str,
+        around: (&str, &str),
+        name: &str,
+        literal: &Literal,
+        at: Span,
+    ) {
         match literal {
             Literal::Fixed(value) => {
-                let text = format!("{name}=\"{}\"", escape_html(value));
+                let text = format!("{}{name}=\"{}\"{}", around.0, escape_html(value), around.1);
                 self.emit(indent, &format!("{buf}.push_str({});", rust_string(&text)));
             }
             Literal::If { cond, then, otherwise } => {
                 self.emit_at(indent, &format!("if {cond} {{"), at);
-                self.emit_literal(indent + 1, buf, name, then, at);
+                self.emit_literal(indent + 1, buf, around, name, then, at);
                 self.emit(indent, "} else {");
-                self.emit_literal(indent + 1, buf, name, otherwise, at);
+                self.emit_literal(indent + 1, buf, around, name, otherwise, at);
                 self.emit(indent, "}");
             }
         }
@@ -1052,16 +1086,43 @@ impl Emitter<'_> {
         }
     }
 
+    /// `part` as the static HTML before a literal attribute (the attribute first in `rest`),
+    /// or as a literal attribute itself: the static ("" for none), the attribute's name, code
+    /// and literal.
+    fn literal_attr<'p>(
+        &self,
+        part: &'p Part,
+        rest: &'p [Part],
+    ) -> Option<(&'p str, &'p str, Span, Literal)> {
+        let (before, attr) = match (part, rest.first()) {
+            (Part::Static(s), Some(attr @ Part::Attr { .. })) => (s.as_str(), attr),
+            (attr @ Part::Attr { .. }, _) => ("", attr),
+            _ => return None,
+        };
+        let Part::Attr { name, code, url } = attr else { return None };
+        Some((before, name, *code, self.literal(*code, *url)?))
+    }
+
     fn html(&mut self, indent: usize, parts: &[Part]) {
-        for part in parts {
-            match part {
-                Part::Static(s) => {
-                    let mut chars = s.chars();
-                    match (chars.next(), chars.next()) {
-                        (Some(c), None) => self.emit(indent, &format!("__out.push({c:?});")),
-                        _ => self.emit(indent, &format!("__out.push_str({});", rust_string(s))),
+        let mut rest = parts;
+        while let Some((part, tail)) = rest.split_first() {
+            rest = tail;
+            // A literal attribute takes the static HTML on both sides into its pushes
+            // (`<li class="champion"><b>`).
+            if let Some((before, name, code, literal)) = self.literal_attr(part, rest) {
+                rest = &rest[usize::from(!before.is_empty())..];
+                let after = match rest.split_first() {
+                    Some((Part::Static(after), tail)) => {
+                        rest = tail;
+                        after.as_str()
                     }
-                }
+                    _ => "",
+                };
+                self.emit_literal(indent, "__out", (before, after), name, &literal, code);
+                continue;
+            }
+            match part {
+                Part::Static(s) => self.emit(indent, &push_static(s)),
                 Part::Text { code, raw } => {
                     let method = if *raw { "render_raw" } else { "render_escaped" };
                     let text = format!(
@@ -1092,8 +1153,27 @@ impl Emitter<'_> {
                 }
                 Part::For { pat, iter, body, .. } => {
                     let text = format!("for {} in {} {{", self.code_of(*pat), self.code_of(*iter));
+                    let Some((open, middle, close)) = peel_statics(body) else {
+                        self.emit_at(indent, &text, *pat);
+                        self.html(indent + 1, body);
+                        self.emit(indent, "}");
+                        continue;
+                    };
+                    // The static that closes one item and the one that opens the next are one
+                    // push (`</td><td>`): a flag picks the first item's opening instead.
+                    let first = format!("__first{}", self.next());
+                    self.emit(indent, &format!("let mut {first} = true;"));
                     self.emit_at(indent, &text, *pat);
-                    self.html(indent + 1, body);
+                    self.emit(indent + 1, &format!("if {first} {{"));
+                    self.emit(indent + 2, &format!("{first} = false;"));
+                    self.emit(indent + 2, &push_static(open));
+                    self.emit(indent + 1, "} else {");
+                    self.emit(indent + 2, &push_static(&format!("{close}{open}")));
+                    self.emit(indent + 1, "}");
+                    self.html(indent + 1, middle);
+                    self.emit(indent, "}");
+                    self.emit(indent, &format!("if !{first} {{"));
+                    self.emit(indent + 1, &push_static(close));
                     self.emit(indent, "}");
                 }
                 Part::Slot { code } => {
@@ -1307,8 +1387,10 @@ mod tests {
         let code = lower("t.html.0x0", source, &nodes, &Components::default(), &Options::default())
             .unwrap()
             .code;
-        assert!(code.contains(r#"__out.push_str(" class=\"a&amp;b\"");"#), "{code}");
-        assert!(code.contains(r#"__out.push_str(" id=\"x\"");"#), "{code}");
+        // The static HTML on both sides of a literal attribute joins its pushes.
+        assert!(code.contains(r#"__out.push_str("<p class=\"a&amp;b\"");"#), "{code}");
+        assert!(code.contains(r#"__out.push_str("<p class=\"\"");"#), "{code}");
+        assert!(code.contains(r#"__out.push_str(" id=\"x\"><a");"#), "{code}");
         // A URL attribute keeps the runtime check, and so does a non-literal value.
         assert!(code.contains(r#"render_attr(&("javascript:x"), __out, " href", true)"#), "{code}");
         assert!(code.contains(r#"render_attr(&(t), __out, " title", false)"#), "{code}");

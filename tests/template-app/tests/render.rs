@@ -82,6 +82,29 @@ fn live_render_has_keyed_rows_and_stable_fingerprints() {
     assert_ne!(list.fingerprint, live.root.fingerprint);
 }
 
+/// Loops whose items open and close with static HTML share the pushes between items
+/// (`</td><td>`): no item, one item and an empty inner loop must still render exactly.
+#[test]
+fn loops_render_exactly_with_no_one_or_many_items() {
+    let cases: [(Vec<Vec<usize>>, &str); 4] = [
+        (vec![], "<tbody></tbody>"),
+        (vec![vec![]], "<tbody><tr></tr></tbody>"),
+        (vec![vec![7]], "<tbody><tr><td>7</td></tr></tbody>"),
+        (vec![vec![], vec![1, 2]], "<tbody><tr></tr><tr><td>1</td><td>2</td></tr></tbody>"),
+    ];
+    for (rows, expected) in cases {
+        let table = BigTable { table: rows };
+        let html = table.to_html();
+        assert!(html.contains(expected), "{expected} in {html}");
+        assert_eq!(table.render_live().to_html(), html);
+    }
+    let teams = Teams { year: 2015, teams: vec![Team { name: "Solo".to_owned(), score: 1 }] };
+    let html = teams.to_html();
+    assert!(html.contains("<ul><li class=\"champion\"><b>Solo</b>: 1</li></ul>"), "{html}");
+    let none = Teams { year: 2015, teams: vec![] }.to_html();
+    assert!(none.contains("<ul></ul>"), "{none}");
+}
+
 #[test]
 fn rosetta_benchmarks_render() {
     let table = BigTable { table: (0..3).map(|r| (0..2).map(|c| r * 10 + c).collect()).collect() };
