@@ -34,6 +34,26 @@ pub fn html(out: &mut String, s: &str) {
     push_short(out, &s[last..]);
 }
 
+/// Appends `s` for an attribute value in single quotes: `&`, `<`, `>` and `'` escaped, `"`
+/// kept. JSON (a JS command's `[["hide",{"to":"#m"}]]`) is full of `"`, which in double quotes
+/// would each become `&quot;`.
+pub fn single_quoted(out: &mut String, s: &str) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let rep = match b {
+            b'&' => "&amp;",
+            b'\'' => "&#39;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(rep);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
+}
+
 /// Appends `s`; a string of 8 to 16 bytes (most names and labels) as two fixed 8-byte pieces
 /// that overlap, the first cut back before the second lands, which compiles to two moves
 /// instead of a `memcpy` call for a length the compiler cannot know.

@@ -173,8 +173,17 @@ impl Render for Js {
 }
 
 impl RenderAttr for Js {
+    /// Writes ` name='[...]'`: in single quotes, the JSON's `"` need no escaping.
     fn render_attr(&self, out: &mut String, name: &str, url: bool) {
-        self.json.render_attr(out, name, url);
+        if url {
+            // Commands are never a URL; if a template puts them in one, check them as one.
+            return self.json.render_attr(out, name, url);
+        }
+        out.reserve(name.len() + self.json.len() + 3);
+        out.push_str(name);
+        out.push_str("='");
+        crate::escape::single_quoted(out, &self.json);
+        out.push('\'');
     }
 }
 
@@ -224,13 +233,21 @@ mod tests {
     }
 
     #[test]
-    fn an_attribute_escapes_the_json() {
+    fn an_attribute_holds_the_json_in_single_quotes() {
         let mut out = String::new();
-        Js::new().dispatch("#a", "say", json!("\"<hi>\"")).render_attr(&mut out, " z-click", false);
+        Js::new()
+            .dispatch("#a", "it's", json!("\"<hi>\" & 'bye'"))
+            .render_attr(&mut out, " z-click", false);
         assert_eq!(
             out,
-            r#" z-click="[[&quot;dispatch&quot;,{&quot;detail&quot;:&quot;\&quot;&lt;hi&gt;\&quot;&quot;,&quot;event&quot;:&quot;say&quot;,&quot;to&quot;:&quot;#a&quot;}]]""#
+            r##" z-click='[["dispatch",{"detail":"\"&lt;hi&gt;\" &amp; &#39;bye&#39;","event":"it&#39;s","to":"#a"}]]'"##
         );
-        assert!(!out.contains('<') && !out[10..].contains("\"\""));
+        // Only the closing quote ends the value; no `<` opens a tag.
+        assert_eq!(out.matches('\'').count(), 2, "{out}");
+        assert!(!out.contains('<'));
+        // In a URL attribute (never meaningful) it is written and checked as any other value.
+        let mut url = String::new();
+        Js::new().hide("#a").render_attr(&mut url, " href", true);
+        assert!(url.starts_with(" href=\"[[&quot;hide"), "{url}");
     }
 }

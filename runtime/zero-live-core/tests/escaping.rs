@@ -18,8 +18,15 @@ fn page(s: &str) -> String {
     s.render_escaped(&mut out);
     out.push_str("</div><a");
     s.render_attr(&mut out, " href", true);
-    out.push_str(">x</a></body></html>");
+    out.push_str(">x</a><button");
+    js(s).render_attr(&mut out, " z-click", false);
+    out.push_str(">y</button></body></html>");
     out
+}
+
+/// JS commands carrying `s` as a selector and as an event's value (single-quoted JSON).
+fn js(s: &str) -> zero_live_core::Js {
+    zero_live_core::Js::new().hide(s).push(s, serde_json::Value::String(s.to_owned()))
 }
 
 fn element_children(handle: &Handle) -> Vec<Handle> {
@@ -68,7 +75,7 @@ fn check(s: &str) {
     let body = &parts[1];
     let elements = element_children(body);
     let names: Vec<String> = elements.iter().map(|e| name_and_attrs(e).0).collect();
-    assert_eq!(names, vec!["div", "a"], "no new element: {html}");
+    assert_eq!(names, vec!["div", "a", "button"], "no new element: {html}");
     let (_, div_attrs) = name_and_attrs(&elements[0]);
     assert_eq!(div_attrs, vec![("title".to_owned(), s.to_owned())], "{html}");
     assert_eq!(text_of(&elements[0]), s, "{html}");
@@ -77,6 +84,9 @@ fn check(s: &str) {
     let expected_href = if escape::is_script_url(s) { escape::BLOCKED_URL } else { s };
     assert_eq!(a_attrs[0], ("href".to_owned(), expected_href.to_owned()), "{html}");
     assert_eq!(text_of(&elements[1]), "x");
+    let (_, button_attrs) = name_and_attrs(&elements[2]);
+    assert_eq!(button_attrs, vec![("z-click".to_owned(), js(s).to_string())], "{html}");
+    assert_eq!(text_of(&elements[2]), "y");
 }
 
 #[test]

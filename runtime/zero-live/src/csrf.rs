@@ -122,7 +122,8 @@ pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Re
         let mut response = next.run(request).await;
         if fresh {
             let secure = if csrf.secure { "; Secure" } else { "" };
-            let value = format!("{CSRF_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}");
+            let value =
+                [CSRF_COOKIE, "=", &secret, "; Path=/; HttpOnly; SameSite=Lax", secure].concat();
             if let Ok(value) = HeaderValue::from_str(&value) {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }

@@ -25,9 +25,6 @@ use axum::serve::ListenerExt as _;
 use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{
-    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -213,14 +210,11 @@ impl Endpoint {
     /// (set, then echoed in the response), gzip compression, the body size limit
     /// (`max_body_bytes` of the live endpoint's `security.toml`).
     pub fn wrap(&self, router: Router, live: &Live) -> Router {
-        let request_id = HeaderName::from_static(REQUEST_ID);
         let limit = live.config().max_body_bytes;
         // One stack, layered once: each `Router::layer` call boxes every route again, and a
         // boxed service is cloned per request.
         let stack = tower::ServiceBuilder::new()
-            .layer(axum::middleware::from_fn_with_state(live.clone(), count_response))
-            .layer(SetRequestIdLayer::new(request_id.clone(), RequestIds::new()))
-            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(FrontLayer { live: live.clone(), ids: RequestIds::new() })
             .layer(CompressionLayer::new())
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(DefaultBodyLimit::max(limit));
@@ -363,15 +357,114 @@ impl RequestIds {
     fn new() -> RequestIds {
         RequestIds { prefix: rand::random(), next: std::sync::Arc::default() }
     }
+
+    /// The next id: the prefix in hex, `-`, the counter in 12 decimal digits (it wraps after
+    /// 10^12 requests of one process).
+    fn next(&self) -> HeaderValue {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut id = [b'-'; 21];
+        for (i, byte) in id[..8].iter_mut().enumerate() {
+            *byte = HEX[(self.prefix >> (28 - 4 * i) & 0xf) as usize];
+        }
+        for byte in id[9..].iter_mut().rev() {
+            *byte = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        HeaderValue::from_bytes(&id).unwrap_or_else(|_| HeaderValue::from_static("-"))
+    }
 }
 
-impl MakeRequestId for RequestIds {
-    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
-        use std::fmt::Write as _;
-        let n = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut id = String::with_capacity(21);
-        let _ = write!(id, "{:08x}-{n:012}", self.prefix);
-        HeaderValue::from_str(&id).ok().map(RequestId::new)
+/// The endpoint's outermost layer, one service for what every request needs: its id (the
+/// client's `x-request-id` when it sent one, else a new one), handed to the handlers in the
+/// request's headers and returned in the response's, and the response counted in the metrics
+/// (status class and duration).
+#[derive(Debug, Clone)]
+struct FrontLayer {
+    live: Live,
+    ids: RequestIds,
+}
+
+impl<S> tower::Layer<S> for FrontLayer {
+    type Service = Front<S>;
+
+    fn layer(&self, inner: S) -> Front<S> {
+        Front { inner, live: self.live.clone(), ids: self.ids.clone() }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Front<S> {
+    inner: S,
+    live: Live,
+    ids: RequestIds,
+}
+
+impl<S, ReqBody, ResBody> tower::Service<axum::http::Request<ReqBody>> for Front<S>
+where
+    S: tower::Service<axum::http::Request<ReqBody>, Response = axum::http::Response<ResBody>>,
+{
+    type Response = axum::http::Response<ResBody>;
+    type Error = S::Error;
+    type Future = FrontFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: axum::http::Request<ReqBody>) -> Self::Future {
+        let started = std::time::Instant::now();
+        let name = HeaderName::from_static(REQUEST_ID);
+        let id = match request.headers().get(&name) {
+            Some(id) => id.clone(),
+            None => {
+                let id = self.ids.next();
+                request.headers_mut().insert(name, id.clone());
+                id
+            }
+        };
+        FrontFuture {
+            inner: self.inner.call(request),
+            id: Some(id),
+            started,
+            live: self.live.clone(),
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct FrontFuture<F> {
+        #[pin]
+        inner: F,
+        id: Option<HeaderValue>,
+        started: std::time::Instant,
+        live: Live,
+    }
+}
+
+impl<F, B, E> std::future::Future for FrontFuture<F>
+where
+    F: std::future::Future<Output = Result<axum::http::Response<B>, E>>,
+{
+    type Output = Result<axum::http::Response<B>, E>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let mut response = std::task::ready!(this.inner.poll(cx))?;
+        if let Some(id) = this.id.take() {
+            let name = HeaderName::from_static(REQUEST_ID);
+            if !response.headers().contains_key(&name) {
+                response.headers_mut().insert(name, id);
+            }
+        }
+        this.live.metrics().http(response.status().as_u16(), this.started.elapsed());
+        std::task::Poll::Ready(Ok(response))
     }
 }
 
@@ -421,17 +514,6 @@ async fn health(State(live): State<Live>) -> Response {
 }
 
 /// Counts each response by status class, with the time to its head.
-async fn count_response(
-    State(live): State<Live>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
-    let started = std::time::Instant::now();
-    let response = next.run(request).await;
-    live.metrics().http(response.status().as_u16(), started.elapsed());
-    response
-}
-
 async fn metrics(
     State((live, token)): State<(Live, MetricsToken)>,
     headers: axum::http::HeaderMap,
@@ -479,6 +561,44 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn every_request_has_an_id_the_handler_sees_and_the_response_returns() {
+        use tower::ServiceExt as _;
+        let live = Live::builder().build();
+        let echo = |headers: axum::http::HeaderMap| async move {
+            headers.get(REQUEST_ID).map_or("none", |v| v.to_str().unwrap_or("bad")).to_owned()
+        };
+        let router = Endpoint::default().wrap(Router::new().route("/", get(echo)), &live);
+        let call = |id: Option<&'static str>| {
+            let mut request = axum::http::Request::get("/");
+            if let Some(id) = id {
+                request = request.header(REQUEST_ID, id);
+            }
+            router.clone().oneshot(request.body(axum::body::Body::empty()).unwrap())
+        };
+        // A client's id is kept; one the endpoint makes reaches the handler too.
+        for sent in [Some("trace-7"), None] {
+            let response = call(sent).await.unwrap();
+            let returned = response.headers()[REQUEST_ID].to_str().unwrap().to_owned();
+            let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
+            assert_eq!(body, returned.as_bytes());
+            match sent {
+                Some(sent) => assert_eq!(returned, sent),
+                None => assert_eq!(returned.len(), 21, "{returned}"),
+            }
+        }
+        // A path no route matches still gets an id, and is counted.
+        let missing = router
+            .clone()
+            .oneshot(axum::http::Request::get("/nope").body(axum::body::Body::empty()).unwrap());
+        let missing = missing.await.unwrap();
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(missing.headers().contains_key(REQUEST_ID));
+        let text = live.metrics_text();
+        assert!(text.contains("zero_live_http_responses_total{class=\"2xx\"} 2"), "{text}");
+        assert!(text.contains("zero_live_http_responses_total{class=\"4xx\"} 1"), "{text}");
+    }
 
     #[tokio::test]
     async fn accepted_connections_have_no_nagle_and_plain_ones_do() {
@@ -569,14 +689,17 @@ mod tests {
 
     #[test]
     fn request_ids_are_unique_and_share_the_process_prefix() {
-        let mut ids = RequestIds::new();
-        let request = axum::http::Request::new(());
-        let a = ids.make_request_id(&request).unwrap();
-        let b = ids.clone().make_request_id(&request).unwrap();
-        let (a, b) = (a.header_value().to_str().unwrap(), b.header_value().to_str().unwrap());
-        assert_ne!(a, b);
-        assert_eq!(a[..9], b[..9]);
-        assert_eq!(a.len(), 21, "{a}");
+        let ids = RequestIds { prefix: 0x3f2a_9c1e, next: std::sync::Arc::default() };
+        ids.next.store(41, std::sync::atomic::Ordering::Relaxed);
+        let (a, b) = (ids.next(), ids.clone().next());
+        assert_eq!(a, "3f2a9c1e-000000000041");
+        assert_eq!(b, "3f2a9c1e-000000000042");
+        let random = RequestIds::new();
+        let (c, d) = (random.next(), random.next());
+        let (c, d) = (c.to_str().unwrap(), d.to_str().unwrap());
+        assert_ne!(c, d);
+        assert_eq!(c[..9], d[..9]);
+        assert_eq!(c.len(), 21, "{c}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod csrf;
 pub mod diff;
 pub mod endpoint;
 pub mod form;
+pub mod headers;
 pub mod metrics;
 pub mod protocol;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.

@@ -559,6 +559,8 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
 fn document(live: &Live, status: StatusCode, html: String, had_flash: bool) -> Response {
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
+    // Room for the headers the pipeline and the endpoint add, so the map grows once.
+    headers.reserve(16);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::CONTENT_SECURITY_POLICY, live.inner.csp.clone());
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -70,6 +70,17 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// `bytes` in lowercase hex.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    out
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -121,8 +132,8 @@ impl Signer {
 
     /// A session token for a new session on `path`.
     pub fn session(&self, path: &str) -> (Claims, String) {
-        let id: u128 = rand::random();
-        let claims = Claims { id: format!("{id:032x}"), path: path.to_owned(), iat: now() };
+        let id: [u8; 16] = rand::random();
+        let claims = Claims { id: hex(&id), path: path.to_owned(), iat: now() };
         let token = self.sign_claims(&claims);
         (claims, token)
     }
@@ -221,6 +232,19 @@ mod tests {
         ));
         let other = Signer::new(&[b'j'; 32]).unwrap();
         assert_ne!(other.tag(b"csrf", b"secret"), signer.tag(b"csrf", b"secret"));
+    }
+
+    #[test]
+    fn session_ids_are_128_random_bits_in_hex() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
+        let signer = Signer::random();
+        let (a, b) = (signer.session("/").0.id, signer.session("/").0.id);
+        assert_ne!(a, b);
+        for id in [a, b] {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(id.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{id}");
+        }
     }
 
     #[test]

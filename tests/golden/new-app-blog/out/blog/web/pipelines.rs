@@ -8,44 +8,36 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::from_fn_with_state;
 use tower::ServiceBuilder;
-use tower_http::set_header::SetResponseHeaderLayer;
+use zero_live::headers::ResponseHeaders;
 use zero_live::{Live, csrf};
 
 /// The header each pipeline adds its name to, so a response says which stack served it.
 pub const PIPELINE_HEADER: &str = "x-pipeline";
 
-fn mark(name: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::appending(
-        HeaderName::from_static(PIPELINE_HEADER),
-        HeaderValue::from_static(name),
-    )
+/// A pipeline's headers, starting with its name in [`PIPELINE_HEADER`].
+fn marked(name: &'static str) -> ResponseHeaders {
+    ResponseHeaders::new()
+        .append(HeaderName::from_static(PIPELINE_HEADER), HeaderValue::from_static(name))
 }
 
 /// Pages for browsers: no framing, no MIME sniffing, a same-origin referrer, no powerful
-/// features by default; a request that is not GET, HEAD, OPTIONS or TRACE must carry the CSRF
-/// token of its cookie (`zero_live::csrf`), and a handler finds the token for its forms in the
-/// `csrf::CsrfToken` extension.
+/// features by default (a handler's own value of these headers wins); a request that is not
+/// GET, HEAD, OPTIONS or TRACE must carry the CSRF token of its cookie (`zero_live::csrf`), and
+/// a handler finds the token for its forms in the `csrf::CsrfToken` extension.
 pub fn browser(router: Router, live: &Live) -> Router {
     router.route_layer(
         ServiceBuilder::new()
-            .layer(mark("browser"))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                HeaderName::from_static("permissions-policy"),
-                HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("same-origin"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_FRAME_OPTIONS,
-                HeaderValue::from_static("DENY"),
-            ))
-            // Last: a refused request still gets the headers above.
+            .layer(
+                marked("browser")
+                    .if_missing(
+                        HeaderName::from_static("permissions-policy"),
+                        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+                    )
+                    .if_missing(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"))
+                    .if_missing(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))
+                    .if_missing(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+            )
+            // After the headers: a refused request still gets them.
             .layer(from_fn_with_state(live.csrf(), csrf::check)),
     )
 }
@@ -54,15 +46,8 @@ pub fn browser(router: Router, live: &Live) -> Router {
 /// by a header of theirs, not by a cookie a browser sends on its own.
 pub fn api(router: Router, _live: &Live) -> Router {
     router.route_layer(
-        ServiceBuilder::new()
-            .layer(mark("api"))
-            .layer(SetResponseHeaderLayer::if_not_present(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            ))
-            .layer(SetResponseHeaderLayer::overriding(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("no-store"),
-            )),
+        marked("api")
+            .if_missing(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))
+            .overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
     )
 }

@@ -61,7 +61,7 @@ zero_live_core::component!(Modal<'a>, "components/modal");
 
 /// The JS commands that hide modal `id`.
 pub fn hide_modal(id: &str) -> zero_live_core::Js {
-    zero_live_core::Js::new().hide(&format!("#{id}"))
+    zero_live_core::Js::new().hide(&["#", id].concat())
 }
 
 /// `<.flash id="saved" kind="info">Saved.</.flash>`: a message in the page (the flash of a
@@ -82,7 +82,7 @@ zero_live_core::component!(Flash<'a>, "components/flash");
 
 /// The JS commands that dismiss flash `id`.
 pub fn dismiss(id: &str) -> zero_live_core::Js {
-    zero_live_core::Js::new().hide(&format!("#{id}"))
+    zero_live_core::Js::new().hide(&["#", id].concat())
 }
 
 /// One `<:col>` of a table: its header.
@@ -275,12 +275,12 @@ zero_live_core::component!(Dropdown<'a>, "components/dropdown");
 
 /// The JS commands that show or hide dropdown `id`'s list.
 pub fn toggle_dropdown(id: &str) -> zero_live_core::Js {
-    zero_live_core::Js::new().toggle(&format!("#{id}-menu"))
+    zero_live_core::Js::new().toggle(&["#", id, "-menu"].concat())
 }
 
 /// The JS commands that hide dropdown `id`'s list.
 pub fn hide_dropdown(id: &str) -> zero_live_core::Js {
-    zero_live_core::Js::new().hide(&format!("#{id}-menu"))
+    zero_live_core::Js::new().hide(&["#", id, "-menu"].concat())
 }
 
 #[cfg(test)]
