@@ -150,9 +150,13 @@ pub(crate) fn measure(case: &mut Case, samples: usize) -> Result<Vec<(&'static s
     }
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(samples); case.subjects.len()];
     for round in 0..samples {
-        // Rotate the order each round so no subject always runs first.
-        for k in 0..case.subjects.len() {
-            let i = (round + k) % case.subjects.len();
+        // Rotate the order each round so no subject always runs first, and reverse it every
+        // other round so no subject always runs after the same one (whose caches and allocator
+        // state it inherits).
+        let n = case.subjects.len();
+        for k in 0..n {
+            let k = if round % 2 == 0 { k } else { n - 1 - k };
+            let i = (round / 2 + k) % n;
             let render = &mut case.subjects[i].1;
             let start = Instant::now();
             for _ in 0..iterations {
