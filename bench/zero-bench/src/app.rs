@@ -162,16 +162,14 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     // A static file (the app's stylesheet) over the same keep-alive connections.
     let static_rps = load(ours.addr, STATIC_REQUEST, 16, secs)?;
     drop(ours);
-    let port = crate::live::free_port()?;
-    let bare = Server::start(
-        pinned(&std::env::current_exe()?)
-            .arg("__bare-server")
-            .arg(port.to_string())
-            .arg(&body_file),
-        port,
-    )?;
-    let bare_rps = load(bare.addr, REQUEST, 16, secs)?;
-    drop(bare);
+    let bare_rps = bare_load(&body_file, 0, secs)?;
+    // Calibration: the same bare handler doing a fixed amount of work per request shows what
+    // share of the bare throughput any handler that works that long keeps on this machine
+    // (a slower server lets the load client sleep, and each response then pays a wakeup).
+    let mut calibration = Vec::new();
+    for work_us in CALIBRATION_WORK_US {
+        calibration.push((work_us, bare_load(&body_file, work_us, secs)?));
+    }
     add("home_dead_render", "zero_live", "requests_per_s", ours_rps, "ops_per_s", None);
     add("home_dead_render", "bare_axum", "bare_requests_per_s", bare_rps, "ops_per_s", None);
     add(
@@ -183,8 +181,30 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         Some("generator.app.dead_render_vs_bare"),
     );
     add("home_dead_render", "zero_live", "page_bytes", page.len() as f64, "bytes", None);
+    for (work_us, rps) in calibration {
+        let subject = format!("bare_axum_{work_us}us_work");
+        add("home_dead_render", &subject, "vs_bare_axum", rps / bare_rps, "ratio", None);
+    }
     add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
     report(printer, "app", SOURCES, runs, &measures, record)
+}
+
+/// The work per request (µs) of the calibration peers: bare handlers that spin that long.
+const CALIBRATION_WORK_US: [u64; 2] = [2, 10];
+
+/// Requests per second of the bare peer (pinned like the app) doing `work_us` of work per
+/// request.
+fn bare_load(body: &Path, work_us: u64, secs: f64) -> Result<f64> {
+    let port = crate::live::free_port()?;
+    let bare = Server::start(
+        pinned(&std::env::current_exe()?)
+            .arg("__bare-server")
+            .arg(port.to_string())
+            .arg(body)
+            .arg(format!("--work-us={work_us}")),
+        port,
+    )?;
+    load(bare.addr, REQUEST, 16, secs)
 }
 
 /// A command that runs on core 0 when `taskset` is there.
@@ -302,14 +322,22 @@ fn load(addr: SocketAddr, request: &'static [u8], connections: usize, secs: f64)
     Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
-/// The bare peer: an axum handler answering `GET /` with the bytes of `file` as HTML.
-pub(crate) fn bare_server(port: u16, file: &PathBuf) -> Result<()> {
+/// The bare peer: an axum handler answering `GET /` with the bytes of `file` as HTML, after
+/// `work_us` microseconds of busy work (0: at once).
+pub(crate) fn bare_server(port: u16, file: &PathBuf, work_us: u64) -> Result<()> {
     let body: &'static [u8] = Box::leak(std::fs::read(file)?.into_boxed_slice());
+    let work = Duration::from_micros(work_us);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let router = axum::Router::new().route(
             "/",
             axum::routing::get(move || async move {
+                if !work.is_zero() {
+                    let started = Instant::now();
+                    while started.elapsed() < work {
+                        std::hint::spin_loop();
+                    }
+                }
                 ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
             }),
         );

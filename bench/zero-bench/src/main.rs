@@ -109,6 +109,9 @@ enum Suite {
         port: u16,
         /// The body.
         file: PathBuf,
+        /// Microseconds of work (a busy loop) per request before answering.
+        #[arg(long, default_value_t = 0)]
+        work_us: u64,
     },
     /// The browser client in chromium (click-to-paint) and its size next to phoenix_live_view.
     Client {
@@ -189,7 +192,7 @@ fn main() -> ExitCode {
         Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
         Suite::Auth { quick, record } => auth::suite(&printer, quick, record),
         Suite::Docs { quick, record } => docs::suite(&printer, quick, record),
-        Suite::BareServer { port, file } => app::bare_server(port, &file),
+        Suite::BareServer { port, file, work_us } => app::bare_server(port, &file, work_us),
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {

@@ -312,11 +312,9 @@ async fn a_view_reads_what_the_pipeline_put_in_the_page_and_socket_requests() {
 /// page's from the pipeline, the session's from the socket's upgrade (outside the pipeline).
 #[tokio::test]
 async fn a_live_views_html_form_keeps_the_csrf_token_once_connected() {
-    use axum::middleware::{from_fn, from_fn_with_state};
+    use axum::middleware::from_fn;
     let live = counter::live(LiveConfig::default());
-    let pages = live
-        .pages(&["/private"])
-        .route_layer(from_fn_with_state(live.csrf(), zero_live::csrf::check));
+    let pages = live.pages(&["/private"]).route_layer(live.csrf());
     let router = live.transport().merge(pages).layer(from_fn(who));
     let server = TestServer::start(router, live).await.unwrap().with_cookie("who", "ann");
     let mut view = server.live("/private").await.unwrap();
@@ -378,7 +376,6 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
     use axum::Extension;
     use axum::extract::Form;
     use axum::http::{HeaderMap, StatusCode};
-    use axum::middleware::from_fn_with_state;
     use axum::response::Response;
     use axum::routing::get;
     use std::collections::BTreeMap;
@@ -433,7 +430,7 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
     let live = counter::live(LiveConfig::default());
     let router = axum::Router::new()
         .route("/dead", get(show).post(post))
-        .route_layer(from_fn_with_state(live.csrf(), zero_live::csrf::check))
+        .route_layer(live.csrf())
         .layer(Extension(live.clone()));
     let server = TestServer::start(router, live).await.unwrap();
     let page = server.get("/dead").await.unwrap();
@@ -474,5 +471,23 @@ async fn a_page_carries_the_policy_and_a_policy_that_is_no_header_fails_closed()
         let page = server.get("/").await.unwrap();
         assert_eq!(page.status, 200);
         assert_eq!(page.headers.get("content-security-policy").unwrap(), sent, "{policy:?}");
+    }
+}
+
+/// A route's page body is allocated at the size of its largest page so far: pages smaller and
+/// larger than that (and larger than the most it reserves) still render whole, in the layout.
+#[tokio::test]
+async fn pages_of_one_route_render_whole_whatever_size_came_before() {
+    let server = server().await;
+    // 3 entries, then 4,000 (more than the 64 KiB a route reserves), then 3 again.
+    for n in [3, 4000, 3, 250] {
+        let page = server.get(&format!("/feed?n={n}")).await.unwrap();
+        assert_eq!(page.status, axum::http::StatusCode::OK);
+        assert!(page.body.len() > n * 20, "{n} entries in {} bytes", page.body.len());
+        assert!(page.has_element(&format!("#entry-{n}"), Some(&format!("Entry {n}"))).unwrap());
+        let missing = format!("#entry-{}", n + 1);
+        assert!(!page.has_element(&missing, None).unwrap(), "only {n} entries");
+        assert!(page.body.trim_end().ends_with("</html>"), "the layout closes the page");
+        assert_eq!(page.body.matches("<li ").count(), n);
     }
 }

@@ -14,16 +14,26 @@
 //! token); this covers the HTTP routes of a pipeline:
 //!
 //! ```ignore
-//! ServiceBuilder::new().layer(axum::middleware::from_fn_with_state(live.csrf(), csrf::check))
+//! router.route_layer(live.csrf())
 //! ```
+//!
+//! [`Csrf`] is the layer. A safe request costs no more than a lookup of the cookie: its token
+//! is computed only if a handler reads it.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use futures_util::future::BoxFuture;
+use tower::Service;
 
 use crate::Signer;
 use crate::server::cookie;
@@ -38,22 +48,44 @@ pub const CSRF_FIELD: &str = "_csrf_token";
 const PURPOSE: &[u8] = b"csrf-http";
 
 /// The token of the request's browser, for the forms and scripts of the response (a request
-/// extension set by [`check`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CsrfToken(String);
+/// extension set by [`Csrf`]). Computed from the browser's secret the first time it is read.
+#[derive(Clone)]
+pub struct CsrfToken {
+    signer: Arc<Signer>,
+    secret: String,
+    token: OnceLock<String>,
+}
 
 impl CsrfToken {
+    fn new(signer: Arc<Signer>, secret: String) -> CsrfToken {
+        CsrfToken { signer, secret, token: OnceLock::new() }
+    }
+
     /// The token text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.token.get_or_init(|| self.signer.tag(PURPOSE, self.secret.as_bytes()))
     }
 }
 
-/// What [`check`] needs: the endpoint's key, the largest form body it reads for the token, and
-/// whether the cookie is `Secure` (HTTPS only).
+impl PartialEq for CsrfToken {
+    fn eq(&self, other: &CsrfToken) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for CsrfToken {}
+
+impl std::fmt::Debug for CsrfToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CsrfToken").field(&self.as_str()).finish()
+    }
+}
+
+/// The CSRF layer of a pipeline (`router.route_layer(live.csrf())`): the endpoint's key, the
+/// largest form body it reads for the token, and whether the cookie is `Secure` (HTTPS only).
 #[derive(Clone)]
 pub struct Csrf {
-    signer: Signer,
+    signer: Arc<Signer>,
     max_body: usize,
     secure: bool,
 }
@@ -70,7 +102,7 @@ impl std::fmt::Debug for Csrf {
 impl Csrf {
     /// Protection keyed by `signer`, reading form bodies of at most `max_body` bytes.
     pub fn new(signer: Signer, max_body: usize) -> Csrf {
-        Csrf { signer, max_body, secure: false }
+        Csrf { signer: Arc::new(signer), max_body, secure: false }
     }
 
     /// Marks the cookie `Secure` (set it when the app is served over HTTPS).
@@ -80,9 +112,21 @@ impl Csrf {
         self
     }
 
-    /// The token for `secret`.
-    fn token(&self, secret: &str) -> String {
-        self.signer.tag(PURPOSE, secret.as_bytes())
+    /// The token for `secret`, computed when read.
+    fn token(&self, secret: &str) -> CsrfToken {
+        CsrfToken::new(self.signer.clone(), secret.to_owned())
+    }
+
+    /// Whether `token` is the token of `secret` (constant-time).
+    fn verify(&self, secret: &str, token: &str) -> bool {
+        self.signer.verify_tag(PURPOSE, secret.as_bytes(), token)
+    }
+
+    /// The `Set-Cookie` value giving a browser `secret`.
+    fn cookie(&self, secret: &str) -> Option<HeaderValue> {
+        let secure = if self.secure { "; Secure" } else { "" };
+        let value = [CSRF_COOKIE, "=", secret, "; Path=/; HttpOnly; SameSite=Lax", secure].concat();
+        HeaderValue::from_str(&value).ok()
     }
 }
 
@@ -91,7 +135,7 @@ impl Csrf {
 /// HTML form on its connected render as on its first (the socket is outside the pipelines).
 pub(crate) fn token_of(signer: &Signer, headers: &axum::http::HeaderMap) -> Option<CsrfToken> {
     let secret = cookie(headers, CSRF_COOKIE).filter(|s| valid_secret(s))?;
-    Some(CsrfToken(signer.tag(PURPOSE, secret.as_bytes())))
+    Some(CsrfToken::new(Arc::new(signer.clone()), secret.to_owned()))
 }
 
 /// Why a request was refused.
@@ -105,67 +149,168 @@ fn valid_secret(secret: &str) -> bool {
     B64.decode(secret).is_ok_and(|bytes| bytes.len() == 32)
 }
 
-/// The middleware: hands safe requests their token (and a new secret when the browser has
-/// none), refuses unsafe ones without the token of their cookie's secret.
-pub async fn check(State(csrf): State<Csrf>, request: Request, next: Next) -> Response {
-    let safe =
-        matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE);
-    let secret =
-        cookie(request.headers(), CSRF_COOKIE).filter(|s| valid_secret(s)).map(str::to_owned);
-    if safe {
-        let (secret, fresh) = match secret {
-            Some(secret) => (secret, false),
-            None => (B64.encode(rand::random::<[u8; 32]>()), true),
+impl<S> tower::Layer<S> for Csrf {
+    type Service = CsrfService<S>;
+
+    fn layer(&self, inner: S) -> CsrfService<S> {
+        CsrfService { csrf: self.clone(), inner }
+    }
+}
+
+/// The service of the [`Csrf`] layer: hands safe requests their token (and a new secret when
+/// the browser has none), refuses unsafe ones without the token of their cookie's secret.
+#[derive(Clone)]
+pub struct CsrfService<S> {
+    csrf: Csrf,
+    inner: S,
+}
+
+impl<S> std::fmt::Debug for CsrfService<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsrfService").field("csrf", &self.csrf).finish_non_exhaustive()
+    }
+}
+
+impl<S> Service<Request> for CsrfService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = CsrfFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> CsrfFuture<S::Future> {
+        let csrf = &self.csrf;
+        let safe = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
+        );
+        let secret = cookie(request.headers(), CSRF_COOKIE).filter(|s| valid_secret(s));
+        if safe {
+            let (token, set_cookie) = match secret {
+                Some(secret) => (csrf.token(secret), None),
+                None => {
+                    let secret = B64.encode(rand::random::<[u8; 32]>());
+                    (csrf.token(&secret), csrf.cookie(&secret))
+                }
+            };
+            request.extensions_mut().insert(token);
+            return CsrfFuture::inner(self.inner.call(request), set_cookie);
+        }
+        let Some(secret) = secret else {
+            return CsrfFuture::refused("no CSRF cookie: load the page with the form first");
         };
-        let mut request = request;
-        request.extensions_mut().insert(CsrfToken(csrf.token(&secret)));
-        let mut response = next.run(request).await;
-        if fresh {
-            let secure = if csrf.secure { "; Secure" } else { "" };
-            let value =
-                [CSRF_COOKIE, "=", &secret, "; Path=/; HttpOnly; SameSite=Lax", secure].concat();
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                response.headers_mut().append(header::SET_COOKIE, value);
+        // A request that passes gets the token too (a form shown again with its errors).
+        let token = csrf.token(secret);
+        let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
+        if let Some(sent) = header_token {
+            if !csrf.verify(secret, sent) {
+                return CsrfFuture::refused(
+                    "the x-csrf-token header does not match the CSRF cookie",
+                );
             }
+            request.extensions_mut().insert(token);
+            return CsrfFuture::inner(self.inner.call(request), None);
         }
-        return response;
-    }
-    let Some(secret) = secret else {
-        return refuse("no CSRF cookie: load the page with the form first");
-    };
-    // A request that passes gets the token too (a form shown again with its errors).
-    let token_of_secret = CsrfToken(csrf.token(&secret));
-    let header_token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok());
-    if let Some(token) = header_token {
-        return if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), token) {
-            let mut request = request;
-            request.extensions_mut().insert(token_of_secret);
-            next.run(request).await
-        } else {
-            refuse("the x-csrf-token header does not match the CSRF cookie")
+        let form = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+        if !form {
+            return CsrfFuture::refused(
+                "no x-csrf-token header (a form sends a _csrf_token field)",
+            );
+        }
+        // The token is a field of the form: read the body (bounded), then hand it on
+        // unchanged, to the service that was polled ready (a clone stays for the next call).
+        let csrf = csrf.clone();
+        let secret = secret.to_owned();
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let checked = async move {
+            let (mut parts, body) = request.into_parts();
+            let Ok(bytes) = to_bytes(body, csrf.max_body).await else {
+                return (StatusCode::PAYLOAD_TOO_LARGE, "the form body is too large")
+                    .into_response();
+            };
+            match form_urlencoded_field(&bytes, CSRF_FIELD) {
+                Some(sent) if csrf.verify(&secret, &sent) => {
+                    parts.extensions.insert(token);
+                    match inner.call(Request::from_parts(parts, Body::from(bytes))).await {
+                        Ok(response) => response,
+                        Err(never) => match never {},
+                    }
+                }
+                Some(_) => refuse("the _csrf_token field does not match the CSRF cookie"),
+                None => refuse("the form has no _csrf_token field"),
+            }
         };
+        CsrfFuture { state: State::Form { future: Box::pin(checked) } }
     }
-    let form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return refuse("no x-csrf-token header (a form sends a _csrf_token field)");
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`CsrfService`].
+    pub struct CsrfFuture<F> {
+        #[pin]
+        state: State<F>,
     }
-    // The token is a field of the form: read the body (bounded), then hand it on unchanged.
-    let (mut parts, body) = request.into_parts();
-    let Ok(bytes) = to_bytes(body, csrf.max_body).await else {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "the form body is too large").into_response();
-    };
-    let token = form_urlencoded_field(&bytes, CSRF_FIELD);
-    match token {
-        Some(token) if csrf.signer.verify_tag(PURPOSE, secret.as_bytes(), &token) => {
-            parts.extensions.insert(token_of_secret);
-            next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        // The handler runs; a new secret's cookie goes on its response.
+        Inner { #[pin] future: F, set_cookie: Option<HeaderValue> },
+        // Refused before the handler.
+        Refused { response: Option<Response> },
+        // A form whose body is read for its token.
+        Form { future: BoxFuture<'static, Response> },
+    }
+}
+
+impl<F> CsrfFuture<F> {
+    fn inner(future: F, set_cookie: Option<HeaderValue>) -> CsrfFuture<F> {
+        CsrfFuture { state: State::Inner { future, set_cookie } }
+    }
+
+    fn refused(reason: &str) -> CsrfFuture<F> {
+        CsrfFuture { state: State::Refused { response: Some(refuse(reason)) } }
+    }
+}
+
+impl<F> std::fmt::Debug for CsrfFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsrfFuture").finish_non_exhaustive()
+    }
+}
+
+impl<F> Future for CsrfFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future, set_cookie } => {
+                let mut response = std::task::ready!(future.poll(cx))?;
+                if let Some(value) = set_cookie.take() {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+                Poll::Ready(Ok(response))
+            }
+            StateProj::Refused { response } => Poll::Ready(Ok(response
+                .take()
+                .unwrap_or_else(|| refuse("the CSRF check was polled after it answered")))),
+            StateProj::Form { future } => future.as_mut().poll(cx).map(Ok),
         }
-        Some(_) => refuse("the _csrf_token field does not match the CSRF cookie"),
-        None => refuse("the form has no _csrf_token field"),
     }
 }
 
@@ -197,7 +342,7 @@ mod tests {
                 })
                 .post(|body: String| async move { format!("saved {body}") }),
             )
-            .layer(axum::middleware::from_fn_with_state(csrf, check))
+            .layer(csrf)
     }
 
     async fn send(router: &Router, request: Request) -> (StatusCode, Vec<String>, String) {
@@ -229,6 +374,21 @@ mod tests {
             Some(c) => builder.header(header::COOKIE, c),
             None => builder,
         }
+    }
+
+    #[test]
+    fn a_token_is_the_tag_of_its_secret_computed_when_read() {
+        let signer = Signer::random();
+        let csrf = Csrf::new(signer.clone(), 1);
+        let token = csrf.token("secret-a");
+        assert_eq!(token.as_str(), signer.tag(PURPOSE, b"secret-a"));
+        assert_eq!(token.as_str(), token.clone().as_str(), "read twice, the same");
+        assert_eq!(token, csrf.token("secret-a"));
+        assert_ne!(token, csrf.token("secret-b"), "another secret, another token");
+        let other_key = Csrf::new(Signer::random(), 1).token("secret-a");
+        assert_ne!(token, other_key, "another key, another token");
+        assert!(csrf.verify("secret-a", token.as_str()));
+        assert!(!csrf.verify("secret-b", token.as_str()));
     }
 
     #[tokio::test]

@@ -83,9 +83,9 @@ impl RouteTable {
     }
 
     /// The route serving `path` and the values of its `{name}` segments (percent-decoded).
-    fn find(&self, path: &str) -> Option<(Route, BTreeMap<String, String>)> {
+    fn find(&self, path: &str) -> Option<(&Route, BTreeMap<String, String>)> {
         if let Some(route) = self.exact.get(path) {
-            return Some((*route, BTreeMap::new()));
+            return Some((route, BTreeMap::new()));
         }
         let parts: Vec<&str> = path.split('/').collect();
         'patterns: for (_, segments, route) in &self.patterns {
@@ -108,7 +108,7 @@ impl RouteTable {
                     None => continue 'patterns,
                 }
             }
-            return Some((*route, params));
+            return Some((route, params));
         }
         None
     }
@@ -207,19 +207,31 @@ pub struct Page {
     pub body: String,
 }
 
+impl Page {
+    /// The bytes of its parts: what a root layout adds its own markup to (to size its output
+    /// once: `String::with_capacity(page.size() + Root::SIZE_HINT)`).
+    pub fn size(&self) -> usize {
+        self.title.len() + self.head.len() + self.body.len()
+    }
+}
+
 /// Renders a whole HTML document around a [`Page`].
 pub type RootLayout = fn(Page) -> String;
 
 /// The root layout of an endpoint that sets none.
 pub fn default_root_layout(page: Page) -> String {
-    format!(
+    let mut html = String::with_capacity(page.size() + 256);
+    html.push_str(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{}</title>\n{}</head>\n<body>\n{}</body>\n</html>\n",
-        escape_attr(&page.title),
-        page.head,
-        page.body
-    )
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
+    );
+    zero_live_core::escape::html(&mut html, &page.title);
+    html.push_str("</title>\n");
+    html.push_str(&page.head);
+    html.push_str("</head>\n<body>\n");
+    html.push_str(&page.body);
+    html.push_str("</body>\n</html>\n");
+    html
 }
 
 /// Builds a [`Live`] endpoint.
@@ -382,7 +394,7 @@ impl Live {
 
     /// CSRF protection for the HTTP routes of a pipeline, keyed like the endpoint's tokens and
     /// reading form bodies up to `max_body_bytes` (see [`crate::csrf`]):
-    /// `.layer(axum::middleware::from_fn_with_state(live.csrf(), zero_live::csrf::check))`.
+    /// `router.route_layer(live.csrf())` (a [`tower::Layer`]).
     pub fn csrf(&self) -> crate::csrf::Csrf {
         crate::csrf::Csrf::new(self.inner.signer.clone(), self.inner.config.max_body_bytes)
     }
@@ -523,8 +535,8 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     {
         ctx.flash = flash;
     }
-    let body = match (route.html)(&mut ctx).await {
-        Ok(body) => body,
+    let view = match (route.mount)(&mut ctx).await {
+        Ok(view) => view,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
@@ -536,15 +548,17 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     zero_live_core::escape::html(&mut head, &csrf);
     head.push_str("\">\n");
     head.push_str(&live.inner.head_tags);
-    let mut page_body = String::with_capacity(body.len() + token.len() + 160);
+    // The view renders straight into the page body, sized by the route's largest page so far.
+    let mut page_body = String::with_capacity(route.page_hint() + token.len() + 160);
     flash_group(&mut page_body, &ctx.flash);
     page_body.push_str("\n<div data-zl-root data-zl-session=\"");
     zero_live_core::escape::html(&mut page_body, &token);
     page_body.push_str("\" data-zl-socket=\"");
     page_body.push_str(SOCKET_PATH);
     page_body.push_str("\">");
-    page_body.push_str(&body);
+    view.render_html(&mut page_body);
     page_body.push_str("</div>\n");
+    route.rendered(page_body.len());
     let page = Page {
         title: ctx.title.take().unwrap_or_else(|| "0x0 Live".to_owned()),
         head,
@@ -1156,7 +1170,7 @@ async fn mount(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
-    route: Route,
+    route: &Route,
     mut ctx: Context,
     send: &mut Outbox,
 ) -> Mounted {

@@ -118,7 +118,13 @@ impl Signer {
     /// `payload` as a token for `purpose`: base64url(payload) `.` base64url(HMAC).
     fn seal(&self, purpose: &[u8], payload: &[u8]) -> String {
         let tag = self.mac(purpose, payload).finalize().into_bytes();
-        format!("{}.{}", B64.encode(payload), B64.encode(tag))
+        // Base64 without padding: 4 characters per 3 bytes, rounded up.
+        let encoded = |n: usize| n.div_ceil(3) * 4;
+        let mut token = String::with_capacity(encoded(payload.len()) + 1 + encoded(tag.len()));
+        B64.encode_string(payload, &mut token);
+        token.push('.');
+        B64.encode_string(tag, &mut token);
+        token
     }
 
     /// The payload of a token sealed for `purpose`, if its signature holds.

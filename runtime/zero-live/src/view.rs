@@ -237,6 +237,7 @@ pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Se
 /// A live view behind a pointer, as sessions hold it.
 pub(crate) trait DynView: Send {
     fn render_live(&self) -> Rendered;
+    fn render_html(&self, out: &mut String);
     fn flush_streams(&mut self);
     fn handle_params<'a>(&'a mut self, ctx: &'a mut Context) -> BoxFuture<'a, ()>;
     fn handle_info<'a>(
@@ -256,6 +257,9 @@ pub(crate) trait DynView: Send {
 impl<V: LiveView> DynView for V {
     fn render_live(&self) -> Rendered {
         Template::render_live(self)
+    }
+    fn render_html(&self, out: &mut String) {
+        Template::render_html(self, out);
     }
     fn flush_streams(&mut self) {
         Template::flush_streams(self);
@@ -285,15 +289,17 @@ impl<V: LiveView> DynView for V {
 
 /// Mounts view `V` as a session holds it.
 type MountFn = for<'a> fn(&'a mut Context) -> BoxFuture<'a, Result<Box<dyn DynView>, MountError>>;
-/// Mounts view `V` disconnected and renders its HTML.
-type HtmlFn = for<'a> fn(&'a mut Context) -> BoxFuture<'a, Result<String, MountError>>;
 
-/// How a route mounts its view, type-erased.
-#[derive(Clone, Copy)]
+/// How a route mounts its view, type-erased, and how large its page was.
 pub(crate) struct Route {
     pub(crate) mount: MountFn,
-    pub(crate) html: HtmlFn,
+    /// The largest page body this route rendered (capped at [`PAGE_HINT_CAP`]): the next
+    /// dead render allocates it at once instead of growing the buffer as it writes.
+    page_hint: std::sync::atomic::AtomicUsize,
 }
+
+/// The most a route's page hint reserves: a larger page grows its buffer as it renders.
+pub(crate) const PAGE_HINT_CAP: usize = 64 * 1024;
 
 impl Route {
     pub(crate) fn of<V: LiveView>() -> Route {
@@ -303,7 +309,38 @@ impl Route {
                     async move { V::mount(ctx).await.map(|v| Box::new(v) as Box<dyn DynView>) },
                 )
             },
-            html: |ctx| Box::pin(async move { V::mount(ctx).await.map(|v| v.to_html()) }),
+            page_hint: std::sync::atomic::AtomicUsize::new(V::SIZE_HINT),
         }
+    }
+
+    /// How many bytes to reserve for this route's page body.
+    pub(crate) fn page_hint(&self) -> usize {
+        self.page_hint.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Learns the size of a page body this route rendered.
+    pub(crate) fn rendered(&self, len: usize) {
+        if len > self.page_hint() {
+            self.page_hint.fetch_max(len.min(PAGE_HINT_CAP), std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_routes_page_hint_grows_to_its_largest_page_up_to_the_cap_and_never_shrinks() {
+        let route = Route {
+            mount: |_| Box::pin(async { Err(MountError("unused".to_owned())) }),
+            page_hint: std::sync::atomic::AtomicUsize::new(100),
+        };
+        route.rendered(4_000);
+        assert_eq!(route.page_hint(), 4_000);
+        route.rendered(50);
+        assert_eq!(route.page_hint(), 4_000, "a smaller page keeps the hint");
+        route.rendered(10 * PAGE_HINT_CAP);
+        assert_eq!(route.page_hint(), PAGE_HINT_CAP, "a huge page reserves the cap, no more");
     }
 }

@@ -6,10 +6,9 @@
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::middleware::from_fn_with_state;
 use tower::ServiceBuilder;
+use zero_live::Live;
 use zero_live::headers::ResponseHeaders;
-use zero_live::{Live, csrf};
 
 /// The header each pipeline adds its name to, so a response says which stack served it.
 pub const PIPELINE_HEADER: &str = "x-pipeline";
@@ -38,7 +37,7 @@ pub fn browser(router: Router, live: &Live) -> Router {
                     .if_missing(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
             )
             // After the headers: a refused request still gets them.
-            .layer(from_fn_with_state(live.csrf(), csrf::check)),
+            .layer(live.csrf()),
     )
 }
 

@@ -3,7 +3,7 @@
 //! navigation, the theme toggle and breadcrumbs.
 
 use zero_live::Page;
-use zero_live_core::{Slot, Template as _};
+use zero_live_core::{Slot, Template};
 
 // The path helpers generated from spec/routes.tsv, used by the layout's navigation.
 use crate::web::routes::{about_path, components_path, home_path};
@@ -19,7 +19,10 @@ zero_live_core::template!(Root, "layouts/root");
 
 /// The root layout (`Live::builder().root_layout(root)`).
 pub fn root(page: Page) -> String {
-    Root { page }.to_html()
+    // Sized once: the page's parts and the layout's own markup.
+    let mut html = String::with_capacity(page.size() + Root::SIZE_HINT);
+    Root { page }.render_html(&mut html);
+    html
 }
 
 /// `aria-current="page"` for the link to `href` when it is the current page.
