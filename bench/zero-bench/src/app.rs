@@ -155,36 +155,71 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     let body_file = tmp.path().join("page.html");
     std::fs::write(&body_file, &page)?;
     crate::live::pin_client();
-    let secs = if quick { 1.0 } else { 4.0 };
+    let secs = if quick { 1.0 } else { 3.0 };
     let port = crate::live::free_port()?;
     let ours =
         Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
-    let ours_rps = load(ours.addr, REQUEST, 16, secs)?;
-    // A static file (the app's stylesheet) over the same keep-alive connections.
-    let static_rps = load(ours.addr, STATIC_REQUEST, 16, secs)?;
-    drop(ours);
-    let bare_rps = bare_load(&body_file, 0, secs)?;
+    let bare = bare_server_process(&body_file, 0)?;
     // Calibration: the same bare handler doing a fixed amount of work per request shows what
     // share of the bare throughput any handler that works that long keeps on this machine
     // (a slower server lets the load client sleep, and each response then pays a wakeup).
-    let mut calibration = Vec::new();
-    for work_us in CALIBRATION_WORK_US {
-        calibration.push((work_us, bare_load(&body_file, work_us, secs)?));
+    let calibration = CALIBRATION_WORK_US
+        .iter()
+        .map(|&work_us| bare_server_process(&body_file, work_us))
+        .collect::<Result<Vec<_>>>()?;
+    // Rounds alternate the servers (reversed every other round); the ratios are medians of
+    // the rounds' ratios, so a burst of noise on this shared machine moves one round only.
+    let rounds = if quick { 1 } else { 5 };
+    let (mut ours_rps, mut bare_rps) = (Vec::new(), Vec::new());
+    let mut ratios = Vec::new();
+    let mut calibrated = vec![Vec::new(); calibration.len()];
+    for round in 0..rounds {
+        // 0: ours, 1: the bare handler, 2..: the calibration peers.
+        let mut order: Vec<usize> = (0..2 + calibration.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        let mut rps = vec![0.0; order.len()];
+        for server in order {
+            let addr = match server {
+                0 => ours.addr,
+                1 => bare.addr,
+                i => calibration[i - 2].addr,
+            };
+            rps[server] = load(addr, REQUEST, 16, secs)?;
+        }
+        ratios.push(rps[0] / rps[1]);
+        for (i, work) in rps[2..].iter().enumerate() {
+            calibrated[i].push(work / rps[1]);
+        }
+        ours_rps.push(rps[0]);
+        bare_rps.push(rps[1]);
     }
-    add("home_dead_render", "zero_live", "requests_per_s", ours_rps, "ops_per_s", None);
-    add("home_dead_render", "bare_axum", "bare_requests_per_s", bare_rps, "ops_per_s", None);
+    // A static file (the app's stylesheet) over the same keep-alive connections.
+    let static_rps = load(ours.addr, STATIC_REQUEST, 16, secs)?;
+    drop((ours, bare, calibration));
+    let median = crate::median;
+    add("home_dead_render", "zero_live", "requests_per_s", median(ours_rps), "ops_per_s", None);
+    add(
+        "home_dead_render",
+        "bare_axum",
+        "bare_requests_per_s",
+        median(bare_rps),
+        "ops_per_s",
+        None,
+    );
     add(
         "home_dead_render",
         "zero_live",
         "vs_bare_axum",
-        ours_rps / bare_rps,
+        median(ratios),
         "ratio",
         Some("generator.app.dead_render_vs_bare"),
     );
     add("home_dead_render", "zero_live", "page_bytes", page.len() as f64, "bytes", None);
-    for (work_us, rps) in calibration {
+    for (work_us, ratios) in CALIBRATION_WORK_US.iter().zip(calibrated) {
         let metric = format!("work_{work_us}us_vs_bare_axum");
-        add("home_dead_render", "bare_axum", &metric, rps / bare_rps, "ratio", None);
+        add("home_dead_render", "bare_axum", &metric, median(ratios), "ratio", None);
     }
     add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
     report(printer, "app", SOURCES, runs, &measures, record)
@@ -193,19 +228,17 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
 /// The work per request (µs) of the calibration peers: bare handlers that spin that long.
 const CALIBRATION_WORK_US: [u64; 2] = [2, 10];
 
-/// Requests per second of the bare peer (pinned like the app) doing `work_us` of work per
-/// request.
-fn bare_load(body: &Path, work_us: u64, secs: f64) -> Result<f64> {
+/// The bare peer (pinned like the app) doing `work_us` of work per request, serving.
+fn bare_server_process(body: &Path, work_us: u64) -> Result<Server> {
     let port = crate::live::free_port()?;
-    let bare = Server::start(
+    Server::start(
         pinned(&std::env::current_exe()?)
             .arg("__bare-server")
             .arg(port.to_string())
             .arg(body)
             .arg(format!("--work-us={work_us}")),
         port,
-    )?;
-    load(bare.addr, REQUEST, 16, secs)
+    )
 }
 
 /// A command that runs on core 0 when `taskset` is there.
