@@ -118,8 +118,7 @@ impl Signer {
     /// `payload` as a token for `purpose`: base64url(payload) `.` base64url(HMAC).
     fn seal(&self, purpose: &[u8], payload: &[u8]) -> String {
         let tag = self.mac(purpose, payload).finalize().into_bytes();
-        // Base64 without padding: 4 characters per 3 bytes, rounded up.
-        let encoded = |n: usize| n.div_ceil(3) * 4;
+        let encoded = |n: usize| base64::encoded_len(n, false).unwrap_or(0);
         let mut token = String::with_capacity(encoded(payload.len()) + 1 + encoded(tag.len()));
         B64.encode_string(payload, &mut token);
         token.push('.');

@@ -320,8 +320,10 @@ impl Route {
 
     /// Learns the size of a page body this route rendered.
     pub(crate) fn rendered(&self, len: usize) {
+        let len = len.min(PAGE_HINT_CAP);
+        // Once the hint is at the cap (or the page is no larger), nothing is written.
         if len > self.page_hint() {
-            self.page_hint.fetch_max(len.min(PAGE_HINT_CAP), std::sync::atomic::Ordering::Relaxed);
+            self.page_hint.fetch_max(len, std::sync::atomic::Ordering::Relaxed);
         }
     }
 }
