@@ -1,7 +1,9 @@
 //! The generated-app suite: `zerogen new app` wall time (fresh processes), the app's cold and
 //! incremental `cargo build` (after editing one template), and the dead render of its home page
-//! over keep-alive HTTP next to a bare axum handler returning the same bytes, in the same run
-//! (both servers pinned to core 0, the load client to core 1), and a static file of the app.
+//! over keep-alive HTTP (`wrk` when installed) next to, in the same run, a bare axum handler
+//! returning the same bytes, that handler behind the app's endpoint, and calibration peers (all
+//! servers pinned to core 0, the load client to core 1), with each server's CPU time per
+//! request; and a static file of the app.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -155,56 +157,67 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     let body_file = tmp.path().join("page.html");
     std::fs::write(&body_file, &page)?;
     crate::live::pin_client();
-    let secs = if quick { 1.0 } else { 3.0 };
+    let secs = if quick { 1 } else { 3 };
+    let tool = Load::detect();
+    printer.status("Load", &format!("{} (16 keep-alive connections, core 1)", tool.name()));
     let port = crate::live::free_port()?;
     let ours =
         Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
-    let bare = bare_server_process(&body_file, 0)?;
-    // Calibration: the same bare handler doing a fixed amount of work per request shows what
-    // share of the bare throughput any handler that works that long keeps on this machine
-    // (a slower server lets the load client sleep, and each response then pays a wakeup).
-    let calibration = CALIBRATION_WORK_US
-        .iter()
-        .map(|&work_us| bare_server_process(&body_file, work_us))
-        .collect::<Result<Vec<_>>>()?;
-    // Rounds alternate the servers (reversed every other round); the ratios are medians of
-    // the rounds' ratios, so a burst of noise on this shared machine moves one round only.
+    // The servers side by side, each on core 0: the app; the same bytes from the bare handler
+    // behind the app's endpoint (its layers and its server, what every page pays before the
+    // app's own work); the bare handler; and the calibration peers: the bare handler doing a
+    // fixed amount of work per request, to show what share of the bare throughput any handler
+    // that works that long keeps on this machine.
+    let mut servers =
+        vec![ours, peer_process(&body_file, 0, true)?, peer_process(&body_file, 0, false)?];
+    for &work_us in &CALIBRATION_WORK_US {
+        servers.push(peer_process(&body_file, work_us, false)?);
+    }
+    // Rounds alternate the servers (reversed every other round); the figures are medians of
+    // the rounds', so a burst of noise on this shared machine moves one round only.
     let rounds = if quick { 1 } else { 5 };
-    let (mut ours_rps, mut bare_rps) = (Vec::new(), Vec::new());
-    let mut ratios = Vec::new();
-    let mut calibrated = vec![Vec::new(); calibration.len()];
+    let mut rps = vec![Vec::new(); servers.len()];
+    let mut ratios = vec![Vec::new(); servers.len()];
+    let mut cpu = vec![(Vec::new(), Vec::new()); servers.len()];
     for round in 0..rounds {
-        // 0: ours, 1: the bare handler, 2..: the calibration peers.
-        let mut order: Vec<usize> = (0..2 + calibration.len()).collect();
+        let mut order: Vec<usize> = (0..servers.len()).collect();
         if round % 2 == 1 {
             order.reverse();
         }
-        let mut rps = vec![0.0; order.len()];
-        for server in order {
-            let addr = match server {
-                0 => ours.addr,
-                1 => bare.addr,
-                i => calibration[i - 2].addr,
-            };
-            rps[server] = load(addr, REQUEST, 16, secs)?;
+        let mut round_rps = vec![0.0; servers.len()];
+        for i in order {
+            let before = servers[i].cpu_seconds();
+            let (requests, elapsed) = tool.run(servers[i].addr, "/", secs)?;
+            let after = servers[i].cpu_seconds();
+            round_rps[i] = requests / elapsed;
+            if let (Ok(before), Ok(after)) = (before, after) {
+                cpu[i].0.push((after.0 - before.0) / requests * 1e6);
+                cpu[i].1.push((after.1 - before.1) / requests * 1e6);
+            }
         }
-        ratios.push(rps[0] / rps[1]);
-        for (i, work) in rps[2..].iter().enumerate() {
-            calibrated[i].push(work / rps[1]);
+        for (i, value) in round_rps.iter().enumerate() {
+            rps[i].push(*value);
+            ratios[i].push(value / round_rps[BARE]);
         }
-        ours_rps.push(rps[0]);
-        bare_rps.push(rps[1]);
     }
     // A static file (the app's stylesheet) over the same keep-alive connections.
-    let static_rps = load(ours.addr, STATIC_REQUEST, 16, secs)?;
-    drop((ours, bare, calibration));
+    let (requests, elapsed) = tool.run(servers[OURS].addr, "/assets/app.css", secs)?;
+    let static_rps = requests / elapsed;
+    drop(servers);
     let median = crate::median;
-    add("home_dead_render", "zero_live", "requests_per_s", median(ours_rps), "ops_per_s", None);
+    add(
+        "home_dead_render",
+        "zero_live",
+        "requests_per_s",
+        median(rps[OURS].clone()),
+        "ops_per_s",
+        None,
+    );
     add(
         "home_dead_render",
         "bare_axum",
         "bare_requests_per_s",
-        median(bare_rps),
+        median(rps[BARE].clone()),
         "ops_per_s",
         None,
     );
@@ -212,14 +225,56 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         "home_dead_render",
         "zero_live",
         "vs_bare_axum",
-        median(ratios),
+        median(ratios[OURS].clone()),
         "ratio",
         Some("generator.app.dead_render_vs_bare"),
     );
+    add(
+        "home_dead_render",
+        "zero_live",
+        "endpoint_only_vs_bare_axum",
+        median(ratios[ENDPOINT_ONLY].clone()),
+        "ratio",
+        None,
+    );
     add("home_dead_render", "zero_live", "page_bytes", page.len() as f64, "bytes", None);
-    for (work_us, ratios) in CALIBRATION_WORK_US.iter().zip(calibrated) {
+    for (k, work_us) in CALIBRATION_WORK_US.iter().enumerate() {
         let metric = format!("work_{work_us}us_vs_bare_axum");
-        add("home_dead_render", "bare_axum", &metric, median(ratios), "ratio", None);
+        add(
+            "home_dead_render",
+            "bare_axum",
+            &metric,
+            median(ratios[BARE + 1 + k].clone()),
+            "ratio",
+            None,
+        );
+    }
+    // Where the time goes: the server's CPU time per request, in user space and in the kernel.
+    for (i, subject, prefix) in [
+        (OURS, "zero_live", ""),
+        (ENDPOINT_ONLY, "zero_live", "endpoint_only_"),
+        (BARE, "bare_axum", "bare_"),
+    ] {
+        let (user, system) = &cpu[i];
+        if user.is_empty() {
+            continue;
+        }
+        add(
+            "home_dead_render",
+            subject,
+            &format!("{prefix}user_us_per_request"),
+            median(user.clone()),
+            "us",
+            None,
+        );
+        add(
+            "home_dead_render",
+            subject,
+            &format!("{prefix}sys_us_per_request"),
+            median(system.clone()),
+            "us",
+            None,
+        );
     }
     add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
     report(printer, "app", SOURCES, runs, &measures, record)
@@ -228,17 +283,26 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
 /// The work per request (µs) of the calibration peers: bare handlers that spin that long.
 const CALIBRATION_WORK_US: [u64; 2] = [2, 10];
 
-/// The bare peer (pinned like the app) doing `work_us` of work per request, serving.
-fn bare_server_process(body: &Path, work_us: u64) -> Result<Server> {
+/// The dead render's servers, by index: the app, the bare handler behind the app's endpoint,
+/// the bare handler, then the calibration peers.
+const OURS: usize = 0;
+const ENDPOINT_ONLY: usize = 1;
+const BARE: usize = 2;
+
+/// The bare peer (pinned like the app) doing `work_us` of work per request, behind the app's
+/// endpoint when `endpoint`, serving.
+fn peer_process(body: &Path, work_us: u64, endpoint: bool) -> Result<Server> {
     let port = crate::live::free_port()?;
-    Server::start(
-        pinned(&std::env::current_exe()?)
-            .arg("__bare-server")
-            .arg(port.to_string())
-            .arg(body)
-            .arg(format!("--work-us={work_us}")),
-        port,
-    )
+    let mut command = pinned(&std::env::current_exe()?);
+    command
+        .arg("__bare-server")
+        .arg(port.to_string())
+        .arg(body)
+        .arg(format!("--work-us={work_us}"));
+    if endpoint {
+        command.arg("--endpoint");
+    }
+    Server::start(&mut command, port)
 }
 
 /// A command that runs on core 0 when `taskset` is there.
@@ -270,6 +334,20 @@ impl Server {
             std::thread::sleep(Duration::from_millis(25));
         }
         bail!("the server on {addr} did not start")
+    }
+
+    /// The server's CPU time so far, in user space and in the kernel (seconds; Linux's
+    /// `/proc/PID/stat`, in ticks of 1/100 s, the `USER_HZ` of every Linux architecture).
+    pub(crate) fn cpu_seconds(&self) -> Result<(f64, f64)> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        // The fields after the command name (which may hold spaces) in parentheses.
+        let rest = stat.rsplit_once(')').context("no command name")?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let tick = |i: usize| -> Result<f64> {
+            Ok(fields.get(i).context("short stat")?.parse::<f64>()? / 100.0)
+        };
+        // utime and stime are fields 14 and 15; `rest` starts at field 3.
+        Ok((tick(11)?, tick(12)?))
     }
 
     /// The server's resident memory (VmRSS), in KiB.
@@ -319,29 +397,106 @@ fn read_response(stream: &mut TcpStream, buf: &mut Vec<u8>) -> Result<Vec<u8>> {
     }
 }
 
-const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-const STATIC_REQUEST: &[u8] = b"GET /assets/app.css HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-
 fn get_body(addr: SocketAddr) -> Result<Vec<u8>> {
     let mut stream = TcpStream::connect(addr)?;
-    stream.write_all(REQUEST)?;
+    stream.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")?;
     read_response(&mut stream, &mut Vec::new())
 }
 
-/// Requests per second of `request` from `connections` keep-alive connections in closed loops
-/// for `secs`.
-fn load(addr: SocketAddr, request: &'static [u8], connections: usize, secs: f64) -> Result<f64> {
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+/// The dead render's load client: 16 keep-alive connections in closed loops on core 1.
+#[derive(Debug, Clone, Copy)]
+enum Load {
+    /// `wrk -t1 -c16` (what the issue names), when it is installed.
+    Wrk,
+    /// This process's own client: a blocking thread per connection.
+    Threads,
+}
+
+impl Load {
+    fn detect() -> Load {
+        let found =
+            Command::new("wrk").arg("-v").stdout(Stdio::null()).stderr(Stdio::null()).status();
+        // `wrk -v` prints its version and exits 1.
+        if found.is_ok() { Load::Wrk } else { Load::Threads }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Load::Wrk => "wrk -t1 -c16",
+            Load::Threads => "16 blocking threads (wrk is not installed)",
+        }
+    }
+
+    /// Requests answered and the seconds they took, `GET path` for `secs`.
+    fn run(self, addr: SocketAddr, path: &str, secs: u64) -> Result<(f64, f64)> {
+        let (requests, seconds) = match self {
+            Load::Wrk => wrk(addr, path, secs)?,
+            Load::Threads => threads(addr, path, 16, secs)?,
+        };
+        if requests < 1.0 {
+            bail!("no response to GET {path} from {addr} in {secs} s");
+        }
+        Ok((requests, seconds))
+    }
+}
+
+/// `wrk -t1 -c16` on core 1: the requests it counted and the seconds they took. A response
+/// that is not 2xx or 3xx, or a socket error, fails the run.
+fn wrk(addr: SocketAddr, path: &str, secs: u64) -> Result<(f64, f64)> {
+    let mut command = if crate::live::taskset() {
+        let mut command = Command::new("taskset");
+        command.args(["-c", "1", "wrk"]);
+        command
+    } else {
+        Command::new("wrk")
+    };
+    let output = command
+        .args(["-t1", "-c16", &format!("-d{secs}s")])
+        .arg(format!("http://{addr}{path}"))
+        .output()
+        .context("running wrk")?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        bail!("wrk on {path}: {text}{}", String::from_utf8_lossy(&output.stderr));
+    }
+    wrk_summary(&text).with_context(|| format!("wrk on {path}"))
+}
+
+/// The requests and seconds of wrk's summary (`  72148 requests in 2.02s, 35.76MB read`);
+/// responses that are not 2xx or 3xx, or socket errors, are an error.
+fn wrk_summary(text: &str) -> Result<(f64, f64)> {
+    if let Some(line) = text.lines().find(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+    {
+        bail!("{}", line.trim());
+    }
+    let line = text.lines().find(|l| l.contains(" requests in ")).context("no summary line")?;
+    let mut words = line.split_whitespace();
+    let requests: f64 = words.next().and_then(|n| n.parse().ok()).context("no request count")?;
+    let took = words.nth(2).context("no duration")?.trim_end_matches(',');
+    let seconds = match took.strip_suffix("ms") {
+        Some(ms) => ms.parse::<f64>()? / 1000.0,
+        None => took.strip_suffix('s').context("a duration without a unit")?.parse()?,
+    };
+    Ok((requests, seconds))
+}
+
+/// `connections` keep-alive connections in closed loops of `GET path` for `secs`, a blocking
+/// thread each: the requests answered and the seconds they took.
+fn threads(addr: SocketAddr, path: &str, connections: usize, secs: u64) -> Result<(f64, f64)> {
+    let request: std::sync::Arc<[u8]> =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").into_bytes().into();
+    let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let handles: Vec<_> = (0..connections)
         .map(|_| {
+            let request = request.clone();
             std::thread::spawn(move || -> Result<u64> {
                 let mut stream = TcpStream::connect(addr)?;
                 stream.set_nodelay(true)?;
                 let mut buf = Vec::with_capacity(16 * 1024);
                 let mut done = 0;
                 while Instant::now() < deadline {
-                    stream.write_all(request)?;
+                    stream.write_all(&request)?;
                     read_response(&mut stream, &mut buf)?;
                     done += 1;
                 }
@@ -353,12 +508,14 @@ fn load(addr: SocketAddr, request: &'static [u8], connections: usize, secs: f64)
     for handle in handles {
         total += handle.join().map_err(|_| anyhow::anyhow!("a load thread panicked"))??;
     }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+    Ok((total as f64, started.elapsed().as_secs_f64()))
 }
 
 /// The bare peer: an axum handler answering `GET /` with the bytes of `file` as HTML, after
-/// `work_us` microseconds of busy work (0: at once).
-pub(crate) fn bare_server(port: u16, file: &PathBuf, work_us: u64) -> Result<()> {
+/// `work_us` microseconds of busy work (0: at once). With `endpoint`, the handler sits behind
+/// the layers and the server of an app's endpoint (`Endpoint::wrap`, `Endpoint::serve_on`)
+/// instead of a plain `axum::serve`.
+pub(crate) fn bare_server(port: u16, file: &PathBuf, work_us: u64, endpoint: bool) -> Result<()> {
     let body: &'static [u8] = Box::leak(std::fs::read(file)?.into_boxed_slice());
     let work = Duration::from_micros(work_us);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -375,8 +532,40 @@ pub(crate) fn bare_server(port: u16, file: &PathBuf, work_us: u64) -> Result<()>
                 ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body)
             }),
         );
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        axum::serve(listener, router).await
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port))?;
+        if endpoint {
+            let live = zero_live::Live::builder().build();
+            let endpoint = zero_live::Endpoint::default();
+            let router = endpoint.wrap(router, &live);
+            return endpoint.serve_on(listener, &live, router).await;
+        }
+        listener.set_nonblocking(true)?;
+        axum::serve(tokio::net::TcpListener::from_std(listener)?, router).await
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrks_summary_gives_the_requests_and_the_seconds() {
+        let text = "Running 3s test @ http://127.0.0.1:4101/\n  1 threads and 16 connections\n  \
+                    72148 requests in 2.02s, 35.76MB read\nRequests/sec:  35716.83\n";
+        assert_eq!(wrk_summary(text).unwrap(), (72148.0, 2.02));
+        let short = "  812 requests in 998.50ms, 3.1MB read\n";
+        assert_eq!(wrk_summary(short).unwrap(), (812.0, 0.9985));
+    }
+
+    #[test]
+    fn wrks_summary_refuses_errors_and_garbage() {
+        let failing = "  100 requests in 1.00s, 1MB read\n  Non-2xx or 3xx responses: 100\n";
+        assert!(wrk_summary(failing).unwrap_err().to_string().contains("Non-2xx"));
+        let broken = "  100 requests in 1.00s, 1MB read\n  Socket errors: connect 16, read 0\n";
+        assert!(wrk_summary(broken).unwrap_err().to_string().contains("Socket errors"));
+        assert!(wrk_summary("unable to connect to 127.0.0.1:1\n").is_err());
+        assert!(wrk_summary("  many requests in 1.00s, 1MB read\n").is_err());
+        assert!(wrk_summary("  100 requests in 1.00m, 1MB read\n").is_err());
+    }
 }

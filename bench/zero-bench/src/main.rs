@@ -112,6 +112,9 @@ enum Suite {
         /// Microseconds of work (a busy loop) per request before answering.
         #[arg(long, default_value_t = 0)]
         work_us: u64,
+        /// Behind the layers and the server of an app's endpoint.
+        #[arg(long)]
+        endpoint: bool,
     },
     /// The browser client in chromium (click-to-paint) and its size next to phoenix_live_view.
     Client {
@@ -192,7 +195,9 @@ fn main() -> ExitCode {
         Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
         Suite::Auth { quick, record } => auth::suite(&printer, quick, record),
         Suite::Docs { quick, record } => docs::suite(&printer, quick, record),
-        Suite::BareServer { port, file, work_us } => app::bare_server(port, &file, work_us),
+        Suite::BareServer { port, file, work_us, endpoint } => {
+            app::bare_server(port, &file, work_us, endpoint)
+        }
         Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
     };
     match result {
