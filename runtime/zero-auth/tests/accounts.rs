@@ -52,7 +52,11 @@ async fn fixtures(dir: &std::path::Path) -> Vec<Fixture> {
 
 async fn postgres_schema(url: &str) -> Db {
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    let schema = format!("auth{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    // The process id and the time: ids are reused (a busy machine wraps them) and a schema
+    // outlives the test that made it.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let schema = format!("auth{}_{}_{n}", std::process::id(), nanos.as_nanos());
     let admin = Db::connect(url).await.unwrap();
     let create = format!("CREATE SCHEMA {schema}");
     zero_db::sqlx::query(zero_db::sqlx::AssertSqlSafe(create)).execute(admin.pool()).await.unwrap();

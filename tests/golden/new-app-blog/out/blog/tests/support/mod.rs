@@ -12,7 +12,11 @@ pub async fn database() -> Db {
         Ok(url) if url.starts_with("postgres") => {
             static NEXT: AtomicU32 = AtomicU32::new(0);
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let schema = format!("test_{}_{n}", std::process::id());
+            // The process id and the time: ids are reused (a busy machine wraps them) and a
+            // schema outlives the test that made it.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            let nanos = now.map_or(0, |d| d.as_nanos());
+            let schema = format!("test_{}_{nanos}_{n}", std::process::id());
             let admin = Db::connect(&url).await.expect("the test database");
             let create = format!("CREATE SCHEMA {schema}");
             sqlx::query(sqlx::AssertSqlSafe(create))
