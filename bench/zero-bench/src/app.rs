@@ -305,11 +305,16 @@ fn peer_process(body: &Path, work_us: u64, endpoint: bool) -> Result<Server> {
     Server::start(&mut command, port)
 }
 
-/// A command that runs on core 0 when `taskset` is there.
+/// A command that runs on core 0 (the servers' core) when `taskset` is there.
 pub(crate) fn pinned(program: &Path) -> Command {
+    on_core("0", program)
+}
+
+/// A command that runs on `core` when `taskset` is there.
+fn on_core(core: &str, program: &Path) -> Command {
     if crate::live::taskset() {
         let mut command = Command::new("taskset");
-        command.args(["-c", "0"]).arg(program);
+        command.args(["-c", core]).arg(program);
         command
     } else {
         Command::new(program)
@@ -443,14 +448,7 @@ impl Load {
 /// `wrk -t1 -c16` on core 1: the requests it counted and the seconds they took. A response
 /// that is not 2xx or 3xx, or a socket error, fails the run.
 fn wrk(addr: SocketAddr, path: &str, secs: u64) -> Result<(f64, f64)> {
-    let mut command = if crate::live::taskset() {
-        let mut command = Command::new("taskset");
-        command.args(["-c", "1", "wrk"]);
-        command
-    } else {
-        Command::new("wrk")
-    };
-    let output = command
+    let output = on_core("1", Path::new("wrk"))
         .args(["-t1", "-c16", &format!("-d{secs}s")])
         .arg(format!("http://{addr}{path}"))
         .output()
