@@ -1,9 +1,10 @@
-//! The generated-app suite: `zerogen new app` wall time (fresh processes), the app's cold and
+//! The generated-app suite: `zerogen new app` wall time (fresh processes), the app's
 //! incremental `cargo build` (after editing one template), and the dead render of its home page
 //! over keep-alive HTTP (`wrk` when installed) next to, in the same run, a bare axum handler
 //! returning the same bytes, that handler behind the app's endpoint, and calibration peers (all
 //! servers pinned to core 0, the load client to core 1), with each server's CPU time per
-//! request; and a static file of the app.
+//! request; a static file of the app; and the counter example's `/clicks` against a running
+//! Phoenix LiveView's counter page (`--peer phoenix=URL`), in the same rounds.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -72,7 +73,7 @@ impl Generator {
     }
 }
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPeer]) -> Result<()> {
     let Generator { root, target, zerogen } = Generator::build("app")?;
     let tmp = tempfile::tempdir()?;
     let mut measures = Vec::new();
@@ -82,7 +83,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         };
 
     // `zerogen new app`, in fresh processes.
-    let runs = if quick { 5 } else { 21 };
+    let runs = if quick { 3 } else { 7 };
     let mut walls = Vec::new();
     for i in 0..runs {
         let dir = tmp.path().join(format!("wall{i}"));
@@ -100,18 +101,6 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
 
     // Builds: cold (own target folder), then an edited template (the developer's loop).
     let app = tmp.path().join("wall0");
-    if !quick {
-        let cold_target = tmp.path().join("cold-target");
-        let cold = run(
-            Command::new(cargo())
-                .args(["build", "-q"])
-                .current_dir(&app)
-                .env("CARGO_TARGET_DIR", &cold_target),
-            "cold cargo build of the app",
-        )?;
-        add("app_build", "cargo", "cold_build", cold.as_secs_f64(), "s", None);
-        let _ = std::fs::remove_dir_all(&cold_target);
-    }
     let build = |profile: &[&str]| {
         let mut command = Command::new(cargo());
         command
@@ -175,7 +164,8 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     }
     // Rounds alternate the servers (reversed every other round); the figures are medians of
     // the rounds', so a burst of noise on this shared machine moves one round only.
-    let rounds = if quick { 1 } else { 5 };
+    // One round per process: `--record` runs five processes and takes the median of them.
+    let rounds = if quick { 1 } else { 2 };
     let mut rps = vec![Vec::new(); servers.len()];
     let mut ratios = vec![Vec::new(); servers.len()];
     let mut cpu = vec![(Vec::new(), Vec::new()); servers.len()];
@@ -229,6 +219,15 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         "ratio",
         Some("generator.app.dead_render_vs_bare"),
     );
+    // The same figure against the floor below the target (two budgets, two rows).
+    add(
+        "home_dead_render",
+        "zero_live",
+        "vs_bare_axum_floor",
+        median(ratios[OURS].clone()),
+        "ratio",
+        Some("generator.app.dead_render_vs_bare_floor"),
+    );
     add(
         "home_dead_render",
         "zero_live",
@@ -277,7 +276,68 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         );
     }
     add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
-    report(printer, "app", SOURCES, runs, &measures, record)
+    for (metric, value, unit, budget) in counter_dead_render(&root, tool, secs, rounds, peers)? {
+        add("counter_dead_render", "zero_live", &metric, value, unit, budget);
+    }
+    report(printer, "app", SOURCES, &measures)
+}
+
+/// The counter example's `/clicks` (the peers' counter page: a fresh session, its tokens and
+/// the render) against each running peer's counter page, alternating in the same rounds, each
+/// server on core 0 and wrk on core 1. Each figure: (metric, value, unit, budget).
+fn counter_dead_render(
+    root: &Path,
+    tool: Load,
+    secs: u64,
+    rounds: usize,
+    peers: &[crate::live::UrlPeer],
+) -> Result<Vec<(String, f64, &'static str, Option<&'static str>)>> {
+    let counter = crate::live::build_counter(root)?;
+    let port = crate::live::free_port()?;
+    let mut servers = vec![(
+        Server::start(pinned(&counter).env("PORT", port.to_string()), port)?,
+        "/clicks".to_owned(),
+    )];
+    for peer in peers {
+        servers.push((Server::running(peer)?, peer.path.clone()));
+    }
+    let mut rps = vec![Vec::new(); servers.len()];
+    let mut ratios = vec![Vec::new(); servers.len()];
+    for round in 0..rounds {
+        let mut order: Vec<usize> = (0..servers.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        let mut round_rps = vec![0.0; servers.len()];
+        for i in order {
+            let (server, path) = &servers[i];
+            let (requests, elapsed) = tool.run(server.addr, path, secs)?;
+            round_rps[i] = requests / elapsed;
+        }
+        for (i, value) in round_rps.iter().enumerate() {
+            rps[i].push(*value);
+            ratios[i].push(round_rps[0] / value);
+        }
+    }
+    let median = crate::median;
+    let mut out =
+        vec![("clicks_requests_per_s".to_owned(), median(rps[0].clone()), "ops_per_s", None)];
+    for (k, peer) in peers.iter().enumerate() {
+        let budget = (peer.name == "phoenix").then_some("live.counter.dead_render_vs_phoenix");
+        out.push((
+            format!("{}_requests_per_s", peer.name),
+            median(rps[k + 1].clone()),
+            "ops_per_s",
+            None,
+        ));
+        out.push((
+            format!("clicks_vs_{}", peer.name),
+            median(ratios[k + 1].clone()),
+            "ratio",
+            budget,
+        ));
+    }
+    Ok(out)
 }
 
 /// The work per request (µs) of the calibration peers: bare handlers that spin that long.
@@ -321,9 +381,10 @@ fn on_core(core: &str, program: &Path) -> Command {
     }
 }
 
-/// A server process, killed when dropped.
+/// A server process: one we started (killed when dropped), or a running peer's.
 pub(crate) struct Server {
-    child: Child,
+    child: Option<Child>,
+    pid: u32,
     addr: SocketAddr,
 }
 
@@ -331,7 +392,7 @@ impl Server {
     pub(crate) fn start(command: &mut Command, port: u16) -> Result<Server> {
         let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let server = Server { child, addr };
+        let server = Server { pid: child.id(), child: Some(child), addr };
         for _ in 0..400 {
             if TcpStream::connect(addr).is_ok() {
                 return Ok(server);
@@ -341,10 +402,16 @@ impl Server {
         bail!("the server on {addr} did not start")
     }
 
+    /// A peer that runs already (`--peer NAME=URL`), measured where it runs.
+    fn running(peer: &crate::live::UrlPeer) -> Result<Server> {
+        let pid = crate::live::listener_pid(peer.port)?;
+        Ok(Server { child: None, pid, addr: SocketAddr::from(([127, 0, 0, 1], peer.port)) })
+    }
+
     /// The server's CPU time so far, in user space and in the kernel (seconds; Linux's
     /// `/proc/PID/stat`, in ticks of 1/100 s, the `USER_HZ` of every Linux architecture).
     pub(crate) fn cpu_seconds(&self) -> Result<(f64, f64)> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))?;
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
         // The fields after the command name (which may hold spaces) in parentheses.
         let rest = stat.rsplit_once(')').context("no command name")?.1;
         let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -357,7 +424,7 @@ impl Server {
 
     /// The server's resident memory (VmRSS), in KiB.
     pub(crate) fn rss_kib(&self) -> Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
         Ok(line.split_whitespace().nth(1).context("VmRSS value")?.parse()?)
     }
@@ -365,8 +432,10 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

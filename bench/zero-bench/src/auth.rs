@@ -29,11 +29,11 @@ const SOURCES: &[&str] = &[
 ];
 
 /// Runs the suite and prints (and with `record`, writes) its measurements.
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let (logins, workers) = if quick { (100, 4) } else { (500, 8) };
     let measures = runtime.block_on(measure(printer, logins, workers))?;
-    report(printer, "auth", SOURCES, logins, &measures, record)
+    report(printer, "auth", SOURCES, &measures)
 }
 
 struct Bench {

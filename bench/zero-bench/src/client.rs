@@ -25,7 +25,7 @@ const SOURCES: &[&str] = &[
     "bench/zero-bench/src/client.rs",
 ];
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("run the client suite with --release");
     }
@@ -44,7 +44,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         bail!("client.mjs failed:\n{}", String::from_utf8_lossy(&output.stderr));
     }
     let result: Value = serde_json::from_slice(&output.stdout).context("client.mjs output")?;
-    report(printer, "client", SOURCES, 1, &measures(&result)?, record)
+    report(printer, "client", SOURCES, &measures(&result)?)
 }
 
 /// The evidence rows of one run's output.

@@ -38,7 +38,7 @@ fn builds(root: &Path, runs: usize) -> Result<(f64, usize)> {
     Ok((median(times), files))
 }
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     let runs = if quick { 3 } else { 11 };
     let root =
         zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
@@ -66,5 +66,5 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         measures.push(Measure::new(case, "zerogen", "build", wall, "ms", Some(budget)));
         measures.push(Measure::new(case, "zerogen", "files", files as f64, "count", None));
     }
-    report(printer, "docs", SOURCES, runs, &measures, record)
+    report(printer, "docs", SOURCES, &measures)
 }

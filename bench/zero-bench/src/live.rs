@@ -43,6 +43,8 @@ pub(crate) struct Figures {
     pub(crate) conc_p99_ms: f64,
     pub(crate) conc_server_cpu: f64,
     pub(crate) conc_client_cpu: f64,
+    pub(crate) conc1k_events_per_s: f64,
+    pub(crate) conc1k_p99_ms: f64,
     pub(crate) click_request_bytes: f64,
     pub(crate) click_reply_bytes: f64,
     pub(crate) rss_per_session_kib_1k: f64,
@@ -50,17 +52,90 @@ pub(crate) struct Figures {
     pub(crate) join_p50_ms_10k: f64,
 }
 
-/// The server child: killed on drop.
+/// The server under test: a child we started (killed on drop), or a running peer's process.
 struct Server {
-    child: Child,
+    child: Option<Child>,
+    pid: u32,
     port: u16,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// A running LiveView-protocol server given by URL (`--peer NAME=URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UrlPeer {
+    /// Its name in evidence rows (`phoenix`).
+    pub(crate) name: String,
+    /// The port on 127.0.0.1 or ::1.
+    pub(crate) port: u16,
+    /// The counter page's path.
+    pub(crate) path: String,
+}
+
+/// Parses `NAME=http://127.0.0.1:PORT/PATH`; load runs target loopback only.
+pub(crate) fn parse_peer(text: &str) -> Result<UrlPeer, String> {
+    let (name, url) = text.split_once('=').ok_or("expected NAME=URL")?;
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        return Err(format!("peer name `{name}` must be lowercase letters and `_`"));
+    }
+    let rest = url.strip_prefix("http://").ok_or("the URL must start with http://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let (host, port) = authority.rsplit_once(':').ok_or("the URL needs a port")?;
+    if host != "127.0.0.1" && host != "localhost" {
+        return Err(format!("`{host}`: load runs target 127.0.0.1 only"));
+    }
+    let port = port.parse().map_err(|_| format!("`{port}` is not a port"))?;
+    Ok(UrlPeer { name: name.to_owned(), port, path: path.to_owned() })
+}
+
+/// The process listening on `port` on loopback, found through /proc (its RSS and CPU are
+/// measured like our server's).
+pub(crate) fn listener_pid(port: u16) -> Result<u32> {
+    let mut inodes = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let text = std::fs::read_to_string(table).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let (Some(local), Some(state), Some(inode)) =
+                (fields.get(1), fields.get(3), fields.get(9))
+            else {
+                continue;
+            };
+            let listening = *state == "0A";
+            let on_port = local
+                .rsplit_once(':')
+                .and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
+                .is_some_and(|p| p == port);
+            if listening && on_port {
+                inodes.push(format!("socket:[{inode}]"));
+            }
+        }
+    }
+    if inodes.is_empty() {
+        bail!("nothing listens on port {port}");
+    }
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(fds) = std::fs::read_dir(entry.path().join("fd")) else { continue };
+        for fd in fds.flatten() {
+            if let Ok(target) = std::fs::read_link(fd.path())
+                && inodes.iter().any(|i| target.as_os_str() == i.as_str())
+            {
+                return Ok(pid);
+            }
+        }
+    }
+    bail!("no process of this user holds the socket listening on port {port}")
 }
 
 /// CPU time the hypervisor took from this machine so far (`steal` in /proc/stat), in seconds:
@@ -88,7 +163,7 @@ fn cpu_seconds(pid: u32) -> Result<f64> {
 
 impl Server {
     fn rss_kib(&self) -> Result<f64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;
         let kib: f64 = line.split_whitespace().nth(1).context("VmRSS value")?.parse()?;
         Ok(kib)
@@ -128,6 +203,8 @@ pub(crate) enum Subject {
     /// pyview's counter under uvicorn, from a set-up copy of `shared/bench/live-peers` (with its
     /// `.venv`), started as its `run_pyview.sh` starts it.
     Pyview(PathBuf),
+    /// A LiveView server already running (Phoenix), measured where it runs.
+    Url(UrlPeer),
 }
 
 impl Subject {
@@ -135,19 +212,41 @@ impl Subject {
         match self {
             Subject::ZeroLive(_) => Peer::ZeroLive,
             Subject::Pyview(_) => Peer::Pyview,
+            Subject::Url(_) => Peer::Phoenix,
         }
     }
 
     /// The subject's name in evidence rows.
-    pub(crate) fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Subject::ZeroLive(_) => "zero_live",
             Subject::Pyview(_) => "pyview",
+            Subject::Url(peer) => &peer.name,
         }
+    }
+
+    /// The counter page's path.
+    fn path(&self) -> &str {
+        match self {
+            Subject::Url(peer) => &peer.path,
+            _ => self.peer().path(),
+        }
+    }
+
+    /// Whether each memory phase may start a fresh server (not one we were given).
+    fn restartable(&self) -> bool {
+        !matches!(self, Subject::Url(_))
     }
 }
 
 async fn start(subject: &Subject) -> Result<Server> {
+    if let Subject::Url(peer) = subject {
+        let server = Server { child: None, pid: listener_pid(peer.port)?, port: peer.port };
+        get(subject, peer.port)
+            .await
+            .with_context(|| format!("{} does not serve its counter page", peer.name))?;
+        return Ok(server);
+    }
     let port = free_port()?;
     let mut command = Command::new("taskset");
     if taskset() {
@@ -176,15 +275,16 @@ async fn start(subject: &Subject) -> Result<Server> {
                 .args(["--log-level", "warning", "--no-access-log"])
                 .current_dir(dir);
         }
+        Subject::Url(peer) => bail!("{} runs already; it is not started here", peer.name),
     }
     let child = command
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("starting {}", subject.name()))?;
-    let server = Server { child, port };
+    let server = Server { pid: child.id(), child: Some(child), port };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while let Err(e) = get(subject.peer(), port).await {
+    while let Err(e) = get(subject, port).await {
         if Instant::now() > deadline {
             bail!("{} did not start serving: {e:#}", subject.name());
         }
@@ -210,6 +310,9 @@ pub(crate) enum Peer {
     ZeroLive,
     /// pyview-web's counter at `/`, Phoenix channels v2 (as its bundled JS client speaks it).
     Pyview,
+    /// Phoenix LiveView: the same channel frames as pyview, and the page's cookies sent with
+    /// the upgrade (the socket checks the CSRF token against the session cookie).
+    Phoenix,
 }
 
 /// What the client reads from the page.
@@ -218,30 +321,40 @@ pub(crate) struct Page {
     csrf: String,
     stat: String,
     view: String,
+    /// The page's cookies as a `Cookie` header value (empty when it set none).
+    cookies: String,
+    /// The path the page was served at.
+    path: String,
 }
 
 impl Peer {
     fn path(self) -> &'static str {
         match self {
             Peer::ZeroLive => "/clicks",
-            Peer::Pyview => "/",
+            Peer::Pyview | Peer::Phoenix => "/",
         }
     }
 
-    fn parse(self, html: &str) -> Result<Page> {
+    fn parse(self, fetched: Fetched, path: &str) -> Result<Page> {
+        let html = &fetched.html;
         let csrf = attr(html, "name=\"csrf-token\" content=\"").context("no csrf token")?;
+        let cookies = if self == Peer::Phoenix { fetched.cookies } else { String::new() };
         Ok(match self {
             Peer::ZeroLive => Page {
                 token: attr(html, "data-zl-session=\"").context("no session token")?,
                 csrf,
                 stat: String::new(),
                 view: String::new(),
+                cookies,
+                path: path.to_owned(),
             },
-            Peer::Pyview => Page {
+            Peer::Pyview | Peer::Phoenix => Page {
                 token: attr(html, "data-phx-session=\"").context("no data-phx-session")?,
                 csrf,
                 stat: attr(html, "data-phx-static=\"").unwrap_or_default(),
                 view: phx_view_id(html).context("no data-phx-main view id")?,
+                cookies,
+                path: path.to_owned(),
             },
         })
     }
@@ -249,7 +362,7 @@ impl Peer {
     fn socket_url(self, port: u16, page: &Page) -> String {
         match self {
             Peer::ZeroLive => format!("ws://127.0.0.1:{port}{}", zero_live::server::SOCKET_PATH),
-            Peer::Pyview => format!(
+            Peer::Pyview | Peer::Phoenix => format!(
                 "ws://127.0.0.1:{port}/live/websocket?_csrf_token={}&_mounts=0&_live_referer=undefined&vsn=2.0.0",
                 page.csrf
             ),
@@ -262,8 +375,8 @@ impl Peer {
                 json!([kind(Kind::Join), 1, "lv:/clicks", page.token, page.csrf, "/clicks"])
                     .to_string()
             }
-            Peer::Pyview => json!(["1", "1", format!("lv:{}", page.view), "phx_join", {
-                "url": format!("http://127.0.0.1:{port}/"),
+            Peer::Pyview | Peer::Phoenix => json!(["1", "1", format!("lv:{}", page.view), "phx_join", {
+                "url": format!("http://127.0.0.1:{port}{}", page.path),
                 "params": {"_csrf_token": page.csrf, "_mounts": 0},
                 "session": page.token,
                 "static": if page.stat.is_empty() { Value::Null } else { Value::from(page.stat.as_str()) },
@@ -275,7 +388,9 @@ impl Peer {
     fn join_ok(self, reply: &str) -> bool {
         match self {
             Peer::ZeroLive => reply.starts_with(&format!("[{},1,\"ok\"", kind(Kind::Reply))),
-            Peer::Pyview => reply.contains("\"phx_reply\"") && reply.contains("\"ok\""),
+            Peer::Pyview | Peer::Phoenix => {
+                reply.contains("\"phx_reply\"") && reply.contains("\"ok\"")
+            }
         }
     }
 
@@ -284,7 +399,7 @@ impl Peer {
         match self {
             // A click on a button without `z-value-*`: no type, no value.
             Peer::ZeroLive => format!(r#"[{},{reference},null,"inc"]"#, kind(Kind::Event)),
-            Peer::Pyview => format!(
+            Peer::Pyview | Peer::Phoenix => format!(
                 r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"inc","value":{{"value":""}}}}]"#,
                 page.view
             ),
@@ -297,7 +412,7 @@ impl Peer {
             Peer::ZeroLive => [Kind::Reply, Kind::Error]
                 .iter()
                 .any(|k| text.starts_with(&format!("[{},{reference},", kind(*k)))),
-            Peer::Pyview => {
+            Peer::Pyview | Peer::Phoenix => {
                 text.contains(&format!("\"{reference}\"")) && text.contains("phx_reply")
             }
         }
@@ -308,7 +423,7 @@ impl Peer {
         let value: Value = serde_json::from_str(reply).ok()?;
         let diff = match self {
             Peer::ZeroLive => &value[4],
-            Peer::Pyview => &value[4]["response"]["diff"],
+            Peer::Pyview | Peer::Phoenix => &value[4]["response"]["diff"],
         };
         diff["0"].as_str()?.parse().ok()
     }
@@ -328,8 +443,9 @@ pub(crate) fn attr(html: &str, marker: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
-async fn get(peer: Peer, port: u16) -> Result<Page> {
-    peer.parse(&fetch(port, peer.path()).await?.html)
+async fn get(subject: &Subject, port: u16) -> Result<Page> {
+    let path = subject.path();
+    subject.peer().parse(fetch(port, path).await?, path)
 }
 
 /// A page and how it arrived.
@@ -338,6 +454,8 @@ pub(crate) struct Fetched {
     pub(crate) html: String,
     /// Bytes on the wire (gzip, as a browser asks).
     pub(crate) wire: usize,
+    /// The cookies it set, as a `Cookie` header value.
+    pub(crate) cookies: String,
 }
 
 /// GET `path` on a fresh connection, gzip accepted, until the last byte.
@@ -365,7 +483,21 @@ pub(crate) async fn fetch(port: u16, path: &str) -> Result<Fetched> {
     } else {
         String::from_utf8(body)?
     };
-    Ok(Fetched { wire: response.len(), html })
+    let cookies = cookie_header(&String::from_utf8_lossy(&response[..split]));
+    Ok(Fetched { wire: response.len(), html, cookies })
+}
+
+/// The `name=value` of every `Set-Cookie` of a response head, as a `Cookie` header value.
+fn cookie_header(head: &str) -> String {
+    head.lines()
+        .filter_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.trim().eq_ignore_ascii_case("set-cookie").then_some(value)
+        })
+        .filter_map(|v| v.split(';').next().map(str::trim))
+        .filter(|pair| pair.contains('='))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The body of a `transfer-encoding: chunked` response.
@@ -397,6 +529,9 @@ async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Join
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
     if peer == Peer::ZeroLive {
         headers.insert("sec-websocket-protocol", COMPACT_SUBPROTOCOL.parse()?);
+    }
+    if !page.cookies.is_empty() {
+        headers.insert("cookie", page.cookies.parse()?);
     }
     let (mut ws, _) = connect(request).await?;
     ws.send(Message::Text(peer.join_frame(port, page).into())).await?;
@@ -453,7 +588,7 @@ pub(crate) fn percentile(values: &mut [f64], p: f64) -> f64 {
     values[i]
 }
 
-/// One phase of 100 closed-loop sessions.
+/// One phase of closed-loop sessions.
 struct Loops {
     events_per_s: f64,
     p99_ms: f64,
@@ -461,21 +596,27 @@ struct Loops {
     client_cores: f64,
 }
 
+/// `sessions` sessions, each clicking in a closed loop for `duration` once all have joined.
 async fn closed_loops(
-    peer: Peer,
+    subject: &Subject,
     port: u16,
-    page: &std::sync::Arc<Page>,
+    sessions: usize,
     duration: Duration,
     server_pid: u32,
 ) -> Result<Loops> {
+    let peer = subject.peer();
+    let page = std::sync::Arc::new(get(subject, port).await?);
     let warmup = Duration::from_millis(300);
-    let begin = Instant::now() + warmup;
-    let deadline = begin + duration;
+    let ready = std::sync::Arc::new(tokio::sync::Barrier::new(sessions + 1));
     let mut tasks = Vec::new();
-    for _ in 0..100 {
-        let page = page.clone();
+    for _ in 0..sessions {
+        let (page, ready) = (page.clone(), ready.clone());
         tasks.push(tokio::spawn(async move {
-            let mut joined = open(peer, port, &page).await?;
+            let joined = open(peer, port, &page).await;
+            ready.wait().await;
+            let mut joined = joined?;
+            let begin = Instant::now() + warmup;
+            let deadline = begin + duration;
             let mut rtts = Vec::new();
             let mut reference = 2u64;
             while Instant::now() < deadline {
@@ -488,7 +629,9 @@ async fn closed_loops(
             anyhow::Ok(rtts)
         }));
     }
-    tokio::time::sleep_until(begin.into()).await;
+    ready.wait().await;
+    tokio::time::sleep(warmup).await;
+    let begin = Instant::now();
     let (server0, client0) = (cpu_seconds(server_pid)?, cpu_seconds(std::process::id())?);
     let mut all = Vec::new();
     for task in tasks {
@@ -503,12 +646,14 @@ async fn closed_loops(
     })
 }
 
+/// Resident memory each idle joined session adds, and the median join time while they pile
+/// up. A server we start is fresh for each phase; a running peer is measured where it is.
 async fn idle_rss_per_session(subject: &Subject, sessions: usize) -> Result<(f64, f64)> {
     let peer = subject.peer();
     let server = start(subject).await?;
     // Warm up: a few sessions, then none.
     for _ in 0..3 {
-        let page = std::sync::Arc::new(get(peer, server.port).await?);
+        let page = std::sync::Arc::new(get(subject, server.port).await?);
         let mut joined = open(peer, server.port, &page).await?;
         click(&mut joined, 2).await?;
         joined.ws.close(None).await?;
@@ -517,7 +662,7 @@ async fn idle_rss_per_session(subject: &Subject, sessions: usize) -> Result<(f64
     let before = server.rss_kib()?;
     let mut held = Vec::with_capacity(sessions);
     let mut joins = Vec::with_capacity(sessions);
-    let page = std::sync::Arc::new(get(peer, server.port).await?);
+    let page = std::sync::Arc::new(get(subject, server.port).await?);
     for _ in 0..sessions {
         let start = Instant::now();
         held.push(open(peer, server.port, &page).await?);
@@ -529,7 +674,13 @@ async fn idle_rss_per_session(subject: &Subject, sessions: usize) -> Result<(f64
     for joined in held.iter_mut().step_by((sessions / 20).max(1)) {
         click(joined, 2).await?;
     }
-    drop(held);
+    for mut joined in held {
+        let _ = joined.ws.close(None).await;
+    }
+    if !subject.restartable() {
+        // Let the peer reap the sessions before the next phase measures it.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
     Ok(((after - before) / sessions as f64, percentile(&mut joins, 0.5)))
 }
 
@@ -540,7 +691,7 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     let server = start(subject).await?;
     let port = server.port;
     for _ in 0..20 {
-        let page = std::sync::Arc::new(get(peer, port).await?);
+        let page = std::sync::Arc::new(get(subject, port).await?);
         let mut joined = open(peer, port, &page).await?;
         click(&mut joined, 2).await?;
     }
@@ -549,7 +700,7 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     let (mut gets, mut joins) = (Vec::new(), Vec::new());
     for _ in 0..n {
         let start = Instant::now();
-        let page = std::sync::Arc::new(get(peer, port).await?);
+        let page = std::sync::Arc::new(get(subject, port).await?);
         let got = Instant::now();
         gets.push((got - start).as_secs_f64() * 1000.0);
         let mut joined = open(peer, port, &page).await?;
@@ -559,7 +710,7 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     figures.get_p50_ms = percentile(&mut gets, 0.5);
     figures.join_after_get_p50_ms = percentile(&mut joins, 0.5);
     // One session, closed loop.
-    let page = std::sync::Arc::new(get(peer, port).await?);
+    let page = std::sync::Arc::new(get(subject, port).await?);
     let mut joined = open(peer, port, &page).await?;
     let clicks = if quick { 500 } else { 2000 };
     let mut rtts = Vec::with_capacity(clicks);
@@ -577,22 +728,19 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     figures.click_request_bytes = peer.click_frame(2 + clicks as u64, &page).len() as f64;
     figures.click_reply_bytes = last.len() as f64;
     drop(joined);
-    // 100 sessions, each a closed loop; the median of three phases (the machine is shared).
+    // 100 sessions, then 1,000, each a closed loop (the second shows the queueing the first
+    // hides).
     let duration = Duration::from_secs(if quick { 3 } else { 6 });
-    let mut phases = Vec::new();
-    for _ in 0..if quick { 1 } else { 3 } {
-        phases.push(closed_loops(peer, port, &page, duration, server.child.id()).await?);
-    }
-    let median_of = |f: fn(&Loops) -> f64| {
-        let mut values: Vec<f64> = phases.iter().map(f).collect();
-        percentile(&mut values, 0.5)
-    };
-    figures.conc_events_per_s = median_of(|l| l.events_per_s);
-    figures.conc_p99_ms = median_of(|l| l.p99_ms);
-    figures.conc_server_cpu = median_of(|l| l.server_cores);
-    figures.conc_client_cpu = median_of(|l| l.client_cores);
+    let hundred = closed_loops(subject, port, 100, duration, server.pid).await?;
+    figures.conc_events_per_s = hundred.events_per_s;
+    figures.conc_p99_ms = hundred.p99_ms;
+    figures.conc_server_cpu = hundred.server_cores;
+    figures.conc_client_cpu = hundred.client_cores;
+    let thousand = closed_loops(subject, port, 1000, duration, server.pid).await?;
+    figures.conc1k_events_per_s = thousand.events_per_s;
+    figures.conc1k_p99_ms = thousand.p99_ms;
     drop(server);
-    // Memory per idle joined session, each on a fresh server.
+    // Memory per idle joined session.
     figures.rss_per_session_kib_1k = idle_rss_per_session(subject, 1000).await?.0;
     if !quick {
         let (kib, join_p50) = idle_rss_per_session(subject, 10_000).await?;
@@ -612,23 +760,71 @@ pub(crate) const SOURCES: &[&str] = &[
     "bench/zero-bench/src/live.rs",
 ];
 
-/// pyview-web 0.9 on this machine, from `shared/bench/live-peers/results/pyview.tsv` (the
-/// same counter page, server on one core, Python client): the reference the `_vs_pyview_ref`
-/// ratios quote when pyview is not measured in the same run.
-const PYVIEW_REF: &[(&str, f64)] = &[
-    ("get_p50", 1.604),
-    ("join_after_get_p50", 2.113),
-    ("click_p50", 0.354),
-    ("click_p99", 0.622),
-    ("conc_events_per_s", 5641.7),
-    ("conc_p99", 38.853),
-];
+impl Figures {
+    /// The figures every subject records, by metric name, in order.
+    fn metrics(&self, quick: bool) -> Vec<(&'static str, f64, &'static str, bool)> {
+        let mut out = vec![
+            ("get_p50", self.get_p50_ms, "ms", true),
+            ("join_after_get_p50", self.join_after_get_p50_ms, "ms", true),
+            ("click_p50", self.click_p50_ms, "ms", true),
+            ("click_p99", self.click_p99_ms, "ms", true),
+            ("conc_events_per_s", self.conc_events_per_s, "ops_per_s", true),
+            ("conc_p99", self.conc_p99_ms, "ms", true),
+            ("conc_server_cores", self.conc_server_cpu, "ratio", false),
+            ("conc_client_cores", self.conc_client_cpu, "ratio", false),
+            ("conc1k_events_per_s", self.conc1k_events_per_s, "ops_per_s", false),
+            ("conc1k_p99", self.conc1k_p99_ms, "ms", false),
+            ("click_request_bytes", self.click_request_bytes, "bytes", true),
+            ("click_reply_bytes", self.click_reply_bytes, "bytes", true),
+            ("rss_per_idle_session_1k", self.rss_per_session_kib_1k, "kib", true),
+        ];
+        if !quick {
+            out.push(("rss_per_idle_session_10k", self.rss_per_session_kib_10k, "kib", false));
+            out.push(("join_p50_at_10k", self.join_p50_ms_10k, "ms", false));
+        }
+        out
+    }
+}
+
+/// Our figures, each peer's, and our ratio to each peer for every figure (`_vs_<peer>`, ours
+/// divided by theirs).
+fn rows(ours: &Figures, peers: &[(String, Figures)], quick: bool, stolen: f64) -> Vec<Measure> {
+    let mut measures = Vec::new();
+    let mut add = |subject: &str, metric: String, value: f64, unit: &'static str, budget: bool| {
+        let budget = budget.then(|| format!("live.counter.{metric}"));
+        measures.push(Measure {
+            case: "counter".to_owned(),
+            subject: subject.to_owned(),
+            metric,
+            value: round(value),
+            unit,
+            budget,
+        });
+    };
+    for (metric, value, unit, budgeted) in ours.metrics(quick) {
+        add("zero_live", metric.to_owned(), value, unit, budgeted);
+    }
+    for (name, figures) in peers {
+        for (metric, value, unit, _) in figures.metrics(quick) {
+            add(name, format!("{name}_{metric}"), value, unit, false);
+        }
+    }
+    add("zero_live", "cpu_stolen_during_run".to_owned(), stolen, "s", false);
+    for (name, figures) in peers {
+        for ((metric, value, _, _), (_, theirs, _, _)) in
+            ours.metrics(quick).into_iter().zip(figures.metrics(quick))
+        {
+            add("zero_live", format!("{metric}_vs_{name}"), value / theirs, "ratio", false);
+        }
+    }
+    measures
+}
 
 pub(crate) fn suite(
     printer: &Printer,
     quick: bool,
-    record: bool,
     pyview: Option<&Path>,
+    url_peers: &[UrlPeer],
 ) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("run the live suite with --release");
@@ -647,84 +843,17 @@ pub(crate) fn suite(
     let steal = steal_seconds();
     let ours = runtime.block_on(run(&Subject::ZeroLive(counter), quick))?;
     let stolen = steal_seconds() - steal;
-    let peer = match pyview {
-        Some(dir) => {
-            let subject = Subject::Pyview(dir.to_path_buf());
-            Some(runtime.block_on(run(&subject, quick))?)
-        }
-        None => None,
-    };
-    let mut measures = Vec::new();
-    let mut add = |subject: &str, metric: &str, value: f64, unit: &'static str, budgeted: bool| {
-        measures.push(Measure {
-            case: "counter".to_owned(),
-            subject: subject.to_owned(),
-            metric: metric.to_owned(),
-            value: round(value),
-            unit,
-            budget: budgeted.then(|| format!("live.counter.{metric}")),
-        });
-    };
-    for (subject, f, budgeted) in
-        std::iter::once(("zero_live", &ours, true)).chain(peer.iter().map(|p| ("pyview", p, false)))
-    {
-        let metric =
-            |m: &str| if subject == "zero_live" { m.to_owned() } else { format!("pyview_{m}") };
-        add(subject, &metric("get_p50"), f.get_p50_ms, "ms", budgeted);
-        add(subject, &metric("join_after_get_p50"), f.join_after_get_p50_ms, "ms", budgeted);
-        add(subject, &metric("click_p50"), f.click_p50_ms, "ms", budgeted);
-        add(subject, &metric("click_p99"), f.click_p99_ms, "ms", budgeted);
-        add(subject, &metric("conc_events_per_s"), f.conc_events_per_s, "ops_per_s", budgeted);
-        add(subject, &metric("conc_p99"), f.conc_p99_ms, "ms", budgeted);
-        add(subject, &metric("conc_server_cores"), f.conc_server_cpu, "ratio", false);
-        add(subject, &metric("conc_client_cores"), f.conc_client_cpu, "ratio", false);
-        add(subject, &metric("click_request_bytes"), f.click_request_bytes, "bytes", budgeted);
-        add(subject, &metric("click_reply_bytes"), f.click_reply_bytes, "bytes", budgeted);
-        add(subject, &metric("rss_per_idle_session_1k"), f.rss_per_session_kib_1k, "kib", budgeted);
-        if !quick {
-            add(
-                subject,
-                &metric("rss_per_idle_session_10k"),
-                f.rss_per_session_kib_10k,
-                "kib",
-                false,
-            );
-            add(subject, &metric("join_p50_at_10k"), f.join_p50_ms_10k, "ms", false);
-        }
+    let mut subjects: Vec<Subject> =
+        pyview.map(|d| Subject::Pyview(d.to_path_buf())).into_iter().collect();
+    subjects.extend(url_peers.iter().cloned().map(Subject::Url));
+    let mut peers = Vec::new();
+    for subject in &subjects {
+        let figures = runtime
+            .block_on(run(subject, quick))
+            .with_context(|| format!("measuring {}", subject.name()))?;
+        peers.push((subject.name().to_owned(), figures));
     }
-    add("zero_live", "cpu_stolen_during_run", stolen, "s", false);
-    let pairs = |f: &Figures| {
-        [
-            ("get_p50", f.get_p50_ms),
-            ("join_after_get_p50", f.join_after_get_p50_ms),
-            ("click_p50", f.click_p50_ms),
-            ("click_p99", f.click_p99_ms),
-            ("conc_events_per_s", f.conc_events_per_s),
-            ("conc_p99", f.conc_p99_ms),
-            ("click_request_bytes", f.click_request_bytes),
-            ("click_reply_bytes", f.click_reply_bytes),
-            ("rss_per_idle_session_1k", f.rss_per_session_kib_1k),
-        ]
-    };
-    match &peer {
-        Some(p) => {
-            for ((metric, value), (_, reference)) in pairs(&ours).into_iter().zip(pairs(p)) {
-                add("zero_live", &format!("{metric}_vs_pyview"), value / reference, "ratio", false);
-            }
-        }
-        None => {
-            for ((metric, reference), (_, value)) in PYVIEW_REF.iter().zip(pairs(&ours)) {
-                add(
-                    "zero_live",
-                    &format!("{metric}_vs_pyview_ref"),
-                    value / reference,
-                    "ratio",
-                    false,
-                );
-            }
-        }
-    }
-    report(printer, "live", SOURCES, 1, &measures, record)
+    report(printer, "live", SOURCES, &rows(&ours, &peers, quick, stolen))
 }
 
 #[cfg(test)]
@@ -741,8 +870,14 @@ mod tests {
         assert_eq!(percentile(&mut values, 0.5), 51.0);
         assert_eq!(percentile(&mut values, 0.99), 99.0);
         assert!(percentile(&mut [], 0.5).is_nan());
-        let page =
-            Page { token: "t".into(), csrf: "c".into(), stat: String::new(), view: "phx-1".into() };
+        let page = Page {
+            token: "t".into(),
+            csrf: "c".into(),
+            stat: String::new(),
+            view: "phx-1".into(),
+            cookies: String::new(),
+            path: "/".into(),
+        };
         let ours = Peer::ZeroLive.click_frame(7, &page);
         assert!(Peer::ZeroLive.is_reply(r#"[6,7,"ok",1,{"0":"1"}]"#, 7));
         assert!(!Peer::ZeroLive.is_reply(r#"[6,71,"ok",1,{"0":"1"}]"#, 7));
@@ -758,5 +893,65 @@ mod tests {
         assert_eq!(Peer::ZeroLive.count(r#"[6,9,"ok",9,{"0":"12"}]"#), Some(12));
         let html = r#"<div data-phx-main="true" data-phx-session="s" id="phx-abc">"#;
         assert_eq!(phx_view_id(html).as_deref(), Some("phx-abc"));
+        let phoenix = r#"<div id="phx-F1" data-phx-main data-phx-session="s">"#;
+        assert_eq!(phx_view_id(phoenix).as_deref(), Some("phx-F1"));
+    }
+
+    #[test]
+    fn figures_become_budgeted_rows_and_a_ratio_to_each_peer() {
+        let ours = Figures { click_p50_ms: 0.1, conc1k_p99_ms: 4.0, ..Figures::default() };
+        let phoenix = Figures { click_p50_ms: 0.2, conc1k_p99_ms: 8.0, ..Figures::default() };
+        let measures = rows(&ours, &[("phoenix".to_owned(), phoenix)], false, 1.5);
+        let find = |metric: &str| measures.iter().find(|m| m.metric == metric);
+        let click = find("click_p50").unwrap();
+        assert_eq!(click.budget.as_deref(), Some("live.counter.click_p50"));
+        assert_eq!(find("conc1k_p99").unwrap().budget, None, "the 1,000-session loop is context");
+        let theirs = find("phoenix_click_p50").unwrap();
+        assert_eq!(
+            (theirs.subject.as_str(), theirs.value, theirs.budget.clone()),
+            ("phoenix", 0.2, None)
+        );
+        assert_eq!(find("click_p50_vs_phoenix").unwrap().value, 0.5);
+        assert_eq!(find("conc1k_p99_vs_phoenix").unwrap().value, 0.5);
+        assert!(find("rss_per_idle_session_10k_vs_phoenix").is_some());
+        assert_eq!(find("cpu_stolen_during_run").unwrap().value, 1.5);
+        let quick = rows(&ours, &[], true, 0.0);
+        assert!(quick.iter().all(|m| !m.metric.contains("10k") && !m.metric.contains("_vs_")));
+    }
+
+    #[test]
+    fn peers_are_loopback_urls_and_send_the_pages_cookies() {
+        let peer = parse_peer("phoenix=http://127.0.0.1:4100/").unwrap();
+        assert_eq!(peer, UrlPeer { name: "phoenix".into(), port: 4100, path: "/".into() });
+        assert_eq!(parse_peer("phoenix=http://localhost:9/counter").unwrap().path, "/counter");
+        assert_eq!(parse_peer("p=http://127.0.0.1:1").unwrap().path, "/");
+        for bad in [
+            "http://127.0.0.1:4100/",
+            "Phoenix=http://127.0.0.1:4100/",
+            "phoenix=https://127.0.0.1:4100/",
+            "phoenix=http://example.com:80/",
+            "phoenix=http://127.0.0.1/",
+            "phoenix=http://127.0.0.1:http/",
+        ] {
+            assert!(parse_peer(bad).is_err(), "{bad}");
+        }
+        let head = "HTTP/1.1 200 OK\r\nSet-Cookie: _k=abc.def; path=/; HttpOnly\r\n\
+                    content-type: text/html\r\nset-cookie: b=2\r\nset-cookie: broken";
+        assert_eq!(cookie_header(head), "_k=abc.def; b=2");
+        assert_eq!(cookie_header("HTTP/1.1 200 OK\r\n"), "");
+        let fetched = |cookies: &str| {
+            Fetched {
+            html: r#"<meta name="csrf-token" content="c"><div id="phx-1" data-phx-main data-phx-session="s">"#.into(),
+            wire: 0,
+            cookies: cookies.into(),
+        }
+        };
+        assert_eq!(Peer::Phoenix.parse(fetched("_k=1"), "/").unwrap().cookies, "_k=1");
+        assert_eq!(
+            Peer::Pyview.parse(fetched("_k=1"), "/").unwrap().cookies,
+            "",
+            "pyview's page sets none a browser would send"
+        );
+        assert!(Peer::ZeroLive.parse(fetched(""), "/clicks").is_err(), "no zl session token");
     }
 }

@@ -18,6 +18,7 @@ mod auth;
 mod client;
 mod docs;
 mod live;
+mod record;
 mod resource;
 mod synthetic;
 mod templates;
@@ -34,73 +35,54 @@ struct Cli {
 enum Suite {
     /// `zerogate check` over synthetic ledgers of 1,000 and 10,000 rows.
     Gate {
-        /// Fewer repetitions, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/gate.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// The rosetta template benchmarks against sailfish and askama, in one process.
     Templates {
-        /// Fewer samples, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/templates.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// The counter example served by a child process, driven by a Rust WebSocket load client.
     Live {
-        /// Shorter phases and no 10,000-session phase, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/live.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
         /// A set-up copy of shared/bench/live-peers (with its .venv, see bench/peers/run.sh):
         /// also measure pyview's counter with the same client, in the same run.
         #[arg(long, value_name = "DIR")]
         pyview: Option<PathBuf>,
+        /// A running LiveView-protocol server to measure beside ours in the same run, as
+        /// `NAME=URL` (e.g. `phoenix=http://127.0.0.1:4100/`): the page at URL is the counter,
+        /// its socket is `/live/websocket`. Repeatable.
+        #[arg(long, value_name = "NAME=URL", value_parser = live::parse_peer)]
+        peer: Vec<live::UrlPeer>,
     },
     /// A generated app: `zerogen new app` wall time, cold and incremental builds, and its home
     /// page's dead render against a bare axum handler.
     App {
-        /// Fewer runs and no cold build, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/app.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
+        /// A running server of the same counter page to measure the counter's dead render
+        /// against, in the same rounds, as `NAME=URL` (`phoenix=http://127.0.0.1:4100/`).
+        #[arg(long, value_name = "NAME=URL", value_parser = live::parse_peer)]
+        peer: Vec<live::UrlPeer>,
     },
     /// A generated resource: its index of 10,000 rows as a stream (page, join, bytes, memory per
     /// session) and one insert reaching 100 subscribed index sessions.
     Resource {
-        /// Fewer runs and inserts, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/resource.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Magic-link logins on SQLite (latency one at a time, throughput from 8 tasks) and the
     /// session lookup a signed-in request pays.
     Auth {
-        /// Fewer logins, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/auth.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// `zerogen docs`: the framework's site and a new app's site, built into a temporary folder.
     Docs {
-        /// Fewer builds, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/docs.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Internal: a bare axum server answering `GET /` with a file's bytes (the app suite's peer).
     #[command(hide = true, name = "__bare-server")]
@@ -118,12 +100,8 @@ enum Suite {
     },
     /// The browser client in chromium (click-to-paint) and its size next to phoenix_live_view.
     Client {
-        /// 40 clicks instead of 200, for a quick look (not for recording).
-        #[arg(long, conflicts_with = "record")]
-        quick: bool,
-        /// Write release/evidence/client.tsv.
-        #[arg(long)]
-        record: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Write the synthetic project of the gate suite, for profiling `zerogate check` by hand.
     #[command(name = "gate-project")]
@@ -140,6 +118,22 @@ enum Suite {
         /// The synthetic project.
         root: PathBuf,
     },
+}
+
+/// How a suite runs: once for a look, or as independent runs that become evidence.
+#[derive(Debug, Clone, clap::Args)]
+struct RunArgs {
+    /// Fewer samples and shorter phases, for a quick look (not for recording).
+    #[arg(long, conflicts_with = "record")]
+    quick: bool,
+    /// Run the suite `--runs` times, each in a fresh process, and write
+    /// release/evidence/<suite>.tsv: each figure's median, min and max over the runs, how many
+    /// runs missed its budget, and a digest over it all.
+    #[arg(long)]
+    record: bool,
+    /// Independent runs behind each recorded figure (at least 5).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(5..))]
+    runs: u32,
 }
 
 /// One measurement.
@@ -183,22 +177,10 @@ const GATE_SOURCES: &[&str] = &[
 
 fn main() -> ExitCode {
     let printer = Printer::new(false);
-    let result = match Cli::parse().suite {
-        Suite::Gate { quick, record } => gate(&printer, quick, record),
-        Suite::GateChild { root } => gate_child(&printer, &root),
-        Suite::Templates { quick, record } => templates::suite(&printer, quick, record),
-        Suite::Live { quick, record, pyview } => {
-            live::suite(&printer, quick, record, pyview.as_deref())
-        }
-        Suite::Client { quick, record } => client::suite(&printer, quick, record),
-        Suite::App { quick, record } => app::suite(&printer, quick, record),
-        Suite::Resource { quick, record } => resource::suite(&printer, quick, record),
-        Suite::Auth { quick, record } => auth::suite(&printer, quick, record),
-        Suite::Docs { quick, record } => docs::suite(&printer, quick, record),
-        Suite::BareServer { port, file, work_us, endpoint } => {
-            app::bare_server(port, &file, work_us, endpoint)
-        }
-        Suite::GateProject { dir, rows } => gate_project(&printer, &dir, rows),
+    let suite = Cli::parse().suite;
+    let result = match suite.run_args() {
+        Some((name, args)) if args.record => record::record(&printer, name, args.runs),
+        _ => run_suite(&printer, suite),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -206,6 +188,46 @@ fn main() -> ExitCode {
             printer.error(&format!("{e:#}"));
             ExitCode::from(2)
         }
+    }
+}
+
+impl Suite {
+    /// The suite's evidence name and run options; `None` for the internal commands.
+    fn run_args(&self) -> Option<(&'static str, &RunArgs)> {
+        Some(match self {
+            Suite::Gate { run } => ("gate", run),
+            Suite::Templates { run } => ("templates", run),
+            Suite::Live { run, .. } => ("live", run),
+            Suite::App { run, .. } => ("app", run),
+            Suite::Resource { run } => ("resource", run),
+            Suite::Auth { run } => ("auth", run),
+            Suite::Docs { run } => ("docs", run),
+            Suite::Client { run } => ("client", run),
+            Suite::BareServer { .. } | Suite::GateProject { .. } | Suite::GateChild { .. } => {
+                return None;
+            }
+        })
+    }
+}
+
+/// Runs one suite once in this process (a look, or one of `--record`'s runs).
+fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
+    match suite {
+        Suite::Gate { run } => gate(printer, run.quick),
+        Suite::GateChild { root } => gate_child(printer, &root),
+        Suite::Templates { run } => templates::suite(printer, run.quick),
+        Suite::Live { run, pyview, peer } => {
+            live::suite(printer, run.quick, pyview.as_deref(), &peer)
+        }
+        Suite::Client { run } => client::suite(printer, run.quick),
+        Suite::App { run, peer } => app::suite(printer, run.quick, &peer),
+        Suite::Resource { run } => resource::suite(printer, run.quick),
+        Suite::Auth { run } => auth::suite(printer, run.quick),
+        Suite::Docs { run } => docs::suite(printer, run.quick),
+        Suite::BareServer { port, file, work_us, endpoint } => {
+            app::bare_server(port, &file, work_us, endpoint)
+        }
+        Suite::GateProject { dir, rows } => gate_project(printer, &dir, rows),
     }
 }
 
@@ -267,7 +289,7 @@ pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     if n % 2 == 1 { values[n / 2] } else { (values[n / 2 - 1] + values[n / 2]) / 2.0 }
 }
 
-fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+fn gate(printer: &Printer, quick: bool) -> Result<()> {
     let runs = if quick { 3 } else { 9 };
     let mut measures = Vec::new();
     let mut walls = Vec::new();
@@ -312,18 +334,20 @@ fn gate(printer: &Printer, quick: bool, record: bool) -> Result<()> {
         unit: "ratio",
         budget: Some("gate.check.scaling".to_owned()),
     });
-    report(printer, "gate", GATE_SOURCES, runs, &measures, record)
+    report(printer, "gate", GATE_SOURCES, &measures)
 }
 
-/// Prints the TSV rows and, with `record`, writes the evidence file.
+/// Prints the TSV rows of one run; as one of `--record`'s runs, hands them to the recording
+/// parent instead (see [`record`]).
 pub(crate) fn report(
     printer: &Printer,
     suite: &str,
     sources: &[&str],
-    runs: usize,
     measures: &[Measure],
-    record: bool,
 ) -> Result<()> {
+    if let Some(path) = std::env::var_os(record::ROWS_ENV) {
+        return record::hand_over(Path::new(&path), sources, measures);
+    }
     let mut out = String::from("suite\tcase\tsubject\tmetric\tvalue\tunit\n");
     for m in measures {
         out.push_str(&format!(
@@ -332,12 +356,6 @@ pub(crate) fn report(
         ));
     }
     printer.result(&out);
-    if record {
-        let root = zerogen::find_root(&std::env::current_dir()?)
-            .context("run from inside the repository to record evidence")?;
-        let path = write_evidence(&root, suite, sources, runs, measures)?;
-        printer.status("Recorded", &path);
-    }
     Ok(())
 }
 
@@ -345,44 +363,8 @@ pub(crate) fn round(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
-fn write_evidence(
-    root: &Path,
-    suite: &str,
-    sources: &[&str],
-    runs: usize,
-    measures: &[Measure],
-) -> Result<String> {
-    let sources: Vec<String> = sources.iter().map(|s| (*s).to_owned()).collect();
-    let hash = zerogate::evidence::source_hash(root, &sources).map_err(|e| anyhow::anyhow!(e))?;
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let recorded = format!("{} on {cpus} cpus, median of {runs} runs", utc_now());
-    let mut text = format!(
-        "# Recorded by `cargo run --release -p zero-bench -- {suite} --record`; do not edit.\n\
-         id\tsuite\tcase\tsubject\tmetric\tvalue\tunit\tbudget\tsources\thash\trecorded\n",
-    );
-    for m in measures {
-        text.push_str(&format!(
-            "{suite}.{}.{}\t{suite}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{hash}\t{recorded}\n",
-            m.case,
-            m.metric,
-            m.case,
-            m.subject,
-            m.metric,
-            m.value,
-            m.unit,
-            m.budget.as_deref().unwrap_or(""),
-            sources.join(","),
-        ));
-    }
-    let rel = format!("release/evidence/{suite}.tsv");
-    let path = root.join(&rel);
-    std::fs::create_dir_all(path.parent().context("evidence path has a parent")?)?;
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-    Ok(rel)
-}
-
 /// The current UTC time as RFC 3339, from the system clock.
-fn utc_now() -> String {
+pub(crate) fn utc_now() -> String {
     let (year, month, day, hour, minute, second) = zerogen::utc_now();
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }

@@ -47,7 +47,7 @@ fn code(k: Kind) -> usize {
     Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
 }
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     let Generator { root, target, zerogen } = Generator::build("resource")?;
     let tmp = tempfile::tempdir()?;
     let app = tmp.path().join("demo");
@@ -87,7 +87,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let measures = runtime.block_on(measure(&server, port, &url, quick))?;
     drop(server);
-    report(printer, "resource", SOURCES, if quick { 3 } else { 11 }, &measures, record)
+    report(printer, "resource", SOURCES, &measures)
 }
 
 async fn measure(server: &Server, port: u16, url: &str, quick: bool) -> Result<Vec<Measure>> {

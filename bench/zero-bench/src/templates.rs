@@ -266,7 +266,31 @@ pub(crate) const SOURCES: &[&str] = &[
     "bench/zero-bench/templates",
 ];
 
-pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> {
+/// `zerogen fmt --check` over 1,000 unformatted templates, in process (reading, formatting,
+/// diffing), `runs` times: the wall times in ms.
+pub(crate) fn fmt_corpus_walls(root: &std::path::Path, runs: usize) -> Result<Vec<f64>> {
+    let quiet = Printer::new(true);
+    let mut walls = Vec::new();
+    for _ in 0..runs {
+        let dir = tempfile::tempdir()?;
+        let n = write_fmt_corpus(root, dir.path())?;
+        let start = Instant::now();
+        let ok = zerogen::templates::run_fmt(
+            &quiet,
+            dir.path(),
+            &[dir.path().to_path_buf()],
+            true,
+            &Default::default(),
+        )?;
+        walls.push(start.elapsed().as_secs_f64() * 1000.0);
+        if ok || n != 1000 {
+            bail!("the fmt corpus should need formatting");
+        }
+    }
+    Ok(walls)
+}
+
+pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("run the templates suite with --release");
     }
@@ -316,27 +340,9 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
             });
         }
     }
-    // `zerogen fmt --check` over 1,000 templates, in process (reading, formatting, diffing).
     let root =
         zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
-    let quiet = Printer::new(true);
-    let mut walls = Vec::new();
-    for _ in 0..if quick { 3 } else { 11 } {
-        let dir = tempfile::tempdir()?;
-        let n = write_fmt_corpus(&root, dir.path())?;
-        let start = Instant::now();
-        let ok = zerogen::templates::run_fmt(
-            &quiet,
-            dir.path(),
-            &[dir.path().to_path_buf()],
-            true,
-            &Default::default(),
-        )?;
-        walls.push(start.elapsed().as_secs_f64() * 1000.0);
-        if ok || n != 1000 {
-            bail!("the fmt corpus should need formatting");
-        }
-    }
+    let walls = fmt_corpus_walls(&root, if quick { 3 } else { 11 })?;
     measures.push(Measure {
         case: "fmt_1000".to_owned(),
         subject: "zerogen".to_owned(),
@@ -345,7 +351,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, record: bool) -> Result<()> 
         unit: "ms",
         budget: Some("templates.fmt_1000.wall".to_owned()),
     });
-    report(printer, "templates", SOURCES, samples, &measures, record)
+    report(printer, "templates", SOURCES, &measures)
 }
 
 #[cfg(test)]
@@ -353,6 +359,26 @@ mod tests {
     #[test]
     fn every_subject_renders_the_same_html() {
         super::check_outputs().unwrap();
+    }
+
+    #[test]
+    fn the_fmt_measure_formats_a_messy_corpus() {
+        let root = zerogen::find_root(&std::env::current_dir().unwrap()).unwrap();
+        let walls = super::fmt_corpus_walls(&root, 1).unwrap();
+        assert_eq!(walls.len(), 1);
+        assert!(walls[0] > 0.0);
+    }
+
+    #[test]
+    fn every_subject_is_measured() {
+        for mut case in super::cases() {
+            let times = super::measure(&mut case, 3).unwrap();
+            for subject in ["zero_html", "zero_live", "sailfish", "askama"] {
+                let (_, median, fastest) =
+                    times.iter().find(|(n, ..)| *n == subject).copied().unwrap();
+                assert!(median > 0.0 && fastest > 0.0 && fastest <= median, "{subject}");
+            }
+        }
     }
 
     #[test]

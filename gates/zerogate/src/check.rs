@@ -10,7 +10,7 @@ use zero_spec::{Row, Table};
 
 use crate::index::{self, FileIndex};
 use crate::testreport::{Outcome, TestReport};
-use crate::{GateError, anchors, evidence};
+use crate::{GateError, anchors, evidence, reach};
 
 /// Kinds of ledger rows whose `stable` status demands evidence.
 pub const EVIDENCE_KINDS: &[&str] = &["budget", "bench"];
@@ -78,6 +78,7 @@ pub fn run(options: &Options) -> Result<GateRun, GateError> {
     let mut rows = Vec::new();
     check_ids(&ledgers, &mut findings);
     gate.prepare(&ledgers);
+    gate.check_evidence_files(&ledgers, &mut findings)?;
     for ledger in &ledgers {
         for row in &ledger.rows {
             rows.push(RowSummary {
@@ -305,6 +306,9 @@ struct Gate<'a> {
     packages: HashMap<PathBuf, Option<String>>,
     evidence: HashMap<String, Option<Table<EvidenceRow>>>,
     hashes: HashMap<Vec<String>, Result<String, String>>,
+    bodies: HashMap<String, Option<std::sync::Arc<reach::Bodies>>>,
+    /// Package name to its folder, for every package `package_of` has met.
+    manifests: BTreeMap<String, PathBuf>,
     /// Findings about shared files (syntax errors, evidence tables), reported once.
     findings: Vec<Diagnostic>,
     reported_files: BTreeSet<String>,
@@ -328,6 +332,8 @@ impl<'a> Gate<'a> {
             packages: HashMap::new(),
             evidence: HashMap::new(),
             hashes: HashMap::new(),
+            bodies: HashMap::new(),
+            manifests: BTreeMap::new(),
             findings: Vec::new(),
             reported_files: BTreeSet::new(),
         }
@@ -398,8 +404,23 @@ impl<'a> Gate<'a> {
         require(r.source.is_some(), "source");
         require(!r.tests.is_empty(), "tests");
         require(r.docs.is_some(), "docs");
-        if r.status == Status::Stable && EVIDENCE_KINDS.contains(&r.kind.as_str()) {
+        let measured = matches!(r.status, Status::Stable | Status::Failing);
+        if measured && EVIDENCE_KINDS.contains(&r.kind.as_str()) {
             require(!r.evidence.is_empty(), "evidence");
+        }
+        if r.status == Status::Failing {
+            require(!r.evidence.is_empty(), "evidence");
+            if r.docs.as_deref().is_some_and(|d| !d.starts_with("docs/adr/")) {
+                out.push(
+                    Diagnostic::error(
+                        codes::FAILING_STATUS,
+                        ledger.location(row, "docs"),
+                        format!("failing row `{id}` must document the miss in an ADR"),
+                    )
+                    .with_help("point `docs` at `docs/adr/NNNN-name.md#anchor`")
+                    .with_row(id),
+                );
+            }
         }
         if let Some(source) = &r.source {
             self.check_source(ledger, row, source, out);
@@ -553,6 +574,7 @@ impl<'a> Gate<'a> {
             );
             return;
         }
+        self.check_reach(ledger, row, &reference, lang, out);
         let Some(report) = self.report else { return };
         let package = self.package_of(reference.path);
         let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
@@ -580,6 +602,106 @@ impl<'a> Gate<'a> {
         }
     }
 
+    /// A named test must reach the row's source (see [`reach`]). Sources that are tables or
+    /// generator templates are reached through what they generate, and are not checked here.
+    fn check_reach(
+        &mut self,
+        ledger: &Table<LedgerRow>,
+        row: &Row<LedgerRow>,
+        test: &Reference<'_>,
+        lang: Lang,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let Some(source) = row.value.source.as_deref().and_then(parse_reference) else { return };
+        if source.path.ends_with(".tmpl") || self::lang(source.path) == Some(Lang::Tsv) {
+            return;
+        }
+        let name = source.name.rsplit("::").next().unwrap_or(source.name);
+        let source_package = self.package_of(source.path);
+        let reached = match lang {
+            // A unit test beside its source can call it, so it must: it or a function of the
+            // file it calls names the source. A test elsewhere reaches the source through its
+            // crate: its package is the source's or depends on it, or it runs the binary.
+            Lang::Rust if test.path == source.path => {
+                let root = self.root;
+                let bodies = self
+                    .bodies
+                    .entry(test.path.to_owned())
+                    .or_insert_with(|| {
+                        let text = std::fs::read_to_string(root.join(test.path)).ok()?;
+                        reach::rust(&text).ok().map(std::sync::Arc::new)
+                    })
+                    .clone();
+                let Some(bodies) = bodies else { return };
+                bodies.reach(test.name).names.contains(name)
+            }
+            Lang::Rust => {
+                let test_package = self.package_of(test.path);
+                match (test_package, source_package) {
+                    (Some(t), Some(s)) => self.depends(&t, &s),
+                    _ => true,
+                }
+            }
+            _ => match std::fs::read_to_string(self.root.join(test.path)) {
+                Ok(text) if self::lang(source.path) == Some(Lang::Js) => {
+                    reach::javascript(&text, source.path, name)
+                }
+                // A browser test of a Rust source: it runs a binary of a package that is, or
+                // depends on, the source's.
+                Ok(text) => match source_package {
+                    Some(s) => {
+                        let names: Vec<String> = self.manifests.keys().cloned().collect();
+                        names.iter().any(|p| reach::javascript(&text, "", p) && self.depends(p, &s))
+                    }
+                    None => true,
+                },
+                Err(_) => return,
+            },
+        };
+        if !reached {
+            out.push(
+                Diagnostic::error(
+                    codes::TEST_UNRELATED,
+                    ledger.location(row, "tests"),
+                    format!(
+                        "test `{}` ({}) never reaches the row's source `{}`",
+                        test.name,
+                        test.path,
+                        row.value.source.as_deref().unwrap_or_default()
+                    ),
+                )
+                .with_row(&row.value.id),
+            );
+        }
+    }
+
+    /// Whether package `from` is `to` or depends on it (normal, dev or build dependencies,
+    /// through path dependencies of this repository, transitively).
+    fn depends(&mut self, from: &str, to: &str) -> bool {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut stack = vec![from.to_owned()];
+        while let Some(package) = stack.pop() {
+            if package == to {
+                return true;
+            }
+            if !seen.insert(package.clone()) {
+                continue;
+            }
+            let Some(dir) = self.manifests.get(&package).cloned() else { continue };
+            for dep_dir in path_dependencies(self.root, &dir) {
+                let manifest = dep_dir.join("Cargo.toml");
+                let Some(name) =
+                    std::fs::read_to_string(&manifest).ok().and_then(|t| package_name(&t))
+                else {
+                    continue;
+                };
+                self.manifests.entry(name.clone()).or_insert(dep_dir);
+                stack.push(name);
+            }
+        }
+        false
+    }
+
     /// The Cargo package owning `path`: the nearest `Cargo.toml` with a `[package]` name.
     fn package_of(&mut self, path: &str) -> Option<String> {
         let mut dir = self.root.join(path);
@@ -596,6 +718,9 @@ impl<'a> Gate<'a> {
             let name =
                 std::fs::read_to_string(dir.join("Cargo.toml")).ok().and_then(|t| package_name(&t));
             self.packages.insert(dir.clone(), name.clone());
+            if let Some(name) = &name {
+                self.manifests.insert(name.clone(), dir.clone());
+            }
             if name.is_some() {
                 return name;
             }
@@ -639,6 +764,186 @@ impl<'a> Gate<'a> {
         }
     }
 
+    /// Loads an evidence table once; its own problems are reported once, at the file.
+    fn evidence_table(&mut self, path: &str) -> Option<&Table<EvidenceRow>> {
+        let root = self.root;
+        let mut table_findings = Vec::new();
+        let table = self.evidence.entry(path.to_owned()).or_insert_with(|| {
+            let text = std::fs::read_to_string(root.join(path)).ok()?;
+            let table: Table<EvidenceRow> = zero_spec::tsv::load(path, &text);
+            table_findings.extend(table.diagnostics.iter().cloned());
+            zero_spec::checks::unique(&table, "id", |e| e.id.clone(), &mut table_findings);
+            Some(table)
+        });
+        self.findings.extend(table_findings);
+        table.as_ref()
+    }
+
+    /// Every row of every `release/evidence/*.tsv`, whether a ledger row names it or not:
+    /// fresh sources, an intact digest, enough runs, and its budget met (in the median and in
+    /// all but one run) unless the budget's ledger row is `failing`.
+    fn check_evidence_files(
+        &mut self,
+        ledgers: &[Table<LedgerRow>],
+        out: &mut Vec<Diagnostic>,
+    ) -> Result<(), GateError> {
+        let dir = self.root.join("release/evidence");
+        let mut files = Vec::new();
+        match std::fs::read_dir(&dir) {
+            Ok(entries) => {
+                for entry in entries {
+                    let entry =
+                        entry.map_err(|e| GateError::Io(format!("{}: {e}", dir.display())))?;
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    if name.ends_with(".tsv") {
+                        files.push(format!("release/evidence/{name}"));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(GateError::Io(format!("{}: {e}", dir.display()))),
+        }
+        files.sort();
+        let statuses: HashMap<&str, Status> = ledgers
+            .iter()
+            .flat_map(|l| &l.rows)
+            .map(|r| (r.value.id.as_str(), r.value.status))
+            .collect();
+        for file in files {
+            let root = self.root;
+            let Some(table) = self.evidence_table(&file).cloned() else { continue };
+            for row in &table.rows {
+                let e = &row.value;
+                let hash = self
+                    .hashes
+                    .entry(e.sources.items().to_vec())
+                    .or_insert_with(|| evidence::source_hash(root, e.sources.items()));
+                match hash {
+                    Ok(hash) if *hash == e.hash => {}
+                    Ok(_) => out.push(
+                        Diagnostic::error(
+                            codes::EVIDENCE_STALE,
+                            table.location(row, "hash"),
+                            format!(
+                                "evidence `{}` was recorded against other sources ({} changed since)",
+                                e.id,
+                                e.sources.items().join(", ")
+                            ),
+                        )
+                        .with_help(format!("re-run `cargo run --release -p zero-bench -- {} --record` and commit the evidence", e.suite)),
+                    ),
+                    Err(message) => out.push(Diagnostic::error(
+                        codes::EVIDENCE_STALE,
+                        table.location(row, "sources"),
+                        format!("evidence `{}`: {message}", e.id),
+                    )),
+                }
+                if evidence::digest(e) != e.digest {
+                    out.push(Diagnostic::error(
+                        codes::EVIDENCE_TAMPERED,
+                        table.location(row, "digest"),
+                        format!("evidence `{}` does not match its digest: its values were edited after recording", e.id),
+                    ));
+                }
+                if e.runs < evidence::MIN_RUNS {
+                    out.push(Diagnostic::error(
+                        codes::EVIDENCE_RUNS,
+                        table.location(row, "runs"),
+                        format!(
+                            "evidence `{}` is the median of {} run{}, fewer than {}",
+                            e.id,
+                            e.runs,
+                            if e.runs == 1 { "" } else { "s" },
+                            evidence::MIN_RUNS
+                        ),
+                    ));
+                }
+                let Some(budget_id) = &e.budget else { continue };
+                let failing =
+                    statuses.get(format!("budget.{budget_id}").as_str()) == Some(&Status::Failing);
+                self.check_budget(&table, row, budget_id, failing, out);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_budget(
+        &self,
+        table: &Table<EvidenceRow>,
+        row: &Row<EvidenceRow>,
+        budget_id: &str,
+        failing: bool,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let e = &row.value;
+        let Some((budgets, budget_row)) = self.budgets.get(budget_id) else {
+            out.push(Diagnostic::error(
+                codes::UNRESOLVED_REFERENCE,
+                table.location(row, "budget"),
+                format!("budget `{budget_id}` is not defined in spec/budgets.tsv"),
+            ));
+            return;
+        };
+        let b = &budget_row.value;
+        if b.unit != e.unit {
+            out.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    table.location(row, "unit"),
+                    format!(
+                        "evidence `{}` is in {} but budget `{}` is in {}",
+                        e.id,
+                        e.unit.as_str(),
+                        b.id,
+                        b.unit.as_str()
+                    ),
+                )
+                .with_help(format!("budget defined at {}", budgets.row_location(budget_row))),
+            );
+            return;
+        }
+        let missed = !b.comparison.holds(e.value, b.budget) || e.misses >= evidence::MAX_MISSES;
+        if missed && !failing {
+            out.push(
+                Diagnostic::error(
+                    codes::BUDGET_EXCEEDED,
+                    table.location(row, "value"),
+                    format!(
+                        "{} {} {} (min {}, max {}, missed in {} of {} runs) does not meet budget `{}` ({} {} {})",
+                        e.metric,
+                        e.value,
+                        e.unit.as_str(),
+                        e.min,
+                        e.max,
+                        e.misses,
+                        e.runs,
+                        b.id,
+                        b.comparison.symbol(),
+                        b.budget,
+                        b.unit.as_str()
+                    ),
+                )
+                .with_help(format!("a budget that is known to be missed is `failing` in the ledger, with an ADR (budget defined at {})", budgets.row_location(budget_row))),
+            );
+        } else if !missed && failing {
+            out.push(Diagnostic::error(
+                codes::FAILING_STATUS,
+                table.location(row, "value"),
+                format!(
+                    "`budget.{}` is marked failing, but {} {} {} meets it in {} of {} runs",
+                    b.id,
+                    e.metric,
+                    e.value,
+                    e.unit.as_str(),
+                    e.runs - e.misses,
+                    e.runs
+                ),
+            ));
+        }
+    }
+
+    /// A ledger row's evidence: it exists, a `budget.X` row's evidence measures X, and the
+    /// row's own source file is among the sources the evidence hashed.
     fn check_evidence(
         &mut self,
         ledger: &Table<LedgerRow>,
@@ -649,17 +954,7 @@ impl<'a> Gate<'a> {
         let Some(reference) = self.reference(ledger, row, "evidence", text, out) else { return };
         let location = ledger.location(row, "evidence");
         let id = row.value.id.as_str();
-        let root = self.root;
-        let mut table_findings = Vec::new();
-        let table = self.evidence.entry(reference.path.to_owned()).or_insert_with(|| {
-            let text = std::fs::read_to_string(root.join(reference.path)).ok()?;
-            let table: Table<EvidenceRow> = zero_spec::tsv::load(reference.path, &text);
-            table_findings.extend(table.diagnostics.iter().cloned());
-            zero_spec::checks::unique(&table, "id", |e| e.id.clone(), &mut table_findings);
-            Some(table)
-        });
-        self.findings.extend(table_findings);
-        let Some(table) = table.as_ref() else {
+        let Some(table) = self.evidence_table(reference.path) else {
             out.push(
                 Diagnostic::error(
                     codes::EVIDENCE_MISSING,
@@ -682,79 +977,67 @@ impl<'a> Gate<'a> {
             return;
         };
         let e = &evidence.value;
-        let hash = self
-            .hashes
-            .entry(e.sources.items().to_vec())
-            .or_insert_with(|| evidence::source_hash(root, e.sources.items()));
-        match hash {
-            Ok(hash) if *hash == e.hash => {}
-            Ok(_) => out.push(
+        if let Some(budget) = id.strip_prefix("budget.")
+            && e.budget.as_deref() != Some(budget)
+        {
+            let measures = match &e.budget {
+                Some(other) => format!("measures budget `{other}`"),
+                None => "measures no budget".to_owned(),
+            };
+            out.push(
                 Diagnostic::error(
-                    codes::EVIDENCE_STALE,
-                    table.location(evidence, "hash"),
+                    codes::BUDGET_MISMATCH,
+                    location.clone(),
+                    format!("`{id}` names evidence `{}`, which {measures}", e.id),
+                )
+                .with_row(id),
+            );
+        }
+        if let Some(source) = row.value.source.as_deref().and_then(parse_reference)
+            && !evidence::covers(e.sources.items(), source.path)
+        {
+            out.push(
+                Diagnostic::error(
+                    codes::EVIDENCE_UNCOVERED,
+                    location,
                     format!(
-                        "evidence `{}` was recorded against other sources ({} changed since)",
+                        "`{id}`'s source {} is not among the sources evidence `{}` hashed ({})",
+                        source.path,
                         e.id,
                         e.sources.items().join(", ")
-                    ),
-                )
-                .with_help(format!("re-run `cargo run --release -p zero-bench -- {} --record` and commit the evidence", e.suite))
-                .with_row(id),
-            ),
-            Err(message) => out.push(
-                Diagnostic::error(codes::EVIDENCE_STALE, table.location(evidence, "sources"), format!("evidence `{}`: {message}", e.id))
-                    .with_row(id),
-            ),
-        }
-        let Some(budget_id) = &e.budget else { return };
-        let Some((budgets, budget_row)) = self.budgets.get(budget_id.as_str()) else {
-            out.push(
-                Diagnostic::error(
-                    codes::UNRESOLVED_REFERENCE,
-                    table.location(evidence, "budget"),
-                    format!("budget `{budget_id}` is not defined in spec/budgets.tsv"),
-                )
-                .with_row(id),
-            );
-            return;
-        };
-        let b = &budget_row.value;
-        if b.unit != e.unit {
-            out.push(
-                Diagnostic::error(
-                    codes::INVALID_VALUE,
-                    table.location(evidence, "unit"),
-                    format!(
-                        "evidence `{}` is in {} but budget `{}` is in {}",
-                        e.id,
-                        e.unit.as_str(),
-                        b.id,
-                        b.unit.as_str()
-                    ),
-                )
-                .with_help(format!("budget defined at {}", budgets.row_location(budget_row)))
-                .with_row(id),
-            );
-        } else if !b.comparison.holds(e.value, b.budget) {
-            out.push(
-                Diagnostic::error(
-                    codes::BUDGET_EXCEEDED,
-                    table.location(evidence, "value"),
-                    format!(
-                        "{} {} {} does not meet budget `{}` ({} {} {})",
-                        e.metric,
-                        e.value,
-                        e.unit.as_str(),
-                        b.id,
-                        b.comparison.symbol(),
-                        b.budget,
-                        b.unit.as_str()
                     ),
                 )
                 .with_row(id),
             );
         }
     }
+}
+
+/// The folders of the path dependencies of the package in `dir` (its own `path = ".."` and
+/// `workspace = true` entries whose workspace entry has a path).
+fn path_dependencies(root: &Path, dir: &Path) -> Vec<PathBuf> {
+    let read = |p: &Path| -> Option<toml::Table> { std::fs::read_to_string(p).ok()?.parse().ok() };
+    let Some(manifest) = read(&dir.join("Cargo.toml")) else { return Vec::new() };
+    let workspace = read(&root.join("Cargo.toml"));
+    let workspace_deps = workspace
+        .as_ref()
+        .and_then(|w| w.get("workspace")?.get("dependencies")?.as_table().cloned());
+    let mut out = Vec::new();
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(deps) = manifest.get(section).and_then(|d| d.as_table()) else { continue };
+        for (key, spec) in deps {
+            if let Some(path) = spec.get("path").and_then(|p| p.as_str()) {
+                out.push(dir.join(path));
+            } else if spec.get("workspace").and_then(toml::Value::as_bool) == Some(true)
+                && let Some(path) = workspace_deps
+                    .as_ref()
+                    .and_then(|w| w.get(key)?.get("path")?.as_str().map(str::to_owned))
+            {
+                out.push(root.join(path));
+            }
+        }
+    }
+    out
 }
 
 fn index_file(root: &Path, path: &str, lang: Lang) -> Indexed {

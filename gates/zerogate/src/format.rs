@@ -36,6 +36,8 @@ pub struct Summary {
     pub experimental: usize,
     /// Rows by status.
     pub stable: usize,
+    /// Rows by status: measured and known to miss their budget (each with an ADR).
+    pub failing: usize,
     /// Findings reported (after the baseline).
     pub findings: usize,
     /// Findings the baseline excused.
@@ -58,6 +60,7 @@ impl Summary {
             planned: count("planned"),
             experimental: count("experimental"),
             stable: count("stable"),
+            failing: count("failing"),
             findings: findings.len(),
             baselined,
             tests_in_report: tests,
@@ -65,8 +68,13 @@ impl Summary {
     }
 
     fn line(&self) -> String {
+        let failing = if self.failing > 0 {
+            format!(", {} failing (known misses, see their ADRs)", self.failing)
+        } else {
+            String::new()
+        };
         let mut s = format!(
-            "{} rows: {} stable, {} experimental, {} planned (not done); {} finding{}",
+            "{} rows: {} stable, {} experimental{failing}, {} planned (not done); {} finding{}",
             self.rows,
             self.stable,
             self.experimental,

@@ -281,8 +281,35 @@ fn is_test_attr_group(group: &proc_macro2::Group) -> bool {
 /// declared as `test("name", ..)` or `it("name", ..)`.
 pub fn javascript(text: &str) -> FileIndex {
     let mut index = FileIndex::default();
+    let mut class: Option<String> = None;
     for line in text.lines() {
         let trimmed = line.trim_start();
+        // Methods of an exported class, as `Class::method` (a private `#method` as `method`),
+        // written at the class body's two-space indent.
+        if !line.is_empty() && !line.starts_with(' ') {
+            class = None;
+        } else if let Some(owner) = &class
+            && let Some(rest) = line.strip_prefix("  ")
+            && !rest.starts_with(' ')
+        {
+            let rest = rest.trim_start_matches("static ").trim_start_matches("async ");
+            let name: String = rest
+                .trim_start_matches('#')
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                .collect();
+            let after = &rest[rest.len() - rest.trim_start_matches('#').len() + name.len()..];
+            if !name.is_empty() && after.starts_with('(') && rest.trim_end().ends_with('{') {
+                index.symbols.insert(format!("{owner}::{name}"));
+            }
+        }
+        if let Some(rest) = trimmed.strip_prefix("export class ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$')
+                .collect();
+            class = (!name.is_empty()).then_some(name);
+        }
         if let Some(rest) = trimmed.strip_prefix("export ") {
             let rest = rest.trim_start_matches("default ").trim_start_matches("async ");
             for keyword in ["function* ", "function ", "class ", "const ", "let ", "var "] {
@@ -424,6 +451,12 @@ mod tests {
         assert_eq!(symbols, vec!["KIND", "Socket", "connect", "join"]);
         let tests: Vec<&str> = index.tests.iter().map(String::as_str).collect();
         assert_eq!(tests, vec!["joins the session", "patches"]);
+        let index = javascript(
+            "export class Live {\n  constructor(a) {\n    inner(x) {\n  }\n  #join() {\n  }\n  \
+             async connect(url) {\n  }\n  notAMethod = 1;\n}\nclass Hidden {\n  skip() {\n  }\n}\n",
+        );
+        let symbols: Vec<&str> = index.symbols.iter().map(String::as_str).collect();
+        assert_eq!(symbols, vec!["Live", "Live::connect", "Live::constructor", "Live::join"]);
     }
 
     #[test]

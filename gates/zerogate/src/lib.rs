@@ -12,6 +12,7 @@ pub mod check;
 pub mod evidence;
 pub mod format;
 pub mod index;
+pub mod reach;
 pub mod testreport;
 
 /// Why the gate could not run (exit code 2), as opposed to findings (exit code 1).

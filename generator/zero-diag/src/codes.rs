@@ -155,6 +155,30 @@ codes! {
     DOC_LINK = "Z0319", "doc-link-broken",
         "A link in the documentation points at a page or file that does not exist, or at a heading the page does not have.",
         "fix the path (relative to the page) or the anchor (the heading's GitHub-style slug)";
+    /// An evidence row's digest does not match its values: it was edited by hand.
+    EVIDENCE_TAMPERED = "Z0320", "evidence-tampered",
+        "An evidence row's values no longer match the digest `zero-bench --record` wrote over them and its sources' hash: the row was edited after it was recorded.",
+        "never edit evidence; re-run the benchmark with `--record` and commit what it writes";
+    /// A ledger row's source file was not among the sources its evidence measured.
+    EVIDENCE_UNCOVERED = "Z0321", "evidence-uncovered",
+        "A ledger row's own source file is not among the sources its evidence hashed, so changing that source would leave the evidence looking fresh.",
+        "add the file (or its folder) to the suite's sources in zero-bench and record again, or point the row at the code that is measured";
+    /// A budget row's evidence measures another budget, or none.
+    BUDGET_MISMATCH = "Z0322", "budget-mismatch",
+        "A `budget.X` ledger row names an evidence row that does not measure budget X.",
+        "point the row at the evidence row whose `budget` column is X";
+    /// Evidence is not the median of enough independent runs.
+    EVIDENCE_RUNS = "Z0323", "evidence-too-few-runs",
+        "An evidence row is the median of fewer than 5 independent runs, so one lucky or unlucky run decides it.",
+        "record with `zero-bench <suite> --record` (5 fresh processes by default)";
+    /// A `failing` row's evidence meets its budget, or it has no ADR.
+    FAILING_STATUS = "Z0324", "failing-status",
+        "A row marked `failing` must name an ADR (`docs/adr/...`) that explains the miss, and its evidence must still miss the budget.",
+        "give the row's `docs` an ADR anchor, or, when the budget is met again, set the status back to `experimental` or `stable`";
+    /// A row's test never reaches its source.
+    TEST_UNRELATED = "Z0325", "test-unrelated",
+        "A test named by a row never reaches the row's source: neither the test nor a function of its file that it calls names the source's symbol, and it does not run the binary the source belongs to.",
+        "name a test that calls the source (or runs its binary), or point the row at the source the test exercises";
 
     /// A tag is not closed before the end of the file.
     TPL_UNTERMINATED_TAG = "Z0401", "tpl-unterminated-tag",

@@ -89,7 +89,7 @@ pub struct Limits {
     /// Largest upload, all chunks together.
     #[schemars(range(min = 1024))]
     pub max_upload_bytes: u64,
-    /// Messages a live session's mailbox holds before senders wait.
+    /// Messages a live session's mailbox holds; a message that finds it full is dropped for that session and counted (senders never wait).
     #[schemars(range(min = 1, max = 65536))]
     pub mailbox_capacity: u32,
     /// Live sessions one client (IP) may hold open.

@@ -375,6 +375,10 @@ pub enum Status {
     Experimental,
     /// Supported: source, tests, docs and fresh evidence (where the kind needs it) are demanded.
     Stable,
+    /// Built and measured, and known to miss its budget: source, tests, fresh evidence and docs
+    /// that are an ADR (`docs/adr/...`) explaining the miss are demanded. The gate reports it in
+    /// its summary instead of failing, and fails when the evidence meets the budget again.
+    Failing,
 }
 
 impl Status {
@@ -384,6 +388,7 @@ impl Status {
             Status::Planned => "planned",
             Status::Experimental => "experimental",
             Status::Stable => "stable",
+            Status::Failing => "failing",
         }
     }
 }
@@ -407,7 +412,7 @@ pub struct LedgerRow {
     /// Evidence rows, as `release/evidence/FILE.tsv#row_id`, comma-separated.
     #[serde(default)]
     pub evidence: CommaList,
-    /// `planned`, `experimental` or `stable`.
+    /// `planned`, `experimental`, `stable` or `failing`.
     pub status: Status,
 }
 
@@ -430,8 +435,18 @@ pub struct EvidenceRow {
     /// The metric, e.g. `wall` or `peak_rss`.
     #[schemars(pattern(SNAKE_NAME))]
     pub metric: String,
-    /// The measured value.
+    /// The measured value: the median of `runs` independent runs.
     pub value: f64,
+    /// The smallest of the runs' values.
+    pub min: f64,
+    /// The largest of the runs' values.
+    pub max: f64,
+    /// How many independent runs (fresh processes) the median is taken over.
+    #[schemars(range(min = 1))]
+    pub runs: u32,
+    /// How many of the runs missed the row's budget (0 without a budget). A budget missed in two
+    /// or more runs is missed, whatever the median says.
+    pub misses: u32,
     /// The unit of `value`.
     pub unit: Unit,
     /// The budget this row proves (an `id` in `spec/budgets.tsv`); empty for context rows.
@@ -442,6 +457,10 @@ pub struct EvidenceRow {
     /// SHA-256 over the sources at recording time; a mismatch makes the row stale.
     #[schemars(pattern(r"^[0-9a-f]{64}$"))]
     pub hash: String,
+    /// SHA-256 over the row's other columns (`recorded` aside) and `hash`: a hand-edited value
+    /// no longer matches it (zerogate recomputes it).
+    #[schemars(pattern(r"^[0-9a-f]{64}$"))]
+    pub digest: String,
     /// When it was recorded (UTC, RFC 3339) and on what: free text for people.
     #[schemars(length(min = 1))]
     pub recorded: String,

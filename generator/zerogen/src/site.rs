@@ -67,12 +67,12 @@ fn url_of(source: &str) -> String {
     format!("{}.html", inside.strip_suffix(".md").unwrap_or(inside))
 }
 
-/// The pages' sources: `README.md` and `docs/**/*.md`, sorted.
+/// The pages' sources: `README.md`, `ARCHITECTURE.md` and `docs/**/*.md`, sorted.
 fn sources(root: &Path) -> Vec<String> {
-    let readme = root.join("README.md").is_file().then(|| "README.md".to_owned());
+    let top = ["README.md", "ARCHITECTURE.md"].into_iter().filter(|f| root.join(f).is_file());
     let docs =
         crate::generate::files_under(root, "docs").into_iter().filter(|f| f.ends_with(".md"));
-    let mut out: Vec<String> = readme.into_iter().chain(docs).collect();
+    let mut out: Vec<String> = top.map(str::to_owned).chain(docs).collect();
     out.sort();
     out
 }
@@ -187,6 +187,53 @@ fn render(source: &str, text: &str) -> (SitePage, Vec<Link>) {
         anchors: ids,
     };
     (page, links)
+}
+
+/// The links of the HTML a browser gets: every relative `href` of every page's body must name a
+/// page of the site (and one of its anchors). A Markdown link to a file that exists in the
+/// repository but is no page (a folder, a source file) passes the Markdown check and still
+/// breaks in the site; this is the check that sees it.
+fn check_html_links(pages: &[SitePage]) -> Vec<Diagnostic> {
+    let by_url: BTreeMap<&str, &SitePage> = pages.iter().map(|p| (p.url.as_str(), p)).collect();
+    let mut problems = Vec::new();
+    for page in pages {
+        // Real elements only: markup quoted in text or code is escaped (`&lt;a href=..`).
+        let tags =
+            page.html.split('<').skip(1).filter_map(|t| t.split_once('>').map(|(tag, _)| tag));
+        for tag in tags {
+            let Some(part) = tag.split_once(" href=\"").map(|(_, rest)| rest) else { continue };
+            let Some((href, _)) = part.split_once('"') else { continue };
+            let href = href.replace("&amp;", "&");
+            if href.contains("://") || href.starts_with("mailto:") || href.starts_with("data:") {
+                continue;
+            }
+            let (path, anchor) = match href.split_once('#') {
+                Some((p, a)) => (p, Some(a)),
+                None => (href.as_str(), None),
+            };
+            let target = if path.is_empty() {
+                page.url.clone()
+            } else {
+                let dir = Path::new(&page.url).parent().unwrap_or(Path::new(""));
+                normalize(&dir.join(path))
+            };
+            let problem = match by_url.get(target.as_str()) {
+                None => Some(format!(
+                    "the page links to `{href}`, which is not in the site (only pages are)"
+                )),
+                Some(found) => anchor.filter(|a| !found.anchors.contains(*a)).map(|a| {
+                    format!("the page links to `{href}`, but {} has no anchor `#{a}`", found.url)
+                }),
+            };
+            if let Some(message) = problem {
+                problems.push(
+                    Diagnostic::error(codes::DOC_LINK, Location::file(page.source.clone()), message)
+                        .with_help("link to a Markdown page (a folder needs its README.md, a source file its docs page)"),
+                );
+            }
+        }
+    }
+    problems
 }
 
 /// `a/b/../c.md` as `a/c.md`.
@@ -309,6 +356,7 @@ pub fn build_with(root: &Path, gate: Option<&GateReport>) -> Result<Site, Vec<Di
             );
         }
     }
+    problems.extend(check_html_links(&pages));
     if !problems.is_empty() {
         zero_diag::sort(&mut problems);
         return Err(problems);
@@ -931,6 +979,35 @@ mod tests {
             std::fs::write(file, text).unwrap();
         }
         dir
+    }
+
+    #[test]
+    fn links_the_browser_cannot_follow_are_findings() {
+        let dir = project(&[
+            (
+                "README.md",
+                "# Home\n\n[Decisions](docs/adr/) and [code](src/lib.rs) and [arch](ARCHITECTURE.md#map).\n",
+            ),
+            ("ARCHITECTURE.md", "# Architecture\n\n## Map\n"),
+            ("docs/adr/0001-x.md", "# One\n"),
+            ("src/lib.rs", "//! x\n"),
+        ]);
+        let problems = build(dir.path()).unwrap_err();
+        let messages: Vec<String> = problems.iter().map(|p| p.message.clone()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`docs/adr/`")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`src/lib.rs`")), "{messages:?}");
+        assert!(problems.iter().all(|p| p.location.file == "README.md"));
+        // The same links to pages pass, ARCHITECTURE.md being one.
+        std::fs::write(
+            dir.path().join("README.md"),
+            "# Home\n\n[Decisions](docs/adr/0001-x.md) and [arch](ARCHITECTURE.md#map).\n",
+        )
+        .unwrap();
+        let site = build(dir.path()).unwrap();
+        assert!(site.pages.iter().any(|p| p.url == "ARCHITECTURE.html"));
+        let home = site.pages.iter().find(|p| p.url == "index.html").unwrap();
+        assert!(home.html.contains("href=\"ARCHITECTURE.html#map\""), "{}", home.html);
     }
 
     #[test]

@@ -27,7 +27,28 @@ fn header(source: &str) -> String {
 
 /// Escapes a value for a Markdown table cell.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+    prose(text).replace('|', "\\|").replace('\n', " ")
+}
+
+/// Escapes quoted text for Markdown prose: `<`, `>` and `&` outside code spans become entities,
+/// so a phrase such as "a <script> block" shows as written instead of opening an element that
+/// swallows the rest of the page. Code spans keep their text (Markdown shows it literally).
+pub(crate) fn prose(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '&' if !in_code => out.push_str("&amp;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 fn table_page(kind: &TableKind, spec: &FrameworkSpec) -> Output {
@@ -350,7 +371,8 @@ const LEDGER_NOTES: &str = "## Statuses\n\n\
 | status | the gate demands |\n|---|---|\n\
 | `planned` | nothing; the row is counted as planned, never as done |\n\
 | `experimental` | `source`, `tests` and `docs`, each resolving |\n\
-| `stable` | everything `experimental` demands, plus fresh `evidence` for kinds that need it (`budget`, `bench`) |\n\n\
+| `stable` | everything `experimental` demands, plus fresh `evidence` for kinds that need it (`budget`, `bench`) |\n\
+| `failing` | `source`, `tests`, fresh `evidence`, and `docs` pointing at an ADR (`docs/adr/...`) that explains why the budget is missed; the miss is reported in the summary, not as a finding, and the evidence meeting the budget again is a finding |\n\n\
 ## References\n\n\
 - `source`: `path#symbol`. Rust files are parsed with `syn`; a symbol is a `fn`, `struct`, `enum`, \
 `trait`, `const`, `static`, `mod`, `type`, `macro_rules!` or `Type::method` (an associated fn of an \
@@ -366,8 +388,15 @@ needs a ledger row with the id `wire.KIND`, `component.NAME` or `budget.ID`.\n";
 const EVIDENCE_NOTES: &str = "## Freshness\n\n\
 `zero-bench --record` writes one row per measurement. `hash` is the SHA-256 over the files under \
 `sources` (each file's repository-relative path and contents, in path order). When any of them \
-changes, the gate reports the row as stale until the benchmark is recorded again. A row whose \
-`budget` names a budget must meet it.\n";
+changes, the gate reports the row as stale until the benchmark is recorded again.\n\n\
+## Runs, budgets and digests\n\n\
+Every row is the median (`value`) of `runs` independent runs, each a fresh process, with the \
+smallest (`min`) and largest (`max`) of them; fewer than 5 runs is a finding. A row whose \
+`budget` names a budget must meet it in the median and in all but one run (`misses` counts the \
+runs that missed it), whatever the status of the budget's ledger row, unless that row is \
+`failing`. `digest` is the SHA-256 over the row's other columns (`recorded` aside) and `hash`, \
+which the gate recomputes: an edited value is a finding. A ledger row's own `source` file must be \
+among its evidence's `sources`, and a `budget.X` row's evidence must measure budget X.\n";
 
 fn diagnostics_page() -> Output {
     let mut md = header("the code registry in generator/zero-diag/src/codes.rs");
@@ -385,7 +414,10 @@ fn diagnostics_page() -> Output {
         let _ = writeln!(
             md,
             "## {0} {1}\n\n<a id=\"{0}\"></a>{2}\n\nHelp: {3}.\n",
-            code.id, code.name, code.summary, code.help
+            code.id,
+            code.name,
+            prose(code.summary),
+            prose(code.help)
         );
     }
     Output { path: "docs/reference/diagnostics.md".to_owned(), contents: md }
@@ -420,4 +452,24 @@ fn index_page() -> Output {
     }
     md.push_str("\n## Templates\n\nSee [templates](templates.md) and [template bindings](template-bindings.md).\n\n## Diagnostics\n\nSee [diagnostics](diagnostics.md).\n");
     Output { path: "docs/reference/tables.md".to_owned(), contents: md }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_markup_is_escaped_outside_code_spans() {
+        assert_eq!(
+            prose("`:colocated` on a <style> or <script>"),
+            "`:colocated` on a &lt;style&gt; or &lt;script&gt;"
+        );
+        assert_eq!(prose("keep `<div>` & `a|b`"), "keep `<div>` &amp; `a|b`");
+        assert_eq!(cell("a | <b>"), "a \\| &lt;b&gt;");
+        let page = diagnostics_page().contents;
+        for code in zero_diag::codes::ALL {
+            assert!(page.contains(&format!("<a id=\"{}\"></a>", code.id)), "{}", code.id);
+        }
+        assert!(!page.contains("<script>") && !page.contains("<style>"), "no raw element in prose");
+    }
 }
