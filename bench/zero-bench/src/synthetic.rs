@@ -67,12 +67,23 @@ fn rust_file(f: usize) -> String {
          impl Widget{f} {{\n    /// Draws it.\n    pub fn draw(&self) -> String {{\n        format!(\"widget of size {{}}\", self.size)\n    }}\n}}\n\n\
          #[cfg(test)]\nmod tests {{\n    use super::*;\n\n"
     );
+    // Each row's tests call its own item (the gate checks that a test reaches its source).
     for k in 0..ITEMS_PER_FILE {
+        let (checks, rejects) = if k == ITEMS_PER_FILE - 1 {
+            let draw = format!("assert_eq!(Widget{f}::default().draw(), \"widget of size 0\");");
+            (draw.clone(), draw)
+        } else {
+            (
+                format!("assert!(item_{k}(&map, \"a\") >= 1);"),
+                format!("assert_eq!(item_{k}(&map, \"z\"), 0);"),
+            )
+        };
         let _ = write!(
             s,
             "    #[test]\n    fn checks_item_{k}() {{\n        let map = BTreeMap::from([(\"ab\".to_owned(), 1)]);\n        \
-             assert!(item_0(&map, \"a\") >= 1);\n    }}\n\n    \
-             #[test]\n    fn rejects_item_{k}() {{\n        assert_eq!(Widget{f}::default().draw(), \"widget of size 0\");\n    }}\n\n"
+             {checks}\n    }}\n\n    \
+             #[test]\n    fn rejects_item_{k}() {{\n        let map = BTreeMap::from([(\"ab\".to_owned(), 1)]);\n        \
+             {rejects}\n    }}\n\n"
         );
     }
     s.push_str("}\n");

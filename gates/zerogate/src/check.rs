@@ -804,6 +804,13 @@ impl<'a> Gate<'a> {
             Err(e) => return Err(GateError::Io(format!("{}: {e}", dir.display()))),
         }
         files.sort();
+        // Findings about an evidence row name the first ledger row that cites it.
+        let mut cited: HashMap<String, String> = HashMap::new();
+        for row in ledgers.iter().flat_map(|l| &l.rows) {
+            for reference in row.value.evidence.items() {
+                cited.entry(reference.clone()).or_insert_with(|| row.value.id.clone());
+            }
+        }
         let statuses: HashMap<&str, Status> = ledgers
             .iter()
             .flat_map(|l| &l.rows)
@@ -814,6 +821,7 @@ impl<'a> Gate<'a> {
             let Some(table) = self.evidence_table(&file).cloned() else { continue };
             for row in &table.rows {
                 let e = &row.value;
+                let start = out.len();
                 let hash = self
                     .hashes
                     .entry(e.sources.items().to_vec())
@@ -858,10 +866,16 @@ impl<'a> Gate<'a> {
                         ),
                     ));
                 }
-                let Some(budget_id) = &e.budget else { continue };
-                let failing =
-                    statuses.get(format!("budget.{budget_id}").as_str()) == Some(&Status::Failing);
-                self.check_budget(&table, row, budget_id, failing, out);
+                if let Some(budget_id) = &e.budget {
+                    let failing = statuses.get(format!("budget.{budget_id}").as_str())
+                        == Some(&Status::Failing);
+                    self.check_budget(&table, row, budget_id, failing, out);
+                }
+                if let Some(id) = cited.get(&format!("{file}#{}", e.id)) {
+                    for finding in &mut out[start..] {
+                        finding.row_id = Some(id.clone());
+                    }
+                }
             }
         }
         Ok(())

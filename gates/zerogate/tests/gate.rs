@@ -85,14 +85,31 @@ impl Project {
     }
 
     fn record_evidence(&self, value: f64) {
-        let hash = zerogate::evidence::source_hash(self.root(), &["src".to_owned()]).unwrap();
-        self.write(
-            "release/evidence/demo.tsv",
-            &format!(
-                "id\tsuite\tcase\tsubject\tmetric\tvalue\tunit\tbudget\tsources\thash\trecorded\n\
-                 demo.wall\tdemo\twall\tdemo\twall\t{value}\tms\tdemo.wall\tsrc\t{hash}\t2026-11-25 test\n"
-            ),
-        );
+        self.record_evidence_with(value, "src", "demo.wall", 5, 0);
+    }
+
+    /// Writes the evidence as `zero-bench --record` does, digest included.
+    fn record_evidence_with(
+        &self,
+        value: f64,
+        sources: &str,
+        budget: &str,
+        runs: u32,
+        misses: u32,
+    ) {
+        let hash = zerogate::evidence::source_hash(self.root(), &[sources.to_owned()]).unwrap();
+        let header = "id\tsuite\tcase\tsubject\tmetric\tvalue\tmin\tmax\truns\tmisses\tunit\tbudget\tsources\thash\tdigest\trecorded\n";
+        let row = |digest: &str| {
+            format!(
+                "demo.wall\tdemo\twall\tdemo\twall\t{value}\t{value}\t{value}\t{runs}\t{misses}\tms\t{budget}\t{sources}\t{hash}\t{digest}\t2026-11-25 test\n"
+            )
+        };
+        let draft = format!("{header}{}", row(&"0".repeat(64)));
+        let table: zero_spec::Table<zero_spec::tables::EvidenceRow> =
+            zero_spec::tsv::load("release/evidence/demo.tsv", &draft);
+        assert!(table.diagnostics.is_empty(), "{:?}", table.diagnostics);
+        let digest = zerogate::evidence::digest(&table.rows[0].value);
+        self.write("release/evidence/demo.tsv", &format!("{header}{}", row(&digest)));
     }
 
     /// 1-based line of the first line of `rel` containing `needle`.
@@ -303,6 +320,68 @@ fn missed_budget_is_reported() {
     let p = Project::new();
     p.record_evidence(250.0);
     p.assert_reported("Z0310", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+}
+
+#[test]
+fn a_hand_edited_value_breaks_the_digest() {
+    let p = Project::new();
+    p.edit("release/evidence/demo.tsv", "\t50\t50\t50\t", "\t40\t50\t50\t");
+    p.assert_reported("Z0320", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+}
+
+#[test]
+fn a_row_source_the_evidence_did_not_hash_is_reported() {
+    let p = Project::new();
+    p.record_evidence_with(50.0, "docs", "demo.wall", 5, 0);
+    let line = p.line_of("release/surface.tsv", "budget.demo.wall");
+    p.assert_reported("Z0321", "release/surface.tsv", line, Some("budget.demo.wall"));
+}
+
+#[test]
+fn a_missed_budget_is_reported_on_a_planned_row_and_in_two_runs() {
+    let p = Project::new();
+    p.edit("release/surface.tsv", "release/evidence/demo.tsv#demo.wall\tstable", "\tplanned");
+    p.record_evidence(250.0);
+    p.assert_reported("Z0310", "release/evidence/demo.tsv", 2, None);
+    // The median meets the budget, two of the five runs did not.
+    let p = Project::new();
+    p.record_evidence_with(50.0, "src", "demo.wall", 5, 2);
+    p.assert_reported("Z0310", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+    p.record_evidence_with(50.0, "src", "demo.wall", 5, 1);
+    assert_eq!(p.gate(&[]).0, 0, "one miss in five runs is allowed");
+}
+
+#[test]
+fn budget_evidence_must_measure_that_budget_with_enough_runs() {
+    let p = Project::new();
+    p.record_evidence_with(50.0, "src", "", 5, 0);
+    let line = p.line_of("release/surface.tsv", "budget.demo.wall");
+    p.assert_reported("Z0322", "release/surface.tsv", line, Some("budget.demo.wall"));
+    let p = Project::new();
+    p.record_evidence_with(50.0, "src", "demo.wall", 3, 0);
+    p.assert_reported("Z0323", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
+}
+
+#[test]
+fn a_failing_budget_needs_an_adr_and_a_miss() {
+    let p = Project::new();
+    p.write("docs/adr/0001-slow.md", "# Slow\n\n## Why\n");
+    p.edit("release/surface.tsv", "demo.wall\tstable", "demo.wall\tfailing");
+    p.record_evidence(250.0);
+    let line = p.line_of("release/surface.tsv", "budget.demo.wall");
+    p.assert_reported("Z0324", "release/surface.tsv", line, Some("budget.demo.wall"));
+    let ledger = p.read("release/surface.tsv");
+    let row = ledger.lines().find(|l| l.starts_with("budget.demo.wall")).unwrap().to_owned();
+    p.edit(
+        "release/surface.tsv",
+        &row,
+        &row.replace("docs/guide.md#render", "docs/adr/0001-slow.md#why"),
+    );
+    let (code, out, _) = p.gate(&[]);
+    assert_eq!(code, 0, "a known miss with its ADR is no finding: {out}");
+    assert!(out.contains("1 failing"), "{out}");
+    p.record_evidence(50.0);
+    p.assert_reported("Z0324", "release/evidence/demo.tsv", 2, Some("budget.demo.wall"));
 }
 
 #[test]
