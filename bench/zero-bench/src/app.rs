@@ -170,10 +170,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
     let mut ratios = vec![Vec::new(); servers.len()];
     let mut cpu = vec![(Vec::new(), Vec::new()); servers.len()];
     for round in 0..rounds {
-        let mut order: Vec<usize> = (0..servers.len()).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
+        let order = round_order(round, servers.len());
         let mut round_rps = vec![0.0; servers.len()];
         for i in order {
             let before = servers[i].cpu_seconds();
@@ -276,22 +273,20 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
         );
     }
     add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
-    for (metric, value, unit, budget) in counter_dead_render(&root, tool, secs, rounds, peers)? {
-        add("counter_dead_render", "zero_live", &metric, value, unit, budget);
-    }
+    measures.extend(counter_dead_render(&root, tool, secs, rounds, peers)?);
     report(printer, "app", SOURCES, &measures)
 }
 
 /// The counter example's `/clicks` (the peers' counter page: a fresh session, its tokens and
 /// the render) against each running peer's counter page, alternating in the same rounds, each
-/// server on core 0 and wrk on core 1. Each figure: (metric, value, unit, budget).
+/// server on core 0 and wrk on core 1.
 fn counter_dead_render(
     root: &Path,
     tool: Load,
     secs: u64,
     rounds: usize,
     peers: &[crate::live::UrlPeer],
-) -> Result<Vec<(String, f64, &'static str, Option<&'static str>)>> {
+) -> Result<Vec<Measure>> {
     let counter = crate::live::build_counter(root)?;
     let port = crate::live::free_port()?;
     let mut servers = vec![(
@@ -304,10 +299,7 @@ fn counter_dead_render(
     let mut rps = vec![Vec::new(); servers.len()];
     let mut ratios = vec![Vec::new(); servers.len()];
     for round in 0..rounds {
-        let mut order: Vec<usize> = (0..servers.len()).collect();
-        if round % 2 == 1 {
-            order.reverse();
-        }
+        let order = round_order(round, servers.len());
         let mut round_rps = vec![0.0; servers.len()];
         for i in order {
             let (server, path) = &servers[i];
@@ -320,24 +312,30 @@ fn counter_dead_render(
         }
     }
     let median = crate::median;
+    let case = "counter_dead_render";
+    let clicks = median(rps[0].clone());
     let mut out =
-        vec![("clicks_requests_per_s".to_owned(), median(rps[0].clone()), "ops_per_s", None)];
+        vec![Measure::new(case, "zero_live", "clicks_requests_per_s", clicks, "ops_per_s", None)];
     for (k, peer) in peers.iter().enumerate() {
         let budget = (peer.name == "phoenix").then_some("live.counter.dead_render_vs_phoenix");
-        out.push((
-            format!("{}_requests_per_s", peer.name),
-            median(rps[k + 1].clone()),
-            "ops_per_s",
-            None,
-        ));
-        out.push((
-            format!("clicks_vs_{}", peer.name),
-            median(ratios[k + 1].clone()),
-            "ratio",
-            budget,
-        ));
+        let theirs = median(rps[k + 1].clone());
+        let metric = format!("{}_requests_per_s", peer.name);
+        out.push(Measure::new(case, &peer.name, &metric, theirs, "ops_per_s", None));
+        let ratio = median(ratios[k + 1].clone());
+        let metric = format!("clicks_vs_{}", peer.name);
+        out.push(Measure::new(case, "zero_live", &metric, ratio, "ratio", budget));
     }
     Ok(out)
+}
+
+/// The order servers run in during `round`: reversed every other round, so no server always runs
+/// right after the same one.
+fn round_order(round: usize, servers: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..servers).collect();
+    if round % 2 == 1 {
+        order.reverse();
+    }
+    order
 }
 
 /// The work per request (µs) of the calibration peers: bare handlers that spin that long.

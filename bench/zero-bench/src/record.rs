@@ -160,13 +160,18 @@ pub(crate) fn aggregate(
     note: &str,
 ) -> Result<Vec<EvidenceRow>> {
     let Some(first) = runs.first() else { bail!("no runs") };
+    for (i, run) in runs.iter().enumerate() {
+        if run.sources != first.sources {
+            bail!("run {} measured other sources than run 1", i + 1);
+        }
+        if run.rows.len() != first.rows.len() {
+            bail!("run {} gave {} figures, run 1 gave {}", i + 1, run.rows.len(), first.rows.len());
+        }
+    }
     let mut out = Vec::new();
     for row in &first.rows {
         let mut values = Vec::new();
         for (i, run) in runs.iter().enumerate() {
-            if run.sources != first.sources {
-                bail!("run {} measured other sources than run 1", i + 1);
-            }
             let same = run
                 .rows
                 .iter()
@@ -175,14 +180,6 @@ pub(crate) fn aggregate(
                 bail!("run {} has no figure {}.{} ({})", i + 1, row.case, row.metric, row.subject);
             };
             values.push(same.value);
-        }
-        if let Some(run) = runs.iter().position(|r| r.rows.len() != first.rows.len()) {
-            bail!(
-                "run {} gave {} figures, run 1 gave {}",
-                run + 1,
-                runs[run].rows.len(),
-                first.rows.len()
-            );
         }
         let unit: Unit = serde_json::from_value(Value::from(row.unit.as_str()))
             .with_context(|| format!("unit `{}` of {}", row.unit, row.metric))?;
@@ -315,7 +312,8 @@ mod tests {
         runs[1] = run(&[("p50", 0.5), ("extra", 1.0)]);
         let err = aggregate("live", &runs, &budgets(), &hash, "now").unwrap_err();
         assert!(err.to_string().contains("run 2 gave 2 figures"), "{err}");
-        let err = aggregate("live", &runs, &BTreeMap::new(), &hash, "now").unwrap_err();
+        let agreeing = vec![run(&[("p50", 0.5)]), run(&[("p50", 0.6)])];
+        let err = aggregate("live", &agreeing, &BTreeMap::new(), &hash, "now").unwrap_err();
         assert!(err.to_string().contains("names budget `b.p50`"), "{err}");
         assert!(parse_run("{\"rows\": [{\"case\": 1}]}").is_err());
         let text = "{\"sources\": [\"a\"], \"rows\": [{\"case\": \"c\", \"subject\": \"s\", \

@@ -186,7 +186,18 @@ fn load_ledgers(
     root: &Path,
     findings: &mut Vec<Diagnostic>,
 ) -> Result<Vec<Table<LedgerRow>>, GateError> {
-    let dir = root.join("release");
+    let files = tsv_files(root, "release")?;
+    let ledgers: Vec<Table<LedgerRow>> =
+        files.iter().map(|f| zero_spec::checks::load_file::<LedgerRow>(root, f)).collect();
+    for ledger in &ledgers {
+        findings.extend(ledger.diagnostics.iter().cloned());
+    }
+    Ok(ledgers)
+}
+
+/// The `.tsv` files directly in `folder` (repository-relative), sorted; none when it is missing.
+fn tsv_files(root: &Path, folder: &str) -> Result<Vec<String>, GateError> {
+    let dir = root.join(folder);
     let mut files = Vec::new();
     match std::fs::read_dir(&dir) {
         Ok(entries) => {
@@ -194,7 +205,7 @@ fn load_ledgers(
                 let entry = entry.map_err(|e| GateError::Io(format!("{}: {e}", dir.display())))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if name.ends_with(".tsv") && entry.path().is_file() {
-                    files.push(format!("release/{name}"));
+                    files.push(format!("{folder}/{name}"));
                 }
             }
         }
@@ -202,12 +213,7 @@ fn load_ledgers(
         Err(e) => return Err(GateError::Io(format!("{}: {e}", dir.display()))),
     }
     files.sort();
-    let ledgers: Vec<Table<LedgerRow>> =
-        files.iter().map(|f| zero_spec::checks::load_file::<LedgerRow>(root, f)).collect();
-    for ledger in &ledgers {
-        findings.extend(ledger.diagnostics.iter().cloned());
-    }
-    Ok(ledgers)
+    Ok(files)
 }
 
 fn valid_id(id: &str) -> bool {
@@ -616,6 +622,14 @@ impl<'a> Gate<'a> {
         if source.path.ends_with(".tmpl") || self::lang(source.path) == Some(Lang::Tsv) {
             return;
         }
+        // A source that does not resolve is already a finding (Z0301/Z0302); reach says nothing
+        // more about it.
+        let Some(source_lang) = self::lang(source.path) else { return };
+        let resolves =
+            self.usable(source.path, source_lang).is_some_and(|i| i.symbols.contains(source.name));
+        if !resolves {
+            return;
+        }
         let name = source.name.rsplit("::").next().unwrap_or(source.name);
         let source_package = self.package_of(source.path);
         let reached = match lang {
@@ -787,23 +801,7 @@ impl<'a> Gate<'a> {
         ledgers: &[Table<LedgerRow>],
         out: &mut Vec<Diagnostic>,
     ) -> Result<(), GateError> {
-        let dir = self.root.join("release/evidence");
-        let mut files = Vec::new();
-        match std::fs::read_dir(&dir) {
-            Ok(entries) => {
-                for entry in entries {
-                    let entry =
-                        entry.map_err(|e| GateError::Io(format!("{}: {e}", dir.display())))?;
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(".tsv") {
-                        files.push(format!("release/evidence/{name}"));
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-            Err(e) => return Err(GateError::Io(format!("{}: {e}", dir.display()))),
-        }
-        files.sort();
+        let files = tsv_files(self.root, "release/evidence")?;
         // Findings about an evidence row name the first ledger row that cites it.
         let mut cited: HashMap<String, String> = HashMap::new();
         for row in ledgers.iter().flat_map(|l| &l.rows) {

@@ -255,7 +255,7 @@ fn missing_source_file_is_reported() {
 #[test]
 fn deleted_test_is_reported() {
     let p = Project::new();
-    p.edit("src/lib.rs", "    #[test]\n    fn draws() {}\n", "    fn draws() {}\n");
+    p.edit("src/lib.rs", "    #[test]\n    fn draws() {", "    fn draws() {");
     let line = p.line_of("release/surface.tsv", "demo.widget");
     p.assert_reported("Z0304", "release/surface.tsv", line, Some("demo.widget"));
 }

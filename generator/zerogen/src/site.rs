@@ -356,7 +356,11 @@ pub fn build_with(root: &Path, gate: Option<&GateReport>) -> Result<Site, Vec<Di
             );
         }
     }
-    problems.extend(check_html_links(&pages));
+    // The HTML check sees what the Markdown check cannot (links to files that are no page);
+    // it runs once the Markdown links resolve, so a broken link is reported once, at its line.
+    if problems.is_empty() {
+        problems.extend(check_html_links(&pages));
+    }
     if !problems.is_empty() {
         zero_diag::sort(&mut problems);
         return Err(problems);
