@@ -79,6 +79,27 @@ test("the_home_a_reference_page_and_the_sitemap_render_without_errors", async ()
   await page.close();
 });
 
+test("the_diagnostics_page_shows_every_code_in_the_browser", async () => {
+  // The codes of the registry, from the page's Markdown source (`## Z0101 tsv-syntax`).
+  const source = readFileSync(join(root, "docs/reference/diagnostics.md"), "utf8");
+  const codes = [...source.matchAll(/^## (Z\d{4}) ([a-z-]+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+  assert.ok(codes.length > 50, `codes found: ${codes.length}`);
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/reference/diagnostics.html`);
+  // What a reader sees: the text of every heading of the rendered page, in order, and each
+  // one visible (markup quoted by a help line must not swallow the rest of the page).
+  const headings = await page.locator("main h2").allInnerTexts();
+  const shown = headings.map((h) => h.trim()).filter((h) => /^Z\d{4} /.test(h));
+  assert.deepEqual(shown, codes);
+  for (const code of [codes[0], codes[codes.length - 1]]) {
+    assert.ok(await page.locator("main h2", { hasText: code }).isVisible(), `${code} is visible`);
+  }
+  assert.equal(await page.locator("main script, main style").count(), 0, "no quoted markup runs");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("search_finds_a_heading_and_the_theme_toggles_and_is_kept", async () => {
   const page = await browser.newPage();
   const errors = collectErrors(page);

@@ -615,6 +615,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn rounds_alternate_which_server_goes_first() {
+        assert_eq!(round_order(0, 3), vec![0, 1, 2]);
+        assert_eq!(round_order(1, 3), vec![2, 1, 0], "odd rounds run backwards");
+        assert_eq!(round_order(2, 3), round_order(0, 3));
+        assert!(round_order(1, 0).is_empty());
+        for round in 0..4 {
+            let mut order = round_order(round, 5);
+            order.sort_unstable();
+            assert_eq!(order, vec![0, 1, 2, 3, 4], "every server runs once a round");
+        }
+    }
+
+    #[test]
     fn wrks_summary_gives_the_requests_and_the_seconds() {
         let text = "Running 3s test @ http://127.0.0.1:4101/\n  1 threads and 16 connections\n  \
                     72148 requests in 2.02s, 35.76MB read\nRequests/sec:  35716.83\n";

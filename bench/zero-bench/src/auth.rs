@@ -334,3 +334,29 @@ async fn measure(printer: &Printer, logins: usize, workers: usize) -> Result<Vec
         ),
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small run of the real measurement: accounts on SQLite, mailed links, session lookups,
+    /// and a live page's clicks and joins with and without a signed-in user.
+    #[test]
+    fn the_measure_gives_every_budgeted_figure() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let measures = runtime.block_on(measure(&Printer::new(true), 8, 2)).unwrap();
+        let budgets: Vec<&str> = measures.iter().filter_map(|m| m.budget.as_deref()).collect();
+        assert_eq!(
+            budgets,
+            [
+                "runtime.auth.event_overhead",
+                "runtime.auth.login_p99",
+                "runtime.auth.login_throughput",
+                "runtime.auth.session_lookup_p99"
+            ]
+        );
+        for m in &measures {
+            assert!(m.value.is_finite() && m.value > 0.0, "{} {} = {}", m.case, m.metric, m.value);
+        }
+    }
+}

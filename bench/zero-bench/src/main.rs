@@ -173,6 +173,7 @@ const GATE_SOURCES: &[&str] = &[
     "generator/zero-spec/src",
     "generator/zero-diag/src",
     "bench/zero-bench/src/synthetic.rs",
+    "bench/zero-bench/src/main.rs",
 ];
 
 fn main() -> ExitCode {

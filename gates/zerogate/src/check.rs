@@ -302,6 +302,23 @@ enum IndexError {
     Syntax(u32, u32, String),
 }
 
+/// `target` as written in `file` (both repository-relative), resolved: `a/b.rs` and
+/// `../../c.js` give `c.js` with `..` folded; `None` if it leaves the repository.
+fn normalize(file: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = file.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "." | "" => {}
+            ".." => {
+                parts.pop()?;
+            }
+            other => parts.push(other),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// Caches and state shared by the row checks.
 struct Gate<'a> {
     root: &'a Path,
@@ -315,6 +332,9 @@ struct Gate<'a> {
     bodies: HashMap<String, Option<std::sync::Arc<reach::Bodies>>>,
     /// Package name to its folder, for every package `package_of` has met.
     manifests: BTreeMap<String, PathBuf>,
+    /// Files that Rust code embeds (`include_str!`, `include_bytes!`), repository-relative,
+    /// to the packages that embed them; read once, on first need.
+    embedded: Option<BTreeMap<String, BTreeSet<String>>>,
     /// Findings about shared files (syntax errors, evidence tables), reported once.
     findings: Vec<Diagnostic>,
     reported_files: BTreeSet<String>,
@@ -340,6 +360,7 @@ impl<'a> Gate<'a> {
             hashes: HashMap::new(),
             bodies: HashMap::new(),
             manifests: BTreeMap::new(),
+            embedded: None,
             findings: Vec::new(),
             reported_files: BTreeSet::new(),
         }
@@ -647,7 +668,8 @@ impl<'a> Gate<'a> {
                     })
                     .clone();
                 let Some(bodies) = bodies else { return };
-                bodies.reach(test.name).names.contains(name)
+                // A test that is itself the row's source (a fixture suite) reaches it.
+                test.name == source.name || bodies.reaches(test.name, name)
             }
             Lang::Rust => {
                 let test_package = self.package_of(test.path);
@@ -657,8 +679,17 @@ impl<'a> Gate<'a> {
                 }
             }
             _ => match std::fs::read_to_string(self.root.join(test.path)) {
+                // A JavaScript source: the test names or imports it, or (a browser test) runs
+                // a binary of a package that is, or depends on, a package that serves it.
                 Ok(text) if self::lang(source.path) == Some(Lang::Js) => {
-                    reach::javascript(&text, source.path, name)
+                    reach::javascript(&text, source.path, name) || {
+                        let servers = self.embedders(source.path);
+                        let names: Vec<String> = self.manifests.keys().cloned().collect();
+                        names.iter().any(|p| {
+                            reach::javascript(&text, "", p)
+                                && servers.iter().any(|s| self.depends(p, s))
+                        })
+                    }
                 }
                 // A browser test of a Rust source: it runs a binary of a package that is, or
                 // depends on, the source's.
@@ -717,6 +748,37 @@ impl<'a> Gate<'a> {
     }
 
     /// The Cargo package owning `path`: the nearest `Cargo.toml` with a `[package]` name.
+    /// The packages whose Rust code embeds `path` (`include_str!`/`include_bytes!`).
+    fn embedders(&mut self, path: &str) -> BTreeSet<String> {
+        if self.embedded.is_none() {
+            let mut embedded: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            let files: Vec<PathBuf> = walkdir::WalkDir::new(self.root)
+                .into_iter()
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0
+                        || !(name.starts_with('.') || name == "target" || name == "node_modules")
+                })
+                .filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+                .map(|e| e.into_path())
+                .collect();
+            for file in files {
+                let Ok(text) = std::fs::read_to_string(&file) else { continue };
+                let Ok(relative) = file.strip_prefix(self.root) else { continue };
+                let relative = relative.to_string_lossy().into_owned();
+                for target in reach::embeds(&text) {
+                    let Some(joined) = normalize(&relative, &target) else { continue };
+                    if let Some(package) = self.package_of(&relative) {
+                        embedded.entry(joined).or_default().insert(package);
+                    }
+                }
+            }
+            self.embedded = Some(embedded);
+        }
+        self.embedded.as_ref().and_then(|e| e.get(path)).cloned().unwrap_or_default()
+    }
+
     fn package_of(&mut self, path: &str) -> Option<String> {
         let mut dir = self.root.join(path);
         while dir.pop() {
@@ -1084,6 +1146,17 @@ fn package_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_paths_resolve_from_the_embedding_file() {
+        let file = "runtime/zero-live/src/assets.rs";
+        assert_eq!(
+            normalize(file, "../../client/zero-live.js").as_deref(),
+            Some("runtime/client/zero-live.js")
+        );
+        assert_eq!(normalize(file, "./x.css").as_deref(), Some("runtime/zero-live/src/x.css"));
+        assert_eq!(normalize("a.rs", "../../etc/passwd"), None, "outside the repository");
+    }
 
     #[test]
     fn references_need_a_relative_path_and_a_name() {

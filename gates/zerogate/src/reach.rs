@@ -2,7 +2,9 @@
 //! test of something else.
 //!
 //! A Rust test reaches `path#name` when its body, or the body of a function of its own file that
-//! it calls (transitively), names `name` (the last segment of `Type::method`), or when it runs
+//! it calls (transitively), names `name` (the last segment of `Type::method`) or calls a method
+//! that the file defines in an `impl` of `name` (a test of `m.refused()` tests `Metrics`), or
+//! when it runs
 //! the binary of the package the source belongs to (`env!("CARGO_BIN_EXE_<bin>")`). A
 //! JavaScript test reaches a source that its file names or imports. This is a lexical check,
 //! not a call graph: it proves that the test can reach the source, which is what a reader of
@@ -19,6 +21,8 @@ pub struct Bodies {
     /// Function name (last segment) to the identifiers of its body, and `bin:<name>` for every
     /// `CARGO_BIN_EXE_<name>` the body reads. Functions of the same name are merged.
     pub functions: HashMap<String, BTreeSet<String>>,
+    /// Type name (last segment) to the functions its `impl` blocks of this file define.
+    pub methods: HashMap<String, BTreeSet<String>>,
 }
 
 /// Where a test's reach ends, as the check needs it.
@@ -31,6 +35,28 @@ pub struct Reach {
 }
 
 impl Bodies {
+    /// Whether `test` reaches `name`: it names it, or calls a function of this file that
+    /// `name` is made of (a method of the type `name`, or a function that `name` or one of
+    /// those methods calls, transitively). A test of `check_name`, which `write` calls, tests
+    /// part of `write`; a test of a function `write` never calls does not.
+    pub fn reaches(&self, test: &str, name: &str) -> bool {
+        let reach = self.reach(test);
+        if reach.names.contains(name) {
+            return true;
+        }
+        let mut parts: BTreeSet<String> = self.methods.get(name).cloned().unwrap_or_default();
+        if self.functions.contains_key(name) {
+            parts.insert(name.to_owned());
+        }
+        let roots: Vec<String> = parts.iter().cloned().collect();
+        for root in roots {
+            parts.extend(
+                self.reach(&root).names.into_iter().filter(|n| self.functions.contains_key(n)),
+            );
+        }
+        parts.iter().any(|part| reach.names.contains(part))
+    }
+
     /// What `test` reaches through its own body and the same-file functions it calls.
     pub fn reach(&self, test: &str) -> Reach {
         let mut reach = Reach::default();
@@ -61,15 +87,55 @@ impl Bodies {
 pub fn rust(text: &str) -> Result<Bodies, String> {
     let tokens: TokenStream = text.parse().map_err(|e: proc_macro2::LexError| e.to_string())?;
     let mut bodies = Bodies::default();
-    walk(tokens, &mut bodies);
+    walk(tokens, &mut bodies, &[]);
     Ok(bodies)
 }
 
-fn walk(tokens: TokenStream, bodies: &mut Bodies) {
+/// The names an `impl` (or `trait`) header at `trees[i]` is for, and the index of its brace
+/// group: the type (the last path segment before the body), and the trait before `for` when
+/// there is one, so that a call of `x.subscribe()` reaches both `Local` and `PubSub`.
+fn impl_target(trees: &[TokenTree], i: usize) -> Option<(Vec<String>, usize)> {
+    let mut trait_name = None;
+    let mut target = None;
+    let mut depth = 0i32;
+    let mut in_where = false;
+    for (j, tree) in trees.iter().enumerate().skip(i + 1) {
+        match tree {
+            TokenTree::Group(g) if g.delimiter() == Delimiter::Brace && depth == 0 => {
+                return target.map(|t| (trait_name.into_iter().chain([t]).collect(), j));
+            }
+            TokenTree::Punct(p) if p.as_char() == '<' => depth += 1,
+            TokenTree::Punct(p) if p.as_char() == '>' => depth -= 1,
+            TokenTree::Punct(p) if p.as_char() == ';' => return None,
+            TokenTree::Ident(ident) if depth == 0 && ident == "where" => in_where = true,
+            TokenTree::Ident(ident) if depth == 0 && ident == "for" => {
+                trait_name = target.take();
+            }
+            TokenTree::Ident(ident) if depth == 0 && !in_where && ident != "dyn" => {
+                target = Some(ident.to_string());
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn walk(tokens: TokenStream, bodies: &mut Bodies, owners: &[String]) {
     let trees: Vec<TokenTree> = tokens.into_iter().collect();
     let mut i = 0;
     while i < trees.len() {
         match &trees[i] {
+            TokenTree::Ident(ident) if ident == "impl" || ident == "trait" => {
+                match impl_target(&trees, i) {
+                    Some((owners, body)) => {
+                        if let TokenTree::Group(g) = &trees[body] {
+                            walk(g.stream(), bodies, &owners);
+                        }
+                        i = body + 1;
+                    }
+                    None => i += 1,
+                }
+            }
             TokenTree::Ident(ident) if ident == "fn" => {
                 let name = match trees.get(i + 1) {
                     Some(TokenTree::Ident(name)) => name.to_string(),
@@ -94,13 +160,16 @@ fn walk(tokens: TokenStream, bodies: &mut Bodies) {
                 if let Some(body) = body {
                     let mut names = BTreeSet::new();
                     collect(body.clone(), &mut names);
+                    for owner in owners {
+                        bodies.methods.entry(owner.clone()).or_default().insert(name.clone());
+                    }
                     bodies.functions.entry(name).or_default().extend(names);
-                    walk(body, bodies);
+                    walk(body, bodies, &[]);
                 }
                 i = j + 1;
             }
             TokenTree::Group(g) => {
-                walk(g.stream(), bodies);
+                walk(g.stream(), bodies, &[]);
                 i += 1;
             }
             _ => i += 1,
@@ -124,6 +193,20 @@ fn collect(tokens: TokenStream, names: &mut BTreeSet<String>) {
             TokenTree::Punct(_) => {}
         }
     }
+}
+
+/// The paths a Rust file embeds with `include_str!` or `include_bytes!`, as written.
+pub fn embeds(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for marker in ["include_str!(\"", "include_bytes!(\""] {
+        for (at, _) in text.match_indices(marker) {
+            let rest = &text[at + marker.len()..];
+            if let Some(end) = rest.find('"') {
+                out.push(rest[..end].to_owned());
+            }
+        }
+    }
+    out
 }
 
 /// Whether a JavaScript test file reaches `name` of `source_path`: it names it as a word, or
@@ -163,6 +246,23 @@ mod tests {
         #[test]
         fn runs_the_binary() { let _ = env!("CARGO_BIN_EXE_zerogen"); }
         mod inner { proptest::proptest! { #[test] fn generated(x in 0..1u8) { inner_call(x) } } }
+        struct Metrics;
+        impl Metrics { fn refused(&self) {} }
+        impl<T: Into<u8>> std::fmt::Display for Wrapper<T> where T: Copy { fn fmt(&self) {} }
+        #[test]
+        fn a_method() { let m = make(); m.refused(); }
+        #[test]
+        fn formats() { let w = make(); w.fmt(); }
+        trait Render { fn render_html(&self) -> String { String::new() } fn bare(&self); }
+        #[test]
+        fn uses_a_trait() { make().render_html(); }
+        fn write() { check_name(); }
+        fn check_name() {}
+        fn unrelated() {}
+        #[test]
+        fn names() { check_name(); }
+        #[test]
+        fn not_a_part() { unrelated(); }
     "#;
 
     #[test]
@@ -178,6 +278,15 @@ mod tests {
         assert!(bodies.reach("generated").names.contains("inner_call"));
         assert_eq!(bodies.reach("missing"), Reach::default());
         assert!(rust("fn broken( {").is_err());
+        assert!(bodies.reaches("a_method", "Metrics"), "a method of the type reaches the type");
+        assert!(!bodies.reaches("direct", "Metrics"));
+        assert!(bodies.reaches("formats", "Wrapper"), "the type after `for`, generics skipped");
+        assert!(bodies.reaches("formats", "Display"), "and the trait before `for`");
+        assert!(bodies.reaches("uses_a_trait", "Render"), "a method a trait declares");
+        assert!(!bodies.reaches("uses_a_trait", "Metrics"));
+        assert!(bodies.reaches("direct", "suite_rows"));
+        assert!(bodies.reaches("names", "write"), "a function the source calls is a part of it");
+        assert!(!bodies.reaches("not_a_part", "write"), "one it never calls is not");
     }
 
     #[test]
@@ -187,5 +296,13 @@ mod tests {
         assert!(javascript(text, "runtime/client/tree.js", "applyDiff"));
         assert!(!javascript(text, "runtime/client/tree.js", "apply"), "whole words only");
         assert!(!javascript(text, "runtime/client/tree.js", "Rendered"));
+    }
+
+    #[test]
+    fn embedded_files_are_found_as_written() {
+        let text = r#"const A: &str = include_str!("../../client/zero-live.js");
+            let b = include_bytes!("logo.png"); let c = "include_str!";"#;
+        assert_eq!(embeds(text), vec!["../../client/zero-live.js", "logo.png"]);
+        assert!(embeds("fn f() {}").is_empty());
     }
 }

@@ -309,6 +309,8 @@ mod tests {
             assert!(code.name.chars().all(|c| c.is_ascii_lowercase() || c == '-'), "{}", code.name);
             assert!(code.summary.ends_with('.'), "{} summary is a sentence", code.id);
             assert!(!code.help.ends_with('.'), "{} help is a fragment", code.id);
+            assert_eq!(lookup(code.id), Some(*code), "{} is found by its id", code.id);
+            assert_eq!(lookup(code.name), Some(*code), "{} is found by its name", code.id);
         }
         let names: std::collections::BTreeSet<_> = ALL.iter().map(|c| c.name).collect();
         assert_eq!(names.len(), ALL.len(), "names are unique");

@@ -283,6 +283,48 @@ mod tests {
 
     const GOOD: &str = include_str!("../../../spec/security.toml");
 
+    /// The keys the security reference documents, by section, from its `## \`[section]\``
+    /// headings and `| \`key\` |` table rows.
+    fn documented_keys(page: &str) -> std::collections::BTreeSet<String> {
+        let mut section = String::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for line in page.lines() {
+            if let Some(name) = line.strip_prefix("## `[").and_then(|l| l.strip_suffix("]`")) {
+                section = name.to_owned();
+            } else if let Some(rest) = line.strip_prefix("| `") {
+                let key = rest.split('`').next().unwrap_or_default();
+                if !section.is_empty() && !key.is_empty() {
+                    keys.insert(format!("{section}.{key}"));
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn the_security_reference_documents_exactly_the_models_keys() {
+        let (config, _) = load("spec/security.toml", GOOD);
+        let model = serde_json::to_value(config.unwrap()).unwrap();
+        let mut keys = std::collections::BTreeSet::new();
+        for (section, table) in model.as_object().unwrap() {
+            for key in table.as_object().unwrap().keys() {
+                keys.insert(format!("{section}.{key}"));
+            }
+        }
+        let page = include_str!("../../../docs/reference/security.md");
+        let documented = documented_keys(page);
+        let undocumented: Vec<_> = keys.difference(&documented).collect();
+        let unknown: Vec<_> = documented.difference(&keys).collect();
+        assert!(undocumented.is_empty(), "keys of the model the page omits: {undocumented:?}");
+        assert!(unknown.is_empty(), "keys the page documents that the model lacks: {unknown:?}");
+        assert!(keys.contains("limits.max_frame_bytes") && keys.len() > 20, "{keys:?}");
+        // The reader is a real check: a page that drops or invents a key is caught.
+        let dropped = page.replace("| `max_frame_bytes` |", "| max_frame_bytes |");
+        assert!(!documented_keys(&dropped).contains("limits.max_frame_bytes"));
+        let invented = format!("{page}\n## `[limits]`\n| `max_magic` | x |\n");
+        assert!(documented_keys(&invented).contains("limits.max_magic"));
+    }
+
     #[test]
     fn framework_defaults_are_valid() {
         let (config, diagnostics) = load("spec/security.toml", GOOD);

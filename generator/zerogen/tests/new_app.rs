@@ -87,7 +87,7 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
 
     let test = cargo(&app, &["test"]);
     assert!(test.status.success(), "{}", text(&test));
-    assert!(text(&test).contains("5 passed"), "{}", text(&test));
+    assert!(text(&test).contains("7 passed"), "{}", text(&test));
 
     lints_are_clean(&app);
 

@@ -285,7 +285,25 @@ pub fn hide_dropdown(id: &str) -> zero_live_core::Js {
 
 #[cfg(test)]
 mod tests {
+    use zero_live_core::Template;
+
     use super::*;
+
+    #[test]
+    fn a_button_is_a_plain_button_unless_it_submits() {
+        let label = |out: &mut String| out.push_str("Save &amp; go");
+        let button = |variant, submit| {
+            let inner_block = Slot::html((), &label);
+            let html = Button { variant, submit, inner_block, rest: Attrs::EMPTY }.to_html();
+            html.trim_end().to_owned()
+        };
+        // Debug builds add a `data-z-loc` attribute after the template's own.
+        let plain = button(None, false);
+        assert!(plain.starts_with(r#"<button type="button" class="btn btn-primary""#), "{plain}");
+        assert!(plain.ends_with(">Save &amp; go</button>"), "{plain}");
+        let submit = button(Some("secondary"), true);
+        assert!(submit.starts_with(r#"<button type="submit" class="btn btn-secondary""#), "{submit}");
+    }
 
     #[test]
     fn pages_around_the_current_one_are_linked_with_gaps() {

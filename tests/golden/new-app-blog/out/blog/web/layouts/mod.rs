@@ -55,6 +55,30 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_app_layout_marks_the_current_page_and_lays_out_its_crumbs() {
+        let (home, here) = (|o: &mut String| o.push_str("Home"), |o: &mut String| o.push_str("Me"));
+        let content = |out: &mut String| out.push_str("<p>Hi</p>");
+        let html = AppLayout {
+            current: &about_path(),
+            title: "About <us>",
+            crumb: vec![
+                Slot::html(Crumb { href: Some("/") }, &home),
+                Slot::html(Crumb { href: None }, &here),
+            ],
+            inner_block: Slot::html((), &content),
+        }
+        .to_html();
+        let about = format!(r#"<a href="{}" z-navigate aria-current="page">About</a>"#, about_path());
+        assert!(html.contains(&about), "{html}");
+        let home_link = format!(r#"<a href="{}" z-navigate>Home</a>"#, home_path());
+        assert!(html.contains(&home_link), "the other links are not current: {html}");
+        assert!(html.contains(r#"<a href="/">Home</a>"#), "{html}");
+        assert!(html.contains(r#"<span aria-current="page">Me</span>"#), "{html}");
+        assert!(html.contains("<h1>About &lt;us&gt;</h1>"), "{html}");
+        assert!(html.contains("<p>Hi</p>"), "{html}");
+    }
+
+    #[test]
     fn the_active_link_is_the_current_path_only() {
         assert_eq!(active("/about", "/about"), Some("page"));
         assert_eq!(active("/about", "/"), None);
