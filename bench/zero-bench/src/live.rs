@@ -50,6 +50,52 @@ pub(crate) struct Figures {
     pub(crate) rss_per_session_kib_1k: f64,
     pub(crate) rss_per_session_kib_10k: f64,
     pub(crate) join_p50_ms_10k: f64,
+    /// Big messages, for the subjects that serve the feed page.
+    pub(crate) large: Option<Large>,
+}
+
+/// Bytes of big messages on one socket: the join of a 10,000-entry stream (every frame of it)
+/// and the reply to an event that appends 100 entries, as sent (payload bytes, no compression
+/// negotiated) and as permessage-deflate would send the same payloads (computed, see
+/// [`Deflater`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub(crate) struct Large {
+    pub(crate) join_bytes: f64,
+    pub(crate) join_deflated_bytes: f64,
+    pub(crate) more_bytes: f64,
+    pub(crate) more_deflated_bytes: f64,
+}
+
+/// The feed page of every subject that has one: 10,000 stream entries and a `more` button.
+const FEED_PATH: &str = "/feed?n=10000";
+
+/// The payload sizes RFC 7692's permessage-deflate gives a server's messages on one socket:
+/// raw DEFLATE at zlib's default level 6 with a 32 KiB window and context takeover (what
+/// Phoenix's Bandit negotiates by default), each message ending in a sync flush whose trailing
+/// `00 00 ff ff` is not sent.
+pub(crate) struct Deflater(flate2::Compress);
+
+impl Deflater {
+    pub(crate) fn new() -> Deflater {
+        Deflater(flate2::Compress::new(flate2::Compression::new(6), false))
+    }
+
+    /// The bytes of `payload` once deflated, after the messages before it on the socket.
+    pub(crate) fn message(&mut self, payload: &[u8]) -> Result<usize> {
+        let start = self.0.total_in();
+        let mut out: Vec<u8> = Vec::with_capacity(payload.len() / 2 + 64);
+        loop {
+            let consumed = usize::try_from(self.0.total_in() - start)?;
+            if out.capacity() - out.len() < 64 {
+                out.reserve(out.capacity().max(1024));
+            }
+            self.0.compress_vec(&payload[consumed..], &mut out, flate2::FlushCompress::Sync)?;
+            let done = usize::try_from(self.0.total_in() - start)? == payload.len();
+            if done && out.len() < out.capacity() && out.ends_with(&[0, 0, 0xff, 0xff]) {
+                return Ok(out.len() - 4);
+            }
+        }
+    }
 }
 
 /// The server under test: a child we started (killed on drop), or a running peer's process.
@@ -233,6 +279,14 @@ impl Subject {
         }
     }
 
+    /// The feed page's path, for the subjects that serve one (pyview's app has none).
+    fn feed_path(&self) -> Option<&'static str> {
+        match self {
+            Subject::ZeroLive(_) | Subject::Url(_) => Some(FEED_PATH),
+            Subject::Pyview(_) => None,
+        }
+    }
+
     /// Whether each memory phase may start a fresh server (not one we were given).
     fn restartable(&self) -> bool {
         !matches!(self, Subject::Url(_))
@@ -372,7 +426,8 @@ impl Peer {
     fn join_frame(self, port: u16, page: &Page) -> String {
         match self {
             Peer::ZeroLive => {
-                json!([kind(Kind::Join), 1, "lv:/clicks", page.token, page.csrf, "/clicks"])
+                let route = page.path.split('?').next().unwrap_or_default();
+                json!([kind(Kind::Join), 1, format!("lv:{route}"), page.token, page.csrf, page.path])
                     .to_string()
             }
             Peer::Pyview | Peer::Phoenix => json!(["1", "1", format!("lv:{}", page.view), "phx_join", {
@@ -396,11 +451,16 @@ impl Peer {
 
     /// What a browser sends for a click on the `+` button.
     fn click_frame(self, reference: u64, page: &Page) -> String {
+        self.event_frame(reference, page, "inc")
+    }
+
+    /// What a browser sends for a click on a button bound to `event`.
+    fn event_frame(self, reference: u64, page: &Page, event: &str) -> String {
         match self {
             // A click on a button without `z-value-*`: no type, no value.
-            Peer::ZeroLive => format!(r#"[{},{reference},null,"inc"]"#, kind(Kind::Event)),
+            Peer::ZeroLive => format!(r#"[{},{reference},null,"{event}"]"#, kind(Kind::Event)),
             Peer::Pyview | Peer::Phoenix => format!(
-                r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"inc","value":{{"value":""}}}}]"#,
+                r#"["1","{reference}","lv:{}","event",{{"type":"click","event":"{event}","value":{{"value":""}}}}]"#,
                 page.view
             ),
         }
@@ -524,6 +584,15 @@ pub(crate) struct Joined {
 }
 
 async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Joined> {
+    Ok(open_with_reply(peer, port, page).await?.0)
+}
+
+/// Joins, and returns the join's reply too.
+async fn open_with_reply(
+    peer: Peer,
+    port: u16,
+    page: &std::sync::Arc<Page>,
+) -> Result<(Joined, String)> {
     let mut request = peer.socket_url(port, page).into_client_request()?;
     let headers = request.headers_mut();
     headers.insert("origin", format!("http://127.0.0.1:{port}").parse()?);
@@ -539,7 +608,47 @@ async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Join
     if !peer.join_ok(&reply) {
         bail!("join refused: {reply}");
     }
-    Ok(Joined { ws, peer, page: page.clone() })
+    Ok((Joined { ws, peer, page: page.clone() }, reply))
+}
+
+/// The feed's join (every frame until the socket is quiet for 300 ms: a big join may come in
+/// parts) and its `more` event's reply, with what deflate would make of them.
+async fn large_messages(subject: &Subject, port: u16) -> Result<Option<Large>> {
+    let Some(path) = subject.feed_path() else { return Ok(None) };
+    let peer = subject.peer();
+    let page = std::sync::Arc::new(peer.parse(fetch(port, path).await?, path)?);
+    let (mut joined, reply) = open_with_reply(peer, port, &page).await?;
+    let mut deflater = Deflater::new();
+    let mut large = Large {
+        join_bytes: reply.len() as f64,
+        join_deflated_bytes: deflater.message(reply.as_bytes())? as f64,
+        ..Large::default()
+    };
+    let quiet = Duration::from_millis(300);
+    while let Ok(text) = tokio::time::timeout(quiet, next_text(&mut joined.ws)).await {
+        let text = text?;
+        large.join_bytes += text.len() as f64;
+        large.join_deflated_bytes += deflater.message(text.as_bytes())? as f64;
+    }
+    if large.join_bytes < 10_000.0 * "Entry 10000".len() as f64 {
+        bail!("{path} joined with {} bytes: fewer than its entries", large.join_bytes);
+    }
+    let reference = 2;
+    let frame = peer.event_frame(reference, &page, "more");
+    joined.ws.send(Message::Text(frame.into())).await?;
+    loop {
+        let text = next_text(&mut joined.ws).await?;
+        large.more_bytes += text.len() as f64;
+        large.more_deflated_bytes += deflater.message(text.as_bytes())? as f64;
+        if peer.is_reply(&text, reference) {
+            if !text.contains("Entry 10100") {
+                bail!("the `more` reply lacks the entries it appends: {text:.200}");
+            }
+            break;
+        }
+    }
+    joined.ws.close(None).await?;
+    Ok(Some(large))
 }
 
 /// Opens a client socket with a small read buffer: tungstenite zero-fills the free part of its
@@ -728,6 +837,7 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     figures.click_request_bytes = peer.click_frame(2 + clicks as u64, &page).len() as f64;
     figures.click_reply_bytes = last.len() as f64;
     drop(joined);
+    figures.large = large_messages(subject, port).await?;
     // 100 sessions, then 1,000, each a closed loop (the second shows the queueing the first
     // hides).
     let duration = Duration::from_secs(if quick { 3 } else { 6 });
@@ -782,6 +892,12 @@ impl Figures {
             out.push(("rss_per_idle_session_10k", self.rss_per_session_kib_10k, "kib", false));
             out.push(("join_p50_at_10k", self.join_p50_ms_10k, "ms", false));
         }
+        if let Some(large) = self.large {
+            out.push(("feed_join_bytes", large.join_bytes, "bytes", false));
+            out.push(("feed_join_deflated_bytes", large.join_deflated_bytes, "bytes", false));
+            out.push(("feed_more_bytes", large.more_bytes, "bytes", false));
+            out.push(("feed_more_deflated_bytes", large.more_deflated_bytes, "bytes", false));
+        }
         out
     }
 }
@@ -811,10 +927,12 @@ fn rows(ours: &Figures, peers: &[(String, Figures)], quick: bool, stolen: f64) -
     }
     add("zero_live", "cpu_stolen_during_run".to_owned(), stolen, "s", false);
     for (name, figures) in peers {
-        for ((metric, value, _, _), (_, theirs, _, _)) in
-            ours.metrics(quick).into_iter().zip(figures.metrics(quick))
-        {
-            add("zero_live", format!("{metric}_vs_{name}"), value / theirs, "ratio", false);
+        let theirs = figures.metrics(quick);
+        for (metric, value, _, _) in ours.metrics(quick) {
+            // A figure the peer has no page for (pyview's feed) has no ratio.
+            if let Some((_, theirs, _, _)) = theirs.iter().find(|m| m.0 == metric) {
+                add("zero_live", format!("{metric}_vs_{name}"), value / theirs, "ratio", false);
+            }
         }
     }
     measures
@@ -899,9 +1017,22 @@ mod tests {
 
     #[test]
     fn figures_become_budgeted_rows_and_a_ratio_to_each_peer() {
-        let ours = Figures { click_p50_ms: 0.1, conc1k_p99_ms: 4.0, ..Figures::default() };
-        let phoenix = Figures { click_p50_ms: 0.2, conc1k_p99_ms: 8.0, ..Figures::default() };
-        let measures = rows(&ours, &[("phoenix".to_owned(), phoenix)], false, 1.5);
+        let large = |join| Some(Large { join_bytes: join, ..Large::default() });
+        let ours = Figures {
+            click_p50_ms: 0.1,
+            conc1k_p99_ms: 4.0,
+            large: large(300.0),
+            ..Figures::default()
+        };
+        let phoenix = Figures {
+            click_p50_ms: 0.2,
+            conc1k_p99_ms: 8.0,
+            large: large(600.0),
+            ..Figures::default()
+        };
+        let pyview = Figures { click_p50_ms: 0.4, ..Figures::default() };
+        let peers = [("phoenix".to_owned(), phoenix), ("pyview".to_owned(), pyview)];
+        let measures = rows(&ours, &peers, false, 1.5);
         let find = |metric: &str| measures.iter().find(|m| m.metric == metric);
         let click = find("click_p50").unwrap();
         assert_eq!(click.budget.as_deref(), Some("live.counter.click_p50"));
@@ -915,8 +1046,32 @@ mod tests {
         assert_eq!(find("conc1k_p99_vs_phoenix").unwrap().value, 0.5);
         assert!(find("rss_per_idle_session_10k_vs_phoenix").is_some());
         assert_eq!(find("cpu_stolen_during_run").unwrap().value, 1.5);
+        assert_eq!(find("feed_join_bytes_vs_phoenix").unwrap().value, 0.5);
+        assert_eq!(find("click_p50_vs_pyview").unwrap().value, 0.25);
+        assert!(find("feed_join_bytes_vs_pyview").is_none(), "pyview serves no feed");
         let quick = rows(&ours, &[], true, 0.0);
         assert!(quick.iter().all(|m| !m.metric.contains("10k") && !m.metric.contains("_vs_")));
+    }
+
+    #[test]
+    fn deflated_sizes_shrink_repeats_and_remember_the_socket() {
+        let mut deflater = Deflater::new();
+        let entries: String = (1..=500).map(|i| format!(r#"["entry-{i}","Entry {i}"],"#)).collect();
+        let first = deflater.message(entries.as_bytes()).unwrap();
+        assert!(first > 0 && first * 4 < entries.len(), "{first} of {}", entries.len());
+        // The same payload again costs a few back-references: the window is the socket's.
+        let again = deflater.message(entries.as_bytes()).unwrap();
+        assert!(again * 10 < first, "{again} after {first}");
+        assert!(Deflater::new().message(b"").unwrap() <= 2, "an empty message is near nothing");
+        // Raw DEFLATE: what flate2 inflates back (with the trailer the RFC drops put back).
+        let mut fresh = Deflater::new();
+        let mut out = Vec::with_capacity(4096);
+        fresh.0.compress_vec(b"hello hello", &mut out, flate2::FlushCompress::Sync).unwrap();
+        let mut text = Vec::with_capacity(64);
+        flate2::Decompress::new(false)
+            .decompress_vec(&out, &mut text, flate2::FlushDecompress::Sync)
+            .unwrap();
+        assert_eq!(text, b"hello hello");
     }
 
     #[test]

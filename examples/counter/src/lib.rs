@@ -262,7 +262,8 @@ impl LiveView for Notes {
 }
 
 /// A long stream: `/feed?n=N` (at most [`FEED_MAX`]) sends N entries, which no session keeps;
-/// a big join arrives in parts.
+/// a big join arrives in parts. The `more` event appends [`FEED_MORE`] entries (the `live`
+/// suite's stream insert, measured beside Phoenix LiveView's).
 #[derive(Debug, Default)]
 pub struct Feed {
     /// How many entries the page shows.
@@ -274,6 +275,9 @@ zero_live_core::template!(Feed, "feed");
 
 /// The most entries `/feed` renders.
 pub const FEED_MAX: usize = 20_000;
+
+/// The entries one `more` event appends to `/feed`.
+pub const FEED_MORE: usize = 100;
 
 impl LiveView for Feed {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
@@ -287,9 +291,32 @@ impl LiveView for Feed {
         };
         ctx.set_title("Feed");
         let mut entries = Stream::new();
-        entries.extend((1..=total as u64).map(|id| LogEntry { id, text: format!("Entry {id}") }));
+        entries.extend(feed_entries(0, total));
         Ok(Feed { total, entries })
     }
+
+    async fn handle_event(
+        &mut self,
+        event: &str,
+        _value: &Value,
+        _ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            "more" if self.total + FEED_MORE <= FEED_MAX => {
+                self.entries.extend(feed_entries(self.total, FEED_MORE));
+                self.total += FEED_MORE;
+                Ok(())
+            }
+            "more" => Err(EventError::Invalid(format!("the feed holds at most {FEED_MAX}"))),
+            other => Err(EventError::Unknown(other.to_owned())),
+        }
+    }
+}
+
+/// `count` entries numbered after `after`.
+fn feed_entries(after: usize, count: usize) -> impl Iterator<Item = LogEntry> {
+    (after as u64 + 1..=(after + count) as u64)
+        .map(|id| LogEntry { id, text: format!("Entry {id}") })
 }
 
 /// Who a request comes from, as an app's pipeline would put it in the request's extensions

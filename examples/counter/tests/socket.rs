@@ -937,3 +937,33 @@ async fn a_big_stream_joins_in_parts_of_bounded_size() {
     let reply = recv(&mut refused).await;
     assert_eq!(reply["code"], "mount_failed", "{reply}");
 }
+
+#[tokio::test]
+async fn more_appends_a_hundred_stream_entries_up_to_the_feeds_limit() {
+    let server = serve(LiveConfig::default()).await;
+    let join = |n: usize| {
+        let (token, csrf) = server.live.tokens_for("/feed");
+        json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/feed", "session": token, "csrf": csrf, "url": format!("/feed?n={n}")})
+    };
+    let mut ws = server.connect().await;
+    send(&mut ws, join(50)).await;
+    let reply = recv(&mut ws).await;
+    let mut tree = ClientTree::default();
+    tree.apply_join(0, &reply["rendered"]).unwrap();
+    let more = event(&mut ws, 2, "more", json!(null)).await;
+    assert_eq!((more["kind"].as_str(), more["status"].as_str()), (Some("reply"), Some("ok")));
+    tree.apply_diff_at(1, &more["rendered"]).unwrap();
+    let html = tree.to_html().unwrap();
+    assert_eq!(html.matches("<li id=\"entry-").count(), 50 + counter::FEED_MORE, "{html}");
+    assert!(html.contains("Feed of 150 entries") && html.contains(">Entry 150</li>"), "{html}");
+
+    // At the limit, `more` is refused and the page keeps what it has.
+    let mut full = server.connect().await;
+    send(&mut full, join(counter::FEED_MAX)).await;
+    let reply = recv(&mut full).await;
+    for _ in 0..reply["parts"].as_u64().unwrap_or(0) {
+        recv(&mut full).await;
+    }
+    let refused = event(&mut full, 2, "more", json!(null)).await;
+    assert_eq!(refused["code"], "invalid_event", "{refused}");
+}
