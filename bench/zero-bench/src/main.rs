@@ -112,6 +112,17 @@ enum Suite {
         #[arg(long, default_value_t = 10_000)]
         rows: usize,
     },
+    /// Internal: render one template subject N times (what the templates suite counts the
+    /// instructions of under callgrind).
+    #[command(hide = true, name = "__render")]
+    Render {
+        /// `big_table` or `teams`.
+        case: String,
+        /// `zero_html`, `zero_live`, `sailfish` or `askama`.
+        subject: String,
+        /// Renders into one reused buffer.
+        iterations: usize,
+    },
     /// Internal: run one gate check in this process and print `wall_ms peak_rss_kib`.
     #[command(hide = true, name = "__gate-child")]
     GateChild {
@@ -204,7 +215,10 @@ impl Suite {
             Suite::Auth { run } => ("auth", run),
             Suite::Docs { run } => ("docs", run),
             Suite::Client { run } => ("client", run),
-            Suite::BareServer { .. } | Suite::GateProject { .. } | Suite::GateChild { .. } => {
+            Suite::BareServer { .. }
+            | Suite::GateProject { .. }
+            | Suite::GateChild { .. }
+            | Suite::Render { .. } => {
                 return None;
             }
         })
@@ -229,6 +243,9 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
             app::bare_server(port, &file, work_us, endpoint)
         }
         Suite::GateProject { dir, rows } => gate_project(printer, &dir, rows),
+        Suite::Render { case, subject, iterations } => {
+            templates::render_loop(&case, &subject, iterations)
+        }
     }
 }
 

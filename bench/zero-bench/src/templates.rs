@@ -178,6 +178,67 @@ pub(crate) fn measure(case: &mut Case, samples: usize) -> Result<Vec<(&'static s
         .collect())
 }
 
+/// Renders `subject`'s `case` `iterations` times into one reused buffer: the body whose
+/// instructions [`instructions`] counts.
+pub(crate) fn render_loop(case: &str, subject: &str, iterations: usize) -> Result<()> {
+    let mut case = cases()
+        .into_iter()
+        .find(|c| c.name == case)
+        .with_context(|| format!("no template case `{case}`"))?;
+    let (_, render) = case
+        .subjects
+        .iter_mut()
+        .find(|(name, _)| *name == subject)
+        .with_context(|| format!("no subject `{subject}`"))?;
+    let mut out = String::new();
+    for _ in 0..iterations {
+        out.clear();
+        render(&mut out);
+        std::hint::black_box(&out);
+    }
+    Ok(())
+}
+
+/// Renders per callgrind run beyond the first.
+const COUNTED_RENDERS: usize = 100;
+
+/// Instructions one render of `subject`'s `case` executes, counted by callgrind: a run of
+/// 1 + N renders minus a run of 1 (process start, data and the buffer's first growth cancel
+/// out), over N. The count is the same run after run whatever the machine's neighbours do,
+/// which wall-clock medians on a shared 2-core VM are not.
+pub(crate) fn instructions(case: &str, subject: &str) -> Result<f64> {
+    let exe = std::env::current_exe().context("locating zero-bench")?;
+    let count = |renders: usize| -> Result<u64> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("callgrind.out");
+        let status = std::process::Command::new("valgrind")
+            .args(["--tool=callgrind", "--quiet"])
+            .arg(format!("--callgrind-out-file={}", file.display()))
+            .arg(&exe)
+            .args(["__render", case, subject, &renders.to_string()])
+            .stdout(std::process::Stdio::null())
+            .status()
+            .context("running valgrind (install it: apt-get install valgrind)")?;
+        if !status.success() {
+            bail!("callgrind of {case} {subject} failed: {status}");
+        }
+        callgrind_total(&std::fs::read_to_string(&file)?)
+    };
+    let (one, many) = (count(1)?, count(1 + COUNTED_RENDERS)?);
+    if many <= one {
+        bail!("{case} {subject}: {many} instructions for more renders than {one}");
+    }
+    Ok((many - one) as f64 / COUNTED_RENDERS as f64)
+}
+
+/// The instructions (`Ir`) a callgrind output file counts: its `totals:` line (or `summary:`).
+fn callgrind_total(text: &str) -> Result<u64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix("totals:").or_else(|| l.strip_prefix("summary:")))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .context("the callgrind output has no totals line")
+}
+
 /// The HTML without debug annotations (present when the template app is built in debug).
 fn without_annotations(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
@@ -290,6 +351,48 @@ pub(crate) fn fmt_corpus_walls(root: &std::path::Path, runs: usize) -> Result<Ve
     Ok(walls)
 }
 
+/// Each subject's instructions per render of `case` under callgrind, and ours over sailfish's
+/// (budgeted, like the medians).
+fn instruction_measures(case: &str) -> Result<Vec<Measure>> {
+    let mut counts = Vec::new();
+    for subject in ["zero_html", "zero_live", "sailfish", "askama"] {
+        counts.push((subject, instructions(case, subject)?));
+    }
+    Ok(instruction_rows(case, &counts))
+}
+
+/// The rows of a case's instruction counts: one per subject, and each of ours (and askama's)
+/// over sailfish's.
+fn instruction_rows(case: &str, counts: &[(&'static str, f64)]) -> Vec<Measure> {
+    let of = |name: &str| counts.iter().find(|(n, _)| *n == name).map_or(f64::NAN, |c| c.1);
+    let mut measures: Vec<Measure> = counts
+        .iter()
+        .map(|(subject, count)| Measure {
+            case: case.to_owned(),
+            subject: (*subject).to_owned(),
+            metric: format!("{subject}_instructions"),
+            value: round(*count),
+            unit: "count",
+            budget: None,
+        })
+        .collect();
+    for (subject, metric, budgeted) in [
+        ("zero_html", "html_vs_sailfish_instructions", true),
+        ("zero_live", "live_vs_sailfish_instructions", true),
+        ("askama", "askama_vs_sailfish_instructions", false),
+    ] {
+        measures.push(Measure {
+            case: case.to_owned(),
+            subject: subject.to_owned(),
+            metric: metric.to_owned(),
+            value: round(of(subject) / of("sailfish")),
+            unit: "ratio",
+            budget: budgeted.then(|| format!("templates.{case}.{metric}")),
+        });
+    }
+    measures
+}
+
 pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     if cfg!(debug_assertions) {
         bail!("run the templates suite with --release");
@@ -339,6 +442,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
                 budget: budgeted.then(|| format!("templates.{}.{metric}", case.name)),
             });
         }
+        measures.extend(instruction_measures(case.name)?);
     }
     let root =
         zerogen::find_root(&std::env::current_dir()?).context("run from inside the repository")?;
@@ -379,6 +483,43 @@ mod tests {
                 assert!(median > 0.0 && fastest > 0.0 && fastest <= median, "{subject}");
             }
         }
+    }
+
+    #[test]
+    fn callgrind_totals_are_read_and_ratios_are_over_sailfish() {
+        let out =
+            "version: 1\ncreator: callgrind-3.22.0\nevents: Ir\nfn=(1) main\n3 7\ntotals: 123456\n";
+        assert_eq!(super::callgrind_total(out).unwrap(), 123_456);
+        assert_eq!(super::callgrind_total("summary: 42\n").unwrap(), 42);
+        assert!(super::callgrind_total("events: Ir\n").is_err(), "no totals");
+        assert!(super::callgrind_total("totals: many\n").is_err(), "not a number");
+        let rows = super::instruction_rows(
+            "teams",
+            &[
+                ("zero_html", 900.0),
+                ("zero_live", 2000.0),
+                ("sailfish", 1000.0),
+                ("askama", 1500.0),
+            ],
+        );
+        let find = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
+        assert_eq!(find("html_vs_sailfish_instructions").value, 0.9);
+        assert_eq!(
+            find("live_vs_sailfish_instructions").budget.as_deref(),
+            Some("templates.teams.live_vs_sailfish_instructions")
+        );
+        assert_eq!(find("askama_vs_sailfish_instructions").budget, None);
+        assert_eq!(
+            (find("sailfish_instructions").value, find("sailfish_instructions").unit),
+            (1000.0, "count")
+        );
+    }
+
+    #[test]
+    fn a_render_loop_names_a_known_case_and_subject() {
+        super::render_loop("teams", "sailfish", 3).unwrap();
+        assert!(super::render_loop("teams", "jinja", 1).is_err());
+        assert!(super::render_loop("nope", "sailfish", 1).is_err());
     }
 
     #[test]

@@ -177,7 +177,7 @@ codes! {
         "give the row's `docs` an ADR anchor, or, when the budget is met again, set the status back to `experimental` or `stable`";
     /// A row's test never reaches its source.
     TEST_UNRELATED = "Z0325", "test-unrelated",
-        "A test named by a row never reaches the row's source: neither the test nor a function of its file that it calls names the source's symbol, and it does not run the binary the source belongs to.",
+        "A test named by a row never reaches the row's source: a test in the source's file calls neither the symbol, nor a method of its type, nor a function of the file it calls; a test elsewhere is in no package that depends on the source's and runs no binary that does; a JavaScript test neither imports the file nor drives a binary that serves it.",
         "name a test that calls the source (or runs its binary), or point the row at the source the test exercises";
 
     /// A tag is not closed before the end of the file.
