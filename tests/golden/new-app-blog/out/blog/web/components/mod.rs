@@ -302,7 +302,10 @@ mod tests {
         assert!(plain.starts_with(r#"<button type="button" class="btn btn-primary""#), "{plain}");
         assert!(plain.ends_with(">Save &amp; go</button>"), "{plain}");
         let submit = button(Some("secondary"), true);
-        assert!(submit.starts_with(r#"<button type="submit" class="btn btn-secondary""#), "{submit}");
+        assert!(
+            submit.starts_with(r#"<button type="submit" class="btn btn-secondary""#),
+            "{submit}"
+        );
     }
 
     #[test]

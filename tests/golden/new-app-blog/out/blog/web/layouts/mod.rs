@@ -68,7 +68,8 @@ mod tests {
             inner_block: Slot::html((), &content),
         }
         .to_html();
-        let about = format!(r#"<a href="{}" z-navigate aria-current="page">About</a>"#, about_path());
+        let about =
+            format!(r#"<a href="{}" z-navigate aria-current="page">About</a>"#, about_path());
         assert!(html.contains(&about), "{html}");
         let home_link = format!(r#"<a href="{}" z-navigate>Home</a>"#, home_path());
         assert!(html.contains(&home_link), "the other links are not current: {html}");
