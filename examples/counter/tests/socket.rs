@@ -259,6 +259,28 @@ async fn refused_upgrades_answer_403_426_and_503() {
 }
 
 #[tokio::test]
+async fn an_allowed_origin_opens_a_socket_and_check_origin_off_lets_any_in() {
+    let protocol = Some(zero_live::protocol::SUBPROTOCOL);
+    let status = |e: WsError| match e {
+        WsError::Http(response) => response.status().as_u16(),
+        other => panic!("{other:?}"),
+    };
+    let mut config = LiveConfig::default();
+    config.allowed_origins = vec!["https://app.example.com".to_owned()];
+    let server = serve(config).await;
+    assert!(server.connect_with(Some("https://app.example.com"), protocol).await.is_ok());
+    let e = server.connect_with(Some("https://app.example.com.evil"), protocol).await.unwrap_err();
+    assert_eq!(status(e), 403, "only the exact origin is allowed");
+    let e = server.connect_with(Some("http://app.example.com"), protocol).await.unwrap_err();
+    assert_eq!(status(e), 403, "the scheme is part of the origin");
+
+    let mut open = LiveConfig::default();
+    open.check_origin = false;
+    let server = serve(open).await;
+    assert!(server.connect_with(Some("http://evil.example"), protocol).await.is_ok());
+}
+
+#[tokio::test]
 async fn malformed_messages_get_specific_errors_and_the_session_goes_on() {
     let server = serve(LiveConfig::default()).await;
     let mut ws = server.connect().await;
