@@ -545,6 +545,28 @@ async fn published_messages_reach_subscribed_sessions_as_pushed_diffs() {
 }
 
 #[tokio::test]
+async fn a_full_mailbox_drops_what_it_cannot_hold_and_the_session_goes_on() {
+    let mut config = LiveConfig::default();
+    config.mailbox_capacity = 3;
+    let server = serve(config).await;
+    let (mut ws, _) = server.joined().await;
+    assert_eq!(server.live.pubsub().subscribers(counter::ANNOUNCEMENTS), 1);
+    // The test's runtime has one thread: without an await the session cannot drain its
+    // mailbox, so it holds `mailbox_capacity` messages and the rest are dropped for it.
+    let delivered: usize =
+        (0..10).map(|i| server.live.broadcast(counter::ANNOUNCEMENTS, format!("notice {i}"))).sum();
+    assert_eq!(delivered, 3, "the mailbox holds 3");
+    for rev in 1..=3 {
+        let pushed = recv(&mut ws).await;
+        assert_eq!((pushed["kind"].as_str(), pushed["rev"].as_u64()), (Some("diff"), Some(rev)));
+    }
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    assert_eq!((reply["kind"].as_str(), reply["rev"].as_u64()), (Some("reply"), Some(4)));
+    // Drained, it takes messages again.
+    assert_eq!(server.live.broadcast(counter::ANNOUNCEMENTS, "later".to_owned()), 1);
+}
+
+#[tokio::test]
 async fn the_registry_lists_joined_sessions_and_forgets_ended_ones() {
     let server = serve(LiveConfig::default()).await;
     assert!(server.live.sessions().is_empty());
