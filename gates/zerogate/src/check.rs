@@ -97,9 +97,46 @@ pub fn run(options: &Options) -> Result<GateRun, GateError> {
     Ok(GateRun { findings, rows, tests_in_report: report.map(|r| r.len()) })
 }
 
+/// The framework's security table.
+const SECURITY_TOML: &str = "spec/security.toml";
+
+/// The keys of a security table, as `(section, key)`, in the model's order.
+fn security_keys(config: &zero_spec::security::SecurityConfig) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(config) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for (section, table) in sections {
+        if let serde_json::Value::Object(table) = table {
+            keys.extend(table.keys().map(|key| (section.clone(), key.clone())));
+        }
+    }
+    keys
+}
+
+/// The 1-based line and column of `key = ...` in `[section]` of a TOML text; the file as a
+/// whole (0, 0) when it is not written there.
+fn toml_key_position(text: &str, section: &str, key: &str) -> (u32, u32) {
+    let mut current = "";
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if let Some(name) = trimmed.strip_prefix('[').and_then(|l| l.split(']').next()) {
+            current = name.trim();
+        } else if current == section
+            && let Some(rest) = trimmed.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            let column = line.len() - trimmed.len() + 1;
+            return (i as u32 + 1, column as u32);
+        }
+    }
+    (0, 0)
+}
+
 /// The spec tables of the project: the framework's (when `spec/wire-protocol.tsv` exists) or
 /// an app's.
 struct SpecTables {
+    root: PathBuf,
     framework: Option<zero_spec::FrameworkSpec>,
     budgets: Option<Table<Budget>>,
 }
@@ -114,7 +151,7 @@ impl SpecTables {
                 findings.extend(zerogen::generate::check(root, &outputs));
             }
             let budgets = Some(spec.budgets.clone());
-            return SpecTables { framework: Some(spec), budgets };
+            return SpecTables { root: root.to_path_buf(), framework: Some(spec), budgets };
         }
         let mut budgets = None;
         if root.join("spec/budgets.tsv").is_file() {
@@ -139,10 +176,10 @@ impl SpecTables {
         if let Ok(text) = std::fs::read_to_string(root.join(security)) {
             findings.extend(zero_spec::security::load(security, &text).1);
         }
-        SpecTables { framework: None, budgets }
+        SpecTables { root: root.to_path_buf(), framework: None, budgets }
     }
 
-    /// Every wire message, component and budget needs a ledger row.
+    /// Every wire message, component, budget and (framework) security key needs a ledger row.
     fn check_completeness(&self, ledgers: &[Table<LedgerRow>], findings: &mut Vec<Diagnostic>) {
         let ids: BTreeSet<&str> =
             ledgers.iter().flat_map(|l| l.rows.iter().map(|r| r.value.id.as_str())).collect();
@@ -170,6 +207,18 @@ impl SpecTables {
                     id,
                     format!("component `{}`", row.value.name),
                 );
+            }
+            // Every key of the security table: where it is enforced and the test that proves
+            // it, or `planned` while nothing reads it.
+            if let Some(security) = &spec.security {
+                let text =
+                    std::fs::read_to_string(self.root.join(SECURITY_TOML)).unwrap_or_default();
+                for (section, key) in security_keys(security) {
+                    let (line, column) = toml_key_position(&text, &section, &key);
+                    let location = Location::span(SECURITY_TOML, line, column, key.len() as u32);
+                    let what = format!("security key `{section}.{key}`");
+                    need(location, format!("security.{section}.{key}"), what);
+                }
             }
         }
         if let Some(budgets) = &self.budgets {
@@ -1146,6 +1195,23 @@ fn package_name(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn security_keys_are_found_where_the_table_writes_them() {
+        let text =
+            "# c\n[limits]\nmax_x = 1\n  max_frame_bytes = 2\n[tokens]\nmax_frame_bytes = 3\n";
+        assert_eq!(toml_key_position(text, "limits", "max_frame_bytes"), (4, 3));
+        assert_eq!(toml_key_position(text, "tokens", "max_frame_bytes"), (6, 1));
+        assert_eq!(toml_key_position(text, "limits", "max"), (0, 0), "whole keys only");
+        assert_eq!(toml_key_position(text, "mail", "from"), (0, 0));
+        let framework = include_str!("../../../spec/security.toml");
+        let (config, _) = zero_spec::security::load("spec/security.toml", framework);
+        let keys = security_keys(&config.unwrap());
+        assert!(keys.contains(&("heartbeat".to_owned(), "interval_secs".to_owned())));
+        for (section, key) in &keys {
+            assert_ne!(toml_key_position(framework, section, key), (0, 0), "{section}.{key}");
+        }
+    }
 
     #[test]
     fn embedded_paths_resolve_from_the_embedding_file() {

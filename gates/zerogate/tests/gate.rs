@@ -580,6 +580,46 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
+fn a_security_key_without_a_ledger_row_is_uncovered() {
+    let dir = framework_copy();
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The framework's security rows, all but one key's.
+    let ledger = std::fs::read_to_string(repo.join("release/live-framework-surface.tsv")).unwrap();
+    let header = ledger.lines().find(|l| l.starts_with("id\t")).unwrap();
+    let rows: Vec<&str> = ledger
+        .lines()
+        .filter(|l| {
+            l.starts_with("security.") && !l.starts_with("security.heartbeat.interval_secs\t")
+        })
+        .collect();
+    assert!(rows.len() > 20, "{} security rows", rows.len());
+    std::fs::create_dir_all(dir.path().join("release")).unwrap();
+    std::fs::write(
+        dir.path().join("release/surface.tsv"),
+        format!("{header}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    let table = std::fs::read_to_string(dir.path().join("spec/security.toml")).unwrap();
+    let line = table.lines().position(|l| l.starts_with("interval_secs")).unwrap() as u32 + 1;
+    assert_reported(
+        dir.path(),
+        "Z0315",
+        "spec/security.toml",
+        line,
+        Some("security.heartbeat.interval_secs"),
+    );
+    let (_, json, _) = gate(dir.path(), &["--format", "json"]);
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let uncovered: Vec<&serde_json::Value> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "Z0315" && f["file"] == "spec/security.toml")
+        .collect();
+    assert_eq!(uncovered.len(), 1, "only the key without a row: {uncovered:?}");
+}
+
+#[test]
 fn edited_generated_file_is_reported_with_a_diff() {
     let dir = framework_copy();
     let path = dir.path().join("generated/js/protocol.js");

@@ -137,7 +137,7 @@ codes! {
         "ids are global across `release/*.tsv`: rename one of the rows";
     /// A surface declared in a spec table has no ledger row.
     SURFACE_UNCOVERED = "Z0315", "surface-uncovered",
-        "A wire message, component or budget declared in a spec table has no ledger row.",
+        "A wire message, component, budget or security key declared in a spec table has no ledger row.",
         "add a ledger row with the id given in the message (status `planned` is enough to start)";
     /// A baseline entry matches no current finding.
     BASELINE_STALE = "Z0316", "baseline-stale",

@@ -379,11 +379,17 @@ const LEDGER_NOTES: &str = "## Statuses\n\n\
 `impl` or `trait`). JS files: an exported `function`, `class` or `const`.\n\
 - `tests`: `path#test_name`, comma-separated. Rust: a fn with a `#[test]`-like attribute \
 (`#[test]`, `#[tokio::test]`, ...); nested modules are searched. JS: `test(\"name\")` or `it(\"name\")`. \
-With `--test-report`, each test must have run and passed.\n\
+With `--test-report`, each test must have run and passed. Each test must also reach the row's \
+source: a test in the source's file calls the symbol, a method of its type or a function of the \
+file the source calls; a test elsewhere belongs to a package that is or depends on the source's, \
+or runs such a package's binary; a JS test imports the file, names the symbol or drives a binary \
+whose package embeds the file.\n\
 - `docs`: `page#anchor`. Anchors are Markdown heading slugs (GitHub style) or explicit `id=` attributes.\n\
 - `evidence`: `release/evidence/FILE.tsv#row_id`, comma-separated.\n\n\
 Ids are unique across all ledgers. A wire message, component or budget declared in a spec table \
-needs a ledger row with the id `wire.KIND`, `component.NAME` or `budget.ID`.\n";
+needs a ledger row with the id `wire.KIND`, `component.NAME` or `budget.ID`; in the framework, \
+every key of `spec/security.toml` needs `security.SECTION.KEY`, naming where the key is enforced \
+and the test that proves it (`planned` while nothing reads it).\n";
 
 const EVIDENCE_NOTES: &str = "## Freshness\n\n\
 `zero-bench --record` writes one row per measurement. `hash` is the SHA-256 over the files under \
