@@ -407,6 +407,25 @@ mod tests {
     }
 
     #[test]
+    fn control_characters_are_no_attribute_names() {
+        // Found by the `template_parse` fuzz target: a vertical tab and NULs inside a tag were
+        // read as attribute names, and the formatter wrapped and unwrapped the tag on
+        // alternate runs.
+        let source = "<form a\u{b}\u{b}n=\"x\"\0x></form>\n";
+        let problems = format(source, &Config::default()).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.code == zero_diag::codes::TPL_BAD_ATTRIBUTE
+                && p.message.contains("`\\u{b}` cannot start an attribute name")),
+            "{problems:?}"
+        );
+        // Tab, form feed and newline separate attributes as HTML says.
+        assert_eq!(
+            fmt("<form\ta=\"x\"\x0cb=\"y\"\nc></form>\n"),
+            "<form a=\"x\" b=\"y\" c></form>\n"
+        );
+    }
+
+    #[test]
     fn wraps_long_tags_one_attribute_per_line() {
         let input = "<input type=\"text\" name=\"a-rather-long-name\" value={form.value(\"a-rather-long-name\")} placeholder=\"Type here\">\n";
         let out = fmt(input);

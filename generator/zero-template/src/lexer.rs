@@ -171,8 +171,12 @@ fn is_name_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':')
 }
 
+/// A byte of an attribute name: not whitespace, not a control character (HTML allows
+/// neither), not one of the characters that end a name.
 fn is_attr_name_char(b: u8) -> bool {
-    !b.is_ascii_whitespace() && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'=' | b'{' | b'}')
+    !b.is_ascii_whitespace()
+        && !b.is_ascii_control()
+        && !matches!(b, b'"' | b'\'' | b'<' | b'>' | b'/' | b'=' | b'{' | b'}')
 }
 
 impl Lexer<'_> {
@@ -471,7 +475,7 @@ impl Lexer<'_> {
                 self.problem(
                     codes::TPL_BAD_ATTRIBUTE,
                     Span::new(start, self.pos),
-                    format!("`{ch}` cannot start an attribute name"),
+                    format!("`{}` cannot start an attribute name", ch.escape_debug()),
                 );
             }
             return None;
