@@ -80,7 +80,7 @@ pub enum Kind {
     Heartbeat,
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload,
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
     Reply,
     /// Refuses a message or a join with a stable error code and a human reason.
     Error,
@@ -372,6 +372,11 @@ impl Kind {
                         ty: FieldType::U64,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "heartbeat_ms",
+                        ty: FieldType::U64,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Error => {
@@ -547,7 +552,7 @@ pub struct Upload {
     /// `last`: bool.
     pub last: bool,
 }
-/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
+/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -571,6 +576,9 @@ pub struct Reply {
     /// `parts`: u64, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parts: Option<u64>,
+    /// `heartbeat_ms`: u64, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_ms: Option<u64>,
 }
 /// Payload of `error`: Refuses a message or a join with a stable error code and a human reason.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -651,7 +659,7 @@ pub enum Message {
     Heartbeat(Heartbeat),
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload(Upload),
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render.
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
     Reply(Reply),
     /// Refuses a message or a join with a stable error code and a human reason.
     Error(Error),

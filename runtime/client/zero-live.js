@@ -144,7 +144,9 @@ export class LiveSocket {
       this.everJoined = true;
       this.attempts = 0;
       clearInterval(this.heartbeat);
-      this.heartbeat = setInterval(() => this.#send(KIND.HEARTBEAT, {}), HEARTBEAT_MS);
+      // The server says how often (`[heartbeat] interval_secs`); 30 s from an older server.
+      const every = reply.payload.heartbeat_ms > 0 ? reply.payload.heartbeat_ms : HEARTBEAT_MS;
+      this.heartbeat = setInterval(() => this.#send(KIND.HEARTBEAT, {}), every);
       this.#mountTree(
         reply.payload,
         () => {

@@ -384,3 +384,53 @@ test("a_big_stream_joins_in_parts_and_the_page_is_patched_once_whole", async () 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the_client_heartbeats_as_often_as_the_join_says_and_a_short_timeout_keeps_the_socket", async () => {
+  // `interval_secs = 1, timeout_secs = 2`: a client on a fixed 30 s heartbeat would be cut off
+  // after 2 s of silence.
+  const { mkdtempSync, writeFileSync, readFileSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const table = readFileSync(`${root}spec/security.toml`, "utf8")
+    .replace("interval_secs = 30", "interval_secs = 1")
+    .replace("timeout_secs = 60", "timeout_secs = 2");
+  const policy = `${mkdtempSync(`${tmpdir()}/zl-heartbeat-`)}/security.toml`;
+  writeFileSync(policy, table);
+  const port = await freePort();
+  const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: SECRET, SECURITY_TOML: policy };
+  const child = spawn(counterBinary(), [], { env, stdio: "ignore" });
+  try {
+    for (let i = 0; i < 100; i++) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${port}/clicks`)).ok) break;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // The compact encoding names a kind by its row in the wire table.
+    const kinds = readFileSync(`${root}spec/wire-protocol.tsv`, "utf8")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#") && !l.startsWith("kind\t"))
+      .map((l) => l.split("\t")[0]);
+    const heartbeat = kinds.indexOf("heartbeat");
+    assert.ok(heartbeat >= 0);
+    const page = await browser.newPage();
+    let heartbeats = 0;
+    let closed = false;
+    page.on("websocket", (ws) => {
+      ws.on("framesent", (frame) => {
+        const message = JSON.parse(String(frame.payload));
+        if (Array.isArray(message) && message[0] === heartbeat) heartbeats++;
+      });
+      ws.on("close", () => (closed = true));
+    });
+    await page.goto(`http://127.0.0.1:${port}/clicks`);
+    await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+    await new Promise((r) => setTimeout(r, 4500));
+    assert.equal(closed, false, "the socket outlived twice the timeout");
+    assert.ok(heartbeats >= 3, `${heartbeats} heartbeats in 4.5 s`);
+    await page.click("button[z-click=inc]");
+    await page.waitForFunction(() => document.querySelector("p").textContent === "Count: 1");
+    await page.close();
+  } finally {
+    child.kill();
+  }
+});

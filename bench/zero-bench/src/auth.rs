@@ -50,11 +50,9 @@ async fn bench() -> Result<Bench> {
     let mailer: Arc<dyn Mailer> = mailbox.clone();
     let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
     // The limiter is not what is measured: no limit is reached.
-    let config = AuthConfig {
-        login_attempts_per_hour: u32::MAX,
-        registrations_per_hour: u32::MAX,
-        ..AuthConfig::default()
-    };
+    let mut config = AuthConfig::default();
+    config.rate_limits.login_attempts_per_hour = u32::MAX;
+    config.rate_limits.registrations_per_hour = u32::MAX;
     Ok(Bench { accounts: Accounts::new(db, pubsub, mailer, config), mailbox, _dir: dir })
 }
 
@@ -76,11 +74,9 @@ impl Drop for Served {
 async fn serve(b: &Bench, signed_in: Option<&str>) -> Result<Served> {
     use axum::middleware::from_fn_with_state;
     // The event rate limit is not what is measured: lifted, as in the live suite.
-    let config = zero_live::LiveConfig {
-        events_per_second: 1_000_000,
-        event_burst: 1_000_000,
-        ..zero_live::LiveConfig::default()
-    };
+    let mut config = zero_live::LiveConfig::default();
+    config.rate_limits.events_per_second = 1_000_000;
+    config.rate_limits.event_burst = 1_000_000;
     let live = counter::live(config);
     let mut router = live.router();
     let mut cookie = None;

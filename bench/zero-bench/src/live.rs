@@ -311,12 +311,14 @@ async fn start(subject: &Subject) -> Result<Server> {
     match subject {
         Subject::ZeroLive(counter) => {
             // Like the peers' harness raises djust's limits: the closed loops click far above
-            // the default 50 events/s per session.
+            // the default 50 events/s per session, and every session comes from one client.
             let policy =
                 std::env::temp_dir().join(format!("zl-bench-security-{}.toml", std::process::id()));
             let raised = zero_live::config::DEFAULT_SECURITY_TOML
                 .replace("events_per_second = 50", "events_per_second = 1000000")
-                .replace("event_burst = 100", "event_burst = 1000000");
+                .replace("event_burst = 100", "event_burst = 1000000")
+                .replace("max_sessions_per_client = 64", "max_sessions_per_client = 100000")
+                .replace("joins_per_minute = 120", "joins_per_minute = 1000000");
             std::fs::write(&policy, raised)?;
             command.arg(counter).env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
         }

@@ -32,7 +32,9 @@ async fn serve(config: LiveConfig) -> Server {
     let router = live.router();
     let waiter = live.clone();
     tokio::spawn(async move {
-        axum::serve(listener, router)
+        // With the peer's address, as the endpoint serves: per-client limits key on it.
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        axum::serve(listener, service)
             .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
             .await
             .unwrap();
@@ -226,7 +228,7 @@ async fn join_click_and_keyed_list_round_trips() {
 #[tokio::test]
 async fn refused_upgrades_answer_403_426_and_503() {
     let mut config = LiveConfig::default();
-    config.max_connections = 2;
+    config.limits.max_connections = 2;
     let server = serve(config).await;
     let status = |e: WsError| match e {
         WsError::Http(response) => response.status().as_u16(),
@@ -266,7 +268,7 @@ async fn an_allowed_origin_opens_a_socket_and_check_origin_off_lets_any_in() {
         other => panic!("{other:?}"),
     };
     let mut config = LiveConfig::default();
-    config.allowed_origins = vec!["https://app.example.com".to_owned()];
+    config.origins.allow = vec!["https://app.example.com".to_owned()];
     let server = serve(config).await;
     assert!(server.connect_with(Some("https://app.example.com"), protocol).await.is_ok());
     let e = server.connect_with(Some("https://app.example.com.evil"), protocol).await.unwrap_err();
@@ -275,7 +277,7 @@ async fn an_allowed_origin_opens_a_socket_and_check_origin_off_lets_any_in() {
     assert_eq!(status(e), 403, "the scheme is part of the origin");
 
     let mut open = LiveConfig::default();
-    open.check_origin = false;
+    open.origins.check_origin = false;
     let server = serve(open).await;
     assert!(server.connect_with(Some("http://evil.example"), protocol).await.is_ok());
 }
@@ -315,8 +317,8 @@ async fn malformed_messages_get_specific_errors_and_the_session_goes_on() {
 #[tokio::test]
 async fn oversized_messages_close_with_1009() {
     let mut config = LiveConfig::default();
-    config.max_frame_bytes = 2048;
-    config.max_message_bytes = 2048;
+    config.limits.max_frame_bytes = 2048;
+    config.limits.max_message_bytes = 2048;
     let server = serve(config).await;
     let (mut ws, _) = server.joined().await;
     let big = "x".repeat(4096);
@@ -329,11 +331,11 @@ async fn oversized_messages_close_with_1009() {
 #[tokio::test]
 async fn silent_sockets_close_with_4000_and_heartbeats_keep_them() {
     let mut config = LiveConfig::default();
-    config.heartbeat_timeout = Duration::from_millis(300);
+    config.heartbeat.timeout_secs = 1;
     let server = serve(config).await;
     let (mut ws, _) = server.joined().await;
     for _ in 0..4 {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
         send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
         assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
     }
@@ -341,20 +343,140 @@ async fn silent_sockets_close_with_4000_and_heartbeats_keep_them() {
     assert!(server.live.drained(LIMIT).await, "the timed-out session ended");
 }
 
+/// `events_per_second` and `event_burst` hold for every frame a socket sends, events,
+/// heartbeats and malformed frames alike: a run of frames over the rate is dropped with one
+/// `rate_limited` answer, and the socket goes on once it slows down.
 #[tokio::test]
-async fn events_above_the_rate_limit_are_refused() {
+async fn every_frame_counts_against_the_rate_and_a_throttled_run_gets_one_answer() {
     let mut config = LiveConfig::default();
-    config.events_per_second = 1;
-    config.event_burst = 3;
+    config.rate_limits.events_per_second = 2;
+    config.rate_limits.event_burst = 5;
     let server = serve(config).await;
     let (mut ws, _) = server.joined().await;
-    for r in 0..3 {
+    for r in 0..2 {
         assert_eq!(event(&mut ws, r, "inc", json!({})).await["status"], "ok");
     }
-    let reply = event(&mut ws, 9, "inc", json!({})).await;
-    assert_eq!(reply["code"], "rate_limited");
-    assert_eq!(reply["ref"], 9);
+    send_text(&mut ws, "not json").await;
+    assert_eq!(recv(&mut ws).await["code"], "malformed");
+    // The join, two events and the malformed frame took four tokens, the heartbeat takes the
+    // fifth; the next 50 frames are over the rate.
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
+    assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+    for r in 10..60 {
+        send(&mut ws, json!({"v": 1, "kind": "event", "ref": r, "type": "click", "event": "inc"}))
+            .await;
+    }
+    let throttled = recv(&mut ws).await;
+    assert_eq!(throttled["code"], "rate_limited", "{throttled}");
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // The next answer is the heartbeat's: the 49 other dropped frames got none.
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
+    assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+    let reply = event(&mut ws, 99, "inc", json!({})).await;
+    assert_eq!(reply["status"], "ok", "{reply}");
+    assert!(metric(&server, "zero_live_events_rate_limited_total") >= 50.0);
     still_serving(&server).await;
+}
+
+/// `max_protocol_errors`: malformed, unknown and misdirected frames are answered each, up to
+/// the allowance; the next one closes the socket with 1008, and other sessions go on.
+#[tokio::test]
+async fn repeated_protocol_errors_close_the_socket_with_1008() {
+    let mut config = LiveConfig::default();
+    config.limits.max_protocol_errors = 3;
+    let server = serve(config).await;
+    let mut ws = server.connect().await;
+    send_text(&mut ws, "{").await;
+    assert_eq!(recv(&mut ws).await["code"], "malformed");
+    send(&mut ws, json!({"v": 1, "kind": "launch"})).await;
+    assert!(recv(&mut ws).await["code"].is_string());
+    // An event before any join is misdirected.
+    send(&mut ws, json!({"v": 1, "kind": "event", "ref": 3, "type": "click", "event": "inc"}))
+        .await;
+    assert_eq!(recv(&mut ws).await["code"], "not_joined");
+    // Three errors are allowed: the socket still answers.
+    send(&mut ws, json!({"v": 1, "kind": "heartbeat"})).await;
+    assert_eq!(recv(&mut ws).await["kind"], "heartbeat");
+    ws.send(Message::Binary(vec![1, 2, 3].into())).await.unwrap();
+    assert_eq!(recv(&mut ws).await["code"], "binary_frame");
+    assert_eq!(closed(&mut ws).await, Some(1008));
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"1008\"}"), 1.0);
+    still_serving(&server).await;
+}
+
+/// `max_sessions_per_client`: one client's sockets past the cap are closed with 4009 and
+/// counted; another client, and the same one after a socket closes, are served.
+#[tokio::test]
+async fn a_client_past_its_socket_cap_is_closed_with_4009() {
+    let mut config = LiveConfig::default();
+    config.limits.max_sessions_per_client = 2;
+    let server = serve(config).await;
+    let (mut first, _) = server.joined().await;
+    let (_second, _) = server.joined().await;
+    let mut third = server.connect().await;
+    assert_eq!(closed(&mut third).await, Some(4009));
+    assert_eq!(
+        metric(&server, "zero_live_upgrades_refused_total{reason=\"sessions_per_client\"}"),
+        1.0
+    );
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"4009\"}"), 1.0);
+    send(&mut first, json!({"v": 1, "kind": "close", "reason": "done"})).await;
+    assert_eq!(closed(&mut first).await, Some(1000));
+    assert!(wait_for(|| server.live.active_sessions() == 1).await);
+    still_serving(&server).await;
+}
+
+/// `joins_per_minute`: a client's joins past its budget are refused (`join_rate`, close
+/// 4029) and counted, across sockets; the joins within it were served.
+#[tokio::test]
+async fn joins_past_the_clients_minute_budget_close_with_4029() {
+    let mut config = LiveConfig::default();
+    config.rate_limits.joins_per_minute = 2;
+    let server = serve(config).await;
+    let (mut ws, mut tree) = server.joined().await;
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    tree.apply_diff(&reply["rendered"]).unwrap();
+    assert!(tree.to_html().unwrap().contains("Count: 1"));
+    let _second = server.joined().await;
+    let mut third = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let reply = join(&mut third, &token, &csrf).await;
+    assert_eq!(reply["code"], "join_rate", "{reply}");
+    assert_eq!(closed(&mut third).await, Some(4029));
+    assert_eq!(metric(&server, "zero_live_upgrades_refused_total{reason=\"join_rate\"}"), 1.0);
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"4029\"}"), 1.0);
+}
+
+/// `heartbeat.idle_session_secs`: a socket that joins nothing is closed with 4008; a joined
+/// one stays open past that time.
+#[tokio::test]
+async fn a_socket_that_joins_nothing_is_closed_with_4008_and_a_joined_one_stays() {
+    let mut config = LiveConfig::default();
+    config.heartbeat.idle_session_secs = 1;
+    let server = serve(config).await;
+    let (mut joined, _) = server.joined().await;
+    let mut idle = server.connect().await;
+    let started = std::time::Instant::now();
+    assert_eq!(closed(&mut idle).await, Some(4008));
+    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    send(&mut joined, json!({"v": 1, "kind": "heartbeat"})).await;
+    assert_eq!(recv(&mut joined).await["kind"], "heartbeat");
+    assert_eq!(metric(&server, "zero_live_socket_closes_total{code=\"4008\"}"), 1.0);
+}
+
+/// `heartbeat.interval_secs` reaches the client in the join's reply.
+#[tokio::test]
+async fn the_join_reply_tells_the_client_the_heartbeat_interval() {
+    let mut config = LiveConfig::default();
+    config.heartbeat.interval_secs = 7;
+    let server = serve(config).await;
+    let mut ws = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/");
+    let reply = join(&mut ws, &token, &csrf).await;
+    assert_eq!(reply["heartbeat_ms"], 7000, "{reply}");
+    let reply = event(&mut ws, 2, "inc", json!({})).await;
+    assert!(reply.get("heartbeat_ms").is_none(), "only a join's reply carries it: {reply}");
 }
 
 #[tokio::test]
@@ -364,7 +486,7 @@ async fn forged_expired_and_foreign_tokens_are_refused_with_4001() {
     let other = counter::live(LiveConfig::default());
     let (foreign, foreign_csrf) = other.tokens_for("/");
     let mut config = LiveConfig::default();
-    config.session_token_ttl = Duration::ZERO;
+    config.tokens.session_token_secs = 0;
     let expiring = serve(config).await;
     let (old, old_csrf) = expiring.live.tokens_for("/");
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -420,9 +542,9 @@ async fn shutdown_closes_every_session_with_1001() {
 #[tokio::test]
 async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
     let mut config = LiveConfig::default();
-    config.outbound_queue = 4;
-    config.events_per_second = 1_000_000;
-    config.event_burst = 1_000_000;
+    config.limits.outbound_queue = 4;
+    config.rate_limits.events_per_second = 1_000_000;
+    config.rate_limits.event_burst = 1_000_000;
     let server = serve(config).await;
     let (ws, _) = server.joined().await;
     let (mut sink, mut stream) = ws.split();
@@ -456,7 +578,10 @@ async fn a_slow_consumer_is_disconnected_and_memory_stays_bounded() {
 /// Thousands of connect/join/disconnect cycles leave no session, task or descriptor behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_task_or_descriptor_leaks_after_connect_disconnect_cycles() {
-    let server = serve(LiveConfig::default()).await;
+    // 2,020 joins from one client: its join budget is lifted (the limit has its own test).
+    let mut config = LiveConfig::default();
+    config.rate_limits.joins_per_minute = 1_000_000;
+    let server = serve(config).await;
     let fds = || std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0);
     // Warm up, then measure.
     for _ in 0..20 {
@@ -547,7 +672,7 @@ async fn published_messages_reach_subscribed_sessions_as_pushed_diffs() {
 #[tokio::test]
 async fn a_full_mailbox_drops_what_it_cannot_hold_and_the_session_goes_on() {
     let mut config = LiveConfig::default();
-    config.mailbox_capacity = 3;
+    config.limits.mailbox_capacity = 3;
     let server = serve(config).await;
     let (mut ws, _) = server.joined().await;
     assert_eq!(server.live.pubsub().subscribers(counter::ANNOUNCEMENTS), 1);
@@ -1010,4 +1135,16 @@ async fn more_appends_a_hundred_stream_entries_up_to_the_feeds_limit() {
     }
     let refused = event(&mut full, 2, "more", json!(null)).await;
     assert_eq!(refused["code"], "invalid_event", "{refused}");
+}
+
+/// Polls `done` for up to [`LIMIT`].
+async fn wait_for(done: impl Fn() -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while !done() {
+        if started.elapsed() > LIMIT {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    true
 }

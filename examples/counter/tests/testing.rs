@@ -460,12 +460,12 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
 /// fails closed (nothing loads but the page) instead of failing every page.
 #[tokio::test]
 async fn a_page_carries_the_policy_and_a_policy_that_is_no_header_fails_closed() {
-    for (policy, sent) in [
-        ("default-src 'self'; img-src data:", "default-src 'self'; img-src data:"),
-        ("default-src 'self'\nscript-src *", "default-src 'none'"),
-    ] {
-        let config =
-            LiveConfig { content_security_policy: policy.to_owned(), ..LiveConfig::default() };
+    let expected = "default-src 'self'; script-src 'self'; style-src 'self'; img-src data:; \
+                    connect-src 'self'; frame-ancestors 'none'";
+    for (img_src, sent) in [("data:", expected), ("data:\nscript-src *", "default-src 'none'")] {
+        let mut config = LiveConfig::default();
+        config.csp.img_src = vec![img_src.to_owned()];
+        let policy = img_src;
         let live = counter::live(config);
         let server = TestServer::start(live.router(), live).await.unwrap();
         let page = server.get("/").await.unwrap();

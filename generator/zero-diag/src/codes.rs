@@ -194,7 +194,7 @@ codes! {
         "close the comment with `-->`";
     /// An attribute is malformed.
     TPL_BAD_ATTRIBUTE = "Z0404", "tpl-bad-attribute",
-        "An attribute has an invalid name, an `=` without a value, or an unterminated quoted value.",
+        "An attribute has an invalid name, an `=` without a value, an unterminated quoted value, or an unquoted value holding a quote, `<`, `=` or a backtick.",
         "write `name`, `name=\"value\"` or `name={expr}`";
     /// An end tag does not match the open element.
     TPL_MISMATCHED_TAG = "Z0410", "tpl-mismatched-tag",

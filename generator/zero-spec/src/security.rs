@@ -1,170 +1,13 @@
-//! `spec/security.toml`: the secure defaults every app starts from.
+//! `spec/security.toml`: the secure defaults every app starts from. The model and its rules
+//! live in `zero-security` (the runtime reads the same types); this module reports a table's
+//! faults at their file positions.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use zero_diag::{Diagnostic, Location, codes, line_col};
+pub use zero_security::{
+    Csp, Heartbeat, Limits, Mail, Origins, RateLimits, SecurityConfig, Tokens, Violation,
+};
 
 use crate::schema::TableSchema;
-
-/// Security defaults: content security policy, origins, limits, rate limits, token lifetimes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityConfig {
-    /// The Content-Security-Policy header every page is served with.
-    pub csp: Csp,
-    /// Which origins may open a live socket.
-    pub origins: Origins,
-    /// Size limits.
-    pub limits: Limits,
-    /// Rate limits per client.
-    pub rate_limits: RateLimits,
-    /// Lifetimes of signed tokens.
-    pub tokens: Tokens,
-    /// Socket liveness.
-    pub heartbeat: Heartbeat,
-    /// Account mail (apps with `zerogen auth`); the environment overrides it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mail: Option<Mail>,
-}
-
-/// Account mail: who it is from and where its links point. `MAIL_FROM` and `APP_URL` in the
-/// environment override these; the SMTP server (`SMTP_URL`, which holds a password) is only
-/// ever read from the environment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Mail {
-    /// The sender, `Name <address>` or an address.
-    pub from: Option<String>,
-    /// The URL links in mail start with, e.g. `https://example.com`.
-    pub base_url: Option<String>,
-}
-
-/// Content-Security-Policy directives; each is a list of sources.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Csp {
-    /// `default-src`.
-    #[schemars(length(min = 1))]
-    pub default_src: Vec<String>,
-    /// `script-src`; must not allow `'unsafe-inline'` or `'unsafe-eval'`.
-    #[schemars(length(min = 1))]
-    pub script_src: Vec<String>,
-    /// `style-src`; must not allow `'unsafe-inline'`.
-    #[schemars(length(min = 1))]
-    pub style_src: Vec<String>,
-    /// `img-src`.
-    #[schemars(length(min = 1))]
-    pub img_src: Vec<String>,
-    /// `connect-src` (the live socket connects to `'self'`).
-    #[schemars(length(min = 1))]
-    pub connect_src: Vec<String>,
-    /// `frame-ancestors`.
-    #[schemars(length(min = 1))]
-    pub frame_ancestors: Vec<String>,
-}
-
-/// Origin checks at socket upgrade.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Origins {
-    /// Refuse upgrades whose `Origin` is not the page's own host or in `allow`.
-    pub check_origin: bool,
-    /// Extra allowed origins, as `scheme://host[:port]`.
-    pub allow: Vec<String>,
-}
-
-/// Size limits, in bytes unless named otherwise.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Limits {
-    /// Largest HTTP request body.
-    #[schemars(range(min = 1024))]
-    pub max_body_bytes: u64,
-    /// Largest WebSocket frame.
-    #[schemars(range(min = 1024))]
-    pub max_frame_bytes: u64,
-    /// Largest WebSocket message (frames reassembled); at least `max_frame_bytes`.
-    #[schemars(range(min = 1024))]
-    pub max_message_bytes: u64,
-    /// Largest upload, all chunks together.
-    #[schemars(range(min = 1024))]
-    pub max_upload_bytes: u64,
-    /// Messages a live session's mailbox holds; a message that finds it full is dropped for that session and counted (senders never wait).
-    #[schemars(range(min = 1, max = 65536))]
-    pub mailbox_capacity: u32,
-    /// Live sessions one client (IP) may hold open.
-    #[schemars(range(min = 1))]
-    pub max_sessions_per_client: u32,
-    /// Live sockets the server holds open at once; further upgrades are refused with 503.
-    #[schemars(range(min = 1))]
-    pub max_connections: u32,
-    /// Frames one turn of a session may queue for its socket; more close it as a slow consumer.
-    #[schemars(range(min = 1, max = 65536))]
-    pub outbound_queue: u32,
-}
-
-/// Rate limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RateLimits {
-    /// Sustained events per second per session.
-    #[schemars(range(min = 1))]
-    pub events_per_second: u32,
-    /// Burst of events above the sustained rate.
-    #[schemars(range(min = 1))]
-    pub event_burst: u32,
-    /// Socket joins per minute per client.
-    #[schemars(range(min = 1))]
-    pub joins_per_minute: u32,
-    /// Login attempts per hour per account or client: magic links asked for, links and
-    /// passwords tried.
-    #[schemars(range(min = 1))]
-    pub login_attempts_per_hour: u32,
-    /// Registrations per hour per client and per email address.
-    #[schemars(range(min = 1))]
-    pub registrations_per_hour: u32,
-}
-
-/// Token lifetimes, in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Tokens {
-    /// Signed live-session token embedded in the page.
-    #[schemars(range(min = 60))]
-    pub session_token_secs: u64,
-    /// CSRF token.
-    #[schemars(range(min = 60))]
-    pub csrf_token_secs: u64,
-    /// A login's session token (its HttpOnly cookie): valid this long after it was issued or
-    /// last renewed.
-    #[schemars(range(min = 60))]
-    pub login_session_secs: u64,
-    /// "Remember me": the longest a login lasts, renewals included, before the user logs in
-    /// again.
-    #[schemars(range(min = 60))]
-    pub remember_me_secs: u64,
-    /// Magic-link login token.
-    #[schemars(range(min = 60, max = 86400))]
-    pub magic_link_secs: u64,
-    /// How long after login sensitive actions are allowed without re-authentication.
-    #[schemars(range(min = 60))]
-    pub sudo_window_secs: u64,
-}
-
-/// Heartbeat and idle handling, in seconds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Heartbeat {
-    /// The client sends a heartbeat this often.
-    #[schemars(range(min = 1))]
-    pub interval_secs: u64,
-    /// The server closes a socket silent for this long; more than `interval_secs`.
-    #[schemars(range(min = 2))]
-    pub timeout_secs: u64,
-    /// A disconnected session is kept this long for a reconnect.
-    #[schemars(range(min = 0))]
-    pub idle_session_secs: u64,
-}
 
 /// Reads and checks `spec/security.toml`.
 pub fn load(file: &str, text: &str) -> (Option<SecurityConfig>, Vec<Diagnostic>) {
@@ -197,47 +40,18 @@ pub fn load(file: &str, text: &str) -> (Option<SecurityConfig>, Vec<Diagnostic>)
             format!("`{}`: {message}", segments.join(".")),
         ));
     }
-    let mut rule = |ok: bool, key: &[&str], message: &str| {
-        if !ok {
-            diagnostics.push(Diagnostic::error(
-                codes::INVALID_VALUE,
-                locate_key(file, text, key),
-                message.to_owned(),
-            ));
+    // A key the schema already faulted is not reported twice.
+    let faulted: Vec<String> =
+        diagnostics.iter().filter_map(|d| d.message.split('`').nth(1).map(str::to_owned)).collect();
+    for Violation { key, message } in config.violations() {
+        if faulted.contains(&key.join(".")) {
+            continue;
         }
-    };
-    let unsafe_source = |list: &[String]| {
-        list.iter().any(|s| s == "'unsafe-inline'" || s == "'unsafe-eval'" || s == "*")
-    };
-    rule(
-        !unsafe_source(&config.csp.script_src),
-        &["csp", "script_src"],
-        "`script-src` must not allow inline scripts, eval or any source",
-    );
-    rule(
-        !unsafe_source(&config.csp.style_src),
-        &["csp", "style_src"],
-        "`style-src` must not allow inline styles, eval or any source",
-    );
-    rule(
-        config.limits.max_message_bytes >= config.limits.max_frame_bytes,
-        &["limits", "max_message_bytes"],
-        "`max_message_bytes` must be at least `max_frame_bytes`",
-    );
-    rule(
-        config.heartbeat.timeout_secs > config.heartbeat.interval_secs,
-        &["heartbeat", "timeout_secs"],
-        "`timeout_secs` must exceed `interval_secs`, or every socket times out between heartbeats",
-    );
-    for origin in &config.origins.allow {
-        let ok = (origin.starts_with("https://") || origin.starts_with("http://"))
-            && !origin.trim_end_matches('/').contains(['*', ' '])
-            && origin.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains('/'));
-        rule(
-            ok,
-            &["origins", "allow"],
-            &format!("`{origin}` is not an origin like https://host[:port]"),
-        );
+        diagnostics.push(Diagnostic::error(
+            codes::INVALID_VALUE,
+            locate_key(file, text, &key),
+            message,
+        ));
     }
     (Some(config), diagnostics)
 }

@@ -119,9 +119,7 @@ impl Formatter<'_> {
                         self.text(text);
                     }
                 }
-                Token::Expr { code, .. } => {
-                    self.word(&format!("{{{}}}", code.text(self.source).trim()))
-                }
+                Token::Expr { code, .. } => self.word(&braced(code.text(self.source))),
                 Token::Raw { code, .. } => {
                     self.word(&format!("{{@html {}}}", code.text(self.source).trim()))
                 }
@@ -246,7 +244,7 @@ impl Formatter<'_> {
         match &attr.value {
             AttrValue::None => attr.name.clone(),
             AttrValue::Expr { code } => {
-                format!("{}={{{}}}", attr.name, code.text(self.source).trim())
+                format!("{}={}", attr.name, braced(code.text(self.source)))
             }
             AttrValue::Static { text, .. } => {
                 if text.contains('"') {
@@ -380,6 +378,13 @@ pub fn normalized_tokens(source: &str) -> Vec<String> {
     out.retain(|t| t != "text:");
     out.dedup();
     out
+}
+
+/// An expression's code in braces, trimmed; code that starts with `{` keeps a space after the
+/// opening brace, or `{{` would read back as a literal brace.
+fn braced(code: &str) -> String {
+    let code = code.trim();
+    if code.starts_with('{') { format!("{{ {code} }}") } else { format!("{{{code}}}") }
 }
 
 #[cfg(test)]

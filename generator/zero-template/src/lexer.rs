@@ -536,7 +536,21 @@ impl Lexer<'_> {
                     self.pos += 1;
                 }
                 let span = Span::new(value_start, self.pos);
-                AttrValue::Static { text: span.text(self.src).to_owned(), span }
+                let text = span.text(self.src);
+                // HTML forbids these in an unquoted value; a value holding both quotes could
+                // not be written back quoted either.
+                if let Some(bad) = text.chars().find(|c| matches!(c, '"' | '\'' | '<' | '=' | '`'))
+                {
+                    self.problem(
+                        codes::TPL_BAD_ATTRIBUTE,
+                        span,
+                        format!(
+                            "the unquoted value of `{name}` cannot hold `{bad}`; quote the value"
+                        ),
+                    );
+                    return None;
+                }
+                AttrValue::Static { text: text.to_owned(), span }
             }
             _ => {
                 self.problem(

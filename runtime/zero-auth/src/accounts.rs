@@ -21,7 +21,7 @@ use zero_db::{Db, DbError, get};
 use zero_pubsub::{PubSub, publish};
 
 use crate::clock::{Clock, SystemClock};
-use crate::config::AuthConfig;
+use crate::config::{self, AuthConfig};
 use crate::mail::{Email, Mailer};
 use crate::rate::{Limit, Limited, RateLimiter};
 use crate::scope::Scope;
@@ -260,7 +260,7 @@ impl Accounts {
 
     /// Whether `scope`'s login is recent enough for a sensitive action.
     pub fn sudo(&self, scope: &Scope) -> bool {
-        scope.sudo(self.now(), self.inner.config.sudo_window_secs)
+        scope.sudo(self.now(), config::secs(self.inner.config.tokens.sudo_window_secs))
     }
 
     fn limit(&self, per_hour: u32) -> Limit {
@@ -308,7 +308,12 @@ impl Accounts {
     /// has an account gets a login link instead, and the answer is the same.
     pub async fn register(&self, email: &str, client: Option<IpAddr>) -> Result<(), AuthError> {
         let email = normalize_email(email)?;
-        self.hit("register", self.inner.config.registrations_per_hour, client, Some(&email))?;
+        self.hit(
+            "register",
+            self.inner.config.rate_limits.registrations_per_hour,
+            client,
+            Some(&email),
+        )?;
         let now = self.now();
         let inserted = sqlx::query(concat!(
             "INSERT INTO users (email, inserted_at) VALUES ($1, $2) RETURNING ",
@@ -341,7 +346,12 @@ impl Accounts {
         return_to: Option<&str>,
     ) -> Result<(), AuthError> {
         let email = normalize_email(email)?;
-        self.hit("login", self.inner.config.login_attempts_per_hour, client, Some(&email))?;
+        self.hit(
+            "login",
+            self.inner.config.rate_limits.login_attempts_per_hour,
+            client,
+            Some(&email),
+        )?;
         if let Some(user) = self.user_by_email(&email).await? {
             self.spawn_login_link(user, crate::web::local_path(return_to).map(str::to_owned));
         }
@@ -369,7 +379,7 @@ impl Accounts {
                     "Hi {},\n\n{intro} by visiting the link below (it works once, for {} minutes):\n\n\
                      {link}\n\nIf you didn't ask for this, ignore this email.\n",
                     user.email,
-                    accounts.inner.config.magic_link_secs / 60
+                    accounts.inner.config.tokens.magic_link_secs / 60
                 );
                 accounts.send(Email { to: user.email.clone(), subject: subject.into(), text }).await;
                 Ok::<(), AuthError>(())
@@ -428,7 +438,7 @@ impl Accounts {
         )
         .bind(LOGIN)
         .bind(hash)
-        .bind(self.now() - self.inner.config.magic_link_secs)
+        .bind(self.now() - config::secs(self.inner.config.tokens.magic_link_secs))
         .fetch_optional(self.inner.db.pool())
         .await?;
         Ok(user_of(&row.ok_or(AuthError::InvalidToken)?)?)
@@ -442,7 +452,7 @@ impl Accounts {
         link_token: &str,
         client: Option<IpAddr>,
     ) -> Result<Login, AuthError> {
-        self.hit("log_in", self.inner.config.login_attempts_per_hour, client, None)?;
+        self.hit("log_in", self.inner.config.rate_limits.login_attempts_per_hour, client, None)?;
         let hash = token::hash(link_token).ok_or(AuthError::InvalidToken)?;
         let now = self.now();
         let mut tx = self.inner.db.begin().await?;
@@ -458,7 +468,7 @@ impl Accounts {
         let user_id: i64 = get(&used, "user_id")?;
         let sent_to: Option<String> = get(&used, "sent_to")?;
         let issued: i64 = get(&used, "inserted_at")?;
-        if now - issued >= self.inner.config.magic_link_secs {
+        if now - issued >= config::secs(self.inner.config.tokens.magic_link_secs) {
             // Expired: used up all the same (committed), and refused.
             tx.commit().await?;
             return Err(AuthError::InvalidToken);
@@ -502,8 +512,8 @@ impl Accounts {
         )
         .bind(SESSION)
         .bind(hash)
-        .bind(now - self.inner.config.login_session_secs)
-        .bind(now - self.inner.config.remember_me_secs)
+        .bind(now - config::secs(self.inner.config.tokens.login_session_secs))
+        .bind(now - config::secs(self.inner.config.tokens.remember_me_secs))
         .fetch_optional(self.inner.db.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
@@ -580,7 +590,7 @@ impl Accounts {
         let text = format!(
             "Hi {new_email},\n\nMake this your account's email by visiting the link below (it \
              works once, for {} minutes):\n\n{link}\n\nIf you didn't ask for this, ignore this email.\n",
-            self.inner.config.magic_link_secs / 60
+            config::secs(self.inner.config.tokens.magic_link_secs) / 60
         );
         self.send(Email { to: new_email, subject: "Confirm your new email".into(), text }).await;
         Ok(())
@@ -606,7 +616,7 @@ impl Accounts {
         .ok_or(AuthError::InvalidToken)?;
         let issued: i64 = get(&used, "inserted_at")?;
         let new_email: String = get(&used, "sent_to")?;
-        if now - issued >= self.inner.config.magic_link_secs {
+        if now - issued >= config::secs(self.inner.config.tokens.magic_link_secs) {
             tx.commit().await?;
             return Err(AuthError::InvalidToken);
         }
@@ -646,7 +656,12 @@ impl Accounts {
     ) -> Result<Login, AuthError> {
         let email = normalize_email(email).unwrap_or_default();
         let by_email = (!email.is_empty()).then_some(email.as_str());
-        self.hit("password", self.inner.config.login_attempts_per_hour, client, by_email)?;
+        self.hit(
+            "password",
+            self.inner.config.rate_limits.login_attempts_per_hour,
+            client,
+            by_email,
+        )?;
         let row = sqlx::query(concat!(
             "SELECT ",
             user_columns!(),

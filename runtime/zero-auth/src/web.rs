@@ -88,7 +88,7 @@ impl Auth {
         format!(
             "{SESSION_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
             self.signer.sign_value(COOKIE_PURPOSE, token),
-            self.accounts.config().login_session_secs
+            self.accounts.config().tokens.login_session_secs
         )
     }
 

@@ -130,11 +130,11 @@ async fn an_expired_link_is_refused_and_used_up() {
     for f in fixtures(dir.path()).await {
         f.accounts.register("ann@example.com", IP).await.unwrap();
         let token = link_token(&f.mailbox, "ann@example.com").await;
-        f.clock.advance(f.accounts.config().magic_link_secs);
+        f.clock.advance(secs(f.accounts.config().tokens.magic_link_secs));
         assert!(matches!(f.accounts.login_link_user(&token).await, Err(AuthError::InvalidToken)));
         let e = f.accounts.log_in_with_link(&token, IP).await.unwrap_err();
         assert!(matches!(e, AuthError::InvalidToken), "{e}");
-        f.clock.advance(-f.accounts.config().magic_link_secs);
+        f.clock.advance(-secs(f.accounts.config().tokens.magic_link_secs));
         let again = f.accounts.log_in_with_link(&token, IP).await.unwrap_err();
         assert!(matches!(again, AuthError::InvalidToken), "an expired link was used up: {again}");
     }
@@ -186,16 +186,16 @@ async fn sessions_expire_are_renewed_after_a_day_and_end_at_the_remember_me_cap(
         let renewed = f.accounts.renew(&session).await.unwrap().expect("renewed after a day");
         // Both work (no race between parallel requests); the old one expires on its own.
         assert!(f.accounts.session(&login.token).await.unwrap().is_some());
-        f.clock.advance(f.accounts.config().login_session_secs - 24 * 3600);
+        f.clock.advance(secs(f.accounts.config().tokens.login_session_secs) - 24 * 3600);
         assert!(f.accounts.session(&login.token).await.unwrap().is_none(), "14 days: expired");
         let fresh = f.accounts.session(&renewed).await.unwrap().unwrap();
         assert_eq!(fresh.authenticated_at, session.authenticated_at, "the same login");
         // Renewals never outlive the remember-me cap after the login: renewed every 13 days,
         // the chain lives until the cap, then ends.
-        let cap = f.accounts.config().remember_me_secs;
-        let step = f.accounts.config().login_session_secs - 24 * 3600;
+        let cap = secs(f.accounts.config().tokens.remember_me_secs);
+        let step = secs(f.accounts.config().tokens.login_session_secs) - 24 * 3600;
         let mut token = f.accounts.renew(&fresh).await.unwrap().unwrap();
-        let mut lived = f.accounts.config().login_session_secs;
+        let mut lived = secs(f.accounts.config().tokens.login_session_secs);
         while lived + step < cap {
             f.clock.advance(step);
             lived += step;
@@ -273,7 +273,7 @@ async fn email_changes_need_sudo_a_link_to_the_new_address_and_work_once() {
         f.accounts.request_email_change(&scope, "bob@example.com").await.unwrap();
         assert!(f.mailbox.messages().is_empty());
         // Stale login: sudo required.
-        f.clock.advance(f.accounts.config().sudo_window_secs);
+        f.clock.advance(secs(f.accounts.config().tokens.sudo_window_secs));
         let e = f.accounts.request_email_change(&scope, "ann@third.example").await.unwrap_err();
         assert_eq!(e.code(), "sudo_required");
         assert_eq!(f.accounts.delete_account(&scope).await.unwrap_err().code(), "sudo_required");
@@ -291,7 +291,7 @@ async fn attempts_over_the_limit_are_refused_until_the_window_ends() {
     let dir = tempfile::tempdir().unwrap();
     for f in fixtures(dir.path()).await {
         let ip: Option<IpAddr> = Some("10.1.2.3".parse().unwrap());
-        let limit = f.accounts.config().login_attempts_per_hour;
+        let limit = f.accounts.config().rate_limits.login_attempts_per_hour;
         for i in 0..limit {
             f.accounts.request_login_link(&format!("u{i}@example.com"), ip, None).await.unwrap();
         }
@@ -313,7 +313,7 @@ async fn attempts_over_the_limit_are_refused_until_the_window_ends() {
             f.accounts.log_in_with_link("AAAA", ip).await.unwrap_err().code(),
             "rate_limited"
         );
-        let reg = f.accounts.config().registrations_per_hour;
+        let reg = f.accounts.config().rate_limits.registrations_per_hour;
         for i in 0..reg {
             f.accounts.register(&format!("r{i}@example.com"), ip).await.unwrap();
         }
@@ -365,7 +365,7 @@ async fn passwords_need_sudo_are_stored_hashed_and_end_the_other_sessions() {
         let stored: String = zero_db::get(&row, "hashed_password").unwrap();
         assert!(stored.starts_with("$argon2id$") && !stored.contains("horse"), "{stored}");
         // A stale login may not change it.
-        f.clock.advance(f.accounts.config().sudo_window_secs);
+        f.clock.advance(secs(f.accounts.config().tokens.sudo_window_secs));
         let scope = f.scope(&login.token).await;
         let e = f.accounts.set_password(&scope, "another good password", "another good password");
         assert_eq!(e.await.unwrap_err().code(), "sudo_required");
@@ -415,7 +415,7 @@ async fn password_guesses_are_limited_per_client_and_per_address() {
             .set_password(&scope, "correct horse battery", "correct horse battery")
             .await
             .unwrap();
-        let limit = f.accounts.config().login_attempts_per_hour;
+        let limit = f.accounts.config().rate_limits.login_attempts_per_hour;
         let ip: Option<IpAddr> = Some("10.9.8.7".parse().unwrap());
         for i in 0..limit {
             let email = format!("u{i}@example.com");
@@ -436,4 +436,9 @@ async fn password_guesses_are_limited_per_client_and_per_address() {
             .await
             .unwrap();
     }
+}
+
+/// A lifetime from the table as the test clock's signed seconds.
+fn secs(value: u64) -> i64 {
+    i64::try_from(value).expect("a lifetime fits in i64")
 }

@@ -17,6 +17,10 @@
 //! router.route_layer(live.csrf())
 //! ```
 //!
+//! The secret carries the time it was issued (`SECRET.ISSUED`, covered by the token's HMAC):
+//! past `[tokens] csrf_token_secs` a safe request gets a new secret, and an unsafe one is
+//! refused, so a token that leaked stops working.
+//!
 //! [`Csrf`] is the layer. A safe request costs no more than a lookup of the cookie: its token
 //! is computed only if a handler reads it.
 
@@ -88,6 +92,8 @@ pub struct Csrf {
     signer: Arc<Signer>,
     max_body: usize,
     secure: bool,
+    /// How long a secret (and every token of it) is valid.
+    ttl_secs: u64,
 }
 
 impl std::fmt::Debug for Csrf {
@@ -95,14 +101,25 @@ impl std::fmt::Debug for Csrf {
         f.debug_struct("Csrf")
             .field("max_body", &self.max_body)
             .field("secure", &self.secure)
+            .field("ttl_secs", &self.ttl_secs)
             .finish()
     }
 }
 
 impl Csrf {
-    /// Protection keyed by `signer`, reading form bodies of at most `max_body` bytes.
+    /// Protection keyed by `signer`, reading form bodies of at most `max_body` bytes, with
+    /// secrets valid for the framework's `csrf_token_secs`.
     pub fn new(signer: Signer, max_body: usize) -> Csrf {
-        Csrf { signer: Arc::new(signer), max_body, secure: false }
+        let ttl_secs = zero_security::SecurityConfig::framework().tokens.csrf_token_secs;
+        Csrf { signer: Arc::new(signer), max_body, secure: false, ttl_secs }
+    }
+
+    /// Secrets (and their tokens) older than `secs` are replaced on a safe request and refused
+    /// on an unsafe one (`[tokens] csrf_token_secs`).
+    #[must_use]
+    pub fn ttl_secs(mut self, secs: u64) -> Csrf {
+        self.ttl_secs = secs;
+        self
     }
 
     /// Marks the cookie `Secure` (set it when the app is served over HTTPS).
@@ -125,7 +142,17 @@ impl Csrf {
     /// The `Set-Cookie` value giving a browser `secret`.
     fn cookie(&self, secret: &str) -> Option<HeaderValue> {
         let secure = if self.secure { "; Secure" } else { "" };
-        let value = [CSRF_COOKIE, "=", secret, "; Path=/; HttpOnly; SameSite=Lax", secure].concat();
+        let max_age = self.ttl_secs.to_string();
+        let value = [
+            CSRF_COOKIE,
+            "=",
+            secret,
+            "; Path=/; Max-Age=",
+            &max_age,
+            "; HttpOnly; SameSite=Lax",
+            secure,
+        ]
+        .concat();
         HeaderValue::from_str(&value).ok()
     }
 }
@@ -133,8 +160,12 @@ impl Csrf {
 /// The token of the browser whose request carries `headers`, if it has a CSRF cookie: what
 /// the socket's upgrade hands its live session, so a live view renders the same token into an
 /// HTML form on its connected render as on its first (the socket is outside the pipelines).
-pub(crate) fn token_of(signer: &Signer, headers: &axum::http::HeaderMap) -> Option<CsrfToken> {
-    let secret = cookie(headers, CSRF_COOKIE).filter(|s| valid_secret(s))?;
+pub(crate) fn token_of(
+    signer: &Signer,
+    headers: &axum::http::HeaderMap,
+    ttl_secs: u64,
+) -> Option<CsrfToken> {
+    let secret = cookie(headers, CSRF_COOKIE).filter(|s| valid_secret(s, now(), ttl_secs))?;
     Some(CsrfToken::new(Arc::new(signer.clone()), secret.to_owned()))
 }
 
@@ -144,9 +175,24 @@ fn refuse(reason: &str) -> Response {
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// A secret is 32 random bytes, base64url: anything else in the cookie is not ours.
-fn valid_secret(secret: &str) -> bool {
-    B64.decode(secret).is_ok_and(|bytes| bytes.len() == 32)
+/// Seconds since the Unix epoch.
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+/// A new secret: 32 random bytes, base64url, and the time it was issued.
+fn new_secret(issued: u64) -> String {
+    format!("{}.{issued}", B64.encode(rand::random::<[u8; 32]>()))
+}
+
+/// Whether `secret` is one of ours (32 bytes base64url, `.`, its issue time) and no older than
+/// `ttl_secs` at `now` (nor issued in the future, beyond a minute of clock skew).
+fn valid_secret(secret: &str, now: u64, ttl_secs: u64) -> bool {
+    let Some((random, issued)) = secret.split_once('.') else { return false };
+    let Ok(issued) = issued.parse::<u64>() else { return false };
+    B64.decode(random).is_ok_and(|bytes| bytes.len() == 32)
+        && now.saturating_sub(issued) < ttl_secs
+        && issued <= now.saturating_add(60)
 }
 
 impl<S> tower::Layer<S> for Csrf {
@@ -190,12 +236,14 @@ where
             *request.method(),
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
         );
-        let secret = cookie(request.headers(), CSRF_COOKIE).filter(|s| valid_secret(s));
+        let now = now();
+        let cookie = cookie(request.headers(), CSRF_COOKIE);
+        let secret = cookie.filter(|s| valid_secret(s, now, csrf.ttl_secs));
         if safe {
             let (token, set_cookie) = match secret {
                 Some(secret) => (csrf.token(secret), None),
                 None => {
-                    let secret = B64.encode(rand::random::<[u8; 32]>());
+                    let secret = new_secret(now);
                     (csrf.token(&secret), csrf.cookie(&secret))
                 }
             };
@@ -203,6 +251,9 @@ where
             return CsrfFuture::inner(self.inner.call(request), set_cookie);
         }
         let Some(secret) = secret else {
+            if cookie.is_some_and(|s| valid_secret(s, now, u64::MAX)) {
+                return CsrfFuture::refused("the CSRF token expired: load the page again");
+            }
             return CsrfFuture::refused("no CSRF cookie: load the page with the form first");
         };
         // A request that passes gets the token too (a form shown again with its errors).
@@ -468,6 +519,42 @@ mod tests {
         // A form body over the limit is refused before the handler.
         let small = app(Csrf::new(signer, 8));
         assert_eq!(send(&small, form(&cookie, &token)).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+
+    /// `csrf_token_secs`: a secret past its lifetime is replaced on a page load and its token
+    /// refused on a post, with a reason that says so; within it, both pass.
+    #[tokio::test]
+    async fn an_expired_csrf_secret_is_renewed_on_a_get_and_refused_on_a_post() {
+        let signer = Signer::random();
+        let csrf = Csrf::new(signer.clone(), 1 << 20).ttl_secs(600);
+        let router = app(csrf.clone());
+        let old = new_secret(now() - 601);
+        let token = csrf.token(&old);
+        let cookie = format!("{CSRF_COOKIE}={old}");
+        let request = post(Some(&cookie)).header(CSRF_HEADER, token.as_str());
+        let (status, _, body) = send(&router, request.body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains("expired"), "{body}");
+        let reload = Request::get("/form").header(header::COOKIE, &cookie).body(Body::empty());
+        let (_, cookies, fresh) = send(&router, reload.unwrap()).await;
+        assert_eq!(cookies.len(), 1, "a new secret is issued");
+        assert!(cookies[0].contains("Max-Age=600"), "{cookies:?}");
+        assert_ne!(fresh, token.as_str());
+        // Within its lifetime the same kind of secret passes.
+        let young = new_secret(now() - 599);
+        let cookie = format!("{CSRF_COOKIE}={young}");
+        let request = post(Some(&cookie)).header(CSRF_HEADER, csrf.token(&young).as_str());
+        assert_eq!(send(&router, request.body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+        // The issue time is under the HMAC: moving it forward breaks the token.
+        let (random, _) = old.split_once('.').unwrap();
+        let moved = format!("{random}.{}", now());
+        let request =
+            post(Some(&format!("{CSRF_COOKIE}={moved}"))).header(CSRF_HEADER, token.as_str());
+        assert_eq!(
+            send(&router, request.body(Body::empty()).unwrap()).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert!(!valid_secret(&new_secret(now() + 3600), now(), 600), "not from the future");
     }
 
     #[test]

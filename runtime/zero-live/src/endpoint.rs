@@ -210,7 +210,7 @@ impl Endpoint {
     /// (set, then echoed in the response), gzip compression, the body size limit
     /// (`max_body_bytes` of the live endpoint's `security.toml`).
     pub fn wrap(&self, router: Router, live: &Live) -> Router {
-        let limit = live.config().max_body_bytes;
+        let limit = crate::config::count(live.config().limits.max_body_bytes);
         // One stack, layered once: each `Router::layer` call boxes every route again, and a
         // boxed service is cloned per request.
         let stack = tower::ServiceBuilder::new()

@@ -15,6 +15,7 @@ pub mod diff;
 pub mod endpoint;
 pub mod form;
 pub mod headers;
+mod limits;
 pub mod metrics;
 pub mod protocol;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.
@@ -27,6 +28,7 @@ pub mod view;
 
 pub use config::LiveConfig;
 pub use endpoint::Endpoint;
+pub use limits::ClientAddr;
 pub use server::{Disconnect, Live, LiveBuilder, LiveSocketId, Page, RootLayout, SessionInfo};
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

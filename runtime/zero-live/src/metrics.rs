@@ -27,23 +27,36 @@ pub(crate) enum Refusal {
     Protocol,
     /// `limits.max_connections` sockets were open (503).
     Capacity,
+    /// The client held `limits.max_sessions_per_client` sockets already (close 4009).
+    SessionsPerClient,
+    /// The client used up `rate_limits.joins_per_minute` (close 4029).
+    JoinRate,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 3] = [Refusal::Origin, Refusal::Protocol, Refusal::Capacity];
+    const ALL: [Refusal; 5] = [
+        Refusal::Origin,
+        Refusal::Protocol,
+        Refusal::Capacity,
+        Refusal::SessionsPerClient,
+        Refusal::JoinRate,
+    ];
 
     fn label(self) -> &'static str {
         match self {
             Refusal::Origin => "origin",
             Refusal::Protocol => "protocol",
             Refusal::Capacity => "capacity",
+            Refusal::SessionsPerClient => "sessions_per_client",
+            Refusal::JoinRate => "join_rate",
         }
     }
 }
 
 /// The close codes counted by name; any other is counted as `other`, a socket that ended
 /// without a close frame from the server as `none`.
-const CLOSE_CODES: [u16; 10] = [1000, 1001, 1002, 1008, 1009, 1011, 4000, 4001, 4003, 4004];
+const CLOSE_CODES: [u16; 13] =
+    [1000, 1001, 1002, 1008, 1009, 1011, 4000, 4001, 4003, 4004, 4008, 4009, 4029];
 
 /// A histogram of durations with the fixed [`BUCKETS`].
 #[derive(Debug, Default)]
@@ -90,7 +103,7 @@ impl Histogram {
 #[derive(Debug, Default)]
 pub struct Metrics {
     upgrades: AtomicU64,
-    refused: [AtomicU64; 3],
+    refused: [AtomicU64; Refusal::ALL.len()],
     joins: AtomicU64,
     join_failures: AtomicU64,
     events: AtomicU64,
@@ -171,7 +184,7 @@ impl Metrics {
             "gauge",
             "The most live sockets the endpoint accepts (limits.max_connections).",
         );
-        let _ = writeln!(out, "zero_live_sockets_max {}", live.config().max_connections);
+        let _ = writeln!(out, "zero_live_sockets_max {}", live.config().limits.max_connections);
         head(&mut out, "zero_live_upgrades_total", "counter", "Live sockets accepted.");
         let _ = writeln!(out, "zero_live_upgrades_total {}", load(&self.upgrades));
         head(
@@ -210,7 +223,7 @@ impl Metrics {
             &mut out,
             "zero_live_events_rate_limited_total",
             "counter",
-            "Events refused by the per-session rate limit.",
+            "Frames dropped by the per-socket rate limit (events and every other frame).",
         );
         let _ = writeln!(out, "zero_live_events_rate_limited_total {}", load(&self.rate_limited));
         head(

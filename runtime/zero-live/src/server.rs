@@ -8,11 +8,15 @@
 //! | origin not the page's host nor allowed | upgrade | HTTP 403 |
 //! | neither `0x0-live.v2` nor `0x0-live.v1` offered | upgrade | HTTP 426 |
 //! | `max_connections` sockets open | upgrade | HTTP 503 |
+//! | more than `max_sessions_per_client` sockets from one client | upgrade | close 4009 |
+//! | more than `joins_per_minute` joins from one client | join | `error` `join_rate`, close 4029 |
+//! | no view joined within `heartbeat.idle_session_secs` | session | close 4008 |
+//! | frames above the rate limit (every frame counts) | session | one `error` `rate_limited` per run, frames dropped |
 //! | malformed, unknown, mistyped, misdirected message | session | `error` message, session goes on |
+//! | more than `max_protocol_errors` such messages | session | close 1008 |
 //! | unsupported protocol version | session | `error`, close 1002 |
 //! | frame or message over the limit | session | close 1009 |
 //! | forged, expired or malformed token, bad CSRF | join | `error`, close 4001 |
-//! | events above the rate limit | session | `error` `rate_limited`, event dropped |
 //! | more than `outbound_queue` frames in one turn | session | close 1008 |
 //! | frames not taken by the client within 5 s (slow consumer) | session | connection dropped |
 //! | silent for `heartbeat.timeout_secs` | session | close 4000 |
@@ -37,6 +41,7 @@ use zero_live_core::{Asset, Rendered};
 
 use crate::config::LiveConfig;
 use crate::diff::{self, Statics};
+use crate::limits::{Admit, ClientAddr, ClientRefusal, ClientSlot, Clients, FrameBudget};
 use crate::metrics::Refusal;
 use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
@@ -57,6 +62,12 @@ pub mod close {
     pub const UNAUTHORIZED: u16 = 4001;
     /// The join named a path that has no live view.
     pub const NO_ROUTE: u16 = 4004;
+    /// No view was joined within `heartbeat.idle_session_secs` of the socket opening.
+    pub const IDLE: u16 = 4008;
+    /// The client already holds `limits.max_sessions_per_client` sockets.
+    pub const TOO_MANY_SESSIONS: u16 = 4009;
+    /// The client used up `rate_limits.joins_per_minute`.
+    pub const JOIN_RATE: u16 = 4029;
     /// A [`super::Disconnect`] reached the session through its [`super::LiveSocketId`]: the
     /// login it ran under was revoked. The client reconnects, and the view's mount decides
     /// again (usually: to the login page).
@@ -155,6 +166,8 @@ struct Inner {
     head_tags: String,
     layout: RootLayout,
     connections: Arc<Semaphore>,
+    /// Sockets and joins per client.
+    clients: Arc<Clients>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
     pubsub: Arc<dyn PubSub>,
@@ -312,11 +325,14 @@ impl LiveBuilder {
         let (shutdown, _) = watch::channel(false);
         Live {
             inner: Arc::new(Inner {
-                connections: Arc::new(Semaphore::new(self.config.max_connections)),
+                connections: Arc::new(Semaphore::new(crate::config::count(
+                    self.config.limits.max_connections,
+                ))),
                 // A policy that is not a header value (a newline in it) fails closed: nothing
                 // loads but the page.
-                csp: HeaderValue::from_str(&self.config.content_security_policy)
+                csp: HeaderValue::from_str(&self.config.csp.header())
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
+                clients: Arc::new(Clients::new(&self.config)),
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
@@ -396,7 +412,11 @@ impl Live {
     /// reading form bodies up to `max_body_bytes` (see [`crate::csrf`]):
     /// `router.route_layer(live.csrf())` (a [`tower::Layer`]).
     pub fn csrf(&self) -> crate::csrf::Csrf {
-        crate::csrf::Csrf::new(self.inner.signer.clone(), self.inner.config.max_body_bytes)
+        crate::csrf::Csrf::new(
+            self.inner.signer.clone(),
+            crate::config::count(self.inner.config.limits.max_body_bytes),
+        )
+        .ttl_secs(self.inner.config.tokens.csrf_token_secs)
     }
 
     /// The endpoint's signer (what an app signs its own cookies with).
@@ -701,13 +721,13 @@ fn script(body: &'static str) -> Response {
 
 /// Whether `origin` is the server's own host or an allowed origin.
 fn origin_allowed(config: &LiveConfig, headers: &HeaderMap) -> bool {
-    if !config.check_origin {
+    if !config.origins.check_origin {
         return true;
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    if config.allowed_origins.iter().any(|a| a == origin) {
+    if config.origins.allow.iter().any(|a| a == origin) {
         return true;
     }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
@@ -745,10 +765,13 @@ async fn upgrade(
         live.inner.metrics.refused(Refusal::Capacity);
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
+    let addr = client_addr(&extensions);
+    let slot = live.inner.clients.open(addr);
     // The browser's HTTP CSRF token (from its cookie), for HTML forms a view renders.
     let mut extensions = extensions;
     if extensions.get::<crate::csrf::CsrfToken>().is_none()
-        && let Some(token) = crate::csrf::token_of(&live.inner.signer, &headers)
+        && let Some(token) =
+            crate::csrf::token_of(&live.inner.signer, &headers, config.tokens.csrf_token_secs)
     {
         extensions.insert(token);
     }
@@ -757,9 +780,19 @@ async fn upgrade(
     ws.protocols(Encoding::PREFERRED.map(Encoding::subprotocol))
         .read_buffer_size(1024)
         .write_buffer_size(0)
-        .max_frame_size(config.max_frame_bytes)
-        .max_message_size(config.max_message_bytes)
-        .on_upgrade(move |socket| run(live, socket, permit, Arc::new(extensions)))
+        .max_frame_size(crate::config::count(config.limits.max_frame_bytes))
+        .max_message_size(crate::config::count(config.limits.max_message_bytes))
+        .on_upgrade(move |socket| run(live, socket, permit, slot, Arc::new(extensions)))
+}
+
+/// The client a request comes from: what the endpoint resolved (`ClientAddr`, through trusted
+/// proxies), else the TCP peer, else unknown (all unknown clients share one entry).
+fn client_addr(extensions: &axum::http::Extensions) -> ClientAddr {
+    if let Some(addr) = extensions.get::<ClientAddr>() {
+        return *addr;
+    }
+    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+    ClientAddr(peer.map(|c| c.0.ip()))
 }
 
 /// Counts a session while it lives and removes it from the registry when it ends.
@@ -769,29 +802,6 @@ impl Drop for SessionGuard {
     fn drop(&mut self) {
         self.0.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.1);
         self.0.sessions.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// A token bucket: `rate` per second, up to `burst`.
-struct Bucket {
-    tokens: f64,
-    rate: f64,
-    burst: f64,
-    at: Instant,
-}
-
-impl Bucket {
-    fn take(&mut self) -> bool {
-        let now = Instant::now();
-        let refill = now.duration_since(self.at).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.burst);
-        self.at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
     }
 }
 
@@ -806,7 +816,12 @@ struct Session {
     ctx: Context,
     last: Option<Rendered>,
     statics: Statics,
-    bucket: Bucket,
+    /// What the socket may still send.
+    budget: FrameBudget,
+    /// The client's socket slot (its joins are counted against it).
+    slot: ClientSlot,
+    /// Throttled frames since the last admitted one (one `rate_limited` answers a run).
+    throttled: u64,
     /// The upgrade request's extensions, which every context of this socket sees.
     extensions: Arc<axum::http::Extensions>,
 }
@@ -830,9 +845,24 @@ async fn run(
     live: Live,
     mut socket: WebSocket,
     permit: OwnedSemaphorePermit,
+    slot: Result<ClientSlot, ClientRefusal>,
     extensions: Arc<axum::http::Extensions>,
 ) {
     let inner = live.inner.clone();
+    let Ok(slot) = slot else {
+        // Upgraded only to say why in a close code the client understands.
+        inner.metrics.refused(crate::metrics::Refusal::SessionsPerClient);
+        inner.metrics.closed(Some(close::TOO_MANY_SESSIONS));
+        let why = "too many sessions from this client";
+        let frame = CloseFrame { code: close::TOO_MANY_SESSIONS, reason: why.into() };
+        let _ = tokio::time::timeout(
+            Duration::from_millis(500),
+            socket.send(WsMessage::Close(Some(frame))),
+        )
+        .await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.close()).await;
+        return;
+    };
     inner.sessions.fetch_add(1, Ordering::SeqCst);
     inner.metrics.upgraded();
     let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
@@ -845,8 +875,12 @@ async fn run(
         .and_then(|p| p.to_str().ok())
         .and_then(Encoding::from_subprotocol)
         .unwrap_or(Encoding::Json);
-    let mut out =
-        Outbox { frames: Vec::new(), limit: config.outbound_queue, overflow: false, encoding };
+    let mut out = Outbox {
+        frames: Vec::new(),
+        limit: crate::config::count(config.limits.outbound_queue),
+        overflow: false,
+        encoding,
+    };
     let mut session = Session {
         socket: socket_id,
         view: None,
@@ -856,14 +890,14 @@ async fn run(
         ctx: Context::default(),
         last: None,
         statics: Statics::default(),
-        bucket: Bucket {
-            tokens: f64::from(config.event_burst),
-            rate: f64::from(config.events_per_second),
-            burst: f64::from(config.event_burst),
-            at: Instant::now(),
-        },
+        budget: FrameBudget::new(config),
+        slot,
+        throttled: 0,
         extensions,
     };
+    let idle = crate::config::secs(config.heartbeat.idle_session_secs);
+    let heartbeat_timeout = crate::config::secs(config.heartbeat.timeout_secs);
+    let opened = tokio::time::Instant::now();
     let mut shutdown = inner.shutdown.subscribe();
     let (reason, close) = loop {
         if *shutdown.borrow() {
@@ -881,7 +915,11 @@ async fn run(
                 }
                 None
             }
-            frame = tokio::time::timeout(config.heartbeat_timeout, socket.next()) => Some(frame),
+            // A socket that joins nothing is closed: it only holds a connection.
+            () = tokio::time::sleep_until(opened + idle), if session.view.is_none() => {
+                break (Terminate::Refused, Some((close::IDLE, "no view joined")));
+            }
+            frame = tokio::time::timeout(heartbeat_timeout, socket.next()) => Some(frame),
         };
         let mut next = Next::Continue;
         match frame {
@@ -901,11 +939,21 @@ async fn run(
                 }
                 break (Terminate::Closed, None);
             }
+            // Every data frame takes a token first, whatever it holds.
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
-                next = handle(&inner, &mut session, text.as_str(), &mut out).await;
+                next = match admit(&inner, &mut session, &mut out) {
+                    true => handle(&inner, &mut session, text.as_str(), &mut out).await,
+                    false => Next::Continue,
+                };
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
-                out.error(None, "binary_frame", "the live protocol sends text frames");
+                next = match admit(&inner, &mut session, &mut out) {
+                    true => {
+                        out.error(None, "binary_frame", "the live protocol sends text frames");
+                        protocol_error(&mut session)
+                    }
+                    false => Next::Continue,
+                };
             }
             Some(Ok(Some(Ok(_)))) => {}
         }
@@ -935,6 +983,34 @@ async fn run(
         let _ = tokio::time::timeout(Duration::from_millis(500), socket.send(frame)).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(1), socket.close()).await;
+}
+
+/// Whether an inbound frame is within the socket's rate; a run of throttled frames is dropped
+/// with one `rate_limited` answer.
+fn admit(inner: &Inner, session: &mut Session, send: &mut Outbox) -> bool {
+    match session.budget.admit() {
+        Admit::Yes => {
+            session.throttled = 0;
+            true
+        }
+        Admit::RateLimited => {
+            inner.metrics.rate_limited();
+            if session.throttled == 0 {
+                send.error(None, "rate_limited", "too many messages; slow down");
+            }
+            session.throttled += 1;
+            false
+        }
+    }
+}
+
+/// Counts a frame that broke the protocol; past `max_protocol_errors` the socket closes.
+fn protocol_error(session: &mut Session) -> Next {
+    if session.budget.protocol_error() {
+        Next::Refuse(1008, "too many protocol errors")
+    } else {
+        Next::Continue
+    }
 }
 
 /// Writes `frames` (and empties it) within [`WRITE_TIMEOUT`]; false if the client did not take
@@ -998,7 +1074,7 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         }
         Err(e) => {
             send.error(None, e.code(), &e.to_string());
-            return Next::Continue;
+            return protocol_error(session);
         }
     };
     let reference = envelope.reference;
@@ -1009,6 +1085,15 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         }
         Message::Join(join) => {
             let joined_before = session.view.is_some();
+            if !joined_before && inner.clients.join(&session.slot).is_err() {
+                inner.metrics.refused(crate::metrics::Refusal::JoinRate);
+                send.error(
+                    reference,
+                    "join_rate",
+                    "too many joins from this client; wait a minute",
+                );
+                return Next::Refuse(close::JOIN_RATE, "too many joins");
+            }
             let next = join_session(inner, session, reference, &join, send).await;
             if !joined_before {
                 let ok = matches!(next, Next::Continue) && session.view.is_some();
@@ -1019,14 +1104,9 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         Message::Close(_) => Next::Leave,
         _ if session.view.is_none() => {
             send.error(reference, "not_joined", "join the session first");
-            Next::Continue
+            protocol_error(session)
         }
         Message::Event(event) => {
-            if !session.bucket.take() {
-                inner.metrics.rate_limited();
-                send.error(reference, "rate_limited", "too many events; slow down");
-                return Next::Continue;
-            }
             let Some(view) = session.view.as_mut() else { return Next::Continue };
             // A click without values sends no `value`: handlers see an empty object.
             let started = Instant::now();
@@ -1078,9 +1158,12 @@ async fn join_session(
 ) -> Next {
     if session.view.is_some() {
         send.error(reference, "already_joined", "this socket already runs a session");
-        return Next::Continue;
+        return protocol_error(session);
     }
-    let claims: Claims = match inner.signer.verify(&join.session, inner.config.session_token_ttl) {
+    let claims: Claims = match inner
+        .signer
+        .verify(&join.session, crate::config::secs(inner.config.tokens.session_token_secs))
+    {
         Ok(claims) => claims,
         Err(e) => {
             send.error(reference, e.code(), &e.to_string());
@@ -1129,7 +1212,7 @@ const PART_BYTES: usize = 64 * 1024;
 fn rows_per_part(rendered: &zero_live_core::Rendered, config: &LiveConfig) -> usize {
     let total = rendered.stream_rows();
     let per_row = rendered.buf.len() / total.max(1) + 1;
-    let most_parts = (config.outbound_queue / 2).max(1);
+    let most_parts = (crate::config::count(config.limits.outbound_queue) / 2).max(1);
     (PART_BYTES / per_row).max(1).max(total.div_ceil(most_parts))
 }
 
@@ -1157,7 +1240,8 @@ fn mailbox(inner: &Inner, session: &mut Session) -> mpsc::Sender<Info> {
     session
         .mailbox
         .get_or_insert_with(|| {
-            let (tx, rx) = mpsc::channel(inner.config.mailbox_capacity);
+            let (tx, rx) =
+                mpsc::channel(crate::config::count(inner.config.limits.mailbox_capacity));
             session.mail = Some(rx);
             tx
         })
@@ -1219,6 +1303,7 @@ async fn mount(
         title: ctx.title.take(),
         flash,
         parts: (count > 0).then_some(count),
+        heartbeat_ms: Some(inner.config.heartbeat.interval_secs.saturating_mul(1000)),
     };
     send.message(&Message::Reply(reply), reference);
     for (rev, diff) in (1..).zip(parts) {
@@ -1365,6 +1450,7 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
                 title,
                 flash,
                 parts: None,
+                heartbeat_ms: None,
             };
             send.message(&Message::Reply(reply), reference);
         }

@@ -145,6 +145,7 @@ fn compact_frames_are_positional_and_drop_trailing_absent_fields() {
         title: None,
         flash: None,
         parts: None,
+        heartbeat_ms: None,
     });
     let frame = encode_with(&reply, Some(2), Encoding::Compact);
     let index = Kind::ALL.iter().position(|k| *k == Kind::Reply).unwrap();

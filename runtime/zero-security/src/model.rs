@@ -1,0 +1,178 @@
+//! The table's types: one struct per `[section]`, one field per key, documented once.
+
+use serde::{Deserialize, Serialize};
+
+/// Security defaults: content security policy, origins, limits, rate limits, token lifetimes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SecurityConfig {
+    /// The Content-Security-Policy header every page is served with.
+    pub csp: Csp,
+    /// Which origins may open a live socket.
+    pub origins: Origins,
+    /// Size limits.
+    pub limits: Limits,
+    /// Rate limits per client.
+    pub rate_limits: RateLimits,
+    /// Lifetimes of signed tokens.
+    pub tokens: Tokens,
+    /// Socket liveness.
+    pub heartbeat: Heartbeat,
+    /// Account mail (apps with `zerogen auth`); the environment overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail: Option<Mail>,
+}
+
+/// Account mail: who it is from and where its links point. `MAIL_FROM` and `APP_URL` in the
+/// environment override these; the SMTP server (`SMTP_URL`, which holds a password) is only
+/// ever read from the environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// The sender, `Name <address>` or an address.
+    pub from: Option<String>,
+    /// The URL links in mail start with, e.g. `https://example.com`.
+    pub base_url: Option<String>,
+}
+
+/// Content-Security-Policy directives; each is a list of sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Csp {
+    /// `default-src`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub default_src: Vec<String>,
+    /// `script-src`; must not allow `'unsafe-inline'` or `'unsafe-eval'`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub script_src: Vec<String>,
+    /// `style-src`; must not allow `'unsafe-inline'`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub style_src: Vec<String>,
+    /// `img-src`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub img_src: Vec<String>,
+    /// `connect-src` (the live socket connects to `'self'`).
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub connect_src: Vec<String>,
+    /// `frame-ancestors`.
+    #[cfg_attr(feature = "schema", schemars(length(min = 1)))]
+    pub frame_ancestors: Vec<String>,
+}
+
+/// Origin checks at socket upgrade.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Origins {
+    /// Refuse upgrades whose `Origin` is not the page's own host or in `allow`.
+    pub check_origin: bool,
+    /// Extra allowed origins, as `scheme://host[:port]`.
+    pub allow: Vec<String>,
+}
+
+/// Size limits, in bytes unless named otherwise.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Largest HTTP request body.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    pub max_body_bytes: u64,
+    /// Largest WebSocket frame.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    pub max_frame_bytes: u64,
+    /// Largest WebSocket message (frames reassembled); at least `max_frame_bytes`.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    pub max_message_bytes: u64,
+    /// Largest upload, all chunks together.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    pub max_upload_bytes: u64,
+    /// Messages a live session's mailbox holds; a message that finds it full is dropped for that session and counted (senders never wait).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 65536)))]
+    pub mailbox_capacity: u32,
+    /// Live sockets one client (IP) may hold open; more are refused with close 4009.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub max_sessions_per_client: u32,
+    /// Live sockets the server holds open at once; further upgrades are refused with 503.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub max_connections: u32,
+    /// Frames one turn of a session may queue for its socket; more close it as a slow consumer.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 65536)))]
+    pub outbound_queue: u32,
+    /// Malformed, unknown or misdirected frames a socket may send; the next one closes it
+    /// with 1008.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub max_protocol_errors: u32,
+}
+
+/// Rate limits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Sustained frames per second per socket: events and every other frame, malformed ones
+    /// included. A frame over the limit is answered `rate_limited` and dropped.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub events_per_second: u32,
+    /// Burst of frames above the sustained rate.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub event_burst: u32,
+    /// Socket joins per minute per client; more are refused with close 4029.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub joins_per_minute: u32,
+    /// Login attempts per hour per account or client: magic links asked for, links and
+    /// passwords tried.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub login_attempts_per_hour: u32,
+    /// Registrations per hour per client and per email address.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub registrations_per_hour: u32,
+}
+
+/// Token lifetimes, in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Tokens {
+    /// Signed live-session token embedded in the page.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60)))]
+    pub session_token_secs: u64,
+    /// The HTTP CSRF token (its signed cookie and the forms' hidden field): older ones are
+    /// refused and a fresh one is issued.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60)))]
+    pub csrf_token_secs: u64,
+    /// A login's session token (its HttpOnly cookie): valid this long after it was issued or
+    /// last renewed.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60)))]
+    pub login_session_secs: u64,
+    /// "Remember me": the longest a login lasts, renewals included, before the user logs in
+    /// again.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60)))]
+    pub remember_me_secs: u64,
+    /// Magic-link login token.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60, max = 86400)))]
+    pub magic_link_secs: u64,
+    /// How long after login sensitive actions are allowed without re-authentication.
+    #[cfg_attr(feature = "schema", schemars(range(min = 60)))]
+    pub sudo_window_secs: u64,
+}
+
+/// Heartbeat and idle handling, in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Heartbeat {
+    /// The client sends a heartbeat this often; the server tells it at every join.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub interval_secs: u64,
+    /// The server closes a socket silent for this long; more than `interval_secs`.
+    #[cfg_attr(feature = "schema", schemars(range(min = 2)))]
+    pub timeout_secs: u64,
+    /// A socket that has no joined view this long after it opened (or after its view left)
+    /// is closed with 4008.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    pub idle_session_secs: u64,
+}
