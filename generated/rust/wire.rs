@@ -84,7 +84,7 @@ pub enum Kind {
     Reply,
     /// Refuses a message or a join with a stable error code and a human reason.
     Error,
-    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
+    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie; external marks a URL on another site the server allowed (`[network] redirect_hosts`), and the client follows no other that leaves the page's origin.
     Redirect,
     /// Updates the browser URL after handle_params without leaving the view.
     Patch,
@@ -415,6 +415,11 @@ impl Kind {
                         ty: FieldType::String,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "external",
+                        ty: FieldType::Bool,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Patch => {
@@ -589,7 +594,7 @@ pub struct Error {
     /// `reason`: string.
     pub reason: String,
 }
-/// Payload of `redirect`: Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
+/// Payload of `redirect`: Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie; external marks a URL on another site the server allowed (`[network] redirect_hosts`), and the client follows no other that leaves the page's origin.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Redirect {
@@ -603,6 +608,9 @@ pub struct Redirect {
     /// `flash_token`: string, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flash_token: Option<String>,
+    /// `external`: bool, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<bool>,
 }
 /// Payload of `patch`: Updates the browser URL after handle_params without leaving the view.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -663,7 +671,7 @@ pub enum Message {
     Reply(Reply),
     /// Refuses a message or a join with a stable error code and a human reason.
     Error(Error),
-    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie.
+    /// Sends the browser to another page: over the socket when live is true (the client answers with navigate), by a full load otherwise; a full load carries the flash as a signed token the next page reads from a cookie; external marks a URL on another site the server allowed (`[network] redirect_hosts`), and the client follows no other that leaves the page's origin.
     Redirect(Redirect),
     /// Updates the browser URL after handle_params without leaving the view.
     Patch(Patch),

@@ -232,6 +232,14 @@ export class LiveSocket {
     }
     const { kind, ref, payload } = message;
     if (kind === KIND.REDIRECT) {
+      // Only http(s), and another site only when the server marked it as allowed: a redirect
+      // never runs script (`javascript:`) nor leaves the site by mistake.
+      const target = new URL(payload.to, location.href);
+      const foreign = target.origin !== location.origin;
+      if (!/^https?:$/.test(target.protocol) || (foreign && payload.external !== true)) {
+        this.log("redirect refused", payload.to);
+        return;
+      }
       if (payload.live) {
         this.#goto(payload.to, true);
         return;
@@ -245,6 +253,7 @@ export class LiveSocket {
       return;
     }
     if (kind === KIND.PATCH) {
+      if (new URL(payload.to, location.href).origin !== location.origin) return;
       history[payload.replace ? "replaceState" : "pushState"]({}, "", payload.to);
       return;
     }

@@ -434,3 +434,34 @@ test("the_client_heartbeats_as_often_as_the_join_says_and_a_short_timeout_keeps_
     child.kill();
   }
 });
+
+test("the_client_follows_no_redirect_off_the_site_that_the_server_did_not_mark_external", async () => {
+  const { readFileSync } = await import("node:fs");
+  const kinds = readFileSync(`${root}spec/wire-protocol.tsv`, "utf8")
+    .split("\n")
+    .filter((l) => l && !l.startsWith("#") && !l.startsWith("kind\t"))
+    .map((l) => l.split("\t")[0]);
+  const redirect = kinds.indexOf("redirect");
+  const page = await browser.newPage();
+  // Stands between the page and the server, to hand the page what a broken or hostile
+  // server could send.
+  let toPage;
+  await page.routeWebSocket(/\/live\/websocket/, (ws) => {
+    ws.connectToServer();
+    toPage = (frame) => ws.send(JSON.stringify(frame));
+  });
+  await page.goto(`${base}/`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  await page.evaluate(() => (window.__samePage = true));
+  for (const to of ["https://evil.example/", "//evil.example/", "javascript:window.__pwned=1"]) {
+    toPage([redirect, null, to, false]);
+  }
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.evaluate(() => window.__samePage), true, "still on the page");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(new URL(page.url()).origin, base);
+  // A local redirect is followed.
+  toPage([redirect, null, "/clicks", false]);
+  await page.waitForURL(`${base}/clicks`, { timeout: 10_000 });
+  await page.close();
+});

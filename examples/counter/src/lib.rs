@@ -146,6 +146,20 @@ impl LiveView for Counter {
                 ctx.put_flash("info", "See you on the clicks page");
                 ctx.redirect("/clicks");
             }
+            // Where a `?next=`-style value from the client may send the browser: local paths
+            // only, or an allowed external site (`[network] redirect_hosts`).
+            "follow" => {
+                let next = value.get("next").and_then(Value::as_str).unwrap_or("/");
+                ctx.redirect(next);
+            }
+            "pay" => {
+                let url = value.get("url").and_then(Value::as_str).unwrap_or_default();
+                ctx.redirect_external(url);
+            }
+            "go-to" => {
+                let to = value.get("to").and_then(Value::as_str).unwrap_or("/");
+                ctx.push_navigate(to);
+            }
             "go-notes" => {
                 ctx.put_flash("info", "Navigated with a flash");
                 ctx.push_navigate("/notes");

@@ -12,13 +12,11 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use zero_live::client::ClientTree;
 use zero_live::{Live, LiveConfig};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const LIMIT: Duration = Duration::from_secs(10);
+mod support;
+use support::{LIMIT, Ws, recv, send};
 
 struct Server {
     live: Live,
@@ -85,25 +83,11 @@ async fn join(ws: &mut Ws, token: &str, csrf: &str) -> Value {
     recv(ws).await
 }
 
-async fn send(ws: &mut Ws, value: Value) {
-    ws.send(Message::Text(value.to_string().into())).await.unwrap();
-}
-
 async fn send_text(ws: &mut Ws, text: &str) {
     ws.send(Message::Text(text.to_owned().into())).await.unwrap();
 }
 
 /// The next text message, as JSON.
-async fn recv(ws: &mut Ws) -> Value {
-    loop {
-        match tokio::time::timeout(LIMIT, ws.next()).await.unwrap() {
-            Some(Ok(Message::Text(t))) => return serde_json::from_str(&t).unwrap(),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected a text message, got {other:?}"),
-        }
-    }
-}
-
 /// Reads until the server closes; returns the close code.
 async fn closed(ws: &mut Ws) -> Option<u16> {
     loop {
@@ -141,7 +125,7 @@ async fn still_serving(server: &Server) {
 async fn page_renders_disconnected_with_tokens() {
     let server = serve(LiveConfig::default()).await;
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();
-    tcp.write_all(b"GET /?start=41 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    tcp.write_all(b"GET /?start=41 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await
         .unwrap();
     let mut page = String::new();
@@ -157,7 +141,9 @@ async fn page_renders_disconnected_with_tokens() {
     assert!(page.contains("x-content-type-options: nosniff"), "{page}");
     assert!(!page.contains("<script>") && !page.contains(" style="), "no inline script or style");
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();
-    tcp.write_all(b"GET /?start=x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    tcp.write_all(b"GET /?start=x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
     let mut page = String::new();
     tcp.read_to_string(&mut page).await.unwrap();
     assert!(page.starts_with("HTTP/1.1 400") && page.contains("bad start"), "{page}");
@@ -897,7 +883,8 @@ async fn close_and_shutdown_run_terminate() {
 /// A raw HTTP GET of `path` with extra request headers; returns the whole response.
 async fn http_get(server: &Server, path: &str, headers: &str) -> String {
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n");
     tcp.write_all(request.as_bytes()).await.unwrap();
     let mut page = String::new();
     tcp.read_to_string(&mut page).await.unwrap();
@@ -1147,4 +1134,39 @@ async fn wait_for(done: impl Fn() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     true
+}
+
+/// What a view sends the browser to over the socket stays on the site: a `?next=`-style value
+/// that names another site, a protocol-relative or a `javascript:` URL goes to `/`; an
+/// external URL passes only through `redirect_external` to one of `[network] redirect_hosts`.
+#[tokio::test]
+async fn socket_redirects_stay_local_unless_the_view_asks_for_an_allowed_external_one() {
+    let mut config = LiveConfig::default();
+    config.network.redirect_hosts = vec!["pay.example.com".to_owned()];
+    let server = serve(config).await;
+    let cases = [
+        ("follow", json!({"next": "/clicks?from=home"}), "/clicks?from=home", None, false),
+        ("follow", json!({"next": "https://evil.example/phish"}), "/", None, false),
+        ("follow", json!({"next": "//evil.example/phish"}), "/", None, false),
+        ("follow", json!({"next": "/\\evil.example"}), "/", None, false),
+        ("follow", json!({"next": "javascript:alert(1)"}), "/", None, false),
+        ("pay", json!({"url": "https://evil.example/"}), "/", None, false),
+        (
+            "pay",
+            json!({"url": "https://pay.example.com/c?id=7"}),
+            "https://pay.example.com/c?id=7",
+            Some(true),
+            false,
+        ),
+        ("go-to", json!({"to": "https://evil.example/"}), "/", None, true),
+        ("go-to", json!({"to": "/notes"}), "/notes", None, true),
+    ];
+    for (name, value, to, external, live) in cases {
+        let (mut ws, _) = server.joined().await;
+        let redirect = event(&mut ws, 2, name, value.clone()).await;
+        assert_eq!(redirect["kind"], "redirect", "{name} {value}: {redirect}");
+        assert_eq!(redirect["to"], to, "{name} {value}");
+        assert_eq!(redirect["external"].as_bool(), external, "{name} {value}");
+        assert_eq!(redirect["live"], live, "{name} {value}");
+    }
 }

@@ -634,10 +634,15 @@ fn edited_generated_file_is_reported_with_a_diff() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let stale: Vec<&serde_json::Value> =
-        value["findings"].as_array().unwrap().iter().filter(|f| f["code"] == "Z0201").collect();
+    // (The copy has no ledger, so the security reference, whose enforcement table is read
+    // from it, is stale too.)
+    let stale: Vec<&serde_json::Value> = value["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "Z0201" && f["file"] == "generated/js/protocol.js")
+        .collect();
     assert_eq!(stale.len(), 1);
-    assert_eq!(stale[0]["file"], "generated/js/protocol.js");
     assert_eq!(stale[0]["line"], line);
     assert!(stale[0]["notes"][0].as_str().unwrap().contains("+export const PROTOCOL_VERSION = 1;"));
     // Without a ledger every wire message, component and budget is uncovered.

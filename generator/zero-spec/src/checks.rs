@@ -11,7 +11,8 @@ use zero_diag::{Diagnostic, Location, codes, to_u32};
 
 use crate::security::{self, SecurityConfig};
 use crate::tables::{
-    AttrType, Budget, Component, ComponentAttr, ComponentSlot, Route, RouteKind, WireMessage,
+    AttrType, Budget, Component, ComponentAttr, ComponentSlot, LedgerRow, Route, RouteKind,
+    WireMessage,
 };
 use crate::tsv::{self, Table};
 use crate::wire;
@@ -31,6 +32,10 @@ pub struct FrameworkSpec {
     pub attrs: Table<ComponentAttr>,
     /// `spec/component-slots.tsv`.
     pub slots: Table<ComponentSlot>,
+    /// The surface ledger (`release/live-framework-surface.tsv`), for the docs: where each
+    /// security key is enforced and proven. `zerogate` checks it; its faults are not repeated
+    /// here.
+    pub ledger: Table<LedgerRow>,
     /// Every problem found, in canonical order.
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -90,7 +95,8 @@ pub fn load_framework(root: &Path) -> FrameworkSpec {
     unique(&budgets, "id", |b| b.id.clone(), &mut diagnostics);
     check_components(&components, &attrs, &slots, &mut diagnostics);
     zero_diag::sort(&mut diagnostics);
-    FrameworkSpec { wire, budgets, security, components, attrs, slots, diagnostics }
+    let ledger = load_file::<LedgerRow>(root, "release/live-framework-surface.tsv");
+    FrameworkSpec { wire, budgets, security, components, attrs, slots, ledger, diagnostics }
 }
 
 /// Reports rows whose `key` repeats an earlier row's, pointing at both.

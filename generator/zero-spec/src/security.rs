@@ -105,6 +105,8 @@ mod tests {
         for line in page.lines() {
             if let Some(name) = line.strip_prefix("## `[").and_then(|l| l.strip_suffix("]`")) {
                 section = name.to_owned();
+            } else if line.starts_with("## ") {
+                section.clear();
             } else if let Some(rest) = line.strip_prefix("| `") {
                 let key = rest.split('`').next().unwrap_or_default();
                 if !section.is_empty() && !key.is_empty() {

@@ -122,7 +122,11 @@ fn append_cookie(response: &mut Response, value: &str) {
 /// session is cleared; a session in use for a day gets a fresh token. When the accounts
 /// cannot be read the request is refused (503): it never runs as someone else, nor as no one.
 pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: Next) -> Response {
-    let client_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    // The endpoint's resolution (through `[network] trusted_proxies`), else the TCP peer.
+    let client_ip = match request.extensions().get::<zero_live::ClientAddr>() {
+        Some(addr) => addr.0,
+        None => request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()),
+    };
     let request_id =
         request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let mut scope = Scope { client_ip, request_id, ..Scope::default() };

@@ -228,3 +228,47 @@ async fn a_password_is_set_in_sudo_mode_and_then_logs_in() {
     ];
     assert_eq!(stranger.post(paths::LOG_IN, &both).await.unwrap().status, 422);
 }
+
+async fn client_ip(Extension(scope): Extension<Scope>) -> String {
+    scope.client_ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+}
+
+/// The scope's client address (what the login and registration limits key on) is the one the
+/// endpoint resolved: the forwarded client behind a trusted proxy, the TCP peer otherwise, so
+/// neither does a proxy make every visitor one client nor can a client name its own address.
+#[tokio::test]
+async fn the_scope_keys_on_the_forwarded_client_only_behind_a_trusted_proxy() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::connect(&format!("sqlite://{}/ip.db", dir.path().display())).await.unwrap();
+    schema::create(&db).await.unwrap();
+    let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
+    let mailer: Arc<dyn Mailer> = Arc::new(DevMailbox::new());
+    let accounts = Accounts::new(db, pubsub.clone(), mailer, AuthConfig::default());
+    for (trusted, expected) in [(true, "203.0.113.9"), (false, "127.0.0.1")] {
+        let mut config = LiveConfig::default();
+        if trusted {
+            config.network.trusted_proxies = vec!["127.0.0.0/8".to_owned()];
+        }
+        let live = Live::builder().config(config).pubsub(pubsub.clone()).build();
+        let auth = Auth::new(accounts.clone(), live.signer().clone());
+        let router = Router::new()
+            .route("/ip", get(client_ip))
+            .layer(axum::middleware::from_fn_with_state(auth, web::fetch_scope));
+        let endpoint = zero_live::Endpoint::default();
+        let router = endpoint.wrap(router, &live);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let served = live.clone();
+        tokio::spawn(async move { endpoint.serve_on(listener, &served, router).await.unwrap() });
+        let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let request = "GET /ip HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: 203.0.113.9\r\n\
+                       Connection: close\r\n\r\n";
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut response = String::new();
+        tcp.read_to_string(&mut response).await.unwrap();
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.ends_with(expected), "trusted {trusted}: {response}");
+        live.shutdown();
+    }
+}

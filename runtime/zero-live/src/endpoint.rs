@@ -217,7 +217,8 @@ impl Endpoint {
             .layer(FrontLayer { live: live.clone(), ids: RequestIds::new() })
             .layer(CompressionLayer::new())
             .layer(RequestBodyLimitLayer::new(limit))
-            .layer(DefaultBodyLimit::max(limit));
+            .layer(DefaultBodyLimit::max(limit))
+            .layer(GuardLayer { live: live.clone() });
         let mut router = router.route(HEALTH_PATH, get(health).with_state(live.clone()));
         if let Some(token) = &self.metrics_token {
             let state = (live.clone(), token.clone());
@@ -249,18 +250,79 @@ impl Endpoint {
         listener.set_nonblocking(true)?;
         let served = match &self.tls {
             None => {
-                let waiter = live.clone();
-                // Handlers and middleware see the peer's address (`ConnectInfo<SocketAddr>`).
-                let service = router.into_make_service_with_connect_info::<SocketAddr>();
-                axum::serve(no_delay(tokio::net::TcpListener::from_std(listener)?), service)
-                    .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
-                    .await
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                serve_plain(listener, live, router, self.shutdown_grace).await
             }
             Some(tls) => serve_tls(tls, listener, live, router, self.shutdown_grace).await,
         };
         live.drained(self.shutdown_grace).await;
         served
     }
+}
+
+/// Serves HTTP/1.1 (and its WebSocket upgrades) on `listener` until [`Live::shutdown`]: hyper
+/// with a timer, so a client that sends its headers slower than `[limits] header_read_secs`
+/// (slowloris) is cut off instead of holding a connection for ever; handlers see the peer
+/// (`ConnectInfo<SocketAddr>`); no Nagle. At shutdown the listener closes, open connections
+/// finish their request in flight, and the grace period bounds the wait.
+async fn serve_plain(
+    listener: tokio::net::TcpListener,
+    live: &Live,
+    router: Router,
+    grace: Duration,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt as _;
+
+    let header_read = Duration::from_secs(live.config().limits.header_read_secs);
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(header_read);
+    let builder = builder.http1_only();
+    let (signal, signals) = tokio::sync::watch::channel(());
+    let (closed, close) = tokio::sync::watch::channel(());
+    let stop = live.clone();
+    let mut stopped = std::pin::pin!(async move { stop.shutdown_requested().await });
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                // Out of descriptors, or the peer gave up during the handshake: go on.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    continue;
+                }
+            },
+            () = &mut stopped => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let service = router.clone().map_request(
+            move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+                request.map(axum::body::Body::new)
+            },
+        );
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let builder = builder.clone();
+        let mut signals = signals.clone();
+        let close = close.clone();
+        tokio::spawn(async move {
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(tcp), service);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = signals.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.as_mut().await;
+                }
+            }
+            drop(close);
+        });
+    }
+    drop(listener);
+    let _ = signal.send(());
+    drop(close);
+    let _ = tokio::time::timeout(grace, closed.closed()).await;
+    Ok(())
 }
 
 /// `listener` with `TCP_NODELAY` on every connection it accepts: a response written in parts
@@ -465,6 +527,59 @@ where
         }
         this.live.metrics().http(response.status().as_u16(), this.started.elapsed());
         std::task::Poll::Ready(Ok(response))
+    }
+}
+
+/// The innermost layer of [`Endpoint::wrap`]: a request for a host outside `[network]
+/// allowed_hosts` gets 400 before any route runs; every other request carries its
+/// [`ClientAddr`](crate::ClientAddr) (through trusted proxies) for the per-client limits of
+/// the live socket and of accounts.
+#[derive(Debug, Clone)]
+struct GuardLayer {
+    live: Live,
+}
+
+impl<S> tower::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard { inner, live: self.live.clone() }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Guard<S> {
+    inner: S,
+    live: Live,
+}
+
+impl<S, B> tower::Service<axum::http::Request<B>> for Guard<S>
+where
+    S: tower::Service<axum::http::Request<B>, Response = axum::response::Response>,
+{
+    type Response = axum::response::Response;
+    type Error = S::Error;
+    type Future = futures_util::future::Either<
+        std::future::Ready<Result<axum::response::Response, S::Error>>,
+        S::Future,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: axum::http::Request<B>) -> Self::Future {
+        if !self.live.host_allowed(request.uri(), request.headers()) {
+            self.live.metrics().refused(crate::metrics::Refusal::Host);
+            let refused = crate::server::host_refused();
+            return futures_util::future::Either::Left(std::future::ready(Ok(refused)));
+        }
+        let addr = self.live.client_addr(request.extensions(), request.headers());
+        request.extensions_mut().insert(addr);
+        futures_util::future::Either::Right(self.inner.call(request))
     }
 }
 

@@ -17,6 +17,7 @@ pub mod form;
 pub mod headers;
 mod limits;
 pub mod metrics;
+pub mod peer;
 pub mod protocol;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.
 pub use zero_pubsub as pubsub;

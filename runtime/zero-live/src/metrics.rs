@@ -31,15 +31,18 @@ pub(crate) enum Refusal {
     SessionsPerClient,
     /// The client used up `rate_limits.joins_per_minute` (close 4029).
     JoinRate,
+    /// The `Host` is not one of `[network] allowed_hosts` (400).
+    Host,
 }
 
 impl Refusal {
-    const ALL: [Refusal; 5] = [
+    const ALL: [Refusal; 6] = [
         Refusal::Origin,
         Refusal::Protocol,
         Refusal::Capacity,
         Refusal::SessionsPerClient,
         Refusal::JoinRate,
+        Refusal::Host,
     ];
 
     fn label(self) -> &'static str {
@@ -49,6 +52,7 @@ impl Refusal {
             Refusal::Capacity => "capacity",
             Refusal::SessionsPerClient => "sessions_per_client",
             Refusal::JoinRate => "join_rate",
+            Refusal::Host => "host",
         }
     }
 }
@@ -191,7 +195,7 @@ impl Metrics {
             &mut out,
             "zero_live_upgrades_refused_total",
             "counter",
-            "Live socket upgrades refused, by reason.",
+            "Live socket upgrades and joins refused, by reason (`host` counts every request for a host not allowed).",
         );
         for (why, count) in Refusal::ALL.iter().zip(&self.refused) {
             let _ = writeln!(

@@ -168,6 +168,8 @@ struct Inner {
     connections: Arc<Semaphore>,
     /// Sockets and joins per client.
     clients: Arc<Clients>,
+    /// `[network] trusted_proxies`, parsed once.
+    proxies: Vec<ipnet::IpNet>,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
     pubsub: Arc<dyn PubSub>,
@@ -333,6 +335,7 @@ impl LiveBuilder {
                 csp: HeaderValue::from_str(&self.config.csp.header())
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
                 clients: Arc::new(Clients::new(&self.config)),
+                proxies: self.config.network.proxies(),
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
@@ -401,6 +404,35 @@ impl Live {
             router = router.route(path, get(page));
         }
         router.with_state(self.clone())
+    }
+
+    /// The client a request comes from, for per-client limits: what an outer layer resolved
+    /// (a [`ClientAddr`] extension), else the TCP peer (`ConnectInfo`) or the client a trusted
+    /// proxy names ([`crate::peer`]); unknown when the server was started without connect
+    /// info (such clients share one entry: the limits still hold).
+    pub fn client_addr(
+        &self,
+        extensions: &axum::http::Extensions,
+        headers: &HeaderMap,
+    ) -> ClientAddr {
+        if let Some(addr) = extensions.get::<ClientAddr>() {
+            return *addr;
+        }
+        let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        crate::peer::resolve(peer.map(|c| c.0.ip()), headers, &self.inner.proxies)
+    }
+
+    /// Whether the request's host (its URI's authority, as HTTP/2 sends it, else its `Host`
+    /// header) is one of `[network] allowed_hosts`. A request that names no host at all
+    /// (HTTP/1.0, or a test's in-process request) cannot point links at another site and is
+    /// let through; a `Host` that is not text is refused.
+    pub fn host_allowed(&self, uri: &axum::http::Uri, headers: &HeaderMap) -> bool {
+        let network = &self.inner.config.network;
+        match (uri.authority(), headers.get(header::HOST)) {
+            (Some(authority), _) => network.host_allowed(authority.as_str()),
+            (None, Some(host)) => host.to_str().is_ok_and(|host| network.host_allowed(host)),
+            (None, None) => true,
+        }
     }
 
     /// The policies this endpoint enforces.
@@ -541,6 +573,9 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     // The request's parts by value: its headers and extensions are not copied.
     let (parts, _) = request.into_parts();
     let (uri, headers, extensions) = (parts.uri, parts.headers, parts.extensions);
+    if !live.host_allowed(&uri, &headers) {
+        return host_refused();
+    }
     let path = uri.path();
     let Some((route, params)) = live.inner.routes.find(path) else {
         return StatusCode::NOT_FOUND.into_response();
@@ -559,7 +594,10 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
         Ok(view) => view,
         Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
-    if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
+    if let Some((to, external)) = redirect_target(&live.inner.config, &mut ctx) {
+        if external {
+            return see_other_external(&to);
+        }
         return see_other(&live.inner.signer, &to, &ctx.flash);
     }
     let (token, csrf) = live.tokens_for(path);
@@ -662,6 +700,30 @@ pub fn see_other(signer: &Signer, to: &str, flash: &BTreeMap<String, String>) ->
     response
 }
 
+/// Where the redirect a view asked for (a full load, else a live navigation) may go: a local
+/// path; an external URL only through `redirect_external` to one of `[network]
+/// redirect_hosts`. Any other target goes to `/`: a value from a request can never send the
+/// browser to another site. The flag says the target is external.
+fn redirect_target(config: &LiveConfig, ctx: &mut Context) -> Option<(String, bool)> {
+    let external = std::mem::take(&mut ctx.external);
+    let to = ctx.redirect.take().or_else(|| ctx.navigate.take())?;
+    Some(safe_target(config, to, external))
+}
+
+/// `to` if it may be sent to (see [`redirect_target`]), else `/`.
+fn safe_target(config: &LiveConfig, to: String, external: bool) -> (String, bool) {
+    match external {
+        true if config.network.external_redirect_allowed(&to) => (to, true),
+        false if is_local_path(&to) => (to, false),
+        _ => ("/".to_owned(), false),
+    }
+}
+
+/// `303 See Other` to an allowed external URL (no flash: it is for this site's pages).
+fn see_other_external(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+}
+
 /// A session's context: the app's shared values and the request's extensions.
 fn context(
     inner: &Inner,
@@ -737,11 +799,16 @@ fn origin_allowed(config: &LiveConfig, headers: &HeaderMap) -> bool {
 
 async fn upgrade(
     State(live): State<Live>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     extensions: axum::http::Extensions,
     ws: WebSocketUpgrade,
 ) -> Response {
     let config = &live.inner.config;
+    if !live.host_allowed(&uri, &headers) {
+        live.inner.metrics.refused(Refusal::Host);
+        return host_refused();
+    }
     if !origin_allowed(config, &headers) {
         live.inner.metrics.refused(Refusal::Origin);
         return (StatusCode::FORBIDDEN, "origin not allowed").into_response();
@@ -765,7 +832,7 @@ async fn upgrade(
         live.inner.metrics.refused(Refusal::Capacity);
         return (StatusCode::SERVICE_UNAVAILABLE, "too many live connections").into_response();
     };
-    let addr = client_addr(&extensions);
+    let addr = live.client_addr(&extensions, &headers);
     let slot = live.inner.clients.open(addr);
     // The browser's HTTP CSRF token (from its cookie), for HTML forms a view renders.
     let mut extensions = extensions;
@@ -785,14 +852,10 @@ async fn upgrade(
         .on_upgrade(move |socket| run(live, socket, permit, slot, Arc::new(extensions)))
 }
 
-/// The client a request comes from: what the endpoint resolved (`ClientAddr`, through trusted
-/// proxies), else the TCP peer, else unknown (all unknown clients share one entry).
-fn client_addr(extensions: &axum::http::Extensions) -> ClientAddr {
-    if let Some(addr) = extensions.get::<ClientAddr>() {
-        return *addr;
-    }
-    let peer = extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
-    ClientAddr(peer.map(|c| c.0.ip()))
+/// The answer to a request for a host the app does not serve.
+pub(crate) fn host_refused() -> Response {
+    let why = "this server does not answer for that host (see [network] allowed_hosts)";
+    (StatusCode::BAD_REQUEST, why).into_response()
 }
 
 /// Counts a session while it lives and removes it from the registry when it ends.
@@ -1265,14 +1328,15 @@ async fn mount(
             return Mounted::Failed;
         }
     };
-    if let Some(to) = ctx.redirect.take().or_else(|| ctx.navigate.take()) {
+    if let Some((to, external)) = redirect_target(&inner.config, &mut ctx) {
         // The view is never shown: the client loads `to` in full, with the flash.
         view.terminate(Terminate::Navigate);
         let flash = std::mem::take(&mut ctx.flash);
-        let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
-        let flash = (!flash.is_empty()).then(|| flash_object(&flash));
+        let flash_token = (!flash.is_empty() && !external).then(|| inner.signer.sign_flash(&flash));
+        let flash = (!flash.is_empty() && !external).then(|| flash_object(&flash));
+        let external = external.then_some(true);
         send.message(
-            &Message::Redirect(wire::Redirect { to, live: false, flash, flash_token }),
+            &Message::Redirect(wire::Redirect { to, live: false, flash, flash_token, external }),
             reference,
         );
         return Mounted::Redirected;
@@ -1405,24 +1469,29 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
         None => Some(diff::full(&rendered, &mut session.statics)),
     };
     // A full load wins over a live navigation asked in the same callback.
-    let redirect = match (ctx.redirect.take(), ctx.navigate.take()) {
-        (Some(to), _) => {
-            // The flash rides along in a signed token the next page reads.
+    let full_load = ctx.redirect.is_some();
+    let redirect = match redirect_target(&inner.config, ctx) {
+        Some((to, external)) if full_load => {
+            // The flash rides along in a signed token the next page reads (on this site).
             let flash = std::mem::take(&mut ctx.flash);
             ctx.flash_changed = false;
-            let flash_token = (!flash.is_empty()).then(|| inner.signer.sign_flash(&flash));
-            let flash = (!flash.is_empty()).then(|| flash_object(&flash));
-            Some(wire::Redirect { to, live: false, flash, flash_token })
+            let flash_token =
+                (!flash.is_empty() && !external).then(|| inner.signer.sign_flash(&flash));
+            let flash = (!flash.is_empty() && !external).then(|| flash_object(&flash));
+            let external = external.then_some(true);
+            Some(wire::Redirect { to, live: false, flash, flash_token, external })
         }
         // The client answers with `navigate`; the pending flash is kept for the next view.
-        (None, Some(to)) => Some(wire::Redirect { to, live: true, flash: None, flash_token: None }),
-        (None, None) => None,
+        Some((to, _)) => {
+            Some(wire::Redirect { to, live: true, flash: None, flash_token: None, external: None })
+        }
+        None => None,
     };
     let navigating = redirect.as_ref().is_some_and(|r| r.live);
     if let Some(redirect) = redirect {
         send.message(&Message::Redirect(redirect), None);
     }
-    if let Some(to) = ctx.patch.take() {
+    if let Some(to) = ctx.patch.take().filter(|to| is_local_path(to)) {
         send.message(&Message::Patch(wire::Patch { to, replace: false }), None);
     }
     let title = ctx.title.take();

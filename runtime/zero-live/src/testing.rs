@@ -289,6 +289,8 @@ impl Http {
         if let Some(cookies) = self.cookie_header() {
             request = request.header(header::COOKIE, cookies);
         }
+        // As a browser names the host it asked for (`[network] allowed_hosts` checks it).
+        request = request.header(header::HOST, self.addr.to_string());
         let request = request.body(body).map_err(fail)?;
         let method = request.method().clone();
         let response = tokio::time::timeout(LIMIT, self.router.clone().oneshot(request))

@@ -21,6 +21,8 @@ pub struct Context {
     pub(crate) extensions: std::sync::Arc<axum::http::Extensions>,
     pub(crate) title: Option<String>,
     pub(crate) redirect: Option<String>,
+    /// Whether `redirect` was asked as external ([`Context::redirect_external`]).
+    pub(crate) external: bool,
     pub(crate) navigate: Option<String>,
     pub(crate) patch: Option<String>,
     pub(crate) flash: BTreeMap<String, String>,
@@ -88,18 +90,30 @@ impl Context {
     /// Sends the browser to another page with a full load. Called from `mount`, the page is
     /// never shown: a disconnected render answers `303 See Other`, a join a `redirect`
     /// (how a view that needs a signed-in user sends a visitor to the login page).
+    ///
+    /// `to` must be a local path (`/login?next=/posts`); anything else goes to `/`, so a value
+    /// from a request can never send a user to another site.
     pub fn redirect(&mut self, to: impl Into<String>) {
         self.redirect = Some(to.into());
+        self.external = false;
+    }
+
+    /// Like [`Context::redirect`], to an `https://` or `http://` URL on another site, which
+    /// must be one of `[network] redirect_hosts`; another URL goes to `/`.
+    pub fn redirect_external(&mut self, url: impl Into<String>) {
+        self.redirect = Some(url.into());
+        self.external = true;
     }
 
     /// Moves to the live view at `to` over the same socket: this view terminates
     /// ([`Terminate::Navigate`]), the other mounts, and the flash goes along. A path that is not
-    /// a live route of the endpoint loads in full.
+    /// a live route of the endpoint loads in full; one that is not a local path goes to `/`.
     pub fn push_navigate(&mut self, to: impl Into<String>) {
         self.navigate = Some(to.into());
     }
 
-    /// Updates the URL without leaving the view (`handle_params` runs).
+    /// Updates the URL without leaving the view (`handle_params` runs); `to` is a local path
+    /// (another is not sent).
     pub fn push_patch(&mut self, to: impl Into<String>) {
         self.patch = Some(to.into());
     }

@@ -96,6 +96,34 @@ impl SecurityConfig {
                 format!("`{origin}` is not an origin like https://host[:port]"),
             );
         }
+        let n = &self.network;
+        rule(
+            !n.allowed_hosts.is_empty(),
+            ["network", "allowed_hosts"],
+            "`allowed_hosts` lists no host; write `*` to answer any".to_owned(),
+        );
+        for host in &n.allowed_hosts {
+            rule(
+                !host.is_empty() && !host.contains(|c: char| c.is_whitespace() || c == '/'),
+                ["network", "allowed_hosts"],
+                format!("`{host}` is not a host name, `.domain` or `*`"),
+            );
+        }
+        for host in &n.redirect_hosts {
+            rule(
+                !host.is_empty()
+                    && !host.contains(|c: char| c.is_whitespace() || "/:@*".contains(c)),
+                ["network", "redirect_hosts"],
+                format!("`{host}` is not a host name"),
+            );
+        }
+        for proxy in &n.trusted_proxies {
+            rule(
+                parse_range(proxy).is_some(),
+                ["network", "trusted_proxies"],
+                format!("`{proxy}` is not an IP address or CIDR range (like 10.0.0.0/8)"),
+            );
+        }
         let l = &self.limits;
         rule(
             l.max_message_bytes >= l.max_frame_bytes,
@@ -108,6 +136,7 @@ impl SecurityConfig {
             ("limits", "max_connections", u64::from(l.max_connections)),
             ("limits", "outbound_queue", u64::from(l.outbound_queue)),
             ("limits", "max_protocol_errors", u64::from(l.max_protocol_errors)),
+            ("limits", "header_read_secs", l.header_read_secs),
             ("rate_limits", "events_per_second", u64::from(self.rate_limits.events_per_second)),
             ("rate_limits", "event_burst", u64::from(self.rate_limits.event_burst)),
             ("rate_limits", "joins_per_minute", u64::from(self.rate_limits.joins_per_minute)),
@@ -147,6 +176,70 @@ impl SecurityConfig {
         );
         found
     }
+}
+
+impl Network {
+    /// Whether a request's `Host` (port allowed) is one the app answers. Allocates nothing:
+    /// it runs on every request.
+    pub fn host_allowed(&self, host: &str) -> bool {
+        let name = host_name(host);
+        self.allowed_hosts.iter().any(|allowed| {
+            if allowed == "*" {
+                return true;
+            }
+            let Some(domain) = allowed.strip_prefix('.') else {
+                return name.eq_ignore_ascii_case(allowed);
+            };
+            if name.eq_ignore_ascii_case(domain) {
+                return true;
+            }
+            // A subdomain: `sub.` then the domain.
+            let Some(dot) = name.len().checked_sub(domain.len() + 1) else { return false };
+            name.as_bytes()[dot] == b'.'
+                && name.get(dot + 1..).is_some_and(|tail| tail.eq_ignore_ascii_case(domain))
+        })
+    }
+
+    /// Whether `url` is an `https://` or `http://` URL on one of `redirect_hosts`.
+    pub fn external_redirect_allowed(&self, url: &str) -> bool {
+        let Some(rest) = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))
+        else {
+            return false;
+        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains(['@', '\\']) || url.chars().any(char::is_control) {
+            return false;
+        }
+        let name = host_name(authority);
+        !name.is_empty() && self.redirect_hosts.iter().any(|h| name.eq_ignore_ascii_case(h))
+    }
+
+    /// The trusted proxies as ranges (an address is a range of one); entries that do not
+    /// parse are left out (`violations` refuses a table that has any).
+    pub fn proxies(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies.iter().filter_map(|p| parse_range(p)).collect()
+    }
+}
+
+/// A `Host` header's name without its port (`[::1]:4000` is `[::1]`) or a trailing dot.
+fn host_name(host: &str) -> &str {
+    let host = host.trim();
+    let name = if host.starts_with('[') {
+        host.find(']').map_or(host, |end| &host[..=end])
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    name.strip_suffix('.').unwrap_or(name)
+}
+
+/// An address or a CIDR range.
+fn parse_range(text: &str) -> Option<ipnet::IpNet> {
+    text.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 impl Csp {
@@ -213,6 +306,52 @@ mod tests {
         assert!(broken("csrf_token_secs = 1209600", "csrf_token_secs = 5").contains("60 seconds"));
         assert!(
             broken("allow = []", "allow = [\"https://*.example.com\"]").contains("not an origin")
+        );
+    }
+
+    #[test]
+    fn hosts_match_by_name_domain_or_star_and_proxies_parse_as_ranges() {
+        let mut n = Network::default();
+        for host in ["localhost:4000", "127.0.0.1", "[::1]:4000", "LOCALHOST"] {
+            assert!(n.host_allowed(host), "{host}");
+        }
+        for host in ["example.com", "localhost.evil.com", "127.0.0.1.nip.io", "[::2]"] {
+            assert!(!n.host_allowed(host), "{host}");
+        }
+        n.allowed_hosts = vec![".example.com".into()];
+        assert!(n.host_allowed("example.com") && n.host_allowed("app.example.com:443"));
+        assert!(!n.host_allowed("badexample.com") && !n.host_allowed("example.com.evil"));
+        n.redirect_hosts = vec!["pay.example.com".into()];
+        assert!(n.external_redirect_allowed("https://pay.example.com/checkout?id=1"));
+        assert!(n.external_redirect_allowed("http://PAY.example.com:8443"));
+        for url in [
+            "https://evil.com/",
+            "https://pay.example.com.evil.com/",
+            "https://evil.com@pay.example.com/",
+            "https://pay.example.com@evil.com/",
+            "javascript:alert(1)//pay.example.com",
+            "//pay.example.com/",
+            "/local",
+        ] {
+            assert!(!n.external_redirect_allowed(url), "{url}");
+        }
+        n.allowed_hosts = vec!["*".into()];
+        assert!(n.host_allowed("anything.test"));
+        n.trusted_proxies = vec!["10.0.0.0/8".into(), "192.0.2.7".into(), "::1".into()];
+        let proxies = n.proxies();
+        assert_eq!(proxies.len(), 3);
+        assert!(proxies[0].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        assert!(!proxies[1].contains(&"192.0.2.8".parse::<std::net::IpAddr>().unwrap()));
+        assert!(
+            broken("trusted_proxies = []", "trusted_proxies = [\"10.0.0.0/33\"]").contains("CIDR")
+        );
+        assert!(broken("trusted_proxies = []", "trusted_proxies = [\"proxy\"]").contains("CIDR"));
+        assert!(
+            broken(
+                "allowed_hosts = [\"localhost\", \"127.0.0.1\", \"[::1]\"]",
+                "allowed_hosts = []"
+            )
+            .contains("no host")
         );
     }
 

@@ -19,6 +19,9 @@ pub struct SecurityConfig {
     pub tokens: Tokens,
     /// Socket liveness.
     pub heartbeat: Heartbeat,
+    /// Which hosts the app answers and which proxies it believes about the client's address.
+    #[serde(default)]
+    pub network: Network,
     /// Account mail (apps with `zerogen auth`); the environment overrides it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mail: Option<Mail>,
@@ -103,9 +106,15 @@ pub struct Limits {
     #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 65536)))]
     pub outbound_queue: u32,
     /// Malformed, unknown or misdirected frames a socket may send; the next one closes it
-    /// with 1008.
+    /// with 1008. Optional (default 10) in tables written before it existed.
     #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    #[serde(default = "default_max_protocol_errors")]
     pub max_protocol_errors: u32,
+    /// Seconds a connection may take to send a request's headers (slow clients holding
+    /// connections open are cut off). Optional (default 10).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
+    #[serde(default = "default_header_read_secs")]
+    pub header_read_secs: u64,
 }
 
 /// Rate limits.
@@ -175,4 +184,43 @@ pub struct Heartbeat {
     /// is closed with 4008.
     #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub idle_session_secs: u64,
+}
+
+/// The network the app is reached through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// Hosts the app answers, matched against the request's `Host` without its port: a name
+    /// (`example.com`), a name with a leading dot for it and its subdomains (`.example.com`),
+    /// or `*` for any. A request for another host gets 400 (one that names no host, as
+    /// HTTP/1.0 may, is served).
+    pub allowed_hosts: Vec<String>,
+    /// Proxies whose `Forwarded` or `X-Forwarded-For` header is believed, as addresses or CIDR
+    /// ranges (`10.0.0.0/8`). The client address every per-client limit keys on is the TCP
+    /// peer, or, when the peer is one of these, the nearest address in the header that is not.
+    pub trusted_proxies: Vec<String>,
+    /// Hosts a view may send the browser to with `Context::redirect_external` (exact names);
+    /// every other redirect, navigation and patch over the socket stays on the app's own site.
+    #[serde(default)]
+    pub redirect_hosts: Vec<String>,
+}
+
+impl Default for Network {
+    /// Local development: the loopback names, no proxy.
+    fn default() -> Network {
+        Network {
+            allowed_hosts: ["localhost", "127.0.0.1", "[::1]"].map(str::to_owned).to_vec(),
+            trusted_proxies: Vec::new(),
+            redirect_hosts: Vec::new(),
+        }
+    }
+}
+
+fn default_max_protocol_errors() -> u32 {
+    10
+}
+
+fn default_header_read_secs() -> u64 {
+    10
 }

@@ -71,6 +71,7 @@ fn table_page(kind: &TableKind, spec: &FrameworkSpec) -> Output {
         Format::Toml => {
             let defaults = spec.security.as_ref().and_then(|s| serde_json::to_value(s).ok());
             toml_sections(&mut md, &schema, defaults.as_ref());
+            enforcement(&mut md, spec);
         }
     }
     match kind.name {
@@ -214,6 +215,39 @@ fn toml_sections(md: &mut String, schema: &Value, defaults: Option<&Value>) {
         "The framework defaults are the values of the framework's `spec/security.toml`; a new \
          app starts from them and may tighten them in its own `spec/security.toml`.\n",
     );
+}
+
+/// Where each key is enforced and the tests that prove it, from the ledger's
+/// `security.SECTION.KEY` rows (`zerogate` holds every key to one, and its tests to having run
+/// and passed).
+fn enforcement(md: &mut String, spec: &FrameworkSpec) {
+    md.push_str(
+        "\n## Enforcement\n\nEvery key has a row `security.SECTION.KEY` in the surface ledger \
+         (`release/live-framework-surface.tsv`): the code that enforces it and the tests that \
+         fail when the check is removed. A `planned` key is read and validated but not yet \
+         enforced.\n\n| key | status | enforced in | proven by |\n|---|---|---|---|\n",
+    );
+    for row in &spec.ledger.rows {
+        let Some(key) = row.value.id.strip_prefix("security.") else { continue };
+        let source = row.value.source.as_deref().unwrap_or("");
+        let tests: Vec<String> = row
+            .value
+            .tests
+            .items()
+            .iter()
+            .map(|t| format!("`{}`", t.rsplit('#').next().unwrap_or(t)))
+            .collect();
+        let status = serde_json::to_value(row.value.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let _ = writeln!(
+            md,
+            "| `{key}` | {status} | `{source}` | {} |",
+            if tests.is_empty() { "none yet".to_owned() } else { tests.join(", ") }
+        );
+    }
+    md.push('\n');
 }
 
 fn wire_rows(md: &mut String, spec: &FrameworkSpec) {
