@@ -35,10 +35,11 @@ impl AuthConfig {
                 .ok()
                 .or(mail.from)
                 .unwrap_or_else(|| "0x0 Live <no-reply@localhost>".to_owned()),
-            base_url: std::env::var("APP_URL")
-                .ok()
-                .or(mail.base_url)
-                .unwrap_or_else(|| "http://127.0.0.1:4000".to_owned()),
+            base_url: base_url(
+                std::env::var("APP_URL").ok(),
+                mail.base_url,
+                !cfg!(debug_assertions),
+            )?,
         };
         if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
             return Err(ConfigError::new(format!(
@@ -60,6 +61,24 @@ impl Default for AuthConfig {
             mail_from: "0x0 Live <no-reply@localhost>".to_owned(),
             base_url: "http://127.0.0.1:4000".to_owned(),
         }
+    }
+}
+
+/// Where links in mail point: `APP_URL`, else `[mail] base_url`; a development build falls
+/// back to the local server, a release build refuses to start (its users would get links to
+/// 127.0.0.1).
+fn base_url(
+    app_url: Option<String>,
+    table: Option<String>,
+    release: bool,
+) -> Result<String, ConfigError> {
+    match app_url.or(table) {
+        Some(url) => Ok(url),
+        None if release => Err(ConfigError::new(
+            "APP_URL is not set: a release build mails login links, which must point at the \
+             site (e.g. APP_URL=https://example.com)",
+        )),
+        None => Ok("http://127.0.0.1:4000".to_owned()),
     }
 }
 
@@ -85,6 +104,16 @@ mod tests {
         assert_eq!(config, expected);
         assert_eq!(config.tokens.magic_link_secs, 900, "magic links expire in 15 minutes");
         assert_eq!(config.tokens.login_session_secs, 14 * 24 * 3600, "sessions last 14 days");
+    }
+
+    #[test]
+    fn a_release_build_needs_the_sites_url_for_its_mail() {
+        let e = base_url(None, None, true).unwrap_err().to_string();
+        assert!(e.contains("APP_URL is not set"), "{e}");
+        assert_eq!(base_url(None, None, false).unwrap(), "http://127.0.0.1:4000");
+        let site = Some("https://example.com".to_owned());
+        assert_eq!(base_url(site.clone(), None, true).unwrap(), "https://example.com");
+        assert_eq!(base_url(None, site, true).unwrap(), "https://example.com");
     }
 
     #[test]

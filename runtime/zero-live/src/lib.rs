@@ -15,6 +15,7 @@ pub mod diff;
 pub mod endpoint;
 pub mod form;
 pub mod headers;
+pub mod keys;
 mod limits;
 pub mod metrics;
 pub mod peer;

@@ -56,12 +56,16 @@ impl TokenError {
     }
 }
 
-/// Signs and verifies tokens with one secret key.
+/// Signs tokens with the current secret key and verifies them with it or any previous key
+/// (a keyring: rotate by making the current key previous and setting a new one; remove a
+/// previous key and every token it signed stops verifying).
 #[derive(Clone)]
 pub struct Signer {
     /// HMAC-SHA256 with the key already absorbed: each tag clones it instead of hashing the key
     /// again (two SHA-256 blocks saved per tag, three tags per page).
     keyed: HmacSha256,
+    /// Previous keys, absorbed likewise; tried in order after the current one.
+    previous: std::sync::Arc<[HmacSha256]>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -81,6 +85,22 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// HMAC-SHA256 with `key` absorbed.
+fn absorb(key: &[u8]) -> HmacSha256 {
+    // Any key length is valid for HMAC; `new_from_slice` cannot fail here.
+    <HmacSha256 as Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
+}
+
+/// The MAC of `purpose`, a NUL and `payload` under `key`.
+fn mac_with(key: &HmacSha256, purpose: &[u8], payload: &[u8]) -> HmacSha256 {
+    let mut mac = key.clone();
+    mac.update(purpose);
+    mac.update(&[0]);
+    mac.update(payload);
+    mac
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
@@ -96,9 +116,26 @@ impl Signer {
 
     fn keyed(key: &[u8]) -> Signer {
         // Any key length is valid for HMAC; `new_from_slice` cannot fail here.
-        let keyed = <HmacSha256 as Mac>::new_from_slice(key)
-            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        Signer { keyed }
+        Signer { keyed: absorb(key), previous: std::sync::Arc::new([]) }
+    }
+
+    /// This signer, also verifying tokens signed with `keys` (each at least 32 bytes).
+    pub fn with_previous(mut self, keys: &[&[u8]]) -> Result<Signer, TokenError> {
+        if keys.iter().any(|k| k.len() < 32) {
+            return Err(TokenError::Malformed);
+        }
+        self.previous = keys.iter().map(|k| absorb(k)).collect();
+        Ok(self)
+    }
+
+    /// How many previous keys it verifies with.
+    pub fn previous_keys(&self) -> usize {
+        self.previous.len()
+    }
+
+    /// Every key, current first: the one that signs, then the ones that still verify.
+    fn keys(&self) -> impl Iterator<Item = &HmacSha256> {
+        std::iter::once(&self.keyed).chain(self.previous.iter())
     }
 
     /// A signer with a random key (tokens die with the process).
@@ -108,11 +145,13 @@ impl Signer {
     }
 
     fn mac(&self, purpose: &[u8], payload: &[u8]) -> HmacSha256 {
-        let mut mac = self.keyed.clone();
-        mac.update(purpose);
-        mac.update(&[0]);
-        mac.update(payload);
-        mac
+        mac_with(&self.keyed, purpose, payload)
+    }
+
+    /// Whether `tag` is the MAC of `payload` for `purpose` under any key (each comparison is
+    /// constant-time).
+    fn verifies(&self, purpose: &[u8], payload: &[u8], tag: &[u8]) -> bool {
+        self.keys().any(|key| mac_with(key, purpose, payload).verify_slice(tag).is_ok())
     }
 
     /// `payload` as a token for `purpose`: base64url(payload) `.` base64url(HMAC).
@@ -131,7 +170,9 @@ impl Signer {
         let (payload, tag) = token.split_once('.').ok_or(TokenError::Malformed)?;
         let payload = B64.decode(payload).map_err(|_| TokenError::Malformed)?;
         let tag = B64.decode(tag).map_err(|_| TokenError::Malformed)?;
-        self.mac(purpose, &payload).verify_slice(&tag).map_err(|_| TokenError::Forged)?;
+        if !self.verifies(purpose, &payload, &tag) {
+            return Err(TokenError::Forged);
+        }
         Ok(payload)
     }
 
@@ -209,7 +250,7 @@ impl Signer {
 
     /// Whether `token` is the tag of `payload` for `purpose` (constant-time).
     pub(crate) fn verify_tag(&self, purpose: &[u8], payload: &[u8], token: &str) -> bool {
-        B64.decode(token).is_ok_and(|tag| self.mac(purpose, payload).verify_slice(&tag).is_ok())
+        B64.decode(token).is_ok_and(|tag| self.verifies(purpose, payload, &tag))
     }
 }
 
@@ -218,6 +259,38 @@ mod tests {
     use super::*;
 
     const TTL: Duration = Duration::from_secs(60);
+
+    /// Rotation: every kind of token signed with a key that became previous still verifies; once
+    /// the key is removed from the ring, none does; a new token is signed with the new key.
+    #[test]
+    fn every_token_kind_verifies_with_a_previous_key_and_fails_once_it_is_removed() {
+        let old = [b'o'; 32];
+        let new = [b'n'; 48];
+        let before = Signer::new(&old).unwrap();
+        let rotated = Signer::new(&new).unwrap().with_previous(&[&old]).unwrap();
+        let removed = Signer::new(&new).unwrap();
+        assert_eq!(rotated.previous_keys(), 1);
+        let (claims, session) = before.session("/posts");
+        let flash = before.sign_flash(&BTreeMap::from([("info".into(), "saved".into())]));
+        let cookie = before.sign_value("auth-session", "token-1");
+        let csrf = before.csrf(&claims.id);
+        let http_csrf = before.tag(b"csrf-http", b"secret");
+        assert_eq!(rotated.verify(&session, TTL), Ok(claims.clone()));
+        assert!(rotated.verify_flash(&flash, TTL).is_ok());
+        assert_eq!(rotated.verify_value("auth-session", &cookie).as_deref(), Ok("token-1"));
+        assert!(rotated.verify_csrf(&claims.id, &csrf));
+        assert!(rotated.verify_tag(b"csrf-http", b"secret", &http_csrf));
+        assert_eq!(removed.verify(&session, TTL), Err(TokenError::Forged));
+        assert_eq!(removed.verify_flash(&flash, TTL).unwrap_err(), TokenError::Forged);
+        assert_eq!(removed.verify_value("auth-session", &cookie), Err(TokenError::Forged));
+        assert!(!removed.verify_csrf(&claims.id, &csrf));
+        assert!(!removed.verify_tag(b"csrf-http", b"secret", &http_csrf));
+        // New tokens carry the new key: a server that only knows the old one refuses them.
+        let (_, fresh) = rotated.session("/posts");
+        assert_eq!(before.verify(&fresh, TTL), Err(TokenError::Forged));
+        assert!(removed.verify(&fresh, TTL).is_ok());
+        assert!(Signer::new(&new).unwrap().with_previous(&[b"short"]).is_err());
+    }
 
     #[test]
     fn tags_are_hmac_sha256_of_purpose_nul_payload() {

@@ -53,8 +53,10 @@ pub async fn database(url: &str) -> Result<Db, String> {
 
 impl App {
     /// Reads `spec/security.toml`, `spec/endpoint.toml` and `spec/database.toml` under `root`
-    /// (`DATABASE_URL` overrides the last), migrates the database, and takes the signing key
-    /// from `SECRET_KEY_BASE` (a random key when unset: tokens then die with the process).
+    /// (`DATABASE_URL` overrides the last), migrates the database, and takes the signing keys
+    /// from `SECRET_KEY_BASE` and `SECRET_KEY_BASE_PREVIOUS` (`zero_live::keys`: a release
+    /// build refuses to start without a 64-byte key or with the origin check off; a
+    /// development build without one keeps a key in `.zero-live/`).
     pub async fn load(root: &Path) -> Result<App, String> {
         let security = root.join("spec/security.toml");
         let text = std::fs::read_to_string(&security)
@@ -63,12 +65,9 @@ impl App {
             LiveConfig::from_toml(&text).map_err(|e| format!("{}: {e}", security.display()))?;
         let endpoint =
             Endpoint::load(&root.join("spec/endpoint.toml")).map_err(|e| e.to_string())?;
-        let signer = match std::env::var("SECRET_KEY_BASE") {
-            Err(_) => Signer::random(),
-            Ok(secret) => Signer::new(secret.as_bytes()).map_err(|_| {
-                "SECRET_KEY_BASE needs at least 32 bytes (try `openssl rand -base64 48`)".to_owned()
-            })?,
-        };
+        let release = !cfg!(debug_assertions);
+        zero_live::keys::check_release(&config, release)?;
+        let signer = zero_live::keys::signer_from_env(|k| std::env::var(k).ok(), release, root)?;
         let url =
             zero_db::url_from_file(&root.join("spec/database.toml")).map_err(|e| e.to_string())?;
         let db = database(&url).await?;
