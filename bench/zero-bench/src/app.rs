@@ -17,6 +17,11 @@ use zerogen::term::Printer;
 
 use crate::{Measure, report};
 
+/// The signing key the generated apps are benchmarked with: a release build refuses to start
+/// without one (`zero_live::keys`); its value does not matter to the figures.
+pub(crate) const BENCH_KEY: &str =
+    "zero-bench-signing-key-for-generated-apps-in-release-builds-0123456789";
+
 /// What the app suite measures: the code whose change makes its evidence stale.
 const SOURCES: &[&str] = &[
     "templates/app",
@@ -136,7 +141,10 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
     let page = {
         let port = crate::live::free_port()?;
         let server = Server::start(
-            Command::new(&binary).env("PORT", port.to_string()).current_dir(&app),
+            Command::new(&binary)
+                .env("PORT", port.to_string())
+                .env("SECRET_KEY_BASE", BENCH_KEY)
+                .current_dir(&app),
             port,
         )?;
         let body = get_body(server.addr)?;
@@ -150,8 +158,13 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
     let tool = Load::detect();
     printer.status("Load", &format!("{} (16 keep-alive connections, core 1)", tool.name()));
     let port = crate::live::free_port()?;
-    let ours =
-        Server::start(pinned(&binary).env("PORT", port.to_string()).current_dir(&app), port)?;
+    let ours = Server::start(
+        pinned(&binary)
+            .env("PORT", port.to_string())
+            .env("SECRET_KEY_BASE", BENCH_KEY)
+            .current_dir(&app),
+        port,
+    )?;
     // The servers side by side, each on core 0: the app; the same bytes from the bare handler
     // behind the app's endpoint (its layers and its server, what every page pays before the
     // app's own work); the bare handler; and the calibration peers: the bare handler doing a

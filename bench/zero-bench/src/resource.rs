@@ -78,6 +78,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     let server = Server::start(
         pinned(&binary)
             .env("PORT", port.to_string())
+            .env("SECRET_KEY_BASE", crate::app::BENCH_KEY)
             .env("DATABASE_URL", &url)
             .env("RUST_LOG", "off")
             .current_dir(&app),
