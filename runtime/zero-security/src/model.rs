@@ -180,8 +180,7 @@ pub struct Heartbeat {
     /// The server closes a socket silent for this long; more than `interval_secs`.
     #[cfg_attr(feature = "schema", schemars(range(min = 2)))]
     pub timeout_secs: u64,
-    /// A socket that has no joined view this long after it opened (or after its view left)
-    /// is closed with 4008.
+    /// A socket that has not joined a view this long after it opened is closed with 4008.
     #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub idle_session_secs: u64,
 }
