@@ -245,7 +245,9 @@ export class LiveSocket {
         return;
       }
       if (payload.flash_token) {
-        document.cookie = `${FLASH_COOKIE}=${payload.flash_token}; path=/; max-age=60; samesite=lax`;
+        // Over HTTPS, `Secure` like the server's cookies (see the runtime's `cookies` module).
+        const secure = location.protocol === "https:" ? "; secure" : "";
+        document.cookie = `${FLASH_COOKIE}=${payload.flash_token}; path=/; max-age=60; samesite=lax${secure}`;
       }
       // The page is leaving: a reconnect now would only redirect again and abort this load.
       this.dead = true;

@@ -81,9 +81,8 @@ async fn serve(b: &Bench, signed_in: Option<&str>) -> Result<Served> {
     let mut router = live.router();
     let mut cookie = None;
     if let Some(token) = signed_in {
-        let auth = zero_auth::web::Auth::new(b.accounts.clone(), live.signer().clone());
-        let set = auth.session_cookie(token);
-        cookie = Some(set.split(';').next().unwrap_or_default().to_owned());
+        let auth = zero_auth::web::Auth::new(b.accounts.clone(), &live);
+        cookie = Some(format!("{}={}", auth.cookie_name(), auth.cookie_value(token)));
         router = router
             .layer(axum::Extension(auth.clone()))
             .layer(from_fn_with_state(auth, zero_auth::web::fetch_scope));

@@ -425,7 +425,7 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
             );
         }
         let flash = BTreeMap::from([("info".to_owned(), format!("Saved {note}."))]);
-        see_other(live.signer(), "/dead", &flash)
+        see_other(&live, "/dead", &flash)
     }
     let live = counter::live(LiveConfig::default());
     let router = axum::Router::new()

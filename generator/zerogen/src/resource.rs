@@ -1665,11 +1665,10 @@ impl Resource {
              let link = mail.text.split_whitespace().find(|w| w.starts_with(\"http\")).expect(\"a link\");\n    \
              let token = link.rsplit('/').next().expect(\"a token\");\n    \
              let login = app.accounts.log_in_with_link(token, None).await.expect(\"logged in\");\n    \
-             let auth = zero_auth::web::Auth::new(app.accounts.clone(), app.live.signer().clone());\n    \
-             let cookie = auth.session_cookie(&login.token);\n    \
-             let value = cookie.split(';').next().and_then(|c| c.split_once('=')).expect(\"a cookie\").1;\n    \
+             let auth = zero_auth::web::Auth::new(app.accounts.clone(), &app.live);\n    \
+             let value = auth.cookie_value(&login.token);\n    \
              let scope = zero_auth::Scope::for_user(login.user, app.accounts.now());\n    \
-             (browser.with_cookie(zero_auth::web::SESSION_COOKIE, value), scope)\n}}\n"
+             (browser.with_cookie(&auth.cookie_name(), &value), scope)\n}}\n"
         )
     }
 

@@ -11,8 +11,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use zero_live::server::{cookie, is_local_path, see_other};
-use zero_live::{Context, LiveSocketId, Signer};
+use zero_live::server::{is_local_path, see_other};
+use zero_live::{Context, Live, LiveSocketId};
 use zero_live_core::escape::html as escape;
 
 use crate::accounts::{Accounts, AuthError, socket_topic};
@@ -43,13 +43,13 @@ pub const SESSION_COOKIE: &str = "zl_login";
 /// What the session cookie's value is signed for.
 const COOKIE_PURPOSE: &str = "login-session";
 
-/// Accounts and what the web side needs with them: the endpoint's signer and whether cookies
-/// are `Secure`. Shared with handlers as an `Extension<Auth>`.
+/// Accounts and what the web side needs with them: the live endpoint, whose signer signs the
+/// session cookie and whose cookie policy ([`zero_live::cookies`]) writes it. Shared with
+/// handlers as an `Extension<Auth>`.
 #[derive(Debug, Clone)]
 pub struct Auth {
     accounts: Accounts,
-    signer: Signer,
-    secure: bool,
+    live: Live,
 }
 
 /// The session token a request's cookie carried (for logging it out).
@@ -63,17 +63,10 @@ impl std::fmt::Debug for CurrentSession {
 }
 
 impl Auth {
-    /// The web side of `accounts`, signing cookies with `signer` (the endpoint's); cookies are
-    /// `Secure` in release builds.
-    pub fn new(accounts: Accounts, signer: Signer) -> Auth {
-        Auth { accounts, signer, secure: !cfg!(debug_assertions) }
-    }
-
-    /// Whether cookies are `Secure` (sent over HTTPS only).
-    #[must_use]
-    pub fn secure(mut self, secure: bool) -> Auth {
-        self.secure = secure;
-        self
+    /// The web side of `accounts` on `live`: the session cookie is signed with its signer and
+    /// written like its other cookies (`Secure`, named `__Host-zl_login`, when it is secure).
+    pub fn new(accounts: Accounts, live: &Live) -> Auth {
+        Auth { accounts, live: live.clone() }
     }
 
     /// The accounts.
@@ -81,37 +74,45 @@ impl Auth {
         &self.accounts
     }
 
-    /// The `Set-Cookie` value that holds `token` (signed, HttpOnly, SameSite=Lax, for the
-    /// session's lifetime).
-    pub fn session_cookie(&self, token: &str) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!(
-            "{SESSION_COOKIE}={}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
-            self.signer.sign_value(COOKIE_PURPOSE, token),
-            self.accounts.config().tokens.login_session_secs
-        )
+    /// The name the browser keeps the session cookie under ([`SESSION_COOKIE`], prefixed
+    /// `__Host-` when the endpoint's cookies are secure).
+    pub fn cookie_name(&self) -> String {
+        self.live.cookies().name(SESSION_COOKIE)
     }
 
-    fn clear_cookie(&self) -> String {
-        let secure = if self.secure { "; Secure" } else { "" };
-        format!("{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}")
+    /// The session cookie's value for `token`: the token, signed.
+    pub fn cookie_value(&self, token: &str) -> String {
+        self.live.signer().sign_value(COOKIE_PURPOSE, token)
+    }
+
+    /// The `Set-Cookie` value that holds `token` (signed, `HttpOnly`, `SameSite=Lax`, for the
+    /// session's lifetime).
+    fn session_cookie(&self, token: &str) -> Option<HeaderValue> {
+        let max_age = self.accounts.config().tokens.login_session_secs;
+        self.live.cookies().set(SESSION_COOKIE, &self.cookie_value(token), max_age)
+    }
+
+    fn clear_cookie(&self) -> HeaderValue {
+        self.live.cookies().clear(SESSION_COOKIE)
     }
 
     /// The session token of a request's cookie, if its signature holds.
     fn token_of(&self, headers: &axum::http::HeaderMap) -> Option<Result<String, ()>> {
-        cookie(headers, SESSION_COOKIE)
-            .map(|value| self.signer.verify_value(COOKIE_PURPOSE, value).map_err(|_| ()))
+        self.live
+            .cookies()
+            .get(headers, SESSION_COOKIE)
+            .map(|value| self.live.signer().verify_value(COOKIE_PURPOSE, value).map_err(|_| ()))
     }
 
     /// A `303 See Other` to `to` with `flash` (`kind`, message) for the next page.
     fn see_other(&self, to: &str, flash: (&str, &str)) -> Response {
         let flash = std::collections::BTreeMap::from([(flash.0.to_owned(), flash.1.to_owned())]);
-        see_other(&self.signer, to, &flash)
+        see_other(&self.live, to, &flash)
     }
 }
 
-fn append_cookie(response: &mut Response, value: &str) {
-    if let Ok(value) = HeaderValue::from_str(value) {
+fn append_cookie(response: &mut Response, value: Option<HeaderValue>) {
+    if let Some(value) = value {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
 }
@@ -137,7 +138,7 @@ pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: N
         Some(Ok(token)) => match auth.accounts.session(&token).await {
             Ok(Some(session)) => {
                 if let Ok(Some(fresh)) = auth.accounts.renew(&session).await {
-                    set_cookie = Some(auth.session_cookie(&fresh));
+                    set_cookie = auth.session_cookie(&fresh);
                 }
                 let extensions = request.extensions_mut();
                 extensions.insert(LiveSocketId(socket_topic(session.user.id)));
@@ -151,9 +152,7 @@ pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: N
     }
     request.extensions_mut().insert(scope);
     let mut response = next.run(request).await;
-    if let Some(value) = set_cookie {
-        append_cookie(&mut response, &value);
-    }
+    append_cookie(&mut response, set_cookie);
     response
 }
 
@@ -203,7 +202,7 @@ pub async fn log_in(
                 let _ = auth.accounts.log_out(&old).await;
             }
             let mut response = auth.see_other(return_to.unwrap_or("/"), ("info", "Welcome back!"));
-            append_cookie(&mut response, &auth.session_cookie(&login.token));
+            append_cookie(&mut response, auth.session_cookie(&login.token));
             response
         }
         Err(AuthError::Db(_) | AuthError::Hashing(_)) => unavailable(),
@@ -249,7 +248,7 @@ pub async fn update_password(
                 let _ = auth.accounts.log_out(&old).await;
             }
             let mut response = auth.see_other(paths::SETTINGS, ("info", "Password updated."));
-            append_cookie(&mut response, &auth.session_cookie(&login.token));
+            append_cookie(&mut response, auth.session_cookie(&login.token));
             response
         }
         Err(AuthError::NotSignedIn) => auth.see_other(
@@ -283,7 +282,7 @@ pub async fn log_out(
         return unavailable();
     }
     let mut response = auth.see_other("/", ("info", "Logged out successfully."));
-    append_cookie(&mut response, &auth.clear_cookie());
+    append_cookie(&mut response, Some(auth.clear_cookie()));
     response
 }
 

@@ -26,14 +26,20 @@ struct App {
 }
 
 async fn app(dir: &std::path::Path) -> App {
+    app_with(dir, false).await
+}
+
+/// The app, its cookies `Secure` with `__Host-` names when `secure`.
+async fn app_with(dir: &std::path::Path, secure: bool) -> App {
     let db = Db::connect(&format!("sqlite://{}/web.db", dir.display())).await.unwrap();
     schema::create(&db).await.unwrap();
     let mailbox = Arc::new(DevMailbox::new());
     let mailer: Arc<dyn Mailer> = mailbox.clone();
     let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
     let accounts = Accounts::new(db, pubsub.clone(), mailer, AuthConfig::default());
-    let live = Live::builder().config(LiveConfig::default()).pubsub(pubsub).build();
-    let auth = Auth::new(accounts.clone(), live.signer().clone());
+    let live =
+        Live::builder().config(LiveConfig::default()).pubsub(pubsub).secure_cookies(secure).build();
+    let auth = Auth::new(accounts.clone(), &live);
     let router = Router::new()
         .route("/whoami", get(whoami))
         .route(paths::LOG_IN, post(web::log_in))
@@ -91,6 +97,28 @@ async fn a_link_logs_in_with_a_signed_httponly_cookie_and_logout_ends_it() {
     assert_eq!(out.location(), Some("/"));
     assert!(app.server.cookie(SESSION_COOKIE).is_none(), "the cookie is cleared");
     assert_eq!(app.whoami(&app.server).await, "anonymous");
+}
+
+#[tokio::test]
+async fn a_secure_endpoint_names_the_login_cookie_host_only_and_ignores_the_plain_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app_with(dir.path(), true).await;
+    let token = app.link("ann@example.com").await;
+    let page = app.server.post(paths::LOG_IN, &[("token", &token)]).await.unwrap();
+    let set: Vec<&str> =
+        page.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    let session = set.iter().find(|c| c.starts_with("__Host-zl_login=")).unwrap();
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(attribute), "{attribute} in {session}");
+    }
+    assert_eq!(app.whoami(&app.server).await, "ann@example.com");
+    // The same signed value under the plain name (what a sibling subdomain could plant).
+    let value = app.server.cookie("__Host-zl_login").unwrap();
+    let planted = app.server.new_browser().with_cookie(SESSION_COOKIE, &value);
+    assert_eq!(app.whoami(&planted).await, "anonymous");
+    let out = app.server.post(paths::LOG_OUT, &[]).await.unwrap();
+    let cleared = out.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap());
+    assert!(cleared.into_iter().any(|c| c.starts_with("__Host-zl_login=;")), "cleared by name");
 }
 
 #[tokio::test]
@@ -251,7 +279,7 @@ async fn the_scope_keys_on_the_forwarded_client_only_behind_a_trusted_proxy() {
             config.network.trusted_proxies = vec!["127.0.0.0/8".to_owned()];
         }
         let live = Live::builder().config(config).pubsub(pubsub.clone()).build();
-        let auth = Auth::new(accounts.clone(), live.signer().clone());
+        let auth = Auth::new(accounts.clone(), &live);
         let router = Router::new()
             .route("/ip", get(client_ip))
             .layer(axum::middleware::from_fn_with_state(auth, web::fetch_scope));

@@ -40,7 +40,7 @@ use futures_util::future::BoxFuture;
 use tower::Service;
 
 use crate::Signer;
-use crate::server::cookie;
+use crate::cookies::Cookies;
 
 /// The cookie holding the browser's CSRF secret.
 pub const CSRF_COOKIE: &str = "zl_csrf";
@@ -86,12 +86,12 @@ impl std::fmt::Debug for CsrfToken {
 }
 
 /// The CSRF layer of a pipeline (`router.route_layer(live.csrf())`): the endpoint's key, the
-/// largest form body it reads for the token, and whether the cookie is `Secure` (HTTPS only).
+/// largest form body it reads for the token, and how its cookie is written ([`Cookies`]).
 #[derive(Clone)]
 pub struct Csrf {
     signer: Arc<Signer>,
     max_body: usize,
-    secure: bool,
+    cookies: Cookies,
     /// How long a secret (and every token of it) is valid.
     ttl_secs: u64,
 }
@@ -100,7 +100,7 @@ impl std::fmt::Debug for Csrf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Csrf")
             .field("max_body", &self.max_body)
-            .field("secure", &self.secure)
+            .field("cookies", &self.cookies)
             .field("ttl_secs", &self.ttl_secs)
             .finish()
     }
@@ -111,7 +111,7 @@ impl Csrf {
     /// secrets valid for the framework's `csrf_token_secs`.
     pub fn new(signer: Signer, max_body: usize) -> Csrf {
         let ttl_secs = zero_security::SecurityConfig::framework().tokens.csrf_token_secs;
-        Csrf { signer: Arc::new(signer), max_body, secure: false, ttl_secs }
+        Csrf { signer: Arc::new(signer), max_body, cookies: Cookies::default(), ttl_secs }
     }
 
     /// Secrets (and their tokens) older than `secs` are replaced on a safe request and refused
@@ -122,10 +122,11 @@ impl Csrf {
         self
     }
 
-    /// Marks the cookie `Secure` (set it when the app is served over HTTPS).
+    /// How the cookie is written and read (`Secure` with a `__Host-` name when the endpoint
+    /// is; see [`crate::cookies`]). [`crate::Live::csrf`] passes the endpoint's.
     #[must_use]
-    pub fn secure(mut self, secure: bool) -> Csrf {
-        self.secure = secure;
+    pub fn cookies(mut self, cookies: Cookies) -> Csrf {
+        self.cookies = cookies;
         self
     }
 
@@ -141,19 +142,7 @@ impl Csrf {
 
     /// The `Set-Cookie` value giving a browser `secret`.
     fn cookie(&self, secret: &str) -> Option<HeaderValue> {
-        let secure = if self.secure { "; Secure" } else { "" };
-        let max_age = self.ttl_secs.to_string();
-        let value = [
-            CSRF_COOKIE,
-            "=",
-            secret,
-            "; Path=/; Max-Age=",
-            &max_age,
-            "; HttpOnly; SameSite=Lax",
-            secure,
-        ]
-        .concat();
-        HeaderValue::from_str(&value).ok()
+        self.cookies.set(CSRF_COOKIE, secret, self.ttl_secs)
     }
 }
 
@@ -162,10 +151,11 @@ impl Csrf {
 /// HTML form on its connected render as on its first (the socket is outside the pipelines).
 pub(crate) fn token_of(
     signer: &Signer,
+    cookies: Cookies,
     headers: &axum::http::HeaderMap,
     ttl_secs: u64,
 ) -> Option<CsrfToken> {
-    let secret = cookie(headers, CSRF_COOKIE).filter(|s| valid_secret(s, now(), ttl_secs))?;
+    let secret = cookies.get(headers, CSRF_COOKIE).filter(|s| valid_secret(s, now(), ttl_secs))?;
     Some(CsrfToken::new(Arc::new(signer.clone()), secret.to_owned()))
 }
 
@@ -237,7 +227,7 @@ where
             Method::GET | Method::HEAD | Method::OPTIONS | Method::TRACE
         );
         let now = now();
-        let cookie = cookie(request.headers(), CSRF_COOKIE);
+        let cookie = csrf.cookies.get(request.headers(), CSRF_COOKIE);
         let secret = cookie.filter(|s| valid_secret(s, now, csrf.ttl_secs));
         if safe {
             let (token, set_cookie) = match secret {
@@ -462,7 +452,24 @@ mod tests {
         let (_, cookies, same) = send(&router, again.unwrap()).await;
         assert!(cookies.is_empty());
         assert_eq!(same, token);
-        assert!(Csrf::new(Signer::random(), 1).secure(true).secure);
+    }
+
+    #[tokio::test]
+    async fn a_secure_endpoint_sets_a_host_cookie_and_ignores_one_planted_under_the_plain_name() {
+        let router = app(Csrf::new(Signer::random(), 1 << 20).cookies(Cookies::new(true)));
+        let (_, cookies, token) =
+            send(&router, Request::get("/form").body(Body::empty()).unwrap()).await;
+        let set = &cookies[0];
+        assert!(set.starts_with("__Host-zl_csrf=") && set.contains("Secure"), "{set}");
+        let secret = set.split(';').next().unwrap().strip_prefix("__Host-zl_csrf=").unwrap();
+        let with = |cookie: String| post(Some(&cookie)).header(CSRF_HEADER, &token);
+        let good = with(format!("__Host-zl_csrf={secret}")).body(Body::empty()).unwrap();
+        assert_eq!(send(&router, good).await.0, StatusCode::OK);
+        // The same secret under the name a subdomain or a plain-HTTP page could set.
+        let planted = with(format!("zl_csrf={secret}")).body(Body::empty()).unwrap();
+        let (status, _, body) = send(&router, planted).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert!(body.contains("no CSRF cookie"), "{body}");
     }
 
     #[tokio::test]

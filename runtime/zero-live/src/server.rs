@@ -40,6 +40,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use zero_live_core::{Asset, Rendered};
 
 use crate::config::LiveConfig;
+use crate::cookies::Cookies;
 use crate::diff::{self, Statics};
 use crate::limits::{Admit, ClientAddr, ClientRefusal, ClientSlot, Clients, FrameBudget};
 use crate::metrics::Refusal;
@@ -170,6 +171,7 @@ struct Inner {
     clients: Arc<Clients>,
     /// `[network] trusted_proxies`, parsed once.
     proxies: Vec<ipnet::IpNet>,
+    cookies: Cookies,
     sessions: AtomicUsize,
     shutdown: watch::Sender<bool>,
     pubsub: Arc<dyn PubSub>,
@@ -258,6 +260,7 @@ pub struct LiveBuilder {
     layout: RootLayout,
     pubsub: Option<Arc<dyn PubSub>>,
     state: axum::http::Extensions,
+    cookies: Cookies,
 }
 
 impl Default for LiveBuilder {
@@ -270,6 +273,7 @@ impl Default for LiveBuilder {
             layout: default_root_layout,
             pubsub: None,
             state: axum::http::Extensions::new(),
+            cookies: Cookies::default(),
         }
     }
 }
@@ -322,6 +326,13 @@ impl LiveBuilder {
         self
     }
 
+    /// Whether the endpoint's cookies are `Secure` with `__Host-` names (see
+    /// [`crate::cookies`]; default: in release builds). An app served over TLS passes `true`.
+    pub fn secure_cookies(mut self, secure: bool) -> LiveBuilder {
+        self.cookies = Cookies::new(secure);
+        self
+    }
+
     /// The endpoint.
     pub fn build(self) -> Live {
         let (shutdown, _) = watch::channel(false);
@@ -336,6 +347,7 @@ impl LiveBuilder {
                     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'")),
                 clients: Arc::new(Clients::new(&self.config)),
                 proxies: self.config.network.proxies(),
+                cookies: self.cookies,
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
@@ -449,6 +461,12 @@ impl Live {
             crate::config::count(self.inner.config.limits.max_body_bytes),
         )
         .ttl_secs(self.inner.config.tokens.csrf_token_secs)
+        .cookies(self.inner.cookies)
+    }
+
+    /// How the endpoint writes and reads its cookies (what the accounts' login cookie follows).
+    pub fn cookies(&self) -> Cookies {
+        self.inner.cookies
     }
 
     /// The endpoint's signer (what an app signs its own cookies with).
@@ -539,16 +557,8 @@ pub const FLASH_COOKIE: &str = "zl_flash";
 /// How long a flash token is honoured: long enough for a redirect to load.
 const FLASH_TTL: Duration = Duration::from_secs(60);
 
-/// The value of cookie `name` in the request.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find_map(|(k, v)| (k == name).then_some(v))
-}
+/// The value of cookie `name` in the request (see [`crate::cookies::get`]).
+pub use crate::cookies::get as cookie;
 
 /// The flash group: one `<p>` a message, `role="alert"` for errors; the client renders the
 /// same markup from a message's `flash`.
@@ -598,7 +608,7 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
         if external {
             return see_other_external(&to);
         }
-        return see_other(&live.inner.signer, &to, &ctx.flash);
+        return see_other(&live, &to, &ctx.flash);
     }
     let (token, csrf) = live.tokens_for(path);
     let mut head = String::with_capacity(live.inner.head_tags.len() + csrf.len() + 40);
@@ -638,10 +648,8 @@ fn document(live: &Live, status: StatusCode, html: String, had_flash: bool) -> R
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if had_flash {
-        let clear = format!("{FLASH_COOKIE}=; Path=/; Max-Age=0; SameSite=Lax");
-        if let Ok(value) = header::HeaderValue::from_str(&clear) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+        let clear = live.inner.cookies.clear_flash(FLASH_COOKIE);
+        response.headers_mut().append(header::SET_COOKIE, clear);
     }
     response
 }
@@ -685,15 +693,13 @@ pub fn is_local_path(to: &str) -> bool {
 /// `303 See Other` to `to` (`/` when it is not a local path, see [`is_local_path`]), with
 /// `flash` in its signed cookie for the next page: how a page whose mount redirected answers,
 /// and how an app's HTTP handler sends a browser on with a message.
-pub fn see_other(signer: &Signer, to: &str, flash: &BTreeMap<String, String>) -> Response {
+pub fn see_other(live: &Live, to: &str, flash: &BTreeMap<String, String>) -> Response {
     let to = if is_local_path(to) { to } else { "/" };
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     if !flash.is_empty() {
-        let cookie = format!(
-            "{FLASH_COOKIE}={}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax",
-            signer.sign_flash(flash)
-        );
-        if let Ok(value) = header::HeaderValue::from_str(&cookie) {
+        let token = live.inner.signer.sign_flash(flash);
+        let cookie = live.inner.cookies.set_flash(FLASH_COOKIE, &token, FLASH_TTL.as_secs());
+        if let Some(value) = cookie {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
     }
@@ -837,8 +843,12 @@ async fn upgrade(
     // The browser's HTTP CSRF token (from its cookie), for HTML forms a view renders.
     let mut extensions = extensions;
     if extensions.get::<crate::csrf::CsrfToken>().is_none()
-        && let Some(token) =
-            crate::csrf::token_of(&live.inner.signer, &headers, config.tokens.csrf_token_secs)
+        && let Some(token) = crate::csrf::token_of(
+            &live.inner.signer,
+            live.inner.cookies,
+            &headers,
+            config.tokens.csrf_token_secs,
+        )
     {
         extensions.insert(token);
     }
@@ -1540,15 +1550,22 @@ mod tests {
         for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "", "x", "/a\nb"] {
             assert!(!is_local_path(bad), "{bad}");
         }
-        let signer = Signer::random();
+        let live = Live::builder().secure_cookies(false).build();
         let flash = BTreeMap::from([("info".to_owned(), "Saved".to_owned())]);
-        let response = see_other(&signer, "//evil.example", &flash);
+        let response = see_other(&live, "//evil.example", &flash);
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()[header::LOCATION], "/");
         let set = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        assert!(set.contains("HttpOnly") && set.contains("SameSite=Lax"), "{set}");
+        assert!(!set.contains("Secure"), "{set}");
         let token = set.strip_prefix("zl_flash=").unwrap().split(';').next().unwrap();
-        assert_eq!(signer.verify_flash(token, FLASH_TTL).unwrap(), flash);
-        let none = see_other(&signer, "/next", &BTreeMap::new());
+        assert_eq!(live.signer().verify_flash(token, FLASH_TTL).unwrap(), flash);
+        let none = see_other(&live, "/next", &BTreeMap::new());
         assert!(none.headers().get(header::SET_COOKIE).is_none());
+        // A secure endpoint's flash cookie is `Secure` (its name is the one the client writes).
+        let secure = Live::builder().secure_cookies(true).build();
+        let response = see_other(&secure, "/next", &flash);
+        let set = response.headers()[header::SET_COOKIE].to_str().unwrap();
+        assert!(set.starts_with("zl_flash=") && set.contains("Secure"), "{set}");
     }
 }

@@ -93,7 +93,7 @@ impl Resource {
              match saved {{\n                \
              Ok(row) => {{\n                    \
              let done = if id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }};\n                    \
-             return see_other(live.signer(), &format!(\"/{p}/{{}}\", row.id), &flash(\"info\", done));\n                }}\n                \
+             return see_other(live, &format!(\"/{p}/{{}}\", row.id), &flash(\"info\", done));\n                }}\n                \
              Err(DbError::NotFound) => return not_found(live, headers),\n                \
              Err(e @ DbError::Unique {{ .. }}) => {{\n                    \
              let field = e.field().unwrap_or(\"{first}\").to_owned();\n                    \
@@ -164,7 +164,7 @@ impl Resource {
              {guard_delete}\
              let Some(id) = id_of(&id) else {{ return not_found(&live, &headers) }};\n    \
              match {p}::delete({scope_arg}&db, &**live.pubsub(), id).await {{\n        \
-             Ok(()) => see_other(live.signer(), \"/{p}\", &flash(\"info\", \"{sentence} deleted.\")),\n        \
+             Ok(()) => see_other(&live, \"/{p}\", &flash(\"info\", \"{sentence} deleted.\")),\n        \
              Err(DbError::NotFound) => not_found(&live, &headers),\n        \
              Err(e) => failed(&e),\n    }}\n}}\n",
             title = self.title(),
@@ -185,7 +185,7 @@ impl Resource {
                 "/// A visitor's answer: to the login page, which comes back to `path`.\n\
                  fn to_log_in(live: &Live, path: &str) -> Response {\n    \
                  let back = zero_auth::web::log_in_path(path);\n    \
-                 see_other(live.signer(), &back, &flash(\"error\", \"You must log in to access this page.\"))\n}\n\n"
+                 see_other(live, &back, &flash(\"error\", \"You must log in to access this page.\"))\n}\n\n"
             } else {
                 ""
             },

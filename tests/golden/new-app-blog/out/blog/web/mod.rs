@@ -78,9 +78,12 @@ impl App {
     pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint, db: Db) -> App {
         // One PubSub adapter: sessions subscribe through it, the domain publishes on it.
         let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
+        // Cookies are `Secure` with `__Host-` names in release builds and over TLS.
+        let secure_cookies = !cfg!(debug_assertions) || endpoint.tls.is_some();
         let builder = Live::builder()
             .config(config)
             .signer(signer)
+            .secure_cookies(secure_cookies)
             .assets(zero_live_core::colocated_assets!())
             .pubsub(pubsub.clone())
             // Views reach them with `ctx.state::<Db>()` and `ctx.state::<Arc<dyn PubSub>>()`.
