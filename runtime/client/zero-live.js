@@ -165,11 +165,14 @@ export class LiveSocket {
 
   /**
    * A join the server refused: a page whose token no longer verifies (expired, or signed by a
-   * server that restarted with another key) reloads for a fresh one, at most once a minute.
+   * server that restarted with another key) reloads for a fresh one, and a view whose mount
+   * refused (`not_found`, `bad_request`: the row went away since the page loaded) reloads to
+   * show the server's error page, at most once a minute.
    */
   #refused(code) {
-    if (!/^(token_|csrf_|no_route)/.test(code ?? "")) return;
-    // The same token will never join: stop reconnecting.
+    if (!/^(token_|csrf_|no_route|not_found$|bad_request$)/.test(code ?? "")) return;
+    // The same token will never join (or the view is gone, and the page says why): stop
+    // reconnecting and load the page.
     this.dead = true;
     const last = Number(sessionStorage.getItem("zl-reloaded") ?? 0);
     if (Date.now() - last < 60_000) return;

@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { collectErrors, freePort, launchChromium } from "./support.mjs";
 import { chromium } from "playwright-core";
 
@@ -435,12 +436,16 @@ test("the_client_heartbeats_as_often_as_the_join_says_and_a_short_timeout_keeps_
   }
 });
 
-test("the_client_follows_no_redirect_off_the_site_that_the_server_did_not_mark_external", async () => {
-  const { readFileSync } = await import("node:fs");
-  const kinds = readFileSync(`${root}spec/wire-protocol.tsv`, "utf8")
+/** The message kinds of `spec/wire-protocol.tsv`, in order: a kind's index is its v2 tag. */
+function wireKinds() {
+  return readFileSync(`${root}spec/wire-protocol.tsv`, "utf8")
     .split("\n")
     .filter((l) => l && !l.startsWith("#") && !l.startsWith("kind\t"))
     .map((l) => l.split("\t")[0]);
+}
+
+test("the_client_follows_no_redirect_off_the_site_that_the_server_did_not_mark_external", async () => {
+  const kinds = wireKinds();
   const redirect = kinds.indexOf("redirect");
   const page = await browser.newPage();
   // Stands between the page and the server, to hand the page what a broken or hostile
@@ -464,4 +469,37 @@ test("the_client_follows_no_redirect_off_the_site_that_the_server_did_not_mark_e
   toPage([redirect, null, "/clicks", false]);
   await page.waitForURL(`${base}/clicks`, { timeout: 10_000 });
   await page.close();
+});
+
+test("a_join_refused_as_not_found_reloads_the_page_and_a_failed_mount_retries_the_socket", async () => {
+  const kinds = wireKinds();
+  const [join, error] = [kinds.indexOf("join"), kinds.indexOf("error")];
+  // `not_found` (the row went away since the page loaded) loads the page again, which shows
+  // the server's 404; `mount_failed` (the server failed) keeps the page and reconnects.
+  for (const [code, loads] of [["not_found", 2], ["mount_failed", 1]]) {
+    const page = await browser.newPage();
+    let refuse = true;
+    await page.routeWebSocket(/\/live\/websocket/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((message) => {
+        const frame = JSON.parse(message);
+        if (refuse && Array.isArray(frame) && frame[0] === join) {
+          refuse = false;
+          // What the server sends for a mount that refused: the error, then close 1011.
+          ws.send(JSON.stringify([error, frame[1], code, "refused by the test"]));
+          ws.close({ code: 1011, reason: "mount failed" });
+          return;
+        }
+        server.send(message);
+      });
+    });
+    let documents = 0;
+    page.on("request", (request) => {
+      if (request.resourceType() === "document") documents += 1;
+    });
+    await page.goto(`${base}/`);
+    await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 15_000 });
+    assert.equal(documents, loads, `${code}: page loads`);
+    await page.close();
+  }
 });

@@ -86,7 +86,9 @@ impl LiveView for Counter {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         // `/from/{start}`, `/?start=N`, or the app's default (`LiveBuilder::state`).
         let count = match ctx.param("start").or_else(|| ctx.query("start")) {
-            Some(start) => start.parse().map_err(|_| MountError(format!("bad start `{start}`")))?,
+            Some(start) => start
+                .parse()
+                .map_err(|_| MountError::bad_request(format!("bad start `{start}`")))?,
             None => ctx.state::<StartAt>().map_or(0, |s| s.0),
         };
         ctx.set_title("Counter");
@@ -295,14 +297,13 @@ pub const FEED_MORE: usize = 100;
 
 impl LiveView for Feed {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
-        let total = match ctx.query("n") {
-            None => 100,
-            Some(n) => n
-                .parse::<usize>()
-                .ok()
-                .filter(|n| *n <= FEED_MAX)
-                .ok_or_else(|| MountError(format!("bad n `{n}` (0 to {FEED_MAX})")))?,
-        };
+        let total =
+            match ctx.query("n") {
+                None => 100,
+                Some(n) => n.parse::<usize>().ok().filter(|n| *n <= FEED_MAX).ok_or_else(|| {
+                    MountError::bad_request(format!("bad n `{n}` (0 to {FEED_MAX})"))
+                })?,
+            };
         ctx.set_title("Feed");
         let mut entries = Stream::new();
         entries.extend(feed_entries(0, total));
@@ -364,6 +365,36 @@ impl LiveView for Private {
     }
 }
 
+/// The rows `/rows/{id}` serves: (id, the visitor it belongs to, its title).
+pub const ROWS: [(u32, &str, &str); 2] = [(1, "ann", "Ann's list"), (2, "bob", "Bob's list")];
+
+/// `/rows/{id}`: a row that belongs to one visitor, as a generated resource's rows belong to a
+/// scope. Another visitor's row is as missing as one that does not exist (`404`); row `0`
+/// stands for a store that failed (`500`, its error kept from the visitor).
+#[derive(Debug)]
+pub struct Row {
+    /// The row's title.
+    pub title: String,
+}
+zero_live_core::template!(Row, "row");
+
+impl LiveView for Row {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        let id = ctx.param("id").and_then(|id| id.parse::<u32>().ok());
+        let id = id.ok_or_else(|| MountError::not_found("No such row."))?;
+        if id == 0 {
+            return Err(MountError::new("row store: connection refused (10.0.0.5:5432)"));
+        }
+        let visitor = ctx.extension::<Visitor>().map(|v| v.0.as_str());
+        let (_, _, title) = ROWS
+            .iter()
+            .find(|(row, owner, _)| *row == id && Some(*owner) == visitor)
+            .ok_or_else(|| MountError::not_found("No such row."))?;
+        ctx.set_title(*title);
+        Ok(Row { title: (*title).to_owned() })
+    }
+}
+
 /// Where counters start when the URL does not say (shared with `LiveBuilder::state`).
 #[derive(Debug, Clone, Copy)]
 pub struct StartAt(pub i64);
@@ -371,7 +402,7 @@ pub struct StartAt(pub i64);
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
-/// visitors at `/private`, and the templates'
+/// visitors at `/private`, visitors' own rows at `/rows/{id}`, and the templates'
 /// colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
@@ -383,6 +414,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Clicks>("/clicks")
         .live::<Feed>("/feed")
         .live::<Private>("/private")
+        .live::<Row>("/rows/{id}")
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

@@ -1093,7 +1093,37 @@ async fn a_big_stream_joins_in_parts_of_bounded_size() {
     let mut refused = server.connect().await;
     send(&mut refused, join_feed(counter::FEED_MAX + 1)).await;
     let reply = recv(&mut refused).await;
+    assert_eq!(reply["code"], "bad_request", "{reply}");
+    assert!(reply["reason"].as_str().is_some_and(|m| m.starts_with("bad n")), "{reply}");
+}
+
+/// A join whose mount refuses gets the refusal's code: `not_found` with the view's message
+/// (the client then loads the page, which shows it), `mount_failed` with a generic one.
+#[tokio::test]
+async fn a_refused_mount_answers_the_join_with_its_code_and_no_server_error() {
+    let server = serve(LiveConfig::default()).await;
+    let join_row = |id: &str| {
+        let path = format!("/rows/{id}");
+        let (token, csrf) = server.live.tokens_for(&path);
+        json!({"v": 1, "kind": "join", "ref": 1, "topic": format!("lv:{path}"), "session": token, "csrf": csrf, "url": path})
+    };
+    // No visitor on this socket: row 1 is someone else's.
+    let mut ws = server.connect().await;
+    send(&mut ws, join_row("1")).await;
+    let reply = recv(&mut ws).await;
+    assert_eq!(
+        (reply["code"].as_str(), reply["reason"].as_str()),
+        (Some("not_found"), Some("No such row.")),
+        "{reply}"
+    );
+    let mut ws = server.connect().await;
+    send(&mut ws, join_row("0")).await;
+    let reply = recv(&mut ws).await;
     assert_eq!(reply["code"], "mount_failed", "{reply}");
+    assert!(
+        !reply.to_string().contains("10.0.0.5"),
+        "the store's error stays on the server: {reply}"
+    );
 }
 
 #[tokio::test]

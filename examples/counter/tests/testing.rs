@@ -76,6 +76,7 @@ async fn routes_with_parameters_serve_pages_and_sessions() {
     let (status, body) = http_get(&server.url("/from/x%20y")).await;
     assert_eq!(status, 400, "a segment the view refuses is a bad request: {body}");
     assert!(body.contains("bad start `x y`"), "percent-decoded: {body}");
+    assert!(body.contains("<main class=\"zl-error\" data-status=\"400\">"), "{body}");
     for missing in ["/from/", "/from", "/from/7/8"] {
         assert_eq!(http_get(&server.url(missing)).await.0, 404, "{missing}");
     }
@@ -490,4 +491,31 @@ async fn pages_of_one_route_render_whole_whatever_size_came_before() {
         assert!(page.body.trim_end().ends_with("</html>"), "the layout closes the page");
         assert_eq!(page.body.matches("<li ").count(), n);
     }
+}
+
+/// A mount that refuses answers with its status in the root layout: another visitor's row,
+/// or none, is `404` with the view's message; a failed store is `500` without its error. The
+/// page has no live root, so the client does not connect.
+#[tokio::test]
+async fn a_refused_mount_answers_its_status_in_the_layout_and_hides_server_errors() {
+    let ann = visitor_server().await.with_cookie("who", "ann");
+    let own = ann.get("/rows/1").await.unwrap();
+    assert_eq!(own.status, 200);
+    assert!(own.has_element("#row", Some("Ann's list")).unwrap(), "{}", own.body);
+    for path in ["/rows/2", "/rows/3", "/rows/x"] {
+        let page = ann.get(path).await.unwrap();
+        assert_eq!(page.status, 404, "{path}: {}", page.body);
+        assert!(page.body.starts_with("<!DOCTYPE html>"), "in the root layout: {}", page.body);
+        assert!(page.has_element("title", Some("Not Found")).unwrap(), "{}", page.body);
+        assert!(page.has_element("main.zl-error p", Some("No such row.")).unwrap());
+        assert!(
+            !page.body.contains("Bob's list") && !page.has_element("[data-zl-root]", None).unwrap()
+        );
+    }
+    // Nobody signed in: Ann's row is missing too.
+    assert_eq!(ann.new_browser().get("/rows/1").await.unwrap().status, 404);
+    let failed = ann.get("/rows/0").await.unwrap();
+    assert_eq!(failed.status, 500);
+    assert!(failed.has_element("main.zl-error p", Some("could not be loaded")).unwrap());
+    assert!(!failed.body.contains("10.0.0.5"), "the store's error stays on the server");
 }

@@ -844,9 +844,9 @@ impl Resource {
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              ctx.set_title(\"{title}\");\n        \
              {guard}\
-             let (db, _) = services(ctx).map_err(MountError)?;\n        \
+             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
              {subscribe}\n        \
-             let rows = {p}::list({arg_local}&db).await.map_err(|e| MountError(e.to_string()))?;\n        \
+             let rows = {p}::list({arg_local}&db).await.map_err(|e| MountError::new(e.to_string()))?;\n        \
              let count = rows.len();\n        \
              let mut stream = Stream::new();\n        \
              stream.extend(rows);\n        \
@@ -961,10 +961,10 @@ impl Resource {
              impl LiveView for Show {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              let id = ctx.param(\"id\").and_then(|id| id.parse().ok());\n        \
-             let id = id.ok_or_else(|| MountError(\"the {human} id is not a number\".to_owned()))?;\n        \
+             let id = id.ok_or_else(|| MountError::not_found(\"No such {human}.\"))?;\n        \
              {guard}\
-             let (db, _) = services(ctx).map_err(MountError)?;\n        \
-             let {lower} = {p}::find({arg_local}&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n        \
+             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
+             let {lower} = {p}::find({arg_local}&db, id).await.map_err(super::form::mount_error)?;\n        \
              ctx.set_title(\"{sentence}\");\n        \
              {subscribe}\n        \
              let form = editor({p}::values_of(&{lower}));\n        \
@@ -1060,6 +1060,12 @@ impl Resource {
              /// Where the submit that saved went: another submit (a double click) goes there too\n    \
              /// and writes nothing.\n    saved: Option<String>,\n{field}}}\n\
              zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
+             /// Why a {human} could not be read for a mount: an id with no row{whose_row} is not\n\
+             /// found (`404`), anything else a failure of the server (`500`).\n\
+             pub fn mount_error(e: DbError) -> MountError {{\n    \
+             match e {{\n        \
+             DbError::NotFound => MountError::not_found(\"No such {human}.\"),\n        \
+             e => MountError::new(format!(\"the {human} could not be read: {{e}}\")),\n    }}\n}}\n\n\
              /// Checks `form` and, on a submit, writes it (`id`: the {human} edited, `None` for a new\n\
              /// one){whose}: the row written, or `None` with the problems on the form's fields (or in a\n\
              /// flash).\n\
@@ -1094,11 +1100,11 @@ impl Resource {
              impl LiveView for {s}Form {{\n    \
              async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
              {guard}\
-             let (db, _) = services(ctx).map_err(MountError)?;\n        \
+             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
              let (id, values, heading) = match ctx.param(\"id\") {{\n            \
              Some(id) => {{\n                \
-             let id: i64 = id.parse().map_err(|_| MountError(\"the {human} id is not a number\".to_owned()))?;\n                \
-             let {lower} = {p}::find({arg_local}&db, id).await.map_err(|e| MountError(format!(\"{human} {{id}}: {{e}}\")))?;\n                \
+             let id: i64 = id.parse().map_err(|_| MountError::not_found(\"No such {human}.\"))?;\n                \
+             let {lower} = {p}::find({arg_local}&db, id).await.map_err(mount_error)?;\n                \
              (Some(id), {p}::values_of(&{lower}), \"Edit {human}\")\n            }}\n            \
              None => (None, {p}::defaults(), \"New {human}\"),\n        }};\n        \
              ctx.set_title(heading);\n        \
@@ -1113,6 +1119,7 @@ impl Resource {
             imports = self.owned_imports(),
             field = self.scope_field(),
             whose = if o { " as the scope's user" } else { "" },
+            whose_row = if o { " of the scope's user" } else { "" },
             scope_param = if o { "scope: &Scope, " } else { "" },
             scope_arg = if o { "scope, " } else { "" },
             scope_self = if o { "&self.scope, " } else { "" },
@@ -1240,6 +1247,29 @@ impl Resource {
              assert!(matches!({p}::list(&nobody, &db).await, Err(DbError::NotFound)));\n    \
              assert!({p}::topic(&nobody).is_none());\n}}\n"
         );
+        if self.web != Web::Json {
+            // The pages answer another user's row as none: 404, in the app's layout.
+            let (human, lower) = (self.human(), self.lower());
+            let _ = write!(
+                out,
+                "\n#[tokio::test]\nasync fn another_users_{lower}_page_is_not_found_in_the_layout() {{\n    \
+                 let db = support::database().await;\n    \
+                 let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());\n    \
+                 let visitor = TestServer::start(app.router.clone(), app.live.clone()).await.expect(\"served\");\n    \
+                 let (ann_browser, ann) = support::sign_in(&app, visitor.new_browser(), \"ann@example.com\").await;\n    \
+                 let (bob_browser, _) = support::sign_in(&app, visitor.new_browser(), \"bob@example.com\").await;\n    \
+                 let attrs = {p}::validate(&example({example_args}).await).expect(\"valid\");\n    \
+                 let row = {p}::create(&ann, &db, &Local::default(), &attrs).await.expect(\"created\");\n    \
+                 for path in [format!(\"/{p}/{{}}\", row.id), format!(\"/{p}/{{}}/edit\", row.id)] {{\n        \
+                 assert_eq!(ann_browser.get(&path).await.expect(\"answered\").status, 200, \"{{path}}\");\n        \
+                 let page = bob_browser.get(&path).await.expect(\"answered\");\n        \
+                 assert_eq!(page.status, 404, \"{{path}}: {{}}\", page.body);\n        \
+                 assert!(page.has_element(\"p\", Some(\"No such {human}.\")).expect(\"html\"), \"{{}}\", page.body);\n        \
+                 // The app's root layout, not a bare error.\n        \
+                 assert!(page.has_element(\"link[href='/assets/app.css']\", None).expect(\"html\"), \"{{}}\", page.body);\n    \
+                 }}\n}}\n"
+            );
+        }
         for f in &self.fields {
             let Ty::References(table) = &f.ty else { continue };
             if !self.owned_refs.contains(table) {

@@ -365,6 +365,11 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }
+    // Another user's row answers 404 in the app's layout, live and not.
+    for owned in ["shelf", "item", "memo"] {
+        let passed = format!("another_users_{owned}_page_is_not_found_in_the_layout ... ok");
+        assert!(text(&test).contains(&passed), "{passed}: {}", text(&test));
+    }
     // The same generated tests on Postgres (CI starts one with `.ci/postgres`).
     match std::env::var("ZERO_DB_POSTGRES_URL") {
         Ok(url) => {

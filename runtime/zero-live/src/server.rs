@@ -47,7 +47,7 @@ use crate::metrics::Refusal;
 use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
-use crate::view::{Context, DynView, LiveView, Route, Terminate};
+use crate::view::{Context, DynView, LiveView, MountError, Route, Terminate};
 
 /// Where an app's colocated assets are served.
 pub const APP_ASSETS: &str = "/assets/app";
@@ -602,7 +602,7 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     }
     let view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
-        Err(e) => return (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+        Err(e) => return mount_failed(&live, &headers, path, &e),
     };
     if let Some((to, external)) = redirect_target(&live.inner.config, &mut ctx) {
         if external {
@@ -678,6 +678,32 @@ pub fn html_page(
         Page { title: title.to_owned(), head: live.inner.head_tags.clone(), body: page_body };
     let html = (live.inner.layout)(page);
     document(live, status, html, flash_cookie.is_some())
+}
+
+/// Writes a mount's failure of the server to stderr, where the operator reads it (the visitor
+/// is told only that the page could not be loaded). The runtime has no log of its own yet.
+#[allow(clippy::print_stderr)]
+fn report_mount_failure(path: &str, e: &MountError) {
+    if e.status().is_server_error() {
+        eprintln!("zero-live: mount of {path} failed: {e}");
+    }
+}
+
+/// The page of a mount that refused (see [`MountError`]): its status, in the root layout, with
+/// its message unless the server failed (then the message goes to stderr instead).
+fn mount_failed(live: &Live, headers: &HeaderMap, path: &str, e: &MountError) -> Response {
+    report_mount_failure(path, e);
+    let status = e.status();
+    let title = status.canonical_reason().unwrap_or("Error");
+    let mut body = String::with_capacity(160);
+    body.push_str("<main class=\"zl-error\" data-status=\"");
+    body.push_str(status.as_str());
+    body.push_str("\"><h1>");
+    body.push_str(title);
+    body.push_str("</h1><p>");
+    zero_live_core::escape::html(&mut body, e.public_message());
+    body.push_str("</p></main>");
+    html_page(live, headers, status, title, &BTreeMap::new(), &body)
 }
 
 /// Whether `to` is a path of this site (`/x`), not `//host`, `/\\host`, a URL, nor anything
@@ -1334,7 +1360,8 @@ async fn mount(
     let mut view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
         Err(e) => {
-            send.error(reference, "mount_failed", &e.to_string());
+            report_mount_failure(ctx.path(), &e);
+            send.error(reference, e.code(), e.public_message());
             return Mounted::Failed;
         }
     };

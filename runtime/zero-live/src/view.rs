@@ -168,10 +168,72 @@ impl Context {
     }
 }
 
-/// Why `mount` refused.
+/// Why `mount` refused, and what the browser is told.
+///
+/// - [`MountError::not_found`]: what the URL names does not exist for this visitor (no such
+///   row, another user's or scope's row, an id that is not one): `404`.
+/// - [`MountError::bad_request`]: the URL's parameters are not valid (`?page=abc`): `400`.
+/// - [`MountError::new`]: the server failed (its database, a service): `500`.
+///
+/// The page answers with that status in the app's root layout; a `404` or `400` shows the
+/// message, a `500` does not (it may name internals; it goes to stderr). A join answers
+/// `error` with the code of [`MountError::code`] (a `500` with a generic message), and the
+/// client loads the page to show it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct MountError(pub String);
+#[error("{message}")]
+pub struct MountError {
+    status: axum::http::StatusCode,
+    message: String,
+}
+
+impl MountError {
+    /// The server could not mount the view (`500`; the message is logged, not shown).
+    pub fn new(message: impl Into<String>) -> MountError {
+        MountError {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            message: message.into(),
+        }
+    }
+
+    /// What the URL names does not exist for this visitor (`404`, the message shown).
+    pub fn not_found(message: impl Into<String>) -> MountError {
+        MountError { status: axum::http::StatusCode::NOT_FOUND, message: message.into() }
+    }
+
+    /// The URL's parameters are not valid (`400`, the message shown).
+    pub fn bad_request(message: impl Into<String>) -> MountError {
+        MountError { status: axum::http::StatusCode::BAD_REQUEST, message: message.into() }
+    }
+
+    /// The page's status: `404`, `400` or `500`.
+    pub fn status(&self) -> axum::http::StatusCode {
+        self.status
+    }
+
+    /// The `error` code a join is answered with: `not_found`, `bad_request` or
+    /// `mount_failed`.
+    pub fn code(&self) -> &'static str {
+        match self.status {
+            axum::http::StatusCode::NOT_FOUND => "not_found",
+            axum::http::StatusCode::BAD_REQUEST => "bad_request",
+            _ => "mount_failed",
+        }
+    }
+
+    /// What the visitor may read: the message, except for a failure of the server.
+    pub fn public_message(&self) -> &str {
+        if self.status.is_server_error() {
+            "the page could not be loaded; try again in a moment"
+        } else {
+            &self.message
+        }
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
 
 /// Why an event was refused; sent to the client as an `error` with this code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -349,7 +411,7 @@ mod tests {
     #[test]
     fn a_routes_page_hint_grows_to_its_largest_page_up_to_the_cap_and_never_shrinks() {
         let route = Route {
-            mount: |_| Box::pin(async { Err(MountError("unused".to_owned())) }),
+            mount: |_| Box::pin(async { Err(MountError::new("unused")) }),
             page_hint: std::sync::atomic::AtomicUsize::new(100),
         };
         route.rendered(4_000);

@@ -118,7 +118,7 @@ impl Gallery {
 impl LiveView for Gallery {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Components");
-        let (tab, page) = Gallery::from_url(ctx).map_err(MountError)?;
+        let (tab, page) = Gallery::from_url(ctx).map_err(MountError::bad_request)?;
         Ok(Gallery { tab, page, rows: CATALOG.to_vec(), signup: signup_form() })
     }
 

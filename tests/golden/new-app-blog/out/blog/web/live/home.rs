@@ -33,7 +33,7 @@ fn step_of(ctx: &Context) -> Result<i64, String> {
 impl LiveView for Home {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Home");
-        let step = step_of(ctx).map_err(MountError)?;
+        let step = step_of(ctx).map_err(MountError::bad_request)?;
         Ok(Home { tally: Tally::default(), step })
     }
 
