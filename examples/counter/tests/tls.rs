@@ -32,7 +32,11 @@ struct Served {
 }
 
 fn serve(tls: Tls) -> Served {
-    let live = counter::live(LiveConfig::default());
+    serve_with(tls, LiveConfig::default())
+}
+
+fn serve_with(tls: Tls, config: LiveConfig) -> Served {
+    let live = counter::live(config);
     let endpoint = Endpoint { port: 0, tls: Some(tls), ..Endpoint::default() };
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -137,4 +141,42 @@ async fn unreadable_pem_files_are_named_in_the_error() {
     tls.cert_file = dir.path().join("missing.pem");
     let error = serve(tls).task.await.unwrap().unwrap_err();
     assert!(error.to_string().contains("missing.pem"), "{error}");
+}
+
+/// A client that stalls in the handshake, or after it in its headers (slowloris over TLS), is
+/// cut off after `[limits] header_read_secs`; one that sends its request in time is served.
+#[tokio::test]
+async fn a_stalled_handshake_or_slow_headers_are_cut_off_over_tls_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tls, der) = certificate(dir.path());
+    let mut config = LiveConfig::default();
+    config.limits.header_read_secs = 1;
+    let served = serve_with(tls, config);
+    let connector = connector(Some(&der));
+    let closed_within = |secs: u64| Duration::from_secs(secs);
+
+    // TCP only, no ClientHello.
+    let mut silent = TcpStream::connect(("127.0.0.1", served.port)).await.unwrap();
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(closed_within(5), silent.read(&mut buf)).await;
+    assert!(matches!(read, Ok(Ok(0) | Err(_))), "the handshake timed out: {read:?}");
+
+    // A handshake, then half the headers.
+    let mut slow = tls_stream(served.port, &connector).await.unwrap();
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n").await.unwrap();
+    let mut response = Vec::new();
+    let read = tokio::time::timeout(closed_within(5), slow.read_to_end(&mut response)).await;
+    assert!(read.is_ok(), "the server closed the slow connection");
+    let text = String::from_utf8_lossy(&response);
+    assert!(!text.contains("Count:"), "no page for a request never finished: {text}");
+
+    // The whole request in time is served.
+    let mut fast = tls_stream(served.port, &connector).await.unwrap();
+    fast.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut page = String::new();
+    fast.read_to_string(&mut page).await.unwrap();
+    assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+    served.live.shutdown();
 }

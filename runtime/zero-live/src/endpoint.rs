@@ -349,6 +349,9 @@ async fn serve_tls(
     grace: Duration,
 ) -> std::io::Result<()> {
     let config = tls_config(tls)?;
+    // As over plain HTTP, a client gets `[limits] header_read_secs` for its request's headers,
+    // and as long for the TLS handshake before them.
+    let header_read = Duration::from_secs(live.config().limits.header_read_secs);
     let handle = axum_server::Handle::new();
     let waiter = live.clone();
     let stopper = handle.clone();
@@ -358,12 +361,11 @@ async fn serve_tls(
     });
     // No Nagle, as without TLS.
     let acceptor = axum_server::tls_rustls::RustlsAcceptor::new(config)
+        .handshake_timeout(header_read)
         .acceptor(axum_server::accept::NoDelayAcceptor::new());
-    axum_server::from_tcp(listener)?
-        .acceptor(acceptor)
-        .handle(handle)
-        .serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .await
+    let mut server = axum_server::from_tcp(listener)?.acceptor(acceptor).handle(handle);
+    server.http_builder().http1().header_read_timeout(header_read);
+    server.serve(router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
 }
 
 #[cfg(not(feature = "tls"))]

@@ -110,8 +110,9 @@ pub struct Limits {
     #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     #[serde(default = "default_max_protocol_errors")]
     pub max_protocol_errors: u32,
-    /// Seconds a connection may take to send a request's headers (slow clients holding
-    /// connections open are cut off). Optional (default 10).
+    /// Seconds a connection may take to send a request's headers, and over TLS as long again
+    /// for the handshake (slow clients holding connections open are cut off). Optional
+    /// (default 10).
     #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     #[serde(default = "default_header_read_secs")]
     pub header_read_secs: u64,
