@@ -294,6 +294,16 @@ export class LiveSocket {
       this.exec(payload.ops, this.root);
       return;
     }
+    if (kind === KIND.ERROR && ref == null && payload.code === "rate_limited") {
+      // The server dropped frames unread and says so once, without a ref. Replies come in
+      // order, so every request still waiting was sent at or after the first dropped frame:
+      // each is settled with this error (a disabled button is released) rather than waiting
+      // for ever; a late reply to one that was not dropped finds nothing waiting.
+      const waiting = [...this.pending.values()];
+      this.pending.clear();
+      for (const settle of waiting) settle(message);
+      return;
+    }
     const waiting = this.pending.get(ref);
     if (waiting) {
       this.pending.delete(ref);

@@ -503,3 +503,30 @@ test("a_join_refused_as_not_found_reloads_the_page_and_a_failed_mount_retries_th
     await page.close();
   }
 });
+
+test("a_rate_limited_notice_releases_the_buttons_of_events_the_server_dropped", async () => {
+  const kinds = wireKinds();
+  const [event, error] = [kinds.indexOf("event"), kinds.indexOf("error")];
+  const page = await browser.newPage();
+  // Stands in for a server that dropped the add unread (throttled) and said so once.
+  let toPage;
+  await page.routeWebSocket(/\/live\/websocket/, (ws) => {
+    const server = ws.connectToServer();
+    toPage = (frame) => ws.send(JSON.stringify(frame));
+    ws.onMessage((message) => {
+      const frame = JSON.parse(message);
+      if (Array.isArray(frame) && frame[0] === event && frame[3] === "add") return;
+      server.send(message);
+    });
+  });
+  await page.goto(`${base}/`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  await page.fill("form[z-submit=add] input[name=name]", "dropped");
+  await page.click("form[z-submit=add] button");
+  const button = () => page.$eval("form[z-submit=add] button", (b) => [b.textContent, b.disabled]);
+  assert.deepEqual(await button(), ["Adding...", true], "pending");
+  toPage([error, null, "rate_limited", "too many messages"]);
+  await page.waitForFunction(() => !document.querySelector("form[z-submit=add] button").disabled);
+  assert.deepEqual(await button(), ["Add", false]);
+  await page.close();
+});

@@ -5,19 +5,12 @@
 //! for uploads), the per-socket and per-client `[rate_limits]`, `session_token_secs` and
 //! `csrf_token_secs`, and `[heartbeat]`; accounts (`zero-auth`) enforce the rest.
 
-use std::time::Duration;
-
 pub use zero_security::{FRAMEWORK_TOML as DEFAULT_SECURITY_TOML, PolicyError as ConfigError};
 
 /// What the live endpoint enforces: the security table itself.
 /// `LiveConfig::from_toml(text)` reads an app's table and refuses one that breaks a rule;
 /// `LiveConfig::default()` is the framework's.
 pub type LiveConfig = zero_security::SecurityConfig;
-
-/// Seconds from the table as a [`Duration`].
-pub(crate) fn secs(value: u64) -> Duration {
-    Duration::from_secs(value)
-}
 
 /// A count from the table as a `usize` (saturating on 32-bit targets).
 pub(crate) fn count(value: impl Into<u64>) -> usize {
@@ -33,7 +26,7 @@ mod tests {
         let c = LiveConfig::from_toml(DEFAULT_SECURITY_TOML).unwrap();
         assert!(c.origins.check_origin);
         assert_eq!(count(c.limits.max_frame_bytes), 1_048_576);
-        assert_eq!(secs(c.heartbeat.timeout_secs), Duration::from_secs(60));
+        assert_eq!(c.heartbeat.timeout_secs, 60);
         assert_eq!(c, LiveConfig::default());
     }
 

@@ -574,13 +574,14 @@ where
     }
 
     fn call(&mut self, mut request: axum::http::Request<B>) -> Self::Future {
-        if !self.live.host_allowed(request.uri(), request.headers()) {
-            self.live.metrics().refused(crate::metrics::Refusal::Host);
-            let refused = crate::server::host_refused();
+        let refused = self.live.refuse_host(request.uri(), request.headers(), request.extensions());
+        if let Some(refused) = refused {
             return futures_util::future::Either::Left(std::future::ready(Ok(refused)));
         }
         let addr = self.live.client_addr(request.extensions(), request.headers());
-        request.extensions_mut().insert(addr);
+        let extensions = request.extensions_mut();
+        extensions.insert(addr);
+        extensions.insert(crate::server::HostChecked);
         futures_util::future::Either::Right(self.inner.call(request))
     }
 }

@@ -38,32 +38,35 @@ pub fn resolve(peer: Option<IpAddr>, headers: &HeaderMap, proxies: &[IpNet]) -> 
 /// The `for=` addresses of every `Forwarded` header, in order (`None` for one that is not an
 /// address), or `None` without the header.
 fn forwarded(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
-    let mut hops = Vec::new();
-    let mut seen = false;
-    for value in headers.get_all("forwarded") {
-        seen = true;
-        let Ok(value) = value.to_str() else { return Some(vec![None]) };
-        for element in value.split(',') {
-            let node = element.split(';').find_map(|pair| {
-                let (key, value) = pair.split_once('=')?;
-                key.trim().eq_ignore_ascii_case("for").then(|| value.trim().trim_matches('"'))
-            });
-            hops.push(node.and_then(node_ip));
-        }
-    }
-    seen.then_some(hops)
+    hops(headers, "forwarded", |element| {
+        let node = element.split(';').find_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            key.trim().eq_ignore_ascii_case("for").then(|| value.trim().trim_matches('"'))
+        });
+        node.and_then(node_ip)
+    })
 }
 
 /// The addresses of every `X-Forwarded-For` header, in order, or `None` without the header.
 fn x_forwarded_for(headers: &HeaderMap) -> Option<Vec<Option<IpAddr>>> {
+    hops(headers, "x-forwarded-for", |hop| node_ip(hop.trim()))
+}
+
+/// The comma-separated elements of every `name` header, in order, each read by `hop`, or
+/// `None` without the header; a value that is not text is one hop that is no address.
+fn hops(
+    headers: &HeaderMap,
+    name: &str,
+    hop: impl Fn(&str) -> Option<IpAddr>,
+) -> Option<Vec<Option<IpAddr>>> {
+    let mut values = headers.get_all(name).iter().peekable();
+    values.peek()?;
     let mut hops = Vec::new();
-    let mut seen = false;
-    for value in headers.get_all("x-forwarded-for") {
-        seen = true;
+    for value in values {
         let Ok(value) = value.to_str() else { return Some(vec![None]) };
-        hops.extend(value.split(',').map(|hop| node_ip(hop.trim())));
+        hops.extend(value.split(',').map(&hop));
     }
-    seen.then_some(hops)
+    Some(hops)
 }
 
 /// An address from a node: `192.0.2.1`, `192.0.2.1:4711`, `[2001:db8::1]` or

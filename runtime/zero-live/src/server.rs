@@ -583,8 +583,8 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     // The request's parts by value: its headers and extensions are not copied.
     let (parts, _) = request.into_parts();
     let (uri, headers, extensions) = (parts.uri, parts.headers, parts.extensions);
-    if !live.host_allowed(&uri, &headers) {
-        return host_refused();
+    if let Some(refused) = live.refuse_host(&uri, &headers, &extensions) {
+        return refused;
     }
     let path = uri.path();
     let Some((route, params)) = live.inner.routes.find(path) else {
@@ -837,9 +837,8 @@ async fn upgrade(
     ws: WebSocketUpgrade,
 ) -> Response {
     let config = &live.inner.config;
-    if !live.host_allowed(&uri, &headers) {
-        live.inner.metrics.refused(Refusal::Host);
-        return host_refused();
+    if let Some(refused) = live.refuse_host(&uri, &headers, &extensions) {
+        return refused;
     }
     if !origin_allowed(config, &headers) {
         live.inner.metrics.refused(Refusal::Origin);
@@ -889,9 +888,31 @@ async fn upgrade(
 }
 
 /// The answer to a request for a host the app does not serve.
-pub(crate) fn host_refused() -> Response {
+fn host_refused() -> Response {
     let why = "this server does not answer for that host (see [network] allowed_hosts)";
     (StatusCode::BAD_REQUEST, why).into_response()
+}
+
+/// Put in a request's extensions by the endpoint's guard once the request's host was checked,
+/// so the page and socket handlers behind it do not check it again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HostChecked;
+
+impl Live {
+    /// The `400` for a request whose host is not one of `[network] allowed_hosts` (counted as
+    /// refused), or `None` when it is, or when the endpoint's guard already checked it.
+    pub(crate) fn refuse_host(
+        &self,
+        uri: &axum::http::Uri,
+        headers: &HeaderMap,
+        extensions: &axum::http::Extensions,
+    ) -> Option<Response> {
+        if extensions.get::<HostChecked>().is_some() || self.host_allowed(uri, headers) {
+            return None;
+        }
+        self.inner.metrics.refused(Refusal::Host);
+        Some(host_refused())
+    }
 }
 
 /// Counts a session while it lives and removes it from the registry when it ends.
@@ -994,8 +1015,8 @@ async fn run(
         throttled: 0,
         extensions,
     };
-    let idle = crate::config::secs(config.heartbeat.idle_session_secs);
-    let heartbeat_timeout = crate::config::secs(config.heartbeat.timeout_secs);
+    let idle = Duration::from_secs(config.heartbeat.idle_session_secs);
+    let heartbeat_timeout = Duration::from_secs(config.heartbeat.timeout_secs);
     let opened = tokio::time::Instant::now();
     let mut shutdown = inner.shutdown.subscribe();
     let (reason, close) = loop {
@@ -1261,7 +1282,7 @@ async fn join_session(
     }
     let claims: Claims = match inner
         .signer
-        .verify(&join.session, crate::config::secs(inner.config.tokens.session_token_secs))
+        .verify(&join.session, Duration::from_secs(inner.config.tokens.session_token_secs))
     {
         Ok(claims) => claims,
         Err(e) => {
