@@ -35,18 +35,14 @@ fn kind(k: Kind) -> usize {
 /// What one run measured.
 #[derive(Debug, Default)]
 pub(crate) struct Figures {
-    pub(crate) get_p50_ms: f64,
-    pub(crate) join_after_get_p50_ms: f64,
-    pub(crate) click_p50_ms: f64,
-    pub(crate) click_p99_ms: f64,
+    /// One session's: the page, the join and clicks.
+    pub(crate) latency: Latencies,
     pub(crate) conc_events_per_s: f64,
     pub(crate) conc_p99_ms: f64,
     pub(crate) conc_server_cpu: f64,
     pub(crate) conc_client_cpu: f64,
     pub(crate) conc1k_events_per_s: f64,
     pub(crate) conc1k_p99_ms: f64,
-    pub(crate) click_request_bytes: f64,
-    pub(crate) click_reply_bytes: f64,
     pub(crate) rss_per_session_kib_1k: f64,
     pub(crate) rss_per_session_kib_10k: f64,
     pub(crate) join_p50_ms_10k: f64,
@@ -99,10 +95,10 @@ impl Deflater {
 }
 
 /// The server under test: a child we started (killed on drop), or a running peer's process.
-struct Server {
+pub(crate) struct Server {
     child: Option<Child>,
     pid: u32,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Drop for Server {
@@ -222,14 +218,20 @@ pub(crate) fn taskset() -> bool {
 
 /// Builds the counter in release mode and returns its path.
 pub(crate) fn build_counter(root: &Path) -> Result<PathBuf> {
+    build_counter_with(root, &[])
+}
+
+/// `cargo build --release -p counter` with `args` (features); the binary's path.
+pub(crate) fn build_counter_with(root: &Path, args: &[&str]) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .args(["build", "--release", "-q", "-p", "counter"])
+        .args(args)
         .current_dir(root)
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("cargo build --release -p counter failed");
+        bail!("cargo build --release -p counter {} failed", args.join(" "));
     }
     let exe = std::env::current_exe()?;
     let dir = exe.parent().context("bench binary has a folder")?;
@@ -293,7 +295,7 @@ impl Subject {
     }
 }
 
-async fn start(subject: &Subject) -> Result<Server> {
+pub(crate) async fn start(subject: &Subject) -> Result<Server> {
     if let Subject::Url(peer) = subject {
         let server = Server { child: None, pid: listener_pid(peer.port)?, port: peer.port };
         get(subject, peer.port)
@@ -797,48 +799,10 @@ async fn idle_rss_per_session(subject: &Subject, sessions: usize) -> Result<(f64
 
 /// Runs the suite against `subject`; `quick` shortens every phase and skips 10,000 sessions.
 pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
-    let peer = subject.peer();
     let mut figures = Figures::default();
     let server = start(subject).await?;
     let port = server.port;
-    for _ in 0..20 {
-        let page = std::sync::Arc::new(get(subject, port).await?);
-        let mut joined = open(peer, port, &page).await?;
-        click(&mut joined, 2).await?;
-    }
-    // First render and join after the GET.
-    let n = if quick { 50 } else { 300 };
-    let (mut gets, mut joins) = (Vec::new(), Vec::new());
-    for _ in 0..n {
-        let start = Instant::now();
-        let page = std::sync::Arc::new(get(subject, port).await?);
-        let got = Instant::now();
-        gets.push((got - start).as_secs_f64() * 1000.0);
-        let mut joined = open(peer, port, &page).await?;
-        joins.push(got.elapsed().as_secs_f64() * 1000.0);
-        joined.ws.close(None).await?;
-    }
-    figures.get_p50_ms = percentile(&mut gets, 0.5);
-    figures.join_after_get_p50_ms = percentile(&mut joins, 0.5);
-    // One session, closed loop.
-    let page = std::sync::Arc::new(get(subject, port).await?);
-    let mut joined = open(peer, port, &page).await?;
-    let clicks = if quick { 500 } else { 2000 };
-    let mut rtts = Vec::with_capacity(clicks);
-    let mut last = String::new();
-    for i in 0..clicks {
-        let (dt, reply) = click(&mut joined, 2 + i as u64).await?;
-        rtts.push(dt * 1000.0);
-        last = reply;
-    }
-    if peer.count(&last) != Some(clicks as u64) {
-        bail!("the count after {clicks} clicks is wrong: {last}");
-    }
-    figures.click_p50_ms = percentile(&mut rtts, 0.5);
-    figures.click_p99_ms = percentile(&mut rtts, 0.99);
-    figures.click_request_bytes = peer.click_frame(2 + clicks as u64, &page).len() as f64;
-    figures.click_reply_bytes = last.len() as f64;
-    drop(joined);
+    figures.latency = latencies(subject, port, quick).await?;
     figures.large = large_messages(subject, port).await?;
     // 100 sessions, then 1,000, each a closed loop (the second shows the queueing the first
     // hides).
@@ -862,6 +826,62 @@ pub(crate) async fn run(subject: &Subject, quick: bool) -> Result<Figures> {
     Ok(figures)
 }
 
+/// One session's latencies against a running server.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Latencies {
+    pub(crate) get_p50_ms: f64,
+    pub(crate) join_after_get_p50_ms: f64,
+    pub(crate) click_p50_ms: f64,
+    pub(crate) click_p99_ms: f64,
+    pub(crate) click_request_bytes: f64,
+    pub(crate) click_reply_bytes: f64,
+}
+
+/// After 20 warm-up visits: `n` GETs each followed by a join (300, or 50 when `quick`), then
+/// one session's closed loop of clicks (2,000, or 500), checked by the count it ends at.
+pub(crate) async fn latencies(subject: &Subject, port: u16, quick: bool) -> Result<Latencies> {
+    let peer = subject.peer();
+    for _ in 0..20 {
+        let page = std::sync::Arc::new(get(subject, port).await?);
+        let mut joined = open(peer, port, &page).await?;
+        click(&mut joined, 2).await?;
+    }
+    // First render and join after the GET.
+    let n = if quick { 50 } else { 300 };
+    let (mut gets, mut joins) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let start = Instant::now();
+        let page = std::sync::Arc::new(get(subject, port).await?);
+        let got = Instant::now();
+        gets.push((got - start).as_secs_f64() * 1000.0);
+        let mut joined = open(peer, port, &page).await?;
+        joins.push(got.elapsed().as_secs_f64() * 1000.0);
+        joined.ws.close(None).await?;
+    }
+    // One session, closed loop.
+    let page = std::sync::Arc::new(get(subject, port).await?);
+    let mut joined = open(peer, port, &page).await?;
+    let clicks = if quick { 500 } else { 2000 };
+    let mut rtts = Vec::with_capacity(clicks);
+    let mut last = String::new();
+    for i in 0..clicks {
+        let (dt, reply) = click(&mut joined, 2 + i as u64).await?;
+        rtts.push(dt * 1000.0);
+        last = reply;
+    }
+    if peer.count(&last) != Some(clicks as u64) {
+        bail!("the count after {clicks} clicks is wrong: {last}");
+    }
+    Ok(Latencies {
+        get_p50_ms: percentile(&mut gets, 0.5),
+        join_after_get_p50_ms: percentile(&mut joins, 0.5),
+        click_p50_ms: percentile(&mut rtts, 0.5),
+        click_p99_ms: percentile(&mut rtts, 0.99),
+        click_request_bytes: peer.click_frame(2 + clicks as u64, &page).len() as f64,
+        click_reply_bytes: last.len() as f64,
+    })
+}
+
 /// What the live suite measures.
 pub(crate) const SOURCES: &[&str] = &[
     "runtime/zero-live/src",
@@ -876,18 +896,18 @@ impl Figures {
     /// The figures every subject records, by metric name, in order.
     fn metrics(&self, quick: bool) -> Vec<(&'static str, f64, &'static str, bool)> {
         let mut out = vec![
-            ("get_p50", self.get_p50_ms, "ms", true),
-            ("join_after_get_p50", self.join_after_get_p50_ms, "ms", true),
-            ("click_p50", self.click_p50_ms, "ms", true),
-            ("click_p99", self.click_p99_ms, "ms", true),
+            ("get_p50", self.latency.get_p50_ms, "ms", true),
+            ("join_after_get_p50", self.latency.join_after_get_p50_ms, "ms", true),
+            ("click_p50", self.latency.click_p50_ms, "ms", true),
+            ("click_p99", self.latency.click_p99_ms, "ms", true),
             ("conc_events_per_s", self.conc_events_per_s, "ops_per_s", true),
             ("conc_p99", self.conc_p99_ms, "ms", true),
             ("conc_server_cores", self.conc_server_cpu, "ratio", false),
             ("conc_client_cores", self.conc_client_cpu, "ratio", false),
             ("conc1k_events_per_s", self.conc1k_events_per_s, "ops_per_s", false),
             ("conc1k_p99", self.conc1k_p99_ms, "ms", false),
-            ("click_request_bytes", self.click_request_bytes, "bytes", true),
-            ("click_reply_bytes", self.click_reply_bytes, "bytes", true),
+            ("click_request_bytes", self.latency.click_request_bytes, "bytes", true),
+            ("click_reply_bytes", self.latency.click_reply_bytes, "bytes", true),
             ("rss_per_idle_session_1k", self.rss_per_session_kib_1k, "kib", true),
         ];
         if !quick {
@@ -1021,18 +1041,19 @@ mod tests {
     fn figures_become_budgeted_rows_and_a_ratio_to_each_peer() {
         let large = |join| Some(Large { join_bytes: join, ..Large::default() });
         let ours = Figures {
-            click_p50_ms: 0.1,
+            latency: Latencies { click_p50_ms: 0.1, ..Latencies::default() },
             conc1k_p99_ms: 4.0,
             large: large(300.0),
             ..Figures::default()
         };
         let phoenix = Figures {
-            click_p50_ms: 0.2,
+            latency: Latencies { click_p50_ms: 0.2, ..Latencies::default() },
             conc1k_p99_ms: 8.0,
             large: large(600.0),
             ..Figures::default()
         };
-        let pyview = Figures { click_p50_ms: 0.4, ..Figures::default() };
+        let latency = Latencies { click_p50_ms: 0.4, ..Latencies::default() };
+        let pyview = Figures { latency, ..Figures::default() };
         let peers = [("phoenix".to_owned(), phoenix), ("pyview".to_owned(), pyview)];
         let measures = rows(&ours, &peers, false, 1.5);
         let find = |metric: &str| measures.iter().find(|m| m.metric == metric);

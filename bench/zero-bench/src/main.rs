@@ -15,6 +15,7 @@ use zerogen::term::Printer;
 
 mod app;
 mod auth;
+mod checks;
 mod client;
 mod docs;
 mod live;
@@ -56,6 +57,12 @@ enum Suite {
         /// its socket is `/live/websocket`. Repeatable.
         #[arg(long, value_name = "NAME=URL", value_parser = live::parse_peer)]
         peer: Vec<live::UrlPeer>,
+    },
+    /// What the checks of issue 22 cost: the counter built as usual and with zero-live's
+    /// `unchecked` feature, its join and click round trip measured in one run.
+    Checks {
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// A generated app: `zerogen new app` wall time, cold and incremental builds, and its home
     /// page's dead render against a bare axum handler.
@@ -215,6 +222,7 @@ impl Suite {
             Suite::Auth { run } => ("auth", run),
             Suite::Docs { run } => ("docs", run),
             Suite::Client { run } => ("client", run),
+            Suite::Checks { run } => ("checks", run),
             Suite::BareServer { .. }
             | Suite::GateProject { .. }
             | Suite::GateChild { .. }
@@ -235,6 +243,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
             live::suite(printer, run.quick, pyview.as_deref(), &peer)
         }
         Suite::Client { run } => client::suite(printer, run.quick),
+        Suite::Checks { run } => checks::suite(printer, run.quick),
         Suite::App { run, peer } => app::suite(printer, run.quick, &peer),
         Suite::Resource { run } => resource::suite(printer, run.quick),
         Suite::Auth { run } => auth::suite(printer, run.quick),

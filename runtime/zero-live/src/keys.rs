@@ -105,8 +105,13 @@ fn write_private(path: &Path, key: &str) -> std::io::Result<()> {
 }
 
 /// What a release build refuses to serve with: a socket origin check that is off (any site
-/// could open sockets with a visitor's cookies).
+/// could open sockets with a visitor's cookies), or zero-live's `unchecked` feature (the bench
+/// harness's build, with the per-client limits and the host check compiled out).
 pub fn check_release(config: &LiveConfig, release: bool) -> Result<(), String> {
+    if release && crate::limits::UNCHECKED {
+        return Err("zero-live was built with its `unchecked` feature, which compiles out rate                     and per-client limits and the host check: it is for the bench harness only"
+            .to_owned());
+    }
     if release && !config.origins.check_origin {
         return Err("[origins] check_origin is false in spec/security.toml: a release build \
                     checks the origin of every socket (list other sites in `allow`)"
@@ -123,6 +128,17 @@ mod tests {
         let vars: Vec<(&'static str, String)> =
             vars.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         move |name| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn a_release_build_refuses_the_bench_harness_unchecked_build() {
+        let config = LiveConfig::default();
+        let release = check_release(&config, true);
+        assert_eq!(release.is_err(), crate::limits::UNCHECKED, "{release:?}");
+        if let Err(e) = release {
+            assert!(e.contains("`unchecked` feature") && e.contains("bench harness"), "{e}");
+        }
+        assert!(check_release(&config, false).is_ok(), "a development build runs either way");
     }
 
     #[test]

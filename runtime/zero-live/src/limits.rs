@@ -60,6 +60,12 @@ pub(crate) struct FrameBudget {
     max_errors: u32,
 }
 
+/// Whether zero-live was built with its `unchecked` feature: the per-frame rate limit, the
+/// per-client limits, the host allow-list and the client address are compiled out, so the
+/// bench harness can price them (`zero-bench checks`). A release build of an app refuses to
+/// start with it ([`crate::keys::check_release`]).
+pub(crate) const UNCHECKED: bool = cfg!(feature = "unchecked");
+
 /// What to do with an inbound frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admit {
@@ -82,6 +88,9 @@ impl FrameBudget {
 
     /// Every inbound frame passes here first.
     pub(crate) fn admit(&mut self) -> Admit {
+        if UNCHECKED {
+            return Admit::Yes;
+        }
         if self.bucket.take() { Admit::Yes } else { Admit::RateLimited }
     }
 
@@ -114,14 +123,32 @@ struct ClientState {
     joins: Bucket,
 }
 
+/// The clients seen, under one lock.
+#[derive(Debug)]
+struct Table {
+    clients: HashMap<ClientAddr, ClientState>,
+    /// Prune when the table grows past this (doubles with the live set).
+    prune_at: usize,
+}
+
+impl Table {
+    /// Drops idle entries once the table has doubled since the last prune.
+    fn prune(&mut self) {
+        if self.clients.len() < self.prune_at {
+            return;
+        }
+        let now = Instant::now();
+        self.clients.retain(|_, state| state.sockets > 0 || !state.joins.is_full(now));
+        self.prune_at = (self.clients.len() * 2).max(PRUNE_FLOOR);
+    }
+}
+
 /// The per-client table.
 #[derive(Debug)]
 pub(crate) struct Clients {
-    table: Mutex<HashMap<ClientAddr, ClientState>>,
+    table: Mutex<Table>,
     max_sockets: u32,
     joins_per_minute: u32,
-    /// Prune when the table grows past this (doubles with the live set).
-    prune_at: Mutex<usize>,
 }
 
 /// One open socket of a client; dropping it gives the slot back.
@@ -133,8 +160,11 @@ pub(crate) struct ClientSlot {
 
 impl Drop for ClientSlot {
     fn drop(&mut self) {
+        if UNCHECKED {
+            return;
+        }
         let mut table = self.clients.table.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(state) = table.get_mut(&self.addr) {
+        if let Some(state) = table.clients.get_mut(&self.addr) {
             state.sockets = state.sockets.saturating_sub(1);
         }
     }
@@ -145,10 +175,9 @@ const PRUNE_FLOOR: usize = 1024;
 impl Clients {
     pub(crate) fn new(config: &LiveConfig) -> Clients {
         Clients {
-            table: Mutex::default(),
+            table: Mutex::new(Table { clients: HashMap::new(), prune_at: PRUNE_FLOOR }),
             max_sockets: config.limits.max_sessions_per_client,
             joins_per_minute: config.rate_limits.joins_per_minute.max(1),
-            prune_at: Mutex::new(PRUNE_FLOOR),
         }
     }
 
@@ -159,9 +188,12 @@ impl Clients {
 
     /// A socket slot for `addr`, unless it holds `max_sessions_per_client` already.
     pub(crate) fn open(self: &Arc<Clients>, addr: ClientAddr) -> Result<ClientSlot, ClientRefusal> {
+        if UNCHECKED {
+            return Ok(ClientSlot { clients: self.clone(), addr });
+        }
         let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        self.prune(&mut table);
-        let state = table.entry(addr).or_insert_with(|| self.fresh());
+        table.prune();
+        let state = table.clients.entry(addr).or_insert_with(|| self.fresh());
         if state.sockets >= self.max_sockets {
             return Err(ClientRefusal::Sessions);
         }
@@ -171,26 +203,18 @@ impl Clients {
 
     /// Takes one of the client's joins for this minute.
     pub(crate) fn join(&self, slot: &ClientSlot) -> Result<(), ClientRefusal> {
-        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
-        let state = table.entry(slot.addr).or_insert_with(|| self.fresh());
-        if state.joins.take() { Ok(()) } else { Err(ClientRefusal::Joins) }
-    }
-
-    /// Drops idle entries once the table has doubled since the last prune.
-    fn prune(&self, table: &mut HashMap<ClientAddr, ClientState>) {
-        let mut prune_at = self.prune_at.lock().unwrap_or_else(PoisonError::into_inner);
-        if table.len() < *prune_at {
-            return;
+        if UNCHECKED {
+            return Ok(());
         }
-        let now = Instant::now();
-        table.retain(|_, state| state.sockets > 0 || !state.joins.is_full(now));
-        *prune_at = (table.len() * 2).max(PRUNE_FLOOR);
+        let mut table = self.table.lock().unwrap_or_else(PoisonError::into_inner);
+        let state = table.clients.entry(slot.addr).or_insert_with(|| self.fresh());
+        if state.joins.take() { Ok(()) } else { Err(ClientRefusal::Joins) }
     }
 
     /// Clients in the table (for tests and metrics).
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.table.lock().unwrap_or_else(PoisonError::into_inner).len()
+        self.table.lock().unwrap_or_else(PoisonError::into_inner).clients.len()
     }
 }
 
