@@ -101,6 +101,27 @@ pub(crate) struct Server {
     pub(crate) port: u16,
 }
 
+impl Server {
+    /// Stops a server we started with SIGINT (its Ctrl-C) and waits for it to exit, so a
+    /// wrapper such as callgrind writes its output.
+    pub(crate) fn interrupt(mut self) -> Result<()> {
+        let Some(mut child) = self.child.take() else { return Ok(()) };
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .context("running kill")?;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while child.try_wait()?.is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                bail!("the server did not exit within 60 s of SIGINT");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         if let Some(child) = &mut self.child {
@@ -296,6 +317,16 @@ impl Subject {
 }
 
 pub(crate) async fn start(subject: &Subject) -> Result<Server> {
+    start_wrapped(subject, &[], &[]).await
+}
+
+/// Starts `subject` as [`start`] does; our counter behind `wrap` (a command that runs it, such
+/// as valgrind) and with `args`.
+pub(crate) async fn start_wrapped(
+    subject: &Subject,
+    wrap: &[std::ffi::OsString],
+    args: &[&str],
+) -> Result<Server> {
     if let Subject::Url(peer) = subject {
         let server = Server { child: None, pid: listener_pid(peer.port)?, port: peer.port };
         get(subject, peer.port)
@@ -322,7 +353,8 @@ pub(crate) async fn start(subject: &Subject) -> Result<Server> {
                 .replace("max_sessions_per_client = 64", "max_sessions_per_client = 100000")
                 .replace("joins_per_minute = 120", "joins_per_minute = 1000000");
             std::fs::write(&policy, raised)?;
-            command.arg(counter).env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
+            command.args(wrap).arg(counter).args(args);
+            command.env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
         }
         Subject::Pyview(dir) => {
             command
@@ -341,7 +373,8 @@ pub(crate) async fn start(subject: &Subject) -> Result<Server> {
         .spawn()
         .with_context(|| format!("starting {}", subject.name()))?;
     let server = Server { pid: child.id(), child: Some(child), port };
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Under a wrapper such as valgrind a server starts tens of times slower.
+    let deadline = Instant::now() + Duration::from_secs(if wrap.is_empty() { 30 } else { 180 });
     while let Err(e) = get(subject, port).await {
         if Instant::now() > deadline {
             bail!("{} did not start serving: {e:#}", subject.name());
@@ -880,6 +913,32 @@ pub(crate) async fn latencies(subject: &Subject, port: u16, quick: bool) -> Resu
         click_request_bytes: peer.click_frame(2 + clicks as u64, &page).len() as f64,
         click_reply_bytes: last.len() as f64,
     })
+}
+
+/// `n` visits (a GET, then the socket opened, joined and closed).
+pub(crate) async fn visits(subject: &Subject, port: u16, n: usize) -> Result<()> {
+    for _ in 0..n {
+        let page = std::sync::Arc::new(get(subject, port).await?);
+        let mut joined = open(subject.peer(), port, &page).await?;
+        joined.ws.close(None).await?;
+    }
+    Ok(())
+}
+
+/// One session's `n` clicks, checked by the count it ends at.
+pub(crate) async fn clicks(subject: &Subject, port: u16, n: usize) -> Result<()> {
+    let peer = subject.peer();
+    let page = std::sync::Arc::new(get(subject, port).await?);
+    let mut joined = open(peer, port, &page).await?;
+    let mut last = String::new();
+    for i in 0..n {
+        last = click(&mut joined, 2 + i as u64).await?.1;
+    }
+    if n > 0 && peer.count(&last) != Some(n as u64) {
+        bail!("the count after {n} clicks is wrong: {last}");
+    }
+    joined.ws.close(None).await?;
+    Ok(())
 }
 
 /// What the live suite measures.

@@ -232,7 +232,7 @@ pub(crate) fn instructions(case: &str, subject: &str) -> Result<f64> {
 }
 
 /// The instructions (`Ir`) a callgrind output file counts: its `totals:` line (or `summary:`).
-fn callgrind_total(text: &str) -> Result<u64> {
+pub(crate) fn callgrind_total(text: &str) -> Result<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix("totals:").or_else(|| l.strip_prefix("summary:")))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())

@@ -1,4 +1,5 @@
-//! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C. Policies come
+//! Serves the counter on 127.0.0.1 (port from `PORT`, default 4000) until Ctrl-C; with
+//! `--endpoint`, behind the endpoint's layers and server as a generated app is. Policies come
 //! from the framework's `security.toml`, or from the file named by `SECURITY_TOML`. Tokens are
 //! signed with `SECRET_KEY_BASE` (at least 32 bytes) when set, so pages survive a restart and
 //! rejoin; otherwise with a random key.
@@ -65,10 +66,21 @@ async fn main() -> std::process::ExitCode {
         let _ = tokio::signal::ctrl_c().await;
         stopper.shutdown();
     });
-    let waiter = live.clone();
-    let served = axum::serve(listener, live.router())
-        .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
-        .await;
+    let served = if std::env::args().any(|a| a == "--endpoint") {
+        // As a generated app serves: behind the endpoint's layers (request ids, compression,
+        // metrics, the host and client-address guard) and its server with the header timer.
+        let endpoint = zero_live::Endpoint { port, ..zero_live::Endpoint::default() };
+        let router = endpoint.wrap(live.router(), &live);
+        match listener.into_std() {
+            Ok(listener) => endpoint.serve_on(listener, &live, router).await,
+            Err(e) => Err(e),
+        }
+    } else {
+        let waiter = live.clone();
+        axum::serve(listener, live.router())
+            .with_graceful_shutdown(async move { waiter.shutdown_requested().await })
+            .await
+    };
     live.drained(std::time::Duration::from_secs(5)).await;
     match served {
         Ok(()) => std::process::ExitCode::SUCCESS,
