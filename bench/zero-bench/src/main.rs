@@ -15,6 +15,7 @@ use zerogen::term::Printer;
 
 mod app;
 mod auth;
+mod builds;
 mod checks;
 mod client;
 mod docs;
@@ -77,6 +78,12 @@ enum Suite {
     /// A generated resource: its index of 10,000 rows as a stream (page, join, bytes, memory per
     /// session) and one insert reaching 100 subscribed index sessions.
     Resource {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// What a new user waits for: `zerogen auth` and `zerogen resource`, and the first
+    /// `cargo build` of a new app and of one with accounts and two resources.
+    Builds {
         #[command(flatten)]
         run: RunArgs,
     },
@@ -223,6 +230,7 @@ impl Suite {
             Suite::Docs { run } => ("docs", run),
             Suite::Client { run } => ("client", run),
             Suite::Checks { run } => ("checks", run),
+            Suite::Builds { run } => ("builds", run),
             Suite::BareServer { .. }
             | Suite::GateProject { .. }
             | Suite::GateChild { .. }
@@ -244,6 +252,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
         }
         Suite::Client { run } => client::suite(printer, run.quick),
         Suite::Checks { run } => checks::suite(printer, run.quick),
+        Suite::Builds { run } => builds::suite(printer, run.quick),
         Suite::App { run, peer } => app::suite(printer, run.quick, &peer),
         Suite::Resource { run } => resource::suite(printer, run.quick),
         Suite::Auth { run } => auth::suite(printer, run.quick),

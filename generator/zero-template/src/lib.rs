@@ -12,6 +12,7 @@ pub mod ast;
 pub mod build;
 pub mod check;
 pub mod components;
+pub mod embed;
 pub mod format;
 pub mod lexer;
 pub mod lower;

@@ -241,7 +241,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
 }
 
 fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
-    use zero_db::values::{is_date, is_datetime, is_decimal, is_uuid};
+    use zero_values::{is_date, is_datetime, is_decimal, is_uuid};
     let ok = match ty {
         Ty::String | Ty::Text => !value.contains(['\'', '"', '\\']),
         Ty::Integer | Ty::References(_) => value.parse::<i64>().is_ok(),

@@ -14,13 +14,17 @@
 //! SQLite's `0`/`1` reads as `bool`). Dates, times, decimals and UUIDs are stored as text
 //! (ISO 8601, canonical forms), see ADR 0008.
 
-pub mod values;
+mod migrations;
+
+pub use migrations::{EmbeddedFiles, Migrations};
+
+/// Reading a row's fields from form text (the `zero-values` crate, which needs no driver).
+pub use zero_values as values;
 
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::migrate::Migrator;
 use sqlx::{Any, AnyPool, Executor as _, Row as _, ValueRef as _};
 
 pub use sqlx;
@@ -48,16 +52,6 @@ impl Backend {
             )))
         }
     }
-}
-
-/// An app's migrations, one folder per backend:
-/// `Migrations { sqlite: sqlx::migrate!("migrations/sqlite"), postgres: sqlx::migrate!("migrations/postgres") }`.
-#[derive(Debug)]
-pub struct Migrations {
-    /// Applied to SQLite.
-    pub sqlite: Migrator,
-    /// Applied to Postgres.
-    pub postgres: Migrator,
 }
 
 /// Why a database operation failed, in the terms an app reacts to.

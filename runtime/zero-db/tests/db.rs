@@ -7,11 +7,17 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use zero_db::{Backend, Db, DbError, Migrations, get};
 
+/// Embedded as an app's build script embeds them (`zero_template::embed` writes this list).
 fn migrations() -> Migrations {
-    Migrations {
-        sqlite: sqlx::migrate!("tests/migrations/sqlite"),
-        postgres: sqlx::migrate!("tests/migrations/postgres"),
-    }
+    const CREATE: &str = "20261125000000_create_authors_and_posts.sql";
+    Migrations::embedded(
+        &[(CREATE, include_str!("migrations/sqlite/20261125000000_create_authors_and_posts.sql"))],
+        &[(
+            CREATE,
+            include_str!("migrations/postgres/20261125000000_create_authors_and_posts.sql"),
+        )],
+    )
+    .unwrap()
 }
 
 /// A fresh database of each backend: a SQLite file in `dir`, and a new Postgres schema.
@@ -198,6 +204,32 @@ async fn an_edited_migration_is_refused() {
     let error = db.migrate(&load().await).await.unwrap_err();
     assert!(matches!(error, DbError::Migrate(_)), "{error:?}");
     assert!(error.to_string().contains("20261125000000"), "{error}");
+}
+
+/// An app migrated by sqlx's folder reader (what `sqlx::migrate!` and `sqlx migrate run` use)
+/// moves to the embedded files without a checksum mismatch; an edited file is still refused.
+#[tokio::test]
+async fn a_database_migrated_by_sqlx_accepts_the_same_files_embedded() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("migrations");
+    std::fs::create_dir(&folder).unwrap();
+    let name = "20261125000000_create_authors.sql";
+    let sql = "CREATE TABLE authors (id INTEGER PRIMARY KEY, name TEXT NOT NULL);";
+    std::fs::write(folder.join(name), sql).unwrap();
+    let db = Db::connect(&format!("sqlite://{}/app.db", dir.path().display())).await.unwrap();
+    let by_sqlx = sqlx::migrate::Migrator::new(folder.as_path()).await.unwrap();
+    let unused = sqlx::migrate::Migrator::new(folder.as_path()).await.unwrap();
+    db.migrate(&Migrations { sqlite: by_sqlx, postgres: unused }).await.unwrap();
+
+    let embedded = |sql: &'static str| {
+        let files: &'static [(&'static str, &'static str)] = Box::leak(Box::new([(name, sql)]));
+        Migrations::embedded(files, &[]).unwrap()
+    };
+    db.migrate(&embedded(sql)).await.unwrap();
+    db.require_tables(&["authors"]).await.unwrap();
+    let edited = db.migrate(&embedded("CREATE TABLE authors (id INTEGER PRIMARY KEY);")).await;
+    let error = edited.unwrap_err();
+    assert!(matches!(error, DbError::Migrate(_)) && error.to_string().contains("20261125000000"));
 }
 
 #[tokio::test]

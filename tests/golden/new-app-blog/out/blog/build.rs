@@ -1,17 +1,27 @@
 //! Compiles the templates under `web/` (views, layouts, components) for `template!`, and
-//! rebuilds when a migration changes (they are embedded by `sqlx::migrate!`).
+//! embeds the migrations of each backend (`web::migrations`), so the binary needs neither
+//! folder beside it.
+
+use zero_template::build::{Build, BuildError};
+use zero_template::embed::Embed;
 
 fn main() {
-    println!("cargo:rerun-if-changed=migrations");
-    let build = zero_template::build::Build::new("web")
-        .rust_components("web/components/mod.rs", "crate::web::components")
-        .rust_components("web/layouts/mod.rs", "crate::web::layouts")
-        .debug_annotations(cfg!(debug_assertions));
-    if let Err(e) = build.compile_for_cargo() {
+    if let Err(e) = build() {
         #[allow(clippy::print_stderr)]
         {
             eprintln!("{e}");
         }
         std::process::exit(1);
     }
+}
+
+fn build() -> Result<(), BuildError> {
+    Build::new("web")
+        .rust_components("web/components/mod.rs", "crate::web::components")
+        .rust_components("web/layouts/mod.rs", "crate::web::layouts")
+        .debug_annotations(cfg!(debug_assertions))
+        .compile_for_cargo()?;
+    Embed::new("migrations/sqlite", "sql").write_for_cargo("migrations-sqlite")?;
+    Embed::new("migrations/postgres", "sql").write_for_cargo("migrations-postgres")?;
+    Ok(())
 }

@@ -29,12 +29,12 @@ pub struct App {
     pub db: Db,
 }
 
-/// The app's migrations, embedded in the binary: one folder per backend.
-pub fn migrations() -> Migrations {
-    Migrations {
-        sqlite: sqlx::migrate!("migrations/sqlite"),
-        postgres: sqlx::migrate!("migrations/postgres"),
-    }
+/// The app's migrations, embedded in the binary by `build.rs`: one folder per backend.
+pub fn migrations() -> Result<Migrations, zero_db::DbError> {
+    Migrations::embedded(
+        include!(concat!(env!("OUT_DIR"), "/zero-embed/migrations-sqlite.rs")),
+        include!(concat!(env!("OUT_DIR"), "/zero-embed/migrations-postgres.rs")),
+    )
 }
 
 /// The database and PubSub adapter the app shares with its views (`LiveBuilder::state`).
@@ -47,7 +47,8 @@ pub fn services(ctx: &zero_live::Context) -> Result<(Db, Arc<dyn PubSub>), Strin
 /// Opens the database at `url` and applies the migrations it lacks.
 pub async fn database(url: &str) -> Result<Db, String> {
     let db = Db::connect(url).await.map_err(|e| e.to_string())?;
-    db.migrate(&migrations()).await.map_err(|e| e.to_string())?;
+    let migrations = migrations().map_err(|e| e.to_string())?;
+    db.migrate(&migrations).await.map_err(|e| e.to_string())?;
     Ok(db)
 }
 

@@ -1,11 +1,13 @@
 //! Reading a row's values from text (a form's fields) with the checks every column type needs:
 //! what `zerogen resource` generates `validate` functions from. Each reader records a
 //! [`Problem`] on the field instead of failing, so one pass reports every field at once.
+//! Apps reach it as `zero_db::values`; it has no dependency, so `zerogen` checks field
+//! defaults with the same functions without building a database driver.
 //!
 //! ```
 //! # use std::collections::BTreeMap;
 //! let input = BTreeMap::from([("title".to_owned(), "Hi".to_owned())]);
-//! let mut v = zero_db::values::Values::new(&input);
+//! let mut v = zero_values::Values::new(&input);
 //! let title = v.text("title", Some(255));
 //! let views = v.optional_integer("views");
 //! assert_eq!(v.finish((title, views)).unwrap(), ("Hi".to_owned(), None));
@@ -205,15 +207,31 @@ fn digits(s: &str, n: usize) -> bool {
     s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `YYYY-MM-DD` with a month 1 to 12 and a day 1 to 31.
+/// `YYYY-MM-DD`, a day that exists in the proleptic Gregorian calendar (`2024-02-29` yes,
+/// `2025-02-29` and `2025-04-31` no).
 pub fn is_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     let [y, m, d] = parts.as_slice() else { return false };
-    digits(y, 4)
-        && digits(m, 2)
-        && digits(d, 2)
-        && (1..=12).contains(&m.parse::<u8>().unwrap_or(0))
-        && (1..=31).contains(&d.parse::<u8>().unwrap_or(0))
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<u32>(), m.parse::<u8>(), d.parse::<u8>())
+    else {
+        return false;
+    };
+    (1..=days_in_month(year, month)).contains(&day)
+}
+
+/// 0 for a month that does not exist.
+fn days_in_month(year: u32, month: u8) -> u8 {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
 }
 
 /// `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (a space also separates).
@@ -330,5 +348,35 @@ mod tests {
             ]
         );
         assert_eq!(problems[0].message, "should be at most 10 characters");
+    }
+
+    #[test]
+    fn a_date_must_exist_in_the_calendar() {
+        for good in
+            ["2024-02-29", "2000-02-29", "2025-02-28", "2025-04-30", "2025-12-31", "0001-01-01"]
+        {
+            assert!(is_date(good), "{good} is a day");
+        }
+        for bad in [
+            "2025-02-29",
+            "1900-02-29",
+            "2025-02-31",
+            "2025-04-31",
+            "2025-06-31",
+            "2025-00-10",
+            "2025-01-00",
+            "2025-1-01",
+            "+025-01-01",
+            "2025-01-01-",
+        ] {
+            assert!(!is_date(bad), "{bad} is not a day");
+        }
+        assert!(is_datetime("2024-02-29T23:59:59"));
+        assert!(!is_datetime("2025-02-29T10:00"));
+        let input = input(&[("on", "2025-02-31")]);
+        let mut v = Values::new(&input);
+        v.date("on");
+        let problems = v.finish(()).unwrap_err();
+        assert_eq!((problems[0].field, problems[0].code), ("on", "format"));
     }
 }
