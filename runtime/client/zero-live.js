@@ -459,12 +459,14 @@ export class LiveSocket {
     }
   }
 
-  #push(el, event, value, onReply) {
+  #push(el, event, value, onReply, submitting = false) {
     el.classList.add("zl-loading");
-    // `z-disable-with="Saving..."`: the element (or a form's submit buttons) is disabled and
-    // shows that text until the reply arrives.
+    // `z-disable-with="Saving..."`: the element, or a submitted form's buttons, is disabled
+    // and shows that text until the reply arrives. A form's change or input (a validation
+    // round trip) leaves its buttons alone.
     const restore = [];
-    for (const button of el.tagName === "FORM" ? el.querySelectorAll("[z-disable-with]") : [el]) {
+    const form = el.tagName === "FORM";
+    for (const button of form ? (submitting ? el.querySelectorAll("[z-disable-with]") : []) : [el]) {
       const text = button.getAttribute("z-disable-with");
       if (text === null) continue;
       restore.push([button, button.textContent, button.disabled]);
@@ -569,7 +571,7 @@ export class LiveSocket {
       clearTimeout(this.timers?.get(form));
       const binding = form.getAttribute("z-submit");
       if (isCommands(binding)) this.#bind(form, binding);
-      else this.#push(form, binding, serialize(form));
+      else this.#push(form, binding, serialize(form), undefined, true);
     });
     for (const [dom, binding] of [["change", "z-change"], ["input", "z-input"]]) {
       this.root.addEventListener(dom, (e) => {

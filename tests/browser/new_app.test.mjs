@@ -36,8 +36,9 @@ before(async () => {
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // Links in account mail point at this server.
-  const env = { ...process.env, PORT: String(port), APP_URL: base };
+  // No APP_URL: a development build's mailed links follow the port it serves on.
+  const env = { ...process.env, PORT: String(port) };
+  delete env.APP_URL;
   server = spawn(join(targetDir, "debug/demo"), [], { cwd: app, env, stdio: "ignore" });
   for (let i = 0; i < 200; i++) {
     try {
@@ -187,9 +188,16 @@ test("the_signup_form_shows_errors_live_and_subscribes_once_valid", async () => 
   await page.fill("#signup_email", "nobody");
   await page.waitForSelector("#signup_email-errors .field-error:text('is not an email address')");
   assert.equal(await page.getAttribute("#signup_email", "aria-invalid"), "true");
+  // The invalid field is drawn in the error colour, the others in the border colour.
+  const border = (selector) => page.$eval(selector, (el) => getComputedStyle(el).borderTopColor);
+  const errorColor = await page.$eval("#signup_email-errors .field-error", (el) => getComputedStyle(el).color);
+  assert.equal(await border("#signup_email"), errorColor, "an invalid input has a red border");
+  assert.notEqual(await border("#signup_name"), errorColor, "a valid input does not");
   assert.equal(await page.locator("#signup_name-errors .field-error").count(), 0, "untouched fields stay quiet");
   await page.fill("#signup_name", "Ada");
   await page.fill("#signup_email", "ada@example.com");
+  await page.waitForSelector("#signup_email-errors .field-error", { state: "detached" });
+  assert.notEqual(await border("#signup_email"), errorColor, "a corrected input loses the red border");
   await page.selectOption("#signup_plan", "pro");
   await page.check("input[name='signup[contact]'][value=none]");
   await page.selectOption("#signup_topics", ["news", "jobs"]);
@@ -282,15 +290,42 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
 });
 
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  for (const path of ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in"]) {
+  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/no/such/page"];
+  for (const path of pages) {
     // axe is injected by the test, so this context lets it past the page's CSP.
     const { page, context } = await open(path, { bypassCSP: true });
     await page.evaluate(axe);
     const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
     const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
     assert.deepEqual(violations, [], `${path}`);
+    // The page says its title once: one heading of the first level, and no second-level
+    // heading repeating it.
+    const headings = await page.$$eval("h1, h2", (hs) => hs.map((h) => `${h.tagName} ${h.textContent.trim()}`));
+    const first = headings.filter((h) => h.startsWith("H1 "));
+    assert.equal(first.length, 1, `${path}: ${headings.join(" | ")}`);
+    assert.ok(!headings.includes(`H2 ${first[0].slice(3)}`), `${path}: ${headings.join(" | ")}`);
     await context.close();
   }
+});
+
+test("an_unknown_path_shows_page_not_found_in_the_layout_with_the_favicon", async () => {
+  const { page, errors, context } = await open("/no/such/page");
+  const response = await page.goto(`${base}/no/such/page`);
+  assert.equal(response.status(), 404);
+  assert.equal(await page.title(), "Page not found");
+  assert.equal(await page.textContent("h1"), "Page not found");
+  assert.equal(await page.locator(".app-header nav a").count() > 0, true, "the app's navigation");
+  const icon = await page.getAttribute("link[rel=icon]", "href");
+  const fetched = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return [r.status, r.headers.get("content-type")];
+  }, icon);
+  assert.deepEqual(fetched, [200, "image/svg+xml"]);
+  await page.click("#not-found-home");
+  await page.waitForURL(`${base}/`);
+  // The page's own 404, twice (opened, then fetched for its status), is the only one.
+  assert.deepEqual(errors, [`404 ${base}/no/such/page`, `404 ${base}/no/such/page`]);
+  await context.close();
 });
 
 test("pages_that_are_not_live_post_forms_show_errors_and_flashes_and_delete", async () => {
@@ -362,9 +397,21 @@ test("accounts_register_by_mailed_link_set_a_password_need_a_recent_login_and_lo
   // axe is injected into the settings page, so this context lets it past the page's CSP.
   const laptop = await open("/users/register", { bypassCSP: true });
   const { page } = laptop;
-  // Registration: an invalid address is refused as typed; a valid one gets a link.
+  // Registration: an invalid address is refused as typed; a valid one gets a link. The
+  // validation round trips leave the submit button as it is (z-disable-with is for submits).
+  await page.evaluate(() => {
+    const button = document.querySelector("#registration-form button[type=submit]");
+    window.__buttonChanges = [];
+    new MutationObserver((changes) => window.__buttonChanges.push(...changes.map((c) => c.type))).observe(button, {
+      attributes: true,
+      childList: true,
+      characterData: true,
+      subtree: true,
+    });
+  });
   await page.fill("#user_email", "ann");
   await page.waitForSelector("#user_email-errors .field-error");
+  assert.deepEqual(await page.evaluate(() => window.__buttonChanges), [], "validation does not touch the button");
   await page.fill("#user_email", "ann@example.com");
   await page.click("#registration-form button[type=submit]");
   await page.waitForSelector("#registered");

@@ -110,7 +110,7 @@ async fn server_instructions(build: &Subject, work: Work, n: usize) -> Result<u6
         Work::Clicks => live::clicks(build, port, n).await?,
         Work::Visits => live::visits(build, port, n).await?,
     }
-    server.interrupt()?;
+    server.interrupt().await?;
     crate::templates::callgrind_total(&std::fs::read_to_string(&out)?)
 }
 

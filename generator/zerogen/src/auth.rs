@@ -61,15 +61,15 @@ const WEB_EDITS: &[(&str, &str)] = &[
     ),
     (
         "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n",
-        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n        let accounts = auth::accounts(db.clone(), pubsub.clone());\n",
+        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n        let accounts = auth::accounts(db.clone(), pubsub.clone(), &endpoint);\n",
     ),
     (
         "            .state(pubsub.clone())\n",
         "            .state(pubsub.clone())\n            .state(accounts.clone())\n",
     ),
     (
-        "        // One layer call: each `Router::layer` boxes every route again.\n        let routes = routes::router(&live).layer(\n            tower::ServiceBuilder::new()\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
-        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), &live);\n        // One layer call: each `Router::layer` boxes every route again. The first layer runs\n        // first: the scope is fetched before the handler runs.\n        let routes = routes::router(&live).layer(\n            tower::ServiceBuilder::new()\n                .layer(axum::middleware::from_fn_with_state(\n                    auth.clone(),\n                    zero_auth::web::fetch_scope,\n                ))\n                .layer(Extension(auth))\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
+        "        // One layer call: each `Router::layer` boxes every route again. A path no route names\n        // gets the app's 404 page.\n        let routes = routes::router(&live).fallback(http::not_found).layer(\n            tower::ServiceBuilder::new()\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
+        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), &live);\n        // One layer call: each `Router::layer` boxes every route again. The first layer runs\n        // first: the scope is fetched before the handler runs. A path no route names gets the\n        // app's 404 page.\n        let routes = routes::router(&live).fallback(http::not_found).layer(\n            tower::ServiceBuilder::new()\n                .layer(axum::middleware::from_fn_with_state(\n                    auth.clone(),\n                    zero_auth::web::fetch_scope,\n                ))\n                .layer(Extension(auth))\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
     ),
     (
         "        App { live, router, endpoint, db }",

@@ -908,7 +908,7 @@ impl Resource {
     fn index_template(&self, rows: &str, row_attrs: &str, link: &str, delete: &str) -> String {
         let (p, lower, human) = (&self.plural, self.lower(), self.human());
         let mut html = format!(
-            "<.app_layout current=\"/{p}\" title=\"{title}\">\n  <.header title=\"{title}\">\n    \
+            "<.app_layout current=\"/{p}\">\n  <.header title=\"{title}\">\n    \
              <:actions><.link href=\"/{p}/new\"{link}>New {human}</.link></:actions>\n  </.header>\n  \
              <.table id=\"{p}\" rows={{{rows}}}>\n",
             title = self.title()
@@ -1021,7 +1021,7 @@ impl Resource {
     fn show_template(&self, actions: &str, link: &str, extra: &str) -> String {
         let (p, lower) = (&self.plural, self.lower());
         let mut html = format!(
-            "<.app_layout current=\"/{p}\" title=\"{sentence}\">\n  <.header title=\"{sentence}\">\n    \
+            "<.app_layout current=\"/{p}\">\n  <.header title=\"{sentence}\">\n    \
              <:actions>{actions}</:actions>\n  </.header>\n  <.list>\n",
             sentence = label_of(&self.human()),
         );
@@ -1147,9 +1147,8 @@ impl Resource {
     /// per field, the save button (`button` attributes) and the way back (`link`).
     fn form_template(&self, open: &str, button: &str, link: &str) -> String {
         let p = &self.plural;
-        let mut html = format!(
-            "<.app_layout current=\"/{p}\" title={{heading}}>\n  <.header title={{heading}} />\n  {open}"
-        );
+        let mut html =
+            format!("<.app_layout current=\"/{p}\">\n  <.header title={{heading}} />\n  {open}");
         for f in &self.fields {
             html.push_str(&dead::input_line(p, f));
         }

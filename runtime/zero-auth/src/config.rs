@@ -16,6 +16,9 @@ pub struct AuthConfig {
     /// The URL links in mail start with, e.g. `https://example.com` (`APP_URL`, else
     /// `[mail] base_url`).
     pub base_url: String,
+    /// Neither names the site: `base_url` is a development build's fallback, which
+    /// [`AuthConfig::served_at`] points at the app's own address.
+    pub base_url_is_fallback: bool,
 }
 
 impl AuthConfig {
@@ -28,6 +31,7 @@ impl AuthConfig {
     /// The account policies of a parsed table, with the environment's mail settings.
     pub fn from_table(table: SecurityConfig) -> Result<AuthConfig, ConfigError> {
         let mail = table.mail.unwrap_or_default();
+        let named = std::env::var("APP_URL").ok().or(mail.base_url);
         let config = AuthConfig {
             tokens: table.tokens,
             rate_limits: table.rate_limits,
@@ -35,11 +39,8 @@ impl AuthConfig {
                 .ok()
                 .or(mail.from)
                 .unwrap_or_else(|| "0x0 Live <no-reply@localhost>".to_owned()),
-            base_url: base_url(
-                std::env::var("APP_URL").ok(),
-                mail.base_url,
-                !cfg!(debug_assertions),
-            )?,
+            base_url_is_fallback: named.is_none(),
+            base_url: base_url(named, !cfg!(debug_assertions))?,
         };
         if !(config.base_url.starts_with("http://") || config.base_url.starts_with("https://")) {
             return Err(ConfigError::new(format!(
@@ -48,6 +49,16 @@ impl AuthConfig {
             )));
         }
         Ok(config)
+    }
+
+    /// Where the app serves (`zero_live::Endpoint::local_url`): when no URL names the site (a
+    /// development build with neither `APP_URL` nor `[mail] base_url`), links in mail point
+    /// there, so an app run with `PORT=4001` mails links to port 4001. A named URL is kept.
+    pub fn served_at(mut self, url: &str) -> AuthConfig {
+        if self.base_url_is_fallback {
+            self.base_url = url.trim_end_matches('/').to_owned();
+        }
+        self
     }
 }
 
@@ -59,26 +70,26 @@ impl Default for AuthConfig {
             tokens: table.tokens,
             rate_limits: table.rate_limits,
             mail_from: "0x0 Live <no-reply@localhost>".to_owned(),
-            base_url: "http://127.0.0.1:4000".to_owned(),
+            base_url: DEV_URL.to_owned(),
+            base_url_is_fallback: true,
         }
     }
 }
 
-/// Where links in mail point: `APP_URL`, else `[mail] base_url`; a development build falls
-/// back to the local server, a release build refuses to start (its users would get links to
-/// 127.0.0.1).
-fn base_url(
-    app_url: Option<String>,
-    table: Option<String>,
-    release: bool,
-) -> Result<String, ConfigError> {
-    match app_url.or(table) {
+/// Where a development build's links point until [`AuthConfig::served_at`] says better.
+const DEV_URL: &str = "http://127.0.0.1:4000";
+
+/// Where links in mail point: the URL that names the site (`APP_URL`, else `[mail]
+/// base_url`); a development build falls back to the local server, a release build refuses to
+/// start (its users would get links to 127.0.0.1).
+fn base_url(named: Option<String>, release: bool) -> Result<String, ConfigError> {
+    match named {
         Some(url) => Ok(url),
         None if release => Err(ConfigError::new(
             "APP_URL is not set: a release build mails login links, which must point at the \
              site (e.g. APP_URL=https://example.com)",
         )),
-        None => Ok("http://127.0.0.1:4000".to_owned()),
+        None => Ok(DEV_URL.to_owned()),
     }
 }
 
@@ -99,6 +110,7 @@ mod tests {
         let expected = AuthConfig {
             mail_from: config.mail_from.clone(),
             base_url: config.base_url.clone(),
+            base_url_is_fallback: config.base_url_is_fallback,
             ..AuthConfig::default()
         };
         assert_eq!(config, expected);
@@ -108,12 +120,30 @@ mod tests {
 
     #[test]
     fn a_release_build_needs_the_sites_url_for_its_mail() {
-        let e = base_url(None, None, true).unwrap_err().to_string();
+        let e = base_url(None, true).unwrap_err().to_string();
         assert!(e.contains("APP_URL is not set"), "{e}");
-        assert_eq!(base_url(None, None, false).unwrap(), "http://127.0.0.1:4000");
+        assert_eq!(base_url(None, false).unwrap(), "http://127.0.0.1:4000");
         let site = Some("https://example.com".to_owned());
-        assert_eq!(base_url(site.clone(), None, true).unwrap(), "https://example.com");
-        assert_eq!(base_url(None, site, true).unwrap(), "https://example.com");
+        assert_eq!(base_url(site, true).unwrap(), "https://example.com");
+    }
+
+    #[test]
+    fn development_links_follow_the_port_the_app_serves_on_unless_a_url_names_the_site() {
+        let fallback = AuthConfig::default().served_at("http://127.0.0.1:4001/");
+        assert_eq!(fallback.base_url, "http://127.0.0.1:4001");
+        let named = AuthConfig {
+            base_url: "https://example.com".to_owned(),
+            base_url_is_fallback: false,
+            ..AuthConfig::default()
+        };
+        assert_eq!(named.served_at("http://127.0.0.1:4001").base_url, "https://example.com");
+        let table = format!("{FRAMEWORK}\n[mail]\nbase_url = \"https://example.org\"\n");
+        if std::env::var_os("APP_URL").is_none() {
+            let config = AuthConfig::from_toml(&table).unwrap().served_at("http://127.0.0.1:9");
+            assert_eq!(config.base_url, "https://example.org");
+            let config = AuthConfig::from_toml(FRAMEWORK).unwrap().served_at("http://127.0.0.1:9");
+            assert_eq!(config.base_url, "http://127.0.0.1:9");
+        }
     }
 
     #[test]

@@ -49,7 +49,11 @@ impl Cookies {
 
     /// The value of the server-written cookie `base` in a request's `Cookie` headers.
     pub fn get<'h>(self, headers: &'h HeaderMap, base: &str) -> Option<&'h str> {
-        if self.secure { get(headers, &self.name(base)) } else { get(headers, base) }
+        if self.secure {
+            find(headers, |name| name.strip_prefix(HOST_PREFIX) == Some(base))
+        } else {
+            find(headers, |name| name == base)
+        }
     }
 
     /// The `Set-Cookie` value giving a browser the server-written cookie `base` = `value` for
@@ -100,13 +104,18 @@ fn seconds(secs: u64) -> cookie::time::Duration {
 /// The value of cookie `name` in a request's `Cookie` headers (the first one sent, as RFC 6265
 /// orders the more specific first); a pair that does not parse is skipped.
 pub fn get<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    find(headers, |n| n == name)
+}
+
+/// The value of the first cookie whose name `wanted` accepts.
+fn find(headers: &HeaderMap, wanted: impl Fn(&str) -> bool) -> Option<&str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name_raw() == Some(name))
+        .find(|c| c.name_raw().is_some_and(&wanted))
         .and_then(|c| c.value_raw())
 }
 

@@ -12,7 +12,7 @@
 //! shutdown_grace_secs = 5
 //! ```
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -203,6 +203,18 @@ impl Endpoint {
     /// The address to listen on.
     pub fn addr(&self) -> SocketAddr {
         SocketAddr::new(self.host, self.port)
+    }
+
+    /// The URL a browser on this machine opens: `https` when the endpoint serves TLS itself,
+    /// and the loopback address when it listens on every interface (`0.0.0.0`, `::`).
+    pub fn local_url(&self) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        let host = match self.host {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            host => host,
+        };
+        format!("{scheme}://{}", SocketAddr::new(host, self.port))
     }
 
     /// Adds the health check, the metrics (with a token) and the layers every request goes
@@ -770,6 +782,18 @@ mod tests {
         assert_eq!(endpoint.shutdown_grace.as_secs(), 1);
         let env = |name: &str| (name == "PORT").then(|| "9000".to_owned());
         assert_eq!(Endpoint::from_toml(text, env).unwrap().port, 9000);
+    }
+
+    #[test]
+    fn the_local_url_is_what_a_browser_on_this_machine_opens() {
+        let url = |text: &str| Endpoint::from_toml(text, no_env).unwrap().local_url();
+        assert_eq!(url(""), "http://127.0.0.1:4000");
+        assert_eq!(url("[http]\nhost = \"0.0.0.0\"\nport = 8080\n"), "http://127.0.0.1:8080");
+        assert_eq!(url("[http]\nhost = \"::\"\nport = 8080\n"), "http://[::1]:8080");
+        assert_eq!(url("[http]\nhost = \"10.1.2.3\"\n"), "http://10.1.2.3:4000");
+        let tls = Tls { cert_file: "c.pem".into(), key_file: "k.pem".into() };
+        let tls = Endpoint { tls: Some(tls), ..Endpoint::default() };
+        assert_eq!(tls.local_url(), "https://127.0.0.1:4000");
     }
 
     #[test]

@@ -563,9 +563,6 @@ pub const FLASH_COOKIE: &str = "zl_flash";
 /// How long a flash token is honoured: long enough for a redirect to load.
 const FLASH_TTL: Duration = Duration::from_secs(60);
 
-/// The value of cookie `name` in the request (see [`crate::cookies::get`]).
-pub use crate::cookies::get as cookie;
-
 /// The flash group: one `<p>` a message, `role="alert"` for errors; the client renders the
 /// same markup from a message's `flash`.
 fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, String>) {
@@ -600,7 +597,7 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     let mut ctx = context(&live.inner, false, url, &Arc::new(extensions));
     ctx.params = params;
     // A forged, expired or malformed flash cookie is ignored (and cleared below).
-    let flash_cookie = cookie(&headers, FLASH_COOKIE);
+    let flash_cookie = crate::cookies::get(&headers, FLASH_COOKIE);
     if let Some(flash) =
         flash_cookie.and_then(|t| live.inner.signer.verify_flash(t, FLASH_TTL).ok())
     {
@@ -673,7 +670,7 @@ pub fn html_page(
     flash: &std::collections::BTreeMap<String, String>,
     body: &str,
 ) -> Response {
-    let flash_cookie = cookie(request, FLASH_COOKIE);
+    let flash_cookie = crate::cookies::get(request, FLASH_COOKIE);
     let left = flash_cookie.and_then(|t| live.inner.signer.verify_flash(t, FLASH_TTL).ok());
     let shown = if flash.is_empty() { left.as_ref().unwrap_or(flash) } else { flash };
     let mut page_body = String::with_capacity(body.len() + 64);

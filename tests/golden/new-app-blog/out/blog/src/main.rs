@@ -30,7 +30,7 @@ async fn main() -> ExitCode {
     };
     #[allow(clippy::print_stdout)]
     {
-        println!("Serving {TITLE} on http://{}/ (Ctrl-C stops)", app.endpoint.addr());
+        println!("Serving {TITLE} on {}/ (Ctrl-C stops)", app.endpoint.local_url());
     }
     match app.serve().await {
         Ok(()) => ExitCode::SUCCESS,

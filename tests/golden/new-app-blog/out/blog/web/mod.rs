@@ -95,8 +95,9 @@ impl App {
         // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`, and
         // the endpoint (its root layout and signer, for pages that are not live) with
         // `Extension<Live>`.
-        // One layer call: each `Router::layer` boxes every route again.
-        let routes = routes::router(&live).layer(
+        // One layer call: each `Router::layer` boxes every route again. A path no route names
+        // gets the app's 404 page.
+        let routes = routes::router(&live).fallback(http::not_found).layer(
             tower::ServiceBuilder::new()
                 .layer(Extension(db.clone()))
                 .layer(Extension(pubsub))

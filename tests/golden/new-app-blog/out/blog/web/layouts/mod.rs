@@ -1,6 +1,6 @@
 //! Layouts: the root layout (the HTML document every page renders in, set on the endpoint) and
-//! the app layout views call explicitly (`<.app_layout current="/" title="Home">`), with the
-//! navigation, the theme toggle and breadcrumbs.
+//! the app layout views call explicitly (`<.app_layout current="/">`), with the navigation,
+//! the theme toggle and breadcrumbs. The page's heading is its own `<.header title="...">`.
 
 use zero_live::Page;
 use zero_live_core::{Slot, Template};
@@ -37,12 +37,10 @@ pub struct Crumb<'a> {
     pub href: Option<&'a str>,
 }
 
-/// The app layout: `<.app_layout current="/about" title="About">...</.app_layout>`.
+/// The app layout: `<.app_layout current="/about">...</.app_layout>`.
 pub struct AppLayout<'a> {
     /// The current path, for the active link.
     pub current: &'a str,
-    /// The page heading.
-    pub title: &'a str,
     /// Breadcrumbs, outermost first.
     pub crumb: Vec<Slot<'a, Crumb<'a>>>,
     /// The page's content.
@@ -60,7 +58,6 @@ mod tests {
         let content = |out: &mut String| out.push_str("<p>Hi</p>");
         let html = AppLayout {
             current: &about_path(),
-            title: "About <us>",
             crumb: vec![
                 Slot::html(Crumb { href: Some("/") }, &home),
                 Slot::html(Crumb { href: None }, &here),
@@ -75,7 +72,7 @@ mod tests {
         assert!(html.contains(&home_link), "the other links are not current: {html}");
         assert!(html.contains(r#"<a href="/">Home</a>"#), "{html}");
         assert!(html.contains(r#"<span aria-current="page">Me</span>"#), "{html}");
-        assert!(html.contains("<h1>About &lt;us&gt;</h1>"), "{html}");
+        assert!(!html.contains("<h1"), "the page's header holds its one heading: {html}");
         assert!(html.contains("<p>Hi</p>"), "{html}");
     }
 
