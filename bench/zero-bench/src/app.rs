@@ -37,6 +37,21 @@ pub(crate) fn cargo() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
+/// `cargo` in `dir` with the environment a user's shell would have: no `CARGO_*` variable of
+/// the repository's (incremental builds off, profile overrides, a target folder) reaches it,
+/// but where cargo and rustup live.
+pub(crate) fn user_cargo(dir: &Path) -> Command {
+    let mut command = Command::new(cargo());
+    command.current_dir(dir);
+    for (name, _) in std::env::vars_os() {
+        let keep = name == "CARGO_HOME" || name == "RUSTUP_HOME" || name == "RUSTUP_TOOLCHAIN";
+        if name.to_string_lossy().starts_with("CARGO") && !keep {
+            command.env_remove(&name);
+        }
+    }
+    command
+}
+
 pub(crate) fn run(command: &mut Command, what: &str) -> Result<Duration> {
     let started = Instant::now();
     let output = command.output().with_context(|| format!("running {what}"))?;
@@ -106,14 +121,10 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
 
     // Builds: cold (own target folder), then an edited template (the developer's loop).
     let app = tmp.path().join("wall0");
+    // As a developer's shell builds it (incremental on), into the shared target folder.
     let build = |profile: &[&str]| {
-        let mut command = Command::new(cargo());
-        command
-            .arg("build")
-            .arg("-q")
-            .args(profile)
-            .current_dir(&app)
-            .env("CARGO_TARGET_DIR", &target);
+        let mut command = user_cargo(&app);
+        command.arg("build").arg("-q").args(profile).env("CARGO_TARGET_DIR", &target);
         run(&mut command, "cargo build of the app")
     };
     build(&[])?;

@@ -14,7 +14,7 @@ use std::process::Command;
 use anyhow::Result;
 use zerogen::term::Printer;
 
-use crate::app::{Generator, cargo, run};
+use crate::app::{Generator, run, user_cargo};
 use crate::{Measure, median, report};
 
 /// What the builds suite measures: what decides how long an app takes to build.
@@ -124,18 +124,10 @@ fn new_app(zerogen: &Path, root: &Path, dir: &Path) -> Result<std::path::PathBuf
     Ok(dir.to_path_buf())
 }
 
-/// `cargo build` of `app` into the empty `target`, in seconds, with the environment a user's
-/// shell would have: no `CARGO_*` variable of the repository's (profile overrides, incremental
-/// off, a target folder) reaches it, but where cargo and its registry are.
+/// `cargo build` of `app` into the empty `target`, in seconds, as a user's shell runs it
+/// ([`user_cargo`]).
 fn cold_build(app: &Path, target: &Path) -> Result<f64> {
-    let mut command = Command::new(cargo());
-    command.args(["build", "-q", "--offline"]).current_dir(app);
-    for (name, _) in std::env::vars_os() {
-        let keep = name == "CARGO_HOME" || name == "RUSTUP_HOME" || name == "RUSTUP_TOOLCHAIN";
-        if name.to_string_lossy().starts_with("CARGO") && !keep {
-            command.env_remove(&name);
-        }
-    }
-    command.env("CARGO_TARGET_DIR", target);
+    let mut command = user_cargo(app);
+    command.args(["build", "-q", "--offline"]).env("CARGO_TARGET_DIR", target);
     Ok(run(&mut command, "the cold cargo build")?.as_secs_f64())
 }
