@@ -1,7 +1,10 @@
 #![allow(clippy::unwrap_used)]
 //! Golden tests of the generators: every case of `tests/golden/` runs `zerogen` with the
-//! arguments of `in/args` in an empty folder, and the tree it writes must be `out/`, file for
-//! file. `UPDATE_GOLDEN=1` rewrites `out/` instead.
+//! arguments of each line of `in/args`, in order, in an empty folder. With one line, the tree it
+//! writes must be `out/`, file for file; with more, the first line makes the starting point (a
+//! new app) and `out/` holds exactly the files the later lines wrote or changed. So a
+//! generator's case shows what it gives a user, nothing else. `UPDATE_GOLDEN=1` rewrites `out/`
+//! instead.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,17 +32,27 @@ fn tree(dir: &Path) -> BTreeMap<String, String> {
     files
 }
 
-fn run_case(case: &Path) -> Vec<String> {
-    let args = std::fs::read_to_string(case.join("in/args")).unwrap();
-    let work = tempfile::tempdir().unwrap();
+fn zerogen(dir: &Path, line: &str) {
     let output = Command::new(env!("CARGO_BIN_EXE_zerogen"))
         .arg("-q")
-        .args(args.split_whitespace())
-        .current_dir(work.path())
+        .args(line.split_whitespace())
+        .current_dir(dir)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let made = tree(work.path());
+    assert!(output.status.success(), "zerogen {line}: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn run_case(case: &Path) -> Vec<String> {
+    let args = std::fs::read_to_string(case.join("in/args")).unwrap();
+    let lines: Vec<&str> = args.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let work = tempfile::tempdir().unwrap();
+    zerogen(work.path(), lines[0]);
+    let start = if lines.len() > 1 { tree(work.path()) } else { BTreeMap::new() };
+    for line in &lines[1..] {
+        zerogen(work.path(), line);
+    }
+    let mut made = tree(work.path());
+    made.retain(|path, text| start.get(path) != Some(text));
     let expected_dir = case.join("out");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         let _ = std::fs::remove_dir_all(&expected_dir);

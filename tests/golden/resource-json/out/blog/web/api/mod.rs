@@ -1,0 +1,3 @@
+//! The app's JSON APIs, one module a resource (`zerogen resource --json`).
+
+pub mod posts;
