@@ -10,9 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::resource::{
-    ResourceError, add_mod, format_templates, io_error, migration_files, version_of, write_all,
-};
+use crate::render::Templates;
+use crate::resource::{ResourceError, add_mod, io_error, migration_files, version_of, write_all};
 
 /// The accounts tables, with `{id}` for the backend's id column.
 const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
@@ -115,22 +114,28 @@ pub fn files(
         ("password_tests", String::new()),
         ("password_docs", String::new()),
     ]);
-    let overlay: &[(&str, &str)] =
-        if options.password { crate::scaffold::AUTH_PASSWORD } else { &[] };
-    let render = |template: &str, vars: &BTreeMap<&str, String>| {
-        crate::scaffold::render(template, vars).map_err(ResourceError::Invalid)
-    };
-    for (path, template) in overlay {
-        if let Some(name) = path.strip_prefix("snippets/") {
-            let key = if name.starts_with("tests") { "password_tests" } else { "password_docs" };
-            let text = render(template, &vars)?;
-            vars.insert(key, text);
+    let failed = |e: crate::render::RenderError| ResourceError::Invalid(e.to_string());
+    let auth = Templates::of("auth").map_err(failed)?;
+    let password =
+        if options.password { Some(Templates::of("auth-password").map_err(failed)?) } else { None };
+    let overlay: Vec<&str> = password.iter().flat_map(Templates::paths).collect();
+    if let Some(password) = &password {
+        for path in &overlay {
+            if let Some(name) = path.strip_prefix("snippets/") {
+                let key =
+                    if name.starts_with("tests") { "password_tests" } else { "password_docs" };
+                let text = password.render(path, &vars).map_err(failed)?;
+                vars.insert(key, text);
+            }
         }
     }
     let mut files = Vec::new();
-    for (path, template) in crate::scaffold::AUTH {
-        let template = overlay.iter().find(|(p, _)| p == path).map_or(*template, |(_, t)| *t);
-        files.push(((*path).to_owned(), render(template, &vars)?));
+    for path in auth.paths() {
+        let text = match &password {
+            Some(password) if overlay.contains(&path) => password.render(path, &vars),
+            _ => auth.render(path, &vars),
+        };
+        files.push((path.to_owned(), text.map_err(failed)?));
     }
     for (backend, id) in [
         ("sqlite", "id INTEGER PRIMARY KEY AUTOINCREMENT"),
@@ -225,8 +230,7 @@ pub fn write(
         )));
     }
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let mut files = files(&module, timestamp, options)?;
-    format_templates(root, &mut files);
+    let files = files(&module, timestamp, options)?;
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     for f in migrations {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod auth;
 pub mod emit;
 pub mod generate;
+pub mod render;
 pub mod resource;
 pub mod scaffold;
 pub mod scopes;

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-include!(concat!(env!("OUT_DIR"), "/scaffold.rs"));
+use crate::render::APP;
 
 /// The framework's default policies, which a new app starts from.
 const SECURITY_TOML: &str = include_str!("../../../spec/security.toml");
@@ -186,23 +186,6 @@ pub fn validate_name(name: &str) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
-/// Fills the `{{key}}` placeholders of `template` from `vars`; an unknown key is an error.
-pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let end = after.find("}}").ok_or_else(|| "an unclosed `{{`".to_owned())?;
-        let key = after[..end].trim();
-        let value = vars.get(key).ok_or_else(|| format!("unknown placeholder `{{{{{key}}}}}`"))?;
-        out.push_str(value);
-        rest = &after[end + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
 /// The scaffold template of the app file at `path` (placeholders unfilled).
 pub fn template(path: &str) -> Option<&'static str> {
     APP.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
@@ -240,11 +223,12 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         ("runner", app.source.runner().to_owned()),
         ("gate_steps", app.source.gate_steps()),
     ]);
+    let templates =
+        crate::render::Templates::of("app").map_err(|e| ScaffoldError::Io(e.to_string()))?;
     let mut out = Vec::new();
-    for (path, template) in APP {
-        let text = render(template, &vars)
-            .map_err(|e| ScaffoldError::Io(format!("templates/app/{path}.tmpl: {e}")))?;
-        out.push(((*path).to_owned(), text));
+    for path in templates.paths() {
+        let text = templates.render(path, &vars).map_err(|e| ScaffoldError::Io(e.to_string()))?;
+        out.push((path.to_owned(), text));
     }
     out.push(("spec/security.toml".to_owned(), SECURITY_TOML.to_owned()));
     // The router comes from the routes table, as `zerogen generate` would write it.
@@ -331,15 +315,6 @@ mod tests {
             let error = validate_name(bad).unwrap_err().to_string();
             assert!(error.contains(why), "{bad}: {error}");
         }
-    }
-
-    #[test]
-    fn placeholders_are_filled_and_unknown_ones_refused() {
-        let vars = BTreeMap::from([("name", "blog".to_owned())]);
-        assert_eq!(render("a {{name}} b {{ name }}", &vars).unwrap(), "a blog b blog");
-        assert!(render("{{nope}}", &vars).unwrap_err().contains("unknown placeholder `{{nope}}`"));
-        assert!(render("{{name", &vars).unwrap_err().contains("unclosed"));
-        assert_eq!(render("no braces", &vars).unwrap(), "no braces");
     }
 
     #[test]

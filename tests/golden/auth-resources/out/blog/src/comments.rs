@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use zero_auth::Scope;
 use zero_db::sqlx::{self, any::AnyRow};
 use zero_db::values::{Problem, Values};
 use zero_db::{Db, DbError, get};
 use zero_pubsub::{PubSub, publish};
-use zero_auth::Scope;
 
 /// The topic every change to comments is published on.
 pub const TOPIC: &str = "comments";
@@ -51,10 +51,7 @@ pub struct Attrs {
 
 /// The values of a new comment's form.
 pub fn defaults() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("post_id".to_owned(), "".to_owned()),
-        ("body".to_owned(), "".to_owned()),
-    ])
+    BTreeMap::from([("post_id".to_owned(), "".to_owned()), ("body".to_owned(), "".to_owned())])
 }
 
 /// The values of an existing comment, as its form shows them.
@@ -68,19 +65,12 @@ pub fn values_of(comment: &Comment) -> BTreeMap<String, String> {
 /// Checks a form's values (field name to text) and converts them; every problem at once.
 pub fn validate(values: &BTreeMap<String, String>) -> Result<Attrs, Vec<Problem>> {
     let mut v = Values::new(values);
-    let attrs = Attrs {
-        post_id: v.integer("post_id"),
-        body: v.text("body", Some(255)),
-    };
+    let attrs = Attrs { post_id: v.integer("post_id"), body: v.text("body", Some(255)) };
     v.finish(attrs)
 }
 
 fn from_row(row: &AnyRow) -> Result<Comment, DbError> {
-    Ok(Comment {
-        id: get(row, "id")?,
-        post_id: get(row, "post_id")?,
-        body: get(row, "body")?,
-    })
+    Ok(Comment { id: get(row, "id")?, post_id: get(row, "post_id")?, body: get(row, "body")? })
 }
 
 /// The topic the changes to the scope's comments are published on (`None` for no user).
@@ -135,7 +125,12 @@ pub async fn find(scope: &Scope, db: &Db, id: i64) -> Result<Comment, DbError> {
 }
 
 /// Inserts a comment of the scope's user and publishes [`Change::Created`].
-pub async fn create(scope: &Scope, db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Comment, DbError> {
+pub async fn create(
+    scope: &Scope,
+    db: &Db,
+    pubsub: &dyn PubSub,
+    attrs: &Attrs,
+) -> Result<Comment, DbError> {
     let owner = owner(scope)?;
     own_references(db, owner, attrs).await?;
     let row = sqlx::query(
@@ -152,7 +147,13 @@ pub async fn create(scope: &Scope, db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) 
 }
 
 /// Updates the comment of the scope's user with this id and publishes [`Change::Updated`].
-pub async fn update(scope: &Scope, db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Comment, DbError> {
+pub async fn update(
+    scope: &Scope,
+    db: &Db,
+    pubsub: &dyn PubSub,
+    id: i64,
+    attrs: &Attrs,
+) -> Result<Comment, DbError> {
     let owner = owner(scope)?;
     own_references(db, owner, attrs).await?;
     let row = sqlx::query(

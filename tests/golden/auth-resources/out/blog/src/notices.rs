@@ -44,39 +44,28 @@ pub struct Attrs {
 
 /// The values of a new notice's form.
 pub fn defaults() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("body".to_owned(), "".to_owned()),
-    ])
+    BTreeMap::from([("body".to_owned(), "".to_owned())])
 }
 
 /// The values of an existing notice, as its form shows them.
 pub fn values_of(notice: &Notice) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("body".to_owned(), notice.body.clone()),
-    ])
+    BTreeMap::from([("body".to_owned(), notice.body.clone())])
 }
 
 /// Checks a form's values (field name to text) and converts them; every problem at once.
 pub fn validate(values: &BTreeMap<String, String>) -> Result<Attrs, Vec<Problem>> {
     let mut v = Values::new(values);
-    let attrs = Attrs {
-        body: v.text("body", Some(255)),
-    };
+    let attrs = Attrs { body: v.text("body", Some(255)) };
     v.finish(attrs)
 }
 
 fn from_row(row: &AnyRow) -> Result<Notice, DbError> {
-    Ok(Notice {
-        id: get(row, "id")?,
-        body: get(row, "body")?,
-    })
+    Ok(Notice { id: get(row, "id")?, body: get(row, "body")? })
 }
 
 /// Every notice, oldest first.
 pub async fn list(db: &Db) -> Result<Vec<Notice>, DbError> {
-    let rows = sqlx::query("SELECT id, body FROM notices ORDER BY id")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query("SELECT id, body FROM notices ORDER BY id").fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -91,9 +80,7 @@ pub async fn find(db: &Db, id: i64) -> Result<Notice, DbError> {
 
 /// Inserts a notice and publishes [`Change::Created`].
 pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Notice, DbError> {
-    let row = sqlx::query(
-        "INSERT INTO notices (body) VALUES ($1) RETURNING id, body",
-    )
+    let row = sqlx::query("INSERT INTO notices (body) VALUES ($1) RETURNING id, body")
         .bind(attrs.body.clone())
         .fetch_one(db.pool())
         .await?;
@@ -103,10 +90,13 @@ pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Notic
 }
 
 /// Updates the notice with this id and publishes [`Change::Updated`].
-pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Notice, DbError> {
-    let row = sqlx::query(
-        "UPDATE notices SET body = $1 WHERE id = $2 RETURNING id, body",
-    )
+pub async fn update(
+    db: &Db,
+    pubsub: &dyn PubSub,
+    id: i64,
+    attrs: &Attrs,
+) -> Result<Notice, DbError> {
+    let row = sqlx::query("UPDATE notices SET body = $1 WHERE id = $2 RETURNING id, body")
         .bind(attrs.body.clone())
         .bind(id)
         .fetch_optional(db.pool())
@@ -119,10 +109,7 @@ pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Res
 
 /// Deletes the notice with this id and publishes [`Change::Deleted`].
 pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("DELETE FROM notices WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query("DELETE FROM notices WHERE id = $1").bind(id).execute(db.pool()).await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
@@ -133,7 +120,5 @@ pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError
 /// Valid values for examples and tests; `n` varies the unique ones (a reference is `1`:
 /// replace it with the id of an existing row).
 pub fn example_values(n: u32) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("body".to_owned(), format!("Body {n}")),
-    ])
+    BTreeMap::from([("body".to_owned(), format!("Body {n}"))])
 }

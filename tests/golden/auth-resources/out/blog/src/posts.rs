@@ -6,11 +6,11 @@
 
 use std::collections::BTreeMap;
 
+use zero_auth::Scope;
 use zero_db::sqlx::{self, any::AnyRow};
 use zero_db::values::{Problem, Values};
 use zero_db::{Db, DbError, get};
 use zero_pubsub::{PubSub, publish};
-use zero_auth::Scope;
 
 /// The topic every change to posts is published on.
 pub const TOPIC: &str = "posts";
@@ -51,10 +51,7 @@ pub struct Attrs {
 
 /// The values of a new post's form.
 pub fn defaults() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("title".to_owned(), "".to_owned()),
-        ("body".to_owned(), "".to_owned()),
-    ])
+    BTreeMap::from([("title".to_owned(), "".to_owned()), ("body".to_owned(), "".to_owned())])
 }
 
 /// The values of an existing post, as its form shows them.
@@ -68,19 +65,12 @@ pub fn values_of(post: &Post) -> BTreeMap<String, String> {
 /// Checks a form's values (field name to text) and converts them; every problem at once.
 pub fn validate(values: &BTreeMap<String, String>) -> Result<Attrs, Vec<Problem>> {
     let mut v = Values::new(values);
-    let attrs = Attrs {
-        title: v.text("title", Some(255)),
-        body: v.text("body", None),
-    };
+    let attrs = Attrs { title: v.text("title", Some(255)), body: v.text("body", None) };
     v.finish(attrs)
 }
 
 fn from_row(row: &AnyRow) -> Result<Post, DbError> {
-    Ok(Post {
-        id: get(row, "id")?,
-        title: get(row, "title")?,
-        body: get(row, "body")?,
-    })
+    Ok(Post { id: get(row, "id")?, title: get(row, "title")?, body: get(row, "body")? })
 }
 
 /// The topic the changes to the scope's posts are published on (`None` for no user).
@@ -122,23 +112,34 @@ pub async fn find(scope: &Scope, db: &Db, id: i64) -> Result<Post, DbError> {
 }
 
 /// Inserts a post of the scope's user and publishes [`Change::Created`].
-pub async fn create(scope: &Scope, db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Post, DbError> {
+pub async fn create(
+    scope: &Scope,
+    db: &Db,
+    pubsub: &dyn PubSub,
+    attrs: &Attrs,
+) -> Result<Post, DbError> {
     let owner = owner(scope)?;
     let row = sqlx::query(
         "INSERT INTO posts (title, body, user_id) VALUES ($1, $2, $3) RETURNING id, title, body",
     )
-        .bind(attrs.title.clone())
-        .bind(attrs.body.clone())
-        .bind(owner)
-        .fetch_one(db.pool())
-        .await?;
+    .bind(attrs.title.clone())
+    .bind(attrs.body.clone())
+    .bind(owner)
+    .fetch_one(db.pool())
+    .await?;
     let created = from_row(&row)?;
     changed(scope, pubsub, Change::Created(created.clone()));
     Ok(created)
 }
 
 /// Updates the post of the scope's user with this id and publishes [`Change::Updated`].
-pub async fn update(scope: &Scope, db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Post, DbError> {
+pub async fn update(
+    scope: &Scope,
+    db: &Db,
+    pubsub: &dyn PubSub,
+    id: i64,
+    attrs: &Attrs,
+) -> Result<Post, DbError> {
     let owner = owner(scope)?;
     let row = sqlx::query(
         "UPDATE posts SET title = $1, body = $2 WHERE id = $3 AND user_id = $4 RETURNING id, title, body",

@@ -44,39 +44,28 @@ pub struct Attrs {
 
 /// The values of a new tag's form.
 pub fn defaults() -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("name".to_owned(), "".to_owned()),
-    ])
+    BTreeMap::from([("name".to_owned(), "".to_owned())])
 }
 
 /// The values of an existing tag, as its form shows them.
 pub fn values_of(tag: &Tag) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("name".to_owned(), tag.name.clone()),
-    ])
+    BTreeMap::from([("name".to_owned(), tag.name.clone())])
 }
 
 /// Checks a form's values (field name to text) and converts them; every problem at once.
 pub fn validate(values: &BTreeMap<String, String>) -> Result<Attrs, Vec<Problem>> {
     let mut v = Values::new(values);
-    let attrs = Attrs {
-        name: v.text("name", Some(255)),
-    };
+    let attrs = Attrs { name: v.text("name", Some(255)) };
     v.finish(attrs)
 }
 
 fn from_row(row: &AnyRow) -> Result<Tag, DbError> {
-    Ok(Tag {
-        id: get(row, "id")?,
-        name: get(row, "name")?,
-    })
+    Ok(Tag { id: get(row, "id")?, name: get(row, "name")? })
 }
 
 /// Every tag, oldest first.
 pub async fn list(db: &Db) -> Result<Vec<Tag>, DbError> {
-    let rows = sqlx::query("SELECT id, name FROM tags ORDER BY id")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query("SELECT id, name FROM tags ORDER BY id").fetch_all(db.pool()).await?;
     rows.iter().map(from_row).collect()
 }
 
@@ -91,9 +80,7 @@ pub async fn find(db: &Db, id: i64) -> Result<Tag, DbError> {
 
 /// Inserts a tag and publishes [`Change::Created`].
 pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Tag, DbError> {
-    let row = sqlx::query(
-        "INSERT INTO tags (name) VALUES ($1) RETURNING id, name",
-    )
+    let row = sqlx::query("INSERT INTO tags (name) VALUES ($1) RETURNING id, name")
         .bind(attrs.name.clone())
         .fetch_one(db.pool())
         .await?;
@@ -104,9 +91,7 @@ pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Tag, 
 
 /// Updates the tag with this id and publishes [`Change::Updated`].
 pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Tag, DbError> {
-    let row = sqlx::query(
-        "UPDATE tags SET name = $1 WHERE id = $2 RETURNING id, name",
-    )
+    let row = sqlx::query("UPDATE tags SET name = $1 WHERE id = $2 RETURNING id, name")
         .bind(attrs.name.clone())
         .bind(id)
         .fetch_optional(db.pool())
@@ -119,10 +104,7 @@ pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Res
 
 /// Deletes the tag with this id and publishes [`Change::Deleted`].
 pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("DELETE FROM tags WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query("DELETE FROM tags WHERE id = $1").bind(id).execute(db.pool()).await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }
@@ -133,7 +115,5 @@ pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError
 /// Valid values for examples and tests; `n` varies the unique ones (a reference is `1`:
 /// replace it with the id of an existing row).
 pub fn example_values(n: u32) -> BTreeMap<String, String> {
-    BTreeMap::from([
-        ("name".to_owned(), format!("Name {n}")),
-    ])
+    BTreeMap::from([("name".to_owned(), format!("Name {n}"))])
 }

@@ -81,7 +81,9 @@ async fn registering_mails_a_link_that_logs_in_once() {
 async fn invalid_addresses_are_refused_as_the_user_types() {
     let (app, server) = app().await;
     let mut view = server.live("/users/register").await.expect("the page");
-    view.change("#registration-form", json!({"user": {"email": "not an email"}})).await.expect("a reply");
+    view.change("#registration-form", json!({"user": {"email": "not an email"}}))
+        .await
+        .expect("a reply");
     assert!(view.has_element("#user_email-errors", Some("@ sign")).expect("html"));
     view.submit("#registration-form", json!({"user": {"email": "ann"}})).await.expect("a reply");
     let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
@@ -96,10 +98,8 @@ async fn the_login_form_answers_the_same_for_an_unknown_address() {
     let mut answers = Vec::new();
     for email in ["ann@example.com", "nobody@example.com"] {
         let mut view = server.live("/users/log-in").await.expect("the page");
-        let reply = view
-            .submit("#login-form", json!({"user": {"email": email}}))
-            .await
-            .expect("a reply");
+        let reply =
+            view.submit("#login-form", json!({"user": {"email": email}})).await.expect("a reply");
         answers.push((reply["flash"].clone(), view.html().expect("html")));
     }
     assert_eq!(answers[0], answers[1], "the same page for both");
@@ -165,5 +165,9 @@ async fn the_dev_mailbox_shows_the_mail_sent() {
     let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
     mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.expect("a message");
     let page = server.get("/dev/mailbox").await.expect("page");
-    assert!(page.has_element("article .to", Some("ann@example.com")).expect("html"), "{}", page.body);
+    assert!(
+        page.has_element("article .to", Some("ann@example.com")).expect("html"),
+        "{}",
+        page.body
+    );
 }

@@ -8,8 +8,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::comments::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -33,13 +33,23 @@ async fn comments_are_created_listed_updated_and_deleted_with_their_changes_publ
     let change = changes.recv().await.expect("a change");
     assert_eq!(change.downcast_ref::<Change>(), Some(&Change::Created(created.clone())));
     assert_eq!(comments::list(&scope, &db).await.expect("listed"), vec![created.clone()]);
-    let updated = comments::update(&scope, &db, &pubsub, created.id, &attrs).await.expect("updated");
+    let updated =
+        comments::update(&scope, &db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     comments::delete(&scope, &db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(comments::find(&scope, &db, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(comments::delete(&scope, &db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(comments::update(&scope, &db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        comments::delete(&scope, &db, &pubsub, created.id).await,
+        Err(DbError::NotFound)
+    ));
+    assert!(matches!(
+        comments::update(&scope, &db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -61,16 +71,32 @@ async fn the_html_pages_create_show_list_update_and_delete_a_comment() {
     let (server, scope) = support::sign_in(&app, visitor.new_browser(), "owner@example.com").await;
     let values = example(&db, &scope, 2).await;
     let page = server.get("/comments").await.expect("the index");
-    assert!(page.has_element("#comments", Some("No comments yet.")).expect("html"), "{}", page.body);
+    assert!(
+        page.has_element("#comments", Some("No comments yet.")).expect("html"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("data-zl-root"), "a page that is not live");
     let form = server.get("/comments/new").await.expect("the form");
     // Required fields left empty: refused (422), each error on its field, nothing saved.
-    let refused = server.submit(&form, "#comment-form", &[("comment[post_id]", ""), ("comment[body]", "")]).await.expect("answered");
+    let refused = server
+        .submit(&form, "#comment-form", &[("comment[post_id]", ""), ("comment[body]", "")])
+        .await
+        .expect("answered");
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.has_element("#comment_post_id-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#comment_body-errors .field-error", None).expect("html"), "{}", refused.body);
+    assert!(
+        refused.has_element("#comment_post_id-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#comment_body-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
     assert!(comments::list(&scope, &db).await.expect("listed").is_empty());
-    let named: Vec<(String, String)> = values.iter().map(|(k, v)| (format!("comment[{k}]"), v.clone())).collect();
+    let named: Vec<(String, String)> =
+        values.iter().map(|(k, v)| (format!("comment[{k}]"), v.clone())).collect();
     let fields: Vec<(&str, &str)> = named.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // Without the CSRF token: refused before the handler, nothing written.
     assert_eq!(server.post("/comments", &fields).await.expect("answered").status, 403);
@@ -79,9 +105,16 @@ async fn the_html_pages_create_show_list_update_and_delete_a_comment() {
     let rows = comments::list(&scope, &db).await.expect("listed");
     assert_eq!(rows.len(), 1);
     let id = rows[0].id;
-    assert_eq!((saved.status.as_u16(), saved.location()), (303, Some(format!("/comments/{id}").as_str())));
+    assert_eq!(
+        (saved.status.as_u16(), saved.location()),
+        (303, Some(format!("/comments/{id}").as_str()))
+    );
     let show = server.get(&format!("/comments/{id}")).await.expect("the comment");
-    assert!(show.has_element(".zl-flash-info", Some("Comment created.")).expect("html"), "{}", show.body);
+    assert!(
+        show.has_element(".zl-flash-info", Some("Comment created.")).expect("html"),
+        "{}",
+        show.body
+    );
     assert!(show.has_element("dt", Some("Post id")).expect("html"), "{}", show.body);
     let index = server.get("/comments").await.expect("the index");
     let row = format!("#comment-{id}");
@@ -114,7 +147,17 @@ async fn another_users_comments_are_out_of_reach() {
     let row = comments::create(&ann, &db, &pubsub, &attrs).await.expect("created");
     assert!(comments::list(&bob, &db).await.expect("listed").is_empty());
     assert!(matches!(comments::find(&bob, &db, row.id).await, Err(DbError::NotFound)));
-    assert!(matches!(comments::update(&bob, &db, &pubsub, row.id, &comments::validate(&example(&db, &bob, 2).await).expect("valid")).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        comments::update(
+            &bob,
+            &db,
+            &pubsub,
+            row.id,
+            &comments::validate(&example(&db, &bob, 2).await).expect("valid")
+        )
+        .await,
+        Err(DbError::NotFound)
+    ));
     assert!(matches!(comments::delete(&bob, &db, &pubsub, row.id).await, Err(DbError::NotFound)));
     assert_eq!(comments::find(&ann, &db, row.id).await.expect("still there"), row);
     assert!(bobs.try_recv().is_err(), "no message of another user's rows");
@@ -138,7 +181,11 @@ async fn another_users_comment_page_is_not_found_in_the_layout() {
         assert_eq!(page.status, 404, "{path}: {}", page.body);
         assert!(page.has_element("p", Some("No such comment.")).expect("html"), "{}", page.body);
         // The app's root layout, not a bare error.
-        assert!(page.has_element("link[href='/assets/app.css']", None).expect("html"), "{}", page.body);
+        assert!(
+            page.has_element("link[href='/assets/app.css']", None).expect("html"),
+            "{}",
+            page.body
+        );
     }
 }
 
@@ -154,7 +201,10 @@ async fn post_id_of_another_user_is_refused_as_missing() {
     values.insert("post_id".to_owned(), bobs.id.to_string());
     let attrs = comments::validate(&values).expect("valid");
     assert!(matches!(comments::create(&ann, &db, &pubsub, &attrs).await, Err(DbError::ForeignKey)));
-    assert!(matches!(comments::update(&ann, &db, &pubsub, row.id, &attrs).await, Err(DbError::ForeignKey)));
+    assert!(matches!(
+        comments::update(&ann, &db, &pubsub, row.id, &attrs).await,
+        Err(DbError::ForeignKey)
+    ));
     assert_eq!(comments::find(&ann, &db, row.id).await.expect("unchanged"), row);
     assert_eq!(comments::list(&ann, &db).await.expect("listed").len(), 1, "nothing created");
     // An id no row has: the same answer.

@@ -9,8 +9,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::notices::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -33,11 +33,17 @@ async fn notices_are_created_listed_updated_and_deleted_with_their_changes_publi
     assert_eq!(notices::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = notices::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     notices::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(notices::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(notices::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(notices::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        notices::update(&db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -60,7 +66,11 @@ async fn the_live_pages_create_show_list_and_delete_a_notice() {
     let mut form = server.live("/notices/new").await.expect("joined");
     // Required fields left empty: refused, each error on its field, nothing saved.
     form.submit("#notice-form", json!({"notice": {"body": ""}})).await.expect("a reply");
-    assert!(form.has_element("#notice_body-errors", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#notice_body-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert!(notices::list(&db).await.expect("listed").is_empty());
     form.submit("#notice-form", json!({"notice": values})).await.expect("saved");
     // A double submit: the view has moved on, so the second creates nothing.
@@ -76,7 +86,11 @@ async fn the_live_pages_create_show_list_and_delete_a_notice() {
     // Edited in place in the page's modal: refused values stay there with their errors,
     // saved ones update the row.
     form.submit("#notice-edit-form", json!({"notice": {"body": ""}})).await.expect("a reply");
-    assert!(form.has_element("#notice-editor #notice_body-errors .field-error", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#notice-editor #notice_body-errors .field-error", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert_eq!(notices::list(&db).await.expect("listed"), rows, "unchanged");
     let edited = example(&db, 3).await;
     let reply = form.submit("#notice-edit-form", json!({"notice": edited})).await.expect("saved");

@@ -9,8 +9,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::tags::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -33,7 +33,10 @@ async fn tags_are_created_listed_updated_and_deleted_with_their_changes_publishe
     assert_eq!(tags::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = tags::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     tags::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(tags::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(tags::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
@@ -60,7 +63,11 @@ async fn the_live_pages_create_show_list_and_delete_a_tag() {
     let mut form = server.live("/tags/new").await.expect("joined");
     // Required fields left empty: refused, each error on its field, nothing saved.
     form.submit("#tag-form", json!({"tag": {"name": ""}})).await.expect("a reply");
-    assert!(form.has_element("#tag_name-errors", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#tag_name-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert!(tags::list(&db).await.expect("listed").is_empty());
     form.submit("#tag-form", json!({"tag": values})).await.expect("saved");
     // A double submit: the view has moved on, so the second creates nothing.
@@ -76,7 +83,11 @@ async fn the_live_pages_create_show_list_and_delete_a_tag() {
     // Edited in place in the page's modal: refused values stay there with their errors,
     // saved ones update the row.
     form.submit("#tag-edit-form", json!({"tag": {"name": ""}})).await.expect("a reply");
-    assert!(form.has_element("#tag-editor #tag_name-errors .field-error", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#tag-editor #tag_name-errors .field-error", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert_eq!(tags::list(&db).await.expect("listed"), rows, "unchanged");
     let edited = example(&db, 3).await;
     let reply = form.submit("#tag-edit-form", json!({"tag": edited})).await.expect("saved");

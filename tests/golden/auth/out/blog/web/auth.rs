@@ -8,8 +8,8 @@ use std::sync::Arc;
 use zero_auth::mail::{self, DevMailbox, Mailer};
 use zero_auth::{Accounts, AuthConfig};
 use zero_db::Db;
-use zero_live::{Context, Endpoint};
 use zero_live::pubsub::PubSub;
+use zero_live::{Context, Endpoint};
 
 pub use zero_auth::web::{dev_mailbox, log_in, log_out, update_password};
 

@@ -8,8 +8,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::posts::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -32,11 +32,17 @@ async fn posts_are_created_listed_updated_and_deleted_with_their_changes_publish
     assert_eq!(posts::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = posts::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     posts::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(posts::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(posts::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(posts::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        posts::update(&db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -75,19 +81,73 @@ async fn the_html_pages_create_show_list_update_and_delete_a_post() {
     assert!(!page.body.contains("data-zl-root"), "a page that is not live");
     let form = server.get("/posts/new").await.expect("the form");
     // Required fields left empty: refused (422), each error on its field, nothing saved.
-    let refused = server.submit(&form, "#post-form", &[("post[title]", ""), ("post[body]", ""), ("post[views]", ""), ("post[score]", ""), ("post[price]", ""), ("post[on]", ""), ("post[at]", ""), ("post[code]", ""), ("post[status]", "")]).await.expect("answered");
+    let refused = server
+        .submit(
+            &form,
+            "#post-form",
+            &[
+                ("post[title]", ""),
+                ("post[body]", ""),
+                ("post[views]", ""),
+                ("post[score]", ""),
+                ("post[price]", ""),
+                ("post[on]", ""),
+                ("post[at]", ""),
+                ("post[code]", ""),
+                ("post[status]", ""),
+            ],
+        )
+        .await
+        .expect("answered");
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.has_element("#post_title-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_body-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_views-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_score-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_price-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_on-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_at-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_code-errors .field-error", None).expect("html"), "{}", refused.body);
-    assert!(refused.has_element("#post_status-errors .field-error", None).expect("html"), "{}", refused.body);
+    assert!(
+        refused.has_element("#post_title-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_body-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_views-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_score-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_price-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_on-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_at-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_code-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.has_element("#post_status-errors .field-error", None).expect("html"),
+        "{}",
+        refused.body
+    );
     assert!(posts::list(&db).await.expect("listed").is_empty());
-    let named: Vec<(String, String)> = values.iter().map(|(k, v)| (format!("post[{k}]"), v.clone())).collect();
+    let named: Vec<(String, String)> =
+        values.iter().map(|(k, v)| (format!("post[{k}]"), v.clone())).collect();
     let fields: Vec<(&str, &str)> = named.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     // Without the CSRF token: refused before the handler, nothing written.
     assert_eq!(server.post("/posts", &fields).await.expect("answered").status, 403);
@@ -96,9 +156,16 @@ async fn the_html_pages_create_show_list_update_and_delete_a_post() {
     let rows = posts::list(&db).await.expect("listed");
     assert_eq!(rows.len(), 1);
     let id = rows[0].id;
-    assert_eq!((saved.status.as_u16(), saved.location()), (303, Some(format!("/posts/{id}").as_str())));
+    assert_eq!(
+        (saved.status.as_u16(), saved.location()),
+        (303, Some(format!("/posts/{id}").as_str()))
+    );
     let show = server.get(&format!("/posts/{id}")).await.expect("the post");
-    assert!(show.has_element(".zl-flash-info", Some("Post created.")).expect("html"), "{}", show.body);
+    assert!(
+        show.has_element(".zl-flash-info", Some("Post created.")).expect("html"),
+        "{}",
+        show.body
+    );
     assert!(show.has_element("dt", Some("Title")).expect("html"), "{}", show.body);
     let index = server.get("/posts").await.expect("the index");
     let row = format!("#post-{id}");
@@ -112,7 +179,11 @@ async fn the_html_pages_create_show_list_update_and_delete_a_post() {
     let form = server.get("/posts/new").await.expect("the form");
     let taken = server.submit(&form, "#post-form", &fields).await.expect("answered");
     assert_eq!(taken.status, 422);
-    assert!(taken.has_element("#post_title-errors", Some("has already been taken")).expect("html"), "{}", taken.body);
+    assert!(
+        taken.has_element("#post_title-errors", Some("has already been taken")).expect("html"),
+        "{}",
+        taken.body
+    );
     assert_eq!(posts::list(&db).await.expect("listed").len(), 1);
     // Ids with no row: not found, nothing deleted.
     for path in ["/posts/999999", "/posts/x", "/posts/999999/edit"] {

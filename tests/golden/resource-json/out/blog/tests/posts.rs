@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use tower::ServiceExt as _;
 use serde_json::json;
+use tower::ServiceExt as _;
 use zero_db::DbError;
 use zero_live::pubsub::{Local, PubSub};
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::posts::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -35,11 +35,17 @@ async fn posts_are_created_listed_updated_and_deleted_with_their_changes_publish
     assert_eq!(posts::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = posts::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     posts::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(posts::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(posts::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(posts::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        posts::update(&db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -68,7 +74,12 @@ async fn a_taken_title_is_an_error_on_its_field() {
 }
 
 /// Sends `method path` with `body` (JSON) through the app's router: status, headers, JSON.
-async fn call(app: &App, method: Method, path: &str, body: &str) -> (StatusCode, header::HeaderMap, serde_json::Value) {
+async fn call(
+    app: &App,
+    method: Method,
+    path: &str,
+    body: &str,
+) -> (StatusCode, header::HeaderMap, serde_json::Value) {
     let request = Request::builder()
         .method(method)
         .uri(path)
@@ -94,7 +105,10 @@ async fn the_json_api_creates_lists_shows_updates_and_deletes_a_post() {
     assert_eq!(status, StatusCode::CREATED, "{created}");
     let id = created["id"].as_i64().expect("an id");
     assert_eq!(headers[header::LOCATION], format!("/api/posts/{id}").as_str());
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Created(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Created(_))
+    ));
     let (status, _, list) = call(&app, Method::GET, "/api/posts", "").await;
     assert_eq!((status, list.as_array().map(Vec::len)), (StatusCode::OK, Some(1)), "{list}");
     let (status, _, shown) = call(&app, Method::GET, &format!("/api/posts/{id}"), "").await;
@@ -106,7 +120,9 @@ async fn the_json_api_creates_lists_shows_updates_and_deletes_a_post() {
     assert_ne!(updated["title"], created["title"], "{updated}");
     assert_eq!(updated["id"], created["id"]);
     // The row's own values again: a taken unique value is an error on its field.
-    let current = serde_json::to_string(&posts::values_of(&posts::find(&db, id).await.expect("found"))).expect("JSON");
+    let current =
+        serde_json::to_string(&posts::values_of(&posts::find(&db, id).await.expect("found")))
+            .expect("JSON");
     let (status, _, taken) = call(&app, Method::POST, "/api/posts", &current).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{taken}");
     assert!(taken["errors"].to_string().contains("has already been taken"), "{taken}");
@@ -128,9 +144,14 @@ async fn the_json_api_refuses_bad_bodies_and_writes_nothing() {
     let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());
     for body in ["not json", "[1, 2]", ""] {
         let (status, _, refused) = call(&app, Method::POST, "/api/posts", body).await;
-        assert_eq!((status, refused["error"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_json")), "{body}");
+        assert_eq!(
+            (status, refused["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_json")),
+            "{body}"
+        );
     }
-    let (status, _, refused) = call(&app, Method::POST, "/api/posts", r#"{"no_such_field": 1, "title": [1]}"#).await;
+    let (status, _, refused) =
+        call(&app, Method::POST, "/api/posts", r#"{"no_such_field": 1, "title": [1]}"#).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["errors"]["no_such_field"][0], "is not a field of a post");
     assert!(refused["errors"]["title"][0].is_string(), "{refused}");

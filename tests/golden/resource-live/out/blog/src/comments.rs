@@ -145,7 +145,12 @@ pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Comme
 }
 
 /// Updates the comment with this id and publishes [`Change::Updated`].
-pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Comment, DbError> {
+pub async fn update(
+    db: &Db,
+    pubsub: &dyn PubSub,
+    id: i64,
+    attrs: &Attrs,
+) -> Result<Comment, DbError> {
     let row = sqlx::query(
         "UPDATE comments SET post_id = $1, note = $2, rating = $3, kind = $4, on = $5 WHERE id = $6 RETURNING id, post_id, note, rating, kind, on",
     )
@@ -165,10 +170,8 @@ pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Res
 
 /// Deletes the comment with this id and publishes [`Change::Deleted`].
 pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("DELETE FROM comments WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    let done =
+        sqlx::query("DELETE FROM comments WHERE id = $1").bind(id).execute(db.pool()).await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }

@@ -13,7 +13,8 @@ use zero_pubsub::{PubSub, publish};
 pub const TOPIC: &str = "posts";
 
 /// The fields a form edits, in order.
-pub const FIELDS: &[&str] = &["title", "body", "views", "score", "price", "published", "on", "at", "code", "status"];
+pub const FIELDS: &[&str] =
+    &["title", "body", "views", "score", "price", "published", "on", "at", "code", "status"];
 
 /// The values of `status`.
 pub const STATUS_VALUES: &[&str] = &["draft", "live"];
@@ -215,10 +216,7 @@ pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Res
 
 /// Deletes the post with this id and publishes [`Change::Deleted`].
 pub async fn delete(db: &Db, pubsub: &dyn PubSub, id: i64) -> Result<(), DbError> {
-    let done = sqlx::query("DELETE FROM posts WHERE id = $1")
-        .bind(id)
-        .execute(db.pool())
-        .await?;
+    let done = sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(db.pool()).await?;
     if done.rows_affected() == 0 {
         return Err(DbError::NotFound);
     }

@@ -9,8 +9,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::comments::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -35,11 +35,17 @@ async fn comments_are_created_listed_updated_and_deleted_with_their_changes_publ
     assert_eq!(comments::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = comments::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     comments::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(comments::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(comments::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(comments::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        comments::update(&db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -58,15 +64,33 @@ async fn the_live_pages_create_show_list_and_delete_a_comment() {
     let app = App::new(LiveConfig::default(), Signer::random(), Endpoint::default(), db.clone());
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
     let page = server.get("/comments").await.expect("the index");
-    assert!(page.has_element("#comments", Some("No comments yet.")).expect("html"), "{}", page.body);
+    assert!(
+        page.has_element("#comments", Some("No comments yet.")).expect("html"),
+        "{}",
+        page.body
+    );
     // Joined before the comment exists: it appears here over PubSub.
     let mut index = server.live("/comments").await.expect("listed");
     let mut form = server.live("/comments/new").await.expect("joined");
     // Required fields left empty: refused, each error on its field, nothing saved.
-    form.submit("#comment-form", json!({"comment": {"post_id": "", "rating": "", "kind": ""}})).await.expect("a reply");
-    assert!(form.has_element("#comment_post_id-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#comment_rating-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#comment_kind-errors", None).expect("html"), "{}", form.html().expect("html"));
+    form.submit("#comment-form", json!({"comment": {"post_id": "", "rating": "", "kind": ""}}))
+        .await
+        .expect("a reply");
+    assert!(
+        form.has_element("#comment_post_id-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#comment_rating-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#comment_kind-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert!(comments::list(&db).await.expect("listed").is_empty());
     form.submit("#comment-form", json!({"comment": values})).await.expect("saved");
     // A double submit: the view has moved on, so the second creates nothing.
@@ -75,14 +99,28 @@ async fn the_live_pages_create_show_list_and_delete_a_comment() {
     assert_eq!(rows.len(), 1, "one row for two submits");
     let id = rows[0].id;
     assert_eq!(form.follow_redirect().await.expect("followed"), format!("/comments/{id}"));
-    assert!(form.has_element("dt", Some("Post id")).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("dt", Some("Post id")).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     index.render_async().await.expect("the new row");
     let row = format!("#comment-{id}");
     assert!(index.has_element(&row, None).expect("html"), "{}", index.html().expect("html"));
     // Edited in place in the page's modal: refused values stay there with their errors,
     // saved ones update the row.
-    form.submit("#comment-edit-form", json!({"comment": {"post_id": "", "rating": "", "kind": ""}})).await.expect("a reply");
-    assert!(form.has_element("#comment-editor #comment_post_id-errors .field-error", None).expect("html"), "{}", form.html().expect("html"));
+    form.submit(
+        "#comment-edit-form",
+        json!({"comment": {"post_id": "", "rating": "", "kind": ""}}),
+    )
+    .await
+    .expect("a reply");
+    assert!(
+        form.has_element("#comment-editor #comment_post_id-errors .field-error", None)
+            .expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert_eq!(comments::list(&db).await.expect("listed"), rows, "unchanged");
     let edited = example(&db, 3).await;
     let reply = form.submit("#comment-edit-form", json!({"comment": edited})).await.expect("saved");
@@ -97,5 +135,8 @@ async fn the_live_pages_create_show_list_and_delete_a_comment() {
     index.render_async().await.expect("the row removed");
     assert!(!index.has_element(&row, None).expect("html"));
     assert!(comments::list(&db).await.expect("listed").is_empty());
-    assert!(server.live(&format!("/comments/{id}")).await.is_err(), "a deleted comment has no page");
+    assert!(
+        server.live(&format!("/comments/{id}")).await.is_err(),
+        "a deleted comment has no page"
+    );
 }

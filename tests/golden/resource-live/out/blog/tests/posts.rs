@@ -9,8 +9,8 @@ use zero_live::pubsub::{Local, PubSub};
 use zero_live::testing::TestServer;
 use zero_live::{Endpoint, LiveConfig, Signer};
 
-use blog::web::App;
 use blog::posts::{self, Change};
+use blog::web::App;
 
 mod support;
 
@@ -33,11 +33,17 @@ async fn posts_are_created_listed_updated_and_deleted_with_their_changes_publish
     assert_eq!(posts::list(&db).await.expect("listed"), vec![created.clone()]);
     let updated = posts::update(&db, &pubsub, created.id, &attrs).await.expect("updated");
     assert_eq!(updated.id, created.id);
-    assert!(matches!(changes.recv().await.expect("a change").downcast_ref::<Change>(), Some(Change::Updated(_))));
+    assert!(matches!(
+        changes.recv().await.expect("a change").downcast_ref::<Change>(),
+        Some(Change::Updated(_))
+    ));
     posts::delete(&db, &pubsub, created.id).await.expect("deleted");
     assert!(matches!(posts::find(&db, created.id).await, Err(DbError::NotFound)));
     assert!(matches!(posts::delete(&db, &pubsub, created.id).await, Err(DbError::NotFound)));
-    assert!(matches!(posts::update(&db, &pubsub, created.id, &attrs).await, Err(DbError::NotFound)));
+    assert!(matches!(
+        posts::update(&db, &pubsub, created.id, &attrs).await,
+        Err(DbError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -78,15 +84,51 @@ async fn the_live_pages_create_show_list_and_delete_a_post() {
     let mut form = server.live("/posts/new").await.expect("joined");
     // Required fields left empty: refused, each error on its field, nothing saved.
     form.submit("#post-form", json!({"post": {"title": "", "body": "", "views": "", "score": "", "price": "", "on": "", "at": "", "code": "", "status": ""}})).await.expect("a reply");
-    assert!(form.has_element("#post_title-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_body-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_views-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_score-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_price-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_on-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_at-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_code-errors", None).expect("html"), "{}", form.html().expect("html"));
-    assert!(form.has_element("#post_status-errors", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#post_title-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_body-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_views-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_score-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_price-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_on-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_at-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_code-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
+    assert!(
+        form.has_element("#post_status-errors", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert!(posts::list(&db).await.expect("listed").is_empty());
     form.submit("#post-form", json!({"post": values})).await.expect("saved");
     // A double submit: the view has moved on, so the second creates nothing.
@@ -102,12 +144,20 @@ async fn the_live_pages_create_show_list_and_delete_a_post() {
     // The same values from a new form: the taken value is an error on its field.
     let mut again = server.live("/posts/new").await.expect("joined");
     again.submit("#post-form", json!({"post": values})).await.expect("a reply");
-    assert!(again.has_element("#post_title-errors", Some("has already been taken")).expect("html"), "{}", again.html().expect("html"));
+    assert!(
+        again.has_element("#post_title-errors", Some("has already been taken")).expect("html"),
+        "{}",
+        again.html().expect("html")
+    );
     assert_eq!(posts::list(&db).await.expect("listed").len(), 1);
     // Edited in place in the page's modal: refused values stay there with their errors,
     // saved ones update the row.
     form.submit("#post-edit-form", json!({"post": {"title": "", "body": "", "views": "", "score": "", "price": "", "on": "", "at": "", "code": "", "status": ""}})).await.expect("a reply");
-    assert!(form.has_element("#post-editor #post_title-errors .field-error", None).expect("html"), "{}", form.html().expect("html"));
+    assert!(
+        form.has_element("#post-editor #post_title-errors .field-error", None).expect("html"),
+        "{}",
+        form.html().expect("html")
+    );
     assert_eq!(posts::list(&db).await.expect("listed"), rows, "unchanged");
     let edited = example(&db, 3).await;
     let reply = form.submit("#post-edit-form", json!({"post": edited})).await.expect("saved");

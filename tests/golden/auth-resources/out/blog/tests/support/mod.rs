@@ -38,9 +38,7 @@ pub async fn database() -> Db {
 pub async fn tags_row(db: &Db, n: u32) -> blog::tags::Tag {
     let values = blog::tags::example_values(n);
     let attrs = blog::tags::validate(&values).expect("valid example values");
-    blog::tags::create(db, &zero_live::pubsub::Local::default(), &attrs)
-        .await
-        .expect("a tag row")
+    blog::tags::create(db, &zero_live::pubsub::Local::default(), &attrs).await.expect("a tag row")
 }
 
 /// The scope of a new user (`user-N@example.com`). Added by `zerogen resource` in an app

@@ -95,7 +95,8 @@ fn to_log_in(live: &Live, path: &str) -> Response {
 fn posted(fields: Vec<(String, String)>) -> Form {
     let params: serde_json::Map<String, serde_json::Value> =
         fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-    Form::new("comment", comments::defaults()).with_params(&serde_json::Value::Object(params), Action::Submit)
+    Form::new("comment", comments::defaults())
+        .with_params(&serde_json::Value::Object(params), Action::Submit)
 }
 
 /// The form's values by field.
@@ -207,7 +208,8 @@ pub async fn new(
     }
     let form = Form::new("comment", comments::defaults());
     let heading = "New comment".to_owned();
-    let body = CommentForm { action: "/comments".to_owned(), heading, form, csrf: token(csrf) }.to_html();
+    let body =
+        CommentForm { action: "/comments".to_owned(), heading, form, csrf: token(csrf) }.to_html();
     page(&live, &headers, StatusCode::OK, "New comment", &body)
 }
 

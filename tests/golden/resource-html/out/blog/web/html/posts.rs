@@ -87,7 +87,8 @@ fn id_of(id: &str) -> Option<i64> {
 fn posted(fields: Vec<(String, String)>) -> Form {
     let params: serde_json::Map<String, serde_json::Value> =
         fields.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
-    Form::new("post", posts::defaults()).with_params(&serde_json::Value::Object(params), Action::Submit)
+    Form::new("post", posts::defaults())
+        .with_params(&serde_json::Value::Object(params), Action::Submit)
 }
 
 /// The form's values by field.

@@ -38,7 +38,5 @@ pub async fn database() -> Db {
 pub async fn posts_row(db: &Db, n: u32) -> blog::posts::Post {
     let values = blog::posts::example_values(n);
     let attrs = blog::posts::validate(&values).expect("valid example values");
-    blog::posts::create(db, &zero_live::pubsub::Local::default(), &attrs)
-        .await
-        .expect("a post row")
+    blog::posts::create(db, &zero_live::pubsub::Local::default(), &attrs).await.expect("a post row")
 }

@@ -63,8 +63,16 @@ fn database(e: DbError) -> Response {
 fn values_of(body: &str) -> Result<BTreeMap<String, String>, Box<Response>> {
     let object: Map<String, Value> = match serde_json::from_str(body) {
         Ok(Value::Object(object)) => object,
-        Ok(_) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, "bad_json", "the body is not a JSON object"))),
-        Err(e) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, "bad_json", &e.to_string()))),
+        Ok(_) => {
+            return Err(Box::new(refuse(
+                StatusCode::BAD_REQUEST,
+                "bad_json",
+                "the body is not a JSON object",
+            )));
+        }
+        Err(e) => {
+            return Err(Box::new(refuse(StatusCode::BAD_REQUEST, "bad_json", &e.to_string())));
+        }
     };
     let mut values = BTreeMap::new();
     let mut wrong = Vec::new();

@@ -33,6 +33,11 @@ impl LiveView for Confirm {
             return Ok(Confirm::default());
         };
         let csrf = ctx.extension::<CsrfToken>().map(|t| t.as_str().to_owned()).unwrap_or_default();
-        Ok(Confirm { email: user.email, token, return_to: return_to(ctx).unwrap_or_default(), csrf })
+        Ok(Confirm {
+            email: user.email,
+            token,
+            return_to: return_to(ctx).unwrap_or_default(),
+            csrf,
+        })
     }
 }

@@ -108,7 +108,12 @@ impl LiveView for NoticeForm {
             None => (None, notices::defaults(), "New notice"),
         };
         ctx.set_title(heading);
-        Ok(NoticeForm { id, heading: heading.to_owned(), form: Form::new("notice", values), saved: None })
+        Ok(NoticeForm {
+            id,
+            heading: heading.to_owned(),
+            form: Form::new("notice", values),
+            saved: None,
+        })
     }
 
     async fn handle_event(

@@ -61,7 +61,11 @@ impl LiveView for Index {
         Ok(())
     }
 
-    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        _ctx: &mut Context,
+    ) {
         match message.downcast_ref::<Change>() {
             Some(Change::Created(row)) => {
                 self.count += 1;

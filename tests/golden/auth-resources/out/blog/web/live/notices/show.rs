@@ -67,7 +67,11 @@ impl LiveView for Show {
         Ok(())
     }
 
-    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        ctx: &mut Context,
+    ) {
         match message.downcast_ref::<Change>() {
             Some(Change::Updated(row)) if row.id == self.notice.id => self.notice = row.clone(),
             Some(Change::Deleted(id)) if *id == self.notice.id => {

@@ -6,11 +6,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use zero_auth::Scope;
+use zero_auth::web::require_user;
 use zero_db::DbError;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
-use zero_auth::Scope;
-use zero_auth::web::require_user;
 
 use crate::posts::{self, Post};
 use crate::web::services;
@@ -44,7 +44,12 @@ pub fn mount_error(e: DbError) -> MountError {
 /// Checks `form` and, on a submit, writes it (`id`: the post edited, `None` for a new
 /// one) as the scope's user: the row written, or `None` with the problems on the form's fields (or in a
 /// flash).
-pub async fn apply(ctx: &mut Context, scope: &Scope, id: Option<i64>, form: &mut Form) -> Option<Post> {
+pub async fn apply(
+    ctx: &mut Context,
+    scope: &Scope,
+    id: Option<i64>,
+    form: &mut Form,
+) -> Option<Post> {
     let values: BTreeMap<String, String> =
         posts::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();
     let attrs = match posts::validate(&values) {
@@ -103,7 +108,13 @@ impl PostForm {
 impl LiveView for PostForm {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         let Some(scope) = require_user(ctx) else {
-            return Ok(PostForm { id: None, heading: String::new(), form: Form::new("post", BTreeMap::<String, String>::new()), saved: None, scope: Scope::default() });
+            return Ok(PostForm {
+                id: None,
+                heading: String::new(),
+                form: Form::new("post", BTreeMap::<String, String>::new()),
+                saved: None,
+                scope: Scope::default(),
+            });
         };
         let (db, _) = services(ctx).map_err(MountError::new)?;
         let (id, values, heading) = match ctx.param("id") {
@@ -115,7 +126,13 @@ impl LiveView for PostForm {
             None => (None, posts::defaults(), "New post"),
         };
         ctx.set_title(heading);
-        Ok(PostForm { id, heading: heading.to_owned(), form: Form::new("post", values), saved: None, scope })
+        Ok(PostForm {
+            id,
+            heading: heading.to_owned(),
+            form: Form::new("post", values),
+            saved: None,
+            scope,
+        })
     }
 
     async fn handle_event(

@@ -3,11 +3,11 @@
 //! The rows are a stream: sent to the browser, then dropped from the session's memory.
 
 use serde_json::Value;
+use zero_auth::Scope;
+use zero_auth::web::require_user;
 use zero_db::DbError;
 use zero_live::{Context, EventError, LiveView, MountError};
 use zero_live_core::Stream;
-use zero_auth::Scope;
-use zero_auth::web::require_user;
 
 use crate::posts::{self, Change, Post};
 use crate::web::services;
@@ -70,7 +70,11 @@ impl LiveView for Index {
         Ok(())
     }
 
-    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        _ctx: &mut Context,
+    ) {
         match message.downcast_ref::<Change>() {
             Some(Change::Created(row)) => {
                 self.count += 1;

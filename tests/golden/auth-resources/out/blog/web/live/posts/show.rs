@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
+use zero_auth::Scope;
+use zero_auth::web::require_user;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
 use zero_live_core::Js;
-use zero_auth::Scope;
-use zero_auth::web::require_user;
 
 use crate::posts::{self, Change, Post};
 use crate::web::services;
@@ -41,7 +41,11 @@ impl LiveView for Show {
         let id = ctx.param("id").and_then(|id| id.parse().ok());
         let id = id.ok_or_else(|| MountError::not_found("No such post."))?;
         let Some(scope) = require_user(ctx) else {
-            return Ok(Show { post: Post::default(), form: editor(BTreeMap::new()), scope: Scope::default() });
+            return Ok(Show {
+                post: Post::default(),
+                form: editor(BTreeMap::new()),
+                scope: Scope::default(),
+            });
         };
         let (db, _) = services(ctx).map_err(MountError::new)?;
         let post = posts::find(&scope, &db, id).await.map_err(super::form::mount_error)?;
@@ -76,7 +80,11 @@ impl LiveView for Show {
         Ok(())
     }
 
-    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        ctx: &mut Context,
+    ) {
         match message.downcast_ref::<Change>() {
             Some(Change::Updated(row)) if row.id == self.post.id => self.post = row.clone(),
             Some(Change::Deleted(id)) if *id == self.post.id => {

@@ -68,7 +68,10 @@ pub async fn apply(ctx: &mut Context, id: Option<i64>, form: &mut Form) -> Optio
     };
     match saved {
         Ok(row) => {
-            ctx.put_flash("info", if id.is_some() { "Comment updated." } else { "Comment created." });
+            ctx.put_flash(
+                "info",
+                if id.is_some() { "Comment updated." } else { "Comment created." },
+            );
             Some(row)
         }
         Err(e @ DbError::Unique { .. }) => {
@@ -108,7 +111,12 @@ impl LiveView for CommentForm {
             None => (None, comments::defaults(), "New comment"),
         };
         ctx.set_title(heading);
-        Ok(CommentForm { id, heading: heading.to_owned(), form: Form::new("comment", values), saved: None })
+        Ok(CommentForm {
+            id,
+            heading: heading.to_owned(),
+            form: Form::new("comment", values),
+            saved: None,
+        })
     }
 
     async fn handle_event(

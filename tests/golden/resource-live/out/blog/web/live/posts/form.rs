@@ -108,7 +108,12 @@ impl LiveView for PostForm {
             None => (None, posts::defaults(), "New post"),
         };
         ctx.set_title(heading);
-        Ok(PostForm { id, heading: heading.to_owned(), form: Form::new("post", values), saved: None })
+        Ok(PostForm {
+            id,
+            heading: heading.to_owned(),
+            form: Form::new("post", values),
+            saved: None,
+        })
     }
 
     async fn handle_event(

@@ -1,0 +1,269 @@
+//! The model `templates/resource/` renders from: every name, type, SQL column, expression and
+//! example a template prints, computed here from the parsed [`Resource`]. Templates only
+//! interpolate these, branch on the flags and loop over the lists.
+
+use serde::Serialize;
+
+use super::{Field, Resource, Ty, Web, label_of};
+
+/// A resource as its templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    /// The command that made it, for the files' first line.
+    pub command: String,
+    /// `BlogPost`.
+    pub singular: String,
+    /// `blog_posts`: table, module, path.
+    pub plural: String,
+    /// `blog_post`: a variable, a form's name, an element id's prefix.
+    pub lower: String,
+    /// `blog post`, in sentences.
+    pub human: String,
+    /// `Blog post`, starting a sentence.
+    pub sentence: String,
+    /// `blog posts`, in sentences.
+    pub human_plural: String,
+    /// `Blog posts`, the index's title.
+    pub title: String,
+    /// The app's crate as a test names it (`::notes` when the app is named like the module).
+    pub krate: String,
+    /// The app's crate module.
+    pub module: String,
+    /// `live`, `html` or `json`.
+    pub web: &'static str,
+    /// Rows belong to a scope's users.
+    pub owned: bool,
+    /// The owner column of owned rows.
+    pub owner_column: String,
+    /// The fields, in order.
+    pub fields: Vec<FieldModel>,
+    /// The first field (the one a taken unique value falls back to).
+    pub first: FieldModel,
+    /// The first unique field, if any.
+    pub unique: Option<FieldModel>,
+    /// The fields a user can leave empty and must not: not optional, not a checkbox.
+    pub required: Vec<FieldModel>,
+    /// The required fields a JSON create must name (no default either).
+    pub api_required: Vec<FieldModel>,
+    /// The fields that reference another table.
+    pub parents: Vec<FieldModel>,
+    /// The references to tables whose rows belong to users too (checked against the owner).
+    pub owned_parents: Vec<FieldModel>,
+    /// `"title", "body"`: the fields as a Rust list.
+    pub field_list: String,
+    /// `id, title, body`: the columns a query selects.
+    pub columns: String,
+    /// `title, body` (and the owner column): the columns an insert names.
+    pub insert_columns: String,
+    /// `$1, $2` (and the owner's): an insert's placeholders.
+    pub insert_values: String,
+    /// `title = $1, body = $2`: an update's assignments.
+    pub sets: String,
+    /// `$3`: the id's placeholder in an update (the owner's follows it).
+    pub update_id: String,
+    /// `$4`: the owner's placeholder in an update.
+    pub update_owner: String,
+}
+
+/// A field as its templates see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct FieldModel {
+    /// `published_at`.
+    pub name: String,
+    /// `Published at`.
+    pub label: String,
+    /// `PUBLISHED_AT`, for the constants of an enum.
+    pub upper: String,
+    /// Its Rust type in the row.
+    pub rust: &'static str,
+    /// May be empty.
+    pub optional: bool,
+    /// Unique.
+    pub unique: bool,
+    /// Its column, for SQLite and for Postgres.
+    pub sqlite: String,
+    /// Its column for Postgres.
+    pub postgres: String,
+    /// The `Values` call that reads it.
+    pub reader: String,
+    /// The `<.input>` kind.
+    pub input: &'static str,
+    /// How a template shows `ROW.NAME` (`ROW` is the model's `lower`).
+    pub display: String,
+    /// A new form's value.
+    pub default: String,
+    /// The expression of its form value in `values_of` (after `ROW.`).
+    pub value_of: String,
+    /// The expression that binds it (after `.bind(`).
+    pub bind: String,
+    /// The Rust expression of a valid example (`n` varies the unique ones).
+    pub example: String,
+    /// The type, for the docs.
+    pub doc_type: String,
+    /// The rules, for the docs.
+    pub rules: String,
+    /// An enum's values and their labels.
+    pub choices: Vec<(String, String)>,
+    /// `"draft", "live"`: an enum's values as a Rust list.
+    pub value_list: String,
+    /// `("draft", "Draft"), ...`: an enum's choices as a Rust list.
+    pub choice_list: String,
+    /// The table a reference points at.
+    pub table: Option<String>,
+}
+
+fn quoted(items: impl IntoIterator<Item = String>) -> String {
+    items.into_iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ")
+}
+
+impl Field {
+    fn model(&self, lower: &str) -> FieldModel {
+        let choices: Vec<(String, String)> = match &self.ty {
+            Ty::Enum(values) => values.iter().map(|v| (v.clone(), label_of(v))).collect(),
+            _ => Vec::new(),
+        };
+        let default = match (&self.default, &self.ty) {
+            (Some(d), _) => d.clone(),
+            (None, Ty::Boolean) => "false".to_owned(),
+            (None, Ty::Enum(values)) if !self.optional => values[0].clone(),
+            _ => String::new(),
+        };
+        let value_of = match self.rust() {
+            "String" => format!("{}.clone()", self.name),
+            "Option<String>" => format!("{}.clone().unwrap_or_default()", self.name),
+            "Option<i64>" | "Option<f64>" => {
+                format!("{}.map(|v| v.to_string()).unwrap_or_default()", self.name)
+            }
+            _ => format!("{}.to_string()", self.name),
+        };
+        let bind = match self.rust() {
+            "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => {
+                format!("attrs.{}", self.name)
+            }
+            _ => format!("attrs.{}.clone()", self.name),
+        };
+        let example = self.example("{n}");
+        let example = if example.contains("{n}") {
+            format!("format!({example:?})")
+        } else {
+            format!("{example:?}.to_owned()")
+        };
+        let mut rules = Vec::new();
+        if !self.optional && self.ty != Ty::Boolean {
+            rules.push("required".to_owned());
+        }
+        if self.unique {
+            rules.push("unique".to_owned());
+        }
+        if let Some(d) = &self.default {
+            rules.push(format!("default `{d}`"));
+        }
+        let doc_type = match &self.ty {
+            Ty::Enum(v) => format!("one of {}", v.join(", ")),
+            Ty::References(t) => format!("a row of `{t}`"),
+            other => format!("{other:?}").to_lowercase(),
+        };
+        FieldModel {
+            name: self.name.clone(),
+            label: self.label(),
+            upper: self.name.to_uppercase(),
+            rust: self.rust(),
+            optional: self.optional,
+            unique: self.unique,
+            sqlite: self.column(false),
+            postgres: self.column(true),
+            reader: self.reader(),
+            input: self.input(),
+            display: self.display(lower),
+            default,
+            value_of,
+            bind,
+            example,
+            doc_type,
+            rules: rules.join(", "),
+            value_list: quoted(choices.iter().map(|(v, _)| v.clone())),
+            choice_list: choices
+                .iter()
+                .map(|(v, l)| format!("(\"{v}\", \"{l}\")"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            choices,
+            table: match &self.ty {
+                Ty::References(t) => Some(t.clone()),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl Resource {
+    /// The model of this resource in the app whose crate module is `module`.
+    pub fn model(&self, module: &str) -> Model {
+        let lower = self.lower();
+        let fields: Vec<FieldModel> = self.fields.iter().map(|f| f.model(&lower)).collect();
+        let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+        let n = names.len();
+        let oc = &self.owner_column;
+        let mut insert_columns = names.join(", ");
+        let mut insert_values = (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        if self.owned {
+            insert_columns.push_str(&format!(", {oc}"));
+            insert_values.push_str(&format!(", ${}", n + 1));
+        }
+        let blank = |f: &&FieldModel| !f.optional && f.rust != "bool";
+        let required: Vec<FieldModel> = fields.iter().filter(blank).cloned().collect();
+        let api_required: Vec<FieldModel> = self
+            .fields
+            .iter()
+            .zip(&fields)
+            .filter(|(f, _)| !f.optional && f.ty != Ty::Boolean && f.default.is_none())
+            .map(|(_, m)| m.clone())
+            .collect();
+        let parents: Vec<FieldModel> =
+            fields.iter().filter(|f| f.table.is_some()).cloned().collect();
+        let owned_parents: Vec<FieldModel> = parents
+            .iter()
+            .filter(|f| f.table.as_ref().is_some_and(|t| self.owned_refs.contains(t)))
+            .cloned()
+            .collect();
+        let human = self.human();
+        Model {
+            command: self.command(),
+            singular: self.singular.clone(),
+            plural: self.plural.clone(),
+            sentence: label_of(&human),
+            human_plural: self.plural.replace('_', " "),
+            title: self.title(),
+            krate: if self.plural == module { format!("::{module}") } else { module.to_owned() },
+            module: module.to_owned(),
+            web: match self.web {
+                Web::Live => "live",
+                Web::Html => "html",
+                Web::Json => "json",
+            },
+            owned: self.owned,
+            owner_column: oc.clone(),
+            first: fields[0].clone(),
+            unique: fields.iter().find(|f| f.unique).cloned(),
+            required,
+            api_required,
+            parents,
+            owned_parents,
+            field_list: quoted(names.iter().map(|n| (*n).to_owned())),
+            columns: self.columns(),
+            insert_columns,
+            insert_values,
+            sets: names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("{n} = ${}", i + 1))
+                .collect::<Vec<_>>()
+                .join(", "),
+            update_id: format!("${}", n + 1),
+            update_owner: format!("${}", n + 2),
+            fields,
+            lower,
+            human,
+        }
+    }
+}
