@@ -473,21 +473,21 @@ impl Resource {
             (format!("src/{p}.rs"), render("domain.rs")?),
         ];
         match self.web {
-            Web::Live => files.extend([
-                (format!("web/live/{p}/mod.rs"), self.live_mod()),
-                (format!("web/live/{p}/index.rs"), self.index_rs()),
-                (format!("web/live/{p}/index.html.0x0"), self.index_html()),
-                (format!("web/live/{p}/show.rs"), self.show_rs()),
-                (format!("web/live/{p}/show.html.0x0"), self.show_html()),
-                (format!("web/live/{p}/form.rs"), self.form_rs()),
-                (format!("web/live/{p}/form.html.0x0"), self.form_html()),
-            ]),
+            Web::Live => {
+                for name in ["mod.rs", "index.rs", "show.rs", "form.rs"] {
+                    files.push((format!("web/live/{p}/{name}"), render(&format!("live/{name}"))?));
+                }
+                for name in ["index", "show", "form"] {
+                    let page = render(&format!("{name}.html.0x0"))?;
+                    files.push((format!("web/live/{p}/{name}.html.0x0"), page));
+                }
+            }
             Web::Json => files.push((format!("web/api/{p}.rs"), self.api_rs())),
             Web::Html => files.extend([
                 (format!("web/html/{p}.rs"), self.dead_rs()),
-                (format!("web/html/{p}/index.html.0x0"), self.dead_index_html()),
-                (format!("web/html/{p}/show.html.0x0"), self.dead_show_html()),
-                (format!("web/html/{p}/form.html.0x0"), self.dead_form_html()),
+                (format!("web/html/{p}/index.html.0x0"), render("index.html.0x0")?),
+                (format!("web/html/{p}/show.html.0x0"), render("show.html.0x0")?),
+                (format!("web/html/{p}/form.html.0x0"), render("form.html.0x0")?),
             ]),
         }
         let tests = self.tests(module);
@@ -516,394 +516,6 @@ impl Resource {
         let mut names = vec!["id".to_owned()];
         names.extend(self.fields.iter().map(|f| f.name.clone()));
         names.join(", ")
-    }
-
-    /// What the live views add for owned rows: imports, the scope field, the scope argument
-    /// of a domain call from `mount` and from an event, and the subscription.
-    fn owned_imports(&self) -> &'static str {
-        if self.owned { "use zero_auth::Scope;\nuse zero_auth::web::require_user;\n" } else { "" }
-    }
-
-    fn scope_field(&self) -> &'static str {
-        if self.owned { "    /// Whose rows these are.\n    scope: Scope,\n" } else { "" }
-    }
-
-    /// `mount`'s first line for owned rows: a visitor goes to the login page (`default` is the
-    /// view's state meanwhile, never shown).
-    fn guard(&self, default: &str) -> String {
-        if self.owned {
-            format!(
-                "let Some(scope) = require_user(ctx) else {{\n            return Ok({default});\n        }};\n        "
-            )
-        } else {
-            String::new()
-        }
-    }
-
-    fn scope_arg(&self, receiver: &str) -> String {
-        if self.owned { format!("&{receiver}, ") } else { String::new() }
-    }
-
-    fn subscribe(&self) -> String {
-        let p = &self.plural;
-        if self.owned {
-            format!(
-                "if ctx.connected()\n            && let Some(topic) = {p}::topic(&scope)\n        {{\n            ctx.subscribe(topic);\n        }}"
-            )
-        } else {
-            format!("if ctx.connected() {{\n            ctx.subscribe({p}::TOPIC);\n        }}")
-        }
-    }
-
-    fn live_mod(&self) -> String {
-        let mut code = self.header("//!");
-        let _ = write!(
-            code,
-            "//! The live pages of {p}: the index, one {human}, and the form that creates and edits.\n\n\
-             pub mod form;\npub mod index;\npub mod show;\n",
-            p = self.plural,
-            human = self.human()
-        );
-        code
-    }
-
-    fn index_rs(&self) -> String {
-        let (s, p, human) = (&self.singular, &self.plural, self.human());
-        let mut code = self.header("//!");
-        let _ = write!(
-            code,
-            "//! `/{p}`: every {human}, kept current by the changes published on the resource's topic.\n\
-             //! The rows are a stream: sent to the browser, then dropped from the session's memory.\n\n\
-             use serde_json::Value;\n\
-             use zero_db::DbError;\n\
-             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
-             use zero_live_core::Stream;\n\
-             {imports}\n\
-             use crate::{p}::{{self, Change, {s}}};\n\
-             use crate::web::services;\n\n\
-             /// The index's state.\n#[derive(Debug)]\npub struct Index {{\n    \
-             /// The rows, oldest first, as a stream.\n    pub {p}: Stream<{s}>,\n    \
-             /// How many rows the page shows (for its empty state).\n    pub count: usize,\n{field}}}\n\
-             zero_live_core::template!(Index, \"live/{p}/index\");\n\n\
-             impl LiveView for Index {{\n    \
-             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
-             ctx.set_title(\"{title}\");\n        \
-             {guard}\
-             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
-             {subscribe}\n        \
-             let rows = {p}::list({arg_local}&db).await.map_err(|e| MountError::new(e.to_string()))?;\n        \
-             let count = rows.len();\n        \
-             let mut stream = Stream::new();\n        \
-             stream.extend(rows);\n        \
-             Ok(Index {{ {p}: stream, count{store} }})\n    }}\n\n    \
-             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
-             match event {{\n            \"delete\" => {{\n                \
-             let id = value[\"id\"].as_str().and_then(|id| id.parse::<i64>().ok());\n                \
-             let Some(id) = id else {{\n                    \
-             return Err(EventError::Invalid(format!(\"no {human} `{{}}` here\", value[\"id\"])));\n                }};\n                \
-             let (db, pubsub) = services(ctx).map_err(EventError::Invalid)?;\n                \
-             // A forged or stale id deletes nothing and says so.\n                \
-             match {p}::delete({arg_self}&db, &*pubsub, id).await {{\n                    \
-             Ok(()) => ctx.put_flash(\"info\", \"{sentence} deleted.\"),\n                    \
-             Err(DbError::NotFound) => {{\n                        \
-             return Err(EventError::Invalid(format!(\"no {human} `{{id}}` here\")));\n                    }}\n                    \
-             Err(e) => ctx.put_flash(\"error\", e.to_string()),\n                }}\n            }}\n            \
-             other => return Err(EventError::Unknown(other.to_owned())),\n        }}\n        Ok(())\n    }}\n\n    \
-             async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _ctx: &mut Context) {{\n        \
-             match message.downcast_ref::<Change>() {{\n            \
-             Some(Change::Created(row)) => {{\n                \
-             self.count += 1;\n                \
-             self.{p}.insert(row.clone());\n            }}\n            \
-             // A row the browser has is replaced in place, by its key.\n            \
-             Some(Change::Updated(row)) => self.{p}.insert(row.clone()),\n            \
-             Some(Change::Deleted(id)) => {{\n                \
-             self.count = self.count.saturating_sub(1);\n                \
-             self.{p}.delete(id);\n            }}\n            \
-             None => {{}}\n        }}\n    }}\n}}\n",
-            title = self.title(),
-            sentence = label_of(&self.human()),
-            imports = self.owned_imports(),
-            field = self.scope_field(),
-            guard = self.guard(&format!(
-                "Index {{ {p}: Stream::new(), count: 0, scope: Scope::default() }}"
-            )),
-            subscribe = self.subscribe(),
-            arg_local = self.scope_arg("scope"),
-            arg_self = self.scope_arg("self.scope"),
-            store = if self.owned { ", scope" } else { "" },
-        );
-        code
-    }
-
-    fn index_html(&self) -> String {
-        let (lower, human) = (self.lower(), self.human());
-        let delete = format!(
-            "          <button type=\"button\" class=\"btn btn-secondary\" z-click=\"delete\" z-value-id={{{lower}.id}} data-confirm=\"Delete this {human}?\">Delete</button>\n"
-        );
-        self.index_template(
-            "*count",
-            &format!(":key={{{lower}.id}} :stream "),
-            " navigate",
-            &delete,
-        )
-    }
-
-    /// The index page's template: the table of rows (`rows`, the count; `row_attrs` after the
-    /// `:for`), each with its links (`link`: ` navigate` on a live page) and `delete` button.
-    fn index_template(&self, rows: &str, row_attrs: &str, link: &str, delete: &str) -> String {
-        let (p, lower, human) = (&self.plural, self.lower(), self.human());
-        let mut html = format!(
-            "<.app_layout current=\"/{p}\">\n  <.header title=\"{title}\">\n    \
-             <:actions><.link href=\"/{p}/new\"{link}>New {human}</.link></:actions>\n  </.header>\n  \
-             <.table id=\"{p}\" rows={{{rows}}}>\n",
-            title = self.title()
-        );
-        for f in &self.fields {
-            let _ = writeln!(html, "    <:col label=\"{}\" />", f.label());
-        }
-        let _ = write!(
-            html,
-            "    <:col label=\"Actions\" />\n    <tbody id=\"{p}-rows\">\n      \
-             <tr :for={{{lower} in {p}}} {row_attrs}id={{format!(\"{lower}-{{}}\", {lower}.id)}}>\n"
-        );
-        for f in &self.fields {
-            let _ = writeln!(html, "        <td>{}</td>", f.display(&lower));
-        }
-        let _ = write!(
-            html,
-            "        <td class=\"row-actions\">\n          \
-             <.link href={{format!(\"/{p}/{{}}\", {lower}.id)}}{link}>Show</.link>\n          \
-             <.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}{link}>Edit</.link>\n{delete}        \
-             </td>\n      </tr>\n    </tbody>\n    <:empty>No {human_plural} yet.</:empty>\n  </.table>\n</.app_layout>\n",
-            human_plural = p.replace('_', " "),
-        );
-        html
-    }
-
-    fn show_rs(&self) -> String {
-        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
-        let first = &self.fields[0].name;
-        let mut code = self.header("//!");
-        let _ = write!(
-            code,
-            "//! `/{p}/:id`: one {human}, kept current by the changes published on its topic, and edited\n\
-             //! in place in a modal (the form's checks and write, [`super::form::apply`]).\n\n\
-             use std::collections::BTreeMap;\n\n\
-             use serde_json::Value;\n\
-             use zero_live::form::{{Action, Form}};\n\
-             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
-             use zero_live_core::Js;\n\
-             {imports}\n\
-             use crate::{p}::{{self, Change, {s}}};\n\
-             use crate::web::services;\n\n\
-             /// The page's state.\n#[derive(Debug)]\npub struct Show {{\n    /// The {human}.\n    pub {lower}: {s},\n    \
-             /// The editor's form.\n    pub form: Form,\n{field}}}\n\
-             zero_live_core::template!(Show, \"live/{p}/show\");\n\n\
-             /// The JS commands that open the editor, its first field focused.\n\
-             pub fn open_editor() -> Js {{\n    Js::new().show(\"#{lower}-editor\").focus(\"#{lower}_{first}\")\n}}\n\n\
-             /// The form of `{lower}`'s values.\n\
-             fn editor(values: BTreeMap<String, String>) -> Form {{\n    Form::new(\"{lower}\", values)\n}}\n\n\
-             impl LiveView for Show {{\n    \
-             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
-             let id = ctx.param(\"id\").and_then(|id| id.parse().ok());\n        \
-             let id = id.ok_or_else(|| MountError::not_found(\"No such {human}.\"))?;\n        \
-             {guard}\
-             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
-             let {lower} = {p}::find({arg_local}&db, id).await.map_err(super::form::mount_error)?;\n        \
-             ctx.set_title(\"{sentence}\");\n        \
-             {subscribe}\n        \
-             let form = editor({p}::values_of(&{lower}));\n        \
-             Ok(Show {{ {lower}, form{store} }})\n    }}\n\n    \
-             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
-             let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
-             other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
-             self.form = self.form.clone().with_params(value, action);\n        \
-             let id = Some(self.{lower}.id);\n        \
-             if let Some(row) = super::form::apply(ctx, {scope_self}id, &mut self.form).await {{\n            \
-             self.form = editor({p}::values_of(&row));\n            \
-             self.{lower} = row;\n            \
-             ctx.exec(Js::new().hide(\"#{lower}-editor\"));\n        }}\n        Ok(())\n    }}\n\n    \
-             async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), ctx: &mut Context) {{\n        \
-             match message.downcast_ref::<Change>() {{\n            \
-             Some(Change::Updated(row)) if row.id == self.{lower}.id => self.{lower} = row.clone(),\n            \
-             Some(Change::Deleted(id)) if *id == self.{lower}.id => {{\n                \
-             ctx.put_flash(\"info\", \"This {human} was deleted.\");\n                ctx.push_navigate(\"/{p}\");\n            }}\n            \
-             _ => {{}}\n        }}\n    }}\n}}\n",
-            sentence = label_of(&human),
-            imports = self.owned_imports(),
-            field = self.scope_field(),
-            guard = self.guard(&format!(
-                "Show {{ {lower}: {s}::default(), form: editor(BTreeMap::new()), scope: Scope::default() }}"
-            )),
-            subscribe = self.subscribe(),
-            arg_local = self.scope_arg("scope"),
-            scope_self = if self.owned { "&self.scope, " } else { "" },
-            store = if self.owned { ", scope" } else { "" },
-        );
-        code
-    }
-
-    fn show_html(&self) -> String {
-        let (p, lower, human) = (&self.plural, self.lower(), self.human());
-        let actions =
-            format!("<.button id=\"{lower}-edit\" z-click={{open_editor()}}>Edit</.button>");
-        let mut editor = format!(
-            "  <.modal id=\"{lower}-editor\" title=\"Edit {human}\">\n    \
-             <form id=\"{lower}-edit-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
-        );
-        for f in &self.fields {
-            editor.push_str("  ");
-            editor.push_str(&dead::input_line(p, f));
-        }
-        editor.push_str(
-            "      <.button submit z-disable-with=\"Saving...\">Save</.button>\n    </form>\n  </.modal>\n",
-        );
-        self.show_template(&actions, " navigate", &editor)
-    }
-
-    /// One row's page template: its fields under a header with `actions`, then `extra` markup
-    /// and the way back (`link`: ` navigate` on a live page).
-    fn show_template(&self, actions: &str, link: &str, extra: &str) -> String {
-        let (p, lower) = (&self.plural, self.lower());
-        let mut html = format!(
-            "<.app_layout current=\"/{p}\">\n  <.header title=\"{sentence}\">\n    \
-             <:actions>{actions}</:actions>\n  </.header>\n  <.list>\n",
-            sentence = label_of(&self.human()),
-        );
-        for f in &self.fields {
-            let _ =
-                writeln!(html, "    <:item title=\"{}\">{}</:item>", f.label(), f.display(&lower));
-        }
-        let _ = write!(
-            html,
-            "  </.list>\n{extra}  <.link href=\"/{p}\"{link}>Back to {}</.link>\n</.app_layout>\n",
-            p.replace('_', " ")
-        );
-        html
-    }
-
-    fn form_rs(&self) -> String {
-        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
-        let o = self.owned;
-        let mut code = self.header("//!");
-        let _ = write!(
-            code,
-            "//! `/{p}/new` and `/{p}/:id/edit`: the form that creates or edits a {human}, checked as the\n\
-             //! user types and on submit; a taken unique value is an error on its field. [`apply`] is\n\
-             //! also what the {human}'s page uses to edit it in a modal.\n\n\
-             use std::collections::BTreeMap;\n\n\
-             use serde_json::Value;\n\
-             use zero_db::DbError;\n\
-             use zero_live::form::{{Action, Form}};\n\
-             use zero_live::{{Context, EventError, LiveView, MountError}};\n\
-             {imports}\n\
-             use crate::{p}::{{self, {s}}};\n\
-             use crate::web::services;\n\n\
-             /// The form's state.\n#[derive(Debug)]\npub struct {s}Form {{\n    \
-             /// The {human} edited (`None` for a new one).\n    pub id: Option<i64>,\n    \
-             /// The heading.\n    pub heading: String,\n    /// The form.\n    pub form: Form,\n    \
-             /// Where the submit that saved went: another submit (a double click) goes there too\n    \
-             /// and writes nothing.\n    saved: Option<String>,\n{field}}}\n\
-             zero_live_core::template!({s}Form, \"live/{p}/form\");\n\n\
-             /// Why a {human} could not be read for a mount: an id with no row{whose_row} is not\n\
-             /// found (`404`), anything else a failure of the server (`500`).\n\
-             pub fn mount_error(e: DbError) -> MountError {{\n    \
-             match e {{\n        \
-             DbError::NotFound => MountError::not_found(\"No such {human}.\"),\n        \
-             e => MountError::new(format!(\"the {human} could not be read: {{e}}\")),\n    }}\n}}\n\n\
-             /// Checks `form` and, on a submit, writes it (`id`: the {human} edited, `None` for a new\n\
-             /// one){whose}: the row written, or `None` with the problems on the form's fields (or in a\n\
-             /// flash).\n\
-             pub async fn apply(ctx: &mut Context, {scope_param}id: Option<i64>, form: &mut Form) -> Option<{s}> {{\n    \
-             let values: BTreeMap<String, String> =\n        \
-             {p}::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();\n    \
-             let attrs = match {p}::validate(&values) {{\n        Ok(attrs) => attrs,\n        \
-             Err(problems) => {{\n            for problem in problems {{\n                \
-             form.add_error(problem.field, problem.code, problem.message);\n            }}\n            return None;\n        }}\n    }};\n    \
-             if !form.submitted() {{\n        return None;\n    }}\n    \
-             let (db, pubsub) = match services(ctx) {{\n        Ok(services) => services,\n        \
-             Err(e) => {{\n            ctx.put_flash(\"error\", e);\n            return None;\n        }}\n    }};\n    \
-             let saved = match id {{\n        \
-             Some(id) => {p}::update({scope_arg}&db, &*pubsub, id, &attrs).await,\n        \
-             None => {p}::create({scope_arg}&db, &*pubsub, &attrs).await,\n    }};\n    \
-             match saved {{\n        \
-             Ok(row) => {{\n            \
-             ctx.put_flash(\"info\", if id.is_some() {{ \"{sentence} updated.\" }} else {{ \"{sentence} created.\" }});\n            \
-             Some(row)\n        }}\n        \
-             Err(e @ DbError::Unique {{ .. }}) => {{\n            \
-             let field = e.field().unwrap_or(\"{first}\").to_owned();\n            \
-             form.add_error(&field, \"taken\", \"has already been taken\");\n            None\n        }}\n        \
-             Err(e) => {{\n            ctx.put_flash(\"error\", e.to_string());\n            None\n        }}\n    }}\n}}\n\n\
-             impl {s}Form {{\n    \
-             /// Checks the values, and on a submit writes them once; returns where to go next.\n    \
-             async fn save(&mut self, ctx: &mut Context) -> Option<String> {{\n        \
-             if let Some(to) = self.saved.as_ref().filter(|_| self.form.submitted()) {{\n            \
-             return Some(to.clone());\n        }}\n        \
-             let row = apply(ctx, {scope_self}self.id, &mut self.form).await?;\n        \
-             let to = format!(\"/{p}/{{}}\", row.id);\n        \
-             self.saved = Some(to.clone());\n        Some(to)\n    }}\n}}\n\n\
-             impl LiveView for {s}Form {{\n    \
-             async fn mount(ctx: &mut Context) -> Result<Self, MountError> {{\n        \
-             {guard}\
-             let (db, _) = services(ctx).map_err(MountError::new)?;\n        \
-             let (id, values, heading) = match ctx.param(\"id\") {{\n            \
-             Some(id) => {{\n                \
-             let id: i64 = id.parse().map_err(|_| MountError::not_found(\"No such {human}.\"))?;\n                \
-             let {lower} = {p}::find({arg_local}&db, id).await.map_err(mount_error)?;\n                \
-             (Some(id), {p}::values_of(&{lower}), \"Edit {human}\")\n            }}\n            \
-             None => (None, {p}::defaults(), \"New {human}\"),\n        }};\n        \
-             ctx.set_title(heading);\n        \
-             Ok({s}Form {{ id, heading: heading.to_owned(), form: Form::new(\"{lower}\", values), saved: None{store} }})\n    }}\n\n    \
-             async fn handle_event(\n        &mut self,\n        event: &str,\n        value: &Value,\n        ctx: &mut Context,\n    ) -> Result<(), EventError> {{\n        \
-             let action = match event {{\n            \"validate\" => Action::Change,\n            \"save\" => Action::Submit,\n            \
-             other => return Err(EventError::Unknown(other.to_owned())),\n        }};\n        \
-             self.form = self.form.clone().with_params(value, action);\n        \
-             if let Some(to) = self.save(ctx).await {{\n            ctx.push_navigate(to);\n        }}\n        Ok(())\n    }}\n}}\n",
-            sentence = label_of(&human),
-            first = self.fields[0].name,
-            imports = self.owned_imports(),
-            field = self.scope_field(),
-            whose = if o { " as the scope's user" } else { "" },
-            whose_row = if o { " of the scope's user" } else { "" },
-            scope_param = if o { "scope: &Scope, " } else { "" },
-            scope_arg = if o { "scope, " } else { "" },
-            scope_self = if o { "&self.scope, " } else { "" },
-            guard = self.guard(&format!(
-                "{s}Form {{ id: None, heading: String::new(), form: Form::new(\"{lower}\", BTreeMap::<String, String>::new()), saved: None, scope: Scope::default() }}"
-            )),
-            arg_local = self.scope_arg("scope"),
-            store = if o { ", scope" } else { "" },
-        );
-        code
-    }
-
-    fn form_html(&self) -> String {
-        let lower = self.lower();
-        self.form_template(
-            &format!(
-                "<form id=\"{lower}-form\" z-input=\"validate\" z-change=\"validate\" z-debounce=\"150\" z-submit=\"save\">\n"
-            ),
-            " z-disable-with=\"Saving...\"",
-            " navigate",
-        )
-    }
-
-    /// The form page's template: `open` (the `<form>` tag and any hidden fields), an `<.input>`
-    /// per field, the save button (`button` attributes) and the way back (`link`).
-    fn form_template(&self, open: &str, button: &str, link: &str) -> String {
-        let p = &self.plural;
-        let mut html =
-            format!("<.app_layout current=\"/{p}\">\n  <.header title={{heading}} />\n  {open}");
-        for f in &self.fields {
-            html.push_str(&dead::input_line(p, f));
-        }
-        let _ = write!(
-            html,
-            "    <.button submit{button}>Save</.button>\n  </form>\n  \
-             <.link href=\"/{p}\"{link}>Back to {}</.link>\n</.app_layout>\n",
-            p.replace('_', " ")
-        );
-        html
     }
 
     /// The tests of owned rows: each domain test acts as a new user, the live pages as a
@@ -2031,16 +1643,16 @@ mod tests {
     #[test]
     fn a_saved_form_does_not_write_again_and_the_page_edits_in_a_modal() {
         let r = parse("Note", "notes", &args(&["title:string"])).unwrap();
-        let form = r.form_rs();
+        let form = r.file("web/live/notes/form.rs");
         let save = form.find("async fn save(").expect("the form's save");
         let guard = form[save..].find("if let Some(to) = self.saved").expect("the guard");
         let write = form[save..].find("apply(ctx, ").expect("the write");
         assert!(guard < write, "checked before writing: {form}");
         assert!(form.contains("self.saved = Some(to.clone());"), "{form}");
         // The page of a row edits it in its modal through the same checks and write.
-        let show = r.show_rs();
+        let show = r.file("web/live/notes/show.rs");
         assert!(show.contains("super::form::apply(ctx, id, &mut self.form)"), "{show}");
-        assert!(r.show_html().contains("<.modal id=\"note-editor\""));
+        assert!(r.file("web/live/notes/show.html.0x0").contains("<.modal id=\"note-editor\""));
     }
 
     #[test]

@@ -212,41 +212,6 @@ impl Resource {
         }
     }
 
-    /// The delete button of a row: a form that posts to `/PLURAL/:id/delete`.
-    fn delete_form(&self, indent: &str) -> String {
-        let (p, lower, human) = (&self.plural, self.lower(), self.human());
-        format!(
-            "{indent}<form method=\"post\" action={{format!(\"/{p}/{{}}/delete\", {lower}.id)}} class=\"inline\">\n\
-             {indent}  <input type=\"hidden\" name=\"_csrf_token\" value={{csrf}}>\n\
-             {indent}  <button type=\"submit\" class=\"btn btn-secondary\" aria-label={{format!(\"Delete {human} {{}}\", {lower}.id)}}>Delete</button>\n\
-             {indent}</form>\n"
-        )
-    }
-
-    /// `web/html/PLURAL/index.html.0x0`.
-    pub(super) fn dead_index_html(&self) -> String {
-        let p = &self.plural;
-        self.index_template(&format!("{p}.len()"), "", "", &self.delete_form("          "))
-    }
-
-    /// `web/html/PLURAL/show.html.0x0`.
-    pub(super) fn dead_show_html(&self) -> String {
-        let (p, lower) = (&self.plural, self.lower());
-        let actions =
-            format!("<.link href={{format!(\"/{p}/{{}}/edit\", {lower}.id)}}>Edit</.link>");
-        self.show_template(&actions, "", &self.delete_form("  "))
-    }
-
-    /// `web/html/PLURAL/form.html.0x0`.
-    pub(super) fn dead_form_html(&self) -> String {
-        let open = format!(
-            "<form id=\"{}-form\" method=\"post\" action={{action}}>\n    \
-             <input type=\"hidden\" name=\"_csrf_token\" value={{csrf}}>\n",
-            self.lower()
-        );
-        self.form_template(&open, "", "")
-    }
-
     /// The test of the dead pages, through the app's router over real HTTP.
     pub(super) fn dead_test(&self) -> String {
         let (p, lower, human) = (&self.plural, self.lower(), self.human());
@@ -328,18 +293,4 @@ impl Resource {
             first_label = self.fields[0].label(),
         )
     }
-}
-
-/// The `<.input>` line of a field in a form.
-pub(super) fn input_line(p: &str, f: &Field) -> String {
-    let options = match &f.ty {
-        Ty::Enum(_) => format!(" options={{crate::{p}::{}_CHOICES}}", f.name.to_uppercase()),
-        _ => String::new(),
-    };
-    format!(
-        "    <.input form={{form}} field=\"{}\" kind=\"{}\" label=\"{}\"{options} />\n",
-        f.name,
-        f.input(),
-        f.label()
-    )
 }
