@@ -482,9 +482,9 @@ impl Resource {
                     files.push((format!("web/live/{p}/{name}.html.0x0"), page));
                 }
             }
-            Web::Json => files.push((format!("web/api/{p}.rs"), self.api_rs())),
+            Web::Json => files.push((format!("web/api/{p}.rs"), render("api/handlers.rs")?)),
             Web::Html => files.extend([
-                (format!("web/html/{p}.rs"), self.dead_rs()),
+                (format!("web/html/{p}.rs"), render("html/pages.rs")?),
                 (format!("web/html/{p}/index.html.0x0"), render("index.html.0x0")?),
                 (format!("web/html/{p}/show.html.0x0"), render("show.html.0x0")?),
                 (format!("web/html/{p}/form.html.0x0"), render("form.html.0x0")?),
@@ -982,116 +982,6 @@ impl Resource {
              let scope = zero_auth::Scope::for_user(login.user, app.accounts.now());\n    \
              (browser.with_cookie(&auth.cookie_name(), &value), scope)\n}}\n"
         )
-    }
-
-    /// `web/api/PLURAL.rs`: the JSON API's handlers.
-    fn api_rs(&self) -> String {
-        let (s, p, human, lower) = (&self.singular, &self.plural, self.human(), self.lower());
-        let mut code = self.header("//!");
-        let fields: Vec<String> =
-            self.fields.iter().map(|f| format!("\"{n}\": {lower}.{n}", n = f.name)).collect();
-        let _ = write!(
-            code,
-            "//! `/api/{p}`: the {p} as JSON. `GET` lists them (oldest first) or shows one, `POST`\n\
-             //! creates one from an object of field values (`201` with `location`), `PUT` updates\n\
-             //! the fields it names, `DELETE` deletes. Refusals are JSON too: `400` for a body that\n\
-             //! is not an object, `404` for an id with no row, `422` with every problem by field.\n\
-             //! Each write publishes its change, as the live pages' do.\n\n\
-             use std::collections::BTreeMap;\n\
-             use std::sync::Arc;\n\n\
-             use axum::Extension;\n\
-             use axum::extract::Path;\n\
-             use axum::http::{{StatusCode, header}};\n\
-             use axum::response::{{IntoResponse, Response}};\n\
-             use serde_json::{{Map, Value, json}};\n\
-             use zero_db::values::Problem;\n\
-             use zero_db::{{Db, DbError}};\n\
-             use zero_live::pubsub::PubSub;\n\n\
-             use crate::{p}::{{self, {s}}};\n\n\
-             /// A {human} as JSON.\n\
-             fn to_json({lower}: &{s}) -> Value {{\n    \
-             json!({{\"id\": {lower}.id, {fields}}})\n}}\n\n\
-             fn reply(status: StatusCode, body: &Value) -> Response {{\n    \
-             (status, [(header::CONTENT_TYPE, \"application/json\")], body.to_string()).into_response()\n}}\n\n\
-             fn refuse(status: StatusCode, error: &str, message: &str) -> Response {{\n    \
-             reply(status, &json!({{\"error\": error, \"message\": message}}))\n}}\n\n\
-             /// `422` with the problems by field.\n\
-             fn invalid(problems: impl IntoIterator<Item = (String, String)>) -> Response {{\n    \
-             let mut errors: BTreeMap<String, Vec<String>> = BTreeMap::new();\n    \
-             for (field, message) in problems {{\n        errors.entry(field).or_default().push(message);\n    }}\n    \
-             reply(StatusCode::UNPROCESSABLE_ENTITY, &json!({{\"error\": \"invalid\", \"errors\": errors}}))\n}}\n\n\
-             fn problems(problems: Vec<Problem>) -> Response {{\n    \
-             invalid(problems.into_iter().map(|p| (p.field.to_owned(), p.message)))\n}}\n\n\
-             /// A database refusal: no row is `404`, a taken unique value `422` on its field.\n\
-             fn database(e: DbError) -> Response {{\n    \
-             match e {{\n        \
-             DbError::NotFound => refuse(StatusCode::NOT_FOUND, \"not_found\", \"no {human} has this id\"),\n        \
-             e @ DbError::Unique {{ .. }} => {{\n            \
-             let field = e.field().unwrap_or(\"{first}\").to_owned();\n            \
-             invalid([(field, \"has already been taken\".to_owned())])\n        }}\n        \
-             e => refuse(StatusCode::INTERNAL_SERVER_ERROR, \"database\", &e.to_string()),\n    }}\n}}\n\n\
-             /// The fields of a JSON object body as the text values `validate` reads; a body that is\n\
-             /// not an object is `400`, a field the {human} does not have or a value that is not a\n\
-             /// string, number, boolean or null is `422`.\n\
-             fn values_of(body: &str) -> Result<BTreeMap<String, String>, Box<Response>> {{\n    \
-             let object: Map<String, Value> = match serde_json::from_str(body) {{\n        \
-             Ok(Value::Object(object)) => object,\n        \
-             Ok(_) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, \"bad_json\", \"the body is not a JSON object\"))),\n        \
-             Err(e) => return Err(Box::new(refuse(StatusCode::BAD_REQUEST, \"bad_json\", &e.to_string()))),\n    }};\n    \
-             let mut values = BTreeMap::new();\n    \
-             let mut wrong = Vec::new();\n    \
-             for (field, value) in object {{\n        \
-             let text = match value {{\n            \
-             Value::String(text) => text,\n            \
-             Value::Number(n) => n.to_string(),\n            \
-             Value::Bool(b) => b.to_string(),\n            \
-             Value::Null => String::new(),\n            \
-             _ => {{\n                wrong.push((field, \"must be a string, number, boolean or null\".to_owned()));\n                continue;\n            }}\n        }};\n        \
-             if {p}::FIELDS.contains(&field.as_str()) {{\n            values.insert(field, text);\n        }} else {{\n            \
-             wrong.push((field, \"is not a field of a {human}\".to_owned()));\n        }}\n    }}\n    \
-             if wrong.is_empty() {{ Ok(values) }} else {{ Err(Box::new(invalid(wrong))) }}\n}}\n\n\
-             /// `GET /api/{p}`.\n\
-             pub async fn index(Extension(db): Extension<Db>) -> Response {{\n    \
-             match {p}::list(&db).await {{\n        \
-             Ok(rows) => reply(StatusCode::OK, &Value::Array(rows.iter().map(to_json).collect())),\n        \
-             Err(e) => database(e),\n    }}\n}}\n\n\
-             /// `GET /api/{p}/:id`.\n\
-             pub async fn show(Extension(db): Extension<Db>, Path(id): Path<i64>) -> Response {{\n    \
-             match {p}::find(&db, id).await {{\n        \
-             Ok(row) => reply(StatusCode::OK, &to_json(&row)),\n        \
-             Err(e) => database(e),\n    }}\n}}\n\n\
-             /// `POST /api/{p}`: every required field, as for the form.\n\
-             pub async fn create(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    body: String,\n) -> Response {{\n    \
-             let values = match values_of(&body) {{\n        Ok(values) => values,\n        Err(refused) => return *refused,\n    }};\n    \
-             // Fields left out take the defaults a new form has.\n    \
-             let mut all = {p}::defaults();\n    \
-             all.extend(values);\n    \
-             let attrs = match {p}::validate(&all) {{\n        Ok(attrs) => attrs,\n        Err(found) => return problems(found),\n    }};\n    \
-             match {p}::create(&db, &*pubsub, &attrs).await {{\n        \
-             Ok(row) => {{\n            \
-             let mut response = reply(StatusCode::CREATED, &to_json(&row));\n            \
-             if let Ok(location) = format!(\"/api/{p}/{{}}\", row.id).parse() {{\n                \
-             response.headers_mut().insert(header::LOCATION, location);\n            }}\n            \
-             response\n        }}\n        \
-             Err(e) => database(e),\n    }}\n}}\n\n\
-             /// `PUT /api/{p}/:id`: the fields named change, the others keep their values.\n\
-             pub async fn update(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    Path(id): Path<i64>,\n    body: String,\n) -> Response {{\n    \
-             let values = match values_of(&body) {{\n        Ok(values) => values,\n        Err(refused) => return *refused,\n    }};\n    \
-             let mut all = match {p}::find(&db, id).await {{\n        Ok(row) => {p}::values_of(&row),\n        Err(e) => return database(e),\n    }};\n    \
-             all.extend(values);\n    \
-             let attrs = match {p}::validate(&all) {{\n        Ok(attrs) => attrs,\n        Err(found) => return problems(found),\n    }};\n    \
-             match {p}::update(&db, &*pubsub, id, &attrs).await {{\n        \
-             Ok(row) => reply(StatusCode::OK, &to_json(&row)),\n        \
-             Err(e) => database(e),\n    }}\n}}\n\n\
-             /// `DELETE /api/{p}/:id`: `204`.\n\
-             pub async fn delete(\n    Extension(db): Extension<Db>,\n    Extension(pubsub): Extension<Arc<dyn PubSub>>,\n    Path(id): Path<i64>,\n) -> Response {{\n    \
-             match {p}::delete(&db, &*pubsub, id).await {{\n        \
-             Ok(()) => StatusCode::NO_CONTENT.into_response(),\n        \
-             Err(e) => database(e),\n    }}\n}}\n",
-            fields = fields.join(", "),
-            first = self.fields[0].name,
-        );
-        code
     }
 
     /// The JSON API's test: every answer, through the app's router.
@@ -1750,7 +1640,7 @@ mod tests {
         let (_, tests) =
             r.files("shop", "1").unwrap().into_iter().find(|(p, _)| p == "tests/tags.rs").unwrap();
         assert!(tests.contains("use shop::web::App;\nuse shop::tags::{self, Change};"), "{tests}");
-        let api = r.api_rs();
+        let api = r.file("web/api/tags.rs");
         assert!(api.contains("pub async fn update(") && api.contains("StatusCode::CREATED"));
         let live = Resource { web: Web::Live, ..r };
         assert!(!live.files("shop", "1").unwrap().iter().any(|(p, _)| p.starts_with("web/api/")));
@@ -1798,7 +1688,7 @@ mod tests {
         assert!(code.contains("StatusCode::UNPROCESSABLE_ENTITY") && !code.contains("Scope"));
         // Owned rows: a visitor is sent to log in from every handler.
         let owned = Resource { owned: true, ..r };
-        let code = owned.dead_rs();
+        let code = owned.file("web/html/posts.rs");
         assert_eq!(code.matches("return to_log_in(&live, ").count(), 7, "{code}");
         assert!(code.contains("posts::list(&scope, &db)"), "{code}");
     }
