@@ -147,6 +147,7 @@ async fn another_users_comments_are_out_of_reach() {
     let row = comments::create(&ann, &db, &pubsub, &attrs).await.expect("created");
     assert!(comments::list(&bob, &db).await.expect("listed").is_empty());
     assert!(matches!(comments::find(&bob, &db, row.id).await, Err(DbError::NotFound)));
+    // Bob's own values (his references are his): only the row is another user's.
     assert!(matches!(
         comments::update(
             &bob,
