@@ -150,6 +150,113 @@ struct Backend<'a> {
 /// Names a resource's plural cannot take: the app's own modules and folders.
 const RESERVED: &[&str] = &["web", "tally", "tests", "assets", "api", "live", "health", "new"];
 
+/// Words SQLite or Postgres reserve: a column or table of one of these names breaks the
+/// migration or its queries, so a field may not take one.
+const SQL_RESERVED: &[&str] = &[
+    "add",
+    "all",
+    "alter",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "autoincrement",
+    "between",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "delete",
+    "desc",
+    "distinct",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "escape",
+    "except",
+    "exists",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "in",
+    "index",
+    "initially",
+    "inner",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "set",
+    "some",
+    "symmetric",
+    "table",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "variadic",
+    "when",
+    "where",
+    "window",
+    "with",
+];
+
 /// Whether `s` is a snake_case name (`blog_posts`).
 pub(crate) fn snake(s: &str) -> bool {
     s.starts_with(|c: char| c.is_ascii_lowercase())
@@ -168,10 +275,14 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
             "SINGULAR `{singular}` must be a type name in PascalCase (e.g. Post, BlogPost)"
         ));
     }
-    if !snake(plural) || KEYWORDS.contains(&plural) || RESERVED.contains(&plural) {
+    if !snake(plural)
+        || KEYWORDS.contains(&plural)
+        || RESERVED.contains(&plural)
+        || SQL_RESERVED.contains(&plural)
+    {
         return invalid(format!(
-            "PLURAL `{plural}` must be a snake_case table name that is not a Rust keyword nor one \
-             of {} (e.g. posts, blog_posts)",
+            "PLURAL `{plural}` must be a snake_case table name that is not a Rust keyword, a word \
+             SQL reserves, nor one of {} (e.g. posts, blog_posts)",
             RESERVED.join(", ")
         ));
     }
@@ -186,6 +297,12 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         let name = parts.next().unwrap_or_default();
         if !snake(name) || KEYWORDS.contains(&name) {
             return Err(at("the name must be snake_case and not a Rust keyword"));
+        }
+        if SQL_RESERVED.contains(&name) {
+            return Err(at(&format!(
+                "`{name}` is a word SQL reserves, so it cannot name a column: pick another \
+                 (e.g. `{name}_at`, `{name}_name`)"
+            )));
         }
         if matches!(name, "id" | "inserted_at" | "updated_at") {
             return Err(at("`id` is the primary key every resource has"));
@@ -1045,6 +1162,9 @@ mod tests {
             ("Post", "posts", vec!["id:integer"], "primary key"),
             ("Post", "posts", vec!["a:string", "a:text"], "field 2 `a:text`: a field of that name"),
             ("Post", "posts", vec!["type:string"], "Rust keyword"),
+            ("Post", "posts", vec!["on:date"], "`on` is a word SQL reserves"),
+            ("Post", "posts", vec!["order:integer"], "`order` is a word SQL reserves"),
+            ("Group", "group", vec!["name:string"], "a word SQL reserves"),
             ("Post", "posts", vec!["s:enum:one"], "two values or more"),
             ("Post", "posts", vec!["s:enum:a:B"], "enum value `B`"),
             ("Post", "posts", vec!["a:references"], "name the table"),
