@@ -125,3 +125,24 @@ fn a_changed_tree_is_reported_file_by_file() {
     assert!(problems.iter().any(|p| p.starts_with("blog/src/tally.rs: written, not expected")));
     assert!(problems.iter().any(|p| p.starts_with("blog/README.md differs:")));
 }
+
+#[test]
+fn without_rustfmt_a_generator_writes_nothing_and_says_how_to_get_it() {
+    let work = tempfile::tempdir().unwrap();
+    zerogen(work.path(), "new app blog --zero-live-version 0.1.0");
+    let before = tree(work.path());
+    let output = Command::new(env!("CARGO_BIN_EXE_zerogen"))
+        .args(["-q", "--root", "blog", "resource", "Post", "posts", "title:string"])
+        .env("PATH", "")
+        .current_dir(work.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("rustfmt could not be run"), "{stderr}");
+    assert!(stderr.contains("rustup component add rustfmt"), "{stderr}");
+    assert_eq!(tree(work.path()), before, "nothing written");
+    // With rustfmt on the PATH, the same command writes the resource.
+    zerogen(work.path(), "--root blog resource Post posts title:string");
+    assert!(work.path().join("blog/src/posts.rs").is_file());
+}
