@@ -268,6 +268,21 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                 );
             }
         }
+        // A navigation link goes to one page: a GET live or http route without parameters.
+        if r.nav.is_some()
+            && (r.kind == RouteKind::Static
+                || r.method != crate::tables::Method::Get
+                || segments.iter().any(|s| s.starts_with([':', '*'])))
+        {
+            out.push(
+                Diagnostic::error(
+                    codes::INVALID_VALUE,
+                    routes.location(row, "nav"),
+                    "only a GET live or http route without parameters can be a navigation link",
+                )
+                .with_help("leave `nav` empty here, and give it to the page the link should open"),
+            );
+        }
         // Live routes take `:param` segments (read with `ctx.param`), not a `*tail`; static
         // folders take neither.
         let refused = match r.kind {
@@ -476,5 +491,34 @@ mod tests {
             assert!(message.contains("is not valid for a"), "{line}: {message}");
         }
         assert!(found[1].1.ends_with("http route") && found[3].1.ends_with("static route"));
+    }
+
+    #[test]
+    fn navigation_links_go_to_pages_without_parameters() {
+        let table = |body: &str| {
+            let text = format!("method\tpath\tkind\ttarget\tpipeline\tscope\tname\tnav\n{body}");
+            let table: Table<Route> = tsv::load("spec/routes.tsv", &text);
+            let mut out = table.diagnostics.clone();
+            check_routes(&table, &mut out);
+            (table, out)
+        };
+        let (good, out) = table(concat!(
+            "GET\t/\tlive\tlive::home::Home\tbrowser\t/\thome\tHome\n",
+            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\t\n",
+            "GET\t/report\thttp\thttp::report\tbrowser\t/\t\tReport\n",
+        ));
+        assert!(out.is_empty(), "{out:#?}");
+        let navs: Vec<_> = good.rows.iter().map(|r| r.value.nav.clone()).collect();
+        assert_eq!(navs, [Some("Home".to_owned()), None, Some("Report".to_owned())]);
+        let (_, out) = table(concat!(
+            "GET\t/posts/:id\tlive\tlive::posts::Show\tbrowser\t/\tpost\tPost\n",
+            "POST\t/posts\thttp\thttp::create\tbrowser\t/\t\tNew\n",
+            "GET\t/assets\tstatic\tweb/assets\tbrowser\t/\t\tFiles\n",
+        ));
+        let found: Vec<_> = out.iter().map(|d| (d.location.line, d.location.column)).collect();
+        assert_eq!(found, [(2, 54), (3, 42), (4, 42)], "{out:#?}");
+        assert!(out.iter().all(|d| d.message.contains("navigation link")), "{out:#?}");
+        // A table without the column (an app made before it) loads as before.
+        assert!(routes("GET\t/\tlive\tlive::home::Home\tbrowser\t/\thome\n").is_empty());
     }
 }

@@ -25,7 +25,15 @@ pub fn is_app(root: &Path) -> bool {
 
 /// Loads and checks `spec/routes.tsv`; every problem of the table at once.
 pub fn load_routes(root: &Path) -> Result<Table<Route>, Vec<Diagnostic>> {
-    let table = zero_spec::checks::load_file::<Route>(root, ROUTES_TABLE);
+    checked_routes(zero_spec::checks::load_file::<Route>(root, ROUTES_TABLE))
+}
+
+/// The routes table of text `text` (as a generator is about to write it), checked.
+pub fn parse_routes(text: &str) -> Result<Table<Route>, Vec<Diagnostic>> {
+    checked_routes(zero_spec::tsv::load(ROUTES_TABLE, text))
+}
+
+fn checked_routes(table: Table<Route>) -> Result<Table<Route>, Vec<Diagnostic>> {
     let mut diagnostics = table.diagnostics.clone();
     zero_spec::checks::check_routes(&table, &mut diagnostics);
     if diagnostics.is_empty() {
@@ -248,6 +256,30 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
                 axum_path(&path).replace("{*", "{")
             );
         }
+    }
+    code.push_str(
+        "\n/// A link of the app's main navigation (the `nav` column of the routes table).\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub struct NavLink {\n    \
+         /// Its text.\n    pub text: &'static str,\n    /// Where it goes.\n    \
+         pub path: &'static str,\n}\n\n\
+         /// The main navigation, in table order.\n",
+    );
+    let links: Vec<String> = routes
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let text = row.value.nav.as_ref()?;
+            Some(format!(
+                "    // {file}:{}\n    NavLink {{ text: {text:?}, path: {:?} }},\n",
+                row.line,
+                row.value.full_path()
+            ))
+        })
+        .collect();
+    if links.is_empty() {
+        code.push_str("pub const NAV: &[NavLink] = &[];\n");
+    } else {
+        let _ = write!(code, "pub const NAV: &[NavLink] = &[\n{}];\n", links.concat());
     }
     Output { path: ROUTER_FILE.to_owned(), contents: code }
 }

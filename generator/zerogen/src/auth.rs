@@ -16,8 +16,9 @@ use crate::resource::{ResourceError, add_mod, io_error, migration_files, version
 /// The accounts tables, with `{id}` for the backend's id column.
 const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
 
-/// The routes `zerogen auth` adds.
+/// The routes `zerogen auth` adds, laid into the app's table by column name.
 const ROUTES: &str = "\
+method\tpath\tkind\ttarget\tpipeline\tscope\tname
 GET\t/users/register\tlive\tweb::live::users::register::Register\tbrowser\t/\tuser_registration
 GET\t/users/log-in\tlive\tweb::live::users::log_in::LogIn\tbrowser\t/\tuser_log_in
 POST\t/users/log-in\thttp\tweb::auth::log_in\tbrowser\t/\t
@@ -40,6 +41,7 @@ auth.passwords\truntime\tweb/live/users/settings.rs#Settings\ttests/auth.rs#a_pa
 
 /// The ledger rows `zerogen auth` adds.
 const LEDGER_ROWS: &str = "\
+id\tkind\tsource\ttests\tdocs\tevidence\tstatus
 auth.accounts\truntime\tweb/auth.rs#accounts\ttests/auth.rs#registering_mails_a_link_that_logs_in_once,tests/auth.rs#the_login_form_answers_the_same_for_an_unknown_address,tests/auth.rs#a_login_post_without_its_csrf_token_is_refused,tests/auth.rs#the_dev_mailbox_shows_the_mail_sent\tdocs/auth.md#accounts\t\texperimental
 auth.pages\truntime\tweb/live/users/log_in.rs#LogIn\ttests/auth.rs#protected_pages_send_visitors_to_log_in_and_back,tests/auth.rs#invalid_addresses_are_refused_as_the_user_types,tests/auth.rs#logging_out_ends_the_session_and_everywhere_closes_other_live_pages\tdocs/auth.md#pages\t\texperimental
 ";
@@ -261,15 +263,15 @@ pub fn write(
     if let Some(cargo) = with_dependency(&read(CARGO)?)? {
         edits.push((CARGO.to_owned(), cargo));
     }
+    let table_error =
+        |path: &str, e: String| ResourceError::Invalid(format!("{path}: {e}; nothing was written"));
     if !routed {
-        let mut table = routes;
-        if !table.ends_with('\n') {
-            table.push('\n');
-        }
-        table.push_str(ROUTES);
+        let mut rows = ROUTES.to_owned();
         if options.password {
-            table.push_str(PASSWORD_ROUTE);
+            rows.push_str(PASSWORD_ROUTE);
         }
+        let table = crate::apptree::tsv::append(&routes, &rows, &["method", "path"])
+            .map_err(|e| table_error(crate::app::ROUTES_TABLE, e))?;
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
     }
     // The scope later resources belong to.
@@ -281,15 +283,13 @@ pub fn write(
         edits.push((crate::scopes::TABLE.to_owned(), table));
     }
     let ledger = read(LEDGER)?;
-    if !ledger.lines().any(|l| l.starts_with("auth.accounts\t")) {
-        let mut table = ledger;
-        if !table.ends_with('\n') {
-            table.push('\n');
-        }
-        table.push_str(LEDGER_ROWS);
-        if options.password {
-            table.push_str(PASSWORD_LEDGER_ROW);
-        }
+    let mut rows = LEDGER_ROWS.to_owned();
+    if options.password {
+        rows.push_str(PASSWORD_LEDGER_ROW);
+    }
+    let table =
+        crate::apptree::tsv::append(&ledger, &rows, &["id"]).map_err(|e| table_error(LEDGER, e))?;
+    if table != ledger {
         edits.push((LEDGER.to_owned(), table));
     }
     write_all(root, &files, &edits)

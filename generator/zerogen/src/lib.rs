@@ -5,6 +5,7 @@
 //! the files on disk (what `zerogen generate --check` and `zerogate check` run).
 
 pub mod app;
+pub mod apptree;
 pub mod auth;
 pub mod emit;
 pub mod generate;

@@ -911,12 +911,11 @@ pub fn write(
             edits.push((HTML_MOD.to_owned(), add_mod(&html, &r.plural)));
         }
     }
+    let table_error =
+        |path: &str, e: String| ResourceError::Invalid(format!("{path}: {e}; nothing was written"));
     if !already_routed {
-        let mut table = routes.clone();
-        if !table.ends_with('\n') {
-            table.push('\n');
-        }
-        table.push_str(&additions.routes);
+        let table = crate::apptree::tsv::append(&routes, &additions.routes, &["method", "path"])
+            .map_err(|e| table_error(crate::app::ROUTES_TABLE, e))?;
         edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
     }
     let mut support = support;
@@ -932,12 +931,9 @@ pub fn write(
     if changed {
         edits.push((SUPPORT.to_owned(), support));
     }
-    if !ledger.lines().any(|l| l.starts_with(&format!("resource.{}\t", r.plural))) {
-        let mut table = ledger.clone();
-        if !table.ends_with('\n') {
-            table.push('\n');
-        }
-        table.push_str(&additions.ledger);
+    let table = crate::apptree::tsv::append(&ledger, &additions.ledger, &["id"])
+        .map_err(|e| table_error(LEDGER, e))?;
+    if table != ledger {
         edits.push((LEDGER.to_owned(), table));
     }
     write_all(root, &files, &edits)
@@ -959,7 +955,24 @@ pub(crate) fn write_all(
 ) -> Result<Vec<String>, ResourceError> {
     let io = io_error;
     let mut all: Vec<(String, String)> = files.iter().chain(edits.iter()).cloned().collect();
+    // The router, from the routes table as it will be.
+    let routes = match all.iter().find(|(p, _)| p == crate::app::ROUTES_TABLE) {
+        Some((_, text)) => crate::app::parse_routes(text),
+        None => crate::app::load_routes(root),
+    };
+    let routes = routes.map_err(|d| {
+        let problems: Vec<String> = d
+            .iter()
+            .map(|d| {
+                let at = &d.location;
+                format!("{}:{}:{}: {}", at.file, at.line, at.column, d.message)
+            })
+            .collect();
+        ResourceError::Invalid(format!("{}; nothing was written", problems.join("; ")))
+    })?;
+    let router = crate::app::emit_router(&routes);
     crate::render::format(root, &mut all).map_err(|e| ResourceError::Io(e.to_string()))?;
+    all.push((router.path, router.contents));
     let mut written = Vec::new();
     for (path, text) in &all {
         let full = root.join(path);
@@ -968,14 +981,6 @@ pub(crate) fn write_all(
         }
         std::fs::write(&full, text).map_err(|e| io(&full, e))?;
         written.push(path.clone());
-    }
-    let outputs = crate::app::emit_app(root).map_err(|d| {
-        ResourceError::Io(d.iter().map(|d| d.message.clone()).collect::<Vec<_>>().join("; "))
-    })?;
-    for output in outputs {
-        let full = root.join(&output.path);
-        std::fs::write(&full, &output.contents).map_err(|e| io(&full, e))?;
-        written.push(output.path);
     }
     Ok(written)
 }
@@ -1009,8 +1014,10 @@ mod tests {
         r.additions("app").unwrap().routes
     }
 
+    /// The ledger rows, without the header they are rendered under.
     fn ledger_rows(r: &Resource) -> String {
-        r.additions("app").unwrap().ledger
+        let ledger = r.additions("app").unwrap().ledger;
+        ledger.split_once('\n').unwrap().1.to_owned()
     }
 
     #[test]

@@ -7,21 +7,21 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:4
-        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:5
-        .live::<crate::web::live::about::About>("/about")
+        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:6
         .live::<crate::web::live::gallery::Gallery>("/components")
-        // spec/routes.tsv:9
-        .live::<crate::web::live::users::register::Register>("/users/register")
+        // spec/routes.tsv:7
+        .live::<crate::web::live::about::About>("/about")
         // spec/routes.tsv:10
+        .live::<crate::web::live::users::register::Register>("/users/register")
+        // spec/routes.tsv:11
         .live::<crate::web::live::users::log_in::LogIn>("/users/log-in")
-        // spec/routes.tsv:12
+        // spec/routes.tsv:13
         .live::<crate::web::live::users::confirm::Confirm>("/users/log-in/{token}")
-        // spec/routes.tsv:14
-        .live::<crate::web::live::users::settings::Settings>("/users/settings")
         // spec/routes.tsv:15
+        .live::<crate::web::live::users::settings::Settings>("/users/settings")
+        // spec/routes.tsv:16
         .live::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "/users/settings/confirm-email/{token}",
         )
@@ -33,26 +33,26 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages(&[
             "/",
-            "/about",
             "/components",
+            "/about",
             "/users/register",
             "/users/log-in",
             "/users/log-in/{token}",
             "/users/settings",
             "/users/settings/confirm-email/{token}",
         ])
-        // spec/routes.tsv:11
+        // spec/routes.tsv:12
         .route("/users/log-in", post(crate::web::auth::log_in))
-        // spec/routes.tsv:13
+        // spec/routes.tsv:14
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:16
-        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
         // spec/routes.tsv:17
+        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
+        // spec/routes.tsv:18
         .route("/users/settings/password", post(crate::web::auth::update_password))
-        // spec/routes.tsv:8
+        // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
-        // spec/routes.tsv:7
+        // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -65,14 +65,9 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
-/// `/` (spec/routes.tsv:4).
+/// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()
-}
-
-/// `/about` (spec/routes.tsv:5).
-pub fn about_path() -> String {
-    "/about".to_owned()
 }
 
 /// `/components` (spec/routes.tsv:6).
@@ -80,47 +75,71 @@ pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:7).
+pub fn about_path() -> String {
+    "/about".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:8).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/users/register` (spec/routes.tsv:9).
+/// `/users/register` (spec/routes.tsv:10).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:10).
+/// `/users/log-in` (spec/routes.tsv:11).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:12).
+/// `/users/log-in/:token` (spec/routes.tsv:13).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:13).
+/// `/users/log-out` (spec/routes.tsv:14).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:14).
+/// `/users/settings` (spec/routes.tsv:15).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:15).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:16).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:16).
+/// `/dev/mailbox` (spec/routes.tsv:17).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
 
-/// `/users/settings/password` (spec/routes.tsv:17).
+/// `/users/settings/password` (spec/routes.tsv:18).
 pub fn user_password_path() -> String {
     "/users/settings/password".to_owned()
 }
+
+/// A link of the app's main navigation (the `nav` column of the routes table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    /// Its text.
+    pub text: &'static str,
+    /// Where it goes.
+    pub path: &'static str,
+}
+
+/// The main navigation, in table order.
+pub const NAV: &[NavLink] = &[
+    // spec/routes.tsv:5
+    NavLink { text: "Home", path: "/" },
+    // spec/routes.tsv:6
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:7
+    NavLink { text: "About", path: "/about" },
+];

@@ -7,47 +7,47 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:4
-        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:5
-        .live::<crate::web::live::about::About>("/about")
+        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:6
         .live::<crate::web::live::gallery::Gallery>("/components")
-        // spec/routes.tsv:9
-        .live::<crate::web::live::tags::index::Index>("/tags")
+        // spec/routes.tsv:7
+        .live::<crate::web::live::about::About>("/about")
         // spec/routes.tsv:10
-        .live::<crate::web::live::tags::form::TagForm>("/tags/new")
+        .live::<crate::web::live::tags::index::Index>("/tags")
         // spec/routes.tsv:11
-        .live::<crate::web::live::tags::show::Show>("/tags/{id}")
+        .live::<crate::web::live::tags::form::TagForm>("/tags/new")
         // spec/routes.tsv:12
-        .live::<crate::web::live::tags::form::TagForm>("/tags/{id}/edit")
+        .live::<crate::web::live::tags::show::Show>("/tags/{id}")
         // spec/routes.tsv:13
-        .live::<crate::web::live::users::register::Register>("/users/register")
+        .live::<crate::web::live::tags::form::TagForm>("/tags/{id}/edit")
         // spec/routes.tsv:14
+        .live::<crate::web::live::users::register::Register>("/users/register")
+        // spec/routes.tsv:15
         .live::<crate::web::live::users::log_in::LogIn>("/users/log-in")
-        // spec/routes.tsv:16
+        // spec/routes.tsv:17
         .live::<crate::web::live::users::confirm::Confirm>("/users/log-in/{token}")
-        // spec/routes.tsv:18
-        .live::<crate::web::live::users::settings::Settings>("/users/settings")
         // spec/routes.tsv:19
+        .live::<crate::web::live::users::settings::Settings>("/users/settings")
+        // spec/routes.tsv:20
         .live::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "/users/settings/confirm-email/{token}",
         )
-        // spec/routes.tsv:21
-        .live::<crate::web::live::posts::index::Index>("/posts")
         // spec/routes.tsv:22
-        .live::<crate::web::live::posts::form::PostForm>("/posts/new")
+        .live::<crate::web::live::posts::index::Index>("/posts")
         // spec/routes.tsv:23
-        .live::<crate::web::live::posts::show::Show>("/posts/{id}")
+        .live::<crate::web::live::posts::form::PostForm>("/posts/new")
         // spec/routes.tsv:24
+        .live::<crate::web::live::posts::show::Show>("/posts/{id}")
+        // spec/routes.tsv:25
         .live::<crate::web::live::posts::form::PostForm>("/posts/{id}/edit")
-        // spec/routes.tsv:32
-        .live::<crate::web::live::notices::index::Index>("/notices")
         // spec/routes.tsv:33
-        .live::<crate::web::live::notices::form::NoticeForm>("/notices/new")
+        .live::<crate::web::live::notices::index::Index>("/notices")
         // spec/routes.tsv:34
-        .live::<crate::web::live::notices::show::Show>("/notices/{id}")
+        .live::<crate::web::live::notices::form::NoticeForm>("/notices/new")
         // spec/routes.tsv:35
+        .live::<crate::web::live::notices::show::Show>("/notices/{id}")
+        // spec/routes.tsv:36
         .live::<crate::web::live::notices::form::NoticeForm>("/notices/{id}/edit")
 }
 
@@ -57,8 +57,8 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages(&[
             "/",
-            "/about",
             "/components",
+            "/about",
             "/tags",
             "/tags/new",
             "/tags/{id}",
@@ -77,32 +77,32 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
             "/notices/{id}",
             "/notices/{id}/edit",
         ])
-        // spec/routes.tsv:15
+        // spec/routes.tsv:16
         .route("/users/log-in", post(crate::web::auth::log_in))
-        // spec/routes.tsv:17
+        // spec/routes.tsv:18
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:20
+        // spec/routes.tsv:21
         .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
-        // spec/routes.tsv:25, 26
+        // spec/routes.tsv:26, 27
         .route(
             "/comments",
             get(crate::web::html::comments::index).post(crate::web::html::comments::create),
         )
-        // spec/routes.tsv:27
+        // spec/routes.tsv:28
         .route("/comments/new", get(crate::web::html::comments::new))
-        // spec/routes.tsv:28, 29
+        // spec/routes.tsv:29, 30
         .route(
             "/comments/{id}",
             get(crate::web::html::comments::show).post(crate::web::html::comments::update),
         )
-        // spec/routes.tsv:30
-        .route("/comments/{id}/edit", get(crate::web::html::comments::edit))
         // spec/routes.tsv:31
+        .route("/comments/{id}/edit", get(crate::web::html::comments::edit))
+        // spec/routes.tsv:32
         .route("/comments/{id}/delete", post(crate::web::html::comments::delete))
-        // spec/routes.tsv:8
+        // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
-        // spec/routes.tsv:7
+        // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -115,14 +115,9 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
-/// `/` (spec/routes.tsv:4).
+/// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()
-}
-
-/// `/about` (spec/routes.tsv:5).
-pub fn about_path() -> String {
-    "/about".to_owned()
 }
 
 /// `/components` (spec/routes.tsv:6).
@@ -130,127 +125,159 @@ pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:7).
+pub fn about_path() -> String {
+    "/about".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:8).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/tags` (spec/routes.tsv:9).
+/// `/tags` (spec/routes.tsv:10).
 pub fn tags_path() -> String {
     "/tags".to_owned()
 }
 
-/// `/tags/new` (spec/routes.tsv:10).
+/// `/tags/new` (spec/routes.tsv:11).
 pub fn new_tag_path() -> String {
     "/tags/new".to_owned()
 }
 
-/// `/tags/:id` (spec/routes.tsv:11).
+/// `/tags/:id` (spec/routes.tsv:12).
 pub fn tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}")
 }
 
-/// `/tags/:id/edit` (spec/routes.tsv:12).
+/// `/tags/:id/edit` (spec/routes.tsv:13).
 pub fn edit_tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}/edit")
 }
 
-/// `/users/register` (spec/routes.tsv:13).
+/// `/users/register` (spec/routes.tsv:14).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:14).
+/// `/users/log-in` (spec/routes.tsv:15).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:16).
+/// `/users/log-in/:token` (spec/routes.tsv:17).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:17).
+/// `/users/log-out` (spec/routes.tsv:18).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:18).
+/// `/users/settings` (spec/routes.tsv:19).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:19).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:20).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:20).
+/// `/dev/mailbox` (spec/routes.tsv:21).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:21).
+/// `/posts` (spec/routes.tsv:22).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:22).
+/// `/posts/new` (spec/routes.tsv:23).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:23).
+/// `/posts/:id` (spec/routes.tsv:24).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:24).
+/// `/posts/:id/edit` (spec/routes.tsv:25).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/comments` (spec/routes.tsv:25).
+/// `/comments` (spec/routes.tsv:26).
 pub fn comments_path() -> String {
     "/comments".to_owned()
 }
 
-/// `/comments/new` (spec/routes.tsv:27).
+/// `/comments/new` (spec/routes.tsv:28).
 pub fn new_comment_path() -> String {
     "/comments/new".to_owned()
 }
 
-/// `/comments/:id` (spec/routes.tsv:28).
+/// `/comments/:id` (spec/routes.tsv:29).
 pub fn comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}")
 }
 
-/// `/comments/:id/edit` (spec/routes.tsv:30).
+/// `/comments/:id/edit` (spec/routes.tsv:31).
 pub fn edit_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/edit")
 }
 
-/// `/comments/:id/delete` (spec/routes.tsv:31).
+/// `/comments/:id/delete` (spec/routes.tsv:32).
 pub fn delete_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/delete")
 }
 
-/// `/notices` (spec/routes.tsv:32).
+/// `/notices` (spec/routes.tsv:33).
 pub fn notices_path() -> String {
     "/notices".to_owned()
 }
 
-/// `/notices/new` (spec/routes.tsv:33).
+/// `/notices/new` (spec/routes.tsv:34).
 pub fn new_notice_path() -> String {
     "/notices/new".to_owned()
 }
 
-/// `/notices/:id` (spec/routes.tsv:34).
+/// `/notices/:id` (spec/routes.tsv:35).
 pub fn notice_path(id: impl std::fmt::Display) -> String {
     format!("/notices/{id}")
 }
 
-/// `/notices/:id/edit` (spec/routes.tsv:35).
+/// `/notices/:id/edit` (spec/routes.tsv:36).
 pub fn edit_notice_path(id: impl std::fmt::Display) -> String {
     format!("/notices/{id}/edit")
 }
+
+/// A link of the app's main navigation (the `nav` column of the routes table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    /// Its text.
+    pub text: &'static str,
+    /// Where it goes.
+    pub path: &'static str,
+}
+
+/// The main navigation, in table order.
+pub const NAV: &[NavLink] = &[
+    // spec/routes.tsv:5
+    NavLink { text: "Home", path: "/" },
+    // spec/routes.tsv:6
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:7
+    NavLink { text: "About", path: "/about" },
+    // spec/routes.tsv:10
+    NavLink { text: "Tags", path: "/tags" },
+    // spec/routes.tsv:22
+    NavLink { text: "Posts", path: "/posts" },
+    // spec/routes.tsv:26
+    NavLink { text: "Comments", path: "/comments" },
+    // spec/routes.tsv:33
+    NavLink { text: "Notices", path: "/notices" },
+];

@@ -7,36 +7,36 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:4
-        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:5
-        .live::<crate::web::live::about::About>("/about")
+        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:6
         .live::<crate::web::live::gallery::Gallery>("/components")
+        // spec/routes.tsv:7
+        .live::<crate::web::live::about::About>("/about")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
-        .pages(&["/", "/about", "/components"])
-        // spec/routes.tsv:9, 10
+        .pages(&["/", "/components", "/about"])
+        // spec/routes.tsv:10, 11
         .route("/posts", get(crate::web::html::posts::index).post(crate::web::html::posts::create))
-        // spec/routes.tsv:11
+        // spec/routes.tsv:12
         .route("/posts/new", get(crate::web::html::posts::new))
-        // spec/routes.tsv:12, 13
+        // spec/routes.tsv:13, 14
         .route(
             "/posts/{id}",
             get(crate::web::html::posts::show).post(crate::web::html::posts::update),
         )
-        // spec/routes.tsv:14
-        .route("/posts/{id}/edit", get(crate::web::html::posts::edit))
         // spec/routes.tsv:15
+        .route("/posts/{id}/edit", get(crate::web::html::posts::edit))
+        // spec/routes.tsv:16
         .route("/posts/{id}/delete", post(crate::web::html::posts::delete))
-        // spec/routes.tsv:8
+        // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
-        // spec/routes.tsv:7
+        // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -49,14 +49,9 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
-/// `/` (spec/routes.tsv:4).
+/// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()
-}
-
-/// `/about` (spec/routes.tsv:5).
-pub fn about_path() -> String {
-    "/about".to_owned()
 }
 
 /// `/components` (spec/routes.tsv:6).
@@ -64,32 +59,58 @@ pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:7).
+pub fn about_path() -> String {
+    "/about".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:8).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:9).
+/// `/posts` (spec/routes.tsv:10).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:11).
+/// `/posts/new` (spec/routes.tsv:12).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:12).
+/// `/posts/:id` (spec/routes.tsv:13).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:14).
+/// `/posts/:id/edit` (spec/routes.tsv:15).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/posts/:id/delete` (spec/routes.tsv:15).
+/// `/posts/:id/delete` (spec/routes.tsv:16).
 pub fn delete_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/delete")
 }
+
+/// A link of the app's main navigation (the `nav` column of the routes table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    /// Its text.
+    pub text: &'static str,
+    /// Where it goes.
+    pub path: &'static str,
+}
+
+/// The main navigation, in table order.
+pub const NAV: &[NavLink] = &[
+    // spec/routes.tsv:5
+    NavLink { text: "Home", path: "/" },
+    // spec/routes.tsv:6
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:7
+    NavLink { text: "About", path: "/about" },
+    // spec/routes.tsv:10
+    NavLink { text: "Posts", path: "/posts" },
+];

@@ -7,30 +7,30 @@ use axum::routing::get;
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:4
-        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:5
-        .live::<crate::web::live::about::About>("/about")
+        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:6
         .live::<crate::web::live::gallery::Gallery>("/components")
+        // spec/routes.tsv:7
+        .live::<crate::web::live::about::About>("/about")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
-        .pages(&["/", "/about", "/components"])
-        // spec/routes.tsv:8
+        .pages(&["/", "/components", "/about"])
+        // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
-        // spec/routes.tsv:7
+        // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status))
-        // spec/routes.tsv:9, 10
+        // spec/routes.tsv:10, 11
         .route(
             "/api/posts",
             get(crate::web::api::posts::index).post(crate::web::api::posts::create),
         )
-        // spec/routes.tsv:11, 12, 13
+        // spec/routes.tsv:12, 13, 14
         .route(
             "/api/posts/{id}",
             get(crate::web::api::posts::show)
@@ -48,14 +48,9 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
-/// `/` (spec/routes.tsv:4).
+/// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()
-}
-
-/// `/about` (spec/routes.tsv:5).
-pub fn about_path() -> String {
-    "/about".to_owned()
 }
 
 /// `/components` (spec/routes.tsv:6).
@@ -63,17 +58,41 @@ pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:7).
+pub fn about_path() -> String {
+    "/about".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:8).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/api/posts` (spec/routes.tsv:9).
+/// `/api/posts` (spec/routes.tsv:10).
 pub fn api_posts_path() -> String {
     "/api/posts".to_owned()
 }
 
-/// `/api/posts/:id` (spec/routes.tsv:11).
+/// `/api/posts/:id` (spec/routes.tsv:12).
 pub fn api_post_path(id: impl std::fmt::Display) -> String {
     format!("/api/posts/{id}")
 }
+
+/// A link of the app's main navigation (the `nav` column of the routes table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    /// Its text.
+    pub text: &'static str,
+    /// Where it goes.
+    pub path: &'static str,
+}
+
+/// The main navigation, in table order.
+pub const NAV: &[NavLink] = &[
+    // spec/routes.tsv:5
+    NavLink { text: "Home", path: "/" },
+    // spec/routes.tsv:6
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:7
+    NavLink { text: "About", path: "/about" },
+];

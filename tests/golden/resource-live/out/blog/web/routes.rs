@@ -7,27 +7,27 @@ use axum::routing::get;
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:4
-        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:5
-        .live::<crate::web::live::about::About>("/about")
+        .live::<crate::web::live::home::Home>("/")
         // spec/routes.tsv:6
         .live::<crate::web::live::gallery::Gallery>("/components")
-        // spec/routes.tsv:9
-        .live::<crate::web::live::posts::index::Index>("/posts")
+        // spec/routes.tsv:7
+        .live::<crate::web::live::about::About>("/about")
         // spec/routes.tsv:10
-        .live::<crate::web::live::posts::form::PostForm>("/posts/new")
+        .live::<crate::web::live::posts::index::Index>("/posts")
         // spec/routes.tsv:11
-        .live::<crate::web::live::posts::show::Show>("/posts/{id}")
+        .live::<crate::web::live::posts::form::PostForm>("/posts/new")
         // spec/routes.tsv:12
-        .live::<crate::web::live::posts::form::PostForm>("/posts/{id}/edit")
+        .live::<crate::web::live::posts::show::Show>("/posts/{id}")
         // spec/routes.tsv:13
-        .live::<crate::web::live::comments::index::Index>("/comments")
+        .live::<crate::web::live::posts::form::PostForm>("/posts/{id}/edit")
         // spec/routes.tsv:14
-        .live::<crate::web::live::comments::form::CommentForm>("/comments/new")
+        .live::<crate::web::live::comments::index::Index>("/comments")
         // spec/routes.tsv:15
-        .live::<crate::web::live::comments::show::Show>("/comments/{id}")
+        .live::<crate::web::live::comments::form::CommentForm>("/comments/new")
         // spec/routes.tsv:16
+        .live::<crate::web::live::comments::show::Show>("/comments/{id}")
+        // spec/routes.tsv:17
         .live::<crate::web::live::comments::form::CommentForm>("/comments/{id}/edit")
 }
 
@@ -37,8 +37,8 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages(&[
             "/",
-            "/about",
             "/components",
+            "/about",
             "/posts",
             "/posts/new",
             "/posts/{id}",
@@ -48,10 +48,10 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
             "/comments/{id}",
             "/comments/{id}/edit",
         ])
-        // spec/routes.tsv:8
+        // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
-        // spec/routes.tsv:7
+        // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -64,14 +64,9 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
-/// `/` (spec/routes.tsv:4).
+/// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()
-}
-
-/// `/about` (spec/routes.tsv:5).
-pub fn about_path() -> String {
-    "/about".to_owned()
 }
 
 /// `/components` (spec/routes.tsv:6).
@@ -79,47 +74,75 @@ pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:7).
+pub fn about_path() -> String {
+    "/about".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:8).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:9).
+/// `/posts` (spec/routes.tsv:10).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:10).
+/// `/posts/new` (spec/routes.tsv:11).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:11).
+/// `/posts/:id` (spec/routes.tsv:12).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:12).
+/// `/posts/:id/edit` (spec/routes.tsv:13).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/comments` (spec/routes.tsv:13).
+/// `/comments` (spec/routes.tsv:14).
 pub fn comments_path() -> String {
     "/comments".to_owned()
 }
 
-/// `/comments/new` (spec/routes.tsv:14).
+/// `/comments/new` (spec/routes.tsv:15).
 pub fn new_comment_path() -> String {
     "/comments/new".to_owned()
 }
 
-/// `/comments/:id` (spec/routes.tsv:15).
+/// `/comments/:id` (spec/routes.tsv:16).
 pub fn comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}")
 }
 
-/// `/comments/:id/edit` (spec/routes.tsv:16).
+/// `/comments/:id/edit` (spec/routes.tsv:17).
 pub fn edit_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/edit")
 }
+
+/// A link of the app's main navigation (the `nav` column of the routes table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NavLink {
+    /// Its text.
+    pub text: &'static str,
+    /// Where it goes.
+    pub path: &'static str,
+}
+
+/// The main navigation, in table order.
+pub const NAV: &[NavLink] = &[
+    // spec/routes.tsv:5
+    NavLink { text: "Home", path: "/" },
+    // spec/routes.tsv:6
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:7
+    NavLink { text: "About", path: "/about" },
+    // spec/routes.tsv:10
+    NavLink { text: "Posts", path: "/posts" },
+    // spec/routes.tsv:14
+    NavLink { text: "Comments", path: "/comments" },
+];

@@ -5,8 +5,8 @@
 use zero_live::Page;
 use zero_live_core::{Slot, Template};
 
-// The path helpers generated from spec/routes.tsv, used by the layout's navigation.
-use crate::web::routes::{about_path, components_path, home_path};
+// The navigation generated from the `nav` column of spec/routes.tsv, and the home page's path.
+use crate::web::routes::{NAV, home_path};
 
 /// The HTML document around a page: head tags, the flash group and the live root come from
 /// the runtime (already escaped), the stylesheet and theme from the app.
@@ -57,7 +57,7 @@ mod tests {
         let (home, here) = (|o: &mut String| o.push_str("Home"), |o: &mut String| o.push_str("Me"));
         let content = |out: &mut String| out.push_str("<p>Hi</p>");
         let html = AppLayout {
-            current: &about_path(),
+            current: "/about",
             crumb: vec![
                 Slot::html(Crumb { href: Some("/") }, &home),
                 Slot::html(Crumb { href: None }, &here),
@@ -65,11 +65,13 @@ mod tests {
             inner_block: Slot::html((), &content),
         }
         .to_html();
-        let about =
-            format!(r#"<a href="{}" z-navigate aria-current="page">About</a>"#, about_path());
-        assert!(html.contains(&about), "{html}");
+        let about = r#"<a href="/about" z-navigate aria-current="page">About</a>"#;
+        assert!(html.contains(about), "{html}");
         let home_link = format!(r#"<a href="{}" z-navigate>Home</a>"#, home_path());
         assert!(html.contains(&home_link), "the other links are not current: {html}");
+        for link in NAV {
+            assert!(html.contains(&format!(">{}</a>", link.text)), "every link: {html}");
+        }
         assert!(html.contains(r#"<a href="/">Home</a>"#), "{html}");
         assert!(html.contains(r#"<span aria-current="page">Me</span>"#), "{html}");
         assert!(!html.contains("<h1"), "the page's header holds its one heading: {html}");
