@@ -376,7 +376,7 @@ async fn disconnect_on_a_live_socket_id_closes_that_logins_sessions_only() {
 async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the_csrf_token() {
     use axum::Extension;
     use axum::extract::Form;
-    use axum::http::{HeaderMap, StatusCode};
+    use axum::http::StatusCode;
     use axum::response::Response;
     use axum::routing::get;
     use std::collections::BTreeMap;
@@ -395,11 +395,11 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
     async fn show(
         Extension(live): Extension<zero_live::Live>,
         Extension(csrf): Extension<CsrfToken>,
-        headers: HeaderMap,
+        request: axum::http::request::Parts,
     ) -> Response {
         html_page(
             &live,
-            &headers,
+            &request,
             StatusCode::OK,
             "Dead <page>",
             &BTreeMap::new(),
@@ -409,7 +409,7 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
     async fn post(
         Extension(live): Extension<zero_live::Live>,
         Extension(csrf): Extension<CsrfToken>,
-        headers: HeaderMap,
+        request: axum::http::request::Parts,
         Form(values): Form<BTreeMap<String, String>>,
     ) -> Response {
         let note = values.get("note").cloned().unwrap_or_default();
@@ -418,7 +418,7 @@ async fn a_dead_page_renders_in_the_layout_with_the_flash_and_its_forms_keep_the
             let body = form(&csrf, &note);
             return html_page(
                 &live,
-                &headers,
+                &request,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Dead",
                 &flash,
@@ -518,4 +518,50 @@ async fn a_refused_mount_answers_its_status_in_the_layout_and_hides_server_error
     assert_eq!(failed.status, 500);
     assert!(failed.has_element("main.zl-error p", Some("could not be loaded")).unwrap());
     assert!(!failed.body.contains("10.0.0.5"), "the store's error stays on the server");
+}
+
+/// The root layout sees what the request's middleware left (`Page::extensions`): on a live
+/// page, on a page that is not live, and on a refused mount's page. Without the middleware it
+/// sees nothing.
+#[tokio::test]
+async fn the_root_layout_reads_the_requests_extensions_on_every_kind_of_page() {
+    use axum::Extension;
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use std::collections::BTreeMap;
+    use zero_live::server::{Page, html_page};
+
+    #[derive(Clone)]
+    struct Visitor(&'static str);
+
+    fn layout(page: Page) -> String {
+        let who = page.extensions.get::<Visitor>().map_or("nobody", |v| v.0);
+        format!("<!DOCTYPE html><html><body><p id=\"who\">{who}</p>{}</body></html>", page.body)
+    }
+    async fn dead(
+        Extension(live): Extension<zero_live::Live>,
+        request: axum::http::request::Parts,
+    ) -> axum::response::Response {
+        html_page(&live, &request, StatusCode::OK, "Dead", &BTreeMap::new(), "<p>dead</p>")
+    }
+    let live = counter::builder(LiveConfig::default()).root_layout(layout).build();
+    let routes = || {
+        axum::Router::new()
+            .route("/dead", get(dead))
+            .merge(live.pages(&["/", "/rows/{id}"]))
+            .layer(Extension(live.clone()))
+    };
+    let with = live.transport().merge(routes().layer(Extension(Visitor("ann"))));
+    let server = TestServer::start(with, live.clone()).await.unwrap();
+    for (path, status) in [("/", 200), ("/dead", 200), ("/rows/999", 404)] {
+        let page = server.get(path).await.unwrap();
+        assert_eq!(page.status, status, "{path}: {}", page.body);
+        assert!(page.has_element("#who", Some("ann")).unwrap(), "{path}: {}", page.body);
+    }
+    let without = live.transport().merge(routes());
+    let server = TestServer::start(without, live.clone()).await.unwrap();
+    for path in ["/", "/dead", "/rows/999"] {
+        let page = server.get(path).await.unwrap();
+        assert!(page.has_element("#who", Some("nobody")).unwrap(), "{path}: {}", page.body);
+    }
 }

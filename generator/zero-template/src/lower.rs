@@ -1152,7 +1152,13 @@ impl Emitter<'_> {
                     self.emit(indent, "}");
                 }
                 Part::For { pat, iter, body, .. } => {
-                    let text = format!("for {} in {} {{", self.code_of(*pat), self.code_of(*iter));
+                    // Through `IntoIterator` spelled out: a `:for` over an `Option` is a loop of
+                    // zero or one, not the `for_loops_over_fallibles` mistake rustc warns about.
+                    let text = format!(
+                        "for {} in ::core::iter::IntoIterator::into_iter({}) {{",
+                        self.code_of(*pat),
+                        self.code_of(*iter)
+                    );
                     let Some((open, middle, close)) = peel_statics(body) else {
                         self.emit_at(indent, &text, *pat);
                         self.html(indent + 1, body);

@@ -44,41 +44,15 @@ const LEDGER_ROWS: &str = "\
 id\tkind\tsource\ttests\tdocs\tevidence\tstatus
 auth.accounts\truntime\tweb/auth.rs#accounts\ttests/auth.rs#registering_mails_a_link_that_logs_in_once,tests/auth.rs#the_login_form_answers_the_same_for_an_unknown_address,tests/auth.rs#a_login_post_without_its_csrf_token_is_refused,tests/auth.rs#the_dev_mailbox_shows_the_mail_sent\tdocs/auth.md#accounts\t\texperimental
 auth.pages\truntime\tweb/live/users/log_in.rs#LogIn\ttests/auth.rs#protected_pages_send_visitors_to_log_in_and_back,tests/auth.rs#invalid_addresses_are_refused_as_the_user_types,tests/auth.rs#logging_out_ends_the_session_and_everywhere_closes_other_live_pages\tdocs/auth.md#pages\t\texperimental
+auth.account_menu\truntime\tweb/features.rs#Account\ttests/auth.rs#the_account_menu_shows_a_visitor_the_way_in_and_a_user_the_way_out\tdocs/auth.md#account-menu\t\texperimental
 ";
 
 /// The migration's name after its version.
 const MIGRATION: &str = "_create_users_auth_tables.sql";
 
-/// `web/mod.rs` as `zerogen new app` wrote it, and what `zerogen auth` makes of it: each line
-/// found is replaced by its new text.
-const WEB_EDITS: &[(&str, &str)] = &[
-    (
-        "    /// The database, migrated.\n    pub db: Db,\n}",
-        "    /// The database, migrated.\n    pub db: Db,\n    /// The accounts (`zerogen auth`).\n    pub accounts: zero_auth::Accounts,\n}",
-    ),
-    (
-        "        Ok(App::new(config, signer, endpoint, db))",
-        "        auth::check()?;\n        Ok(App::new(config, signer, endpoint, db))",
-    ),
-    (
-        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n",
-        "        let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());\n        let accounts = auth::accounts(db.clone(), pubsub.clone(), &endpoint);\n",
-    ),
-    (
-        "            .state(pubsub.clone())\n",
-        "            .state(pubsub.clone())\n            .state(accounts.clone())\n",
-    ),
-    (
-        "        // One layer call: each `Router::layer` boxes every route again. A path no route names\n        // gets the app's 404 page.\n        let routes = routes::router(&live).fallback(http::not_found).layer(\n            tower::ServiceBuilder::new()\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
-        "        // Every request (pages, handlers, the live socket) gets its user's `Scope`.\n        let auth = zero_auth::web::Auth::new(accounts.clone(), &live);\n        // One layer call: each `Router::layer` boxes every route again. The first layer runs\n        // first: the scope is fetched before the handler runs. A path no route names gets the\n        // app's 404 page.\n        let routes = routes::router(&live).fallback(http::not_found).layer(\n            tower::ServiceBuilder::new()\n                .layer(axum::middleware::from_fn_with_state(\n                    auth.clone(),\n                    zero_auth::web::fetch_scope,\n                ))\n                .layer(Extension(auth))\n                .layer(Extension(db.clone()))\n                .layer(Extension(pubsub))\n                .layer(Extension(live.clone())),\n        );\n",
-    ),
-    (
-        "        App { live, router, endpoint, db }",
-        "        App { live, router, endpoint, db, accounts }",
-    ),
-];
-
 const WEB_MOD: &str = "web/mod.rs";
+/// The app's extension point (`zerogen new app` writes it, `zerogen auth` rewrites it).
+const FEATURES: &str = "web/features.rs";
 /// The module `zerogen auth` writes: an app that has it has accounts.
 pub const AUTH_MODULE: &str = "web/auth.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
@@ -184,22 +158,33 @@ fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
     Ok(Some(out))
 }
 
-/// `web/mod.rs` with accounts wired into `App`; the lines it could not find otherwise.
-fn wire_app(web: &str) -> Result<String, ResourceError> {
-    let mut out = add_mod(web, "auth");
-    let missing: Vec<&str> =
-        WEB_EDITS.iter().filter(|(from, _)| !out.contains(from)).map(|(_, to)| *to).collect();
-    if !missing.is_empty() {
-        return Err(ResourceError::Invalid(format!(
-            "web/mod.rs is not as `zerogen new app` wrote it; nothing was written. Add these \
-             lines to `App` by hand (then rerun with --force):\n{}",
-            missing.join("\n")
-        )));
+/// The app's features (`web/features.rs`), with or without accounts, formatted as the app
+/// formats its Rust.
+fn features(root: &Path, accounts: bool) -> Result<String, ResourceError> {
+    let failed = |e: crate::render::RenderError| ResourceError::Invalid(e.to_string());
+    let text = Templates::of("app")
+        .and_then(|app| app.render(FEATURES, &serde_json::json!({ "accounts": accounts })))
+        .map_err(failed)?;
+    let mut files = vec![(FEATURES.to_owned(), text)];
+    crate::render::format(root, &mut files).map_err(failed)?;
+    Ok(files.remove(0).1)
+}
+
+/// The app's `web/features.rs` with accounts, if it needs rewriting: the file must be as a
+/// generator wrote it (`--force` overwrites it anyway); `None` when it has accounts already.
+fn with_accounts(root: &Path, current: &str, force: bool) -> Result<Option<String>, ResourceError> {
+    let wanted = features(root, true)?;
+    if current == wanted {
+        return Ok(None);
     }
-    for (from, to) in WEB_EDITS {
-        out = out.replacen(from, to, 1);
+    if force || current == features(root, false)? {
+        return Ok(Some(wanted));
     }
-    Ok(out)
+    Err(ResourceError::Invalid(format!(
+        "{FEATURES} is not as `zerogen new app` wrote it, so nothing was written. Give it the \
+         accounts by hand (this is the file with them), or rerun with --force to replace it:\n\n\
+         {wanted}"
+    )))
 }
 
 /// Adds accounts to the app at `root`; returns the files written and edited.
@@ -254,10 +239,21 @@ pub fn write(
         return Err(ResourceError::Exists(existing));
     }
     // Edits, computed (and refused) before anything is written.
-    let web = read(WEB_MOD)?;
     let mut edits = Vec::new();
-    if !web.contains("pub accounts: zero_auth::Accounts") {
-        edits.push((WEB_MOD.to_owned(), wire_app(&web)?));
+    let web = read(WEB_MOD)?;
+    let current = read(FEATURES).map_err(|_| {
+        ResourceError::Invalid(format!(
+            "this app has no {FEATURES} (its extension point, which apps made before it lack): \
+             add `pub mod features;` to {WEB_MOD} and the file as `zerogen new app` writes it \
+             now, then run this again; nothing was written"
+        ))
+    })?;
+    if let Some(text) = with_accounts(root, &current, force)? {
+        edits.push((FEATURES.to_owned(), text));
+    }
+    let web_with_auth = add_mod(&web, "auth");
+    if web_with_auth != web {
+        edits.push((WEB_MOD.to_owned(), web_with_auth));
     }
     edits.push((LIVE_MOD.to_owned(), add_mod(&read(LIVE_MOD)?, "users")));
     if let Some(cargo) = with_dependency(&read(CARGO)?)? {
@@ -300,18 +296,20 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const WEB: &str = include_str!("../../../templates/app/web/mod.rs.tmpl");
-
     #[test]
-    fn the_new_apps_web_module_is_wired_and_a_reshaped_one_is_refused() {
-        let wired = wire_app(WEB).unwrap();
-        for (_, to) in WEB_EDITS {
-            assert!(wired.contains(to), "{to}");
-        }
-        assert!(wired.contains("pub mod auth;"));
-        let reshaped = WEB.replace("        App { live, router, endpoint, db }", "        todo!()");
-        let e = wire_app(&reshaped).unwrap_err().to_string();
-        assert!(e.contains("nothing was written") && e.contains("accounts }"), "{e}");
+    fn the_new_apps_features_get_accounts_and_an_edited_file_is_refused_unless_forced() {
+        let root = tempfile::tempdir().unwrap();
+        let plain = features(root.path(), false).unwrap();
+        let with = with_accounts(root.path(), &plain, false).unwrap().unwrap();
+        assert!(with.contains("pub accounts: zero_auth::Accounts,"), "{with}");
+        assert!(with.contains("zero_auth::web::fetch_scope"), "{with}");
+        assert!(!plain.contains("zero_auth"), "{plain}");
+        assert_eq!(with_accounts(root.path(), &with, false).unwrap(), None, "added once");
+        let edited = plain.replace("Ok(())", "my_check()");
+        let e = with_accounts(root.path(), &edited, false).unwrap_err().to_string();
+        assert!(e.contains("nothing was written") && e.contains("--force"), "{e}");
+        assert!(e.contains("pub accounts: zero_auth::Accounts,"), "the file to merge: {e}");
+        assert_eq!(with_accounts(root.path(), &edited, true).unwrap(), Some(with));
     }
 
     #[test]

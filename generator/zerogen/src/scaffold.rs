@@ -225,9 +225,14 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
     ]);
     let templates =
         crate::render::Templates::of("app").map_err(|e| ScaffoldError::Io(e.to_string()))?;
+    let mut context: serde_json::Map<String, serde_json::Value> =
+        vars.into_iter().map(|(k, v)| (k.to_owned(), serde_json::Value::String(v))).collect();
+    // A new app has no features yet (`web/features.rs`); `zerogen auth` adds accounts.
+    context.insert("accounts".to_owned(), serde_json::Value::Bool(false));
     let mut out = Vec::new();
     for path in templates.paths() {
-        let text = templates.render(path, &vars).map_err(|e| ScaffoldError::Io(e.to_string()))?;
+        let text =
+            templates.render(path, &context).map_err(|e| ScaffoldError::Io(e.to_string()))?;
         out.push((path.to_owned(), text));
     }
     out.push(("spec/security.toml".to_owned(), SECURITY_TOML.to_owned()));

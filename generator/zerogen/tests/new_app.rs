@@ -412,24 +412,32 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert_eq!(std::fs::read_to_string(app.join("web/mod.rs")).unwrap(), web);
 }
 
-/// `zerogen auth` outside an app, or in one whose `App` was reshaped, writes nothing and says
-/// what to do.
+/// `zerogen auth` outside an app, in one whose `web/features.rs` was reshaped, or in one
+/// without that extension point, writes nothing and says what to do.
 #[test]
 fn auth_refuses_a_folder_that_is_not_an_app_and_a_reshaped_app() {
     let tmp = tempfile::tempdir().unwrap();
     let outside = zerogen(tmp.path(), &["auth"]);
     assert_eq!(outside.status.code(), Some(2), "{}", text(&outside));
     let (app, _) = new_app(tmp.path(), "shop");
-    let web = app.join("web/mod.rs");
-    let reshaped = std::fs::read_to_string(&web)
-        .unwrap()
-        .replace("App { live, router, endpoint, db }", "todo!()");
-    std::fs::write(&web, &reshaped).unwrap();
+    let features = app.join("web/features.rs");
+    let original = std::fs::read_to_string(&features).unwrap();
+    let reshaped = original.replace("        Ok(())\n", "        my_own_check()\n");
+    assert_ne!(reshaped, original);
+    std::fs::write(&features, &reshaped).unwrap();
     let refused = zerogen(&app, &["auth"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("Add these lines to `App` by hand"), "{}", text(&refused));
+    assert!(text(&refused).contains("is not as `zerogen new app` wrote it"), "{}", text(&refused));
+    assert!(text(&refused).contains("pub accounts: zero_auth::Accounts"), "{}", text(&refused));
     assert!(!app.join("tests/auth.rs").exists(), "nothing written");
-    assert_eq!(std::fs::read_to_string(&web).unwrap(), reshaped);
+    assert_eq!(std::fs::read_to_string(&features).unwrap(), reshaped);
+    // An app without the extension point (made before it) is told how to add it.
+    std::fs::remove_file(&features).unwrap();
+    let refused = zerogen(&app, &["auth"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("has no web/features.rs"), "{}", text(&refused));
+    assert!(!app.join("tests/auth.rs").exists(), "nothing written");
+    std::fs::write(&features, &original).unwrap();
     // A migration version another migration has is refused too.
     let item = ["resource", "Item", "items", "name:string", "--timestamp", "20261125120000"];
     assert!(zerogen(&app, &item).status.success());

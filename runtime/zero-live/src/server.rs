@@ -214,7 +214,10 @@ impl std::fmt::Debug for Live {
 /// What the runtime gives a root layout to place: the page's title, the tags its `<head>`
 /// needs (CSRF token, client and app assets), and its body (the flash group and the live root
 /// with the view's first render). A root layout writes them raw: the runtime escaped them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// It may also read what the request's middleware left for it (`extensions`: the pipeline's
+/// CSRF token, an auth layer's user), for parts of the document outside the live root such as
+/// an account menu.
+#[derive(Debug, Clone)]
 pub struct Page {
     /// The title the view set (`0x0 Live` if none).
     pub title: String,
@@ -222,6 +225,8 @@ pub struct Page {
     pub head: String,
     /// The flash group and `<div data-zl-root ...>` with the view's render.
     pub body: String,
+    /// The request's extensions, as the view's mount saw them (`Context::extension`).
+    pub extensions: Arc<axum::http::Extensions>,
 }
 
 impl Page {
@@ -594,7 +599,8 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
         return StatusCode::NOT_FOUND.into_response();
     };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
-    let mut ctx = context(&live.inner, false, url, &Arc::new(extensions));
+    let extensions = Arc::new(extensions);
+    let mut ctx = context(&live.inner, false, url, &extensions);
     ctx.params = params;
     // A forged, expired or malformed flash cookie is ignored (and cleared below).
     let flash_cookie = crate::cookies::get(&headers, FLASH_COOKIE);
@@ -605,7 +611,7 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
     }
     let view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
-        Err(e) => return mount_failed(&live, &headers, path, &e),
+        Err(e) => return mount_failed(&live, &headers, extensions, path, &e),
     };
     if let Some((to, external)) = redirect_target(&live.inner.config, &mut ctx) {
         if external {
@@ -634,6 +640,7 @@ async fn page(State(live): State<Live>, request: axum::extract::Request) -> Resp
         title: ctx.title.take().unwrap_or_else(|| "0x0 Live".to_owned()),
         head,
         body: page_body,
+        extensions,
     };
     let html = (live.inner.layout)(page);
     document(&live, StatusCode::OK, html, flash_cookie.is_some())
@@ -661,24 +668,42 @@ fn document(live: &Live, status: StatusCode, html: String, had_flash: bool) -> R
 /// (a template's HTML) in the endpoint's root layout, after the flash a redirect left (see
 /// [`see_other`]; shown once) or `flash` when the handler has one of its own, with the
 /// security headers of a live page and the app's head tags, but no live root: the client
-/// does not connect.
+/// does not connect. The root layout sees the request's extensions (`request.extensions`).
 pub fn html_page(
     live: &Live,
-    request: &HeaderMap,
+    request: &axum::http::request::Parts,
     status: StatusCode,
     title: &str,
     flash: &std::collections::BTreeMap<String, String>,
     body: &str,
 ) -> Response {
-    let flash_cookie = crate::cookies::get(request, FLASH_COOKIE);
+    let extensions = Arc::new(request.extensions.clone());
+    laid_out(live, &request.headers, extensions, status, title, flash, body)
+}
+
+/// `body` in the root layout, after the flash (see [`html_page`]).
+fn laid_out(
+    live: &Live,
+    headers: &HeaderMap,
+    extensions: Arc<axum::http::Extensions>,
+    status: StatusCode,
+    title: &str,
+    flash: &std::collections::BTreeMap<String, String>,
+    body: &str,
+) -> Response {
+    let flash_cookie = crate::cookies::get(headers, FLASH_COOKIE);
     let left = flash_cookie.and_then(|t| live.inner.signer.verify_flash(t, FLASH_TTL).ok());
     let shown = if flash.is_empty() { left.as_ref().unwrap_or(flash) } else { flash };
     let mut page_body = String::with_capacity(body.len() + 64);
     flash_group(&mut page_body, shown);
     page_body.push('\n');
     page_body.push_str(body);
-    let page =
-        Page { title: title.to_owned(), head: live.inner.head_tags.clone(), body: page_body };
+    let page = Page {
+        title: title.to_owned(),
+        head: live.inner.head_tags.clone(),
+        body: page_body,
+        extensions,
+    };
     let html = (live.inner.layout)(page);
     document(live, status, html, flash_cookie.is_some())
 }
@@ -694,7 +719,13 @@ fn report_mount_failure(path: &str, e: &MountError) {
 
 /// The page of a mount that refused (see [`MountError`]): its status, in the root layout, with
 /// its message unless the server failed (then the message goes to stderr instead).
-fn mount_failed(live: &Live, headers: &HeaderMap, path: &str, e: &MountError) -> Response {
+fn mount_failed(
+    live: &Live,
+    headers: &HeaderMap,
+    extensions: Arc<axum::http::Extensions>,
+    path: &str,
+    e: &MountError,
+) -> Response {
     report_mount_failure(path, e);
     let status = e.status();
     let title = status.canonical_reason().unwrap_or("Error");
@@ -706,7 +737,7 @@ fn mount_failed(live: &Live, headers: &HeaderMap, path: &str, e: &MountError) ->
     body.push_str("</h1><p>");
     zero_live_core::escape::html(&mut body, e.public_message());
     body.push_str("</p></main>");
-    html_page(live, headers, status, title, &BTreeMap::new(), &body)
+    laid_out(live, headers, extensions, status, title, &BTreeMap::new(), &body)
 }
 
 /// Whether `to` is a path of this site (`/x`), not `//host`, `/\\host`, a URL, nor anything

@@ -22,7 +22,7 @@ async fn app() -> (App, TestServer) {
 
 /// The path of the link in the newest message mailed to `email` (`/users/log-in/<token>`).
 async fn mailed_link(app: &App, email: &str) -> String {
-    let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
     let mail = mailbox.wait_for(email, Duration::from_secs(5)).await.expect("a message");
     mailbox.clear();
     let link = mail.text.split_whitespace().find(|w| w.starts_with("http")).expect("a link");
@@ -70,7 +70,7 @@ async fn registering_mails_a_link_that_logs_in_once() {
     );
     // A used link goes back to the login page.
     let other = server.new_browser();
-    app.accounts.request_login_link("ann@example.com", None, None).await.expect("asked");
+    app.features.accounts.request_login_link("ann@example.com", None, None).await.expect("asked");
     let link = mailed_link(&app, "ann@example.com").await;
     follow_link(&other, &link).await;
     let again = other.get(&link).await.expect("page");
@@ -86,14 +86,14 @@ async fn invalid_addresses_are_refused_as_the_user_types() {
         .expect("a reply");
     assert!(view.has_element("#user_email-errors", Some("@ sign")).expect("html"));
     view.submit("#registration-form", json!({"user": {"email": "ann"}})).await.expect("a reply");
-    let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
     assert!(mailbox.messages().is_empty(), "nothing sent");
 }
 
 #[tokio::test]
 async fn the_login_form_answers_the_same_for_an_unknown_address() {
     let (app, server) = app().await;
-    app.accounts.register("ann@example.com", None).await.expect("registered");
+    app.features.accounts.register("ann@example.com", None).await.expect("registered");
     mailed_link(&app, "ann@example.com").await;
     let mut answers = Vec::new();
     for email in ["ann@example.com", "nobody@example.com"] {
@@ -104,7 +104,7 @@ async fn the_login_form_answers_the_same_for_an_unknown_address() {
     }
     assert_eq!(answers[0], answers[1], "the same page for both");
     mailed_link(&app, "ann@example.com").await;
-    let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
     assert!(mailbox.wait_for("nobody@example.com", Duration::from_millis(200)).await.is_none());
 }
 
@@ -113,7 +113,7 @@ async fn protected_pages_send_visitors_to_log_in_and_back() {
     let (app, server) = app().await;
     let page = server.get("/users/settings").await.expect("page");
     assert_eq!(page.location(), Some("/users/log-in?return_to=/users/settings"));
-    app.accounts.register("ann@example.com", None).await.expect("registered");
+    app.features.accounts.register("ann@example.com", None).await.expect("registered");
     mailed_link(&app, "ann@example.com").await;
     let mut view = server.live("/users/log-in?return_to=/users/settings").await.expect("page");
     view.submit("#login-form", json!({"user": {"email": "ann@example.com"}})).await.expect("sent");
@@ -125,7 +125,7 @@ async fn protected_pages_send_visitors_to_log_in_and_back() {
 #[tokio::test]
 async fn a_login_post_without_its_csrf_token_is_refused() {
     let (app, server) = app().await;
-    app.accounts.register("ann@example.com", None).await.expect("registered");
+    app.features.accounts.register("ann@example.com", None).await.expect("registered");
     let link = mailed_link(&app, "ann@example.com").await;
     let token = link.rsplit('/').next().expect("a token");
     let refused = server.post("/users/log-in", &[("token", token)]).await.expect("answered");
@@ -140,7 +140,7 @@ async fn logging_out_ends_the_session_and_everywhere_closes_other_live_pages() {
     let (app, server) = app().await;
     register(&app, &server, "ann@example.com").await;
     let phone = server.new_browser();
-    app.accounts.request_login_link("ann@example.com", None, None).await.expect("asked");
+    app.features.accounts.request_login_link("ann@example.com", None, None).await.expect("asked");
     follow_link(&phone, &mailed_link(&app, "ann@example.com").await).await;
     let mut on_phone = phone.live("/users/settings").await.expect("settings on the phone");
     let mut here = server.live("/users/settings").await.expect("settings here");
@@ -159,10 +159,44 @@ async fn logging_out_ends_the_session_and_everywhere_closes_other_live_pages() {
 }
 
 #[tokio::test]
+async fn the_account_menu_shows_a_visitor_the_way_in_and_a_user_the_way_out() {
+    let (app, server) = app().await;
+    let menu = |link: &str| format!(".account-menu a[href='{link}']");
+    let home = server.get("/").await.expect("home");
+    assert!(
+        home.has_element(&menu("/users/log-in"), Some("Log in")).expect("html"),
+        "{}",
+        home.body
+    );
+    assert!(home.has_element(&menu("/users/register"), Some("Register")).expect("html"));
+    assert!(!home.has_element(".account-menu form", None).expect("html"), "no log out");
+    register(&app, &server, "ann@example.com").await;
+    // On live pages and on the 404 page alike.
+    for path in ["/", "/users/settings", "/no/such/page"] {
+        let page = server.get(path).await.expect("page");
+        let who = page.has_element(".account-menu .account-email", Some("ann@example.com"));
+        assert!(who.expect("html"), "{path}: {}", page.body);
+        assert!(page.has_element(&menu("/users/settings"), Some("Settings")).expect("html"));
+        assert!(!page.has_element(&menu("/users/log-in"), None).expect("html"), "{path}");
+    }
+    // Its form logs out from any page.
+    let home = server.get("/").await.expect("home");
+    let out = server.submit(&home, ".account-menu form", &[]).await.expect("logged out");
+    assert_eq!(out.location(), Some("/"), "{}", out.body);
+    assert!(server.cookie(SESSION_COOKIE).is_none());
+    let home = server.get("/").await.expect("home");
+    assert!(
+        home.has_element(&menu("/users/log-in"), Some("Log in")).expect("html"),
+        "{}",
+        home.body
+    );
+}
+
+#[tokio::test]
 async fn the_dev_mailbox_shows_the_mail_sent() {
     let (app, server) = app().await;
-    app.accounts.register("ann@example.com", None).await.expect("registered");
-    let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    app.features.accounts.register("ann@example.com", None).await.expect("registered");
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
     mailbox.wait_for("ann@example.com", Duration::from_secs(5)).await.expect("a message");
     let page = server.get("/dev/mailbox").await.expect("page");
     assert!(

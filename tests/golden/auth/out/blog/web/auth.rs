@@ -37,9 +37,9 @@ pub fn accounts(db: Db, pubsub: Arc<dyn PubSub>, endpoint: &Endpoint) -> Account
     Accounts::new(db, pubsub, mailer, config)
 }
 
-/// The accounts the app shares with its views (`App::new`).
+/// The accounts the app shares with its views (`web/features.rs`).
 pub fn accounts_of(ctx: &Context) -> Result<Accounts, String> {
     ctx.state::<Accounts>()
         .cloned()
-        .ok_or_else(|| "the app shares no accounts with its views (App::new)".to_owned())
+        .ok_or_else(|| "the app shares no accounts with its views (web/features.rs)".to_owned())
 }

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use axum::Extension;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use zero_live::Live;
 use zero_live::server::html_page;
@@ -25,7 +26,7 @@ pub struct NotFound {
 zero_live_core::template!(NotFound, "html/not_found");
 
 /// Any path no route names (the router's fallback): 404, "Page not found" in the app's layout.
-pub async fn not_found(Extension(live): Extension<Live>, headers: HeaderMap, uri: Uri) -> Response {
-    let body = NotFound { path: uri.path().to_owned() }.to_html();
-    html_page(&live, &headers, StatusCode::NOT_FOUND, "Page not found", &BTreeMap::new(), &body)
+pub async fn not_found(Extension(live): Extension<Live>, request: Parts) -> Response {
+    let body = NotFound { path: request.uri.path().to_owned() }.to_html();
+    html_page(&live, &request, StatusCode::NOT_FOUND, "Page not found", &BTreeMap::new(), &body)
 }

@@ -2,6 +2,7 @@
 //! routes `zerogen generate` writes from `spec/routes.tsv`.
 
 pub mod components;
+pub mod features;
 pub mod html;
 pub mod http;
 pub mod layouts;
@@ -28,6 +29,8 @@ pub struct App {
     pub endpoint: Endpoint,
     /// The database, migrated.
     pub db: Db,
+    /// What the generators added (`web/features.rs`).
+    pub features: features::Features,
 }
 
 /// The app's migrations, embedded in the binary by `build.rs`: one folder per backend.
@@ -73,6 +76,7 @@ impl App {
         let url =
             zero_db::url_from_file(&root.join("spec/database.toml")).map_err(|e| e.to_string())?;
         let db = database(&url).await?;
+        features::Features::check()?;
         Ok(App::new(config, signer, endpoint, db))
     }
 
@@ -80,6 +84,7 @@ impl App {
     pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint, db: Db) -> App {
         // One PubSub adapter: sessions subscribe through it, the domain publishes on it.
         let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
+        let features = features::Features::new(&db, &pubsub, &endpoint);
         // Cookies are `Secure` with `__Host-` names in release builds and over TLS.
         let secure_cookies = !cfg!(debug_assertions) || endpoint.tls.is_some();
         let builder = Live::builder()
@@ -92,20 +97,21 @@ impl App {
             .state(db.clone())
             .state(pubsub.clone())
             .root_layout(layouts::root);
-        let live = routes::live_views(builder).build();
+        let live = routes::live_views(features.share(builder)).build();
         // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`, and
         // the endpoint (its root layout and signer, for pages that are not live) with
         // `Extension<Live>`.
         // One layer call: each `Router::layer` boxes every route again. A path no route names
-        // gets the app's 404 page.
+        // gets the app's 404 page. The features' layers run first.
         let routes = routes::router(&live).fallback(http::not_found).layer(
             tower::ServiceBuilder::new()
                 .layer(Extension(db.clone()))
                 .layer(Extension(pubsub))
                 .layer(Extension(live.clone())),
         );
+        let routes = features.layer(&live, routes);
         let router = endpoint.wrap(routes, &live);
-        App { live, router, endpoint, db }
+        App { live, router, endpoint, db, features }
     }
 
     /// Serves until Ctrl-C or SIGTERM, then closes the live sessions gracefully.

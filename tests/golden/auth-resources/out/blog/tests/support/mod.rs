@@ -65,15 +65,15 @@ pub async fn sign_in(
     browser: zero_live::testing::TestServer,
     email: &str,
 ) -> (zero_live::testing::TestServer, zero_auth::Scope) {
-    let mailbox = app.accounts.mailer().dev_mailbox().expect("the dev mailbox");
-    app.accounts.register(email, None).await.expect("registered");
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    app.features.accounts.register(email, None).await.expect("registered");
     let mail = mailbox.wait_for(email, std::time::Duration::from_secs(5)).await.expect("a link");
     let link = mail.text.split_whitespace().find(|w| w.starts_with("http")).expect("a link");
     let token = link.rsplit('/').next().expect("a token");
-    let login = app.accounts.log_in_with_link(token, None).await.expect("logged in");
-    let auth = zero_auth::web::Auth::new(app.accounts.clone(), &app.live);
+    let login = app.features.accounts.log_in_with_link(token, None).await.expect("logged in");
+    let auth = zero_auth::web::Auth::new(app.features.accounts.clone(), &app.live);
     let value = auth.cookie_value(&login.token);
-    let scope = zero_auth::Scope::for_user(login.user, app.accounts.now());
+    let scope = zero_auth::Scope::for_user(login.user, app.features.accounts.now());
     (browser.with_cookie(&auth.cookie_name(), &value), scope)
 }
 

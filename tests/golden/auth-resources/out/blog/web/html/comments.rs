@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use axum::Extension;
 use axum::extract::{Form as Posted, Path};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use zero_auth::Scope;
 use zero_db::{Db, DbError};
@@ -55,8 +56,8 @@ pub struct CommentForm {
 zero_live_core::template!(CommentForm, "html/comments/form");
 
 /// A page of `body` in the root layout.
-fn page(live: &Live, headers: &HeaderMap, status: StatusCode, title: &str, body: &str) -> Response {
-    html_page(live, headers, status, title, &BTreeMap::new(), body)
+fn page(live: &Live, request: &Parts, status: StatusCode, title: &str, body: &str) -> Response {
+    html_page(live, request, status, title, &BTreeMap::new(), body)
 }
 
 /// A flash of one message.
@@ -65,8 +66,8 @@ fn flash(kind: &str, message: &str) -> BTreeMap<String, String> {
 }
 
 /// The answer to an id no comment has of the signed-in user (or one that is not a number).
-fn not_found(live: &Live, headers: &HeaderMap) -> Response {
-    page(live, headers, StatusCode::NOT_FOUND, "Not found", "<p>No such comment.</p>")
+fn not_found(live: &Live, request: &Parts) -> Response {
+    page(live, request, StatusCode::NOT_FOUND, "Not found", "<p>No such comment.</p>")
 }
 
 /// The answer to a database failure.
@@ -108,7 +109,7 @@ fn values(form: &Form) -> BTreeMap<String, String> {
 /// form again with its errors.
 async fn save(
     live: &Live,
-    headers: &HeaderMap,
+    request: &Parts,
     scope: &Scope,
     db: &Db,
     id: Option<i64>,
@@ -137,7 +138,7 @@ async fn save(
                     let done = if id.is_some() { "Comment updated." } else { "Comment created." };
                     return see_other(live, &format!("/comments/{}", row.id), &flash("info", done));
                 }
-                Err(DbError::NotFound) => return not_found(live, headers),
+                Err(DbError::NotFound) => return not_found(live, request),
                 Err(e @ DbError::Unique { .. }) => {
                     let field = e.field().unwrap_or("post_id").to_owned();
                     form.add_error(&field, "taken", "has already been taken");
@@ -150,7 +151,7 @@ async fn save(
         }
     }
     let body = CommentForm { action, heading: heading.to_owned(), form, csrf }.to_html();
-    html_page(live, headers, StatusCode::UNPROCESSABLE_ENTITY, heading, &refused, &body)
+    html_page(live, request, StatusCode::UNPROCESSABLE_ENTITY, heading, &refused, &body)
 }
 
 /// `GET /comments`: every comment of the signed-in user.
@@ -159,7 +160,7 @@ pub async fn index(
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, "/comments");
@@ -167,7 +168,7 @@ pub async fn index(
     match comments::list(&scope, &db).await {
         Ok(rows) => {
             let body = Index { comments: rows, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Comments", &body)
+            page(&live, &request, StatusCode::OK, "Comments", &body)
         }
         Err(e) => failed(&e),
     }
@@ -179,19 +180,19 @@ pub async fn show(
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, &format!("/comments/{id}"));
     }
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match comments::find(&scope, &db, id).await {
         Ok(comment) => {
             let body = Show { comment, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Comment", &body)
+            page(&live, &request, StatusCode::OK, "Comment", &body)
         }
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }
@@ -201,7 +202,7 @@ pub async fn new(
     Extension(live): Extension<Live>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, "/comments/new");
@@ -210,7 +211,7 @@ pub async fn new(
     let heading = "New comment".to_owned();
     let body =
         CommentForm { action: "/comments".to_owned(), heading, form, csrf: token(csrf) }.to_html();
-    page(&live, &headers, StatusCode::OK, "New comment", &body)
+    page(&live, &request, StatusCode::OK, "New comment", &body)
 }
 
 /// `GET /comments/:id/edit`: the form of an existing comment of the signed-in user.
@@ -219,22 +220,22 @@ pub async fn edit(
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, &format!("/comments/{id}/edit"));
     }
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match comments::find(&scope, &db, id).await {
         Ok(comment) => {
             let form = Form::new("comment", comments::values_of(&comment));
             let heading = "Edit comment".to_owned();
             let action = format!("/comments/{id}");
             let body = CommentForm { action, heading, form, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Edit comment", &body)
+            page(&live, &request, StatusCode::OK, "Edit comment", &body)
         }
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }
@@ -245,13 +246,13 @@ pub async fn create(
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Posted(fields): Posted<Vec<(String, String)>>,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, "/comments/new");
     }
-    save(&live, &headers, &scope, &db, None, token(csrf), fields).await
+    save(&live, &request, &scope, &db, None, token(csrf), fields).await
 }
 
 /// `POST /comments/:id`: updates a comment of the signed-in user from the form.
@@ -260,15 +261,15 @@ pub async fn update(
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
     Posted(fields): Posted<Vec<(String, String)>>,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, &format!("/comments/{id}/edit"));
     }
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
-    save(&live, &headers, &scope, &db, Some(id), token(csrf), fields).await
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
+    save(&live, &request, &scope, &db, Some(id), token(csrf), fields).await
 }
 
 /// `POST /comments/:id/delete`: deletes a comment of the signed-in user; an id with no row is not found and
@@ -277,16 +278,16 @@ pub async fn delete(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     Extension(scope): Extension<Scope>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
     if scope.user().is_none() {
         return to_log_in(&live, &format!("/comments/{id}"));
     }
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match comments::delete(&scope, &db, &**live.pubsub(), id).await {
         Ok(()) => see_other(&live, "/comments", &flash("info", "Comment deleted.")),
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }

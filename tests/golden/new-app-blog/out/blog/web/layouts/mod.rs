@@ -5,23 +5,28 @@
 use zero_live::Page;
 use zero_live_core::{Slot, Template};
 
+use crate::web::features::{Account, Features};
 // The navigation generated from the `nav` column of spec/routes.tsv, and the home page's path.
 use crate::web::routes::{NAV, home_path};
 
 /// The HTML document around a page: head tags, the flash group and the live root come from
-/// the runtime (already escaped), the stylesheet and theme from the app.
+/// the runtime (already escaped), the stylesheet and theme from the app, and the account menu
+/// from the app's features (`web/features.rs`; none without accounts).
 #[derive(Debug)]
 pub struct Root {
     /// What the runtime rendered.
     pub page: Page,
+    /// The account menu.
+    pub account: Option<Account>,
 }
 zero_live_core::template!(Root, "layouts/root");
 
 /// The root layout (`Live::builder().root_layout(root)`).
 pub fn root(page: Page) -> String {
+    let account = Features::account(&page);
     // Sized once: the page's parts and the layout's own markup.
     let mut html = String::with_capacity(page.size() + Root::SIZE_HINT);
-    Root { page }.render_html(&mut html);
+    Root { page, account }.render_html(&mut html);
     html
 }
 
@@ -86,15 +91,20 @@ mod tests {
 
     #[test]
     fn the_root_layout_places_the_page_and_loads_the_stylesheet() {
-        let html = root(Page {
+        let page = Page {
             title: "A <title>".to_owned(),
             head: "<meta name=\"csrf-token\" content=\"t\">".to_owned(),
             body: "<div data-zl-root></div>".to_owned(),
-        });
+            extensions: Default::default(),
+        };
+        // A visitor's menu in an app with accounts (`zerogen auth`), none without.
+        let menu = Features::account(&page).is_some();
+        let html = root(page);
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert!(html.contains("<title>A &lt;title&gt;</title>"), "{html}");
         assert!(html.contains("<meta name=\"csrf-token\" content=\"t\">"), "{html}");
         assert!(html.contains("<link rel=\"stylesheet\" href=\"/assets/app.css\">"), "{html}");
+        assert_eq!(html.contains("class=\"account-menu\""), menu, "{html}");
         let body = html.find("<body>").expect("a body");
         assert!(html.find("<div data-zl-root></div>").is_some_and(|at| at > body), "{html}");
     }

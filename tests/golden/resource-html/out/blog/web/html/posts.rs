@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use axum::Extension;
 use axum::extract::{Form as Posted, Path};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use zero_db::{Db, DbError};
 use zero_live::Live;
@@ -53,8 +54,8 @@ pub struct PostForm {
 zero_live_core::template!(PostForm, "html/posts/form");
 
 /// A page of `body` in the root layout.
-fn page(live: &Live, headers: &HeaderMap, status: StatusCode, title: &str, body: &str) -> Response {
-    html_page(live, headers, status, title, &BTreeMap::new(), body)
+fn page(live: &Live, request: &Parts, status: StatusCode, title: &str, body: &str) -> Response {
+    html_page(live, request, status, title, &BTreeMap::new(), body)
 }
 
 /// A flash of one message.
@@ -63,8 +64,8 @@ fn flash(kind: &str, message: &str) -> BTreeMap<String, String> {
 }
 
 /// The answer to an id no post has (or one that is not a number).
-fn not_found(live: &Live, headers: &HeaderMap) -> Response {
-    page(live, headers, StatusCode::NOT_FOUND, "Not found", "<p>No such post.</p>")
+fn not_found(live: &Live, request: &Parts) -> Response {
+    page(live, request, StatusCode::NOT_FOUND, "Not found", "<p>No such post.</p>")
 }
 
 /// The answer to a database failure.
@@ -100,7 +101,7 @@ fn values(form: &Form) -> BTreeMap<String, String> {
 /// form again with its errors.
 async fn save(
     live: &Live,
-    headers: &HeaderMap,
+    request: &Parts,
     db: &Db,
     id: Option<i64>,
     csrf: String,
@@ -128,7 +129,7 @@ async fn save(
                     let done = if id.is_some() { "Post updated." } else { "Post created." };
                     return see_other(live, &format!("/posts/{}", row.id), &flash("info", done));
                 }
-                Err(DbError::NotFound) => return not_found(live, headers),
+                Err(DbError::NotFound) => return not_found(live, request),
                 Err(e @ DbError::Unique { .. }) => {
                     let field = e.field().unwrap_or("title").to_owned();
                     form.add_error(&field, "taken", "has already been taken");
@@ -141,7 +142,7 @@ async fn save(
         }
     }
     let body = PostForm { action, heading: heading.to_owned(), form, csrf }.to_html();
-    html_page(live, headers, StatusCode::UNPROCESSABLE_ENTITY, heading, &refused, &body)
+    html_page(live, request, StatusCode::UNPROCESSABLE_ENTITY, heading, &refused, &body)
 }
 
 /// `GET /posts`: every post.
@@ -149,12 +150,12 @@ pub async fn index(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
 ) -> Response {
     match posts::list(&db).await {
         Ok(rows) => {
             let body = Index { posts: rows, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Posts", &body)
+            page(&live, &request, StatusCode::OK, "Posts", &body)
         }
         Err(e) => failed(&e),
     }
@@ -165,16 +166,16 @@ pub async fn show(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match posts::find(&db, id).await {
         Ok(post) => {
             let body = Show { post, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Post", &body)
+            page(&live, &request, StatusCode::OK, "Post", &body)
         }
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }
@@ -183,12 +184,12 @@ pub async fn show(
 pub async fn new(
     Extension(live): Extension<Live>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
 ) -> Response {
     let form = Form::new("post", posts::defaults());
     let heading = "New post".to_owned();
     let body = PostForm { action: "/posts".to_owned(), heading, form, csrf: token(csrf) }.to_html();
-    page(&live, &headers, StatusCode::OK, "New post", &body)
+    page(&live, &request, StatusCode::OK, "New post", &body)
 }
 
 /// `GET /posts/:id/edit`: the form of an existing post.
@@ -196,19 +197,19 @@ pub async fn edit(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match posts::find(&db, id).await {
         Ok(post) => {
             let form = Form::new("post", posts::values_of(&post));
             let heading = "Edit post".to_owned();
             let action = format!("/posts/{id}");
             let body = PostForm { action, heading, form, csrf: token(csrf) }.to_html();
-            page(&live, &headers, StatusCode::OK, "Edit post", &body)
+            page(&live, &request, StatusCode::OK, "Edit post", &body)
         }
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }
@@ -218,10 +219,10 @@ pub async fn create(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Posted(fields): Posted<Vec<(String, String)>>,
 ) -> Response {
-    save(&live, &headers, &db, None, token(csrf), fields).await
+    save(&live, &request, &db, None, token(csrf), fields).await
 }
 
 /// `POST /posts/:id`: updates a post from the form.
@@ -229,12 +230,12 @@ pub async fn update(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
     csrf: Option<Extension<CsrfToken>>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
     Posted(fields): Posted<Vec<(String, String)>>,
 ) -> Response {
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
-    save(&live, &headers, &db, Some(id), token(csrf), fields).await
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
+    save(&live, &request, &db, Some(id), token(csrf), fields).await
 }
 
 /// `POST /posts/:id/delete`: deletes a post; an id with no row is not found and
@@ -242,13 +243,13 @@ pub async fn update(
 pub async fn delete(
     Extension(live): Extension<Live>,
     Extension(db): Extension<Db>,
-    headers: HeaderMap,
+    request: Parts,
     Path(id): Path<String>,
 ) -> Response {
-    let Some(id) = id_of(&id) else { return not_found(&live, &headers) };
+    let Some(id) = id_of(&id) else { return not_found(&live, &request) };
     match posts::delete(&db, &**live.pubsub(), id).await {
         Ok(()) => see_other(&live, "/posts", &flash("info", "Post deleted.")),
-        Err(DbError::NotFound) => not_found(&live, &headers),
+        Err(DbError::NotFound) => not_found(&live, &request),
         Err(e) => failed(&e),
     }
 }
