@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource}/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -17,6 +17,10 @@ fn main() {
             "What `zerogen auth --password` adds or replaces (`snippets/` fill placeholders)",
         ),
         ("resource", "What `zerogen resource` writes (paths named by `resource::Resource::files`)"),
+        (
+            "component",
+            "What `zerogen component` writes (paths named by `component::Component::files`)",
+        ),
     ] {
         let mut files = Vec::new();
         collect(&templates.join(name), &mut files);

@@ -101,7 +101,9 @@ impl Build {
     }
 
     /// Registers the components declared in the Rust file `file` (module path `module`, as
-    /// generated code names it: `crate::components`), called as `<.name>`.
+    /// generated code names it: `crate::components`), called as `<.name>`. A folder stands for
+    /// every `.rs` file in it (not below): its `mod.rs` and the modules whose components it
+    /// re-exports (`mod card; pub use card::Card;`, as `zerogen component` writes them).
     pub fn rust_components(self, file: impl Into<PathBuf>, module: &str) -> Build {
         self.rust_module(file.into(), module, None)
     }
@@ -143,6 +145,29 @@ impl Build {
         Ok(compiled)
     }
 
+    /// The registered Rust files, each folder replaced by its `.rs` files (sorted).
+    fn rust_files(&self) -> Result<Vec<(PathBuf, RustModule)>, BuildError> {
+        let mut files = Vec::new();
+        for (path, module) in &self.rust {
+            if !path.is_dir() {
+                files.push((path.clone(), module.clone()));
+                continue;
+            }
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", module.file)))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|entry| entry.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "rs"))
+                .collect();
+            found.sort();
+            for file in found {
+                let display = file.to_string_lossy().replace('\\', "/");
+                files.push((file, RustModule { file: display, ..module.clone() }));
+            }
+        }
+        Ok(files)
+    }
+
     /// Compiles every template; writes nothing if any template has a problem.
     pub fn compile(&self) -> Result<Compiled, BuildError> {
         let out_dir = match &self.out_dir {
@@ -159,7 +184,7 @@ impl Build {
         let mut diagnostics = Vec::new();
         let mut sources = SourceCache::new(Path::new("."));
         let mut components = self.components.clone();
-        for (file, module) in &self.rust {
+        for (file, module) in &self.rust_files()? {
             let source = std::fs::read_to_string(file)
                 .map_err(|e| BuildError::Io(format!("cannot read {}: {e}", module.file)))?;
             match crate::rust_components::read(module, &source) {
@@ -285,4 +310,35 @@ fn write_if_changed(path: &Path, text: &str) -> Result<(), BuildError> {
     }
     std::fs::write(path, text)
         .map_err(|e| BuildError::Io(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_folder_of_components_registers_every_module_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let web = dir.path().join("web");
+        std::fs::create_dir_all(web.join("components")).unwrap();
+        std::fs::write(web.join("page.html.0x0"), "<.card title=\"Hi\" />\n").unwrap();
+        std::fs::write(web.join("components/card.html.0x0"), "<div>{title}</div>\n").unwrap();
+        std::fs::write(web.join("components/mod.rs"), "mod card;\npub use card::Card;\n").unwrap();
+        std::fs::write(
+            web.join("components/card.rs"),
+            "/// A card.\npub struct Card<'a> {\n    /// Its title.\n    pub title: &'a str,\n}\n\
+             zero_live_core::component!(Card<'a>, \"components/card\");\n",
+        )
+        .unwrap();
+        let build = |components: PathBuf| {
+            Build::new(&web)
+                .rust_components(components, "crate::web::components")
+                .out_dir(dir.path().join("out"))
+                .compile()
+        };
+        assert!(build(web.join("components")).is_ok(), "the folder: mod.rs and card.rs");
+        let e = build(web.join("components/mod.rs")).unwrap_err().to_string();
+        assert!(e.contains("card"), "mod.rs alone does not declare it: {e}");
+    }
 }

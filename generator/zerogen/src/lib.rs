@@ -7,6 +7,7 @@
 pub mod app;
 pub mod apptree;
 pub mod auth;
+pub mod component;
 pub mod emit;
 pub mod generate;
 pub mod render;

@@ -100,6 +100,21 @@ enum Command {
         #[arg(long, value_name = "NAME", default_value = "user")]
         scope: String,
     },
+    /// Add a component of the app's own, called as `<.NAME ...>`: its declaration and
+    /// template in web/components/, an example in the gallery, a test, a docs page and a ledger
+    /// row.
+    Component {
+        /// Its name, in snake_case: `price_tag` (called as `<.price_tag>`).
+        name: String,
+        /// `name:type[:required]`; types string, int, float, bool (never required).
+        attrs: Vec<String>,
+        /// A named slot (`<:NAME>`); repeat for more.
+        #[arg(long = "slot", value_name = "NAME")]
+        slots: Vec<String>,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -249,6 +264,9 @@ fn main() -> ExitCode {
             };
             let parsed = parse(&singular, &plural, &fields).map(|r| Resource { web, scope, ..r });
             run_resource(&printer, &root, parsed, force, timestamp)
+        }
+        Command::Component { name, attrs, slots, force } => {
+            run_component(&printer, &root, &name, &attrs, &slots, force)
         }
         Command::Auth { force, timestamp, password, scope } => {
             let options = zerogen::auth::Options { password, force, scope };
@@ -452,6 +470,34 @@ fn run_resource(
             };
             printer.result(&format!(
                 "\nNext: `cargo test` runs the new tests; `cargo run` serves {served}."
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_component(
+    printer: &Printer,
+    root: &std::path::Path,
+    name: &str,
+    attrs: &[String],
+    slots: &[String],
+    force: bool,
+) -> ExitCode {
+    let written = zerogen::component::parse(name, attrs, slots)
+        .and_then(|c| zerogen::component::write(&c, root, force));
+    match written {
+        Ok(files) => {
+            for file in &files {
+                printer.status("Wrote", file);
+            }
+            printer.result(&format!(
+                "\nNext: call it as `<.{name} ...>` in a template; `cargo test` runs its test, and \
+                 /components shows its example."
             ));
             ExitCode::SUCCESS
         }

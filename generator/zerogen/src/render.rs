@@ -32,7 +32,7 @@ pub enum RenderError {
     Format(String),
 }
 
-/// The templates of one generator (`app`, `auth`, `auth-password`, `resource`).
+/// The templates of one generator (`app`, `auth`, `auth-password`, `resource`, `component`).
 pub struct Templates {
     group: &'static str,
     tera: tera::Tera,
@@ -45,6 +45,7 @@ fn group_files(group: &str) -> &'static [(&'static str, &'static str)] {
         "auth" => AUTH,
         "auth-password" => AUTH_PASSWORD,
         "resource" => RESOURCE,
+        "component" => COMPONENT,
         _ => &[],
     }
 }
@@ -229,7 +230,7 @@ mod tests {
 
     #[test]
     fn every_group_parses_and_a_missing_name_is_an_error_naming_the_template() {
-        for group in ["app", "auth", "auth-password", "resource"] {
+        for group in ["app", "auth", "auth-password", "resource", "component"] {
             let templates = Templates::of(group).unwrap();
             assert!(templates.paths().next().is_some(), "{group}");
         }

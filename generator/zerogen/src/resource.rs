@@ -510,7 +510,7 @@ impl Field {
     }
 }
 
-fn label_of(name: &str) -> String {
+pub(crate) fn label_of(name: &str) -> String {
     let spaced = name.replace('_', " ");
     let mut chars = spaced.chars();
     chars.next().map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())

@@ -582,13 +582,28 @@ fn app_pages(root: &Path) -> Vec<(String, String)> {
         }
         pages.push(("docs/app/routes.md".to_owned(), md));
     }
-    let components = std::fs::read_to_string(root.join("web/components/mod.rs"))
-        .ok()
-        .and_then(|text| components_md(&text));
+    let components = components_code(&root.join("web/components")).and_then(|t| components_md(&t));
     if let Some(md) = components {
         pages.push(("docs/app/components.md".to_owned(), md));
     }
     pages
+}
+
+/// The Rust of an app's components: `mod.rs`, then the modules beside it whose components it
+/// re-exports (`zerogen component` writes one a component), in name order.
+fn components_code(dir: &Path) -> Option<String> {
+    let mut code = std::fs::read_to_string(dir.join("mod.rs")).ok()?;
+    let mut others: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "rs") && !p.ends_with("mod.rs"))
+        .collect();
+    others.sort();
+    for file in others {
+        code.push('\n');
+        code.push_str(&std::fs::read_to_string(file).ok()?);
+    }
+    Some(code)
 }
 
 /// A component as its struct in `web/components/mod.rs` declares it.

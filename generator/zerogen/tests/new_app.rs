@@ -347,6 +347,23 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     let domain = std::fs::read_to_string(app.join("src/bins.rs")).unwrap();
     assert!(!domain.contains("Scope"), "{domain}");
+    // A component of the app's own, called from a page; the gallery shows its example.
+    let tag = ["component", "price_tag", "amount:float:required", "note:string", "--slot", "extra"];
+    let made = zerogen(&app, &tag);
+    assert!(made.status.success(), "{}", text(&made));
+    let taken = zerogen(&app, &["component", "price_tag", "amount:float"]);
+    assert_eq!(taken.status.code(), Some(2), "{}", text(&taken));
+    assert!(text(&taken).contains("already exist: nothing was written"), "{}", text(&taken));
+    let bad = zerogen(&app, &["component", "button", "a:string"]);
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    let about = app.join("web/live/about.html.0x0");
+    let page = std::fs::read_to_string(&about).unwrap();
+    let called = page.replacen(
+        "</.app_layout>",
+        "  <.price_tag amount={2.5} note=\"A note\">Inside</.price_tag>\n</.app_layout>",
+        1,
+    );
+    std::fs::write(&about, called).unwrap();
 
     let build = cargo(&app, &["build", "--all-targets"]);
     assert!(build.status.success(), "{}", text(&build));

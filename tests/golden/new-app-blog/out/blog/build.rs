@@ -17,7 +17,7 @@ fn main() {
 
 fn build() -> Result<(), BuildError> {
     Build::new("web")
-        .rust_components("web/components/mod.rs", "crate::web::components")
+        .rust_components("web/components", "crate::web::components")
         .rust_components("web/layouts/mod.rs", "crate::web::layouts")
         .debug_annotations(cfg!(debug_assertions))
         .compile_for_cargo()?;

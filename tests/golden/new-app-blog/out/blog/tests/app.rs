@@ -166,6 +166,13 @@ async fn the_gallery_keeps_tab_and_page_in_the_url_and_refuses_bad_ones() {
     );
     assert!(html.contains("aria-selected=\"true\""), "{html}");
     assert!(html.contains("aria-current=\"page\">6</a>"), "{html}");
+    // Each component of the app's own (`zerogen component`) shows its example.
+    let html = body(get(&app, "/components").await).await;
+    for example in blog::web::components::EXAMPLES {
+        let section = format!("<section id=\"example-{}\" class=\"example\">", example.name);
+        assert!(html.contains(&section), "{section}: {html}");
+        assert!(html.contains(&(example.render)()), "{html}");
+    }
     assert_eq!(get(&app, "/components?page=13").await.status(), StatusCode::BAD_REQUEST);
     assert_eq!(get(&app, "/components?tab=nope").await.status(), StatusCode::BAD_REQUEST);
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");

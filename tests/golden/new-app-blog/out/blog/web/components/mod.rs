@@ -283,6 +283,21 @@ pub fn hide_dropdown(id: &str) -> zero_live_core::Js {
     zero_live_core::Js::new().hide(&["#", id, "-menu"].concat())
 }
 
+/// A component's example in the gallery (`/components`).
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// The component's name.
+    pub name: &'static str,
+    /// Renders it with example values.
+    pub render: fn() -> String,
+}
+
+/// The app's own components' examples, shown by the gallery (`/components`). `zerogen
+/// component` declares its module above and adds its line here.
+pub const EXAMPLES: &[Example] = &[
+    // zerogen component adds a line above.
+];
+
 #[cfg(test)]
 mod tests {
     use zero_live_core::Template;
