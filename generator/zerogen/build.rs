@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component}/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component,layout}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -21,6 +21,7 @@ fn main() {
             "component",
             "What `zerogen component` writes (paths named by `component::Component::files`)",
         ),
+        ("layout", "What `zerogen layout` writes (paths named by `layout::Layout::files`)"),
     ] {
         let mut files = Vec::new();
         collect(&templates.join(name), &mut files);

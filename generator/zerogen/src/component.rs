@@ -217,6 +217,7 @@ pub fn write(c: &Component, root: &Path, force: bool) -> Result<Vec<String>, Res
             root.display()
         )));
     }
+    crate::apptree::registers_folder(root, "web/components").map_err(ResourceError::Invalid)?;
     let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
     let files = c.files().map_err(failed)?;
     let existing: Vec<String> =

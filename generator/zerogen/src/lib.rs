@@ -10,6 +10,7 @@ pub mod auth;
 pub mod component;
 pub mod emit;
 pub mod generate;
+pub mod layout;
 pub mod render;
 pub mod resource;
 pub mod scaffold;

@@ -115,6 +115,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Add a layout for the app's pages, called as `<.NAME_layout current="/path">`: the
+    /// declaration and template in web/layouts/, a test, a docs page and a ledger row.
+    Layout {
+        /// Its name, in snake_case: `admin` (called as `<.admin_layout>`).
+        name: String,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -267,6 +276,14 @@ fn main() -> ExitCode {
         }
         Command::Component { name, attrs, slots, force } => {
             run_component(&printer, &root, &name, &attrs, &slots, force)
+        }
+        Command::Layout { name, force } => {
+            let written = zerogen::layout::parse(&name)
+                .and_then(|layout| zerogen::layout::write(&layout, &root, force));
+            let call = format!("{}_layout", name.strip_suffix("_layout").unwrap_or(&name));
+            let next =
+                format!("\nNext: lay a page out with `<.{call} current=\"/path\">...</.{call}>`.");
+            report_written(&printer, written, &next)
         }
         Command::Auth { force, timestamp, password, scope } => {
             let options = zerogen::auth::Options { password, force, scope };
@@ -480,6 +497,27 @@ fn run_resource(
     }
 }
 
+/// Prints the files a generator wrote and what to do next, or its error (exit 2).
+fn report_written(
+    printer: &Printer,
+    written: Result<Vec<String>, zerogen::resource::ResourceError>,
+    next: &str,
+) -> ExitCode {
+    match written {
+        Ok(files) => {
+            for file in &files {
+                printer.status("Wrote", file);
+            }
+            printer.result(next);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            printer.error(&e.to_string());
+            ExitCode::from(2)
+        }
+    }
+}
+
 fn run_component(
     printer: &Printer,
     root: &std::path::Path,
@@ -490,22 +528,11 @@ fn run_component(
 ) -> ExitCode {
     let written = zerogen::component::parse(name, attrs, slots)
         .and_then(|c| zerogen::component::write(&c, root, force));
-    match written {
-        Ok(files) => {
-            for file in &files {
-                printer.status("Wrote", file);
-            }
-            printer.result(&format!(
-                "\nNext: call it as `<.{name} ...>` in a template; `cargo test` runs its test, and \
-                 /components shows its example."
-            ));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            printer.error(&e.to_string());
-            ExitCode::from(2)
-        }
-    }
+    let next = format!(
+        "\nNext: call it as `<.{name} ...>` in a template; `cargo test` runs its test, and \
+         /components shows its example."
+    );
+    report_written(printer, written, &next)
 }
 
 fn run_auth(

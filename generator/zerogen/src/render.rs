@@ -32,7 +32,8 @@ pub enum RenderError {
     Format(String),
 }
 
-/// The templates of one generator (`app`, `auth`, `auth-password`, `resource`, `component`).
+/// The templates of one generator (`app`, `auth`, `auth-password`, `resource`, `component`,
+/// `layout`).
 pub struct Templates {
     group: &'static str,
     tera: tera::Tera,
@@ -46,6 +47,7 @@ fn group_files(group: &str) -> &'static [(&'static str, &'static str)] {
         "auth-password" => AUTH_PASSWORD,
         "resource" => RESOURCE,
         "component" => COMPONENT,
+        "layout" => LAYOUT,
         _ => &[],
     }
 }
@@ -230,7 +232,7 @@ mod tests {
 
     #[test]
     fn every_group_parses_and_a_missing_name_is_an_error_naming_the_template() {
-        for group in ["app", "auth", "auth-password", "resource", "component"] {
+        for group in ["app", "auth", "auth-password", "resource", "component", "layout"] {
             let templates = Templates::of(group).unwrap();
             assert!(templates.paths().next().is_some(), "{group}");
         }

@@ -356,6 +356,14 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(text(&taken).contains("already exist: nothing was written"), "{}", text(&taken));
     let bad = zerogen(&app, &["component", "button", "a:string"]);
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    // Another layout; its own test lays a page out with it.
+    let made = zerogen(&app, &["layout", "admin"]);
+    assert!(made.status.success(), "{}", text(&made));
+    assert!(app.join("web/layouts/admin_layout.html.0x0").is_file());
+    let taken = zerogen(&app, &["layout", "admin"]);
+    assert_eq!(taken.status.code(), Some(2), "{}", text(&taken));
+    let reserved = zerogen(&app, &["layout", "app"]);
+    assert_eq!(reserved.status.code(), Some(2), "{}", text(&reserved));
     let about = app.join("web/live/about.html.0x0");
     let page = std::fs::read_to_string(&about).unwrap();
     let called = page.replacen(

@@ -18,7 +18,7 @@ fn main() {
 fn build() -> Result<(), BuildError> {
     Build::new("web")
         .rust_components("web/components", "crate::web::components")
-        .rust_components("web/layouts/mod.rs", "crate::web::layouts")
+        .rust_components("web/layouts", "crate::web::layouts")
         .debug_annotations(cfg!(debug_assertions))
         .compile_for_cargo()?;
     Embed::new("migrations/sqlite", "sql").write_for_cargo("migrations-sqlite")?;
