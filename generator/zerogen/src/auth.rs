@@ -187,6 +187,34 @@ fn with_accounts(root: &Path, current: &str, force: bool) -> Result<Option<Strin
     )))
 }
 
+/// The resources of the app at `root` whose rows are everyone's because they were made before
+/// accounts (not with `--no-scope`): each table with the command that made it (the first line
+/// of its `src/PLURAL.rs`), which run again with `--force` gives its rows owners.
+pub fn public_resources(root: &Path) -> Vec<(String, String)> {
+    let ledger = std::fs::read_to_string(root.join(LEDGER)).unwrap_or_default();
+    let mut public = Vec::new();
+    for line in ledger.lines() {
+        let Some(table) = line.split('\t').next().and_then(|id| id.strip_prefix("resource."))
+        else {
+            continue;
+        };
+        if table.contains('.') || crate::resource::owner_column_of(root, table).is_some() {
+            continue;
+        }
+        let code =
+            std::fs::read_to_string(root.join(format!("src/{table}.rs"))).unwrap_or_default();
+        let command = code
+            .lines()
+            .next()
+            .and_then(|l| l.split('`').nth(1))
+            .filter(|c| c.starts_with("zerogen resource ") && !c.contains("--no-scope"));
+        if let Some(command) = command {
+            public.push((table.to_owned(), command.to_owned()));
+        }
+    }
+    public
+}
+
 /// Adds accounts to the app at `root`; returns the files written and edited.
 pub fn write(
     root: &Path,

@@ -552,6 +552,18 @@ fn run_auth(
                 "\nNext: `cargo test` runs tests/auth.rs; `cargo run` serves /users/register, \
                  and the links it mails show at /dev/mailbox.",
             );
+            let public = zerogen::auth::public_resources(root);
+            if !public.is_empty() {
+                let mut note = String::from(
+                    "\nMade before the accounts, these resources' rows stay everyone's. To give a \
+                     resource owners (its code takes the scope, and a migration adds the owner \
+                     column), run its command again with --force:",
+                );
+                for (_, command) in &public {
+                    note.push_str(&format!("\n  {command} --force"));
+                }
+                printer.result(&note);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -623,6 +623,26 @@ impl Resource {
         Ok(files)
     }
 
+    /// The migrations that give the rows of a resource made before accounts their owner column.
+    fn owner_migrations(
+        &self,
+        module: &str,
+        timestamp: &str,
+    ) -> Result<Vec<(String, String)>, ResourceError> {
+        let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
+        let templates = Templates::of("resource").map_err(failed)?;
+        let model = self.model(module);
+        let (p, o) = (&self.plural, &self.owner_column);
+        let mut files = Vec::new();
+        for (backend, postgres) in [("sqlite", false), ("postgres", true)] {
+            let sql = templates
+                .render("owners.sql", &Backend { model: &model, postgres })
+                .map_err(failed)?;
+            files.push((format!("migrations/{backend}/{timestamp}_add_{o}_to_{p}.sql"), sql));
+        }
+        Ok(files)
+    }
+
     /// What this resource adds to the app's files: its rows of `spec/routes.tsv` and
     /// `release/surface.tsv`, and its fixtures of `tests/support/mod.rs`.
     fn additions(&self, module: &str) -> Result<Additions, ResourceError> {
@@ -687,18 +707,35 @@ fn owns(root: &Path, table: &str, column: &str) -> bool {
     owner_column_of(root, table).is_some_and(|c| c == column)
 }
 
-/// The owner column the app's migration of `table` gives its rows, if any: a column that
-/// references `users` and is deleted with its user, as `zerogen resource` writes it.
-fn owner_column_of(root: &Path, table: &str) -> Option<String> {
-    let suffix = format!("_create_{table}.sql");
-    let file = migration_files(root).into_iter().find(|f| f.ends_with(&suffix))?;
-    let sql = std::fs::read_to_string(root.join(file)).ok()?;
-    sql.lines().find_map(|line| {
-        let line = line.trim();
-        line.contains(" NOT NULL REFERENCES users (id) ON DELETE CASCADE")
-            .then(|| line.split_whitespace().next().map(str::to_owned))
-            .flatten()
-    })
+/// The owner column the app's migrations give the rows of `table`, if any: a column that
+/// references `users` and is deleted with its user, as `zerogen resource` writes it (in the
+/// table's creation, or added by `..._add_COLUMN_to_TABLE.sql` when a resource made before
+/// accounts was given owners).
+pub(crate) fn owner_column_of(root: &Path, table: &str) -> Option<String> {
+    let created = format!("_create_{table}.sql");
+    let added = format!("_to_{table}.sql");
+    let alter = format!("ALTER TABLE {table} ADD COLUMN ");
+    for file in migration_files(root) {
+        if !file.starts_with("migrations/sqlite/") {
+            continue;
+        }
+        let sql = if file.ends_with(&created) || file.ends_with(&added) {
+            std::fs::read_to_string(root.join(&file)).ok()?
+        } else {
+            continue;
+        };
+        let found = sql.lines().find_map(|line| {
+            let line = line.trim();
+            let line = line.strip_prefix(alter.as_str()).unwrap_or(line);
+            line.contains(" REFERENCES users (id) ON DELETE CASCADE")
+                .then(|| line.split_whitespace().next().map(str::to_owned))
+                .flatten()
+        });
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 /// The scope a resource's rows belong to, as asked (`None`: rows for everyone); an unknown
@@ -783,6 +820,25 @@ pub fn write(
     // create the table twice).
     let suffix = format!("_create_{}.sql", r.plural);
     let kept = migrations.iter().filter(|f| f.ends_with(&suffix)).find_map(|f| version_of(f));
+    // A resource made before accounts, made again with --force in an app that has them, gets
+    // owners: its table's migration stays as it ran, and a new one adds the owner column.
+    let converting = force && owned && kept.is_some() && owner_column_of(root, &r.plural).is_none();
+    let requested = timestamp;
+    if converting && let Some(other) = public_referrer(root, &r.plural) {
+        return Err(ResourceError::Invalid(format!(
+            "the rows of `{other}` are everyone's and reference {p}, so {p} cannot get owners \
+             first: give `{other}` owners before (its command again with --force), then run this \
+             again; nothing was written",
+            p = r.plural
+        )));
+    }
+    if converting && migrations.iter().any(|f| version_of(f) == Some(requested)) {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{requested}` is the version of another migration of this app: the \
+             migration that gives {} owners needs a new one (leave it out for now)",
+            r.plural
+        )));
+    }
     let timestamp = match kept {
         Some(version) if force => version.to_owned(),
         _ => timestamp.to_owned(),
@@ -834,7 +890,11 @@ pub fn write(
         .collect();
     let r = &Resource { owned_refs, ..r.clone() };
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let files = r.files(&module, timestamp)?;
+    let mut files = r.files(&module, timestamp)?;
+    if converting {
+        files.retain(|(path, _)| !path.ends_with(&suffix));
+        files.extend(r.owner_migrations(&module, requested)?);
+    }
     let additions = r.additions(&module)?;
     // The tests' shared helpers (made for apps older than them) get the resource's fixture.
     let support = match std::fs::read_to_string(root.join(SUPPORT)) {
@@ -924,8 +984,13 @@ pub fn write(
         support.push_str(&additions.user_fixtures);
         changed = true;
     }
-    if !support.contains(&format!("pub async fn {}_row(", r.plural)) {
+    let fixture = format!("pub async fn {}_row(", r.plural);
+    if !support.contains(&fixture) {
         support.push_str(&additions.row_fixture);
+        changed = true;
+    } else if converting {
+        // The fixture of rows for everyone becomes the owned one (it takes the scope).
+        support = replace_fixture(&support, &fixture, &additions.row_fixture);
         changed = true;
     }
     if changed {
@@ -937,6 +1002,29 @@ pub fn write(
         edits.push((LEDGER.to_owned(), table));
     }
     write_all(root, &files, &edits)
+}
+
+/// A table of rows for everyone whose creation references `table`, if any.
+fn public_referrer(root: &Path, table: &str) -> Option<String> {
+    let reference = format!(" REFERENCES {table} (id)");
+    migration_files(root).into_iter().find_map(|file| {
+        let other = file.strip_prefix("migrations/sqlite/")?.split_once("_create_")?.1;
+        let other = other.strip_suffix(".sql")?;
+        let sql = std::fs::read_to_string(root.join(&file)).ok()?;
+        (other != table && sql.contains(&reference) && owner_column_of(root, other).is_none())
+            .then(|| other.to_owned())
+    })
+}
+
+/// `support` with the fixture whose signature starts with `signature` (with its doc comment)
+/// replaced by `fixture`; unchanged when it is not found whole.
+fn replace_fixture(support: &str, signature: &str, fixture: &str) -> String {
+    let Some(at) = support.find(signature) else { return support.to_owned() };
+    let start = support[..at].rfind("\n\n").map_or(0, |i| i + 1);
+    let Some(end) = support[at..].find("\n}\n").map(|i| at + i + 3) else {
+        return support.to_owned();
+    };
+    format!("{}{}{}", &support[..start], fixture, &support[end..])
 }
 
 /// A failure to read or write `path`.

@@ -277,6 +277,10 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     assert!(text(&made).contains("serves /api/reviews"), "{}", text(&made));
     assert!(app.join("web/api/reviews.rs").is_file() && !app.join("web/live/reviews").exists());
+    // Made before the accounts: given owners after them.
+    let genre = ["resource", "Genre", "genres", "name:string", "--timestamp", "20261125120250"];
+    let made = zerogen(&app, &genre);
+    assert!(made.status.success(), "{}", text(&made));
     // Accounts (with passwords, and rows owned by a scope named `owner`): their tables, pages,
     // wiring and tests.
     let bad_scope = zerogen(&app, &["auth", "--scope", "owner_id"]);
@@ -292,6 +296,22 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(routes.contains("/users/settings/password\thttp\tweb::auth::update_password"));
     let scopes = std::fs::read_to_string(app.join("spec/scopes.tsv")).unwrap();
     assert!(scopes.ends_with("\nowner\tyes\towner_id\tusers\n"), "{scopes}");
+    assert!(text(&auth).contains("zerogen resource Genre genres name:string --force"));
+    assert!(text(&auth).contains("zerogen resource Author authors"), "{}", text(&auth));
+    // Authors are referenced by books, which stay everyone's: refused until books have owners.
+    let authors =
+        zerogen(&app, &["resource", "Author", "authors", "name:string:unique", "--force"]);
+    assert_eq!(authors.status.code(), Some(2), "{}", text(&authors));
+    assert!(text(&authors).contains("the rows of `books` are everyone's"), "{}", text(&authors));
+    let converted = zerogen(
+        &app,
+        &["resource", "Genre", "genres", "name:string", "--force", "--timestamp", "20261125120350"],
+    );
+    assert!(converted.status.success(), "{}", text(&converted));
+    assert!(app.join("migrations/sqlite/20261125120350_add_owner_id_to_genres.sql").is_file());
+    assert!(app.join("migrations/sqlite/20261125120250_create_genres.sql").is_file(), "kept");
+    let domain = std::fs::read_to_string(app.join("src/genres.rs")).unwrap();
+    assert!(domain.contains("pub async fn list(scope: &Scope, db: &Db)"), "{domain}");
     // After the accounts, rows belong to users; a JSON API of them is refused.
     let shelf =
         ["resource", "Shelf", "shelves", "label:string:unique", "--timestamp", "20261125120400"];
@@ -387,6 +407,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
         "tests/items.rs",
         "tests/memos.rs",
         "tests/bins.rs",
+        "tests/genres.rs",
     ] {
         assert!(text(&test).contains(suite), "{suite} ran: {}", text(&test));
     }

@@ -1,0 +1,80 @@
+//! What the app's tests share: a fresh, migrated database for each test, in-memory SQLite, or
+//! with `TEST_DATABASE_URL=postgres://...` a schema of its own in that Postgres (so the same
+//! tests run on both backends).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use zero_db::Db;
+
+/// A new database with every migration applied.
+pub async fn database() -> Db {
+    let url = match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            static NEXT: AtomicU32 = AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            // The process id and the time: ids are reused (a busy machine wraps them) and a
+            // schema outlives the test that made it.
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+            let nanos = now.map_or(0, |d| d.as_nanos());
+            let schema = format!("test_{}_{nanos}_{n}", std::process::id());
+            let admin = Db::connect(&url).await.expect("the test database");
+            let create = format!("CREATE SCHEMA {schema}");
+            sqlx::query(sqlx::AssertSqlSafe(create))
+                .execute(admin.pool())
+                .await
+                .expect("a schema of the test's own");
+            admin.close().await;
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}options=-c%20search_path%3D{schema}")
+        }
+        _ => "sqlite::memory:".to_owned(),
+    };
+    blog::web::database(&url).await.expect("a migrated database")
+}
+
+/// A tag in the database (with a row of each table it references), the scope's user's; `n` varies
+/// its unique values. Added by `zerogen resource Tag tags`.
+#[allow(dead_code)] // each test binary uses some of the fixtures
+pub async fn tags_row(db: &Db, scope: &zero_auth::Scope, n: u32) -> blog::tags::Tag {
+    let values = blog::tags::example_values(n);
+    let attrs = blog::tags::validate(&values).expect("valid example values");
+    blog::tags::create(scope, db, &zero_live::pubsub::Local::default(), &attrs)
+        .await
+        .expect("a tag row")
+}
+
+/// The scope of a new user (`user-N@example.com`). Added by `zerogen resource` in an app
+/// with accounts.
+#[allow(dead_code)] // each test binary uses some of the fixtures
+pub async fn user_scope(db: &Db) -> zero_auth::Scope {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let email = format!("user-{}@example.com", NEXT.fetch_add(1, Ordering::Relaxed));
+    let row = sqlx::query("INSERT INTO users (email, inserted_at) VALUES ($1, 0) RETURNING id")
+        .bind(email.clone())
+        .fetch_one(db.pool())
+        .await
+        .expect("a user");
+    let id: i64 = zero_db::get(&row, "id").expect("an id");
+    let user = zero_auth::User { id, email, confirmed_at: None, inserted_at: 0 };
+    zero_auth::Scope::for_user(user, 0)
+}
+
+/// `browser` signed in as a new user `email` (registered, its mailed link used, the
+/// session in the browser's cookie), and that user's scope. Added by `zerogen resource`.
+#[allow(dead_code)] // each test binary uses some of the fixtures
+pub async fn sign_in(
+    app: &blog::web::App,
+    browser: zero_live::testing::TestServer,
+    email: &str,
+) -> (zero_live::testing::TestServer, zero_auth::Scope) {
+    let mailbox = app.features.accounts.mailer().dev_mailbox().expect("the dev mailbox");
+    app.features.accounts.register(email, None).await.expect("registered");
+    let mail = mailbox.wait_for(email, std::time::Duration::from_secs(5)).await.expect("a link");
+    let link = mail.text.split_whitespace().find(|w| w.starts_with("http")).expect("a link");
+    let token = link.rsplit('/').next().expect("a token");
+    let login = app.features.accounts.log_in_with_link(token, None).await.expect("logged in");
+    let auth = zero_auth::web::Auth::new(app.features.accounts.clone(), &app.live);
+    let value = auth.cookie_value(&login.token);
+    let scope = zero_auth::Scope::for_user(login.user, app.features.accounts.now());
+    (browser.with_cookie(&auth.cookie_name(), &value), scope)
+}
