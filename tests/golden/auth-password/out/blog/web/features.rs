@@ -6,6 +6,7 @@
 //! With accounts (`zerogen auth`): the `Accounts` are shared with views, every request gets
 //! its user's `Scope` (the first layer), and the root layout shows who is signed in.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use axum::Extension;
@@ -33,14 +34,22 @@ pub struct Account {
 }
 
 impl Features {
-    /// Checks run before the app starts (`App::load`).
-    pub fn check() -> Result<(), String> {
-        super::auth::check()
+    /// Checks run before a served app starts (`App::load`, with the app's folder).
+    pub fn check(root: Option<&Path>) -> Result<(), String> {
+        super::auth::check(root)
     }
 
-    /// The features of an app with this database, PubSub adapter and endpoint.
-    pub fn new(db: &Db, pubsub: &Arc<dyn PubSub>, endpoint: &Endpoint) -> Features {
-        Features { accounts: super::auth::accounts(db.clone(), pubsub.clone(), endpoint) }
+    /// The features of an app with this database, PubSub adapter and endpoint; `root`, the
+    /// app's folder, for a served app (its development state, such as the dev mailbox, is kept
+    /// in `.zero-live/` there), `None` for tests (nothing is kept).
+    pub fn new(
+        db: &Db,
+        pubsub: &Arc<dyn PubSub>,
+        endpoint: &Endpoint,
+        root: Option<&Path>,
+    ) -> Features {
+        let accounts = super::auth::accounts(db.clone(), pubsub.clone(), endpoint, root);
+        Features { accounts }
     }
 
     /// Shares the features' state with views (`ctx.state::<T>()`).

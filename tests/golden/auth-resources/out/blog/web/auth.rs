@@ -3,6 +3,7 @@
 //! names (`POST /users/log-in`, `POST /users/log-out`, `GET /dev/mailbox`, and with passwords
 //! `POST /users/settings/password`).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use zero_auth::mail::{self, DevMailbox, Mailer};
@@ -20,20 +21,38 @@ pub fn config() -> Result<AuthConfig, String> {
         .map_err(|e| format!("spec/security.toml: {e}"))
 }
 
-/// Refuses to start without what accounts need: a valid table, and in a release build an
-/// SMTP server (`SMTP_URL`) to send their mail and the site's URL (`APP_URL`) for its links.
-pub fn check() -> Result<(), String> {
+/// Where a served development build keeps its mailbox between runs, under the app's folder.
+pub const DEV_MAILBOX_FILE: &str = ".zero-live/dev-mailbox.json";
+
+/// The mailer: SMTP when `SMTP_URL` is set, else the development mailbox, kept in
+/// [`DEV_MAILBOX_FILE`] under `root` for a served app (memory only without one: tests).
+fn mailer(config: &AuthConfig, root: Option<&Path>) -> Result<Arc<dyn Mailer>, mail::MailError> {
+    match root {
+        Some(root) => mail::from_env_kept_in(&config.mail_from, &root.join(DEV_MAILBOX_FILE)),
+        None => mail::from_env(&config.mail_from),
+    }
+}
+
+/// Refuses to start without what accounts need: a valid table, in a release build an SMTP
+/// server (`SMTP_URL`) to send their mail and the site's URL (`APP_URL`) for its links, and in
+/// a development build a dev mailbox file it can read.
+pub fn check(root: Option<&Path>) -> Result<(), String> {
     let config = config()?;
-    mail::from_env(&config.mail_from).map(|_| ()).map_err(|e| e.to_string())
+    mailer(&config, root).map(|_| ()).map_err(|e| e.to_string())
 }
 
 /// The app's accounts over `db`: SMTP when `SMTP_URL` is set, else the development mailbox
-/// (`/dev/mailbox`; a release build without SMTP is refused by [`check`] at start). Without
-/// `APP_URL`, a development build's mailed links point at `endpoint`.
-pub fn accounts(db: Db, pubsub: Arc<dyn PubSub>, endpoint: &Endpoint) -> Accounts {
+/// (`/dev/mailbox`, kept between runs of a served app; a release build without SMTP is refused
+/// by [`check`] at start). Without `APP_URL`, a development build's mailed links point at
+/// `endpoint`.
+pub fn accounts(
+    db: Db,
+    pubsub: Arc<dyn PubSub>,
+    endpoint: &Endpoint,
+    root: Option<&Path>,
+) -> Accounts {
     let config = config().unwrap_or_default().served_at(&endpoint.local_url());
-    let mailer: Arc<dyn Mailer> =
-        mail::from_env(&config.mail_from).unwrap_or_else(|_| Arc::new(DevMailbox::new()));
+    let mailer = mailer(&config, root).unwrap_or_else(|_| Arc::new(DevMailbox::new()));
     Accounts::new(db, pubsub, mailer, config)
 }
 

@@ -76,15 +76,27 @@ impl App {
         let url =
             zero_db::url_from_file(&root.join("spec/database.toml")).map_err(|e| e.to_string())?;
         let db = database(&url).await?;
-        features::Features::check()?;
-        Ok(App::new(config, signer, endpoint, db))
+        features::Features::check(Some(root))?;
+        Ok(App::build(config, signer, endpoint, db, Some(root)))
     }
 
-    /// The app with these policies, signing key, endpoint and database (what tests build).
+    /// The app with these policies, signing key, endpoint and database (what tests build): it
+    /// keeps no development state on disk.
     pub fn new(config: LiveConfig, signer: Signer, endpoint: Endpoint, db: Db) -> App {
+        App::build(config, signer, endpoint, db, None)
+    }
+
+    /// The app; a served one's features keep their development state under `root`.
+    fn build(
+        config: LiveConfig,
+        signer: Signer,
+        endpoint: Endpoint,
+        db: Db,
+        root: Option<&Path>,
+    ) -> App {
         // One PubSub adapter: sessions subscribe through it, the domain publishes on it.
         let pubsub: Arc<dyn PubSub> = Arc::new(Local::default());
-        let features = features::Features::new(&db, &pubsub, &endpoint);
+        let features = features::Features::new(&db, &pubsub, &endpoint, root);
         // Cookies are `Secure` with `__Host-` names in release builds and over TLS.
         let secure_cookies = !cfg!(debug_assertions) || endpoint.tls.is_some();
         let builder = Live::builder()

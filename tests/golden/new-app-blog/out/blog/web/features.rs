@@ -3,6 +3,7 @@
 //! the root layout shows. `zerogen auth` rewrites this file (and refuses, saying what to add by
 //! hand, when it is not as a generator wrote it).
 
+use std::path::Path;
 use std::sync::Arc;
 
 use zero_db::Db;
@@ -26,14 +27,22 @@ pub struct Account {
 }
 
 impl Features {
-    /// Checks run before the app starts (`App::load`).
-    pub fn check() -> Result<(), String> {
+    /// Checks run before a served app starts (`App::load`, with the app's folder).
+    pub fn check(root: Option<&Path>) -> Result<(), String> {
+        let _ = root;
         Ok(())
     }
 
-    /// The features of an app with this database, PubSub adapter and endpoint.
-    pub fn new(db: &Db, pubsub: &Arc<dyn PubSub>, endpoint: &Endpoint) -> Features {
-        let _ = (db, pubsub, endpoint);
+    /// The features of an app with this database, PubSub adapter and endpoint; `root`, the
+    /// app's folder, for a served app (its development state, such as the dev mailbox, is kept
+    /// in `.zero-live/` there), `None` for tests (nothing is kept).
+    pub fn new(
+        db: &Db,
+        pubsub: &Arc<dyn PubSub>,
+        endpoint: &Endpoint,
+        root: Option<&Path>,
+    ) -> Features {
+        let _ = (db, pubsub, endpoint, root);
         Features {}
     }
 
