@@ -409,6 +409,9 @@ test("accounts_register_by_mailed_link_set_a_password_need_a_recent_login_and_lo
       subtree: true,
     });
   });
+  // A visitor's account menu offers the way in.
+  assert.equal(await page.textContent(".account-menu a[href='/users/log-in']"), "Log in");
+  assert.equal(await page.locator(".account-menu .account-email").count(), 0);
   await page.fill("#user_email", "ann");
   await page.waitForSelector("#user_email-errors .field-error");
   assert.deepEqual(await page.evaluate(() => window.__buttonChanges), [], "validation does not touch the button");
@@ -421,6 +424,9 @@ test("accounts_register_by_mailed_link_set_a_password_need_a_recent_login_and_lo
   await page.goto(`${base}/users/settings`);
   await page.waitForSelector("[data-zl-root].zl-connected");
   assert.equal(await page.textContent("#current-email"), "ann@example.com");
+  // Signed in, the account menu shows who, on every page (and axe checks it below).
+  assert.equal(await page.textContent(".account-menu .account-email"), "ann@example.com");
+  assert.equal(await page.locator(".account-menu a[href='/users/log-in']").count(), 0);
   await page.evaluate(axe);
   const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
   assert.deepEqual(result.violations.map((v) => v.id), [], "/users/settings");

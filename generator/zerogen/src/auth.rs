@@ -158,32 +158,37 @@ fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
     Ok(Some(out))
 }
 
-/// The app's features (`web/features.rs`), with or without accounts, formatted as the app
-/// formats its Rust.
-fn features(root: &Path, accounts: bool) -> Result<String, ResourceError> {
-    let failed = |e: crate::render::RenderError| ResourceError::Invalid(e.to_string());
-    let text = Templates::of("app")
+/// The app's features (`web/features.rs`), with or without accounts, as the template renders
+/// them (the file a new app gets is this, unformatted: the template is rustfmt-clean).
+fn features(accounts: bool) -> Result<String, ResourceError> {
+    Templates::of("app")
         .and_then(|app| app.render(FEATURES, &serde_json::json!({ "accounts": accounts })))
-        .map_err(failed)?;
-    let mut files = vec![(FEATURES.to_owned(), text)];
-    crate::render::format(root, &mut files).map_err(failed)?;
-    Ok(files.remove(0).1)
+        .map_err(|e| ResourceError::Invalid(e.to_string()))
 }
 
 /// The app's `web/features.rs` with accounts, if it needs rewriting: the file must be as a
 /// generator wrote it (`--force` overwrites it anyway); `None` when it has accounts already.
+/// The common case (a new app's file) starts no rustfmt.
 fn with_accounts(root: &Path, current: &str, force: bool) -> Result<Option<String>, ResourceError> {
-    let wanted = features(root, true)?;
-    if current == wanted {
+    let wanted = features(true)?;
+    if current == features(false)? {
+        return Ok(Some(wanted));
+    }
+    // Written by `zerogen auth` before: formatted as the app formats its Rust.
+    let mut formatted = vec![(FEATURES.to_owned(), wanted.clone())];
+    crate::render::format(root, &mut formatted)
+        .map_err(|e| ResourceError::Invalid(e.to_string()))?;
+    if current == formatted[0].1 {
         return Ok(None);
     }
-    if force || current == features(root, false)? {
+    if force {
         return Ok(Some(wanted));
     }
     Err(ResourceError::Invalid(format!(
         "{FEATURES} is not as `zerogen new app` wrote it, so nothing was written. Give it the \
          accounts by hand (this is the file with them), or rerun with --force to replace it:\n\n\
-         {wanted}"
+         {}",
+        formatted[0].1
     )))
 }
 
@@ -327,12 +332,15 @@ mod tests {
     #[test]
     fn the_new_apps_features_get_accounts_and_an_edited_file_is_refused_unless_forced() {
         let root = tempfile::tempdir().unwrap();
-        let plain = features(root.path(), false).unwrap();
+        let plain = features(false).unwrap();
         let with = with_accounts(root.path(), &plain, false).unwrap().unwrap();
         assert!(with.contains("pub accounts: zero_auth::Accounts,"), "{with}");
         assert!(with.contains("zero_auth::web::fetch_scope"), "{with}");
         assert!(!plain.contains("zero_auth"), "{plain}");
-        assert_eq!(with_accounts(root.path(), &with, false).unwrap(), None, "added once");
+        let mut formatted = vec![(FEATURES.to_owned(), with.clone())];
+        crate::render::format(root.path(), &mut formatted).unwrap();
+        let written = &formatted[0].1;
+        assert_eq!(with_accounts(root.path(), written, false).unwrap(), None, "added once");
         let edited = plain.replace("Ok(())", "my_check()");
         let e = with_accounts(root.path(), &edited, false).unwrap_err().to_string();
         assert!(e.contains("nothing was written") && e.contains("--force"), "{e}");
