@@ -231,12 +231,7 @@ pub fn write(
         return Err(ResourceError::Invalid(format!("--scope: {why}")));
     }
     let io = io_error;
-    if !crate::app::is_app(root) {
-        return Err(ResourceError::Invalid(format!(
-            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
-            root.display()
-        )));
-    }
+    crate::apptree::require_app(root)?;
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"

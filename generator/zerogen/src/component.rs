@@ -10,7 +10,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::render::{RenderError, Templates};
-use crate::resource::{ResourceError, snake, write_all};
+use crate::resource::{ResourceError, snake};
 
 /// The types an attribute takes.
 const TYPES: &str = "string, int, float, bool";
@@ -161,9 +161,6 @@ pub fn parse(name: &str, attrs: &[String], slots: &[String]) -> Result<Component
     })
 }
 
-/// The module list of `web/components/mod.rs` and its gallery list.
-const COMPONENTS: &str = "web/components/mod.rs";
-const LEDGER: &str = "release/surface.tsv";
 /// The start of the gallery's list of examples (its doc comment).
 const EXAMPLES_START: &str = "/// A component's example in the gallery";
 /// The line the gallery's list of examples ends with.
@@ -190,7 +187,7 @@ impl Component {
         }
         let Some(end) = code.find(EXAMPLES_END) else {
             return Err(format!(
-                "{COMPONENTS} has no gallery list (a line `{EXAMPLES_END}` in `EXAMPLES`, as \
+                "web/components/mod.rs has no gallery list (a line `{EXAMPLES_END}` in `EXAMPLES`, as \
                  `zerogen new app` writes it): add it, then run this again"
             ));
         };
@@ -211,40 +208,12 @@ impl Component {
 
 /// Writes the component into the app at `root`; returns the files written and edited.
 pub fn write(c: &Component, root: &Path, force: bool) -> Result<Vec<String>, ResourceError> {
-    if !crate::app::is_app(root) {
-        return Err(ResourceError::Invalid(format!(
-            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
-            root.display()
-        )));
-    }
-    crate::apptree::registers_folder(root, "web/components").map_err(ResourceError::Invalid)?;
     let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
     let files = c.files().map_err(failed)?;
-    let existing: Vec<String> =
-        files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
-    if !force && !existing.is_empty() {
-        return Err(ResourceError::Exists(existing));
-    }
-    let read = |path: &str| {
-        std::fs::read_to_string(root.join(path))
-            .map_err(|e| crate::resource::io_error(&root.join(path), e))
-    };
-    let nothing = |e: String| ResourceError::Invalid(format!("{e}; nothing was written"));
-    let mut edits = Vec::new();
-    let components = read(COMPONENTS)?;
-    let registered = c.registered(&components).map_err(nothing)?;
-    if registered != components {
-        edits.push((COMPONENTS.to_owned(), registered));
-    }
-    let ledger = read(LEDGER)?;
     let rows =
         Templates::of("component").and_then(|t| t.render("surface.tsv", c)).map_err(failed)?;
-    let table = crate::apptree::tsv::append(&ledger, &rows, &["id"])
-        .map_err(|e| nothing(format!("{LEDGER}: {e}")))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
-    write_all(root, &files, &edits)
+    let register = |code: &str| c.registered(code);
+    crate::apptree::write_module(root, "web/components", &files, force, register, &rows)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::render::{RenderError, Templates};
-use crate::resource::{ResourceError, label_of, snake, write_all};
+use crate::resource::{ResourceError, label_of, snake};
 
 /// A layout, as its templates see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,9 +48,6 @@ pub fn parse(name: &str) -> Result<Layout, ResourceError> {
     })
 }
 
-const LAYOUTS: &str = "web/layouts/mod.rs";
-const LEDGER: &str = "release/surface.tsv";
-
 impl Layout {
     /// The files this layout writes, rendered (not formatted yet).
     pub fn files(&self) -> Result<Vec<(String, String)>, RenderError> {
@@ -84,39 +81,12 @@ impl Layout {
 
 /// Writes the layout into the app at `root`; returns the files written and edited.
 pub fn write(layout: &Layout, root: &Path, force: bool) -> Result<Vec<String>, ResourceError> {
-    if !crate::app::is_app(root) {
-        return Err(ResourceError::Invalid(format!(
-            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
-            root.display()
-        )));
-    }
-    crate::apptree::registers_folder(root, "web/layouts").map_err(ResourceError::Invalid)?;
     let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
     let files = layout.files().map_err(failed)?;
-    let existing: Vec<String> =
-        files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
-    if !force && !existing.is_empty() {
-        return Err(ResourceError::Exists(existing));
-    }
-    let read = |path: &str| {
-        let full = root.join(path);
-        std::fs::read_to_string(&full).map_err(|e| crate::resource::io_error(&full, e))
-    };
-    let mut edits = Vec::new();
-    let layouts = read(LAYOUTS)?;
-    let registered = layout.registered(&layouts);
-    if registered != layouts {
-        edits.push((LAYOUTS.to_owned(), registered));
-    }
-    let ledger = read(LEDGER)?;
     let rows =
         Templates::of("layout").and_then(|t| t.render("surface.tsv", layout)).map_err(failed)?;
-    let table = crate::apptree::tsv::append(&ledger, &rows, &["id"])
-        .map_err(|e| ResourceError::Invalid(format!("{LEDGER}: {e}; nothing was written")))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
-    write_all(root, &files, &edits)
+    let register = |code: &str| Ok(layout.registered(code));
+    crate::apptree::write_module(root, "web/layouts", &files, force, register, &rows)
 }
 
 #[cfg(test)]

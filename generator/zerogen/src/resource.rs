@@ -789,12 +789,7 @@ pub fn write(
     force: bool,
 ) -> Result<Vec<String>, ResourceError> {
     let io = io_error;
-    if !crate::app::is_app(root) {
-        return Err(ResourceError::Invalid(format!(
-            "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
-            root.display()
-        )));
-    }
+    crate::apptree::require_app(root)?;
     // In an app with accounts (`zerogen auth`) rows belong to a scope's users, unless asked.
     let scope = owner_scope(root, &r.scope)?;
     let owned = scope.is_some();
