@@ -44,6 +44,35 @@ async fn refusals_are_errors_not_panics() {
     assert!(view.html().unwrap().contains("<h1>Count: 1</h1>"));
 }
 
+/// A pipeline's pages are served by `pages_of` alone (each handler bound to its view), and a
+/// live navigate stays within the pipeline of the joined view: another pipeline's view is
+/// refused with `other_pipeline`, so the client loads its page through that pipeline.
+#[tokio::test]
+async fn pages_are_served_per_pipeline_and_a_navigate_does_not_cross_one() {
+    let live = counter::builder(LiveConfig::default())
+        .live_in::<counter::Counter>("browser", "/")
+        .live_in::<counter::Notes>("browser", "/notes")
+        .live_in::<counter::Counter>("browser", "/from/{start}")
+        .live_in::<counter::Private>("admin", "/private")
+        .build();
+    let browser = live.transport().merge(live.pages_of("browser"));
+    let server = TestServer::start(browser, live.clone()).await.unwrap();
+    assert_eq!(server.get("/notes").await.unwrap().status, 200);
+    assert_eq!(server.get("/private").await.unwrap().status, 404, "not in the pipeline");
+    // A path segment is percent-decoded on the page as at the join.
+    let from = server.get("/from/%35").await.unwrap();
+    assert!(from.body.contains("Count: 5"), "{}", from.body);
+    let mut view = server.live("/").await.unwrap();
+    let crossed = view.navigate("/private").await.unwrap_err().to_string();
+    assert!(crossed.contains("other_pipeline"), "{crossed}");
+    assert_eq!(view.navigate("/notes").await.unwrap()["title"], "Notes");
+    let admin = live.transport().merge(live.pages_of("admin"));
+    let server = TestServer::start(admin, live).await.unwrap();
+    // Served: `Private` sends a request without a visitor away.
+    assert_eq!(server.get("/private").await.unwrap().status, 303);
+    assert_eq!(server.get("/notes").await.unwrap().status, 404);
+}
+
 /// A PubSub adapter shared with code outside the web layer: what it publishes reaches the
 /// views subscribed through the endpoint; an endpoint with its own adapter hears nothing.
 #[tokio::test]
@@ -314,8 +343,10 @@ async fn a_view_reads_what_the_pipeline_put_in_the_page_and_socket_requests() {
 #[tokio::test]
 async fn a_live_views_html_form_keeps_the_csrf_token_once_connected() {
     use axum::middleware::from_fn;
-    let live = counter::live(LiveConfig::default());
-    let pages = live.pages(&["/private"]).route_layer(live.csrf());
+    let live = counter::builder(LiveConfig::default())
+        .live_in::<counter::Private>("private", "/private")
+        .build();
+    let pages = live.pages_of("private").route_layer(live.csrf());
     let router = live.transport().merge(pages).layer(from_fn(who));
     let server = TestServer::start(router, live).await.unwrap().with_cookie("who", "ann");
     let mut view = server.live("/private").await.unwrap();
@@ -544,11 +575,15 @@ async fn the_root_layout_reads_the_requests_extensions_on_every_kind_of_page() {
     ) -> axum::response::Response {
         html_page(&live, &request, StatusCode::OK, "Dead", &BTreeMap::new(), "<p>dead</p>")
     }
-    let live = counter::builder(LiveConfig::default()).root_layout(layout).build();
+    let live = counter::builder(LiveConfig::default())
+        .live_in::<counter::Counter>("browser", "/")
+        .live_in::<counter::Row>("browser", "/rows/{id}")
+        .root_layout(layout)
+        .build();
     let routes = || {
         axum::Router::new()
             .route("/dead", get(dead))
-            .merge(live.pages(&["/", "/rows/{id}"]))
+            .merge(live.pages_of("browser"))
             .layer(Extension(live.clone()))
     };
     let with = live.transport().merge(routes().layer(Extension(Visitor("ann"))));

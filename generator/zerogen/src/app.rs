@@ -134,19 +134,15 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         "/// Registers the live views of the table.\npub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {\n    live",
     );
     for row in routes.rows.iter().filter(|r| r.value.kind == RouteKind::Live) {
-        let call = format!(
-            "        .live::<crate::{}>({:?})",
-            row.value.target,
-            axum_path(&row.value.full_path())
-        );
-        // As rustfmt lays it out: the argument on a line of its own past 100 columns.
+        let (target, pipeline) = (&row.value.target, &row.value.pipeline);
+        let path = axum_path(&row.value.full_path());
+        let call = format!("        .live_in::<crate::{target}>({pipeline:?}, {path:?})");
+        // As rustfmt lays it out: the arguments on lines of their own past 100 columns.
         let call = if call.len() <= 100 {
             call
         } else {
             format!(
-                "        .live::<crate::{}>(\n            {:?},\n        )",
-                row.value.target,
-                axum_path(&row.value.full_path())
+                "        .live_in::<crate::{target}>(\n            {pipeline:?},\n            {path:?},\n        )"
             )
         };
         let _ = write!(code, "\n        // {file}:{}\n{call}", row.line);
@@ -165,24 +161,10 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
     );
     for pipeline in &pipelines {
         let rows: Vec<_> = routes.rows.iter().filter(|r| r.value.pipeline == *pipeline).collect();
-        let live_paths: Vec<String> = rows
-            .iter()
-            .filter(|r| r.value.kind == RouteKind::Live)
-            .map(|r| format!("{:?}", axum_path(&r.value.full_path())))
-            .collect();
-        if live_paths.is_empty() {
-            let _ = write!(code, "    let {pipeline} = axum::Router::new()");
+        if rows.iter().any(|r| r.value.kind == RouteKind::Live) {
+            let _ = write!(code, "    let {pipeline} = live\n        .pages_of({pipeline:?})");
         } else {
-            // As rustfmt lays it out: one line when it fits in 100 columns, else one path a line.
-            let one_line = format!("        .pages(&[{}])", live_paths.join(", "));
-            let pages = if one_line.len() <= 100 {
-                one_line
-            } else {
-                let lines: Vec<String> =
-                    live_paths.iter().map(|p| format!("            {p},\n")).collect();
-                format!("        .pages(&[\n{}        ])", lines.concat())
-            };
-            let _ = write!(code, "    let {pipeline} = live\n{pages}");
+            let _ = write!(code, "    let {pipeline} = axum::Router::new()");
         }
         // HTTP routes of one path share a method router.
         let mut http: BTreeMap<String, (Vec<String>, Vec<String>)> = BTreeMap::new();
@@ -361,10 +343,14 @@ mod tests {
         let code = emit_router(&routes).contents;
         // A live route's `:param` is the runtime's `{param}` (read with `ctx.param`).
         assert!(
-            code.contains(".live::<crate::web::live::notes::Show>(\"/notes/{slug}\")"),
+            code.contains(
+                ".live_in::<crate::web::live::notes::Show>(\"browser\", \"/notes/{slug}\")"
+            ),
             "{code}"
         );
-        assert!(code.contains(".pages(&[\"/notes\", \"/notes/{slug}\"])"), "{code}");
+        // Each live path is named once: the pipeline serves the pages registered in it.
+        assert_eq!(code.matches("\"/notes/{slug}\"").count(), 2, "live_in and the helper: {code}");
+        assert!(code.contains("let browser = live\n        .pages_of(\"browser\");"), "{code}");
         assert!(
             code.contains("pub fn note_path(slug: impl std::fmt::Display) -> String"),
             "{code}"
@@ -417,12 +403,15 @@ mod tests {
         let code = emit_router(&routes).contents;
         assert!(
             code.contains(
-                "        .live::<crate::web::live::users::confirm_email::ConfirmEmail>(\n            \
-                 \"/users/settings/confirm-email/{token}\",\n        )\n"
+                "        .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(\n            \
+                 \"browser\",\n            \"/users/settings/confirm-email/{token}\",\n        )\n"
             ),
             "{code}"
         );
-        assert!(code.contains("        .live::<crate::web::live::home::Home>(\"/\")\n"), "{code}");
+        assert!(
+            code.contains("        .live_in::<crate::web::live::home::Home>(\"browser\", \"/\")\n"),
+            "{code}"
+        );
     }
 
     #[test]
@@ -436,13 +425,13 @@ mod tests {
         ));
         assert!(routes.diagnostics.is_empty(), "{:?}", routes.diagnostics);
         let code = emit_router(&routes).contents;
-        assert!(code.contains("let browser = live\n        .pages(&[\"/\"])"), "{code}");
+        assert!(code.contains("let browser = live\n        .pages_of(\"browser\")"), "{code}");
         assert!(code.starts_with("// Generated by `zerogen generate` from spec/routes.tsv"));
         // `post` chains on the path's router: only `get` is imported.
         assert!(code.contains("use axum::routing::get;"), "{code}");
         assert!(
             code.contains(
-                "// spec/routes.tsv:2\n        .live::<crate::web::live::home::Home>(\"/\")"
+                "// spec/routes.tsv:2\n        .live_in::<crate::web::live::home::Home>(\"browser\", \"/\")"
             ),
             "{code}"
         );

@@ -78,13 +78,18 @@ pub mod close {
 /// The live routes: literal paths, and patterns with `{name}` segments.
 #[derive(Default)]
 struct RouteTable {
-    exact: HashMap<String, Route>,
+    exact: HashMap<String, Arc<Route>>,
     /// Pattern, its segments, the route; in registration order (the first match wins).
-    patterns: Vec<(String, Vec<String>, Route)>,
+    patterns: Vec<(String, Vec<String>, Arc<Route>)>,
+    /// Every pattern and its route, in registration order (what the pages are served from).
+    order: Vec<(String, Arc<Route>)>,
 }
 
 impl RouteTable {
     fn insert(&mut self, pattern: &str, route: Route) {
+        let route = Arc::new(route);
+        self.order.retain(|(p, _)| p != pattern);
+        self.order.push((pattern.to_owned(), Arc::clone(&route)));
         if !pattern.contains('{') {
             self.exact.insert(pattern.to_owned(), route);
             return;
@@ -95,7 +100,7 @@ impl RouteTable {
     }
 
     /// The route serving `path` and the values of its `{name}` segments (percent-decoded).
-    fn find(&self, path: &str) -> Option<(&Route, BTreeMap<String, String>)> {
+    fn find(&self, path: &str) -> Option<(&Arc<Route>, BTreeMap<String, String>)> {
         if let Some(route) = self.exact.get(path) {
             return Some((route, BTreeMap::new()));
         }
@@ -108,12 +113,7 @@ impl RouteTable {
             for (segment, part) in segments.iter().zip(&parts) {
                 match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
                     Some(name) if !part.is_empty() => {
-                        params.insert(
-                            name.to_owned(),
-                            percent_encoding::percent_decode_str(part)
-                                .decode_utf8_lossy()
-                                .into_owned(),
-                        );
+                        params.insert(name.to_owned(), decoded(part));
                     }
                     Some(_) => continue 'patterns,
                     None if segment == part => {}
@@ -125,18 +125,19 @@ impl RouteTable {
         None
     }
 
-    fn has_pattern(&self, pattern: &str) -> bool {
-        self.exact.contains_key(pattern) || self.patterns.iter().any(|(p, _, _)| p == pattern)
-    }
-
     /// Every registered path or pattern, sorted.
     fn patterns(&self) -> Vec<&str> {
-        let mut all: Vec<&str> = self.exact.keys().map(String::as_str).collect();
-        all.extend(self.patterns.iter().map(|(p, _, _)| p.as_str()));
+        let mut all: Vec<&str> = self.order.iter().map(|(p, _)| p.as_str()).collect();
         all.sort_unstable();
         all
     }
 }
+
+/// A path segment, percent-decoded (bytes that are not UTF-8 become U+FFFD).
+fn decoded(segment: &str) -> String {
+    percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
+}
+
 
 /// The topic that names the login a request runs under (say `user_sessions:<token hash>`),
 /// put in the request's extensions by the app's pipeline. Every live session whose socket's
@@ -149,6 +150,7 @@ pub struct LiveSocketId(pub String);
 /// [`close::REVOKED`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Disconnect;
+
 
 /// A live endpoint: routes, policies and the sessions it runs.
 #[derive(Clone)]
@@ -297,9 +299,18 @@ impl LiveBuilder {
     }
 
     /// Serves the live view `V` at `path`: literal segments, and `{name}` segments that match
-    /// any one segment and reach the view as [`Context::param`] (`/posts/{id}`).
-    pub fn live<V: LiveView>(mut self, path: &str) -> LiveBuilder {
-        self.routes.insert(path, Route::of::<V>());
+    /// any one segment and reach the view as [`Context::param`] (`/posts/{id}`). Its page is
+    /// served by [`Live::router`]; to put it behind a pipeline, use [`LiveBuilder::live_in`].
+    pub fn live<V: LiveView>(self, path: &str) -> LiveBuilder {
+        self.live_in::<V>("", path)
+    }
+
+    /// Serves the live view `V` at `path` in `pipeline`: [`Live::pages_of`] serves its page, so
+    /// the app can put the pipeline's layers in front of it. A live navigation moves only
+    /// between views of one pipeline; a link to another pipeline's view loads its page over
+    /// HTTP, through that pipeline (Phoenix's `live_session` boundary).
+    pub fn live_in<V: LiveView>(mut self, pipeline: &str, path: &str) -> LiveBuilder {
+        self.routes.insert(path, Route::of::<V>(pipeline));
         self
     }
 
@@ -387,8 +398,7 @@ impl Live {
 
     /// The axum router: one GET route per live view, the socket and the assets.
     pub fn router(&self) -> Router {
-        let paths = self.inner.routes.patterns();
-        self.transport().merge(self.pages(&paths))
+        self.transport().merge(self.pages_where(|_| true))
     }
 
     /// The socket, the client modules and the app's colocated assets: what every page needs,
@@ -405,20 +415,25 @@ impl Live {
         router.with_state(self.clone())
     }
 
-    /// The GET routes of the live views at `paths` (so an app can put them behind a pipeline).
-    ///
-    /// # Panics
-    ///
-    /// When a path has no live view: a route table that names one is a bug the app's tests
-    /// catch at startup.
-    pub fn pages(&self, paths: &[&str]) -> Router {
+    /// The GET routes of the live views registered in `pipeline` ([`LiveBuilder::live_in`]),
+    /// so an app can put the pipeline's layers in front of them. Each page's handler is bound
+    /// to its view: axum matches the path once.
+    pub fn pages_of(&self, pipeline: &str) -> Router {
+        self.pages_where(|route| &*route.pipeline == pipeline)
+    }
+
+    fn pages_where(&self, mut wanted: impl FnMut(&Route) -> bool) -> Router {
         let mut router = Router::new();
-        for path in paths {
-            assert!(
-                self.inner.routes.has_pattern(path),
-                "no live view is registered at `{path}` (LiveBuilder::live)"
-            );
-            router = router.route(path, get(page));
+        for (pattern, route) in &self.inner.routes.order {
+            if wanted(route) {
+                let route = Arc::clone(route);
+                router = router.route(
+                    pattern,
+                    get(move |State(live): State<Live>, request: axum::extract::Request| {
+                        page(live, route, request)
+                    }),
+                );
+            }
         }
         router.with_state(self.clone())
     }
@@ -587,17 +602,22 @@ fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, Str
     html.push_str("</div>");
 }
 
-async fn page(State(live): State<Live>, request: axum::extract::Request) -> Response {
+async fn page(live: Live, route: Arc<Route>, request: axum::extract::Request) -> Response {
     // The request's parts by value: its headers and extensions are not copied.
-    let (parts, _) = request.into_parts();
+    let (mut parts, _) = request.into_parts();
+    // The `{name}` segments axum matched, percent-decoded as a live join decodes them.
+    let params = match <axum::extract::RawPathParams as axum::extract::FromRequestParts<()>>::from_request_parts(
+        &mut parts,
+        &(),
+    ).await {
+        Ok(raw) => raw.iter().map(|(name, value)| (name.to_owned(), value.to_owned())).collect(),
+        Err(_) => return StatusCode::BAD_REQUEST.into_response(),
+    };
     let (uri, headers, extensions) = (parts.uri, parts.headers, parts.extensions);
     if let Some(refused) = live.refuse_host(&uri, &headers, &extensions) {
         return refused;
     }
     let path = uri.path();
-    let Some((route, params)) = live.inner.routes.find(path) else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
     let url = uri.path_and_query().map_or(path, |p| p.as_str());
     let extensions = Arc::new(extensions);
     let mut ctx = context(&live.inner, false, url, &extensions);
@@ -978,6 +998,8 @@ struct Session {
     throttled: u64,
     /// The upgrade request's extensions, which every context of this socket sees.
     extensions: Arc<axum::http::Extensions>,
+    /// The pipeline of the joined view's route: a navigate stays within it.
+    pipeline: Box<str>,
 }
 
 /// What handling one frame asks the loop to do next.
@@ -1048,6 +1070,7 @@ async fn run(
         slot,
         throttled: 0,
         extensions,
+        pipeline: "".into(),
     };
     let idle = Duration::from_secs(config.heartbeat.idle_session_secs);
     let heartbeat_timeout = Duration::from_secs(config.heartbeat.timeout_secs);
@@ -1334,6 +1357,7 @@ async fn join_session(
         send.error(reference, "no_route", "the token's view is not served here");
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
+    session.pipeline.clone_from(&route.pipeline);
     let mut ctx = context(inner, true, &join.url, &session.extensions);
     ctx.params = params;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
@@ -1494,6 +1518,11 @@ async fn navigate_session(
         send.error(reference, "no_route", "no live view is served at this path");
         return Next::Continue;
     };
+    // Another pipeline's view is loaded over HTTP, through that pipeline's layers.
+    if route.pipeline != session.pipeline {
+        send.error(reference, "other_pipeline", "the view is served behind another pipeline");
+        return Next::Continue;
+    }
     let mut ctx = context(inner, true, url, &session.extensions);
     ctx.params = params;
     // The flash a view set before navigating away, and not shown yet, is the next one's.

@@ -369,6 +369,9 @@ type MountFn = for<'a> fn(&'a mut Context) -> BoxFuture<'a, Result<Box<dyn DynVi
 /// How a route mounts its view, type-erased, and how large its page was.
 pub(crate) struct Route {
     pub(crate) mount: MountFn,
+    /// The pipeline its page is served behind ([`crate::Live::pages_of`]); a live navigation
+    /// stays within one pipeline.
+    pub(crate) pipeline: Box<str>,
     /// The largest page body this route rendered (capped at [`PAGE_HINT_CAP`]): the next
     /// dead render allocates it at once instead of growing the buffer as it writes.
     page_hint: std::sync::atomic::AtomicUsize,
@@ -378,8 +381,9 @@ pub(crate) struct Route {
 pub(crate) const PAGE_HINT_CAP: usize = 64 * 1024;
 
 impl Route {
-    pub(crate) fn of<V: LiveView>() -> Route {
+    pub(crate) fn of<V: LiveView>(pipeline: &str) -> Route {
         Route {
+            pipeline: pipeline.into(),
             mount: |ctx| {
                 Box::pin(
                     async move { V::mount(ctx).await.map(|v| Box::new(v) as Box<dyn DynView>) },
@@ -412,6 +416,7 @@ mod tests {
     fn a_routes_page_hint_grows_to_its_largest_page_up_to_the_cap_and_never_shrinks() {
         let route = Route {
             mount: |_| Box::pin(async { Err(MountError::new("unused")) }),
+            pipeline: "".into(),
             page_hint: std::sync::atomic::AtomicUsize::new(100),
         };
         route.rendered(4_000);

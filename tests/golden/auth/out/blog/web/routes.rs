@@ -8,21 +8,22 @@ use axum::routing::{get, post};
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
         // spec/routes.tsv:5
-        .live::<crate::web::live::home::Home>("/")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live::<crate::web::live::gallery::Gallery>("/components")
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
         // spec/routes.tsv:7
-        .live::<crate::web::live::about::About>("/about")
+        .live_in::<crate::web::live::about::About>("browser", "/about")
         // spec/routes.tsv:10
-        .live::<crate::web::live::users::register::Register>("/users/register")
+        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
         // spec/routes.tsv:11
-        .live::<crate::web::live::users::log_in::LogIn>("/users/log-in")
+        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
         // spec/routes.tsv:13
-        .live::<crate::web::live::users::confirm::Confirm>("/users/log-in/{token}")
+        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
         // spec/routes.tsv:15
-        .live::<crate::web::live::users::settings::Settings>("/users/settings")
+        .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
         // spec/routes.tsv:16
-        .live::<crate::web::live::users::confirm_email::ConfirmEmail>(
+        .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(
+            "browser",
             "/users/settings/confirm-email/{token}",
         )
 }
@@ -31,16 +32,7 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
-        .pages(&[
-            "/",
-            "/components",
-            "/about",
-            "/users/register",
-            "/users/log-in",
-            "/users/log-in/{token}",
-            "/users/settings",
-            "/users/settings/confirm-email/{token}",
-        ])
+        .pages_of("browser")
         // spec/routes.tsv:12
         .route("/users/log-in", post(crate::web::auth::log_in))
         // spec/routes.tsv:14

@@ -8,18 +8,18 @@ use axum::routing::get;
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
         // spec/routes.tsv:5
-        .live::<crate::web::live::home::Home>("/")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live::<crate::web::live::gallery::Gallery>("/components")
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
         // spec/routes.tsv:7
-        .live::<crate::web::live::about::About>("/about")
+        .live_in::<crate::web::live::about::About>("browser", "/about")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
-        .pages(&["/", "/components", "/about"])
+        .pages_of("browser")
         // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()

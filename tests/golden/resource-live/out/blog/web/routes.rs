@@ -8,46 +8,34 @@ use axum::routing::get;
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
         // spec/routes.tsv:5
-        .live::<crate::web::live::home::Home>("/")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live::<crate::web::live::gallery::Gallery>("/components")
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
         // spec/routes.tsv:7
-        .live::<crate::web::live::about::About>("/about")
+        .live_in::<crate::web::live::about::About>("browser", "/about")
         // spec/routes.tsv:10
-        .live::<crate::web::live::posts::index::Index>("/posts")
+        .live_in::<crate::web::live::posts::index::Index>("browser", "/posts")
         // spec/routes.tsv:11
-        .live::<crate::web::live::posts::form::PostForm>("/posts/new")
+        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/new")
         // spec/routes.tsv:12
-        .live::<crate::web::live::posts::show::Show>("/posts/{id}")
+        .live_in::<crate::web::live::posts::show::Show>("browser", "/posts/{id}")
         // spec/routes.tsv:13
-        .live::<crate::web::live::posts::form::PostForm>("/posts/{id}/edit")
+        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/{id}/edit")
         // spec/routes.tsv:14
-        .live::<crate::web::live::comments::index::Index>("/comments")
+        .live_in::<crate::web::live::comments::index::Index>("browser", "/comments")
         // spec/routes.tsv:15
-        .live::<crate::web::live::comments::form::CommentForm>("/comments/new")
+        .live_in::<crate::web::live::comments::form::CommentForm>("browser", "/comments/new")
         // spec/routes.tsv:16
-        .live::<crate::web::live::comments::show::Show>("/comments/{id}")
+        .live_in::<crate::web::live::comments::show::Show>("browser", "/comments/{id}")
         // spec/routes.tsv:17
-        .live::<crate::web::live::comments::form::CommentForm>("/comments/{id}/edit")
+        .live_in::<crate::web::live::comments::form::CommentForm>("browser", "/comments/{id}/edit")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
-        .pages(&[
-            "/",
-            "/components",
-            "/about",
-            "/posts",
-            "/posts/new",
-            "/posts/{id}",
-            "/posts/{id}/edit",
-            "/comments",
-            "/comments/new",
-            "/comments/{id}",
-            "/comments/{id}/edit",
-        ])
+        .pages_of("browser")
         // spec/routes.tsv:9
         .merge(static_dir("/assets", "web/assets"));
     let api = axum::Router::new()
