@@ -138,7 +138,6 @@ fn decoded(segment: &str) -> String {
     percent_encoding::percent_decode_str(segment).decode_utf8_lossy().into_owned()
 }
 
-
 /// The topic that names the login a request runs under (say `user_sessions:<token hash>`),
 /// put in the request's extensions by the app's pipeline. Every live session whose socket's
 /// upgrade request carried it subscribes to it; publishing [`Disconnect`] there closes them
@@ -150,7 +149,6 @@ pub struct LiveSocketId(pub String);
 /// [`close::REVOKED`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Disconnect;
-
 
 /// A live endpoint: routes, policies and the sessions it runs.
 #[derive(Clone)]
