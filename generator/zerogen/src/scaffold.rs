@@ -213,6 +213,7 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         ("title", title),
         ("zero_live", app.source.dependency("runtime/zero-live", &[])),
         ("zero_live_testing", app.source.dependency("runtime/zero-live", &["testing"])),
+        ("zero_db_testing", app.source.dependency("runtime/zero-db", &["testing"])),
         ("zero_live_core", app.source.dependency("runtime/zero-live-core", &[])),
         ("zero_db", app.source.dependency("runtime/zero-db", &[])),
         ("zero_pubsub", app.source.dependency("runtime/zero-pubsub", &[])),

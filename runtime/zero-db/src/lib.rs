@@ -15,6 +15,8 @@
 //! (ISO 8601, canonical forms), see ADR 0008.
 
 mod migrations;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use migrations::{EmbeddedFiles, Migrations};
 

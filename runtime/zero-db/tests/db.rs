@@ -3,8 +3,6 @@
 //! `ZERO_DB_POSTGRES_URL` names one (CI starts it with `.ci/postgres`; under `CI` its absence
 //! fails the run instead of skipping). Each Postgres test works in a schema of its own.
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use zero_db::{Backend, Db, DbError, Migrations, get};
 
 /// Embedded as an app's build script embeds them (`zero_template::embed` writes this list).
@@ -35,18 +33,7 @@ async fn databases(dir: &std::path::Path) -> Vec<Db> {
 }
 
 async fn postgres_schema(url: &str) -> Db {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    // The process id and the time: ids are reused (a busy machine wraps them) and a schema
-    // outlives the test that made it.
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    let schema = format!("t{}_{}_{n}", std::process::id(), nanos.as_nanos());
-    let admin = Db::connect(url).await.unwrap();
-    let create = format!("CREATE SCHEMA {schema}");
-    sqlx::query(sqlx::AssertSqlSafe(create)).execute(admin.pool()).await.unwrap();
-    admin.close().await;
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Db::connect(&format!("{url}{sep}options=-c%20search_path%3D{schema}")).await.unwrap()
+    Db::connect(&zero_db::testing::fresh_url(Some(url)).await.unwrap()).await.unwrap()
 }
 
 async fn author(db: &Db, name: &str) -> Result<i64, DbError> {
@@ -248,4 +235,53 @@ async fn unreachable_and_unknown_databases_are_refused_without_their_password() 
     memory.migrate(&migrations()).await.unwrap();
     // One connection, so the tables migrated are the tables queried.
     memory.require_tables(&["authors"]).await.unwrap();
+}
+
+/// `zero_db::testing`: each call is a database of its own, migrated, on SQLite and on Postgres;
+/// a test schema left over an hour ago is dropped when the next is made, a recent one is kept;
+/// a server that is down is an error naming it.
+#[tokio::test]
+async fn each_test_database_is_its_own_and_old_test_schemas_are_dropped() {
+    use zero_db::testing::{SCHEMA_PREFIX, fresh_url};
+    let mut servers = vec![None];
+    if let Ok(url) = std::env::var("ZERO_DB_POSTGRES_URL") {
+        servers.push(Some(url));
+    }
+    for server in &servers {
+        let one = Db::connect(&fresh_url(server.as_deref()).await.unwrap()).await.unwrap();
+        let two = Db::connect(&fresh_url(server.as_deref()).await.unwrap()).await.unwrap();
+        one.migrate(&migrations()).await.unwrap();
+        two.migrate(&migrations()).await.unwrap();
+        author(&one, "Ann").await.unwrap();
+        let rows = sqlx::query("SELECT id FROM authors").fetch_all(two.pool()).await.unwrap();
+        assert!(rows.is_empty(), "{server:?}: the second database has no rows of the first");
+    }
+    if let Some(Some(url)) = servers.get(1) {
+        let admin = Db::connect(url).await.unwrap();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+        let old = format!("{SCHEMA_PREFIX}{}_1_0", now.as_secs() - 7200);
+        let recent = format!("{SCHEMA_PREFIX}{}_1_0", now.as_secs() - 60);
+        for schema in [&old, &recent] {
+            let create = format!("CREATE SCHEMA IF NOT EXISTS {schema}");
+            sqlx::query(sqlx::AssertSqlSafe(create)).execute(admin.pool()).await.unwrap();
+        }
+        fresh_url(Some(url)).await.unwrap();
+        let exists = |name: String| {
+            let pool = admin.pool().clone();
+            async move {
+                sqlx::query("SELECT 1 AS one FROM pg_namespace WHERE nspname::text = $1")
+                    .bind(name)
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap()
+                    .is_some()
+            }
+        };
+        assert!(!exists(old).await, "a schema left two hours ago is dropped");
+        assert!(exists(recent.clone()).await, "a schema of a test still running is kept");
+        let drop = format!("DROP SCHEMA {recent}");
+        sqlx::query(sqlx::AssertSqlSafe(drop)).execute(admin.pool()).await.unwrap();
+    }
+    let down = fresh_url(Some("postgres://app:s3cret@127.0.0.1:1/app")).await.unwrap_err();
+    assert!(down.to_string().contains("127.0.0.1:1") && !down.to_string().contains("s3cret"));
 }

@@ -1,35 +1,13 @@
-//! What the app's tests share: a fresh, migrated database for each test, in-memory SQLite, or
-//! with `TEST_DATABASE_URL=postgres://...` a schema of its own in that Postgres (so the same
-//! tests run on both backends).
-
-use std::sync::atomic::{AtomicU32, Ordering};
+//! What the app's tests share: a fresh, migrated database for each test (`zero_db::testing`):
+//! in-memory SQLite, or with `TEST_DATABASE_URL=postgres://...` a schema of its own in that
+//! Postgres (so the same tests run on both backends).
 
 use zero_db::Db;
 
 /// A new database with every migration applied.
 pub async fn database() -> Db {
-    let url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
-            static NEXT: AtomicU32 = AtomicU32::new(0);
-            let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            // The process id and the time: ids are reused (a busy machine wraps them) and a
-            // schema outlives the test that made it.
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
-            let nanos = now.map_or(0, |d| d.as_nanos());
-            let schema = format!("test_{}_{nanos}_{n}", std::process::id());
-            let admin = Db::connect(&url).await.expect("the test database");
-            let create = format!("CREATE SCHEMA {schema}");
-            sqlx::query(sqlx::AssertSqlSafe(create))
-                .execute(admin.pool())
-                .await
-                .expect("a schema of the test's own");
-            admin.close().await;
-            let sep = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{sep}options=-c%20search_path%3D{schema}")
-        }
-        _ => "sqlite::memory:".to_owned(),
-    };
-    blog::web::database(&url).await.expect("a migrated database")
+    let migrations = blog::web::migrations().expect("the app's migrations");
+    zero_db::testing::database(&migrations).await.expect("a migrated database")
 }
 
 /// A tag in the database (with a row of each table it references); `n` varies
@@ -45,6 +23,7 @@ pub async fn tags_row(db: &Db, n: u32) -> blog::tags::Tag {
 /// with accounts.
 #[allow(dead_code)] // each test binary uses some of the fixtures
 pub async fn user_scope(db: &Db) -> zero_auth::Scope {
+    use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let email = format!("user-{}@example.com", NEXT.fetch_add(1, Ordering::Relaxed));
     let row = sqlx::query("INSERT INTO users (email, inserted_at) VALUES ($1, 0) RETURNING id")
