@@ -701,41 +701,15 @@ pub(crate) fn migration_files(root: &Path) -> Vec<String> {
     files
 }
 
-/// Whether the app's migration of `table` gives its rows an owner `column` (a resource made
-/// after `zerogen auth`).
+/// Whether the rows of `table` belong to the scope whose owner column is `column`.
 fn owns(root: &Path, table: &str, column: &str) -> bool {
     owner_column_of(root, table).is_some_and(|c| c == column)
 }
 
-/// The owner column the app's migrations give the rows of `table`, if any: a column that
-/// references `users` and is deleted with its user, as `zerogen resource` writes it (in the
-/// table's creation, or added by `..._add_COLUMN_to_TABLE.sql` when a resource made before
-/// accounts was given owners).
+/// The owner column of the rows of `table`, if a scope of `spec/scopes.tsv` lists the table.
 pub(crate) fn owner_column_of(root: &Path, table: &str) -> Option<String> {
-    let created = format!("_create_{table}.sql");
-    let added = format!("_to_{table}.sql");
-    let alter = format!("ALTER TABLE {table} ADD COLUMN ");
-    for file in migration_files(root) {
-        if !file.starts_with("migrations/sqlite/") {
-            continue;
-        }
-        let sql = if file.ends_with(&created) || file.ends_with(&added) {
-            std::fs::read_to_string(root.join(&file)).ok()?
-        } else {
-            continue;
-        };
-        let found = sql.lines().find_map(|line| {
-            let line = line.trim();
-            let line = line.strip_prefix(alter.as_str()).unwrap_or(line);
-            line.contains(" REFERENCES users (id) ON DELETE CASCADE")
-                .then(|| line.split_whitespace().next().map(str::to_owned))
-                .flatten()
-        });
-        if found.is_some() {
-            return found;
-        }
-    }
-    None
+    let scopes = crate::scopes::of_app(root).ok()?;
+    crate::scopes::owner_of(&scopes, table).map(|s| s.column.clone())
 }
 
 /// The scope a resource's rows belong to, as asked (`None`: rows for everyone); an unknown
@@ -801,6 +775,15 @@ pub fn write(
                 .to_owned(),
         ));
     }
+    if !owned && let Some(column) = owner_column_of(root, &r.plural) {
+        return Err(ResourceError::Invalid(format!(
+            "the rows of `{p}` belong to users ({column}, listed in {table}): they cannot become \
+             everyone's; leave out --no-scope; nothing was written",
+            p = r.plural,
+            table = crate::scopes::TABLE
+        )));
+    }
+    let scope_name = scope.as_ref().map(|s| s.name.clone());
     let owner_column = scope.map_or_else(|| r.owner_column.clone(), |s| s.column);
     let r = &Resource { owned, owner_column, ..r.clone() };
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
@@ -995,6 +978,21 @@ pub fn write(
         .map_err(|e| table_error(LEDGER, e))?;
     if table != ledger {
         edits.push((LEDGER.to_owned(), table));
+    }
+    // The scope's row lists the table: who owns it is read from there.
+    if let Some(scope) = &scope_name {
+        // An app whose accounts predate the table gets it.
+        let scopes = match std::fs::read_to_string(root.join(crate::scopes::TABLE)) {
+            Ok(text) => text,
+            Err(_) => crate::scopes::with_row(None, &crate::scopes::ScopeRow::named(scope, true))
+                .map_err(|e| table_error(crate::scopes::TABLE, e))?
+                .unwrap_or_default(),
+        };
+        let table = crate::scopes::with_table(&scopes, scope, &r.plural)
+            .map_err(|e| table_error(crate::scopes::TABLE, e))?;
+        if table != scopes {
+            edits.push((crate::scopes::TABLE.to_owned(), table));
+        }
     }
     write_all(root, &files, &edits)
 }

@@ -1,11 +1,12 @@
 //! An app's scopes table, `spec/scopes.tsv`: who the rows of a resource belong to. `zerogen
 //! auth [--scope NAME]` writes its row; `zerogen resource [--scope NAME | --no-scope]` reads it
 //! to make rows owned by a scope (its column, a foreign key to `users`, filled from the scope's
-//! user) or rows for everyone.
+//! user) or rows for everyone, and lists an owned resource's table in its scope's `tables`.
+//! The generators learn who owns a table from that cell, never from the generated SQL.
 //!
 //! ```text
-//! name    default  column   references
-//! user    yes      user_id  users
+//! name    default  column   references  tables
+//! user    yes      user_id  users       posts notices
 //! ```
 
 use std::path::Path;
@@ -14,7 +15,10 @@ use std::path::Path;
 pub const TABLE: &str = "spec/scopes.tsv";
 
 /// The table's header.
-pub const HEADER: &str = "name\tdefault\tcolumn\treferences";
+pub const HEADER: &str = "name\tdefault\tcolumn\treferences\ttables";
+
+/// The header of the table before its `tables` column.
+const OLD_HEADER: &str = "name\tdefault\tcolumn\treferences";
 
 /// One scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +31,8 @@ pub struct ScopeRow {
     pub column: String,
     /// The table that column references: `users`.
     pub references: String,
+    /// The tables whose rows belong to it (`zerogen resource` adds each one it owns).
+    pub tables: Vec<String>,
 }
 
 impl ScopeRow {
@@ -37,13 +43,15 @@ impl ScopeRow {
             default,
             column: format!("{name}_id"),
             references: "users".to_owned(),
+            tables: Vec::new(),
         }
     }
 
     /// The row as the table writes it.
     pub fn line(&self) -> String {
         let default = if self.default { "yes" } else { "no" };
-        format!("{}\t{default}\t{}\t{}", self.name, self.column, self.references)
+        let (name, column, references) = (&self.name, &self.column, &self.references);
+        format!("{name}\t{default}\t{column}\t{references}\t{}", self.tables.join(" "))
     }
 }
 
@@ -64,6 +72,13 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<ScopeRow>, String> {
     let mut lines = text.lines().enumerate();
     match lines.next() {
         Some((_, header)) if header.trim_end() == HEADER => {}
+        Some((_, header)) if header.trim_end() == OLD_HEADER => {
+            return Err(format!(
+                "{path}:1:1: the table has no `tables` column: add it to the header and to each \
+                 row (the tables whose rows belong to the scope, separated by spaces; e.g. \
+                 `posts notices`), then run this again"
+            ));
+        }
         _ => {
             return Err(format!(
                 "{path}:1:1: the header must be `{}`",
@@ -77,9 +92,10 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<ScopeRow>, String> {
             continue;
         }
         let cells: Vec<&str> = line.split('\t').collect();
-        if cells.len() != 4 {
+        if cells.len() != 5 {
             return Err(format!(
-                "{path}:{at}:1: a row has 4 cells (name, default, column, references); this one has {}",
+                "{path}:{at}:1: a row has 5 cells (name, default, column, references, tables); \
+                 this one has {}",
                 cells.len()
             ));
         }
@@ -106,11 +122,30 @@ pub fn parse(path: &str, text: &str) -> Result<Vec<ScopeRow>, String> {
         if default && rows.iter().any(|r| r.default) {
             return Err(format!("{path}:{at}:1: a second default scope (one at most)"));
         }
+        let col = cells[..4].iter().map(|c| c.len() + 1).sum::<usize>() + 1;
+        let mut tables: Vec<String> = Vec::new();
+        for table in cells[4].split(' ').filter(|t| !t.is_empty()) {
+            if !crate::resource::snake(table) {
+                return Err(format!("{path}:{at}:{col}: table `{table}` is not a snake_case name"));
+            }
+            if let Some(other) = rows.iter().find(|r| r.tables.iter().any(|t| t == table)) {
+                return Err(format!(
+                    "{path}:{at}:{col}: table `{table}` belongs to scope `{}` already (a table \
+                     has one owner)",
+                    other.name
+                ));
+            }
+            if tables.iter().any(|t| t == table) {
+                return Err(format!("{path}:{at}:{col}: table `{table}` is listed twice"));
+            }
+            tables.push(table.to_owned());
+        }
         rows.push(ScopeRow {
             name: cells[0].to_owned(),
             default,
             column: cells[2].to_owned(),
             references: cells[3].to_owned(),
+            tables,
         });
     }
     Ok(rows)
@@ -148,6 +183,38 @@ pub fn with_row(existing: Option<&str>, row: &ScopeRow) -> Result<Option<String>
     Ok(Some(out))
 }
 
+/// The scope whose rows `table` holds, if any.
+pub fn owner_of<'a>(scopes: &'a [ScopeRow], table: &str) -> Option<&'a ScopeRow> {
+    scopes.iter().find(|s| s.tables.iter().any(|t| t == table))
+}
+
+/// The table `text` with `table` listed in the tables of scope `scope` (unchanged when it is).
+pub fn with_table(text: &str, scope: &str, table: &str) -> Result<String, String> {
+    let rows = parse(TABLE, text)?;
+    if let Some(owner) = owner_of(&rows, table) {
+        if owner.name == scope {
+            return Ok(text.to_owned());
+        }
+        return Err(format!("table `{table}` belongs to scope `{}` already", owner.name));
+    }
+    let Some(row) = rows.iter().find(|r| r.name == scope) else {
+        return Err(format!("no scope `{scope}`"));
+    };
+    let mut row = row.clone();
+    let old = row.line();
+    row.tables.push(table.to_owned());
+    let mut out: Vec<String> = text.lines().map(str::to_owned).collect();
+    // The row as this crate writes it, or as a person laid it out (same cells).
+    let at = out.iter().position(|l| *l == old).or_else(|| {
+        out.iter().position(|l| l.split('\t').next() == Some(scope) && !l.starts_with('#'))
+    });
+    match at {
+        Some(i) => out[i] = row.line(),
+        None => return Err(format!("no row of scope `{scope}`")),
+    }
+    Ok(out.join("\n") + "\n")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -155,21 +222,39 @@ mod tests {
 
     #[test]
     fn rows_are_read_and_bad_ones_refused_at_their_cell() {
-        let text = format!("{HEADER}\nuser\tyes\tuser_id\tusers\nauthor\tno\tauthor_id\tusers\n");
+        let text = format!(
+            "{HEADER}\nuser\tyes\tuser_id\tusers\tposts notes\nauthor\tno\tauthor_id\tusers\t\n"
+        );
         let rows = parse(TABLE, &text).unwrap();
-        assert_eq!(rows[0], ScopeRow::named("user", true));
+        let user = ScopeRow {
+            tables: vec!["posts".into(), "notes".into()],
+            ..ScopeRow::named("user", true)
+        };
+        assert_eq!(rows[0], user);
         assert_eq!(rows[1], ScopeRow::named("author", false));
+        assert_eq!(owner_of(&rows, "notes").map(|s| s.column.as_str()), Some("user_id"));
+        assert_eq!(owner_of(&rows, "tags"), None);
         for (bad, want) in [
             ("name\tcolumn\n", "spec/scopes.tsv:1:1: the header"),
-            ("HEADER\nuser\tyes\tuser_id\n", "spec/scopes.tsv:2:1: a row has 4 cells"),
-            ("HEADER\nuser\tmaybe\tuser_id\tusers\n", "spec/scopes.tsv:2:6: default is"),
-            ("HEADER\nuser\tyes\tUser-Id\tusers\n", "spec/scopes.tsv:2:10: `User-Id`"),
-            ("HEADER\nUser\tyes\tuser_id\tusers\n", "spec/scopes.tsv:2:1: scope `User`"),
+            ("name\tdefault\tcolumn\treferences\n", "1:1: the table has no `tables` column"),
+            ("HEADER\nuser\tyes\tuser_id\n", "spec/scopes.tsv:2:1: a row has 5 cells"),
+            ("HEADER\nuser\tmaybe\tuser_id\tusers\t\n", "spec/scopes.tsv:2:6: default is"),
+            ("HEADER\nuser\tyes\tUser-Id\tusers\t\n", "spec/scopes.tsv:2:10: `User-Id`"),
+            ("HEADER\nUser\tyes\tuser_id\tusers\t\n", "spec/scopes.tsv:2:1: scope `User`"),
+            ("HEADER\nuser\tyes\tuser_id\tusers\tPosts\n", "2:24: table `Posts` is not"),
+            ("HEADER\nuser\tyes\tuser_id\tusers\tposts posts\n", "`posts` is listed twice"),
             (
-                "HEADER\nuser\tno\tuser_id\tusers\nuser\tno\tx_id\tusers\n",
+                "HEADER\nuser\tyes\tuser_id\tusers\tposts\nme\tno\tme_id\tusers\tposts\n",
+                "3:19: table `posts` belongs to scope `user` already",
+            ),
+            (
+                "HEADER\nuser\tno\tuser_id\tusers\t\nuser\tno\tx_id\tusers\t\n",
                 "3:1: scope `user` is listed twice",
             ),
-            ("HEADER\nuser\tyes\tuser_id\tusers\nme\tyes\tme_id\tusers\n", "3:1: a second default"),
+            (
+                "HEADER\nuser\tyes\tuser_id\tusers\t\nme\tyes\tme_id\tusers\t\n",
+                "3:1: a second default",
+            ),
         ] {
             let e = parse(TABLE, &bad.replace("HEADER", HEADER)).unwrap_err();
             assert!(e.contains(want), "{bad:?}: {e}");
@@ -189,10 +274,23 @@ mod tests {
     #[test]
     fn a_row_is_added_once_and_the_first_is_the_default() {
         let first = with_row(None, &ScopeRow::named("user", true)).unwrap().unwrap();
-        assert_eq!(first, format!("{HEADER}\nuser\tyes\tuser_id\tusers\n"));
+        assert_eq!(first, format!("{HEADER}\nuser\tyes\tuser_id\tusers\t\n"));
         assert_eq!(with_row(Some(&first), &ScopeRow::named("user", true)).unwrap(), None);
         let second = with_row(Some(&first), &ScopeRow::named("author", true)).unwrap().unwrap();
-        assert!(second.ends_with("author\tno\tauthor_id\tusers\n"), "{second}");
+        assert!(second.ends_with("author\tno\tauthor_id\tusers\t\n"), "{second}");
         assert!(with_row(Some("bad"), &ScopeRow::named("user", true)).is_err());
+    }
+
+    #[test]
+    fn an_owned_table_is_listed_in_its_scope_once_and_in_one_scope_only() {
+        let text = with_row(None, &ScopeRow::named("user", true)).unwrap().unwrap();
+        let text = with_row(Some(&text), &ScopeRow::named("author", false)).unwrap().unwrap();
+        let one = with_table(&text, "user", "posts").unwrap();
+        let two = with_table(&one, "user", "notes").unwrap();
+        assert!(two.contains("user\tyes\tuser_id\tusers\tposts notes\n"), "{two}");
+        assert_eq!(with_table(&two, "user", "posts").unwrap(), two, "listed already");
+        let e = with_table(&two, "author", "posts").unwrap_err();
+        assert!(e.contains("belongs to scope `user` already"), "{e}");
+        assert!(with_table(&two, "admin", "tags").unwrap_err().contains("no scope `admin`"));
     }
 }

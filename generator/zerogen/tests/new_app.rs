@@ -295,7 +295,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     let routes = std::fs::read_to_string(app.join("spec/routes.tsv")).unwrap();
     assert!(routes.contains("/users/settings/password\thttp\tweb::auth::update_password"));
     let scopes = std::fs::read_to_string(app.join("spec/scopes.tsv")).unwrap();
-    assert!(scopes.ends_with("\nowner\tyes\towner_id\tusers\n"), "{scopes}");
+    assert!(scopes.ends_with("\nowner\tyes\towner_id\tusers\t\n"), "{scopes}");
     assert!(text(&auth).contains("zerogen resource Genre genres name:string --force"));
     assert!(text(&auth).contains("zerogen resource Author authors"), "{}", text(&auth));
     // Authors are referenced by books, which stay everyone's: refused until books have owners.
@@ -352,6 +352,13 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     let made = zerogen(&app, &memo);
     assert!(made.status.success(), "{}", text(&made));
     assert!(app.join("web/html/memos.rs").is_file() && !app.join("web/live/memos").exists());
+    // Who owns a table is read from the scopes table, which lists each owned resource.
+    let scopes = std::fs::read_to_string(app.join("spec/scopes.tsv")).unwrap();
+    assert!(scopes.ends_with("\towner_id\tusers\tgenres shelves items memos\n"), "{scopes}");
+    let unowned = ["resource", "Shelf", "shelves", "label:string", "--no-scope", "--force"];
+    let refused = zerogen(&app, &unowned);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("cannot become everyone's"), "{}", text(&refused));
     let api = zerogen(&app, &["resource", "Bin", "bins", "label:string", "--json"]);
     assert_eq!(api.status.code(), Some(2), "{}", text(&api));
     assert!(text(&api).contains("rows belong to users"), "{}", text(&api));

@@ -282,6 +282,9 @@ async fn each_test_database_is_its_own_and_old_test_schemas_are_dropped() {
         let drop = format!("DROP SCHEMA {recent}");
         sqlx::query(sqlx::AssertSqlSafe(drop)).execute(admin.pool()).await.unwrap();
     }
+    // What an app's tests call: wherever TEST_DATABASE_URL points, migrated and empty.
+    let db = zero_db::testing::database(&migrations()).await.unwrap();
+    assert_eq!(author(&db, "Bo").await.unwrap(), 1, "the first row of a new database");
     let down = fresh_url(Some("postgres://app:s3cret@127.0.0.1:1/app")).await.unwrap_err();
     assert!(down.to_string().contains("127.0.0.1:1") && !down.to_string().contains("s3cret"));
 }
