@@ -401,13 +401,44 @@ impl Field {
             Ty::Integer | Ty::References(_) => "i64",
             Ty::Float => "f64",
             Ty::Boolean => "bool",
+            Ty::Date => "Date",
+            Ty::Datetime => "DateTime",
+            Ty::Decimal => "Decimal",
+            Ty::Uuid => "Uuid",
             _ => "String",
         };
         match (self.optional, base) {
             (false, base) => base,
             (true, "i64") => "Option<i64>",
             (true, "f64") => "Option<f64>",
+            (true, "Date") => "Option<Date>",
+            (true, "DateTime") => "Option<DateTime>",
+            (true, "Decimal") => "Option<Decimal>",
+            (true, "Uuid") => "Option<Uuid>",
             (true, _) => "Option<String>",
+        }
+    }
+
+    /// The `zero_db::values` type of a typed field (a date, date-time, decimal or UUID): a
+    /// native column on Postgres, text on SQLite, crossing the driver as its text.
+    fn value_type(&self) -> Option<&'static str> {
+        match self.ty {
+            Ty::Date => Some("Date"),
+            Ty::Datetime => Some("DateTime"),
+            Ty::Decimal => Some("Decimal"),
+            Ty::Uuid => Some("Uuid"),
+            _ => None,
+        }
+    }
+
+    /// The Postgres type a typed field's parameter is cast to.
+    fn postgres_cast(&self) -> Option<&'static str> {
+        match self.ty {
+            Ty::Date => Some("date"),
+            Ty::Datetime => Some("timestamp"),
+            Ty::Decimal => Some("numeric"),
+            Ty::Uuid => Some("uuid"),
+            _ => None,
         }
     }
 
@@ -423,6 +454,10 @@ impl Field {
                 let list: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
                 format!("TEXT CHECK ({} IN ({}))", self.name, list.join(", "))
             }
+            (Ty::Date, true) => "DATE".to_owned(),
+            (Ty::Datetime, true) => "TIMESTAMP".to_owned(),
+            (Ty::Decimal, true) => "NUMERIC".to_owned(),
+            (Ty::Uuid, true) => "UUID".to_owned(),
             _ => "TEXT".to_owned(),
         };
         let mut column = format!("{} {ty}", self.name);
@@ -505,6 +540,7 @@ impl Field {
         let value = format!("{row}.{}", self.name);
         match self.ty {
             Ty::Boolean => format!("{{if {value} {{ \"Yes\" }} else {{ \"No\" }}}}"),
+            _ if self.value_type().is_some() => format!("{{zero_db::values::text(&{value})}}"),
             _ => format!("{{{value}}}"),
         }
     }
@@ -658,14 +694,17 @@ impl Resource {
         })
     }
 
+    /// The columns a query selects: a typed field as its text (`CAST(on AS TEXT) AS on`), the
+    /// one form both backends give the driver.
     fn columns(&self) -> String {
         let mut names = vec!["id".to_owned()];
-        names.extend(self.fields.iter().map(|f| f.name.clone()));
+        names.extend(self.fields.iter().map(|f| match f.value_type() {
+            Some(_) => format!("CAST({n} AS TEXT) AS {n}", n = f.name),
+            None => f.name.clone(),
+        }));
         names.join(", ")
     }
 }
-
-impl Resource {}
 
 /// Inserts `line` into the `pub mod` list of `text` in sorted place (no change when present).
 pub(crate) fn add_mod(text: &str, name: &str) -> String {

@@ -11,8 +11,12 @@
 //!
 //! Queries use `$1, $2, ...` placeholders, which both backends accept. Values cross the
 //! backends as integers, floats, text and booleans; [`get`] reads a column (a boolean stored as
-//! SQLite's `0`/`1` reads as `bool`). Dates, times, decimals and UUIDs are stored as text
-//! (ISO 8601, canonical forms), see ADR 0008.
+//! SQLite's `0`/`1` reads as `bool`). Dates, date-times, decimals and UUIDs are real types in
+//! Rust ([`values::Date`], [`values::DateTime`], [`values::Decimal`], [`values::Uuid`]). On
+//! Postgres they live in native columns (`DATE`, `TIMESTAMP`, `NUMERIC`, `UUID`), on SQLite as
+//! their text; they cross the driver as text: a query selects them with `CAST(col AS TEXT)`,
+//! binds their [`values::text`] and casts the parameter the Postgres way (`$2::date`), which
+//! [`Db::sql`] leaves out on SQLite. See ADR 0008.
 
 mod migrations;
 #[cfg(feature = "testing")]
@@ -323,6 +327,20 @@ impl Db {
         &self.pool
     }
 
+    /// `sql` as this database runs it. Queries are written once for both backends, with a
+    /// typed parameter cast the Postgres way (`VALUES ($1, $2::date)`): Postgres needs the cast
+    /// to put text in a native column, and SQLite, which stores such values as text, gets the
+    /// query without its casts. Quoted strings and identifiers are left as they are.
+    pub fn sql(&self, sql: &'static str) -> sqlx::SqlStr {
+        use sqlx::SqlSafeStr as _;
+        match self.backend {
+            Backend::Sqlite if sql.contains("::") => {
+                sqlx::AssertSqlSafe(without_casts(sql)).into_sql_str()
+            }
+            _ => sql.into_sql_str(),
+        }
+    }
+
     /// Starts a transaction (rolled back when dropped without `commit`).
     pub async fn begin(&self) -> Result<sqlx::Transaction<'static, Any>, DbError> {
         Ok(self.pool.begin().await?)
@@ -378,6 +396,37 @@ fn sqlite_path(url: &str) -> Option<&str> {
     (!path.is_empty()).then_some(path)
 }
 
+/// `sql` without its `::type` casts outside quotes (`$2::date` becomes `$2`).
+fn without_casts(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == ':' && chars.peek() == Some(&':') => {
+                chars.next();
+                // The type's name: letters, digits, `_`, and `[]` for an array.
+                while chars.peek().is_some_and(|c| c.is_ascii_alphanumeric() || "_[]".contains(*c))
+                {
+                    chars.next();
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// A value read from a column of a row, the same way on both backends.
 pub trait Column: Sized {
     /// Reads column `name` of `row`.
@@ -405,6 +454,27 @@ impl Column for bool {
     }
 }
 
+macro_rules! column_as_text {
+    ($($ty:ty => $parse:path, $what:literal);*) => {$(
+        impl Column for $ty {
+            /// The column's text (`CAST(col AS TEXT)` on Postgres), parsed.
+            fn column(row: &AnyRow, name: &str) -> Result<Self, DbError> {
+                let text = row.try_get::<String, _>(name)?;
+                $parse(&text).ok_or_else(|| DbError::Decode {
+                    column: name.to_owned(),
+                    message: format!("`{text}` is not {}", $what),
+                })
+            }
+        }
+    )*};
+}
+column_as_text!(
+    values::Date => values::parse_date, "a date";
+    values::DateTime => values::parse_datetime, "a date and time";
+    values::Decimal => values::parse_decimal, "a decimal number";
+    values::Uuid => values::parse_uuid, "a UUID"
+);
+
 impl<T: Column> Column for Option<T> {
     fn column(row: &AnyRow, name: &str) -> Result<Self, DbError> {
         if row.try_get_raw(name)?.is_null() { Ok(None) } else { T::column(row, name).map(Some) }
@@ -419,6 +489,26 @@ pub fn get<T: Column>(row: &AnyRow, name: &str) -> Result<T, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn casts_are_left_out_for_sqlite_outside_quotes_only() {
+        assert_eq!(
+            without_casts(
+                "INSERT INTO t (a, b) VALUES ($1, $2::date) RETURNING CAST(b AS TEXT) AS b"
+            ),
+            "INSERT INTO t (a, b) VALUES ($1, $2) RETURNING CAST(b AS TEXT) AS b"
+        );
+        assert_eq!(
+            without_casts("SET a = $1::timestamp, b = $2::numeric, c = $3::uuid"),
+            "SET a = $1, b = $2, c = $3"
+        );
+        assert_eq!(without_casts("SELECT $1::int[] AS x"), "SELECT $1 AS x");
+        assert_eq!(
+            without_casts("SELECT 'a::b', \"c::d\" FROM t"),
+            "SELECT 'a::b', \"c::d\" FROM t"
+        );
+        assert_eq!(without_casts("SELECT 'it''s'::text"), "SELECT 'it''s'");
+    }
 
     #[test]
     fn urls_name_their_backend_and_passwords_never_show() {

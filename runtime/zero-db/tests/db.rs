@@ -288,3 +288,77 @@ async fn each_test_database_is_its_own_and_old_test_schemas_are_dropped() {
     let down = fresh_url(Some("postgres://app:s3cret@127.0.0.1:1/app")).await.unwrap_err();
     assert!(down.to_string().contains("127.0.0.1:1") && !down.to_string().contains("s3cret"));
 }
+
+/// Dates, date-times, decimals and UUIDs are real types: native columns on Postgres, text on
+/// SQLite, one query text for both (`Db::sql` leaves the Postgres casts out on SQLite), and the
+/// same values read back. A column whose text is not the type is an error naming the column.
+#[tokio::test]
+async fn typed_values_round_trip_in_native_postgres_columns_and_sqlite_text() {
+    use zero_db::values::{self, AsText as _, Date, DateTime, Decimal, Uuid};
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        let ddl = match db.backend() {
+            Backend::Postgres => {
+                "CREATE TABLE events (id BIGSERIAL PRIMARY KEY, on_day DATE NOT NULL, \
+                 starts TIMESTAMP NOT NULL, price NUMERIC NOT NULL, ref UUID, note TEXT)"
+            }
+            Backend::Sqlite => {
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, on_day TEXT NOT NULL, \
+                 starts TEXT NOT NULL, price TEXT NOT NULL, ref TEXT, note TEXT)"
+            }
+        };
+        sqlx::query(ddl).execute(db.pool()).await.unwrap();
+        let on_day: Date = values::parse_date("2024-02-29").unwrap();
+        let starts: DateTime = values::parse_datetime("2026-11-25T10:30:05").unwrap();
+        let price: Decimal = values::parse_decimal("12.50").unwrap();
+        let id: Uuid = values::parse_uuid("123e4567-e89b-12d3-a456-426614174000").unwrap();
+        let insert = db.sql(
+            "INSERT INTO events (on_day, starts, price, ref, note) \
+             VALUES ($1::date, $2::timestamp, $3::numeric, $4::uuid, 'a::b') \
+             RETURNING id, CAST(on_day AS TEXT) AS on_day, CAST(starts AS TEXT) AS starts, \
+             CAST(price AS TEXT) AS price, CAST(ref AS TEXT) AS ref, note",
+        );
+        let row = sqlx::query(insert)
+            .bind(on_day.as_text())
+            .bind(starts.as_text())
+            .bind(price.as_text())
+            .bind(values::nullable(&Some(id)))
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(get::<Date>(&row, "on_day").unwrap(), on_day);
+        assert_eq!(get::<DateTime>(&row, "starts").unwrap(), starts);
+        assert_eq!(get::<Decimal>(&row, "price").unwrap().as_text(), "12.50");
+        assert_eq!(get::<Option<Uuid>>(&row, "ref").unwrap(), Some(id));
+        assert_eq!(get::<String>(&row, "note").unwrap(), "a::b", "a quoted `::` stays");
+        // NULL, and text that is not the type.
+        let none = sqlx::query(db.sql(
+            "INSERT INTO events (on_day, starts, price, ref) VALUES ($1::date, $2::timestamp, \
+             $3::numeric, $4::uuid) RETURNING CAST(ref AS TEXT) AS ref, note AS on_day",
+        ))
+        .bind(on_day.as_text())
+        .bind(starts.as_text())
+        .bind(price.as_text())
+        .bind(values::nullable::<Uuid>(&None))
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(get::<Option<Uuid>>(&none, "ref").unwrap(), None);
+        let row = sqlx::query("SELECT 'not a date' AS on_day").fetch_one(db.pool()).await.unwrap();
+        let error = get::<Date>(&row, "on_day").unwrap_err().to_string();
+        assert_eq!(error, "column `on_day`: `not a date` is not a date");
+        if db.backend() == Backend::Postgres {
+            // The native column refuses a day that does not exist, whatever the app checked.
+            let refused = sqlx::query(db.sql(
+                "INSERT INTO events (on_day, starts, price) VALUES ($1::date, $2::timestamp, \
+                 $3::numeric)",
+            ))
+            .bind("2025-02-31")
+            .bind(starts.as_text())
+            .bind("1")
+            .execute(db.pool())
+            .await;
+            assert!(refused.is_err());
+        }
+    }
+}

@@ -1,8 +1,13 @@
 //! Reading a row's values from text (a form's fields) with the checks every column type needs:
 //! what `zerogen resource` generates `validate` functions from. Each reader records a
 //! [`Problem`] on the field instead of failing, so one pass reports every field at once.
-//! Apps reach it as `zero_db::values`; it has no dependency, so `zerogen` checks field
-//! defaults with the same functions without building a database driver.
+//! Apps reach it as `zero_db::values`; it needs no database driver, so `zerogen` checks field
+//! defaults with the same functions.
+//!
+//! Dates, date-times, decimals and UUIDs are real types ([`Date`], [`DateTime`], [`Decimal`],
+//! [`Uuid`]: the `time`, `rust_decimal` and `uuid` crates, re-exported). Their text form
+//! ([`text`], [`AsText`]) is what a form shows, a page prints, SQLite stores and Postgres
+//! casts into its native column.
 //!
 //! ```
 //! # use std::collections::BTreeMap;
@@ -14,6 +19,13 @@
 //! ```
 
 use std::collections::BTreeMap;
+
+pub use rust_decimal::{self, Decimal};
+pub use time::{self, Date};
+pub use uuid::{self, Uuid};
+
+/// A date and time without a zone, as a `datetime-local` input gives it.
+pub type DateTime = time::PrimitiveDateTime;
 
 /// A problem with one field: its name, a stable code and what the user reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,58 +136,78 @@ impl<'a> Values<'a> {
         matches!(self.raw(field), Some("true" | "on" | "1"))
     }
 
-    fn formatted(
+    fn typed<T>(
         &mut self,
         field: &'static str,
         required: bool,
-        valid: fn(&str) -> bool,
+        parse: fn(&str) -> Option<T>,
         what: &str,
-    ) -> Option<String> {
+    ) -> Option<Option<T>> {
         let value = if required { self.required(field)? } else { self.raw(field)? };
-        if !valid(value) {
+        let parsed = parse(value);
+        if parsed.is_none() {
             self.problem(field, "format", format!("is not {what}"));
         }
-        Some(value.to_owned())
+        Some(parsed)
     }
 
-    /// A required date, `YYYY-MM-DD`.
-    pub fn date(&mut self, field: &'static str) -> String {
-        self.formatted(field, true, is_date, "a date (YYYY-MM-DD)").unwrap_or_default()
+    /// A required date, `YYYY-MM-DD`, that exists in the calendar.
+    pub fn date(&mut self, field: &'static str) -> Date {
+        self.optional_date_inner(field, true).unwrap_or(Date::MIN)
     }
 
-    /// An optional date, `YYYY-MM-DD`.
-    pub fn optional_date(&mut self, field: &'static str) -> Option<String> {
-        self.formatted(field, false, is_date, "a date (YYYY-MM-DD)")
+    /// An optional date.
+    pub fn optional_date(&mut self, field: &'static str) -> Option<Date> {
+        self.optional_date_inner(field, false)
+    }
+
+    fn optional_date_inner(&mut self, field: &'static str, required: bool) -> Option<Date> {
+        self.typed(field, required, parse_date, "a date (YYYY-MM-DD)")
+            .map(|d| d.unwrap_or(Date::MIN))
     }
 
     /// A required date and time, `YYYY-MM-DDTHH:MM` (seconds optional).
-    pub fn datetime(&mut self, field: &'static str) -> String {
-        self.formatted(field, true, is_datetime, "a date and time").unwrap_or_default()
+    pub fn datetime(&mut self, field: &'static str) -> DateTime {
+        self.optional_datetime_inner(field, true).unwrap_or(DateTime::MIN)
     }
 
     /// An optional date and time.
-    pub fn optional_datetime(&mut self, field: &'static str) -> Option<String> {
-        self.formatted(field, false, is_datetime, "a date and time")
+    pub fn optional_datetime(&mut self, field: &'static str) -> Option<DateTime> {
+        self.optional_datetime_inner(field, false)
     }
 
-    /// A required decimal number (`12.50`), kept as text so no digit is lost.
-    pub fn decimal(&mut self, field: &'static str) -> String {
-        self.formatted(field, true, is_decimal, "a decimal number").unwrap_or_default()
+    fn optional_datetime_inner(&mut self, field: &'static str, required: bool) -> Option<DateTime> {
+        self.typed(field, required, parse_datetime, "a date and time")
+            .map(|d| d.unwrap_or(DateTime::MIN))
+    }
+
+    /// A required decimal number (`12.50`), exact: no digit is lost to a float.
+    pub fn decimal(&mut self, field: &'static str) -> Decimal {
+        self.optional_decimal_inner(field, true).unwrap_or_default()
     }
 
     /// An optional decimal number.
-    pub fn optional_decimal(&mut self, field: &'static str) -> Option<String> {
-        self.formatted(field, false, is_decimal, "a decimal number")
+    pub fn optional_decimal(&mut self, field: &'static str) -> Option<Decimal> {
+        self.optional_decimal_inner(field, false)
     }
 
-    /// A required UUID, stored lowercase.
-    pub fn uuid(&mut self, field: &'static str) -> String {
-        self.formatted(field, true, is_uuid, "a UUID").unwrap_or_default().to_ascii_lowercase()
+    fn optional_decimal_inner(&mut self, field: &'static str, required: bool) -> Option<Decimal> {
+        self.typed(field, required, parse_decimal, "a decimal number")
+            .map(Option::unwrap_or_default)
+    }
+
+    /// A required UUID (`8-4-4-4-12` hexadecimal digits, either case).
+    pub fn uuid(&mut self, field: &'static str) -> Uuid {
+        self.optional_uuid_inner(field, true).unwrap_or_default()
     }
 
     /// An optional UUID.
-    pub fn optional_uuid(&mut self, field: &'static str) -> Option<String> {
-        self.formatted(field, false, is_uuid, "a UUID").map(|u| u.to_ascii_lowercase())
+    pub fn optional_uuid(&mut self, field: &'static str) -> Option<Uuid> {
+        self.optional_uuid_inner(field, false)
+    }
+
+    fn optional_uuid_inner(&mut self, field: &'static str, required: bool) -> Option<Uuid> {
+        self.typed(field, required, parse_uuid, "a UUID").map(Option::unwrap_or_default)
     }
 
     /// A required choice among `allowed`.
@@ -256,6 +288,112 @@ pub fn is_decimal(s: &str) -> bool {
         && fraction.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// The date `s` names (`YYYY-MM-DD`, a day of the calendar).
+pub fn parse_date(s: &str) -> Option<Date> {
+    if !is_date(s) {
+        return None;
+    }
+    let (y, m, d) = (s[0..4].parse().ok()?, s[5..7].parse::<u8>().ok()?, s[8..10].parse().ok()?);
+    Date::from_calendar_date(y, time::Month::try_from(m).ok()?, d).ok()
+}
+
+/// The date and time `s` names: `YYYY-MM-DDTHH:MM`, seconds optional, a space for the `T`,
+/// and a fraction of a second (as Postgres prints a timestamp) accepted.
+pub fn parse_datetime(s: &str) -> Option<DateTime> {
+    let (whole, fraction) = match s.split_once('.') {
+        Some((whole, f))
+            if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            (whole, f)
+        }
+        Some(_) => return None,
+        None => (s, ""),
+    };
+    if !is_datetime(whole) || (!fraction.is_empty() && whole.len() != 19) {
+        return None;
+    }
+    let date = parse_date(&whole[..10])?;
+    let clock = &whole[11..];
+    let (h, m) = (clock[0..2].parse().ok()?, clock[3..5].parse().ok()?);
+    let sec = if clock.len() == 8 { clock[6..8].parse().ok()? } else { 0 };
+    let nanos = if fraction.is_empty() { 0 } else { format!("{fraction:0<9}").parse().ok()? };
+    let time = time::Time::from_hms_nano(h, m, sec, nanos).ok()?;
+    Some(DateTime::new(date, time))
+}
+
+/// The decimal `s` names (`-12.50`): digits with an optional sign and fraction, within
+/// [`Decimal`]'s 28 significant digits.
+pub fn parse_decimal(s: &str) -> Option<Decimal> {
+    if !is_decimal(s) {
+        return None;
+    }
+    s.parse::<Decimal>().ok()
+}
+
+/// The UUID `s` names (`8-4-4-4-12` hexadecimal digits).
+pub fn parse_uuid(s: &str) -> Option<Uuid> {
+    if !is_uuid(s) {
+        return None;
+    }
+    Uuid::parse_str(s).ok()
+}
+
+/// A typed value's text form: what a form shows, a page prints, SQLite stores and Postgres
+/// casts into its column. It reads back with the matching `parse_` function.
+pub trait AsText {
+    /// The text form.
+    fn as_text(&self) -> String;
+}
+
+impl AsText for Date {
+    /// `2026-11-25`.
+    fn as_text(&self) -> String {
+        format!("{:04}-{:02}-{:02}", self.year(), u8::from(self.month()), self.day())
+    }
+}
+
+impl AsText for DateTime {
+    /// `2026-11-25T10:30`, with `:SS` when the seconds are not zero (a fraction is left out).
+    fn as_text(&self) -> String {
+        let mut text = format!("{}T{:02}:{:02}", self.date().as_text(), self.hour(), self.minute());
+        if self.second() != 0 {
+            text.push_str(&format!(":{:02}", self.second()));
+        }
+        text
+    }
+}
+
+impl AsText for Decimal {
+    /// `12.50`: its digits and scale as typed.
+    fn as_text(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl AsText for Uuid {
+    /// `123e4567-e89b-12d3-a456-426614174000`, lowercase.
+    fn as_text(&self) -> String {
+        self.hyphenated().to_string()
+    }
+}
+
+impl<T: AsText> AsText for Option<T> {
+    /// The value's, or empty for `None`.
+    fn as_text(&self) -> String {
+        self.as_ref().map(AsText::as_text).unwrap_or_default()
+    }
+}
+
+/// The text form of `value` (see [`AsText`]): `{zero_db::values::text(&event.starts_on)}`.
+pub fn text<T: AsText>(value: &T) -> String {
+    value.as_text()
+}
+
+/// The text form of an optional value, `None` kept (a query binds it as `NULL`).
+pub fn nullable<T: AsText>(value: &Option<T>) -> Option<String> {
+    value.as_ref().map(AsText::as_text)
+}
+
 /// `8-4-4-4-12` hexadecimal digits.
 pub fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
@@ -304,7 +442,10 @@ mod tests {
         let read = v.finish(read).unwrap();
         assert_eq!(read.0, "Hello");
         assert_eq!((read.1, read.2, read.3), (42, 1.5, true));
-        assert_eq!(read.7, "123e4567-e89b-12d3-a456-426614174000");
+        assert_eq!(text(&read.4), "2026-11-25");
+        assert_eq!(text(&read.5), "2026-11-25T10:30");
+        assert_eq!(text(&read.6), "12.50");
+        assert_eq!(text(&read.7), "123e4567-e89b-12d3-a456-426614174000");
         assert_eq!((read.9, read.10), (None, None));
 
         let bad = input(&[
@@ -348,6 +489,38 @@ mod tests {
             ]
         );
         assert_eq!(problems[0].message, "should be at most 10 characters");
+    }
+
+    #[test]
+    fn typed_values_read_back_from_their_text_and_from_postgres_text() {
+        for (typed, canonical) in [
+            ("2026-11-25T10:30", "2026-11-25T10:30"),
+            ("2026-11-25 10:30:00", "2026-11-25T10:30"),
+            ("2026-11-25T10:30:05", "2026-11-25T10:30:05"),
+            ("2024-02-29 23:59:59.25", "2024-02-29T23:59:59"),
+        ] {
+            let parsed = parse_datetime(typed).unwrap_or_else(|| panic!("{typed}"));
+            assert_eq!(text(&parsed), canonical);
+            assert_eq!(parse_datetime(canonical), Some(parsed.replace_nanosecond(0).unwrap()));
+        }
+        for bad in
+            ["2026-11-25T10:30.5", "2026-11-25T10:30:00.", "2026-11-25T10:30:00.x", "2026-11-25"]
+        {
+            assert_eq!(parse_datetime(bad), None, "{bad}");
+        }
+        let date = parse_date("0999-01-02").unwrap();
+        assert_eq!(text(&date), "0999-01-02");
+        assert_eq!(parse_date("2025-02-31"), None);
+        let price = parse_decimal("-0012.50").unwrap();
+        assert_eq!((text(&price), price.scale()), ("-12.50".to_owned(), 2));
+        assert_eq!(parse_decimal("1e5"), None);
+        assert_eq!(parse_decimal(&"9".repeat(40)), None, "more digits than a Decimal holds");
+        let id = parse_uuid("123E4567-E89B-12D3-A456-426614174000").unwrap();
+        assert_eq!(text(&id), "123e4567-e89b-12d3-a456-426614174000");
+        assert_eq!(parse_uuid("123e4567e89b12d3a456426614174000"), None, "hyphens required");
+        assert_eq!(nullable(&Some(price)), Some("-12.50".to_owned()));
+        assert_eq!(nullable::<Uuid>(&None), None);
+        assert_eq!(text::<Option<Date>>(&None), "");
     }
 
     #[test]

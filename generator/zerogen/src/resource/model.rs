@@ -63,6 +63,16 @@ pub struct Model {
     pub update_id: String,
     /// `$4`: the owner's placeholder in an update.
     pub update_owner: String,
+    /// Some field is a date, date-time, decimal or UUID: its inserts and updates cast the
+    /// parameter for Postgres (`$2::date`), through `Db::sql`.
+    pub typed: bool,
+    /// `Date, Decimal`: the `zero_db::values` types the domain module names.
+    pub value_types: String,
+    /// The row derives `Default` (rows that belong to users need one, for a page that sends
+    /// a visitor away before any row is read).
+    pub derive_default: bool,
+    /// The row implements `Default` by hand: a date has no default in `time`.
+    pub manual_default: bool,
 }
 
 /// A field as its templates see it.
@@ -110,6 +120,10 @@ pub struct FieldModel {
     pub choice_list: String,
     /// The table a reference points at.
     pub table: Option<String>,
+    /// Its value in the JSON API.
+    pub json: String,
+    /// Its value in a row made by hand `Default` (`Date::MIN` for a required date).
+    pub default_value: String,
 }
 
 fn quoted(items: impl IntoIterator<Item = String>) -> String {
@@ -128,19 +142,31 @@ impl Field {
             (None, Ty::Enum(values)) if !self.optional => values[0].clone(),
             _ => String::new(),
         };
+        let name = &self.name;
+        let typed = self.value_type().is_some();
         let value_of = match self.rust() {
-            "String" => format!("{}.clone()", self.name),
-            "Option<String>" => format!("{}.clone().unwrap_or_default()", self.name),
+            _ if typed => format!("zero_db::values::text(&{lower}.{name})"),
+            "String" => format!("{lower}.{name}.clone()"),
+            "Option<String>" => format!("{lower}.{name}.clone().unwrap_or_default()"),
             "Option<i64>" | "Option<f64>" => {
-                format!("{}.map(|v| v.to_string()).unwrap_or_default()", self.name)
+                format!("{lower}.{name}.map(|v| v.to_string()).unwrap_or_default()")
             }
-            _ => format!("{}.to_string()", self.name),
+            _ => format!("{lower}.{name}.to_string()"),
         };
         let bind = match self.rust() {
-            "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => {
-                format!("attrs.{}", self.name)
-            }
-            _ => format!("attrs.{}.clone()", self.name),
+            _ if typed && self.optional => format!("zero_db::values::nullable(&attrs.{name})"),
+            _ if typed => format!("zero_db::values::text(&attrs.{name})"),
+            "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => format!("attrs.{name}"),
+            _ => format!("attrs.{name}.clone()"),
+        };
+        let json = match () {
+            () if typed && self.optional => format!("zero_db::values::nullable(&{lower}.{name})"),
+            () if typed => format!("zero_db::values::text(&{lower}.{name})"),
+            () => format!("{lower}.{name}"),
+        };
+        let default_value = match self.rust() {
+            "Date" | "DateTime" => format!("{}::MIN", self.rust()),
+            _ => "Default::default()".to_owned(),
         };
         let example = self.example("{n}");
         let example = if example.contains("{n}") {
@@ -192,6 +218,8 @@ impl Field {
                 Ty::References(t) => Some(t.clone()),
                 _ => None,
             },
+            json,
+            default_value,
         }
     }
 }
@@ -205,7 +233,18 @@ impl Resource {
         let n = names.len();
         let oc = &self.owner_column;
         let mut insert_columns = names.join(", ");
-        let mut insert_values = (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        // A typed field's parameter is cast for Postgres (`Db::sql` drops the cast on SQLite).
+        let param = |i: usize, f: &Field| match f.postgres_cast() {
+            Some(cast) => format!("${i}::{cast}"),
+            None => format!("${i}"),
+        };
+        let mut insert_values = self
+            .fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| param(i + 1, f))
+            .collect::<Vec<_>>()
+            .join(", ");
         if self.owned {
             insert_columns.push_str(&format!(", {oc}"));
             insert_values.push_str(&format!(", ${}", n + 1));
@@ -227,6 +266,11 @@ impl Resource {
             .cloned()
             .collect();
         let human = self.human();
+        let mut value_types: Vec<&str> = self.fields.iter().filter_map(Field::value_type).collect();
+        value_types.sort_unstable();
+        value_types.dedup();
+        let dated =
+            self.fields.iter().any(|f| !f.optional && matches!(f.ty, Ty::Date | Ty::Datetime));
         Model {
             command: self.command(),
             singular: self.singular.clone(),
@@ -253,14 +297,19 @@ impl Resource {
             columns: self.columns(),
             insert_columns,
             insert_values,
-            sets: names
+            sets: self
+                .fields
                 .iter()
                 .enumerate()
-                .map(|(i, n)| format!("{n} = ${}", i + 1))
+                .map(|(i, f)| format!("{} = {}", f.name, param(i + 1, f)))
                 .collect::<Vec<_>>()
                 .join(", "),
             update_id: format!("${}", n + 1),
             update_owner: format!("${}", n + 2),
+            typed: !value_types.is_empty(),
+            value_types: value_types.join(", "),
+            derive_default: self.owned && !dated,
+            manual_default: self.owned && dated,
             fields,
             lower,
             human,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use zero_db::sqlx::{self, any::AnyRow};
-use zero_db::values::{Problem, Values};
+use zero_db::values::{Date, DateTime, Decimal, Problem, Uuid, Values};
 use zero_db::{Db, DbError, get};
 use zero_pubsub::{PubSub, publish};
 
@@ -46,15 +46,15 @@ pub struct Post {
     /// Score.
     pub score: f64,
     /// Price.
-    pub price: String,
+    pub price: Decimal,
     /// Published.
     pub published: bool,
     /// Published on.
-    pub published_on: String,
+    pub published_on: Date,
     /// At.
-    pub at: String,
+    pub at: DateTime,
     /// Code.
-    pub code: String,
+    pub code: Uuid,
     /// Status.
     pub status: String,
 }
@@ -82,15 +82,15 @@ pub struct Attrs {
     /// Score.
     pub score: f64,
     /// Price.
-    pub price: String,
+    pub price: Decimal,
     /// Published.
     pub published: bool,
     /// Published on.
-    pub published_on: String,
+    pub published_on: Date,
     /// At.
-    pub at: String,
+    pub at: DateTime,
     /// Code.
-    pub code: String,
+    pub code: Uuid,
     /// Status.
     pub status: String,
 }
@@ -118,11 +118,11 @@ pub fn values_of(post: &Post) -> BTreeMap<String, String> {
         ("body".to_owned(), post.body.clone()),
         ("views".to_owned(), post.views.to_string()),
         ("score".to_owned(), post.score.to_string()),
-        ("price".to_owned(), post.price.clone()),
+        ("price".to_owned(), zero_db::values::text(&post.price)),
         ("published".to_owned(), post.published.to_string()),
-        ("published_on".to_owned(), post.published_on.clone()),
-        ("at".to_owned(), post.at.clone()),
-        ("code".to_owned(), post.code.clone()),
+        ("published_on".to_owned(), zero_db::values::text(&post.published_on)),
+        ("at".to_owned(), zero_db::values::text(&post.at)),
+        ("code".to_owned(), zero_db::values::text(&post.code)),
         ("status".to_owned(), post.status.clone()),
     ])
 }
@@ -163,7 +163,7 @@ fn from_row(row: &AnyRow) -> Result<Post, DbError> {
 
 /// Every post, oldest first.
 pub async fn list(db: &Db) -> Result<Vec<Post>, DbError> {
-    let rows = sqlx::query("SELECT id, title, body, views, score, price, published, published_on, at, code, status FROM posts ORDER BY id")
+    let rows = sqlx::query("SELECT id, title, body, views, score, CAST(price AS TEXT) AS price, published, CAST(published_on AS TEXT) AS published_on, CAST(at AS TEXT) AS at, CAST(code AS TEXT) AS code, status FROM posts ORDER BY id")
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(from_row).collect()
@@ -171,7 +171,7 @@ pub async fn list(db: &Db) -> Result<Vec<Post>, DbError> {
 
 /// The post with this id ([`DbError::NotFound`] when there is none).
 pub async fn find(db: &Db, id: i64) -> Result<Post, DbError> {
-    let row = sqlx::query("SELECT id, title, body, views, score, price, published, published_on, at, code, status FROM posts WHERE id = $1")
+    let row = sqlx::query("SELECT id, title, body, views, score, CAST(price AS TEXT) AS price, published, CAST(published_on AS TEXT) AS published_on, CAST(at AS TEXT) AS at, CAST(code AS TEXT) AS code, status FROM posts WHERE id = $1")
         .bind(id)
         .fetch_one(db.pool())
         .await?;
@@ -180,18 +180,18 @@ pub async fn find(db: &Db, id: i64) -> Result<Post, DbError> {
 
 /// Inserts a post and publishes [`Change::Created`].
 pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Post, DbError> {
-    let row = sqlx::query(
-        "INSERT INTO posts (title, body, views, score, price, published, published_on, at, code, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id, title, body, views, score, price, published, published_on, at, code, status",
-    )
+    let row = sqlx::query(db.sql(
+        "INSERT INTO posts (title, body, views, score, price, published, published_on, at, code, status) VALUES ($1, $2, $3, $4, $5::numeric, $6, $7::date, $8::timestamp, $9::uuid, $10) RETURNING id, title, body, views, score, CAST(price AS TEXT) AS price, published, CAST(published_on AS TEXT) AS published_on, CAST(at AS TEXT) AS at, CAST(code AS TEXT) AS code, status",
+    ))
         .bind(attrs.title.clone())
         .bind(attrs.body.clone())
         .bind(attrs.views)
         .bind(attrs.score)
-        .bind(attrs.price.clone())
+        .bind(zero_db::values::text(&attrs.price))
         .bind(attrs.published)
-        .bind(attrs.published_on.clone())
-        .bind(attrs.at.clone())
-        .bind(attrs.code.clone())
+        .bind(zero_db::values::text(&attrs.published_on))
+        .bind(zero_db::values::text(&attrs.at))
+        .bind(zero_db::values::text(&attrs.code))
         .bind(attrs.status.clone())
         .fetch_one(db.pool())
         .await?;
@@ -202,18 +202,18 @@ pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Post,
 
 /// Updates the post with this id and publishes [`Change::Updated`].
 pub async fn update(db: &Db, pubsub: &dyn PubSub, id: i64, attrs: &Attrs) -> Result<Post, DbError> {
-    let row = sqlx::query(
-        "UPDATE posts SET title = $1, body = $2, views = $3, score = $4, price = $5, published = $6, published_on = $7, at = $8, code = $9, status = $10 WHERE id = $11 RETURNING id, title, body, views, score, price, published, published_on, at, code, status",
-    )
+    let row = sqlx::query(db.sql(
+        "UPDATE posts SET title = $1, body = $2, views = $3, score = $4, price = $5::numeric, published = $6, published_on = $7::date, at = $8::timestamp, code = $9::uuid, status = $10 WHERE id = $11 RETURNING id, title, body, views, score, CAST(price AS TEXT) AS price, published, CAST(published_on AS TEXT) AS published_on, CAST(at AS TEXT) AS at, CAST(code AS TEXT) AS code, status",
+    ))
         .bind(attrs.title.clone())
         .bind(attrs.body.clone())
         .bind(attrs.views)
         .bind(attrs.score)
-        .bind(attrs.price.clone())
+        .bind(zero_db::values::text(&attrs.price))
         .bind(attrs.published)
-        .bind(attrs.published_on.clone())
-        .bind(attrs.at.clone())
-        .bind(attrs.code.clone())
+        .bind(zero_db::values::text(&attrs.published_on))
+        .bind(zero_db::values::text(&attrs.at))
+        .bind(zero_db::values::text(&attrs.code))
         .bind(attrs.status.clone())
         .bind(id)
         .fetch_optional(db.pool())

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use zero_db::sqlx::{self, any::AnyRow};
-use zero_db::values::{Problem, Values};
+use zero_db::values::{Date, Problem, Values};
 use zero_db::{Db, DbError, get};
 use zero_pubsub::{PubSub, publish};
 
@@ -35,7 +35,7 @@ pub struct Comment {
     /// Kind.
     pub kind: String,
     /// Due on.
-    pub due_on: Option<String>,
+    pub due_on: Option<Date>,
 }
 
 /// What changed, as published on [`TOPIC`].
@@ -61,7 +61,7 @@ pub struct Attrs {
     /// Kind.
     pub kind: String,
     /// Due on.
-    pub due_on: Option<String>,
+    pub due_on: Option<Date>,
 }
 
 /// The values of a new comment's form.
@@ -82,7 +82,7 @@ pub fn values_of(comment: &Comment) -> BTreeMap<String, String> {
         ("note".to_owned(), comment.note.clone().unwrap_or_default()),
         ("rating".to_owned(), comment.rating.to_string()),
         ("kind".to_owned(), comment.kind.clone()),
-        ("due_on".to_owned(), comment.due_on.clone().unwrap_or_default()),
+        ("due_on".to_owned(), zero_db::values::text(&comment.due_on)),
     ])
 }
 
@@ -112,33 +112,31 @@ fn from_row(row: &AnyRow) -> Result<Comment, DbError> {
 
 /// Every comment, oldest first.
 pub async fn list(db: &Db) -> Result<Vec<Comment>, DbError> {
-    let rows =
-        sqlx::query("SELECT id, post_id, note, rating, kind, due_on FROM comments ORDER BY id")
-            .fetch_all(db.pool())
-            .await?;
+    let rows = sqlx::query("SELECT id, post_id, note, rating, kind, CAST(due_on AS TEXT) AS due_on FROM comments ORDER BY id")
+        .fetch_all(db.pool())
+        .await?;
     rows.iter().map(from_row).collect()
 }
 
 /// The comment with this id ([`DbError::NotFound`] when there is none).
 pub async fn find(db: &Db, id: i64) -> Result<Comment, DbError> {
-    let row =
-        sqlx::query("SELECT id, post_id, note, rating, kind, due_on FROM comments WHERE id = $1")
-            .bind(id)
-            .fetch_one(db.pool())
-            .await?;
+    let row = sqlx::query("SELECT id, post_id, note, rating, kind, CAST(due_on AS TEXT) AS due_on FROM comments WHERE id = $1")
+        .bind(id)
+        .fetch_one(db.pool())
+        .await?;
     from_row(&row)
 }
 
 /// Inserts a comment and publishes [`Change::Created`].
 pub async fn create(db: &Db, pubsub: &dyn PubSub, attrs: &Attrs) -> Result<Comment, DbError> {
-    let row = sqlx::query(
-        "INSERT INTO comments (post_id, note, rating, kind, due_on) VALUES ($1, $2, $3, $4, $5) RETURNING id, post_id, note, rating, kind, due_on",
-    )
+    let row = sqlx::query(db.sql(
+        "INSERT INTO comments (post_id, note, rating, kind, due_on) VALUES ($1, $2, $3, $4, $5::date) RETURNING id, post_id, note, rating, kind, CAST(due_on AS TEXT) AS due_on",
+    ))
         .bind(attrs.post_id)
         .bind(attrs.note.clone())
         .bind(attrs.rating)
         .bind(attrs.kind.clone())
-        .bind(attrs.due_on.clone())
+        .bind(zero_db::values::nullable(&attrs.due_on))
         .fetch_one(db.pool())
         .await?;
     let created = from_row(&row)?;
@@ -153,14 +151,14 @@ pub async fn update(
     id: i64,
     attrs: &Attrs,
 ) -> Result<Comment, DbError> {
-    let row = sqlx::query(
-        "UPDATE comments SET post_id = $1, note = $2, rating = $3, kind = $4, due_on = $5 WHERE id = $6 RETURNING id, post_id, note, rating, kind, due_on",
-    )
+    let row = sqlx::query(db.sql(
+        "UPDATE comments SET post_id = $1, note = $2, rating = $3, kind = $4, due_on = $5::date WHERE id = $6 RETURNING id, post_id, note, rating, kind, CAST(due_on AS TEXT) AS due_on",
+    ))
         .bind(attrs.post_id)
         .bind(attrs.note.clone())
         .bind(attrs.rating)
         .bind(attrs.kind.clone())
-        .bind(attrs.due_on.clone())
+        .bind(zero_db::values::nullable(&attrs.due_on))
         .bind(id)
         .fetch_optional(db.pool())
         .await?

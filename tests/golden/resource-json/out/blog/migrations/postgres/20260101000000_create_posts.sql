@@ -5,10 +5,10 @@ CREATE TABLE posts (
     body TEXT NOT NULL,
     views BIGINT NOT NULL,
     score DOUBLE PRECISION NOT NULL,
-    price TEXT NOT NULL,
+    price NUMERIC NOT NULL,
     published BOOLEAN NOT NULL,
-    published_on TEXT NOT NULL,
-    at TEXT NOT NULL,
-    code TEXT NOT NULL,
+    published_on DATE NOT NULL,
+    at TIMESTAMP NOT NULL,
+    code UUID NOT NULL,
     status TEXT CHECK (status IN ('draft', 'live')) NOT NULL
 );

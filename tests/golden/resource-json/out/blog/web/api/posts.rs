@@ -21,7 +21,7 @@ use crate::posts::{self, Post};
 
 /// A post as JSON.
 fn to_json(post: &Post) -> Value {
-    json!({"id": post.id, "title": post.title, "body": post.body, "views": post.views, "score": post.score, "price": post.price, "published": post.published, "published_on": post.published_on, "at": post.at, "code": post.code, "status": post.status})
+    json!({"id": post.id, "title": post.title, "body": post.body, "views": post.views, "score": post.score, "price": zero_db::values::text(&post.price), "published": post.published, "published_on": zero_db::values::text(&post.published_on), "at": zero_db::values::text(&post.at), "code": zero_db::values::text(&post.code), "status": post.status})
 }
 
 fn reply(status: StatusCode, body: &Value) -> Response {

@@ -5,6 +5,6 @@ CREATE TABLE comments (
     note TEXT,
     rating BIGINT NOT NULL DEFAULT 3,
     kind TEXT CHECK (kind IN ('short', 'long')) NOT NULL,
-    due_on TEXT
+    due_on DATE
 );
 CREATE INDEX comments_post_id_index ON comments (post_id);
