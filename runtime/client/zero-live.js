@@ -22,6 +22,8 @@ const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
 const HEARTBEAT_MS = 30_000;
 const FLASH_COOKIE = "zl_flash";
+/** How long a flash toast stays (an error longer); it waits while hovered or focused. */
+const FLASH_MS = { info: 5_000, error: 10_000 };
 
 /** Encodes a message of `kind` in the compact encoding: [kind, ref, fields...]. */
 export function encode(kind, ref, payload = {}) {
@@ -106,6 +108,12 @@ export class LiveSocket {
   }
 
   connect() {
+    // The flash the page was served with goes away by itself too (once).
+    const served = document.getElementById("zl-flash");
+    if (served && !served.dataset.expiring) {
+      served.dataset.expiring = "1";
+      this.#expire(served);
+    }
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${scheme}//${location.host}${this.path}`, [SUBPROTOCOL]);
     this.ws = ws;
@@ -222,6 +230,20 @@ export class LiveSocket {
         return p;
       }),
     );
+    this.#expire(group);
+  }
+
+  /** Removes each toast of `group` after its time, later while the pointer or focus is on it. */
+  #expire(group) {
+    for (const toast of group.querySelectorAll(".zl-flash")) {
+      const wait = toast.dataset.kind === "error" ? FLASH_MS.error : FLASH_MS.info;
+      const later = () => {
+        if (!toast.isConnected) return;
+        if (toast.matches(":hover, :focus-within")) setTimeout(later, 1_000);
+        else toast.remove();
+      };
+      setTimeout(later, wait);
+    }
   }
 
   #receive(text) {

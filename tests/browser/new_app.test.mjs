@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -289,23 +289,58 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
   await second.context.close();
 });
 
-test("axe_core_finds_no_accessibility_violations_on_the_generated_pages", async () => {
-  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/no/such/page"];
-  for (const path of pages) {
-    // axe is injected by the test, so this context lets it past the page's CSP.
-    const { page, context } = await open(path, { bypassCSP: true });
-    await page.evaluate(axe);
-    const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
-    const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-    assert.deepEqual(violations, [], `${path}`);
-    // The page says its title once: one heading of the first level, and no second-level
-    // heading repeating it.
-    const headings = await page.$$eval("h1, h2", (hs) => hs.map((h) => `${h.tagName} ${h.textContent.trim()}`));
-    const first = headings.filter((h) => h.startsWith("H1 "));
-    assert.equal(first.length, 1, `${path}: ${headings.join(" | ")}`);
-    assert.ok(!headings.includes(`H2 ${first[0].slice(3)}`), `${path}: ${headings.join(" | ")}`);
-    await context.close();
+test("axe_core_finds_no_accessibility_violations_on_the_generated_pages_in_light_and_dark", async () => {
+  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/no/such/page"];
+  // Each page in each scheme is kept as a screenshot (target/screenshots/new-app/SCHEME/).
+  const shots = join(targetDir, "screenshots", "new-app");
+  for (const scheme of ["light", "dark"]) {
+    mkdirSync(join(shots, scheme), { recursive: true });
+    for (const path of pages) {
+      // axe is injected by the test, so this context lets it past the page's CSP.
+      const { page, context } = await open(path, { bypassCSP: true, colorScheme: scheme });
+      // The theme follows the system's scheme: the tokens of this one are in force.
+      const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(bg, scheme === "dark" ? "rgb(13, 17, 23)" : "rgb(255, 255, 255)", `${scheme} ${path}`);
+      await page.evaluate(axe);
+      // Colour contrast included: every text colour of the theme, on every page, in both schemes.
+      const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+      const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+      assert.deepEqual(violations, [], `${scheme} ${path}`);
+      const name = path.replace(/[^a-z0-9]+/gi, "_").replace(/^_|_$/g, "") || "home";
+      await page.screenshot({ path: join(shots, scheme, `${name}.png`), fullPage: true });
+      // The page says its title once: one heading of the first level, and no second-level
+      // heading repeating it.
+      const headings = await page.$$eval("h1, h2", (hs) => hs.map((h) => `${h.tagName} ${h.textContent.trim()}`));
+      const first = headings.filter((h) => h.startsWith("H1 "));
+      assert.equal(first.length, 1, `${path}: ${headings.join(" | ")}`);
+      assert.ok(!headings.includes(`H2 ${first[0].slice(3)}`), `${path}: ${headings.join(" | ")}`);
+      await context.close();
+    }
   }
+});
+
+test("a_flash_toast_stays_clear_of_the_header_and_goes_away_by_itself_but_not_while_hovered", async () => {
+  const context = await browser.newContext();
+  await context.clock.install();
+  const page = await context.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/`);
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  await page.click("#open-reset");
+  await page.click("#reset-confirm");
+  const toast = "#zl-flash [data-kind=info]";
+  await page.waitForSelector(toast);
+  const box = await page.locator(toast).boundingBox();
+  const header = await page.locator(".app-header").boundingBox();
+  assert.ok(box.y > header.y + header.height, `the toast (${box.y}) is below the header's controls`);
+  await page.hover(toast);
+  await context.clock.runFor(6_000);
+  assert.equal(await page.locator(toast).count(), 1, "hovered past its 5 s: it stays");
+  await page.mouse.move(1, 1);
+  await context.clock.runFor(1_500);
+  await page.waitForSelector(toast, { state: "detached" });
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test("an_unknown_path_shows_page_not_found_in_the_layout_with_the_favicon", async () => {

@@ -172,6 +172,16 @@ impl SpecTables {
             }
             findings.extend(crate::applayout::check(root));
         }
+        if root.join(zerogen::app::THEME_TABLE).is_file() {
+            // The stylesheet generated from a valid theme must be the committed one.
+            match zerogen::app::load_theme(root) {
+                Ok(theme) => {
+                    let css = zerogen::app::emit_theme(&theme);
+                    findings.extend(zerogen::generate::check(root, &[css]));
+                }
+                Err(problems) => findings.extend(problems),
+            }
+        }
         let security = "spec/security.toml";
         if let Ok(text) = std::fs::read_to_string(root.join(security)) {
             findings.extend(zero_spec::security::load(security, &text).1);

@@ -12,7 +12,7 @@ use zero_diag::{Diagnostic, Location, codes, to_u32};
 use crate::security::{self, SecurityConfig};
 use crate::tables::{
     AttrType, Budget, Component, ComponentAttr, ComponentSlot, LedgerRow, Route, RouteKind,
-    WireMessage,
+    ThemeToken, WireMessage,
 };
 use crate::tsv::{self, Table};
 use crate::wire;
@@ -217,6 +217,139 @@ fn check_components(
                     slots.location(row, "attrs"),
                     format!("slot attr `{attr}` is not `name:type` with a known attr type"),
                 ));
+            }
+        }
+    }
+}
+
+/// The colour tokens a theme must have, each a `#rrggbb` (or `#rgb`) colour.
+pub const THEME_COLOURS: &[&str] =
+    &["bg", "fg", "muted", "accent", "accent-fg", "surface", "border", "error", "success"];
+
+/// The text and background colours used together, checked in both schemes against WCAG's
+/// 4.5:1 (normal text, level AA): text, secondary text, links, errors and confirmations on
+/// the page and on surfaces, and the text of a primary button.
+pub const THEME_CONTRASTS: &[(&str, &str)] = &[
+    ("fg", "bg"),
+    ("fg", "surface"),
+    ("muted", "bg"),
+    ("muted", "surface"),
+    ("accent", "bg"),
+    ("accent", "surface"),
+    ("accent-fg", "accent"),
+    ("error", "bg"),
+    ("error", "surface"),
+    ("success", "bg"),
+];
+
+/// WCAG's minimum contrast for normal text (level AA).
+pub const MIN_CONTRAST: f64 = 4.5;
+
+/// The red, green and blue of `#rrggbb` or `#rgb`.
+pub fn hex_colour(value: &str) -> Option<[u8; 3]> {
+    let hex = value.strip_prefix('#')?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let channel = |s: &str| u8::from_str_radix(s, 16).ok();
+    match hex.len() {
+        6 => Some([channel(&hex[0..2])?, channel(&hex[2..4])?, channel(&hex[4..6])?]),
+        3 => {
+            let twice = |i: usize| channel(&hex[i..=i].repeat(2));
+            Some([twice(0)?, twice(1)?, twice(2)?])
+        }
+        _ => None,
+    }
+}
+
+/// The contrast ratio of two colours, 1 to 21 (WCAG 2's relative luminance).
+pub fn contrast(a: [u8; 3], b: [u8; 3]) -> f64 {
+    let luminance = |c: [u8; 3]| {
+        let linear = |v: u8| {
+            let v = f64::from(v) / 255.0;
+            if v <= 0.039_28 { v / 12.92 } else { ((v + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * linear(c[0]) + 0.7152 * linear(c[1]) + 0.0722 * linear(c[2])
+    };
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
+/// Checks an app's theme table: unique tokens, values a declaration can hold, every colour
+/// token present as a hex colour, and each text colour readable (4.5:1) on the backgrounds it
+/// is used on, in the light and in the dark scheme.
+pub fn check_theme(theme: &Table<ThemeToken>, out: &mut Vec<Diagnostic>) {
+    unique(theme, "token", |t| t.token.clone(), out);
+    for row in &theme.rows {
+        let t = &row.value;
+        for (column, value) in [("light", Some(&t.light)), ("dark", t.dark.as_ref())] {
+            let Some(value) = value else { continue };
+            if value.contains([';', '{', '}', '<', '>', '\\']) || value.contains("/*") {
+                out.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        theme.location(row, column),
+                        format!("`{value}` is not a value a CSS declaration can hold"),
+                    )
+                    .with_help("a token's value is one CSS value: `#0b5cad`, `0.375rem`, `system-ui, sans-serif`"),
+                );
+            } else if THEME_COLOURS.contains(&t.token.as_str()) && hex_colour(value).is_none() {
+                out.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        theme.location(row, column),
+                        format!("colour token `{}` is `{value}`, not a `#rrggbb` colour", t.token),
+                    )
+                    .with_help(
+                        "write colour tokens as hex, so their contrast can be checked: `#1b1f24`",
+                    ),
+                );
+            }
+        }
+    }
+    let find = |token: &str| theme.rows.iter().find(|r| r.value.token == token);
+    let missing: Vec<&str> = THEME_COLOURS.iter().copied().filter(|c| find(c).is_none()).collect();
+    if !missing.is_empty() {
+        out.push(
+            Diagnostic::error(
+                codes::INVALID_VALUE,
+                Location::span(theme.file.clone(), 1, 1, 1),
+                format!("the theme has no `{}` token", missing.join("`, `")),
+            )
+            .with_help(format!(
+                "a theme names every colour the app's CSS uses: {}",
+                THEME_COLOURS.join(", ")
+            )),
+        );
+        return;
+    }
+    for (scheme, dark) in [("light", false), ("dark", true)] {
+        let colour = |token: &str| {
+            let row = find(token)?;
+            let value = if dark {
+                row.value.dark.as_ref().unwrap_or(&row.value.light)
+            } else {
+                &row.value.light
+            };
+            hex_colour(value).map(|c| (c, row))
+        };
+        for (text, background) in THEME_CONTRASTS {
+            let (Some((fg, row)), Some((bg, _))) = (colour(text), colour(background)) else {
+                continue;
+            };
+            let ratio = contrast(fg, bg);
+            if ratio < MIN_CONTRAST {
+                let column = if dark && row.value.dark.is_some() { "dark" } else { "light" };
+                out.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        theme.location(row, column),
+                        format!(
+                            "`{text}` on `{background}` has a contrast of {ratio:.2}:1 in the {scheme} scheme, under {MIN_CONTRAST}:1"
+                        ),
+                    )
+                    .with_help(format!("darken or lighten `{text}` or `{background}` ({scheme}) until text on it is readable (WCAG AA)")),
+                );
             }
         }
     }
@@ -442,6 +575,68 @@ mod tests {
         let mut out = table.diagnostics.clone();
         check_routes(&table, &mut out);
         out
+    }
+
+    fn theme(body: &str) -> Vec<Diagnostic> {
+        let table: Table<ThemeToken> =
+            tsv::load("spec/theme.tsv", &format!("token\tlight\tdark\tuse\n{body}"));
+        let mut out = table.diagnostics.clone();
+        check_theme(&table, &mut out);
+        out
+    }
+
+    const GOOD_THEME: &str = concat!(
+        "bg\t#ffffff\t#0d1117\t\nfg\t#1b1f24\t#e6edf3\t\nmuted\t#57606a\t#9aa5b1\t\n",
+        "accent\t#0b5cad\t#58a6ff\t\naccent-fg\t#fff\t#0d1117\t\nsurface\t#f3f5f7\t#161b22\t\n",
+        "border\t#d0d7de\t#30363d\t\nerror\t#a4161a\t#ff7b72\t\nsuccess\t#1a7f37\t#3fb950\t\n",
+        "radius\t0.375rem\t\tcorners\nfont\tsystem-ui, sans-serif\t\t\n",
+    );
+
+    #[test]
+    fn a_readable_theme_passes_and_contrast_is_wcags() {
+        assert!(theme(GOOD_THEME).is_empty(), "{:#?}", theme(GOOD_THEME));
+        let (black, white) = ([0, 0, 0], [255, 255, 255]);
+        assert!((contrast(black, white) - 21.0).abs() < 1e-9);
+        assert!((contrast(white, white) - 1.0).abs() < 1e-9);
+        // #767676 on white is the lightest grey that passes AA.
+        assert!(contrast(hex_colour("#767676").unwrap(), white) >= MIN_CONTRAST);
+        assert!(contrast(hex_colour("#777777").unwrap(), white) < MIN_CONTRAST);
+        assert_eq!(hex_colour("#abc"), Some([0xaa, 0xbb, 0xcc]));
+        assert_eq!(hex_colour("red"), None);
+        assert_eq!(hex_colour("#12345g"), None);
+    }
+
+    #[test]
+    fn unreadable_colours_bad_values_and_missing_tokens_are_reported_at_their_cell() {
+        // Light muted text too pale on the surface; dark links too dark on the page.
+        let pale = GOOD_THEME
+            .replace("muted\t#57606a", "muted\t#8c959f")
+            .replace("accent\t#0b5cad\t#58a6ff", "accent\t#0b5cad\t#1f3b66");
+        let out = theme(&pale);
+        let found: Vec<_> = out.iter().map(|d| (d.location.line, d.location.column)).collect();
+        assert_eq!(found, vec![(4, 7), (4, 7), (5, 16), (5, 16), (6, 16)], "{out:#?}");
+        assert!(
+            out[0].message.contains("`muted` on `bg` has a contrast of 3."),
+            "{}",
+            out[0].message
+        );
+        assert!(out[0].message.contains("in the light scheme"), "{}", out[0].message);
+        assert!(
+            out[2].message.contains("`accent` on `bg`") && out[2].message.contains("dark scheme")
+        );
+        assert!(out[4].message.contains("`accent-fg` on `accent`"), "{}", out[4].message);
+        let bad = GOOD_THEME
+            .replace("radius\t0.375rem", "radius\t1rem; color: red")
+            .replace("error\t#a4161a", "error\tcrimson");
+        let out = theme(&format!("{bad}radius\t2px\t\t\n"));
+        let messages: Vec<&str> = out.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(out.len(), 3, "{messages:#?}");
+        assert!(messages.iter().any(|m| m.contains("already defined")), "{messages:#?}");
+        assert!(messages.iter().any(|m| m.contains("`crimson`, not a `#rrggbb` colour")));
+        assert!(messages.iter().any(|m| m.contains("not a value a CSS declaration can hold")));
+        let out = theme("bg\t#fff\t\t\n");
+        assert!(out[0].message.contains("no `fg`, `muted`"), "{}", out[0].message);
+        assert_eq!((out[0].location.line, out[0].location.column), (1, 1));
     }
 
     #[test]

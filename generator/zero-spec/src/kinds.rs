@@ -6,7 +6,8 @@ use serde_json::Value;
 use crate::schema::schema_json;
 use crate::security::SecurityConfig;
 use crate::tables::{
-    Budget, Component, ComponentAttr, ComponentSlot, EvidenceRow, LedgerRow, Route, WireMessage,
+    Budget, Component, ComponentAttr, ComponentSlot, EvidenceRow, LedgerRow, Route, ThemeToken,
+    WireMessage,
 };
 
 /// How a table is written.
@@ -90,6 +91,15 @@ pub const KINDS: &[TableKind] = &[
         summary: "An app's routes: live views, HTTP handlers and static directories, each with \
                   its pipeline, scope and name. The app's router is generated from it.",
         schema: schema_json::<Route>,
+    },
+    TableKind {
+        name: "theme",
+        files: "spec/theme.tsv (in an app)",
+        format: Format::Tsv,
+        summary: "An app's design tokens: colours, radius, spacing and type scale, each with \
+                  its light and dark value. `web/assets/theme.css` is generated from it, and \
+                  text colours are checked for contrast on the backgrounds they are used on.",
+        schema: schema_json::<ThemeToken>,
     },
     TableKind {
         name: "ledger",

@@ -364,6 +364,25 @@ impl Route {
     }
 }
 
+/// A design token of an app's theme (`spec/theme.tsv`): a CSS custom property with its value
+/// in the light and the dark scheme. `zerogen generate` writes `web/assets/theme.css` from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeToken {
+    /// The property's name without `--`: `bg`, `accent-fg`, `radius`, `text-lg`.
+    #[schemars(pattern(r"^[a-z][a-z0-9-]*$"))]
+    pub token: String,
+    /// Its value in the light scheme (a colour as `#rrggbb`, a length, a font list, ...).
+    #[schemars(length(min = 1))]
+    pub light: String,
+    /// Its value in the dark scheme; empty for the light one.
+    #[serde(default)]
+    pub dark: Option<String>,
+    /// What it is for (documentation only).
+    #[serde(default, rename = "use")]
+    pub use_: Option<String>,
+}
+
 // ---------------------------------------------------------------------------------------------
 // release/*.tsv (ledgers) and release/evidence/*.tsv
 

@@ -251,6 +251,18 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
     }
     let router = crate::app::emit_router(&table);
     out.push((router.path, router.contents));
+    // And the theme's stylesheet from the theme table.
+    let theme = out
+        .iter()
+        .find(|(p, _)| p == crate::app::THEME_TABLE)
+        .map(|(_, text)| text.clone())
+        .ok_or_else(|| ScaffoldError::Io("the scaffold has no spec/theme.tsv".into()))?;
+    let theme = crate::app::parse_theme(&theme).map_err(|problems| {
+        let first = problems.first().map(|p| p.message.clone()).unwrap_or_default();
+        ScaffoldError::Io(format!("the scaffold's theme table: {first}"))
+    })?;
+    let css = crate::app::emit_theme(&theme);
+    out.push((css.path, css.contents));
     out.sort();
     Ok(out)
 }

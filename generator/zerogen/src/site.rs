@@ -435,7 +435,13 @@ fn with_examples(root: &Path, page: &mut SitePage) -> Option<String> {
         added += 1;
     }
     let css = std::fs::read_to_string(root.join("templates/app/web/assets/app.css.tmpl")).ok()?;
-    (added > 0).then(|| format!("{}{PREVIEW_CSS}", css.replace("{{title}}", "0x0 Live")))
+    // The tokens a new app's theme table gives the components.
+    let tokens = std::fs::read_to_string(root.join("templates/app/spec/theme.tsv.tmpl"))
+        .ok()
+        .and_then(|table| crate::app::parse_theme(&table.replace("{{title}}", "0x0 Live")).ok())
+        .map(|theme| crate::app::emit_theme(&theme).contents)
+        .unwrap_or_default();
+    (added > 0).then(|| format!("{tokens}{}{PREVIEW_CSS}", css.replace("{{title}}", "0x0 Live")))
 }
 
 /// What the examples' frames add to the core components' stylesheet.

@@ -9,9 +9,9 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use zero_live::server::{is_local_path, see_other};
+use zero_live::server::{html_page, is_local_path, see_other};
 use zero_live::{Context, Live, LiveSocketId};
 use zero_live_core::escape::html as escape;
 
@@ -287,22 +287,27 @@ pub async fn log_out(
 }
 
 /// `GET /dev/mailbox`: the messages the development mailbox holds, newest first, links
-/// clickable. Not found in a release build or with a real mailer.
-pub async fn dev_mailbox(Extension(auth): Extension<Auth>) -> Response {
+/// clickable, in the app's root layout (its stylesheets and account menu). Not found in a
+/// release build or with a real mailer.
+pub async fn dev_mailbox(
+    Extension(auth): Extension<Auth>,
+    request: axum::http::request::Parts,
+) -> Response {
     let mailbox = auth.accounts.mailer().dev_mailbox().filter(|_| cfg!(debug_assertions));
     let Some(mailbox) = mailbox else { return StatusCode::NOT_FOUND.into_response() };
     let mut html = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Dev mailbox</title></head>\n\
-         <body>\n<main>\n<h1>Dev mailbox</h1>\n",
+        "<main class=\"app-main mailbox\">\n<header class=\"page-header\">\n<div>\n\
+         <h1>Dev mailbox</h1>\n<p class=\"subtitle\">The mail the app sent, newest first \
+         (development only).</p>\n</div>\n</header>\n",
     );
     let messages = mailbox.messages();
     if messages.is_empty() {
-        html.push_str("<p id=\"empty\">No messages yet.</p>\n");
+        html.push_str("<p id=\"empty\" class=\"mailbox-empty\">No messages yet.</p>\n");
     }
     for (i, m) in messages.iter().enumerate().rev() {
-        html.push_str(&format!("<article id=\"message-{i}\">\n<h2>"));
+        html.push_str(&format!("<article id=\"message-{i}\" class=\"mailbox-message\">\n<h2>"));
         escape(&mut html, &m.subject);
-        html.push_str("</h2>\n<p>To: <span class=\"to\">");
+        html.push_str("</h2>\n<p class=\"mailbox-to\">To: <span class=\"to\">");
         escape(&mut html, &m.to);
         html.push_str("</span></p>\n<pre>");
         for word in m.text.split_inclusive(char::is_whitespace) {
@@ -320,8 +325,11 @@ pub async fn dev_mailbox(Extension(auth): Extension<Auth>) -> Response {
         }
         html.push_str("</pre>\n</article>\n");
     }
-    html.push_str("</main>\n</body>\n</html>\n");
-    ([(header::CACHE_CONTROL, "no-store")], Html(html)).into_response()
+    html.push_str("</main>\n");
+    let flash = std::collections::BTreeMap::new();
+    let mut page = html_page(&auth.live, &request, StatusCode::OK, "Dev mailbox", &flash, &html);
+    page.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    page
 }
 
 /// The request's scope (anonymous when the app has no [`fetch_scope`] in front).

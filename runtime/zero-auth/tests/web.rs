@@ -187,6 +187,12 @@ async fn the_dev_mailbox_lists_messages_escaped_with_their_links() {
     let app = app(dir.path()).await;
     let empty = app.server.get(paths::DEV_MAILBOX).await.unwrap();
     assert!(empty.has_element("#empty", Some("No messages yet.")).unwrap());
+    // In the root layout, with the endpoint's headers and no caching.
+    assert!(empty.has_element("head title", Some("Dev mailbox")).unwrap(), "{}", empty.body);
+    assert!(empty.has_element("main.app-main h1", Some("Dev mailbox")).unwrap());
+    let header = |name: &str| empty.headers.get(name).and_then(|v| v.to_str().ok());
+    assert_eq!(header("cache-control"), Some("no-store"));
+    assert!(header("content-security-policy").is_some_and(|c| c.contains("default-src")));
     app.link("ann@example.com").await;
     let page = app.server.get(paths::DEV_MAILBOX).await.unwrap();
     assert!(page.has_element("article h2", Some("Confirm your account")).unwrap());

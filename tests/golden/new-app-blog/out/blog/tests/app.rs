@@ -61,6 +61,12 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     assert!(body(health).await.contains("\"status\":\"ok\""));
     let css = get(&app, "/assets/app.css").await;
     assert_eq!(css.status(), StatusCode::OK);
+    // The theme's stylesheet, generated from spec/theme.tsv, sets every token app.css uses.
+    let theme = body(get(&app, "/assets/theme.css").await).await;
+    let used = body(get(&app, "/assets/app.css").await).await;
+    for token in used.split("var(--").skip(1).filter_map(|rest| rest.split(')').next()) {
+        assert!(theme.contains(&format!("--{token}:")), "--{token} is not in theme.css");
+    }
     assert_eq!(header_of(&css, "cache-control"), "public, max-age=0, must-revalidate");
     let icon = get(&app, "/assets/favicon.svg").await;
     assert_eq!(icon.status(), StatusCode::OK);

@@ -103,7 +103,10 @@ mod tests {
         assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
         assert!(html.contains("<title>A &lt;title&gt;</title>"), "{html}");
         assert!(html.contains("<meta name=\"csrf-token\" content=\"t\">"), "{html}");
-        assert!(html.contains("<link rel=\"stylesheet\" href=\"/assets/app.css\">"), "{html}");
+        // The theme's tokens first, then the components styled with them.
+        let theme = html.find("<link rel=\"stylesheet\" href=\"/assets/theme.css\">");
+        let app = html.find("<link rel=\"stylesheet\" href=\"/assets/app.css\">");
+        assert!(theme.zip(app).is_some_and(|(t, a)| t < a), "{html}");
         assert_eq!(html.contains("class=\"account-menu\""), menu, "{html}");
         let body = html.find("<body>").expect("a body");
         assert!(html.find("<div data-zl-root></div>").is_some_and(|at| at > body), "{html}");
