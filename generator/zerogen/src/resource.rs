@@ -1066,14 +1066,13 @@ pub(crate) fn io_error(path: &Path, e: std::io::Error) -> ResourceError {
 
 /// Formats `files` and `edits` (checked before, by the caller), then writes them into the app
 /// at `root` and rewrites the router from the routes table (as the generator emits it, which
-/// `zerogen generate --check` compares against); returns every path written. A file that does
-/// not format (or no rustfmt) writes nothing.
+/// `zerogen generate --check` compares against), all or nothing (`apptree::commit`); returns
+/// every path written. A file that does not format (or no rustfmt) writes nothing.
 pub(crate) fn write_all(
     root: &Path,
     files: &[(String, String)],
     edits: &[(String, String)],
 ) -> Result<Vec<String>, ResourceError> {
-    let io = io_error;
     let mut all: Vec<(String, String)> = files.iter().chain(edits.iter()).cloned().collect();
     // The router, from the routes table as it will be.
     let routes = match all.iter().find(|(p, _)| p == crate::app::ROUTES_TABLE) {
@@ -1093,16 +1092,7 @@ pub(crate) fn write_all(
     let router = crate::app::emit_router(&routes);
     crate::render::format(root, &mut all).map_err(|e| ResourceError::Io(e.to_string()))?;
     all.push((router.path, router.contents));
-    let mut written = Vec::new();
-    for (path, text) in &all {
-        let full = root.join(path);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        }
-        std::fs::write(&full, text).map_err(|e| io(&full, e))?;
-        written.push(path.clone());
-    }
-    Ok(written)
+    crate::apptree::commit::commit(root, &all)
 }
 
 #[cfg(test)]

@@ -280,26 +280,18 @@ pub fn write(app: &NewApp) -> Result<Vec<String>, ScaffoldError> {
         Err(e) => return Err(ScaffoldError::Io(format!("{}: {e}", app.dir.display()))),
     }
     let io = |path: &Path, e: std::io::Error| ScaffoldError::Io(format!("{}: {e}", path.display()));
-    let mut written = Vec::new();
-    for (path, text) in &files {
-        let target = app.dir.join(path);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-        }
-        std::fs::write(&target, text).map_err(|e| io(&target, e))?;
-        written.push(path.clone());
-    }
+    let mut files = files;
     // A checkout's lock file pins the versions the framework is tested with.
     if let Source::Path(root) = &app.source {
         let lock = root.join("Cargo.lock");
         if lock.is_file() {
-            let target = app.dir.join("Cargo.lock");
-            std::fs::copy(&lock, &target).map_err(|e| io(&target, e))?;
-            written.push("Cargo.lock".to_owned());
-            written.sort();
+            let text = std::fs::read_to_string(&lock).map_err(|e| io(&lock, e))?;
+            files.push(("Cargo.lock".to_owned(), text));
+            files.sort();
         }
     }
-    Ok(written)
+    // All or nothing: a failure leaves no half app behind.
+    crate::apptree::commit::commit(&app.dir, &files).map_err(|e| ScaffoldError::Io(e.to_string()))
 }
 
 #[cfg(test)]

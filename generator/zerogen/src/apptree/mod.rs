@@ -1,7 +1,8 @@
 //! Reading and editing an app made by `zerogen new app`, for the generators that add to it:
 //! its tables edited by column name (`tsv`). Every edit is computed in memory first; the
-//! generator writes all of it or nothing.
+//! generator writes all of it or nothing (`commit`).
 
+pub mod commit;
 pub mod tsv;
 
 use std::path::Path;
