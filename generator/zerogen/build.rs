@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component,layout}/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component,layout,scope}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -22,6 +22,7 @@ fn main() {
             "What `zerogen component` writes (paths named by `component::Component::files`)",
         ),
         ("layout", "What `zerogen layout` writes (paths named by `layout::Layout::files`)"),
+        ("scope", "What `zerogen scope` writes (paths named by `organizations::files`)"),
     ] {
         let mut files = Vec::new();
         collect(&templates.join(name), &mut files);

@@ -52,7 +52,7 @@ const MIGRATION: &str = "_create_users_auth_tables.sql";
 
 const WEB_MOD: &str = "web/mod.rs";
 /// The app's extension point (`zerogen new app` writes it, `zerogen auth` rewrites it).
-const FEATURES: &str = "web/features.rs";
+use crate::apptree::features::{FEATURES, Flags};
 /// The module `zerogen auth` writes: an app that has it has accounts.
 pub const AUTH_MODULE: &str = "web/auth.rs";
 const LIVE_MOD: &str = "web/live/mod.rs";
@@ -158,38 +158,12 @@ fn with_dependency(cargo: &str) -> Result<Option<String>, ResourceError> {
     Ok(Some(out))
 }
 
-/// The app's features (`web/features.rs`), with or without accounts, as the template renders
-/// them (the file a new app gets is this, unformatted: the template is rustfmt-clean).
-fn features(accounts: bool) -> Result<String, ResourceError> {
-    Templates::of("app")
-        .and_then(|app| app.render(FEATURES, &serde_json::json!({ "accounts": accounts })))
-        .map_err(|e| ResourceError::Invalid(e.to_string()))
-}
-
-/// The app's `web/features.rs` with accounts, if it needs rewriting: the file must be as a
-/// generator wrote it (`--force` overwrites it anyway); `None` when it has accounts already.
-/// The common case (a new app's file) starts no rustfmt.
+/// The app's `web/features.rs` with accounts, if it needs rewriting (`apptree::features`).
 fn with_accounts(root: &Path, current: &str, force: bool) -> Result<Option<String>, ResourceError> {
-    let wanted = features(true)?;
-    if current == features(false)? {
-        return Ok(Some(wanted));
-    }
-    // Written by `zerogen auth` before: formatted as the app formats its Rust.
-    let mut formatted = vec![(FEATURES.to_owned(), wanted.clone())];
-    crate::render::format(root, &mut formatted)
-        .map_err(|e| ResourceError::Invalid(e.to_string()))?;
-    if current == formatted[0].1 {
-        return Ok(None);
-    }
-    if force {
-        return Ok(Some(wanted));
-    }
-    Err(ResourceError::Invalid(format!(
-        "{FEATURES} is not as `zerogen new app` wrote it, so nothing was written. Give it the \
-         accounts by hand (this is the file with them), or rerun with --force to replace it:\n\n\
-         {}",
-        formatted[0].1
-    )))
+    let app = Flags::of_app(root);
+    let from = Flags { accounts: false, ..app.clone() };
+    let to = Flags { accounts: true, ..app };
+    crate::apptree::features::rewrite(root, current, &from, &to, force)
 }
 
 /// The resources of the app at `root` whose rows are everyone's because they were made before
@@ -327,7 +301,7 @@ mod tests {
     #[test]
     fn the_new_apps_features_get_accounts_and_an_edited_file_is_refused_unless_forced() {
         let root = tempfile::tempdir().unwrap();
-        let plain = features(false).unwrap();
+        let plain = crate::apptree::features::render(&Flags::default()).unwrap();
         let with = with_accounts(root.path(), &plain, false).unwrap().unwrap();
         assert!(with.contains("pub accounts: zero_auth::Accounts,"), "{with}");
         assert!(with.contains("zero_auth::web::fetch_scope"), "{with}");

@@ -11,6 +11,7 @@ pub mod component;
 pub mod emit;
 pub mod generate;
 pub mod layout;
+pub mod organizations;
 pub mod render;
 pub mod resource;
 pub mod scaffold;

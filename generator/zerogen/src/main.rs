@@ -100,6 +100,20 @@ enum Command {
         #[arg(long, value_name = "NAME", default_value = "user")]
         scope: String,
     },
+    /// Add organizations to an app with accounts (`zerogen scope org`, or `team`...): the
+    /// tables of them and their members with roles, the current one of every request (in its
+    /// scope), a page that switches, creates and manages members, tests, ledger rows and a
+    /// docs page. `zerogen resource ... --scope NAME` then makes rows that belong to one.
+    Scope {
+        /// The scope's name, in snake_case: `org`, `team`, `workspace` (its table is NAMEs).
+        name: String,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+        /// The migration's version, YYYYMMDDHHMMSS (default: now, UTC).
+        #[arg(long, value_name = "TS")]
+        timestamp: Option<String>,
+    },
     /// Add a component of the app's own, called as `<.NAME ...>`: its declaration and
     /// template in web/components/, an example in the gallery, a test, a docs page and a ledger
     /// row.
@@ -283,6 +297,16 @@ fn main() -> ExitCode {
             let call = format!("{}_layout", name.strip_suffix("_layout").unwrap_or(&name));
             let next =
                 format!("\nNext: lay a page out with `<.{call} current=\"/path\">...</.{call}>`.");
+            report_written(&printer, written, &next)
+        }
+        Command::Scope { name, force, timestamp } => {
+            let timestamp = timestamp
+                .unwrap_or_else(|| zerogen::resource::free_timestamp(&root, &utc_timestamp()));
+            let written = zerogen::organizations::write(&root, &name, &timestamp, force);
+            let next = format!(
+                "\nNext: `cargo test` runs tests/{name}s.rs; `cargo run` serves /{name}s; \
+                 `zerogen resource ... --scope {name}` makes rows that belong to one."
+            );
             report_written(&printer, written, &next)
         }
         Command::Auth { force, timestamp, password, scope } => {

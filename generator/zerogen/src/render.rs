@@ -33,7 +33,7 @@ pub enum RenderError {
 }
 
 /// The templates of one generator (`app`, `auth`, `auth-password`, `resource`, `component`,
-/// `layout`).
+/// `layout`, `scope`).
 pub struct Templates {
     group: &'static str,
 }
@@ -47,6 +47,7 @@ fn group_files(group: &str) -> &'static [(&'static str, &'static str)] {
         "resource" => RESOURCE,
         "component" => COMPONENT,
         "layout" => LAYOUT,
+        "scope" => SCOPE,
         _ => &[],
     }
 }

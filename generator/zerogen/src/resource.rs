@@ -265,6 +265,23 @@ pub(crate) fn snake(s: &str) -> bool {
         && !s.contains("__")
 }
 
+/// Whether `name` cannot be a table and module of the app: a Rust keyword, a word SQL
+/// reserves, or one of the app's own modules and paths.
+pub(crate) fn reserved_name(name: &str) -> bool {
+    KEYWORDS.contains(&name) || RESERVED.contains(&name) || SQL_RESERVED.contains(&name)
+}
+
+/// `WorkTeams` from `work_teams`.
+pub(crate) fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or_else(String::new, |f| f.to_ascii_uppercase().to_string() + c.as_str())
+        })
+        .collect()
+}
+
 /// Parses and checks the command's arguments.
 pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource, ResourceError> {
     let invalid = |m: String| Err(ResourceError::Invalid(m));
@@ -275,11 +292,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
             "SINGULAR `{singular}` must be a type name in PascalCase (e.g. Post, BlogPost)"
         ));
     }
-    if !snake(plural)
-        || KEYWORDS.contains(&plural)
-        || RESERVED.contains(&plural)
-        || SQL_RESERVED.contains(&plural)
-    {
+    if !snake(plural) || reserved_name(plural) {
         return invalid(format!(
             "PLURAL `{plural}` must be a snake_case table name that is not a Rust keyword, a word \
              SQL reserves, nor one of {} (e.g. posts, blog_posts)",

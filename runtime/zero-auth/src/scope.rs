@@ -64,6 +64,20 @@ impl Scope {
         self.user.is_some() && self.authenticated_at.is_some_and(|at| now - at < window_secs)
     }
 
+    /// The organization the signed-in user acts in (`None` without a user: an organization
+    /// is only ever set for a member, by the app's pipeline).
+    pub fn organization_id(&self) -> Option<i64> {
+        self.user.as_ref().and(self.organization)
+    }
+
+    /// The PubSub topic of `resource` (`posts`) shared by the members of this scope's
+    /// organization: `org:3:posts`. `None` without a user and an organization, or for a name
+    /// with anything but lowercase letters, digits and `_`.
+    pub fn organization_topic(&self, resource: &str) -> Option<String> {
+        let org = self.organization_id()?;
+        plain(resource).then(|| format!("org:{org}:{resource}"))
+    }
+
     /// The PubSub topic of `resource` (`posts`) in this scope: `user:7:posts` (or
     /// `org:3:user:7:posts`). `None` for an anonymous scope or a name with anything but
     /// lowercase letters, digits and `_`, so no crafted name reaches another scope's topic.
@@ -99,6 +113,17 @@ mod tests {
         assert_eq!(Scope::anonymous().topic("posts"), None);
         let org = Scope { organization: Some(3), ..a.clone() };
         assert_eq!(org.topic("posts").as_deref(), Some("org:3:user:1:posts"));
+        // Shared by the organization's members; none without a user, an organization, or a
+        // plain name.
+        let other = Scope { organization: Some(3), ..b.clone() };
+        assert_eq!(org.organization_topic("posts").as_deref(), Some("org:3:posts"));
+        assert_eq!(org.organization_topic("posts"), other.organization_topic("posts"));
+        let elsewhere = Scope { organization: Some(4), ..b };
+        assert_ne!(org.organization_topic("posts"), elsewhere.organization_topic("posts"));
+        assert_eq!(a.organization_topic("posts"), None, "no organization");
+        let visitor = Scope { organization: Some(3), ..Scope::anonymous() };
+        assert_eq!((visitor.organization_id(), visitor.organization_topic("posts")), (None, None));
+        assert_eq!(org.organization_topic("posts:org:4"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! generator writes all of it or nothing (`commit`).
 
 pub mod commit;
+pub mod features;
 pub mod tsv;
 
 use std::path::Path;
