@@ -31,6 +31,8 @@ before(async () => {
   // Accounts with passwords, with the shortest sudo window the table allows, so a stale login
   // can be seen.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth", "--password"], { cwd: app });
+  // And organizations, so their page is tested in the browser too.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "scope", "org"], { cwd: app });
   const security = join(app, "spec/security.toml");
   writeFileSync(security, readFileSync(security, "utf8").replace(/sudo_window_secs = \d+/, "sudo_window_secs = 60"));
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
@@ -505,4 +507,51 @@ test("accounts_register_by_mailed_link_set_a_password_need_a_recent_login_and_lo
   assert.deepEqual(phone.errors, []);
   await laptop.context.close();
   await phone.context.close();
+});
+
+test("organizations_are_created_switched_and_their_members_managed_in_the_browser_in_light_and_dark", async () => {
+  const { page, errors, context } = await open("/users/register", { bypassCSP: true });
+  await page.fill("#user_email", "olga@example.com");
+  await page.click("#registration-form button[type=submit]");
+  await page.waitForSelector("#registered");
+  await useMailedLink(page);
+  await page.waitForSelector("#zl-flash :text('Welcome back!')");
+  // The account menu links to the organizations.
+  await page.click(".account-menu a[href='/orgs']");
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  await page.waitForSelector("#no-orgs");
+  // A name is required, as typed; then two organizations.
+  await page.fill("#org_name", " ");
+  await page.click("#new-org-form button[type=submit]");
+  await page.waitForSelector("#org_name-errors .field-error");
+  for (const name of ["Acme", "Beta"]) {
+    await page.fill("#org_name", name);
+    await page.click("#new-org-form button[type=submit]");
+    await page.waitForSelector(`#orgs td:text-is('${name}')`);
+  }
+  // The first is current; the other is a switch away (a form post, then the page again).
+  const rows = page.locator("#orgs tbody tr");
+  assert.equal(await rows.count(), 2);
+  assert.equal(await rows.nth(0).locator(".current").count(), 1);
+  await rows.nth(1).locator("button[type=submit]").click();
+  await page.waitForSelector("#zl-flash :text('Switched.')");
+  await page.waitForSelector("[data-zl-root].zl-connected");
+  assert.equal(await page.locator("#orgs tbody tr").nth(1).locator(".current").count(), 1);
+  // Members: she is the owner; an address with no account is refused on its field.
+  assert.equal(await page.textContent("#members tbody td"), "olga@example.com");
+  await page.fill("#member_email", "nobody@example.com");
+  await page.click("#member-form button[type=submit]");
+  await page.waitForSelector("#member_email-errors :text('no account has that email')");
+  // axe, in both schemes.
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(axe);
+    const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+    const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+    assert.deepEqual(violations, [], `${scheme} /orgs`);
+    mkdirSync(join(targetDir, "screenshots", "new-app", scheme), { recursive: true });
+    await page.screenshot({ path: join(targetDir, "screenshots", "new-app", scheme, "orgs.png"), fullPage: true });
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
 });

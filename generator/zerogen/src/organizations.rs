@@ -211,11 +211,16 @@ pub fn write(
             .map_err(|e| ResourceError::Invalid(e.to_string()))?;
         support.push_str(&users);
     }
-    if !support.contains(&format!("pub async fn {name}_scope(")) {
-        let fixture = Templates::of("scope")
-            .and_then(|t| t.render("support.rs", &context))
-            .map_err(|e| ResourceError::Invalid(e.to_string()))?;
-        support.push_str(&fixture);
+    for (fixture, template) in [
+        (format!("{name}_scope"), "support/scope.rs"),
+        (format!("sign_in_to_{name}"), "support/sign_in.rs"),
+    ] {
+        if !support.contains(&format!("pub async fn {fixture}(")) {
+            let text = Templates::of("scope")
+                .and_then(|t| t.render(template, &context))
+                .map_err(|e| ResourceError::Invalid(e.to_string()))?;
+            support.push_str(&text);
+        }
     }
     if support != original {
         edits.push((SUPPORT.to_owned(), support));

@@ -98,6 +98,9 @@ pub struct Resource {
     /// The referenced tables whose rows belong to users too: a reference must name a row of
     /// the scope's user (checked before each write).
     pub owned_refs: Vec<String>,
+    /// The table the owner column references: `users`, or an organization scope's table
+    /// (`zerogen scope org`: `orgs`), whose rows then belong to the current one.
+    pub owner_table: String,
 }
 
 /// Why nothing was written.
@@ -389,6 +392,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         scope: ScopeChoice::Default,
         owner_column: "user_id".to_owned(),
         owned_refs: Vec::new(),
+        owner_table: "users".to_owned(),
     })
 }
 
@@ -836,8 +840,9 @@ pub fn write(
         )));
     }
     let scope_name = scope.as_ref().map(|s| s.name.clone());
+    let owner_table = scope.as_ref().map_or_else(|| "users".to_owned(), |s| s.references.clone());
     let owner_column = scope.map_or_else(|| r.owner_column.clone(), |s| s.column);
-    let r = &Resource { owned, owner_column, ..r.clone() };
+    let r = &Resource { owned, owner_column, owner_table, ..r.clone() };
     if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
@@ -903,6 +908,22 @@ pub fn write(
                      so rows for everyone cannot reference them: give this resource their scope \
                      (leave out --no-scope)",
                     f.name
+                )));
+            }
+        }
+    }
+    // A reference stays within one scope: rows of a user do not point at an organization's.
+    if owned {
+        for f in &r.fields {
+            if let Ty::References(table) = &f.ty
+                && let Some(column) = owner_column_of(root, table)
+                && column != r.owner_column
+            {
+                return Err(ResourceError::Invalid(format!(
+                    "`{}:references:{table}`: the rows of `{table}` belong to another scope \
+                     ({column}) than these ({}), so they cannot reference them: give both one \
+                     scope (--scope)",
+                    f.name, r.owner_column
                 )));
             }
         }

@@ -93,6 +93,11 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
 
     let fresh = zerogen(&app, &["generate", "--check"]);
     assert!(fresh.status.success(), "{}", text(&fresh));
+    // Organizations need accounts first; nothing is written.
+    let orgs = zerogen(&app, &["scope", "org"]);
+    assert_eq!(orgs.status.code(), Some(2), "{}", text(&orgs));
+    assert!(text(&orgs).contains("run `zerogen auth` first"), "{}", text(&orgs));
+    assert!(!app.join("src/orgs.rs").exists());
     let routes = zerogen(&app, &["routes", "--json"]);
     let json: serde_json::Value = serde_json::from_slice(&routes.stdout).unwrap();
     assert_eq!(json["routes"][0]["helper"], "home_path");
@@ -374,6 +379,45 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     assert!(made.status.success(), "{}", text(&made));
     let domain = std::fs::read_to_string(app.join("src/bins.rs")).unwrap();
     assert!(!domain.contains("Scope"), "{domain}");
+    // Teams: organizations with members and roles, and rows that belong to the current team
+    // (live and not), which rows of a user cannot reference.
+    let made = zerogen(&app, &["scope", "team", "--timestamp", "20261125120700"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let second = zerogen(&app, &["scope", "crew"]);
+    assert_eq!(second.status.code(), Some(2), "{}", text(&second));
+    assert!(text(&second).contains("has organizations already (`team`"), "{}", text(&second));
+    let sprints = [
+        "resource",
+        "Sprint",
+        "sprints",
+        "name:string",
+        "--scope",
+        "team",
+        "--timestamp",
+        "20261125120710",
+    ];
+    let made = zerogen(&app, &sprints);
+    assert!(made.status.success(), "{}", text(&made));
+    let domain = std::fs::read_to_string(app.join("src/sprints.rs")).unwrap();
+    assert!(domain.contains("scope.organization_id().ok_or(DbError::NotFound)"), "{domain}");
+    let logs = [
+        "resource",
+        "Log",
+        "logs",
+        "entry:text",
+        "sprint_id:references:sprints",
+        "--html",
+        "--scope",
+        "team",
+        "--timestamp",
+        "20261125120720",
+    ];
+    let made = zerogen(&app, &logs);
+    assert!(made.status.success(), "{}", text(&made));
+    let pins = ["resource", "Pin", "pins", "sprint_id:references:sprints"];
+    let crossed = zerogen(&app, &pins);
+    assert_eq!(crossed.status.code(), Some(2), "{}", text(&crossed));
+    assert!(text(&crossed).contains("belong to another scope"), "{}", text(&crossed));
     // A component of the app's own, called from a page; the gallery shows its example.
     let tag = ["component", "price_tag", "amount:float:required", "note:string", "--slot", "extra"];
     let made = zerogen(&app, &tag);
@@ -480,7 +524,7 @@ fn auth_refuses_a_folder_that_is_not_an_app_and_a_reshaped_app() {
     std::fs::write(&features, &reshaped).unwrap();
     let refused = zerogen(&app, &["auth"]);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("is not as `zerogen new app` wrote it"), "{}", text(&refused));
+    assert!(text(&refused).contains("is not as a generator wrote it"), "{}", text(&refused));
     assert!(text(&refused).contains("pub accounts: zero_auth::Accounts"), "{}", text(&refused));
     assert!(!app.join("tests/auth.rs").exists(), "nothing written");
     assert_eq!(std::fs::read_to_string(&features).unwrap(), reshaped);

@@ -35,6 +35,12 @@ pub struct Model {
     pub owned: bool,
     /// The owner column of owned rows.
     pub owner_column: String,
+    /// The table the owner column references (`users`, or an organization scope's).
+    pub owner_table: String,
+    /// The organization scope the rows belong to (`org`), `None` for a user's rows.
+    pub org: Option<String>,
+    /// Who owns the rows, in sentences: `user`, or the organization scope's name.
+    pub owner_human: String,
     /// The fields, in order.
     pub fields: Vec<FieldModel>,
     /// The first field (the one a taken unique value falls back to).
@@ -271,6 +277,9 @@ impl Resource {
         value_types.dedup();
         let dated =
             self.fields.iter().any(|f| !f.optional && matches!(f.ty, Ty::Date | Ty::Datetime));
+        // Rows of an organization scope: its column is `NAME_id`, on the scope's table.
+        let org = (self.owned && self.owner_table != "users")
+            .then(|| self.owner_column.trim_end_matches("_id").to_owned());
         Model {
             command: self.command(),
             singular: self.singular.clone(),
@@ -287,6 +296,9 @@ impl Resource {
             },
             owned: self.owned,
             owner_column: oc.clone(),
+            owner_table: self.owner_table.clone(),
+            org: org.clone(),
+            owner_human: org.as_ref().map_or_else(|| "user".to_owned(), |o| o.replace('_', " ")),
             first: fields[0].clone(),
             unique: fields.iter().find(|f| f.unique).cloned(),
             required,

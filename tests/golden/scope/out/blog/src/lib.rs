@@ -1,0 +1,10 @@
+//! Blog: a 0x0 Live app. `src/` holds the domain (no web imports); `web/` holds the live
+//! views, layouts, components, pipelines and the routes generated from `spec/routes.tsv`.
+
+pub mod projects;
+pub mod tally;
+
+pub mod tasks;
+pub mod teams;
+#[path = "../web/mod.rs"]
+pub mod web;

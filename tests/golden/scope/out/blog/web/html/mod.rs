@@ -1,0 +1,3 @@
+//! The app's pages that are not live, one module a resource (`zerogen resource --html`).
+
+pub mod tasks;
