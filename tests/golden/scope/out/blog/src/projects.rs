@@ -84,6 +84,22 @@ fn changed(scope: &Scope, pubsub: &dyn PubSub, change: Change) {
 }
 
 /// Every project of the scope's user, oldest first.
+///
+/// The scope comes first, in every function of this module:
+///
+/// ```no_run
+/// # async fn rows(scope: &zero_auth::Scope, db: &zero_db::Db) {
+/// let rows = blog::projects::list(scope, db).await;
+/// # }
+/// ```
+///
+/// and a call without it does not compile:
+///
+/// ```compile_fail
+/// # async fn rows(db: &zero_db::Db) {
+/// let rows = blog::projects::list(db).await;
+/// # }
+/// ```
 pub async fn list(scope: &Scope, db: &Db) -> Result<Vec<Project>, DbError> {
     let owner = owner(scope)?;
     let rows = sqlx::query("SELECT id, name FROM projects WHERE team_id = $1 ORDER BY id")

@@ -104,6 +104,22 @@ async fn own_references(db: &Db, owner: i64, attrs: &Attrs) -> Result<(), DbErro
 }
 
 /// Every task of the scope's user, oldest first.
+///
+/// The scope comes first, in every function of this module:
+///
+/// ```no_run
+/// # async fn rows(scope: &zero_auth::Scope, db: &zero_db::Db) {
+/// let rows = blog::tasks::list(scope, db).await;
+/// # }
+/// ```
+///
+/// and a call without it does not compile:
+///
+/// ```compile_fail
+/// # async fn rows(db: &zero_db::Db) {
+/// let rows = blog::tasks::list(db).await;
+/// # }
+/// ```
 pub async fn list(scope: &Scope, db: &Db) -> Result<Vec<Task>, DbError> {
     let owner = owner(scope)?;
     let rows =

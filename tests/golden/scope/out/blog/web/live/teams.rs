@@ -53,6 +53,15 @@ impl Teams {
     async fn load(&mut self, ctx: &Context) -> Result<(), String> {
         let (db, _) = services(ctx)?;
         self.memberships = teams::memberships(&self.scope, &db).await.map_err(|e| e.to_string())?;
+        // A user who had none acts in the first they join, as their next request will.
+        if self.scope.organization_id().is_none()
+            && let Some(user) = self.scope.user_id()
+            && let Some((id, role)) =
+                teams::pick(&db, user, None).await.map_err(|e| e.to_string())?
+        {
+            self.scope.organization = Some(id);
+            self.scope.capabilities.push(teams::capability(&role));
+        }
         self.current = self.scope.organization_id();
         self.members = match teams::members(&self.scope, &db).await {
             Ok(members) => members,
