@@ -700,3 +700,37 @@ fn a_broken_docs_link_or_anchor_is_reported_at_the_link() {
     assert_eq!(broken.len(), 2, "{broken:#?}");
     assert!(broken[0].contains("gone.md") && broken[1].contains("#no-such-heading"), "{broken:#?}");
 }
+
+/// In an app, the router and the theme's stylesheet must be what their tables generate, and
+/// a theme whose text is unreadable is reported at its cell.
+#[test]
+fn an_apps_generated_router_and_theme_are_checked_against_their_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("spec")).unwrap();
+    std::fs::write(
+        root.join("spec/routes.tsv"),
+        "method\tpath\tkind\ttarget\tpipeline\tscope\tname\nGET\t/\tlive\tweb::Home\tbrowser\t/\thome\n",
+    )
+    .unwrap();
+    let theme = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../templates/app/spec/theme.tsv.tmpl"),
+    )
+    .unwrap();
+    std::fs::write(root.join("spec/theme.tsv"), &theme).unwrap();
+    let outputs = zerogen::app::emit_app(root).unwrap();
+    zerogen::generate::write(root, &outputs).unwrap();
+    let (exit, human, _) = gate(root, &[]);
+    assert_eq!(exit, 0, "{human}");
+    // A hand edit of the stylesheet is stale.
+    let css = root.join("web/assets/theme.css");
+    let text = std::fs::read_to_string(&css).unwrap();
+    std::fs::write(&css, text.replacen("--bg: #ffffff;", "--bg: #fafafa;", 1)).unwrap();
+    let line = text.lines().position(|l| l.contains("--bg: #ffffff;")).unwrap() as u32 + 1;
+    assert_reported(root, "Z0201", "web/assets/theme.css", line, None);
+    // Secondary text too pale to read on the page.
+    let muted = theme.lines().position(|l| l.starts_with("muted\t")).unwrap() as u32 + 1;
+    std::fs::write(root.join("spec/theme.tsv"), theme.replace("muted\t#57606a", "muted\t#c0c0c0"))
+        .unwrap();
+    assert_reported(root, "Z0108", "spec/theme.tsv", muted, None);
+}
