@@ -413,27 +413,14 @@ fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
 }
 
 impl Field {
-    fn rust(&self) -> &'static str {
-        let base = match self.ty {
+    fn rust(&self) -> String {
+        let base = self.value_type().unwrap_or(match self.ty {
             Ty::Integer | Ty::References(_) => "i64",
             Ty::Float => "f64",
             Ty::Boolean => "bool",
-            Ty::Date => "Date",
-            Ty::Datetime => "DateTime",
-            Ty::Decimal => "Decimal",
-            Ty::Uuid => "Uuid",
             _ => "String",
-        };
-        match (self.optional, base) {
-            (false, base) => base,
-            (true, "i64") => "Option<i64>",
-            (true, "f64") => "Option<f64>",
-            (true, "Date") => "Option<Date>",
-            (true, "DateTime") => "Option<DateTime>",
-            (true, "Decimal") => "Option<Decimal>",
-            (true, "Uuid") => "Option<Uuid>",
-            (true, _) => "Option<String>",
-        }
+        });
+        if self.optional { format!("Option<{base}>") } else { base.to_owned() }
     }
 
     /// The `zero_db::values` type of a typed field (a date, date-time, decimal or UUID): a
@@ -833,7 +820,7 @@ pub fn write(
     }
     if !owned && let Some(column) = owner_column_of(root, &r.plural) {
         return Err(ResourceError::Invalid(format!(
-            "the rows of `{p}` belong to users ({column}, listed in {table}): they cannot become \
+            "the rows of `{p}` belong to a scope ({column}, listed in {table}): they cannot become \
              everyone's; leave out --no-scope; nothing was written",
             p = r.plural,
             table = crate::scopes::TABLE
@@ -897,14 +884,14 @@ pub fn write(
             )));
         }
     }
-    // Rows for everyone cannot point at rows that belong to users.
+    // Rows for everyone cannot point at rows that belong to a scope.
     if !owned {
         for f in &r.fields {
             if let Ty::References(table) = &f.ty
                 && let Some(column) = owner_column_of(root, table)
             {
                 return Err(ResourceError::Invalid(format!(
-                    "`{}:references:{table}`: the rows of `{table}` belong to users ({column}), \
+                    "`{}:references:{table}`: the rows of `{table}` belong to a scope ({column}), \
                      so rows for everyone cannot reference them: give this resource their scope \
                      (leave out --no-scope)",
                     f.name
