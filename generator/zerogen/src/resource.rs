@@ -830,21 +830,14 @@ pub fn write(
     let owner_table = scope.as_ref().map_or_else(|| "users".to_owned(), |s| s.references.clone());
     let owner_column = scope.map_or_else(|| r.owner_column.clone(), |s| s.column);
     let r = &Resource { owned, owner_column, owner_table, ..r.clone() };
-    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
-        )));
-    }
-    // The version may be this resource's own (a rerun: refused below unless --force), not
-    // another migration's.
-    let migrations = migration_files(root);
     // Rewritten with --force, the table's migration keeps its version (a second one would
-    // create the table twice).
+    // create the table twice); another migration's version is refused.
     let suffix = format!("_create_{}.sql", r.plural);
-    let kept = migrations.iter().filter(|f| f.ends_with(&suffix)).find_map(|f| version_of(f));
+    let plan = crate::apptree::plan_migration(root, &suffix, timestamp, force)?;
     // A resource made before accounts, made again with --force in an app that has them, gets
     // owners: its table's migration stays as it ran, and a new one adds the owner column.
-    let converting = force && owned && kept.is_some() && owner_column_of(root, &r.plural).is_none();
+    let converting =
+        force && owned && !plan.existing.is_empty() && owner_column_of(root, &r.plural).is_none();
     let requested = timestamp;
     if converting && let Some(other) = public_referrer(root, &r.plural) {
         return Err(ResourceError::Invalid(format!(
@@ -854,25 +847,14 @@ pub fn write(
             p = r.plural
         )));
     }
-    if converting && migrations.iter().any(|f| version_of(f) == Some(requested)) {
+    if converting && migration_files(root).iter().any(|f| version_of(f) == Some(requested)) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{requested}` is the version of another migration of this app: the \
              migration that gives {} owners needs a new one (leave it out for now)",
             r.plural
         )));
     }
-    let timestamp = match kept {
-        Some(version) if force => version.to_owned(),
-        _ => timestamp.to_owned(),
-    };
-    let timestamp = timestamp.as_str();
-    let own = format!("/{timestamp}_create_{}.sql", r.plural);
-    if migrations.iter().any(|f| version_of(f) == Some(timestamp) && !f.ends_with(&own)) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
-             later one (or leave it out for now)"
-        )));
-    }
+    let timestamp = plan.version.as_str();
     for f in &r.fields {
         if let Ty::References(table) = &f.ty
             && !root.join(format!("src/{table}.rs")).is_file()
@@ -944,8 +926,8 @@ pub fn write(
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     // A migration of the same table under another timestamp counts too.
-    for path in migrations {
-        if path.ends_with(&suffix) && !existing.contains(&path) {
+    for path in plan.existing {
+        if !existing.contains(&path) {
             existing.push(path);
         }
     }
