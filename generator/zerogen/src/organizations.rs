@@ -41,6 +41,26 @@ struct Model {
     postgres: bool,
 }
 
+impl Model {
+    /// The model of scope `names` in the app whose crate module is `module`.
+    fn new(names: &OrgNames, module: &str) -> Model {
+        let name = &names.name;
+        Model {
+            command: format!("zerogen scope {name}"),
+            name: name.clone(),
+            plural: names.plural.clone(),
+            singular: names.singular.clone(),
+            view: crate::resource::camel(&names.plural),
+            title: names.title.clone(),
+            human: name.replace('_', " "),
+            cookie: format!("current_{name}"),
+            module: module.to_owned(),
+            role_list: "owner, admin, member",
+            postgres: false,
+        }
+    }
+}
+
 /// Why a scope name cannot be an organization's (`None`: it can).
 fn refused_name(root: &Path, name: &str) -> Option<String> {
     if let Some(why) = crate::scopes::invalid_name(name) {
@@ -113,19 +133,7 @@ pub fn write(
     }
     let names = OrgNames::of(name);
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let model = Model {
-        command: format!("zerogen scope {name}"),
-        name: name.to_owned(),
-        plural: names.plural.clone(),
-        singular: names.singular.clone(),
-        view: crate::resource::camel(&names.plural),
-        title: names.title.clone(),
-        human: name.replace('_', " "),
-        cookie: format!("current_{name}"),
-        module: module.clone(),
-        role_list: "owner, admin, member",
-        postgres: false,
-    };
+    let model = Model::new(&names, &module);
     let own = format!("_create_{}.sql", names.plural);
     let plan = crate::apptree::plan_migration(root, &own, timestamp, force)?;
     let files = files(&model, &plan.version)?;
@@ -234,20 +242,7 @@ mod tests {
     use super::*;
 
     fn model(name: &str) -> Model {
-        let names = OrgNames::of(name);
-        Model {
-            command: format!("zerogen scope {name}"),
-            name: name.to_owned(),
-            plural: names.plural.clone(),
-            singular: names.singular,
-            view: crate::resource::camel(&names.plural),
-            title: names.title,
-            human: name.replace('_', " "),
-            cookie: format!("current_{name}"),
-            module: "blog".to_owned(),
-            role_list: "owner, admin, member",
-            postgres: false,
-        }
+        Model::new(&OrgNames::of(name), "blog")
     }
 
     #[test]
