@@ -62,6 +62,7 @@ async fn pages_are_served_per_pipeline_and_a_navigate_does_not_cross_one() {
     // A path segment is percent-decoded on the page as at the join.
     let from = server.get("/from/%35").await.unwrap();
     assert!(from.body.contains("Count: 5"), "{}", from.body);
+    assert_eq!(server.get("/from/%FF").await.unwrap().status, 400, "a segment that is not UTF-8");
     let mut view = server.live("/").await.unwrap();
     let crossed = view.navigate("/private").await.unwrap_err().to_string();
     assert!(crossed.contains("other_pipeline"), "{crossed}");
