@@ -69,13 +69,16 @@ pub struct Model {
     pub update_id: String,
     /// `$4`: the owner's placeholder in an update.
     pub update_owner: String,
-    /// `Date, Decimal`: the `zero_db::values` types the domain module names (none: no field is
-    /// a date, date-time, decimal or UUID; with some, inserts and updates cast their parameters
-    /// for Postgres, `$2::date`, through `Db::sql`).
+    /// Some field is a date, date-time, decimal or UUID: its inserts and updates cast the
+    /// parameter for Postgres (`$2::date`), through `Db::sql`.
+    pub typed: bool,
+    /// `Date, Decimal`: the `zero_db::values` types the domain module names.
     pub value_types: String,
-    /// A required field is a date or date-time, which has no `Default` in `time`: rows that
-    /// belong to a scope (whose pages need an empty row) implement it by hand.
-    pub dated: bool,
+    /// The row derives `Default` (rows that belong to users need one, for a page that sends
+    /// a visitor away before any row is read).
+    pub derive_default: bool,
+    /// The row implements `Default` by hand: a date has no default in `time`.
+    pub manual_default: bool,
 }
 
 /// A field as its templates see it.
@@ -88,7 +91,7 @@ pub struct FieldModel {
     /// `PUBLISHED_AT`, for the constants of an enum.
     pub upper: String,
     /// Its Rust type in the row.
-    pub rust: String,
+    pub rust: &'static str,
     /// May be empty.
     pub optional: bool,
     /// Unique.
@@ -146,15 +149,8 @@ impl Field {
             _ => String::new(),
         };
         let name = &self.name;
-        let rust = self.rust();
         let typed = self.value_type().is_some();
-        // A typed value crosses to the database and the JSON API as its text.
-        let as_text = |on: String| match (typed, self.optional) {
-            (true, true) => Some(format!("zero_db::values::nullable(&{on})")),
-            (true, false) => Some(format!("zero_db::values::text(&{on})")),
-            (false, _) => None,
-        };
-        let value_of = match rust.as_str() {
+        let value_of = match self.rust() {
             _ if typed => format!("zero_db::values::text(&{lower}.{name})"),
             "String" => format!("{lower}.{name}.clone()"),
             "Option<String>" => format!("{lower}.{name}.clone().unwrap_or_default()"),
@@ -163,14 +159,19 @@ impl Field {
             }
             _ => format!("{lower}.{name}.to_string()"),
         };
-        let bind = as_text(format!("attrs.{name}")).unwrap_or_else(|| match rust.as_str() {
+        let bind = match self.rust() {
+            _ if typed && self.optional => format!("zero_db::values::nullable(&attrs.{name})"),
+            _ if typed => format!("zero_db::values::text(&attrs.{name})"),
             "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => format!("attrs.{name}"),
             _ => format!("attrs.{name}.clone()"),
-        });
-        let json = as_text(format!("{lower}.{name}")).unwrap_or_else(|| format!("{lower}.{name}"));
-        let default_value = match (&self.ty, self.optional) {
-            (Ty::Date, false) => "Date::MIN".to_owned(),
-            (Ty::Datetime, false) => "DateTime::MIN".to_owned(),
+        };
+        let json = match () {
+            () if typed && self.optional => format!("zero_db::values::nullable(&{lower}.{name})"),
+            () if typed => format!("zero_db::values::text(&{lower}.{name})"),
+            () => format!("{lower}.{name}"),
+        };
+        let default_value = match self.rust() {
+            "Date" | "DateTime" => format!("{}::MIN", self.rust()),
             _ => "Default::default()".to_owned(),
         };
         let example = self.example("{n}");
@@ -198,7 +199,7 @@ impl Field {
             name: self.name.clone(),
             label: self.label(),
             upper: self.name.to_uppercase(),
-            rust,
+            rust: self.rust(),
             optional: self.optional,
             unique: self.unique,
             sqlite: self.column(false),
@@ -317,8 +318,10 @@ impl Resource {
                 .join(", "),
             update_id: format!("${}", n + 1),
             update_owner: format!("${}", n + 2),
+            typed: !value_types.is_empty(),
             value_types: value_types.join(", "),
-            dated,
+            derive_default: self.owned && !dated,
+            manual_default: self.owned && dated,
             fields,
             lower,
             human,
