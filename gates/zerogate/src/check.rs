@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use zero_diag::{Diagnostic, Location, codes};
-use zero_spec::tables::{Budget, EvidenceRow, LedgerRow, Route, Status};
+use zero_spec::tables::{Budget, EvidenceRow, LedgerRow, Status};
 use zero_spec::{Row, Table};
 
 use crate::index::{self, FileIndex};
@@ -160,27 +160,13 @@ impl SpecTables {
             zero_spec::checks::unique(&table, "id", |b| b.id.clone(), findings);
             budgets = Some(table);
         }
-        if root.join("spec/routes.tsv").is_file() {
-            let table = zero_spec::checks::load_file::<Route>(root, "spec/routes.tsv");
-            let before = findings.len();
-            findings.extend(table.diagnostics.iter().cloned());
-            zero_spec::checks::check_routes(&table, findings);
-            // The router generated from a valid table must be the committed one.
-            if findings.len() == before {
-                let router = zerogen::app::emit_router(&table);
-                findings.extend(zerogen::generate::check(root, &[router]));
-            }
-            findings.extend(crate::applayout::check(root));
-        }
-        if root.join(zerogen::app::THEME_TABLE).is_file() {
-            // The stylesheet generated from a valid theme must be the committed one.
-            match zerogen::app::load_theme(root) {
-                Ok(theme) => {
-                    let css = zerogen::app::emit_theme(&theme);
-                    findings.extend(zerogen::generate::check(root, &[css]));
-                }
+        if root.join(zerogen::app::ROUTES_TABLE).is_file() {
+            // The files generated from valid routes and theme tables must be the committed ones.
+            match zerogen::app::emit_app(root) {
+                Ok(outputs) => findings.extend(zerogen::generate::check(root, &outputs)),
                 Err(problems) => findings.extend(problems),
             }
+            findings.extend(crate::applayout::check(root));
         }
         let security = "spec/security.toml";
         if let Ok(text) = std::fs::read_to_string(root.join(security)) {

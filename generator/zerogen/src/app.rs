@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::json;
 use zero_diag::Diagnostic;
 use zero_spec::Table;
+use zero_spec::checks::load_file;
 use zero_spec::tables::{Method, Route, RouteKind, ThemeToken};
 
 use crate::generate::Output;
@@ -31,17 +32,21 @@ pub fn is_app(root: &Path) -> bool {
 
 /// Loads and checks `spec/routes.tsv`; every problem of the table at once.
 pub fn load_routes(root: &Path) -> Result<Table<Route>, Vec<Diagnostic>> {
-    checked_routes(zero_spec::checks::load_file::<Route>(root, ROUTES_TABLE))
+    checked(load_file::<Route>(root, ROUTES_TABLE), zero_spec::checks::check_routes)
 }
 
 /// The routes table of text `text` (as a generator is about to write it), checked.
 pub fn parse_routes(text: &str) -> Result<Table<Route>, Vec<Diagnostic>> {
-    checked_routes(zero_spec::tsv::load(ROUTES_TABLE, text))
+    checked(zero_spec::tsv::load(ROUTES_TABLE, text), zero_spec::checks::check_routes)
 }
 
-fn checked_routes(table: Table<Route>) -> Result<Table<Route>, Vec<Diagnostic>> {
+/// `table` when neither loading it nor `check` found a problem, else every problem, sorted.
+fn checked<T>(
+    table: Table<T>,
+    check: fn(&Table<T>, &mut Vec<Diagnostic>),
+) -> Result<Table<T>, Vec<Diagnostic>> {
     let mut diagnostics = table.diagnostics.clone();
-    zero_spec::checks::check_routes(&table, &mut diagnostics);
+    check(&table, &mut diagnostics);
     if diagnostics.is_empty() {
         Ok(table)
     } else {
@@ -66,39 +71,34 @@ pub fn crate_module(root: &Path) -> Result<String, String> {
 /// Every file generated from an app's tables: its router, and its theme's stylesheet when it
 /// has a theme table. Every problem of both tables at once.
 pub fn emit_app(root: &Path) -> Result<Vec<Output>, Vec<Diagnostic>> {
-    let routes = load_routes(root);
-    let theme = root.join(THEME_TABLE).is_file().then(|| load_theme(root));
+    let theme = root.join(THEME_TABLE).is_file().then(|| load_file(root, THEME_TABLE));
+    emit_tables(load_file(root, ROUTES_TABLE), theme)
+}
+
+/// The files generated from a routes table and, if the app has one, a theme table (as read
+/// from disk, or as the scaffold is about to write them), both checked first.
+pub fn emit_tables(
+    routes: Table<Route>,
+    theme: Option<Table<ThemeToken>>,
+) -> Result<Vec<Output>, Vec<Diagnostic>> {
+    let routes = checked(routes, zero_spec::checks::check_routes);
+    let theme = theme.map(|t| checked(t, zero_spec::checks::check_theme)).transpose();
     match (routes, theme) {
-        (Ok(routes), None) => Ok(vec![emit_router(&routes)]),
-        (Ok(routes), Some(Ok(theme))) => Ok(vec![emit_router(&routes), emit_theme(&theme)]),
-        (Err(mut a), Some(Err(b))) => {
+        (Ok(routes), Ok(theme)) => Ok(std::iter::once(emit_router(&routes))
+            .chain(theme.as_ref().map(emit_theme))
+            .collect()),
+        (Err(mut a), Err(b)) => {
             a.extend(b);
             zero_diag::sort(&mut a);
             Err(a)
         }
-        (Err(e), _) | (_, Some(Err(e))) => Err(e),
+        (Err(e), _) | (_, Err(e)) => Err(e),
     }
-}
-
-/// Loads and checks `spec/theme.tsv`; every problem of the table at once.
-pub fn load_theme(root: &Path) -> Result<Table<ThemeToken>, Vec<Diagnostic>> {
-    checked_theme(zero_spec::checks::load_file::<ThemeToken>(root, THEME_TABLE))
 }
 
 /// The theme table of text `text`, checked.
 pub fn parse_theme(text: &str) -> Result<Table<ThemeToken>, Vec<Diagnostic>> {
-    checked_theme(zero_spec::tsv::load(THEME_TABLE, text))
-}
-
-fn checked_theme(table: Table<ThemeToken>) -> Result<Table<ThemeToken>, Vec<Diagnostic>> {
-    let mut diagnostics = table.diagnostics.clone();
-    zero_spec::checks::check_theme(&table, &mut diagnostics);
-    if diagnostics.is_empty() {
-        Ok(table)
-    } else {
-        zero_diag::sort(&mut diagnostics);
-        Err(diagnostics)
-    }
+    checked(zero_spec::tsv::load(THEME_TABLE, text), zero_spec::checks::check_theme)
 }
 
 /// `web/assets/theme.css`: each token as a custom property (`--bg`) in the light scheme; the

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::render::Templates;
-use crate::resource::{ResourceError, add_mod, io_error, migration_files, version_of, write_all};
+use crate::resource::{ResourceError, add_mod, io_error, write_all};
 
 /// The accounts tables, with `{id}` for the backend's id column.
 const TABLES_SQL: &str = include_str!("../../../runtime/zero-auth/src/tables.sql");
@@ -206,24 +206,13 @@ pub fn write(
     }
     let io = io_error;
     crate::apptree::require_app(root)?;
-    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
-        )));
-    }
-    let migrations = migration_files(root);
-    if migrations.iter().any(|f| version_of(f) == Some(timestamp) && !f.ends_with(MIGRATION)) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
-             later one (or leave it out for now)"
-        )));
-    }
+    let plan = crate::apptree::plan_migration(root, MIGRATION, timestamp, force)?;
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let files = files(&module, timestamp, options)?;
+    let files = files(&module, &plan.version, options)?;
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
-    for f in migrations {
-        if f.ends_with(MIGRATION) && !existing.contains(&f) {
+    for f in plan.existing {
+        if !existing.contains(&f) {
             existing.push(f);
         }
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::apptree::features::{FEATURES, Flags, OrgNames};
 use crate::render::Templates;
-use crate::resource::{ResourceError, add_mod, io_error, migration_files, version_of, write_all};
+use crate::resource::{ResourceError, add_mod, io_error, write_all};
 use crate::scopes::ScopeRow;
 
 const WEB_MOD: &str = "web/mod.rs";
@@ -39,6 +39,26 @@ struct Model {
     module: String,
     role_list: &'static str,
     postgres: bool,
+}
+
+impl Model {
+    /// The model of scope `names` in the app whose crate module is `module`.
+    fn new(names: &OrgNames, module: &str) -> Model {
+        let name = &names.name;
+        Model {
+            command: format!("zerogen scope {name}"),
+            name: name.clone(),
+            plural: names.plural.clone(),
+            singular: names.singular.clone(),
+            view: crate::resource::camel(&names.plural),
+            title: names.title.clone(),
+            human: name.replace('_', " "),
+            cookie: format!("current_{name}"),
+            module: module.to_owned(),
+            role_list: "owner, admin, member",
+            postgres: false,
+        }
+    }
 }
 
 /// Why a scope name cannot be an organization's (`None`: it can).
@@ -111,43 +131,15 @@ pub fn write(
     if !force && let Some(why) = refused_name(root, name) {
         return Err(ResourceError::Invalid(why));
     }
-    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
-        )));
-    }
     let names = OrgNames::of(name);
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let model = Model {
-        command: format!("zerogen scope {name}"),
-        name: name.to_owned(),
-        plural: names.plural.clone(),
-        singular: names.singular.clone(),
-        view: crate::resource::camel(&names.plural),
-        title: names.title.clone(),
-        human: name.replace('_', " "),
-        cookie: format!("current_{name}"),
-        module: module.clone(),
-        role_list: "owner, admin, member",
-        postgres: false,
-    };
-    let migrations = migration_files(root);
+    let model = Model::new(&names, &module);
     let own = format!("_create_{}.sql", names.plural);
-    let kept = migrations.iter().filter(|f| f.ends_with(&own)).find_map(|f| version_of(f));
-    let timestamp = match kept {
-        Some(version) if force => version.to_owned(),
-        _ => timestamp.to_owned(),
-    };
-    if migrations.iter().any(|f| version_of(f) == Some(&timestamp) && !f.ends_with(&own)) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
-             later one (or leave it out)"
-        )));
-    }
-    let files = files(&model, &timestamp)?;
+    let plan = crate::apptree::plan_migration(root, &own, timestamp, force)?;
+    let files = files(&model, &plan.version)?;
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
-    for file in migrations.into_iter().filter(|f| f.ends_with(&own)) {
+    for file in plan.existing {
         if !existing.contains(&file) {
             existing.push(file);
         }
@@ -250,20 +242,7 @@ mod tests {
     use super::*;
 
     fn model(name: &str) -> Model {
-        let names = OrgNames::of(name);
-        Model {
-            command: format!("zerogen scope {name}"),
-            name: name.to_owned(),
-            plural: names.plural.clone(),
-            singular: names.singular,
-            view: crate::resource::camel(&names.plural),
-            title: names.title,
-            human: name.replace('_', " "),
-            cookie: format!("current_{name}"),
-            module: "blog".to_owned(),
-            role_list: "owner, admin, member",
-            postgres: false,
-        }
+        Model::new(&OrgNames::of(name), "blog")
     }
 
     #[test]

@@ -413,27 +413,14 @@ fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
 }
 
 impl Field {
-    fn rust(&self) -> &'static str {
-        let base = match self.ty {
+    fn rust(&self) -> String {
+        let base = self.value_type().unwrap_or(match self.ty {
             Ty::Integer | Ty::References(_) => "i64",
             Ty::Float => "f64",
             Ty::Boolean => "bool",
-            Ty::Date => "Date",
-            Ty::Datetime => "DateTime",
-            Ty::Decimal => "Decimal",
-            Ty::Uuid => "Uuid",
             _ => "String",
-        };
-        match (self.optional, base) {
-            (false, base) => base,
-            (true, "i64") => "Option<i64>",
-            (true, "f64") => "Option<f64>",
-            (true, "Date") => "Option<Date>",
-            (true, "DateTime") => "Option<DateTime>",
-            (true, "Decimal") => "Option<Decimal>",
-            (true, "Uuid") => "Option<Uuid>",
-            (true, _) => "Option<String>",
-        }
+        });
+        if self.optional { format!("Option<{base}>") } else { base.to_owned() }
     }
 
     /// The `zero_db::values` type of a typed field (a date, date-time, decimal or UUID): a
@@ -833,7 +820,7 @@ pub fn write(
     }
     if !owned && let Some(column) = owner_column_of(root, &r.plural) {
         return Err(ResourceError::Invalid(format!(
-            "the rows of `{p}` belong to users ({column}, listed in {table}): they cannot become \
+            "the rows of `{p}` belong to a scope ({column}, listed in {table}): they cannot become \
              everyone's; leave out --no-scope; nothing was written",
             p = r.plural,
             table = crate::scopes::TABLE
@@ -843,21 +830,14 @@ pub fn write(
     let owner_table = scope.as_ref().map_or_else(|| "users".to_owned(), |s| s.references.clone());
     let owner_column = scope.map_or_else(|| r.owner_column.clone(), |s| s.column);
     let r = &Resource { owned, owner_column, owner_table, ..r.clone() };
-    if timestamp.len() != 14 || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` must be 14 digits, YYYYMMDDHHMMSS"
-        )));
-    }
-    // The version may be this resource's own (a rerun: refused below unless --force), not
-    // another migration's.
-    let migrations = migration_files(root);
     // Rewritten with --force, the table's migration keeps its version (a second one would
-    // create the table twice).
+    // create the table twice); another migration's version is refused.
     let suffix = format!("_create_{}.sql", r.plural);
-    let kept = migrations.iter().filter(|f| f.ends_with(&suffix)).find_map(|f| version_of(f));
+    let plan = crate::apptree::plan_migration(root, &suffix, timestamp, force)?;
     // A resource made before accounts, made again with --force in an app that has them, gets
     // owners: its table's migration stays as it ran, and a new one adds the owner column.
-    let converting = force && owned && kept.is_some() && owner_column_of(root, &r.plural).is_none();
+    let converting =
+        force && owned && !plan.existing.is_empty() && owner_column_of(root, &r.plural).is_none();
     let requested = timestamp;
     if converting && let Some(other) = public_referrer(root, &r.plural) {
         return Err(ResourceError::Invalid(format!(
@@ -867,25 +847,14 @@ pub fn write(
             p = r.plural
         )));
     }
-    if converting && migrations.iter().any(|f| version_of(f) == Some(requested)) {
+    if converting && migration_files(root).iter().any(|f| version_of(f) == Some(requested)) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{requested}` is the version of another migration of this app: the \
              migration that gives {} owners needs a new one (leave it out for now)",
             r.plural
         )));
     }
-    let timestamp = match kept {
-        Some(version) if force => version.to_owned(),
-        _ => timestamp.to_owned(),
-    };
-    let timestamp = timestamp.as_str();
-    let own = format!("/{timestamp}_create_{}.sql", r.plural);
-    if migrations.iter().any(|f| version_of(f) == Some(timestamp) && !f.ends_with(&own)) {
-        return Err(ResourceError::Invalid(format!(
-            "--timestamp `{timestamp}` is the version of another migration of this app: pick a \
-             later one (or leave it out for now)"
-        )));
-    }
+    let timestamp = plan.version.as_str();
     for f in &r.fields {
         if let Ty::References(table) = &f.ty
             && !root.join(format!("src/{table}.rs")).is_file()
@@ -897,14 +866,14 @@ pub fn write(
             )));
         }
     }
-    // Rows for everyone cannot point at rows that belong to users.
+    // Rows for everyone cannot point at rows that belong to a scope.
     if !owned {
         for f in &r.fields {
             if let Ty::References(table) = &f.ty
                 && let Some(column) = owner_column_of(root, table)
             {
                 return Err(ResourceError::Invalid(format!(
-                    "`{}:references:{table}`: the rows of `{table}` belong to users ({column}), \
+                    "`{}:references:{table}`: the rows of `{table}` belong to a scope ({column}), \
                      so rows for everyone cannot reference them: give this resource their scope \
                      (leave out --no-scope)",
                     f.name
@@ -957,8 +926,8 @@ pub fn write(
     let mut existing: Vec<String> =
         files.iter().filter(|(p, _)| root.join(p).exists()).map(|(p, _)| p.clone()).collect();
     // A migration of the same table under another timestamp counts too.
-    for path in migrations {
-        if path.ends_with(&suffix) && !existing.contains(&path) {
+    for path in plan.existing {
+        if !existing.contains(&path) {
             existing.push(path);
         }
     }

@@ -237,32 +237,20 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
         out.push((path.to_owned(), text));
     }
     out.push(("spec/security.toml".to_owned(), SECURITY_TOML.to_owned()));
-    // The router comes from the routes table, as `zerogen generate` would write it.
-    let routes = out
-        .iter()
-        .find(|(p, _)| p == crate::app::ROUTES_TABLE)
-        .map(|(_, text)| text.clone())
-        .ok_or_else(|| ScaffoldError::Io("the scaffold has no spec/routes.tsv".into()))?;
-    let table = zero_spec::tsv::load(crate::app::ROUTES_TABLE, &routes);
-    let mut problems = table.diagnostics.clone();
-    zero_spec::checks::check_routes(&table, &mut problems);
-    if let Some(problem) = problems.first() {
-        return Err(ScaffoldError::Io(format!("the scaffold's routes table: {}", problem.message)));
-    }
-    let router = crate::app::emit_router(&table);
-    out.push((router.path, router.contents));
-    // And the theme's stylesheet from the theme table.
-    let theme = out
-        .iter()
-        .find(|(p, _)| p == crate::app::THEME_TABLE)
-        .map(|(_, text)| text.clone())
-        .ok_or_else(|| ScaffoldError::Io("the scaffold has no spec/theme.tsv".into()))?;
-    let theme = crate::app::parse_theme(&theme).map_err(|problems| {
-        let first = problems.first().map(|p| p.message.clone()).unwrap_or_default();
-        ScaffoldError::Io(format!("the scaffold's theme table: {first}"))
+    // The router and the theme's stylesheet come from their tables, as `zerogen generate`
+    // would write them.
+    let text = |path: &str| {
+        let text = out.iter().find(|(p, _)| p == path).map(|(_, text)| text.as_str());
+        text.ok_or_else(|| ScaffoldError::Io(format!("the scaffold has no {path}")))
+    };
+    let (routes_path, theme_path) = (crate::app::ROUTES_TABLE, crate::app::THEME_TABLE);
+    let routes = zero_spec::tsv::load(routes_path, text(routes_path)?);
+    let theme = zero_spec::tsv::load(theme_path, text(theme_path)?);
+    let generated = crate::app::emit_tables(routes, Some(theme)).map_err(|problems| {
+        let first = problems.first().map(|p| format!("{}: {}", p.location, p.message));
+        ScaffoldError::Io(format!("the scaffold's tables: {}", first.unwrap_or_default()))
     })?;
-    let css = crate::app::emit_theme(&theme);
-    out.push((css.path, css.contents));
+    out.extend(generated.into_iter().map(|o| (o.path, o.contents)));
     out.sort();
     Ok(out)
 }

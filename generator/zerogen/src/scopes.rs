@@ -201,13 +201,10 @@ pub fn with_table(text: &str, scope: &str, table: &str) -> Result<String, String
         return Err(format!("no scope `{scope}`"));
     };
     let mut row = row.clone();
-    let old = row.line();
     row.tables.push(table.to_owned());
     let mut out: Vec<String> = text.lines().map(str::to_owned).collect();
-    // The row as this crate writes it, or as a person laid it out (same cells).
-    let at = out.iter().position(|l| *l == old).or_else(|| {
-        out.iter().position(|l| l.split('\t').next() == Some(scope) && !l.starts_with('#'))
-    });
+    // The scope's row: the line after the header whose first cell names it.
+    let at = out.iter().skip(1).position(|l| l.split('\t').next() == Some(scope)).map(|i| i + 1);
     match at {
         Some(i) => out[i] = row.line(),
         None => return Err(format!("no row of scope `{scope}`")),

@@ -372,7 +372,7 @@ fn resources_add_tables_pages_and_tests_that_pass() {
     let shared = ["resource", "Tag", "tags", "shelf_id:references:shelves", "--no-scope"];
     let refused = zerogen(&app, &shared);
     assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
-    assert!(text(&refused).contains("belong to users (owner_id)"), "{}", text(&refused));
+    assert!(text(&refused).contains("belong to a scope (owner_id)"), "{}", text(&refused));
     let bins = ["resource", "Bin", "bins", "label:string", "--json", "--no-scope"];
     let bins = [&bins[..], &["--timestamp", "20261125120600"]].concat();
     let made = zerogen(&app, &bins);

@@ -331,13 +331,12 @@ impl Db {
     /// typed parameter cast the Postgres way (`VALUES ($1, $2::date)`): Postgres needs the cast
     /// to put text in a native column, and SQLite, which stores such values as text, gets the
     /// query without its casts. Quoted strings and identifiers are left as they are.
+    /// Each query is rewritten once: queries are literals, so their SQLite forms are kept for
+    /// the life of the process.
     pub fn sql(&self, sql: &'static str) -> sqlx::SqlStr {
-        use sqlx::SqlSafeStr as _;
         match self.backend {
-            Backend::Sqlite if sql.contains("::") => {
-                sqlx::AssertSqlSafe(without_casts(sql)).into_sql_str()
-            }
-            _ => sql.into_sql_str(),
+            Backend::Sqlite if sql.contains("::") => sqlx::SqlStr::from_static(sqlite_form(sql)),
+            _ => sqlx::SqlStr::from_static(sql),
         }
     }
 
@@ -394,6 +393,17 @@ fn sqlite_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty()).then_some(path)
+}
+
+/// The SQLite form of query `sql` ([`without_casts`]), made once per query.
+fn sqlite_form(sql: &'static str) -> &'static str {
+    static FORMS: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<&'static str, &'static str>>,
+    > = std::sync::OnceLock::new();
+    let forms = FORMS.get_or_init(Default::default);
+    let mut forms = forms.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    // Bounded: one entry per query literal of the program.
+    forms.entry(sql).or_insert_with(|| Box::leak(without_casts(sql).into_boxed_str()))
 }
 
 /// `sql` without its `::type` casts outside quotes (`$2::date` becomes `$2`).
@@ -508,6 +518,10 @@ mod tests {
             "SELECT 'a::b', \"c::d\" FROM t"
         );
         assert_eq!(without_casts("SELECT 'it''s'::text"), "SELECT 'it''s'");
+        // Made once per query: the same text comes back, not a new copy.
+        let query = "UPDATE t SET d = $1::date";
+        assert_eq!(sqlite_form(query), "UPDATE t SET d = $1");
+        assert!(std::ptr::eq(sqlite_form(query), sqlite_form(query)));
     }
 
     #[test]

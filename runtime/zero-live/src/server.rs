@@ -603,7 +603,7 @@ fn flash_group(html: &mut String, flash: &std::collections::BTreeMap<String, Str
 async fn page(live: Live, route: Arc<Route>, request: axum::extract::Request) -> Response {
     // The request's parts by value: its headers and extensions are not copied.
     let (mut parts, _) = request.into_parts();
-    // The `{name}` segments axum matched, percent-decoded as a live join decodes them.
+    // The `{name}` segments axum matched, percent-decoded; one that is not UTF-8 is refused.
     let params = match <axum::extract::RawPathParams as axum::extract::FromRequestParts<()>>::from_request_parts(
         &mut parts,
         &(),

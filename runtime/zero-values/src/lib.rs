@@ -24,6 +24,12 @@ pub use rust_decimal::{self, Decimal};
 pub use time::{self, Date};
 pub use uuid::{self, Uuid};
 
+/// What a problem says a typed field is not.
+const DATE: &str = "a date (YYYY-MM-DD)";
+const DATETIME: &str = "a date and time";
+const DECIMAL: &str = "a decimal number";
+const UUID: &str = "a UUID";
+
 /// A date and time without a zone, as a `datetime-local` input gives it.
 pub type DateTime = time::PrimitiveDateTime;
 
@@ -136,78 +142,61 @@ impl<'a> Values<'a> {
         matches!(self.raw(field), Some("true" | "on" | "1"))
     }
 
+    /// A value `parse` reads: `None` for a blank field (with a `required` problem if it is);
+    /// `fallback` and a `format` problem for text that does not parse.
     fn typed<T>(
         &mut self,
         field: &'static str,
         required: bool,
         parse: fn(&str) -> Option<T>,
         what: &str,
-    ) -> Option<Option<T>> {
+        fallback: T,
+    ) -> Option<T> {
         let value = if required { self.required(field)? } else { self.raw(field)? };
-        let parsed = parse(value);
-        if parsed.is_none() {
+        Some(parse(value).unwrap_or_else(|| {
             self.problem(field, "format", format!("is not {what}"));
-        }
-        Some(parsed)
+            fallback
+        }))
     }
 
     /// A required date, `YYYY-MM-DD`, that exists in the calendar.
     pub fn date(&mut self, field: &'static str) -> Date {
-        self.optional_date_inner(field, true).unwrap_or(Date::MIN)
+        self.typed(field, true, parse_date, DATE, Date::MIN).unwrap_or(Date::MIN)
     }
 
     /// An optional date.
     pub fn optional_date(&mut self, field: &'static str) -> Option<Date> {
-        self.optional_date_inner(field, false)
-    }
-
-    fn optional_date_inner(&mut self, field: &'static str, required: bool) -> Option<Date> {
-        self.typed(field, required, parse_date, "a date (YYYY-MM-DD)")
-            .map(|d| d.unwrap_or(Date::MIN))
+        self.typed(field, false, parse_date, DATE, Date::MIN)
     }
 
     /// A required date and time, `YYYY-MM-DDTHH:MM` (seconds optional).
     pub fn datetime(&mut self, field: &'static str) -> DateTime {
-        self.optional_datetime_inner(field, true).unwrap_or(DateTime::MIN)
+        self.typed(field, true, parse_datetime, DATETIME, DateTime::MIN).unwrap_or(DateTime::MIN)
     }
 
     /// An optional date and time.
     pub fn optional_datetime(&mut self, field: &'static str) -> Option<DateTime> {
-        self.optional_datetime_inner(field, false)
-    }
-
-    fn optional_datetime_inner(&mut self, field: &'static str, required: bool) -> Option<DateTime> {
-        self.typed(field, required, parse_datetime, "a date and time")
-            .map(|d| d.unwrap_or(DateTime::MIN))
+        self.typed(field, false, parse_datetime, DATETIME, DateTime::MIN)
     }
 
     /// A required decimal number (`12.50`), exact: no digit is lost to a float.
     pub fn decimal(&mut self, field: &'static str) -> Decimal {
-        self.optional_decimal_inner(field, true).unwrap_or_default()
+        self.typed(field, true, parse_decimal, DECIMAL, Decimal::ZERO).unwrap_or_default()
     }
 
     /// An optional decimal number.
     pub fn optional_decimal(&mut self, field: &'static str) -> Option<Decimal> {
-        self.optional_decimal_inner(field, false)
-    }
-
-    fn optional_decimal_inner(&mut self, field: &'static str, required: bool) -> Option<Decimal> {
-        self.typed(field, required, parse_decimal, "a decimal number")
-            .map(Option::unwrap_or_default)
+        self.typed(field, false, parse_decimal, DECIMAL, Decimal::ZERO)
     }
 
     /// A required UUID (`8-4-4-4-12` hexadecimal digits, either case).
     pub fn uuid(&mut self, field: &'static str) -> Uuid {
-        self.optional_uuid_inner(field, true).unwrap_or_default()
+        self.typed(field, true, parse_uuid, UUID, Uuid::nil()).unwrap_or_default()
     }
 
     /// An optional UUID.
     pub fn optional_uuid(&mut self, field: &'static str) -> Option<Uuid> {
-        self.optional_uuid_inner(field, false)
-    }
-
-    fn optional_uuid_inner(&mut self, field: &'static str, required: bool) -> Option<Uuid> {
-        self.typed(field, required, parse_uuid, "a UUID").map(Option::unwrap_or_default)
+        self.typed(field, false, parse_uuid, UUID, Uuid::nil())
     }
 
     /// A required choice among `allowed`.

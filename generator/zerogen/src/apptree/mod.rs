@@ -8,7 +8,7 @@ pub mod tsv;
 
 use std::path::Path;
 
-use crate::resource::{ResourceError, io_error, write_all};
+use crate::resource::{ResourceError, io_error, migration_files, version_of, write_all};
 
 /// Refuses a folder that is not an app made by `zerogen new app`.
 pub fn require_app(root: &Path) -> Result<(), ResourceError> {
@@ -19,6 +19,43 @@ pub fn require_app(root: &Path) -> Result<(), ResourceError> {
         "{} is not an app (no spec/routes.tsv); run this in an app made by `zerogen new app`",
         root.display()
     )))
+}
+
+/// The version of a migration a generator writes, and the app's migrations it would replace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationPlan {
+    /// `requested`, or with `force` the version the generator's migration has already (a rerun
+    /// rewrites it in place: a second one would create its tables twice).
+    pub version: String,
+    /// The app's migrations of the same name under any version (`migrations/BACKEND/FILE`).
+    pub existing: Vec<String>,
+}
+
+/// Plans the migration named `*SUFFIX` (`_create_orgs.sql`) of the app at `root`: `requested`
+/// must be 14 digits (`YYYYMMDDHHMMSS`), and the version may be no other migration's.
+pub fn plan_migration(
+    root: &Path,
+    suffix: &str,
+    requested: &str,
+    force: bool,
+) -> Result<MigrationPlan, ResourceError> {
+    if requested.len() != 14 || !requested.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{requested}` must be 14 digits, YYYYMMDDHHMMSS"
+        )));
+    }
+    let migrations = migration_files(root);
+    let existing: Vec<String> =
+        migrations.iter().filter(|f| f.ends_with(suffix)).cloned().collect();
+    let kept = existing.iter().find_map(|f| version_of(f)).filter(|_| force);
+    let version = kept.unwrap_or(requested).to_owned();
+    if migrations.iter().any(|f| version_of(f) == Some(&version) && !f.ends_with(suffix)) {
+        return Err(ResourceError::Invalid(format!(
+            "--timestamp `{version}` is the version of another migration of this app: pick a \
+             later one (or leave it out for now)"
+        )));
+    }
+    Ok(MigrationPlan { version, existing })
 }
 
 /// Writes a module a generator adds to `folder` of the app at `root` (a component, a layout):
@@ -81,6 +118,37 @@ pub fn registers_folder(root: &Path, folder: &str) -> Result<(), String> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_migration_keeps_its_version_when_forced_and_never_takes_another_ones() {
+        let root = tempfile::tempdir().unwrap();
+        for backend in ["sqlite", "postgres"] {
+            let dir = root.path().join("migrations").join(backend);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("20260101000000_create_posts.sql"), "").unwrap();
+            std::fs::write(dir.join("20260101000001_create_orgs.sql"), "").unwrap();
+        }
+        let plan = |requested: &str, force: bool| {
+            plan_migration(root.path(), "_create_orgs.sql", requested, force)
+        };
+        // New: the version asked for; the files of the same name are listed either way.
+        let fresh = plan_migration(root.path(), "_create_teams.sql", "20260101000002", false);
+        assert_eq!(
+            fresh.unwrap(),
+            MigrationPlan { version: "20260101000002".into(), existing: vec![] }
+        );
+        let again = plan("20260101000005", false).unwrap();
+        assert_eq!(again.version, "20260101000005");
+        assert_eq!(again.existing.len(), 2, "{again:?}");
+        // Forced, it keeps its own version: a second migration would create the tables twice.
+        assert_eq!(plan("20260101000005", true).unwrap().version, "20260101000001");
+        // Another migration's version, or one that is not 14 digits, is refused.
+        let taken = plan("20260101000000", false).unwrap_err().to_string();
+        assert!(taken.contains("is the version of another migration"), "{taken}");
+        for bad in ["2026", "2026010100000x", "202601010000000"] {
+            assert!(plan(bad, false).unwrap_err().to_string().contains("must be 14 digits"));
+        }
+    }
 
     #[test]
     fn a_build_script_that_registers_only_mod_rs_is_refused() {

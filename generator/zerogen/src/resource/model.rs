@@ -69,16 +69,13 @@ pub struct Model {
     pub update_id: String,
     /// `$4`: the owner's placeholder in an update.
     pub update_owner: String,
-    /// Some field is a date, date-time, decimal or UUID: its inserts and updates cast the
-    /// parameter for Postgres (`$2::date`), through `Db::sql`.
-    pub typed: bool,
-    /// `Date, Decimal`: the `zero_db::values` types the domain module names.
+    /// `Date, Decimal`: the `zero_db::values` types the domain module names (none: no field is
+    /// a date, date-time, decimal or UUID; with some, inserts and updates cast their parameters
+    /// for Postgres, `$2::date`, through `Db::sql`).
     pub value_types: String,
-    /// The row derives `Default` (rows that belong to users need one, for a page that sends
-    /// a visitor away before any row is read).
-    pub derive_default: bool,
-    /// The row implements `Default` by hand: a date has no default in `time`.
-    pub manual_default: bool,
+    /// A required field is a date or date-time, which has no `Default` in `time`: rows that
+    /// belong to a scope (whose pages need an empty row) implement it by hand.
+    pub dated: bool,
 }
 
 /// A field as its templates see it.
@@ -91,7 +88,7 @@ pub struct FieldModel {
     /// `PUBLISHED_AT`, for the constants of an enum.
     pub upper: String,
     /// Its Rust type in the row.
-    pub rust: &'static str,
+    pub rust: String,
     /// May be empty.
     pub optional: bool,
     /// Unique.
@@ -149,8 +146,15 @@ impl Field {
             _ => String::new(),
         };
         let name = &self.name;
+        let rust = self.rust();
         let typed = self.value_type().is_some();
-        let value_of = match self.rust() {
+        // A typed value crosses to the database and the JSON API as its text.
+        let as_text = |on: String| match (typed, self.optional) {
+            (true, true) => Some(format!("zero_db::values::nullable(&{on})")),
+            (true, false) => Some(format!("zero_db::values::text(&{on})")),
+            (false, _) => None,
+        };
+        let value_of = match rust.as_str() {
             _ if typed => format!("zero_db::values::text(&{lower}.{name})"),
             "String" => format!("{lower}.{name}.clone()"),
             "Option<String>" => format!("{lower}.{name}.clone().unwrap_or_default()"),
@@ -159,19 +163,14 @@ impl Field {
             }
             _ => format!("{lower}.{name}.to_string()"),
         };
-        let bind = match self.rust() {
-            _ if typed && self.optional => format!("zero_db::values::nullable(&attrs.{name})"),
-            _ if typed => format!("zero_db::values::text(&attrs.{name})"),
+        let bind = as_text(format!("attrs.{name}")).unwrap_or_else(|| match rust.as_str() {
             "i64" | "f64" | "bool" | "Option<i64>" | "Option<f64>" => format!("attrs.{name}"),
             _ => format!("attrs.{name}.clone()"),
-        };
-        let json = match () {
-            () if typed && self.optional => format!("zero_db::values::nullable(&{lower}.{name})"),
-            () if typed => format!("zero_db::values::text(&{lower}.{name})"),
-            () => format!("{lower}.{name}"),
-        };
-        let default_value = match self.rust() {
-            "Date" | "DateTime" => format!("{}::MIN", self.rust()),
+        });
+        let json = as_text(format!("{lower}.{name}")).unwrap_or_else(|| format!("{lower}.{name}"));
+        let default_value = match (&self.ty, self.optional) {
+            (Ty::Date, false) => "Date::MIN".to_owned(),
+            (Ty::Datetime, false) => "DateTime::MIN".to_owned(),
             _ => "Default::default()".to_owned(),
         };
         let example = self.example("{n}");
@@ -199,7 +198,7 @@ impl Field {
             name: self.name.clone(),
             label: self.label(),
             upper: self.name.to_uppercase(),
-            rust: self.rust(),
+            rust,
             optional: self.optional,
             unique: self.unique,
             sqlite: self.column(false),
@@ -318,10 +317,8 @@ impl Resource {
                 .join(", "),
             update_id: format!("${}", n + 1),
             update_owner: format!("${}", n + 2),
-            typed: !value_types.is_empty(),
             value_types: value_types.join(", "),
-            derive_default: self.owned && !dated,
-            manual_default: self.owned && dated,
+            dated,
             fields,
             lower,
             human,

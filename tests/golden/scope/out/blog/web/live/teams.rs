@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 use zero_auth::Scope;
 use zero_auth::web::require_user;
+use zero_db::values::Problem;
 use zero_live::csrf::CsrfToken;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
@@ -41,6 +42,13 @@ fn new_form() -> Form {
 
 fn member_form() -> Form {
     Form::new("member", BTreeMap::from([("email", ""), ("role", "member")]))
+}
+
+/// Each problem on its field of `form`.
+fn show(form: &mut Form, problems: Vec<Problem>) {
+    for p in problems {
+        form.add_error(p.field, p.code, p.message);
+    }
 }
 
 /// The form's values by field.
@@ -102,18 +110,12 @@ impl LiveView for Teams {
     ) -> Result<(), EventError> {
         let (db, pubsub) = services(ctx).map_err(EventError::Invalid)?;
         match event {
-            "validate" => {
-                self.new_form = self.new_form.clone().with_params(value, Action::Change);
-                if let Err(problems) = teams::validate(&values(&self.new_form, &["name"])) {
-                    for p in problems {
-                        self.new_form.add_error(p.field, p.code, p.message);
-                    }
-                }
-            }
-            "create" => {
-                self.new_form = self.new_form.clone().with_params(value, Action::Submit);
+            "validate" | "create" => {
+                let action = if event == "create" { Action::Submit } else { Action::Change };
+                self.new_form = self.new_form.clone().with_params(value, action);
                 match teams::validate(&values(&self.new_form, &["name"])) {
-                    Ok(name) => {
+                    Err(problems) => show(&mut self.new_form, problems),
+                    Ok(name) if action == Action::Submit => {
                         let created = teams::create(&self.scope, &db, &name)
                             .await
                             .map_err(|e| EventError::Invalid(e.to_string()))?;
@@ -123,11 +125,7 @@ impl LiveView for Teams {
                             format!("{} was created: switch to it to work in it.", created.name),
                         );
                     }
-                    Err(problems) => {
-                        for p in problems {
-                            self.new_form.add_error(p.field, p.code, p.message);
-                        }
-                    }
+                    Ok(_) => {}
                 }
             }
             "add_member" => {
@@ -138,11 +136,7 @@ impl LiveView for Teams {
                         self.member_form = member_form();
                         ctx.put_flash("info", format!("{} is a member now.", member.email));
                     }
-                    Err(MemberError::Invalid(problems)) => {
-                        for p in problems {
-                            self.member_form.add_error(p.field, p.code, p.message);
-                        }
-                    }
+                    Err(MemberError::Invalid(problems)) => show(&mut self.member_form, problems),
                     Err(e @ (MemberError::NoSuchUser | MemberError::AlreadyMember)) => {
                         self.member_form.add_error("email", "member", e.to_string());
                     }
