@@ -359,6 +359,27 @@ pub fn check_theme(theme: &Table<ThemeToken>, out: &mut Vec<Diagnostic>) {
 /// and path segments are well formed.
 pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
     unique(routes, "path", |r| format!("{:?} {}", r.method, r.full_path()), out);
+    // A mounted package owns every path under its own: the app's rows stay out of it.
+    for mount in routes.rows.iter().filter(|r| r.value.kind == RouteKind::Mount) {
+        let prefix = mount.value.full_path();
+        for row in routes.rows.iter().filter(|r| r.line != mount.line) {
+            let path = row.value.full_path();
+            let under = path.strip_prefix(&prefix).is_some_and(|rest| rest.starts_with('/'));
+            if under || (path == prefix && row.value.method != crate::tables::Method::Get) {
+                out.push(
+                    Diagnostic::error(
+                        codes::INVALID_VALUE,
+                        routes.location(row, "path"),
+                        format!(
+                            "`{path}` is under `{prefix}`, where package `{}` is mounted ({}:{})",
+                            mount.value.target, routes.file, mount.line
+                        ),
+                    )
+                    .with_help("give the route a path outside the package's, or mount the package elsewhere"),
+                );
+            }
+        }
+    }
     let named = Table {
         file: routes.file.clone(),
         columns: routes.columns.clone(),
@@ -420,6 +441,12 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
         // folders take neither.
         let refused = match r.kind {
             RouteKind::Http => None,
+            RouteKind::Mount => (r.full_path() == "/"
+                || segments.iter().any(|s| s.starts_with([':', '*'])))
+            .then_some((
+                "a mount's path is a literal prefix below `/`",
+                "a package is mounted under a path of its own: `/kb`",
+            )),
             RouteKind::Live => segments.iter().any(|s| s.starts_with('*')).then_some((
                 "a live route cannot have a `*tail` parameter",
                 "name each segment: `/posts/:id`",
@@ -444,10 +471,15 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
         let bad_target = match r.kind {
             RouteKind::Static => r.target.starts_with('/') || r.target.contains(".."),
             RouteKind::Live | RouteKind::Http => !rust_path(&r.target),
+            RouteKind::Mount => {
+                !rust_path(&r.target) || r.target.contains("::") || r.target.starts_with('_')
+            }
         };
         if bad_target {
             let help = if r.kind == RouteKind::Static {
                 "a static route's target is a folder relative to the app (`web/assets`)"
+            } else if r.kind == RouteKind::Mount {
+                "a mount's target is the package's crate, as Rust names it (`kb`, `help_desk`)"
             } else {
                 "a live or http route's target is a Rust path from the crate root (`web::live::home::Home`)"
             };
@@ -458,7 +490,8 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                     format!("target `{}` is not valid for a {:?} route", r.target, r.kind)
                         .replace("Live", "live")
                         .replace("Http", "http")
-                        .replace("Static", "static"),
+                        .replace("Static", "static")
+                        .replace("Mount", "mount"),
                 )
                 .with_help(help),
             );
@@ -648,8 +681,42 @@ mod tests {
             "POST\t/posts\thttp\tcontrollers::posts::create\tbrowser\t/\t\n",
             "GET\t/files/*path\thttp\tcontrollers::files::get\tapi\t/\t\n",
             "GET\t/assets\tstatic\tweb/assets\tassets\t/\t\n",
+            "GET\t/kb\tmount\tkb\tbrowser\t/\tkb\n",
+            "GET\t/help\tmount\thelp_desk\tbrowser\t/admin\t\n",
+            "GET\t/kbase\tlive\tlive::kbase::Kbase\tbrowser\t/\t\n",
         ));
         assert!(out.is_empty(), "{out:#?}");
+    }
+
+    #[test]
+    fn a_mount_owns_the_paths_under_it_and_names_a_crate() {
+        let out = routes(concat!(
+            "GET\t/kb\tmount\tkb\tbrowser\t/\tkb\n",
+            "GET\t/kb/new\tlive\tlive::x::X\tbrowser\t/\t\n",
+            "POST\t/kb\thttp\th::post\tbrowser\t/\t\n",
+            "GET\t/\tmount\twiki\tbrowser\t/\t\n",
+            "GET\t/docs/:id\tmount\tdocs\tbrowser\t/\t\n",
+            "GET\t/help\tmount\thelp::desk\tbrowser\t/\t\n",
+            "GET\t/a/kb\tlive\tlive::y::Y\tbrowser\t/\t\n",
+        ));
+        let found: Vec<_> = out.iter().map(|d| (d.location.line, d.message.as_str())).collect();
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(
+            found[0].0 == 3
+                && found[0].1.contains(
+                    "`/kb/new` is under `/kb`, where package `kb` is mounted (spec/routes.tsv:2)"
+                ),
+            "{found:#?}"
+        );
+        assert!(found[1].0 == 4 && found[1].1.contains("`/kb` is under `/kb`"), "{found:#?}");
+        // Every path is under `/`: the mount at `/` is refused, not the rows under it.
+        assert!(found[2].0 == 5 && found[2].1.contains("a literal prefix below `/`"), "{found:#?}");
+        assert!(found[3].0 == 6 && found[3].1.contains("a literal prefix below `/`"), "{found:#?}");
+        assert!(
+            found[4].0 == 7
+                && found[4].1.contains("target `help::desk` is not valid for a mount route"),
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -326,6 +326,8 @@ pub enum RouteKind {
     Http,
     /// A directory of static files.
     Static,
+    /// A live package (`zerogen package`): its crate's views, served under the path.
+    Mount,
 }
 
 /// A route of an app (`spec/routes.tsv`).
@@ -337,9 +339,10 @@ pub struct Route {
     /// Path below the scope, starting with `/`; `:name` segments are parameters, `*name` a tail.
     #[schemars(pattern(r"^/[A-Za-z0-9_./:*-]*$"))]
     pub path: String,
-    /// `live`, `http` or `static`.
+    /// `live`, `http`, `static` or `mount`.
     pub kind: RouteKind,
-    /// The handler (Rust path such as `live::posts::Index`) or, for `static`, a directory.
+    /// The handler (Rust path such as `live::posts::Index`); for `static`, a directory; for
+    /// `mount`, the package's crate (`kb`).
     #[schemars(length(min = 1))]
     pub target: String,
     /// The pipeline (ordered middleware stack) the route runs through.

@@ -200,9 +200,19 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
     code.push_str(
         "/// Registers the live views of the table.\npub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {\n    live",
     );
-    for row in routes.rows.iter().filter(|r| r.value.kind == RouteKind::Live) {
+    for row in
+        routes.rows.iter().filter(|r| matches!(r.value.kind, RouteKind::Live | RouteKind::Mount))
+    {
         let (target, pipeline) = (&row.value.target, &row.value.pipeline);
         let path = axum_path(&row.value.full_path());
+        if row.value.kind == RouteKind::Mount {
+            let _ = write!(
+                code,
+                "\n        // {file}:{}\n        .mount({target}::mount, {pipeline:?}, {path:?})",
+                row.line
+            );
+            continue;
+        }
         let call = format!("        .live_in::<crate::{target}>({pipeline:?}, {path:?})");
         // As rustfmt lays it out: the arguments on lines of their own past 100 columns.
         let call = if call.len() <= 100 {
@@ -228,7 +238,13 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
     );
     for pipeline in &pipelines {
         let rows: Vec<_> = routes.rows.iter().filter(|r| r.value.pipeline == *pipeline).collect();
-        if rows.iter().any(|r| r.value.kind == RouteKind::Live) {
+        let pages = rows.iter().any(|r| matches!(r.value.kind, RouteKind::Live | RouteKind::Mount));
+        let only_pages =
+            rows.iter().all(|r| matches!(r.value.kind, RouteKind::Live | RouteKind::Mount));
+        if only_pages {
+            let _ = writeln!(code, "    let {pipeline} = live.pages_of({pipeline:?});");
+            continue;
+        } else if pages {
             let _ = write!(code, "    let {pipeline} = live\n        .pages_of({pipeline:?})");
         } else {
             let _ = write!(code, "    let {pipeline} = axum::Router::new()");
@@ -269,10 +285,19 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         }
         code.push_str(";\n");
     }
-    code.push_str("    live.transport()");
-    for pipeline in &pipelines {
-        let _ =
-            write!(code, "\n        .merge(crate::web::pipelines::{pipeline}({pipeline}, live))");
+    let merges: Vec<String> = pipelines
+        .iter()
+        .map(|p| format!(".merge(crate::web::pipelines::{p}({p}, live))"))
+        .collect();
+    // As rustfmt lays a chain out: on one line when it fits.
+    let one_line = format!("    live.transport(){}", merges.concat());
+    if one_line.len() <= 100 {
+        code.push_str(&one_line);
+    } else {
+        code.push_str("    live.transport()");
+        for merge in &merges {
+            let _ = write!(code, "\n        {merge}");
+        }
     }
     code.push_str("\n}\n");
     if routes.rows.iter().any(|r| r.value.kind == RouteKind::Static) {
@@ -282,6 +307,27 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
              let root = std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\"));\n    \
              zero_live::endpoint::static_files(prefix, &root.join(dir))\n}\n",
         );
+    }
+
+    let mounts: Vec<_> = routes.rows.iter().filter(|r| r.value.kind == RouteKind::Mount).collect();
+    code.push_str(
+        "\n/// The app's migrations and those of the live packages it mounts, as one history.\n\
+         pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {\n",
+    );
+    if mounts.is_empty() {
+        code.push_str("    Ok(app)\n}\n");
+    } else {
+        code.push_str("    app");
+        for (i, row) in mounts.iter().enumerate() {
+            let target = &row.value.target;
+            let then = if i + 1 < mounts.len() { "?" } else { "" };
+            let _ = write!(
+                code,
+                "\n        // {file}:{}\n        .merge({target:?}, {target}::migrations()?){then}",
+                row.line
+            );
+        }
+        code.push_str("\n}\n");
     }
 
     for row in &routes.rows {
@@ -417,7 +463,7 @@ mod tests {
         );
         // Each live path is named once: the pipeline serves the pages registered in it.
         assert_eq!(code.matches("\"/notes/{slug}\"").count(), 2, "live_in and the helper: {code}");
-        assert!(code.contains("let browser = live\n        .pages_of(\"browser\");"), "{code}");
+        assert!(code.contains("let browser = live.pages_of(\"browser\");"), "{code}");
         assert!(
             code.contains("pub fn note_path(slug: impl std::fmt::Display) -> String"),
             "{code}"
@@ -522,6 +568,52 @@ mod tests {
         // Without a theme table (an app made before it), only the router.
         std::fs::remove_file(root.join(THEME_TABLE)).unwrap();
         assert!(emit_app(root).is_err(), "the bad routes table still");
+    }
+
+    /// `code` as rustfmt lays it out with a generated app's settings.
+    fn rustfmt(code: &str) -> String {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new("rustfmt")
+            .args(["--edition", "2024", "--emit", "stdout", "--config"])
+            .arg("max_width=100,use_small_heuristics=Max")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(code.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn mounted_packages_register_their_views_and_join_their_migrations() {
+        let routes = table(concat!(
+            "GET\t/\tlive\tweb::live::home::Home\tbrowser\t/\thome\n",
+            "GET\t/kb\tmount\tkb\tbrowser\t/\tkb\n",
+            "GET\t/help\tmount\thelp_desk\tadmin\t/staff\t\n",
+        ));
+        assert!(routes.diagnostics.is_empty(), "{:?}", routes.diagnostics);
+        let code = emit_router(&routes).contents;
+        assert_eq!(rustfmt(&code), code, "laid out as rustfmt lays it out");
+        assert!(
+            code.contains("// spec/routes.tsv:3\n        .mount(kb::mount, \"browser\", \"/kb\")"),
+            "{code}"
+        );
+        assert!(code.contains(".mount(help_desk::mount, \"admin\", \"/staff/help\")"), "{code}");
+        // A pipeline with only a package still serves its pages.
+        assert!(code.contains("let admin = live.pages_of(\"admin\");"), "{code}");
+        assert!(code.contains(".merge(\"kb\", kb::migrations()?)?\n        // spec/routes.tsv:4\n        .merge(\"help_desk\", help_desk::migrations()?)\n}"), "{code}");
+        assert!(code.contains("pub fn kb_path() -> String {\n    \"/kb\".to_owned()"), "{code}");
+        // Without a package, the app's migrations are all there is.
+        let routes = table("GET\t/\tlive\tweb::live::home::Home\tbrowser\t/\thome\n");
+        let code = emit_router(&routes).contents;
+        assert_eq!(rustfmt(&code), code, "laid out as rustfmt lays it out");
+        assert!(
+            code.contains(") -> Result<zero_db::Migrations, zero_db::DbError> {\n    Ok(app)\n}"),
+            "{code}"
+        );
+        assert!(!code.contains(".mount("), "{code}");
     }
 
     #[test]

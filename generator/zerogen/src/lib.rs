@@ -11,7 +11,9 @@ pub mod component;
 pub mod emit;
 pub mod generate;
 pub mod layout;
+pub mod mount;
 pub mod organizations;
+pub mod package;
 pub mod render;
 pub mod resource;
 pub mod scaffold;
@@ -24,11 +26,14 @@ pub mod tutorial;
 use std::path::{Path, PathBuf};
 
 /// Finds the project root: the nearest ancestor of `start` holding both `Cargo.toml` and
-/// `spec/`.
+/// `spec/`, or a live package's crate (`zerogen package`).
 pub fn find_root(start: &Path) -> Option<PathBuf> {
     start
         .ancestors()
-        .find(|dir| dir.join("Cargo.toml").is_file() && dir.join("spec").is_dir())
+        .find(|dir| {
+            dir.join("Cargo.toml").is_file()
+                && (dir.join("spec").is_dir() || mount::package_name(dir).is_ok())
+        })
         .map(Path::to_path_buf)
 }
 

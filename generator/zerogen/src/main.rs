@@ -138,6 +138,45 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Create a live package: a crate of live views, components, colocated styles and
+    /// migrations, with its own tests, that apps add as a dependency and mount under a path
+    /// (`zerogen mount`).
+    Package {
+        /// The package's name (its crate's): lowercase letters, digits, `_` and `-`.
+        name: String,
+        /// Where to create it (default: ./NAME); must not exist or be empty.
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Depend on the framework checkout at this path (default: the one zerogen was built
+        /// from).
+        #[arg(long, value_name = "P", conflicts_with = "zero_live_version")]
+        zero_live_path: Option<PathBuf>,
+        /// Depend on this released version of the framework instead.
+        #[arg(long, value_name = "V")]
+        zero_live_version: Option<String>,
+        /// Its migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
+        #[arg(long, value_name = "TS")]
+        timestamp: Option<String>,
+    },
+    /// Mount a live package (made by `zerogen package`) in the app: a path dependency, a
+    /// `mount` row of spec/routes.tsv (its views under the path, its migrations with the
+    /// app's), a test, a docs page and a ledger row.
+    Mount {
+        /// The package's folder.
+        package: PathBuf,
+        /// The path to mount it under (default: / and the package's name).
+        #[arg(long, value_name = "PATH")]
+        at: Option<String>,
+        /// The pipeline its pages pass through.
+        #[arg(long, default_value = "browser")]
+        pipeline: String,
+        /// The main navigation's link text (default: the package's title; "" for none).
+        #[arg(long, value_name = "TEXT")]
+        nav: Option<String>,
+        /// Overwrite the test and docs page when they exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print an app's route table (spec/routes.tsv) with its path helpers.
     Routes {
         /// Print the table as JSON.
@@ -248,6 +287,35 @@ fn main() -> ExitCode {
     if let Command::New { what } = &cli.command {
         return run_new(&printer, what);
     }
+    if let Command::Package { name, path, zero_live_path, zero_live_version, timestamp } =
+        &cli.command
+    {
+        let Some(source) = source_of(&printer, zero_live_path, zero_live_version) else {
+            return ExitCode::from(2);
+        };
+        let version = timestamp.clone().unwrap_or_else(utc_timestamp);
+        let dir = path.clone().unwrap_or_else(|| PathBuf::from(name));
+        let package =
+            zerogen::package::NewPackage { name: name.clone(), dir: dir.clone(), source, version };
+        return match zerogen::package::write(&package) {
+            Ok(files) => {
+                for file in &files {
+                    printer.status("Created", &dir.join(file).display().to_string());
+                }
+                let absolute = dir.canonicalize().unwrap_or_else(|_| dir.clone());
+                printer.result(&format!(
+                    "\nNext: `cd {}` and `cargo test`; then, in an app, `zerogen mount {}`.",
+                    dir.display(),
+                    absolute.display()
+                ));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                printer.error(&e.to_string());
+                ExitCode::from(2)
+            }
+        };
+    }
     let root = match cli
         .root
         .clone()
@@ -256,12 +324,19 @@ fn main() -> ExitCode {
         Some(root) => root,
         None => {
             printer
-                .error("no project root found (a folder with Cargo.toml and spec/); pass --root");
+                .error("no project root found (a folder with Cargo.toml and spec/, or a live package); pass --root");
             return ExitCode::from(2);
         }
     };
     match cli.command {
-        Command::New { .. } => ExitCode::from(2),
+        Command::New { .. } | Command::Package { .. } => ExitCode::from(2),
+        Command::Mount { package, at, pipeline, nav, force } => {
+            let mount = zerogen::mount::Mount { package, at, pipeline, nav, force };
+            let written = zerogen::mount::write(&root, &mount);
+            let next = "\nNext: `cargo test` runs the package's test in the app; `cargo run` \
+                        serves its pages.";
+            report_written(&printer, written, next)
+        }
         Command::Routes { json } => run_routes(&printer, &root, json),
         Command::Resource {
             singular,
@@ -366,34 +441,49 @@ fn exit_code(printer: &Printer, result: std::io::Result<bool>) -> ExitCode {
     }
 }
 
-fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
-    let NewCommand::App { name, path, zero_live_path, zero_live_version, db } = what;
-    let db = match db {
-        DbArg::Sqlite => zerogen::scaffold::Database::Sqlite,
-        DbArg::Postgres => zerogen::scaffold::Database::Postgres,
-    };
-    let source = match (zero_live_path, zero_live_version) {
+/// Where a new crate's framework dependencies come from (`--zero-live-path`,
+/// `--zero-live-version`, or the checkout zerogen was built from); `None` after printing why
+/// there is none.
+fn source_of(
+    printer: &Printer,
+    zero_live_path: &Option<PathBuf>,
+    zero_live_version: &Option<String>,
+) -> Option<zerogen::scaffold::Source> {
+    match (zero_live_path, zero_live_version) {
         (Some(path), _) => {
             if !path.join("runtime/zero-live/Cargo.toml").is_file() {
                 printer.error(&format!(
                     "{}: not a 0x0 Live checkout (no runtime/zero-live/Cargo.toml)",
                     path.display()
                 ));
-                return ExitCode::from(2);
+                return None;
             }
-            zerogen::scaffold::Source::Path(path.canonicalize().unwrap_or_else(|_| path.clone()))
+            Some(zerogen::scaffold::Source::Path(
+                path.canonicalize().unwrap_or_else(|_| path.clone()),
+            ))
         }
-        (None, Some(version)) => zerogen::scaffold::Source::Version(version.clone()),
-        (None, None) => match zerogen::scaffold::Source::this_checkout() {
-            Some(source) => source,
-            None => {
+        (None, Some(version)) => Some(zerogen::scaffold::Source::Version(version.clone())),
+        (None, None) => {
+            let source = zerogen::scaffold::Source::this_checkout();
+            if source.is_none() {
                 printer.error(
                     "the checkout zerogen was built from is gone; pass --zero-live-path or \
                      --zero-live-version",
                 );
-                return ExitCode::from(2);
             }
-        },
+            source
+        }
+    }
+}
+
+fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
+    let NewCommand::App { name, path, zero_live_path, zero_live_version, db } = what;
+    let db = match db {
+        DbArg::Sqlite => zerogen::scaffold::Database::Sqlite,
+        DbArg::Postgres => zerogen::scaffold::Database::Postgres,
+    };
+    let Some(source) = source_of(printer, zero_live_path, zero_live_version) else {
+        return ExitCode::from(2);
     };
     let dir = path.clone().unwrap_or_else(|| PathBuf::from(name));
     let app = zerogen::scaffold::NewApp { name: name.clone(), dir: dir.clone(), source, db };

@@ -33,7 +33,7 @@ pub enum RenderError {
 }
 
 /// The templates of one generator (`app`, `auth`, `auth-password`, `resource`, `component`,
-/// `layout`, `scope`).
+/// `layout`, `scope`, `package`, `mount`).
 pub struct Templates {
     group: &'static str,
 }
@@ -48,6 +48,8 @@ fn group_files(group: &str) -> &'static [(&'static str, &'static str)] {
         "component" => COMPONENT,
         "layout" => LAYOUT,
         "scope" => SCOPE,
+        "package" => PACKAGE,
+        "mount" => MOUNT,
         _ => &[],
     }
 }
@@ -142,8 +144,8 @@ impl Drop for Scratch {
     }
 }
 
-/// Runs rustfmt once over the Rust files among `files`, with the app's `rustfmt.toml` when it
-/// has one (edition 2024 otherwise).
+/// Runs rustfmt once over the Rust files among `files`, with the `rustfmt.toml` among them (a
+/// new crate's) or the app's when it has one (edition 2024 otherwise).
 fn rustfmt(root: &Path, files: &mut [(String, String)]) -> Result<(), RenderError> {
     let rust: Vec<usize> = (0..files.len()).filter(|&i| files[i].0.ends_with(".rs")).collect();
     if rust.is_empty() {
@@ -178,7 +180,12 @@ fn rustfmt(root: &Path, files: &mut [(String, String)]) -> Result<(), RenderErro
     let mut command = std::process::Command::new("rustfmt");
     command.arg("--edition").arg("2024");
     let config = root.join("rustfmt.toml");
-    if config.is_file() {
+    // A new crate's settings are among the files about to be written.
+    if let Some((_, settings)) = files.iter().find(|(p, _)| p == "rustfmt.toml") {
+        let path = scratch.0.join("rustfmt.toml");
+        std::fs::write(&path, settings).map_err(|e| io(&path, e))?;
+        command.arg("--config-path").arg(path);
+    } else if config.is_file() {
         // rustfmt runs in the scratch folder: the app's config by its absolute path.
         let config = std::path::absolute(&config).map_err(|e| io(&config, e))?;
         command.arg("--config-path").arg(config);

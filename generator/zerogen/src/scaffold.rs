@@ -65,7 +65,7 @@ impl Source {
 
     /// The dependency line of the framework crate whose folder in a checkout is `dir`, with
     /// `features` on.
-    fn dependency(&self, dir: &str, features: &[&str]) -> String {
+    pub(crate) fn dependency(&self, dir: &str, features: &[&str]) -> String {
         let features =
             if features.is_empty() { String::new() } else { format!(", features = {features:?}") };
         match self {
@@ -116,7 +116,7 @@ impl Database {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScaffoldError {
     /// The name cannot be a crate name.
-    #[error("invalid app name `{name}`: {why}")]
+    #[error("invalid name `{name}`: {why}")]
     InvalidName {
         /// The name given.
         name: String,
@@ -186,6 +186,20 @@ pub fn validate_name(name: &str) -> Result<(), ScaffoldError> {
     Ok(())
 }
 
+/// A crate's name as people read it: `help-desk` is `Help Desk`.
+pub(crate) fn title_of(name: &str) -> String {
+    name.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The scaffold template of the app file at `path` (placeholders unfilled).
 pub fn template(path: &str) -> Option<&'static str> {
     APP.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
@@ -195,18 +209,7 @@ pub fn template(path: &str) -> Option<&'static str> {
 pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
     validate_name(&app.name)?;
     let module = app.name.replace('-', "_");
-    let title: String = app
-        .name
-        .split(['-', '_'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map_or_else(String::new, |c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let title = title_of(&app.name);
     let vars = BTreeMap::from([
         ("name", app.name.clone()),
         ("module", module),
@@ -257,20 +260,29 @@ pub fn files(app: &NewApp) -> Result<Vec<(String, String)>, ScaffoldError> {
 
 /// Writes the app; returns the files written. Refuses a folder that has anything in it.
 pub fn write(app: &NewApp) -> Result<Vec<String>, ScaffoldError> {
-    let files = files(app)?;
-    match std::fs::read_dir(&app.dir) {
+    write_new(&app.dir, &app.source, files(app)?)
+}
+
+/// Writes `files` into the new folder `dir` (an app, a package), with the checkout's lock file
+/// when the framework comes from one; returns the files written. Refuses a folder that has
+/// anything in it.
+pub(crate) fn write_new(
+    dir: &Path,
+    source: &Source,
+    mut files: Vec<(String, String)>,
+) -> Result<Vec<String>, ScaffoldError> {
+    match std::fs::read_dir(dir) {
         Ok(mut entries) => {
             if entries.next().is_some() {
-                return Err(ScaffoldError::NotEmpty(app.dir.clone()));
+                return Err(ScaffoldError::NotEmpty(dir.to_owned()));
             }
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(ScaffoldError::Io(format!("{}: {e}", app.dir.display()))),
+        Err(e) => return Err(ScaffoldError::Io(format!("{}: {e}", dir.display()))),
     }
     let io = |path: &Path, e: std::io::Error| ScaffoldError::Io(format!("{}: {e}", path.display()));
-    let mut files = files;
     // A checkout's lock file pins the versions the framework is tested with.
-    if let Source::Path(root) = &app.source {
+    if let Source::Path(root) = source {
         let lock = root.join("Cargo.lock");
         if lock.is_file() {
             let text = std::fs::read_to_string(&lock).map_err(|e| io(&lock, e))?;
@@ -279,7 +291,7 @@ pub fn write(app: &NewApp) -> Result<Vec<String>, ScaffoldError> {
         }
     }
     // All or nothing: a failure leaves no half app behind.
-    crate::apptree::commit::commit(&app.dir, &files).map_err(|e| ScaffoldError::Io(e.to_string()))
+    crate::apptree::commit::commit(dir, &files).map_err(|e| ScaffoldError::Io(e.to_string()))
 }
 
 #[cfg(test)]

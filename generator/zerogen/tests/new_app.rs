@@ -133,6 +133,63 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     assert!(message.contains("gone") && message.contains("web/routes.rs"), "{message}");
 }
 
+#[test]
+fn a_package_passes_its_tests_and_mounts_into_an_app_whose_tests_pass() {
+    let tmp = tempfile::tempdir().unwrap();
+    let checkout = workspace();
+    let made = zerogen(
+        tmp.path(),
+        &["package", "help-desk", "--zero-live-path", checkout.to_str().unwrap()],
+    );
+    assert!(made.status.success(), "{}", text(&made));
+    let package = tmp.path().join("help-desk");
+    // The package alone: its domain and its views mounted in a test endpoint.
+    let test = cargo(&package, &["test"]);
+    assert!(test.status.success(), "{}", text(&test));
+    assert_eq!(app_warnings(&test), Vec::<String>::new(), "{}", text(&test));
+    assert!(text(&test).contains("3 passed"), "{}", text(&test));
+    lints_are_clean(&package);
+    // A second package of that name is refused: the folder is taken.
+    let again = zerogen(tmp.path(), &["package", "help-desk"]);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    assert!(text(&again).contains("is not empty"), "{}", text(&again));
+
+    let (app, _) = new_app(tmp.path(), "shop");
+    // A crate that is not a live package is refused, and nothing is written.
+    let refused = zerogen(&app, &["mount", "../shop"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(text(&refused).contains("is not a live package"), "{}", text(&refused));
+    // A path that is taken by the app is refused at its row.
+    let taken = zerogen(&app, &["mount", "../help-desk", "--at", "/about"]);
+    assert_eq!(taken.status.code(), Some(2), "{}", text(&taken));
+    assert!(text(&taken).contains("spec/routes.tsv:"), "{}", text(&taken));
+    assert!(!app.join("tests/help_desk.rs").exists(), "nothing was written");
+    let mounted = zerogen(&app, &["mount", "../help-desk", "--at", "/help"]);
+    assert!(mounted.status.success(), "{}", text(&mounted));
+    let routes = std::fs::read_to_string(app.join("spec/routes.tsv")).unwrap();
+    assert!(routes.contains("GET\t/help\tmount\thelp_desk\tbrowser\t/\thelp_desk\tHelp Desk"));
+    // The app's tests, its package's among them, pass; so do its lints and gate.
+    let test = cargo(&app, &["test"]);
+    assert!(test.status.success(), "{}", text(&test));
+    assert_eq!(app_warnings(&test), Vec::<String>::new(), "{}", text(&test));
+    assert!(text(&test).contains("the_help_desk_package_is_served_under_its_mount ... ok"));
+    lints_are_clean(&app);
+    let gate = cargo(
+        &workspace(),
+        &["run", "-q", "-p", "zerogate", "--", "check", "--root", app.to_str().unwrap()],
+    );
+    assert!(gate.status.success(), "{}", text(&gate));
+    assert!(text(&gate).contains("0 findings"), "{}", text(&gate));
+    // A route the app adds under the package's path is refused by the table's check.
+    let table = app.join("spec/routes.tsv");
+    let under =
+        format!("{routes}GET\t/help/extra\tlive\tweb::live::about::About\tbrowser\t/\t\t\n");
+    std::fs::write(&table, under).unwrap();
+    let generate = zerogen(&app, &["generate"]);
+    assert_eq!(generate.status.code(), Some(1), "{}", text(&generate));
+    assert!(text(&generate).contains("is under `/help`, where package `help_desk` is mounted"));
+}
+
 /// One HTTP/1.1 request to `port`; the response head (lowercased) and body.
 fn http(port: u16, method: &str, path: &str) -> (String, String) {
     use std::io::{Read, Write};
@@ -204,7 +261,7 @@ fn new_app_refuses_bad_names_and_non_empty_folders_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let bad = zerogen(tmp.path(), &["new", "app", "My App"]);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(text(&bad).contains("invalid app name `My App`"), "{}", text(&bad));
+    assert!(text(&bad).contains("invalid name `My App`"), "{}", text(&bad));
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none());
     std::fs::create_dir(tmp.path().join("taken")).unwrap();
     std::fs::write(tmp.path().join("taken/notes.txt"), "mine").unwrap();

@@ -34,6 +34,36 @@ impl Migrations {
             postgres: migrator("migrations/postgres", postgres)?,
         })
     }
+
+    /// These migrations and those of `package` (a live package the app mounts, named for the
+    /// error), applied as one ordered set, so a database records them in one history. A version
+    /// both have is an error that names it and the package: each keeps its own versions.
+    pub fn merge(self, package: &str, other: Migrations) -> Result<Migrations, DbError> {
+        Ok(Migrations {
+            sqlite: merged(package, "sqlite", &self.sqlite, &other.sqlite)?,
+            postgres: merged(package, "postgres", &self.postgres, &other.postgres)?,
+        })
+    }
+}
+
+fn merged(
+    package: &str,
+    backend: &str,
+    app: &Migrator,
+    other: &Migrator,
+) -> Result<Migrator, DbError> {
+    let mut seen: BTreeSet<(i64, bool)> =
+        app.iter().map(|m| (m.version, m.migration_type.is_down_migration())).collect();
+    for migration in other.iter() {
+        if !seen.insert((migration.version, migration.migration_type.is_down_migration())) {
+            return Err(DbError::Migrate(format!(
+                "package `{package}`: its {backend} migration {} ({}) has a version the app \
+                 already uses; give one of them another version",
+                migration.version, migration.description
+            )));
+        }
+    }
+    Ok(Migrator::with_migrations(app.iter().chain(other.iter()).cloned().collect()))
 }
 
 fn migrator(folder: &str, files: EmbeddedFiles) -> Result<Migrator, DbError> {
@@ -112,6 +142,28 @@ mod tests {
         assert_eq!(first.checksum, expected.checksum);
         let kinds: Vec<_> = m.postgres.iter().map(|m| m.migration_type).collect();
         assert_eq!(kinds, [MigrationType::ReversibleUp, MigrationType::ReversibleDown]);
+    }
+
+    #[test]
+    fn a_package_merges_into_one_ordered_history_and_a_shared_version_is_refused() {
+        let app = || {
+            Migrations::embedded(&[("3_posts.sql", "SELECT 3;")], &[("3_posts.sql", "SELECT 3;")])
+                .unwrap()
+        };
+        let package =
+            Migrations::embedded(&[("2_kb.sql", "SELECT 2;")], &[("4_kb.sql", "SELECT 4;")])
+                .unwrap();
+        let merged = app().merge("kb", package).unwrap();
+        let versions = |m: &Migrator| m.iter().map(|m| m.version).collect::<Vec<_>>();
+        assert_eq!(versions(&merged.sqlite), [2, 3]);
+        assert_eq!(versions(&merged.postgres), [3, 4]);
+        let clash = Migrations::embedded(&[("3_kb_entries.sql", "SELECT 1;")], &[]).unwrap();
+        let err = app().merge("kb", clash).unwrap_err().to_string();
+        assert!(
+            err.contains("package `kb`: its sqlite migration 3 (kb entries)")
+                && err.contains("already uses"),
+            "{err}"
+        );
     }
 
     #[test]

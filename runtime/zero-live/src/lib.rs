@@ -32,6 +32,8 @@ pub mod view;
 pub use config::LiveConfig;
 pub use endpoint::Endpoint;
 pub use limits::ClientAddr;
-pub use server::{Disconnect, Live, LiveBuilder, LiveSocketId, Page, RootLayout, SessionInfo};
+pub use server::{
+    Disconnect, Live, LiveBuilder, LiveSocketId, Package, Page, RootLayout, SessionInfo,
+};
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

@@ -162,7 +162,7 @@ struct Inner {
     csp: HeaderValue,
     signer: Signer,
     routes: RouteTable,
-    assets: &'static [Asset],
+    assets: Vec<&'static Asset>,
     /// The client's and the app's script and stylesheet tags, the same on every page.
     head_tags: String,
     layout: RootLayout,
@@ -256,12 +256,16 @@ pub fn default_root_layout(page: Page) -> String {
     html
 }
 
+/// A live package's entry point: registers its views in a pipeline (the first `&str`) under
+/// a path (the second), see [`LiveBuilder::mount`].
+pub type Package = fn(LiveBuilder, &str, &str) -> LiveBuilder;
+
 /// Builds a [`Live`] endpoint.
 pub struct LiveBuilder {
     config: LiveConfig,
     signer: Option<Signer>,
     routes: RouteTable,
-    assets: &'static [Asset],
+    assets: Vec<&'static Asset>,
     layout: RootLayout,
     pubsub: Option<Arc<dyn PubSub>>,
     state: axum::http::Extensions,
@@ -274,7 +278,7 @@ impl Default for LiveBuilder {
             config: LiveConfig::default(),
             signer: None,
             routes: RouteTable::default(),
-            assets: &[],
+            assets: Vec::new(),
             layout: default_root_layout,
             pubsub: None,
             state: axum::http::Extensions::new(),
@@ -312,11 +316,27 @@ impl LiveBuilder {
         self
     }
 
+    /// Mounts a live package (a crate `zerogen package` made) under the path `at` in
+    /// `pipeline`: `package` is its `mount` function, which registers its views below `at`
+    /// ([`LiveBuilder::live_in`]), its colocated assets and the state its views read. The app's
+    /// `spec/routes.tsv` names it with a `mount` row; its migrations join the app's
+    /// (`zero_db::Migrations::merge`).
+    pub fn mount(self, package: Package, pipeline: &str, at: &str) -> LiveBuilder {
+        package(self, pipeline, at)
+    }
+
     /// The app's colocated assets (`zero_live_core::colocated_assets!()`): served under
     /// [`APP_ASSETS`] with long cache headers (their names carry their hash) and loaded by every
     /// page with an integrity hash, stylesheets as `<link>`, scripts as modules after the client.
+    ///
+    /// Each call adds to the assets before it: the app's, then those of each live package it
+    /// mounts. A file already added (its name carries its content's hash) is added once.
     pub fn assets(mut self, assets: &'static [Asset]) -> LiveBuilder {
-        self.assets = assets;
+        for asset in assets {
+            if !self.assets.iter().any(|a| a.file == asset.file) {
+                self.assets.push(asset);
+            }
+        }
         self
     }
 
@@ -365,16 +385,16 @@ impl LiveBuilder {
                 config: self.config,
                 signer: self.signer.unwrap_or_else(Signer::random),
                 routes: self.routes,
-                assets: self.assets,
                 head_tags: {
                     let client = crate::assets::ClientAssets::get();
                     format!(
                         "<script type=\"module\" src=\"{}\" integrity=\"{}\"></script>\n{}",
                         client.entry(),
                         client.integrity,
-                        asset_tags(self.assets)
+                        asset_tags(&self.assets)
                     )
                 },
+                assets: self.assets,
                 layout: self.layout,
                 sessions: AtomicUsize::new(0),
                 shutdown,
@@ -406,7 +426,7 @@ impl Live {
         for (path, body) in crate::assets::ClientAssets::get().files() {
             router = router.route(&path, get(move || async move { script(body) }));
         }
-        for asset in self.inner.assets {
+        for &asset in &self.inner.assets {
             let path = format!("{APP_ASSETS}/{}", asset.file);
             router = router.route(&path, get(move || async move { app_asset(asset) }));
         }
@@ -837,7 +857,7 @@ fn app_asset(asset: &'static Asset) -> Response {
 }
 
 /// The `<link>` and `<script>` tags of the app's colocated assets.
-fn asset_tags(assets: &[Asset]) -> String {
+fn asset_tags(assets: &[&Asset]) -> String {
     let mut tags = String::new();
     for asset in assets {
         let src = escape_attr(&format!("{APP_ASSETS}/{}", asset.file));
@@ -1650,6 +1670,26 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    static APP: [Asset; 1] =
+        [Asset { file: "app.1111111111111111.css", integrity: "sha256-a", body: "a{}" }];
+    static PACKAGE: [Asset; 2] = [
+        Asset { file: "kb.2222222222222222.css", integrity: "sha256-b", body: "b{}" },
+        Asset { file: "app.1111111111111111.css", integrity: "sha256-a", body: "a{}" },
+    ];
+
+    #[test]
+    fn each_assets_call_adds_to_the_last_and_a_file_is_added_once() {
+        let live = Live::builder().assets(&APP).assets(&PACKAGE).build();
+        let files: Vec<&str> = live.inner.assets.iter().map(|a| a.file).collect();
+        assert_eq!(files, ["app.1111111111111111.css", "kb.2222222222222222.css"]);
+        let tags = &live.inner.head_tags;
+        assert_eq!(tags.matches("app.1111111111111111.css").count(), 1, "{tags}");
+        assert!(tags.contains("/assets/app/kb.2222222222222222.css"), "{tags}");
+        // Without a call, a page loads the client and nothing else.
+        let bare = Live::builder().build();
+        assert!(bare.inner.assets.is_empty() && !bare.inner.head_tags.contains("/assets/app/"));
+    }
 
     #[test]
     fn only_local_paths_are_redirected_to_and_the_flash_rides_signed() {

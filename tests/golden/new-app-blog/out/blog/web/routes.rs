@@ -36,6 +36,11 @@ fn static_dir(prefix: &str, dir: &str) -> axum::Router {
     zero_live::endpoint::static_files(prefix, &root.join(dir))
 }
 
+/// The app's migrations and those of the live packages it mounts, as one history.
+pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
+    Ok(app)
+}
+
 /// `/` (spec/routes.tsv:5).
 pub fn home_path() -> String {
     "/".to_owned()

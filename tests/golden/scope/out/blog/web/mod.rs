@@ -35,12 +35,13 @@ pub struct App {
     pub features: features::Features,
 }
 
-/// The app's migrations, embedded in the binary by `build.rs`: one folder per backend.
+/// The app's migrations, embedded in the binary by `build.rs` (one folder per backend), and
+/// those of the live packages it mounts (`spec/routes.tsv`).
 pub fn migrations() -> Result<Migrations, zero_db::DbError> {
-    Migrations::embedded(
+    routes::with_packages(Migrations::embedded(
         include!(concat!(env!("OUT_DIR"), "/zero-embed/migrations-sqlite.rs")),
         include!(concat!(env!("OUT_DIR"), "/zero-embed/migrations-postgres.rs")),
-    )
+    )?)
 }
 
 /// The database and PubSub adapter the app shares with its views (`LiveBuilder::state`).
