@@ -74,6 +74,34 @@ async fn pages_are_served_per_pipeline_and_a_navigate_does_not_cross_one() {
     assert_eq!(server.get("/notes").await.unwrap().status, 404);
 }
 
+/// A package's `mount` function, as `zerogen package` writes one: its views under `at`.
+fn notes_package(live: zero_live::LiveBuilder, pipeline: &str, at: &str) -> zero_live::LiveBuilder {
+    live.live_in::<counter::Notes>(pipeline, at)
+        .live_in::<counter::Counter>(pipeline, &format!("{at}/from/{{start}}"))
+}
+
+/// `LiveBuilder::mount`: the package's views are served under the path, in the pipeline, and
+/// a live navigate moves between them and the app's; nothing of it is served elsewhere.
+#[tokio::test]
+async fn a_mounted_package_serves_its_views_under_its_path_in_its_pipeline() {
+    let live = counter::builder(LiveConfig::default())
+        .live_in::<counter::Counter>("browser", "/")
+        .mount(notes_package, "browser", "/kb")
+        .mount(notes_package, "admin", "/staff")
+        .build();
+    let server =
+        TestServer::start(live.transport().merge(live.pages_of("browser")), live.clone()).await;
+    let server = server.unwrap();
+    assert!(server.get("/kb").await.unwrap().body.contains("Notes"));
+    assert!(server.get("/kb/from/7").await.unwrap().body.contains("Count: 7"));
+    assert_eq!(server.get("/notes").await.unwrap().status, 404, "only under the mount");
+    assert_eq!(server.get("/staff").await.unwrap().status, 404, "not in this pipeline");
+    let mut view = server.live("/").await.unwrap();
+    assert_eq!(view.navigate("/kb").await.unwrap()["title"], "Notes");
+    let crossed = view.navigate("/staff").await.unwrap_err().to_string();
+    assert!(crossed.contains("other_pipeline"), "{crossed}");
+}
+
 /// A PubSub adapter shared with code outside the web layer: what it publishes reaches the
 /// views subscribed through the endpoint; an endpoint with its own adapter hears nothing.
 #[tokio::test]

@@ -432,7 +432,7 @@ pub fn check_routes(routes: &Table<Route>, out: &mut Vec<Diagnostic>) {
                 Diagnostic::error(
                     codes::INVALID_VALUE,
                     routes.location(row, "nav"),
-                    "only a GET live or http route without parameters can be a navigation link",
+                    "only a GET live, http or mount route without parameters can be a navigation link",
                 )
                 .with_help("leave `nav` empty here, and give it to the page the link should open"),
             );

@@ -88,7 +88,7 @@ pub const KINDS: &[TableKind] = &[
         name: "routes",
         files: "spec/routes.tsv (in an app)",
         format: Format::Tsv,
-        summary: "An app's routes: live views, HTTP handlers and static directories, each with \
+        summary: "An app's routes: live views, HTTP handlers, static directories and mounted live packages, each with \
                   its pipeline, scope and name. The app's router is generated from it.",
         schema: schema_json::<Route>,
     },

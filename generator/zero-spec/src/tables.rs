@@ -354,7 +354,7 @@ pub struct Route {
     /// The route name for generated path helpers (`post_path`); empty for none.
     pub name: Option<String>,
     /// The link's text in the app's main navigation (`Posts`), in table order; empty for none.
-    /// Only a `GET` live or http route without parameters can have one.
+    /// Only a `GET` live, http or mount route without parameters can have one.
     #[serde(default)]
     pub nav: Option<String>,
 }
