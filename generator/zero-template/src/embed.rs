@@ -71,14 +71,19 @@ impl Embed {
 
     /// The Rust expression `&[(name, include_str!(path)), ...]` for the files.
     pub fn source(&self) -> Result<String, BuildError> {
+        self.source_of(&self.files()?)
+    }
+
+    /// The list's source for `files` (the folder read once by the caller).
+    fn source_of(&self, files: &[String]) -> Result<String, BuildError> {
         let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
         let mut out = format!(
             "// The *.{} files of {}, embedded by zero_template::embed. Do not edit.\n&[\n",
             self.extension,
             self.dir.display()
         );
-        for name in self.files()? {
-            let path = dir.join(&name);
+        for name in files {
+            let path = dir.join(name);
             let Some(path) = path.to_str() else {
                 return Err(BuildError::Io(format!("{} is not a UTF-8 path", path.display())));
             };
@@ -95,12 +100,13 @@ impl Embed {
         let out = std::env::var_os("OUT_DIR").ok_or_else(|| {
             BuildError::Io("OUT_DIR is not set; call from build.rs or use write_to()".into())
         })?;
-        let written = self.write_to(Path::new(&out), name)?;
+        let files = self.files()?;
+        let written = self.write_list(Path::new(&out), name, &files)?;
         // Build scripts talk to cargo through stdout.
         #[allow(clippy::print_stdout)]
         {
             println!("cargo:rerun-if-changed={}", self.dir.display());
-            for file in self.files()? {
+            for file in &files {
                 println!("cargo:rerun-if-changed={}", self.dir.join(file).display());
             }
         }
@@ -110,6 +116,10 @@ impl Embed {
     /// Writes the list to `OUT/zero-embed/NAME.rs`, leaving the file untouched when it holds
     /// the same list (so nothing that includes it rebuilds).
     pub fn write_to(&self, out: &Path, name: &str) -> Result<PathBuf, BuildError> {
+        self.write_list(out, name, &self.files()?)
+    }
+
+    fn write_list(&self, out: &Path, name: &str, files: &[String]) -> Result<PathBuf, BuildError> {
         if name.is_empty()
             || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
@@ -121,7 +131,7 @@ impl Embed {
         std::fs::create_dir_all(&folder)
             .map_err(|e| BuildError::Io(format!("cannot create {}: {e}", folder.display())))?;
         let path = folder.join(format!("{name}.rs"));
-        let source = self.source()?;
+        let source = self.source_of(files)?;
         if std::fs::read_to_string(&path).is_ok_and(|old| old == source) {
             return Ok(path);
         }

@@ -626,76 +626,13 @@ impl Resource {
         module: &str,
         timestamp: &str,
     ) -> Result<Vec<(String, String)>, ResourceError> {
-        let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
-        let templates = Templates::of("resource").map_err(failed)?;
-        let model = self.model(module);
-        let render = |path: &str| templates.render(path, &model).map_err(failed);
-        let migration = |postgres: bool| {
-            let model = Backend { model: &model, postgres };
-            templates.render("migration.sql", &model).map_err(failed)
-        };
-        let p = &self.plural;
-        let mut files = vec![
-            (format!("migrations/sqlite/{timestamp}_create_{p}.sql"), migration(false)?),
-            (format!("migrations/postgres/{timestamp}_create_{p}.sql"), migration(true)?),
-            (format!("src/{p}.rs"), render("domain.rs")?),
-        ];
-        match self.web {
-            Web::Live => {
-                for name in ["mod.rs", "index.rs", "show.rs", "form.rs"] {
-                    files.push((format!("web/live/{p}/{name}"), render(&format!("live/{name}"))?));
-                }
-                for name in ["index", "show", "form"] {
-                    let page = render(&format!("{name}.html.0x0"))?;
-                    files.push((format!("web/live/{p}/{name}.html.0x0"), page));
-                }
-            }
-            Web::Json => files.push((format!("web/api/{p}.rs"), render("api/handlers.rs")?)),
-            Web::Html => files.extend([
-                (format!("web/html/{p}.rs"), render("html/pages.rs")?),
-                (format!("web/html/{p}/index.html.0x0"), render("index.html.0x0")?),
-                (format!("web/html/{p}/show.html.0x0"), render("show.html.0x0")?),
-                (format!("web/html/{p}/form.html.0x0"), render("form.html.0x0")?),
-            ]),
-        }
-        files.push((format!("tests/{p}.rs"), render("tests.rs")?));
-        files.push((format!("docs/{p}.md"), render("docs.md")?));
-        Ok(files)
+        self.renderer(module)?.files(timestamp)
     }
 
-    /// The migrations that give the rows of a resource made before accounts their owner column.
-    fn owner_migrations(
-        &self,
-        module: &str,
-        timestamp: &str,
-    ) -> Result<Vec<(String, String)>, ResourceError> {
-        let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
-        let templates = Templates::of("resource").map_err(failed)?;
-        let model = self.model(module);
-        let (p, o) = (&self.plural, &self.owner_column);
-        let mut files = Vec::new();
-        for (backend, postgres) in [("sqlite", false), ("postgres", true)] {
-            let sql = templates
-                .render("owners.sql", &Backend { model: &model, postgres })
-                .map_err(failed)?;
-            files.push((format!("migrations/{backend}/{timestamp}_add_{o}_to_{p}.sql"), sql));
-        }
-        Ok(files)
-    }
-
-    /// What this resource adds to the app's files: its rows of `spec/routes.tsv` and
-    /// `release/surface.tsv`, and its fixtures of `tests/support/mod.rs`.
-    fn additions(&self, module: &str) -> Result<Additions, ResourceError> {
-        let failed = |e: RenderError| ResourceError::Invalid(e.to_string());
-        let templates = Templates::of("resource").map_err(failed)?;
-        let model = self.model(module);
-        let render = |path: &str| templates.render(path, &model).map_err(failed);
-        Ok(Additions {
-            routes: render("routes.tsv")?,
-            ledger: render("surface.tsv")?,
-            row_fixture: render("support/row.rs")?,
-            user_fixtures: render("support/users.rs")?,
-        })
+    /// The resource's templates and model for app `module`, computed once for every file.
+    fn renderer(&self, module: &str) -> Result<Renderer<'_>, ResourceError> {
+        let templates = Templates::of("resource").map_err(render_failed)?;
+        Ok(Renderer { resource: self, templates, model: self.model(module) })
     }
 
     /// The columns a query selects: a typed field as its text (`CAST(on AS TEXT) AS on`), the
@@ -910,12 +847,13 @@ pub fn write(
         .collect();
     let r = &Resource { owned_refs, ..r.clone() };
     let module = crate::app::crate_module(root).map_err(ResourceError::Io)?;
-    let mut files = r.files(&module, timestamp)?;
+    let renderer = r.renderer(&module)?;
+    let mut files = renderer.files(timestamp)?;
     if converting {
         files.retain(|(path, _)| !path.ends_with(&suffix));
-        files.extend(r.owner_migrations(&module, requested)?);
+        files.extend(renderer.owner_migrations(requested)?);
     }
-    let additions = r.additions(&module)?;
+    let additions = renderer.additions()?;
     // The tests' shared helpers (made for apps older than them) get the resource's fixture.
     let support = match std::fs::read_to_string(root.join(SUPPORT)) {
         Ok(text) => text,
@@ -1098,6 +1036,90 @@ pub(crate) fn write_all(
     crate::apptree::commit::commit(root, &all)
 }
 
+fn render_failed(e: RenderError) -> ResourceError {
+    ResourceError::Invalid(e.to_string())
+}
+
+/// A resource's templates and its model, computed once, for every file it renders.
+struct Renderer<'r> {
+    resource: &'r Resource,
+    templates: Templates,
+    model: model::Model,
+}
+
+impl Renderer<'_> {
+    fn render(&self, path: &str) -> Result<String, ResourceError> {
+        self.templates.render(path, &self.model).map_err(render_failed)
+    }
+
+    /// A migration of the template `path` for one backend.
+    fn migration(&self, path: &str, postgres: bool) -> Result<String, ResourceError> {
+        let model = Backend { model: &self.model, postgres };
+        self.templates.render(path, &model).map_err(render_failed)
+    }
+
+    /// The files the resource writes (not the ones it edits), not formatted yet.
+    fn files(&self, timestamp: &str) -> Result<Vec<(String, String)>, ResourceError> {
+        let p = &self.resource.plural;
+        let mut files = vec![
+            (
+                format!("migrations/sqlite/{timestamp}_create_{p}.sql"),
+                self.migration("migration.sql", false)?,
+            ),
+            (
+                format!("migrations/postgres/{timestamp}_create_{p}.sql"),
+                self.migration("migration.sql", true)?,
+            ),
+            (format!("src/{p}.rs"), self.render("domain.rs")?),
+        ];
+        match self.resource.web {
+            Web::Live => {
+                for name in ["mod.rs", "index.rs", "show.rs", "form.rs"] {
+                    let code = self.render(&format!("live/{name}"))?;
+                    files.push((format!("web/live/{p}/{name}"), code));
+                }
+                for name in ["index", "show", "form"] {
+                    let page = self.render(&format!("{name}.html.0x0"))?;
+                    files.push((format!("web/live/{p}/{name}.html.0x0"), page));
+                }
+            }
+            Web::Json => files.push((format!("web/api/{p}.rs"), self.render("api/handlers.rs")?)),
+            Web::Html => files.extend([
+                (format!("web/html/{p}.rs"), self.render("html/pages.rs")?),
+                (format!("web/html/{p}/index.html.0x0"), self.render("index.html.0x0")?),
+                (format!("web/html/{p}/show.html.0x0"), self.render("show.html.0x0")?),
+                (format!("web/html/{p}/form.html.0x0"), self.render("form.html.0x0")?),
+            ]),
+        }
+        files.push((format!("tests/{p}.rs"), self.render("tests.rs")?));
+        files.push((format!("docs/{p}.md"), self.render("docs.md")?));
+        Ok(files)
+    }
+
+    /// The migrations that give the rows of a resource made before accounts their owner
+    /// column.
+    fn owner_migrations(&self, timestamp: &str) -> Result<Vec<(String, String)>, ResourceError> {
+        let (p, o) = (&self.resource.plural, &self.resource.owner_column);
+        let mut files = Vec::new();
+        for (backend, postgres) in [("sqlite", false), ("postgres", true)] {
+            let sql = self.migration("owners.sql", postgres)?;
+            files.push((format!("migrations/{backend}/{timestamp}_add_{o}_to_{p}.sql"), sql));
+        }
+        Ok(files)
+    }
+
+    /// What the resource adds to the app's files: its rows of `spec/routes.tsv` and
+    /// `release/surface.tsv`, and its fixtures of `tests/support/mod.rs`.
+    fn additions(&self) -> Result<Additions, ResourceError> {
+        Ok(Additions {
+            routes: self.render("routes.tsv")?,
+            ledger: self.render("surface.tsv")?,
+            row_fixture: self.render("support/row.rs")?,
+            user_fixtures: self.render("support/users.rs")?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -1108,6 +1130,11 @@ mod tests {
     }
 
     impl Resource {
+        /// What this resource adds to the app's files, for app `module`.
+        fn additions(&self, module: &str) -> Result<Additions, ResourceError> {
+            self.renderer(module)?.additions()
+        }
+
         /// The file this resource writes (in an app `app`) whose path starts with `prefix`.
         fn file(&self, prefix: &str) -> String {
             let files = self.files("app", "20260101000000").unwrap();

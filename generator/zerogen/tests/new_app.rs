@@ -190,6 +190,51 @@ fn a_package_passes_its_tests_and_mounts_into_an_app_whose_tests_pass() {
     assert!(text(&generate).contains("is under `/help`, where package `help_desk` is mounted"));
 }
 
+/// Every golden case (`tests/golden/*/in/args`), generated again on this checkout instead of
+/// a released version: each crate it makes builds without a warning and passes its own tests,
+/// so what the golden trees show a user is code that works.
+#[test]
+fn every_golden_case_builds_and_passes_its_own_tests() {
+    let golden = workspace().join("tests/golden");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&golden)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("in/args").is_file())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 10, "{cases:?}");
+    let checkout = format!("--zero-live-path {}", workspace().display());
+    let mut failures = Vec::new();
+    for case in &cases {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let tmp = tempfile::tempdir().unwrap();
+        let args = std::fs::read_to_string(case.join("in/args")).unwrap();
+        for line in args.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            let line = line.replace("--zero-live-version 0.1.0", &checkout);
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let made = zerogen(tmp.path(), &words);
+            assert!(made.status.success(), "{name}: zerogen {line}: {}", text(&made));
+        }
+        let mut crates: Vec<PathBuf> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.join("Cargo.toml").is_file())
+            .collect();
+        crates.sort();
+        assert!(!crates.is_empty(), "{name}: no crate made");
+        for dir in crates {
+            let test = cargo(&dir, &["test"]);
+            let which = format!("{name}/{}", dir.file_name().unwrap().to_string_lossy());
+            if !test.status.success() {
+                failures.push(format!("{which}: cargo test failed:\n{}", text(&test)));
+            } else if !app_warnings(&test).is_empty() {
+                failures.push(format!("{which}: warnings: {:?}", app_warnings(&test)));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 /// One HTTP/1.1 request to `port`; the response head (lowercased) and body.
 fn http(port: u16, method: &str, path: &str) -> (String, String) {
     use std::io::{Read, Write};
