@@ -177,26 +177,56 @@ fn rustfmt(root: &Path, files: &mut [(String, String)]) -> Result<(), RenderErro
         std::fs::write(&path, &files[i].1).map_err(|e| io(&path, e))?;
         paths.push(path);
     }
-    let mut command = std::process::Command::new("rustfmt");
-    command.arg("--edition").arg("2024");
     let config = root.join("rustfmt.toml");
     // A new crate's settings are among the files about to be written.
-    if let Some((_, settings)) = files.iter().find(|(p, _)| p == "rustfmt.toml") {
+    let config = if let Some((_, settings)) = files.iter().find(|(p, _)| p == "rustfmt.toml") {
         let path = scratch.0.join("rustfmt.toml");
         std::fs::write(&path, settings).map_err(|e| io(&path, e))?;
-        command.arg("--config-path").arg(path);
+        Some(path)
     } else if config.is_file() {
         // rustfmt runs in the scratch folder: the app's config by its absolute path.
-        let config = std::path::absolute(&config).map_err(|e| io(&config, e))?;
-        command.arg("--config-path").arg(config);
+        Some(std::path::absolute(&config).map_err(|e| io(&config, e))?)
+    } else {
+        None
+    };
+    // The files in one rustfmt per core (at most four), each given about as many bytes: a
+    // generator's wall time is mostly rustfmt's.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 4);
+    let mut groups: Vec<(usize, Vec<&PathBuf>)> = vec![(0, Vec::new()); cores.min(paths.len())];
+    let mut by_size: Vec<usize> = (0..paths.len()).collect();
+    by_size.sort_by_key(|&n| std::cmp::Reverse(files[rust[n]].1.len()));
+    for n in by_size {
+        if let Some(lightest) = groups.iter_mut().min_by_key(|(bytes, _)| *bytes) {
+            lightest.0 += files[rust[n]].1.len();
+            lightest.1.push(&paths[n]);
+        }
     }
-    let output = command
-        .args(&paths)
-        .current_dir(&scratch.0)
-        .output()
-        .map_err(|e| RenderError::NoRustfmt(e.to_string()))?;
-    if !output.status.success() {
-        let mut message = String::from_utf8_lossy(&output.stderr).into_owned();
+    let mut running = Vec::new();
+    for (_, group) in &groups {
+        let mut command = std::process::Command::new("rustfmt");
+        command.arg("--edition").arg("2024");
+        if let Some(config) = &config {
+            command.arg("--config-path").arg(config);
+        }
+        let child = command
+            .args(group)
+            .current_dir(&scratch.0)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| RenderError::NoRustfmt(e.to_string()))?;
+        running.push(child);
+    }
+    let (mut failed, mut stderr) = (false, String::new());
+    for child in running {
+        let output = child.wait_with_output().map_err(|e| RenderError::NoRustfmt(e.to_string()))?;
+        if !output.status.success() {
+            failed = true;
+            stderr.push_str(&String::from_utf8_lossy(&output.stderr));
+        }
+    }
+    if failed {
+        let mut message = stderr;
         for (n, &i) in rust.iter().enumerate() {
             message = message.replace(&paths[n].display().to_string(), &files[i].0);
         }

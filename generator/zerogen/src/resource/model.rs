@@ -49,7 +49,8 @@ pub struct Model {
     pub unique: Option<FieldModel>,
     /// The fields a user can leave empty and must not: not optional, not a checkbox.
     pub required: Vec<FieldModel>,
-    /// The required fields a JSON create must name (no default either).
+    /// The required fields a JSON create must name (no default either: not a checkbox, not a
+    /// choice, whose first value is its default).
     pub api_required: Vec<FieldModel>,
     /// The fields that reference another table.
     pub parents: Vec<FieldModel>,
@@ -260,7 +261,14 @@ impl Resource {
             .fields
             .iter()
             .zip(&fields)
-            .filter(|(f, _)| !f.optional && f.ty != Ty::Boolean && f.default.is_none())
+            // A required choice defaults to its first value (`defaults`), as a checkbox does
+            // to false: a create may leave both out.
+            .filter(|(f, _)| {
+                !f.optional
+                    && f.ty != Ty::Boolean
+                    && !matches!(f.ty, Ty::Enum(_))
+                    && f.default.is_none()
+            })
             .map(|(_, m)| m.clone())
             .collect();
         let parents: Vec<FieldModel> =
