@@ -1,6 +1,7 @@
 //! The `builds` suite: what a new user waits for.
 //!
-//! - `zerogen auth` and `zerogen resource` wall time on a fresh app (fresh processes).
+//! - The wall time of every generator that writes into an app (`auth`, `resource`,
+//!   `component`, `layout`, `scope`, `package`, `mount`) on a fresh app, in fresh processes.
 //! - A new app's cold `cargo build` (debug, as `cargo run` builds it) in an empty target
 //!   folder, and the same for an app with accounts and two resources. The registry must hold
 //!   the crates already (nothing is downloaded while the clock runs); cargo runs as a user's
@@ -33,6 +34,10 @@ const SOURCES: &[&str] = &[
     "bench/zero-bench/src/builds.rs",
 ];
 
+/// The generators whose wall time is measured, in the order they run on one app.
+const GENERATORS: &[&str] =
+    &["auth", "resource", "component", "layout", "scope", "package", "mount"];
+
 /// The resources of the bigger app.
 const RESOURCES: [&[&str]; 2] = [
     &["resource", "Post", "posts", "title:string", "body:text", "published_on:date"],
@@ -44,37 +49,39 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let mut measures = Vec::new();
 
-    // The generators, each on a fresh app, in fresh processes.
-    let (mut auth, mut resource) = (Vec::new(), Vec::new());
+    // The generators, each on a fresh app, in fresh processes, in the order a user runs them
+    // (organizations need accounts; a package is mounted once made).
+    let mut walls: Vec<(&str, Vec<std::time::Duration>)> =
+        GENERATORS.iter().map(|g| (*g, Vec::new())).collect();
     for i in 0..if quick { 2 } else { 5 } {
         let app = new_app(&zerogen, &root, &tmp.path().join(format!("gen{i}")))?;
-        auth.push(run(
-            Command::new(&zerogen).args(["-q", "auth"]).current_dir(&app),
-            "zerogen auth",
-        )?);
-        resource.push(run(
-            Command::new(&zerogen).arg("-q").args(RESOURCES[0]).current_dir(&app),
-            "zerogen resource",
-        )?);
+        let package = tmp.path().join(format!("kb{i}"));
+        for (generator, times) in &mut walls {
+            let mut command = Command::new(&zerogen);
+            command.arg("-q").current_dir(&app);
+            match *generator {
+                "resource" => command.args(RESOURCES[0]),
+                "component" => command.args(["component", "price_tag", "amount:float:required"]),
+                "layout" => command.args(["layout", "admin"]),
+                "scope" => command.args(["scope", "team"]),
+                "package" => command.args(["package", "kb", "--path"]).arg(&package),
+                "mount" => command.arg("mount").arg(&package),
+                other => command.arg(other),
+            };
+            times.push(run(&mut command, &format!("zerogen {generator}"))?);
+        }
     }
-    let ms =
-        |d: Vec<std::time::Duration>| median(d.iter().map(|d| d.as_secs_f64() * 1e3).collect());
-    measures.push(Measure::new(
-        "generators",
-        "zerogen",
-        "auth_wall",
-        ms(auth),
-        "ms",
-        Some("generator.auth.wall"),
-    ));
-    measures.push(Measure::new(
-        "generators",
-        "zerogen",
-        "resource_wall",
-        ms(resource),
-        "ms",
-        Some("generator.resource.wall"),
-    ));
+    let ms = |d: &[std::time::Duration]| median(d.iter().map(|d| d.as_secs_f64() * 1e3).collect());
+    for (generator, times) in &walls {
+        measures.push(Measure::new(
+            "generators",
+            "zerogen",
+            &format!("{generator}_wall"),
+            ms(times),
+            "ms",
+            Some(&format!("generator.{generator}.wall")),
+        ));
+    }
 
     if quick {
         printer.status("Skipped", "cold builds (not with --quick)");

@@ -250,16 +250,13 @@ pub fn write(
     if let Some(cargo) = with_dependency(&read(CARGO)?)? {
         edits.push((CARGO.to_owned(), cargo));
     }
-    let table_error =
-        |path: &str, e: String| ResourceError::Invalid(format!("{path}: {e}; nothing was written"));
     if !routed {
         let mut rows = ROUTES.to_owned();
         if options.password {
             rows.push_str(PASSWORD_ROUTE);
         }
-        let table = crate::apptree::tsv::append(&routes, &rows, &["method", "path"])
-            .map_err(|e| table_error(crate::app::ROUTES_TABLE, e))?;
-        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+        let (path, key) = (crate::app::ROUTES_TABLE, &["method", "path"][..]);
+        crate::apptree::append_rows(&mut edits, path, &routes, &rows, key)?;
     }
     // The scope later resources belong to.
     let scopes = std::fs::read_to_string(root.join(crate::scopes::TABLE)).ok();
@@ -274,11 +271,7 @@ pub fn write(
     if options.password {
         rows.push_str(PASSWORD_LEDGER_ROW);
     }
-    let table =
-        crate::apptree::tsv::append(&ledger, &rows, &["id"]).map_err(|e| table_error(LEDGER, e))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
+    crate::apptree::append_rows(&mut edits, LEDGER, &ledger, &rows, &["id"])?;
     write_all(root, &files, &edits)
 }
 

@@ -12,7 +12,8 @@ use zerogen::term::Printer;
 #[derive(Debug, Parser)]
 #[command(name = "zerogen", version, about)]
 struct Cli {
-    /// Project root (default: the nearest ancestor with Cargo.toml and spec/).
+    /// Project root (default: the nearest ancestor with Cargo.toml and spec/, or a live
+    /// package).
     #[arg(long, global = true)]
     root: Option<PathBuf>,
     /// Print no status lines.
@@ -147,13 +148,8 @@ enum Command {
         /// Where to create it (default: ./NAME); must not exist or be empty.
         #[arg(long)]
         path: Option<PathBuf>,
-        /// Depend on the framework checkout at this path (default: the one zerogen was built
-        /// from).
-        #[arg(long, value_name = "P", conflicts_with = "zero_live_version")]
-        zero_live_path: Option<PathBuf>,
-        /// Depend on this released version of the framework instead.
-        #[arg(long, value_name = "V")]
-        zero_live_version: Option<String>,
+        #[command(flatten)]
+        framework: Framework,
         /// Its migrations' version, YYYYMMDDHHMMSS (default: now, UTC).
         #[arg(long, value_name = "TS")]
         timestamp: Option<String>,
@@ -216,17 +212,24 @@ enum NewCommand {
         /// Where to create it (default: ./NAME); must not exist or be empty.
         #[arg(long)]
         path: Option<PathBuf>,
-        /// Depend on the framework checkout at this path (default: the one zerogen was built
-        /// from).
-        #[arg(long, value_name = "P", conflicts_with = "zero_live_version")]
-        zero_live_path: Option<PathBuf>,
-        /// Depend on this released version of the framework instead.
-        #[arg(long, value_name = "V")]
-        zero_live_version: Option<String>,
+        #[command(flatten)]
+        framework: Framework,
         /// The database `spec/database.toml` names (`DATABASE_URL` overrides it).
         #[arg(long, value_enum, default_value_t = DbArg::Sqlite)]
         db: DbArg,
     },
+}
+
+/// Where a new crate's framework dependencies come from.
+#[derive(Debug, clap::Args)]
+struct Framework {
+    /// Depend on the framework checkout at this path (default: the one zerogen was built
+    /// from).
+    #[arg(long, value_name = "P", conflicts_with = "zero_live_version")]
+    zero_live_path: Option<PathBuf>,
+    /// Depend on this released version of the framework instead.
+    #[arg(long, value_name = "V")]
+    zero_live_version: Option<String>,
 }
 
 /// `--db`: the database a new app starts with.
@@ -287,10 +290,8 @@ fn main() -> ExitCode {
     if let Command::New { what } = &cli.command {
         return run_new(&printer, what);
     }
-    if let Command::Package { name, path, zero_live_path, zero_live_version, timestamp } =
-        &cli.command
-    {
-        let Some(source) = source_of(&printer, zero_live_path, zero_live_version) else {
+    if let Command::Package { name, path, framework, timestamp } = &cli.command {
+        let Some(source) = source_of(&printer, framework) else {
             return ExitCode::from(2);
         };
         let version = timestamp.clone().unwrap_or_else(utc_timestamp);
@@ -444,12 +445,8 @@ fn exit_code(printer: &Printer, result: std::io::Result<bool>) -> ExitCode {
 /// Where a new crate's framework dependencies come from (`--zero-live-path`,
 /// `--zero-live-version`, or the checkout zerogen was built from); `None` after printing why
 /// there is none.
-fn source_of(
-    printer: &Printer,
-    zero_live_path: &Option<PathBuf>,
-    zero_live_version: &Option<String>,
-) -> Option<zerogen::scaffold::Source> {
-    match (zero_live_path, zero_live_version) {
+fn source_of(printer: &Printer, framework: &Framework) -> Option<zerogen::scaffold::Source> {
+    match (&framework.zero_live_path, &framework.zero_live_version) {
         (Some(path), _) => {
             if !path.join("runtime/zero-live/Cargo.toml").is_file() {
                 printer.error(&format!(
@@ -477,12 +474,12 @@ fn source_of(
 }
 
 fn run_new(printer: &Printer, what: &NewCommand) -> ExitCode {
-    let NewCommand::App { name, path, zero_live_path, zero_live_version, db } = what;
+    let NewCommand::App { name, path, framework, db } = what;
     let db = match db {
         DbArg::Sqlite => zerogen::scaffold::Database::Sqlite,
         DbArg::Postgres => zerogen::scaffold::Database::Postgres,
     };
-    let Some(source) = source_of(printer, zero_live_path, zero_live_version) else {
+    let Some(source) = source_of(printer, framework) else {
         return ExitCode::from(2);
     };
     let dir = path.clone().unwrap_or_else(|| PathBuf::from(name));

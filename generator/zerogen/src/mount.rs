@@ -9,6 +9,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 use zero_spec::tables::RouteKind;
 
+use crate::apptree::append_rows;
 use crate::render::Templates;
 use crate::resource::{ResourceError, io_error, write_all};
 
@@ -190,19 +191,10 @@ pub fn write(root: &Path, mount: &Mount) -> Result<Vec<String>, ResourceError> {
          GET\t{at}\tmount\t{module}\t{pipeline}\t/\t{module}\t{nav}\n",
         pipeline = mount.pipeline
     );
-    let table = crate::apptree::tsv::append(&routes, &row, &["method", "path"])
-        .map_err(|e| nothing(crate::app::ROUTES_TABLE, e))?;
-    if table != routes {
-        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
-    }
+    append_rows(&mut edits, crate::app::ROUTES_TABLE, &routes, &row, &["method", "path"])?;
     const LEDGER: &str = "release/surface.tsv";
-    let ledger = read(LEDGER)?;
     let rows = templates.render("surface.tsv", &model).map_err(failed)?;
-    let table =
-        crate::apptree::tsv::append(&ledger, &rows, &["id"]).map_err(|e| nothing(LEDGER, e))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
+    append_rows(&mut edits, LEDGER, &read(LEDGER)?, &rows, &["id"])?;
     // The routes table as it will be is checked (a path taken, a route under the mount, a path
     // that is not a literal prefix) before anything is written.
     write_all(root, &files, &edits)

@@ -173,11 +173,13 @@ pub fn write(
          POST\t/{p}/switch\thttp\tweb::{p}::switch\tbrowser\t/\t{name}_switch\n",
         view = model.view
     );
-    let table = crate::apptree::tsv::append(&routes, &rows, &["method", "path"])
-        .map_err(|e| nothing(crate::app::ROUTES_TABLE, e))?;
-    if table != routes {
-        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
-    }
+    crate::apptree::append_rows(
+        &mut edits,
+        crate::app::ROUTES_TABLE,
+        &routes,
+        &rows,
+        &["method", "path"],
+    )?;
     let scopes = read(crate::scopes::TABLE)?;
     let row = ScopeRow {
         name: name.to_owned(),
@@ -217,12 +219,7 @@ pub fn write(
     if support != original {
         edits.push((SUPPORT.to_owned(), support));
     }
-    let ledger = read(LEDGER)?;
-    let table = crate::apptree::tsv::append(&ledger, &ledger_rows(&model), &["id"])
-        .map_err(|e| nothing(LEDGER, e))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
+    crate::apptree::append_rows(&mut edits, LEDGER, &read(LEDGER)?, &ledger_rows(&model), &["id"])?;
     write_all(root, &files, &edits)
 }
 

@@ -932,9 +932,8 @@ pub fn write(
     let table_error =
         |path: &str, e: String| ResourceError::Invalid(format!("{path}: {e}; nothing was written"));
     if !already_routed {
-        let table = crate::apptree::tsv::append(&routes, &additions.routes, &["method", "path"])
-            .map_err(|e| table_error(crate::app::ROUTES_TABLE, e))?;
-        edits.push((crate::app::ROUTES_TABLE.to_owned(), table));
+        let (path, key) = (crate::app::ROUTES_TABLE, &["method", "path"][..]);
+        crate::apptree::append_rows(&mut edits, path, &routes, &additions.routes, key)?;
     }
     let mut support = support;
     let mut changed = false;
@@ -954,11 +953,7 @@ pub fn write(
     if changed {
         edits.push((SUPPORT.to_owned(), support));
     }
-    let table = crate::apptree::tsv::append(&ledger, &additions.ledger, &["id"])
-        .map_err(|e| table_error(LEDGER, e))?;
-    if table != ledger {
-        edits.push((LEDGER.to_owned(), table));
-    }
+    crate::apptree::append_rows(&mut edits, LEDGER, &ledger, &additions.ledger, &["id"])?;
     // The scope's row lists the table: who owns it is read from there.
     if let Some(scope) = &scope_name {
         // An app whose accounts predate the table gets it.

@@ -10,6 +10,25 @@ use std::path::Path;
 
 use crate::resource::{ResourceError, io_error, migration_files, version_of, write_all};
 
+/// Lays `rows` (a header line, then rows) into the table `path` of text `table` by column
+/// name (rows whose `key` values it has already are left out), as an edit of `edits` when that
+/// changes the table. A table that cannot take them (no header, no key column) is refused,
+/// naming it.
+pub fn append_rows(
+    edits: &mut Vec<(String, String)>,
+    path: &str,
+    table: &str,
+    rows: &str,
+    key: &[&str],
+) -> Result<(), ResourceError> {
+    let appended = tsv::append(table, rows, key)
+        .map_err(|e| ResourceError::Invalid(format!("{path}: {e}; nothing was written")))?;
+    if appended != table {
+        edits.push((path.to_owned(), appended));
+    }
+    Ok(())
+}
+
 /// Refuses a folder that is not an app made by `zerogen new app`.
 pub fn require_app(root: &Path) -> Result<(), ResourceError> {
     if crate::app::is_app(root) {
@@ -90,12 +109,7 @@ pub fn write_module(
         edits.push((module, registered));
     }
     const LEDGER: &str = "release/surface.tsv";
-    let table = read(LEDGER)?;
-    let added =
-        tsv::append(&table, ledger, &["id"]).map_err(|e| nothing(format!("{LEDGER}: {e}")))?;
-    if added != table {
-        edits.push((LEDGER.to_owned(), added));
-    }
+    append_rows(&mut edits, LEDGER, &read(LEDGER)?, ledger, &["id"])?;
     write_all(root, files, &edits)
 }
 
