@@ -33,6 +33,10 @@ before(async () => {
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth", "--password"], { cwd: app });
   // And organizations, so their page is tested in the browser too.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "scope", "org"], { cwd: app });
+  // And a live package beside it, mounted at /kb, so a package's pages are tested in the
+  // browser too.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "package", "kb", "--zero-live-path", root], { cwd: dir });
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "mount", "../kb", "--at", "/kb"], { cwd: app });
   const security = join(app, "spec/security.toml");
   writeFileSync(security, readFileSync(security, "utf8").replace(/sudo_window_secs = \d+/, "sudo_window_secs = 60"));
   execFileSync("cargo", ["build", "-q"], { cwd: app, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
@@ -291,8 +295,41 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
   await second.context.close();
 });
 
+test("a_mounted_package_refuses_a_blank_entry_adds_one_live_and_a_second_tab_follows", async () => {
+  const first = await open("/kb");
+  const second = await open("/kb");
+  const { page } = first;
+  await second.page.evaluate(() => (window.__sameDocument = true));
+  // The package's styles are loaded with the app's.
+  const border = await page.evaluate(() => getComputedStyle(document.querySelector(".kb-package")).maxWidth);
+  assert.equal(border, "640px");
+  // A blank entry is refused on its field, and nothing is listed.
+  await page.click("#entry-form button[type=submit]");
+  await page.waitForSelector("#entry_body-errors p");
+  assert.equal(await page.getAttribute("#entry_body", "aria-invalid"), "true");
+  assert.equal(await second.page.locator("#kb-entries li").count(), 0);
+  // Added: listed here and in the other tab, the form emptied, a flash.
+  await page.fill("#entry_body", "Ask before you deploy");
+  await page.click("#entry-form button[type=submit]");
+  await page.waitForSelector("#zl-flash :text('Entry added.')");
+  await page.waitForSelector("#kb-entries li:text('Ask before you deploy')");
+  assert.equal(await page.inputValue("#entry_body"), "");
+  await second.page.waitForSelector("#kb-entries li:text('Ask before you deploy')");
+  // Its page, under the mount, over the same socket; the crumbs lead back.
+  await page.click("#kb-entries a:text('Open')");
+  await page.waitForSelector("h1:text('Entry 1')");
+  assert.equal(new URL(page.url()).pathname, "/kb/1");
+  await page.click(".kb-crumbs a:text('Home')");
+  await page.waitForSelector("#tally");
+  assert.equal(await second.page.evaluate(() => window.__sameDocument), true, "the second tab never reloaded");
+  assert.deepEqual(first.errors, []);
+  assert.deepEqual(second.errors, []);
+  await first.context.close();
+  await second.context.close();
+});
+
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages_in_light_and_dark", async () => {
-  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/no/such/page"];
+  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/kb", "/no/such/page"];
   // Each page in each scheme is kept as a screenshot (target/screenshots/new-app/SCHEME/).
   const shots = join(targetDir, "screenshots", "new-app");
   for (const scheme of ["light", "dark"]) {
