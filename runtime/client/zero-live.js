@@ -355,9 +355,17 @@ export class LiveSocket {
         // Keep what the user is typing: the focused field's value and selection stay, and so
         // do the fields of a form being recovered after a rejoin.
         const keep = from === document.activeElement || (from.form && keepForms.has(from.form.id));
+        // A textarea's rendered text is its default value: it follows the server's render even
+        // while the user's value is kept, so that a later render that resets the field (the
+        // same text as before the user typed) is seen as a change and clears it.
+        const rendered = to.tagName === "TEXTAREA" ? to.defaultValue : null;
         if (keep && "value" in from && "value" in to) {
           to.value = from.value;
           if ("checked" in from) to.checked = from.checked;
+        }
+        if (rendered !== null && from.defaultValue !== rendered) {
+          from.defaultValue = rendered;
+          if (!keep) from.value = rendered;
         }
         // `z-update="ignore"`: the element is the client's (a hook's) once rendered.
         if (from.getAttribute("z-update") === "ignore" && from.id) return false;

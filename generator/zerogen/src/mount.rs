@@ -11,7 +11,7 @@ use zero_spec::tables::RouteKind;
 
 use crate::apptree::append_rows;
 use crate::render::Templates;
-use crate::resource::{ResourceError, io_error, write_all};
+use crate::resource::{ResourceError, io_error, migration_files, version_of, write_all};
 
 /// What `zerogen mount` was asked for.
 #[derive(Debug, Clone)]
@@ -76,6 +76,31 @@ pub fn package_name(dir: &Path) -> Result<String, ResourceError> {
     }
 }
 
+/// The folders of the live packages the app at `root` depends on by path (its mounts).
+pub fn mounted_packages(root: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(root.join("Cargo.toml")).unwrap_or_default();
+    let Ok(manifest) = text.parse::<toml::Table>() else { return Vec::new() };
+    let Some(deps) = manifest.get("dependencies").and_then(toml::Value::as_table) else {
+        return Vec::new();
+    };
+    deps.values()
+        .filter_map(|d| d.get("path").and_then(toml::Value::as_str))
+        .map(|path| root.join(path))
+        .filter(|dir| package_name(dir).is_ok())
+        .collect()
+}
+
+/// A migration of the app at `root` and one of the package at `package` with one version,
+/// if there are.
+fn shared_version(root: &Path, package: &Path) -> Option<(String, String)> {
+    let app = migration_files(root);
+    migration_files(package).into_iter().find_map(|theirs| {
+        let version = version_of(&theirs)?;
+        let ours = app.iter().find(|f| version_of(f) == Some(version))?;
+        Some((ours.clone(), theirs.clone()))
+    })
+}
+
 /// `to` relative to `from` (both absolute), with `/` between parts.
 fn relative(from: &Path, to: &Path) -> String {
     let from: Vec<Component<'_>> = from.components().collect();
@@ -111,6 +136,15 @@ pub fn write(root: &Path, mount: &Mount) -> Result<Vec<String>, ResourceError> {
     if module == app {
         return Err(ResourceError::Invalid(format!(
             "the package `{name}` has the app's own name; a crate cannot depend on itself"
+        )));
+    }
+    // One history holds the app's migrations and the package's: a version both have would
+    // stop the app at start.
+    if let Some((ours, theirs)) = shared_version(root, &mount.package) {
+        return Err(ResourceError::Invalid(format!(
+            "the package's {theirs} has the version of the app's {ours}, and one database \
+             history holds both: rename the package's file to another version (or make the \
+             package again with --timestamp); nothing was written"
         )));
     }
     let absolute = |p: &Path| p.canonicalize().map_err(|e| io_error(p, e));
@@ -227,6 +261,54 @@ mod tests {
         assert_eq!(with_dependency(&added, "kb", "../kb").unwrap(), None, "once");
         let e = with_dependency("[package]\nname = \"x\"\n", "kb", "../kb").unwrap_err();
         assert!(e.contains("no `[dependencies]`"), "{e}");
+    }
+
+    #[test]
+    fn the_packages_an_app_depends_on_by_path_are_its_mounts() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (app, kb, lib) =
+            (tmp.path().join("app"), tmp.path().join("kb"), tmp.path().join("lib"));
+        for dir in [&app, &kb, &lib] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(
+            kb.join("Cargo.toml"),
+            "[package]\nname = \"kb\"\n[package.metadata.zero-live]\npackage = true\n",
+        )
+        .unwrap();
+        std::fs::write(lib.join("Cargo.toml"), "[package]\nname = \"lib\"\n").unwrap();
+        std::fs::write(
+            app.join("Cargo.toml"),
+            "[package]\nname = \"app\"\n[dependencies]\nkb = { path = \"../kb\" }\nlib = { path = \"../lib\" }\nserde = \"1\"\n",
+        )
+        .unwrap();
+        assert_eq!(mounted_packages(&app), vec![app.join("../kb")]);
+        // A version a mounted package uses is not free for the app's next migration.
+        std::fs::create_dir_all(kb.join("migrations/sqlite")).unwrap();
+        std::fs::write(kb.join("migrations/sqlite/20260101000000_create_entries.sql"), "").unwrap();
+        assert_eq!(crate::resource::free_timestamp(&app, "20260101000000"), "20260101000001");
+        assert_eq!(mounted_packages(&tmp.path().join("nowhere")), Vec::<PathBuf>::new());
+    }
+
+    #[test]
+    fn a_package_migration_of_an_app_migrations_version_is_found() {
+        let (app, package) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let write = |root: &Path, file: &str| {
+            let path = root.join("migrations/sqlite").join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "").unwrap();
+        };
+        write(app.path(), "20260101000000_create_posts.sql");
+        write(package.path(), "20260101000001_create_entries.sql");
+        assert_eq!(shared_version(app.path(), package.path()), None);
+        write(package.path(), "20260101000000_create_notes.sql");
+        assert_eq!(
+            shared_version(app.path(), package.path()),
+            Some((
+                "migrations/sqlite/20260101000000_create_posts.sql".to_owned(),
+                "migrations/sqlite/20260101000000_create_notes.sql".to_owned()
+            ))
+        );
     }
 
     #[test]

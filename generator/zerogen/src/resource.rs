@@ -723,10 +723,14 @@ pub(crate) fn version_of(file: &str) -> Option<&str> {
     file.rsplit('/').next()?.split_once('_').map(|(version, _)| version)
 }
 
-/// `timestamp`, or the first version after it that the app's migrations do not use yet (two
-/// resources made in the same second get versions one apart).
+/// `timestamp`, or the first version after it that neither the app's migrations nor those of
+/// the live packages it mounts use yet (two resources made in the same second get versions one
+/// apart; the packages' share the app's history).
 pub fn free_timestamp(root: &Path, timestamp: &str) -> String {
-    let files = migration_files(root);
+    let mut files = migration_files(root);
+    for package in crate::mount::mounted_packages(root) {
+        files.extend(migration_files(&package));
+    }
     let taken: BTreeSet<&str> = files.iter().filter_map(|f| version_of(f)).collect();
     let mut version = timestamp.parse::<u64>().unwrap_or_default();
     while taken.contains(format!("{version:014}").as_str()) {
