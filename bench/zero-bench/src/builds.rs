@@ -64,7 +64,10 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
                 "component" => command.args(["component", "price_tag", "amount:float:required"]),
                 "layout" => command.args(["layout", "admin"]),
                 "scope" => command.args(["scope", "team"]),
-                "package" => command.args(["package", "kb", "--path"]).arg(&package),
+                // Its migration's version apart from the app's, made this same second.
+                "package" => command
+                    .args(["package", "kb", "--timestamp", "20250101000000", "--path"])
+                    .arg(&package),
                 "mount" => command.arg("mount").arg(&package),
                 other => command.arg(other),
             };
