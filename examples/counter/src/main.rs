@@ -2,12 +2,23 @@
 //! `--endpoint`, behind the endpoint's layers and server as a generated app is. Policies come
 //! from the framework's `security.toml`, or from the file named by `SECURITY_TOML`. Tokens are
 //! signed with `SECRET_KEY_BASE` (at least 32 bytes) when set, so pages survive a restart and
-//! rejoin; otherwise with a random key.
+//! rejoin; otherwise with a random key. The log goes to standard output as an app's does
+//! (`RUST_LOG`, `LOG_FORMAT`; `zero_live::logs`).
 
 use std::net::SocketAddr;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    let _logs = match zero_live::logs::init() {
+        Ok(guard) => guard,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e}");
+            }
+            return std::process::ExitCode::from(2);
+        }
+    };
     let port = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(4000u16);
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let config = match std::env::var_os("SECURITY_TOML") {
@@ -57,10 +68,7 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    #[allow(clippy::print_stdout)]
-    {
-        println!("Serving the counter on http://{addr}/ (Ctrl-C stops)");
-    }
+    tracing::info!(url = %format!("http://{addr}/"), "serving the counter (Ctrl-C stops)");
     let stopper = live.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;

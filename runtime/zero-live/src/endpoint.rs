@@ -494,7 +494,7 @@ where
     fn call(&mut self, mut request: axum::http::Request<ReqBody>) -> Self::Future {
         let started = std::time::Instant::now();
         let name = HeaderName::from_static(REQUEST_ID);
-        let id = match request.headers().get(&name) {
+        let id = match request.headers().get(&name).filter(|id| is_request_id(id.as_bytes())) {
             Some(id) => id.clone(),
             None => {
                 let id = self.ids.next();
@@ -502,11 +502,46 @@ where
                 id
             }
         };
-        FrontFuture {
-            inner: self.inner.call(request),
-            id: Some(id),
-            started,
-            live: self.live.clone(),
+        let span = request_span(&request, &id);
+        let inner = {
+            let _entered = span.enter();
+            self.inner.call(request)
+        };
+        FrontFuture { inner, id: Some(id), started, live: self.live.clone(), span }
+    }
+}
+
+/// Whether a client's `x-request-id` is kept: 1 to 200 visible ASCII characters (a proxy's or
+/// load balancer's id); anything else is replaced by a new id.
+fn is_request_id(id: &[u8]) -> bool {
+    (1..=200).contains(&id.len()) && id.iter().all(|b| b.is_ascii_graphic())
+}
+
+/// The span of one request (the access log's line is written in it, and so is everything a
+/// handler logs): its id, method and route pattern; the path only for a request no route
+/// matched, without its query. A route's own path is never written: it may hold a token
+/// (`/users/log-in/{token}`).
+fn request_span<B>(request: &axum::http::Request<B>, id: &HeaderValue) -> tracing::Span {
+    let id = id.to_str().unwrap_or("-");
+    let method = request.method().as_str();
+    match request.extensions().get::<axum::extract::MatchedPath>() {
+        Some(route) => tracing::info_span!(
+            target: "zero_live::access",
+            "request",
+            request_id = id,
+            method,
+            route = route.as_str()
+        ),
+        None => {
+            let path = request.uri().path();
+            let path = path.get(..path.len().min(200)).unwrap_or("/");
+            tracing::info_span!(
+                target: "zero_live::access",
+                "request",
+                request_id = id,
+                method,
+                unmatched = path
+            )
         }
     }
 }
@@ -518,6 +553,7 @@ pin_project_lite::pin_project! {
         id: Option<HeaderValue>,
         started: std::time::Instant,
         live: Live,
+        span: tracing::Span,
     }
 }
 
@@ -532,6 +568,7 @@ where
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
         let this = self.project();
+        let _entered = this.span.enter();
         let mut response = std::task::ready!(this.inner.poll(cx))?;
         if let Some(id) = this.id.take() {
             let name = HeaderName::from_static(REQUEST_ID);
@@ -539,7 +576,14 @@ where
                 response.headers_mut().insert(name, id);
             }
         }
-        this.live.metrics().http(response.status().as_u16(), this.started.elapsed());
+        let elapsed = this.started.elapsed();
+        let status = response.status().as_u16();
+        this.live.metrics().http(status, elapsed);
+        tracing::info!(
+            target: "zero_live::access",
+            status,
+            duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
+        );
         std::task::Poll::Ready(Ok(response))
     }
 }
@@ -728,6 +772,13 @@ mod tests {
         let text = live.metrics_text();
         assert!(text.contains("zero_live_http_responses_total{class=\"2xx\"} 2"), "{text}");
         assert!(text.contains("zero_live_http_responses_total{class=\"4xx\"} 1"), "{text}");
+    }
+
+    #[test]
+    fn client_request_ids_are_kept_only_when_short_and_visible() {
+        assert!(is_request_id(b"proxy-42") && is_request_id(&[b'a'; 200]));
+        assert!(!is_request_id(b"") && !is_request_id(&[b'a'; 201]));
+        assert!(!is_request_id(b"has space") && !is_request_id("é".as_bytes()));
     }
 
     #[tokio::test]

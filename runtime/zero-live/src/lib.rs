@@ -18,6 +18,7 @@ pub mod form;
 pub mod headers;
 pub mod keys;
 mod limits;
+pub mod logs;
 pub mod metrics;
 pub mod peer;
 pub mod protocol;

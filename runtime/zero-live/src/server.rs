@@ -649,7 +649,7 @@ async fn page(live: Live, route: Arc<Route>, request: axum::extract::Request) ->
     }
     let view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
-        Err(e) => return mount_failed(&live, &headers, extensions, path, &e),
+        Err(e) => return mount_failed(&live, &headers, extensions, route.view, &e),
     };
     if let Some((to, external)) = redirect_target(&live.inner.config, &mut ctx) {
         if external {
@@ -746,25 +746,24 @@ fn laid_out(
     document(live, status, html, flash_cookie.is_some())
 }
 
-/// Writes a mount's failure of the server to stderr, where the operator reads it (the visitor
-/// is told only that the page could not be loaded). The runtime has no log of its own yet.
-#[allow(clippy::print_stderr)]
-fn report_mount_failure(path: &str, e: &MountError) {
+/// Logs a mount's failure of the server at `ERROR`, where the operator reads it (the visitor
+/// is told only that the page could not be loaded).
+fn report_mount_failure(view: &str, e: &MountError) {
     if e.status().is_server_error() {
-        eprintln!("zero-live: mount of {path} failed: {e}");
+        tracing::error!(target: "zero_live::session", view, error = %e, "mount failed");
     }
 }
 
 /// The page of a mount that refused (see [`MountError`]): its status, in the root layout, with
-/// its message unless the server failed (then the message goes to stderr instead).
+/// its message unless the server failed (then the message goes to the log instead).
 fn mount_failed(
     live: &Live,
     headers: &HeaderMap,
     extensions: Arc<axum::http::Extensions>,
-    path: &str,
+    view: &str,
     e: &MountError,
 ) -> Response {
-    report_mount_failure(path, e);
+    report_mount_failure(view, e);
     let status = e.status();
     let title = status.canonical_reason().unwrap_or("Error");
     let mut body = String::with_capacity(160);
@@ -949,6 +948,17 @@ async fn upgrade(
     {
         extensions.insert(token);
     }
+    // Its own span, not the upgrade request's (which ends with the 101), carrying that
+    // request's id so a user's report ties the two together.
+    let span = tracing::info_span!(
+        target: "zero_live::session",
+        parent: None,
+        "live_session",
+        request_id = headers.get(crate::endpoint::REQUEST_ID).and_then(|v| v.to_str().ok()),
+        node = crate::logs::node(),
+        socket = tracing::field::Empty,
+        view = tracing::field::Empty,
+    );
     // tungstenite's 128 KiB read and write buffers per socket would dominate an idle session's
     // memory; live frames are small, so the buffers start small and grow only when needed.
     ws.protocols(Encoding::PREFERRED.map(Encoding::subprotocol))
@@ -956,7 +966,10 @@ async fn upgrade(
         .write_buffer_size(0)
         .max_frame_size(crate::config::count(config.limits.max_frame_bytes))
         .max_message_size(crate::config::count(config.limits.max_message_bytes))
-        .on_upgrade(move |socket| run(live, socket, permit, slot, Arc::new(extensions)))
+        .on_upgrade(move |socket| {
+            let session = run(live, socket, permit, slot, Arc::new(extensions));
+            tracing::Instrument::instrument(session, span)
+        })
 }
 
 /// The answer to a request for a host the app does not serve.
@@ -1018,6 +1031,10 @@ struct Session {
     extensions: Arc<axum::http::Extensions>,
     /// The pipeline of the joined view's route: a navigate stays within it.
     pipeline: Box<str>,
+    /// Events handled (for the log line of the session's end).
+    events: u64,
+    /// The code of the last frame refused as a protocol error (ditto).
+    last_error: Option<&'static str>,
 }
 
 /// What handling one frame asks the loop to do next.
@@ -1060,6 +1077,7 @@ async fn run(
     inner.sessions.fetch_add(1, Ordering::SeqCst);
     inner.metrics.upgraded();
     let socket_id = inner.next_socket.fetch_add(1, Ordering::Relaxed);
+    tracing::Span::current().record("socket", socket_id);
     let _guard = SessionGuard(inner.clone(), socket_id);
     let _permit = permit;
     let config = &inner.config;
@@ -1089,6 +1107,8 @@ async fn run(
         throttled: 0,
         extensions,
         pipeline: "".into(),
+        events: 0,
+        last_error: None,
     };
     let idle = Duration::from_secs(config.heartbeat.idle_session_secs);
     let heartbeat_timeout = Duration::from_secs(config.heartbeat.timeout_secs);
@@ -1145,7 +1165,7 @@ async fn run(
                 next = match admit(&inner, &mut session, &mut out) {
                     true => {
                         out.error(None, "binary_frame", "the live protocol sends text frames");
-                        protocol_error(&mut session)
+                        protocol_error(&mut session, "binary_frame")
                     }
                     false => Next::Continue,
                 };
@@ -1156,8 +1176,7 @@ async fn run(
             break (Terminate::Refused, Some((1008, "slow consumer")));
         }
         if !out.frames.is_empty() {
-            let bytes = out.frames.iter().map(String::len).sum();
-            inner.metrics.sent(out.frames.len(), bytes);
+            inner.metrics.sent(out.frames.len(), out.bytes());
         }
         if !out.frames.is_empty() && !write_all(&mut socket, &mut out.frames).await {
             // The client does not read; the close frame is tried once, briefly.
@@ -1173,6 +1192,15 @@ async fn run(
         view.terminate(reason);
     }
     inner.metrics.closed(close.map(|(code, _)| code));
+    tracing::info!(
+        target: "zero_live::session",
+        close_code = close.map(|(code, _)| code),
+        reason = close.map(|(_, why)| why),
+        error = session.last_error,
+        events = session.events,
+        lifetime_ms = u64::try_from(opened.elapsed().as_millis()).unwrap_or(u64::MAX),
+        "session ended"
+    );
     if let Some((code, why)) = close {
         let frame = WsMessage::Close(Some(CloseFrame { code, reason: why.into() }));
         let _ = tokio::time::timeout(Duration::from_millis(500), socket.send(frame)).await;
@@ -1200,7 +1228,9 @@ fn admit(inner: &Inner, session: &mut Session, send: &mut Outbox) -> bool {
 }
 
 /// Counts a frame that broke the protocol; past `max_protocol_errors` the socket closes.
-fn protocol_error(session: &mut Session) -> Next {
+fn protocol_error(session: &mut Session, code: &'static str) -> Next {
+    tracing::debug!(target: "zero_live::session", error = code, "frame refused");
+    session.last_error = Some(code);
     if session.budget.protocol_error() {
         Next::Refuse(1008, "too many protocol errors")
     } else {
@@ -1250,6 +1280,11 @@ impl Outbox {
         self.message(&Message::Error(error), reference);
     }
 
+    /// The bytes of the frames queued so far this turn.
+    fn bytes(&self) -> usize {
+        self.frames.iter().map(String::len).sum()
+    }
+
     /// Queues a frame.
     fn send(&mut self, text: String) {
         if self.frames.len() >= self.limit {
@@ -1265,11 +1300,12 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         Ok(envelope) => envelope,
         Err(e @ DecodeError::BadVersion { .. }) => {
             send.error(None, e.code(), &e.to_string());
+            session.last_error = Some(e.code());
             return Next::Refuse(1002, "unsupported protocol version");
         }
         Err(e) => {
             send.error(None, e.code(), &e.to_string());
-            return protocol_error(session);
+            return protocol_error(session, e.code());
         }
     };
     let reference = envelope.reference;
@@ -1299,25 +1335,9 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
         Message::Close(_) => Next::Leave,
         _ if session.view.is_none() => {
             send.error(reference, "not_joined", "join the session first");
-            protocol_error(session)
+            protocol_error(session, "not_joined")
         }
-        Message::Event(event) => {
-            let Some(view) = session.view.as_mut() else { return Next::Continue };
-            // A click without values sends no `value`: handlers see an empty object.
-            let started = Instant::now();
-            let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
-            session.ctx.target = event.target;
-            let handled = view.handle_event(&event.event, &value, &mut session.ctx).await;
-            session.ctx.target = None;
-            if let Err(e) = handled {
-                send.error(reference, e.code(), &e.to_string());
-                inner.metrics.event(started.elapsed(), false);
-                return Next::Continue;
-            }
-            rerender(inner, session, Answer::Reply(reference), send);
-            inner.metrics.event(started.elapsed(), true);
-            Next::Continue
-        }
+        Message::Event(event) => handle_event(inner, session, reference, event, send).await,
         Message::Navigate(navigate) => {
             navigate_session(inner, session, reference, &navigate.url, send).await
         }
@@ -1344,6 +1364,60 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
     }
 }
 
+/// Runs a client event through the view and answers with the change, in a `DEBUG` span
+/// naming the event, its reference, how long it took and how many bytes the answer held.
+async fn handle_event(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    event: wire::Event,
+    send: &mut Outbox,
+) -> Next {
+    let Some(view) = session.view.as_mut() else { return Next::Continue };
+    let span = tracing::debug_span!(
+        target: "zero_live::session",
+        "event",
+        event = ?clipped(&event.event),
+        reference,
+        duration_us = tracing::field::Empty,
+        patch_bytes = tracing::field::Empty,
+    );
+    session.events += 1;
+    // A click without values sends no `value`: handlers see an empty object.
+    let started = Instant::now();
+    let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+    session.ctx.target = event.target;
+    let handled = view.handle_event(&event.event, &value, &mut session.ctx);
+    let handled = tracing::Instrument::instrument(handled, span.clone()).await;
+    session.ctx.target = None;
+    let _entered = span.enter();
+    let queued = if span.is_disabled() { 0 } else { send.bytes() };
+    let ok = match handled {
+        Err(e) => {
+            tracing::debug!(target: "zero_live::session", error = e.code(), "event refused");
+            send.error(reference, e.code(), &e.to_string());
+            false
+        }
+        Ok(()) => {
+            rerender(inner, session, Answer::Reply(reference), send);
+            true
+        }
+    };
+    let elapsed = started.elapsed();
+    inner.metrics.event(elapsed, ok);
+    if !span.is_disabled() {
+        span.record("duration_us", u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
+        span.record("patch_bytes", send.bytes() - queued);
+        tracing::debug!(target: "zero_live::session", "event handled");
+    }
+    Next::Continue
+}
+
+/// `name` cut to its first 64 characters: what a log holds of a name the client chose.
+fn clipped(name: &str) -> &str {
+    name.char_indices().nth(64).map_or(name, |(at, _)| &name[..at])
+}
+
 async fn join_session(
     inner: &Inner,
     session: &mut Session,
@@ -1353,7 +1427,7 @@ async fn join_session(
 ) -> Next {
     if session.view.is_some() {
         send.error(reference, "already_joined", "this socket already runs a session");
-        return protocol_error(session);
+        return protocol_error(session, "already_joined");
     }
     let claims: Claims = match inner
         .signer
@@ -1376,6 +1450,7 @@ async fn join_session(
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
     session.pipeline.clone_from(&route.pipeline);
+    tracing::Span::current().record("view", route.view);
     let mut ctx = context(inner, true, &join.url, &session.extensions);
     ctx.params = params;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
@@ -1457,7 +1532,7 @@ async fn mount(
     let mut view = match (route.mount)(&mut ctx).await {
         Ok(view) => view,
         Err(e) => {
-            report_mount_failure(ctx.path(), &e);
+            report_mount_failure(route.view, &e);
             send.error(reference, e.code(), e.public_message());
             return Mounted::Failed;
         }

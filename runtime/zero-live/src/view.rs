@@ -372,6 +372,8 @@ pub(crate) struct Route {
     /// The pipeline its page is served behind ([`crate::Live::pages_of`]); a live navigation
     /// stays within one pipeline.
     pub(crate) pipeline: Box<str>,
+    /// The view's type name, as logs and metrics name it (`blog::web::live::post::Index`).
+    pub(crate) view: &'static str,
     /// The largest page body this route rendered (capped at [`PAGE_HINT_CAP`]): the next
     /// dead render allocates it at once instead of growing the buffer as it writes.
     page_hint: std::sync::atomic::AtomicUsize,
@@ -384,6 +386,7 @@ impl Route {
     pub(crate) fn of<V: LiveView>(pipeline: &str) -> Route {
         Route {
             pipeline: pipeline.into(),
+            view: std::any::type_name::<V>(),
             mount: |ctx| {
                 Box::pin(
                     async move { V::mount(ctx).await.map(|v| Box::new(v) as Box<dyn DynView>) },
@@ -417,6 +420,7 @@ mod tests {
         let route = Route {
             mount: |_| Box::pin(async { Err(MountError::new("unused")) }),
             pipeline: "".into(),
+            view: "unused",
             page_hint: std::sync::atomic::AtomicUsize::new(100),
         };
         route.rendered(4_000);

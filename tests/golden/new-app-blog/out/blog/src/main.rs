@@ -1,6 +1,8 @@
 //! Serves Blog: `spec/endpoint.toml` says where (`HOST` and `PORT` override),
 //! `spec/security.toml` what is enforced, `spec/database.toml` which database (`DATABASE_URL`
-//! overrides), `SECRET_KEY_BASE` signs the tokens.
+//! overrides), `SECRET_KEY_BASE` signs the tokens. The log goes to standard output: `RUST_LOG`
+//! chooses what (default `info`: a line a request), `LOG_FORMAT` how (`text`, or `json` lines;
+//! unset, a debug build writes text and a release build JSON).
 
 use std::process::ExitCode;
 
@@ -17,6 +19,16 @@ const TITLE: &str = "Blog";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let _logs = match zero_live::logs::init() {
+        Ok(guard) => guard,
+        Err(e) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(2);
+        }
+    };
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let app = match App::load(root).await {
         Ok(app) => app,
@@ -28,10 +40,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    #[allow(clippy::print_stdout)]
-    {
-        println!("Serving {TITLE} on {}/ (Ctrl-C stops)", app.endpoint.local_url());
-    }
+    tracing::info!(url = %app.endpoint.local_url(), "serving {TITLE} (Ctrl-C stops)");
     match app.serve().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
