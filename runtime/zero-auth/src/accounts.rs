@@ -398,10 +398,12 @@ impl Accounts {
         }
     }
 
-    #[allow(clippy::print_stderr)]
+    /// Counts and logs a mail that was not sent (the recipient's domain only, never the mail:
+    /// it holds a login link).
     fn failed(&self, to: &str, why: &str) {
         self.inner.mail_failures.fetch_add(1, Ordering::Relaxed);
-        eprintln!("zero-auth: mail to {to} not sent: {why}");
+        let domain = to.rsplit_once('@').map_or("", |(_, domain)| domain);
+        tracing::error!(target: "zero_auth::mail", domain, error = why, "mail not sent");
     }
 
     /// Stores a new token of `context` for `user_id` and returns what the user holds.

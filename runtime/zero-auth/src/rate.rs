@@ -54,6 +54,8 @@ impl RateLimiter {
             *window = (now, 0);
         }
         if window.1 >= limit.count {
+            // Not the subject: an address or a client, which the operator does not need here.
+            tracing::warn!(target: "zero_auth::rate", action, "rate limited");
             return Err(Limited { retry_after_secs: window.0 + limit.window_secs - now });
         }
         window.1 += 1;

@@ -147,7 +147,7 @@ pub async fn fetch_scope(State(auth): State<Auth>, mut request: Request, next: N
                 scope.user = Some(session.user);
             }
             Ok(None) => set_cookie = Some(auth.clear_cookie()),
-            Err(_) => return unavailable(),
+            Err(e) => return unavailable(&e),
         },
     }
     request.extensions_mut().insert(scope);
@@ -196,8 +196,10 @@ pub async fn log_in(
                 .into_response();
         }
     };
+    let method = if form.token.is_some() { "link" } else { "password" };
     match attempt {
         Ok(login) => {
+            tracing::info!(target: "zero_auth", user_id = login.user.id, method, "logged in");
             if let Some(Extension(CurrentSession(old))) = current {
                 let _ = auth.accounts.log_out(&old).await;
             }
@@ -205,8 +207,14 @@ pub async fn log_in(
             append_cookie(&mut response, auth.session_cookie(&login.token));
             response
         }
-        Err(AuthError::Db(_) | AuthError::Hashing(_)) => unavailable(),
+        Err(e @ (AuthError::Db(_) | AuthError::Hashing(_))) => unavailable(&e),
         Err(e) => {
+            let error = match e {
+                AuthError::Limited(_) => "rate_limited",
+                AuthError::InvalidCredentials => "invalid_credentials",
+                _ => "invalid_link",
+            };
+            tracing::info!(target: "zero_auth", method, error, "login refused");
             let message = match e {
                 AuthError::Limited(l) => format!("{}.", capitalize(&l.to_string())),
                 AuthError::InvalidCredentials => "Invalid email or password.".to_owned(),
@@ -218,7 +226,9 @@ pub async fn log_in(
     }
 }
 
-fn unavailable() -> Response {
+/// The 503 of a request whose accounts could not be read, logged with why.
+fn unavailable(e: &AuthError) -> Response {
+    tracing::error!(target: "zero_auth", error = %e, "accounts unavailable");
     (StatusCode::SERVICE_UNAVAILABLE, "accounts are unavailable").into_response()
 }
 
@@ -244,6 +254,7 @@ pub async fn update_password(
         auth.accounts.set_password(&scope, &form.password, &form.password_confirmation).await;
     match result {
         Ok(login) => {
+            tracing::info!(target: "zero_auth", user_id = login.user.id, "password changed");
             if let Some(Extension(CurrentSession(old))) = current {
                 let _ = auth.accounts.log_out(&old).await;
             }
@@ -259,7 +270,7 @@ pub async fn update_password(
             &log_in_path(paths::SETTINGS),
             ("error", "You must log in again to change your password."),
         ),
-        Err(AuthError::Db(_) | AuthError::Hashing(_)) => unavailable(),
+        Err(e @ (AuthError::Db(_) | AuthError::Hashing(_))) => unavailable(&e),
         Err(AuthError::PasswordMismatch) => auth
             .see_other(paths::SETTINGS, ("error", "The confirmation does not match the password.")),
         Err(e) => auth.see_other(paths::SETTINGS, ("error", &format!("Password {e}."))),
@@ -276,10 +287,11 @@ pub async fn log_out(
     Extension(auth): Extension<Auth>,
     current: Option<Extension<CurrentSession>>,
 ) -> Response {
-    if let Some(Extension(CurrentSession(token))) = current
-        && auth.accounts.log_out(&token).await.is_err()
-    {
-        return unavailable();
+    if let Some(Extension(CurrentSession(token))) = current {
+        if let Err(e) = auth.accounts.log_out(&token).await {
+            return unavailable(&e);
+        }
+        tracing::info!(target: "zero_auth", "logged out");
     }
     let mut response = auth.see_other("/", ("info", "Logged out successfully."));
     append_cookie(&mut response, Some(auth.clear_cookie()));

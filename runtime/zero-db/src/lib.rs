@@ -58,6 +58,14 @@ impl Backend {
             )))
         }
     }
+
+    /// `sqlite` or `postgres`, as logs name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
 }
 
 /// Why a database operation failed, in the terms an app reacts to.
@@ -205,14 +213,33 @@ fn missing_table(code: Option<&str>, message: &str) -> Option<String> {
     None
 }
 
-/// The URL with its password replaced, for messages and logs.
+/// The URL with its password replaced, for messages and logs: the user info's
+/// (`postgres://app:***@db/app`, the last `@` ending it) and a `password` query parameter's.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let Some((userinfo, host)) = rest.split_once('@') else { return url.to_owned() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_owned(),
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://").and_then(|(scheme, rest)| {
+        let (userinfo, host) = rest.rsplit_once('@')?;
+        let (user, _) = userinfo.split_once(':')?;
+        Some(format!("{scheme}://{user}:***@{host}"))
+    }) {
+        Some(redacted) => redacted,
+        None => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 /// `DATABASE_URL` from the environment, else `default`.
@@ -314,6 +341,7 @@ impl Db {
             }
             Err(e) => return Err(failed(&e)),
         };
+        tracing::info!(target: "zero_db", backend = backend.name(), url = %redact(&url), "connected");
         Ok(Db { pool, backend })
     }
 
@@ -533,6 +561,12 @@ mod tests {
         assert!(!error.to_string().contains("hunter2"), "{error}");
         assert_eq!(redact("postgres://app:s3cret@db:5432/app"), "postgres://app:***@db:5432/app");
         assert_eq!(redact("postgres://app@db/app"), "postgres://app@db/app");
+        assert_eq!(redact("postgres://app:p@ss@db/app"), "postgres://app:***@db/app");
+        assert_eq!(
+            redact("postgres://db/app?user=app&password=s3cret&sslmode=require"),
+            "postgres://db/app?user=app&password=***&sslmode=require"
+        );
+        assert_eq!(redact("sqlite://data/dev.db?mode=rwc"), "sqlite://data/dev.db?mode=rwc");
         assert_eq!(sqlite_path("sqlite://data/dev.db?mode=rwc"), Some("data/dev.db"));
         assert_eq!(sqlite_path("sqlite::memory:"), Some(":memory:"));
         assert_eq!(sqlite_path("sqlite://"), None);

@@ -16,7 +16,7 @@
 //!
 //! **No secret reaches the log.** The runtime never writes a token, cookie, password, form
 //! value or frame; a request is named by its route pattern (`/users/log-in/{token}`), not its
-//! path. Crates that dump whole frames or mails below `INFO` ([`CAPPED_TARGETS`]: a join frame
+//! path. Crates that dump whole frames, mails or pages below `INFO` ([`CAPPED_TARGETS`]: a join frame
 //! carries the session token, a login mail its link) are held at `INFO` whatever `RUST_LOG`
 //! says.
 
@@ -31,9 +31,11 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// Crates whose events below `INFO` are never written: their debug and trace events carry
-/// frames (tungstenite: a join frame holds the signed session token) or whole mails (lettre:
-/// a login link).
-pub const CAPPED_TARGETS: &[&str] = &["tungstenite", "tokio_tungstenite", "lettre"];
+/// frames (tungstenite: a join frame holds the signed session token), whole mails (lettre: a
+/// login link) or parsed pages (html5ever and selectors, under the `testing` feature's page
+/// reader: a page holds its session and CSRF tokens).
+pub const CAPPED_TARGETS: &[&str] =
+    &["tungstenite", "tokio_tungstenite", "lettre", "html5ever", "selectors"];
 
 /// How each event is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
