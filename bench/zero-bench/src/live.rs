@@ -327,6 +327,25 @@ pub(crate) async fn start_wrapped(
     wrap: &[std::ffi::OsString],
     args: &[&str],
 ) -> Result<Server> {
+    start_with(subject, &Launch { wrap, args, env: &[], stdout: None }).await
+}
+
+/// How our counter is started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Launch<'a> {
+    /// A command that runs it (valgrind), or nothing.
+    pub(crate) wrap: &'a [std::ffi::OsString],
+    /// Its arguments.
+    pub(crate) args: &'a [&'a str],
+    /// Its environment, beside the port and the raised limits.
+    pub(crate) env: &'a [(&'static str, String)],
+    /// The file its standard output is appended to (discarded when `None`).
+    pub(crate) stdout: Option<&'a Path>,
+}
+
+/// Starts `subject` as [`start`] does; our counter as `launch` says.
+pub(crate) async fn start_with(subject: &Subject, launch: &Launch<'_>) -> Result<Server> {
+    let Launch { wrap, args, env, stdout } = *launch;
     if let Subject::Url(peer) = subject {
         let server = Server { child: None, pid: listener_pid(peer.port)?, port: peer.port };
         get(subject, peer.port)
@@ -355,6 +374,7 @@ pub(crate) async fn start_wrapped(
             std::fs::write(&policy, raised)?;
             command.args(wrap).arg(counter).args(args);
             command.env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
+            command.envs(env.iter().map(|(name, value)| (name, value)));
         }
         Subject::Pyview(dir) => {
             command
@@ -367,8 +387,15 @@ pub(crate) async fn start_wrapped(
         }
         Subject::Url(peer) => bail!("{} runs already; it is not started here", peer.name),
     }
+    let out = match stdout {
+        None => Stdio::null(),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+            Stdio::from(file.with_context(|| format!("opening {}", path.display()))?)
+        }
+    };
     let child = command
-        .stdout(Stdio::null())
+        .stdout(out)
         .stderr(Stdio::inherit())
         .spawn()
         .with_context(|| format!("starting {}", subject.name()))?;
@@ -921,6 +948,14 @@ pub(crate) async fn visits(subject: &Subject, port: u16, n: usize) -> Result<()>
         let page = std::sync::Arc::new(get(subject, port).await?);
         let mut joined = open(subject.peer(), port, &page).await?;
         joined.ws.close(None).await?;
+    }
+    Ok(())
+}
+
+/// `n` GETs of the counter page (the dead render), each on a fresh connection.
+pub(crate) async fn pages(subject: &Subject, port: u16, n: usize) -> Result<()> {
+    for _ in 0..n {
+        get(subject, port).await?;
     }
     Ok(())
 }

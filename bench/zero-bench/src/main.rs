@@ -20,6 +20,8 @@ mod checks;
 mod client;
 mod docs;
 mod live;
+mod logs;
+mod pair;
 mod record;
 mod resource;
 mod synthetic;
@@ -62,6 +64,12 @@ enum Suite {
     /// What the checks of issue 22 cost: the counter built as usual and with zero-live's
     /// `unchecked` feature, its join and click round trip measured in one run.
     Checks {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// What the log costs: the counter with `INFO` logging to a file and with logging off,
+    /// its click round trip and page measured in one run.
+    Logs {
         #[command(flatten)]
         run: RunArgs,
     },
@@ -230,6 +238,7 @@ impl Suite {
             Suite::Docs { run } => ("docs", run),
             Suite::Client { run } => ("client", run),
             Suite::Checks { run } => ("checks", run),
+            Suite::Logs { run } => ("logs", run),
             Suite::Builds { run } => ("builds", run),
             Suite::BareServer { .. }
             | Suite::GateProject { .. }
@@ -252,6 +261,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
         }
         Suite::Client { run } => client::suite(printer, run.quick),
         Suite::Checks { run } => checks::suite(printer, run.quick),
+        Suite::Logs { run } => logs::suite(printer, run.quick),
         Suite::Builds { run } => builds::suite(printer, run.quick),
         Suite::App { run, peer } => app::suite(printer, run.quick, &peer),
         Suite::Resource { run } => resource::suite(printer, run.quick),

@@ -502,12 +502,13 @@ where
                 id
             }
         };
-        let span = request_span(&request, &id);
+        let line = AccessLine::of(&request);
+        let span = line.span(&id);
         let inner = {
             let _entered = span.enter();
             self.inner.call(request)
         };
-        FrontFuture { inner, id: Some(id), started, live: self.live.clone(), span }
+        FrontFuture { inner, id: Some(id), started, live: self.live.clone(), span, line }
     }
 }
 
@@ -517,31 +518,69 @@ fn is_request_id(id: &[u8]) -> bool {
     (1..=200).contains(&id.len()) && id.iter().all(|b| b.is_ascii_graphic())
 }
 
-/// The span of one request (the access log's line is written in it, and so is everything a
-/// handler logs): its id, method and route pattern; the path only for a request no route
-/// matched, without its query. A route's own path is never written: it may hold a token
-/// (`/users/log-in/{token}`).
-fn request_span<B>(request: &axum::http::Request<B>, id: &HeaderValue) -> tracing::Span {
-    let id = id.to_str().unwrap_or("-");
-    let method = request.method().as_str();
-    match request.extensions().get::<axum::extract::MatchedPath>() {
-        Some(route) => tracing::info_span!(
-            target: "zero_live::access",
-            "request",
-            request_id = id,
-            method,
-            route = route.as_str()
-        ),
-        None => {
-            let path = request.uri().path();
-            let path = path.get(..path.len().min(200)).unwrap_or("/");
-            tracing::info_span!(
+/// What the access line names a request by: its method and route pattern, or the path for
+/// a request no route matched, without its query. A route's own path is never written: it may
+/// hold a token (`/users/log-in/{token}`).
+struct AccessLine {
+    method: axum::http::Method,
+    route: Result<axum::extract::MatchedPath, Box<str>>,
+}
+
+impl AccessLine {
+    fn of<B>(request: &axum::http::Request<B>) -> AccessLine {
+        let route = match request.extensions().get::<axum::extract::MatchedPath>() {
+            Some(route) => Ok(route.clone()),
+            None => {
+                let path = request.uri().path();
+                Err(path.get(..path.len().min(200)).unwrap_or("/").into())
+            }
+        };
+        AccessLine { method: request.method().clone(), route }
+    }
+
+    /// The span of the request (what a handler logs is written in it).
+    fn span(&self, id: &HeaderValue) -> tracing::Span {
+        let (id, method) = (id.to_str().unwrap_or("-"), self.method.as_str());
+        match &self.route {
+            Ok(route) => tracing::info_span!(
                 target: "zero_live::access",
                 "request",
                 request_id = id,
                 method,
-                unmatched = path
-            )
+                route = route.as_str()
+            ),
+            Err(path) => tracing::info_span!(
+                target: "zero_live::access",
+                "request",
+                request_id = id,
+                method,
+                unmatched = &**path
+            ),
+        }
+    }
+
+    /// Writes the line, outside the request's span: it names the request itself, so it does
+    /// not pay for the span's fields again.
+    fn write(&self, id: &HeaderValue, status: u16, elapsed: std::time::Duration) {
+        let (id, method) = (id.to_str().unwrap_or("-"), self.method.as_str());
+        let duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX);
+        match &self.route {
+            Ok(route) => tracing::info!(
+                target: "zero_live::access",
+                request_id = id,
+                method,
+                route = route.as_str(),
+                status,
+                duration_us
+            ),
+            Err(path) => tracing::info!(
+                target: "zero_live::access",
+                request_id = id,
+                method,
+                unmatched = &**path,
+                status,
+                duration_us
+            ),
         }
     }
 }
@@ -554,6 +593,7 @@ pin_project_lite::pin_project! {
         started: std::time::Instant,
         live: Live,
         span: tracing::Span,
+        line: AccessLine,
     }
 }
 
@@ -568,22 +608,19 @@ where
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
         let this = self.project();
-        let _entered = this.span.enter();
+        let entered = this.span.enter();
         let mut response = std::task::ready!(this.inner.poll(cx))?;
+        drop(entered);
+        let elapsed = this.started.elapsed();
+        let status = response.status().as_u16();
+        this.live.metrics().http(status, elapsed);
         if let Some(id) = this.id.take() {
+            this.line.write(&id, status, elapsed);
             let name = HeaderName::from_static(REQUEST_ID);
             if !response.headers().contains_key(&name) {
                 response.headers_mut().insert(name, id);
             }
         }
-        let elapsed = this.started.elapsed();
-        let status = response.status().as_u16();
-        this.live.metrics().http(status, elapsed);
-        tracing::info!(
-            target: "zero_live::access",
-            status,
-            duration_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
-        );
         std::task::Poll::Ready(Ok(response))
     }
 }

@@ -42,9 +42,9 @@ pub const CAPPED_TARGETS: &[&str] =
 pub enum Format {
     /// One human-readable line (`2026-12-06T13:30:23.120Z  INFO request{...}: ...`).
     Text,
-    /// One JSON object a line: `timestamp`, `level`, `target`, the event's fields, `span` with
-    /// the fields of the innermost span it happened in, and `spans` with every span it is in,
-    /// outermost first (an event's line names its session).
+    /// One JSON object a line: `timestamp`, `level`, `target`, the event's fields and `spans`,
+    /// every span it happened in with its fields, outermost first (an event's line names its
+    /// session and its request).
     Json,
 }
 
@@ -147,7 +147,7 @@ impl Logs {
             Format::Json => tracing_subscriber::fmt::layer()
                 .json()
                 .flatten_event(true)
-                .with_current_span(true)
+                .with_current_span(false)
                 .with_span_list(true)
                 .with_writer(writer)
                 .with_filter(filter)
@@ -267,8 +267,9 @@ mod tests {
         assert_eq!(line["target"], "zero_live::access");
         assert_eq!(line["status"], 200);
         assert_eq!(line["message"], "served");
-        assert_eq!(line["span"]["name"], "request");
-        assert_eq!(line["span"]["request_id"], "r-1");
+        assert_eq!(line["spans"][0]["name"], "request");
+        assert_eq!(line["spans"][0]["request_id"], "r-1");
+        assert!(line.get("span").is_none(), "the innermost span is not written twice");
     }
 
     #[test]
@@ -318,6 +319,26 @@ mod tests {
         };
         assert!(bad.message.starts_with("RUST_LOG is not a filter"), "{bad}");
         assert!(bad.to_string().contains("\nhelp: "), "{bad}");
+    }
+
+    #[test]
+    fn the_runbook_lists_every_line_and_each_incident_says_how_to_tell_it_apart() {
+        let runbook = include_str!("../../../docs/guide/runbook.md");
+        let messages = ["session ended", "frame refused", "event handled", "event refused"];
+        for line in messages.iter().chain(&["mount failed", "zero_live::access"]) {
+            assert!(runbook.contains(&format!("`{line}`")), "the runbook lacks `{line}`");
+        }
+        let incidents = runbook.split("## Common incidents").nth(1).expect("an incidents table");
+        let rows = incidents.lines().filter(|l| l.starts_with("| ") && !l.starts_with("| symptom"));
+        let mut count = 0;
+        for row in rows.take_while(|l| !l.is_empty()) {
+            let cells: Vec<&str> = row.split(" | ").collect();
+            assert_eq!(cells.len(), 4, "four columns: {row}");
+            let diagnose = cells[2];
+            assert!(diagnose.contains('`'), "an incident names no log line or metric: {row}");
+            count += 1;
+        }
+        assert!(count >= 10, "{count} incidents");
     }
 
     #[test]

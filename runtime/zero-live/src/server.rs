@@ -1065,6 +1065,14 @@ async fn run(
         inner.metrics.refused(crate::metrics::Refusal::SessionsPerClient);
         inner.metrics.closed(Some(close::TOO_MANY_SESSIONS));
         let why = "too many sessions from this client";
+        tracing::info!(
+            target: "zero_live::session",
+            close_code = close::TOO_MANY_SESSIONS,
+            reason = why,
+            events = 0u64,
+            lifetime_ms = 0u64,
+            "session ended"
+        );
         let frame = CloseFrame { code: close::TOO_MANY_SESSIONS, reason: why.into() };
         let _ = tokio::time::timeout(
             Duration::from_millis(500),
