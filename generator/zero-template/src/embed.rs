@@ -18,6 +18,11 @@
 //!
 //! The list holds `(file name, contents)` for each file of the folder (not its subfolders)
 //! whose name ends in `.EXTENSION`, sorted by name.
+//!
+//! [`Embed::tree`] embeds every file of a folder and its subfolders as bytes instead: an app's
+//! static assets (`web/assets`, served from memory by `zero_live::static_files`), listed as
+//! `(relative/path, include_bytes!(...))` with `/` between folders, sorted; files and folders
+//! whose names start with `.` are left out.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -28,18 +33,32 @@ use crate::build::BuildError;
 #[derive(Debug, Clone)]
 pub struct Embed {
     dir: PathBuf,
-    extension: String,
+    /// `Some(extension)`: the folder's own text files of that extension; `None`: every file of
+    /// the folder and its subfolders, as bytes.
+    extension: Option<String>,
 }
 
 impl Embed {
-    /// The files of `dir` whose names end in `.extension`.
+    /// The files of `dir` whose names end in `.extension`, as text.
     pub fn new(dir: impl Into<PathBuf>, extension: &str) -> Embed {
-        Embed { dir: dir.into(), extension: extension.trim_start_matches('.').to_owned() }
+        Embed { dir: dir.into(), extension: Some(extension.trim_start_matches('.').to_owned()) }
     }
 
-    /// The file names to embed, sorted. A folder that does not exist holds none; a name that
-    /// is not UTF-8 is an error (it could not be written in the list).
+    /// Every file of `dir` and its subfolders, as bytes (names starting with `.` left out).
+    pub fn tree(dir: impl Into<PathBuf>) -> Embed {
+        Embed { dir: dir.into(), extension: None }
+    }
+
+    /// The file names to embed (relative paths, `/` between folders), sorted. A folder that
+    /// does not exist holds none; a name that is not UTF-8 is an error (it could not be
+    /// written in the list).
     pub fn files(&self) -> Result<Vec<String>, BuildError> {
+        let Some(extension) = &self.extension else {
+            let mut names = Vec::new();
+            self.walk(&self.dir, "", &mut names)?;
+            names.sort();
+            return Ok(names);
+        };
         let entries = match std::fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -47,7 +66,7 @@ impl Embed {
                 return Err(BuildError::Io(format!("cannot read {}: {e}", self.dir.display())));
             }
         };
-        let suffix = format!(".{}", self.extension);
+        let suffix = format!(".{extension}");
         let mut names = Vec::new();
         for entry in entries {
             let entry = entry
@@ -69,7 +88,43 @@ impl Embed {
         Ok(names)
     }
 
-    /// The Rust expression `&[(name, include_str!(path)), ...]` for the files.
+    /// Adds the files under `dir` (named `prefix` + their path) to `names`.
+    fn walk(&self, dir: &Path, prefix: &str, names: &mut Vec<String>) -> Result<(), BuildError> {
+        let cannot =
+            |e: std::io::Error| BuildError::Io(format!("cannot read {}: {e}", dir.display()));
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && prefix.is_empty() => {
+                return Ok(());
+            }
+            Err(e) => return Err(cannot(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(cannot)?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return Err(BuildError::Io(format!(
+                    "{}: {} is not a UTF-8 file name",
+                    dir.display(),
+                    name.to_string_lossy()
+                )));
+            };
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            let relative = format!("{prefix}{name}");
+            if path.is_dir() {
+                self.walk(&path, &format!("{relative}/"), names)?;
+            } else if path.is_file() {
+                names.push(relative);
+            }
+        }
+        Ok(())
+    }
+
+    /// The Rust expression `&[(name, include_str!(path)), ...]` for the files
+    /// (`include_bytes!` for a [`Embed::tree`]).
     pub fn source(&self) -> Result<String, BuildError> {
         self.source_of(&self.files()?)
     }
@@ -77,9 +132,12 @@ impl Embed {
     /// The list's source for `files` (the folder read once by the caller).
     fn source_of(&self, files: &[String]) -> Result<String, BuildError> {
         let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
+        let (what, include) = match &self.extension {
+            Some(extension) => (format!("*.{extension} files"), "include_str"),
+            None => ("files".to_owned(), "include_bytes"),
+        };
         let mut out = format!(
-            "// The *.{} files of {}, embedded by zero_template::embed. Do not edit.\n&[\n",
-            self.extension,
+            "// The {what} of {}, embedded by zero_template::embed. Do not edit.\n&[\n",
             self.dir.display()
         );
         for name in files {
@@ -88,7 +146,9 @@ impl Embed {
                 return Err(BuildError::Io(format!("{} is not a UTF-8 path", path.display())));
             };
             // Debug formatting writes a valid Rust string literal.
-            let _ = writeln!(out, "    ({name:?}, include_str!({path:?})),");
+            // A tree's files are arrays of their own lengths: each is written as a slice.
+            let cast = if self.extension.is_none() { " as &[u8]" } else { "" };
+            let _ = writeln!(out, "    ({name:?}, {include}!({path:?}){cast}),");
         }
         out.push_str("]\n");
         Ok(out)
@@ -166,6 +226,24 @@ mod tests {
         let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
         embed.write_to(&out, "migrations-sqlite").unwrap();
         assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
+    }
+
+    #[test]
+    fn a_tree_holds_every_file_below_as_bytes_without_hidden_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("assets");
+        std::fs::create_dir_all(folder.join("img/icons")).unwrap();
+        std::fs::create_dir_all(folder.join(".cache")).unwrap();
+        std::fs::write(folder.join("app.css"), "a{}").unwrap();
+        std::fs::write(folder.join("img/icons/logo.png"), [0x89, b'P', b'N', b'G']).unwrap();
+        std::fs::write(folder.join(".DS_Store"), "junk").unwrap();
+        std::fs::write(folder.join(".cache/x"), "junk").unwrap();
+        let embed = Embed::tree(&folder);
+        assert_eq!(embed.files().unwrap(), ["app.css", "img/icons/logo.png"]);
+        let source = embed.source().unwrap();
+        assert!(source.contains("(\"img/icons/logo.png\", include_bytes!("), "{source}");
+        assert!(!source.contains("include_str") && !source.contains("junk"), "{source}");
+        assert!(Embed::tree(dir.path().join("absent")).files().unwrap().is_empty());
     }
 
     #[test]

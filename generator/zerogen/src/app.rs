@@ -141,6 +141,20 @@ fn axum_path(path: &str) -> String {
         .join("/")
 }
 
+/// The name of the list `build.rs` embeds a static folder as (`web/assets`: `web-assets`).
+pub fn embedded_name(dir: &str) -> String {
+    let name: String = dir
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    name.trim_matches('-').to_owned()
+}
+
+/// The constant the routes hold a static folder's files in (`web/assets`: `WEB_ASSETS`).
+fn embedded_const(dir: &str) -> String {
+    embedded_name(dir).replace('-', "_").to_ascii_uppercase()
+}
+
 fn method_fn(method: Method) -> &'static str {
     match method {
         Method::Get => "get",
@@ -277,10 +291,10 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         for row in rows.iter().filter(|r| r.value.kind == RouteKind::Static) {
             let _ = write!(
                 code,
-                "\n        // {file}:{}\n        .merge(static_dir({:?}, {:?}))",
+                "\n        // {file}:{}\n        .merge(zero_live::static_files::embedded({:?}, {}))",
                 row.line,
                 row.value.full_path(),
-                row.value.target
+                embedded_const(&row.value.target)
             );
         }
         code.push_str(";\n");
@@ -300,12 +314,23 @@ pub fn emit_router(routes: &Table<Route>) -> Output {
         }
     }
     code.push_str("\n}\n");
-    if routes.rows.iter().any(|r| r.value.kind == RouteKind::Static) {
-        code.push_str(
-            "\n/// A folder of the app (relative to its `Cargo.toml`) served as static files.\n\
-             fn static_dir(prefix: &str, dir: &str) -> axum::Router {\n    \
-             let root = std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\"));\n    \
-             zero_live::endpoint::static_files(prefix, &root.join(dir))\n}\n",
+    let mut dirs: Vec<&str> = routes
+        .rows
+        .iter()
+        .filter(|r| r.value.kind == RouteKind::Static)
+        .map(|r| r.value.target.as_str())
+        .collect();
+    dirs.sort_unstable();
+    dirs.dedup();
+    for dir in dirs {
+        let _ = write!(
+            code,
+            "\n/// `{dir}`, embedded in the binary by `build.rs`\n\
+             /// (`Embed::tree({dir:?}).write_for_cargo({name:?})`) and served from memory.\n\
+             const {constant}: zero_live::static_files::Files =\n    \
+             include!(concat!(env!(\"OUT_DIR\"), \"/zero-embed/{name}.rs\"));\n",
+            name = embedded_name(dir),
+            constant = embedded_const(dir),
         );
     }
 
@@ -642,14 +667,15 @@ mod tests {
         assert!(code.contains(".route(\"/posts/{id}\", get(crate::web::http::post))"), "{code}");
         assert!(
             code.contains(
-                "// spec/routes.tsv:6\n        .merge(static_dir(\"/assets\", \"web/assets\"))"
+                "// spec/routes.tsv:6\n        .merge(zero_live::static_files::embedded(\"/assets\", WEB_ASSETS))"
             ),
             "{code}"
         );
         assert!(
-            code.contains("fn static_dir(prefix: &str, dir: &str) -> axum::Router {"),
+            code.contains("const WEB_ASSETS: zero_live::static_files::Files =\n    include!(concat!(env!(\"OUT_DIR\"), \"/zero-embed/web-assets.rs\"));"),
             "{code}"
         );
+        assert!(!code.contains("CARGO_MANIFEST_DIR"), "{code}");
         assert!(code.contains(".merge(crate::web::pipelines::browser(browser, live))\n        .merge(crate::web::pipelines::api(api, live))"), "{code}");
         assert!(code.contains("pub fn post_path(id: impl std::fmt::Display) -> String {\n    format!(\"/posts/{id}\")"), "{code}");
         assert!(

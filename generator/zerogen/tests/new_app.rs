@@ -301,6 +301,132 @@ fn served_over_real_http(app: &Path) {
     }
 }
 
+/// The text of `attribute="..."` after `marker` in `html`.
+fn attribute<'a>(html: &'a str, marker: &str) -> &'a str {
+    let start = html.find(marker).unwrap_or_else(|| panic!("no {marker} in {html}")) + marker.len();
+    let rest = &html[start..];
+    &rest[..rest.find('"').unwrap()]
+}
+
+/// The release build alone: `cargo build --release`, only the binary copied to an empty folder,
+/// run from `/` as another user (nobody, when the test runs as root) with nothing but
+/// environment variables. It migrates its database, is ready, serves every page and asset
+/// (its configuration, templates, migrations, stylesheets and client are in the binary), its
+/// live page joins over a real socket, it logs JSON lines, and SIGTERM stops it.
+#[test]
+fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let (app, _) = new_app(tmp.path(), "solo");
+    let made = zerogen(&app, &["resource", "Post", "posts", "title:string"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let built = cargo(&app, &["build", "--release", "-q"]);
+    assert!(built.status.success(), "{}", text(&built));
+    // An empty folder anyone may enter, holding the binary and nothing else; the database in a
+    // folder of its own the server's user may write.
+    let deploy = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(deploy.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let binary = deploy.path().join("solo");
+    std::fs::copy(target_dir().join("release/solo"), &binary).unwrap();
+    let data = deploy.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut command = if std::fs::metadata("/proc/self")
+        .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+    {
+        let mut command = Command::new("setpriv");
+        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+        command
+    } else {
+        Command::new(&binary)
+    };
+    let log = deploy.path().join("solo.log");
+    let mut child = command
+        .current_dir("/")
+        .env_clear()
+        .env("PORT", port.to_string())
+        .env("SECRET_KEY_BASE", "r".repeat(64))
+        .env("DATABASE_URL", format!("sqlite://{}/solo.db", data.display()))
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ready = (0..400).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && http(port, "GET", "/health/ready").0.starts_with("http/1.1 200")
+    });
+    let result = std::panic::catch_unwind(|| {
+        assert!(ready, "the binary did not become ready");
+        assert!(data.join("solo.db").is_file(), "migrated into DATABASE_URL");
+        let (_, body) = http(port, "GET", "/health/ready");
+        assert!(body.contains("\"database\":\"ok\""), "{body}");
+        for page in ["/", "/components", "/about", "/posts", "/posts/new"] {
+            let (head, body) = http(port, "GET", page);
+            assert!(head.starts_with("http/1.1 200"), "{page}: {head}");
+            assert!(body.contains("data-zl-root"), "{page} is a live page");
+        }
+        let (_, home) = http(port, "GET", "/");
+        let client = attribute(&home, "<script type=\"module\" src=\"");
+        let mut assets =
+            vec!["/assets/app.css", "/assets/theme.css", "/assets/favicon.svg", client];
+        let colocated = attribute(&home, "<link rel=\"stylesheet\" href=\"/assets/app/");
+        let colocated = format!("/assets/app/{colocated}");
+        assets.push(&colocated);
+        for asset in assets {
+            let (head, body) = http(port, "GET", asset);
+            assert!(head.starts_with("http/1.1 200") && !body.is_empty(), "{asset}: {head}");
+        }
+        // The live page joins with the tokens it carries.
+        let session = attribute(&home, "data-zl-session=\"");
+        let csrf = attribute(&home, "name=\"csrf-token\" content=\"");
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let request =
+            tungstenite::http::Request::get(format!("ws://127.0.0.1:{port}/live/websocket"))
+                .header("host", format!("127.0.0.1:{port}"))
+                .header("origin", format!("http://127.0.0.1:{port}"))
+                .header("sec-websocket-protocol", "0x0-live.v1")
+                .header("sec-websocket-key", tungstenite::handshake::client::generate_key())
+                .header("sec-websocket-version", "13")
+                .header("connection", "Upgrade")
+                .header("upgrade", "websocket")
+                .body(())
+                .unwrap();
+        let (mut ws, _) = tungstenite::client(request, tcp).unwrap();
+        let join = serde_json::json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/", "session": session, "csrf": csrf, "url": "/"});
+        ws.send(tungstenite::Message::text(join.to_string())).unwrap();
+        let reply = ws.read().unwrap();
+        let reply: serde_json::Value = serde_json::from_str(reply.to_text().unwrap()).unwrap();
+        assert_eq!(reply["kind"], "reply", "{reply}");
+        assert_eq!(reply["status"], "ok", "{reply}");
+        let _ = ws.close(None);
+    });
+    // SIGTERM: the server drains and exits on its own.
+    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let exited = (0..400).find_map(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        child.try_wait().ok().flatten()
+    });
+    if exited.is_none() {
+        let _ = child.kill();
+    }
+    let stderr = child.wait_with_output().map(|o| String::from_utf8_lossy(&o.stderr).into_owned());
+    if let Err(panic) = result {
+        eprintln!("the binary's stderr: {}", stderr.unwrap_or_default());
+        std::panic::resume_unwind(panic);
+    }
+    assert!(exited.is_some_and(|status| status.success()), "SIGTERM stops it cleanly: {exited:?}");
+    let logged = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<serde_json::Value> =
+        logged.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(
+        lines.iter().any(|l| l["target"] == "zero_live::access" && l["route"] == "/posts"),
+        "a release build logs JSON access lines: {logged}"
+    );
+}
+
 #[test]
 fn new_app_refuses_bad_names_and_non_empty_folders_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();

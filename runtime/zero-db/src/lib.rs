@@ -262,6 +262,16 @@ pub fn url_from_file(path: &Path) -> Result<String, DbError> {
     url_from_toml(&text).map_err(|e| DbError::Url(format!("{}: {e}", path.display())))
 }
 
+/// The database URL of an app: `DATABASE_URL` read through `env`, else `url` of `text` (an
+/// app's `database.toml`). A file without `url`, with another key or naming no supported
+/// database is an error (with the line and column of a syntax error).
+pub fn url_from_text(text: &str, env: impl Fn(&str) -> Option<String>) -> Result<String, DbError> {
+    if let Some(url) = env("DATABASE_URL").filter(|u| !u.is_empty()) {
+        return Ok(url);
+    }
+    url_from_toml(text).map_err(DbError::Url)
+}
+
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DatabaseFile {
@@ -591,6 +601,11 @@ mod tests {
         );
         let error = url_from_file(Path::new("/nonexistent/database.toml")).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/database.toml"), "{error}");
+        let file = "url = \"sqlite://data/dev.db\"\n";
+        assert_eq!(url_from_text(file, |_| None).unwrap(), "sqlite://data/dev.db");
+        let env = |k: &str| (k == "DATABASE_URL").then(|| "postgres://db/app".to_owned());
+        assert_eq!(url_from_text("not toml", env).unwrap(), "postgres://db/app");
+        assert!(url_from_text("url = 3", |_| None).is_err());
     }
 
     #[test]

@@ -34,8 +34,14 @@ use crate::metrics::METRICS_PATH;
 /// The header carrying each request's id (kept from the client when present, else generated).
 pub const REQUEST_ID: &str = "x-request-id";
 
-/// The health check's path.
+/// The health check's path (the sockets open now).
 pub const HEALTH_PATH: &str = "/health";
+
+/// The liveness check's path ([`crate::health`]).
+pub const LIVE_PATH: &str = "/health/live";
+
+/// The readiness check's path ([`crate::health`]).
+pub const READY_PATH: &str = "/health/ready";
 
 /// Where and how an app serves HTTP.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,7 +237,10 @@ impl Endpoint {
             .layer(RequestBodyLimitLayer::new(limit))
             .layer(DefaultBodyLimit::max(limit))
             .layer(GuardLayer { live: live.clone() });
-        let mut router = router.route(HEALTH_PATH, get(health).with_state(live.clone()));
+        let mut router = router
+            .route(HEALTH_PATH, get(crate::health::health).with_state(live.clone()))
+            .route(LIVE_PATH, get(crate::health::live).with_state(live.clone()))
+            .route(READY_PATH, get(crate::health::ready).with_state(live.clone()));
         if let Some(token) = &self.metrics_token {
             let state = (live.clone(), token.clone());
             router = router.route(METRICS_PATH, get(metrics).with_state(state));
@@ -716,12 +725,6 @@ pub fn is_hashed(name: &str) -> bool {
         && parts[1..parts.len() - 1]
             .iter()
             .any(|p| p.len() >= 8 && p.bytes().all(|b| b.is_ascii_hexdigit()))
-}
-
-async fn health(State(live): State<Live>) -> Response {
-    let body = format!("{{\"status\":\"ok\",\"sessions\":{}}}", live.active_sessions());
-    let headers = [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")];
-    (StatusCode::OK, headers, body).into_response()
 }
 
 /// Counts each response by status class, with the time to its head.

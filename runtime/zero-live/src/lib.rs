@@ -16,6 +16,7 @@ pub mod diff;
 pub mod endpoint;
 pub mod form;
 pub mod headers;
+pub mod health;
 pub mod keys;
 mod limits;
 pub mod logs;
@@ -25,6 +26,7 @@ pub mod protocol;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.
 pub use zero_pubsub as pubsub;
 pub mod server;
+pub mod static_files;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod token;

@@ -176,6 +176,7 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     pubsub: Arc<dyn PubSub>,
     state: Arc<axum::http::Extensions>,
+    readiness: crate::health::Readiness,
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
     metrics: crate::metrics::Metrics,
@@ -270,6 +271,7 @@ pub struct LiveBuilder {
     pubsub: Option<Arc<dyn PubSub>>,
     state: axum::http::Extensions,
     cookies: Cookies,
+    readiness: crate::health::Readiness,
 }
 
 impl Default for LiveBuilder {
@@ -283,6 +285,7 @@ impl Default for LiveBuilder {
             pubsub: None,
             state: axum::http::Extensions::new(),
             cookies: Cookies::default(),
+            readiness: crate::health::Readiness::default(),
         }
     }
 }
@@ -354,6 +357,17 @@ impl LiveBuilder {
         self
     }
 
+    /// A check `/health/ready` runs (besides the PubSub adapter's): `Err(why)` when `name`
+    /// (the database, say) cannot serve. See [`crate::health`].
+    pub fn ready_check<F, Fut>(mut self, name: &'static str, check: F) -> LiveBuilder
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.readiness.0.push((name, Arc::new(move || Box::pin(check()))));
+        self
+    }
+
     /// The root layout every page renders in (default: [`default_root_layout`]).
     pub fn root_layout(mut self, layout: RootLayout) -> LiveBuilder {
         self.layout = layout;
@@ -400,6 +414,7 @@ impl LiveBuilder {
                 shutdown,
                 pubsub: self.pubsub.unwrap_or_else(|| Arc::new(Local::default())),
                 state: Arc::new(self.state),
+                readiness: self.readiness,
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
                 metrics: crate::metrics::Metrics::default(),
@@ -550,6 +565,16 @@ impl Live {
     pub fn shutdown(&self) {
         self.inner.shutdown.send_replace(true);
         self.inner.connections.close();
+    }
+
+    /// Whether [`Live::shutdown`] was called.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.inner.shutdown.borrow()
+    }
+
+    /// The readiness checks the app registered.
+    pub(crate) fn readiness(&self) -> &crate::health::Readiness {
+        &self.inner.readiness
     }
 
     /// Resolves once [`Live::shutdown`] was called (for `axum::serve(..).with_graceful_shutdown`).

@@ -33,6 +33,12 @@ pub trait PubSub: std::fmt::Debug + Send + Sync {
 
     /// Messages that found a full mailbox.
     fn dropped(&self) -> u64;
+
+    /// Whether messages can be published now (`/health/ready`): `Err(why)` when the adapter's
+    /// broker is out of reach. The in-process adapter always can.
+    fn ready(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Publishes `message` on `topic`: `zero_pubsub::publish(&*pubsub, "posts", PostCreated(id))`.

@@ -1,6 +1,6 @@
 //! Compiles the templates under `web/` (views, layouts, components) for `template!`, and
-//! embeds the migrations of each backend (`web::migrations`), so the binary needs neither
-//! folder beside it.
+//! embeds the migrations of each backend (`web::migrations`) and the static files of
+//! `web/assets` (`web/routes.rs`), so the binary needs no folder beside it.
 
 use zero_template::build::{Build, BuildError};
 use zero_template::embed::Embed;
@@ -23,5 +23,7 @@ fn build() -> Result<(), BuildError> {
         .compile_for_cargo()?;
     Embed::new("migrations/sqlite", "sql").write_for_cargo("migrations-sqlite")?;
     Embed::new("migrations/postgres", "sql").write_for_cargo("migrations-postgres")?;
+    // The static files (`web/routes.rs`, from the `static` rows of spec/routes.tsv).
+    Embed::tree("web/assets").write_for_cargo("web-assets")?;
     Ok(())
 }

@@ -34,7 +34,8 @@ pub struct Account {
 }
 
 impl Features {
-    /// Checks run before a served app starts (`App::load`, with the app's folder).
+    /// Checks run before a served app starts (`App::load`, with the app's folder in a
+    /// development build).
     pub fn check(root: Option<&Path>) -> Result<(), String> {
         super::auth::check(root)
     }

@@ -57,28 +57,57 @@ pub async fn database(url: &str) -> Result<Db, String> {
     Ok(db)
 }
 
+/// `spec/NAME` as the binary was built with it, or the file of that name in the folder
+/// `CONFIG_DIR` names (read through `env`) when it has one. The binary needs no `spec/` beside
+/// it; the environment then overrides single settings (`PORT`, `DATABASE_URL`, ...).
+pub fn spec_file(
+    name: &str,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<zero_live::config::ConfigFile, String> {
+    let built = match name {
+        "security.toml" => include_str!("../spec/security.toml"),
+        "endpoint.toml" => include_str!("../spec/endpoint.toml"),
+        "database.toml" => include_str!("../spec/database.toml"),
+        _ => return Err(format!("spec/{name} is not a configuration file of the app")),
+    };
+    zero_live::config::ConfigFile::layered(name, built, env)
+}
+
+/// The app's folder, where a development build keeps its state (`.zero-live/`: its signing
+/// key, its dev mailbox). A release build keeps nothing there and never reads it.
+fn dev_root() -> Option<&'static Path> {
+    cfg!(debug_assertions).then(|| Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
 impl App {
-    /// Reads `spec/security.toml`, `spec/endpoint.toml` and `spec/database.toml` under `root`
-    /// (`DATABASE_URL` overrides the last), migrates the database, and takes the signing keys
-    /// from `SECRET_KEY_BASE` and `SECRET_KEY_BASE_PREVIOUS` (`zero_live::keys`: a release
-    /// build refuses to start without a 64-byte key or with the origin check off; a
-    /// development build without one keeps a key in `.zero-live/`).
-    pub async fn load(root: &Path) -> Result<App, String> {
-        let security = root.join("spec/security.toml");
-        let text = std::fs::read_to_string(&security)
-            .map_err(|e| format!("{}: {e}", security.display()))?;
-        let config =
-            LiveConfig::from_toml(&text).map_err(|e| format!("{}: {e}", security.display()))?;
+    /// [`App::load_with`] the process's environment.
+    pub async fn load() -> Result<App, String> {
+        App::load_with(|name| std::env::var(name).ok()).await
+    }
+
+    /// Reads the configuration ([`spec_file`]: `security.toml`, `endpoint.toml` and
+    /// `database.toml`, each built in or from `CONFIG_DIR`; `HOST`, `PORT` and `DATABASE_URL`
+    /// override them), migrates the database, and takes the signing keys from
+    /// `SECRET_KEY_BASE` and `SECRET_KEY_BASE_PREVIOUS` (`zero_live::keys`: a release build
+    /// refuses to start without a 64-byte key or with the origin check off; a development
+    /// build without one keeps a key in `.zero-live/`), all through `env`.
+    pub async fn load_with(env: impl Fn(&str) -> Option<String> + Copy) -> Result<App, String> {
+        let security = spec_file("security.toml", env)?;
+        let config = LiveConfig::from_toml(&security.text)
+            .map_err(|e| format!("{}: {e}", security.origin))?;
+        let file = spec_file("endpoint.toml", env)?;
         let endpoint =
-            Endpoint::load(&root.join("spec/endpoint.toml")).map_err(|e| e.to_string())?;
+            Endpoint::from_toml(&file.text, env).map_err(|e| format!("{}:{}", file.origin, e.0))?;
         let release = !cfg!(debug_assertions);
         zero_live::keys::check_release(&config, release)?;
-        let signer = zero_live::keys::signer_from_env(|k| std::env::var(k).ok(), release, root)?;
+        let root = dev_root().unwrap_or(Path::new("."));
+        let signer = zero_live::keys::signer_from_env(env, release, root)?;
+        let file = spec_file("database.toml", env)?;
         let url =
-            zero_db::url_from_file(&root.join("spec/database.toml")).map_err(|e| e.to_string())?;
+            zero_db::url_from_text(&file.text, env).map_err(|e| format!("{}: {e}", file.origin))?;
         let db = database(&url).await?;
-        features::Features::check(Some(root))?;
-        Ok(App::build(config, signer, endpoint, db, Some(root)))
+        features::Features::check(dev_root())?;
+        Ok(App::build(config, signer, endpoint, db, dev_root()))
     }
 
     /// The app with these policies, signing key, endpoint and database (what tests build): it
@@ -109,6 +138,14 @@ impl App {
             // Views reach them with `ctx.state::<Db>()` and `ctx.state::<Arc<dyn PubSub>>()`.
             .state(db.clone())
             .state(pubsub.clone())
+            // `/health/ready` answers 503 while the database does not.
+            .ready_check("database", {
+                let db = db.clone();
+                move || {
+                    let db = db.clone();
+                    async move { db.ping().await.map_err(|e| e.to_string()) }
+                }
+            })
             .root_layout(layouts::root);
         let live = routes::live_views(features.share(builder)).build();
         // HTTP handlers reach them with `Extension<Db>` and `Extension<Arc<dyn PubSub>>`, and

@@ -1,6 +1,7 @@
 //! Serves Blog: `spec/endpoint.toml` says where (`HOST` and `PORT` override),
 //! `spec/security.toml` what is enforced, `spec/database.toml` which database (`DATABASE_URL`
-//! overrides), `SECRET_KEY_BASE` signs the tokens. The log goes to standard output: `RUST_LOG`
+//! overrides), `SECRET_KEY_BASE` signs the tokens. The three files are built into the binary;
+//! a folder named by `CONFIG_DIR` may hold replacements. The log goes to standard output: `RUST_LOG`
 //! chooses what (default `info`: a line a request), `LOG_FORMAT` how (`text`, or `json` lines;
 //! unset, a debug build writes text and a release build JSON).
 
@@ -29,8 +30,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let app = match App::load(root).await {
+    let app = match App::load().await {
         Ok(app) => app,
         Err(e) => {
             #[allow(clippy::print_stderr)]

@@ -59,6 +59,10 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     let health = get(&app, "/health").await;
     assert_eq!(health.status(), StatusCode::OK);
     assert!(body(health).await.contains("\"status\":\"ok\""));
+    let ready = get(&app, "/health/ready").await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert!(body(ready).await.contains("\"database\":\"ok\""), "the database is checked");
+    assert_eq!(get(&app, "/health/live").await.status(), StatusCode::OK);
     let css = get(&app, "/assets/app.css").await;
     assert_eq!(css.status(), StatusCode::OK);
     // The theme's stylesheet, generated from spec/theme.tsv, sets every token app.css uses.
@@ -68,6 +72,11 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
         assert!(theme.contains(&format!("--{token}:")), "--{token} is not in theme.css");
     }
     assert_eq!(header_of(&css, "cache-control"), "public, max-age=0, must-revalidate");
+    // Served from the binary: a browser's current copy is confirmed, not sent again.
+    let etag = header_of(&css, "etag").to_owned();
+    let again = Request::get("/assets/app.css").header(header::IF_NONE_MATCH, &etag);
+    let again = app.router.clone().oneshot(again.body(Body::empty()).expect("a request"));
+    assert_eq!(again.await.expect("a response").status(), StatusCode::NOT_MODIFIED);
     let icon = get(&app, "/assets/favicon.svg").await;
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(header_of(&icon, "content-type"), "image/svg+xml");
@@ -219,32 +228,37 @@ async fn the_gallery_table_removes_rows_shows_its_empty_state_and_refuses_unknow
 }
 
 #[tokio::test]
-async fn the_database_is_migrated_on_load_and_a_bad_url_stops_the_start() {
+async fn the_database_is_migrated_on_load_and_config_dir_replaces_a_built_in_file() {
     let app = app().await;
     app.db.ping().await.expect("reachable");
     app.db.require_tables(&["_sqlx_migrations"]).await.expect("migrations ran");
-    // A copy of the app's spec with another database file: loading migrates it there.
+    // A configuration folder with another database file: loading migrates it there.
     let root = tempfile_dir();
-    let spec = root.join("spec");
-    std::fs::create_dir_all(&spec).expect("spec folder");
-    for file in ["security.toml", "endpoint.toml"] {
-        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("spec").join(file);
-        std::fs::copy(from, spec.join(file)).expect("copied");
-    }
     let url = format!("sqlite://{}/data/test.db", root.display());
-    std::fs::write(spec.join("database.toml"), format!("url = {url:?}\n")).expect("written");
+    std::fs::write(root.join("database.toml"), format!("url = {url:?}\n")).expect("written");
+    let dir = root.display().to_string();
+    let env = |name: &str| match name {
+        "CONFIG_DIR" => Some(dir.clone()),
+        _ => std::env::var(name).ok(),
+    };
     if std::env::var_os("DATABASE_URL").is_none() {
-        let loaded = App::load(&root).await.expect("loaded");
+        let loaded = App::load_with(&env).await.expect("loaded");
         loaded.db.require_tables(&["_sqlx_migrations"]).await.expect("migrated");
         assert!(root.join("data/test.db").is_file(), "the SQLite file is created on first run");
-        std::fs::write(spec.join("database.toml"), "url = \"mysql://localhost/app\"\n")
+        std::fs::write(root.join("database.toml"), "url = \"mysql://localhost/app\"\n")
             .expect("written");
-        let refused = App::load(&root).await.expect_err("refused");
+        let refused = App::load_with(&env).await.expect_err("refused");
         assert!(
             refused.contains("database.toml") && refused.contains("names no supported database"),
             "{refused}"
         );
     }
+    // A folder that is not there stops the start, naming it.
+    let missing = root.join("absent").display().to_string();
+    let refused = App::load_with(|name: &str| (name == "CONFIG_DIR").then(|| missing.clone()))
+        .await
+        .expect_err("refused");
+    assert!(refused.contains("CONFIG_DIR") && refused.contains("absent"), "{refused}");
     let _ = std::fs::remove_dir_all(&root);
 }
 

@@ -27,7 +27,8 @@ pub struct Account {
 }
 
 impl Features {
-    /// Checks run before a served app starts (`App::load`, with the app's folder).
+    /// Checks run before a served app starts (`App::load`, with the app's folder in a
+    /// development build).
     pub fn check(root: Option<&Path>) -> Result<(), String> {
         let _ = root;
         Ok(())

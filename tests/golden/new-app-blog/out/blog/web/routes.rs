@@ -21,7 +21,7 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
         // spec/routes.tsv:9
-        .merge(static_dir("/assets", "web/assets"));
+        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
         // spec/routes.tsv:8
         .route("/api/status", get(crate::web::http::status));
@@ -30,11 +30,10 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
         .merge(crate::web::pipelines::api(api, live))
 }
 
-/// A folder of the app (relative to its `Cargo.toml`) served as static files.
-fn static_dir(prefix: &str, dir: &str) -> axum::Router {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    zero_live::endpoint::static_files(prefix, &root.join(dir))
-}
+/// `web/assets`, embedded in the binary by `build.rs`
+/// (`Embed::tree("web/assets").write_for_cargo("web-assets")`) and served from memory.
+const WEB_ASSETS: zero_live::static_files::Files =
+    include!(concat!(env!("OUT_DIR"), "/zero-embed/web-assets.rs"));
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {

@@ -17,8 +17,8 @@ pub use zero_auth::web::{dev_mailbox, log_in, log_out, update_password};
 /// The account policies: `[tokens]`, `[rate_limits]` and `[mail]` of `spec/security.toml`
 /// (built in; `MAIL_FROM` and `APP_URL` in the environment override the mail settings).
 pub fn config() -> Result<AuthConfig, String> {
-    AuthConfig::from_toml(include_str!("../spec/security.toml"))
-        .map_err(|e| format!("spec/security.toml: {e}"))
+    let file = crate::web::spec_file("security.toml", |name| std::env::var(name).ok())?;
+    AuthConfig::from_toml(&file.text).map_err(|e| format!("{}: {e}", file.origin))
 }
 
 /// Where a served development build keeps its mailbox between runs, under the app's folder.
