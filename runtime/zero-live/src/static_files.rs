@@ -228,13 +228,13 @@ mod tests {
         ("img/logo.png", b"\x89PNG\r\n\x1a\n not really"),
     ];
 
-    async fn get(path: &str, headers: &[(&str, &str)]) -> Response {
+    async fn get(router: &Router, path: &str, headers: &[(&str, &str)]) -> Response {
         let mut request = axum::http::Request::get(path);
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
         let request = request.body(axum::body::Body::empty()).unwrap_or_default();
-        match embedded("/assets", FILES).oneshot(request).await {
+        match router.clone().oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         }
@@ -251,7 +251,8 @@ mod tests {
 
     #[tokio::test]
     async fn files_are_served_with_type_etag_and_cache_policy_by_name() {
-        let plain = get("/assets/app.css", &[]).await;
+        let assets = embedded("/assets", FILES);
+        let plain = get(&assets, "/assets/app.css", &[]).await;
         assert_eq!(plain.status(), StatusCode::OK);
         assert_eq!(header(&plain, header::CONTENT_TYPE), "text/css; charset=utf-8");
         assert_eq!(header(&plain, header::CACHE_CONTROL), "public, max-age=0, must-revalidate");
@@ -260,34 +261,39 @@ mod tests {
         let etag = header(&plain, header::ETAG).to_owned();
         assert!(etag.starts_with('"') && etag.len() == 26, "{etag}");
         assert_eq!(body(plain).await, CSS);
-        let hashed = get("/assets/app.1a2b3c4d5e6f.css", &[]).await;
+        let hashed = get(&assets, "/assets/app.1a2b3c4d5e6f.css", &[]).await;
         assert_eq!(header(&hashed, header::CACHE_CONTROL), "public, max-age=31536000, immutable");
-        let png = get("/assets/img/logo.png", &[("accept-encoding", "br, gzip")]).await;
+        let png = get(&assets, "/assets/img/logo.png", &[("accept-encoding", "br, gzip")]).await;
         assert_eq!(header(&png, header::CONTENT_TYPE), "image/png");
         assert_eq!(header(&png, header::CONTENT_ENCODING), "", "an image is not recompressed");
-        assert_eq!(get("/assets/missing.css", &[]).await.status(), StatusCode::NOT_FOUND);
-        assert_eq!(get("/assets/img", &[]).await.status(), StatusCode::NOT_FOUND);
-        assert_eq!(get("/assets/../Cargo.toml", &[]).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&assets, "/assets/missing.css", &[]).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&assets, "/assets/img", &[]).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            get(&assets, "/assets/../Cargo.toml", &[]).await.status(),
+            StatusCode::NOT_FOUND
+        );
     }
 
     #[tokio::test]
     async fn a_current_copy_gets_304_and_a_stale_one_the_file() {
-        let etag = header(&get("/assets/app.css", &[]).await, header::ETAG).to_owned();
-        let current = get("/assets/app.css", &[("if-none-match", &etag)]).await;
+        let assets = embedded("/assets", FILES);
+        let etag = header(&get(&assets, "/assets/app.css", &[]).await, header::ETAG).to_owned();
+        let current = get(&assets, "/assets/app.css", &[("if-none-match", &etag)]).await;
         assert_eq!(current.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(header(&current, header::ETAG), etag);
         assert!(body(current).await.is_empty());
         let listed = format!("\"other\", W/{etag}");
-        let weak = get("/assets/app.css", &[("if-none-match", &listed)]).await;
+        let weak = get(&assets, "/assets/app.css", &[("if-none-match", &listed)]).await;
         assert_eq!(weak.status(), StatusCode::NOT_MODIFIED);
-        let stale = get("/assets/app.css", &[("if-none-match", "\"other\"")]).await;
+        let stale = get(&assets, "/assets/app.css", &[("if-none-match", "\"other\"")]).await;
         assert_eq!(stale.status(), StatusCode::OK);
         assert_eq!(body(stale).await, CSS);
     }
 
     #[tokio::test]
     async fn brotli_then_gzip_as_accepted_and_each_decodes_to_the_file() {
-        let br = get("/assets/app.css", &[("accept-encoding", "gzip, deflate, br")]).await;
+        let assets = embedded("/assets", FILES);
+        let br = get(&assets, "/assets/app.css", &[("accept-encoding", "gzip, deflate, br")]).await;
         assert_eq!(header(&br, header::CONTENT_ENCODING), "br");
         assert_eq!(header(&br, header::VARY), "accept-encoding");
         let compressed = body(br).await;
@@ -295,14 +301,15 @@ mod tests {
         let mut plain = Vec::new();
         brotli::BrotliDecompress(&mut &compressed[..], &mut plain).unwrap_or_default();
         assert_eq!(plain, CSS);
-        let gz = get("/assets/app.css", &[("accept-encoding", "gzip, br;q=0")]).await;
+        let gz = get(&assets, "/assets/app.css", &[("accept-encoding", "gzip, br;q=0")]).await;
         assert_eq!(header(&gz, header::CONTENT_ENCODING), "gzip");
         let compressed = body(gz).await;
         let mut plain = Vec::new();
         let mut decoder = flate2::read::GzDecoder::new(&compressed[..]);
         std::io::Read::read_to_end(&mut decoder, &mut plain).unwrap_or_default();
         assert_eq!(plain, CSS);
-        let none = get("/assets/app.css", &[("accept-encoding", "identity, gzip;q=0")]).await;
+        let none =
+            get(&assets, "/assets/app.css", &[("accept-encoding", "identity, gzip;q=0")]).await;
         assert_eq!(header(&none, header::CONTENT_ENCODING), "");
         assert_eq!(body(none).await, CSS);
     }
