@@ -332,22 +332,44 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut command = if std::fs::metadata("/proc/self")
-        .is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-    {
-        let mut command = Command::new("setpriv");
-        command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+    let as_root =
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    // The binary as another user, from `/`, with only `env`.
+    let run = |args: &[&str], env: &[(&str, String)]| {
+        let mut command = if as_root {
+            let mut command = Command::new("setpriv");
+            command.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(&binary);
+            command
+        } else {
+            Command::new(&binary)
+        };
+        command.args(args).current_dir("/").env_clear();
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
         command
-    } else {
-        Command::new(&binary)
     };
+    let env = [
+        ("PORT", port.to_string()),
+        ("SECRET_KEY_BASE", "r".repeat(64)),
+        ("DATABASE_URL", format!("sqlite://{}/solo.db", data.display())),
+    ];
+    // Its commands: version, help, a usage error, the configuration checked, migrations.
+    let output = run(&["version"], &[]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "solo 0.1.0\n");
+    let output = run(&["--help"], &[]).output().unwrap();
+    assert!(String::from_utf8_lossy(&output.stdout).contains("check-config"), "{output:?}");
+    let output = run(&["deploy"], &[]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unrecognized subcommand 'deploy'"));
+    let output = run(&["check-config"], &env[..2]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let output = run(&["check-config"], &env[2..]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "no key: {}", text(&output));
+    assert!(text(&output).contains("SECRET_KEY_BASE is not set"), "{}", text(&output));
+    let output = run(&["migrate"], &env).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(data.join("solo.db").is_file(), "migrated into DATABASE_URL");
     let log = deploy.path().join("solo.log");
-    let mut child = command
-        .current_dir("/")
-        .env_clear()
-        .env("PORT", port.to_string())
-        .env("SECRET_KEY_BASE", "r".repeat(64))
-        .env("DATABASE_URL", format!("sqlite://{}/solo.db", data.display()))
+    let mut child = run(&[], &env)
         .stdout(std::fs::File::create(&log).unwrap())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -359,7 +381,6 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
     });
     let result = std::panic::catch_unwind(|| {
         assert!(ready, "the binary did not become ready");
-        assert!(data.join("solo.db").is_file(), "migrated into DATABASE_URL");
         let (_, body) = http(port, "GET", "/health/ready");
         assert!(body.contains("\"database\":\"ok\""), "{body}");
         for page in ["/", "/components", "/about", "/posts", "/posts/new"] {

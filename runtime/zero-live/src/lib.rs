@@ -9,6 +9,7 @@
 
 pub mod assets;
 pub mod client;
+pub mod command;
 pub mod config;
 pub mod cookies;
 pub mod csrf;

@@ -79,35 +79,57 @@ fn dev_root() -> Option<&'static Path> {
     cfg!(debug_assertions).then(|| Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
+/// What the app runs with, read and checked before anything connects: its policies, where it
+/// listens, its signing keys and its database URL.
+#[derive(Debug)]
+pub struct Config {
+    /// `security.toml`.
+    pub security: LiveConfig,
+    /// `endpoint.toml`, `HOST` and `PORT`.
+    pub endpoint: Endpoint,
+    /// `SECRET_KEY_BASE` and `SECRET_KEY_BASE_PREVIOUS`.
+    pub signer: Signer,
+    /// `database.toml` or `DATABASE_URL`.
+    pub database_url: String,
+}
+
+impl Config {
+    /// Reads the configuration ([`spec_file`]: `security.toml`, `endpoint.toml` and
+    /// `database.toml`, each built in or from `CONFIG_DIR`; `HOST`, `PORT` and `DATABASE_URL`
+    /// override them) and the signing keys (`zero_live::keys`: a release build refuses to
+    /// start without a 64-byte `SECRET_KEY_BASE` or with the origin check off; a development
+    /// build without one keeps a key in `.zero-live/`), all through `env`, and runs the
+    /// features' checks.
+    pub fn load(env: impl Fn(&str) -> Option<String> + Copy) -> Result<Config, String> {
+        let file = spec_file("security.toml", env)?;
+        let security =
+            LiveConfig::from_toml(&file.text).map_err(|e| format!("{}: {e}", file.origin))?;
+        let file = spec_file("endpoint.toml", env)?;
+        let endpoint =
+            Endpoint::from_toml(&file.text, env).map_err(|e| format!("{}:{}", file.origin, e.0))?;
+        let release = !cfg!(debug_assertions);
+        zero_live::keys::check_release(&security, release)?;
+        let root = dev_root().unwrap_or(Path::new("."));
+        let signer = zero_live::keys::signer_from_env(env, release, root)?;
+        let file = spec_file("database.toml", env)?;
+        let database_url =
+            zero_db::url_from_text(&file.text, env).map_err(|e| format!("{}: {e}", file.origin))?;
+        features::Features::check(dev_root())?;
+        Ok(Config { security, endpoint, signer, database_url })
+    }
+}
+
 impl App {
     /// [`App::load_with`] the process's environment.
     pub async fn load() -> Result<App, String> {
         App::load_with(|name| std::env::var(name).ok()).await
     }
 
-    /// Reads the configuration ([`spec_file`]: `security.toml`, `endpoint.toml` and
-    /// `database.toml`, each built in or from `CONFIG_DIR`; `HOST`, `PORT` and `DATABASE_URL`
-    /// override them), migrates the database, and takes the signing keys from
-    /// `SECRET_KEY_BASE` and `SECRET_KEY_BASE_PREVIOUS` (`zero_live::keys`: a release build
-    /// refuses to start without a 64-byte key or with the origin check off; a development
-    /// build without one keeps a key in `.zero-live/`), all through `env`.
+    /// The app as [`Config::load`] reads it through `env`, its database migrated.
     pub async fn load_with(env: impl Fn(&str) -> Option<String> + Copy) -> Result<App, String> {
-        let security = spec_file("security.toml", env)?;
-        let config = LiveConfig::from_toml(&security.text)
-            .map_err(|e| format!("{}: {e}", security.origin))?;
-        let file = spec_file("endpoint.toml", env)?;
-        let endpoint =
-            Endpoint::from_toml(&file.text, env).map_err(|e| format!("{}:{}", file.origin, e.0))?;
-        let release = !cfg!(debug_assertions);
-        zero_live::keys::check_release(&config, release)?;
-        let root = dev_root().unwrap_or(Path::new("."));
-        let signer = zero_live::keys::signer_from_env(env, release, root)?;
-        let file = spec_file("database.toml", env)?;
-        let url =
-            zero_db::url_from_text(&file.text, env).map_err(|e| format!("{}: {e}", file.origin))?;
-        let db = database(&url).await?;
-        features::Features::check(dev_root())?;
-        Ok(App::build(config, signer, endpoint, db, dev_root()))
+        let config = Config::load(env)?;
+        let db = database(&config.database_url).await?;
+        Ok(App::build(config.security, config.signer, config.endpoint, db, dev_root()))
     }
 
     /// The app with these policies, signing key, endpoint and database (what tests build): it

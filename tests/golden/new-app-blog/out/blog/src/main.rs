@@ -1,13 +1,16 @@
 //! Serves Blog: `spec/endpoint.toml` says where (`HOST` and `PORT` override),
 //! `spec/security.toml` what is enforced, `spec/database.toml` which database (`DATABASE_URL`
 //! overrides), `SECRET_KEY_BASE` signs the tokens. The three files are built into the binary;
-//! a folder named by `CONFIG_DIR` may hold replacements. The log goes to standard output: `RUST_LOG`
+//! a folder named by `CONFIG_DIR` may hold replacements. `migrate` applies the migrations
+//! and exits, `check-config` checks the configuration and exits (1 when it is wrong), `version`
+//! prints the version; `--help` lists them. The log goes to standard output: `RUST_LOG`
 //! chooses what (default `info`: a line a request), `LOG_FORMAT` how (`text`, or `json` lines;
 //! unset, a debug build writes text and a release build JSON).
 
 use std::process::ExitCode;
 
-use blog::web::App;
+use zero_live::command::{self, AppCommand};
+use blog::web::{App, Config, database};
 
 /// The server's allocator. A request allocates many short-lived values (the page, its
 /// headers, tokens); mimalloc serves them from per-thread pages, about a fifth more pages per
@@ -20,35 +23,86 @@ const TITLE: &str = "Blog";
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let _logs = match zero_live::logs::init() {
-        Ok(guard) => guard,
+    let program = env!("CARGO_PKG_NAME");
+    let command = match command::parse(program, std::env::args().skip(1)) {
+        Ok(command) => command,
         Err(e) => {
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {e}");
+                eprintln!("{e}");
             }
             return ExitCode::from(2);
         }
     };
+    match command {
+        AppCommand::Help => {
+            #[allow(clippy::print_stdout)]
+            {
+                print!("{}", command::help(program, &format!("{TITLE}: a 0x0 Live app")));
+            }
+            return ExitCode::SUCCESS;
+        }
+        AppCommand::Version => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{program} {}", env!("CARGO_PKG_VERSION"));
+            }
+            return ExitCode::SUCCESS;
+        }
+        AppCommand::Serve | AppCommand::Migrate | AppCommand::CheckConfig => {}
+    }
+    let _logs = match zero_live::logs::init() {
+        Ok(guard) => guard,
+        Err(e) => return failed(&e.to_string(), 2),
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    match command {
+        AppCommand::CheckConfig => match Config::load(env) {
+            Ok(config) => {
+                #[allow(clippy::print_stdout)]
+                {
+                    println!(
+                        "ok: serves on {}, database {}",
+                        config.endpoint.local_url(),
+                        zero_db::redact(&config.database_url)
+                    );
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => failed(&e, 1),
+        },
+        AppCommand::Migrate => match Config::load(env) {
+            Ok(config) => match database(&config.database_url).await {
+                Ok(_) => {
+                    tracing::info!("migrations applied");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => failed(&e, 2),
+            },
+            Err(e) => failed(&e, 2),
+        },
+        _ => serve().await,
+    }
+}
+
+/// Loads the app (its database migrated) and serves it until Ctrl-C or SIGTERM.
+async fn serve() -> ExitCode {
     let app = match App::load().await {
         Ok(app) => app,
-        Err(e) => {
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("error: {e}");
-            }
-            return ExitCode::from(2);
-        }
+        Err(e) => return failed(&e, 2),
     };
     tracing::info!(url = %app.endpoint.local_url(), "serving {TITLE} (Ctrl-C stops)");
     match app.serve().await {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            #[allow(clippy::print_stderr)]
-            {
-                eprintln!("error: {e}");
-            }
-            ExitCode::from(1)
-        }
+        Err(e) => failed(&e.to_string(), 1),
     }
+}
+
+/// Writes `error: MESSAGE` to stderr; the exit code.
+fn failed(message: &str, code: u8) -> ExitCode {
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("error: {message}");
+    }
+    ExitCode::from(code)
 }
