@@ -211,9 +211,27 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
             ratios[i].push(value / round_rps[BARE]);
         }
     }
-    // A static file (the app's stylesheet) over the same keep-alive connections.
-    let (requests, elapsed) = tool.run(servers[OURS].addr, "/assets/app.css", secs)?;
-    let static_rps = requests / elapsed;
+    // A static file (the app's stylesheet, served from the binary's memory) over the same
+    // keep-alive connections, against the bare handler answering the same bytes, alternating.
+    let css_file = tmp.path().join("app.css");
+    std::fs::copy(app.join("web/assets/app.css"), &css_file)?;
+    let bare_css = peer_process(&css_file, 0, false)?;
+    let mut static_rps = Vec::new();
+    let mut static_ratios = Vec::new();
+    for round in 0..rounds {
+        let mut pair = [(servers[OURS].addr, "/assets/app.css"), (bare_css.addr, "/")];
+        if round % 2 == 1 {
+            pair.reverse();
+        }
+        let mut figures = [0.0; 2];
+        for (i, (addr, path)) in pair.iter().enumerate() {
+            let (requests, elapsed) = tool.run(*addr, path, secs)?;
+            figures[if round % 2 == 1 { 1 - i } else { i }] = requests / elapsed;
+        }
+        static_rps.push(figures[0]);
+        static_ratios.push(figures[0] / figures[1]);
+    }
+    drop(bare_css);
     drop(servers);
     let median = crate::median;
     add(
@@ -296,7 +314,15 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
             None,
         );
     }
-    add("static_asset", "zero_live", "requests_per_s", static_rps, "ops_per_s", None);
+    add("static_asset", "zero_live", "requests_per_s", median(static_rps), "ops_per_s", None);
+    add(
+        "static_asset",
+        "zero_live",
+        "vs_bare_axum",
+        median(static_ratios),
+        "ratio",
+        Some("generator.app.static_vs_bare"),
+    );
     measures.extend(counter_dead_render(&root, tool, secs, rounds, peers)?);
     report(printer, "app", SOURCES, &measures)
 }

@@ -328,6 +328,8 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
     std::fs::set_permissions(deploy.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let binary = deploy.path().join("solo");
     std::fs::copy(target_dir().join("release/solo"), &binary).unwrap();
+    // The app's folder is gone: nothing the build knew the path of is there to read.
+    std::fs::rename(&app, tmp.path().join("moved-away")).unwrap();
     let data = deploy.path().join("data");
     std::fs::create_dir(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o777)).unwrap();
@@ -389,14 +391,16 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
             assert!(body.contains("data-zl-root"), "{page} is a live page");
         }
         let (_, home) = http(port, "GET", "/");
-        let client = attribute(&home, "<script type=\"module\" src=\"");
-        let mut assets =
-            vec!["/assets/app.css", "/assets/theme.css", "/assets/favicon.svg", client];
-        let colocated = attribute(&home, "<link rel=\"stylesheet\" href=\"/assets/app/");
-        let colocated = format!("/assets/app/{colocated}");
-        assets.push(&colocated);
+        // Every asset the page names (the client, colocated files, stylesheets, the icon).
+        let mut assets: Vec<&str> =
+            home.split("=\"/assets/").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+        assets.sort_unstable();
+        assets.dedup();
+        assert!(assets.len() >= 4, "{assets:?}");
+        assert!(assets.iter().any(|a| a.starts_with("zl-")), "the client: {assets:?}");
+        let assets: Vec<String> = assets.iter().map(|a| format!("/assets/{a}")).collect();
         for asset in assets {
-            let (head, body) = http(port, "GET", asset);
+            let (head, body) = http(port, "GET", &asset);
             assert!(head.starts_with("http/1.1 200") && !body.is_empty(), "{asset}: {head}");
         }
         // The live page joins with the tokens it carries.
