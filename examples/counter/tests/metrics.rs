@@ -75,3 +75,44 @@ async fn without_a_token_there_is_no_metrics_path() {
     assert_eq!(status, 404, "{body}");
     assert_eq!(get(port, "/health", "").await.0, 200);
 }
+
+/// A session's events reach the per-view histogram, their answers the size histogram and its
+/// end the lifetime histogram; the app's own counter and gauge and the process's gauges follow.
+#[tokio::test]
+async fn sessions_views_the_process_and_the_apps_own_metrics_are_counted() {
+    let posts = zero_live::metrics::Counter::new();
+    let live = counter::builder(LiveConfig::default())
+        .counter("counter_clicks_total", "Clicks seen by the app.", &posts)
+        .gauge("counter_queue_length", "Always seven.", || 7.0)
+        .build();
+    let server = zero_live::testing::TestServer::start(live.router(), live.clone()).await.unwrap();
+    let mut view = server.live("/").await.unwrap();
+    for _ in 0..3 {
+        view.event("inc", serde_json::json!({})).await.unwrap();
+        posts.inc();
+    }
+    view.disconnect().await.unwrap();
+    let mut ended = false;
+    for _ in 0..400 {
+        if live.metrics_text().contains("zero_live_session_duration_seconds_count 1\n") {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(ended, "{}", live.metrics_text());
+    let text = live.metrics_text();
+    let has = |line: &str| text.lines().any(|l| l == line);
+    assert!(
+        has("zero_live_view_event_duration_seconds_count{view=\"counter::Counter\"} 3"),
+        "{text}"
+    );
+    assert!(has("zero_live_view_event_duration_seconds_count{view=\"counter::Notes\"} 0"));
+    assert!(has("zero_live_event_answer_bytes_count 3"), "{text}");
+    assert!(has("zero_live_event_answer_bytes_bucket{le=\"64\"} 0"), "a reply is not empty");
+    assert!(text.contains("zero_live_turn_frames_count "), "{text}");
+    assert!(has("counter_clicks_total 3") && has("counter_queue_length 7"), "{text}");
+    assert!(
+        text.contains("\nprocess_open_fds ") && text.contains("\nprocess_resident_memory_bytes ")
+    );
+}

@@ -177,6 +177,7 @@ struct Inner {
     pubsub: Arc<dyn PubSub>,
     state: Arc<axum::http::Extensions>,
     readiness: crate::health::Readiness,
+    app_metrics: crate::metrics::AppMetrics,
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
     metrics: crate::metrics::Metrics,
@@ -272,6 +273,7 @@ pub struct LiveBuilder {
     state: axum::http::Extensions,
     cookies: Cookies,
     readiness: crate::health::Readiness,
+    app_metrics: crate::metrics::AppMetrics,
 }
 
 impl Default for LiveBuilder {
@@ -286,6 +288,7 @@ impl Default for LiveBuilder {
             state: axum::http::Extensions::new(),
             cookies: Cookies::default(),
             readiness: crate::health::Readiness::default(),
+            app_metrics: crate::metrics::AppMetrics::default(),
         }
     }
 }
@@ -368,6 +371,44 @@ impl LiveBuilder {
         self
     }
 
+    /// An app's counter, written at `/metrics` after the runtime's (`name` should end in
+    /// `_total`); the app bumps its clone of `counter`.
+    ///
+    /// # Panics
+    ///
+    /// When `name` is not a metric name an app may register (letters, digits, `_` and `:`, not
+    /// starting with a digit, `zero_live_` or `process_`) or is registered twice: a mistake in
+    /// the app's code, found at its start, as axum finds a route it cannot add.
+    pub fn counter(
+        mut self,
+        name: &str,
+        help: &str,
+        counter: &crate::metrics::Counter,
+    ) -> LiveBuilder {
+        if let Err(e) = self.app_metrics.counter(name, help, counter) {
+            panic!("{e}");
+        }
+        self
+    }
+
+    /// An app's gauge, read by `value` at each scrape of `/metrics` (a database pool's
+    /// connections, a queue's length).
+    ///
+    /// # Panics
+    ///
+    /// As [`LiveBuilder::counter`].
+    pub fn gauge(
+        mut self,
+        name: &str,
+        help: &str,
+        value: impl Fn() -> f64 + Send + Sync + 'static,
+    ) -> LiveBuilder {
+        if let Err(e) = self.app_metrics.gauge(name, help, Arc::new(value)) {
+            panic!("{e}");
+        }
+        self
+    }
+
     /// The root layout every page renders in (default: [`default_root_layout`]).
     pub fn root_layout(mut self, layout: RootLayout) -> LiveBuilder {
         self.layout = layout;
@@ -415,6 +456,7 @@ impl LiveBuilder {
                 pubsub: self.pubsub.unwrap_or_else(|| Arc::new(Local::default())),
                 state: Arc::new(self.state),
                 readiness: self.readiness,
+                app_metrics: self.app_metrics,
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
                 metrics: crate::metrics::Metrics::default(),
@@ -570,6 +612,28 @@ impl Live {
     /// Whether [`Live::shutdown`] was called.
     pub fn is_shutting_down(&self) -> bool {
         *self.inner.shutdown.borrow()
+    }
+
+    /// The metrics the app registered.
+    pub(crate) fn app_metrics(&self) -> &crate::metrics::AppMetrics {
+        &self.inner.app_metrics
+    }
+
+    /// Writes the event-duration histogram of each view (the routes of one view added up).
+    pub(crate) fn write_view_events(&self, out: &mut String, name: &str) {
+        let mut views: std::collections::BTreeMap<&str, (&Route, Vec<u64>, u64)> =
+            std::collections::BTreeMap::new();
+        for (_, route) in &self.inner.routes.order {
+            let (counts, sum) = route.events.snapshot();
+            let entry =
+                views.entry(route.view).or_insert_with(|| (route, vec![0; counts.len()], 0));
+            entry.1.iter_mut().zip(counts).for_each(|(total, count)| *total += count);
+            entry.2 += sum;
+        }
+        for (view, (route, counts, sum)) in views {
+            let label = format!("view=\"{}\",", view.replace(['\\', '"'], "_"));
+            route.events.write_snapshot(out, name, &label, &counts, sum);
+        }
     }
 
     /// The readiness checks the app registered.
@@ -1056,6 +1120,8 @@ struct Session {
     extensions: Arc<axum::http::Extensions>,
     /// The pipeline of the joined view's route: a navigate stays within it.
     pipeline: Box<str>,
+    /// The joined view's route (its per-view metrics).
+    route: Option<Arc<Route>>,
     /// Events handled (for the log line of the session's end).
     events: u64,
     /// The code of the last frame refused as a protocol error (ditto).
@@ -1140,6 +1206,7 @@ async fn run(
         throttled: 0,
         extensions,
         pipeline: "".into(),
+        route: None,
         events: 0,
         last_error: None,
     };
@@ -1225,6 +1292,7 @@ async fn run(
         view.terminate(reason);
     }
     inner.metrics.closed(close.map(|(code, _)| code));
+    inner.metrics.lifetime(opened.elapsed());
     tracing::info!(
         target: "zero_live::session",
         close_code = close.map(|(code, _)| code),
@@ -1424,7 +1492,7 @@ async fn handle_event(
     let handled = tracing::Instrument::instrument(handled, span.clone()).await;
     session.ctx.target = None;
     let _entered = span.enter();
-    let queued = if span.is_disabled() { 0 } else { send.bytes() };
+    let queued = send.bytes();
     let ok = match handled {
         Err(e) => {
             tracing::debug!(target: "zero_live::session", error = e.code(), "event refused");
@@ -1437,10 +1505,15 @@ async fn handle_event(
         }
     };
     let elapsed = started.elapsed();
+    let answer = send.bytes() - queued;
     inner.metrics.event(elapsed, ok);
+    inner.metrics.answer(answer);
+    if let Some(route) = &session.route {
+        route.events.observe_duration(elapsed);
+    }
     if !span.is_disabled() {
         span.record("duration_us", u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
-        span.record("patch_bytes", send.bytes() - queued);
+        span.record("patch_bytes", answer);
         tracing::debug!(target: "zero_live::session", "event handled");
     }
     Next::Continue
@@ -1483,7 +1556,6 @@ async fn join_session(
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
     session.pipeline.clone_from(&route.pipeline);
-    tracing::Span::current().record("view", route.view);
     let mut ctx = context(inner, true, &join.url, &session.extensions);
     ctx.params = params;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
@@ -1558,7 +1630,7 @@ async fn mount(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
-    route: &Route,
+    route: &Arc<Route>,
     mut ctx: Context,
     send: &mut Outbox,
 ) -> Mounted {
@@ -1625,6 +1697,8 @@ async fn mount(
     }
     session.ctx = ctx;
     send_effects(&mut session.ctx, send);
+    tracing::Span::current().record("view", route.view);
+    session.route = Some(Arc::clone(route));
     Mounted::Yes
 }
 

@@ -374,6 +374,8 @@ pub(crate) struct Route {
     pub(crate) pipeline: Box<str>,
     /// The view's type name, as logs and metrics name it (`blog::web::live::post::Index`).
     pub(crate) view: &'static str,
+    /// How long its events took (`zero_live_view_event_duration_seconds`).
+    pub(crate) events: crate::metrics::Histogram,
     /// The largest page body this route rendered (capped at [`PAGE_HINT_CAP`]): the next
     /// dead render allocates it at once instead of growing the buffer as it writes.
     page_hint: std::sync::atomic::AtomicUsize,
@@ -387,6 +389,7 @@ impl Route {
         Route {
             pipeline: pipeline.into(),
             view: std::any::type_name::<V>(),
+            events: crate::metrics::Histogram::seconds(),
             mount: |ctx| {
                 Box::pin(
                     async move { V::mount(ctx).await.map(|v| Box::new(v) as Box<dyn DynView>) },
@@ -421,6 +424,7 @@ mod tests {
             mount: |_| Box::pin(async { Err(MountError::new("unused")) }),
             pipeline: "".into(),
             view: "unused",
+            events: crate::metrics::Histogram::seconds(),
             page_hint: std::sync::atomic::AtomicUsize::new(100),
         };
         route.rendered(4_000);

@@ -161,6 +161,15 @@ impl App {
             // Views reach them with `ctx.state::<Db>()` and `ctx.state::<Arc<dyn PubSub>>()`.
             .state(db.clone())
             .state(pubsub.clone())
+            // The database pool at `/metrics` (with `METRICS_TOKEN`).
+            .gauge("zero_db_pool_connections", "Database connections open.", {
+                let db = db.clone();
+                move || f64::from(db.pool().size())
+            })
+            .gauge("zero_db_pool_idle_connections", "Database connections open and idle.", {
+                let db = db.clone();
+                move || db.pool().num_idle() as f64
+            })
             // `/health/ready` answers 503 while the database does not.
             .ready_check("database", {
                 let db = db.clone();

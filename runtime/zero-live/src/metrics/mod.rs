@@ -11,12 +11,17 @@ use std::time::Duration;
 
 use crate::Live;
 
+mod app;
+mod histogram;
+mod process;
+
+pub(crate) use app::AppMetrics;
+pub use app::{Counter, Gauge};
+pub(crate) use histogram::Histogram;
+pub use histogram::{BUCKETS, BYTE_BUCKETS, FRAME_BUCKETS, LIFETIME_BUCKETS};
+
 /// Where the endpoint serves the metrics (when `METRICS_TOKEN` is set).
 pub const METRICS_PATH: &str = "/metrics";
-
-/// Upper bounds (seconds) of the duration histograms' buckets; `+Inf` is implied.
-pub const BUCKETS: [f64; 12] =
-    [0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
 
 /// Why an upgrade to a live socket was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,49 +67,8 @@ impl Refusal {
 const CLOSE_CODES: [u16; 13] =
     [1000, 1001, 1002, 1008, 1009, 1011, 4000, 4001, 4003, 4004, 4008, 4009, 4029];
 
-/// A histogram of durations with the fixed [`BUCKETS`].
-#[derive(Debug, Default)]
-struct Histogram {
-    /// Observations per bucket (not cumulative); the last is `+Inf`.
-    counts: [AtomicU64; BUCKETS.len() + 1],
-    /// The sum of the observations in nanoseconds.
-    sum_nanos: AtomicU64,
-}
-
-impl Histogram {
-    fn observe(&self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        let bucket = BUCKETS.iter().position(|&le| seconds <= le).unwrap_or(BUCKETS.len());
-        self.counts[bucket].fetch_add(1, Ordering::Relaxed);
-        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-    }
-
-    /// Writes the `_bucket`, `_sum` and `_count` lines of `name`, with `labels` (e.g.
-    /// `kind="x",`, ending in a comma, or empty) before `le`.
-    fn write(&self, out: &mut String, name: &str, labels: &str) {
-        let mut cumulative = 0;
-        for (i, count) in self.counts.iter().enumerate() {
-            cumulative += count.load(Ordering::Relaxed);
-            match BUCKETS.get(i) {
-                Some(le) => {
-                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
-                }
-                None => {
-                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {cumulative}");
-                }
-            }
-        }
-        let sum = self.sum_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-        let braces = labels.trim_end_matches(',');
-        let braces = if braces.is_empty() { String::new() } else { format!("{{{braces}}}") };
-        let _ = writeln!(out, "{name}_sum{braces} {sum}");
-        let _ = writeln!(out, "{name}_count{braces} {cumulative}");
-    }
-}
-
 /// The runtime's counters. One per [`Live`]; read them with [`Live::metrics_text`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Metrics {
     upgrades: AtomicU64,
     refused: [AtomicU64; Refusal::ALL.len()],
@@ -121,6 +85,35 @@ pub struct Metrics {
     /// Responses per status class, 1xx to 5xx.
     http: [AtomicU64; 5],
     http_seconds: Histogram,
+    /// Bytes of each event's answer.
+    answer_bytes: Histogram,
+    /// Frames queued for a socket in one turn.
+    turn_frames: Histogram,
+    /// How long sockets lived.
+    session_seconds: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            upgrades: AtomicU64::default(),
+            refused: Default::default(),
+            joins: AtomicU64::default(),
+            join_failures: AtomicU64::default(),
+            events: AtomicU64::default(),
+            event_errors: AtomicU64::default(),
+            rate_limited: AtomicU64::default(),
+            event_seconds: Histogram::seconds(),
+            frames: AtomicU64::default(),
+            frame_bytes: AtomicU64::default(),
+            closes: Default::default(),
+            http: Default::default(),
+            http_seconds: Histogram::seconds(),
+            answer_bytes: Histogram::units(&BYTE_BUCKETS),
+            turn_frames: Histogram::units(&FRAME_BUCKETS),
+            session_seconds: Histogram::units(&LIFETIME_BUCKETS),
+        }
+    }
 }
 
 impl Metrics {
@@ -144,7 +137,17 @@ impl Metrics {
         if !ok {
             self.event_errors.fetch_add(1, Ordering::Relaxed);
         }
-        self.event_seconds.observe(elapsed);
+        self.event_seconds.observe_duration(elapsed);
+    }
+
+    /// The bytes an event's answer took (its reply and what came with it).
+    pub(crate) fn answer(&self, bytes: usize) {
+        self.answer_bytes.observe(bytes as u64);
+    }
+
+    /// A socket lived `lifetime`.
+    pub(crate) fn lifetime(&self, lifetime: Duration) {
+        self.session_seconds.observe(lifetime.as_secs());
     }
 
     pub(crate) fn rate_limited(&self) {
@@ -153,6 +156,7 @@ impl Metrics {
 
     /// `count` frames of `bytes` in all written to a socket.
     pub(crate) fn sent(&self, count: usize, bytes: usize) {
+        self.turn_frames.observe(count as u64);
         self.frames.fetch_add(count as u64, Ordering::Relaxed);
         self.frame_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
     }
@@ -170,7 +174,7 @@ impl Metrics {
     pub(crate) fn http(&self, status: u16, elapsed: Duration) {
         let class = usize::from(status / 100).clamp(1, 5) - 1;
         self.http[class].fetch_add(1, Ordering::Relaxed);
-        self.http_seconds.observe(elapsed);
+        self.http_seconds.observe_duration(elapsed);
     }
 
     /// The Prometheus text of these counters and of `live`'s gauges.
@@ -285,6 +289,36 @@ impl Metrics {
             "Time from a request's arrival to its response's head.",
         );
         self.http_seconds.write(&mut out, "zero_live_http_duration_seconds", "");
+        head(
+            &mut out,
+            "zero_live_event_answer_bytes",
+            "histogram",
+            "Bytes of each event's answer (the reply with its patch, and what came with it).",
+        );
+        self.answer_bytes.write(&mut out, "zero_live_event_answer_bytes", "");
+        head(
+            &mut out,
+            "zero_live_turn_frames",
+            "histogram",
+            "Frames queued for a live socket in one turn (the outbound queue's depth at each write; limits.outbound_queue caps it).",
+        );
+        self.turn_frames.write(&mut out, "zero_live_turn_frames", "");
+        head(
+            &mut out,
+            "zero_live_session_duration_seconds",
+            "histogram",
+            "How long live sockets lived, counted when they end.",
+        );
+        self.session_seconds.write(&mut out, "zero_live_session_duration_seconds", "");
+        head(
+            &mut out,
+            "zero_live_view_event_duration_seconds",
+            "histogram",
+            "Time to handle an event and render its answer, by view.",
+        );
+        live.write_view_events(&mut out, "zero_live_view_event_duration_seconds");
+        process::write(&mut out);
+        live.app_metrics().write(&mut out);
         out
     }
 }
@@ -315,6 +349,12 @@ pub const NAMES: &[&str] = &[
     "zero_live_pubsub_dropped_total",
     "zero_live_http_responses_total",
     "zero_live_http_duration_seconds",
+    "zero_live_event_answer_bytes",
+    "zero_live_turn_frames",
+    "zero_live_session_duration_seconds",
+    "zero_live_view_event_duration_seconds",
+    "process_resident_memory_bytes",
+    "process_open_fds",
 ];
 
 #[cfg(test)]
@@ -326,24 +366,6 @@ mod tests {
         text.lines()
             .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
             .and_then(|v| v.parse().ok())
-    }
-
-    #[test]
-    fn histograms_are_cumulative_and_count_the_sum() {
-        let h = Histogram::default();
-        h.observe(Duration::from_micros(300));
-        h.observe(Duration::from_millis(3));
-        h.observe(Duration::from_secs(10));
-        let mut out = String::new();
-        h.write(&mut out, "x", "");
-        assert_eq!(value(&out, "x_bucket{le=\"0.0005\"}"), Some(1.0), "{out}");
-        assert_eq!(value(&out, "x_bucket{le=\"0.001\"}"), Some(1.0));
-        assert_eq!(value(&out, "x_bucket{le=\"0.005\"}"), Some(2.0));
-        assert_eq!(value(&out, "x_bucket{le=\"2.5\"}"), Some(2.0));
-        assert_eq!(value(&out, "x_bucket{le=\"+Inf\"}"), Some(3.0));
-        assert_eq!(value(&out, "x_count"), Some(3.0));
-        let sum = value(&out, "x_sum").unwrap();
-        assert!((sum - 10.0033).abs() < 1e-9, "{sum}");
     }
 
     #[test]
@@ -406,7 +428,7 @@ mod tests {
 
     #[test]
     fn the_runbook_lists_every_metric() {
-        let runbook = include_str!("../../../docs/guide/runbook.md");
+        let runbook = include_str!("../../../../docs/guide/runbook.md");
         for name in NAMES {
             assert!(runbook.contains(&format!("`{name}`")), "docs/guide/runbook.md lacks {name}");
         }
