@@ -53,14 +53,11 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
         |counter| Side { subject: Subject::ZeroLive(counter), env: off.clone(), stdout: None };
     let sides = [side(checked), side(unchecked)];
     let runs = pair::latency_runs(&runtime, &sides, quick)?;
-    let mut counts = Vec::new();
-    for side in &sides {
-        counts.push(runtime.block_on(async {
-            let clicks = pair::per_unit(side, Work::Clicks, CLICKS).await?;
-            let visits = pair::per_unit(side, Work::Visits, VISITS).await?;
-            Ok::<_, anyhow::Error>((clicks, visits))
-        })?);
-    }
+    let counts = pair::instruction_counts(
+        &runtime,
+        &sides,
+        [(Work::Clicks, CLICKS), (Work::Visits, VISITS)],
+    )?;
     let figures: [(&str, Figure); 2] =
         [("join_after_get_p50", |l| l.join_after_get_p50_ms), ("click_p50", |l| l.click_p50_ms)];
     let mut measures = pair::latency_measures(UNCHECKED, &runs, &figures);

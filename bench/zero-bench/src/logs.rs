@@ -51,14 +51,11 @@ pub(crate) fn suite(printer: &Printer, quick: bool) -> Result<()> {
     };
     let sides = [logged, off];
     let runs = pair::latency_runs(&runtime, &sides, quick)?;
-    let mut counts = Vec::new();
-    for side in &sides {
-        counts.push(runtime.block_on(async {
-            let clicks = pair::per_unit(side, Work::Clicks, crate::checks::CLICKS).await?;
-            let pages = pair::per_unit(side, Work::Pages, PAGES).await?;
-            Ok::<_, anyhow::Error>((clicks, pages))
-        })?);
-    }
+    let counts = pair::instruction_counts(
+        &runtime,
+        &sides,
+        [(Work::Clicks, crate::checks::CLICKS), (Work::Pages, PAGES)],
+    )?;
     let written = std::fs::read_to_string(dir.path().join("counter.log")).unwrap_or_default();
     if !written.contains("\"target\":\"zero_live::access\"") {
         bail!("the logged counter wrote no access line to its log");

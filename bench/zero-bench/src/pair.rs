@@ -83,6 +83,23 @@ pub(crate) fn latency_runs(
     Ok(runs)
 }
 
+/// Per side, the instructions per unit of each of `works` (its callgrind runs' unit counts).
+pub(crate) fn instruction_counts(
+    runtime: &tokio::runtime::Runtime,
+    sides: &[Side; 2],
+    works: [(Work, (usize, usize)); 2],
+) -> Result<[(f64, f64); 2]> {
+    let mut counts = [(0.0, 0.0); 2];
+    for (side, count) in sides.iter().zip(&mut counts) {
+        *count = runtime.block_on(async {
+            let first = per_unit(side, works[0].0, works[0].1).await?;
+            let second = per_unit(side, works[1].0, works[1].1).await?;
+            Ok::<_, anyhow::Error>((first, second))
+        })?;
+    }
+    Ok(counts)
+}
+
 /// Instructions the server of `side` executes per unit of `work`: callgrind runs of `few`
 /// and `many` units, the difference over `many - few`.
 pub(crate) async fn per_unit(side: &Side, work: Work, (few, many): (usize, usize)) -> Result<f64> {

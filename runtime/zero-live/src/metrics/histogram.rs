@@ -105,13 +105,7 @@ impl Histogram {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The value of the sample line `series` (name and labels) in `text`.
-    fn value(text: &str, series: &str) -> Option<f64> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
-            .and_then(|v| v.parse().ok())
-    }
+    use crate::metrics::tests::value;
 
     #[test]
     fn histograms_are_cumulative_and_count_the_sum() {

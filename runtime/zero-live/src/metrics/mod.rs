@@ -358,11 +358,11 @@ pub const NAMES: &[&str] = &[
 ];
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The value of the sample line `series` (name and labels) in `text`.
-    fn value(text: &str, series: &str) -> Option<f64> {
+    pub(crate) fn value(text: &str, series: &str) -> Option<f64> {
         text.lines()
             .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
             .and_then(|v| v.parse().ok())

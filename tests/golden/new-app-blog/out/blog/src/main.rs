@@ -9,8 +9,7 @@
 
 use std::process::ExitCode;
 
-use zero_live::command::{self, AppCommand};
-use blog::web::{App, Config, database};
+use blog::web;
 
 /// The server's allocator. A request allocates many short-lived values (the page, its
 /// headers, tokens); mimalloc serves them from per-thread pages, about a fifth more pages per
@@ -23,8 +22,9 @@ const TITLE: &str = "Blog";
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    use zero_live::command::AppCommand;
     let program = env!("CARGO_PKG_NAME");
-    let command = match command::parse(program, std::env::args().skip(1)) {
+    let command = match zero_live::command::parse(program, std::env::args().skip(1)) {
         Ok(command) => command,
         Err(e) => {
             #[allow(clippy::print_stderr)]
@@ -38,7 +38,8 @@ async fn main() -> ExitCode {
         AppCommand::Help => {
             #[allow(clippy::print_stdout)]
             {
-                print!("{}", command::help(program, &format!("{TITLE}: a 0x0 Live app")));
+                let about = format!("{TITLE}: a 0x0 Live app");
+                print!("{}", zero_live::command::help(program, &about));
             }
             return ExitCode::SUCCESS;
         }
@@ -57,7 +58,7 @@ async fn main() -> ExitCode {
     };
     let env = |name: &str| std::env::var(name).ok();
     match command {
-        AppCommand::CheckConfig => match Config::load(env) {
+        AppCommand::CheckConfig => match web::Config::load(env) {
             Ok(config) => {
                 #[allow(clippy::print_stdout)]
                 {
@@ -71,8 +72,8 @@ async fn main() -> ExitCode {
             }
             Err(e) => failed(&e, 1),
         },
-        AppCommand::Migrate => match Config::load(env) {
-            Ok(config) => match database(&config.database_url).await {
+        AppCommand::Migrate => match web::Config::load(env) {
+            Ok(config) => match web::database(&config.database_url).await {
                 Ok(_) => {
                     tracing::info!("migrations applied");
                     ExitCode::SUCCESS
@@ -87,7 +88,7 @@ async fn main() -> ExitCode {
 
 /// Loads the app (its database migrated) and serves it until Ctrl-C or SIGTERM.
 async fn serve() -> ExitCode {
-    let app = match App::load().await {
+    let app = match web::App::load().await {
         Ok(app) => app,
         Err(e) => return failed(&e, 2),
     };
