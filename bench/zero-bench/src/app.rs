@@ -33,6 +33,11 @@ const SOURCES: &[&str] = &[
     "bench/zero-bench/src/app.rs",
 ];
 
+/// The log level of the servers compared with peers and bare handlers: warnings only, as the
+/// Phoenix peer runs (`logger` at `:warning`, `shared/bench/phoenix-lv`); the `logs` suite
+/// prices logging itself.
+pub(crate) const PEER_LOG_LEVEL: &str = "warn";
+
 pub(crate) fn cargo() -> std::ffi::OsString {
     std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
@@ -154,6 +159,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
         let server = Server::start(
             Command::new(&binary)
                 .env("PORT", port.to_string())
+                .env("RUST_LOG", PEER_LOG_LEVEL)
                 .env("SECRET_KEY_BASE", BENCH_KEY)
                 .current_dir(&app),
             port,
@@ -172,6 +178,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[crate::live::UrlPee
     let ours = Server::start(
         pinned(&binary)
             .env("PORT", port.to_string())
+            .env("RUST_LOG", PEER_LOG_LEVEL)
             .env("SECRET_KEY_BASE", BENCH_KEY)
             .current_dir(&app),
         port,
@@ -340,7 +347,10 @@ fn counter_dead_render(
     let counter = crate::live::build_counter(root)?;
     let port = crate::live::free_port()?;
     let mut servers = vec![(
-        Server::start(pinned(&counter).env("PORT", port.to_string()), port)?,
+        Server::start(
+            pinned(&counter).env("PORT", port.to_string()).env("RUST_LOG", PEER_LOG_LEVEL),
+            port,
+        )?,
         "/clicks".to_owned(),
     )];
     for peer in peers {

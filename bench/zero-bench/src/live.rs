@@ -374,6 +374,8 @@ pub(crate) async fn start_with(subject: &Subject, launch: &Launch<'_>) -> Result
             std::fs::write(&policy, raised)?;
             command.args(wrap).arg(counter).args(args);
             command.env("PORT", port.to_string()).env("SECURITY_TOML", &policy);
+            // As the peers run (their loggers at warning), unless `env` says otherwise.
+            command.env("RUST_LOG", crate::app::PEER_LOG_LEVEL);
             command.envs(env.iter().map(|(name, value)| (name, value)));
         }
         Subject::Pyview(dir) => {
