@@ -1,4 +1,4 @@
-//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component,layout,scope,package,mount}/**/*.tmpl`) so the `zerogen` binary can
+//! Embeds the scaffolding templates (`templates/{app,auth,auth-password,resource,component,layout,scope,package,mount,release}/**/*.tmpl`) so the `zerogen` binary can
 //! write a new app without its source tree.
 
 use std::fmt::Write as _;
@@ -25,6 +25,7 @@ fn main() {
         ("scope", "What `zerogen scope` writes (paths named by `organizations::files`)"),
         ("package", "A live package (`zerogen package`)"),
         ("mount", "What `zerogen mount` adds to an app"),
+        ("release", "What `zerogen release` writes (paths named by `release::files`)"),
     ] {
         let mut files = Vec::new();
         collect(&templates.join(name), &mut files);

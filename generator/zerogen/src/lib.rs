@@ -14,6 +14,7 @@ pub mod layout;
 pub mod mount;
 pub mod organizations;
 pub mod package;
+pub mod release;
 pub mod render;
 pub mod resource;
 pub mod scaffold;

@@ -139,6 +139,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Add what shipping the app takes: a multi-stage Dockerfile, a systemd unit, an nginx
+    /// site, .env.example (every variable the app reads) and RELEASE.md (deploy, upgrade,
+    /// roll back).
+    Release {
+        /// The host name the app is served at (nginx's server_name, RELEASE.md).
+        #[arg(long, default_value = "example.com")]
+        domain: String,
+        /// Overwrite files that exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create a live package: a crate of live views, components, colocated styles and
     /// migrations, with its own tests, that apps add as a dependency and mount under a path
     /// (`zerogen mount`).
@@ -374,6 +385,11 @@ fn main() -> ExitCode {
             let next =
                 format!("\nNext: lay a page out with `<.{call} current=\"/path\">...</.{call}>`.");
             report_written(&printer, written, &next)
+        }
+        Command::Release { domain, force } => {
+            let written = zerogen::release::write(&root, &domain, force);
+            let next = "\nNext: fill in .env from .env.example, then follow RELEASE.md.";
+            report_written(&printer, written, next)
         }
         Command::Scope { name, force, timestamp } => {
             let timestamp = timestamp

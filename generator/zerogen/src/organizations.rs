@@ -95,6 +95,10 @@ fn files(model: &Model, timestamp: &str) -> Result<Vec<(String, String)>, Resour
             format!("migrations/{backend}/{timestamp}_create_{p}.sql"),
             render("migration.sql", &model)?,
         ));
+        out.push((
+            format!("migrations/{backend}/{timestamp}_create_{p}.down.sql"),
+            render("migration.down.sql", &model)?,
+        ));
     }
     out.push((format!("src/{p}.rs"), render("domain.rs", model)?));
     out.push((format!("web/{p}.rs"), render("web.rs", model)?));

@@ -50,6 +50,7 @@ fn group_files(group: &str) -> &'static [(&'static str, &'static str)] {
         "scope" => SCOPE,
         "package" => PACKAGE,
         "mount" => MOUNT,
+        "release" => RELEASE,
         _ => &[],
     }
 }

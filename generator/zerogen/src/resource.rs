@@ -1069,6 +1069,14 @@ impl Renderer<'_> {
                 format!("migrations/postgres/{timestamp}_create_{p}.sql"),
                 self.migration("migration.sql", true)?,
             ),
+            (
+                format!("migrations/sqlite/{timestamp}_create_{p}.down.sql"),
+                self.render("migration.down.sql")?,
+            ),
+            (
+                format!("migrations/postgres/{timestamp}_create_{p}.down.sql"),
+                self.render("migration.down.sql")?,
+            ),
             (format!("src/{p}.rs"), self.render("domain.rs")?),
         ];
         match self.resource.web {

@@ -450,6 +450,28 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
         lines.iter().any(|l| l["target"] == "zero_live::access" && l["route"] == "/posts"),
         "a release build logs JSON access lines: {logged}"
     );
+    // The resource's migration comes back out by its down file, once; then it goes back in.
+    let output = run(&["rollback-migration", "--step", "0"], &env).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("invalid value '0' for '--step <N>'"), "{}", text(&output));
+    let output = run(&["rollback-migration"], &env).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    // Standard output has the log's JSON lines and the command's own lines.
+    let said = |output: &Output| -> Vec<String> {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        stdout.lines().filter(|l| !l.starts_with('{')).map(str::to_owned).collect()
+    };
+    let lines = said(&output);
+    assert!(
+        lines.len() == 1
+            && lines[0].starts_with("reverted ")
+            && lines[0].ends_with(" (create posts)"),
+        "{lines:?}"
+    );
+    let output = run(&["rollback-migration"], &env).output().unwrap();
+    assert_eq!(said(&output), ["nothing to roll back"]);
+    let output = run(&["migrate"], &env).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
 }
 
 #[test]

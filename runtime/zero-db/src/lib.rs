@@ -5,7 +5,7 @@
 //! - [`Db::connect`] opens the pool (SQLite: creates the file and its folder, turns foreign keys
 //!   on, WAL, a busy timeout);
 //! - [`Db::migrate`] applies the app's [`Migrations`] (one folder per backend, since DDL is not
-//!   portable) and [`Db::require_tables`] turns a missing table into one clear start-up error;
+//!   portable), [`Db::rollback`] reverts them by their down files, and [`Db::require_tables`] turns a missing table into one clear start-up error;
 //! - database errors become a [`DbError`] an app can show: a unique violation names its table
 //!   and columns (so a form can put it on the field), a missing table says so.
 //!
@@ -18,10 +18,12 @@
 //! binds their [`values::text`] and casts the parameter the Postgres way (`$2::date`), which
 //! [`Db::sql`] leaves out on SQLite. See ADR 0008.
 
+mod history;
 mod migrations;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use history::{Reverted, Rollback};
 pub use migrations::{EmbeddedFiles, Migrations};
 
 /// Reading a row's fields from form text (the `zero-values` crate, which needs no driver).
@@ -384,13 +386,86 @@ impl Db {
     }
 
     /// Applies the migrations of this backend not applied yet; refuses a database whose
-    /// applied migrations differ from the app's (an edited or missing migration file).
+    /// applied migrations differ from the app's (an edited migration file, or a deleted one
+    /// older than the build's newest). A database that has applied migrations newer than every
+    /// file of this build (this binary was rolled back after its successor migrated) is
+    /// accepted with a `newer migrations` warning: migrations are written expand-then-contract,
+    /// so an older build runs on its successor's schema (`docs/guide/compatibility.md`).
     pub async fn migrate(&self, migrations: &Migrations) -> Result<(), DbError> {
-        let migrator = match self.backend {
+        let migrator = self.migrator(migrations);
+        let applied = self.applied(migrations).await?;
+        let newer = history::newer_than_build(&applied, migrator).map_err(DbError::Migrate)?;
+        let failed = |e: sqlx::migrate::MigrateError| DbError::Migrate(e.to_string());
+        if newer.is_empty() {
+            return migrator.run(&self.pool).await.map_err(failed);
+        }
+        tracing::warn!(
+            target: "zero_db",
+            versions = ?newer,
+            "newer migrations: the database has migrations this build does not know \
+             (a rolled-back binary); running on their schema"
+        );
+        let mut tolerant =
+            sqlx::migrate::Migrator::with_migrations(migrator.iter().cloned().collect());
+        tolerant.set_ignore_missing(true);
+        tolerant.run(&self.pool).await.map_err(failed)
+    }
+
+    /// The versions of the migrations this database has applied, oldest first (none when it
+    /// has never been migrated).
+    pub async fn applied(&self, migrations: &Migrations) -> Result<Vec<i64>, DbError> {
+        use sqlx::migrate::Migrate as _;
+        let table = &self.migrator(migrations).table_name;
+        let mut conn = self.pool.acquire().await?;
+        let failed = |e: sqlx::migrate::MigrateError| DbError::Migrate(e.to_string());
+        conn.ensure_migrations_table(table).await.map_err(failed)?;
+        let mut versions: Vec<i64> = conn
+            .list_applied_migrations(table)
+            .await
+            .map_err(failed)?
+            .into_iter()
+            .map(|m| m.version)
+            .collect();
+        versions.sort_unstable();
+        Ok(versions)
+    }
+
+    /// Reverts applied migrations, newest first, by their `.down.sql` files, as `to` says.
+    /// Nothing runs unless every migration to revert has a down file in this build; each down
+    /// file runs in its own transaction (unless it starts `-- no-transaction`). Returns what
+    /// was reverted, newest first (nothing when nothing was applied).
+    pub async fn rollback(
+        &self,
+        migrations: &Migrations,
+        to: Rollback,
+    ) -> Result<Vec<Reverted>, DbError> {
+        let migrator = self.migrator(migrations);
+        let applied = self.applied(migrations).await?;
+        let (downs, ends_at) = history::plan(&applied, migrator, to).map_err(DbError::Migrate)?;
+        if downs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let reverted: Vec<Reverted> = downs
+            .iter()
+            .map(|m| Reverted { version: m.version, description: m.description.to_string() })
+            .collect();
+        migrator.undo(&self.pool, ends_at).await.map_err(|e| DbError::Migrate(e.to_string()))?;
+        for m in &reverted {
+            tracing::info!(
+                target: "zero_db",
+                version = m.version,
+                description = %m.description,
+                "migration reverted"
+            );
+        }
+        Ok(reverted)
+    }
+
+    fn migrator<'m>(&self, migrations: &'m Migrations) -> &'m sqlx::migrate::Migrator {
+        match self.backend {
             Backend::Sqlite => &migrations.sqlite,
             Backend::Postgres => &migrations.postgres,
-        };
-        migrator.run(&self.pool).await.map_err(|e| DbError::Migrate(e.to_string()))
+        }
     }
 
     /// Checks that every table of `tables` exists, naming all that do not.

@@ -362,3 +362,94 @@ async fn typed_values_round_trip_in_native_postgres_columns_and_sqlite_text() {
         }
     }
 }
+
+/// Builds of one app: v1 creates `notes`; v2 adds a nullable column (expand) and can revert
+/// it; v3 adds a table with no down file. `gap` is v3 with v2's file deleted.
+fn build(version: &str) -> Migrations {
+    let files = |id: &'static str| {
+        let create: &'static str = Box::leak(
+            format!("CREATE TABLE notes (id {id} PRIMARY KEY, body TEXT NOT NULL);")
+                .into_boxed_str(),
+        );
+        let mut files: Vec<(&'static str, &'static str)> = vec![
+            ("1_create_notes.up.sql", create),
+            ("1_create_notes.down.sql", "DROP TABLE notes;"),
+        ];
+        if version != "v1" && version != "gap" {
+            files.push(("2_add_pinned_to_notes.up.sql", "ALTER TABLE notes ADD pinned BOOLEAN;"));
+            files.push(("2_add_pinned_to_notes.down.sql", "ALTER TABLE notes DROP COLUMN pinned;"));
+        }
+        if version == "v3" || version == "gap" {
+            files.push(("3_create_tags.sql", "CREATE TABLE tags (id INTEGER PRIMARY KEY);"));
+        }
+        let files: zero_db::EmbeddedFiles = Box::leak(files.into_boxed_slice());
+        files
+    };
+    Migrations::embedded(files("INTEGER"), files("BIGSERIAL")).unwrap()
+}
+
+async fn notes(db: &Db) -> Vec<String> {
+    let rows =
+        sqlx::query("SELECT body FROM notes ORDER BY id").fetch_all(db.pool()).await.unwrap();
+    rows.iter().map(|r| get::<String>(r, "body").unwrap()).collect()
+}
+
+/// The rollback a deployment does: v2 migrates, v1 comes back and runs on v2's schema (its
+/// rows intact), then v2's `rollback-migration` reverts its migration and v1 migrates as
+/// if v2 had never been; a migration without a down file, or newer than the build, is
+/// refused before anything is reverted.
+#[tokio::test]
+async fn a_rolled_back_build_runs_on_its_successors_schema_and_down_files_revert_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        db.migrate(&build("v1")).await.unwrap();
+        sqlx::query("INSERT INTO notes (body) VALUES ('from v1')")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.migrate(&build("v2")).await.unwrap();
+        sqlx::query("INSERT INTO notes (body, pinned) VALUES ('from v2', TRUE)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(db.applied(&build("v1")).await.unwrap(), [1, 2]);
+
+        // v1 again: it accepts the newer version and its inserts still work (expand).
+        db.migrate(&build("v1")).await.unwrap();
+        sqlx::query("INSERT INTO notes (body) VALUES ('v1 again')")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(notes(&db).await, ["from v1", "from v2", "v1 again"]);
+        // ...but it cannot revert what it does not know.
+        let err = db.rollback(&build("v1"), zero_db::Rollback::Steps(1)).await.unwrap_err();
+        assert!(err.to_string().contains("migration 2 is newer than this build"), "{err}");
+
+        // v2 reverts its own migration; the rows stay, the column goes.
+        let reverted = db.rollback(&build("v2"), zero_db::Rollback::Steps(1)).await.unwrap();
+        assert_eq!(
+            reverted,
+            [zero_db::Reverted { version: 2, description: "add pinned to notes".to_owned() }]
+        );
+        assert_eq!(db.applied(&build("v2")).await.unwrap(), [1]);
+        assert_eq!(notes(&db).await, ["from v1", "from v2", "v1 again"]);
+        let gone = sqlx::query("SELECT pinned FROM notes").fetch_all(db.pool()).await;
+        assert!(gone.is_err(), "the down file dropped the column");
+        db.migrate(&build("v1")).await.unwrap();
+        assert!(db.rollback(&build("v1"), zero_db::Rollback::To(1)).await.unwrap().is_empty());
+
+        // A migration with no down file stops the whole rollback before anything runs.
+        db.migrate(&build("v3")).await.unwrap();
+        let err = db.rollback(&build("v3"), zero_db::Rollback::To(0)).await.unwrap_err();
+        assert!(err.to_string().contains("migration 3 (create tags) has no down file"), "{err}");
+        assert_eq!(db.applied(&build("v3")).await.unwrap(), [1, 2, 3], "nothing was reverted");
+
+        // A file deleted below the build's newest is still refused on migrate.
+        let gap = build("gap");
+        let err = db.migrate(&gap).await.unwrap_err();
+        assert!(
+            err.to_string().contains("applied migration 2, which this build has no file"),
+            "{err}"
+        );
+    }
+}

@@ -6,14 +6,16 @@
 //! Commands:
 //!   serve         Serve the app until Ctrl-C or SIGTERM (the default)
 //!   migrate       Apply the migrations the database lacks, then exit
+//!   rollback-migration
+//!                 Revert the newest migration by its down file (--step N, --to VERSION)
 //!   check-config  Read the configuration and the environment, say what is wrong, then exit
 //!   version       Print the app's version
 //!   help          Print this help
 //! ```
 //!
-//! It follows clap's conventions (`-h`/`--help`, `-V`/`--version`, exit 2 with `error:`, the
-//! usage and a `--help` hint for anything else) without clap: five words do not need a parser
-//! generator in every app's build.
+//! It follows clap's conventions (`-h`/`--help`, `-V`/`--version`, `--flag VALUE` or
+//! `--flag=VALUE`, exit 2 with `error:`, the usage and a `--help` hint for anything else)
+//! without clap: six words and two flags do not need a parser generator in every app's build.
 
 use std::fmt;
 
@@ -24,6 +26,13 @@ pub enum AppCommand {
     Serve,
     /// Apply the migrations the database lacks, then exit.
     Migrate,
+    /// Revert migrations by their down files, newest first, then exit.
+    RollbackMigration {
+        /// How many to revert (`--step N`, 1 by default); ignored when `to` is given.
+        steps: u32,
+        /// Revert every migration newer than this version (`--to VERSION`).
+        to: Option<i64>,
+    },
     /// Read the configuration and the environment, report, then exit (0 when all is well).
     CheckConfig,
     /// Print the app's name and version.
@@ -36,6 +45,11 @@ pub enum AppCommand {
 const COMMANDS: &[(&str, AppCommand, &str)] = &[
     ("serve", AppCommand::Serve, "Serve the app until Ctrl-C or SIGTERM (the default)"),
     ("migrate", AppCommand::Migrate, "Apply the migrations the database lacks, then exit"),
+    (
+        "rollback-migration",
+        AppCommand::RollbackMigration { steps: 1, to: None },
+        "Revert the newest migration by its down file (--step N, --to VERSION)",
+    ),
     (
         "check-config",
         AppCommand::CheckConfig,
@@ -72,10 +86,44 @@ pub fn parse(
     let usage = format!("Usage: {program} [COMMAND]");
     let refuse = |message: String| UsageError { message, usage: usage.clone() };
     let mut command = None;
-    for arg in args {
-        let next = match arg.as_str() {
+    let mut args = args.into_iter();
+    let (mut steps, mut to) = (None, None);
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) if flag.starts_with("--") => (flag, Some(value.to_owned())),
+            _ => (arg.as_str(), None),
+        };
+        let next = match flag {
             "-h" | "--help" => return Ok(AppCommand::Help),
             "-V" | "--version" => return Ok(AppCommand::Version),
+            "--step" | "--to" if matches!(command, Some(AppCommand::RollbackMigration { .. })) => {
+                let placeholder = if flag == "--step" { "<N>" } else { "<VERSION>" };
+                let Some(value) = inline.or_else(|| args.next()) else {
+                    return Err(refuse(format!(
+                        "a value is required for '{flag} {placeholder}' but none was supplied"
+                    )));
+                };
+                let invalid = |why: &str| {
+                    refuse(format!("invalid value '{value}' for '{flag} {placeholder}': {why}"))
+                };
+                if flag == "--step" {
+                    match value.parse::<u32>() {
+                        Ok(n) if n >= 1 => steps = Some(n),
+                        _ => return Err(invalid("a whole number of at least 1")),
+                    }
+                } else {
+                    match value.parse::<i64>() {
+                        Ok(v) if v >= 0 => to = Some(v),
+                        _ => return Err(invalid("a migration version (0 reverts them all)")),
+                    }
+                }
+                if steps.is_some() && to.is_some() {
+                    return Err(refuse(
+                        "the argument '--step <N>' cannot be used with '--to <VERSION>'".to_owned(),
+                    ));
+                }
+                continue;
+            }
             flag if flag.starts_with('-') => {
                 return Err(refuse(format!("unexpected argument '{flag}' found")));
             }
@@ -89,14 +137,24 @@ pub fn parse(
         }
         command = Some(next);
     }
-    Ok(command.unwrap_or(AppCommand::Serve))
+    Ok(match command {
+        Some(AppCommand::RollbackMigration { .. }) => {
+            AppCommand::RollbackMigration { steps: steps.unwrap_or(1), to }
+        }
+        Some(command) => command,
+        None => AppCommand::Serve,
+    })
 }
 
 /// The help: what `about` says the app is, the usage, the commands and the options.
 pub fn help(program: &str, about: &str) -> String {
     let mut out = format!("{about}\n\nUsage: {program} [COMMAND]\n\nCommands:\n");
     for (name, _, what) in COMMANDS {
-        out.push_str(&format!("  {name:<13} {what}\n"));
+        if name.len() > 13 {
+            out.push_str(&format!("  {name}\n  {:<13} {what}\n", ""));
+        } else {
+            out.push_str(&format!("  {name:<13} {what}\n"));
+        }
     }
     out.push_str("\nOptions:\n  -h, --help     Print help\n  -V, --version  Print version\n");
     out
@@ -123,6 +181,38 @@ mod tests {
     }
 
     #[test]
+    fn rollback_migration_takes_a_step_count_or_a_version() {
+        let rollback = |steps, to| Ok(AppCommand::RollbackMigration { steps, to });
+        assert_eq!(parse("blog", args(&["rollback-migration"])), rollback(1, None));
+        assert_eq!(parse("blog", args(&["rollback-migration", "--step", "3"])), rollback(3, None));
+        assert_eq!(parse("blog", args(&["rollback-migration", "--step=2"])), rollback(2, None));
+        assert_eq!(
+            parse("blog", args(&["rollback-migration", "--to", "20260101000000"])),
+            rollback(1, Some(20260101000000))
+        );
+        assert_eq!(parse("blog", args(&["rollback-migration", "--to=0"])), rollback(1, Some(0)));
+    }
+
+    #[test]
+    fn a_bad_rollback_flag_is_a_usage_error() {
+        let err = |words: &[&str]| parse("blog", args(words)).unwrap_err().to_string();
+        let e = err(&["rollback-migration", "--step", "0"]);
+        assert!(e.starts_with("error: invalid value '0' for '--step <N>'"), "{e}");
+        let e = err(&["rollback-migration", "--step", "two"]);
+        assert!(e.starts_with("error: invalid value 'two' for '--step <N>'"), "{e}");
+        let e = err(&["rollback-migration", "--to", "-4"]);
+        assert!(e.starts_with("error: invalid value '-4' for '--to <VERSION>'"), "{e}");
+        let e = err(&["rollback-migration", "--to"]);
+        assert!(e.starts_with("error: a value is required for '--to <VERSION>'"), "{e}");
+        let e = err(&["rollback-migration", "--step", "1", "--to", "5"]);
+        assert!(e.contains("'--step <N>' cannot be used with '--to <VERSION>'"), "{e}");
+        let e = err(&["migrate", "--step", "1"]);
+        assert!(e.starts_with("error: unexpected argument '--step' found"), "{e}");
+        let e = err(&["--to=3", "rollback-migration"]);
+        assert!(e.starts_with("error: unexpected argument '--to' found"), "{e}");
+    }
+
+    #[test]
     fn anything_else_is_a_usage_error_as_clap_writes_it() {
         let e = parse("blog", args(&["serv"])).unwrap_err().to_string();
         assert_eq!(
@@ -140,7 +230,7 @@ mod tests {
         let help = help("blog", "Blog: a 0x0 Live app");
         assert!(help.starts_with("Blog: a 0x0 Live app\n\nUsage: blog [COMMAND]\n"), "{help}");
         for (name, _, what) in COMMANDS {
-            assert!(help.contains(&format!("  {name:<13} {what}\n")), "{help}");
+            assert!(help.contains(&format!("  {name}")) && help.contains(what), "{help}");
         }
         assert!(help.contains("-V, --version"));
     }

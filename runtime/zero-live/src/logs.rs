@@ -232,9 +232,10 @@ impl<'w> MakeWriter<'w> for Capture {
 pub fn node() -> &'static str {
     static NODE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     NODE.get_or_init(|| {
-        ["NODE_NAME", "HOSTNAME"]
-            .iter()
-            .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+        let set =
+            |value: Result<String, std::env::VarError>| value.ok().filter(|v| !v.trim().is_empty());
+        set(std::env::var("NODE_NAME"))
+            .or_else(|| set(std::env::var("HOSTNAME")))
             .unwrap_or_else(|| "local".to_owned())
     })
 }

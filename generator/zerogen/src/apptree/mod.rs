@@ -68,7 +68,10 @@ pub fn plan_migration(
         migrations.iter().filter(|f| f.ends_with(suffix)).cloned().collect();
     let kept = existing.iter().find_map(|f| version_of(f)).filter(|_| force);
     let version = kept.unwrap_or(requested).to_owned();
-    if migrations.iter().any(|f| version_of(f) == Some(&version) && !f.ends_with(suffix)) {
+    // Its down file (`_create_orgs.down.sql`) shares its version.
+    let down = suffix.replace(".sql", ".down.sql");
+    let own = |f: &str| f.ends_with(suffix) || f.ends_with(&down);
+    if migrations.iter().any(|f| version_of(f) == Some(&version) && !own(f)) {
         return Err(ResourceError::Invalid(format!(
             "--timestamp `{version}` is the version of another migration of this app: pick a \
              later one (or leave it out for now)"
@@ -141,6 +144,8 @@ mod tests {
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join("20260101000000_create_posts.sql"), "").unwrap();
             std::fs::write(dir.join("20260101000001_create_orgs.sql"), "").unwrap();
+            std::fs::write(dir.join("20260101000001_create_orgs.down.sql"), "").unwrap();
+            std::fs::write(dir.join("20260101000000_create_posts.down.sql"), "").unwrap();
         }
         let plan = |requested: &str, force: bool| {
             plan_migration(root.path(), "_create_orgs.sql", requested, force)
@@ -154,7 +159,8 @@ mod tests {
         let again = plan("20260101000005", false).unwrap();
         assert_eq!(again.version, "20260101000005");
         assert_eq!(again.existing.len(), 2, "{again:?}");
-        // Forced, it keeps its own version: a second migration would create the tables twice.
+        // Forced, it keeps its own version (its down file shares it): a second migration would
+        // create the tables twice.
         assert_eq!(plan("20260101000005", true).unwrap().version, "20260101000001");
         // Another migration's version, or one that is not 14 digits, is refused.
         let taken = plan("20260101000000", false).unwrap_err().to_string();

@@ -2,7 +2,8 @@
 //! `spec/security.toml` what is enforced, `spec/database.toml` which database (`DATABASE_URL`
 //! overrides), `SECRET_KEY_BASE` signs the tokens. The three files are built into the binary;
 //! a folder named by `CONFIG_DIR` may hold replacements. `migrate` applies the migrations
-//! and exits, `check-config` checks the configuration and exits (1 when it is wrong), `version`
+//! and exits, `rollback-migration` reverts the newest by its down file (`--step N`,
+//! `--to VERSION`) and exits, `check-config` checks the configuration and exits (1 when it is wrong), `version`
 //! prints the version; `--help` lists them. The log goes to standard output: `RUST_LOG`
 //! chooses what (default `info`: a line a request), `LOG_FORMAT` how (`text`, or `json` lines;
 //! unset, a debug build writes text and a release build JSON).
@@ -50,7 +51,10 @@ async fn main() -> ExitCode {
             }
             return ExitCode::SUCCESS;
         }
-        AppCommand::Serve | AppCommand::Migrate | AppCommand::CheckConfig => {}
+        AppCommand::Serve
+        | AppCommand::Migrate
+        | AppCommand::RollbackMigration { .. }
+        | AppCommand::CheckConfig => {}
     }
     let _logs = match zero_live::logs::init() {
         Ok(guard) => guard,
@@ -82,7 +86,44 @@ async fn main() -> ExitCode {
             },
             Err(e) => failed(&e, 2),
         },
+        AppCommand::RollbackMigration { steps, to } => match web::Config::load(env) {
+            Ok(config) => {
+                let to = match to {
+                    Some(version) => zero_db::Rollback::To(version),
+                    None => zero_db::Rollback::Steps(steps),
+                };
+                rollback(&config.database_url, to).await
+            }
+            Err(e) => failed(&e, 2),
+        },
         _ => serve().await,
+    }
+}
+
+/// Reverts migrations by their down files and says which (1 when one cannot be reverted).
+async fn rollback(url: &str, to: zero_db::Rollback) -> ExitCode {
+    let db = match zero_db::Db::connect(url).await {
+        Ok(db) => db,
+        Err(e) => return failed(&e.to_string(), 2),
+    };
+    let migrations = match web::migrations() {
+        Ok(migrations) => migrations,
+        Err(e) => return failed(&e.to_string(), 2),
+    };
+    match db.rollback(&migrations, to).await {
+        Ok(reverted) => {
+            #[allow(clippy::print_stdout)]
+            {
+                if reverted.is_empty() {
+                    println!("nothing to roll back");
+                }
+                for m in reverted {
+                    println!("reverted {} ({})", m.version, m.description);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => failed(&e.to_string(), 1),
     }
 }
 
