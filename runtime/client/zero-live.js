@@ -141,7 +141,10 @@ export class LiveSocket {
     const recover = rejoin
       ? [...this.root.querySelectorAll("form[id][z-change]")].map((form) => [form.id, serialize(form)])
       : [];
-    this.#send(KIND.JOIN, { topic: `lv:${location.pathname}`, session: this.session, csrf: this.csrf, url }, (reply) => {
+    // A rejoin says the last revision it merged, so the server can count reconnects.
+    const join = { topic: `lv:${location.pathname}`, session: this.session, csrf: this.csrf, url };
+    if (rejoin) join.revision = this.tree.revision;
+    this.#send(KIND.JOIN, join, (reply) => {
       if (reply.kind !== KIND.REPLY || reply.payload.status !== "ok") {
         this.log("join refused", reply.payload);
         this.#refused(reply.payload.code);

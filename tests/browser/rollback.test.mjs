@@ -21,6 +21,7 @@ const zerogen = (args, cwd) => execFileSync(join(targetDir, "debug/zerogen"), ["
 const build = (cwd) =>
   execFileSync("cargo", ["build", "-q"], { cwd, env: { ...process.env, CARGO_TARGET_DIR: targetDir }, stdio: "inherit" });
 
+const TOKEN = "rollback-metrics-token-0123456789";
 let dir;
 let app;
 let env;
@@ -41,7 +42,12 @@ before(async () => {
   copyFileSync(join(targetDir, "debug/shelf"), join(dir, "v2"));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  env = { ...process.env, PORT: String(port), DATABASE_URL: `sqlite://${join(dir, "shelf.db")}` };
+  env = {
+    ...process.env,
+    PORT: String(port),
+    DATABASE_URL: `sqlite://${join(dir, "shelf.db")}`,
+    METRICS_TOKEN: TOKEN,
+  };
   browser = await launchChromium(chromium);
 });
 
@@ -115,6 +121,10 @@ test("a_deploy_and_its_rollback_keep_open_pages_their_drafts_and_every_row", asy
   await swap("v2", [list, form]);
   assert.equal(await form.inputValue("#book_note"), "typed before the deploy");
   assert.equal(await list.locator("#books td:text('Saved on v1')").count(), 1);
+  // The new process counted both pages' reconnects (the client says it rejoins).
+  const metrics = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  assert.match(metrics, /^zero_live_rejoins_total\{outcome="ok"\} 2$/m);
+  assert.match(metrics, /^zero_live_rejoins_total\{outcome="refused"\} 0$/m);
   const shelves = await fetch(`${base}/shelves`);
   assert.equal(shelves.status, 200, "v2 serves its new page");
 

@@ -1429,7 +1429,7 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             let next = join_session(inner, session, reference, &join, send).await;
             if !joined_before {
                 let ok = matches!(next, Next::Continue) && session.view.is_some();
-                inner.metrics.joined(ok);
+                inner.metrics.joined(ok, join.revision.is_some());
             }
             next
         }

@@ -74,6 +74,8 @@ pub struct Metrics {
     refused: [AtomicU64; Refusal::ALL.len()],
     joins: AtomicU64,
     join_failures: AtomicU64,
+    /// Rejoins (a join carrying the revision its page last merged): accepted, refused.
+    rejoins: [AtomicU64; 2],
     events: AtomicU64,
     event_errors: AtomicU64,
     rate_limited: AtomicU64,
@@ -100,6 +102,7 @@ impl Default for Metrics {
             refused: Default::default(),
             joins: AtomicU64::default(),
             join_failures: AtomicU64::default(),
+            rejoins: Default::default(),
             events: AtomicU64::default(),
             event_errors: AtomicU64::default(),
             rate_limited: AtomicU64::default(),
@@ -126,9 +129,14 @@ impl Metrics {
         self.refused[i].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn joined(&self, ok: bool) {
+    /// A socket's first join answered: `ok` when the view mounted; `rejoin` when the page
+    /// had joined before (it says the revision it last merged) and reconnected.
+    pub(crate) fn joined(&self, ok: bool, rejoin: bool) {
         let counter = if ok { &self.joins } else { &self.join_failures };
         counter.fetch_add(1, Ordering::Relaxed);
+        if rejoin {
+            self.rejoins[usize::from(!ok)].fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// An event handled (its handler and the render of its answer) in `elapsed`.
@@ -218,6 +226,16 @@ impl Metrics {
             "Joins refused: bad token or CSRF, no route, mount failed or redirected.",
         );
         let _ = writeln!(out, "zero_live_join_failures_total {}", load(&self.join_failures));
+        head(
+            &mut out,
+            "zero_live_rejoins_total",
+            "counter",
+            "Joins of pages that had joined before and reconnected, by outcome (`refused`: the page reloads).",
+        );
+        for (outcome, count) in ["ok", "refused"].iter().zip(&self.rejoins) {
+            let _ =
+                writeln!(out, "zero_live_rejoins_total{{outcome=\"{outcome}\"}} {}", load(count));
+        }
         head(&mut out, "zero_live_events_total", "counter", "Events handled.");
         let _ = writeln!(out, "zero_live_events_total {}", load(&self.events));
         head(
@@ -339,6 +357,7 @@ pub const NAMES: &[&str] = &[
     "zero_live_upgrades_refused_total",
     "zero_live_joins_total",
     "zero_live_join_failures_total",
+    "zero_live_rejoins_total",
     "zero_live_events_total",
     "zero_live_event_errors_total",
     "zero_live_events_rate_limited_total",
@@ -382,7 +401,15 @@ pub(crate) mod tests {
         m.http(503, Duration::from_millis(2));
         m.http(999, Duration::from_millis(2));
         m.event(Duration::from_micros(100), false);
+        m.joined(true, false);
+        m.joined(true, true);
+        m.joined(false, true);
+        m.joined(false, false);
         let text = live.metrics_text();
+        assert_eq!(value(&text, "zero_live_joins_total"), Some(2.0));
+        assert_eq!(value(&text, "zero_live_join_failures_total"), Some(2.0));
+        assert_eq!(value(&text, "zero_live_rejoins_total{outcome=\"ok\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_rejoins_total{outcome=\"refused\"}"), Some(1.0));
         assert_eq!(
             value(&text, "zero_live_upgrades_refused_total{reason=\"capacity\"}"),
             Some(2.0)
