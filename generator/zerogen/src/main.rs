@@ -571,19 +571,35 @@ fn run_docs(
     }
 }
 
-/// Serves the built site in `dir` on 127.0.0.1:`port` until the process is interrupted.
+/// Serves the built site in `dir` on 127.0.0.1:`port` until Ctrl-C.
 fn serve_site(printer: &Printer, dir: &std::path::Path, port: u16) -> ExitCode {
-    match tiny_http::Server::http(("127.0.0.1", port)) {
-        Ok(server) => {
-            printer.status("Serving", &format!("http://127.0.0.1:{port}/ (Ctrl-C to stop)"));
-            zerogen::site::serve(&server, dir, None);
-            ExitCode::SUCCESS
-        }
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
         Err(e) => {
-            printer.error(&format!("cannot listen on 127.0.0.1:{port}: {e}"));
-            ExitCode::from(2)
+            printer.error(&format!("cannot start the server: {e}"));
+            return ExitCode::from(2);
         }
-    }
+    };
+    runtime.block_on(async {
+        let listener = match tokio::net::TcpListener::bind(("127.0.0.1", port)).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                printer.error(&format!("cannot listen on 127.0.0.1:{port}: {e}"));
+                return ExitCode::from(2);
+            }
+        };
+        printer.status("Serving", &format!("http://127.0.0.1:{port}/ (Ctrl-C to stop)"));
+        let stop = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match zerogen::site::serve(listener, dir.to_path_buf(), stop).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                printer.error(&format!("the server stopped: {e}"));
+                ExitCode::from(2)
+            }
+        }
+    })
 }
 
 fn run_resource(

@@ -956,38 +956,43 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// Serves the built site in `dir` with `server` (bound by the caller, on 127.0.0.1): `GET`
-/// and `HEAD` of its files, `404` for anything else it does not have, `405` for other methods.
-/// Answers `limit` requests then returns (`None`: until the process ends).
-pub fn serve(server: &tiny_http::Server, dir: &Path, limit: Option<usize>) {
-    for (answered, request) in (1..).zip(server.incoming_requests()) {
-        let method = request.method().clone();
-        let response =
-            match method {
-                tiny_http::Method::Get | tiny_http::Method::Head => {
-                    match file_for(dir, request.url())
-                        .and_then(|f| std::fs::read(&f).ok().map(|b| (f, b)))
-                    {
-                        Some((file, bytes)) => {
-                            let header =
-                                tiny_http::Header::from_bytes("Content-Type", content_type(&file));
-                            let mut response = tiny_http::Response::from_data(bytes);
-                            if let Ok(header) = header {
-                                response.add_header(header);
-                            }
-                            response.with_status_code(200)
-                        }
-                        None => tiny_http::Response::from_data(b"not found".to_vec())
-                            .with_status_code(404),
-                    }
-                }
-                _ => tiny_http::Response::from_data(b"method not allowed".to_vec())
-                    .with_status_code(405),
-            };
-        let _ = request.respond(response);
-        if limit.is_some_and(|n| answered >= n) {
-            return;
-        }
+/// Serves the built site in `dir` on `listener` (bound by the caller, on 127.0.0.1) until
+/// `stop` resolves: `GET` and `HEAD` of its files with their content type, `404` for anything
+/// else it does not have (a path out of `dir` included), `405` for other methods. On the axum
+/// stack apps are served with (tiny_http, which this replaced, is unmaintained).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    dir: PathBuf,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let site =
+        axum::Router::new().fallback(move |method: axum::http::Method, uri: axum::http::Uri| {
+            let dir = dir.clone();
+            async move { answer(dir, method, uri).await }
+        });
+    axum::serve(listener, site).with_graceful_shutdown(stop).await
+}
+
+/// The answer to one request for a file of the site in `dir`.
+async fn answer(
+    dir: PathBuf,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse as _;
+    if method != axum::http::Method::GET && method != axum::http::Method::HEAD {
+        let allow = [(header::ALLOW, "GET, HEAD")];
+        return (StatusCode::METHOD_NOT_ALLOWED, allow, "method not allowed").into_response();
+    }
+    let url = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let read = tokio::task::spawn_blocking(move || {
+        let file = file_for(&dir, &url)?;
+        std::fs::read(&file).ok().map(|bytes| (content_type(&file), bytes))
+    });
+    match read.await {
+        Ok(Some((kind, bytes))) => ([(header::CONTENT_TYPE, kind)], bytes).into_response(),
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
     }
 }
 
@@ -1271,22 +1276,31 @@ mod tests {
     fn the_site_is_served_over_http_with_its_types_and_nothing_else() {
         use std::io::{Read as _, Write as _};
         let dir = project(&[("index.html", "<h1>Home</h1>"), ("assets/site.css", "body{}")]);
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let addr = server.server_addr().to_ip().unwrap();
-        let root = dir.path().to_path_buf();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = runtime.spawn(serve(listener, dir.path().to_path_buf(), async move {
+            let _ = stopped.await;
+        }));
         let requests = [
             ("GET / HTTP/1.1", "200", Some("text/html; charset=utf-8"), Some("<h1>Home</h1>")),
             (
-                "GET /assets/site.css HTTP/1.1",
+                "GET /assets/site.css?v=1 HTTP/1.1",
                 "200",
                 Some("text/css; charset=utf-8"),
                 Some("body{}"),
             ),
-            ("GET /../secret HTTP/1.1", "404", None, None),
-            ("POST / HTTP/1.1", "405", None, None),
+            ("HEAD /assets/site.css HTTP/1.1", "200", Some("text/css; charset=utf-8"), None),
+            ("GET /../secret HTTP/1.1", "404", None, Some("not found")),
+            ("GET /%2e%2e/secret HTTP/1.1", "404", None, Some("not found")),
+            ("GET /missing.html HTTP/1.1", "404", None, Some("not found")),
+            ("POST / HTTP/1.1", "405", None, Some("method not allowed")),
         ];
-        let count = requests.len();
-        let serving = std::thread::spawn(move || serve(&server, &root, Some(count)));
         for (line, status, kind, body) in requests {
             let mut stream = std::net::TcpStream::connect(addr).unwrap();
             write!(stream, "{line}\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
@@ -1300,10 +1314,12 @@ mod tests {
                     "{answer}"
                 );
             }
-            if let Some(body) = body {
-                assert!(answer.ends_with(body), "{answer}");
+            match body {
+                Some(body) => assert!(answer.ends_with(body), "{line}: {answer}"),
+                None => assert!(answer.ends_with("\r\n\r\n"), "HEAD has no body: {answer}"),
             }
         }
-        serving.join().unwrap();
+        stop.send(()).unwrap();
+        runtime.block_on(serving).unwrap().unwrap();
     }
 }
