@@ -474,6 +474,75 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
     assert!(output.status.success(), "{}", text(&output));
 }
 
+/// The crates an app depends on, directly or through each other: what a release publishes.
+const PUBLISHED: [&str; 9] = [
+    "zero-diag",
+    "zero-security",
+    "zero-template",
+    "zero-live-core",
+    "zero-pubsub",
+    "zero-values",
+    "zero-db",
+    "zero-live",
+    "zero-auth",
+];
+
+/// An app made for a registry release (`--zero-live-version`) builds and passes its tests
+/// against the framework's crates as `cargo package` makes them (each `.crate` unpacked, and
+/// crates.io's `zero-*` patched to them), not against this checkout: a file a crate reads from
+/// outside its folder, or a dependency without a version, fails here.
+#[test]
+fn an_app_builds_and_passes_its_tests_against_the_packaged_crates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut package = vec!["package", "--no-verify", "--allow-dirty", "--target-dir"];
+    let packages = tmp.path().join("packages");
+    package.push(packages.to_str().unwrap());
+    for name in PUBLISHED {
+        package.extend(["-p", name]);
+    }
+    let packed = cargo(&workspace(), &package);
+    assert!(packed.status.success(), "{}", text(&packed));
+    let unpacked = tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let mut patches = Vec::new();
+    for name in PUBLISHED {
+        let file = packages.join(format!("package/{name}-0.1.0.crate"));
+        let untar = Command::new("tar").arg("xzf").arg(&file).arg("-C").arg(&unpacked).output();
+        assert!(untar.unwrap().status.success(), "{}", file.display());
+        let dir = unpacked.join(format!("{name}-0.1.0"));
+        patches.push(format!("patch.crates-io.{name}.path={:?}", dir.to_str().unwrap()));
+    }
+    // Nothing of the checkout is reachable from the unpacked crates.
+    let live = std::fs::read_to_string(unpacked.join("zero-live-0.1.0/Cargo.toml")).unwrap();
+    let outside = |l: &str| l.starts_with("path = \"..") || l.starts_with("path = \"/");
+    assert!(!live.lines().any(outside), "a packaged manifest names nothing outside: {live}");
+    let made = zerogen(tmp.path(), &["new", "app", "shop", "--zero-live-version", "0.1.0"]);
+    assert!(made.status.success(), "{}", text(&made));
+    let app = tmp.path().join("shop");
+    for args in [&["auth"][..], &["resource", "Item", "items", "name:string"][..]] {
+        let made = zerogen(&app, args);
+        assert!(made.status.success(), "{}", text(&made));
+    }
+    let mut test = vec!["test".to_owned(), "-q".to_owned()];
+    for patch in &patches {
+        test.extend(["--config".to_owned(), patch.clone()]);
+    }
+    let test: Vec<&str> = test.iter().map(String::as_str).collect();
+    let tested = cargo(&app, &test);
+    assert!(tested.status.success(), "{}", text(&tested));
+    // And the lock file says so: every framework crate came from the unpacked folder.
+    let lock = std::fs::read_to_string(app.join("Cargo.lock")).unwrap();
+    let checkout = workspace().display().to_string();
+    assert!(!lock.contains(&checkout), "nothing from the checkout: {lock}");
+    let tree =
+        cargo(&app, &[&["tree", "-e", "normal", "-i", "zero-live"][..], &test[2..]].concat());
+    assert!(
+        text(&tree).contains(unpacked.join("zero-live-0.1.0").to_str().unwrap()),
+        "{}",
+        text(&tree)
+    );
+}
+
 #[test]
 fn new_app_refuses_bad_names_and_non_empty_folders_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();

@@ -7,12 +7,14 @@ use std::sync::OnceLock;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-/// The client's modules: name under the asset folder, and source.
+/// The client's modules: name under the asset folder, and source. They are read through
+/// `packaged/client/`, links to `runtime/client/` and `generated/js/protocol.js`, so that
+/// `cargo package` ships them inside the crate.
 const FILES: &[(&str, &str)] = &[
-    ("zero-live.js", include_str!("../../client/zero-live.js")),
-    ("tree.js", include_str!("../../client/tree.js")),
-    ("protocol.js", include_str!("../../../generated/js/protocol.js")),
-    ("vendor/morphdom.js", include_str!("../../client/vendor/morphdom.js")),
+    ("zero-live.js", include_str!("../packaged/client/zero-live.js")),
+    ("tree.js", include_str!("../packaged/client/tree.js")),
+    ("protocol.js", include_str!("../packaged/client/protocol.js")),
+    ("vendor/morphdom.js", include_str!("../packaged/client/vendor/morphdom.js")),
 ];
 
 /// Where the client is served and how the page loads it.

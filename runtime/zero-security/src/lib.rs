@@ -11,8 +11,9 @@ mod model;
 
 pub use model::*;
 
-/// The framework's `spec/security.toml`, compiled in.
-pub const FRAMEWORK_TOML: &str = include_str!("../../../spec/security.toml");
+/// The framework's `spec/security.toml`, compiled in (through `packaged/security.toml`, a link
+/// to it, so that `cargo package` ships it inside the crate).
+pub const FRAMEWORK_TOML: &str = include_str!("../packaged/security.toml");
 
 /// A `security.toml` that does not parse or breaks a rule.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 /// Types generated from `spec/wire-protocol.tsv` by `zerogen generate`.
 pub mod wire {
-    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/../../generated/rust/wire.rs"));
+    include!(concat!(env!("CARGO_MANIFEST_DIR"), "/packaged/wire.rs"));
 }
 
 pub use wire::{

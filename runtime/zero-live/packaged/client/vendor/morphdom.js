@@ -1,0 +1,1 @@
+../../../../client/vendor/morphdom.js

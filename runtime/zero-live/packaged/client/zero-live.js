@@ -1,0 +1,1 @@
+../../../client/zero-live.js
