@@ -24,7 +24,7 @@ fn log() -> &'static Capture {
     static LOG: OnceLock<Capture> = OnceLock::new();
     LOG.get_or_init(|| {
         let capture = Capture::default();
-        Logs::new("trace", Format::Json).install(capture.clone()).unwrap();
+        std::mem::forget(Logs::new("trace", Format::Json).install(capture.clone()).unwrap());
         capture
     })
 }

@@ -87,6 +87,20 @@ pub const VARIABLES: &[Variable] = &[
     ),
     var("NODE_NAME", false, false, "web-1", "This process's name in logs (default: HOSTNAME)."),
     var(
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        false,
+        false,
+        "http://127.0.0.1:4318",
+        "Export traces to this OpenTelemetry collector over OTLP/HTTP (zero-live's otlp feature).",
+    ),
+    var(
+        "OTEL_SERVICE_NAME",
+        false,
+        false,
+        "app",
+        "The service name of exported traces (default: the binary's name).",
+    ),
+    var(
         "METRICS_TOKEN",
         false,
         false,

@@ -82,7 +82,7 @@ fn attribute<'a>(html: &'a str, before: &str) -> &'a str {
 #[tokio::test]
 async fn the_account_flows_and_a_live_session_at_trace_write_no_secret() {
     let log = Capture::default();
-    Logs::new("trace", Format::Json).install(log.clone()).unwrap();
+    std::mem::forget(Logs::new("trace", Format::Json).install(log.clone()).unwrap());
     let mut secrets: Vec<(&str, String)> = vec![
         ("the signing key", SECRET_KEY_BASE.to_owned()),
         ("the password", PASSWORD.to_owned()),

@@ -22,6 +22,8 @@ pub mod keys;
 mod limits;
 pub mod logs;
 pub mod metrics;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 pub mod peer;
 pub mod protocol;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.

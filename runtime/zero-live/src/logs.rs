@@ -14,6 +14,9 @@
 //! protocol errors at `DEBUG`, and a `DEBUG` span per event (`event`, `ref`, `duration_us`,
 //! `patch_bytes`); sqlx writes each statement under `sqlx::query` at `DEBUG`.
 //!
+//! With the `otlp` feature and `OTEL_EXPORTER_OTLP_ENDPOINT` set, the spans the filter admits
+//! also go to an OpenTelemetry collector ([`crate::otlp`]).
+//!
 //! **No secret reaches the log.** The runtime never writes a token, cookie, password, form
 //! value or frame; a request is named by its route pattern (`/users/log-in/{token}`), not its
 //! path. Crates that dump whole frames, mails or pages below `INFO` ([`CAPPED_TARGETS`]: a join frame
@@ -77,11 +80,21 @@ impl std::error::Error for LogError {}
 pub struct Logs {
     filter: String,
     format: Format,
+    /// Where spans are exported (`otlp` feature).
+    #[cfg(feature = "otlp")]
+    otlp: Option<crate::otlp::Otlp>,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` is set in a build without the `otlp` feature.
+    #[cfg(not(feature = "otlp"))]
+    otlp_asked: bool,
 }
 
-/// Keeps the writer thread alive; dropping it writes out what is queued. Hold it in `main`.
+/// Keeps the writer thread alive; dropping it sends the spans still queued for export, then
+/// writes out the lines queued. Hold it in `main`.
 #[must_use = "dropping the guard stops the log's writer thread"]
-pub struct LogGuard(#[allow(dead_code)] tracing_appender::non_blocking::WorkerGuard);
+pub struct LogGuard {
+    _traces: Traces,
+    _writer: tracing_appender::non_blocking::WorkerGuard,
+}
 
 impl fmt::Debug for LogGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -89,13 +102,56 @@ impl fmt::Debug for LogGuard {
     }
 }
 
+/// The span exporter of an installed log ([`Logs::install`]): dropping it sends what is queued
+/// and stops it. Holds nothing when no spans are exported.
+#[must_use = "dropping it stops the span export"]
+#[derive(Debug, Default)]
+pub struct Traces {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Traces {
+    /// Whether spans are exported.
+    pub fn exporting(&self) -> bool {
+        #[cfg(feature = "otlp")]
+        return self.provider.is_some();
+        #[cfg(not(feature = "otlp"))]
+        false
+    }
+}
+
+impl Drop for Traces {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
+    }
+}
+
 impl Logs {
     /// Events `filter` admits (`RUST_LOG` syntax), written as `format`.
     pub fn new(filter: &str, format: Format) -> Logs {
-        Logs { filter: filter.to_owned(), format }
+        Logs {
+            filter: filter.to_owned(),
+            format,
+            #[cfg(feature = "otlp")]
+            otlp: None,
+            #[cfg(not(feature = "otlp"))]
+            otlp_asked: false,
+        }
     }
 
-    /// `RUST_LOG` and `LOG_FORMAT` read through `env`.
+    /// These logs, with the spans they admit exported as `otlp` says.
+    #[cfg(feature = "otlp")]
+    pub fn with_otlp(mut self, otlp: crate::otlp::Otlp) -> Logs {
+        self.otlp = Some(otlp);
+        self
+    }
+
+    /// `RUST_LOG` and `LOG_FORMAT` read through `env` (and, with the `otlp` feature,
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` and `OTEL_SERVICE_NAME`).
     pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Logs, LogError> {
         let filter = env("RUST_LOG").filter(|f| !f.trim().is_empty());
         let format = match env("LOG_FORMAT").as_deref().map(str::trim) {
@@ -109,8 +165,18 @@ impl Logs {
                 });
             }
         };
-        let logs = Logs::new(filter.as_deref().unwrap_or("info"), format);
+        #[allow(unused_mut)]
+        let mut logs = Logs::new(filter.as_deref().unwrap_or("info"), format);
         logs.env_filter()?;
+        #[cfg(feature = "otlp")]
+        {
+            logs.otlp = crate::otlp::Otlp::from_env(&env)?;
+        }
+        #[cfg(not(feature = "otlp"))]
+        {
+            logs.otlp_asked =
+                env("OTEL_EXPORTER_OTLP_ENDPOINT").is_some_and(|e| !e.trim().is_empty());
+        }
         Ok(logs)
     }
 
@@ -128,10 +194,22 @@ impl Logs {
 
     /// A subscriber writing to `writer` (a test's buffer, say), for
     /// `tracing::subscriber::with_default` or [`tracing::subscriber::set_global_default`].
+    /// It exports no spans ([`Logs::install`] does).
     pub fn subscriber<W>(
         &self,
         writer: W,
-    ) -> Result<impl tracing::Subscriber + Send + Sync, LogError>
+    ) -> Result<impl tracing::Subscriber + Send + Sync + use<W>, LogError>
+    where
+        W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    {
+        self.layered(writer, &Traces::default())
+    }
+
+    fn layered<W>(
+        &self,
+        writer: W,
+        traces: &Traces,
+    ) -> Result<impl tracing::Subscriber + Send + Sync + use<W>, LogError>
     where
         W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
     {
@@ -153,29 +231,55 @@ impl Logs {
                 .with_filter(filter)
                 .boxed(),
         };
-        Ok(tracing_subscriber::registry().with(layer))
+        let registry = tracing_subscriber::registry().with(layer);
+        #[cfg(feature = "otlp")]
+        let registry = {
+            // The spans the log admits, and no others.
+            let filter = self.env_filter()?.and(tracing_subscriber::filter::filter_fn(admitted));
+            registry
+                .with(traces.provider.as_ref().map(|p| crate::otlp::layer(p).with_filter(filter)))
+        };
+        #[cfg(not(feature = "otlp"))]
+        let _ = traces;
+        Ok(registry)
     }
 
     /// Installs the log for the whole process (standard output through a writer thread, `log`
     /// records included). Fails if a subscriber is already installed.
     pub fn init(&self) -> Result<LogGuard, LogError> {
         let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
-        self.install(writer)?;
-        Ok(LogGuard(guard))
+        let traces = self.install(writer)?;
+        Ok(LogGuard { _traces: traces, _writer: guard })
     }
 
     /// Installs the log for the whole process, writing to `writer` (a test's [`Capture`]),
-    /// `log` records included. Fails if a subscriber is already installed.
-    pub fn install<W>(&self, writer: W) -> Result<(), LogError>
+    /// `log` records included, and exporting spans when it was asked to; hold what it
+    /// returns while the process runs. Fails if a subscriber is already installed.
+    pub fn install<W>(&self, writer: W) -> Result<Traces, LogError>
     where
         W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
     {
-        let subscriber = self.subscriber(writer)?;
+        #[cfg(feature = "otlp")]
+        let traces = Traces { provider: self.otlp.as_ref().map(|o| o.provider()).transpose()? };
+        #[cfg(not(feature = "otlp"))]
+        let traces = Traces::default();
+        let subscriber = self.layered(writer, &traces)?;
         // Also routes `log` records here (tracing-log).
-        tracing_subscriber::util::SubscriberInitExt::try_init(subscriber).map_err(|e| LogError {
-            message: format!("the log is already set up: {e}"),
-            help: "call `Logs::init` once, first thing in `main`".to_owned(),
-        })
+        tracing_subscriber::util::SubscriberInitExt::try_init(subscriber).map_err(|e| {
+            LogError {
+                message: format!("the log is already set up: {e}"),
+                help: "call `Logs::init` once, first thing in `main`".to_owned(),
+            }
+        })?;
+        #[cfg(not(feature = "otlp"))]
+        if self.otlp_asked {
+            tracing::warn!(
+                target: "zero_live::logs",
+                "OTEL_EXPORTER_OTLP_ENDPOINT is set, but this build has no `otlp` feature: no \
+                 spans are exported (build with zero-live's `otlp` feature)"
+            );
+        }
+        Ok(traces)
     }
 }
 
