@@ -319,6 +319,64 @@ mod tests {
     }
 
     #[test]
+    fn the_nginx_site_passes_nginxs_own_check() {
+        let Ok(output) = std::process::Command::new("nginx").arg("-v").output() else {
+            assert!(std::env::var_os("CI").is_none(), "CI installs nginx (.ci/test)");
+            return;
+        };
+        assert!(output.status.success());
+        let made = files(app(false).path(), "shop.example.com").unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // A certificate of the machine it is installed on (the site names Let's Encrypt's).
+        let cert = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=shop.example.com", "-keyout"])
+            .arg(d.join("key.pem"))
+            .arg("-out")
+            .arg(d.join("cert.pem"))
+            .output()
+            .unwrap();
+        assert!(cert.status.success(), "{}", String::from_utf8_lossy(&cert.stderr));
+        let site = file(&made, "deploy/nginx.conf")
+            .replace(
+                "/etc/letsencrypt/live/shop.example.com/fullchain.pem",
+                d.join("cert.pem").to_str().unwrap(),
+            )
+            .replace(
+                "/etc/letsencrypt/live/shop.example.com/privkey.pem",
+                d.join("key.pem").to_str().unwrap(),
+            );
+        let check = |site: &str| {
+            std::fs::write(d.join("site.conf"), site).unwrap();
+            // What nginx.conf around conf.d/ holds, with every path in the temporary folder.
+            let main = format!(
+                "pid {0}/nginx.pid;\nerror_log {0}/error.log;\nevents {{}}\nhttp {{\n\
+                 access_log off;\nclient_body_temp_path {0}/body;\nproxy_temp_path {0}/proxy;\n\
+                 fastcgi_temp_path {0}/fastcgi;\nuwsgi_temp_path {0}/uwsgi;\n\
+                 scgi_temp_path {0}/scgi;\ninclude {0}/site.conf;\n}}\n",
+                d.display()
+            );
+            std::fs::write(d.join("nginx.conf"), main).unwrap();
+            let out = std::process::Command::new("nginx")
+                .args(["-t", "-q", "-e"])
+                .arg(d.join("error.log"))
+                .arg("-p")
+                .arg(d)
+                .arg("-c")
+                .arg(d.join("nginx.conf"))
+                .output()
+                .unwrap();
+            let log = std::fs::read_to_string(d.join("error.log")).unwrap_or_default();
+            (out.status.success(), format!("{}{log}", String::from_utf8_lossy(&out.stderr)))
+        };
+        let (ok, said) = check(&site);
+        assert!(ok, "{said}");
+        let (ok, said) = check(&site.replace("proxy_http_version 1.1;", "proxy_http_version;"));
+        assert!(!ok && said.contains("proxy_http_version"), "nginx reads the site: {said}");
+    }
+
+    #[test]
     fn the_scan_finds_a_call_and_skips_comments_and_other_names() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
