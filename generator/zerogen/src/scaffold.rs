@@ -365,9 +365,9 @@ mod tests {
         let cargo = std::fs::read_to_string(target.join("Cargo.toml")).unwrap();
         assert!(cargo.contains("name = \"blog\"") && cargo.contains("zero-live = \"0.1.0\""));
         assert!(!written.iter().any(|w| w.ends_with(".tmpl")));
-        // Nothing is left unfilled.
+        // Nothing is left unfilled (GitHub's own `${{ ... }}` expressions aside).
         for path in &written {
-            let text = std::fs::read_to_string(target.join(path)).unwrap();
+            let text = std::fs::read_to_string(target.join(path)).unwrap().replace("${{ ", "");
             assert!(!text.contains("{{ ") && !text.contains("{{name"), "{path}");
         }
         // The generated router is what `zerogen generate` makes of the table.
