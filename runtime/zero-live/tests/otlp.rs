@@ -13,7 +13,8 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use prost::Message as _;
 use zero_live::logs::{Capture, Format, Logs};
 use zero_live::otlp::Otlp;
-use zero_live::{Endpoint, Live};
+
+mod support;
 
 /// What the receiver was sent: each POST's content type and body.
 type Received = Arc<Mutex<Vec<(String, Bytes)>>>;
@@ -68,21 +69,7 @@ async fn request_spans_reach_a_collector_named_by_route_without_secrets() {
         Logs::new("info", Format::Json).with_otlp(otlp).install(Capture::default()).unwrap();
     assert!(traces.exporting());
 
-    let live = Live::builder().build();
-    let routes =
-        live.router().route("/users/log-in/{token}", axum::routing::get(|| async { "logged in" }));
-    let endpoint = Endpoint::default();
-    let router = endpoint.wrap(routes, &live);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let served = live.clone();
-    tokio::spawn(async move { endpoint.serve_on(listener, &served, router).await.unwrap() });
-    for _ in 0..50 {
-        if tokio::net::TcpStream::connect(addr).await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let (live, addr) = support::serve("/users/log-in/{token}", "logged in").await;
     let answer = get(addr, "/users/log-in/SECRET-TOKEN-1?next=SECRET-QUERY-2").await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 

@@ -4,7 +4,8 @@
 
 use zero_live::logs::{Capture, Format, Logs};
 use zero_live::otlp::Otlp;
-use zero_live::{Endpoint, Live};
+
+mod support;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_collector_loses_spans_not_requests() {
@@ -13,14 +14,7 @@ async fn a_missing_collector_loses_spans_not_requests() {
     let otlp = Otlp { endpoint: format!("http://{closed}"), service: "down".to_owned() };
     let traces =
         Logs::new("info", Format::Json).with_otlp(otlp).install(Capture::default()).unwrap();
-    let live = Live::builder().build();
-    let routes = live.router().route("/", axum::routing::get(|| async { "up" }));
-    let endpoint = Endpoint::default();
-    let router = endpoint.wrap(routes, &live);
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let served = live.clone();
-    tokio::spawn(async move { endpoint.serve_on(listener, &served, router).await.unwrap() });
+    let (live, addr) = support::serve("/", "up").await;
     for _ in 0..100 {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
         let Ok(mut stream) = tokio::net::TcpStream::connect(addr).await else {
