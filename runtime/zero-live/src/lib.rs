@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod otlp;
 pub mod peer;
 pub mod protocol;
+pub mod recent;
 /// Publish/subscribe (the `zero-pubsub` crate): the adapter trait and the in-process adapter.
 pub use zero_pubsub as pubsub;
 pub mod server;
@@ -39,7 +40,7 @@ pub use config::LiveConfig;
 pub use endpoint::Endpoint;
 pub use limits::ClientAddr;
 pub use server::{
-    Disconnect, Live, LiveBuilder, LiveSocketId, Package, Page, RootLayout, SessionInfo,
+    Disconnect, Live, LiveBuilder, LiveSocketId, Observer, Package, Page, RootLayout, SessionInfo,
 };
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

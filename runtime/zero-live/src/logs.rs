@@ -231,7 +231,14 @@ impl Logs {
                 .with_filter(filter)
                 .boxed(),
         };
-        let registry = tracing_subscriber::registry().with(layer);
+        // The warnings and errors the log writes, kept for the dashboard (`crate::recent`).
+        let kept = self
+            .env_filter()?
+            .and(tracing_subscriber::filter::filter_fn(admitted))
+            .and(tracing_subscriber::filter::LevelFilter::WARN);
+        let registry = tracing_subscriber::registry()
+            .with(layer)
+            .with(crate::recent::layer().with_filter(kept));
         #[cfg(feature = "otlp")]
         let registry = {
             // The spans the log admits, and no others.

@@ -183,6 +183,31 @@ struct Inner {
     metrics: crate::metrics::Metrics,
 }
 
+/// What a view reads its endpoint's metrics through: every [`Live`] shares one with its views
+/// (`ctx.state::<Observer>()`), as an operator's dashboard does. It does not keep the endpoint
+/// alive.
+#[derive(Clone)]
+pub struct Observer(std::sync::Weak<Inner>);
+
+impl Observer {
+    /// The endpoint's metrics now; `None` once the endpoint is gone.
+    pub fn snapshot(&self) -> Option<crate::metrics::Snapshot> {
+        self.0.upgrade().map(|inner| Live { inner }.snapshot())
+    }
+
+    /// The PubSub adapter the endpoint's sessions subscribe through (to publish to them);
+    /// `None` once the endpoint is gone.
+    pub fn pubsub(&self) -> Option<Arc<dyn PubSub>> {
+        self.0.upgrade().map(|inner| Arc::clone(&inner.pubsub))
+    }
+}
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Observer").field(&self.0.strong_count()).finish()
+    }
+}
+
 /// A joined session as the registry sees it.
 struct Entry {
     id: String,
@@ -426,7 +451,7 @@ impl LiveBuilder {
     pub fn build(self) -> Live {
         let (shutdown, _) = watch::channel(false);
         Live {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|weak| Inner {
                 connections: Arc::new(Semaphore::new(crate::config::count(
                     self.config.limits.max_connections,
                 ))),
@@ -454,7 +479,11 @@ impl LiveBuilder {
                 sessions: AtomicUsize::new(0),
                 shutdown,
                 pubsub: self.pubsub.unwrap_or_else(|| Arc::new(Local::default())),
-                state: Arc::new(self.state),
+                state: Arc::new({
+                    let mut state = self.state;
+                    state.insert(Observer(weak.clone()));
+                    state
+                }),
                 readiness: self.readiness,
                 app_metrics: self.app_metrics,
                 registry: std::sync::Mutex::new(HashMap::new()),
@@ -621,7 +650,26 @@ impl Live {
 
     /// Writes the event-duration histogram of each view (the routes of one view added up).
     pub(crate) fn write_view_events(&self, out: &mut String, name: &str) {
-        let mut views: std::collections::BTreeMap<&str, (&Route, Vec<u64>, u64)> =
+        for stats in self.view_stats() {
+            let label = format!("view=\"{}\",", stats.view.replace(['\\', '"'], "_"));
+            stats.events.write(out, name, &label);
+        }
+    }
+
+    /// Each view's sessions open now and event durations (the routes of one view added up),
+    /// sorted by view.
+    pub(crate) fn view_stats(&self) -> Vec<crate::metrics::ViewStats> {
+        let mut open: HashMap<&'static str, usize> = HashMap::new();
+        {
+            let registry =
+                self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for entry in registry.values() {
+                if let Some((route, _)) = self.inner.routes.find(&entry.path) {
+                    *open.entry(route.view).or_default() += 1;
+                }
+            }
+        }
+        let mut views: std::collections::BTreeMap<&'static str, (&Route, Vec<u64>, u64)> =
             std::collections::BTreeMap::new();
         for (_, route) in &self.inner.routes.order {
             let (counts, sum) = route.events.snapshot();
@@ -630,10 +678,20 @@ impl Live {
             entry.1.iter_mut().zip(counts).for_each(|(total, count)| *total += count);
             entry.2 += sum;
         }
-        for (view, (route, counts, sum)) in views {
-            let label = format!("view=\"{}\",", view.replace(['\\', '"'], "_"));
-            route.events.write_snapshot(out, name, &label, &counts, sum);
-        }
+        views
+            .into_iter()
+            .map(|(view, (route, counts, sum))| crate::metrics::ViewStats {
+                view,
+                sessions: open.get(view).copied().unwrap_or(0),
+                events: route.events.distribution(counts, sum),
+            })
+            .collect()
+    }
+
+    /// A handle views read this endpoint's metrics through (`ctx.state::<Observer>()`); every
+    /// endpoint shares one with its views.
+    pub fn observer(&self) -> Observer {
+        Observer(Arc::downgrade(&self.inner))
     }
 
     /// The readiness checks the app registered.

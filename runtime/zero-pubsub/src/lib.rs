@@ -34,6 +34,10 @@ pub trait PubSub: std::fmt::Debug + Send + Sync {
     /// Messages that found a full mailbox.
     fn dropped(&self) -> u64;
 
+    /// Every topic with a live subscriber (on this node) and how many it has, sorted by
+    /// topic: what an operator's dashboard lists.
+    fn topics(&self) -> Vec<(String, usize)>;
+
     /// Whether messages can be published now (`/health/ready`): `Err(why)` when the adapter's
     /// broker is out of reach. The in-process adapter always can.
     fn ready(&self) -> Result<(), String> {
@@ -88,6 +92,19 @@ impl PubSub for Local {
     fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
+
+    fn topics(&self) -> Vec<(String, usize)> {
+        let topics = self.topics.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut list: Vec<(String, usize)> = topics
+            .iter()
+            .map(|(topic, subscribers)| {
+                (topic.clone(), subscribers.iter().filter(|s| !s.is_closed()).count())
+            })
+            .filter(|(_, live)| *live > 0)
+            .collect();
+        list.sort_unstable();
+        list
+    }
 }
 
 #[cfg(test)]
@@ -113,5 +130,20 @@ mod tests {
         drop(a_rx);
         assert_eq!(pubsub.broadcast("t", Arc::new(())), 0);
         assert_eq!(pubsub.subscribers("t"), 0);
+    }
+
+    #[test]
+    fn topics_list_live_subscribers_only_sorted() {
+        let pubsub = Local::default();
+        assert!(pubsub.topics().is_empty());
+        let (a, _a_rx) = mpsc::channel(1);
+        let (b, _b_rx) = mpsc::channel(1);
+        let (c, c_rx) = mpsc::channel(1);
+        pubsub.subscribe("posts", a);
+        pubsub.subscribe("posts", b);
+        pubsub.subscribe("counter", c);
+        assert_eq!(pubsub.topics(), vec![("counter".to_owned(), 1), ("posts".to_owned(), 2)]);
+        drop(c_rx);
+        assert_eq!(pubsub.topics(), vec![("posts".to_owned(), 2)], "a closed mailbox leaves");
     }
 }

@@ -1,7 +1,6 @@
 //! A histogram of relaxed atomics with fixed bucket bounds, written in the Prometheus text
 //! format: durations in seconds, sizes in bytes, counts.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -66,39 +65,15 @@ impl Histogram {
         (counts, self.sum.load(Ordering::Relaxed))
     }
 
+    /// `counts` and a raw `sum` (of histograms with this one's bounds) as values.
+    pub(crate) fn distribution(&self, counts: Vec<u64>, sum: u64) -> super::Distribution {
+        super::Distribution::new(self.bounds, counts, sum as f64 * self.scale)
+    }
+
     /// Writes the `_bucket`, `_sum` and `_count` lines of `name`, with `labels` (e.g.
     /// `kind="x",`, ending in a comma, or empty) before `le`.
     pub(crate) fn write(&self, out: &mut String, name: &str, labels: &str) {
-        let (counts, sum) = self.snapshot();
-        self.write_snapshot(out, name, labels, &counts, sum);
-    }
-
-    /// Writes `counts` and `sum` (of histograms with this one's bounds) as [`Histogram::write`].
-    pub(crate) fn write_snapshot(
-        &self,
-        out: &mut String,
-        name: &str,
-        labels: &str,
-        counts: &[u64],
-        sum: u64,
-    ) {
-        let mut cumulative = 0;
-        for (i, count) in counts.iter().enumerate() {
-            cumulative += count;
-            match self.bounds.get(i) {
-                Some(le) => {
-                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"{le}\"}} {cumulative}");
-                }
-                None => {
-                    let _ = writeln!(out, "{name}_bucket{{{labels}le=\"+Inf\"}} {cumulative}");
-                }
-            }
-        }
-        let sum = sum as f64 * self.scale;
-        let braces = labels.trim_end_matches(',');
-        let braces = if braces.is_empty() { String::new() } else { format!("{{{braces}}}") };
-        let _ = writeln!(out, "{name}_sum{braces} {sum}");
-        let _ = writeln!(out, "{name}_count{braces} {cumulative}");
+        super::Distribution::of(self).write(out, name, labels);
     }
 }
 

@@ -14,11 +14,13 @@ use crate::Live;
 mod app;
 mod histogram;
 mod process;
+mod snapshot;
 
 pub(crate) use app::AppMetrics;
 pub use app::{Counter, Gauge};
 pub(crate) use histogram::Histogram;
 pub use histogram::{BUCKETS, BYTE_BUCKETS, FRAME_BUCKETS, LIFETIME_BUCKETS};
+pub use snapshot::{Distribution, Snapshot, ViewStats};
 
 /// Where the endpoint serves the metrics (when `METRICS_TOKEN` is set).
 pub const METRICS_PATH: &str = "/metrics";

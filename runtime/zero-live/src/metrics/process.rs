@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 /// Resident memory in bytes (`VmRSS` of `/proc/self/status`).
-fn resident_bytes() -> Option<u64> {
+pub(super) fn resident_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find_map(|l| l.strip_prefix("VmRSS:"))?;
     let kib: u64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
@@ -13,7 +13,7 @@ fn resident_bytes() -> Option<u64> {
 }
 
 /// Open file descriptors (entries of `/proc/self/fd`, less the one reading it).
-fn open_fds() -> Option<u64> {
+pub(super) fn open_fds() -> Option<u64> {
     let count = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
     Some(count.saturating_sub(1))
 }

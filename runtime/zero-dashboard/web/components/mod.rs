@@ -1,0 +1,4 @@
+//! The dashboard's components, called as `<.NAME>` in its template.
+
+mod stat;
+pub use stat::Stat;

@@ -1,0 +1,3 @@
+//! The dashboard's live view: its struct, its template beside it.
+
+pub mod dashboard;
