@@ -97,6 +97,34 @@ test("the_generated_app_patches_navigates_and_shows_a_flash_without_reloading", 
   await context.close();
 });
 
+test("the_dashboard_shows_sessions_by_view_and_events_live_every_second", async () => {
+  const dash = await open("/dev/dashboard");
+  const home = await open("/");
+  const figure = (id) => dash.page.$eval(`#${id} dd`, (dd) => dd.textContent.trim());
+  // The first tick after both joined: two sessions, each on its view, and a window of a second.
+  await dash.page.waitForFunction(() => /^2 of /.test(document.querySelector("#zd-sessions dd").textContent.trim()), null, { timeout: 5_000 });
+  await dash.page.waitForFunction(() => document.querySelector("#zd-window").textContent.startsWith("the last "));
+  const views = await dash.page.$$eval("#zd-views tbody tr", (rows) => rows.map((r) => [r.querySelector("th").textContent.trim(), r.querySelector("td").textContent.trim()]));
+  assert.deepEqual(views.filter(([, sessions]) => sessions !== "0").map(([view]) => view).sort(), ["demo::web::live::home::Home", "zero_dashboard::web::live::dashboard::Dashboard"]);
+  // Clicks on the home page show as events per second and in the home view's row, the busiest.
+  for (let i = 0; i < 20; i++) await home.page.click("#inc");
+  await home.page.waitForFunction(() => document.querySelector("#tally").textContent === "20");
+  await dash.page.waitForFunction(() => {
+    const top = document.querySelector("#zd-views tbody tr");
+    return top.querySelector("th").textContent.includes("home::Home") && Number(top.querySelectorAll("td")[1].textContent) > 0;
+  }, null, { timeout: 5_000 });
+  assert.match(await figure("zd-p99"), /^[0-9.]+ (µs|ms)$/);
+  assert.match(await figure("zd-memory"), /^[0-9.]+ MiB$/);
+  // The page loads counted as requests, and the dashboard's own topic among the PubSub topics.
+  assert.ok(Number(await dash.page.$eval("#zd-http tbody tr:nth-child(2) td:last-child", (td) => td.textContent)) >= 2);
+  assert.ok((await dash.page.$$eval("#zd-topics tbody th", (ths) => ths.map((th) => th.textContent))).includes("zero_dashboard:tick"));
+  // The home page leaves: its session goes from the next tick.
+  await home.context.close();
+  await dash.page.waitForFunction(() => /^1 of /.test(document.querySelector("#zd-sessions dd").textContent.trim()), null, { timeout: 5_000 });
+  assert.deepEqual(dash.errors, []);
+  await dash.context.close();
+});
+
 test("the_modal_opens_traps_focus_and_closes_with_the_keyboard", async () => {
   const { page, errors, context } = await open("/");
   await page.focus("#open-reset");
@@ -329,7 +357,7 @@ test("a_mounted_package_refuses_a_blank_entry_adds_one_live_and_a_second_tab_fol
 });
 
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages_in_light_and_dark", async () => {
-  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/kb", "/no/such/page"];
+  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/kb", "/dev/dashboard", "/no/such/page"];
   // Each page in each scheme is kept as a screenshot (target/screenshots/new-app/SCHEME/).
   const shots = join(targetDir, "screenshots", "new-app");
   for (const scheme of ["light", "dark"]) {

@@ -105,7 +105,7 @@ pub const VARIABLES: &[Variable] = &[
         false,
         false,
         "",
-        "Serves /metrics to requests bearing this token (`openssl rand -hex 24`); unset, there is no /metrics.",
+        "Serves /metrics to requests bearing this token (`openssl rand -hex 24`) and unlocks /dev/dashboard; unset, neither exists.",
     ),
     var(
         "APP_URL",

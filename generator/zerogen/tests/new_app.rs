@@ -475,7 +475,7 @@ fn a_release_binary_copied_alone_serves_from_root_with_only_its_environment() {
 }
 
 /// The crates an app depends on, directly or through each other: what a release publishes.
-const PUBLISHED: [&str; 9] = [
+const PUBLISHED: [&str; 10] = [
     "zero-diag",
     "zero-security",
     "zero-template",
@@ -485,6 +485,7 @@ const PUBLISHED: [&str; 9] = [
     "zero-db",
     "zero-live",
     "zero-auth",
+    "zero-dashboard",
 ];
 
 /// An app made for a registry release (`--zero-live-version`) builds and passes its tests

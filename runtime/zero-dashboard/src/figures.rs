@@ -31,7 +31,7 @@ pub struct Figures {
     pub topics: Vec<(String, usize)>,
     /// PubSub messages that found a mailbox full, since start.
     pub pubsub_dropped: u64,
-    /// What the window is: `last 1.0 s`, or `since start` for the first figures.
+    /// What the window is: `the last 1.0 s`, or the process's whole run for the first figures.
     pub window: String,
 }
 
@@ -133,8 +133,8 @@ pub fn figures(now: &Snapshot, before: Option<&Snapshot>) -> Figures {
         topics: now.topics.clone(),
         pubsub_dropped: now.pubsub_dropped,
         window: match seconds {
-            Some(s) => format!("last {s:.1} s"),
-            None => "since start".to_owned(),
+            Some(s) => format!("the last {s:.1} s"),
+            None => "the time since the process started".to_owned(),
         },
     }
 }
@@ -210,7 +210,7 @@ mod tests {
             [0, 30, 0, 2, 0],
         );
         let f = figures(&now, Some(&before));
-        assert_eq!(f.window, "last 2.0 s");
+        assert_eq!(f.window, "the last 2.0 s");
         assert_eq!(f.sessions, "6 of 100");
         assert_eq!(f.events_per_second, "12.0", "24 events in 2 s");
         assert_eq!(f.requests_per_second, "11.0", "22 responses in 2 s");
@@ -237,7 +237,7 @@ mod tests {
             [0; 5],
         );
         let first = figures(&now, None);
-        assert_eq!(first.window, "since start");
+        assert_eq!(first.window, "the time since the process started");
         assert_eq!((first.events_per_second.as_str(), first.views[0].busy.as_str()), ("–", "–"));
         assert_ne!(first.p50, "–", "quantiles since start");
         let later = snapshot(t0 + Duration::from_secs(1), now.views.clone(), [0; 5]);

@@ -79,7 +79,7 @@ async fn the_open_dashboard_shows_sessions_by_view_events_topics_and_errors() {
 
     // The next tick shows what happened since the join.
     let html = first.render_async().await.expect("a tick");
-    assert!(text(&first, "#zd-window").starts_with("last "), "{html}");
+    assert!(text(&first, "#zd-window").starts_with("the last "), "{html}");
     assert!(text(&first, "#zd-sessions dd").contains("2 of "), "two sessions: {html}");
     let row = text(&first, "#zd-views tbody tr");
     assert!(row.contains("Dashboard") && row.contains('2'), "sessions by view: {row}");

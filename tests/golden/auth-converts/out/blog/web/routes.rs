@@ -7,29 +7,31 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
-        // spec/routes.tsv:10
-        .live_in::<crate::web::live::tags::index::Index>("browser", "/tags")
-        // spec/routes.tsv:11
-        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/new")
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
         // spec/routes.tsv:12
-        .live_in::<crate::web::live::tags::show::Show>("browser", "/tags/{id}")
+        .live_in::<crate::web::live::tags::index::Index>("browser", "/tags")
         // spec/routes.tsv:13
-        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/{id}/edit")
+        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/new")
         // spec/routes.tsv:14
-        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
+        .live_in::<crate::web::live::tags::show::Show>("browser", "/tags/{id}")
         // spec/routes.tsv:15
-        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
+        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/{id}/edit")
+        // spec/routes.tsv:16
+        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
         // spec/routes.tsv:17
-        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
         // spec/routes.tsv:19
+        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        // spec/routes.tsv:21
         .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
-        // spec/routes.tsv:20
+        // spec/routes.tsv:22
         .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "browser",
             "/users/settings/confirm-email/{token}",
@@ -41,16 +43,16 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:16
-        .route("/users/log-in", post(crate::web::auth::log_in))
         // spec/routes.tsv:18
+        .route("/users/log-in", post(crate::web::auth::log_in))
+        // spec/routes.tsv:20
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:21
+        // spec/routes.tsv:23
         .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -64,80 +66,87 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/tags` (spec/routes.tsv:10).
+/// `/tags` (spec/routes.tsv:12).
 pub fn tags_path() -> String {
     "/tags".to_owned()
 }
 
-/// `/tags/new` (spec/routes.tsv:11).
+/// `/tags/new` (spec/routes.tsv:13).
 pub fn new_tag_path() -> String {
     "/tags/new".to_owned()
 }
 
-/// `/tags/:id` (spec/routes.tsv:12).
+/// `/tags/:id` (spec/routes.tsv:14).
 pub fn tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}")
 }
 
-/// `/tags/:id/edit` (spec/routes.tsv:13).
+/// `/tags/:id/edit` (spec/routes.tsv:15).
 pub fn edit_tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}/edit")
 }
 
-/// `/users/register` (spec/routes.tsv:14).
+/// `/users/register` (spec/routes.tsv:16).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:15).
+/// `/users/log-in` (spec/routes.tsv:17).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:17).
+/// `/users/log-in/:token` (spec/routes.tsv:19).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:18).
+/// `/users/log-out` (spec/routes.tsv:20).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:19).
+/// `/users/settings` (spec/routes.tsv:21).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:20).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:22).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:21).
+/// `/dev/mailbox` (spec/routes.tsv:23).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
@@ -153,12 +162,12 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
-    // spec/routes.tsv:10
+    // spec/routes.tsv:12
     NavLink { text: "Tags", path: "/tags" },
 ];

@@ -7,48 +7,50 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
-        // spec/routes.tsv:10
-        .live_in::<crate::web::live::tags::index::Index>("browser", "/tags")
-        // spec/routes.tsv:11
-        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/new")
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
         // spec/routes.tsv:12
-        .live_in::<crate::web::live::tags::show::Show>("browser", "/tags/{id}")
+        .live_in::<crate::web::live::tags::index::Index>("browser", "/tags")
         // spec/routes.tsv:13
-        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/{id}/edit")
+        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/new")
         // spec/routes.tsv:14
-        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
+        .live_in::<crate::web::live::tags::show::Show>("browser", "/tags/{id}")
         // spec/routes.tsv:15
-        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
+        .live_in::<crate::web::live::tags::form::TagForm>("browser", "/tags/{id}/edit")
+        // spec/routes.tsv:16
+        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
         // spec/routes.tsv:17
-        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
         // spec/routes.tsv:19
+        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        // spec/routes.tsv:21
         .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
-        // spec/routes.tsv:20
+        // spec/routes.tsv:22
         .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "browser",
             "/users/settings/confirm-email/{token}",
         )
-        // spec/routes.tsv:22
-        .live_in::<crate::web::live::posts::index::Index>("browser", "/posts")
-        // spec/routes.tsv:23
-        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/new")
         // spec/routes.tsv:24
-        .live_in::<crate::web::live::posts::show::Show>("browser", "/posts/{id}")
+        .live_in::<crate::web::live::posts::index::Index>("browser", "/posts")
         // spec/routes.tsv:25
+        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/new")
+        // spec/routes.tsv:26
+        .live_in::<crate::web::live::posts::show::Show>("browser", "/posts/{id}")
+        // spec/routes.tsv:27
         .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/{id}/edit")
-        // spec/routes.tsv:33
-        .live_in::<crate::web::live::notices::index::Index>("browser", "/notices")
-        // spec/routes.tsv:34
-        .live_in::<crate::web::live::notices::form::NoticeForm>("browser", "/notices/new")
         // spec/routes.tsv:35
-        .live_in::<crate::web::live::notices::show::Show>("browser", "/notices/{id}")
+        .live_in::<crate::web::live::notices::index::Index>("browser", "/notices")
         // spec/routes.tsv:36
+        .live_in::<crate::web::live::notices::form::NoticeForm>("browser", "/notices/new")
+        // spec/routes.tsv:37
+        .live_in::<crate::web::live::notices::show::Show>("browser", "/notices/{id}")
+        // spec/routes.tsv:38
         .live_in::<crate::web::live::notices::form::NoticeForm>("browser", "/notices/{id}/edit")
 }
 
@@ -57,32 +59,32 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:16
-        .route("/users/log-in", post(crate::web::auth::log_in))
         // spec/routes.tsv:18
+        .route("/users/log-in", post(crate::web::auth::log_in))
+        // spec/routes.tsv:20
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:21
+        // spec/routes.tsv:23
         .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
-        // spec/routes.tsv:26, 27
+        // spec/routes.tsv:28, 29
         .route(
             "/comments",
             get(crate::web::html::comments::index).post(crate::web::html::comments::create),
         )
-        // spec/routes.tsv:28
+        // spec/routes.tsv:30
         .route("/comments/new", get(crate::web::html::comments::new))
-        // spec/routes.tsv:29, 30
+        // spec/routes.tsv:31, 32
         .route(
             "/comments/{id}",
             get(crate::web::html::comments::show).post(crate::web::html::comments::update),
         )
-        // spec/routes.tsv:31
+        // spec/routes.tsv:33
         .route("/comments/{id}/edit", get(crate::web::html::comments::edit))
-        // spec/routes.tsv:32
+        // spec/routes.tsv:34
         .route("/comments/{id}/delete", post(crate::web::html::comments::delete))
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -96,145 +98,152 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/tags` (spec/routes.tsv:10).
+/// `/tags` (spec/routes.tsv:12).
 pub fn tags_path() -> String {
     "/tags".to_owned()
 }
 
-/// `/tags/new` (spec/routes.tsv:11).
+/// `/tags/new` (spec/routes.tsv:13).
 pub fn new_tag_path() -> String {
     "/tags/new".to_owned()
 }
 
-/// `/tags/:id` (spec/routes.tsv:12).
+/// `/tags/:id` (spec/routes.tsv:14).
 pub fn tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}")
 }
 
-/// `/tags/:id/edit` (spec/routes.tsv:13).
+/// `/tags/:id/edit` (spec/routes.tsv:15).
 pub fn edit_tag_path(id: impl std::fmt::Display) -> String {
     format!("/tags/{id}/edit")
 }
 
-/// `/users/register` (spec/routes.tsv:14).
+/// `/users/register` (spec/routes.tsv:16).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:15).
+/// `/users/log-in` (spec/routes.tsv:17).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:17).
+/// `/users/log-in/:token` (spec/routes.tsv:19).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:18).
+/// `/users/log-out` (spec/routes.tsv:20).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:19).
+/// `/users/settings` (spec/routes.tsv:21).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:20).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:22).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:21).
+/// `/dev/mailbox` (spec/routes.tsv:23).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:22).
+/// `/posts` (spec/routes.tsv:24).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:23).
+/// `/posts/new` (spec/routes.tsv:25).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:24).
+/// `/posts/:id` (spec/routes.tsv:26).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:25).
+/// `/posts/:id/edit` (spec/routes.tsv:27).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/comments` (spec/routes.tsv:26).
+/// `/comments` (spec/routes.tsv:28).
 pub fn comments_path() -> String {
     "/comments".to_owned()
 }
 
-/// `/comments/new` (spec/routes.tsv:28).
+/// `/comments/new` (spec/routes.tsv:30).
 pub fn new_comment_path() -> String {
     "/comments/new".to_owned()
 }
 
-/// `/comments/:id` (spec/routes.tsv:29).
+/// `/comments/:id` (spec/routes.tsv:31).
 pub fn comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}")
 }
 
-/// `/comments/:id/edit` (spec/routes.tsv:31).
+/// `/comments/:id/edit` (spec/routes.tsv:33).
 pub fn edit_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/edit")
 }
 
-/// `/comments/:id/delete` (spec/routes.tsv:32).
+/// `/comments/:id/delete` (spec/routes.tsv:34).
 pub fn delete_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/delete")
 }
 
-/// `/notices` (spec/routes.tsv:33).
+/// `/notices` (spec/routes.tsv:35).
 pub fn notices_path() -> String {
     "/notices".to_owned()
 }
 
-/// `/notices/new` (spec/routes.tsv:34).
+/// `/notices/new` (spec/routes.tsv:36).
 pub fn new_notice_path() -> String {
     "/notices/new".to_owned()
 }
 
-/// `/notices/:id` (spec/routes.tsv:35).
+/// `/notices/:id` (spec/routes.tsv:37).
 pub fn notice_path(id: impl std::fmt::Display) -> String {
     format!("/notices/{id}")
 }
 
-/// `/notices/:id/edit` (spec/routes.tsv:36).
+/// `/notices/:id/edit` (spec/routes.tsv:38).
 pub fn edit_notice_path(id: impl std::fmt::Display) -> String {
     format!("/notices/{id}/edit")
 }
@@ -250,18 +259,18 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
-    // spec/routes.tsv:10
+    // spec/routes.tsv:12
     NavLink { text: "Tags", path: "/tags" },
-    // spec/routes.tsv:22
+    // spec/routes.tsv:24
     NavLink { text: "Posts", path: "/posts" },
-    // spec/routes.tsv:26
+    // spec/routes.tsv:28
     NavLink { text: "Comments", path: "/comments" },
-    // spec/routes.tsv:33
+    // spec/routes.tsv:35
     NavLink { text: "Notices", path: "/notices" },
 ];

@@ -157,6 +157,24 @@ async fn the_tally_counts_live_patches_its_step_and_resets_with_a_flash() {
 }
 
 #[tokio::test]
+async fn the_dashboard_shows_the_node_live_in_a_debug_build_and_nothing_without_a_token() {
+    let app = app().await;
+    let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");
+    if !cfg!(debug_assertions) {
+        // A release build without METRICS_TOKEN: the page does not exist.
+        assert_eq!(get(&app, "/dev/dashboard").await.status(), StatusCode::NOT_FOUND);
+        return;
+    }
+    let _home = server.live("/").await.expect("joined");
+    let mut dashboard = server.live("/dev/dashboard").await.expect("joined");
+    // The next tick counts both sessions, each by its view.
+    let html = dashboard.render_async().await.expect("a tick");
+    assert!(html.contains("Live sessions") && html.contains("2 of "), "{html}");
+    assert!(html.contains("web::live::home::Home</code>"), "the home page's session: {html}");
+    assert!(dashboard.event("explode", json!({})).await.is_err(), "unknown events are refused");
+}
+
+#[tokio::test]
 async fn navigate_moves_to_the_about_page_over_the_same_socket() {
     let app = app().await;
     let server = TestServer::start(app.router.clone(), app.live.clone()).await.expect("served");

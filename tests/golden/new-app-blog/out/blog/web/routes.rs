@@ -7,12 +7,14 @@ use axum::routing::get;
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
@@ -20,10 +22,10 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -37,25 +39,32 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
@@ -71,10 +80,10 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
 ];

@@ -7,12 +7,14 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
 }
 
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
@@ -20,23 +22,23 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:10, 11
+        // spec/routes.tsv:12, 13
         .route("/posts", get(crate::web::html::posts::index).post(crate::web::html::posts::create))
-        // spec/routes.tsv:12
+        // spec/routes.tsv:14
         .route("/posts/new", get(crate::web::html::posts::new))
-        // spec/routes.tsv:13, 14
+        // spec/routes.tsv:15, 16
         .route(
             "/posts/{id}",
             get(crate::web::html::posts::show).post(crate::web::html::posts::update),
         )
-        // spec/routes.tsv:15
+        // spec/routes.tsv:17
         .route("/posts/{id}/edit", get(crate::web::html::posts::edit))
-        // spec/routes.tsv:16
+        // spec/routes.tsv:18
         .route("/posts/{id}/delete", post(crate::web::html::posts::delete))
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -50,50 +52,57 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:10).
+/// `/posts` (spec/routes.tsv:12).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:12).
+/// `/posts/new` (spec/routes.tsv:14).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:13).
+/// `/posts/:id` (spec/routes.tsv:15).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:15).
+/// `/posts/:id/edit` (spec/routes.tsv:17).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/posts/:id/delete` (spec/routes.tsv:16).
+/// `/posts/:id/delete` (spec/routes.tsv:18).
 pub fn delete_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/delete")
 }
@@ -109,12 +118,12 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
-    // spec/routes.tsv:10
+    // spec/routes.tsv:12
     NavLink { text: "Posts", path: "/posts" },
 ];

@@ -7,27 +7,29 @@ use axum::routing::get;
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
-        // spec/routes.tsv:10
-        .live_in::<crate::web::live::posts::index::Index>("browser", "/posts")
-        // spec/routes.tsv:11
-        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/new")
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
         // spec/routes.tsv:12
-        .live_in::<crate::web::live::posts::show::Show>("browser", "/posts/{id}")
+        .live_in::<crate::web::live::posts::index::Index>("browser", "/posts")
         // spec/routes.tsv:13
-        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/{id}/edit")
+        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/new")
         // spec/routes.tsv:14
-        .live_in::<crate::web::live::comments::index::Index>("browser", "/comments")
+        .live_in::<crate::web::live::posts::show::Show>("browser", "/posts/{id}")
         // spec/routes.tsv:15
-        .live_in::<crate::web::live::comments::form::CommentForm>("browser", "/comments/new")
+        .live_in::<crate::web::live::posts::form::PostForm>("browser", "/posts/{id}/edit")
         // spec/routes.tsv:16
-        .live_in::<crate::web::live::comments::show::Show>("browser", "/comments/{id}")
+        .live_in::<crate::web::live::comments::index::Index>("browser", "/comments")
         // spec/routes.tsv:17
+        .live_in::<crate::web::live::comments::form::CommentForm>("browser", "/comments/new")
+        // spec/routes.tsv:18
+        .live_in::<crate::web::live::comments::show::Show>("browser", "/comments/{id}")
+        // spec/routes.tsv:19
         .live_in::<crate::web::live::comments::form::CommentForm>("browser", "/comments/{id}/edit")
 }
 
@@ -36,10 +38,10 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -53,65 +55,72 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/posts` (spec/routes.tsv:10).
+/// `/posts` (spec/routes.tsv:12).
 pub fn posts_path() -> String {
     "/posts".to_owned()
 }
 
-/// `/posts/new` (spec/routes.tsv:11).
+/// `/posts/new` (spec/routes.tsv:13).
 pub fn new_post_path() -> String {
     "/posts/new".to_owned()
 }
 
-/// `/posts/:id` (spec/routes.tsv:12).
+/// `/posts/:id` (spec/routes.tsv:14).
 pub fn post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}")
 }
 
-/// `/posts/:id/edit` (spec/routes.tsv:13).
+/// `/posts/:id/edit` (spec/routes.tsv:15).
 pub fn edit_post_path(id: impl std::fmt::Display) -> String {
     format!("/posts/{id}/edit")
 }
 
-/// `/comments` (spec/routes.tsv:14).
+/// `/comments` (spec/routes.tsv:16).
 pub fn comments_path() -> String {
     "/comments".to_owned()
 }
 
-/// `/comments/new` (spec/routes.tsv:15).
+/// `/comments/new` (spec/routes.tsv:17).
 pub fn new_comment_path() -> String {
     "/comments/new".to_owned()
 }
 
-/// `/comments/:id` (spec/routes.tsv:16).
+/// `/comments/:id` (spec/routes.tsv:18).
 pub fn comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}")
 }
 
-/// `/comments/:id/edit` (spec/routes.tsv:17).
+/// `/comments/:id/edit` (spec/routes.tsv:19).
 pub fn edit_comment_path(id: impl std::fmt::Display) -> String {
     format!("/comments/{id}/edit")
 }
@@ -127,14 +136,14 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
-    // spec/routes.tsv:10
+    // spec/routes.tsv:12
     NavLink { text: "Posts", path: "/posts" },
-    // spec/routes.tsv:14
+    // spec/routes.tsv:16
     NavLink { text: "Comments", path: "/comments" },
 ];

@@ -7,34 +7,36 @@ use axum::routing::{get, post};
 /// Registers the live views of the table.
 pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
     live
-        // spec/routes.tsv:5
-        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:6
-        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        .live_in::<crate::web::live::home::Home>("browser", "/")
         // spec/routes.tsv:7
+        .live_in::<crate::web::live::gallery::Gallery>("browser", "/components")
+        // spec/routes.tsv:8
         .live_in::<crate::web::live::about::About>("browser", "/about")
-        // spec/routes.tsv:10
+        // spec/routes.tsv:9
+        .mount(zero_dashboard::mount, "browser", "/dev/dashboard")
+        // spec/routes.tsv:12
         .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
-        // spec/routes.tsv:11
-        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
         // spec/routes.tsv:13
-        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
         // spec/routes.tsv:15
+        .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
+        // spec/routes.tsv:17
         .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
-        // spec/routes.tsv:16
+        // spec/routes.tsv:18
         .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "browser",
             "/users/settings/confirm-email/{token}",
         )
-        // spec/routes.tsv:18
-        .live_in::<crate::web::live::teams::Teams>("browser", "/teams")
         // spec/routes.tsv:20
-        .live_in::<crate::web::live::projects::index::Index>("browser", "/projects")
-        // spec/routes.tsv:21
-        .live_in::<crate::web::live::projects::form::ProjectForm>("browser", "/projects/new")
+        .live_in::<crate::web::live::teams::Teams>("browser", "/teams")
         // spec/routes.tsv:22
-        .live_in::<crate::web::live::projects::show::Show>("browser", "/projects/{id}")
+        .live_in::<crate::web::live::projects::index::Index>("browser", "/projects")
         // spec/routes.tsv:23
+        .live_in::<crate::web::live::projects::form::ProjectForm>("browser", "/projects/new")
+        // spec/routes.tsv:24
+        .live_in::<crate::web::live::projects::show::Show>("browser", "/projects/{id}")
+        // spec/routes.tsv:25
         .live_in::<crate::web::live::projects::form::ProjectForm>("browser", "/projects/{id}/edit")
 }
 
@@ -43,31 +45,31 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:12
-        .route("/users/log-in", post(crate::web::auth::log_in))
         // spec/routes.tsv:14
+        .route("/users/log-in", post(crate::web::auth::log_in))
+        // spec/routes.tsv:16
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:17
-        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
         // spec/routes.tsv:19
+        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
+        // spec/routes.tsv:21
         .route("/teams/switch", post(crate::web::teams::switch))
-        // spec/routes.tsv:24, 25
+        // spec/routes.tsv:26, 27
         .route("/tasks", get(crate::web::html::tasks::index).post(crate::web::html::tasks::create))
-        // spec/routes.tsv:26
+        // spec/routes.tsv:28
         .route("/tasks/new", get(crate::web::html::tasks::new))
-        // spec/routes.tsv:27, 28
+        // spec/routes.tsv:29, 30
         .route(
             "/tasks/{id}",
             get(crate::web::html::tasks::show).post(crate::web::html::tasks::update),
         )
-        // spec/routes.tsv:29
+        // spec/routes.tsv:31
         .route("/tasks/{id}/edit", get(crate::web::html::tasks::edit))
-        // spec/routes.tsv:30
+        // spec/routes.tsv:32
         .route("/tasks/{id}/delete", post(crate::web::html::tasks::delete))
-        // spec/routes.tsv:9
+        // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     let api = axum::Router::new()
-        // spec/routes.tsv:8
+        // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
@@ -81,115 +83,122 @@ const WEB_ASSETS: zero_live::static_files::Files =
 
 /// The app's migrations and those of the live packages it mounts, as one history.
 pub fn with_packages(app: zero_db::Migrations) -> Result<zero_db::Migrations, zero_db::DbError> {
-    Ok(app)
+    app
+        // spec/routes.tsv:9
+        .merge("zero_dashboard", zero_dashboard::migrations()?)
 }
 
-/// `/` (spec/routes.tsv:5).
+/// `/` (spec/routes.tsv:6).
 pub fn home_path() -> String {
     "/".to_owned()
 }
 
-/// `/components` (spec/routes.tsv:6).
+/// `/components` (spec/routes.tsv:7).
 pub fn components_path() -> String {
     "/components".to_owned()
 }
 
-/// `/about` (spec/routes.tsv:7).
+/// `/about` (spec/routes.tsv:8).
 pub fn about_path() -> String {
     "/about".to_owned()
 }
 
-/// `/api/status` (spec/routes.tsv:8).
+/// `/dev/dashboard` (spec/routes.tsv:9).
+pub fn dashboard_path() -> String {
+    "/dev/dashboard".to_owned()
+}
+
+/// `/api/status` (spec/routes.tsv:10).
 pub fn status_path() -> String {
     "/api/status".to_owned()
 }
 
-/// `/users/register` (spec/routes.tsv:10).
+/// `/users/register` (spec/routes.tsv:12).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:11).
+/// `/users/log-in` (spec/routes.tsv:13).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:13).
+/// `/users/log-in/:token` (spec/routes.tsv:15).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:14).
+/// `/users/log-out` (spec/routes.tsv:16).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:15).
+/// `/users/settings` (spec/routes.tsv:17).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:16).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:18).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:17).
+/// `/dev/mailbox` (spec/routes.tsv:19).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
 
-/// `/teams` (spec/routes.tsv:18).
+/// `/teams` (spec/routes.tsv:20).
 pub fn teams_path() -> String {
     "/teams".to_owned()
 }
 
-/// `/teams/switch` (spec/routes.tsv:19).
+/// `/teams/switch` (spec/routes.tsv:21).
 pub fn team_switch_path() -> String {
     "/teams/switch".to_owned()
 }
 
-/// `/projects` (spec/routes.tsv:20).
+/// `/projects` (spec/routes.tsv:22).
 pub fn projects_path() -> String {
     "/projects".to_owned()
 }
 
-/// `/projects/new` (spec/routes.tsv:21).
+/// `/projects/new` (spec/routes.tsv:23).
 pub fn new_project_path() -> String {
     "/projects/new".to_owned()
 }
 
-/// `/projects/:id` (spec/routes.tsv:22).
+/// `/projects/:id` (spec/routes.tsv:24).
 pub fn project_path(id: impl std::fmt::Display) -> String {
     format!("/projects/{id}")
 }
 
-/// `/projects/:id/edit` (spec/routes.tsv:23).
+/// `/projects/:id/edit` (spec/routes.tsv:25).
 pub fn edit_project_path(id: impl std::fmt::Display) -> String {
     format!("/projects/{id}/edit")
 }
 
-/// `/tasks` (spec/routes.tsv:24).
+/// `/tasks` (spec/routes.tsv:26).
 pub fn tasks_path() -> String {
     "/tasks".to_owned()
 }
 
-/// `/tasks/new` (spec/routes.tsv:26).
+/// `/tasks/new` (spec/routes.tsv:28).
 pub fn new_task_path() -> String {
     "/tasks/new".to_owned()
 }
 
-/// `/tasks/:id` (spec/routes.tsv:27).
+/// `/tasks/:id` (spec/routes.tsv:29).
 pub fn task_path(id: impl std::fmt::Display) -> String {
     format!("/tasks/{id}")
 }
 
-/// `/tasks/:id/edit` (spec/routes.tsv:29).
+/// `/tasks/:id/edit` (spec/routes.tsv:31).
 pub fn edit_task_path(id: impl std::fmt::Display) -> String {
     format!("/tasks/{id}/edit")
 }
 
-/// `/tasks/:id/delete` (spec/routes.tsv:30).
+/// `/tasks/:id/delete` (spec/routes.tsv:32).
 pub fn delete_task_path(id: impl std::fmt::Display) -> String {
     format!("/tasks/{id}/delete")
 }
@@ -205,14 +214,14 @@ pub struct NavLink {
 
 /// The main navigation, in table order.
 pub const NAV: &[NavLink] = &[
-    // spec/routes.tsv:5
-    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:6
-    NavLink { text: "Components", path: "/components" },
+    NavLink { text: "Home", path: "/" },
     // spec/routes.tsv:7
+    NavLink { text: "Components", path: "/components" },
+    // spec/routes.tsv:8
     NavLink { text: "About", path: "/about" },
-    // spec/routes.tsv:20
+    // spec/routes.tsv:22
     NavLink { text: "Projects", path: "/projects" },
-    // spec/routes.tsv:24
+    // spec/routes.tsv:26
     NavLink { text: "Tasks", path: "/tasks" },
 ];
