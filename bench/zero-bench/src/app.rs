@@ -29,6 +29,8 @@ const SOURCES: &[&str] = &[
     "generator/zerogen/src/app.rs",
     "runtime/zero-live/src",
     "runtime/zero-live-core/src",
+    "runtime/zero-dashboard/src",
+    "runtime/zero-dashboard/web",
     "generator/zero-template/src",
     "bench/zero-bench/src/app.rs",
 ];

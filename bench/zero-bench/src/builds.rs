@@ -29,6 +29,8 @@ const SOURCES: &[&str] = &[
     "runtime/zero-values/src",
     "runtime/zero-auth/src",
     "runtime/zero-pubsub/src",
+    "runtime/zero-dashboard/src",
+    "runtime/zero-dashboard/web",
     "runtime/zero-security/src",
     "Cargo.toml",
     "bench/zero-bench/src/builds.rs",

@@ -34,6 +34,8 @@ const SOURCES: &[&str] = &[
     "runtime/zero-live-core/src",
     "runtime/zero-db/src",
     "runtime/zero-pubsub/src",
+    "runtime/zero-dashboard/src",
+    "runtime/zero-dashboard/web",
     "bench/zero-bench/src/resource.rs",
     "bench/zero-bench/src/live.rs",
 ];

@@ -216,10 +216,13 @@ impl Logs {
         let ansi = self.format == Format::Text && std::io::stdout().is_terminal();
         let caps = tracing_subscriber::filter::filter_fn(admitted);
         let filter = self.env_filter()?.and(caps);
+        // The warnings and errors the log writes are kept for the dashboard (`crate::recent`):
+        // the same layer, behind the same one filter, so the log's callsites stay cached.
         let layer = match self.format {
             Format::Text => tracing_subscriber::fmt::layer()
                 .with_writer(writer)
                 .with_ansi(ansi)
+                .and_then(crate::recent::layer())
                 .with_filter(filter)
                 .boxed(),
             Format::Json => tracing_subscriber::fmt::layer()
@@ -228,17 +231,11 @@ impl Logs {
                 .with_current_span(false)
                 .with_span_list(true)
                 .with_writer(writer)
+                .and_then(crate::recent::layer())
                 .with_filter(filter)
                 .boxed(),
         };
-        // The warnings and errors the log writes, kept for the dashboard (`crate::recent`).
-        let kept = self
-            .env_filter()?
-            .and(tracing_subscriber::filter::filter_fn(admitted))
-            .and(tracing_subscriber::filter::LevelFilter::WARN);
-        let registry = tracing_subscriber::registry()
-            .with(layer)
-            .with(crate::recent::layer().with_filter(kept));
+        let registry = tracing_subscriber::registry().with(layer);
         #[cfg(feature = "otlp")]
         let registry = {
             // The spans the log admits, and no others.
