@@ -27,8 +27,9 @@ pub struct Figures {
     pub views: Vec<ViewRow>,
     /// HTTP responses by status class.
     pub requests: Vec<RequestRow>,
-    /// PubSub topics with subscribers here, and how many.
-    pub topics: Vec<(String, usize)>,
+    /// PubSub topics with subscribers here, grouped by shape (ids left out), the most
+    /// subscribed first.
+    pub topics: Vec<TopicRow>,
     /// PubSub messages that found a mailbox full, since start.
     pub pubsub_dropped: u64,
     /// What the window is: `the last 1.0 s`, or the process's whole run for the first figures.
@@ -52,6 +53,18 @@ pub struct ViewRow {
     /// views that cost the most first.
     pub busy: String,
     busy_seconds: f64,
+}
+
+/// The topics of one shape: `user:*:posts` stands for `user:7:posts`, `user:9:posts`...
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicRow {
+    /// The topic with each id segment (digits, a UUID, a long hex hash) as `*`: a dashboard
+    /// shows which kinds of topics are busy, never whose.
+    pub shape: String,
+    /// How many topics have this shape.
+    pub topics: usize,
+    /// Their subscribers on this node, added up.
+    pub subscribers: usize,
 }
 
 /// A status class's line.
@@ -130,13 +143,43 @@ pub fn figures(now: &Snapshot, before: Option<&Snapshot>) -> Figures {
         event_errors: now.event_errors,
         views,
         requests,
-        topics: now.topics.clone(),
+        topics: topic_rows(&now.topics),
         pubsub_dropped: now.pubsub_dropped,
         window: match seconds {
             Some(s) => format!("the last {s:.1} s"),
             None => "the time since the process started".to_owned(),
         },
     }
+}
+
+/// The topics grouped by [`shape`], the most subscribed first.
+fn topic_rows(topics: &[(String, usize)]) -> Vec<TopicRow> {
+    let mut shapes: std::collections::BTreeMap<String, (usize, usize)> =
+        std::collections::BTreeMap::new();
+    for (topic, subscribers) in topics {
+        let entry = shapes.entry(shape(topic)).or_default();
+        entry.0 += 1;
+        entry.1 += subscribers;
+    }
+    let mut rows: Vec<TopicRow> = shapes
+        .into_iter()
+        .map(|(shape, (topics, subscribers))| TopicRow { shape, topics, subscribers })
+        .collect();
+    rows.sort_by(|a, b| b.subscribers.cmp(&a.subscribers).then_with(|| a.shape.cmp(&b.shape)));
+    rows
+}
+
+/// `topic` with every segment (between `:`) that is an id as `*`: all digits, a UUID, or 16
+/// or more hex digits (a token's hash).
+pub fn shape(topic: &str) -> String {
+    let is_id = |segment: &str| {
+        let hex = segment.bytes().filter(u8::is_ascii_hexdigit).count();
+        let dashes = segment.bytes().filter(|b| *b == b'-').count();
+        !segment.is_empty()
+            && (segment.bytes().all(|b| b.is_ascii_digit())
+                || (hex + dashes == segment.len() && hex >= 16))
+    };
+    topic.split(':').map(|s| if is_id(s) { "*" } else { s }).collect::<Vec<_>>().join(":")
 }
 
 /// A duration in the unit that reads best (`850 µs`, `12.5 ms`, `1.20 s`), `–` for none.
@@ -225,7 +268,7 @@ mod tests {
         assert_eq!(f.views[1].events_per_second, "10.0");
         assert_eq!(f.memory, "3.0 MiB");
         assert_eq!(f.open_files, "12");
-        assert_eq!(f.topics, vec![("posts".to_owned(), 2)]);
+        assert_eq!(f.topics, vec![TopicRow { shape: "posts".into(), topics: 1, subscribers: 2 }]);
     }
 
     #[test]
@@ -244,6 +287,33 @@ mod tests {
         let idle = figures(&later, Some(&now));
         assert_eq!(idle.events_per_second, "0.0");
         assert_eq!((idle.p50.as_str(), idle.p99.as_str()), ("–", "–"), "no events, no quantile");
+    }
+
+    #[test]
+    fn topics_are_grouped_by_shape_and_never_show_whose_they_are() {
+        let topics = [
+            ("user:7:posts".to_owned(), 1),
+            ("user:19:posts".to_owned(), 2),
+            ("user_sessions:5a0d3c1e9b7f2a4c8e6d".to_owned(), 1),
+            ("org:3f2a9c1e-0b7d-4e6f-8a5c-1d2e3f4a5b6c:user:8:posts".to_owned(), 1),
+            ("zero_dashboard:tick".to_owned(), 4),
+            ("feed".to_owned(), 1),
+        ];
+        let rows = topic_rows(&topics);
+        let shapes: Vec<(&str, usize, usize)> =
+            rows.iter().map(|r| (r.shape.as_str(), r.topics, r.subscribers)).collect();
+        assert_eq!(
+            shapes,
+            [
+                ("zero_dashboard:tick", 1, 4),
+                ("user:*:posts", 2, 3),
+                ("feed", 1, 1),
+                ("org:*:user:*:posts", 1, 1),
+                ("user_sessions:*", 1, 1),
+            ]
+        );
+        assert_eq!(shape("deadbeef"), "deadbeef", "a short hex word is a name, not an id");
+        assert_eq!(shape("posts::7"), "posts::*");
     }
 
     #[test]

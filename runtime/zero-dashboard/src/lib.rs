@@ -23,7 +23,7 @@ mod ticker;
 #[path = "../web/mod.rs"]
 pub mod web;
 
-pub use figures::{Figures, RequestRow, ViewRow, duration, figures};
+pub use figures::{Figures, RequestRow, TopicRow, ViewRow, duration, figures, shape};
 pub use ticker::{INTERVAL, TOPIC, Tick};
 
 use zero_db::{DbError, Migrations};

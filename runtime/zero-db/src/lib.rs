@@ -5,7 +5,8 @@
 //! - [`Db::connect`] opens the pool (SQLite: creates the file and its folder, turns foreign keys
 //!   on, WAL, a busy timeout);
 //! - [`Db::migrate`] applies the app's [`Migrations`] (one folder per backend, since DDL is not
-//!   portable), [`Db::rollback`] reverts them by their down files, and [`Db::require_tables`] turns a missing table into one clear start-up error;
+//!   portable), [`Db::rollback`] reverts them by their down files, and
+//!   [`Db::require_tables`] turns a missing table into one clear start-up error;
 //! - database errors become a [`DbError`] an app can show: a unique violation names its table
 //!   and columns (so a form can put it on the field), a missing table says so.
 //!

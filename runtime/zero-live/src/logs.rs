@@ -5,7 +5,7 @@
 //!   `LOG_FORMAT=json` (one JSON object a line, with the fields of the request or session span
 //!   it happened in); unset, a debug build writes text and a release build JSON.
 //! - Where: standard output, through a writer thread, so a request never waits for the
-//!   terminal or the pipe (past 128 Ki lines queued, lines are dropped, not requests).
+//!   terminal or the pipe (past 128,000 lines queued, lines are dropped, not requests).
 //! - `log` records (tungstenite, rustls, lettre) reach the same subscriber.
 //!
 //! What the runtime writes: `zero_live::access` one line a request at `INFO` (inside the
