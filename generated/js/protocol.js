@@ -51,7 +51,7 @@ export const FIELDS = Object.freeze({
   diff: Object.freeze([["rev", "u64", false], ["diff", "json", false], ["title", "string", true], ["flash", "object", true]]),
   heartbeat: Object.freeze([]),
   upload: Object.freeze([["entry", "string", false], ["offset", "u64", false], ["chunk", "string", false], ["last", "bool", false]]),
-  reply: Object.freeze([["status", "string", false], ["rev", "u64", true], ["rendered", "json", true], ["response", "json", true], ["title", "string", true], ["flash", "object", true], ["parts", "u64", true], ["heartbeat_ms", "u64", true]]),
+  reply: Object.freeze([["status", "string", false], ["rev", "u64", true], ["rendered", "json", true], ["response", "json", true], ["title", "string", true], ["flash", "object", true], ["parts", "u64", true], ["heartbeat_ms", "u64", true], ["session", "string", true]]),
   error: Object.freeze([["code", "string", false], ["reason", "string", false]]),
   redirect: Object.freeze([["to", "string", false], ["live", "bool", false], ["flash", "object", true], ["flash_token", "string", true], ["external", "bool", true]]),
   patch: Object.freeze([["to", "string", false], ["replace", "bool", false]]),

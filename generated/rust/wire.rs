@@ -80,7 +80,7 @@ pub enum Kind {
     Heartbeat,
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload,
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`); session on a navigate, the signed session token of the view navigated to, which the page rejoins with after a disconnect.
     Reply,
     /// Refuses a message or a join with a stable error code and a human reason.
     Error,
@@ -377,6 +377,11 @@ impl Kind {
                         ty: FieldType::U64,
                         optional: true,
                     },
+                    FieldSpec {
+                        name: "session",
+                        ty: FieldType::String,
+                        optional: true,
+                    },
                 ]
             }
             Kind::Error => {
@@ -557,7 +562,7 @@ pub struct Upload {
     /// `last`: bool.
     pub last: bool,
 }
-/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
+/// Payload of `reply`: Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`); session on a navigate, the signed session token of the view navigated to, which the page rejoins with after a disconnect.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reply {
@@ -584,6 +589,9 @@ pub struct Reply {
     /// `heartbeat_ms`: u64, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heartbeat_ms: Option<u64>,
+    /// `session`: string, optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 /// Payload of `error`: Refuses a message or a join with a stable error code and a human reason.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -667,7 +675,7 @@ pub enum Message {
     Heartbeat(Heartbeat),
     /// Sends one base64 chunk of an upload entry at a byte offset.
     Upload(Upload),
-    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`).
+    /// Answers the request with the same ref: a join or navigate with the full render, an event with its changes; title and flash when the view set them; parts when a big stream's rows follow as that many diffs, which the client merges before it shows the render; heartbeat_ms on a join or navigate, how often the client sends a heartbeat (`[heartbeat] interval_secs`); session on a navigate, the signed session token of the view navigated to, which the page rejoins with after a disconnect.
     Reply(Reply),
     /// Refuses a message or a join with a stable error code and a human reason.
     Error(Error),

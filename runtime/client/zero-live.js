@@ -21,6 +21,8 @@ import { KIND, FIELDS } from "./protocol.js";
 const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
 const HEARTBEAT_MS = 30_000;
+// A page reloads itself for a refused rejoin at most once in this long (`#refused`).
+const RELOAD_EVERY_MS = 60_000;
 const FLASH_COOKIE = "zl_flash";
 /** How long a flash toast stays (an error longer); it waits while hovered or focused. */
 const FLASH_MS = { info: 5_000, error: 10_000 };
@@ -163,6 +165,7 @@ export class LiveSocket {
         () => {
           this.root.classList.remove("zl-disconnected");
           this.root.classList.add("zl-connected");
+          document.getElementById("zl-banner")?.remove();
           if (rejoin) this.#eachHook((hook) => hook.reconnected?.());
           for (const [id, value] of recover) {
             const form = document.getElementById(id);
@@ -182,13 +185,36 @@ export class LiveSocket {
    */
   #refused(code) {
     if (!/^(token_|csrf_|no_route|not_found$|bad_request$)/.test(code ?? "")) return;
-    // The same token will never join (or the view is gone, and the page says why): stop
-    // reconnecting and load the page.
-    this.dead = true;
+    // The same token will never join (or the view is gone, and the page says why): load the
+    // page. A page that reloaded itself within the last minute says so instead, with a button
+    // to load it now, and keeps trying with backoff: the first refusal past the minute reloads.
     const last = Number(sessionStorage.getItem("zl-reloaded") ?? 0);
-    if (Date.now() - last < 60_000) return;
+    if (Date.now() - last < RELOAD_EVERY_MS) {
+      this.#banner();
+      return;
+    }
+    this.dead = true;
     sessionStorage.setItem("zl-reloaded", String(Date.now()));
     location.reload();
+  }
+
+  /** The banner of a page that cannot rejoin and may not reload yet (`#refused`). */
+  #banner() {
+    if (document.getElementById("zl-banner")) return;
+    const banner = document.createElement("div");
+    banner.id = "zl-banner";
+    banner.className = "zl-banner";
+    banner.setAttribute("role", "alert");
+    banner.append("This page lost its connection to the server and keeps trying. ");
+    const reload = document.createElement("button");
+    reload.type = "button";
+    reload.textContent = "Reload now";
+    reload.addEventListener("click", () => {
+      sessionStorage.setItem("zl-reloaded", String(Date.now()));
+      location.reload();
+    });
+    banner.append(reload);
+    document.body.prepend(banner);
   }
 
   /**
@@ -691,6 +717,11 @@ export class LiveSocket {
         }
         if (push) history.pushState({}, "", to);
         this.view = url.pathname;
+        // The page now shows this view: after a lost connection it rejoins it, with its token.
+        if (reply.payload.session) {
+          this.session = reply.payload.session;
+          this.root.dataset.zlSession = reply.payload.session;
+        }
         this.#mountTree(reply.payload);
       });
     if (!sent) location.assign(url.href);

@@ -157,6 +157,61 @@ test("after_a_restart_the_page_rejoins_and_recovers_typed_form_input", async () 
   await page.close();
 });
 
+test("after_a_restart_a_page_reached_by_live_navigation_rejoins_its_view_and_keeps_the_draft", async () => {
+  // Loaded as the notes page, then navigated live to the counter: the page's first token is
+  // the notes'.
+  const { page, errors } = await livePage("/notes");
+  await page.evaluate(() => (window.__sameDocument = true));
+  await page.click("#back-home");
+  await page.waitForSelector("#draft");
+  assert.equal(new URL(page.url()).pathname, "/");
+  await page.fill("#draft input[name=note]", "words typed after navigating");
+  await page.press("#draft input[name=note]", "Tab");
+  await page.waitForFunction(() => document.querySelector(".draft").textContent === "Draft: words typed after navigating");
+  await restart(page);
+  // The page rejoins the counter it shows (with the token the navigate sent), recovers the
+  // draft and never reloads.
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 15_000 });
+  await page.waitForFunction(() => document.querySelector(".draft").textContent === "Draft: words typed after navigating");
+  assert.equal(await page.inputValue("#draft input[name=note]"), "words typed after navigating");
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "no reload");
+  assert.equal(await page.$("#zl-banner"), null);
+  assert.deepEqual(errors.filter((e) => !/ERR_CONNECTION_REFUSED|WebSocket/.test(e)), []);
+  await page.close();
+});
+
+test("two_restarts_within_a_minute_show_a_banner_that_retries_and_reloads_and_never_give_up", async () => {
+  const { page } = await livePage("/clicks");
+  await page.evaluate(() => sessionStorage.removeItem("zl-reloaded"));
+  await page.evaluate(() => (window.__first = true));
+  // A new key: the token is refused and the page reloads itself (its one reload a minute).
+  await restart(page, "a-second-secret-key-of-at-least-32-bytes-long");
+  await page.waitForFunction(() => window.__first === undefined, null, { timeout: 15_000 });
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  await page.evaluate(() => (window.__second = true));
+  // Another new key within the minute: no reload yet, a banner says so, and the page goes on
+  // trying.
+  await restart(page, "a-third-secret-key-of-at-least-32-bytes-long!");
+  const banner = await page.waitForSelector("#zl-banner[role=alert]", { timeout: 15_000 });
+  assert.match(await banner.textContent(), /lost its connection to the server and keeps trying/);
+  assert.equal(await page.evaluate(() => window.__second), true, "no reload within the minute");
+  // Once the minute is over, the next try reloads by itself.
+  await page.evaluate(() => sessionStorage.setItem("zl-reloaded", String(Date.now() - 61_000)));
+  await page.waitForFunction(() => window.__second === undefined, null, { timeout: 20_000 });
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  assert.equal(await page.$("#zl-banner"), null);
+  // And the banner's button reloads at once.
+  await page.evaluate(() => (window.__third = true));
+  await restart(page, SECRET);
+  await page.waitForSelector("#zl-banner button", { timeout: 15_000 });
+  await page.click("#zl-banner button");
+  await page.waitForFunction(() => window.__third === undefined, null, { timeout: 15_000 });
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  await page.click("button[z-click=inc]");
+  await page.waitForFunction(() => document.querySelector("p").textContent === "Count: 1");
+  await page.close();
+});
+
 const count = (page) => page.$eval("h1", (h) => h.textContent);
 
 test("debounced_input_sends_one_event_for_a_burst_of_typing", async () => {

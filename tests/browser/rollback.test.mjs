@@ -140,9 +140,8 @@ test("a_deploy_and_its_rollback_keep_open_pages_their_drafts_and_every_row", asy
   await list.waitForSelector("#books td:text('Saved after the rollback')");
   assert.equal(await list.locator("#books td:text('Saved on v1')").count(), 1);
   assert.equal(await form.evaluate(() => window.__sameDocument), true, "the form page never reloaded");
-  // (A page reached by live navigation rejoins with its first view's token after a restart,
-  // which is refused and reloads it: issue 25. The form page has navigated; it goes now.)
-  await form.close();
+  // The form page has navigated live to the book it saved: it stays open through the last
+  // restart and rejoins that page (with the token its navigate sent), without a reload.
 
   // Only v2 knows how to revert its migration; v1 refuses and reverts nothing.
   const stopped = new Promise((resolve) => server.once("exit", resolve));
@@ -158,8 +157,12 @@ test("a_deploy_and_its_rollback_keep_open_pages_their_drafts_and_every_row", asy
   assert.equal(said.length, 1, said.join("\n"));
   assert.match(said[0], /^reverted \d+ \(create shelves\)$/);
   await list.waitForSelector("[data-zl-root].zl-disconnected", { timeout: 10_000 });
+  await form.waitForSelector("[data-zl-root].zl-disconnected", { timeout: 10_000 });
   server = await start("v1");
   await list.waitForSelector("[data-zl-root].zl-connected", { timeout: 15_000 });
+  await form.waitForSelector("[data-zl-root].zl-connected", { timeout: 15_000 });
+  await form.waitForSelector("dd:text('typed before the deploy')");
+  assert.equal(await form.evaluate(() => window.__sameDocument), true, "the navigated page never reloaded");
   await list.waitForSelector("#books td:text('Saved after the rollback')");
   assert.equal(await list.locator("#books td:text('Saved on v1')").count(), 1);
   assert.equal(await list.evaluate(() => window.__sameDocument), true, "the list page never reloaded");

@@ -936,6 +936,50 @@ async fn navigate_mounts_another_view_over_the_same_socket() {
     assert!(event(&mut ws, 8, "inc", json!({})).await.get("flash").is_none());
 }
 
+/// A navigate's reply carries a token for the view navigated to, under the page's session id:
+/// after a lost connection the page rejoins the view it shows with it and the CSRF token it
+/// already holds. The page's first token still joins only its own path, and the new token only
+/// the new one.
+#[tokio::test]
+async fn a_navigated_page_rejoins_the_view_it_shows_with_the_token_the_navigate_sent() {
+    let server = serve(LiveConfig::default()).await;
+    let mut ws = server.connect().await;
+    let (first, csrf) = server.live.tokens_for("/");
+    assert_eq!(join(&mut ws, &first, &csrf).await["status"], "ok");
+    assert!(
+        event(&mut ws, 2, "inc", json!({})).await["rendered"]["0"] == "1",
+        "the join's reply carries no token: the page has its own"
+    );
+    send(&mut ws, json!({"v": 1, "kind": "navigate", "ref": 3, "url": "/notes?from=home"})).await;
+    let reply = recv(&mut ws).await;
+    let token = reply["session"].as_str().expect("a token for the new view").to_owned();
+    assert_ne!(token, first);
+    drop(ws);
+
+    let rejoin = |token: String, url: &'static str| {
+        let server = &server;
+        let csrf = csrf.clone();
+        async move {
+            let mut ws = server.connect().await;
+            let topic = format!("lv:{}", url.split('?').next().unwrap_or(url));
+            send(&mut ws, json!({"v": 1, "kind": "join", "ref": 1, "topic": topic, "session": token, "csrf": csrf, "url": url, "revision": 0})).await;
+            recv(&mut ws).await
+        }
+    };
+    let back = rejoin(token.clone(), "/notes?from=home").await;
+    assert_eq!(back["status"], "ok", "{back}");
+    assert_eq!(back["title"], "Notes");
+    assert!(back.get("session").is_none(), "a join keeps the token it came with");
+    assert_eq!(rejoin(first.clone(), "/notes").await["code"], "no_route", "the old token");
+    assert_eq!(rejoin(token, "/").await["code"], "no_route", "the new token, elsewhere");
+    let (other, _) = server.live.tokens_for("/notes");
+    let foreign = rejoin(other, "/notes").await;
+    assert_eq!(
+        foreign["code"], "csrf_invalid",
+        "another session's token with this CSRF: {foreign}"
+    );
+}
+
 /// A full-load redirect carries the flash as a signed token; the next page shows it once (and
 /// clears the cookie); a forged or foreign token shows nothing.
 #[tokio::test]

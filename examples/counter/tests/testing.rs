@@ -28,6 +28,9 @@ async fn a_view_is_joined_clicked_patched_and_navigated_over_a_real_socket() {
     let reply = view.navigate("/notes").await.unwrap();
     assert_eq!(reply["title"], "Notes");
     assert!(view.html().unwrap().contains("Mounted connected: true"));
+    // A lost connection after the navigate rejoins the notes, not the page first loaded.
+    view.reconnect().await.unwrap();
+    assert!(view.html().unwrap().contains("Mounted connected: true"), "the notes again");
     assert!(server.url("/notes").starts_with("http://127.0.0.1:"));
 }
 

@@ -1178,6 +1178,9 @@ struct Session {
     extensions: Arc<axum::http::Extensions>,
     /// The pipeline of the joined view's route: a navigate stays within it.
     pipeline: Box<str>,
+    /// The id of the joined session's token (its CSRF token's subject): a navigate signs the
+    /// new view's token with it, so the page rejoins what it shows with the CSRF it holds.
+    id: String,
     /// The joined view's route (its per-view metrics).
     route: Option<Arc<Route>>,
     /// Events handled (for the log line of the session's end).
@@ -1264,6 +1267,7 @@ async fn run(
         throttled: 0,
         extensions,
         pipeline: "".into(),
+        id: String::new(),
         route: None,
         events: 0,
         last_error: None,
@@ -1614,11 +1618,12 @@ async fn join_session(
         return Next::Refuse(close::NO_ROUTE, "no live view");
     };
     session.pipeline.clone_from(&route.pipeline);
+    session.id.clone_from(&claims.id);
     let mut ctx = context(inner, true, &join.url, &session.extensions);
     ctx.params = params;
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
     // session's task, and every idle session with it, stays small.
-    match Box::pin(mount(inner, session, reference, route, ctx, send)).await {
+    match Box::pin(mount(inner, session, reference, route, ctx, None, send)).await {
         Mounted::Yes => {}
         Mounted::Failed => return Next::Refuse(1011, "mount failed"),
         Mounted::Redirected => return Next::Refuse(1000, "redirected"),
@@ -1690,6 +1695,7 @@ async fn mount(
     reference: Option<u64>,
     route: &Arc<Route>,
     mut ctx: Context,
+    token: Option<String>,
     send: &mut Outbox,
 ) -> Mounted {
     let mut view = match (route.mount)(&mut ctx).await {
@@ -1740,6 +1746,7 @@ async fn mount(
         flash,
         parts: (count > 0).then_some(count),
         heartbeat_ms: Some(inner.config.heartbeat.interval_secs.saturating_mul(1000)),
+        session: token,
     };
     send.message(&Message::Reply(reply), reference);
     for (rev, diff) in (1..).zip(parts) {
@@ -1796,9 +1803,12 @@ async fn navigate_session(
     // again below).
     session.mail = None;
     session.mailbox = None;
+    // The page rejoins the view it shows after a disconnect: with a token for its path,
+    // under the same session id (so the page's CSRF token still matches).
+    let token = inner.signer.session_for(&session.id, path);
     // Boxed: a mount's state (the render, its parts) lives only while it runs, so the
     // session's task, and every idle session with it, stays small.
-    match Box::pin(mount(inner, session, reference, route, ctx, send)).await {
+    match Box::pin(mount(inner, session, reference, route, ctx, Some(token), send)).await {
         Mounted::Yes => {}
         Mounted::Failed => return Next::Refuse(1011, "mount failed"),
         Mounted::Redirected => return Next::Refuse(1000, "redirected"),
@@ -1899,6 +1909,7 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
                 flash,
                 parts: None,
                 heartbeat_ms: None,
+                session: None,
             };
             send.message(&Message::Reply(reply), reference);
         }

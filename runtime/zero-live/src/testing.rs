@@ -712,12 +712,16 @@ impl TestView {
         }
         self.mount_tree(&reply).await?;
         self.url = url.to_owned();
+        // The page keeps the new view's token, as the browser does, to rejoin what it shows.
+        if let Some(token) = reply["session"].as_str() {
+            token.clone_into(&mut self.session);
+        }
         Ok(reply)
     }
 
-    /// Drops the socket and joins again on a new one with the page's tokens, as the browser
-    /// client does after a lost connection: the view mounts anew and the page is its full
-    /// render.
+    /// Drops the socket and joins again on a new one with the page's tokens (after a live
+    /// navigation, the navigated view's), as the browser client does after a lost connection:
+    /// the view mounts anew and the page is its full render.
     pub async fn reconnect(&mut self) -> Result<(), TestError> {
         let _ = self.ws.close(None).await;
         self.ws = connect(&self.http).await?;

@@ -184,6 +184,13 @@ impl Signer {
         (claims, token)
     }
 
+    /// A session token for `path` under the session `id` a page already holds (its CSRF
+    /// token stays valid): what a live navigation hands the page, so it rejoins the view it
+    /// shows.
+    pub fn session_for(&self, id: &str, path: &str) -> String {
+        self.sign_claims(&Claims { id: id.to_owned(), path: path.to_owned(), iat: now() })
+    }
+
     /// Signs `claims` as a session token.
     pub fn sign_claims(&self, claims: &Claims) -> String {
         self.seal(b"session", &serde_json::to_vec(claims).unwrap_or_default())

@@ -146,6 +146,7 @@ fn compact_frames_are_positional_and_drop_trailing_absent_fields() {
         flash: None,
         parts: None,
         heartbeat_ms: None,
+        session: None,
     });
     let frame = encode_with(&reply, Some(2), Encoding::Compact);
     let index = Kind::ALL.iter().position(|k| *k == Kind::Reply).unwrap();
