@@ -71,6 +71,24 @@ function serialize(form) {
 /** Whether a binding's value is a JS command list rather than an event name. */
 const isCommands = (binding) => binding.trimStart().startsWith("[");
 
+/** What `focus_first` may focus. */
+const FOCUSABLE =
+  'a[href], button:not([disabled]), input:not([disabled]):not([type="hidden"]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Attributes whose value a browser loads or follows: no script URL goes in. */
+const URL_ATTRS = new Set(["href", "src", "action", "formaction", "xlink:href", "poster", "data"]);
+
+/**
+ * Whether a JS command may set attribute `name` to `value`: a well-formed name that is not an
+ * event handler (`onclick`), and no `javascript:`, `vbscript:` or `data:` URL in a URL
+ * attribute. `value` is null for a removal.
+ */
+const attributeAllowed = (name, value) =>
+  /^[a-zA-Z_:][-a-zA-Z0-9_:.]*$/.test(name) &&
+  !/^on/i.test(name) &&
+  name.toLowerCase() !== "srcdoc" &&
+  (value === null || !URL_ATTRS.has(name.toLowerCase()) || !/^\s*(javascript|vbscript|data):/i.test(value.replace(/[\u0000-\u001f]/g, "")));
+
 /** The `z-target` an event of `el` carries: its own or its closest ancestor's. */
 const targetOf = (el) => el.closest("[z-target]")?.getAttribute("z-target") ?? undefined;
 
@@ -95,6 +113,8 @@ export class LiveSocket {
     this.handlers = new Map();
     // What JS commands changed on an element (hidden, classes), kept across patches.
     this.sticky = new WeakMap();
+    // Elements `push_focus` remembered, for `pop_focus`.
+    this.focusStack = [];
     this.view = location.pathname;
     this.#listen();
   }
@@ -414,11 +434,23 @@ export class LiveSocket {
     if (state.hidden !== undefined) to.hidden = state.hidden;
     for (const name of state.added) to.classList.add(name);
     for (const name of state.removed) to.classList.remove(name);
+    for (const [name, value] of state.attrs) {
+      if (value === null) to.removeAttribute(name);
+      else to.setAttribute(name, value);
+    }
+    // Attributes the browser owns (`ignore_attrs`): as they are now, whatever the server says.
+    for (const name of state.ignored) {
+      if (from.hasAttribute(name)) to.setAttribute(name, from.getAttribute(name));
+      else to.removeAttribute(name);
+    }
   }
 
   #stick(el) {
     let state = this.sticky.get(el);
-    if (!state) this.sticky.set(el, (state = { hidden: undefined, added: new Set(), removed: new Set() }));
+    if (!state) {
+      state = { hidden: undefined, added: new Set(), removed: new Set(), attrs: new Map(), ignored: new Set() };
+      this.sticky.set(el, state);
+    }
     return state;
   }
 
@@ -470,10 +502,74 @@ export class LiveSocket {
   }
 
   /** Runs JS commands (`[[name, args], ...]`) for `el`, in order. */
-  exec(ops, el) {
+  exec(ops, el, depth = 0) {
     const all = (to) => (to ? document.querySelectorAll(to) : [el]);
     for (const [name, args = {}] of ops) {
       switch (name) {
+        case "set_attr":
+        case "remove_attr":
+        case "toggle_attr":
+          for (const target of all(args.to)) {
+            const attr = String(args.name ?? "");
+            let value;
+            if (name === "set_attr") value = String(args.value ?? "");
+            else if (name === "remove_attr") value = null;
+            else if (Array.isArray(args.values) && args.values.length === 2) {
+              const [first, second] = args.values.map(String);
+              value = target.getAttribute(attr) === first ? second : first;
+            } else value = target.hasAttribute(attr) ? null : "";
+            if (!attributeAllowed(attr, value)) {
+              console.warn("[zero-live] a JS command may not set", attr);
+              continue;
+            }
+            if (value === null) target.removeAttribute(attr);
+            else target.setAttribute(attr, value);
+            this.#stick(target).attrs.set(attr, value);
+          }
+          break;
+        case "ignore_attrs":
+          for (const target of all(args.to)) {
+            const state = this.#stick(target);
+            for (const attr of String(args.names ?? "").split(/\s+/).filter(Boolean)) state.ignored.add(attr);
+          }
+          break;
+        case "transition": {
+          const names = String(args.names ?? "").split(/\s+/).filter(Boolean);
+          const targets = [...all(args.to)];
+          for (const target of targets) {
+            target.classList.add(...names);
+            for (const cls of names) this.#stick(target).added.add(cls);
+          }
+          setTimeout(() => {
+            for (const target of targets) {
+              const state = this.#stick(target);
+              for (const cls of names) {
+                state.added.delete(cls);
+                target.classList.remove(cls);
+              }
+            }
+          }, Number(args.time) > 0 ? Number(args.time) : 200);
+          break;
+        }
+        case "focus_first":
+          all(args.to)[0]?.querySelector(FOCUSABLE)?.focus();
+          break;
+        case "push_focus":
+          this.focusStack.push(args.to ? all(args.to)[0] : el);
+          break;
+        case "pop_focus": {
+          const target = this.focusStack.pop();
+          if (target?.isConnected) target.focus();
+          break;
+        }
+        case "exec":
+          // Commands that run commands: a loop stops at eight levels.
+          if (depth >= 8) break;
+          for (const target of all(args.to)) {
+            const stored = target.getAttribute(String(args.attr ?? ""));
+            if (stored && isCommands(stored)) this.exec(JSON.parse(stored), target, depth + 1);
+          }
+          break;
         case "show":
         case "hide":
         case "toggle":

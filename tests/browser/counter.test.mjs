@@ -325,6 +325,63 @@ test("js_commands_run_in_the_browser_and_survive_server_patches", async () => {
   await page.close();
 });
 
+test("attribute_transition_focus_exec_and_ignore_commands_run_and_survive_server_patches", async () => {
+  const { page, errors } = await livePage("/");
+  const warnings = [];
+  page.on("console", (m) => m.type() === "warning" && warnings.push(m.text()));
+  const attr = (name) => page.$eval("#panel", (p, name) => p.getAttribute(name), name);
+  const inc = async (n) => {
+    await page.click("button[z-click=inc]");
+    await page.waitForFunction((n) => document.querySelector("h1").textContent === `Count: ${n}`, n);
+  };
+  // Attributes set, toggled between two values and removed; a server patch keeps each.
+  await page.click("#js-set-attr");
+  assert.equal(await attr("data-mode"), "bright");
+  await inc(1);
+  assert.equal(await attr("data-mode"), "bright");
+  await page.click("#js-toggle-attr");
+  assert.equal(await attr("aria-pressed"), "false");
+  await page.click("#js-toggle-attr");
+  assert.equal(await attr("aria-pressed"), "true");
+  await page.click("#js-remove-attr");
+  await inc(2);
+  assert.equal(await attr("data-mode"), null);
+  assert.equal(await attr("aria-pressed"), "true");
+  // No event handler and no script URL goes in.
+  await page.click("#js-bad-attr");
+  assert.equal(await attr("onclick"), null);
+  assert.equal(await page.getAttribute("#panel-link", "href"), "/clicks");
+  assert.equal(warnings.filter((w) => /may not set/.test(w)).length, 2, warnings.join("\n"));
+  // A transition's classes stay for its time, through a patch, then go.
+  await page.click("#js-transition");
+  assert.match(await page.$eval("#panel", (p) => p.className), /fading/);
+  await inc(3);
+  assert.match(await page.$eval("#panel", (p) => p.className), /fading/);
+  await page.waitForFunction(() => !document.querySelector("#panel").classList.contains("fading"), null, { timeout: 2_000 });
+  // A dialog takes focus to its first field and gives it back when it closes.
+  await page.click("#js-open-dialog");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "dialog-first");
+  await page.click("#dialog-close");
+  assert.equal(await page.isHidden("#dialog"), true);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "js-open-dialog");
+  // Commands stored in an attribute run from elsewhere.
+  await page.click("#js-exec");
+  assert.equal(await page.isHidden("#panel"), false);
+  assert.match(await page.$eval("#panel", (p) => p.className), /revealed/);
+  // Without ignore_attributes a patch closes the details the user opened; with it, not.
+  await page.click("#faq summary");
+  assert.equal(await page.getAttribute("#faq", "open"), "");
+  await inc(4);
+  assert.equal(await page.getAttribute("#faq", "open"), null, "the server's render has no open");
+  await page.click("#js-ignore");
+  await page.click("#faq summary");
+  await inc(5);
+  assert.equal(await page.getAttribute("#faq", "open"), "", "kept open");
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("navigate_moves_between_views_over_one_socket_with_back_and_forward", async () => {
   const { page, errors } = await livePage("/");
   await page.evaluate(() => (window.__sameDocument = true));

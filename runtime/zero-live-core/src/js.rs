@@ -1,6 +1,6 @@
 //! JS commands: small page changes the browser client runs without a round trip (show, hide,
-//! toggle, classes, focus, dispatch) and the ones that talk to the server (push, patch,
-//! navigate). Built in Rust, written into a binding attribute (`z-click={Js::new().toggle("#menu")}`)
+//! toggle, classes, attributes, transitions, focus, dispatch, exec) and the ones that talk to
+//! the server (push, patch, navigate). Built in Rust, written into a binding attribute (`z-click={Js::new().toggle("#menu")}`)
 //! or pushed from a view (`Context::exec`), and executed by the client in order.
 //!
 //! The encoding is a JSON array of `[name, args]` pairs, e.g.
@@ -109,6 +109,83 @@ impl Js {
     /// Focuses the first element matching `to`.
     pub fn focus(self, to: &str) -> Js {
         self.op("focus", &[("to", Arg::Str(to))])
+    }
+
+    /// Sets the attribute `name` to `value` on the elements matching `to`; server patches keep
+    /// it. The client refuses an event-handler name (`on...`) and a script URL in a URL
+    /// attribute (`href`, `src`, `action`, `formaction`).
+    pub fn set_attribute(self, to: &str, name: &str, value: &str) -> Js {
+        self.op(
+            "set_attr",
+            &[("name", Arg::Str(name)), ("to", Arg::Str(to)), ("value", Arg::Str(value))],
+        )
+    }
+
+    /// Removes the attribute `name` from the elements matching `to`; server patches keep it
+    /// removed.
+    pub fn remove_attribute(self, to: &str, name: &str) -> Js {
+        self.op("remove_attr", &[("name", Arg::Str(name)), ("to", Arg::Str(to))])
+    }
+
+    /// Adds the attribute `name` (empty) to the elements matching `to` where it is absent and
+    /// removes it where present (`open`, `disabled`); server patches keep the result.
+    pub fn toggle_attribute(self, to: &str, name: &str) -> Js {
+        self.op("toggle_attr", &[("name", Arg::Str(name)), ("to", Arg::Str(to))])
+    }
+
+    /// Sets the attribute `name` of the elements matching `to` to `second` where it is `first`
+    /// and to `first` otherwise (`aria-expanded` between `"false"` and `"true"`).
+    pub fn toggle_attribute_between(self, to: &str, name: &str, first: &str, second: &str) -> Js {
+        let values = serde_json::to_string(&[first, second]).unwrap_or_else(|_| "[]".into());
+        self.op(
+            "toggle_attr",
+            &[("name", Arg::Str(name)), ("to", Arg::Str(to)), ("values", Arg::Json(values))],
+        )
+    }
+
+    /// Adds the space-separated `classes` to the elements matching `to` for `time_ms`
+    /// milliseconds, then removes them (a CSS transition or animation they start); server
+    /// patches meanwhile keep them.
+    pub fn transition(self, to: &str, classes: &str, time_ms: u32) -> Js {
+        self.op(
+            "transition",
+            &[
+                ("names", Arg::Str(classes)),
+                ("time", Arg::Json(time_ms.to_string())),
+                ("to", Arg::Str(to)),
+            ],
+        )
+    }
+
+    /// Focuses the first focusable element inside the first element matching `to` (a dialog's
+    /// first field).
+    pub fn focus_first(self, to: &str) -> Js {
+        self.op("focus_first", &[("to", Arg::Str(to))])
+    }
+
+    /// Remembers the element the commands run for (the button that opens a dialog) on the
+    /// client's focus stack, for [`Js::pop_focus`].
+    pub fn push_focus(self) -> Js {
+        self.op("push_focus", &[])
+    }
+
+    /// Focuses the element last remembered by [`Js::push_focus`] and forgets it (a dialog
+    /// closes, focus goes back to what opened it).
+    pub fn pop_focus(self) -> Js {
+        self.op("pop_focus", &[])
+    }
+
+    /// Runs the commands written in the attribute `attribute` of the elements matching `to`
+    /// (`Js::new().exec("#dialog", "data-cancel")`: one definition, run from several places).
+    pub fn exec(self, to: &str, attribute: &str) -> Js {
+        self.op("exec", &[("attr", Arg::Str(attribute)), ("to", Arg::Str(to))])
+    }
+
+    /// Keeps the space-separated attributes `names` of the elements matching `to` as the
+    /// browser has them when the server patches the page (`open` of a `<details>` the user
+    /// opened).
+    pub fn ignore_attributes(self, to: &str, names: &str) -> Js {
+        self.op("ignore_attrs", &[("names", Arg::Str(names)), ("to", Arg::Str(to))])
     }
 
     /// Dispatches a bubbling `CustomEvent` named `event` with `detail` on the elements matching
@@ -230,6 +307,39 @@ mod tests {
             reparsed[6],
             json!(["dispatch", {"detail": {"k": [1, "two"]}, "event": "ev", "to": "#d"}])
         );
+    }
+
+    #[test]
+    fn attribute_focus_transition_and_exec_commands_encode_their_arguments() {
+        let js = Js::new()
+            .set_attribute("#p", "aria-expanded", "true")
+            .remove_attribute("#p", "title")
+            .toggle_attribute("#faq", "open")
+            .toggle_attribute_between("#p", "aria-pressed", "false", "true")
+            .transition("#p", "fade in", 300)
+            .focus_first("#dialog")
+            .push_focus()
+            .pop_focus()
+            .exec("#dialog", "data-cancel")
+            .ignore_attributes("#faq", "open");
+        assert_eq!(
+            js.to_value(),
+            json!([
+                ["set_attr", {"name": "aria-expanded", "to": "#p", "value": "true"}],
+                ["remove_attr", {"name": "title", "to": "#p"}],
+                ["toggle_attr", {"name": "open", "to": "#faq"}],
+                ["toggle_attr", {"name": "aria-pressed", "to": "#p", "values": ["false", "true"]}],
+                ["transition", {"names": "fade in", "time": 300, "to": "#p"}],
+                ["focus_first", {"to": "#dialog"}],
+                ["push_focus", {}],
+                ["pop_focus", {}],
+                ["exec", {"attr": "data-cancel", "to": "#dialog"}],
+                ["ignore_attrs", {"names": "open", "to": "#faq"}],
+            ])
+        );
+        // Values that need escaping stay one JSON string each.
+        let quoted = Js::new().set_attribute("#p", "title", "say \"hi\"\n");
+        assert_eq!(quoted.to_value()[0][1]["value"], "say \"hi\"\n");
     }
 
     #[test]
