@@ -115,6 +115,10 @@ export class LiveSocket {
     this.sticky = new WeakMap();
     // Elements `push_focus` remembered, for `pop_focus`.
     this.focusStack = [];
+    // Elements whose `z-mounted` ran.
+    this.entered = new WeakSet();
+    // Whether the first join's page-loading events went out.
+    this.loadingInitial = false;
     this.view = location.pathname;
     this.#listen();
   }
@@ -127,6 +131,15 @@ export class LiveSocket {
 
   log(...args) {
     if (this.debug) console.debug("[zero-live]", ...args);
+  }
+
+  /**
+   * Tells the page a live load started or ended, for a progress bar: `zero-live:page-loading-
+   * start` and `zero-live:page-loading-stop` on `window`, `detail.kind` one of `initial` (the
+   * first join), `navigate` and `patch`.
+   */
+  #loading(phase, kind) {
+    window.dispatchEvent(new CustomEvent(`zero-live:page-loading-${phase}`, { detail: { kind } }));
   }
 
   connect() {
@@ -166,7 +179,13 @@ export class LiveSocket {
     // A rejoin says the last revision it merged, so the server can count reconnects.
     const join = { topic: `lv:${location.pathname}`, session: this.session, csrf: this.csrf, url };
     if (rejoin) join.revision = this.tree.revision;
+    const first = !rejoin && !this.loadingInitial;
+    if (first) {
+      this.loadingInitial = true;
+      this.#loading("start", "initial");
+    }
     this.#send(KIND.JOIN, join, (reply) => {
+      if (first) this.#loading("stop", "initial");
       if (reply.kind !== KIND.REPLY || reply.payload.status !== "ok") {
         this.log("join refused", reply.payload);
         this.#refused(reply.payload.code);
@@ -465,6 +484,12 @@ export class LiveSocket {
    */
   #runHooks() {
     if (!this.joined) return;
+    // `z-mounted`: commands (or an event) run once for each element, when it enters the page.
+    for (const el of this.root.querySelectorAll("[z-mounted]")) {
+      if (this.entered.has(el)) continue;
+      this.entered.add(el);
+      this.#bind(el, el.getAttribute("z-mounted"), valuesOf(el));
+    }
     for (const [el, hook] of this.mounted) {
       if (!el.isConnected || el.getAttribute("z-hook") !== hook.name) {
         this.mounted.delete(el);
@@ -792,21 +817,27 @@ export class LiveSocket {
     }
     const to = url.pathname + url.search;
     if (push) history.pushState({}, "", to);
-    this.#send(KIND.PARAMS, { url: to }, (reply) => {
+    this.#loading("start", "patch");
+    const sent = this.#send(KIND.PARAMS, { url: to }, (reply) => {
+      this.#loading("stop", "patch");
       if (reply.kind !== KIND.REPLY) return;
       if (reply.payload.rendered !== undefined) this.#apply(reply.payload.rev, reply.payload.rendered);
       this.#meta(reply.payload);
     });
+    // Not sent (the socket is down): the rejoin renders the new params; the load is over.
+    if (!sent) this.#loading("stop", "patch");
   }
 
   /** Moves to the live view at `href` over the socket (one round trip); anything else loads. */
   #goto(href, push) {
     const url = new URL(href, location.href);
     const to = url.pathname + url.search;
+    const live = url.origin === location.origin && this.joined;
+    if (live) this.#loading("start", "navigate");
     const sent =
-      url.origin === location.origin &&
-      this.joined &&
+      live &&
       this.#send(KIND.NAVIGATE, { url: to }, (reply) => {
+        this.#loading("stop", "navigate");
         if (reply.kind !== KIND.REPLY || reply.payload.status !== "ok") {
           location.assign(url.href);
           return;

@@ -382,6 +382,43 @@ test("attribute_transition_focus_exec_and_ignore_commands_run_and_survive_server
   await page.close();
 });
 
+test("page_loading_events_frame_each_live_load_and_z_mounted_runs_once_per_element", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.addInitScript(() => {
+    window.loads = [];
+    for (const phase of ["start", "stop"]) {
+      window.addEventListener(`zero-live:page-loading-${phase}`, (e) => window.loads.push(`${phase}:${e.detail.kind}`));
+    }
+  });
+  await page.goto(base + "/");
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  const loads = () => page.evaluate(() => window.loads);
+  assert.deepEqual(await loads(), ["start:initial", "stop:initial"]);
+  await page.click("#js-patch");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 7");
+  await page.waitForFunction(() => window.loads.length === 4);
+  assert.deepEqual((await loads()).slice(2), ["start:patch", "stop:patch"]);
+  // A click is not a page load.
+  await page.click("button[z-click=inc]");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 8");
+  assert.equal((await loads()).length, 4);
+  // A navigation is, and the element the new view brings runs its z-mounted once.
+  await page.click("#js-navigate");
+  await page.waitForSelector("#entered.entered");
+  await page.waitForFunction(() => window.loads.length === 6);
+  assert.deepEqual((await loads()).slice(4), ["start:navigate", "stop:navigate"]);
+  assert.deepEqual((await page.evaluate(() => window.hookLog)).filter((e) => e === "entered"), ["entered"]);
+  // Back and in again: a new element, a second run.
+  await page.click("#back-home");
+  await page.waitForSelector("#draft");
+  await page.click("#js-navigate");
+  await page.waitForSelector("#entered.entered");
+  assert.deepEqual((await page.evaluate(() => window.hookLog)).filter((e) => e === "entered"), ["entered", "entered"]);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("navigate_moves_between_views_over_one_socket_with_back_and_forward", async () => {
   const { page, errors } = await livePage("/");
   await page.evaluate(() => (window.__sameDocument = true));

@@ -27,6 +27,7 @@ pub const EVENT_BINDINGS: &[&str] = &[
     "z-window-keyup",
     "z-window-blur",
     "z-window-focus",
+    "z-mounted",
 ];
 
 /// Other `z-` attributes the live client reads (options of bindings, hooks, links).
