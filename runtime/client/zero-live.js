@@ -115,6 +115,8 @@ export class LiveSocket {
     this.sticky = new WeakMap();
     // Elements `push_focus` remembered, for `pop_focus`.
     this.focusStack = [];
+    // The edge children `z-viewport-top` / `-bottom` watch (or watched), and for whom.
+    this.edges = new WeakMap();
     // Elements whose `z-mounted` ran.
     this.entered = new WeakSet();
     // Whether the first join's page-loading events went out.
@@ -446,6 +448,35 @@ export class LiveSocket {
     this.#runHooks();
   }
 
+  /**
+   * `z-viewport-top` and `z-viewport-bottom` (infinite scroll over a stream): the binding of a
+   * container runs when its first (top) or last (bottom) child comes into view, once per such
+   * child. After a render the edge children are looked at again: rows appended give a new last
+   * child to watch, so each page of rows asks for the next once it is seen.
+   */
+  #watchViewport() {
+    this.viewport ??= new IntersectionObserver((entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        this.viewport.unobserve(entry.target);
+        const watched = this.edges.get(entry.target);
+        if (!watched || !watched.container.isConnected) continue;
+        const binding = watched.container.getAttribute(watched.binding);
+        if (binding) this.#bind(watched.container, binding, valuesOf(watched.container));
+      }
+    });
+    for (const container of this.root.querySelectorAll("[z-viewport-top], [z-viewport-bottom]")) {
+      for (const [binding, child] of [
+        ["z-viewport-top", container.firstElementChild],
+        ["z-viewport-bottom", container.lastElementChild],
+      ]) {
+        if (!container.hasAttribute(binding) || !child || this.edges.has(child)) continue;
+        this.edges.set(child, { container, binding });
+        this.viewport.observe(child);
+      }
+    }
+  }
+
   /** Re-applies what JS commands changed on `from` to its next version `to`. */
   #keepSticky(from, to) {
     const state = this.sticky.get(from);
@@ -490,6 +521,7 @@ export class LiveSocket {
       this.entered.add(el);
       this.#bind(el, el.getAttribute("z-mounted"), valuesOf(el));
     }
+    this.#watchViewport();
     for (const [el, hook] of this.mounted) {
       if (!el.isConnected || el.getAttribute("z-hook") !== hook.name) {
         this.mounted.delete(el);

@@ -511,6 +511,23 @@ test("a_form_change_names_the_field_the_user_edited", async () => {
   await page.close();
 });
 
+test("z_viewport_bottom_loads_the_next_rows_of_a_stream_as_the_last_one_comes_into_view", async () => {
+  const { page, errors } = await livePage("/feed?n=5");
+  const rows = () => page.locator("#feed li").count();
+  // Five rows leave the last in view: the next hundred come at once.
+  await page.waitForFunction(() => document.querySelectorAll("#feed li").length === 105);
+  assert.equal(await page.textContent("h1"), "Feed of 105 entries");
+  // The new last row is below the fold: nothing more comes until it is seen.
+  await page.waitForTimeout(500);
+  assert.equal(await rows(), 105);
+  await page.locator("#entry-105").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll("#feed li").length === 205);
+  assert.equal(await page.textContent("h1"), "Feed of 205 entries");
+  assert.equal(await page.locator("#entry-205").textContent(), "Entry 205");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("a_big_stream_joins_in_parts_and_the_page_is_patched_once_whole", async () => {
   const page = await browser.newPage();
   const errors = collectErrors(page);

@@ -28,6 +28,8 @@ pub const EVENT_BINDINGS: &[&str] = &[
     "z-window-blur",
     "z-window-focus",
     "z-mounted",
+    "z-viewport-top",
+    "z-viewport-bottom",
 ];
 
 /// Other `z-` attributes the live client reads (options of bindings, hooks, links).
