@@ -117,6 +117,8 @@ export class LiveSocket {
     this.focusStack = [];
     // The edge children `z-viewport-top` / `-bottom` watch (or watched), and for whom.
     this.edges = new WeakMap();
+    // Elements a render dropped that stay while their `z-remove` transitions run.
+    this.leaving = new WeakSet();
     // Elements whose `z-mounted` ran.
     this.entered = new WeakSet();
     // Whether the first join's page-loading events went out.
@@ -421,6 +423,27 @@ export class LiveSocket {
     next.innerHTML = this.tree.html();
     morphdom(this.root, next, {
       childrenOnly: true,
+      // `z-remove`: an element the render drops runs its commands first and stays on the page
+      // for the longest transition among them (a leave animation), then goes.
+      onBeforeNodeDiscarded: (node) => {
+        if (node.nodeType !== 1 || !node.hasAttribute("z-remove")) return true;
+        if (this.leaving.has(node)) return false;
+        let ops;
+        try {
+          ops = JSON.parse(node.getAttribute("z-remove"));
+        } catch {
+          return true;
+        }
+        if (!Array.isArray(ops)) return true;
+        this.leaving.add(node);
+        this.exec(ops, node);
+        const times = ops.filter(([name]) => name === "transition").map(([, args]) => Number(args?.time) || 200);
+        setTimeout(() => {
+          this.leaving.delete(node);
+          node.remove();
+        }, Math.max(0, ...times));
+        return false;
+      },
       onBeforeElUpdated: (from, to) => {
         // Keep what the user is typing: the focused field's value and selection stay, and so
         // do the fields of a form being recovered after a rejoin.

@@ -511,6 +511,35 @@ test("a_form_change_names_the_field_the_user_edited", async () => {
   await page.close();
 });
 
+test("z_remove_runs_its_transition_and_the_row_leaves_after_it", async () => {
+  const { page, errors } = await livePage("/");
+  await page.fill("input[name=name]", "leaving soon");
+  await page.press("input[name=name]", "Enter");
+  const row = page.locator("main.counter > ul > li", { hasText: "leaving soon" });
+  await row.waitFor();
+  const id = await row.getAttribute("id");
+  await page.evaluate(() => (window.removals = []));
+  await page.evaluate((id) => {
+    new MutationObserver((records) => {
+      for (const r of records) for (const n of r.removedNodes) if (n.id === id) window.removals.push(performance.now());
+    }).observe(document.querySelector(`#${id}`).parentElement, { childList: true });
+    window.clickedAt = performance.now();
+  }, id);
+  await row.locator("button").click();
+  // The render that drops it runs the transition: the row stays with its class for its time.
+  await page.waitForFunction((id) => document.getElementById(id)?.classList.contains("leaving"), id);
+  await page.waitForFunction(() => window.removals.length === 1, null, { timeout: 3_000 });
+  const [removedAt, clickedAt] = await page.evaluate(() => [window.removals[0], window.clickedAt]);
+  assert.ok(removedAt - clickedAt >= 290, `left after ${removedAt - clickedAt} ms`);
+  assert.equal(await page.locator(`#${id}`).count(), 0);
+  // A later render does not bring it back.
+  await page.click("button[z-click=inc]");
+  await page.waitForFunction(() => document.querySelector("h1").textContent === "Count: 1");
+  assert.equal(await page.locator(`#${id}`).count(), 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("z_viewport_bottom_loads_the_next_rows_of_a_stream_as_the_last_one_comes_into_view", async () => {
   const { page, errors } = await livePage("/feed?n=5");
   const rows = () => page.locator("#feed li").count();

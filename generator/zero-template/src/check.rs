@@ -43,6 +43,7 @@ pub const BINDING_OPTIONS: &[&str] = &[
     "z-disable-with",
     "z-patch",
     "z-navigate",
+    "z-remove",
 ];
 
 /// Prefix of `z-value-NAME` attributes: extra values sent with an event.
