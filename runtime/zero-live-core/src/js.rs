@@ -3,6 +3,9 @@
 //! the server (push, patch, navigate). Built in Rust, written into a binding attribute (`z-click={Js::new().toggle("#menu")}`)
 //! or pushed from a view (`Context::exec`), and executed by the client in order.
 //!
+//! A `to` selector that is empty (`""`) names the element the commands run for: the one
+//! clicked, the one entering (`z-mounted`) or leaving (`z-remove`) the page.
+//!
 //! The encoding is a JSON array of `[name, args]` pairs, e.g.
 //! `[["toggle",{"to":"#menu"}],["push",{"event":"opened"}]]`; `docs/reference/client.md`
 //! documents every command.
