@@ -3,6 +3,8 @@
 //! passes its own tests and clippy, is fresh for `zerogen generate --check`, and its gate is
 //! green. Cargo shares this workspace's target folder, so dependencies compile once.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -30,6 +32,11 @@ fn cargo_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .envs(env.iter().copied())
         .output()
         .unwrap()
+}
+
+/// Removes the test binaries `cargo test` ran in `dir` (see `support::forget_test_binaries`).
+fn forget(dir: &Path, test: &Output) {
+    support::forget_test_binaries(dir, &String::from_utf8_lossy(&test.stderr));
 }
 
 fn zerogen(dir: &Path, args: &[&str]) -> Output {
@@ -88,6 +95,7 @@ fn a_new_app_builds_without_warnings_passes_its_tests_clippy_and_gate() {
     let test = cargo(&app, &["test"]);
     assert!(test.status.success(), "{}", text(&test));
     assert!(text(&test).contains("7 passed"), "{}", text(&test));
+    forget(&app, &test);
 
     lints_are_clean(&app);
 
@@ -148,6 +156,7 @@ fn a_package_passes_its_tests_and_mounts_into_an_app_whose_tests_pass() {
     assert!(test.status.success(), "{}", text(&test));
     assert_eq!(app_warnings(&test), Vec::<String>::new(), "{}", text(&test));
     assert!(text(&test).contains("3 passed"), "{}", text(&test));
+    forget(&package, &test);
     lints_are_clean(&package);
     // A second package of that name is refused: the folder is taken.
     let again = zerogen(tmp.path(), &["package", "help-desk"]);
@@ -173,6 +182,7 @@ fn a_package_passes_its_tests_and_mounts_into_an_app_whose_tests_pass() {
     assert!(test.status.success(), "{}", text(&test));
     assert_eq!(app_warnings(&test), Vec::<String>::new(), "{}", text(&test));
     assert!(text(&test).contains("the_help_desk_package_is_served_under_its_mount ... ok"));
+    forget(&app, &test);
     lints_are_clean(&app);
     let gate = cargo(
         &workspace(),
@@ -224,6 +234,7 @@ fn every_golden_case_builds_and_passes_its_own_tests() {
         assert!(!crates.is_empty(), "{name}: no crate made");
         for dir in crates {
             let test = cargo(&dir, &["test"]);
+            forget(&dir, &test);
             let which = format!("{name}/{}", dir.file_name().unwrap().to_string_lossy());
             if !test.status.success() {
                 failures.push(format!("{which}: cargo test failed:\n{}", text(&test)));
@@ -531,6 +542,7 @@ fn an_app_builds_and_passes_its_tests_against_the_packaged_crates() {
     let test: Vec<&str> = test.iter().map(String::as_str).collect();
     let tested = cargo(&app, &test);
     assert!(tested.status.success(), "{}", text(&tested));
+    forget(&app, &tested);
     // And the lock file says so: every framework crate came from the unpacked folder.
     let lock = std::fs::read_to_string(app.join("Cargo.lock")).unwrap();
     let checkout = workspace().display().to_string();
@@ -817,12 +829,14 @@ fn resources_add_tables_pages_and_tests_that_pass() {
         Ok(url) => {
             let on_postgres = cargo_with(&app, &["test"], &[("TEST_DATABASE_URL", &url)]);
             assert!(on_postgres.status.success(), "{}", text(&on_postgres));
+            forget(&app, &on_postgres);
         }
         Err(_) if std::env::var_os("CI").is_some() => {
             panic!("ZERO_DB_POSTGRES_URL is not set: CI runs the generated tests on Postgres too")
         }
         Err(_) => {}
     }
+    forget(&app, &test);
     lints_are_clean(&app);
     let fresh = zerogen(&app, &["generate", "--check"]);
     assert!(fresh.status.success(), "{}", text(&fresh));

@@ -2,6 +2,8 @@
 //! folder, with this build of `zerogen` on the `PATH` and the workspace's target folder shared
 //! so dependencies compile once. A failing step is named by its line.
 
+mod support;
+
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -51,4 +53,6 @@ fn the_tutorial_runs_from_an_empty_folder() {
         steps.len(),
         "every step ran"
     );
+    // The tutorial's app is in a folder of the script's; its test binaries are named absolute.
+    support::forget_test_binaries(tmp.path(), &stderr);
 }
