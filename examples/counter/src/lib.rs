@@ -246,6 +246,92 @@ impl LiveView for Clicks {
     }
 }
 
+/// A page driven by its own timers: an interval it starts and stops, alarms after a delay,
+/// and messages it sends itself (`Context::interval`, `send_after`, `send_self`).
+#[derive(Debug, Default)]
+pub struct Clock {
+    /// Interval ticks received.
+    pub ticks: u64,
+    /// Alarms received.
+    pub alarms: u64,
+    /// Messages sent to itself received.
+    pub pings: u64,
+    /// The running interval.
+    pub interval: Option<zero_live::TimerRef>,
+    /// The last alarm set.
+    pub alarm: Option<zero_live::TimerRef>,
+}
+zero_live_core::template!(Clock, "clock");
+
+/// A topic whose [`ClockMessage`]s reach every clock that listens (its `listen` event).
+pub const CLOCK_ALARMS: &str = "clock:alarms";
+
+/// What the clock's timers send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClockMessage {
+    /// An interval's tick.
+    Tick,
+    /// An alarm went off.
+    Alarm,
+    /// Sent to itself.
+    Ping,
+}
+
+/// The `ms` of an event's value (20 when absent or not a number).
+fn millis(value: &Value) -> std::time::Duration {
+    std::time::Duration::from_millis(value["ms"].as_u64().unwrap_or(20))
+}
+
+impl LiveView for Clock {
+    async fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
+        Ok(Clock::default())
+    }
+
+    async fn handle_event(
+        &mut self,
+        event: &str,
+        value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            "start" => {
+                if let Some(old) = self.interval.take() {
+                    ctx.cancel_timer(old);
+                }
+                self.interval = Some(ctx.interval(millis(value), ClockMessage::Tick));
+            }
+            "stop" => {
+                if let Some(timer) = self.interval.take() {
+                    ctx.cancel_timer(timer);
+                }
+            }
+            "alarm" => self.alarm = Some(ctx.send_after(millis(value), ClockMessage::Alarm)),
+            "cancel_alarm" => {
+                if let Some(timer) = self.alarm.take() {
+                    ctx.cancel_timer(timer);
+                }
+            }
+            "ping" => {
+                ctx.send_self(ClockMessage::Ping);
+            }
+            "away" => ctx.push_navigate("/clock"),
+            // Subscribing from an event, not only in `mount`.
+            "listen" => ctx.subscribe(CLOCK_ALARMS),
+            other => return Err(EventError::Unknown(other.to_owned())),
+        }
+        Ok(())
+    }
+
+    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _: &mut Context) {
+        match message.downcast_ref::<ClockMessage>() {
+            Some(ClockMessage::Tick) => self.ticks += 1,
+            Some(ClockMessage::Alarm) => self.alarms += 1,
+            Some(ClockMessage::Ping) => self.pings += 1,
+            None => {}
+        }
+    }
+}
+
 /// A second view to navigate to over the same socket.
 #[derive(Debug, Default)]
 pub struct Notes {
@@ -402,8 +488,8 @@ pub struct StartAt(pub i64);
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
-/// visitors at `/private`, visitors' own rows at `/rows/{id}`, and the templates'
-/// colocated assets.
+/// visitors at `/private`, visitors' own rows at `/rows/{id}`, a page of timers at `/clock`,
+/// and the templates' colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
         .config(config)
@@ -415,6 +501,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Feed>("/feed")
         .live::<Private>("/private")
         .live::<Row>("/rows/{id}")
+        .live::<Clock>("/clock")
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

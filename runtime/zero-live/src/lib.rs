@@ -33,6 +33,7 @@ pub mod server;
 pub mod static_files;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod timers;
 pub mod token;
 pub mod view;
 
@@ -42,5 +43,6 @@ pub use limits::ClientAddr;
 pub use server::{
     Disconnect, Live, LiveBuilder, LiveSocketId, Observer, Package, Page, RootLayout, SessionInfo,
 };
+pub use timers::TimerRef;
 pub use token::Signer;
 pub use view::{Context, EventError, LiveView, MountError, Terminate};

@@ -1163,6 +1163,8 @@ struct Session {
     /// Created when the view first subscribes: a view without subscriptions pays nothing.
     mail: Option<mpsc::Receiver<Info>>,
     mailbox: Option<mpsc::Sender<Info>>,
+    /// The view's timers (`Context::send_after`, `interval`, `send_self`).
+    timers: crate::timers::Timers,
     /// Renders sent since the join: the revision of the last one (shared with the registry).
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
@@ -1258,6 +1260,7 @@ async fn run(
         view: None,
         mail: None,
         mailbox: None,
+        timers: crate::timers::Timers::default(),
         revision: Arc::default(),
         ctx: Context::default(),
         last: None,
@@ -1286,9 +1289,14 @@ async fn run(
                 if info.is::<Disconnect>() {
                     break (Terminate::Refused, Some((close::REVOKED, "session revoked")));
                 }
-                if let Some(view) = session.view.as_mut() {
-                    view.handle_info(&*info, &mut session.ctx).await;
-                    rerender(&inner, &mut session, Answer::Push, &mut out);
+                deliver(&inner, &mut session, &info, &mut out).await;
+                None
+            }
+            () = crate::timers::until(session.timers.next_deadline()),
+                if session.timers.len() > 0 =>
+            {
+                if let Some(info) = session.timers.pop_due(tokio::time::Instant::now()) {
+                    deliver(&inner, &mut session, &info, &mut out).await;
                 }
                 None
             }
@@ -1411,6 +1419,14 @@ async fn write_all(socket: &mut WebSocket, frames: &mut Vec<String>) -> bool {
         socket.flush().await
     };
     matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
+}
+
+/// Hands a message (PubSub's or a timer's) to the view's `handle_info` and pushes what changed.
+async fn deliver(inner: &Inner, session: &mut Session, info: &Info, out: &mut Outbox) {
+    if let Some(view) = session.view.as_mut() {
+        view.handle_info(&**info, &mut session.ctx).await;
+        rerender(inner, session, Answer::Push, out);
+    }
 }
 
 async fn recv_mail(mail: &mut Option<mpsc::Receiver<Info>>) -> Option<Info> {
@@ -1756,15 +1772,24 @@ async fn mount(
     // The streamed rows were sent: the session keeps the render without them.
     session.last = Some(last.forget_stream_rows());
     session.revision.store(count, Ordering::Relaxed);
-    for topic in std::mem::take(&mut ctx.subscriptions) {
-        let mailbox = mailbox(inner, session);
-        inner.pubsub.subscribe(&topic, mailbox);
-    }
     session.ctx = ctx;
+    take_requests(inner, session);
     send_effects(&mut session.ctx, send);
     tracing::Span::current().record("view", route.view);
     session.route = Some(Arc::clone(route));
     Mounted::Yes
+}
+
+/// Carries out what the last callback asked of the session: its subscriptions and timers.
+fn take_requests(inner: &Inner, session: &mut Session) {
+    for topic in std::mem::take(&mut session.ctx.subscriptions) {
+        let mailbox = mailbox(inner, session);
+        inner.pubsub.subscribe(&topic, mailbox);
+    }
+    let timers = std::mem::take(&mut session.ctx.timers);
+    if !timers.is_empty() {
+        session.timers.apply(timers, tokio::time::Instant::now());
+    }
 }
 
 /// Moves a joined session to the live view at `url` over the same socket: the current view
@@ -1803,6 +1828,8 @@ async fn navigate_session(
     // again below).
     session.mail = None;
     session.mailbox = None;
+    // Its timers end with it.
+    session.timers.clear();
     // The page rejoins the view it shows after a disconnect: with a token for its path,
     // under the same session id (so the page's CSRF token still matches).
     let token = inner.signer.session_for(&session.id, path);
@@ -1849,6 +1876,7 @@ enum Answer {
 
 /// Renders after a change and sends it as `answer` says.
 fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Outbox) {
+    take_requests(inner, session);
     let Some(view) = session.view.as_mut() else { return };
     let rendered = view.render_live();
     view.flush_streams();

@@ -15,7 +15,8 @@ use std::io::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
@@ -25,22 +26,29 @@ pub type Files = &'static [(&'static str, &'static [u8])];
 
 /// One file and what is sent for it.
 struct File {
-    body: &'static [u8],
+    body: Bytes,
     content_type: HeaderValue,
     etag: HeaderValue,
     cache_control: HeaderValue,
     compressible: bool,
     /// The brotli and gzip encodings, made on first use; `None` when not smaller.
-    brotli: OnceLock<Option<Vec<u8>>>,
-    gzip: OnceLock<Option<Vec<u8>>>,
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+}
+
+/// The files of one folder, by path under the prefix their route serves them at.
+struct Table {
+    /// `/assets/`: what a request's path starts with.
+    prefix: String,
+    files: HashMap<&'static str, File>,
 }
 
 /// `files` served under `prefix` (`/assets`), from memory.
 pub fn embedded(prefix: &str, files: Files) -> Router {
-    let table: HashMap<&'static str, File> =
-        files.iter().map(|&(name, body)| (name, File::new(name, body))).collect();
-    let table = Arc::new(table);
-    let route = format!("{}/{{*path}}", prefix.trim_end_matches('/'));
+    let files = files.iter().map(|&(name, body)| (name, File::new(name, body))).collect();
+    let prefix = format!("{}/", prefix.trim_end_matches('/'));
+    let route = format!("{prefix}{{*path}}");
+    let table = Arc::new(Table { prefix, files });
     Router::new().route(&route, axum::routing::get(serve).with_state(table))
 }
 
@@ -51,7 +59,7 @@ impl File {
         let hex: String = hash.iter().take(12).map(|b| format!("{b:02x}")).collect();
         let hashed = name.rsplit('/').next().is_some_and(crate::endpoint::is_hashed);
         File {
-            body,
+            body: Bytes::from_static(body),
             content_type: HeaderValue::from_static(content_type),
             etag: HeaderValue::from_str(&format!("\"{hex}\""))
                 .unwrap_or(HeaderValue::from_static("\"0\"")),
@@ -66,14 +74,17 @@ impl File {
         }
     }
 
-    /// The body in `encoding`, if that encoding is smaller than the file.
-    fn encoded(&self, encoding: Encoding) -> Option<&[u8]> {
+    /// The body in `encoding`, if that encoding is smaller than the file (a shared buffer:
+    /// sending it copies nothing).
+    fn encoded(&self, encoding: Encoding) -> Option<&Bytes> {
         let (cell, make): (_, Compress) = match encoding {
             Encoding::Brotli => (&self.brotli, brotli),
             Encoding::Gzip => (&self.gzip, gzip),
         };
-        let made = cell.get_or_init(|| make(self.body).filter(|e| e.len() < self.body.len()));
-        made.as_deref()
+        let made = cell.get_or_init(|| {
+            make(&self.body).filter(|e| e.len() < self.body.len()).map(Bytes::from)
+        });
+        made.as_ref()
     }
 }
 
@@ -95,37 +106,46 @@ impl Encoding {
     }
 }
 
-async fn serve(
-    State(files): State<Arc<HashMap<&'static str, File>>>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(file) = files.get(path.as_str()) else {
+/// The headers a file's response carries at most: type, `nosniff`, encoding, `ETag`,
+/// caching and `Vary` (the endpoint adds the request id).
+const RESPONSE_HEADERS: usize = 7;
+
+/// Answers a file. The request is taken whole, not its parts: the headers are read where they
+/// are instead of copied, and the path is the URI's own (decoded only when it has a `%`).
+async fn serve(State(table): State<Arc<Table>>, request: Request) -> Response {
+    let path = request.uri().path().strip_prefix(table.prefix.as_str()).unwrap_or_default();
+    let decoded = if path.contains('%') {
+        percent_encoding::percent_decode_str(path).decode_utf8().ok()
+    } else {
+        Some(path.into())
+    };
+    let Some(file) = decoded.and_then(|path| table.files.get(&*path)) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let mut response = if fresh(&headers, &file.etag) {
-        StatusCode::NOT_MODIFIED.into_response()
+    let headers = request.headers();
+    let mut response = if fresh(headers, &file.etag) {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response
     } else {
         let chosen = file
             .compressible
-            .then(|| accepted(&headers))
+            .then(|| accepted(headers))
             .into_iter()
             .flatten()
             .find_map(|encoding| file.encoded(encoding).map(|body| (encoding, body)));
-        let mut response = match chosen {
-            Some((encoding, body)) => {
-                let mut response = body.to_vec().into_response();
-                response
-                    .headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding.name()));
-                response
-            }
-            None => file.body.into_response(),
+        let (body, encoding) = match chosen {
+            Some((encoding, body)) => (body.clone(), Some(encoding)),
+            None => (file.body.clone(), None),
         };
-        response.headers_mut().insert(header::CONTENT_TYPE, file.content_type.clone());
-        response
-            .headers_mut()
-            .insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        let mut response = Response::new(Body::from(body));
+        let out = response.headers_mut();
+        out.reserve(RESPONSE_HEADERS);
+        out.insert(header::CONTENT_TYPE, file.content_type.clone());
+        out.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        if let Some(encoding) = encoding {
+            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding.name()));
+        }
         response
     };
     let out = response.headers_mut();
@@ -226,6 +246,7 @@ mod tests {
         ("app.css", CSS),
         ("app.1a2b3c4d5e6f.css", CSS),
         ("img/logo.png", b"\x89PNG\r\n\x1a\n not really"),
+        ("my file.txt", b"spaced"),
     ];
 
     async fn get(router: &Router, path: &str, headers: &[(&str, &str)]) -> Response {
@@ -272,6 +293,20 @@ mod tests {
             get(&assets, "/assets/../Cargo.toml", &[]).await.status(),
             StatusCode::NOT_FOUND
         );
+        // A name is matched decoded; a path that does not decode to UTF-8 is not a file.
+        let spaced = get(&assets, "/assets/my%20file.txt", &[]).await;
+        assert_eq!(spaced.status(), StatusCode::OK);
+        assert_eq!(body(spaced).await, b"spaced");
+        let invalid = get(&assets, "/assets/my%FFfile.txt", &[]).await;
+        assert_eq!(invalid.status(), StatusCode::NOT_FOUND);
+        assert_eq!(get(&assets, "/assets/", &[]).await.status(), StatusCode::NOT_FOUND);
+        // HEAD: the headers of GET, no body.
+        let request = axum::http::Request::head("/assets/app.css").body(Body::empty());
+        let head = assets.clone().oneshot(request.unwrap_or_default()).await;
+        let head = head.unwrap_or_else(|never| match never {});
+        assert_eq!(head.status(), StatusCode::OK);
+        assert_eq!(header(&head, header::CONTENT_TYPE), "text/css; charset=utf-8");
+        assert!(body(head).await.is_empty());
     }
 
     #[tokio::test]

@@ -3,8 +3,12 @@
 use std::any::Any;
 use std::collections::BTreeMap;
 
+use std::time::Duration;
+
 use serde_json::Value;
 use zero_live_core::{Js, Rendered, Template};
+
+use crate::timers::TimerRef;
 
 /// What a callback may ask of the session besides changing assigns.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +33,8 @@ pub struct Context {
     /// Whether the flash changed since it was last sent.
     pub(crate) flash_changed: bool,
     pub(crate) subscriptions: Vec<String>,
+    /// Timers started and cancelled by the callback (see [`crate::timers`]).
+    pub(crate) timers: Vec<crate::timers::Request>,
     pub(crate) pushes: Vec<(String, Value)>,
     pub(crate) execs: Vec<Js>,
     pub(crate) target: Option<String>,
@@ -154,12 +160,54 @@ impl Context {
         self.target.as_deref()
     }
 
-    /// Subscribes the session to `topic`: messages published there reach `handle_info`. Only
-    /// connected mounts subscribe (a disconnected render has no session).
+    /// Subscribes the session to `topic`: messages published there reach `handle_info`, from
+    /// any callback of a connected view (a disconnected render has no session).
     pub fn subscribe(&mut self, topic: impl Into<String>) {
         if self.connected {
             self.subscriptions.push(topic.into());
         }
+    }
+
+    /// Sends the view `message`: `handle_info` gets it once this callback has returned and its
+    /// render is sent. A disconnected render has no session: nothing is sent.
+    pub fn send_self<M: Any + Send + Sync>(&mut self, message: M) -> TimerRef {
+        self.start_timer(Duration::ZERO, None, message)
+    }
+
+    /// Sends the view `message` after `delay` (to `handle_info`), unless the timer is
+    /// cancelled ([`Context::cancel_timer`]) or the view has gone by then (a live navigation to
+    /// another view, the session's end). Only a connected view starts timers.
+    pub fn send_after<M: Any + Send + Sync>(&mut self, delay: Duration, message: M) -> TimerRef {
+        self.start_timer(delay, None, message)
+    }
+
+    /// Sends the view `message` every `period` (at least [`crate::timers::MIN_INTERVAL`]), the
+    /// first time one period from now, until cancelled or the view has gone. A tick the session
+    /// was too busy for is not made up: the next one is a period after the late one.
+    pub fn interval<M: Any + Send + Sync>(&mut self, period: Duration, message: M) -> TimerRef {
+        let period = period.max(crate::timers::MIN_INTERVAL);
+        self.start_timer(period, Some(period), message)
+    }
+
+    /// Cancels a timer of this view; one that already fired, or is unknown, changes nothing.
+    pub fn cancel_timer(&mut self, timer: TimerRef) {
+        if self.connected {
+            self.timers.push(crate::timers::Request::Cancel(timer));
+        }
+    }
+
+    fn start_timer<M: Any + Send + Sync>(
+        &mut self,
+        after: Duration,
+        every: Option<Duration>,
+        message: M,
+    ) -> TimerRef {
+        let timer = TimerRef::next();
+        if self.connected {
+            let message = std::sync::Arc::new(message);
+            self.timers.push(crate::timers::Request::Start { timer, after, every, message });
+        }
+        timer
     }
 
     /// The flash messages set so far.
@@ -417,6 +465,34 @@ impl Route {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_connected_view_starts_timers_and_an_interval_has_a_floor() {
+        use crate::timers::{MIN_INTERVAL, Request};
+        let mut page = Context::new(false, "/clock");
+        let timer = page.send_after(Duration::from_millis(5), 1u8);
+        page.interval(Duration::from_millis(5), 2u8);
+        page.send_self(3u8);
+        page.cancel_timer(timer);
+        assert!(page.timers.is_empty(), "a disconnected render has no session to send to");
+
+        let mut live = Context::new(true, "/clock");
+        let first = live.send_self(1u8);
+        let second = live.interval(Duration::ZERO, 2u8);
+        assert_ne!(first, second, "each timer has its own reference");
+        live.cancel_timer(first);
+        match live.timers.as_slice() {
+            [
+                Request::Start { after: Duration::ZERO, every: None, .. },
+                Request::Start { after, every: Some(every), .. },
+                Request::Cancel(cancelled),
+            ] => {
+                assert_eq!((*after, *every), (MIN_INTERVAL, MIN_INTERVAL));
+                assert_eq!(*cancelled, first);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn a_routes_page_hint_grows_to_its_largest_page_up_to_the_cap_and_never_shrinks() {

@@ -48,15 +48,17 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
         // spec/routes.tsv:20
         .route("/users/log-out", post(crate::web::auth::log_out))
         // spec/routes.tsv:23
-        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox))
-        // spec/routes.tsv:11
-        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
+        .route("/dev/mailbox", get(crate::web::auth::dev_mailbox));
     let api = axum::Router::new()
         // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
+    let assets = axum::Router::new()
+        // spec/routes.tsv:11
+        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
         .merge(crate::web::pipelines::api(api, live))
+        .merge(crate::web::pipelines::assets(assets, live))
 }
 
 /// `web/assets`, embedded in the binary by `build.rs`

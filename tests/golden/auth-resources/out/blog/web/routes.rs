@@ -80,15 +80,17 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
         // spec/routes.tsv:33
         .route("/comments/{id}/edit", get(crate::web::html::comments::edit))
         // spec/routes.tsv:34
-        .route("/comments/{id}/delete", post(crate::web::html::comments::delete))
-        // spec/routes.tsv:11
-        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
+        .route("/comments/{id}/delete", post(crate::web::html::comments::delete));
     let api = axum::Router::new()
         // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
+    let assets = axum::Router::new()
+        // spec/routes.tsv:11
+        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
         .merge(crate::web::pipelines::api(api, live))
+        .merge(crate::web::pipelines::assets(assets, live))
 }
 
 /// `web/assets`, embedded in the binary by `build.rs`

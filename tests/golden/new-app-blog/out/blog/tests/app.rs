@@ -65,6 +65,9 @@ async fn http_routes_health_and_static_files_answer_and_unknown_ones_do_not() {
     assert_eq!(get(&app, "/health/live").await.status(), StatusCode::OK);
     let css = get(&app, "/assets/app.css").await;
     assert_eq!(css.status(), StatusCode::OK);
+    // An asset passes no pipeline of pages: it sets no cookie, so a shared cache keeps it.
+    assert_eq!(header_of(&css, "set-cookie"), "", "an asset sets no cookie");
+    assert_eq!(header_of(&css, "x-pipeline"), "");
     // The theme's stylesheet, generated from spec/theme.tsv, sets every token app.css uses.
     let theme = body(get(&app, "/assets/theme.css").await).await;
     let used = body(get(&app, "/assets/app.css").await).await;

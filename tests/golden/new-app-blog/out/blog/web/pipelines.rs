@@ -41,6 +41,13 @@ pub fn browser(router: Router, live: &Live) -> Router {
     )
 }
 
+/// Static files: served as they are. No CSRF check (they are only read) and so no cookie: a
+/// response that sets one is not kept by a shared cache, and every asset of a first visit would
+/// carry a fresh one. `zero_live::static_files` sets their type, `nosniff`, `ETag` and caching.
+pub fn assets(router: Router, _live: &Live) -> Router {
+    router
+}
+
 /// JSON endpoints: never cached, never sniffed. No CSRF check: an API authenticates its callers
 /// by a header of theirs, not by a cookie a browser sends on its own.
 pub fn api(router: Router, _live: &Live) -> Router {

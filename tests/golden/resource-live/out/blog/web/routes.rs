@@ -36,16 +36,17 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 /// The HTTP router: the live transport (socket and assets), then each pipeline's routes
 /// behind the pipeline.
 pub fn router(live: &zero_live::Live) -> axum::Router {
-    let browser = live
-        .pages_of("browser")
-        // spec/routes.tsv:11
-        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
+    let browser = live.pages_of("browser");
     let api = axum::Router::new()
         // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
+    let assets = axum::Router::new()
+        // spec/routes.tsv:11
+        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
         .merge(crate::web::pipelines::api(api, live))
+        .merge(crate::web::pipelines::assets(assets, live))
 }
 
 /// `web/assets`, embedded in the binary by `build.rs`

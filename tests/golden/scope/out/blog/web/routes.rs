@@ -65,15 +65,17 @@ pub fn router(live: &zero_live::Live) -> axum::Router {
         // spec/routes.tsv:31
         .route("/tasks/{id}/edit", get(crate::web::html::tasks::edit))
         // spec/routes.tsv:32
-        .route("/tasks/{id}/delete", post(crate::web::html::tasks::delete))
-        // spec/routes.tsv:11
-        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
+        .route("/tasks/{id}/delete", post(crate::web::html::tasks::delete));
     let api = axum::Router::new()
         // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
+    let assets = axum::Router::new()
+        // spec/routes.tsv:11
+        .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     live.transport()
         .merge(crate::web::pipelines::browser(browser, live))
         .merge(crate::web::pipelines::api(api, live))
+        .merge(crate::web::pipelines::assets(assets, live))
 }
 
 /// `web/assets`, embedded in the binary by `build.rs`
