@@ -260,6 +260,8 @@ pub struct Clock {
     pub interval: Option<zero_live::TimerRef>,
     /// The last alarm set.
     pub alarm: Option<zero_live::TimerRef>,
+    /// Where the async load stands: `idle`, `loading`, its value, or why it failed.
+    pub load: String,
 }
 zero_live_core::template!(Clock, "clock");
 
@@ -277,14 +279,25 @@ pub enum ClockMessage {
     Ping,
 }
 
+/// Always true, opaquely to the compiler: a task that panics still has an output type.
+fn value_is_null() -> bool {
+    std::hint::black_box(true)
+}
+
 /// The `ms` of an event's value (20 when absent or not a number).
 fn millis(value: &Value) -> std::time::Duration {
     std::time::Duration::from_millis(value["ms"].as_u64().unwrap_or(20))
 }
 
+/// The clock's async load: `ms` of waiting (a slow query), then its answer.
+async fn slow_answer(ms: std::time::Duration) -> u64 {
+    tokio::time::sleep(ms).await;
+    42
+}
+
 impl LiveView for Clock {
     async fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
-        Ok(Clock::default())
+        Ok(Clock { load: "idle".to_owned(), ..Clock::default() })
     }
 
     async fn handle_event(
@@ -314,12 +327,43 @@ impl LiveView for Clock {
             "ping" => {
                 ctx.send_self(ClockMessage::Ping);
             }
+            "load" => {
+                self.load = "loading".to_owned();
+                ctx.start_async("load", slow_answer(millis(value)));
+            }
+            "load_within" => {
+                self.load = "loading".to_owned();
+                ctx.start_async_within("load", millis(value), slow_answer(millis(value) * 50));
+            }
+            "load_panics" => ctx.start_async("load", async {
+                if value_is_null() {
+                    panic!("the query failed");
+                }
+                0u64
+            }),
+            "cancel_load" => {
+                ctx.cancel_async("load");
+                self.load = "cancelled".to_owned();
+            }
             "away" => ctx.push_navigate("/clock"),
             // Subscribing from an event, not only in `mount`.
             "listen" => ctx.subscribe(CLOCK_ALARMS),
             other => return Err(EventError::Unknown(other.to_owned())),
         }
         Ok(())
+    }
+
+    async fn handle_async(
+        &mut self,
+        _name: &str,
+        result: zero_live::tasks::AsyncResult,
+        _ctx: &mut Context,
+    ) {
+        self.load = match result.map(|output| output.downcast::<u64>()) {
+            Ok(Ok(answer)) => answer.to_string(),
+            Ok(Err(_)) => "not a number".to_owned(),
+            Err(failure) => failure.to_string(),
+        };
     }
 
     async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _: &mut Context) {

@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used)]
-//! A view's timers over a real socket (`/clock`): messages it sends itself now, after a delay
-//! and on an interval reach `handle_info` and push their render; cancelled ones, and those of
-//! a view navigated away from, never do.
+//! A view's timers and async work over a real socket (`/clock`): messages it sends itself now,
+//! after a delay and on an interval reach `handle_info`, and tasks it starts reach
+//! `handle_async`, each pushing its render; cancelled ones, and those of a view navigated away
+//! from, never do.
 
 use std::time::Duration;
 
@@ -86,4 +87,45 @@ async fn a_view_subscribes_from_an_event_too() {
     view.event("listen", json!({})).await.unwrap();
     live.broadcast(counter::CLOCK_ALARMS, counter::ClockMessage::Alarm);
     assert!(view.render_async().await.unwrap().contains("Alarms: 1"));
+}
+
+#[tokio::test]
+async fn a_task_answers_by_name_while_the_view_goes_on_answering_events() {
+    let (_server, mut view) = clock().await;
+    view.event("load", json!({"ms": 300})).await.unwrap();
+    assert!(view.html().unwrap().contains("Load: loading"));
+    // The session is not blocked by the task: an event is answered at once.
+    view.event("ping", json!({})).await.unwrap();
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"));
+    assert!(view.html().unwrap().contains("Load: loading"), "not done yet");
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Load: 42"), "{html}");
+}
+
+#[tokio::test]
+async fn a_panicking_or_late_task_fails_and_the_session_goes_on() {
+    let (_server, mut view) = clock().await;
+    view.event("load_panics", json!({})).await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Load: the task panicked: the query failed"), "{html}");
+    view.event("load_within", json!({"ms": 20})).await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Load: the task timed out after 20ms"), "{html}");
+    view.event("ping", json!({})).await.unwrap();
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"), "the session goes on");
+}
+
+#[tokio::test]
+async fn a_cancelled_task_or_one_of_a_view_navigated_away_from_never_answers() {
+    let (_server, mut view) = clock().await;
+    view.event("load", json!({"ms": 100})).await.unwrap();
+    view.event("cancel_load", json!({})).await.unwrap();
+    assert!(quiet_for(&mut view, 300).await, "a cancelled task never answers");
+    assert!(view.html().unwrap().contains("Load: cancelled"));
+
+    view.event("load", json!({"ms": 100})).await.unwrap();
+    view.event("away", json!({})).await.unwrap();
+    assert_eq!(view.follow_redirect().await.unwrap(), "/clock");
+    assert!(quiet_for(&mut view, 300).await, "the old view's task does not reach the new one");
+    assert!(view.html().unwrap().contains("Load: idle"));
 }

@@ -31,6 +31,7 @@ pub mod recent;
 pub use zero_pubsub as pubsub;
 pub mod server;
 pub mod static_files;
+pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod timers;

@@ -1165,6 +1165,8 @@ struct Session {
     mailbox: Option<mpsc::Sender<Info>>,
     /// The view's timers (`Context::send_after`, `interval`, `send_self`).
     timers: crate::timers::Timers,
+    /// The view's async work (`Context::start_async`).
+    tasks: crate::tasks::Tasks,
     /// Renders sent since the join: the revision of the last one (shared with the registry).
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
@@ -1261,6 +1263,7 @@ async fn run(
         mail: None,
         mailbox: None,
         timers: crate::timers::Timers::default(),
+        tasks: crate::tasks::Tasks::default(),
         revision: Arc::default(),
         ctx: Context::default(),
         last: None,
@@ -1290,6 +1293,13 @@ async fn run(
                     break (Terminate::Refused, Some((close::REVOKED, "session revoked")));
                 }
                 deliver(&inner, &mut session, &info, &mut out).await;
+                None
+            }
+            (name, result) = session.tasks.next(), if session.tasks.busy() => {
+                if let Some(view) = session.view.as_mut() {
+                    view.handle_async(&name, result, &mut session.ctx).await;
+                    rerender(&inner, &mut session, Answer::Push, &mut out);
+                }
                 None
             }
             () = crate::timers::until(session.timers.next_deadline()),
@@ -1780,7 +1790,8 @@ async fn mount(
     Mounted::Yes
 }
 
-/// Carries out what the last callback asked of the session: its subscriptions and timers.
+/// Carries out what the last callback asked of the session: its subscriptions, timers and
+/// tasks.
 fn take_requests(inner: &Inner, session: &mut Session) {
     for topic in std::mem::take(&mut session.ctx.subscriptions) {
         let mailbox = mailbox(inner, session);
@@ -1789,6 +1800,10 @@ fn take_requests(inner: &Inner, session: &mut Session) {
     let timers = std::mem::take(&mut session.ctx.timers);
     if !timers.is_empty() {
         session.timers.apply(timers, tokio::time::Instant::now());
+    }
+    let tasks = std::mem::take(&mut session.ctx.tasks);
+    if !tasks.is_empty() {
+        session.tasks.apply(tasks);
     }
 }
 
@@ -1828,8 +1843,9 @@ async fn navigate_session(
     // again below).
     session.mail = None;
     session.mailbox = None;
-    // Its timers end with it.
+    // Its timers and tasks end with it.
     session.timers.clear();
+    session.tasks.clear();
     // The page rejoins the view it shows after a disconnect: with a token for its path,
     // under the same session id (so the page's CSRF token still matches).
     let token = inner.signer.session_for(&session.id, path);

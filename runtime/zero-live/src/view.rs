@@ -11,7 +11,7 @@ use zero_live_core::{Js, Rendered, Template};
 use crate::timers::TimerRef;
 
 /// What a callback may ask of the session besides changing assigns.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Context {
     connected: bool,
     path: String,
@@ -35,6 +35,8 @@ pub struct Context {
     pub(crate) subscriptions: Vec<String>,
     /// Timers started and cancelled by the callback (see [`crate::timers`]).
     pub(crate) timers: Vec<crate::timers::Request>,
+    /// Async work started and cancelled by the callback (see [`crate::tasks`]).
+    pub(crate) tasks: Vec<crate::tasks::Request>,
     pub(crate) pushes: Vec<(String, Value)>,
     pub(crate) execs: Vec<Js>,
     pub(crate) target: Option<String>,
@@ -210,6 +212,38 @@ impl Context {
         timer
     }
 
+    /// Runs `work` beside the session, on a task of its own, under `name`; its output reaches
+    /// [`LiveView::handle_async`] (which downcasts it), so the view answers events meanwhile.
+    /// Starting a name that runs cancels the older task. It times out after
+    /// [`crate::tasks::DEFAULT_TIMEOUT`]; a panic is caught and reported to the view; the task
+    /// is cancelled when the view goes (see [`crate::tasks`]). Only a connected view starts
+    /// tasks: in a disconnected render `work` is dropped unrun.
+    pub fn start_async<F, T>(&mut self, name: impl Into<String>, work: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Any + Send,
+    {
+        self.start_async_within(name, crate::tasks::DEFAULT_TIMEOUT, work);
+    }
+
+    /// [`Context::start_async`] with its own timeout.
+    pub fn start_async_within<F, T>(&mut self, name: impl Into<String>, timeout: Duration, work: F)
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Any + Send,
+    {
+        if self.connected {
+            self.tasks.push(crate::tasks::Request::start(name.into(), timeout, work));
+        }
+    }
+
+    /// Cancels the task running under `name`, if one does: its result never arrives.
+    pub fn cancel_async(&mut self, name: &str) {
+        if self.connected {
+            self.tasks.push(crate::tasks::Request::Cancel(name.to_owned()));
+        }
+    }
+
     /// The flash messages set so far.
     pub fn flash(&self) -> &BTreeMap<String, String> {
         &self.flash
@@ -351,6 +385,17 @@ pub trait LiveView: Template + Send + Sized + 'static {
         std::future::ready(())
     }
 
+    /// A task started with [`Context::start_async`] finished: its output (downcast it with
+    /// `result.downcast::<T>()`) or why there is none.
+    fn handle_async(
+        &mut self,
+        _name: &str,
+        _result: crate::tasks::AsyncResult,
+        _ctx: &mut Context,
+    ) -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
     /// The session ends.
     fn terminate(&mut self, _reason: Terminate) {}
 }
@@ -375,6 +420,12 @@ pub(crate) trait DynView: Send {
         value: &'a Value,
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, Result<(), EventError>>;
+    fn handle_async<'a>(
+        &'a mut self,
+        name: &'a str,
+        result: crate::tasks::AsyncResult,
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, ()>;
     fn terminate(&mut self, reason: Terminate);
 }
 
@@ -405,6 +456,14 @@ impl<V: LiveView> DynView for V {
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, Result<(), EventError>> {
         Box::pin(LiveView::handle_event(self, event, value, ctx))
+    }
+    fn handle_async<'a>(
+        &'a mut self,
+        name: &'a str,
+        result: crate::tasks::AsyncResult,
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, ()> {
+        Box::pin(LiveView::handle_async(self, name, result, ctx))
     }
     fn terminate(&mut self, reason: Terminate) {
         LiveView::terminate(self, reason);
@@ -467,7 +526,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_a_connected_view_starts_timers_and_an_interval_has_a_floor() {
+    fn only_a_connected_view_starts_timers_and_tasks_and_an_interval_has_a_floor() {
         use crate::timers::{MIN_INTERVAL, Request};
         let mut page = Context::new(false, "/clock");
         let timer = page.send_after(Duration::from_millis(5), 1u8);
@@ -475,6 +534,9 @@ mod tests {
         page.send_self(3u8);
         page.cancel_timer(timer);
         assert!(page.timers.is_empty(), "a disconnected render has no session to send to");
+        page.start_async("load", async { 1 });
+        page.cancel_async("load");
+        assert!(page.tasks.is_empty(), "nor runs tasks");
 
         let mut live = Context::new(true, "/clock");
         let first = live.send_self(1u8);
@@ -489,6 +551,20 @@ mod tests {
             ] => {
                 assert_eq!((*after, *every), (MIN_INTERVAL, MIN_INTERVAL));
                 assert_eq!(*cancelled, first);
+            }
+            other => panic!("{other:?}"),
+        }
+        live.start_async_within("load", Duration::from_millis(5), async { 1 });
+        live.cancel_async("load");
+        match live.tasks.as_slice() {
+            [
+                crate::tasks::Request::Start { name, timeout, .. },
+                crate::tasks::Request::Cancel(n),
+            ] => {
+                assert_eq!(
+                    (name.as_str(), *timeout, n.as_str()),
+                    ("load", Duration::from_millis(5), "load")
+                );
             }
             other => panic!("{other:?}"),
         }

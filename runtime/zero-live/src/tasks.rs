@@ -1,0 +1,287 @@
+//! A live session's async work: futures a view starts by name (Phoenix's `start_async`), run
+//! beside the session on their own tasks so the view goes on answering events, each result
+//! handed to the view's `handle_async`.
+//!
+//! - A task is named: starting a name that runs cancels the older task (its result never
+//!   arrives); [`Context::cancel_async`](crate::Context::cancel_async) cancels by name.
+//! - Each has a timeout ([`DEFAULT_TIMEOUT`] unless started with its own), after which it is
+//!   dropped and the view gets [`AsyncFailure::TimedOut`].
+//! - A task that panics is caught: the view gets [`AsyncFailure::Panicked`] and the session
+//!   goes on.
+//! - At most [`MAX_TASKS`] run per session; one more is refused at once with
+//!   [`AsyncFailure::TooMany`].
+//! - A view's tasks end with it (a live navigation to another view, the session's end), and a
+//!   result that arrives after its task was cancelled or replaced is dropped.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use futures_util::FutureExt as _;
+use tokio::sync::mpsc;
+
+/// How long a task may run unless started with its own timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// How many tasks one session runs at once.
+pub const MAX_TASKS: usize = 16;
+
+/// What a finished task gives the view: its output (downcast with
+/// `result.downcast::<T>()`), or why there is none.
+pub type AsyncResult = Result<Box<dyn Any + Send>, AsyncFailure>;
+
+/// Why a task gave no output.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AsyncFailure {
+    /// It panicked; the message, when the panic carried text.
+    Panicked(String),
+    /// It ran past its timeout and was dropped.
+    TimedOut(Duration),
+    /// The session already ran [`MAX_TASKS`] tasks; this one never started.
+    TooMany,
+}
+
+impl std::fmt::Display for AsyncFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AsyncFailure::Panicked(why) => write!(f, "the task panicked: {why}"),
+            AsyncFailure::TimedOut(after) => write!(f, "the task timed out after {after:?}"),
+            AsyncFailure::TooMany => write!(f, "the session runs {MAX_TASKS} tasks already"),
+        }
+    }
+}
+
+impl std::error::Error for AsyncFailure {}
+
+type Work = std::pin::Pin<Box<dyn Future<Output = Box<dyn Any + Send>> + Send>>;
+
+/// What a callback asked of the session's tasks.
+pub(crate) enum Request {
+    Start { name: String, timeout: Duration, work: Work },
+    Cancel(String),
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Request::Start { name, timeout, .. } => f
+                .debug_struct("Start")
+                .field("name", name)
+                .field("timeout", timeout)
+                .finish_non_exhaustive(),
+            Request::Cancel(name) => f.debug_tuple("Cancel").field(name).finish(),
+        }
+    }
+}
+
+impl Request {
+    pub(crate) fn start<F, T>(name: String, timeout: Duration, work: F) -> Request
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Any + Send,
+    {
+        let work = Box::pin(work.map(|output| Box::new(output) as Box<dyn Any + Send>));
+        Request::Start { name, timeout, work }
+    }
+}
+
+/// A finished task: its name, which start of that name it was, and its result.
+pub(crate) struct Finished {
+    name: String,
+    run: u64,
+    result: AsyncResult,
+}
+
+/// A session's running tasks, by name.
+pub(crate) struct Tasks {
+    running: HashMap<String, (u64, tokio::task::AbortHandle)>,
+    runs: u64,
+    done: mpsc::UnboundedSender<Finished>,
+    results: mpsc::UnboundedReceiver<Finished>,
+    /// Refused starts, answered on the next turn like a finished task.
+    refused: Vec<String>,
+}
+
+impl Default for Tasks {
+    fn default() -> Tasks {
+        let (done, results) = mpsc::unbounded_channel();
+        Tasks { running: HashMap::new(), runs: 0, done, results, refused: Vec::new() }
+    }
+}
+
+impl Tasks {
+    /// Applies a callback's requests in the order it made them.
+    pub(crate) fn apply(&mut self, requests: Vec<Request>) {
+        for request in requests {
+            match request {
+                Request::Start { name, timeout, work } => self.start(name, timeout, work),
+                Request::Cancel(name) => {
+                    if let Some((_, task)) = self.running.remove(&name) {
+                        task.abort();
+                    }
+                }
+            }
+        }
+    }
+
+    fn start(&mut self, name: String, timeout: Duration, work: Work) {
+        if let Some((_, older)) = self.running.remove(&name) {
+            older.abort();
+        }
+        if self.running.len() >= MAX_TASKS {
+            self.refused.push(name);
+            return;
+        }
+        self.runs += 1;
+        let run = self.runs;
+        let done = self.done.clone();
+        let task_name = name.clone();
+        let task = tokio::spawn(async move {
+            let caught = std::panic::AssertUnwindSafe(work).catch_unwind();
+            let result = match tokio::time::timeout(timeout, caught).await {
+                Ok(Ok(output)) => Ok(output),
+                Ok(Err(panic)) => Err(AsyncFailure::Panicked(panic_text(&*panic))),
+                Err(_) => Err(AsyncFailure::TimedOut(timeout)),
+            };
+            // The session may have ended: nobody to tell.
+            let _ = done.send(Finished { name: task_name, run, result });
+        });
+        self.running.insert(name, (run, task.abort_handle()));
+    }
+
+    /// Whether a result may be waiting: a task runs or a start was refused.
+    pub(crate) fn busy(&self) -> bool {
+        !self.running.is_empty() || !self.refused.is_empty()
+    }
+
+    /// The next result for the view: a refused start first, else the next task to finish that
+    /// is still the one its name runs (a cancelled or replaced task's result is dropped).
+    pub(crate) async fn next(&mut self) -> (String, AsyncResult) {
+        if let Some(name) = self.refused.pop() {
+            return (name, Err(AsyncFailure::TooMany));
+        }
+        loop {
+            let Some(finished) = self.results.recv().await else {
+                return std::future::pending().await;
+            };
+            let current = self.running.get(&finished.name).is_some_and(|(r, _)| *r == finished.run);
+            if current {
+                self.running.remove(&finished.name);
+                return (finished.name, finished.result);
+            }
+        }
+    }
+
+    /// Cancels every task (the view they belonged to is gone).
+    pub(crate) fn clear(&mut self) {
+        for (_, (_, task)) in self.running.drain() {
+            task.abort();
+        }
+        self.refused.clear();
+    }
+
+    /// How many tasks run.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.running.len()
+    }
+}
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+fn panic_text(panic: &(dyn Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn start<F, T>(name: &str, timeout_ms: u64, work: F) -> Request
+    where
+        F: Future<Output = T> + Send + 'static,
+        T: Any + Send,
+    {
+        Request::start(name.to_owned(), Duration::from_millis(timeout_ms), work)
+    }
+
+    async fn next(tasks: &mut Tasks) -> (String, AsyncResult) {
+        tokio::time::timeout(Duration::from_secs(5), tasks.next()).await.expect("a result")
+    }
+
+    #[tokio::test]
+    async fn a_result_a_panic_and_a_timeout_each_reach_the_view_by_name() {
+        let mut tasks = Tasks::default();
+        assert!(!tasks.busy());
+        tasks.apply(vec![start("sum", 1000, async { 2 + 2 })]);
+        let (name, result) = next(&mut tasks).await;
+        assert_eq!(name, "sum");
+        assert_eq!(result.ok().and_then(|b| b.downcast::<i32>().ok()).map(|b| *b), Some(4));
+        assert!(!tasks.busy(), "a finished task is gone");
+
+        tasks.apply(vec![start("boom", 1000, async {
+            if true {
+                panic!("no rows");
+            }
+        })]);
+        let (name, result) = next(&mut tasks).await;
+        assert_eq!(
+            (name.as_str(), result.err()),
+            ("boom", Some(AsyncFailure::Panicked("no rows".into())))
+        );
+
+        let slow = start("slow", 20, tokio::time::sleep(Duration::from_secs(30)));
+        tasks.apply(vec![slow]);
+        let (_, result) = next(&mut tasks).await;
+        assert_eq!(result.err(), Some(AsyncFailure::TimedOut(Duration::from_millis(20))));
+    }
+
+    #[tokio::test]
+    async fn cancelled_and_replaced_tasks_never_answer() {
+        let mut tasks = Tasks::default();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tasks.apply(vec![start("load", 5000, async move { rx.await.map(|()| "first") })]);
+        // Started again under the same name: the first is cancelled (its sender is dropped).
+        tasks.apply(vec![start("load", 5000, async { Ok::<_, ()>("second") })]);
+        let (_, result) = next(&mut tasks).await;
+        let value = result.ok().and_then(|b| b.downcast::<Result<&str, ()>>().ok());
+        assert_eq!(value.map(|b| *b), Some(Ok("second")));
+        assert!(tx.is_closed(), "the replaced task was aborted");
+
+        tasks.apply(vec![start("gone", 5000, async { 1 }), Request::Cancel("gone".into())]);
+        assert_eq!(tasks.len(), 0);
+        let nothing = tokio::time::timeout(Duration::from_millis(100), tasks.next()).await;
+        assert!(nothing.is_err(), "a cancelled task's result is dropped");
+        // Cancelling a name that runs nothing changes nothing.
+        tasks.apply(vec![Request::Cancel("unknown".into())]);
+        assert!(!tasks.busy());
+    }
+
+    #[tokio::test]
+    async fn past_the_limit_a_start_is_refused_and_clear_ends_every_task() {
+        let mut tasks = Tasks::default();
+        let mut senders = Vec::new();
+        for i in 0..MAX_TASKS {
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            senders.push(tx);
+            tasks.apply(vec![start(&format!("t{i}"), 5000, rx)]);
+        }
+        tasks.apply(vec![start("one_more", 5000, async {})]);
+        assert_eq!(tasks.len(), MAX_TASKS);
+        let (name, result) = next(&mut tasks).await;
+        assert_eq!((name.as_str(), result.err()), ("one_more", Some(AsyncFailure::TooMany)));
+        tasks.clear();
+        assert!(!tasks.busy());
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(senders.iter().all(tokio::sync::oneshot::Sender::is_closed), "all aborted");
+    }
+}
