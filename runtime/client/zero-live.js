@@ -237,6 +237,11 @@ export class LiveSocket {
       return;
     }
     this.dead = true;
+    this.#reload();
+  }
+
+  /** Reloads the page, noting when (a refusal within a minute of it shows the banner). */
+  #reload() {
     sessionStorage.setItem("zl-reloaded", String(Date.now()));
     location.reload();
   }
@@ -253,8 +258,7 @@ export class LiveSocket {
     reload.type = "button";
     reload.textContent = "Reload now";
     reload.addEventListener("click", () => {
-      sessionStorage.setItem("zl-reloaded", String(Date.now()));
-      location.reload();
+      this.#reload();
     });
     banner.append(reload);
     document.body.prepend(banner);

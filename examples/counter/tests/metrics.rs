@@ -116,3 +116,20 @@ async fn sessions_views_the_process_and_the_apps_own_metrics_are_counted() {
         text.contains("\nprocess_open_fds ") && text.contains("\nprocess_resident_memory_bytes ")
     );
 }
+
+/// The figures count each session under the view it shows: a live navigation moves it.
+#[tokio::test]
+async fn sessions_are_counted_by_the_view_they_show_after_a_navigation() {
+    let live = counter::live(LiveConfig::default());
+    let server = zero_live::testing::TestServer::start(live.router(), live.clone()).await.unwrap();
+    let mut counter_page = server.live("/").await.unwrap();
+    let _clock = server.live("/clock").await.unwrap();
+    let by_view = || {
+        let views = live.snapshot().views;
+        let open = views.iter().filter(|v| v.sessions > 0);
+        open.map(|v| (v.view.rsplit("::").next().unwrap_or(v.view), v.sessions)).collect::<Vec<_>>()
+    };
+    assert_eq!(by_view(), [("Clock", 1), ("Counter", 1)]);
+    counter_page.navigate("/notes").await.unwrap();
+    assert_eq!(by_view(), [("Clock", 1), ("Notes", 1)], "the navigated session moved");
+}

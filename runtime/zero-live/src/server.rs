@@ -212,6 +212,8 @@ impl std::fmt::Debug for Observer {
 struct Entry {
     id: String,
     path: String,
+    /// The view its route mounts (what the per-view figures count it under).
+    view: &'static str,
     caps: Vec<String>,
     revision: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -650,25 +652,16 @@ impl Live {
 
     /// Writes the event-duration histogram of each view (the routes of one view added up).
     pub(crate) fn write_view_events(&self, out: &mut String, name: &str) {
-        for stats in self.view_stats() {
-            let label = format!("view=\"{}\",", stats.view.replace(['\\', '"'], "_"));
-            stats.events.write(out, name, &label);
+        for (view, events) in self.view_events() {
+            let label = format!("view=\"{}\",", view.replace(['\\', '"'], "_"));
+            events.write(out, name, &label);
         }
     }
 
-    /// Each view's sessions open now and event durations (the routes of one view added up),
-    /// sorted by view.
-    pub(crate) fn view_stats(&self) -> Vec<crate::metrics::ViewStats> {
-        let mut open: HashMap<&'static str, usize> = HashMap::new();
-        {
-            let registry =
-                self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            for entry in registry.values() {
-                if let Some((route, _)) = self.inner.routes.find(&entry.path) {
-                    *open.entry(route.view).or_default() += 1;
-                }
-            }
-        }
+    /// Each view's event durations (the routes of one view added up), sorted by view.
+    fn view_events(
+        &self,
+    ) -> std::collections::BTreeMap<&'static str, crate::metrics::Distribution> {
         let mut views: std::collections::BTreeMap<&'static str, (&Route, Vec<u64>, u64)> =
             std::collections::BTreeMap::new();
         for (_, route) in &self.inner.routes.order {
@@ -680,10 +673,27 @@ impl Live {
         }
         views
             .into_iter()
-            .map(|(view, (route, counts, sum))| crate::metrics::ViewStats {
+            .map(|(view, (route, counts, sum))| (view, route.events.distribution(counts, sum)))
+            .collect()
+    }
+
+    /// Each view's sessions open now and event durations (the routes of one view added up),
+    /// sorted by view.
+    pub(crate) fn view_stats(&self) -> Vec<crate::metrics::ViewStats> {
+        let mut open: HashMap<&'static str, usize> = HashMap::new();
+        {
+            let registry =
+                self.inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for entry in registry.values() {
+                *open.entry(entry.view).or_default() += 1;
+            }
+        }
+        self.view_events()
+            .into_iter()
+            .map(|(view, events)| crate::metrics::ViewStats {
                 view,
                 sessions: open.get(view).copied().unwrap_or(0),
-                events: route.events.distribution(counts, sum),
+                events,
             })
             .collect()
     }
@@ -1658,6 +1668,7 @@ async fn join_session(
     let entry = Entry {
         id: claims.id.clone(),
         path: claims.path.clone(),
+        view: route.view,
         caps: join.caps.clone().unwrap_or_default(),
         revision: session.revision.clone(),
     };
@@ -1860,6 +1871,7 @@ async fn navigate_session(
     let mut registry = inner.registry.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(entry) = registry.get_mut(&session.socket) {
         path.clone_into(&mut entry.path);
+        entry.view = route.view;
     }
     Next::Continue
 }
