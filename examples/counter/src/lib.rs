@@ -295,8 +295,21 @@ async fn slow_answer(ms: std::time::Duration) -> u64 {
     42
 }
 
+/// A hook a library could attach to any view: every event is reported to the page (`audit`)
+/// and `forbidden` never reaches the view.
+fn audit(event: &str, _value: &Value, ctx: &mut Context) -> zero_live::Flow {
+    ctx.push_event("audit", json!({"event": event}));
+    if event == "forbidden" { zero_live::Flow::Halt } else { zero_live::Flow::Continue }
+}
+
 impl LiveView for Clock {
-    async fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        ctx.attach_event_hook("audit", audit);
+        // Each live patch is reported too (the clock has no `handle_params` of its own).
+        ctx.attach_params_hook("patches", |ctx| {
+            ctx.push_event("patched", json!({"path": ctx.path()}));
+            zero_live::Flow::Continue
+        });
         Ok(Clock { load: "idle".to_owned(), ..Clock::default() })
     }
 
@@ -346,6 +359,14 @@ impl LiveView for Clock {
                 self.load = "cancelled".to_owned();
             }
             "away" => ctx.push_navigate("/clock"),
+            "unaudit" => ctx.detach_hook("audit"),
+            // From now on alarms are swallowed before `handle_info`.
+            "mute_alarms" => ctx.attach_info_hook("mute", |message, _| {
+                match message.downcast_ref::<ClockMessage>() {
+                    Some(ClockMessage::Alarm) => zero_live::Flow::Halt,
+                    _ => zero_live::Flow::Continue,
+                }
+            }),
             // Subscribing from an event, not only in `mount`.
             "listen" => ctx.subscribe(CLOCK_ALARMS),
             other => return Err(EventError::Unknown(other.to_owned())),

@@ -1,8 +1,9 @@
 #![allow(clippy::unwrap_used)]
-//! A view's timers and async work over a real socket (`/clock`): messages it sends itself now,
-//! after a delay and on an interval reach `handle_info`, and tasks it starts reach
+//! A view's timers, async work and hooks over a real socket (`/clock`): messages it sends
+//! itself now, after a delay and on an interval reach `handle_info`, and tasks it starts reach
 //! `handle_async`, each pushing its render; cancelled ones, and those of a view navigated away
-//! from, never do.
+//! from, never do. Hooks it attaches see its events, messages and patches first, and may halt
+//! them.
 
 use std::time::Duration;
 
@@ -128,4 +129,33 @@ async fn a_cancelled_task_or_one_of_a_view_navigated_away_from_never_answers() {
     assert_eq!(view.follow_redirect().await.unwrap(), "/clock");
     assert!(quiet_for(&mut view, 300).await, "the old view's task does not reach the new one");
     assert!(view.html().unwrap().contains("Load: idle"));
+}
+
+#[tokio::test]
+async fn hooks_see_events_first_and_may_halt_them_until_detached() {
+    let (_server, mut view) = clock().await;
+    view.event("ping", json!({})).await.unwrap();
+    assert_eq!(view.pushed_event("audit").await.unwrap()["event"], "ping");
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"), "the view got it too");
+    // Halted by the hook: answered as handled, though the view knows no such event.
+    let halted = view.event("forbidden", json!({})).await.unwrap();
+    assert_eq!(halted["status"], "ok", "{halted}");
+    assert_eq!(view.pushed_event("audit").await.unwrap()["event"], "forbidden");
+    view.event("unaudit", json!({})).await.unwrap();
+    let refused = view.event("forbidden", json!({})).await.unwrap_err().to_string();
+    assert!(refused.contains("unknown_event"), "the view sees it now: {refused}");
+    // A live patch runs the patch hook.
+    view.patch("/clock?tab=2").await.unwrap();
+    assert_eq!(view.pushed_event("patched").await.unwrap()["path"], "/clock");
+}
+
+#[tokio::test]
+async fn a_message_hook_attached_from_an_event_halts_messages_before_the_view() {
+    let (_server, mut view) = clock().await;
+    view.event("mute_alarms", json!({})).await.unwrap();
+    view.event("alarm", json!({"ms": 10})).await.unwrap();
+    assert!(quiet_for(&mut view, 200).await, "a halted message changes nothing to render");
+    assert!(view.html().unwrap().contains("Alarms: 0"));
+    view.event("ping", json!({})).await.unwrap();
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"), "other messages pass");
 }

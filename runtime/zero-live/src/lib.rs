@@ -18,6 +18,7 @@ pub mod endpoint;
 pub mod form;
 pub mod headers;
 pub mod health;
+pub mod hooks;
 pub mod keys;
 mod limits;
 pub mod logs;
@@ -40,6 +41,7 @@ pub mod view;
 
 pub use config::LiveConfig;
 pub use endpoint::Endpoint;
+pub use hooks::Flow;
 pub use limits::ClientAddr;
 pub use server::{
     Disconnect, Live, LiveBuilder, LiveSocketId, Observer, Package, Page, RootLayout, SessionInfo,

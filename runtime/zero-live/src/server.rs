@@ -42,6 +42,7 @@ use zero_live_core::{Asset, Rendered};
 use crate::config::LiveConfig;
 use crate::cookies::Cookies;
 use crate::diff::{self, Statics};
+use crate::hooks::Flow;
 use crate::limits::{Admit, ClientAddr, ClientRefusal, ClientSlot, Clients, FrameBudget};
 use crate::metrics::Refusal;
 use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
@@ -1177,6 +1178,8 @@ struct Session {
     timers: crate::timers::Timers,
     /// The view's async work (`Context::start_async`).
     tasks: crate::tasks::Tasks,
+    /// The view's hooks (`Context::attach_event_hook` and the like).
+    hooks: crate::hooks::Hooks,
     /// Renders sent since the join: the revision of the last one (shared with the registry).
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
@@ -1274,6 +1277,7 @@ async fn run(
         mailbox: None,
         timers: crate::timers::Timers::default(),
         tasks: crate::tasks::Tasks::default(),
+        hooks: crate::hooks::Hooks::default(),
         revision: Arc::default(),
         ctx: Context::default(),
         last: None,
@@ -1444,7 +1448,11 @@ async fn write_all(socket: &mut WebSocket, frames: &mut Vec<String>) -> bool {
 /// Hands a message (PubSub's or a timer's) to the view's `handle_info` and pushes what changed.
 async fn deliver(inner: &Inner, session: &mut Session, info: &Info, out: &mut Outbox) {
     if let Some(view) = session.view.as_mut() {
-        view.handle_info(&**info, &mut session.ctx).await;
+        if session.hooks.is_empty()
+            || session.hooks.info(&**info, &mut session.ctx) == Flow::Continue
+        {
+            view.handle_info(&**info, &mut session.ctx).await;
+        }
         rerender(inner, session, Answer::Push, out);
     }
 }
@@ -1550,7 +1558,10 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             let path_params = std::mem::take(&mut session.ctx.params);
             session.ctx = context(inner, true, &params.url, &session.extensions);
             session.ctx.params = path_params;
-            view.handle_params(&mut session.ctx).await;
+            if session.hooks.is_empty() || session.hooks.params(&mut session.ctx) == Flow::Continue
+            {
+                view.handle_params(&mut session.ctx).await;
+            }
             rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
         }
@@ -1586,8 +1597,16 @@ async fn handle_event(
     let started = Instant::now();
     let value = event.value.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     session.ctx.target = event.target;
-    let handled = view.handle_event(&event.event, &value, &mut session.ctx);
-    let handled = tracing::Instrument::instrument(handled, span.clone()).await;
+    let go_on = session.hooks.is_empty()
+        || span.in_scope(|| session.hooks.event(&event.event, &value, &mut session.ctx))
+            == Flow::Continue;
+    // A halted event is answered like a handled one, with what the hooks changed.
+    let handled = if go_on {
+        let handled = view.handle_event(&event.event, &value, &mut session.ctx);
+        tracing::Instrument::instrument(handled, span.clone()).await
+    } else {
+        Ok(())
+    };
     session.ctx.target = None;
     let _entered = span.enter();
     let queued = send.bytes();
@@ -1801,8 +1820,8 @@ async fn mount(
     Mounted::Yes
 }
 
-/// Carries out what the last callback asked of the session: its subscriptions, timers and
-/// tasks.
+/// Carries out what the last callback asked of the session: its subscriptions, timers, tasks
+/// and hooks.
 fn take_requests(inner: &Inner, session: &mut Session) {
     for topic in std::mem::take(&mut session.ctx.subscriptions) {
         let mailbox = mailbox(inner, session);
@@ -1815,6 +1834,10 @@ fn take_requests(inner: &Inner, session: &mut Session) {
     let tasks = std::mem::take(&mut session.ctx.tasks);
     if !tasks.is_empty() {
         session.tasks.apply(tasks);
+    }
+    let hooks = std::mem::take(&mut session.ctx.hooks);
+    if !hooks.is_empty() {
+        session.hooks.apply(hooks);
     }
 }
 
@@ -1854,9 +1877,10 @@ async fn navigate_session(
     // again below).
     session.mail = None;
     session.mailbox = None;
-    // Its timers and tasks end with it.
+    // Its timers, tasks and hooks end with it.
     session.timers.clear();
     session.tasks.clear();
+    session.hooks.clear();
     // The page rejoins the view it shows after a disconnect: with a token for its path,
     // under the same session id (so the page's CSRF token still matches).
     let token = inner.signer.session_for(&session.id, path);

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use zero_live_core::{Js, Rendered, Template};
 
+use crate::hooks::Flow;
 use crate::timers::TimerRef;
 
 /// What a callback may ask of the session besides changing assigns.
@@ -37,6 +38,8 @@ pub struct Context {
     pub(crate) timers: Vec<crate::timers::Request>,
     /// Async work started and cancelled by the callback (see [`crate::tasks`]).
     pub(crate) tasks: Vec<crate::tasks::Request>,
+    /// Hooks attached and detached by the callback (see [`crate::hooks`]).
+    pub(crate) hooks: Vec<crate::hooks::Request>,
     pub(crate) pushes: Vec<(String, Value)>,
     pub(crate) execs: Vec<Js>,
     pub(crate) target: Option<String>,
@@ -241,6 +244,50 @@ impl Context {
     pub fn cancel_async(&mut self, name: &str) {
         if self.connected {
             self.tasks.push(crate::tasks::Request::Cancel(name.to_owned()));
+        }
+    }
+
+    /// Attaches `hook` under `name` to the view's client events: it runs before
+    /// `handle_event`, after the hooks attached before it, and [`Flow::Halt`] stops the event
+    /// there (see [`crate::hooks`]). Attaching a name again replaces its hook. Only a connected
+    /// view has hooks.
+    pub fn attach_event_hook(
+        &mut self,
+        name: impl Into<String>,
+        hook: impl Fn(&str, &Value, &mut Context) -> Flow + Send + Sync + 'static,
+    ) {
+        self.attach(name.into(), crate::hooks::Hook::Event(std::sync::Arc::new(hook)));
+    }
+
+    /// Attaches `hook` under `name` to the view's server messages (before `handle_info`).
+    pub fn attach_info_hook(
+        &mut self,
+        name: impl Into<String>,
+        hook: impl Fn(&(dyn Any + Send + Sync), &mut Context) -> Flow + Send + Sync + 'static,
+    ) {
+        self.attach(name.into(), crate::hooks::Hook::Info(std::sync::Arc::new(hook)));
+    }
+
+    /// Attaches `hook` under `name` to the view's live patches (before `handle_params`).
+    pub fn attach_params_hook(
+        &mut self,
+        name: impl Into<String>,
+        hook: impl Fn(&mut Context) -> Flow + Send + Sync + 'static,
+    ) {
+        self.attach(name.into(), crate::hooks::Hook::Params(std::sync::Arc::new(hook)));
+    }
+
+    /// Detaches the hook attached under `name`, whatever its stage; an unknown name changes
+    /// nothing.
+    pub fn detach_hook(&mut self, name: &str) {
+        if self.connected {
+            self.hooks.push(crate::hooks::Request::Detach(name.to_owned()));
+        }
+    }
+
+    fn attach(&mut self, name: String, hook: crate::hooks::Hook) {
+        if self.connected {
+            self.hooks.push(crate::hooks::Request::Attach(name, hook));
         }
     }
 
