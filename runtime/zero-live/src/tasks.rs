@@ -93,20 +93,15 @@ pub(crate) struct Finished {
 }
 
 /// A session's running tasks, by name.
+#[derive(Default)]
 pub(crate) struct Tasks {
     running: HashMap<String, (u64, tokio::task::AbortHandle)>,
     runs: u64,
-    done: mpsc::UnboundedSender<Finished>,
-    results: mpsc::UnboundedReceiver<Finished>,
+    /// Where tasks send their results, made with the first task: a session that starts none
+    /// pays nothing.
+    channel: Option<(mpsc::UnboundedSender<Finished>, mpsc::UnboundedReceiver<Finished>)>,
     /// Refused starts, answered on the next turn like a finished task.
     refused: Vec<String>,
-}
-
-impl Default for Tasks {
-    fn default() -> Tasks {
-        let (done, results) = mpsc::unbounded_channel();
-        Tasks { running: HashMap::new(), runs: 0, done, results, refused: Vec::new() }
-    }
 }
 
 impl Tasks {
@@ -134,7 +129,7 @@ impl Tasks {
         }
         self.runs += 1;
         let run = self.runs;
-        let done = self.done.clone();
+        let done = self.channel.get_or_insert_with(mpsc::unbounded_channel).0.clone();
         let task_name = name.clone();
         let task = tokio::spawn(async move {
             let caught = std::panic::AssertUnwindSafe(work).catch_unwind();
@@ -160,8 +155,11 @@ impl Tasks {
         if let Some(name) = self.refused.pop() {
             return (name, Err(AsyncFailure::TooMany));
         }
+        let Some((_, results)) = self.channel.as_mut() else {
+            return std::future::pending().await;
+        };
         loop {
-            let Some(finished) = self.results.recv().await else {
+            let Some(finished) = results.recv().await else {
                 return std::future::pending().await;
             };
             let current = self.running.get(&finished.name).is_some_and(|(r, _)| *r == finished.run);
