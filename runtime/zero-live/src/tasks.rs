@@ -55,9 +55,11 @@ impl std::error::Error for AsyncFailure {}
 
 type Work = std::pin::Pin<Box<dyn Future<Output = Box<dyn Any + Send>> + Send>>;
 
-/// What a callback asked of the session's tasks.
+/// What a callback asked of the session's tasks. The work is held in a mutex only so that the
+/// [`Context`](crate::Context) holding it stays `Sync` (views keep a `&Context` across their
+/// awaits); it is taken out once, by value, when the task starts.
 pub(crate) enum Request {
-    Start { name: String, timeout: Duration, work: Work },
+    Start { name: String, timeout: Duration, work: std::sync::Mutex<Work> },
     Cancel(String),
 }
 
@@ -80,8 +82,8 @@ impl Request {
         F: Future<Output = T> + Send + 'static,
         T: Any + Send,
     {
-        let work = Box::pin(work.map(|output| Box::new(output) as Box<dyn Any + Send>));
-        Request::Start { name, timeout, work }
+        let work: Work = Box::pin(work.map(|output| Box::new(output) as Box<dyn Any + Send>));
+        Request::Start { name, timeout, work: std::sync::Mutex::new(work) }
     }
 }
 
@@ -109,7 +111,10 @@ impl Tasks {
     pub(crate) fn apply(&mut self, requests: Vec<Request>) {
         for request in requests {
             match request {
-                Request::Start { name, timeout, work } => self.start(name, timeout, work),
+                Request::Start { name, timeout, work } => {
+                    let work = work.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    self.start(name, timeout, work);
+                }
                 Request::Cancel(name) => {
                     if let Some((_, task)) = self.running.remove(&name) {
                         task.abort();

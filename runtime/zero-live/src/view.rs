@@ -572,6 +572,14 @@ impl Route {
 mod tests {
     use super::*;
 
+    /// Views keep a `&Context` across their awaits: it must stay `Send` and `Sync` whatever
+    /// it carries (the futures `start_async` was given, the hooks).
+    #[test]
+    fn a_context_is_send_and_sync() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Context>();
+    }
+
     #[test]
     fn only_a_connected_view_starts_timers_and_tasks_and_an_interval_has_a_floor() {
         use crate::timers::{MIN_INTERVAL, Request};
