@@ -23,6 +23,7 @@ export const KIND = Object.freeze({
   NAVIGATE: "navigate",
   PUSH: "push",
   EXEC: "exec",
+  UPLOAD_START: "upload_start",
 });
 
 /** The largest encoded message of each kind the receiver accepts, in bytes. */
@@ -41,6 +42,7 @@ export const MAX_BYTES = Object.freeze({
   navigate: 4096,
   push: 65536,
   exec: 65536,
+  upload_start: 16384,
 });
 
 /** Payload fields of each kind: [name, type, optional]. */
@@ -59,4 +61,5 @@ export const FIELDS = Object.freeze({
   navigate: Object.freeze([["url", "string", false]]),
   push: Object.freeze([["event", "string", false], ["payload", "json", true]]),
   exec: Object.freeze([["ops", "json", false]]),
+  upload_start: Object.freeze([["upload", "string", false], ["entries", "json", false]]),
 });

@@ -96,6 +96,8 @@ pub enum Kind {
     Push,
     /// Runs JS commands (the JSON a Js value builds) on the page.
     Exec,
+    /// Asks to upload files to the view's upload `upload`: entries is a list of {ref, name, size, type} the client chose; the reply's response maps each ref to its entry (and the chunk size and window to send it with) or to why it was refused. Chunks then follow as `upload` messages, each acknowledged by a reply that carries the offset received.
+    UploadStart,
 }
 impl Kind {
     /// Every kind, in table order.
@@ -114,6 +116,7 @@ impl Kind {
         Kind::Navigate,
         Kind::Push,
         Kind::Exec,
+        Kind::UploadStart,
     ];
     /// The kind as written in the `kind` field.
     pub fn as_str(self) -> &'static str {
@@ -132,6 +135,7 @@ impl Kind {
             Kind::Navigate => "navigate",
             Kind::Push => "push",
             Kind::Exec => "exec",
+            Kind::UploadStart => "upload_start",
         }
     }
     /// The kind named `name`, if the protocol has one.
@@ -151,6 +155,7 @@ impl Kind {
             "navigate" => Some(Kind::Navigate),
             "push" => Some(Kind::Push),
             "exec" => Some(Kind::Exec),
+            "upload_start" => Some(Kind::UploadStart),
             _ => None,
         }
     }
@@ -171,6 +176,7 @@ impl Kind {
             Kind::Navigate => 4096,
             Kind::Push => 65536,
             Kind::Exec => 65536,
+            Kind::UploadStart => 16384,
         }
     }
     /// Who may send it.
@@ -190,6 +196,7 @@ impl Kind {
             Kind::Navigate => Direction::ToServer,
             Kind::Push => Direction::ToClient,
             Kind::Exec => Direction::ToClient,
+            Kind::UploadStart => Direction::ToServer,
         }
     }
     /// The first protocol version with this kind.
@@ -209,6 +216,7 @@ impl Kind {
             Kind::Navigate => 1,
             Kind::Push => 1,
             Kind::Exec => 1,
+            Kind::UploadStart => 1,
         }
     }
     /// The payload fields.
@@ -482,6 +490,20 @@ impl Kind {
                     },
                 ]
             }
+            Kind::UploadStart => {
+                &[
+                    FieldSpec {
+                        name: "upload",
+                        ty: FieldType::String,
+                        optional: false,
+                    },
+                    FieldSpec {
+                        name: "entries",
+                        ty: FieldType::Json,
+                        optional: false,
+                    },
+                ]
+            }
         }
     }
 }
@@ -660,6 +682,15 @@ pub struct Exec {
     /// `ops`: json.
     pub ops: serde_json::Value,
 }
+/// Payload of `upload_start`: Asks to upload files to the view's upload `upload`: entries is a list of {ref, name, size, type} the client chose; the reply's response maps each ref to its entry (and the chunk size and window to send it with) or to why it was refused. Chunks then follow as `upload` messages, each acknowledged by a reply that carries the offset received.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadStart {
+    /// `upload`: string.
+    pub upload: String,
+    /// `entries`: json.
+    pub entries: serde_json::Value,
+}
 /// A decoded message: the kind and its typed payload.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -691,6 +722,8 @@ pub enum Message {
     Push(Push),
     /// Runs JS commands (the JSON a Js value builds) on the page.
     Exec(Exec),
+    /// Asks to upload files to the view's upload `upload`: entries is a list of {ref, name, size, type} the client chose; the reply's response maps each ref to its entry (and the chunk size and window to send it with) or to why it was refused. Chunks then follow as `upload` messages, each acknowledged by a reply that carries the offset received.
+    UploadStart(UploadStart),
 }
 impl Message {
     /// The message kind.
@@ -710,6 +743,7 @@ impl Message {
             Message::Navigate(_) => Kind::Navigate,
             Message::Push(_) => Kind::Push,
             Message::Exec(_) => Kind::Exec,
+            Message::UploadStart(_) => Kind::UploadStart,
         }
     }
     /// The payload as a JSON object (without the envelope fields).
@@ -729,6 +763,7 @@ impl Message {
             Message::Navigate(p) => serde_json::to_value(p),
             Message::Push(p) => serde_json::to_value(p),
             Message::Exec(p) => serde_json::to_value(p),
+            Message::UploadStart(p) => serde_json::to_value(p),
         }
     }
     /// Builds the typed message of `kind` from a JSON payload already checked against
@@ -753,6 +788,9 @@ impl Message {
                 Kind::Navigate => Message::Navigate(serde_json::from_value(payload)?),
                 Kind::Push => Message::Push(serde_json::from_value(payload)?),
                 Kind::Exec => Message::Exec(serde_json::from_value(payload)?),
+                Kind::UploadStart => {
+                    Message::UploadStart(serde_json::from_value(payload)?)
+                }
             },
         )
     }

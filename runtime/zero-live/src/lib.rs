@@ -37,6 +37,7 @@ pub mod tasks;
 pub mod testing;
 pub mod timers;
 pub mod token;
+pub mod uploads;
 pub mod view;
 
 pub use config::LiveConfig;

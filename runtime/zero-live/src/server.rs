@@ -35,7 +35,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
-use serde_json::Value;
+use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use zero_live_core::{Asset, Rendered};
 
@@ -45,7 +45,7 @@ use crate::diff::{self, Statics};
 use crate::hooks::Flow;
 use crate::limits::{Admit, ClientAddr, ClientRefusal, ClientSlot, Clients, FrameBudget};
 use crate::metrics::Refusal;
-use crate::protocol::{self, DecodeError, Encoding, Message, Side, wire};
+use crate::protocol::{self, DecodeError, Encoding, Envelope, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
 use crate::view::{Context, DynView, LiveView, MountError, Route, Terminate};
@@ -182,6 +182,8 @@ struct Inner {
     registry: std::sync::Mutex<HashMap<u64, Entry>>,
     next_socket: std::sync::atomic::AtomicU64,
     metrics: crate::metrics::Metrics,
+    /// Where sessions keep the files being uploaded to them (a folder each).
+    upload_dir: std::path::PathBuf,
 }
 
 /// What a view reads its endpoint's metrics through: every [`Live`] shares one with its views
@@ -302,6 +304,7 @@ pub struct LiveBuilder {
     cookies: Cookies,
     readiness: crate::health::Readiness,
     app_metrics: crate::metrics::AppMetrics,
+    upload_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for LiveBuilder {
@@ -317,11 +320,20 @@ impl Default for LiveBuilder {
             cookies: Cookies::default(),
             readiness: crate::health::Readiness::default(),
             app_metrics: crate::metrics::AppMetrics::default(),
+            upload_dir: None,
         }
     }
 }
 
 impl LiveBuilder {
+    /// The folder sessions keep uploads in until the view consumes them, one folder each
+    /// (default: `zero-live-uploads` in the system's temporary folder). Folders left by a
+    /// process that no longer runs are removed when the endpoint is built.
+    pub fn upload_dir(mut self, dir: impl Into<std::path::PathBuf>) -> LiveBuilder {
+        self.upload_dir = Some(dir.into());
+        self
+    }
+
     /// The policies to enforce (default: the framework's `security.toml`).
     pub fn config(mut self, config: LiveConfig) -> LiveBuilder {
         self.config = config;
@@ -453,6 +465,15 @@ impl LiveBuilder {
     /// The endpoint.
     pub fn build(self) -> Live {
         let (shutdown, _) = watch::channel(false);
+        let upload_dir = self.upload_dir.unwrap_or_else(crate::uploads::default_root);
+        let swept = crate::uploads::sweep(&upload_dir);
+        if swept > 0 {
+            tracing::info!(
+                target: "zero_live::uploads",
+                folders = swept,
+                "removed the uploads of sessions that ended with their process"
+            );
+        }
         Live {
             inner: Arc::new_cyclic(|weak| Inner {
                 connections: Arc::new(Semaphore::new(crate::config::count(
@@ -492,6 +513,7 @@ impl LiveBuilder {
                 registry: std::sync::Mutex::new(HashMap::new()),
                 next_socket: std::sync::atomic::AtomicU64::new(0),
                 metrics: crate::metrics::Metrics::default(),
+                upload_dir,
             }),
         }
     }
@@ -1180,6 +1202,11 @@ struct Session {
     tasks: crate::tasks::Tasks,
     /// The view's hooks (`Context::attach_event_hook` and the like).
     hooks: crate::hooks::Hooks,
+    /// The files being uploaded to the view, one folder removed when the session ends.
+    spool: crate::uploads::Spool,
+    /// Whether the view has taken an `upload_start`: frames are then decoded before they are
+    /// charged to the rate limit, so that full chunks of an entry pass uncharged.
+    uploading: bool,
     /// Renders sent since the join: the revision of the last one (shared with the registry).
     revision: Arc<std::sync::atomic::AtomicU64>,
     ctx: Context,
@@ -1278,6 +1305,8 @@ async fn run(
         timers: crate::timers::Timers::default(),
         tasks: crate::tasks::Tasks::default(),
         hooks: crate::hooks::Hooks::default(),
+        spool: crate::uploads::Spool::new(&inner.upload_dir, socket_id),
+        uploading: false,
         revision: Arc::default(),
         ctx: Context::default(),
         last: None,
@@ -1350,9 +1379,14 @@ async fn run(
             }
             // Every data frame takes a token first, whatever it holds.
             Some(Ok(Some(Ok(WsMessage::Text(text))))) => {
-                next = match admit(&inner, &mut session, &mut out) {
-                    true => handle(&inner, &mut session, text.as_str(), &mut out).await,
-                    false => Next::Continue,
+                next = if session.uploading {
+                    // `handle` charges the frame once it knows what it is.
+                    handle(&inner, &mut session, text.as_str(), &mut out).await
+                } else {
+                    match admit(&inner, &mut session, &mut out) {
+                        true => handle(&inner, &mut session, text.as_str(), &mut out).await,
+                        false => Next::Continue,
+                    }
                 };
             }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
@@ -1503,7 +1537,16 @@ impl Outbox {
 }
 
 async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Outbox) -> Next {
-    let envelope = match protocol::decode_with(text, Side::Server, send.encoding) {
+    let decoded = protocol::decode_with(text, Side::Server, send.encoding);
+    if session.uploading {
+        // A chunk is charged by `upload_chunk` (only a short one that is not the last);
+        // any other frame as `run` charges it when nothing is being uploaded.
+        let chunk = matches!(decoded, Ok(Envelope { message: Message::Upload(_), .. }));
+        if !chunk && !admit(inner, session, send) {
+            return Next::Continue;
+        }
+    }
+    let envelope = match decoded {
         Ok(envelope) => envelope,
         Err(e @ DecodeError::BadVersion { .. }) => {
             send.error(None, e.code(), &e.to_string());
@@ -1565,10 +1608,8 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
         }
-        Message::Upload(_) => {
-            send.error(reference, "unsupported", "this view takes no uploads");
-            Next::Continue
-        }
+        Message::UploadStart(start) => upload_start(inner, session, reference, &start, send),
+        Message::Upload(chunk) => upload_chunk(inner, session, reference, &chunk, send).await,
         // Decoding refuses messages sent in the wrong direction.
         _ => Next::Continue,
     }
@@ -1634,6 +1675,74 @@ async fn handle_event(
         tracing::debug!(target: "zero_live::session", "event handled");
     }
     Next::Continue
+}
+
+/// Checks the files a client offers against the view's upload and answers with their entries.
+fn upload_start(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    start: &wire::UploadStart,
+    send: &mut Outbox,
+) -> Next {
+    let Some(upload) = session.view.as_mut().and_then(|v| v.upload(&start.upload)) else {
+        send.error(reference, "unknown_upload", "the view has no upload of this name");
+        return Next::Continue;
+    };
+    match crate::uploads::session::start(
+        upload,
+        &start.entries,
+        inner.config.limits.max_upload_bytes,
+    ) {
+        Ok(response) => {
+            session.uploading = true;
+            rerender(inner, session, Answer::Respond(reference, response), send);
+            Next::Continue
+        }
+        Err(refused) => {
+            send.error(reference, refused.code, &refused.reason);
+            protocol_error(session, refused.code)
+        }
+    }
+}
+
+/// Writes one chunk of an entry and acknowledges it with the offset received, and the view's
+/// change (its progress).
+async fn upload_chunk(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    chunk: &wire::Upload,
+    send: &mut Outbox,
+) -> Next {
+    let name = crate::uploads::session::upload_of(&chunk.entry);
+    let Some(upload) = session.view.as_mut().and_then(|v| v.upload(name)) else {
+        if !admit(inner, session, send) {
+            return Next::Continue;
+        }
+        send.error(reference, "unknown_entry", "no upload entry has this reference");
+        return protocol_error(session, "unknown_entry");
+    };
+    match crate::uploads::session::chunk(upload, &mut session.spool, chunk).await {
+        Ok(ack) => {
+            if !ack.full && !admit(inner, session, send) {
+                return Next::Continue;
+            }
+            let response = json!({"offset": ack.offset, "done": ack.done});
+            rerender(inner, session, Answer::Respond(reference, response), send);
+            Next::Continue
+        }
+        Err(refused) => {
+            // Every refused chunk is charged: a client cannot flood refusals for free.
+            if !admit(inner, session, send) {
+                return Next::Continue;
+            }
+            send.error(reference, refused.code, &refused.reason);
+            // The entry may have failed: the page shows why.
+            rerender(inner, session, Answer::Push, send);
+            if refused.protocol { protocol_error(session, refused.code) } else { Next::Continue }
+        }
+    }
 }
 
 /// `name` cut to its first 64 characters: what a log holds of a name the client chose.
@@ -1879,6 +1988,7 @@ async fn navigate_session(
     session.mailbox = None;
     // Its timers, tasks and hooks end with it.
     session.timers.clear();
+    session.uploading = false;
     session.tasks.clear();
     session.hooks.clear();
     // The page rejoins the view it shows after a disconnect: with a token for its path,
@@ -1924,6 +2034,9 @@ enum Answer {
     Reply(Option<u64>),
     /// As a pushed `diff` message (after `handle_info`), only when something changed.
     Push,
+    /// As [`Answer::Reply`], with a response for the client (an upload's entries, a chunk's
+    /// acknowledgement).
+    Respond(Option<u64>, Value),
 }
 
 /// Renders after a change and sends it as `answer` says.
@@ -1979,12 +2092,17 @@ fn rerender(inner: &Inner, session: &mut Session, answer: Answer, send: &mut Out
             send.message(&Message::Diff(wire::Diff { rev, diff, title, flash }), None);
         }
         (Answer::Push, _, _) => {}
-        (Answer::Reply(reference), change, rev) => {
+        (answer @ (Answer::Reply(_) | Answer::Respond(..)), change, rev) => {
+            let (reference, response) = match answer {
+                Answer::Respond(reference, response) => (reference, Some(response)),
+                Answer::Reply(reference) => (reference, None),
+                Answer::Push => (None, None),
+            };
             let reply = wire::Reply {
                 status: "ok".into(),
                 rev,
                 rendered: change,
-                response: None,
+                response,
                 title,
                 flash,
                 parts: None,

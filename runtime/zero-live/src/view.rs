@@ -443,6 +443,13 @@ pub trait LiveView: Template + Send + Sized + 'static {
         std::future::ready(())
     }
 
+    /// The view's upload named `name` (the `z-upload` of a file input), which the session
+    /// writes the files the client sends into. A view with uploads keeps each in its struct:
+    /// `match name { "avatar" => Some(&mut self.avatar), _ => None }`.
+    fn upload(&mut self, _name: &str) -> Option<&mut crate::uploads::Upload> {
+        None
+    }
+
     /// The session ends.
     fn terminate(&mut self, _reason: Terminate) {}
 }
@@ -473,6 +480,7 @@ pub(crate) trait DynView: Send {
         result: crate::tasks::AsyncResult,
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, ()>;
+    fn upload(&mut self, name: &str) -> Option<&mut crate::uploads::Upload>;
     fn terminate(&mut self, reason: Terminate);
 }
 
@@ -511,6 +519,9 @@ impl<V: LiveView> DynView for V {
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, ()> {
         Box::pin(LiveView::handle_async(self, name, result, ctx))
+    }
+    fn upload(&mut self, name: &str) -> Option<&mut crate::uploads::Upload> {
+        LiveView::upload(self, name)
     }
     fn terminate(&mut self, reason: Terminate) {
         LiveView::terminate(self, reason);

@@ -1,0 +1,183 @@
+//! Uploads over the live socket: a view declares an [`Upload`] (what it accepts, how many files,
+//! how large), the browser asks to send files (`upload_start`), the session checks each one
+//! against the declaration and the app's `max_upload_bytes`, then takes the file in chunks
+//! (`upload`), each acknowledged, into a temporary file of the session's own folder. The view
+//! renders each entry's progress and errors, and consumes the finished entries in an event.
+//!
+//! Failing closed: a chunk for an unknown entry, at an offset other than the bytes received, or
+//! past the declared size is refused and counted as a protocol error; a file whose first bytes
+//! say it is something other than its name claims (a renamed executable) is marked invalid
+//! and is never handed to `consume`. File names from the client are only shown
+//! ([`UploadEntry::safe_name`]); temporary files are named by the server.
+//!
+//! ```
+//! use zero_live::uploads::{Upload, UploadConfig};
+//!
+//! let avatar = Upload::new(
+//!     UploadConfig::new("avatar").accept(&[".png", ".jpg", "image/webp"]).max_file_size(2_000_000),
+//! );
+//! assert_eq!(avatar.accept_attr(), ".png,.jpg,image/webp");
+//! assert!(avatar.entries().is_empty());
+//! ```
+
+mod accept;
+mod entry;
+pub(crate) mod session;
+mod spool;
+
+pub use entry::{UploadEntry, UploadError};
+pub(crate) use spool::{Spool, default_root, sweep};
+
+use std::path::Path;
+
+/// The largest chunk a client may send: its base64 fits the `upload` message's `max_bytes`.
+pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
+
+/// How many chunks a client may send before the first is acknowledged.
+pub const WINDOW: u32 = 4;
+
+/// What a view's upload accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadConfig {
+    pub(crate) name: String,
+    pub(crate) accept: Vec<String>,
+    pub(crate) max_entries: usize,
+    pub(crate) max_file_size: u64,
+    pub(crate) chunk_bytes: usize,
+    pub(crate) auto_upload: bool,
+}
+
+impl UploadConfig {
+    /// An upload named `name` (the `z-upload` of its file input): one file of any type, at most
+    /// the app's `max_upload_bytes`, sent when the form is submitted.
+    pub fn new(name: impl Into<String>) -> UploadConfig {
+        UploadConfig {
+            name: name.into(),
+            accept: Vec::new(),
+            max_entries: 1,
+            max_file_size: u64::MAX,
+            chunk_bytes: MAX_CHUNK_BYTES,
+            auto_upload: false,
+        }
+    }
+
+    /// The file types accepted, as an `<input accept>` lists them: extensions (`.png`), MIME
+    /// types (`image/png`) or families (`image/*`). Empty (the default) accepts any type.
+    pub fn accept(mut self, types: &[&str]) -> UploadConfig {
+        self.accept = types.iter().map(|t| t.trim().to_ascii_lowercase()).collect();
+        self
+    }
+
+    /// How many files one upload may hold (default 1).
+    pub fn max_entries(mut self, n: usize) -> UploadConfig {
+        self.max_entries = n.max(1);
+        self
+    }
+
+    /// The largest file accepted, in bytes; the app's `max_upload_bytes` caps it.
+    pub fn max_file_size(mut self, bytes: u64) -> UploadConfig {
+        self.max_file_size = bytes;
+        self
+    }
+
+    /// The size of the chunks the client sends (at most [`MAX_CHUNK_BYTES`], at least 1 KiB).
+    pub fn chunk_bytes(mut self, bytes: usize) -> UploadConfig {
+        self.chunk_bytes = bytes.clamp(1024, MAX_CHUNK_BYTES);
+        self
+    }
+
+    /// Whether files are sent as soon as they are chosen, rather than on submit.
+    pub fn auto_upload(mut self, yes: bool) -> UploadConfig {
+        self.auto_upload = yes;
+        self
+    }
+}
+
+/// A view's upload: its declaration and the entries the client is sending or has sent. Keep it
+/// in the view's struct, return it from [`crate::LiveView::upload`], and render its entries.
+#[derive(Debug)]
+pub struct Upload {
+    config: UploadConfig,
+    entries: Vec<UploadEntry>,
+    /// Why the last request to add files was refused as a whole (too many files).
+    errors: Vec<UploadError>,
+    /// Entries created so far: the next entry's number.
+    next: u64,
+}
+
+impl Upload {
+    /// An upload with no entries.
+    pub fn new(config: UploadConfig) -> Upload {
+        Upload { config, entries: Vec::new(), errors: Vec::new(), next: 0 }
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.config.name
+    }
+
+    /// Its declaration.
+    pub fn config(&self) -> &UploadConfig {
+        &self.config
+    }
+
+    /// The entries being sent or sent, refused ones included (with their errors).
+    pub fn entries(&self) -> &[UploadEntry] {
+        &self.entries
+    }
+
+    /// Errors of the upload as a whole (too many files).
+    pub fn errors(&self) -> &[UploadError] {
+        &self.errors
+    }
+
+    /// The `accept` attribute of its file input.
+    pub fn accept_attr(&self) -> String {
+        self.config.accept.join(",")
+    }
+
+    /// Whether its file input takes several files.
+    pub fn multiple(&self) -> bool {
+        self.config.max_entries > 1
+    }
+
+    /// Whether every entry has arrived whole and is valid (false with no entries).
+    pub fn ready(&self) -> bool {
+        !self.entries.is_empty() && self.entries.iter().all(|e| e.done() && e.valid())
+    }
+
+    /// Removes an entry (a cancel button's event), deleting what was received of it. False if
+    /// no entry has that reference.
+    pub fn cancel(&mut self, reference: &str) -> bool {
+        let before = self.entries.len();
+        self.entries.retain(|e| e.reference() != reference);
+        self.errors.clear();
+        self.entries.len() != before
+    }
+
+    /// Hands every finished, valid entry's file to `keep` (move or copy it into storage) and
+    /// removes those entries; entries still arriving or invalid stay. Stops at the first error
+    /// `keep` returns: that entry and the ones after it stay, so nothing is lost.
+    pub fn consume<T, E>(
+        &mut self,
+        mut keep: impl FnMut(&Path, &UploadEntry) -> Result<T, E>,
+    ) -> Result<Vec<T>, E> {
+        let mut kept = Vec::new();
+        let mut i = 0;
+        while i < self.entries.len() {
+            let entry = &self.entries[i];
+            match entry.file_path() {
+                Some(path) if entry.done() && entry.valid() => {
+                    kept.push(keep(path, entry)?);
+                    self.entries.remove(i);
+                }
+                _ => i += 1,
+            }
+        }
+        Ok(kept)
+    }
+
+    pub(crate) fn entry_mut(&mut self, reference: &str) -> Option<&mut UploadEntry> {
+        self.entries.iter_mut().find(|e| e.reference() == reference)
+    }
+}

@@ -1,0 +1,219 @@
+//! The session's side of an upload: checking an `upload_start` against the view's [`Upload`],
+//! and writing each `upload` chunk to the entry's temporary file, failing closed.
+
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use tokio::io::AsyncWriteExt as _;
+
+use super::entry::{SpooledFile, UploadEntry, UploadError};
+use super::{Spool, Upload, WINDOW, accept};
+use crate::protocol::wire;
+
+/// A request refused as a whole, with its stable code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Refused {
+    pub(crate) code: &'static str,
+    pub(crate) reason: String,
+    /// Whether it breaks the protocol (counted against `max_protocol_errors`) rather than being
+    /// an ordinary refusal (an upload the view does not have).
+    pub(crate) protocol: bool,
+}
+
+fn refused(code: &'static str, reason: impl Into<String>, protocol: bool) -> Refused {
+    Refused { code, reason: reason.into(), protocol }
+}
+
+/// What the client says of one file before sending it.
+struct Offer {
+    reference: String,
+    name: String,
+    size: u64,
+    mime: String,
+}
+
+/// Longest client reference, name and type accepted in an `upload_start`.
+const MAX_REF: usize = 64;
+const MAX_NAME: usize = 1024;
+const MAX_TYPE: usize = 255;
+
+fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
+    let bad = |why: &str| refused("bad_upload", why.to_owned(), true);
+    let Some(items) = entries.as_array() else { return Err(bad("entries must be a list")) };
+    items
+        .iter()
+        .map(|item| {
+            let text = |field: &str, max: usize| -> Result<String, Refused> {
+                match item.get(field).and_then(Value::as_str) {
+                    Some(s) if s.len() <= max => Ok(s.to_owned()),
+                    Some(_) => Err(bad("an entry's field is too long")),
+                    None => Err(bad("each entry needs ref, name, size and type")),
+                }
+            };
+            Ok(Offer {
+                reference: text("ref", MAX_REF)?,
+                name: text("name", MAX_NAME)?,
+                mime: text("type", MAX_TYPE)?,
+                size: item
+                    .get("size")
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| bad("an entry's size must be a whole number of bytes"))?,
+            })
+        })
+        .collect()
+}
+
+/// Adds the files of an `upload_start` to `upload`, each checked against its declaration and
+/// `ceiling` (the app's `max_upload_bytes`). Returns the reply's response: for each client
+/// reference, the entry to send chunks for (with the chunk size and window) or why not. Too
+/// many files refuse them all and add none.
+pub(crate) fn start(upload: &mut Upload, entries: &Value, ceiling: u64) -> Result<Value, Refused> {
+    let offers = offers(entries)?;
+    let config = &upload.config;
+    if upload.entries.len() + offers.len() > config.max_entries {
+        upload.errors = vec![UploadError::TooMany];
+        return Ok(json!({"error": UploadError::TooMany.code()}));
+    }
+    upload.errors.clear();
+    let limit = config.max_file_size.min(ceiling);
+    let mut answers = Map::new();
+    for offer in offers {
+        let mut errors = Vec::new();
+        if offer.size > limit {
+            errors.push(UploadError::TooLarge);
+        }
+        if !accept::admits(&config.accept, &offer.name, &offer.mime) {
+            errors.push(UploadError::NotAccepted);
+        }
+        let reference = format!("{}:{}", config.name, upload.next);
+        upload.next += 1;
+        let answer = match errors.first() {
+            Some(e) => json!({"entry": reference, "error": e.code()}),
+            None => json!({
+                "entry": reference,
+                "chunk": config.chunk_bytes,
+                "window": WINDOW,
+                "offset": 0,
+            }),
+        };
+        answers.insert(offer.reference, answer);
+        upload.entries.push(UploadEntry {
+            reference,
+            client_name: offer.name,
+            client_size: offer.size,
+            client_type: offer.mime,
+            received: 0,
+            done: false,
+            errors,
+            sniffed: None,
+            file: None,
+        });
+    }
+    Ok(json!({"entries": answers}))
+}
+
+/// The upload an entry reference (`NAME:N`) belongs to.
+pub(crate) fn upload_of(entry: &str) -> &str {
+    entry.rsplit_once(':').map_or("", |(name, _)| name)
+}
+
+/// What a chunk did to its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ack {
+    /// Bytes received so far: where the next chunk starts.
+    pub(crate) offset: u64,
+    /// Whether the entry is complete (the last chunk arrived and it is valid).
+    pub(crate) done: bool,
+    /// Whether the chunk was a full one or the last: a stream of small chunks pays the
+    /// socket's rate limit like any frame.
+    pub(crate) full: bool,
+}
+
+/// Writes one chunk to its entry. A chunk for an entry that is unknown, refused or complete,
+/// at another offset than the bytes received, larger than the entry's chunk size or past its
+/// declared size is refused; the last two also fail the entry (its file is removed).
+pub(crate) async fn chunk(
+    upload: &mut Upload,
+    spool: &mut Spool,
+    chunk: &wire::Upload,
+) -> Result<Ack, Refused> {
+    let chunk_bytes = upload.config.chunk_bytes;
+    let Some(entry) = upload.entry_mut(&chunk.entry) else {
+        return Err(refused("unknown_entry", "no upload entry has this reference", true));
+    };
+    if entry.done || !entry.errors.is_empty() {
+        return Err(refused("entry_closed", "this entry takes no more chunks", true));
+    }
+    if chunk.offset != entry.received {
+        return Err(refused(
+            "bad_offset",
+            format!("the next chunk of this entry starts at byte {}", entry.received),
+            true,
+        ));
+    }
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(chunk.chunk.as_bytes())
+        .map_err(|_| refused("bad_chunk", "a chunk is base64", true))?;
+    if bytes.len() > chunk_bytes {
+        return Err(refused(
+            "oversized_chunk",
+            format!("chunks are at most {chunk_bytes} bytes"),
+            true,
+        ));
+    }
+    let len = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if entry.received.saturating_add(len) > entry.client_size {
+        fail(entry, UploadError::TooLarge);
+        return Err(refused("upload_overrun", "the entry is larger than it was declared", true));
+    }
+    if entry.received == 0 {
+        let (shown, agrees) = accept::sniff(&entry.client_name, &bytes);
+        entry.sniffed = shown;
+        if !agrees {
+            fail(entry, UploadError::ContentMismatch);
+            return Err(refused(
+                "content_mismatch",
+                "the file's first bytes do not match its type",
+                false,
+            ));
+        }
+    }
+    if entry.file.is_none() {
+        let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
+        let path = spool.file(number.unwrap_or(0)).map_err(io_refused)?;
+        let handle = tokio::fs::File::create(&path).await.map_err(io_refused)?;
+        entry.file = Some(SpooledFile { path, handle: Some(handle) });
+    }
+    if let Some(handle) = entry.file.as_mut().and_then(|f| f.handle.as_mut()) {
+        handle.write_all(&bytes).await.map_err(io_refused)?;
+    }
+    entry.received += len;
+    if chunk.last {
+        if entry.received == entry.client_size {
+            if let Some(mut handle) = entry.file.as_mut().and_then(|f| f.handle.take()) {
+                handle.flush().await.map_err(io_refused)?;
+            }
+            entry.done = true;
+        } else {
+            fail(entry, UploadError::Incomplete);
+        }
+    }
+    Ok(Ack {
+        offset: entry.received,
+        done: entry.done,
+        full: chunk.last || bytes.len() == chunk_bytes,
+    })
+}
+
+/// Marks an entry refused and removes what arrived of it.
+fn fail(entry: &mut UploadEntry, error: UploadError) {
+    entry.errors.push(error);
+    entry.file = None;
+}
+
+fn io_refused(e: std::io::Error) -> Refused {
+    tracing::warn!(target: "zero_live::uploads", error = %e, "an upload could not be stored");
+    refused("upload_failed", "the server could not store the upload", false)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,191 @@
+use base64::Engine as _;
+use serde_json::json;
+
+use super::*;
+use crate::uploads::{Upload, UploadConfig};
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+/// An ELF header: what `infer` needs to see an executable (more than 52 bytes).
+const ELF: &[u8; 64] = &{
+    let mut elf = [0u8; 64];
+    (elf[0], elf[1], elf[2], elf[3]) = (0x7f, b'E', b'L', b'F');
+    elf
+};
+
+fn avatar() -> Upload {
+    Upload::new(UploadConfig::new("avatar").accept(&[".png"]).max_entries(2).max_file_size(1 << 20))
+}
+
+fn offer(name: &str, size: usize) -> Value {
+    json!([{"ref": "0", "name": name, "size": size, "type": "image/png"}])
+}
+
+fn piece(entry: &str, offset: u64, bytes: &[u8], last: bool) -> wire::Upload {
+    wire::Upload {
+        entry: entry.to_owned(),
+        offset,
+        chunk: base64::engine::general_purpose::STANDARD.encode(bytes),
+        last,
+    }
+}
+
+#[test]
+fn an_accepted_offer_gets_an_entry_with_its_chunk_size_and_window() {
+    let mut up = avatar();
+    let answer = start(&mut up, &offer("me.png", 100), 8 << 20).unwrap();
+    assert_eq!(
+        answer,
+        json!({"entries": {"0": {"entry": "avatar:0", "chunk": 65536, "window": 4, "offset": 0}}})
+    );
+    assert_eq!(up.entries().len(), 1);
+    assert!(up.entries()[0].valid());
+}
+
+#[test]
+fn offers_too_large_or_of_another_type_are_entries_with_errors() {
+    let mut up = avatar();
+    let answer = start(&mut up, &offer("me.gif", 2 << 20), 8 << 20).unwrap();
+    assert_eq!(answer["entries"]["0"]["error"], "too_large");
+    assert_eq!(up.entries()[0].errors(), [UploadError::TooLarge, UploadError::NotAccepted]);
+    // The app's ceiling caps the view's own limit.
+    let mut up = avatar();
+    let answer = start(&mut up, &offer("me.png", 1000), 999).unwrap();
+    assert_eq!(answer["entries"]["0"]["error"], "too_large");
+}
+
+#[test]
+fn too_many_files_refuse_the_offer_as_a_whole() {
+    let mut up = avatar();
+    let three = json!([
+        {"ref": "a", "name": "1.png", "size": 1, "type": ""},
+        {"ref": "b", "name": "2.png", "size": 1, "type": ""},
+        {"ref": "c", "name": "3.png", "size": 1, "type": ""},
+    ]);
+    assert_eq!(start(&mut up, &three, 8 << 20).unwrap(), json!({"error": "too_many"}));
+    assert!(up.entries().is_empty());
+    assert_eq!(up.errors(), [UploadError::TooMany]);
+    // One more after two is too many too; a cancel makes room again.
+    start(&mut up, &offer("1.png", 1), 8 << 20).unwrap();
+    start(&mut up, &offer("2.png", 1), 8 << 20).unwrap();
+    assert!(up.errors().is_empty());
+    assert_eq!(start(&mut up, &offer("3.png", 1), 8 << 20).unwrap()["error"], "too_many");
+    assert!(up.cancel("avatar:0"));
+    assert!(!up.cancel("avatar:0"));
+    assert!(start(&mut up, &offer("3.png", 1), 8 << 20).unwrap()["entries"].is_object());
+}
+
+#[test]
+fn malformed_offers_are_protocol_errors() {
+    let mut up = avatar();
+    for bad in [
+        json!({"ref": "0"}),
+        json!([{"ref": "0", "name": "a.png", "size": -1, "type": ""}]),
+        json!([{"ref": "0", "name": "a.png", "type": ""}]),
+        json!([{"ref": "x".repeat(65), "name": "a.png", "size": 1, "type": ""}]),
+    ] {
+        let refused = start(&mut up, &bad, 8 << 20).unwrap_err();
+        assert_eq!((refused.code, refused.protocol), ("bad_upload", true), "{bad}");
+    }
+    assert!(up.entries().is_empty());
+}
+
+#[tokio::test]
+async fn chunks_in_order_fill_the_entry_and_consume_hands_over_the_file() {
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 1);
+    let mut up = avatar();
+    let mut body = PNG.to_vec();
+    body.extend(std::iter::repeat_n(7u8, 3000));
+    start(&mut up, &offer("me.png", body.len()), 8 << 20).unwrap();
+    let (head, tail) = body.split_at(1024);
+    let ack = chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false)).await.unwrap();
+    assert_eq!(ack, Ack { offset: 1024, done: false, full: false });
+    assert_eq!(up.entries()[0].progress(), 33);
+    assert!(!up.ready());
+    let ack = chunk(&mut up, &mut spool, &piece("avatar:0", 1024, tail, true)).await.unwrap();
+    assert_eq!(ack, Ack { offset: body.len() as u64, done: true, full: true });
+    assert!(up.ready());
+    assert_eq!(up.entries()[0].sniffed_type(), Some("image/png"));
+    let kept = root.path().join("kept.png");
+    let names =
+        up.consume(|path, entry| std::fs::rename(path, &kept).map(|()| entry.safe_name())).unwrap();
+    assert_eq!(names, ["me.png"]);
+    assert_eq!(std::fs::read(&kept).unwrap(), body);
+    assert!(up.entries().is_empty());
+}
+
+#[tokio::test]
+async fn chunks_out_of_order_for_unknown_entries_or_past_the_size_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 2);
+    let mut up = avatar();
+    start(&mut up, &offer("me.png", PNG.len()), 8 << 20).unwrap();
+    let code = |r: Result<Ack, Refused>| r.unwrap_err().code;
+    assert_eq!(
+        code(chunk(&mut up, &mut spool, &piece("avatar:9", 0, PNG, true)).await),
+        "unknown_entry"
+    );
+    assert_eq!(
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 4, PNG, true)).await),
+        "bad_offset"
+    );
+    let mut bad = piece("avatar:0", 0, PNG, true);
+    bad.chunk = "not base64!".to_owned();
+    assert_eq!(code(chunk(&mut up, &mut spool, &bad).await), "bad_chunk");
+    // An overrun fails the entry: it takes nothing more.
+    let mut long = PNG.to_vec();
+    long.push(0);
+    assert_eq!(
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, &long, true)).await),
+        "upload_overrun"
+    );
+    assert_eq!(up.entries()[0].errors(), [UploadError::TooLarge]);
+    assert_eq!(
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true)).await),
+        "entry_closed"
+    );
+    assert_eq!(up.consume(|_, _| Ok::<_, ()>(())).unwrap(), Vec::<()>::new());
+}
+
+#[tokio::test]
+async fn a_renamed_executable_is_refused_at_its_first_chunk_and_nothing_is_kept() {
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 3);
+    let mut up = avatar();
+    start(&mut up, &offer("cat.png", ELF.len()), 8 << 20).unwrap();
+    let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, ELF, true)).await;
+    assert_eq!(refused.unwrap_err().code, "content_mismatch");
+    assert_eq!(up.entries()[0].errors(), [UploadError::ContentMismatch]);
+    assert_eq!(up.entries()[0].sniffed_type(), Some("application/x-executable"));
+    assert!(!up.ready());
+    assert_eq!(up.consume(|_, _| Ok::<_, ()>(())).unwrap(), Vec::<()>::new());
+}
+
+#[tokio::test]
+async fn an_entry_that_ends_short_is_incomplete_and_a_cancel_removes_its_file() {
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 4);
+    let mut up = avatar();
+    start(&mut up, &offer("me.png", 4096), 8 << 20).unwrap();
+    start(&mut up, &offer("you.png", 4096), 8 << 20).unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true)).await.unwrap();
+    assert_eq!(up.entries()[0].errors(), [UploadError::Incomplete]);
+    chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, false)).await.unwrap();
+    let file = up.entries()[1].file_path().unwrap().to_path_buf();
+    assert!(file.exists());
+    assert!(up.cancel("avatar:1"));
+    assert!(!file.exists(), "a cancelled entry's bytes are removed");
+}
+
+#[tokio::test]
+async fn a_failing_keep_leaves_its_entry_for_another_try() {
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 5);
+    let mut up = avatar();
+    start(&mut up, &offer("me.png", PNG.len()), 8 << 20).unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true)).await.unwrap();
+    let failed: Result<Vec<()>, &str> = up.consume(|_, _| Err("the store is down"));
+    assert_eq!(failed, Err("the store is down"));
+    assert!(up.ready(), "nothing is lost");
+    assert_eq!(up.consume(|p, _| std::fs::read(p)).unwrap(), [PNG.to_vec()]);
+}

@@ -1,0 +1,104 @@
+//! Where uploads wait to be consumed: a folder per session under one root, named
+//! `PID-SOCKET`. A session removes its folder when it ends (whatever ended it: the client left,
+//! the view crashed, the server shut down); at startup the endpoint removes the folders of
+//! processes that no longer run (a crash or a kill left them).
+
+use std::path::{Path, PathBuf};
+
+/// The default root: `zero-live-uploads` in the system's temporary folder.
+pub(crate) fn default_root() -> PathBuf {
+    std::env::temp_dir().join("zero-live-uploads")
+}
+
+/// A session's upload folder, created when its first file arrives and removed when dropped.
+#[derive(Debug)]
+pub(crate) struct Spool {
+    dir: PathBuf,
+    created: bool,
+}
+
+impl Spool {
+    /// The folder of session `socket` of this process under `root` (not yet created).
+    pub(crate) fn new(root: &Path, socket: u64) -> Spool {
+        Spool { dir: root.join(format!("{}-{socket}", std::process::id())), created: false }
+    }
+
+    /// A path for the file of entry number `n`, creating the folder if it has to.
+    pub(crate) fn file(&mut self, n: u64) -> std::io::Result<PathBuf> {
+        if !self.created {
+            std::fs::create_dir_all(&self.dir)?;
+            self.created = true;
+        }
+        Ok(self.dir.join(format!("entry-{n}")))
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        if self.created {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Removes the folders under `root` left by processes that no longer run. Returns how many.
+/// Folders of running processes (another app on the machine, or this one) are kept.
+pub(crate) fn sweep(root: &Path) -> usize {
+    let Ok(dirs) = std::fs::read_dir(root) else { return 0 };
+    let mut removed = 0;
+    for dir in dirs.flatten() {
+        let name = dir.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.split_once('-')).map(|(pid, _)| pid) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if !running(pid) && std::fs::remove_dir_all(dir.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Whether process `pid` runs (on systems without `/proc`, every process is taken to run, so
+/// nothing is removed that might be in use).
+fn running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_folder_exists_from_its_first_file_until_the_session_ends() {
+        let root = tempfile::tempdir().unwrap();
+        let mut spool = Spool::new(root.path(), 7);
+        let dir = spool.dir.clone();
+        assert!(!dir.exists(), "nothing is created before a file arrives");
+        let file = spool.file(0).unwrap();
+        std::fs::write(&file, b"x").unwrap();
+        assert!(dir.is_dir());
+        drop(spool);
+        assert!(!dir.exists(), "the folder goes with the session");
+    }
+
+    #[test]
+    fn the_sweep_removes_folders_of_dead_processes_only() {
+        let root = tempfile::tempdir().unwrap();
+        // No process has a pid this large on Linux (pid_max is at most 2^22).
+        let dead = root.path().join("4294967-3");
+        let ours = root.path().join(format!("{}-1", std::process::id()));
+        let other = root.path().join("not-a-session");
+        for d in [&dead, &ours, &other] {
+            std::fs::create_dir_all(d).unwrap();
+        }
+        assert_eq!(sweep(root.path()), 1);
+        assert!(!dead.exists());
+        assert!(ours.exists() && other.exists());
+        assert_eq!(sweep(&root.path().join("missing")), 0);
+    }
+}
