@@ -17,6 +17,7 @@
 import { Tree, MergeError } from "./tree.js";
 import morphdom from "./vendor/morphdom.js";
 import { KIND, FIELDS } from "./protocol.js";
+import { precheck, sendFile, MESSAGES } from "./uploads.js";
 
 const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
@@ -467,12 +468,117 @@ export class LiveSocket {
         // `z-update="ignore"`: the element is the client's (a hook's) once rendered.
         if (from.getAttribute("z-update") === "ignore" && from.id) return false;
         this.#keepSticky(from, to);
+        // An upload's preview keeps the picture the page made of the chosen file.
+        if (from.hasAttribute("z-upload-preview") && from.getAttribute("src")) {
+          to.setAttribute("src", from.getAttribute("src"));
+        }
         if (from.isEqualNode(to)) return false;
         if (this.mounted.has(from)) this.updated.add(from);
         return true;
       },
     });
     this.#runHooks();
+    this.#previews();
+  }
+
+  /** `z-upload-preview="ENTRY"`: an image shows the chosen file of that upload entry. */
+  #previews() {
+    if (!this.previews?.size) return;
+    for (const img of this.root.querySelectorAll("img[z-upload-preview]:not([src])")) {
+      const url = this.previews.get(img.getAttribute("z-upload-preview"));
+      if (url) img.src = url;
+    }
+  }
+
+  /**
+   * Shows what is wrong with an upload's files (`[z-upload-errors=NAME]`, which the page makes
+   * an alert) and marks its input invalid; no errors clears both.
+   */
+  #uploadErrors(input, errors) {
+    const name = input.getAttribute("z-upload");
+    const text = errors.map((e) => (e.name ? `${e.name}: ` : "") + (MESSAGES[e.code] ?? e.code)).join(" ");
+    for (const el of this.root.querySelectorAll("[z-upload-errors]")) {
+      if (el.getAttribute("z-upload-errors") === name) el.textContent = text;
+    }
+    if (errors.length) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+  }
+
+  /** A `z-upload` input's files were chosen: checked here first, sent now if it auto-uploads. */
+  #chosen(input) {
+    const limit = (v) => (v === undefined || v === "" ? Infinity : Number(v));
+    const errors = precheck(
+      { accept: input.accept, maxEntries: limit(input.dataset.maxEntries), maxSize: limit(input.dataset.maxSize) },
+      [...input.files],
+    );
+    this.#uploadErrors(input, errors);
+    if (errors.length) {
+      // Nothing is sent: the user picks again.
+      input.value = "";
+      return;
+    }
+    if (input.hasAttribute("data-auto-upload")) this.#upload(input);
+  }
+
+  /** Sends one message and resolves with its answer (null if the socket is down). */
+  #ask(kind, payload) {
+    return new Promise((resolve) => {
+      if (!this.#send(kind, payload, resolve)) resolve(null);
+    });
+  }
+
+  /**
+   * Sends a `z-upload` input's files: the server checks them (`upload_start`) and answers with
+   * an entry for each, then each file goes in acknowledged chunks. Resolves true when every
+   * file arrived.
+   */
+  async #upload(input) {
+    const files = [...input.files];
+    if (files.length === 0) return true;
+    input.value = "";
+    const entries = files.map((f, i) => ({ ref: String(i), name: f.name, size: f.size, type: f.type }));
+    const started = await this.#ask(KIND.UPLOAD_START, { upload: input.getAttribute("z-upload"), entries });
+    if (!started) return false;
+    if (started.kind !== KIND.REPLY) {
+      this.log("upload refused", started.payload);
+      return false;
+    }
+    this.#answered(started.payload);
+    const answer = started.payload.response ?? {};
+    if (answer.error) {
+      this.#uploadErrors(input, [{ code: answer.error }]);
+      return false;
+    }
+    this.#uploadErrors(input, []);
+    this.previews ??= new Map();
+    const sent = files.map(async (file, i) => {
+      const entry = answer.entries?.[String(i)];
+      if (!entry || entry.error) return false;
+      if (file.type.startsWith("image/")) {
+        this.previews.set(entry.entry, URL.createObjectURL(file));
+        this.#previews();
+      }
+      const send = async (chunk) => {
+        const reply = await this.#ask(KIND.UPLOAD, chunk);
+        if (!reply) throw new Error("the socket closed");
+        if (reply.kind === KIND.REPLY) this.#answered(reply.payload);
+        return reply.payload;
+      };
+      try {
+        await sendFile({ send, entry: entry.entry, file, chunk: entry.chunk, window: entry.window });
+        return true;
+      } catch (e) {
+        this.log("upload stopped", entry.entry, e.code ?? e.message);
+        return false;
+      }
+    });
+    return (await Promise.all(sent)).every(Boolean);
+  }
+
+  /** Merges a reply's render and its title and flash. */
+  #answered(payload) {
+    if (payload.rendered !== undefined) this.#apply(payload.rev, payload.rendered);
+    this.#meta(payload);
   }
 
   /**
@@ -809,8 +915,44 @@ export class LiveSocket {
       // field, and a late change would undo what the submit did (a reset form refilled).
       clearTimeout(this.timers?.get(form));
       const binding = form.getAttribute("z-submit");
-      if (isCommands(binding)) this.#bind(form, binding);
-      else this.#push(form, binding, serialize(form), undefined, true);
+      const submit = () => {
+        if (isCommands(binding)) this.#bind(form, binding);
+        else this.#push(form, binding, serialize(form), undefined, true);
+      };
+      // Files chosen for an upload that waits for the submit are sent first.
+      const waiting = [...form.querySelectorAll("input[type=file][z-upload]")].filter(
+        (input) => input.files.length > 0 && !input.hasAttribute("data-auto-upload"),
+      );
+      if (waiting.length === 0) return submit();
+      Promise.all(waiting.map((input) => this.#upload(input))).then(submit);
+    });
+    this.root.addEventListener("change", (e) => {
+      if (e.target.matches?.("input[type=file][z-upload]")) this.#chosen(e.target);
+    });
+    // `z-drop-target="NAME"`: files dropped on the element are chosen for upload NAME.
+    this.root.addEventListener("dragover", (e) => {
+      const target = e.target.closest?.("[z-drop-target]");
+      if (!target) return;
+      e.preventDefault();
+      target.classList.add("zl-drag-over");
+    });
+    this.root.addEventListener("dragleave", (e) => {
+      e.target.closest?.("[z-drop-target]")?.classList.remove("zl-drag-over");
+    });
+    this.root.addEventListener("drop", (e) => {
+      const target = e.target.closest?.("[z-drop-target]");
+      if (!target) return;
+      e.preventDefault();
+      target.classList.remove("zl-drag-over");
+      const name = target.getAttribute("z-drop-target");
+      const input = [...this.root.querySelectorAll("input[type=file][z-upload]")].find(
+        (i) => i.getAttribute("z-upload") === name,
+      );
+      if (!input || !e.dataTransfer?.files.length) return;
+      const chosen = new DataTransfer();
+      for (const file of e.dataTransfer.files) chosen.items.add(file);
+      input.files = chosen.files;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
     });
     for (const [dom, binding] of [["change", "z-change"], ["input", "z-input"]]) {
       this.root.addEventListener(dom, (e) => {

@@ -44,6 +44,10 @@ pub const BINDING_OPTIONS: &[&str] = &[
     "z-patch",
     "z-navigate",
     "z-remove",
+    "z-upload",
+    "z-upload-preview",
+    "z-upload-errors",
+    "z-drop-target",
 ];
 
 /// Prefix of `z-value-NAME` attributes: extra values sent with an event.

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str)] = &[
     ("zero-live.js", include_str!("../packaged/client/zero-live.js")),
     ("tree.js", include_str!("../packaged/client/tree.js")),
     ("protocol.js", include_str!("../packaged/client/protocol.js")),
+    ("uploads.js", include_str!("../packaged/client/uploads.js")),
     ("vendor/morphdom.js", include_str!("../packaged/client/vendor/morphdom.js")),
 ];
 
@@ -77,9 +78,9 @@ mod tests {
             format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(entry))
         );
         let files: Vec<String> = assets.files().map(|(path, _)| path).collect();
-        assert_eq!(files.len(), 4);
+        assert_eq!(files.len(), 5);
         // Imports are relative, so every module the entry imports is served beside it.
-        for import in ["./tree.js", "./vendor/morphdom.js", "./protocol.js"] {
+        for import in ["./tree.js", "./vendor/morphdom.js", "./protocol.js", "./uploads.js"] {
             assert!(FILES[0].1.contains(import), "{import}");
             let served = format!("{}/{}", assets.dir, import.trim_start_matches("./"));
             assert!(files.contains(&served), "{served}");

@@ -1,8 +1,8 @@
 //! The endpoint's policies: the app's `spec/security.toml`, read through the one model of the
 //! table (`zero-security`) that accounts, the generator and the docs read too.
 //!
-//! The endpoint enforces `[csp]`, `[origins]`, `[limits]` (but `max_upload_bytes`, which waits
-//! for uploads), the per-socket and per-client `[rate_limits]`, `session_token_secs` and
+//! The endpoint enforces `[csp]`, `[origins]`, `[limits]` (`max_upload_bytes` caps every
+//! upload: `uploads`), the per-socket and per-client `[rate_limits]`, `session_token_secs` and
 //! `csrf_token_secs`, and `[heartbeat]`; accounts (`zero-auth`) enforce the rest.
 
 pub use zero_security::{FRAMEWORK_TOML as DEFAULT_SECURITY_TOML, PolicyError as ConfigError};

@@ -602,6 +602,60 @@ impl TestView {
         }
     }
 
+    /// Uploads `files` (name, declared MIME type, bytes) to the view's upload `upload` as the
+    /// browser does: `upload_start`, then each accepted file in chunks of the size the server
+    /// gave, each reply merged. Returns the `upload_start` reply's response (each file's entry,
+    /// or why it was refused); a refused chunk is an error. With `percent` below 100, each file
+    /// stops after that share of its bytes (an upload under way, to render its progress).
+    pub async fn upload(
+        &mut self,
+        upload: &str,
+        files: &[(&str, &str, &[u8])],
+        percent: u8,
+    ) -> Result<Value, TestError> {
+        use base64::Engine as _;
+        let entries: Vec<Value> = files
+            .iter()
+            .enumerate()
+            .map(|(i, (name, mime, bytes))| {
+                json!({"ref": i.to_string(), "name": name, "type": mime, "size": bytes.len()})
+            })
+            .collect();
+        let start = json!({"kind": "upload_start", "upload": upload, "entries": entries});
+        let reply = self.request(start).await?;
+        self.merge(&reply)?;
+        let response = reply["response"].clone();
+        for (i, (_, _, bytes)) in files.iter().enumerate() {
+            let answer = &response["entries"][i.to_string()];
+            let (Some(entry), Some(chunk)) = (answer["entry"].as_str(), answer["chunk"].as_u64())
+            else {
+                continue;
+            };
+            if answer.get("error").is_some() {
+                continue;
+            }
+            let chunk = usize::try_from(chunk).map_err(fail)?.max(1);
+            let until = bytes.len() * usize::from(percent.min(100)) / 100;
+            let mut offset = 0;
+            loop {
+                let end = (offset + chunk).min(bytes.len());
+                if end > until && percent < 100 {
+                    break;
+                }
+                let data = base64::engine::general_purpose::STANDARD.encode(&bytes[offset..end]);
+                let message = json!({"kind": "upload", "entry": entry, "offset": offset,
+                    "chunk": data, "last": end == bytes.len()});
+                let reply = self.request(message).await?;
+                self.merge(&reply)?;
+                offset = end;
+                if offset == bytes.len() {
+                    break;
+                }
+            }
+        }
+        Ok(response)
+    }
+
     /// Sends `event` with `value` (as a click, submit or change would) and applies the reply;
     /// an `error` reply is an error. The selector helpers below read the event and its value
     /// from the page instead; this one sends whatever it is given (a forged event, say).

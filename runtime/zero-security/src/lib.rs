@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(c.limits.max_frame_bytes, 1_048_576);
         assert_eq!(
             c.csp.header(),
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
              connect-src 'self'; frame-ancestors 'none'"
         );
     }
@@ -294,7 +294,7 @@ mod tests {
         let e =
             broken("script_src = [\"'self'\"]", "script_src = [\"'self'\", \"'unsafe-inline'\"]");
         assert!(e.contains("`csp.script_src`: `script_src` must not allow 'unsafe-inline'"), "{e}");
-        let e = broken("img_src = [\"'self'\", \"data:\"]", "img_src = [\"'self'; script-src *\"]");
+        let e = broken("img_src = [\"'self'\", \"data:\", \"blob:\"]", "img_src = [\"'self'; script-src *\"]");
         assert!(e.contains("invalid source"), "{e}");
         assert!(
             broken("frame_ancestors = [\"'none'\"]", "frame_ancestors = []").contains("no source")

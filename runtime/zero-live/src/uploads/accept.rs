@@ -94,16 +94,16 @@ mod tests {
         assert_eq!(sniff("cat.jpeg", JPEG), (Some("image/jpeg"), true));
         // A renamed executable, a JPEG named as a PNG, text named as an image.
         assert_eq!(sniff("cat.png", ELF), (Some("application/x-executable"), false));
-        assert_eq!(sniff("cat.png", JPEG).1, false);
-        assert_eq!(sniff("cat.png", b"hello, world").1, false);
+        assert!(!sniff("cat.png", JPEG).1);
+        assert!(!sniff("cat.png", b"hello, world").1);
     }
 
     #[test]
     fn types_without_a_signature_pass_but_executables_never_do() {
         assert_eq!(sniff("notes.txt", b"hello"), (None, true));
-        assert_eq!(sniff("page.html", b"<p>no doctype</p>").1, true);
-        assert_eq!(sniff("README", b"plain").1, true);
-        assert_eq!(sniff("notes.txt", ELF).1, false);
-        assert_eq!(sniff("README", ELF).1, false);
+        assert!(sniff("page.html", b"<p>no doctype</p>").1);
+        assert!(sniff("README", b"plain").1);
+        assert!(!sniff("notes.txt", ELF).1);
+        assert!(!sniff("README", ELF).1);
     }
 }

@@ -141,6 +141,22 @@ impl Upload {
         self.config.max_entries > 1
     }
 
+    /// How many files it takes (its input's `data-max-entries`).
+    pub fn max_entries(&self) -> usize {
+        self.config.max_entries
+    }
+
+    /// The largest file it takes, when it sets one (its input's `data-max-size`; the app's
+    /// `max_upload_bytes` caps it on the server either way).
+    pub fn max_file_size(&self) -> Option<u64> {
+        (self.config.max_file_size != u64::MAX).then_some(self.config.max_file_size)
+    }
+
+    /// Whether files are sent as soon as they are chosen (its input's `data-auto-upload`).
+    pub fn auto_upload(&self) -> bool {
+        self.config.auto_upload
+    }
+
     /// Whether every entry has arrived whole and is valid (false with no entries).
     pub fn ready(&self) -> bool {
         !self.entries.is_empty() && self.entries.iter().all(|e| e.done() && e.valid())

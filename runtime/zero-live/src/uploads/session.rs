@@ -137,11 +137,19 @@ pub(crate) async fn chunk(
     chunk: &wire::Upload,
 ) -> Result<Ack, Refused> {
     let chunk_bytes = upload.config.chunk_bytes;
+    let next = upload.next;
     let Some(entry) = upload.entry_mut(&chunk.entry) else {
+        // An entry the view cancelled or consumed: chunks the client sent before it knew are
+        // refused without counting against it. One that never was breaks the protocol.
+        let number = chunk.entry.rsplit_once(':').and_then(|(_, n)| n.parse::<u64>().ok());
+        if number.is_some_and(|n| n < next) {
+            return Err(refused("entry_closed", "this entry takes no more chunks", false));
+        }
         return Err(refused("unknown_entry", "no upload entry has this reference", true));
     };
     if entry.done || !entry.errors.is_empty() {
-        return Err(refused("entry_closed", "this entry takes no more chunks", true));
+        // Chunks in flight when the entry completed or failed.
+        return Err(refused("entry_closed", "this entry takes no more chunks", false));
     }
     if chunk.offset != entry.received {
         return Err(refused(

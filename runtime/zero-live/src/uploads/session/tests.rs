@@ -175,6 +175,11 @@ async fn an_entry_that_ends_short_is_incomplete_and_a_cancel_removes_its_file() 
     assert!(file.exists());
     assert!(up.cancel("avatar:1"));
     assert!(!file.exists(), "a cancelled entry's bytes are removed");
+    // Chunks the client sent before it knew are refused without breaking the protocol.
+    let late = chunk(&mut up, &mut spool, &piece("avatar:1", 16, PNG, false)).await.unwrap_err();
+    assert_eq!((late.code, late.protocol), ("entry_closed", false));
+    let never = chunk(&mut up, &mut spool, &piece("avatar:2", 0, PNG, false)).await.unwrap_err();
+    assert_eq!((never.code, never.protocol), ("unknown_entry", true));
 }
 
 #[tokio::test]

@@ -1,0 +1,105 @@
+#![allow(clippy::unwrap_used)]
+//! Uploads to the counter's `/photos` page over a real socket, through the test client's
+//! `upload` helper: what the server accepts, refuses, and enforces of the app's table.
+
+use serde_json::json;
+use zero_live::LiveConfig;
+use zero_live::testing::TestServer;
+
+fn png(size: usize) -> Vec<u8> {
+    let mut bytes = vec![7u8; size];
+    bytes[..8].copy_from_slice(b"\x89PNG\r\n\x1a\n");
+    bytes
+}
+
+async fn server(config: LiveConfig) -> TestServer {
+    let live = counter::live(config);
+    TestServer::start(live.router(), live).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_photo_sent_in_chunks_is_saved_whole() {
+    let server = server(LiveConfig::default()).await;
+    let mut view = server.live("/photos").await.unwrap();
+    let body = png(150_000);
+    let answer = view.upload("photos", &[("cat.png", "image/png", &body)], 100).await.unwrap();
+    assert_eq!(answer["entries"]["0"]["entry"], "photos:0");
+    assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
+    view.submit("#photos-form", json!({})).await.unwrap();
+    assert!(
+        view.has_element("#saved li", Some("cat.png (image/png, 150000 bytes)")).unwrap(),
+        "{}",
+        view.html().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_upload_under_way_renders_its_progress() {
+    let server = server(LiveConfig::default()).await;
+    let mut view = server.live("/photos").await.unwrap();
+    view.upload("photos", &[("cat.png", "image/png", &png(400_000))], 50).await.unwrap();
+    assert!(
+        view.has_element("#entries .state", Some("sending")).unwrap(),
+        "{}",
+        view.html().unwrap()
+    );
+    let progress = view.html().unwrap();
+    assert!(progress.contains("value=\"49\""), "{progress}");
+    // Saving now keeps nothing: the file has not arrived.
+    view.submit("#photos-form", json!({})).await.unwrap();
+    assert_eq!(view.count("#saved li", None).unwrap(), 0);
+}
+
+#[tokio::test]
+async fn the_apps_max_upload_bytes_caps_every_upload() {
+    let mut config = LiveConfig::default();
+    config.limits.max_upload_bytes = 10_000;
+    let server = server(config).await;
+    let mut view = server.live("/photos").await.unwrap();
+    // Within the view's 1 MB, past the app's 10 kB.
+    let answer =
+        view.upload("photos", &[("cat.png", "image/png", &png(20_000))], 100).await.unwrap();
+    assert_eq!(answer["entries"]["0"]["error"], "too_large");
+    assert!(
+        view.has_element("#entries .error", Some("The file is too large.")).unwrap(),
+        "{}",
+        view.html().unwrap()
+    );
+    let answer = view.upload("photos", &[("ok.png", "image/png", &png(5_000))], 100).await.unwrap();
+    assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn uploads_the_view_does_not_have_and_forged_chunks_are_refused() {
+    let server = server(LiveConfig::default()).await;
+    let mut view = server.live("/photos").await.unwrap();
+    let refused = view.upload("avatars", &[("cat.png", "image/png", &png(10))], 100).await;
+    assert!(refused.unwrap_err().to_string().contains("unknown_upload"));
+    // A chunk for an entry that never was breaks the protocol; the view goes on.
+    let mut clock = server.live("/clock").await.unwrap();
+    let refused = clock.upload("photos", &[("cat.png", "image/png", &png(10))], 100).await;
+    assert!(refused.unwrap_err().to_string().contains("unknown_upload"));
+    let answer = view.upload("photos", &[("a.png", "image/png", &png(10))], 100).await.unwrap();
+    assert_eq!(answer["entries"]["0"]["entry"], "photos:0");
+}
+
+#[tokio::test]
+async fn full_chunks_pass_the_event_rate_limit_that_other_frames_pay() {
+    let mut config = LiveConfig::default();
+    config.rate_limits.events_per_second = 1;
+    config.rate_limits.event_burst = 3;
+    let server = server(config).await;
+    let mut view = server.live("/photos").await.unwrap();
+    // 900 kB is 14 chunks of 64 KiB: far past a burst of 3.
+    view.upload("photos", &[("big.png", "image/png", &png(900_000))], 100).await.unwrap();
+    assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
+    // Events still pay: the burst is spent within a few.
+    let mut limited = false;
+    for _ in 0..6 {
+        if view.event("cancel", json!({"ref": "none"})).await.is_err() {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "events are rate limited while uploads are not");
+}

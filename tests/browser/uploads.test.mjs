@@ -1,0 +1,143 @@
+// Uploads in a real browser: the counter example's /photos page (three photos at most, PNG,
+// JPEG or GIF, 1 MB each, sent as soon as chosen) with real files through Playwright's
+// setInputFiles and a synthetic drop. Run after `cargo build -p counter`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { collectErrors, freePort, launchChromium } from "./support.mjs";
+import { chromium } from "playwright-core";
+
+const root = new URL("../../", import.meta.url).pathname;
+
+function counterBinary() {
+  if (process.env.ZL_COUNTER) return process.env.ZL_COUNTER;
+  const meta = JSON.parse(
+    execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }),
+  );
+  return `${meta.target_directory}/debug/counter`;
+}
+
+let server;
+let browser;
+let base;
+
+before(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: "uploads-tests-secret-key-of-at-least-32-bytes" };
+  server = spawn(counterBinary(), [], { env, stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${base}/photos`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  browser = await launchChromium(chromium);
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** A PNG of `size` bytes: the signature, then filler. */
+function png(size) {
+  const bytes = Buffer.alloc(size, 7);
+  Buffer.from("89504e470d0a1a0a0000000d49484452", "hex").copy(bytes);
+  return bytes;
+}
+
+async function photosPage() {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/photos`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  return { page, errors };
+}
+
+const states = (page) => page.$$eval("#entries li", (lis) => lis.map((li) => li.querySelector(".state").textContent));
+
+test("a_chosen_photo_is_sent_in_chunks_previewed_and_saved_whole", async () => {
+  const { page, errors } = await photosPage();
+  // 200 kB: four chunks of 64 KiB, acknowledged as they arrive.
+  const body = png(200_000);
+  await page.setInputFiles("#photos-input", { name: "cat.png", mimeType: "image/png", buffer: body });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
+  assert.equal(await page.$eval("#entries progress", (p) => p.value), 100);
+  const preview = await page.$eval("#entries img", (img) => img.src);
+  assert.match(preview, /^blob:/, "the preview is the chosen file");
+  await page.click("#save");
+  await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+  assert.equal(await page.textContent("#saved li"), "cat.png (image/png, 200000 bytes)");
+  assert.equal(await page.$$eval("#entries li", (l) => l.length), 0, "saved entries leave the list");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("errors_the_page_can_know_are_shown_before_any_byte_is_sent", async () => {
+  const { page, errors } = await photosPage();
+  const sent = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => sent.push(String(f.payload))));
+  await page.setInputFiles("#photos-input", { name: "big.png", mimeType: "image/png", buffer: png(1_200_000) });
+  await page.waitForFunction(() => document.querySelector("#client-errors").textContent !== "");
+  assert.match(await page.textContent("#client-errors"), /big\.png: The file is too large\./);
+  assert.equal(await page.getAttribute("#photos-input", "aria-invalid"), "true");
+  await page.setInputFiles("#photos-input", { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hi") });
+  await page.waitForFunction(() => /not accepted/.test(document.querySelector("#client-errors").textContent));
+  const four = [1, 2, 3, 4].map((n) => ({ name: `${n}.png`, mimeType: "image/png", buffer: png(100) }));
+  await page.setInputFiles("#photos-input", four);
+  await page.waitForFunction(() => document.querySelector("#client-errors").textContent === "Too many files.");
+  assert.equal(sent.filter((f) => f.includes("big.png") || f.includes("notes.txt") || f.includes("4.png")).length, 0);
+  assert.equal(await page.$$eval("#entries li", (l) => l.length), 0);
+  // A good choice clears the errors.
+  await page.setInputFiles("#photos-input", { name: "ok.png", mimeType: "image/png", buffer: png(100) });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
+  assert.equal(await page.textContent("#client-errors"), "");
+  assert.equal(await page.getAttribute("#photos-input", "aria-invalid"), null);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a_renamed_executable_is_refused_by_its_bytes_and_cannot_be_saved", async () => {
+  const { page } = await photosPage();
+  const elf = Buffer.alloc(4096);
+  Buffer.from("7f454c46", "hex").copy(elf);
+  await page.setInputFiles("#photos-input", { name: "cat.png", mimeType: "image/png", buffer: elf });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "refused");
+  assert.equal(await page.getAttribute("#entries .error", "data-code"), "content_mismatch");
+  await page.click("#save");
+  await page.waitForTimeout(200);
+  assert.equal(await page.$$eval("#saved li", (l) => l.length), 0, "nothing refused is kept");
+  // The socket is still up: a cancel takes the entry away.
+  await page.click("#entries button");
+  await page.waitForFunction(() => document.querySelectorAll("#entries li").length === 0);
+  await page.close();
+});
+
+test("a_dropped_photo_is_uploaded_and_a_cancel_takes_an_entry_away_without_breaking_the_socket", async () => {
+  const { page, errors } = await photosPage();
+  // A drop carries files in a DataTransfer, as a drag from the desktop does.
+  await page.evaluate(() => {
+    const bytes = new Uint8Array(1000);
+    bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+    const drop = document.getElementById("drop");
+    drop.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
+    drop.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => document.querySelector("#entries .name")?.textContent === "dropped.png");
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
+  // A second photo is cancelled; chunks still in flight are refused without closing anything.
+  await page.setInputFiles("#photos-input", { name: "slow.png", mimeType: "image/png", buffer: png(900_000) });
+  await page.waitForFunction(() => document.querySelectorAll("#entries li").length === 2);
+  await page.click("#entries li:nth-child(2) button");
+  await page.waitForFunction(() => document.querySelectorAll("#entries li").length === 1);
+  assert.deepEqual(await states(page), ["done"]);
+  // The socket survived the chunks that were in flight.
+  await page.click("#save");
+  await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
+  assert.match(await page.textContent("#saved li"), /^dropped\.png \(image\/png, 1000 bytes\)$/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
