@@ -51,6 +51,8 @@ export const MESSAGES = {
   not_accepted: "This type of file is not accepted.",
   content_mismatch: "The file's content does not match its type.",
   incomplete: "The file did not arrive whole.",
+  quota_exceeded: "You have uploaded as much as you may at once.",
+  rejected: "The file was rejected.",
 };
 
 /** The base64 of a Blob, read by the browser (no string building in script). */

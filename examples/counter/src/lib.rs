@@ -8,7 +8,7 @@ use zero_live::{Context, EventError, LiveView, MountError, Terminate};
 use zero_live_core::{Js, Stream};
 
 mod photos;
-pub use photos::{MAX_PHOTO_BYTES, Photos};
+pub use photos::{EICAR, MAX_PHOTO_BYTES, Photos};
 
 /// One list item.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -93,13 +93,44 @@ async fn full_chunks_pass_the_event_rate_limit_that_other_frames_pay() {
     // 900 kB is 14 chunks of 64 KiB: far past a burst of 3.
     view.upload("photos", &[("big.png", "image/png", &png(900_000))], 100).await.unwrap();
     assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
-    // Events still pay: the burst is spent within a few.
+    // Events still pay: the burst is spent within a few, and the next is dropped with a
+    // `rate_limited` notice (and no reply).
     let mut limited = false;
     for _ in 0..6 {
-        if view.event("cancel", json!({"ref": "none"})).await.is_err() {
-            limited = true;
+        let sent = view.event("cancel", json!({"ref": "none"}));
+        if tokio::time::timeout(std::time::Duration::from_millis(500), sent).await.is_err() {
+            limited = view.pushed().iter().any(|m| m["code"] == "rate_limited");
             break;
         }
     }
-    assert!(limited, "events are rate limited while uploads are not");
+    assert!(limited, "events are rate limited while uploads are not: {:?}", view.pushed());
+}
+
+#[tokio::test]
+async fn the_scanner_rejects_a_file_once_whole_and_the_session_quota_refuses_past_it() {
+    let mut config = LiveConfig::default();
+    config.limits.max_upload_bytes = 1024 * 1024;
+    config.limits.max_session_upload_bytes = 1024 * 1024 + 100_000;
+    let server = server(config).await;
+    let mut view = server.live("/photos").await.unwrap();
+    let mut infected = png(50_000);
+    infected[40_000..40_000 + counter::EICAR.len()].copy_from_slice(counter::EICAR);
+    view.upload("photos", &[("cat.png", "image/png", &infected)], 100).await.unwrap();
+    let html = view.html().unwrap();
+    assert!(view.has_element("#entries .error[data-code=rejected]", None).unwrap(), "{html}");
+    assert!(
+        view.has_element("#entries .rejection", Some("It carries a virus signature.")).unwrap()
+    );
+    view.submit("#photos-form", json!({})).await.unwrap();
+    assert_eq!(view.count("#saved li", None).unwrap(), 0, "a rejected file is never kept");
+    // 900 kB held; 300 kB more is past the session's 1.1 MB.
+    view.upload("photos", &[("a.png", "image/png", &png(900_000))], 100).await.unwrap();
+    let answer =
+        view.upload("photos", &[("b.png", "image/png", &png(300_000))], 100).await.unwrap();
+    assert_eq!(answer["error"], "quota_exceeded");
+    // Saving lets the held bytes go: the same file fits now.
+    view.submit("#photos-form", json!({})).await.unwrap();
+    let answer =
+        view.upload("photos", &[("b.png", "image/png", &png(300_000))], 100).await.unwrap();
+    assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
 }

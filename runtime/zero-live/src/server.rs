@@ -1689,11 +1689,9 @@ fn upload_start(
         send.error(reference, "unknown_upload", "the view has no upload of this name");
         return Next::Continue;
     };
-    match crate::uploads::session::start(
-        upload,
-        &start.entries,
-        inner.config.limits.max_upload_bytes,
-    ) {
+    let limits = &inner.config.limits;
+    let room = limits.max_session_upload_bytes.saturating_sub(session.spool.held());
+    match crate::uploads::session::start(upload, &start.entries, limits.max_upload_bytes, room) {
         Ok(response) => {
             session.uploading = true;
             rerender(inner, session, Answer::Respond(reference, response), send);
@@ -1723,7 +1721,8 @@ async fn upload_chunk(
         send.error(reference, "unknown_entry", "no upload entry has this reference");
         return protocol_error(session, "unknown_entry");
     };
-    match crate::uploads::session::chunk(upload, &mut session.spool, chunk).await {
+    let quota = inner.config.limits.max_session_upload_bytes;
+    match crate::uploads::session::chunk(upload, &mut session.spool, chunk, quota).await {
         Ok(ack) => {
             if !ack.full && !admit(inner, session, send) {
                 return Next::Continue;

@@ -131,6 +131,13 @@ impl SecurityConfig {
             ["limits", "max_message_bytes"],
             "`max_message_bytes` must be at least `max_frame_bytes`".to_owned(),
         );
+        rule(
+            l.max_session_upload_bytes >= l.max_upload_bytes,
+            ["limits", "max_session_upload_bytes"],
+            "`max_session_upload_bytes` must be at least `max_upload_bytes`, or the largest \
+             upload could never be held"
+                .to_owned(),
+        );
         let positive = [
             ("limits", "mailbox_capacity", u64::from(l.mailbox_capacity)),
             ("limits", "max_sessions_per_client", u64::from(l.max_sessions_per_client)),
@@ -294,7 +301,10 @@ mod tests {
         let e =
             broken("script_src = [\"'self'\"]", "script_src = [\"'self'\", \"'unsafe-inline'\"]");
         assert!(e.contains("`csp.script_src`: `script_src` must not allow 'unsafe-inline'"), "{e}");
-        let e = broken("img_src = [\"'self'\", \"data:\", \"blob:\"]", "img_src = [\"'self'; script-src *\"]");
+        let e = broken(
+            "img_src = [\"'self'\", \"data:\", \"blob:\"]",
+            "img_src = [\"'self'; script-src *\"]",
+        );
         assert!(e.contains("invalid source"), "{e}");
         assert!(
             broken("frame_ancestors = [\"'none'\"]", "frame_ancestors = []").contains("no source")
@@ -303,6 +313,8 @@ mod tests {
         assert!(e.contains("at least `max_frame_bytes`"), "{e}");
         assert!(broken("timeout_secs = 60", "timeout_secs = 30").contains("exceed"));
         assert!(broken("max_protocol_errors = 10", "max_protocol_errors = 0").contains("positive"));
+        let e = broken("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 1024");
+        assert!(e.contains("at least `max_upload_bytes`"), "{e}");
         assert!(broken("joins_per_minute = 120", "joins_per_minute = 0").contains("positive"));
         assert!(broken("csrf_token_secs = 1209600", "csrf_token_secs = 5").contains("60 seconds"));
         assert!(

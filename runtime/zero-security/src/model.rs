@@ -93,6 +93,12 @@ pub struct Limits {
     /// Largest upload, all chunks together.
     #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
     pub max_upload_bytes: u64,
+    /// Uploaded bytes one live session may hold at once (received and not yet consumed or
+    /// cancelled, over all its uploads); an upload past it is refused `quota_exceeded`.
+    /// Optional (default 67108864, 64 MiB).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    #[serde(default = "default_max_session_upload_bytes")]
+    pub max_session_upload_bytes: u64,
     /// Messages a live session's mailbox holds; a message that finds it full is dropped for that session and counted (senders never wait).
     #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 65536)))]
     pub mailbox_capacity: u32,
@@ -215,6 +221,10 @@ impl Default for Network {
             redirect_hosts: Vec::new(),
         }
     }
+}
+
+fn default_max_session_upload_bytes() -> u64 {
+    64 * 1024 * 1024
 }
 
 fn default_max_protocol_errors() -> u32 {

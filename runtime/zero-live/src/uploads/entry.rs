@@ -16,11 +16,16 @@ pub enum UploadError {
     ContentMismatch,
     /// The file ended before its declared size.
     Incomplete,
+    /// The session holds as many uploaded bytes as `max_session_upload_bytes` allows.
+    QuotaExceeded,
+    /// The upload's scanner refused it ([`crate::uploads::UploadConfig::scan`]); the entry's
+    /// `rejection()` says why.
+    Rejected,
 }
 
 impl UploadError {
     /// The stable code (`too_large`, `too_many`, `not_accepted`, `content_mismatch`,
-    /// `incomplete`).
+    /// `incomplete`, `quota_exceeded`, `rejected`).
     pub fn code(self) -> &'static str {
         match self {
             UploadError::TooLarge => "too_large",
@@ -28,6 +33,8 @@ impl UploadError {
             UploadError::NotAccepted => "not_accepted",
             UploadError::ContentMismatch => "content_mismatch",
             UploadError::Incomplete => "incomplete",
+            UploadError::QuotaExceeded => "quota_exceeded",
+            UploadError::Rejected => "rejected",
         }
     }
 
@@ -39,6 +46,8 @@ impl UploadError {
             UploadError::NotAccepted => "This type of file is not accepted.",
             UploadError::ContentMismatch => "The file's content does not match its type.",
             UploadError::Incomplete => "The file did not arrive whole.",
+            UploadError::QuotaExceeded => "You have uploaded as much as you may at once.",
+            UploadError::Rejected => "The file was rejected.",
         }
     }
 }
@@ -64,6 +73,8 @@ pub struct UploadEntry {
     /// The temporary file, once the first chunk arrived; removed when the entry is dropped
     /// unless consumed.
     pub(crate) file: Option<SpooledFile>,
+    /// Why the upload's scanner refused it.
+    pub(crate) rejection: Option<String>,
 }
 
 impl UploadEntry {
@@ -122,6 +133,11 @@ impl UploadEntry {
         &self.errors
     }
 
+    /// What the upload's scanner said when it refused the file.
+    pub fn rejection(&self) -> Option<&str> {
+        self.rejection.as_deref()
+    }
+
     /// The file's name made safe to store under: its last path segment, without control
     /// characters, leading dots or path separators, at most 255 bytes; `upload` when nothing is
     /// left.
@@ -159,10 +175,22 @@ pub(crate) fn safe_name(name: &str) -> String {
 pub(crate) struct SpooledFile {
     pub(crate) path: PathBuf,
     pub(crate) handle: Option<tokio::fs::File>,
+    /// The session's count of bytes held, and this file's part of it.
+    pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    pub(crate) bytes: u64,
+}
+
+impl SpooledFile {
+    /// Counts `n` more bytes written.
+    pub(crate) fn wrote(&mut self, n: u64) {
+        self.bytes += n;
+        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Drop for SpooledFile {
     fn drop(&mut self) {
+        self.held.fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
         // A consumed file was moved away: there is nothing to remove, which is fine.
         let _ = std::fs::remove_file(&self.path);
     }
@@ -198,6 +226,7 @@ mod tests {
             errors: Vec::new(),
             sniffed: None,
             file: None,
+            rejection: None,
         };
         assert_eq!(e.progress(), 25);
         e.received = 200;

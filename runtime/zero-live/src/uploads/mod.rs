@@ -28,13 +28,47 @@ mod spool;
 pub use entry::{UploadEntry, UploadError};
 pub(crate) use spool::{Spool, default_root, sweep};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The largest chunk a client may send: its base64 fits the `upload` message's `max_bytes`.
 pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
 
 /// How many chunks a client may send before the first is acknowledged.
 pub const WINDOW: u32 = 4;
+
+/// What a scanner sees of a file that arrived whole, before the view may consume it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scan {
+    /// The temporary file (read it; do not move it).
+    pub path: PathBuf,
+    /// The name the browser gave.
+    pub client_name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The MIME type its first bytes show, when they show one.
+    pub sniffed_type: Option<&'static str>,
+}
+
+type ScanFn = dyn Fn(&Scan) -> Result<(), String> + Send + Sync;
+
+/// An upload's scanner (see [`UploadConfig::scan`]).
+#[derive(Clone)]
+pub(crate) struct Scanner(pub(crate) Arc<ScanFn>);
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scanner")
+    }
+}
+
+impl PartialEq for Scanner {
+    fn eq(&self, other: &Scanner) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Scanner {}
 
 /// What a view's upload accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +79,7 @@ pub struct UploadConfig {
     pub(crate) max_file_size: u64,
     pub(crate) chunk_bytes: usize,
     pub(crate) auto_upload: bool,
+    pub(crate) scan: Option<Scanner>,
 }
 
 impl UploadConfig {
@@ -58,7 +93,19 @@ impl UploadConfig {
             max_file_size: u64::MAX,
             chunk_bytes: MAX_CHUNK_BYTES,
             auto_upload: false,
+            scan: None,
         }
+    }
+
+    /// A check of each file once it arrived whole (a virus scanner, an image decoder): an
+    /// `Err` with a reason marks the entry `rejected` and its file is removed, so `consume`
+    /// never sees it. It runs on a blocking thread, never on the session's.
+    pub fn scan(
+        mut self,
+        scanner: impl Fn(&Scan) -> Result<(), String> + Send + Sync + 'static,
+    ) -> UploadConfig {
+        self.scan = Some(Scanner(Arc::new(scanner)));
+        self
     }
 
     /// The file types accepted, as an `<input accept>` lists them: extensions (`.png`), MIME

@@ -65,13 +65,22 @@ fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
 /// Adds the files of an `upload_start` to `upload`, each checked against its declaration and
 /// `ceiling` (the app's `max_upload_bytes`). Returns the reply's response: for each client
 /// reference, the entry to send chunks for (with the chunk size and window) or why not. Too
-/// many files refuse them all and add none.
-pub(crate) fn start(upload: &mut Upload, entries: &Value, ceiling: u64) -> Result<Value, Refused> {
+/// many files, or more bytes than the session has `room` for, refuse them all and add none.
+pub(crate) fn start(
+    upload: &mut Upload,
+    entries: &Value,
+    ceiling: u64,
+    room: u64,
+) -> Result<Value, Refused> {
     let offers = offers(entries)?;
     let config = &upload.config;
     if upload.entries.len() + offers.len() > config.max_entries {
         upload.errors = vec![UploadError::TooMany];
         return Ok(json!({"error": UploadError::TooMany.code()}));
+    }
+    if offers.iter().map(|o| o.size).fold(0u64, u64::saturating_add) > room {
+        upload.errors = vec![UploadError::QuotaExceeded];
+        return Ok(json!({"error": UploadError::QuotaExceeded.code()}));
     }
     upload.errors.clear();
     let limit = config.max_file_size.min(ceiling);
@@ -106,6 +115,7 @@ pub(crate) fn start(upload: &mut Upload, entries: &Value, ceiling: u64) -> Resul
             errors,
             sniffed: None,
             file: None,
+            rejection: None,
         });
     }
     Ok(json!({"entries": answers}))
@@ -130,13 +140,17 @@ pub(crate) struct Ack {
 
 /// Writes one chunk to its entry. A chunk for an entry that is unknown, refused or complete,
 /// at another offset than the bytes received, larger than the entry's chunk size or past its
-/// declared size is refused; the last two also fail the entry (its file is removed).
+/// declared size is refused; the last two also fail the entry (its file is removed), and so
+/// does a chunk that would take the session past `quota` bytes held. The entry's last chunk
+/// runs the upload's scanner, if it has one.
 pub(crate) async fn chunk(
     upload: &mut Upload,
     spool: &mut Spool,
     chunk: &wire::Upload,
+    quota: u64,
 ) -> Result<Ack, Refused> {
     let chunk_bytes = upload.config.chunk_bytes;
+    let scanner = upload.config.scan.clone();
     let next = upload.next;
     let Some(entry) = upload.entry_mut(&chunk.entry) else {
         // An entry the view cancelled or consumed: chunks the client sent before it knew are
@@ -185,24 +199,39 @@ pub(crate) async fn chunk(
             ));
         }
     }
+    if spool.held().saturating_add(len) > quota {
+        fail(entry, UploadError::QuotaExceeded);
+        return Err(refused(
+            "quota_exceeded",
+            "the session holds as many uploaded bytes as it may",
+            false,
+        ));
+    }
     if entry.file.is_none() {
         let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
         let path = spool.file(number.unwrap_or(0)).map_err(io_refused)?;
         let handle = tokio::fs::File::create(&path).await.map_err(io_refused)?;
-        entry.file = Some(SpooledFile { path, handle: Some(handle) });
+        entry.file =
+            Some(SpooledFile { path, handle: Some(handle), held: spool.counter(), bytes: 0 });
     }
-    if let Some(handle) = entry.file.as_mut().and_then(|f| f.handle.as_mut()) {
-        handle.write_all(&bytes).await.map_err(io_refused)?;
+    if let Some(file) = entry.file.as_mut() {
+        if let Some(handle) = file.handle.as_mut() {
+            handle.write_all(&bytes).await.map_err(io_refused)?;
+        }
+        file.wrote(len);
     }
     entry.received += len;
     if chunk.last {
-        if entry.received == entry.client_size {
+        if entry.received != entry.client_size {
+            fail(entry, UploadError::Incomplete);
+        } else {
             if let Some(mut handle) = entry.file.as_mut().and_then(|f| f.handle.take()) {
                 handle.flush().await.map_err(io_refused)?;
             }
-            entry.done = true;
-        } else {
-            fail(entry, UploadError::Incomplete);
+            match scanner {
+                Some(scanner) => scan(entry, scanner).await,
+                None => entry.done = true,
+            }
         }
     }
     Ok(Ack {
@@ -210,6 +239,30 @@ pub(crate) async fn chunk(
         done: entry.done,
         full: chunk.last || bytes.len() == chunk_bytes,
     })
+}
+
+/// Runs the upload's scanner on a finished entry, on a blocking thread: the entry is done when
+/// it passes, rejected (its file removed) when it does not or the scanner panics.
+async fn scan(entry: &mut UploadEntry, scanner: super::Scanner) {
+    let Some(path) = entry.file_path().map(std::path::Path::to_path_buf) else { return };
+    let seen = super::Scan {
+        path,
+        client_name: entry.client_name.clone(),
+        size: entry.received,
+        sniffed_type: entry.sniffed,
+    };
+    let verdict = tokio::task::spawn_blocking(move || (scanner.0)(&seen)).await;
+    match verdict {
+        Ok(Ok(())) => entry.done = true,
+        Ok(Err(why)) => {
+            entry.rejection = Some(why);
+            fail(entry, UploadError::Rejected);
+        }
+        Err(_) => {
+            entry.rejection = Some("the scanner failed".to_owned());
+            fail(entry, UploadError::Rejected);
+        }
+    }
 }
 
 /// Marks an entry refused and removes what arrived of it.

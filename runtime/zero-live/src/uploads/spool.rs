@@ -1,9 +1,11 @@
 //! Where uploads wait to be consumed: a folder per session under one root, named
-//! `PID-SOCKET`. A session removes its folder when it ends (whatever ended it: the client left,
+//! `PID-N-SOCKET`. A session removes its folder when it ends (whatever ended it: the client left,
 //! the view crashed, the server shut down); at startup the endpoint removes the folders of
 //! processes that no longer run (a crash or a kill left them).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The default root: `zero-live-uploads` in the system's temporary folder.
 pub(crate) fn default_root() -> PathBuf {
@@ -15,12 +17,32 @@ pub(crate) fn default_root() -> PathBuf {
 pub(crate) struct Spool {
     dir: PathBuf,
     created: bool,
+    /// Bytes its files hold (each file takes its share back when removed or consumed).
+    held: Arc<AtomicU64>,
 }
 
 impl Spool {
-    /// The folder of session `socket` of this process under `root` (not yet created).
+    /// A new session's folder under `root` (not yet created), `PID-N` with `N` unique in the
+    /// process: several endpoints of one process (tests, an admin endpoint) never share one.
+    /// `socket` is the session's socket, named in the folder for whoever looks.
     pub(crate) fn new(root: &Path, socket: u64) -> Spool {
-        Spool { dir: root.join(format!("{}-{socket}", std::process::id())), created: false }
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Spool {
+            dir: root.join(format!("{}-{n}-{socket}", std::process::id())),
+            created: false,
+            held: Arc::default(),
+        }
+    }
+
+    /// Bytes the session's files hold now.
+    pub(crate) fn held(&self) -> u64 {
+        self.held.load(Ordering::Relaxed)
+    }
+
+    /// The counter a file adds its bytes to.
+    pub(crate) fn counter(&self) -> Arc<AtomicU64> {
+        self.held.clone()
     }
 
     /// A path for the file of entry number `n`, creating the folder if it has to.
