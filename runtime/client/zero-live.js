@@ -17,7 +17,7 @@
 import { Tree, MergeError } from "./tree.js";
 import morphdom from "./vendor/morphdom.js";
 import { KIND, FIELDS } from "./protocol.js";
-import { precheck, sendFile, MESSAGES } from "./uploads.js";
+import { precheck, sendFile, chunkFrame, MESSAGES } from "./uploads.js";
 
 const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
@@ -169,6 +169,15 @@ export class LiveSocket {
     const frame = encode(kind, ref, payload);
     this.log("->", frame);
     this.ws.send(frame);
+    return true;
+  }
+
+  /** Sends an upload chunk as a binary frame; the reply comes as any request's. */
+  #sendChunk({ entry, offset, bytes, last }, onReply) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    const ref = ++this.ref;
+    this.pending.set(ref, onReply);
+    this.ws.send(chunkFrame(ref, entry, offset, bytes, last));
     return true;
   }
 
@@ -559,7 +568,9 @@ export class LiveSocket {
         this.#previews();
       }
       const send = async (chunk) => {
-        const reply = await this.#ask(KIND.UPLOAD, chunk);
+        const reply = await new Promise((resolve) => {
+          if (!this.#sendChunk(chunk, resolve)) resolve(null);
+        });
         if (!reply) throw new Error("the socket closed");
         if (reply.kind === KIND.REPLY) this.#answered(reply.payload);
         return reply.payload;

@@ -3,20 +3,12 @@
 // counter`; ZL_COUNTER names the binary, default the workspace's target/debug/counter).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { collectErrors, freePort, launchChromium } from "./support.mjs";
+import { collectErrors, counterBinary, freePort, launchChromium } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
-
-function counterBinary() {
-  if (process.env.ZL_COUNTER) return process.env.ZL_COUNTER;
-  const meta = JSON.parse(
-    execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }),
-  );
-  return `${meta.target_directory}/debug/counter`;
-}
 
 let server;
 let browser;

@@ -1,4 +1,5 @@
 // Shared by the browser tests and the client benchmark.
+import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 
 /** A free TCP port on 127.0.0.1. */
@@ -33,4 +34,14 @@ export function launchChromium(chromium) {
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
   });
+}
+
+/** The counter example's binary: ZL_COUNTER, or the workspace's target/debug/counter. */
+export function counterBinary() {
+  if (process.env.ZL_COUNTER) return process.env.ZL_COUNTER;
+  const root = new URL("../../", import.meta.url).pathname;
+  const meta = JSON.parse(
+    execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }),
+  );
+  return `${meta.target_directory}/debug/counter`;
 }

@@ -3,19 +3,10 @@
 // setInputFiles and a synthetic drop. Run after `cargo build -p counter`.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
-import { collectErrors, freePort, launchChromium } from "./support.mjs";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { collectErrors, counterBinary, freePort, launchChromium } from "./support.mjs";
 import { chromium } from "playwright-core";
-
-const root = new URL("../../", import.meta.url).pathname;
-
-function counterBinary() {
-  if (process.env.ZL_COUNTER) return process.env.ZL_COUNTER;
-  const meta = JSON.parse(
-    execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }),
-  );
-  return `${meta.target_directory}/debug/counter`;
-}
 
 let server;
 let browser;
@@ -140,4 +131,27 @@ test("a_dropped_photo_is_uploaded_and_a_cancel_takes_an_entry_away_without_break
   assert.match(await page.textContent("#saved li"), /^dropped\.png \(image\/png, 1000 bytes\)$/);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("the_photos_page_with_entries_and_errors_has_no_accessibility_violations_and_works_by_keyboard", async () => {
+  const axe = readFileSync(new URL("./node_modules/axe-core/axe.min.js", import.meta.url), "utf8");
+  // axe is injected by the test, so this context lets it past the page's CSP.
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(`${base}/photos`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  // The input is reached by the keyboard, and a choice made there uploads like a click's.
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "photos-input");
+  await page.setInputFiles("#photos-input", { name: "ok.png", mimeType: "image/png", buffer: png(100) });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
+  const elf = Buffer.alloc(4096);
+  Buffer.from("7f454c46", "hex").copy(elf);
+  await page.setInputFiles("#photos-input", { name: "bad.png", mimeType: "image/png", buffer: elf });
+  await page.waitForFunction(() => document.querySelectorAll("#entries .error").length === 1);
+  await page.evaluate(axe);
+  const result = await page.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+  const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  assert.deepEqual(violations, []);
+  await context.close();
 });

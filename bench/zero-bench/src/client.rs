@@ -15,6 +15,7 @@ use crate::{Measure, report};
 const SOURCES: &[&str] = &[
     "runtime/client/zero-live.js",
     "runtime/client/tree.js",
+    "runtime/client/uploads.js",
     "runtime/client/vendor",
     "generated/js/protocol.js",
     "runtime/zero-live/src",

@@ -213,7 +213,7 @@ fn steal_seconds() -> f64 {
 }
 
 /// CPU seconds (user + system) of process `pid` so far.
-fn cpu_seconds(pid: u32) -> Result<f64> {
+pub(crate) fn cpu_seconds(pid: u32) -> Result<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = stat.rsplit_once(')').context("stat format")?.1;
@@ -225,6 +225,11 @@ fn cpu_seconds(pid: u32) -> Result<f64> {
 }
 
 impl Server {
+    /// The server's process.
+    pub(crate) fn pid(&self) -> u32 {
+        self.pid
+    }
+
     fn rss_kib(&self) -> Result<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))?;
         let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("no VmRSS")?;

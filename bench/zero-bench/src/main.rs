@@ -26,6 +26,7 @@ mod record;
 mod resource;
 mod synthetic;
 mod templates;
+mod uploads;
 
 /// The 0x0 Live benchmark harness.
 #[derive(Debug, Parser)]
@@ -105,6 +106,17 @@ enum Suite {
     Docs {
         #[command(flatten)]
         run: RunArgs,
+    },
+    /// A 100 MB upload in chromium to the counter's `/files` page, beside a LiveView peer's
+    /// upload page in the same browser: throughput, and our server's memory and CPU.
+    Uploads {
+        #[command(flatten)]
+        run: RunArgs,
+        /// A running LiveView server's upload page (`allow_upload`, `live_file_input`, entries
+        /// listed as `#entries .state` and a `#clear` button), as `NAME=URL`
+        /// (`phoenix=http://127.0.0.1:4100/upload`). Repeatable.
+        #[arg(long, value_name = "NAME=URL", value_parser = live::parse_peer)]
+        peer: Vec<live::UrlPeer>,
     },
     /// Internal: a bare axum server answering `GET /` with a file's bytes (the app suite's peer).
     #[command(hide = true, name = "__bare-server")]
@@ -240,6 +252,7 @@ impl Suite {
             Suite::Checks { run } => ("checks", run),
             Suite::Logs { run } => ("logs", run),
             Suite::Builds { run } => ("builds", run),
+            Suite::Uploads { run, .. } => ("uploads", run),
             Suite::BareServer { .. }
             | Suite::GateProject { .. }
             | Suite::GateChild { .. }
@@ -265,6 +278,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
         Suite::Builds { run } => builds::suite(printer, run.quick),
         Suite::App { run, peer } => app::suite(printer, run.quick, &peer),
         Suite::Resource { run } => resource::suite(printer, run.quick),
+        Suite::Uploads { run, peer } => uploads::suite(printer, run.quick, &peer),
         Suite::Auth { run } => auth::suite(printer, run.quick),
         Suite::Docs { run } => docs::suite(printer, run.quick),
         Suite::BareServer { port, file, work_us, endpoint } => {

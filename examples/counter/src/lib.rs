@@ -7,7 +7,9 @@ use serde_json::json;
 use zero_live::{Context, EventError, LiveView, MountError, Terminate};
 use zero_live_core::{Js, Stream};
 
+mod files;
 mod photos;
+pub use files::Files;
 pub use photos::{EICAR, MAX_PHOTO_BYTES, Photos};
 
 /// One list item.
@@ -557,7 +559,7 @@ pub struct StartAt(pub i64);
 /// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
 /// visitors at `/private`, visitors' own rows at `/rows/{id}`, a page of timers at `/clock`,
-/// a page of uploads at `/photos`, and the templates' colocated assets.
+/// pages of uploads at `/photos` and `/files`, and the templates' colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
         .config(config)
@@ -571,6 +573,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Row>("/rows/{id}")
         .live::<Clock>("/clock")
         .live::<Photos>("/photos")
+        .live::<Files>("/files")
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

@@ -1246,3 +1246,67 @@ async fn socket_redirects_stay_local_unless_the_view_asks_for_an_allowed_externa
         assert_eq!(redirect["live"], live, "{name} {value}");
     }
 }
+
+/// A socket joined to `/photos` that has offered one PNG of `size` bytes; returns its entry.
+async fn offered(server: &Server, size: usize) -> (Ws, String) {
+    let mut ws = server.connect().await;
+    let (token, csrf) = server.live.tokens_for("/photos");
+    send(&mut ws, json!({"v": 1, "kind": "join", "ref": 1, "topic": "lv:/photos", "session": token, "csrf": csrf, "url": "/photos"})).await;
+    assert_eq!(recv(&mut ws).await["status"], "ok");
+    let entries = json!([{"ref": "0", "name": "cat.png", "size": size, "type": "image/png"}]);
+    send(
+        &mut ws,
+        json!({"v": 1, "kind": "upload_start", "ref": 2, "upload": "photos", "entries": entries}),
+    )
+    .await;
+    let reply = recv(&mut ws).await;
+    let entry = reply["response"]["entries"]["0"]["entry"].as_str().unwrap().to_owned();
+    (ws, entry)
+}
+
+/// A binary upload chunk (layout in `zero_live::uploads`' frame module).
+fn binary_chunk(reference: u64, entry: &str, offset: u64, bytes: &[u8], last: bool) -> Message {
+    let mut frame = vec![1u8];
+    frame.extend_from_slice(&reference.to_be_bytes());
+    frame.push(entry.len() as u8);
+    frame.extend_from_slice(entry.as_bytes());
+    frame.extend_from_slice(&offset.to_be_bytes());
+    frame.push(u8::from(last));
+    frame.extend_from_slice(bytes);
+    Message::Binary(frame.into())
+}
+
+#[tokio::test]
+async fn binary_chunks_are_acknowledged_with_the_offset_received_and_bad_ones_refused() {
+    let server = serve(LiveConfig::default()).await;
+    let png = b"\x89PNG\r\n\x1a\n0123456789";
+    let (mut ws, entry) = offered(&server, png.len()).await;
+    ws.send(binary_chunk(3, &entry, 0, &png[..8], false)).await.unwrap();
+    let reply = recv(&mut ws).await;
+    assert_eq!(
+        (reply["ref"].as_u64(), &reply["response"]),
+        (Some(3), &json!({"offset": 8, "done": false}))
+    );
+    // Out of order, for an entry that never was, and not a chunk at all: refused, the session
+    // goes on.
+    ws.send(binary_chunk(4, &entry, 0, &png[8..], true)).await.unwrap();
+    assert_eq!(recv(&mut ws).await["code"], "bad_offset");
+    ws.send(binary_chunk(5, "photos:9", 0, b"x", true)).await.unwrap();
+    assert_eq!(recv(&mut ws).await["code"], "unknown_entry");
+    ws.send(Message::Binary(vec![7, 0, 0].into())).await.unwrap();
+    assert_eq!(recv(&mut ws).await["code"], "bad_frame");
+    ws.send(binary_chunk(6, &entry, 8, &png[8..], true)).await.unwrap();
+    let reply = recv(&mut ws).await;
+    assert_eq!(reply["response"], json!({"offset": png.len(), "done": true}), "{reply}");
+}
+
+#[tokio::test]
+async fn a_flood_of_bad_binary_frames_closes_the_socket_like_any_protocol_error() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, _) = offered(&server, 100).await;
+    for _ in 0..11 {
+        ws.send(Message::Binary(vec![1].into())).await.unwrap();
+    }
+    assert_eq!(closed(&mut ws).await, Some(1008));
+    still_serving(&server).await;
+}

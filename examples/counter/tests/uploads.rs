@@ -37,14 +37,14 @@ async fn a_photo_sent_in_chunks_is_saved_whole() {
 async fn an_upload_under_way_renders_its_progress() {
     let server = server(LiveConfig::default()).await;
     let mut view = server.live("/photos").await.unwrap();
-    view.upload("photos", &[("cat.png", "image/png", &png(400_000))], 50).await.unwrap();
+    view.upload("photos", &[("cat.png", "image/png", &png(1_000_000))], 60).await.unwrap();
     assert!(
         view.has_element("#entries .state", Some("sending")).unwrap(),
         "{}",
         view.html().unwrap()
     );
     let progress = view.html().unwrap();
-    assert!(progress.contains("value=\"49\""), "{progress}");
+    assert!(progress.contains("value=\"52\""), "{progress}");
     // Saving now keeps nothing: the file has not arrived.
     view.submit("#photos-form", json!({})).await.unwrap();
     assert_eq!(view.count("#saved li", None).unwrap(), 0);
@@ -133,4 +133,14 @@ async fn the_scanner_rejects_a_file_once_whole_and_the_session_quota_refuses_pas
     let answer =
         view.upload("photos", &[("b.png", "image/png", &png(300_000))], 100).await.unwrap();
     assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
+}
+
+#[tokio::test]
+async fn a_client_of_the_json_protocol_uploads_in_text_frames() {
+    let server = server(LiveConfig::default()).await;
+    let mut view = server.live("/photos").await.unwrap();
+    let body = png(70_000);
+    view.upload_text("photos", &[("cat.png", "image/png", &body)], 100).await.unwrap();
+    view.submit("#photos-form", json!({})).await.unwrap();
+    assert!(view.has_element("#saved li", Some("cat.png (image/png, 70000 bytes)")).unwrap());
 }

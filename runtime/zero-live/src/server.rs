@@ -48,6 +48,7 @@ use crate::metrics::Refusal;
 use crate::protocol::{self, DecodeError, Encoding, Envelope, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
+use crate::uploads::frame::Chunk;
 use crate::view::{Context, DynView, LiveView, MountError, Route, Terminate};
 
 /// Where an app's colocated assets are served.
@@ -1389,6 +1390,15 @@ async fn run(
                     }
                 };
             }
+            // A binary frame is an upload chunk, once the view takes uploads.
+            Some(Ok(Some(Ok(WsMessage::Binary(bytes))))) if session.uploading => {
+                next = match Chunk::from_binary(&bytes) {
+                    Ok((reference, chunk)) => {
+                        upload_chunk(&inner, &mut session, reference, &chunk, &mut out).await
+                    }
+                    Err(refused) => refuse_chunk(&inner, &mut session, None, &refused, &mut out),
+                };
+            }
             Some(Ok(Some(Ok(WsMessage::Binary(_))))) => {
                 next = match admit(&inner, &mut session, &mut out) {
                     true => {
@@ -1609,7 +1619,10 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             Next::Continue
         }
         Message::UploadStart(start) => upload_start(inner, session, reference, &start, send),
-        Message::Upload(chunk) => upload_chunk(inner, session, reference, &chunk, send).await,
+        Message::Upload(message) => match Chunk::from_message(&message) {
+            Ok(chunk) => upload_chunk(inner, session, reference, &chunk, send).await,
+            Err(refused) => refuse_chunk(inner, session, reference, &refused, send),
+        },
         // Decoding refuses messages sent in the wrong direction.
         _ => Next::Continue,
     }
@@ -1689,9 +1702,8 @@ fn upload_start(
         send.error(reference, "unknown_upload", "the view has no upload of this name");
         return Next::Continue;
     };
-    let limits = &inner.config.limits;
-    let room = limits.max_session_upload_bytes.saturating_sub(session.spool.held());
-    match crate::uploads::session::start(upload, &start.entries, limits.max_upload_bytes, room) {
+    let policy = crate::uploads::Policy::of(&inner.config.limits);
+    match crate::uploads::session::start(upload, &start.entries, &policy, session.spool.held()) {
         Ok(response) => {
             session.uploading = true;
             rerender(inner, session, Answer::Respond(reference, response), send);
@@ -1710,7 +1722,7 @@ async fn upload_chunk(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
-    chunk: &wire::Upload,
+    chunk: &Chunk,
     send: &mut Outbox,
 ) -> Next {
     let name = crate::uploads::session::upload_of(&chunk.entry);
@@ -1721,8 +1733,8 @@ async fn upload_chunk(
         send.error(reference, "unknown_entry", "no upload entry has this reference");
         return protocol_error(session, "unknown_entry");
     };
-    let quota = inner.config.limits.max_session_upload_bytes;
-    match crate::uploads::session::chunk(upload, &mut session.spool, chunk, quota).await {
+    let policy = crate::uploads::Policy::of(&inner.config.limits);
+    match crate::uploads::session::chunk(upload, &mut session.spool, chunk, &policy).await {
         Ok(ack) => {
             if !ack.full && !admit(inner, session, send) {
                 return Next::Continue;
@@ -1732,16 +1744,28 @@ async fn upload_chunk(
             Next::Continue
         }
         Err(refused) => {
-            // Every refused chunk is charged: a client cannot flood refusals for free.
-            if !admit(inner, session, send) {
-                return Next::Continue;
-            }
-            send.error(reference, refused.code, &refused.reason);
+            let next = refuse_chunk(inner, session, reference, &refused, send);
             // The entry may have failed: the page shows why.
             rerender(inner, session, Answer::Push, send);
-            if refused.protocol { protocol_error(session, refused.code) } else { Next::Continue }
+            next
         }
     }
+}
+
+/// Answers a refused chunk. Every refusal is charged to the rate limit, so a client cannot
+/// flood them for free; one that breaks the protocol counts against `max_protocol_errors`.
+fn refuse_chunk(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    refused: &crate::uploads::session::Refused,
+    send: &mut Outbox,
+) -> Next {
+    if !admit(inner, session, send) {
+        return Next::Continue;
+    }
+    send.error(reference, refused.code, &refused.reason);
+    if refused.protocol { protocol_error(session, refused.code) } else { Next::Continue }
 }
 
 /// `name` cut to its first 64 characters: what a log holds of a name the client chose.

@@ -138,6 +138,18 @@ impl SecurityConfig {
              upload could never be held"
                 .to_owned(),
         );
+        rule(
+            l.upload_chunk_bytes >= 1024 && l.upload_chunk_bytes + 128 <= l.max_frame_bytes,
+            ["limits", "upload_chunk_bytes"],
+            "`upload_chunk_bytes` must be at least 1024 and, with 128 bytes of frame header, fit \
+             `max_frame_bytes`"
+                .to_owned(),
+        );
+        rule(
+            (1..=64).contains(&l.upload_window),
+            ["limits", "upload_window"],
+            "`upload_window` must be 1 to 64 chunks".to_owned(),
+        );
         let positive = [
             ("limits", "mailbox_capacity", u64::from(l.mailbox_capacity)),
             ("limits", "max_sessions_per_client", u64::from(l.max_sessions_per_client)),
@@ -315,6 +327,9 @@ mod tests {
         assert!(broken("max_protocol_errors = 10", "max_protocol_errors = 0").contains("positive"));
         let e = broken("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 1024");
         assert!(e.contains("at least `max_upload_bytes`"), "{e}");
+        let e = broken("upload_chunk_bytes = 262144", "upload_chunk_bytes = 1048576");
+        assert!(e.contains("fit `max_frame_bytes`"), "{e}");
+        assert!(broken("upload_window = 4", "upload_window = 0").contains("1 to 64"));
         assert!(broken("joins_per_minute = 120", "joins_per_minute = 0").contains("positive"));
         assert!(broken("csrf_token_secs = 1209600", "csrf_token_secs = 5").contains("60 seconds"));
         assert!(

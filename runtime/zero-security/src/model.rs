@@ -99,6 +99,16 @@ pub struct Limits {
     #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
     #[serde(default = "default_max_session_upload_bytes")]
     pub max_session_upload_bytes: u64,
+    /// The size of the chunks an upload is sent in (a view may choose its own); with the frame
+    /// header it must fit `max_frame_bytes`. Optional (default 262144, 256 KiB).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    #[serde(default = "default_upload_chunk_bytes")]
+    pub upload_chunk_bytes: u64,
+    /// Chunks of one upload a client may send before the first is acknowledged. Optional
+    /// (default 4).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 64)))]
+    #[serde(default = "default_upload_window")]
+    pub upload_window: u32,
     /// Messages a live session's mailbox holds; a message that finds it full is dropped for that session and counted (senders never wait).
     #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 65536)))]
     pub mailbox_capacity: u32,
@@ -221,6 +231,14 @@ impl Default for Network {
             redirect_hosts: Vec::new(),
         }
     }
+}
+
+fn default_upload_chunk_bytes() -> u64 {
+    256 * 1024
+}
+
+fn default_upload_window() -> u32 {
+    4
 }
 
 fn default_max_session_upload_bytes() -> u64 {

@@ -65,6 +65,8 @@ pub struct UploadEntry {
     pub(crate) client_name: String,
     pub(crate) client_size: u64,
     pub(crate) client_type: String,
+    /// The size of its chunks.
+    pub(crate) chunk: usize,
     pub(crate) received: u64,
     pub(crate) done: bool,
     pub(crate) errors: Vec<UploadError>,
@@ -174,7 +176,8 @@ pub(crate) fn safe_name(name: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct SpooledFile {
     pub(crate) path: PathBuf,
-    pub(crate) handle: Option<tokio::fs::File>,
+    /// Buffered: the file is written (on a blocking thread) a megabyte at a time, not per chunk.
+    pub(crate) handle: Option<tokio::io::BufWriter<tokio::fs::File>>,
     /// The session's count of bytes held, and this file's part of it.
     pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,
     pub(crate) bytes: u64,
@@ -221,6 +224,7 @@ mod tests {
             client_name: "x".into(),
             client_size: 200,
             client_type: String::new(),
+            chunk: 1024,
             received: 50,
             done: false,
             errors: Vec::new(),

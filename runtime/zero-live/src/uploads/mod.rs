@@ -22,6 +22,7 @@
 
 mod accept;
 mod entry;
+pub(crate) mod frame;
 pub(crate) mod session;
 mod spool;
 
@@ -31,11 +32,38 @@ pub(crate) use spool::{Spool, default_root, sweep};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The largest chunk a client may send: its base64 fits the `upload` message's `max_bytes`.
-pub const MAX_CHUNK_BYTES: usize = 64 * 1024;
+/// Chunks of at least this size (or of the entry's chunk size, if smaller) pass the socket's
+/// rate limit uncharged: the largest a text `upload` message carries (its base64 fits the
+/// message's `max_bytes`), so a client of the JSON protocol uploads as fast as the binary one.
+pub const TEXT_CHUNK_BYTES: usize = 64 * 1024;
 
-/// How many chunks a client may send before the first is acknowledged.
-pub const WINDOW: u32 = 4;
+/// What the app's `[limits]` say of uploads, as a session applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Policy {
+    /// `max_upload_bytes`: no entry is larger.
+    pub(crate) ceiling: u64,
+    /// `max_session_upload_bytes`: the bytes a session may hold.
+    pub(crate) quota: u64,
+    /// `upload_chunk_bytes`: the chunk size of a view that does not choose one.
+    pub(crate) chunk: usize,
+    /// `max_frame_bytes`: a chunk and its header fit one frame.
+    pub(crate) frame: usize,
+    /// `upload_window`.
+    pub(crate) window: u32,
+}
+
+impl Policy {
+    pub(crate) fn of(limits: &zero_security::Limits) -> Policy {
+        let count = |n: u64| usize::try_from(n).unwrap_or(usize::MAX);
+        Policy {
+            ceiling: limits.max_upload_bytes,
+            quota: limits.max_session_upload_bytes,
+            chunk: count(limits.upload_chunk_bytes),
+            frame: count(limits.max_frame_bytes),
+            window: limits.upload_window,
+        }
+    }
+}
 
 /// What a scanner sees of a file that arrived whole, before the view may consume it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,7 +105,7 @@ pub struct UploadConfig {
     pub(crate) accept: Vec<String>,
     pub(crate) max_entries: usize,
     pub(crate) max_file_size: u64,
-    pub(crate) chunk_bytes: usize,
+    pub(crate) chunk_bytes: Option<usize>,
     pub(crate) auto_upload: bool,
     pub(crate) scan: Option<Scanner>,
 }
@@ -91,7 +119,7 @@ impl UploadConfig {
             accept: Vec::new(),
             max_entries: 1,
             max_file_size: u64::MAX,
-            chunk_bytes: MAX_CHUNK_BYTES,
+            chunk_bytes: None,
             auto_upload: false,
             scan: None,
         }
@@ -127,9 +155,10 @@ impl UploadConfig {
         self
     }
 
-    /// The size of the chunks the client sends (at most [`MAX_CHUNK_BYTES`], at least 1 KiB).
+    /// The size of the chunks the client sends (default: the app's `upload_chunk_bytes`); at
+    /// least 1 KiB, and no more than fits a frame (`max_frame_bytes`).
     pub fn chunk_bytes(mut self, bytes: usize) -> UploadConfig {
-        self.chunk_bytes = bytes.clamp(1024, MAX_CHUNK_BYTES);
+        self.chunk_bytes = Some(bytes.max(1024));
         self
     }
 

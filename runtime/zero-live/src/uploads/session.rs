@@ -1,13 +1,12 @@
 //! The session's side of an upload: checking an `upload_start` against the view's [`Upload`],
 //! and writing each `upload` chunk to the entry's temporary file, failing closed.
 
-use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use tokio::io::AsyncWriteExt as _;
 
 use super::entry::{SpooledFile, UploadEntry, UploadError};
-use super::{Spool, Upload, WINDOW, accept};
-use crate::protocol::wire;
+use super::frame::Chunk;
+use super::{Policy, Spool, TEXT_CHUNK_BYTES, Upload, accept};
 
 /// A request refused as a whole, with its stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +29,9 @@ struct Offer {
     size: u64,
     mime: String,
 }
+
+/// How much of an entry is buffered before it is written to its file.
+const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Longest client reference, name and type accepted in an `upload_start`.
 const MAX_REF: usize = 64;
@@ -63,14 +65,15 @@ fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
 }
 
 /// Adds the files of an `upload_start` to `upload`, each checked against its declaration and
-/// `ceiling` (the app's `max_upload_bytes`). Returns the reply's response: for each client
-/// reference, the entry to send chunks for (with the chunk size and window) or why not. Too
-/// many files, or more bytes than the session has `room` for, refuse them all and add none.
+/// the app's `max_upload_bytes`. Returns the reply's response: for each client reference, the
+/// entry to send chunks for (with the chunk size and window) or why not. Too many files, or
+/// more bytes than the session has room for (`held` of its quota), refuse them all and add
+/// none.
 pub(crate) fn start(
     upload: &mut Upload,
     entries: &Value,
-    ceiling: u64,
-    room: u64,
+    policy: &Policy,
+    held: u64,
 ) -> Result<Value, Refused> {
     let offers = offers(entries)?;
     let config = &upload.config;
@@ -78,12 +81,15 @@ pub(crate) fn start(
         upload.errors = vec![UploadError::TooMany];
         return Ok(json!({"error": UploadError::TooMany.code()}));
     }
+    let room = policy.quota.saturating_sub(held);
     if offers.iter().map(|o| o.size).fold(0u64, u64::saturating_add) > room {
         upload.errors = vec![UploadError::QuotaExceeded];
         return Ok(json!({"error": UploadError::QuotaExceeded.code()}));
     }
     upload.errors.clear();
-    let limit = config.max_file_size.min(ceiling);
+    let limit = config.max_file_size.min(policy.ceiling);
+    // A chunk and its header (at most 83 bytes) fit a frame.
+    let chunk = config.chunk_bytes.unwrap_or(policy.chunk).min(policy.frame.saturating_sub(128));
     let mut answers = Map::new();
     for offer in offers {
         let mut errors = Vec::new();
@@ -99,8 +105,8 @@ pub(crate) fn start(
             Some(e) => json!({"entry": reference, "error": e.code()}),
             None => json!({
                 "entry": reference,
-                "chunk": config.chunk_bytes,
-                "window": WINDOW,
+                "chunk": chunk,
+                "window": policy.window,
                 "offset": 0,
             }),
         };
@@ -110,6 +116,7 @@ pub(crate) fn start(
             client_name: offer.name,
             client_size: offer.size,
             client_type: offer.mime,
+            chunk,
             received: 0,
             done: false,
             errors,
@@ -141,15 +148,15 @@ pub(crate) struct Ack {
 /// Writes one chunk to its entry. A chunk for an entry that is unknown, refused or complete,
 /// at another offset than the bytes received, larger than the entry's chunk size or past its
 /// declared size is refused; the last two also fail the entry (its file is removed), and so
-/// does a chunk that would take the session past `quota` bytes held. The entry's last chunk
-/// runs the upload's scanner, if it has one.
+/// does a chunk that would take the session past its quota of bytes held. The entry's last
+/// chunk runs the upload's scanner, if it has one.
 pub(crate) async fn chunk(
     upload: &mut Upload,
     spool: &mut Spool,
-    chunk: &wire::Upload,
-    quota: u64,
+    chunk: &Chunk,
+    policy: &Policy,
 ) -> Result<Ack, Refused> {
-    let chunk_bytes = upload.config.chunk_bytes;
+    let quota = policy.quota;
     let scanner = upload.config.scan.clone();
     let next = upload.next;
     let Some(entry) = upload.entry_mut(&chunk.entry) else {
@@ -172,9 +179,8 @@ pub(crate) async fn chunk(
             true,
         ));
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(chunk.chunk.as_bytes())
-        .map_err(|_| refused("bad_chunk", "a chunk is base64", true))?;
+    let bytes = &chunk.bytes;
+    let chunk_bytes = entry.chunk;
     if bytes.len() > chunk_bytes {
         return Err(refused(
             "oversized_chunk",
@@ -188,7 +194,7 @@ pub(crate) async fn chunk(
         return Err(refused("upload_overrun", "the entry is larger than it was declared", true));
     }
     if entry.received == 0 {
-        let (shown, agrees) = accept::sniff(&entry.client_name, &bytes);
+        let (shown, agrees) = accept::sniff(&entry.client_name, bytes);
         entry.sniffed = shown;
         if !agrees {
             fail(entry, UploadError::ContentMismatch);
@@ -210,13 +216,14 @@ pub(crate) async fn chunk(
     if entry.file.is_none() {
         let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
         let path = spool.file(number.unwrap_or(0)).map_err(io_refused)?;
-        let handle = tokio::fs::File::create(&path).await.map_err(io_refused)?;
+        let file = tokio::fs::File::create(&path).await.map_err(io_refused)?;
+        let handle = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         entry.file =
             Some(SpooledFile { path, handle: Some(handle), held: spool.counter(), bytes: 0 });
     }
     if let Some(file) = entry.file.as_mut() {
         if let Some(handle) = file.handle.as_mut() {
-            handle.write_all(&bytes).await.map_err(io_refused)?;
+            handle.write_all(bytes).await.map_err(io_refused)?;
         }
         file.wrote(len);
     }
@@ -237,7 +244,7 @@ pub(crate) async fn chunk(
     Ok(Ack {
         offset: entry.received,
         done: entry.done,
-        full: chunk.last || bytes.len() == chunk_bytes,
+        full: chunk.last || bytes.len() >= chunk_bytes.min(TEXT_CHUNK_BYTES),
     })
 }
 

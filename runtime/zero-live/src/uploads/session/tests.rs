@@ -1,8 +1,7 @@
-use base64::Engine as _;
 use serde_json::json;
 
 use super::*;
-use crate::uploads::{Upload, UploadConfig};
+use crate::uploads::{Policy, Upload, UploadConfig};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
 /// An ELF header: what `infer` needs to see an executable (more than 52 bytes).
@@ -16,23 +15,22 @@ fn avatar() -> Upload {
     Upload::new(UploadConfig::new("avatar").accept(&[".png"]).max_entries(2).max_file_size(1 << 20))
 }
 
+fn policy() -> Policy {
+    Policy { ceiling: 8 << 20, quota: u64::MAX, chunk: 65536, frame: 1 << 20, window: 4 }
+}
+
 fn offer(name: &str, size: usize) -> Value {
     json!([{"ref": "0", "name": name, "size": size, "type": "image/png"}])
 }
 
-fn piece(entry: &str, offset: u64, bytes: &[u8], last: bool) -> wire::Upload {
-    wire::Upload {
-        entry: entry.to_owned(),
-        offset,
-        chunk: base64::engine::general_purpose::STANDARD.encode(bytes),
-        last,
-    }
+fn piece(entry: &str, offset: u64, bytes: &[u8], last: bool) -> Chunk {
+    Chunk { entry: entry.to_owned(), offset, bytes: bytes.to_vec(), last }
 }
 
 #[test]
 fn an_accepted_offer_gets_an_entry_with_its_chunk_size_and_window() {
     let mut up = avatar();
-    let answer = start(&mut up, &offer("me.png", 100), 8 << 20, u64::MAX).unwrap();
+    let answer = start(&mut up, &offer("me.png", 100), &policy(), 0).unwrap();
     assert_eq!(
         answer,
         json!({"entries": {"0": {"entry": "avatar:0", "chunk": 65536, "window": 4, "offset": 0}}})
@@ -44,12 +42,13 @@ fn an_accepted_offer_gets_an_entry_with_its_chunk_size_and_window() {
 #[test]
 fn offers_too_large_or_of_another_type_are_entries_with_errors() {
     let mut up = avatar();
-    let answer = start(&mut up, &offer("me.gif", 2 << 20), 8 << 20, u64::MAX).unwrap();
+    let answer = start(&mut up, &offer("me.gif", 2 << 20), &policy(), 0).unwrap();
     assert_eq!(answer["entries"]["0"]["error"], "too_large");
     assert_eq!(up.entries()[0].errors(), [UploadError::TooLarge, UploadError::NotAccepted]);
     // The app's ceiling caps the view's own limit.
     let mut up = avatar();
-    let answer = start(&mut up, &offer("me.png", 1000), 999, u64::MAX).unwrap();
+    let answer =
+        start(&mut up, &offer("me.png", 1000), &Policy { ceiling: 999, ..policy() }, 0).unwrap();
     assert_eq!(answer["entries"]["0"]["error"], "too_large");
 }
 
@@ -61,17 +60,17 @@ fn too_many_files_refuse_the_offer_as_a_whole() {
         {"ref": "b", "name": "2.png", "size": 1, "type": ""},
         {"ref": "c", "name": "3.png", "size": 1, "type": ""},
     ]);
-    assert_eq!(start(&mut up, &three, 8 << 20, u64::MAX).unwrap(), json!({"error": "too_many"}));
+    assert_eq!(start(&mut up, &three, &policy(), 0).unwrap(), json!({"error": "too_many"}));
     assert!(up.entries().is_empty());
     assert_eq!(up.errors(), [UploadError::TooMany]);
     // One more after two is too many too; a cancel makes room again.
-    start(&mut up, &offer("1.png", 1), 8 << 20, u64::MAX).unwrap();
-    start(&mut up, &offer("2.png", 1), 8 << 20, u64::MAX).unwrap();
+    start(&mut up, &offer("1.png", 1), &policy(), 0).unwrap();
+    start(&mut up, &offer("2.png", 1), &policy(), 0).unwrap();
     assert!(up.errors().is_empty());
-    assert_eq!(start(&mut up, &offer("3.png", 1), 8 << 20, u64::MAX).unwrap()["error"], "too_many");
+    assert_eq!(start(&mut up, &offer("3.png", 1), &policy(), 0).unwrap()["error"], "too_many");
     assert!(up.cancel("avatar:0"));
     assert!(!up.cancel("avatar:0"));
-    assert!(start(&mut up, &offer("3.png", 1), 8 << 20, u64::MAX).unwrap()["entries"].is_object());
+    assert!(start(&mut up, &offer("3.png", 1), &policy(), 0).unwrap()["entries"].is_object());
 }
 
 #[test]
@@ -83,7 +82,7 @@ fn malformed_offers_are_protocol_errors() {
         json!([{"ref": "0", "name": "a.png", "type": ""}]),
         json!([{"ref": "x".repeat(65), "name": "a.png", "size": 1, "type": ""}]),
     ] {
-        let refused = start(&mut up, &bad, 8 << 20, u64::MAX).unwrap_err();
+        let refused = start(&mut up, &bad, &policy(), 0).unwrap_err();
         assert_eq!((refused.code, refused.protocol), ("bad_upload", true), "{bad}");
     }
     assert!(up.entries().is_empty());
@@ -96,15 +95,15 @@ async fn chunks_in_order_fill_the_entry_and_consume_hands_over_the_file() {
     let mut up = avatar();
     let mut body = PNG.to_vec();
     body.extend(std::iter::repeat_n(7u8, 3000));
-    start(&mut up, &offer("me.png", body.len()), 8 << 20, u64::MAX).unwrap();
+    start(&mut up, &offer("me.png", body.len()), &policy(), 0).unwrap();
     let (head, tail) = body.split_at(1024);
     let ack =
-        chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), u64::MAX).await.unwrap();
+        chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), &policy()).await.unwrap();
     assert_eq!(ack, Ack { offset: 1024, done: false, full: false });
     assert_eq!(up.entries()[0].progress(), 33);
     assert!(!up.ready());
     let ack =
-        chunk(&mut up, &mut spool, &piece("avatar:0", 1024, tail, true), u64::MAX).await.unwrap();
+        chunk(&mut up, &mut spool, &piece("avatar:0", 1024, tail, true), &policy()).await.unwrap();
     assert_eq!(ack, Ack { offset: body.len() as u64, done: true, full: true });
     assert!(up.ready());
     assert_eq!(up.entries()[0].sniffed_type(), Some("image/png"));
@@ -121,29 +120,26 @@ async fn chunks_out_of_order_for_unknown_entries_or_past_the_size_are_refused() 
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 2);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", PNG.len()), 8 << 20, u64::MAX).unwrap();
+    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0).unwrap();
     let code = |r: Result<Ack, Refused>| r.unwrap_err().code;
     assert_eq!(
-        code(chunk(&mut up, &mut spool, &piece("avatar:9", 0, PNG, true), u64::MAX).await),
+        code(chunk(&mut up, &mut spool, &piece("avatar:9", 0, PNG, true), &policy()).await),
         "unknown_entry"
     );
     assert_eq!(
-        code(chunk(&mut up, &mut spool, &piece("avatar:0", 4, PNG, true), u64::MAX).await),
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 4, PNG, true), &policy()).await),
         "bad_offset"
     );
-    let mut bad = piece("avatar:0", 0, PNG, true);
-    bad.chunk = "not base64!".to_owned();
-    assert_eq!(code(chunk(&mut up, &mut spool, &bad, u64::MAX).await), "bad_chunk");
     // An overrun fails the entry: it takes nothing more.
     let mut long = PNG.to_vec();
     long.push(0);
     assert_eq!(
-        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, &long, true), u64::MAX).await),
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, &long, true), &policy()).await),
         "upload_overrun"
     );
     assert_eq!(up.entries()[0].errors(), [UploadError::TooLarge]);
     assert_eq!(
-        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), u64::MAX).await),
+        code(chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), &policy()).await),
         "entry_closed"
     );
     assert_eq!(up.consume(|_, _| Ok::<_, ()>(())).unwrap(), Vec::<()>::new());
@@ -154,8 +150,8 @@ async fn a_renamed_executable_is_refused_at_its_first_chunk_and_nothing_is_kept(
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 3);
     let mut up = avatar();
-    start(&mut up, &offer("cat.png", ELF.len()), 8 << 20, u64::MAX).unwrap();
-    let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, ELF, true), u64::MAX).await;
+    start(&mut up, &offer("cat.png", ELF.len()), &policy(), 0).unwrap();
+    let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, ELF, true), &policy()).await;
     assert_eq!(refused.unwrap_err().code, "content_mismatch");
     assert_eq!(up.entries()[0].errors(), [UploadError::ContentMismatch]);
     assert_eq!(up.entries()[0].sniffed_type(), Some("application/x-executable"));
@@ -168,21 +164,22 @@ async fn an_entry_that_ends_short_is_incomplete_and_a_cancel_removes_its_file() 
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 4);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", 4096), 8 << 20, u64::MAX).unwrap();
-    start(&mut up, &offer("you.png", 4096), 8 << 20, u64::MAX).unwrap();
-    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), u64::MAX).await.unwrap();
+    start(&mut up, &offer("me.png", 4096), &policy(), 0).unwrap();
+    start(&mut up, &offer("you.png", 4096), &policy(), 0).unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), &policy()).await.unwrap();
     assert_eq!(up.entries()[0].errors(), [UploadError::Incomplete]);
-    chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, false), u64::MAX).await.unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, false), &policy()).await.unwrap();
     let file = up.entries()[1].file_path().unwrap().to_path_buf();
     assert!(file.exists());
     assert!(up.cancel("avatar:1"));
     assert!(!file.exists(), "a cancelled entry's bytes are removed");
     // Chunks the client sent before it knew are refused without breaking the protocol.
-    let late =
-        chunk(&mut up, &mut spool, &piece("avatar:1", 16, PNG, false), u64::MAX).await.unwrap_err();
+    let late = chunk(&mut up, &mut spool, &piece("avatar:1", 16, PNG, false), &policy())
+        .await
+        .unwrap_err();
     assert_eq!((late.code, late.protocol), ("entry_closed", false));
     let never =
-        chunk(&mut up, &mut spool, &piece("avatar:2", 0, PNG, false), u64::MAX).await.unwrap_err();
+        chunk(&mut up, &mut spool, &piece("avatar:2", 0, PNG, false), &policy()).await.unwrap_err();
     assert_eq!((never.code, never.protocol), ("unknown_entry", true));
 }
 
@@ -191,8 +188,8 @@ async fn a_failing_keep_leaves_its_entry_for_another_try() {
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 5);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", PNG.len()), 8 << 20, u64::MAX).unwrap();
-    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), u64::MAX).await.unwrap();
+    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0).unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), &policy()).await.unwrap();
     let failed: Result<Vec<()>, &str> = up.consume(|_, _| Err("the store is down"));
     assert_eq!(failed, Err("the store is down"));
     assert!(up.ready(), "nothing is lost");
@@ -206,20 +203,34 @@ async fn the_sessions_quota_holds_over_offers_and_chunks_and_frees_with_what_is_
     let mut up = avatar();
     // An offer larger than the room left is refused whole.
     assert_eq!(
-        start(&mut up, &offer("me.png", 5000), 8 << 20, 4999).unwrap(),
+        start(&mut up, &offer("me.png", 5000), &Policy { quota: 4999, ..policy() }, 0).unwrap(),
         json!({"error": "quota_exceeded"})
     );
     assert_eq!(up.errors(), [UploadError::QuotaExceeded]);
     assert!(up.entries().is_empty());
     // Two entries within the room; the bytes held count against the quota as they arrive.
-    start(&mut up, &offer("a.png", 2000), 8 << 20, 4000).unwrap();
-    start(&mut up, &offer("b.png", 2000), 8 << 20, 4000).unwrap();
+    start(&mut up, &offer("a.png", 2000), &Policy { quota: 4000, ..policy() }, 0).unwrap();
+    start(&mut up, &offer("b.png", 2000), &Policy { quota: 4000, ..policy() }, 0).unwrap();
     let mut a = PNG.to_vec();
     a.resize(2000, 1);
-    chunk(&mut up, &mut spool, &piece("avatar:0", 0, &a, true), 3000).await.unwrap();
+    chunk(
+        &mut up,
+        &mut spool,
+        &piece("avatar:0", 0, &a, true),
+        &Policy { quota: 3000, ..policy() },
+    )
+    .await
+    .unwrap();
     assert_eq!(spool.held(), 2000);
     // The second would take the session past 3000 bytes: it fails and keeps nothing.
-    let over = chunk(&mut up, &mut spool, &piece("avatar:1", 0, &a, true), 3000).await.unwrap_err();
+    let over = chunk(
+        &mut up,
+        &mut spool,
+        &piece("avatar:1", 0, &a, true),
+        &Policy { quota: 3000, ..policy() },
+    )
+    .await
+    .unwrap_err();
     assert_eq!((over.code, over.protocol), ("quota_exceeded", false));
     assert_eq!(up.entries()[1].errors(), [UploadError::QuotaExceeded]);
     assert_eq!(spool.held(), 2000);
@@ -249,9 +260,9 @@ async fn a_scanner_sees_each_whole_file_and_what_it_rejects_is_never_consumed() 
     for (name, body) in
         [("good.png", PNG.to_vec()), ("bad.png", bad.clone()), ("panic.png", PNG.to_vec())]
     {
-        start(&mut up, &offer(name, body.len()), 8 << 20, u64::MAX).unwrap();
+        start(&mut up, &offer(name, body.len()), &policy(), 0).unwrap();
         let entry = up.entries().last().unwrap().reference().to_owned();
-        chunk(&mut up, &mut spool, &piece(&entry, 0, &body, true), u64::MAX).await.unwrap();
+        chunk(&mut up, &mut spool, &piece(&entry, 0, &body, true), &policy()).await.unwrap();
     }
     let [good, bad, broke] = up.entries() else { panic!("three entries") };
     assert!(good.done() && good.valid());
@@ -264,4 +275,23 @@ async fn a_scanner_sees_each_whole_file_and_what_it_rejects_is_never_consumed() 
     );
     let kept = up.consume(|_, e| Ok::<_, ()>(e.client_name().to_owned())).unwrap();
     assert_eq!(kept, ["good.png"]);
+}
+
+#[tokio::test]
+async fn the_chunk_size_is_the_apps_unless_the_view_chooses_and_always_fits_a_frame() {
+    let size = |answer: Value| answer["entries"]["0"]["chunk"].as_u64().unwrap();
+    let mut up = avatar();
+    let app = Policy { chunk: 262_144, ..policy() };
+    assert_eq!(size(start(&mut up, &offer("a.png", 1), &app, 0).unwrap()), 262_144);
+    let mut up = Upload::new(UploadConfig::new("avatar").chunk_bytes(4 << 20));
+    assert_eq!(size(start(&mut up, &offer("a.png", 1), &policy(), 0).unwrap()), (1 << 20) - 128);
+    let mut up = Upload::new(UploadConfig::new("avatar").max_entries(2).chunk_bytes(10));
+    assert_eq!(size(start(&mut up, &offer("a.png", 5000), &policy(), 0).unwrap()), 1024);
+    // A chunk larger than the entry's size is refused.
+    let root = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(root.path(), 8);
+    let mut big = PNG.to_vec();
+    big.resize(1025, 0);
+    let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, &big, false), &policy()).await;
+    assert_eq!(refused.unwrap_err().code, "oversized_chunk");
 }
