@@ -28,7 +28,7 @@ pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
 
 /// A message kind's index: its code in the compact encoding.
-fn kind(k: Kind) -> usize {
+pub(crate) fn kind(k: Kind) -> usize {
     Kind::ALL.iter().position(|x| *x == k).unwrap_or(0)
 }
 
@@ -649,9 +649,15 @@ fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>> {
 
 /// A joined socket.
 pub(crate) struct Joined {
-    ws: Ws,
+    pub(crate) ws: Ws,
     peer: Peer,
     page: std::sync::Arc<Page>,
+}
+
+/// A session of our counter's page at `path`, joined over the compact encoding.
+pub(crate) async fn join_page(port: u16, path: &str) -> Result<Joined> {
+    let page = std::sync::Arc::new(Peer::ZeroLive.parse(fetch(port, path).await?, path)?);
+    open(Peer::ZeroLive, port, &page).await
 }
 
 async fn open(peer: Peer, port: u16, page: &std::sync::Arc<Page>) -> Result<Joined> {
@@ -747,7 +753,7 @@ pub(crate) async fn next_text(ws: &mut Ws) -> Result<String> {
 }
 
 /// One click: send, wait for the reply with the same ref. Returns (seconds, reply).
-async fn click(joined: &mut Joined, reference: u64) -> Result<(f64, String)> {
+pub(crate) async fn click(joined: &mut Joined, reference: u64) -> Result<(f64, String)> {
     let frame = joined.peer.click_frame(reference, &joined.page);
     let start = Instant::now();
     joined.ws.send(Message::Text(frame.into())).await?;

@@ -40,15 +40,23 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[UrlPeer]) -> Result
     let dir = tempfile::tempdir()?;
     let file = dir.path().join("upload.bin");
     let size = if quick { 20 * MB } else { 100 * MB };
-    write_noise(&file, size)?;
-    // The framework's limits, with room for the file.
+    std::fs::write(&file, noise(usize::try_from(size)?))?;
+    // The framework's limits, with room for the file and for every session of the load phase
+    // coming from one client.
     let policy = dir.path().join("security.toml");
-    let defaults = zero_live::config::DEFAULT_SECURITY_TOML;
-    let raised = defaults
-        .replace("max_upload_bytes = 8388608", "max_upload_bytes = 268435456")
-        .replace("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 536870912");
-    if raised.matches("268435456").count() != 1 || !raised.contains("536870912") {
-        bail!("the framework's security.toml no longer has the upload limits this suite raises");
+    let mut raised = zero_live::config::DEFAULT_SECURITY_TOML.to_owned();
+    for (from, to) in [
+        ("max_upload_bytes = 8388608", "max_upload_bytes = 268435456"),
+        ("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 536870912"),
+        ("max_sessions_per_client = 64", "max_sessions_per_client = 100000"),
+        ("joins_per_minute = 120", "joins_per_minute = 1000000"),
+        ("events_per_second = 50", "events_per_second = 1000000"),
+        ("event_burst = 100", "event_burst = 1000000"),
+    ] {
+        if !raised.contains(from) {
+            bail!("the framework's security.toml no longer says `{from}`, which this suite raises");
+        }
+        raised = raised.replace(from, to);
     }
     std::fs::write(&policy, raised)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -87,27 +95,33 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[UrlPeer]) -> Result
     let cpu = live::cpu_seconds(server.pid())? - cpu_before;
     let uploaded = (rounds * size) as f64 / (100 * MB) as f64;
     let names: Vec<&str> = peers.iter().map(|p| p.name.as_str()).collect();
-    let rows = measures(&result, &names, peak - before, cpu / uploaded)?;
+    let mut rows = measures(&result, &names, peak - before, cpu / uploaded)?;
+    // Many at once: 100 sessions each sending 10 MB (20 of 2 MB with --quick).
+    let (sessions, each) = if quick { (20, 2_000_000) } else { (100, 10_000_000) };
+    printer.status("Measuring", &format!("{sessions} uploads of {} MB at once", each / 1_000_000));
+    let load = runtime.block_on(concurrent(server.port, sessions, each))?;
+    let peak_load = status_kib(server.pid(), "VmHWM")?;
+    rows.extend(load_rows(&load, sessions, peak_load - before));
     report(printer, "uploads", SOURCES, &rows)
 }
 
-/// Writes `size` bytes that do not compress (xorshift noise) to `path`.
-fn write_noise(path: &std::path::Path, size: u64) -> Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut left = size;
-    while left > 0 {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let bytes = state.to_le_bytes();
-        let n = usize::try_from(left.min(8))?;
-        out.write_all(&bytes[..n])?;
-        left -= n as u64;
-    }
-    out.flush()?;
-    Ok(())
+/// The rows of the load phase.
+fn load_rows(load: &Load, sessions: usize, growth_kib: f64) -> Vec<Measure> {
+    let case = "concurrent";
+    vec![
+        Measure::new(case, "zero_live", "sessions", sessions as f64, "count", None),
+        Measure::new(case, "zero_live", "ms_per_100mb", 100_000.0 / load.mb_s, "ms", None),
+        Measure::new(
+            case,
+            "zero_live",
+            "probe_click_p99",
+            load.probe_p99_ms,
+            "ms",
+            Some("live.uploads.concurrent_probe_p99"),
+        ),
+        Measure::new(case, "zero_live", "probe_clicks", load.probe_clicks as f64, "count", None),
+        Measure::new(case, "zero_live", "peak_rss_growth", growth_kib, "kib", None),
+    ]
 }
 
 /// A `/proc/PID/status` figure in KiB (`VmRSS`, `VmHWM`).
@@ -218,11 +232,145 @@ mod tests {
 
     #[test]
     fn noise_has_the_size_asked_and_does_not_repeat_early() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("noise");
-        write_noise(&path, 1_000_003).unwrap();
-        let bytes = std::fs::read(&path).unwrap();
+        let bytes = noise(1_000_003);
         assert_eq!(bytes.len(), 1_000_003);
         assert_ne!(bytes[..4096], bytes[4096..8192]);
+    }
+
+    #[test]
+    fn the_load_phase_reports_throughput_as_time_and_the_probe_against_its_budget() {
+        let load = Load { mb_s: 50.0, probe_p99_ms: 12.5, probe_clicks: 300 };
+        let rows = load_rows(&load, 100, 1024.0);
+        let get = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
+        assert_eq!(get("ms_per_100mb").value, 2000.0);
+        assert_eq!(
+            get("probe_click_p99").budget.as_deref(),
+            Some("live.uploads.concurrent_probe_p99")
+        );
+        assert!(rows.iter().all(|m| m.case == "concurrent"));
+    }
+}
+
+/// What many uploads at once did: their bytes a second together, and a probe session's click
+/// round trips meanwhile.
+pub(crate) struct Load {
+    /// MB a second over all the uploads, from the first `upload_start` to the last byte.
+    pub(crate) mb_s: f64,
+    /// The probe's click round trip at the 99th percentile, in ms.
+    pub(crate) probe_p99_ms: f64,
+    /// Clicks the probe made.
+    pub(crate) probe_clicks: usize,
+}
+
+/// `sessions` sessions of `/files` each upload `size` bytes in binary chunks (the window and
+/// chunk size the server gives), all at once, while a probe session on `/clicks` clicks in a
+/// loop.
+pub(crate) async fn concurrent(port: u16, sessions: usize, size: usize) -> Result<Load> {
+    use futures_util::StreamExt as _;
+    let body = std::sync::Arc::new(noise(size));
+    let mut joined = Vec::with_capacity(sessions);
+    for _ in 0..sessions {
+        joined.push(live::join_page(port, "/files").await?);
+    }
+    let mut probe = live::join_page(port, "/clicks").await?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let probe = tokio::spawn(async move {
+        let mut times = Vec::new();
+        let mut reference = 10;
+        while !*stopped.borrow() {
+            reference += 1;
+            let (seconds, _) = live::click(&mut probe, reference).await?;
+            times.push(seconds * 1000.0);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        anyhow::Ok(times)
+    });
+    let started = std::time::Instant::now();
+    let uploads: Vec<_> = joined
+        .into_iter()
+        .map(|session| tokio::spawn(upload_over(session, body.clone())))
+        .collect();
+    let mut all = futures_util::stream::iter(uploads).buffer_unordered(sessions);
+    while let Some(done) = all.next().await {
+        done??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let _ = stop.send(true);
+    let mut times = probe.await??;
+    if times.is_empty() {
+        bail!("the probe clicked no time while the uploads ran");
+    }
+    Ok(Load {
+        mb_s: (sessions * size) as f64 / 1e6 / seconds,
+        probe_p99_ms: live::percentile(&mut times, 0.99),
+        probe_clicks: times.len(),
+    })
+}
+
+/// `size` bytes of xorshift noise.
+fn noise(size: usize) -> Vec<u8> {
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut out = Vec::with_capacity(size + 8);
+    while out.len() < size {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(size);
+    out
+}
+
+/// One session's upload of `body` as the browser client sends it: `upload_start`, then binary
+/// chunks with at most the window unacknowledged, until the last is acknowledged.
+async fn upload_over(mut session: live::Joined, body: std::sync::Arc<Vec<u8>>) -> Result<()> {
+    use futures_util::SinkExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    use zero_live::protocol::Kind;
+    let ws = &mut session.ws;
+    let offer =
+        serde_json::json!([{"ref": "0", "name": "load.bin", "size": body.len(), "type": ""}]);
+    let start = serde_json::json!([live::kind(Kind::UploadStart), 2, "file", offer]);
+    ws.send(Message::Text(start.to_string().into())).await?;
+    let reply: Value = loop {
+        let text = live::next_text(ws).await?;
+        let value: Value = serde_json::from_str(&text)?;
+        if value[1] == 2 {
+            break value;
+        }
+    };
+    // The compact reply: [kind, ref, status, rev, rendered, response, ...].
+    let answer = &reply[5]["entries"]["0"];
+    let entry = answer["entry"].as_str().with_context(|| format!("no entry: {reply}"))?.to_owned();
+    let chunk = usize::try_from(answer["chunk"].as_u64().context("no chunk size")?)?;
+    let window = answer["window"].as_u64().context("no window")?;
+    let (reply_kind, error_kind) = (live::kind(Kind::Reply), live::kind(Kind::Error));
+    let (mut offset, mut in_flight, mut reference) = (0usize, 0u64, 2u64);
+    loop {
+        while in_flight < window && offset < body.len() {
+            let end = (offset + chunk).min(body.len());
+            reference += 1;
+            let last = end == body.len();
+            let frame = zero_live::uploads::encode_chunk(
+                Some(reference),
+                &entry,
+                u64::try_from(offset)?,
+                &body[offset..end],
+                last,
+            );
+            ws.send(Message::Binary(frame.into())).await?;
+            in_flight += 1;
+            offset = end;
+        }
+        if in_flight == 0 {
+            return Ok(());
+        }
+        let text = live::next_text(ws).await?;
+        if text.starts_with(&format!("[{error_kind},")) {
+            bail!("a chunk was refused: {text}");
+        }
+        if text.starts_with(&format!("[{reply_kind},")) {
+            in_flight -= 1;
+        }
     }
 }

@@ -144,3 +144,25 @@ async fn a_client_of_the_json_protocol_uploads_in_text_frames() {
     view.submit("#photos-form", json!({})).await.unwrap();
     assert!(view.has_element("#saved li", Some("cat.png (image/png, 70000 bytes)")).unwrap());
 }
+
+#[tokio::test]
+async fn a_sessions_files_go_when_it_disconnects_and_stay_apart_from_other_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = counter::builder(LiveConfig::default()).upload_dir(dir.path()).build();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut one = server.live("/photos").await.unwrap();
+    let mut two = server.live("/photos").await.unwrap();
+    one.upload("photos", &[("a.png", "image/png", &png(600_000))], 50).await.unwrap();
+    two.upload("photos", &[("b.png", "image/png", &png(600_000))], 100).await.unwrap();
+    let folders = || std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(folders(), 2, "a folder per session");
+    one.disconnect().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while folders() > 1 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(folders(), 1, "the session that left took its files with it");
+    // The other session's upload is whole and kept.
+    two.submit("#photos-form", json!({})).await.unwrap();
+    assert!(two.has_element("#saved li", Some("b.png (image/png, 600000 bytes)")).unwrap());
+}

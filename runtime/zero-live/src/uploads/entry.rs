@@ -176,7 +176,7 @@ pub(crate) fn safe_name(name: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct SpooledFile {
     pub(crate) path: PathBuf,
-    /// Buffered: the file is written (on a blocking thread) a megabyte at a time, not per chunk.
+    /// Buffered (256 KiB): the file is written on a blocking thread a buffer at a time.
     pub(crate) handle: Option<tokio::io::BufWriter<tokio::fs::File>>,
     /// The session's count of bytes held, and this file's part of it.
     pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,

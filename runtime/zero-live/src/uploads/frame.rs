@@ -89,17 +89,30 @@ impl Chunk {
     /// The binary frame of this chunk (what the browser client sends; the test client too).
     #[cfg(any(test, feature = "testing"))]
     pub(crate) fn to_binary(&self, reference: Option<u64>) -> Vec<u8> {
-        let entry = self.entry.as_bytes();
-        let mut frame = Vec::with_capacity(19 + entry.len() + self.bytes.len());
-        frame.push(BINARY_CHUNK);
-        frame.extend_from_slice(&reference.unwrap_or(0).to_be_bytes());
-        frame.push(u8::try_from(entry.len()).unwrap_or(u8::MAX));
-        frame.extend_from_slice(entry);
-        frame.extend_from_slice(&self.offset.to_be_bytes());
-        frame.push(u8::from(self.last));
-        frame.extend_from_slice(&self.bytes);
-        frame
+        encode_chunk(reference, &self.entry, self.offset, &self.bytes, self.last)
     }
+}
+
+/// The binary frame of an upload chunk (layout in `docs/reference/live.md#uploads`): what a client
+/// written in Rust sends for `bytes` of `entry` starting at `offset`, answered by a `reply`
+/// with `reference`. An entry reference longer than 64 bytes makes a frame the server refuses.
+pub fn encode_chunk(
+    reference: Option<u64>,
+    entry: &str,
+    offset: u64,
+    bytes: &[u8],
+    last: bool,
+) -> Vec<u8> {
+    let entry = entry.as_bytes();
+    let mut frame = Vec::with_capacity(19 + entry.len() + bytes.len());
+    frame.push(BINARY_CHUNK);
+    frame.extend_from_slice(&reference.unwrap_or(0).to_be_bytes());
+    frame.push(u8::try_from(entry.len()).unwrap_or(u8::MAX));
+    frame.extend_from_slice(entry);
+    frame.extend_from_slice(&offset.to_be_bytes());
+    frame.push(u8::from(last));
+    frame.extend_from_slice(bytes);
+    frame
 }
 
 /// A big-endian `u64` at the start of `bytes`, and what follows it.

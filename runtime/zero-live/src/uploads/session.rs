@@ -31,7 +31,7 @@ struct Offer {
 }
 
 /// How much of an entry is buffered before it is written to its file.
-const WRITE_BUFFER: usize = 1024 * 1024;
+const WRITE_BUFFER: usize = 256 * 1024;
 
 /// Longest client reference, name and type accepted in an `upload_start`.
 const MAX_REF: usize = 64;
