@@ -490,12 +490,23 @@ export class LiveSocket {
     this.#previews();
   }
 
-  /** `z-upload-preview="ENTRY"`: an image shows the chosen file of that upload entry. */
+  /**
+   * `z-upload-preview="ENTRY"`: an image shows the chosen file of that upload entry. The
+   * object URL of an entry the page no longer shows (saved, cancelled) is let go.
+   */
   #previews() {
     if (!this.previews?.size) return;
-    for (const img of this.root.querySelectorAll("img[z-upload-preview]:not([src])")) {
-      const url = this.previews.get(img.getAttribute("z-upload-preview"));
-      if (url) img.src = url;
+    const shown = new Set();
+    for (const img of this.root.querySelectorAll("img[z-upload-preview]")) {
+      const entry = img.getAttribute("z-upload-preview");
+      shown.add(entry);
+      const url = this.previews.get(entry);
+      if (url && !img.getAttribute("src")) img.src = url;
+    }
+    for (const [entry, url] of this.previews) {
+      if (shown.has(entry)) continue;
+      URL.revokeObjectURL(url);
+      this.previews.delete(entry);
     }
   }
 

@@ -31,6 +31,9 @@ after(async () => {
   server?.kill();
 });
 
+/** A 1x1 PNG that decodes (bytes after its end are ignored by decoders). */
+const TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
 /** A PNG of `size` bytes: the signature, then filler. */
 function png(size) {
   const bytes = Buffer.alloc(size, 7);
@@ -108,23 +111,41 @@ test("a_renamed_executable_is_refused_by_its_bytes_and_cannot_be_saved", async (
 test("a_dropped_photo_is_uploaded_and_a_cancel_takes_an_entry_away_without_breaking_the_socket", async () => {
   const { page, errors } = await photosPage();
   // A drop carries files in a DataTransfer, as a drag from the desktop does.
-  await page.evaluate(() => {
+  await page.evaluate((tiny) => {
     const bytes = new Uint8Array(1000);
-    bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    bytes.set(Uint8Array.from(atob(tiny), (c) => c.charCodeAt(0)));
     const data = new DataTransfer();
     data.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
     const drop = document.getElementById("drop");
     drop.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
     drop.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
-  });
+  }, TINY_PNG);
   await page.waitForFunction(() => document.querySelector("#entries .name")?.textContent === "dropped.png");
   await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
   // A second photo is cancelled; chunks still in flight are refused without closing anything.
-  await page.setInputFiles("#photos-input", { name: "slow.png", mimeType: "image/png", buffer: png(900_000) });
+  const slow = Buffer.concat([Buffer.from(TINY_PNG, "base64"), Buffer.alloc(900_000)]);
+  await page.setInputFiles("#photos-input", { name: "slow.png", mimeType: "image/png", buffer: slow });
   await page.waitForFunction(() => document.querySelectorAll("#entries li").length === 2);
+  await page.waitForFunction(() => document.querySelector("#entries li:nth-child(2) img")?.src.startsWith("blob:"));
+  const [kept, cancelled] = await page.$$eval("#entries img", (imgs) => imgs.map((i) => i.src));
   await page.click("#entries li:nth-child(2) button");
   await page.waitForFunction(() => document.querySelectorAll("#entries li").length === 1);
   assert.deepEqual(await states(page), ["done"]);
+  // The cancelled entry's preview is let go; the one still shown is not.
+  // Loaded as an image (the policy lets images come from blob: URLs, not fetches).
+  const loads = (src) =>
+    page.evaluate(
+      (url) =>
+        new Promise((resolve) => {
+          const img = new Image();
+          img.onload = () => resolve("loads");
+          img.onerror = () => resolve("revoked");
+          img.src = url;
+        }),
+      src,
+    );
+  assert.equal(await loads(cancelled), "revoked");
+  assert.equal(await loads(kept), "loads");
   // The socket survived the chunks that were in flight.
   await page.click("#save");
   await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);

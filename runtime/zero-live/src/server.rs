@@ -1726,19 +1726,27 @@ async fn upload_chunk(
     send: &mut Outbox,
 ) -> Next {
     let name = crate::uploads::session::upload_of(&chunk.entry);
-    let Some(upload) = session.view.as_mut().and_then(|v| v.upload(name)) else {
-        if !admit(inner, session, send) {
-            return Next::Continue;
+    let pays = match session.view.as_mut().and_then(|v| v.upload(name)) {
+        Some(upload) => upload.entry_pays(chunk),
+        None => {
+            if !admit(inner, session, send) {
+                return Next::Continue;
+            }
+            send.error(reference, "unknown_entry", "no upload entry has this reference");
+            return protocol_error(session, "unknown_entry");
         }
-        send.error(reference, "unknown_entry", "no upload entry has this reference");
-        return protocol_error(session, "unknown_entry");
+    };
+    // A short chunk that is not the last pays the rate limit before it is written: dropped
+    // unwritten when over it, like any throttled frame (a refused one is charged below).
+    if pays && !admit(inner, session, send) {
+        return Next::Continue;
+    }
+    let Some(upload) = session.view.as_mut().and_then(|v| v.upload(name)) else {
+        return Next::Continue;
     };
     let policy = crate::uploads::Policy::of(&inner.config.limits);
     match crate::uploads::session::chunk(upload, &mut session.spool, chunk, &policy).await {
         Ok(ack) => {
-            if !ack.full && !admit(inner, session, send) {
-                return Next::Continue;
-            }
             let response = json!({"offset": ack.offset, "done": ack.done});
             rerender(inner, session, Answer::Respond(reference, response), send);
             Next::Continue

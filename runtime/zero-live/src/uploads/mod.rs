@@ -270,6 +270,16 @@ impl Upload {
         Ok(kept)
     }
 
+    /// Whether `chunk` pays the socket's rate limit: a chunk of a known entry that is neither
+    /// the last nor at least [`TEXT_CHUNK_BYTES`] (or the entry's chunk size, if smaller).
+    /// Full chunks pass uncharged, so an upload is not held to the event rate; a stream of tiny
+    /// ones is.
+    pub(crate) fn entry_pays(&self, chunk: &frame::Chunk) -> bool {
+        self.entries.iter().find(|e| e.reference() == chunk.entry).is_some_and(|entry| {
+            !chunk.last && chunk.bytes.len() < entry.chunk.min(TEXT_CHUNK_BYTES)
+        })
+    }
+
     pub(crate) fn entry_mut(&mut self, reference: &str) -> Option<&mut UploadEntry> {
         self.entries.iter_mut().find(|e| e.reference() == reference)
     }

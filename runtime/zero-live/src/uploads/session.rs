@@ -6,7 +6,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::entry::{SpooledFile, UploadEntry, UploadError};
 use super::frame::Chunk;
-use super::{Policy, Spool, TEXT_CHUNK_BYTES, Upload, accept};
+use super::{Policy, Spool, Upload, accept};
 
 /// A request refused as a whole, with its stable code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,9 +140,6 @@ pub(crate) struct Ack {
     pub(crate) offset: u64,
     /// Whether the entry is complete (the last chunk arrived and it is valid).
     pub(crate) done: bool,
-    /// Whether the chunk was a full one or the last: a stream of small chunks pays the
-    /// socket's rate limit like any frame.
-    pub(crate) full: bool,
 }
 
 /// Writes one chunk to its entry. A chunk for an entry that is unknown, refused or complete,
@@ -241,11 +238,7 @@ pub(crate) async fn chunk(
             }
         }
     }
-    Ok(Ack {
-        offset: entry.received,
-        done: entry.done,
-        full: chunk.last || bytes.len() >= chunk_bytes.min(TEXT_CHUNK_BYTES),
-    })
+    Ok(Ack { offset: entry.received, done: entry.done })
 }
 
 /// Runs the upload's scanner on a finished entry, on a blocking thread: the entry is done when

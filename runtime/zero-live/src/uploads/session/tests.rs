@@ -99,12 +99,12 @@ async fn chunks_in_order_fill_the_entry_and_consume_hands_over_the_file() {
     let (head, tail) = body.split_at(1024);
     let ack =
         chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), &policy()).await.unwrap();
-    assert_eq!(ack, Ack { offset: 1024, done: false, full: false });
+    assert_eq!(ack, Ack { offset: 1024, done: false });
     assert_eq!(up.entries()[0].progress(), 33);
     assert!(!up.ready());
     let ack =
         chunk(&mut up, &mut spool, &piece("avatar:0", 1024, tail, true), &policy()).await.unwrap();
-    assert_eq!(ack, Ack { offset: body.len() as u64, done: true, full: true });
+    assert_eq!(ack, Ack { offset: body.len() as u64, done: true });
     assert!(up.ready());
     assert_eq!(up.entries()[0].sniffed_type(), Some("image/png"));
     let kept = root.path().join("kept.png");
@@ -294,4 +294,21 @@ async fn the_chunk_size_is_the_apps_unless_the_view_chooses_and_always_fits_a_fr
     big.resize(1025, 0);
     let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, &big, false), &policy()).await;
     assert_eq!(refused.unwrap_err().code, "oversized_chunk");
+}
+
+#[test]
+fn only_short_chunks_that_are_not_the_last_pay_the_rate_limit() {
+    let mut up = avatar();
+    start(&mut up, &offer("a.png", 1 << 20), &policy(), 0).unwrap();
+    let sized = |len: usize, last: bool| piece("avatar:0", 0, &vec![0; len], last);
+    assert!(up.entry_pays(&sized(1000, false)));
+    assert!(!up.entry_pays(&sized(1000, true)), "the last chunk is as short as the file ends");
+    assert!(!up.entry_pays(&sized(65_536, false)), "a full chunk passes");
+    // With chunks smaller than a text message's, a chunk of the entry's size is full.
+    let mut small = Upload::new(UploadConfig::new("small").chunk_bytes(2048));
+    start(&mut small, &offer("a.png", 1 << 20), &policy(), 0).unwrap();
+    assert!(!small.entry_pays(&piece("small:0", 0, &[0; 2048], false)));
+    assert!(small.entry_pays(&piece("small:0", 0, &[0; 2047], false)));
+    // An unknown entry's chunk is refused, and charged there.
+    assert!(!up.entry_pays(&piece("avatar:7", 0, &[0; 10], false)));
 }
