@@ -213,7 +213,13 @@ pub(crate) async fn chunk(
     if entry.file.is_none() {
         let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
         let path = spool.file(number.unwrap_or(0)).map_err(io_refused)?;
-        let file = tokio::fs::File::create(&path).await.map_err(io_refused)?;
+        // A new file in the session's own folder: nothing there is overwritten.
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .await
+            .map_err(io_refused)?;
         let handle = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         entry.file =
             Some(SpooledFile { path, handle: Some(handle), held: spool.counter(), bytes: 0 });

@@ -45,10 +45,18 @@ impl Spool {
         self.held.clone()
     }
 
-    /// A path for the file of entry number `n`, creating the folder if it has to.
+    /// A path for the file of entry number `n`, creating the folder if it has to. The folder
+    /// is created anew, readable by this user only: one that exists already (another user's
+    /// folder or link at a name they guessed) fails the upload rather than receive it.
     pub(crate) fn file(&mut self, n: u64) -> std::io::Result<PathBuf> {
         if !self.created {
-            std::fs::create_dir_all(&self.dir)?;
+            if let Some(root) = self.dir.parent() {
+                std::fs::create_dir_all(root)?;
+            }
+            let mut folder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+            folder.create(&self.dir)?;
             self.created = true;
         }
         Ok(self.dir.join(format!("entry-{n}")))
@@ -106,6 +114,36 @@ mod tests {
         assert!(dir.is_dir());
         drop(spool);
         assert!(!dir.exists(), "the folder goes with the session");
+    }
+
+    #[test]
+    fn a_folder_someone_made_first_fails_the_upload_instead_of_receiving_it() {
+        let root = tempfile::tempdir().unwrap();
+        let mut spool = Spool::new(root.path(), 9);
+        let elsewhere = tempfile::tempdir().unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(elsewhere.path(), &spool.dir).unwrap();
+        #[cfg(not(unix))]
+        std::fs::create_dir(&spool.dir).unwrap();
+        let refused = spool.file(0).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+        drop(spool);
+        assert_eq!(
+            std::fs::read_dir(elsewhere.path()).unwrap().count(),
+            0,
+            "nothing written there"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_session_folder_is_its_users_alone() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let root = tempfile::tempdir().unwrap();
+        let mut spool = Spool::new(root.path(), 10);
+        spool.file(0).unwrap();
+        let mode = std::fs::metadata(&spool.dir).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
     }
 
     #[test]
