@@ -187,7 +187,8 @@ fn measures(
     ];
     for peer in peers {
         let theirs = speed(peer)?;
-        rows.push(Measure::new("upload", peer, "ms_per_100mb", per_100mb(theirs), "ms", None));
+        let metric = format!("{peer}_ms_per_100mb");
+        rows.push(Measure::new("upload", peer, &metric, per_100mb(theirs), "ms", None));
         let budget = (*peer == "phoenix").then_some("live.uploads.vs_phoenix");
         rows.push(Measure::new(
             "upload",
@@ -219,6 +220,9 @@ mod tests {
         assert_eq!(rows[0].metric, "ms_per_100mb");
         assert_eq!(rows[0].value, 2222.222, "100 MB at 45 MB/s, in ms");
         assert_eq!(get("vs_phoenix").value, 3.0);
+        assert_eq!(get("phoenix_ms_per_100mb").subject, "phoenix");
+        let ids: std::collections::HashSet<_> = rows.iter().map(|m| (&m.case, &m.metric)).collect();
+        assert_eq!(ids.len(), rows.len(), "each row's case and metric name it alone");
         assert_eq!(get("vs_phoenix").budget.as_deref(), Some("live.uploads.vs_phoenix"));
         assert_eq!(get("peak_rss_growth").value, 2048.0);
     }

@@ -54,7 +54,7 @@ async function ourClient(base) {
   if (!entry) throw new Error("no client script on the page");
   const dir = mkdtempSync(join(tmpdir(), "zl-client-"));
   try {
-    for (const file of ["zero-live.js", "tree.js", "protocol.js", "vendor/morphdom.js"]) {
+    for (const file of ["zero-live.js", "tree.js", "protocol.js", "uploads.js", "vendor/morphdom.js"]) {
       const body = await (await fetch(`${base}${entry[1]}${file}`)).text();
       mkdirSync(dirname(join(dir, file)), { recursive: true });
       writeFileSync(join(dir, file), body);
