@@ -202,59 +202,6 @@ fn measures(
     Ok(rows)
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn rows_are_medians_and_ratios_against_each_peer() {
-        let result = json!({"targets": {
-            "zero_live": {"mb_s": [40.0, 50.0, 45.0]},
-            "phoenix": {"mb_s": [15.0, 14.0, 16.0]},
-        }});
-        let rows = measures(&result, &["phoenix"], 2048.0, 0.3).unwrap();
-        let get = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
-        assert_eq!(rows[0].metric, "ms_per_100mb");
-        assert_eq!(rows[0].value, 2222.222, "100 MB at 45 MB/s, in ms");
-        assert_eq!(get("vs_phoenix").value, 3.0);
-        assert_eq!(get("phoenix_ms_per_100mb").subject, "phoenix");
-        let ids: std::collections::HashSet<_> = rows.iter().map(|m| (&m.case, &m.metric)).collect();
-        assert_eq!(ids.len(), rows.len(), "each row's case and metric name it alone");
-        assert_eq!(get("vs_phoenix").budget.as_deref(), Some("live.uploads.vs_phoenix"));
-        assert_eq!(get("peak_rss_growth").value, 2048.0);
-    }
-
-    #[test]
-    fn a_page_that_timed_nothing_is_an_error() {
-        let result = json!({"targets": {"zero_live": {"mb_s": []}}});
-        assert!(measures(&result, &[], 0.0, 0.0).is_err());
-        assert!(measures(&json!({}), &[], 0.0, 0.0).is_err());
-    }
-
-    #[test]
-    fn noise_has_the_size_asked_and_does_not_repeat_early() {
-        let bytes = noise(1_000_003);
-        assert_eq!(bytes.len(), 1_000_003);
-        assert_ne!(bytes[..4096], bytes[4096..8192]);
-    }
-
-    #[test]
-    fn the_load_phase_reports_throughput_as_time_and_the_probe_against_its_budget() {
-        let load = Load { mb_s: 50.0, probe_p99_ms: 12.5, probe_clicks: 300 };
-        let rows = load_rows(&load, 100, 1024.0);
-        let get = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
-        assert_eq!(get("ms_per_100mb").value, 2000.0);
-        assert_eq!(
-            get("probe_click_p99").budget.as_deref(),
-            Some("live.uploads.concurrent_probe_p99")
-        );
-        assert!(rows.iter().all(|m| m.case == "concurrent"));
-    }
-}
-
 /// What many uploads at once did: their bytes a second together, and a probe session's click
 /// round trips meanwhile.
 pub(crate) struct Load {
@@ -376,5 +323,58 @@ async fn upload_over(mut session: live::Joined, body: std::sync::Arc<Vec<u8>>) -
         if text.starts_with(&format!("[{reply_kind},")) {
             in_flight -= 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn rows_are_medians_and_ratios_against_each_peer() {
+        let result = json!({"targets": {
+            "zero_live": {"mb_s": [40.0, 50.0, 45.0]},
+            "phoenix": {"mb_s": [15.0, 14.0, 16.0]},
+        }});
+        let rows = measures(&result, &["phoenix"], 2048.0, 0.3).unwrap();
+        let get = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
+        assert_eq!(rows[0].metric, "ms_per_100mb");
+        assert_eq!(rows[0].value, 2222.222, "100 MB at 45 MB/s, in ms");
+        assert_eq!(get("vs_phoenix").value, 3.0);
+        assert_eq!(get("phoenix_ms_per_100mb").subject, "phoenix");
+        let ids: std::collections::HashSet<_> = rows.iter().map(|m| (&m.case, &m.metric)).collect();
+        assert_eq!(ids.len(), rows.len(), "each row's case and metric name it alone");
+        assert_eq!(get("vs_phoenix").budget.as_deref(), Some("live.uploads.vs_phoenix"));
+        assert_eq!(get("peak_rss_growth").value, 2048.0);
+    }
+
+    #[test]
+    fn a_page_that_timed_nothing_is_an_error() {
+        let result = json!({"targets": {"zero_live": {"mb_s": []}}});
+        assert!(measures(&result, &[], 0.0, 0.0).is_err());
+        assert!(measures(&json!({}), &[], 0.0, 0.0).is_err());
+    }
+
+    #[test]
+    fn noise_has_the_size_asked_and_does_not_repeat_early() {
+        let bytes = noise(1_000_003);
+        assert_eq!(bytes.len(), 1_000_003);
+        assert_ne!(bytes[..4096], bytes[4096..8192]);
+    }
+
+    #[test]
+    fn the_load_phase_reports_throughput_as_time_and_the_probe_against_its_budget() {
+        let load = Load { mb_s: 50.0, probe_p99_ms: 12.5, probe_clicks: 300 };
+        let rows = load_rows(&load, 100, 1024.0);
+        let get = |metric: &str| rows.iter().find(|m| m.metric == metric).unwrap();
+        assert_eq!(get("ms_per_100mb").value, 2000.0);
+        assert_eq!(
+            get("probe_click_p99").budget.as_deref(),
+            Some("live.uploads.concurrent_probe_p99")
+        );
+        assert!(rows.iter().all(|m| m.case == "concurrent"));
     }
 }
