@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { collectErrors, counterBinary, freePort, launchChromium } from "./support.mjs";
+import { collectErrors, counterBinary, freePort, launchChromium, serving } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 const root = new URL("../../", import.meta.url).pathname;
@@ -20,15 +20,13 @@ const SECRET = "browser-tests-secret-key-of-at-least-32-bytes";
 async function startServer(port, secret = SECRET) {
   const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: secret };
   const child = spawn(counterBinary(), [], { env, stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`http://127.0.0.1:${port}/clicks`);
-      if (r.ok) return child;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    await serving(`http://127.0.0.1:${port}/clicks`);
+  } catch (e) {
+    child.kill();
+    throw e;
   }
-  child.kill();
-  throw new Error("counter did not start");
+  return child;
 }
 
 before(async () => {

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { collectErrors, freePort, launchChromium } from "./support.mjs";
+import { collectErrors, freePort, launchChromium, serving } from "./support.mjs";
 
 const root = new URL("../../", import.meta.url).pathname;
 const meta = JSON.parse(execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }));
@@ -46,12 +46,7 @@ before(async () => {
   const env = { ...process.env, PORT: String(port) };
   delete env.APP_URL;
   server = spawn(join(targetDir, "debug/demo"), [], { cwd: app, env, stdio: "ignore" });
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/health`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await serving(`${base}/health`, 200);
   browser = await launchChromium(chromium);
 });
 

@@ -45,3 +45,14 @@ export function counterBinary() {
   );
   return `${meta.target_directory}/debug/counter`;
 }
+
+/** Waits until `url` answers 200, polling every 50 ms; throws after `tries` attempts. */
+export async function serving(url, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} did not answer`);
+}

@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { collectErrors, counterBinary, freePort, launchChromium } from "./support.mjs";
+import { collectErrors, counterBinary, freePort, launchChromium, serving } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 let server;
@@ -17,12 +17,7 @@ before(async () => {
   base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: "uploads-tests-secret-key-of-at-least-32-bytes" };
   server = spawn(counterBinary(), [], { env, stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${base}/photos`)).ok) break;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await serving(`${base}/photos`);
   browser = await launchChromium(chromium);
 });
 
