@@ -176,9 +176,20 @@ export class LiveSocket {
   #sendChunk({ entry, offset, bytes, last }, onReply) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     const ref = ++this.ref;
-    this.pending.set(ref, onReply);
+    // A chunk's reply that will never come (the socket closed) resolves with null.
+    this.chunks ??= new Map();
+    this.chunks.set(ref, onReply);
+    this.pending.set(ref, (reply) => {
+      this.chunks.delete(ref);
+      onReply(reply);
+    });
     this.ws.send(chunkFrame(ref, entry, offset, bytes, last));
     return true;
+  }
+
+  /** Resolves once the page has joined again after the socket closed. */
+  #rejoined() {
+    return new Promise((resolve) => (this.rejoins ??= []).push(resolve));
   }
 
   #join() {
@@ -220,6 +231,8 @@ export class LiveSocket {
           this.root.classList.add("zl-connected");
           document.getElementById("zl-banner")?.remove();
           if (rejoin) this.#eachHook((hook) => hook.reconnected?.());
+          // Uploads cut off by the drop go on (see #upload).
+          for (const resume of this.rejoins?.splice(0) ?? []) resume();
           for (const [id, value] of recover) {
             const form = document.getElementById(id);
             if (form?.hasAttribute("z-change")) this.#push(form, form.getAttribute("z-change"), value);
@@ -550,14 +563,16 @@ export class LiveSocket {
   /**
    * Sends a `z-upload` input's files: the server checks them (`upload_start`) and answers with
    * an entry for each, then each file goes in acknowledged chunks. Resolves true when every
-   * file arrived.
+   * file arrived. A file of a resumable upload (its entry has a `resume` token) cut off by a
+   * lost connection goes on once the page joined again, from the bytes the server has.
    */
   async #upload(input) {
     const files = [...input.files];
     if (files.length === 0) return true;
     input.value = "";
+    const upload = input.getAttribute("z-upload");
     const entries = files.map((f, i) => ({ ref: String(i), name: f.name, size: f.size, type: f.type }));
-    const started = await this.#ask(KIND.UPLOAD_START, { upload: input.getAttribute("z-upload"), entries });
+    const started = await this.#ask(KIND.UPLOAD_START, { upload, entries });
     if (!started) return false;
     if (started.kind !== KIND.REPLY) {
       this.log("upload refused", started.payload);
@@ -571,27 +586,48 @@ export class LiveSocket {
     }
     this.#uploadErrors(input, []);
     this.previews ??= new Map();
+    const send = async (chunk) => {
+      const reply = await new Promise((resolve) => {
+        if (!this.#sendChunk(chunk, resolve)) resolve(null);
+      });
+      if (!reply) throw Object.assign(new Error("the socket closed"), { closed: true });
+      if (reply.kind === KIND.REPLY) this.#answered(reply.payload);
+      return reply.payload;
+    };
     const sent = files.map(async (file, i) => {
-      const entry = answer.entries?.[String(i)];
+      let entry = answer.entries?.[String(i)];
       if (!entry || entry.error) return false;
-      if (file.type.startsWith("image/")) {
-        this.previews.set(entry.entry, URL.createObjectURL(file));
-        this.#previews();
-      }
-      const send = async (chunk) => {
-        const reply = await new Promise((resolve) => {
-          if (!this.#sendChunk(chunk, resolve)) resolve(null);
-        });
-        if (!reply) throw new Error("the socket closed");
-        if (reply.kind === KIND.REPLY) this.#answered(reply.payload);
-        return reply.payload;
-      };
-      try {
-        await sendFile({ send, entry: entry.entry, file, chunk: entry.chunk, window: entry.window });
-        return true;
-      } catch (e) {
-        this.log("upload stopped", entry.entry, e.code ?? e.message);
-        return false;
+      for (;;) {
+        // A preview per entry: the page of a rejoin let go of the last one.
+        if (file.type.startsWith("image/") && !this.previews.has(entry.entry)) {
+          this.previews.set(entry.entry, URL.createObjectURL(file));
+          this.#previews();
+        }
+        try {
+          const { chunk, window, offset } = entry;
+          await sendFile({ send, entry: entry.entry, file, chunk, window, offset: offset ?? 0 });
+          return true;
+        } catch (e) {
+          if (!e.closed || !entry.resume) {
+            this.log("upload stopped", entry.entry, e.code ?? e.message);
+            return false;
+          }
+        }
+        // Cut off: offered again with its token once the page joined again (the view mounted
+        // anew), and sent on from the offset the server answers.
+        await this.#rejoined();
+        const offer = { ref: "0", name: file.name, size: file.size, type: file.type, resume: entry.resume };
+        const again = await this.#ask(KIND.UPLOAD_START, { upload, entries: [offer] });
+        if (!again) continue;
+        if (again.kind !== KIND.REPLY) return false;
+        this.#answered(again.payload);
+        const next = again.payload.response?.entries?.["0"];
+        if (!next || next.error) {
+          this.#uploadErrors(input, [{ code: next?.error ?? again.payload.response?.error }]);
+          return false;
+        }
+        this.log("upload resumed", next.entry, next.offset);
+        entry = next;
       }
     });
     return (await Promise.all(sent)).every(Boolean);
@@ -1084,6 +1120,8 @@ export class LiveSocket {
     this.parts = null;
     if (this.joined) this.#eachHook((hook) => hook.disconnected?.());
     this.joined = false;
+    for (const answer of this.chunks?.values() ?? []) answer(null);
+    this.chunks?.clear();
     this.root.classList.remove("zl-connected");
     this.root.classList.add("zl-disconnected");
     if (this.dead) return;

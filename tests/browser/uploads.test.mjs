@@ -4,19 +4,43 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { collectErrors, counterBinary, freePort, launchChromium, serving } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 let server;
 let browser;
 let base;
+let policyFile;
+
+/** The repository's security policy with room for a 48 MB file (the restart test's). */
+function policy() {
+  const spec = new URL("../../spec/security.toml", import.meta.url);
+  const text = readFileSync(spec, "utf8").replace(/^max_upload_bytes = \d+$/m, "max_upload_bytes = 67108864");
+  const path = join(mkdtempSync(join(tmpdir(), "zl-uploads-")), "security.toml");
+  writeFileSync(path, text);
+  return path;
+}
+
+/** Starts the counter on `port`, with a key that outlives a restart (its pages rejoin). */
+function start(port) {
+  policyFile ??= policy();
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    SECRET_KEY_BASE: "uploads-tests-secret-key-of-at-least-32-bytes",
+    SECURITY_TOML: policyFile,
+  };
+  return spawn(counterBinary(), [], { env, stdio: "ignore" });
+}
+
+const port = () => Number(new URL(base).port);
 
 before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, PORT: String(port), SECRET_KEY_BASE: "uploads-tests-secret-key-of-at-least-32-bytes" };
-  server = spawn(counterBinary(), [], { env, stdio: "ignore" });
+  base = `http://127.0.0.1:${await freePort()}`;
+  server = start(port());
   await serving(`${base}/photos`);
   browser = await launchChromium(chromium);
 });
@@ -170,4 +194,47 @@ test("the_photos_page_with_entries_and_errors_has_no_accessibility_violations_an
   const violations = result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   assert.deepEqual(violations, []);
   await context.close();
+});
+
+test("a_large_upload_cut_off_by_a_server_restart_goes_on_from_the_bytes_received", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const log = [];
+  page.on("console", (m) => {
+    if (m.type() === "debug") log.push(m.text());
+  });
+  await page.goto(`${base}/files`);
+  await page.evaluate(() => localStorage.setItem("zl-debug", "1"));
+  await page.reload();
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  // 48 MB: long enough to stop the server partway through.
+  const size = 48 * 1024 * 1024;
+  const body = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4096) body.writeUInt32BE(i, i);
+  await page.setInputFiles("#file-input", { name: "data.bin", mimeType: "application/octet-stream", buffer: body });
+  await page.waitForFunction(() => Number(document.querySelector("#entries progress")?.value) >= 10, null, {
+    timeout: 30_000,
+  });
+  const stopped = new Promise((resolve) => server.once("exit", resolve));
+  server.kill();
+  await stopped;
+  await page.waitForSelector("[data-zl-root].zl-disconnected", { timeout: 10_000 });
+  server = start(port());
+  await serving(`${base}/files`);
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done", null, {
+    timeout: 60_000,
+  });
+  const resumed = log.find((line) => line.includes("upload resumed"));
+  assert.ok(resumed, `the client resumed: ${log.filter((l) => l.includes("upload")).join(" | ")}`);
+  const offset = Number(resumed.trim().split(/\s+/).pop());
+  assert.ok(offset >= size / 10 && offset < size, `went on from byte ${offset}, not from 0`);
+  await page.click("#clear");
+  await page.waitForFunction((n) => document.querySelector("#kept")?.textContent === String(n), size);
+  // The restart's errors are the socket's and the page's requests while the server was down.
+  assert.deepEqual(
+    errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|net::/.test(e)),
+    [],
+  );
+  await page.evaluate(() => localStorage.removeItem("zl-debug"));
+  await page.close();
 });

@@ -1,5 +1,6 @@
 //! One large file of any type, up to the app's `max_upload_bytes`, sent as soon as it is
-//! chosen: the page the upload benchmark times (`zero-bench uploads`).
+//! chosen, and resumable for half an hour after a lost connection or a restart: the page the
+//! upload benchmark times (`zero-bench uploads`).
 
 use serde_json::Value;
 use zero_live::uploads::{Upload, UploadConfig};
@@ -17,7 +18,9 @@ zero_live_core::template!(Files, "files");
 
 impl LiveView for Files {
     async fn mount(_ctx: &mut Context) -> Result<Self, MountError> {
-        let config = UploadConfig::new("file").auto_upload(true);
+        let config = UploadConfig::new("file")
+            .auto_upload(true)
+            .resumable(std::time::Duration::from_secs(30 * 60));
         Ok(Files { file: Upload::new(config), kept: 0 })
     }
 

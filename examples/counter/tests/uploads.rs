@@ -166,3 +166,35 @@ async fn a_sessions_files_go_when_it_disconnects_and_stay_apart_from_other_sessi
     two.submit("#photos-form", json!({})).await.unwrap();
     assert!(two.has_element("#saved li", Some("b.png (image/png, 600000 bytes)")).unwrap());
 }
+
+#[tokio::test]
+async fn a_resumable_upload_cut_off_by_a_lost_connection_goes_on_from_the_bytes_received() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = counter::builder(LiveConfig::default()).upload_dir(dir.path()).build();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/files").await.unwrap();
+    let body: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let files = [("data.bin", "application/octet-stream", &body[..])];
+    let started = view.upload("file", &files, 50).await.unwrap();
+    let token = started["entries"]["0"]["resume"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 32);
+    assert!(view.has_element("#entries .state", Some("sending")).unwrap());
+    // Another page does not get the file for knowing its token.
+    let mut other = server.live("/files").await.unwrap();
+    let foreign = other.resume_upload("file", &files, &started, 0).await.unwrap();
+    assert_eq!(foreign["entries"]["0"]["offset"], 0);
+    assert_ne!(foreign["entries"]["0"]["resume"], started["entries"]["0"]["resume"]);
+    view.reconnect().await.unwrap();
+    assert_eq!(view.count("#entries li", None).unwrap(), 0, "the view mounted anew");
+    let resumed = view.resume_upload("file", &files, &started, 100).await.unwrap();
+    let entry = &resumed["entries"]["0"];
+    assert_eq!(entry["resume"].as_str(), Some(&*token));
+    let offset = entry["offset"].as_u64().unwrap();
+    // The chunks acknowledged before the drop: 5 of 256 KiB (half the file is 5.7 of them).
+    assert_eq!(offset, 5 * 262_144, "{resumed}");
+    assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
+    view.click("#clear", None).await.unwrap();
+    assert!(view.has_element("#kept", Some("3000000")).unwrap(), "{}", view.html().unwrap());
+    let parked = std::fs::read_dir(dir.path().join("resume")).unwrap().count();
+    assert_eq!(parked, 0, "a consumed file leaves nothing to resume");
+}

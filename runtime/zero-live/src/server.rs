@@ -1703,9 +1703,19 @@ fn upload_start(
         return Next::Continue;
     };
     let policy = crate::uploads::Policy::of(&inner.config.limits);
-    match crate::uploads::session::start(upload, &start.entries, &policy, session.spool.held()) {
+    let owner = crate::uploads::resume::owner(&session.id);
+    let owner = crate::uploads::session::Owner {
+        root: session.spool.root(),
+        owner: &owner,
+        held: session.spool.counter(),
+    };
+    let held = session.spool.held();
+    let resumable = upload.config().resume.is_some();
+    match crate::uploads::session::start(upload, &start.entries, &policy, held, Some(owner)) {
         Ok(response) => {
             session.uploading = true;
+            // The session's end sweeps the expired files of resumable uploads.
+            session.spool.resumable |= resumable;
             rerender(inner, session, Answer::Respond(reference, response), send);
             Next::Continue
         }

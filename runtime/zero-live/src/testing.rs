@@ -614,7 +614,20 @@ impl TestView {
         files: &[(&str, &str, &[u8])],
         percent: u8,
     ) -> Result<Value, TestError> {
-        self.upload_with(upload, files, percent, true).await
+        self.upload_with(upload, files, percent, true, None).await
+    }
+
+    /// Offers `files` again with the `resume` tokens of an earlier [`TestView::upload`]'s
+    /// response (`started`), as the browser does after it joined again, and sends each from the
+    /// offset the server answers (the bytes it has) up to `percent`. Returns the response.
+    pub async fn resume_upload(
+        &mut self,
+        upload: &str,
+        files: &[(&str, &str, &[u8])],
+        started: &Value,
+        percent: u8,
+    ) -> Result<Value, TestError> {
+        self.upload_with(upload, files, percent, true, Some(started)).await
     }
 
     /// [`TestView::upload`] with each chunk in an `upload` message (base64 in a text frame), as
@@ -625,7 +638,7 @@ impl TestView {
         files: &[(&str, &str, &[u8])],
         percent: u8,
     ) -> Result<Value, TestError> {
-        self.upload_with(upload, files, percent, false).await
+        self.upload_with(upload, files, percent, false, None).await
     }
 
     async fn upload_with(
@@ -634,12 +647,18 @@ impl TestView {
         files: &[(&str, &str, &[u8])],
         percent: u8,
         binary: bool,
+        resume: Option<&Value>,
     ) -> Result<Value, TestError> {
         let entries: Vec<Value> = files
             .iter()
             .enumerate()
             .map(|(i, (name, mime, bytes))| {
-                json!({"ref": i.to_string(), "name": name, "type": mime, "size": bytes.len()})
+                let mut entry =
+                    json!({"ref": i.to_string(), "name": name, "type": mime, "size": bytes.len()});
+                if let Some(token) = resume.map(|r| &r["entries"][i.to_string()]["resume"]) {
+                    entry["resume"] = token.clone();
+                }
+                entry
             })
             .collect();
         let start = json!({"kind": "upload_start", "upload": upload, "entries": entries});
@@ -656,7 +675,9 @@ impl TestView {
             // A text message carries no more than its `max_bytes` allows.
             let chunk = if binary { chunk } else { chunk.min(crate::uploads::TEXT_CHUNK_BYTES) };
             let until = bytes.len() * usize::from(percent.min(100)) / 100;
-            let mut offset = 0;
+            let mut offset = usize::try_from(answer["offset"].as_u64().unwrap_or(0))
+                .map_err(fail)?
+                .min(bytes.len());
             loop {
                 let end = (offset + chunk).min(bytes.len());
                 if end > until && percent < 100 {

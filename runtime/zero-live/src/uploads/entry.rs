@@ -77,6 +77,8 @@ pub struct UploadEntry {
     pub(crate) file: Option<SpooledFile>,
     /// Why the upload's scanner refused it.
     pub(crate) rejection: Option<String>,
+    /// The token and record of a resumable entry (see [`super::UploadConfig::resumable`]).
+    pub(crate) resume: Option<(String, super::resume::Record)>,
 }
 
 impl UploadEntry {
@@ -151,6 +153,14 @@ impl UploadEntry {
     pub(crate) fn file_path(&self) -> Option<&Path> {
         self.file.as_ref().map(|f| f.path.as_path())
     }
+
+    /// Lets go of the entry's file for good: when it is dropped, a resumable file is removed
+    /// rather than kept for a rejoin (the entry was consumed, cancelled or refused).
+    pub(crate) fn discard(&mut self) {
+        if let Some(parked) = self.file.as_mut().and_then(|f| f.parked.as_mut()) {
+            parked.keep = false;
+        }
+    }
 }
 
 /// See [`UploadEntry::safe_name`].
@@ -181,6 +191,16 @@ pub(crate) struct SpooledFile {
     /// The session's count of bytes held, and this file's part of it.
     pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,
     pub(crate) bytes: u64,
+    /// Set for a resumable entry's file: kept when dropped unless the entry let go of it.
+    pub(crate) parked: Option<Parked>,
+}
+
+/// Where a resumable file's record is, and whether the file outlives the session.
+#[derive(Debug)]
+pub(crate) struct Parked {
+    pub(crate) root: PathBuf,
+    pub(crate) token: String,
+    pub(crate) keep: bool,
 }
 
 impl SpooledFile {
@@ -194,8 +214,15 @@ impl SpooledFile {
 impl Drop for SpooledFile {
     fn drop(&mut self) {
         self.held.fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
-        // A consumed file was moved away: there is nothing to remove, which is fine.
-        let _ = std::fs::remove_file(&self.path);
+        match &self.parked {
+            // Kept for the page to go on with once it joins again.
+            Some(parked) if parked.keep => {}
+            Some(parked) => super::resume::remove(&parked.root, &parked.token),
+            // A consumed file was moved away: there is nothing to remove, which is fine.
+            None => {
+                let _ = std::fs::remove_file(&self.path);
+            }
+        }
     }
 }
 
@@ -231,6 +258,7 @@ mod tests {
             sniffed: None,
             file: None,
             rejection: None,
+            resume: None,
         };
         assert_eq!(e.progress(), 25);
         e.received = 200;

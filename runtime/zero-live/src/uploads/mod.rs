@@ -23,6 +23,7 @@
 mod accept;
 mod entry;
 pub(crate) mod frame;
+pub(crate) mod resume;
 pub(crate) mod session;
 mod spool;
 
@@ -32,6 +33,7 @@ pub(crate) use spool::{Spool, default_root, sweep};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Chunks of at least this size (or of the entry's chunk size, if smaller) pass the socket's
 /// rate limit uncharged: the largest a text `upload` message carries (its base64 fits the
@@ -109,6 +111,7 @@ pub struct UploadConfig {
     pub(crate) chunk_bytes: Option<usize>,
     pub(crate) auto_upload: bool,
     pub(crate) scan: Option<Scanner>,
+    pub(crate) resume: Option<Duration>,
 }
 
 impl UploadConfig {
@@ -123,7 +126,18 @@ impl UploadConfig {
             chunk_bytes: None,
             auto_upload: false,
             scan: None,
+            resume: None,
         }
+    }
+
+    /// Makes the upload resumable: a file whose session ends before it is consumed (the
+    /// connection dropped, the view crashed, the server restarted) is kept, and the same page,
+    /// once joined again, goes on from the bytes that reached the disk. A kept file untouched
+    /// for `expiry` is removed (checked when a session that held one ends and when the
+    /// endpoint starts). Off by default: an upload's files go with its session.
+    pub fn resumable(mut self, expiry: Duration) -> UploadConfig {
+        self.resume = Some(expiry);
+        self
     }
 
     /// A check of each file once it arrived whole (a virus scanner, an image decoder): an
@@ -243,6 +257,9 @@ impl Upload {
     /// no entry has that reference.
     pub fn cancel(&mut self, reference: &str) -> bool {
         let before = self.entries.len();
+        for entry in self.entries.iter_mut().filter(|e| e.reference() == reference) {
+            entry.discard();
+        }
         self.entries.retain(|e| e.reference() != reference);
         self.errors.clear();
         self.entries.len() != before
@@ -262,6 +279,7 @@ impl Upload {
             match entry.file_path() {
                 Some(path) if entry.done() && entry.valid() => {
                     kept.push(keep(path, entry)?);
+                    self.entries[i].discard();
                     self.entries.remove(i);
                 }
                 _ => i += 1,

@@ -28,6 +28,18 @@ struct Offer {
     name: String,
     size: u64,
     mime: String,
+    /// The token of a resumable file the page sent part of before (`resume`).
+    resume: Option<String>,
+}
+
+/// Whose upload it is, for resumable uploads: the upload root and the hash of the page
+/// session's id ([`super::resume::owner`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Owner<'a> {
+    pub(crate) root: &'a std::path::Path,
+    pub(crate) owner: &'a str,
+    /// The session's count of bytes held, which a resumed file's bytes join.
+    pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How much of an entry is buffered before it is written to its file.
@@ -59,6 +71,10 @@ fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
                     .get("size")
                     .and_then(Value::as_u64)
                     .ok_or_else(|| bad("an entry's size must be a whole number of bytes"))?,
+                resume: match item.get("resume") {
+                    None | Some(Value::Null) => None,
+                    Some(_) => Some(text("resume", MAX_REF)?),
+                },
             })
         })
         .collect()
@@ -68,12 +84,15 @@ fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
 /// the app's `max_upload_bytes`. Returns the reply's response: for each client reference, the
 /// entry to send chunks for (with the chunk size and window) or why not. Too many files, or
 /// more bytes than the session has room for (`held` of its quota), refuse them all and add
-/// none.
+/// none. For a resumable upload (given its `owner`), each entry has a `resume` token, and an
+/// offer with the token of a file this page sent part of before goes on from the bytes on disk
+/// (its `offset`); any other token starts afresh.
 pub(crate) fn start(
     upload: &mut Upload,
     entries: &Value,
     policy: &Policy,
     held: u64,
+    owner: Option<Owner<'_>>,
 ) -> Result<Value, Refused> {
     let offers = offers(entries)?;
     let config = &upload.config;
@@ -101,17 +120,7 @@ pub(crate) fn start(
         }
         let reference = format!("{}:{}", config.name, upload.next);
         upload.next += 1;
-        let answer = match errors.first() {
-            Some(e) => json!({"entry": reference, "error": e.code()}),
-            None => json!({
-                "entry": reference,
-                "chunk": chunk,
-                "window": policy.window,
-                "offset": 0,
-            }),
-        };
-        answers.insert(offer.reference, answer);
-        upload.entries.push(UploadEntry {
+        let mut entry = UploadEntry {
             reference,
             client_name: offer.name,
             client_size: offer.size,
@@ -123,9 +132,87 @@ pub(crate) fn start(
             sniffed: None,
             file: None,
             rejection: None,
-        });
+            resume: None,
+        };
+        if let (Some(expiry), Some(owner), true) =
+            (config.resume, owner.as_ref(), entry.errors.is_empty())
+        {
+            let record = super::resume::Record {
+                upload: config.name.clone(),
+                owner: owner.owner.to_owned(),
+                name: entry.client_name.clone(),
+                size: entry.client_size,
+                mime: entry.client_type.clone(),
+                expiry_secs: expiry.as_secs().max(1),
+            };
+            let token = offer.resume.as_deref().filter(|t| resume(&mut entry, owner, t, &record));
+            let token = token.map_or_else(super::resume::token, str::to_owned);
+            entry.resume = Some((token, record));
+        }
+        let answer = match entry.errors.first() {
+            Some(e) => json!({"entry": entry.reference, "error": e.code()}),
+            None => {
+                let mut answer = json!({
+                    "entry": entry.reference,
+                    "chunk": chunk,
+                    "window": policy.window,
+                    "offset": entry.received,
+                });
+                if let Some((token, _)) = &entry.resume {
+                    answer["resume"] = json!(token);
+                }
+                answer
+            }
+        };
+        answers.insert(offer.reference, answer);
+        upload.entries.push(entry);
     }
     Ok(json!({"entries": answers}))
+}
+
+/// Takes up the parked file of `token` into `entry` when its record is `record` (same page,
+/// upload, name, size and type), it has not expired, and its first bytes still agree with its
+/// name; false (start afresh) otherwise.
+fn resume(
+    entry: &mut UploadEntry,
+    owner: &Owner<'_>,
+    token: &str,
+    record: &super::resume::Record,
+) -> bool {
+    let Some(found) = super::resume::find(owner.root, token, record) else { return false };
+    let opened = std::fs::OpenOptions::new().read(true).write(true).open(&found.path);
+    let Ok(mut file) = opened else { return false };
+    let mut first = vec![0u8; 8192];
+    let read = std::io::Read::read(&mut file, &mut first).unwrap_or(0);
+    first.truncate(read);
+    let (shown, agrees) = accept::sniff(&entry.client_name, &first);
+    if !agrees && !first.is_empty() {
+        return false;
+    }
+    // Where the next byte goes: after the bytes on disk, whatever a crash left of the rest.
+    if std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(found.len)).is_err() {
+        return false;
+    }
+    super::resume::touch(&found.path);
+    let mut spooled = SpooledFile {
+        path: found.path,
+        handle: Some(tokio::io::BufWriter::with_capacity(
+            WRITE_BUFFER,
+            tokio::fs::File::from_std(file),
+        )),
+        held: owner.held.clone(),
+        bytes: 0,
+        parked: Some(super::entry::Parked {
+            root: owner.root.to_path_buf(),
+            token: token.to_owned(),
+            keep: true,
+        }),
+    };
+    spooled.wrote(found.len);
+    entry.sniffed = shown;
+    entry.received = found.len;
+    entry.file = Some(spooled);
+    true
 }
 
 /// The upload an entry reference (`NAME:N`) belongs to.
@@ -211,9 +298,20 @@ pub(crate) async fn chunk(
         ));
     }
     if entry.file.is_none() {
-        let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
-        let path = spool.file(number.unwrap_or(0)).map_err(io_refused)?;
-        // A new file in the session's own folder: nothing there is overwritten.
+        let (path, parked) = match &entry.resume {
+            // A resumable file goes where a rejoin finds it, beside its record.
+            Some((token, record)) => {
+                let root = spool.root().to_path_buf();
+                let path = super::resume::create(&root, token, record).map_err(io_refused)?;
+                spool.resumable = true;
+                (path, Some(super::entry::Parked { root, token: token.clone(), keep: true }))
+            }
+            None => {
+                let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
+                (spool.file(number.unwrap_or(0)).map_err(io_refused)?, None)
+            }
+        };
+        // A new file: nothing there is overwritten.
         let file = tokio::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -221,12 +319,21 @@ pub(crate) async fn chunk(
             .await
             .map_err(io_refused)?;
         let handle = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        entry.file =
-            Some(SpooledFile { path, handle: Some(handle), held: spool.counter(), bytes: 0 });
+        entry.file = Some(SpooledFile {
+            path,
+            handle: Some(handle),
+            held: spool.counter(),
+            bytes: 0,
+            parked,
+        });
     }
     if let Some(file) = entry.file.as_mut() {
         if let Some(handle) = file.handle.as_mut() {
             handle.write_all(bytes).await.map_err(io_refused)?;
+            // A resumable entry's acknowledged bytes are on disk: a rejoin goes on from them.
+            if file.parked.is_some() {
+                handle.flush().await.map_err(io_refused)?;
+            }
         }
         file.wrote(len);
     }
@@ -271,9 +378,10 @@ async fn scan(entry: &mut UploadEntry, scanner: super::Scanner) {
     }
 }
 
-/// Marks an entry refused and removes what arrived of it.
+/// Marks an entry refused and removes what arrived of it (a resumable file too).
 fn fail(entry: &mut UploadEntry, error: UploadError) {
     entry.errors.push(error);
+    entry.discard();
     entry.file = None;
 }
 

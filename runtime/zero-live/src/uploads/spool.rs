@@ -15,7 +15,11 @@ pub(crate) fn default_root() -> PathBuf {
 /// A session's upload folder, created when its first file arrives and removed when dropped.
 #[derive(Debug)]
 pub(crate) struct Spool {
+    root: PathBuf,
     dir: PathBuf,
+    /// Whether a resumable file was made or resumed here: the session's end then sweeps the
+    /// expired ones.
+    pub(crate) resumable: bool,
     created: bool,
     /// Bytes its files hold (each file takes its share back when removed or consumed).
     held: Arc<AtomicU64>,
@@ -29,10 +33,17 @@ impl Spool {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
         Spool {
+            root: root.to_path_buf(),
+            resumable: false,
             dir: root.join(format!("{}-{n}-{socket}", std::process::id())),
             created: false,
             held: Arc::default(),
         }
+    }
+
+    /// The upload root (resumable files are in its `resume` folder).
+    pub(crate) fn root(&self) -> &Path {
+        &self.root
     }
 
     /// Bytes the session's files hold now.
@@ -68,12 +79,20 @@ impl Drop for Spool {
         if self.created {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
+        if self.resumable {
+            super::resume::sweep(&self.root);
+        }
     }
 }
 
-/// Removes the folders under `root` left by processes that no longer run. Returns how many.
-/// Folders of running processes (another app on the machine, or this one) are kept.
+/// Removes the folders under `root` left by processes that no longer run, and the resumable
+/// files that expired. Returns how many. Folders of running processes (another app on the
+/// machine, or this one) are kept.
 pub(crate) fn sweep(root: &Path) -> usize {
+    folders(root) + super::resume::sweep(root)
+}
+
+fn folders(root: &Path) -> usize {
     let Ok(dirs) = std::fs::read_dir(root) else { return 0 };
     let mut removed = 0;
     for dir in dirs.flatten() {

@@ -30,7 +30,7 @@ fn piece(entry: &str, offset: u64, bytes: &[u8], last: bool) -> Chunk {
 #[test]
 fn an_accepted_offer_gets_an_entry_with_its_chunk_size_and_window() {
     let mut up = avatar();
-    let answer = start(&mut up, &offer("me.png", 100), &policy(), 0).unwrap();
+    let answer = start(&mut up, &offer("me.png", 100), &policy(), 0, None).unwrap();
     assert_eq!(
         answer,
         json!({"entries": {"0": {"entry": "avatar:0", "chunk": 65536, "window": 4, "offset": 0}}})
@@ -42,13 +42,14 @@ fn an_accepted_offer_gets_an_entry_with_its_chunk_size_and_window() {
 #[test]
 fn offers_too_large_or_of_another_type_are_entries_with_errors() {
     let mut up = avatar();
-    let answer = start(&mut up, &offer("me.gif", 2 << 20), &policy(), 0).unwrap();
+    let answer = start(&mut up, &offer("me.gif", 2 << 20), &policy(), 0, None).unwrap();
     assert_eq!(answer["entries"]["0"]["error"], "too_large");
     assert_eq!(up.entries()[0].errors(), [UploadError::TooLarge, UploadError::NotAccepted]);
     // The app's ceiling caps the view's own limit.
     let mut up = avatar();
     let answer =
-        start(&mut up, &offer("me.png", 1000), &Policy { ceiling: 999, ..policy() }, 0).unwrap();
+        start(&mut up, &offer("me.png", 1000), &Policy { ceiling: 999, ..policy() }, 0, None)
+            .unwrap();
     assert_eq!(answer["entries"]["0"]["error"], "too_large");
 }
 
@@ -60,17 +61,20 @@ fn too_many_files_refuse_the_offer_as_a_whole() {
         {"ref": "b", "name": "2.png", "size": 1, "type": ""},
         {"ref": "c", "name": "3.png", "size": 1, "type": ""},
     ]);
-    assert_eq!(start(&mut up, &three, &policy(), 0).unwrap(), json!({"error": "too_many"}));
+    assert_eq!(start(&mut up, &three, &policy(), 0, None).unwrap(), json!({"error": "too_many"}));
     assert!(up.entries().is_empty());
     assert_eq!(up.errors(), [UploadError::TooMany]);
     // One more after two is too many too; a cancel makes room again.
-    start(&mut up, &offer("1.png", 1), &policy(), 0).unwrap();
-    start(&mut up, &offer("2.png", 1), &policy(), 0).unwrap();
+    start(&mut up, &offer("1.png", 1), &policy(), 0, None).unwrap();
+    start(&mut up, &offer("2.png", 1), &policy(), 0, None).unwrap();
     assert!(up.errors().is_empty());
-    assert_eq!(start(&mut up, &offer("3.png", 1), &policy(), 0).unwrap()["error"], "too_many");
+    assert_eq!(
+        start(&mut up, &offer("3.png", 1), &policy(), 0, None).unwrap()["error"],
+        "too_many"
+    );
     assert!(up.cancel("avatar:0"));
     assert!(!up.cancel("avatar:0"));
-    assert!(start(&mut up, &offer("3.png", 1), &policy(), 0).unwrap()["entries"].is_object());
+    assert!(start(&mut up, &offer("3.png", 1), &policy(), 0, None).unwrap()["entries"].is_object());
 }
 
 #[test]
@@ -82,7 +86,7 @@ fn malformed_offers_are_protocol_errors() {
         json!([{"ref": "0", "name": "a.png", "type": ""}]),
         json!([{"ref": "x".repeat(65), "name": "a.png", "size": 1, "type": ""}]),
     ] {
-        let refused = start(&mut up, &bad, &policy(), 0).unwrap_err();
+        let refused = start(&mut up, &bad, &policy(), 0, None).unwrap_err();
         assert_eq!((refused.code, refused.protocol), ("bad_upload", true), "{bad}");
     }
     assert!(up.entries().is_empty());
@@ -95,7 +99,7 @@ async fn chunks_in_order_fill_the_entry_and_consume_hands_over_the_file() {
     let mut up = avatar();
     let mut body = PNG.to_vec();
     body.extend(std::iter::repeat_n(7u8, 3000));
-    start(&mut up, &offer("me.png", body.len()), &policy(), 0).unwrap();
+    start(&mut up, &offer("me.png", body.len()), &policy(), 0, None).unwrap();
     let (head, tail) = body.split_at(1024);
     let ack =
         chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), &policy()).await.unwrap();
@@ -120,7 +124,7 @@ async fn chunks_out_of_order_for_unknown_entries_or_past_the_size_are_refused() 
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 2);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0).unwrap();
+    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0, None).unwrap();
     let code = |r: Result<Ack, Refused>| r.unwrap_err().code;
     assert_eq!(
         code(chunk(&mut up, &mut spool, &piece("avatar:9", 0, PNG, true), &policy()).await),
@@ -150,7 +154,7 @@ async fn a_renamed_executable_is_refused_at_its_first_chunk_and_nothing_is_kept(
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 3);
     let mut up = avatar();
-    start(&mut up, &offer("cat.png", ELF.len()), &policy(), 0).unwrap();
+    start(&mut up, &offer("cat.png", ELF.len()), &policy(), 0, None).unwrap();
     let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, ELF, true), &policy()).await;
     assert_eq!(refused.unwrap_err().code, "content_mismatch");
     assert_eq!(up.entries()[0].errors(), [UploadError::ContentMismatch]);
@@ -164,8 +168,8 @@ async fn an_entry_that_ends_short_is_incomplete_and_a_cancel_removes_its_file() 
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 4);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", 4096), &policy(), 0).unwrap();
-    start(&mut up, &offer("you.png", 4096), &policy(), 0).unwrap();
+    start(&mut up, &offer("me.png", 4096), &policy(), 0, None).unwrap();
+    start(&mut up, &offer("you.png", 4096), &policy(), 0, None).unwrap();
     chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), &policy()).await.unwrap();
     assert_eq!(up.entries()[0].errors(), [UploadError::Incomplete]);
     chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, false), &policy()).await.unwrap();
@@ -188,7 +192,7 @@ async fn a_failing_keep_leaves_its_entry_for_another_try() {
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 5);
     let mut up = avatar();
-    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0).unwrap();
+    start(&mut up, &offer("me.png", PNG.len()), &policy(), 0, None).unwrap();
     chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, true), &policy()).await.unwrap();
     let failed: Result<Vec<()>, &str> = up.consume(|_, _| Err("the store is down"));
     assert_eq!(failed, Err("the store is down"));
@@ -203,14 +207,15 @@ async fn the_sessions_quota_holds_over_offers_and_chunks_and_frees_with_what_is_
     let mut up = avatar();
     // An offer larger than the room left is refused whole.
     assert_eq!(
-        start(&mut up, &offer("me.png", 5000), &Policy { quota: 4999, ..policy() }, 0).unwrap(),
+        start(&mut up, &offer("me.png", 5000), &Policy { quota: 4999, ..policy() }, 0, None)
+            .unwrap(),
         json!({"error": "quota_exceeded"})
     );
     assert_eq!(up.errors(), [UploadError::QuotaExceeded]);
     assert!(up.entries().is_empty());
     // Two entries within the room; the bytes held count against the quota as they arrive.
-    start(&mut up, &offer("a.png", 2000), &Policy { quota: 4000, ..policy() }, 0).unwrap();
-    start(&mut up, &offer("b.png", 2000), &Policy { quota: 4000, ..policy() }, 0).unwrap();
+    start(&mut up, &offer("a.png", 2000), &Policy { quota: 4000, ..policy() }, 0, None).unwrap();
+    start(&mut up, &offer("b.png", 2000), &Policy { quota: 4000, ..policy() }, 0, None).unwrap();
     let mut a = PNG.to_vec();
     a.resize(2000, 1);
     chunk(
@@ -260,7 +265,7 @@ async fn a_scanner_sees_each_whole_file_and_what_it_rejects_is_never_consumed() 
     for (name, body) in
         [("good.png", PNG.to_vec()), ("bad.png", bad.clone()), ("panic.png", PNG.to_vec())]
     {
-        start(&mut up, &offer(name, body.len()), &policy(), 0).unwrap();
+        start(&mut up, &offer(name, body.len()), &policy(), 0, None).unwrap();
         let entry = up.entries().last().unwrap().reference().to_owned();
         chunk(&mut up, &mut spool, &piece(&entry, 0, &body, true), &policy()).await.unwrap();
     }
@@ -282,11 +287,14 @@ async fn the_chunk_size_is_the_apps_unless_the_view_chooses_and_always_fits_a_fr
     let size = |answer: Value| answer["entries"]["0"]["chunk"].as_u64().unwrap();
     let mut up = avatar();
     let app = Policy { chunk: 262_144, ..policy() };
-    assert_eq!(size(start(&mut up, &offer("a.png", 1), &app, 0).unwrap()), 262_144);
+    assert_eq!(size(start(&mut up, &offer("a.png", 1), &app, 0, None).unwrap()), 262_144);
     let mut up = Upload::new(UploadConfig::new("avatar").chunk_bytes(4 << 20));
-    assert_eq!(size(start(&mut up, &offer("a.png", 1), &policy(), 0).unwrap()), (1 << 20) - 128);
+    assert_eq!(
+        size(start(&mut up, &offer("a.png", 1), &policy(), 0, None).unwrap()),
+        (1 << 20) - 128
+    );
     let mut up = Upload::new(UploadConfig::new("avatar").max_entries(2).chunk_bytes(10));
-    assert_eq!(size(start(&mut up, &offer("a.png", 5000), &policy(), 0).unwrap()), 1024);
+    assert_eq!(size(start(&mut up, &offer("a.png", 5000), &policy(), 0, None).unwrap()), 1024);
     // A chunk larger than the entry's size is refused.
     let root = tempfile::tempdir().unwrap();
     let mut spool = Spool::new(root.path(), 8);
@@ -299,16 +307,149 @@ async fn the_chunk_size_is_the_apps_unless_the_view_chooses_and_always_fits_a_fr
 #[test]
 fn only_short_chunks_that_are_not_the_last_pay_the_rate_limit() {
     let mut up = avatar();
-    start(&mut up, &offer("a.png", 1 << 20), &policy(), 0).unwrap();
+    start(&mut up, &offer("a.png", 1 << 20), &policy(), 0, None).unwrap();
     let sized = |len: usize, last: bool| piece("avatar:0", 0, &vec![0; len], last);
     assert!(up.entry_pays(&sized(1000, false)));
     assert!(!up.entry_pays(&sized(1000, true)), "the last chunk is as short as the file ends");
     assert!(!up.entry_pays(&sized(65_536, false)), "a full chunk passes");
     // With chunks smaller than a text message's, a chunk of the entry's size is full.
     let mut small = Upload::new(UploadConfig::new("small").chunk_bytes(2048));
-    start(&mut small, &offer("a.png", 1 << 20), &policy(), 0).unwrap();
+    start(&mut small, &offer("a.png", 1 << 20), &policy(), 0, None).unwrap();
     assert!(!small.entry_pays(&piece("small:0", 0, &[0; 2048], false)));
     assert!(small.entry_pays(&piece("small:0", 0, &[0; 2047], false)));
     // An unknown entry's chunk is refused, and charged there.
     assert!(!up.entry_pays(&piece("avatar:7", 0, &[0; 10], false)));
+}
+
+fn resumable() -> Upload {
+    Upload::new(
+        UploadConfig::new("avatar")
+            .accept(&[".png"])
+            .max_entries(2)
+            .max_file_size(1 << 20)
+            .resumable(std::time::Duration::from_secs(600)),
+    )
+}
+
+fn owner<'a>(spool: &'a Spool, hash: &'a str) -> Option<Owner<'a>> {
+    Some(Owner { root: spool.root(), owner: hash, held: spool.counter() })
+}
+
+fn resume_offer(size: usize, token: &str) -> Value {
+    json!([{"ref": "0", "name": "me.png", "size": size, "type": "image/png", "resume": token}])
+}
+
+fn parked(root: &std::path::Path) -> usize {
+    std::fs::read_dir(root.join("resume")).map_or(0, |d| d.count())
+}
+
+#[tokio::test]
+async fn a_resumable_upload_goes_on_from_the_acknowledged_bytes_after_its_session_ended() {
+    let root = tempfile::tempdir().unwrap();
+    let me = crate::uploads::resume::owner("page-1");
+    let mut body = PNG.to_vec();
+    body.extend(std::iter::repeat_n(7u8, 3000));
+    let (head, tail) = body.split_at(1024);
+    let token = {
+        let mut spool = Spool::new(root.path(), 20);
+        let mut up = resumable();
+        let answer =
+            start(&mut up, &offer("me.png", body.len()), &policy(), 0, owner(&spool, &me)).unwrap();
+        let token = answer["entries"]["0"]["resume"].as_str().unwrap().to_owned();
+        assert_eq!(token.len(), 32);
+        chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), &policy()).await.unwrap();
+        token
+        // The session ends here: the view and its folder go, the resumable file stays.
+    };
+    assert_eq!(parked(root.path()), 2, "the file and its record");
+    let mut spool = Spool::new(root.path(), 21);
+    let mut up = resumable();
+    let answer =
+        start(&mut up, &resume_offer(body.len(), &token), &policy(), 0, owner(&spool, &me))
+            .unwrap();
+    let entry = &answer["entries"]["0"];
+    assert_eq!((entry["offset"].as_u64(), entry["resume"].as_str()), (Some(1024), Some(&*token)));
+    assert_eq!(up.entries()[0].received(), 1024);
+    assert_eq!(up.entries()[0].sniffed_type(), Some("image/png"));
+    assert_eq!(spool.held(), 1024, "the bytes taken up count against the session");
+    let refused = chunk(&mut up, &mut spool, &piece("avatar:0", 0, head, false), &policy())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, "bad_offset", "the file goes on where it stopped, not from 0");
+    let ack =
+        chunk(&mut up, &mut spool, &piece("avatar:0", 1024, tail, true), &policy()).await.unwrap();
+    assert_eq!(ack, Ack { offset: body.len() as u64, done: true });
+    assert_eq!(up.consume(|p, _| std::fs::read(p)).unwrap(), [body.clone()]);
+    assert_eq!(parked(root.path()), 0, "a consumed file leaves nothing behind");
+}
+
+#[tokio::test]
+async fn another_page_a_forged_token_or_another_file_starts_afresh_and_takes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let me = crate::uploads::resume::owner("page-1");
+    let token = {
+        let mut spool = Spool::new(root.path(), 22);
+        let mut up = resumable();
+        let answer =
+            start(&mut up, &offer("me.png", 4096), &policy(), 0, owner(&spool, &me)).unwrap();
+        chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, false), &policy()).await.unwrap();
+        answer["entries"]["0"]["resume"].as_str().unwrap().to_owned()
+    };
+    let spool = Spool::new(root.path(), 23);
+    let them = crate::uploads::resume::owner("page-2");
+    for (offer, who) in [
+        (resume_offer(4096, &token), &them),
+        (resume_offer(4097, &token), &me),
+        (resume_offer(4096, "../../../etc/passwd"), &me),
+        (resume_offer(4096, &"0".repeat(32)), &me),
+    ] {
+        let mut up = resumable();
+        let answer = start(&mut up, &offer, &policy(), 0, owner(&spool, who)).unwrap();
+        let entry = &answer["entries"]["0"];
+        assert_eq!(entry["offset"], 0, "{offer}");
+        assert_ne!(entry["resume"].as_str(), Some(&*token), "{offer}");
+        assert_eq!(up.entries()[0].received(), 0);
+    }
+    assert_eq!(spool.held(), 0);
+    // A token that is not a string is malformed.
+    let mut up = resumable();
+    let bad = json!([{"ref": "0", "name": "me.png", "size": 1, "type": "", "resume": 7}]);
+    assert_eq!(
+        start(&mut up, &bad, &policy(), 0, owner(&spool, &me)).unwrap_err().code,
+        "bad_upload"
+    );
+    // The page's own offer still resumes.
+    let mut up = resumable();
+    let answer =
+        start(&mut up, &resume_offer(4096, &token), &policy(), 0, owner(&spool, &me)).unwrap();
+    assert_eq!(answer["entries"]["0"]["offset"], PNG.len());
+}
+
+#[tokio::test]
+async fn a_cancelled_or_refused_resumable_entry_leaves_nothing_to_resume() {
+    let root = tempfile::tempdir().unwrap();
+    let me = crate::uploads::resume::owner("page-1");
+    let mut spool = Spool::new(root.path(), 24);
+    let mut up = resumable();
+    start(&mut up, &offer("me.png", 4096), &policy(), 0, owner(&spool, &me)).unwrap();
+    chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, false), &policy()).await.unwrap();
+    assert_eq!(parked(root.path()), 2);
+    assert!(up.cancel("avatar:0"));
+    assert_eq!(parked(root.path()), 0, "cancel removes the file and its record");
+    start(&mut up, &offer("cat.png", ELF.len()), &policy(), 0, owner(&spool, &me)).unwrap();
+    let refused =
+        chunk(&mut up, &mut spool, &piece("avatar:1", 0, ELF, true), &policy()).await.unwrap_err();
+    assert_eq!(refused.code, "content_mismatch");
+    drop(up);
+    assert_eq!(parked(root.path()), 0, "a refused file is not kept for a rejoin");
+    // Without resumable(), nothing goes to the resume folder and no token is handed out.
+    let mut plain = avatar();
+    let answer =
+        start(&mut plain, &offer("me.png", 4096), &policy(), 0, owner(&spool, &me)).unwrap();
+    assert!(answer["entries"]["0"].get("resume").is_none());
+    chunk(&mut plain, &mut spool, &piece("avatar:0", 0, PNG, false), &policy()).await.unwrap();
+    drop(plain);
+    drop(spool);
+    assert_eq!(parked(root.path()), 0);
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1, "only the resume folder");
 }
