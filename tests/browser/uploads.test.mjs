@@ -82,6 +82,17 @@ test("a_chosen_photo_is_sent_in_chunks_previewed_and_saved_whole", async () => {
   await page.click("#save");
   await page.waitForFunction(() => document.querySelectorAll("#saved li").length === 1);
   assert.equal(await page.textContent("#saved li"), "cat.png (image/png, 200000 bytes)");
+  // The saved photo is in the app's store, read through its signed link.
+  const link = await page.$eval("#saved a", (a) => a.href);
+  assert.match(link, /\/stored\/photos\/[0-9a-f]{32}\.png\?expires=\d+&sig=[0-9a-f]{64}$/);
+  const read = (url) =>
+    page.evaluate(async (u) => {
+      const r = await fetch(u);
+      return [r.status, r.headers.get("content-type"), (await r.arrayBuffer()).byteLength];
+    }, url);
+  assert.deepEqual(await read(link), [200, "image/png", 200_000]);
+  // Asked outside the page, which counts every refusal as an error.
+  assert.equal((await fetch(link.replace(/sig=./, "sig=x"))).status, 403, "a forged link is refused");
   assert.equal(await page.$$eval("#entries li", (l) => l.length), 0, "saved entries leave the list");
   assert.deepEqual(errors, []);
   await page.close();

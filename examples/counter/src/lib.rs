@@ -574,6 +574,20 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Clock>("/clock")
         .live::<Photos>("/photos")
         .live::<Files>("/files")
+        .storage(store())
+}
+
+/// Where saved photos go: `COUNTER_FILES` (default `zero-live-counter-files` in the system's
+/// temporary folder), served under `/stored` through URLs signed with a key of the process's
+/// own (links die with it).
+fn store() -> zero_live::storage::Storage {
+    let dir = std::env::var_os("COUNTER_FILES")
+        .map_or_else(|| std::env::temp_dir().join("zero-live-counter-files"), Into::into);
+    let key: [u8; 32] = rand::random();
+    match zero_live::storage::Storage::local(&dir, &key, "/stored") {
+        Ok(storage) => storage,
+        Err(e) => panic!("the counter's store at {} cannot be used: {e}", dir.display()),
+    }
 }
 
 /// The app's live endpoint with a random signing key (tokens die with the process).

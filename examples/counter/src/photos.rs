@@ -1,8 +1,9 @@
 //! A page of uploads: up to three photos (PNG, JPEG or GIF, 1 MB each), sent as soon as they
-//! are chosen or dropped, previewed, cancellable, scanned once whole, and kept when the form
-//! is saved.
+//! are chosen or dropped, previewed, cancellable, scanned once whole, and moved into the app's
+//! store when the form is saved, each shown through a signed URL.
 
 use serde_json::Value;
+use zero_live::storage::Storage;
 use zero_live::uploads::{Scan, Upload, UploadConfig};
 use zero_live::{Context, EventError, LiveView, MountError};
 
@@ -11,9 +12,25 @@ use zero_live::{Context, EventError, LiveView, MountError};
 pub struct Photos {
     /// The upload the file input and the drop target feed.
     pub photos: Upload,
-    /// What was saved: each photo's name, type and size.
-    pub saved: Vec<String>,
+    /// What was saved.
+    pub saved: Vec<Saved>,
 }
+
+/// A saved photo: its name, type and size, and a signed URL of it in the store.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// The name it was chosen with, made safe.
+    pub name: String,
+    /// The type its bytes show.
+    pub kind: &'static str,
+    /// Its size in bytes.
+    pub size: u64,
+    /// A URL that reads it for an hour.
+    pub url: String,
+}
+
+/// How long a saved photo's link works.
+const LINK_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 zero_live_core::template!(Photos, "photos");
 
 /// The largest photo the page takes.
@@ -47,27 +64,30 @@ impl LiveView for Photos {
         &mut self,
         event: &str,
         value: &Value,
-        _ctx: &mut Context,
+        ctx: &mut Context,
     ) -> Result<(), EventError> {
         match event {
             "cancel" => {
                 let reference = value["ref"].as_str().unwrap_or_default();
                 self.photos.cancel(reference);
             }
-            // A real app moves each file into its store here; the example reads it back, so a
-            // test sees exactly the bytes that arrived.
+            // Each finished photo moves into the store, and the page links to it.
             "save" => {
-                let saved = self.photos.consume(|path, entry| {
-                    std::fs::read(path).map(|bytes| {
-                        let kind = entry.sniffed_type().unwrap_or("unknown");
-                        format!("{} ({kind}, {} bytes)", entry.safe_name(), bytes.len())
-                    })
-                });
-                match saved {
-                    Ok(names) => self.saved.extend(names),
-                    Err(e) => {
-                        return Err(EventError::Invalid(format!("could not keep a photo: {e}")));
-                    }
+                let Some(storage) = ctx.state::<Storage>().cloned() else {
+                    return Err(EventError::Invalid("the app has no store".to_owned()));
+                };
+                let (stored, failed) = match self.photos.store(&storage, "photos").await {
+                    Ok(stored) => (stored, None),
+                    Err(partial) => (partial.stored, Some(partial.error)),
+                };
+                for photo in stored {
+                    let url = storage.signed_url(&photo.key, LINK_TTL).await;
+                    let url = url.map_err(|e| EventError::Invalid(e.to_string()))?;
+                    let kind = photo.content_type.unwrap_or("unknown");
+                    self.saved.push(Saved { name: photo.name, kind, size: photo.size, url });
+                }
+                if let Some(e) = failed {
+                    return Err(EventError::Invalid(format!("could not keep a photo: {e}")));
                 }
             }
             other => return Err(EventError::Unknown(other.to_owned())),

@@ -198,3 +198,38 @@ async fn a_resumable_upload_cut_off_by_a_lost_connection_goes_on_from_the_bytes_
     let parked = std::fs::read_dir(dir.path().join("resume")).unwrap().count();
     assert_eq!(parked, 0, "a consumed file leaves nothing to resume");
 }
+
+/// GETs `url` from `router`: the status, the headers and the body's length.
+async fn get(router: &axum::Router, url: &str) -> (u16, axum::http::HeaderMap, usize) {
+    use tower::ServiceExt as _;
+    let request = axum::http::Request::get(url).body(axum::body::Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    (parts.status.as_u16(), parts.headers, body.len())
+}
+
+#[tokio::test]
+async fn a_saved_photo_is_in_the_store_and_read_through_its_signed_link_only() {
+    let live = counter::live(LiveConfig::default());
+    let router = live.router();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/photos").await.unwrap();
+    let body = png(150_000);
+    view.upload("photos", &[("../../cat.png", "image/png", &body)], 100).await.unwrap();
+    view.submit("#photos-form", json!({})).await.unwrap();
+    let html = view.html().unwrap();
+    let at = html.find("href=\"/stored/photos/").expect("a link to the stored photo") + 6;
+    let link = html[at..at + html[at..].find('"').unwrap()].replace("&amp;", "&");
+    let (status, headers, len) = get(&router, &link).await;
+    assert_eq!((status, len), (200, 150_000), "{link}");
+    assert_eq!(headers["content-type"], "image/png");
+    assert!(view.has_element("#saved a", Some("cat.png")).unwrap(), "the client's path is gone");
+    // The same link with another signature, without one, or for another key is refused.
+    let last = if link.ends_with('0') { "1" } else { "0" };
+    let forged = format!("{}{last}", &link[..link.len() - 1]);
+    assert_eq!(get(&router, &forged).await.0, 403);
+    assert_eq!(get(&router, link.split('?').next().unwrap()).await.0, 403);
+    let other = link.replacen("/stored/photos/", "/stored/photos/0", 1);
+    assert_eq!(get(&router, &other).await.0, 403);
+}

@@ -32,6 +32,8 @@ pub mod recent;
 pub use zero_pubsub as pubsub;
 pub mod server;
 pub mod static_files;
+#[cfg(feature = "storage")]
+pub mod storage;
 pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -185,6 +185,9 @@ struct Inner {
     metrics: crate::metrics::Metrics,
     /// Where sessions keep the files being uploaded to them (a folder each).
     upload_dir: std::path::PathBuf,
+    /// Where consumed uploads are kept, and the routes of its signed URLs.
+    #[cfg(feature = "storage")]
+    storage: Option<crate::storage::Storage>,
 }
 
 /// What a view reads its endpoint's metrics through: every [`Live`] shares one with its views
@@ -306,6 +309,8 @@ pub struct LiveBuilder {
     readiness: crate::health::Readiness,
     app_metrics: crate::metrics::AppMetrics,
     upload_dir: Option<std::path::PathBuf>,
+    #[cfg(feature = "storage")]
+    storage: Option<crate::storage::Storage>,
 }
 
 impl Default for LiveBuilder {
@@ -322,6 +327,8 @@ impl Default for LiveBuilder {
             readiness: crate::health::Readiness::default(),
             app_metrics: crate::metrics::AppMetrics::default(),
             upload_dir: None,
+            #[cfg(feature = "storage")]
+            storage: None,
         }
     }
 }
@@ -332,6 +339,16 @@ impl LiveBuilder {
     /// process that no longer runs are removed when the endpoint is built.
     pub fn upload_dir(mut self, dir: impl Into<std::path::PathBuf>) -> LiveBuilder {
         self.upload_dir = Some(dir.into());
+        self
+    }
+
+    /// Where views keep consumed uploads (`Upload::store`): shared with every view
+    /// (`ctx.state::<Storage>()`), and for a local folder, [`Live::router`] serves its signed
+    /// URLs.
+    #[cfg(feature = "storage")]
+    pub fn storage(mut self, storage: crate::storage::Storage) -> LiveBuilder {
+        self.state.insert(storage.clone());
+        self.storage = Some(storage);
         self
     }
 
@@ -515,6 +532,8 @@ impl LiveBuilder {
                 next_socket: std::sync::atomic::AtomicU64::new(0),
                 metrics: crate::metrics::Metrics::default(),
                 upload_dir,
+                #[cfg(feature = "storage")]
+                storage: self.storage,
             }),
         }
     }
@@ -531,10 +550,14 @@ impl Live {
         self.transport().merge(self.pages_where(|_| true))
     }
 
-    /// The socket, the client modules and the app's colocated assets: what every page needs,
-    /// without the pages (see [`Live::pages`]).
+    /// The socket, the client modules and the app's colocated assets (and a local storage's
+    /// signed URLs): what every page needs, without the pages (see [`Live::pages`]).
     pub fn transport(&self) -> Router {
         let mut router = Router::new().route(SOCKET_PATH, get(upgrade));
+        #[cfg(feature = "storage")]
+        if let Some(storage) = &self.inner.storage {
+            router = router.merge(storage.router());
+        }
         for (path, body) in crate::assets::ClientAssets::get().files() {
             router = router.route(&path, get(move || async move { script(body) }));
         }

@@ -163,6 +163,27 @@ impl UploadEntry {
     }
 }
 
+#[cfg(test)]
+impl UploadEntry {
+    /// An entry named `name` that nothing arrived of.
+    pub(crate) fn for_test(name: &str) -> UploadEntry {
+        UploadEntry {
+            reference: "a:0".into(),
+            client_name: name.into(),
+            client_size: 0,
+            client_type: String::new(),
+            chunk: 1024,
+            received: 0,
+            done: false,
+            errors: Vec::new(),
+            sniffed: None,
+            file: None,
+            rejection: None,
+            resume: None,
+        }
+    }
+}
+
 /// See [`UploadEntry::safe_name`].
 pub(crate) fn safe_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or("");
@@ -246,20 +267,7 @@ mod tests {
 
     #[test]
     fn progress_is_a_percentage_of_the_declared_size() {
-        let mut e = UploadEntry {
-            reference: "a:0".into(),
-            client_name: "x".into(),
-            client_size: 200,
-            client_type: String::new(),
-            chunk: 1024,
-            received: 50,
-            done: false,
-            errors: Vec::new(),
-            sniffed: None,
-            file: None,
-            rejection: None,
-            resume: None,
-        };
+        let mut e = UploadEntry { client_size: 200, received: 50, ..UploadEntry::for_test("x") };
         assert_eq!(e.progress(), 25);
         e.received = 200;
         assert_eq!(e.progress(), 100);

@@ -298,6 +298,24 @@ impl Upload {
         })
     }
 
+    /// The first finished, valid entry's position and file.
+    #[cfg(feature = "storage")]
+    pub(crate) fn finished(&self) -> Option<(usize, PathBuf)> {
+        self.entries.iter().enumerate().find_map(|(i, e)| match e.file_path() {
+            Some(path) if e.done() && e.valid() => Some((i, path.to_path_buf())),
+            _ => None,
+        })
+    }
+
+    /// Removes the entry at `at` once its file was kept elsewhere (its temporary file goes).
+    #[cfg(feature = "storage")]
+    pub(crate) fn remove_finished(&mut self, at: usize) {
+        if let Some(entry) = self.entries.get_mut(at) {
+            entry.discard();
+            self.entries.remove(at);
+        }
+    }
+
     pub(crate) fn entry_mut(&mut self, reference: &str) -> Option<&mut UploadEntry> {
         self.entries.iter_mut().find(|e| e.reference() == reference)
     }
