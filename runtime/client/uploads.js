@@ -53,6 +53,7 @@ export const MESSAGES = {
   incomplete: "The file did not arrive whole.",
   quota_exceeded: "You have uploaded as much as you may at once.",
   rejected: "The file was rejected.",
+  failed: "The server could not store the file.",
 };
 
 /**

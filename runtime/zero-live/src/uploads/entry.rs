@@ -21,11 +21,13 @@ pub enum UploadError {
     /// The upload's scanner refused it ([`crate::uploads::UploadConfig::scan`]); the entry's
     /// `rejection()` says why.
     Rejected,
+    /// The server could not write it (a full disk, say).
+    Failed,
 }
 
 impl UploadError {
     /// The stable code (`too_large`, `too_many`, `not_accepted`, `content_mismatch`,
-    /// `incomplete`, `quota_exceeded`, `rejected`).
+    /// `incomplete`, `quota_exceeded`, `rejected`, `failed`).
     pub fn code(self) -> &'static str {
         match self {
             UploadError::TooLarge => "too_large",
@@ -35,6 +37,7 @@ impl UploadError {
             UploadError::Incomplete => "incomplete",
             UploadError::QuotaExceeded => "quota_exceeded",
             UploadError::Rejected => "rejected",
+            UploadError::Failed => "failed",
         }
     }
 
@@ -48,6 +51,7 @@ impl UploadError {
             UploadError::Incomplete => "The file did not arrive whole.",
             UploadError::QuotaExceeded => "You have uploaded as much as you may at once.",
             UploadError::Rejected => "The file was rejected.",
+            UploadError::Failed => "The server could not store the file.",
         }
     }
 }

@@ -297,27 +297,55 @@ pub(crate) async fn chunk(
             false,
         ));
     }
+    // A file that cannot be written fails its entry: the page shows it, nothing hangs.
+    if let Err(e) = write(entry, spool, bytes, len).await {
+        fail(entry, UploadError::Failed);
+        return Err(io_refused(e));
+    }
+    entry.received += len;
+    if chunk.last {
+        if entry.received != entry.client_size {
+            fail(entry, UploadError::Incomplete);
+        } else {
+            if let Some(mut handle) = entry.file.as_mut().and_then(|f| f.handle.take())
+                && let Err(e) = handle.flush().await
+            {
+                fail(entry, UploadError::Failed);
+                return Err(io_refused(e));
+            }
+            match scanner {
+                Some(scanner) => scan(entry, scanner).await,
+                None => entry.done = true,
+            }
+        }
+    }
+    Ok(Ack { offset: entry.received, done: entry.done })
+}
+
+/// Writes `bytes` to the entry's file, creating it first: in the session's folder, or for a
+/// resumable entry beside its record.
+async fn write(
+    entry: &mut UploadEntry,
+    spool: &mut Spool,
+    bytes: &[u8],
+    len: u64,
+) -> std::io::Result<()> {
     if entry.file.is_none() {
         let (path, parked) = match &entry.resume {
             // A resumable file goes where a rejoin finds it, beside its record.
             Some((token, record)) => {
                 let root = spool.root().to_path_buf();
-                let path = super::resume::create(&root, token, record).map_err(io_refused)?;
+                let path = super::resume::create(&root, token, record)?;
                 spool.resumable = true;
                 (path, Some(super::entry::Parked { root, token: token.clone(), keep: true }))
             }
             None => {
                 let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
-                (spool.file(number.unwrap_or(0)).map_err(io_refused)?, None)
+                (spool.file(number.unwrap_or(0))?, None)
             }
         };
         // A new file: nothing there is overwritten.
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .await
-            .map_err(io_refused)?;
+        let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
         let handle = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
         entry.file = Some(SpooledFile {
             path,
@@ -329,29 +357,15 @@ pub(crate) async fn chunk(
     }
     if let Some(file) = entry.file.as_mut() {
         if let Some(handle) = file.handle.as_mut() {
-            handle.write_all(bytes).await.map_err(io_refused)?;
+            handle.write_all(bytes).await?;
             // A resumable entry's acknowledged bytes are on disk: a rejoin goes on from them.
             if file.parked.is_some() {
-                handle.flush().await.map_err(io_refused)?;
+                handle.flush().await?;
             }
         }
         file.wrote(len);
     }
-    entry.received += len;
-    if chunk.last {
-        if entry.received != entry.client_size {
-            fail(entry, UploadError::Incomplete);
-        } else {
-            if let Some(mut handle) = entry.file.as_mut().and_then(|f| f.handle.take()) {
-                handle.flush().await.map_err(io_refused)?;
-            }
-            match scanner {
-                Some(scanner) => scan(entry, scanner).await,
-                None => entry.done = true,
-            }
-        }
-    }
-    Ok(Ack { offset: entry.received, done: entry.done })
+    Ok(())
 }
 
 /// Runs the upload's scanner on a finished entry, on a blocking thread: the entry is done when

@@ -453,3 +453,28 @@ async fn a_cancelled_or_refused_resumable_entry_leaves_nothing_to_resume() {
     assert_eq!(parked(root.path()), 0);
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 1, "only the resume folder");
 }
+
+#[tokio::test]
+async fn a_file_the_server_cannot_write_fails_its_entry_instead_of_leaving_it_sending() {
+    let root = tempfile::tempdir().unwrap();
+    // The upload root is a file: no folder can be made under it.
+    let blocked = root.path().join("blocked");
+    std::fs::write(&blocked, b"").unwrap();
+    let mut spool = Spool::new(&blocked, 30);
+    let mut up = avatar();
+    start(&mut up, &offer("me.png", 4096), &policy(), 0, None).unwrap();
+    let refused =
+        chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, false), &policy()).await.unwrap_err();
+    assert_eq!((refused.code, refused.protocol), ("upload_failed", false));
+    assert_eq!(up.entries()[0].errors(), [UploadError::Failed]);
+    assert!(!up.entries()[0].done());
+    let late =
+        chunk(&mut up, &mut spool, &piece("avatar:0", 0, PNG, false), &policy()).await.unwrap_err();
+    assert_eq!(late.code, "entry_closed");
+    // A writable root takes the next file.
+    let mut spool = Spool::new(root.path(), 31);
+    start(&mut up, &offer("you.png", PNG.len()), &policy(), 0, None).unwrap();
+    let ack =
+        chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, true), &policy()).await.unwrap();
+    assert!(ack.done);
+}
