@@ -62,28 +62,14 @@ impl Chunk {
 
     /// The request reference and chunk of a binary frame (layout in the module's docs).
     pub(crate) fn from_binary(frame: &[u8]) -> Result<(Option<u64>, Chunk), Refused> {
-        let (&kind, rest) = frame.split_first().ok_or_else(|| bad("an empty binary frame"))?;
-        if kind != BINARY_CHUNK {
-            return Err(bad("binary frames carry upload chunks only (type 1)"));
-        }
-        let (reference, rest) = u64_at(rest).ok_or_else(|| bad("the frame ends in its ref"))?;
-        let (&n, rest) =
-            rest.split_first().ok_or_else(|| bad("the frame ends before its entry"))?;
-        let n = usize::from(n);
-        if n == 0 || n > MAX_ENTRY || rest.len() < n {
-            return Err(bad("an entry reference is 1 to 64 bytes"));
-        }
-        let (entry, rest) = rest.split_at(n);
-        let entry = std::str::from_utf8(entry).map_err(|_| bad("an entry reference is UTF-8"))?;
-        let (offset, rest) = u64_at(rest).ok_or_else(|| bad("the frame ends in its offset"))?;
-        let (&last, bytes) =
-            rest.split_first().ok_or_else(|| bad("the frame ends before `last`"))?;
-        if last > 1 {
-            return Err(bad("`last` is 0 or 1"));
-        }
-        let chunk =
-            Chunk { entry: entry.to_owned(), offset, bytes: bytes.to_vec(), last: last == 1 };
-        Ok(((reference != 0).then_some(reference), chunk))
+        let decoded = decode_chunk(frame).map_err(bad)?;
+        let chunk = Chunk {
+            entry: decoded.entry.to_owned(),
+            offset: decoded.offset,
+            bytes: decoded.bytes.to_vec(),
+            last: decoded.last,
+        };
+        Ok((decoded.reference, chunk))
     }
 
     /// The binary frame of this chunk (what the browser client sends; the test client too).
@@ -113,6 +99,51 @@ pub fn encode_chunk(
     frame.push(u8::from(last));
     frame.extend_from_slice(bytes);
     frame
+}
+
+/// A binary upload chunk as [`decode_chunk`] reads it (and [`encode_chunk`] writes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BinaryChunk<'a> {
+    /// The request the reply answers (`None` for 0).
+    pub reference: Option<u64>,
+    /// The entry reference (`NAME:N`).
+    pub entry: &'a str,
+    /// Where the bytes start in the file.
+    pub offset: u64,
+    /// The bytes.
+    pub bytes: &'a [u8],
+    /// Whether it is the file's last chunk.
+    pub last: bool,
+}
+
+/// Reads a binary frame as an upload chunk (layout in `docs/reference/live.md#uploads`), or
+/// says why it is not one: another frame type, a frame cut short, an entry reference that is
+/// empty, longer than 64 bytes or not UTF-8, a `last` other than 0 or 1.
+pub fn decode_chunk(frame: &[u8]) -> Result<BinaryChunk<'_>, &'static str> {
+    let (&kind, rest) = frame.split_first().ok_or("an empty binary frame")?;
+    if kind != BINARY_CHUNK {
+        return Err("binary frames carry upload chunks only (type 1)");
+    }
+    let (reference, rest) = u64_at(rest).ok_or("the frame ends in its ref")?;
+    let (&n, rest) = rest.split_first().ok_or("the frame ends before its entry")?;
+    let n = usize::from(n);
+    if n == 0 || n > MAX_ENTRY || rest.len() < n {
+        return Err("an entry reference is 1 to 64 bytes");
+    }
+    let (entry, rest) = rest.split_at(n);
+    let entry = std::str::from_utf8(entry).map_err(|_| "an entry reference is UTF-8")?;
+    let (offset, rest) = u64_at(rest).ok_or("the frame ends in its offset")?;
+    let (&last, bytes) = rest.split_first().ok_or("the frame ends before `last`")?;
+    if last > 1 {
+        return Err("`last` is 0 or 1");
+    }
+    Ok(BinaryChunk {
+        reference: (reference != 0).then_some(reference),
+        entry,
+        offset,
+        bytes,
+        last: last == 1,
+    })
 }
 
 /// A big-endian `u64` at the start of `bytes`, and what follows it.

@@ -28,7 +28,7 @@ pub(crate) mod session;
 mod spool;
 
 pub use entry::{UploadEntry, UploadError};
-pub use frame::encode_chunk;
+pub use frame::{BinaryChunk, decode_chunk, encode_chunk};
 pub(crate) use spool::{Spool, default_root, sweep};
 
 use std::path::{Path, PathBuf};
