@@ -57,7 +57,9 @@ impl LiveView for Photos {
             .max_file_size(MAX_PHOTO_BYTES)
             .auto_upload(true)
             .scan(scan_photo);
-        Ok(Photos { photos: Upload::new(config), saved: Vec::new() })
+        // All the page's visitors share one scope's quota (`max_scope_upload_bytes`); an app
+        // with accounts scopes by user instead: `format!("user:{}", user.id)`.
+        Ok(Photos { photos: Upload::new(config).scoped("photos"), saved: Vec::new() })
     }
 
     async fn handle_event(

@@ -233,3 +233,33 @@ async fn a_saved_photo_is_in_the_store_and_read_through_its_signed_link_only() {
     let other = link.replacen("/stored/photos/", "/stored/photos/0", 1);
     assert_eq!(get(&router, &other).await.0, 403);
 }
+
+#[tokio::test]
+async fn the_sessions_of_one_scope_share_its_quota_and_other_pages_do_not_count() {
+    let mut config = LiveConfig::default();
+    config.limits.max_upload_bytes = 1024 * 1024;
+    config.limits.max_session_upload_bytes = 1024 * 1024;
+    config.limits.max_scope_upload_bytes = 1_500_000;
+    let server = server(config).await;
+    // The photos page's uploads are scoped to "photos": its visitors share 1.5 MB.
+    let mut one = server.live("/photos").await.unwrap();
+    let mut two = server.live("/photos").await.unwrap();
+    one.upload("photos", &[("a.png", "image/png", &png(900_000))], 100).await.unwrap();
+    let refused =
+        two.upload("photos", &[("b.png", "image/png", &png(700_000))], 100).await.unwrap();
+    assert_eq!(refused["error"], "quota_exceeded", "900 kB + 700 kB is past the scope's 1.5 MB");
+    let fits = two.upload("photos", &[("c.png", "image/png", &png(500_000))], 100).await.unwrap();
+    assert!(fits["entries"]["0"].get("error").is_none(), "{fits}");
+    // The files page is not scoped: only its session's quota applies.
+    let mut files = server.live("/files").await.unwrap();
+    let body = vec![1u8; 1_000_000];
+    let other = files.upload("file", &[("d.bin", "", &body)], 100).await.unwrap();
+    assert!(other["entries"]["0"].get("error").is_none(), "{other}");
+    // The scope holds 1.4 MB: 400 kB more is past it, until the other session lets go.
+    let d = png(400_000);
+    let refused = two.upload("photos", &[("d.png", "image/png", &d)], 100).await.unwrap();
+    assert_eq!(refused["error"], "quota_exceeded");
+    one.submit("#photos-form", json!({})).await.unwrap();
+    let after = two.upload("photos", &[("d.png", "image/png", &d)], 100).await.unwrap();
+    assert!(after["entries"]["0"].get("error").is_none(), "{after}");
+}

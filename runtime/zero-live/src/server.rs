@@ -185,6 +185,8 @@ struct Inner {
     metrics: crate::metrics::Metrics,
     /// Where sessions keep the files being uploaded to them (a folder each).
     upload_dir: std::path::PathBuf,
+    /// The bytes each upload scope's sessions hold (`max_scope_upload_bytes`).
+    upload_scopes: crate::uploads::quota::Scopes,
     /// Where consumed uploads are kept, and the routes of its signed URLs.
     #[cfg(feature = "storage")]
     storage: Option<crate::storage::Storage>,
@@ -532,6 +534,7 @@ impl LiveBuilder {
                 next_socket: std::sync::atomic::AtomicU64::new(0),
                 metrics: crate::metrics::Metrics::default(),
                 upload_dir,
+                upload_scopes: crate::uploads::quota::Scopes::default(),
                 #[cfg(feature = "storage")]
                 storage: self.storage,
             }),
@@ -1732,6 +1735,11 @@ fn upload_start(
         owner: &owner,
         held: session.spool.counter(),
     };
+    if upload.scope_held.is_none()
+        && let Some(scope) = upload.scope()
+    {
+        upload.scope_held = Some(inner.upload_scopes.counter(scope));
+    }
     let held = session.spool.held();
     let resumable = upload.config().resume.is_some();
     match crate::uploads::session::start(upload, &start.entries, &policy, held, Some(owner)) {

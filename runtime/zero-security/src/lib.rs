@@ -139,6 +139,13 @@ impl SecurityConfig {
                 .to_owned(),
         );
         rule(
+            l.max_scope_upload_bytes >= l.max_session_upload_bytes,
+            ["limits", "max_scope_upload_bytes"],
+            "`max_scope_upload_bytes` must be at least `max_session_upload_bytes`, or one session \
+             of a scope could hold more than the scope"
+                .to_owned(),
+        );
+        rule(
             l.upload_chunk_bytes >= 1024 && l.upload_chunk_bytes + 128 <= l.max_frame_bytes,
             ["limits", "upload_chunk_bytes"],
             "`upload_chunk_bytes` must be at least 1024 and, with 128 bytes of frame header, fit \
@@ -327,6 +334,8 @@ mod tests {
         assert!(broken("max_protocol_errors = 10", "max_protocol_errors = 0").contains("positive"));
         let e = broken("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 1024");
         assert!(e.contains("at least `max_upload_bytes`"), "{e}");
+        let e = broken("max_scope_upload_bytes = 268435456", "max_scope_upload_bytes = 2048");
+        assert!(e.contains("at least `max_session_upload_bytes`"), "{e}");
         let e = broken("upload_chunk_bytes = 262144", "upload_chunk_bytes = 1048576");
         assert!(e.contains("fit `max_frame_bytes`"), "{e}");
         assert!(broken("upload_window = 4", "upload_window = 0").contains("1 to 64"));

@@ -99,6 +99,12 @@ pub struct Limits {
     #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
     #[serde(default = "default_max_session_upload_bytes")]
     pub max_session_upload_bytes: u64,
+    /// Uploaded bytes the live sessions of one scope (a view's `Upload::scoped` key: a user,
+    /// an organization) may hold at once, over all their sessions on this endpoint; an upload
+    /// past it is refused `quota_exceeded`. Optional (default 268435456, 256 MiB).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
+    #[serde(default = "default_max_scope_upload_bytes")]
+    pub max_scope_upload_bytes: u64,
     /// The size of the chunks an upload is sent in (a view may choose its own); with the frame
     /// header it must fit `max_frame_bytes`. Optional (default 262144, 256 KiB).
     #[cfg_attr(feature = "schema", schemars(range(min = 1024)))]
@@ -243,6 +249,10 @@ fn default_upload_window() -> u32 {
 
 fn default_max_session_upload_bytes() -> u64 {
     64 * 1024 * 1024
+}
+
+fn default_max_scope_upload_bytes() -> u64 {
+    256 * 1024 * 1024
 }
 
 fn default_max_protocol_errors() -> u32 {

@@ -91,7 +91,7 @@ async fn keys_that_would_leave_the_folder_or_read_oddly_are_refused() {
 }
 
 fn policy() -> Policy {
-    Policy { ceiling: 8 << 20, quota: u64::MAX, chunk: 65536, frame: 1 << 20, window: 4 }
+    Policy::for_test()
 }
 
 /// An upload of two photos: the first whole, the second half sent.

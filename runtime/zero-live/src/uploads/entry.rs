@@ -213,8 +213,8 @@ pub(crate) struct SpooledFile {
     pub(crate) path: PathBuf,
     /// Buffered (256 KiB): the file is written on a blocking thread a buffer at a time.
     pub(crate) handle: Option<tokio::io::BufWriter<tokio::fs::File>>,
-    /// The session's count of bytes held, and this file's part of it.
-    pub(crate) held: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// The counts of bytes held (the session's, the scope's) this file's bytes are part of.
+    pub(crate) held: super::quota::Held,
     pub(crate) bytes: u64,
     /// Set for a resumable entry's file: kept when dropped unless the entry let go of it.
     pub(crate) parked: Option<Parked>,
@@ -232,13 +232,13 @@ impl SpooledFile {
     /// Counts `n` more bytes written.
     pub(crate) fn wrote(&mut self, n: u64) {
         self.bytes += n;
-        self.held.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        self.held.add(n);
     }
 }
 
 impl Drop for SpooledFile {
     fn drop(&mut self) {
-        self.held.fetch_sub(self.bytes, std::sync::atomic::Ordering::Relaxed);
+        self.held.sub(self.bytes);
         match &self.parked {
             // Kept for the page to go on with once it joins again.
             Some(parked) if parked.keep => {}

@@ -23,6 +23,7 @@
 mod accept;
 mod entry;
 pub(crate) mod frame;
+pub(crate) mod quota;
 pub(crate) mod resume;
 pub(crate) mod session;
 mod spool;
@@ -47,6 +48,8 @@ pub(crate) struct Policy {
     pub(crate) ceiling: u64,
     /// `max_session_upload_bytes`: the bytes a session may hold.
     pub(crate) quota: u64,
+    /// `max_scope_upload_bytes`: the bytes the sessions of one scope may hold together.
+    pub(crate) scope_quota: u64,
     /// `upload_chunk_bytes`: the chunk size of a view that does not choose one.
     pub(crate) chunk: usize,
     /// `max_frame_bytes`: a chunk and its header fit one frame.
@@ -61,9 +64,25 @@ impl Policy {
         Policy {
             ceiling: limits.max_upload_bytes,
             quota: limits.max_session_upload_bytes,
+            scope_quota: limits.max_scope_upload_bytes,
             chunk: count(limits.upload_chunk_bytes),
             frame: count(limits.max_frame_bytes),
             window: limits.upload_window,
+        }
+    }
+}
+
+#[cfg(test)]
+impl Policy {
+    /// 8 MiB files, no quotas, 64 KiB chunks, 1 MiB frames, a window of 4.
+    pub(crate) fn for_test() -> Policy {
+        Policy {
+            ceiling: 8 << 20,
+            quota: u64::MAX,
+            scope_quota: u64::MAX,
+            chunk: 65536,
+            frame: 1 << 20,
+            window: 4,
         }
     }
 }
@@ -194,12 +213,36 @@ pub struct Upload {
     errors: Vec<UploadError>,
     /// Entries created so far: the next entry's number.
     next: u64,
+    /// The scope whose quota its bytes count against (see [`Upload::scoped`]).
+    scope: Option<String>,
+    /// That scope's count of bytes held, once a session took files for it.
+    pub(crate) scope_held: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Upload {
     /// An upload with no entries.
     pub fn new(config: UploadConfig) -> Upload {
-        Upload { config, entries: Vec::new(), errors: Vec::new(), next: 0 }
+        Upload {
+            config,
+            entries: Vec::new(),
+            errors: Vec::new(),
+            next: 0,
+            scope: None,
+            scope_held: None,
+        }
+    }
+
+    /// Counts its bytes against the scope `key` too (a user, an organization: `user:42`),
+    /// whose sessions on this endpoint may hold `max_scope_upload_bytes` together; past it a
+    /// file is refused `quota_exceeded`. Without it only the session's quota applies.
+    pub fn scoped(mut self, key: impl Into<String>) -> Upload {
+        self.scope = Some(key.into());
+        self
+    }
+
+    /// The scope its bytes count against, if any.
+    pub fn scope(&self) -> Option<&str> {
+        self.scope.as_deref()
     }
 
     /// Its name.

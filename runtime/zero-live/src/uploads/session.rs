@@ -1,11 +1,14 @@
 //! The session's side of an upload: checking an `upload_start` against the view's [`Upload`],
 //! and writing each `upload` chunk to the entry's temporary file, failing closed.
 
+use std::sync::atomic::Ordering;
+
 use serde_json::{Map, Value, json};
 use tokio::io::AsyncWriteExt as _;
 
 use super::entry::{SpooledFile, UploadEntry, UploadError};
 use super::frame::Chunk;
+use super::quota::Held;
 use super::{Policy, Spool, Upload, accept};
 
 /// A request refused as a whole, with its stable code.
@@ -100,7 +103,12 @@ pub(crate) fn start(
         upload.errors = vec![UploadError::TooMany];
         return Ok(json!({"error": UploadError::TooMany.code()}));
     }
-    let room = policy.quota.saturating_sub(held);
+    let scope_held = upload.scope_held.clone();
+    let in_scope = scope_held.as_ref().map(|h| h.load(Ordering::Relaxed));
+    let room = policy
+        .quota
+        .saturating_sub(held)
+        .min(in_scope.map_or(u64::MAX, |h| policy.scope_quota.saturating_sub(h)));
     if offers.iter().map(|o| o.size).fold(0u64, u64::saturating_add) > room {
         upload.errors = vec![UploadError::QuotaExceeded];
         return Ok(json!({"error": UploadError::QuotaExceeded.code()}));
@@ -145,7 +153,9 @@ pub(crate) fn start(
                 mime: entry.client_type.clone(),
                 expiry_secs: expiry.as_secs().max(1),
             };
-            let token = offer.resume.as_deref().filter(|t| resume(&mut entry, owner, t, &record));
+            let held = Held { session: owner.held.clone(), scope: scope_held.clone() };
+            let token =
+                offer.resume.as_deref().filter(|t| resume(&mut entry, owner, t, &record, held));
             let token = token.map_or_else(super::resume::token, str::to_owned);
             entry.resume = Some((token, record));
         }
@@ -178,6 +188,7 @@ fn resume(
     owner: &Owner<'_>,
     token: &str,
     record: &super::resume::Record,
+    held: Held,
 ) -> bool {
     let Some(found) = super::resume::find(owner.root, token, record) else { return false };
     let opened = std::fs::OpenOptions::new().read(true).write(true).open(&found.path);
@@ -200,7 +211,7 @@ fn resume(
             WRITE_BUFFER,
             tokio::fs::File::from_std(file),
         )),
-        held: owner.held.clone(),
+        held,
         bytes: 0,
         parked: Some(super::entry::Parked {
             root: owner.root.to_path_buf(),
@@ -240,7 +251,7 @@ pub(crate) async fn chunk(
     chunk: &Chunk,
     policy: &Policy,
 ) -> Result<Ack, Refused> {
-    let quota = policy.quota;
+    let held = Held { session: spool.counter(), scope: upload.scope_held.clone() };
     let scanner = upload.config.scan.clone();
     let next = upload.next;
     let Some(entry) = upload.entry_mut(&chunk.entry) else {
@@ -289,7 +300,7 @@ pub(crate) async fn chunk(
             ));
         }
     }
-    if spool.held().saturating_add(len) > quota {
+    if !held.room_for(len, policy.quota, policy.scope_quota) {
         fail(entry, UploadError::QuotaExceeded);
         return Err(refused(
             "quota_exceeded",
@@ -298,7 +309,7 @@ pub(crate) async fn chunk(
         ));
     }
     // A file that cannot be written fails its entry: the page shows it, nothing hangs.
-    if let Err(e) = write(entry, spool, bytes, len).await {
+    if let Err(e) = write(entry, spool, held, bytes, len).await {
         fail(entry, UploadError::Failed);
         return Err(io_refused(e));
     }
@@ -327,6 +338,7 @@ pub(crate) async fn chunk(
 async fn write(
     entry: &mut UploadEntry,
     spool: &mut Spool,
+    held: Held,
     bytes: &[u8],
     len: u64,
 ) -> std::io::Result<()> {
@@ -347,13 +359,7 @@ async fn write(
         // A new file: nothing there is overwritten.
         let file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(&path).await?;
         let handle = tokio::io::BufWriter::with_capacity(WRITE_BUFFER, file);
-        entry.file = Some(SpooledFile {
-            path,
-            handle: Some(handle),
-            held: spool.counter(),
-            bytes: 0,
-            parked,
-        });
+        entry.file = Some(SpooledFile { path, handle: Some(handle), held, bytes: 0, parked });
     }
     if let Some(file) = entry.file.as_mut() {
         if let Some(handle) = file.handle.as_mut() {

@@ -16,7 +16,7 @@ fn avatar() -> Upload {
 }
 
 fn policy() -> Policy {
-    Policy { ceiling: 8 << 20, quota: u64::MAX, chunk: 65536, frame: 1 << 20, window: 4 }
+    Policy::for_test()
 }
 
 fn offer(name: &str, size: usize) -> Value {
@@ -477,4 +477,29 @@ async fn a_file_the_server_cannot_write_fails_its_entry_instead_of_leaving_it_se
     let ack =
         chunk(&mut up, &mut spool, &piece("avatar:1", 0, PNG, true), &policy()).await.unwrap();
     assert!(ack.done);
+}
+
+#[tokio::test]
+async fn a_scopes_quota_holds_at_each_chunk_when_its_sessions_offered_at_once() {
+    let root = tempfile::tempdir().unwrap();
+    let scope = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let policy = Policy { scope_quota: 6000, ..policy() };
+    let (mut one, mut two) = (avatar().scoped("user:1"), avatar().scoped("user:1"));
+    one.scope_held = Some(scope.clone());
+    two.scope_held = Some(scope.clone());
+    let (mut a, mut b) = (Spool::new(root.path(), 40), Spool::new(root.path(), 41));
+    // Each offer fits the scope's 6000 bytes alone, both before either sent a byte.
+    start(&mut one, &offer("a.png", 4000), &policy, 0, None).unwrap();
+    start(&mut two, &offer("b.png", 4000), &policy, 0, None).unwrap();
+    let body = [PNG, &[7u8; 3984]].concat();
+    chunk(&mut one, &mut a, &piece("avatar:0", 0, &body, true), &policy).await.unwrap();
+    assert_eq!(scope.load(std::sync::atomic::Ordering::Relaxed), 4000);
+    let refused =
+        chunk(&mut two, &mut b, &piece("avatar:0", 0, &body, true), &policy).await.unwrap_err();
+    assert_eq!((refused.code, refused.protocol), ("quota_exceeded", false));
+    assert_eq!(two.entries()[0].errors(), [UploadError::QuotaExceeded]);
+    assert_eq!(two.scope(), Some("user:1"));
+    // What the first lets go, the scope gets back.
+    drop(one);
+    assert_eq!(scope.load(std::sync::atomic::Ordering::Relaxed), 0);
 }
