@@ -154,8 +154,14 @@ pub(crate) fn start(
                 expiry_secs: expiry.as_secs().max(1),
             };
             let held = Held { session: owner.held.clone(), scope: scope_held.clone() };
-            let token =
-                offer.resume.as_deref().filter(|t| resume(&mut entry, owner, t, &record, held));
+            // A token an entry of this upload holds already is not taken up twice.
+            let taken = |t: &str| {
+                upload.entries.iter().any(|e| e.resume.as_ref().is_some_and(|(held, _)| held == t))
+            };
+            let token = offer
+                .resume
+                .as_deref()
+                .filter(|t| !taken(t) && resume(&mut entry, owner, t, &record, held));
             let token = token.map_or_else(super::resume::token, str::to_owned);
             entry.resume = Some((token, record));
         }

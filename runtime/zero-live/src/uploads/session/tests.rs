@@ -423,6 +423,11 @@ async fn another_page_a_forged_token_or_another_file_starts_afresh_and_takes_not
     let answer =
         start(&mut up, &resume_offer(4096, &token), &policy(), 0, owner(&spool, &me)).unwrap();
     assert_eq!(answer["entries"]["0"]["offset"], PNG.len());
+    // Not twice: an entry of this upload holds the file already.
+    let again =
+        start(&mut up, &resume_offer(4096, &token), &policy(), 0, owner(&spool, &me)).unwrap();
+    assert_eq!(again["entries"]["0"]["offset"], 0);
+    assert_ne!(again["entries"]["0"]["resume"].as_str(), Some(&*token));
 }
 
 #[tokio::test]
