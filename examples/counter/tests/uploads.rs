@@ -123,6 +123,9 @@ async fn the_scanner_rejects_a_file_once_whole_and_the_session_quota_refuses_pas
     );
     view.submit("#photos-form", json!({})).await.unwrap();
     assert_eq!(view.count("#saved li", None).unwrap(), 0, "a rejected file is never kept");
+    let metrics = server.live_endpoint().metrics_text();
+    assert!(metrics.contains("zero_live_upload_entries_total{outcome=\"refused\"} 1\n"));
+    assert!(metrics.contains("zero_live_upload_entries_total{outcome=\"done\"} 0\n"));
     // 900 kB held; 300 kB more is past the session's 1.1 MB.
     view.upload("photos", &[("a.png", "image/png", &png(900_000))], 100).await.unwrap();
     let answer =
@@ -197,6 +200,14 @@ async fn a_resumable_upload_cut_off_by_a_lost_connection_goes_on_from_the_bytes_
     assert!(view.has_element("#kept", Some("3000000")).unwrap(), "{}", view.html().unwrap());
     let parked = std::fs::read_dir(dir.path().join("resume")).unwrap().count();
     assert_eq!(parked, 0, "a consumed file leaves nothing to resume");
+    let metrics = server.live_endpoint().metrics_text();
+    let series = |name: &str| {
+        metrics.lines().find_map(|l| l.strip_prefix(name)?.trim().parse::<f64>().ok()).unwrap()
+    };
+    assert_eq!(series("zero_live_upload_entries_total{outcome=\"resumed\"}"), 1.0);
+    assert_eq!(series("zero_live_upload_entries_total{outcome=\"done\"}"), 1.0);
+    // Five chunks, then the rest from there: every byte written once.
+    assert_eq!(series("zero_live_upload_bytes_total"), 3_000_000.0);
 }
 
 /// GETs `url` from `router`: the status, the headers and the body's length.

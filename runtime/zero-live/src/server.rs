@@ -44,7 +44,7 @@ use crate::cookies::Cookies;
 use crate::diff::{self, Statics};
 use crate::hooks::Flow;
 use crate::limits::{Admit, ClientAddr, ClientRefusal, ClientSlot, Clients, FrameBudget};
-use crate::metrics::Refusal;
+use crate::metrics::{Refusal, UploadOutcome};
 use crate::protocol::{self, DecodeError, Encoding, Envelope, Message, Side, wire};
 use crate::pubsub::{Info, Local, PubSub};
 use crate::token::{Claims, Signer};
@@ -1744,6 +1744,7 @@ fn upload_start(
     let resumable = upload.config().resume.is_some();
     match crate::uploads::session::start(upload, &start.entries, &policy, held, Some(owner)) {
         Ok(response) => {
+            count_offers(inner, &response);
             session.uploading = true;
             // The session's end sweeps the expired files of resumable uploads.
             session.spool.resumable |= resumable;
@@ -1753,6 +1754,17 @@ fn upload_start(
         Err(refused) => {
             send.error(reference, refused.code, &refused.reason);
             protocol_error(session, refused.code)
+        }
+    }
+}
+
+/// Counts the entries an `upload_start` answer refused, and those it took up from a kept file.
+fn count_offers(inner: &Inner, response: &Value) {
+    for answer in response["entries"].as_object().into_iter().flat_map(|e| e.values()) {
+        if answer.get("error").is_some() {
+            inner.metrics.upload_entry(UploadOutcome::Refused);
+        } else if answer["offset"].as_u64().is_some_and(|o| o > 0) {
+            inner.metrics.upload_entry(UploadOutcome::Resumed);
         }
     }
 }
@@ -1788,11 +1800,21 @@ async fn upload_chunk(
     let policy = crate::uploads::Policy::of(&inner.config.limits);
     match crate::uploads::session::chunk(upload, &mut session.spool, chunk, &policy).await {
         Ok(ack) => {
+            inner.metrics.uploaded(chunk.bytes.len());
+            if ack.done {
+                inner.metrics.upload_entry(UploadOutcome::Done);
+            } else if chunk.last {
+                // The last chunk came and the entry is not done: short, or the scanner refused.
+                inner.metrics.upload_entry(UploadOutcome::Refused);
+            }
             let response = json!({"offset": ack.offset, "done": ack.done});
             rerender(inner, session, Answer::Respond(reference, response), send);
             Next::Continue
         }
         Err(refused) => {
+            if crate::uploads::session::fails_entry(refused.code) {
+                inner.metrics.upload_entry(UploadOutcome::Refused);
+            }
             let next = refuse_chunk(inner, session, reference, &refused, send);
             // The entry may have failed: the page shows why.
             rerender(inner, session, Answer::Push, send);

@@ -95,6 +95,35 @@ pub struct Metrics {
     turn_frames: Histogram,
     /// How long sockets lived.
     session_seconds: Histogram,
+    /// Bytes of upload chunks written.
+    upload_bytes: AtomicU64,
+    /// Upload entries per [`UploadOutcome`].
+    upload_entries: [AtomicU64; UploadOutcome::ALL.len()],
+}
+
+/// What became of an upload entry, as `zero_live_upload_entries_total` counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UploadOutcome {
+    /// It arrived whole and valid.
+    Done,
+    /// It was refused: at the offer (too large, not accepted) or on the way (its bytes,
+    /// a quota, the scanner, the disk).
+    Refused,
+    /// It went on from a file kept for a rejoin.
+    Resumed,
+}
+
+impl UploadOutcome {
+    const ALL: [UploadOutcome; 3] =
+        [UploadOutcome::Done, UploadOutcome::Refused, UploadOutcome::Resumed];
+
+    fn label(self) -> &'static str {
+        match self {
+            UploadOutcome::Done => "done",
+            UploadOutcome::Refused => "refused",
+            UploadOutcome::Resumed => "resumed",
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -117,6 +146,8 @@ impl Default for Metrics {
             answer_bytes: Histogram::units(&BYTE_BUCKETS),
             turn_frames: Histogram::units(&FRAME_BUCKETS),
             session_seconds: Histogram::units(&LIFETIME_BUCKETS),
+            upload_bytes: AtomicU64::default(),
+            upload_entries: Default::default(),
         }
     }
 }
@@ -178,6 +209,17 @@ impl Metrics {
             Some(code) => CLOSE_CODES.iter().position(|&c| c == code).unwrap_or(CLOSE_CODES.len()),
         };
         self.closes[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `bytes` of an upload chunk written.
+    pub(crate) fn uploaded(&self, bytes: usize) {
+        self.upload_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// An upload entry's outcome.
+    pub(crate) fn upload_entry(&self, outcome: UploadOutcome) {
+        let i = UploadOutcome::ALL.iter().position(|&o| o == outcome).unwrap_or(0);
+        self.upload_entries[i].fetch_add(1, Ordering::Relaxed);
     }
 
     /// An HTTP response of `status` answered in `elapsed`.
@@ -270,6 +312,27 @@ impl Metrics {
             "Bytes of the frames written to live sockets.",
         );
         let _ = writeln!(out, "zero_live_frame_bytes_sent_total {}", load(&self.frame_bytes));
+        head(
+            &mut out,
+            "zero_live_upload_bytes_total",
+            "counter",
+            "Bytes of upload chunks written to the sessions' files.",
+        );
+        let _ = writeln!(out, "zero_live_upload_bytes_total {}", load(&self.upload_bytes));
+        head(
+            &mut out,
+            "zero_live_upload_entries_total",
+            "counter",
+            "Upload entries by outcome: done, refused, resumed (taken up after a rejoin).",
+        );
+        for (outcome, count) in UploadOutcome::ALL.iter().zip(&self.upload_entries) {
+            let label = outcome.label();
+            let _ = writeln!(
+                out,
+                "zero_live_upload_entries_total{{outcome=\"{label}\"}} {}",
+                load(count)
+            );
+        }
         head(
             &mut out,
             "zero_live_socket_closes_total",
@@ -366,6 +429,8 @@ pub const NAMES: &[&str] = &[
     "zero_live_event_duration_seconds",
     "zero_live_frames_sent_total",
     "zero_live_frame_bytes_sent_total",
+    "zero_live_upload_bytes_total",
+    "zero_live_upload_entries_total",
     "zero_live_socket_closes_total",
     "zero_live_pubsub_dropped_total",
     "zero_live_http_responses_total",
@@ -428,6 +493,16 @@ pub(crate) mod tests {
         assert_eq!(value(&text, "zero_live_http_responses_total{class=\"2xx\"}"), Some(1.0));
         assert_eq!(value(&text, "zero_live_http_responses_total{class=\"5xx\"}"), Some(2.0));
         assert_eq!(value(&text, "zero_live_events_total"), Some(1.0));
+        m.uploaded(1000);
+        m.uploaded(24);
+        m.upload_entry(UploadOutcome::Done);
+        m.upload_entry(UploadOutcome::Refused);
+        m.upload_entry(UploadOutcome::Refused);
+        let text = live.metrics_text();
+        assert_eq!(value(&text, "zero_live_upload_bytes_total"), Some(1024.0));
+        assert_eq!(value(&text, "zero_live_upload_entries_total{outcome=\"done\"}"), Some(1.0));
+        assert_eq!(value(&text, "zero_live_upload_entries_total{outcome=\"refused\"}"), Some(2.0));
+        assert_eq!(value(&text, "zero_live_upload_entries_total{outcome=\"resumed\"}"), Some(0.0));
         assert_eq!(value(&text, "zero_live_event_errors_total"), Some(1.0));
         assert_eq!(value(&text, "zero_live_sockets_open"), Some(0.0));
     }

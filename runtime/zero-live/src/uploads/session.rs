@@ -380,6 +380,12 @@ async fn write(
     Ok(())
 }
 
+/// Whether a chunk refused with `code` failed its entry (rather than being one the entry
+/// never takes, or breaking the protocol without harm to it).
+pub(crate) fn fails_entry(code: &str) -> bool {
+    matches!(code, "upload_overrun" | "content_mismatch" | "quota_exceeded" | "upload_failed")
+}
+
 /// Runs the upload's scanner on a finished entry, on a blocking thread: the entry is done when
 /// it passes, rejected (its file removed) when it does not or the scanner panics.
 async fn scan(entry: &mut UploadEntry, scanner: super::Scanner) {
