@@ -138,14 +138,24 @@ impl Storage {
         key: &[u8],
         prefix: &str,
     ) -> Result<Storage, StorageError> {
-        match std::env::var("STORAGE_BUCKET") {
+        Storage::choose(std::env::var("STORAGE_BUCKET").ok(), dir.as_ref(), key, prefix)
+    }
+
+    /// [`Storage::from_env`] with the bucket given.
+    fn choose(
+        bucket: Option<String>,
+        dir: &std::path::Path,
+        key: &[u8],
+        prefix: &str,
+    ) -> Result<Storage, StorageError> {
+        match bucket {
             #[cfg(feature = "s3")]
-            Ok(bucket) => Storage::s3(AmazonS3Builder::from_env().with_bucket_name(bucket)),
+            Some(bucket) => Storage::s3(AmazonS3Builder::from_env().with_bucket_name(bucket)),
             #[cfg(not(feature = "s3"))]
-            Ok(_) => Err(StorageError::Config(
+            Some(_) => Err(StorageError::Config(
                 "STORAGE_BUCKET is set but zero-live was built without the `s3` feature".into(),
             )),
-            Err(_) => Storage::local(dir, key, prefix),
+            None => Storage::local(dir, key, prefix),
         }
     }
 

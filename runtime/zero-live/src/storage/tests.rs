@@ -159,3 +159,20 @@ fn a_new_key_takes_only_a_short_plain_extension_from_the_client() {
     assert!(new_key("/", &entry("a.txt"), None).len() == 36);
     assert!(parse_key(&new_key("a/b", &entry("../../a.txt"), None)).is_ok());
 }
+
+#[tokio::test]
+async fn the_environment_chooses_a_bucket_or_the_local_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = Storage::choose(None, dir.path(), &[7u8; 32], "/stored").unwrap();
+    let url = local.signed_url("a.txt", Duration::from_secs(5)).await.unwrap();
+    assert!(url.starts_with("/stored/a.txt?"), "{url}");
+    assert!(matches!(
+        Storage::choose(None, dir.path(), &[7u8; 8], "/stored"),
+        Err(StorageError::WeakKey)
+    ));
+    let bucket = Storage::choose(Some("photos".into()), dir.path(), &[7u8; 32], "/stored");
+    #[cfg(not(feature = "s3"))]
+    assert!(matches!(bucket, Err(StorageError::Config(why)) if why.contains("`s3` feature")));
+    #[cfg(feature = "s3")]
+    assert!(!bucket.unwrap().router::<()>().has_routes(), "a bucket's URLs are its own");
+}
