@@ -101,6 +101,13 @@ pub const VARIABLES: &[Variable] = &[
         "The service name of exported traces (default: the binary's name).",
     ),
     var(
+        "STORAGE_BUCKET",
+        false,
+        false,
+        "uploads",
+        "The S3 bucket an app that keeps uploads with `Storage::from_env` uses (with object_store's AWS_ENDPOINT, AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); unset: a local folder.",
+    ),
+    var(
         "METRICS_TOKEN",
         false,
         false,
