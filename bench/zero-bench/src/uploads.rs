@@ -48,6 +48,7 @@ pub(crate) fn suite(printer: &Printer, quick: bool, peers: &[UrlPeer]) -> Result
     for (from, to) in [
         ("max_upload_bytes = 8388608", "max_upload_bytes = 268435456"),
         ("max_session_upload_bytes = 67108864", "max_session_upload_bytes = 536870912"),
+        ("max_scope_upload_bytes = 268435456", "max_scope_upload_bytes = 536870912"),
         ("max_sessions_per_client = 64", "max_sessions_per_client = 100000"),
         ("joins_per_minute = 120", "joins_per_minute = 1000000"),
         ("events_per_second = 50", "events_per_second = 1000000"),
