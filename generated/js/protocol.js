@@ -24,6 +24,7 @@ export const KIND = Object.freeze({
   PUSH: "push",
   EXEC: "exec",
   UPLOAD_START: "upload_start",
+  UPLOAD_PROGRESS: "upload_progress",
 });
 
 /** The largest encoded message of each kind the receiver accepts, in bytes. */
@@ -43,6 +44,7 @@ export const MAX_BYTES = Object.freeze({
   push: 65536,
   exec: 65536,
   upload_start: 16384,
+  upload_progress: 512,
 });
 
 /** Payload fields of each kind: [name, type, optional]. */
@@ -62,4 +64,5 @@ export const FIELDS = Object.freeze({
   push: Object.freeze([["event", "string", false], ["payload", "json", true]]),
   exec: Object.freeze([["ops", "json", false]]),
   upload_start: Object.freeze([["upload", "string", false], ["entries", "json", false]]),
+  upload_progress: Object.freeze([["entry", "string", false], ["received", "u64", false], ["last", "bool", false]]),
 });

@@ -98,6 +98,8 @@ pub enum Kind {
     Exec,
     /// Asks to upload files to the view's upload `upload`: entries is a list of {ref, name, size, type} the client chose; the reply's response maps each ref to its entry (and the chunk size and window to send it with) or to why it was refused. Chunks then follow as `upload` messages, each acknowledged by a reply that carries the offset received.
     UploadStart,
+    /// Reports how much of an external upload entry (one whose `upload_start` answer carried a URL to send it to) the browser has sent to the store; `last` says the store took it whole, and the server then checks the object's size and first bytes before it marks the entry done.
+    UploadProgress,
 }
 impl Kind {
     /// Every kind, in table order.
@@ -117,6 +119,7 @@ impl Kind {
         Kind::Push,
         Kind::Exec,
         Kind::UploadStart,
+        Kind::UploadProgress,
     ];
     /// The kind as written in the `kind` field.
     pub fn as_str(self) -> &'static str {
@@ -136,6 +139,7 @@ impl Kind {
             Kind::Push => "push",
             Kind::Exec => "exec",
             Kind::UploadStart => "upload_start",
+            Kind::UploadProgress => "upload_progress",
         }
     }
     /// The kind named `name`, if the protocol has one.
@@ -156,6 +160,7 @@ impl Kind {
             "push" => Some(Kind::Push),
             "exec" => Some(Kind::Exec),
             "upload_start" => Some(Kind::UploadStart),
+            "upload_progress" => Some(Kind::UploadProgress),
             _ => None,
         }
     }
@@ -177,6 +182,7 @@ impl Kind {
             Kind::Push => 65536,
             Kind::Exec => 65536,
             Kind::UploadStart => 16384,
+            Kind::UploadProgress => 512,
         }
     }
     /// Who may send it.
@@ -197,6 +203,7 @@ impl Kind {
             Kind::Push => Direction::ToClient,
             Kind::Exec => Direction::ToClient,
             Kind::UploadStart => Direction::ToServer,
+            Kind::UploadProgress => Direction::ToServer,
         }
     }
     /// The first protocol version with this kind.
@@ -217,6 +224,7 @@ impl Kind {
             Kind::Push => 1,
             Kind::Exec => 1,
             Kind::UploadStart => 1,
+            Kind::UploadProgress => 1,
         }
     }
     /// The payload fields.
@@ -504,6 +512,25 @@ impl Kind {
                     },
                 ]
             }
+            Kind::UploadProgress => {
+                &[
+                    FieldSpec {
+                        name: "entry",
+                        ty: FieldType::String,
+                        optional: false,
+                    },
+                    FieldSpec {
+                        name: "received",
+                        ty: FieldType::U64,
+                        optional: false,
+                    },
+                    FieldSpec {
+                        name: "last",
+                        ty: FieldType::Bool,
+                        optional: false,
+                    },
+                ]
+            }
         }
     }
 }
@@ -691,6 +718,17 @@ pub struct UploadStart {
     /// `entries`: json.
     pub entries: serde_json::Value,
 }
+/// Payload of `upload_progress`: Reports how much of an external upload entry (one whose `upload_start` answer carried a URL to send it to) the browser has sent to the store; `last` says the store took it whole, and the server then checks the object's size and first bytes before it marks the entry done.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UploadProgress {
+    /// `entry`: string.
+    pub entry: String,
+    /// `received`: u64.
+    pub received: u64,
+    /// `last`: bool.
+    pub last: bool,
+}
 /// A decoded message: the kind and its typed payload.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Message {
@@ -724,6 +762,8 @@ pub enum Message {
     Exec(Exec),
     /// Asks to upload files to the view's upload `upload`: entries is a list of {ref, name, size, type} the client chose; the reply's response maps each ref to its entry (and the chunk size and window to send it with) or to why it was refused. Chunks then follow as `upload` messages, each acknowledged by a reply that carries the offset received.
     UploadStart(UploadStart),
+    /// Reports how much of an external upload entry (one whose `upload_start` answer carried a URL to send it to) the browser has sent to the store; `last` says the store took it whole, and the server then checks the object's size and first bytes before it marks the entry done.
+    UploadProgress(UploadProgress),
 }
 impl Message {
     /// The message kind.
@@ -744,6 +784,7 @@ impl Message {
             Message::Push(_) => Kind::Push,
             Message::Exec(_) => Kind::Exec,
             Message::UploadStart(_) => Kind::UploadStart,
+            Message::UploadProgress(_) => Kind::UploadProgress,
         }
     }
     /// The payload as a JSON object (without the envelope fields).
@@ -764,6 +805,7 @@ impl Message {
             Message::Push(p) => serde_json::to_value(p),
             Message::Exec(p) => serde_json::to_value(p),
             Message::UploadStart(p) => serde_json::to_value(p),
+            Message::UploadProgress(p) => serde_json::to_value(p),
         }
     }
     /// Builds the typed message of `kind` from a JSON payload already checked against
@@ -790,6 +832,9 @@ impl Message {
                 Kind::Exec => Message::Exec(serde_json::from_value(payload)?),
                 Kind::UploadStart => {
                     Message::UploadStart(serde_json::from_value(payload)?)
+                }
+                Kind::UploadProgress => {
+                    Message::UploadProgress(serde_json::from_value(payload)?)
                 }
             },
         )

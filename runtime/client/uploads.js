@@ -125,3 +125,23 @@ export async function sendFile({ send, entry, file, chunk, window, offset = 0, c
   if (failure) throw failure;
   return acked;
 }
+
+/**
+ * Sends `file` straight to a store (an external upload's `{url, method}`), calling
+ * `progress(bytesSent)` as it goes. Resolves once the store answered 2xx; rejects with the
+ * status otherwise, or when the request fails. `xhr` makes the request (a test hands its own).
+ */
+export function putFile({ url, method = "PUT", file, progress = () => {}, xhr = () => new XMLHttpRequest() }) {
+  return new Promise((resolve, reject) => {
+    const request = xhr();
+    request.open(method, url);
+    request.upload.onprogress = (e) => progress(e.loaded);
+    request.onload = () =>
+      request.status >= 200 && request.status < 300
+        ? resolve(request.status)
+        : reject(Object.assign(new Error(`the store answered ${request.status}`), { status: request.status }));
+    request.onerror = () => reject(new Error("the store could not be reached"));
+    request.onabort = () => reject(new Error("the upload was stopped"));
+    request.send(file);
+  });
+}

@@ -17,7 +17,7 @@
 import { Tree, MergeError } from "./tree.js";
 import morphdom from "./vendor/morphdom.js";
 import { KIND, FIELDS } from "./protocol.js";
-import { precheck, sendFile, chunkFrame, MESSAGES } from "./uploads.js";
+import { precheck, sendFile, putFile, chunkFrame, MESSAGES } from "./uploads.js";
 
 const SUBPROTOCOL = "0x0-live.v2";
 const KINDS = Object.values(KIND);
@@ -597,6 +597,7 @@ export class LiveSocket {
     const sent = files.map(async (file, i) => {
       let entry = answer.entries?.[String(i)];
       if (!entry || entry.error) return false;
+      if (entry.external) return this.#putExternal(input, entry, file);
       for (;;) {
         // A preview per entry: the page of a rejoin let go of the last one.
         if (file.type.startsWith("image/") && !this.previews.has(entry.entry)) {
@@ -631,6 +632,35 @@ export class LiveSocket {
       }
     });
     return (await Promise.all(sent)).every(Boolean);
+  }
+
+  /**
+   * Sends a file of an external upload straight to the store at the URL its entry carries,
+   * telling the server how far it got (at most every tenth of the file) and when the store took
+   * it whole: the server then checks it and answers whether the entry is done.
+   */
+  async #putExternal(input, entry, file) {
+    const report = async (received, last) => {
+      const reply = await this.#ask(KIND.UPLOAD_PROGRESS, { entry: entry.entry, received, last });
+      if (reply?.kind === KIND.REPLY) this.#answered(reply.payload);
+      return reply;
+    };
+    let reported = 0;
+    const progress = (sent) => {
+      if (sent < file.size && sent - reported >= file.size / 10) {
+        reported = sent;
+        report(sent, false);
+      }
+    };
+    try {
+      await putFile({ ...entry.external, file, progress });
+    } catch (e) {
+      this.log("upload stopped", entry.entry, e.message);
+      this.#uploadErrors(input, [{ code: "failed", name: file.name }]);
+      return false;
+    }
+    const done = await report(file.size, true);
+    return done?.kind === KIND.REPLY && done.payload.response?.done === true;
   }
 
   /** Merges a reply's render and its title and flash. */

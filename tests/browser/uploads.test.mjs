@@ -249,3 +249,70 @@ test("a_large_upload_cut_off_by_a_server_restart_goes_on_from_the_bytes_received
   await page.evaluate(() => localStorage.removeItem("zl-debug"));
   await page.close();
 });
+
+/** A PDF of `size` bytes: its header, then filler. */
+function pdf(size) {
+  const bytes = Buffer.alloc(size, 0x20);
+  Buffer.from("%PDF-1.7\n").copy(bytes);
+  return bytes;
+}
+
+test("an_external_upload_goes_straight_to_the_store_is_checked_there_and_saved", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  const frames = [];
+  page.on("websocket", (ws) => ws.on("framesent", (f) => frames.push(f.payload)));
+  const puts = [];
+  page.on("request", (r) => r.method() === "PUT" && puts.push(r.url()));
+  await page.goto(`${base}/attachments`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  const body = pdf(1_500_000);
+  await page.setInputFiles("#files-input", { name: "report.pdf", mimeType: "application/pdf", buffer: body });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "done");
+  assert.equal(await page.$eval("#entries progress", (p) => p.value), 100);
+  assert.equal(puts.length, 1, "one PUT to the store");
+  assert.match(puts[0], /\/stored\/attachments\/incoming\/[0-9a-f]{32}\.pdf\?expires=\d+&size=1500000&sig=/);
+  assert.ok(frames.every((f) => typeof f === "string"), "no chunk crossed the socket");
+  // Reports (compact kind 15, `upload_progress`): any on the way (loopback is quick), then the last.
+  const reports = frames.filter((f) => f.startsWith("[15,"));
+  assert.ok(reports.length >= 1, frames.join("\n"));
+  assert.match(reports.at(-1), /,1500000,true\]$/);
+  await page.click("#save");
+  await page.waitForSelector("#saved a");
+  const href = await page.$eval("#saved a", (a) => a.getAttribute("href"));
+  assert.match(href, /^\/stored\/attachments\/[0-9a-f]{32}\.pdf\?/);
+  const saved = await page.evaluate(async (url) => {
+    const r = await fetch(url);
+    return { status: r.status, size: (await r.arrayBuffer()).byteLength };
+  }, href);
+  assert.deepEqual(saved, { status: 200, size: body.length });
+  // The URL the file went up with takes nothing more (asked outside the page, which counts
+  // every refusal as an error).
+  assert.equal((await fetch(puts[0], { method: "PUT", body: "x" })).status, 409);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an_external_upload_that_is_not_what_its_name_says_is_refused_after_it_reached_the_store", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  await page.goto(`${base}/attachments`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  // An ELF executable named as a PDF.
+  const elf = Buffer.alloc(4096, 0);
+  Buffer.from("7f454c46020101", "hex").copy(elf);
+  await page.setInputFiles("#files-input", { name: "invoice.pdf", mimeType: "application/pdf", buffer: elf });
+  await page.waitForFunction(() => document.querySelector("#entries .state")?.textContent === "refused");
+  assert.equal(await page.$eval("#entries .error", (e) => e.dataset.code), "content_mismatch");
+  await page.click("#save");
+  await page.waitForTimeout(300);
+  assert.equal(await page.$$eval("#saved a", (a) => a.length), 0, "nothing refused is saved");
+  // Too large for the page: refused before any byte leaves.
+  let puts = 0;
+  page.on("request", (r) => r.method() === "PUT" && puts++);
+  await page.setInputFiles("#files-input", { name: "big.pdf", mimeType: "application/pdf", buffer: pdf(2_000_001) });
+  await page.waitForFunction(() => document.querySelector("#client-errors")?.textContent.includes("too large"));
+  assert.equal(puts, 0);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -7,8 +7,10 @@ use serde_json::json;
 use zero_live::{Context, EventError, LiveView, MountError, Terminate};
 use zero_live_core::{Js, Stream};
 
+mod attachments;
 mod files;
 mod photos;
+pub use attachments::Attachments;
 pub use files::Files;
 pub use photos::{EICAR, MAX_PHOTO_BYTES, Photos};
 
@@ -559,7 +561,8 @@ pub struct StartAt(pub i64);
 /// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
 /// visitors at `/private`, visitors' own rows at `/rows/{id}`, a page of timers at `/clock`,
-/// pages of uploads at `/photos` and `/files`, and the templates' colocated assets.
+/// pages of uploads at `/photos`, `/files` and `/attachments` (sent straight to the store),
+/// and the templates' colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
     zero_live::Live::builder()
         .config(config)
@@ -574,6 +577,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Clock>("/clock")
         .live::<Photos>("/photos")
         .live::<Files>("/files")
+        .live::<Attachments>("/attachments")
         .storage(store())
 }
 

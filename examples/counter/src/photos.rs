@@ -3,7 +3,7 @@
 //! store when the form is saved, each shown through a signed URL.
 
 use serde_json::Value;
-use zero_live::storage::Storage;
+use zero_live::storage::{Storage, Stored};
 use zero_live::uploads::{Scan, Upload, UploadConfig};
 use zero_live::{Context, EventError, LiveView, MountError};
 
@@ -48,6 +48,28 @@ fn scan_photo(scan: &Scan) -> Result<(), String> {
     }
 }
 
+/// Moves an upload's finished files into `storage` under `prefix`, each with a link that reads
+/// it for an hour; what was kept before a failure comes back with the failure.
+pub(crate) async fn store_and_link(
+    upload: &mut Upload,
+    storage: &Storage,
+    prefix: &str,
+) -> Result<(Vec<(Stored, String)>, Result<(), EventError>), EventError> {
+    let (stored, failed) = match upload.store(storage, prefix).await {
+        Ok(stored) => (stored, Ok(())),
+        Err(partial) => {
+            let why = EventError::Invalid(format!("could not keep a file: {}", partial.error));
+            (partial.stored, Err(why))
+        }
+    };
+    let mut kept = Vec::with_capacity(stored.len());
+    for file in stored {
+        let url = storage.signed_url(&file.key, LINK_TTL).await;
+        kept.push((file, url.map_err(|e| EventError::Invalid(e.to_string()))?));
+    }
+    Ok((kept, failed))
+}
+
 impl LiveView for Photos {
     async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
         ctx.set_title("Photos");
@@ -78,19 +100,12 @@ impl LiveView for Photos {
                 let Some(storage) = ctx.state::<Storage>().cloned() else {
                     return Err(EventError::Invalid("the app has no store".to_owned()));
                 };
-                let (stored, failed) = match self.photos.store(&storage, "photos").await {
-                    Ok(stored) => (stored, None),
-                    Err(partial) => (partial.stored, Some(partial.error)),
-                };
-                for photo in stored {
-                    let url = storage.signed_url(&photo.key, LINK_TTL).await;
-                    let url = url.map_err(|e| EventError::Invalid(e.to_string()))?;
+                let (kept, failed) = store_and_link(&mut self.photos, &storage, "photos").await?;
+                for (photo, url) in kept {
                     let kind = photo.content_type.unwrap_or("unknown");
                     self.saved.push(Saved { name: photo.name, kind, size: photo.size, url });
                 }
-                if let Some(e) = failed {
-                    return Err(EventError::Invalid(format!("could not keep a photo: {e}")));
-                }
+                failed?;
             }
             other => return Err(EventError::Unknown(other.to_owned())),
         }

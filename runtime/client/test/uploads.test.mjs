@@ -4,7 +4,7 @@
 // Run: node --test runtime/client/test/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { accepts, precheck, chunkFrame, sendFile } from "../uploads.js";
+import { accepts, precheck, chunkFrame, sendFile, putFile } from "../uploads.js";
 
 /** The frame the server's test decodes: ref 42, entry avatar:3, offset 65536, last, 4 bytes. */
 const VECTOR = "01000000000000002a086176617461723a33000000000001000001" + "89504e47";
@@ -83,4 +83,48 @@ test("a_refused_chunk_stops_the_file_and_an_empty_file_sends_one_last_chunk", as
   });
   assert.equal(acked, 0);
   assert.deepEqual(empty.map((c) => [c.offset, c.bytes.length, c.last]), [[0, 0, true]]);
+});
+
+/** A stand-in for XMLHttpRequest that answers `status` after reporting `steps` of progress. */
+function fakeXhr(status, steps, { fail = false } = {}) {
+  const seen = {};
+  const make = () => {
+    const request = {
+      upload: {},
+      open(method, url) {
+        Object.assign(seen, { method, url });
+      },
+      send(body) {
+        seen.body = body;
+        queueMicrotask(() => {
+          for (const loaded of steps) request.upload.onprogress({ loaded });
+          if (fail) request.onerror();
+          else {
+            request.status = status;
+            request.onload();
+          }
+        });
+      },
+    };
+    return request;
+  };
+  return { make, seen };
+}
+
+test("putFile sends the file to its URL, reports progress and resolves on a 2xx", async () => {
+  const { make, seen } = fakeXhr(201, [10, 20]);
+  const sent = [];
+  const file = { size: 20 };
+  const status = await putFile({ url: "/files/x?sig=1", method: "PUT", file, progress: (n) => sent.push(n), xhr: make });
+  assert.equal(status, 201);
+  assert.deepEqual(seen, { method: "PUT", url: "/files/x?sig=1", body: file });
+  assert.deepEqual(sent, [10, 20]);
+});
+
+test("putFile rejects when the store refuses or cannot be reached", async () => {
+  await assert.rejects(
+    putFile({ url: "/u", file: {}, xhr: fakeXhr(403, []).make }),
+    (e) => e.status === 403 && /403/.test(e.message),
+  );
+  await assert.rejects(putFile({ url: "/u", file: {}, xhr: fakeXhr(0, [], { fail: true }).make }), /could not be reached/);
 });

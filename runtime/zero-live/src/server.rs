@@ -1644,7 +1644,10 @@ async fn handle(inner: &Inner, session: &mut Session, text: &str, send: &mut Out
             rerender(inner, session, Answer::Reply(reference), send);
             Next::Continue
         }
-        Message::UploadStart(start) => upload_start(inner, session, reference, &start, send),
+        Message::UploadStart(start) => upload_start(inner, session, reference, &start, send).await,
+        Message::UploadProgress(report) => {
+            upload_progress(inner, session, reference, &report, send).await
+        }
         Message::Upload(message) => match Chunk::from_message(&message) {
             Ok(chunk) => upload_chunk(inner, session, reference, &chunk, send).await,
             Err(refused) => refuse_chunk(inner, session, reference, &refused, send),
@@ -1717,7 +1720,7 @@ async fn handle_event(
 }
 
 /// Checks the files a client offers against the view's upload and answers with their entries.
-fn upload_start(
+async fn upload_start(
     inner: &Inner,
     session: &mut Session,
     reference: Option<u64>,
@@ -1743,7 +1746,10 @@ fn upload_start(
     let held = session.spool.held();
     let resumable = upload.config().resume.is_some();
     match crate::uploads::session::start(upload, &start.entries, &policy, held, Some(owner)) {
-        Ok(response) => {
+        #[allow(unused_mut)] // signed below with the `storage` feature
+        Ok(mut response) => {
+            #[cfg(feature = "storage")]
+            crate::uploads::external::sign(upload, &mut response).await;
             count_offers(inner, &response);
             session.uploading = true;
             // The session's end sweeps the expired files of resumable uploads.
@@ -1817,6 +1823,60 @@ async fn upload_chunk(
             }
             let next = refuse_chunk(inner, session, reference, &refused, send);
             // The entry may have failed: the page shows why.
+            rerender(inner, session, Answer::Push, send);
+            next
+        }
+    }
+}
+
+/// Takes the browser's report on an external upload entry (bytes sent to the store, or that
+/// the store took it whole, when the object is checked) and answers with the entry's state and
+/// the view's change. Each report pays the rate limit.
+async fn upload_progress(
+    inner: &Inner,
+    session: &mut Session,
+    reference: Option<u64>,
+    report: &wire::UploadProgress,
+    send: &mut Outbox,
+) -> Next {
+    if !admit(inner, session, send) {
+        return Next::Continue;
+    }
+    let name = crate::uploads::session::upload_of(&report.entry);
+    let Some(upload) = session.view.as_mut().and_then(|v| v.upload(name)) else {
+        send.error(reference, "unknown_entry", "no upload entry has this reference");
+        return protocol_error(session, "unknown_entry");
+    };
+    #[cfg(feature = "storage")]
+    let reported =
+        crate::uploads::external::progress(upload, &report.entry, report.received, report.last)
+            .await;
+    #[cfg(not(feature = "storage"))]
+    let reported: Result<crate::uploads::session::Ack, _> = {
+        let _ = upload;
+        Err(crate::uploads::session::refused(
+            "not_external",
+            "this entry is sent over the socket",
+            true,
+        ))
+    };
+    match reported {
+        Ok(ack) => {
+            if report.last {
+                let outcome = if ack.done { UploadOutcome::Done } else { UploadOutcome::Refused };
+                inner.metrics.upload_entry(outcome);
+            }
+            let response = json!({"offset": ack.offset, "done": ack.done});
+            rerender(inner, session, Answer::Respond(reference, response), send);
+            Next::Continue
+        }
+        Err(refused) => {
+            send.error(reference, refused.code, &refused.reason);
+            let next = if refused.protocol {
+                protocol_error(session, refused.code)
+            } else {
+                Next::Continue
+            };
             rerender(inner, session, Answer::Push, send);
             next
         }

@@ -54,6 +54,10 @@ pub enum StorageError {
     /// The store's configuration is incomplete or wrong.
     #[error("storage configuration: {0}")]
     Config(String),
+    /// An external upload's object is no longer the file that was checked (replaced or
+    /// removed in the store since): its stored copy was removed again.
+    #[error("the uploaded file changed in the store after it was checked: {0}")]
+    Changed(crate::uploads::UploadError),
 }
 
 /// What [`Upload::store`] kept before it failed, and why it stopped: the entry that failed
@@ -197,6 +201,16 @@ impl Storage {
         Ok(self.store.get(&parse_key(key)?).await?.bytes().await?.to_vec())
     }
 
+    /// Lets go of an upload URL signed for `key` (its entry went): a local folder refuses it
+    /// from now on (an S3 URL works until it expires: keep a lifecycle rule on `incoming/`).
+    pub(crate) fn forget_upload(&self, key: &str) {
+        match &self.signing {
+            Signing::Local(local) => local.forget(key),
+            #[cfg(feature = "s3")]
+            Signing::S3(_) => {}
+        }
+    }
+
     /// Removes the object `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         Ok(self.store.delete(&parse_key(key)?).await?)
@@ -214,6 +228,68 @@ impl Storage {
                 let url = s3.signed_url(object_store::signer::Method::GET, &path, ttl).await?;
                 Ok(url.to_string())
             }
+        }
+    }
+
+    /// Whether it is a local folder the app serves (rather than a bucket with URLs of its own).
+    pub fn is_local(&self) -> bool {
+        matches!(self.signing, Signing::Local(_))
+    }
+
+    /// A URL that takes one `PUT` of `size` bytes to `key` for `ttl` (an external upload's):
+    /// the app's own for a local folder (it refuses another size and a second upload), the
+    /// store's presigned `PUT` for S3 (whose object the server checks afterwards).
+    pub async fn upload_url(
+        &self,
+        key: &str,
+        size: u64,
+        ttl: Duration,
+    ) -> Result<String, StorageError> {
+        let path = parse_key(key)?;
+        match &self.signing {
+            Signing::Local(local) => Ok(local.put_url(path.as_ref(), size, ttl)),
+            #[cfg(feature = "s3")]
+            Signing::S3(s3) => {
+                use object_store::signer::Signer as _;
+                let url = s3.signed_url(object_store::signer::Method::PUT, &path, ttl).await?;
+                Ok(url.to_string())
+            }
+        }
+    }
+
+    /// Whether the object `key` is the file an entry declared: `size` bytes whose first bytes
+    /// agree with `name`; the type they show, or why not.
+    pub(crate) async fn check(
+        &self,
+        key: &str,
+        name: &str,
+        size: u64,
+    ) -> Result<Option<&'static str>, crate::uploads::UploadError> {
+        use crate::uploads::UploadError;
+        let failed = |e: &dyn std::fmt::Display| {
+            tracing::warn!(target: "zero_live::storage", error = %e, "an uploaded object could not be checked");
+            UploadError::Failed
+        };
+        let path = parse_key(key).map_err(|e| failed(&e))?;
+        let meta = match self.store.head(&path).await {
+            Ok(meta) => meta,
+            Err(object_store::Error::NotFound { .. }) => return Err(UploadError::Incomplete),
+            Err(e) => return Err(failed(&e)),
+        };
+        if meta.size != size {
+            return Err(if meta.size > size {
+                UploadError::TooLarge
+            } else {
+                UploadError::Incomplete
+            });
+        }
+        let first = match size {
+            0 => Default::default(),
+            _ => self.store.get_range(&path, 0..size.min(8192)).await.map_err(|e| failed(&e))?,
+        };
+        match crate::uploads::accept::sniff(name, &first) {
+            (shown, true) => Ok(shown),
+            (_, false) => Err(UploadError::ContentMismatch),
         }
     }
 
@@ -269,6 +345,22 @@ pub(crate) fn parse_key(key: &str) -> Result<StorePath, StorageError> {
 }
 
 impl Upload {
+    /// Makes the upload external: the browser sends each accepted file straight to `storage`
+    /// (under `PREFIX/incoming/`) through a URL signed for that entry, rather than over the
+    /// socket, and the session checks the object's size and first bytes once the browser says
+    /// it is there. [`Upload::store`] keeps its files (the path-based [`Upload::consume`] sees
+    /// none). An S3 bucket must allow the page's origin to `PUT` (its CORS rules); a local
+    /// folder's URLs are the app's own, and take files of at most `max_body_bytes` (larger ones
+    /// are refused `too_large` before a byte is sent). The session's quotas, resumption and scanner apply to
+    /// uploads over the socket only.
+    pub fn external(mut self, storage: &Storage, prefix: &str) -> Upload {
+        self.external = Some(crate::uploads::external::External {
+            storage: storage.clone(),
+            prefix: prefix.to_owned(),
+        });
+        self
+    }
+
     /// Moves every finished, valid entry's file into `storage` under a new key below `prefix`
     /// ([`new_key`]) and removes those entries; entries still arriving or invalid stay. Each
     /// object appears whole or not at all. Stops at the first failure: that entry and the ones
@@ -279,6 +371,13 @@ impl Upload {
         prefix: &str,
     ) -> Result<Vec<Stored>, StoreFailed> {
         let mut stored = Vec::new();
+        while let Some(at) = self.finished_external() {
+            match store_external(storage, prefix, &self.entries()[at]).await {
+                Ok(done) => stored.push(done),
+                Err(error) => return Err(StoreFailed { stored, error }),
+            }
+            self.remove_finished(at);
+        }
         while let Some((at, path)) = self.finished() {
             let entry = &self.entries()[at];
             let key = new_key(prefix, entry, sniffed_ext(&path));
@@ -291,6 +390,32 @@ impl Upload {
         }
         Ok(stored)
     }
+}
+
+/// Copies a finished external entry's incoming object to a new key below `prefix`, where no
+/// URL writes, and checks the copy again; the incoming object goes with the entry.
+async fn store_external(
+    storage: &Storage,
+    prefix: &str,
+    entry: &UploadEntry,
+) -> Result<Stored, StorageError> {
+    let Some(incoming) = entry.external.as_ref() else {
+        return Err(StorageError::Config("the entry was not sent to the store".into()));
+    };
+    // Its first bytes agreed with its name's extension when it was checked.
+    let key = new_key(prefix, entry, None);
+    let to = parse_key(&key)?;
+    storage.store.copy(&parse_key(&incoming.key)?, &to).await?;
+    if let Err(changed) = storage.check(&key, &entry.client_name, entry.client_size).await {
+        let _ = storage.store.delete(&to).await;
+        return Err(StorageError::Changed(changed));
+    }
+    Ok(Stored {
+        key,
+        name: entry.safe_name(),
+        size: entry.client_size,
+        content_type: entry.sniffed,
+    })
 }
 
 #[cfg(test)]

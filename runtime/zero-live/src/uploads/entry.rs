@@ -83,6 +83,9 @@ pub struct UploadEntry {
     pub(crate) rejection: Option<String>,
     /// The token and record of a resumable entry (see [`super::UploadConfig::resumable`]).
     pub(crate) resume: Option<(String, super::resume::Record)>,
+    /// Where the browser sends an external upload's file (see [`super::Upload::external`]).
+    #[cfg(feature = "storage")]
+    pub(crate) external: Option<super::external::Incoming>,
 }
 
 impl UploadEntry {
@@ -153,6 +156,14 @@ impl UploadEntry {
         safe_name(&self.client_name)
     }
 
+    /// Whether the browser sends it straight to the store (see [`super::Upload::external`]).
+    pub fn is_external(&self) -> bool {
+        #[cfg(feature = "storage")]
+        return self.external.is_some();
+        #[cfg(not(feature = "storage"))]
+        false
+    }
+
     /// The temporary file, while it exists.
     pub(crate) fn file_path(&self) -> Option<&Path> {
         self.file.as_ref().map(|f| f.path.as_path())
@@ -164,6 +175,9 @@ impl UploadEntry {
         if let Some(parked) = self.file.as_mut().and_then(|f| f.parked.as_mut()) {
             parked.keep = false;
         }
+        // An external upload's object goes from the store.
+        #[cfg(feature = "storage")]
+        drop(self.external.take());
     }
 }
 
@@ -184,6 +198,8 @@ impl UploadEntry {
             file: None,
             rejection: None,
             resume: None,
+            #[cfg(feature = "storage")]
+            external: None,
         }
     }
 }

@@ -20,8 +20,10 @@
 //! assert!(avatar.entries().is_empty());
 //! ```
 
-mod accept;
+pub(crate) mod accept;
 mod entry;
+#[cfg(feature = "storage")]
+pub(crate) mod external;
 pub(crate) mod frame;
 pub(crate) mod quota;
 pub(crate) mod resume;
@@ -56,6 +58,9 @@ pub(crate) struct Policy {
     pub(crate) frame: usize,
     /// `upload_window`.
     pub(crate) window: u32,
+    /// `max_body_bytes`: the largest request the endpoint reads, so the largest file a local
+    /// folder's upload URL takes.
+    pub(crate) body: u64,
 }
 
 impl Policy {
@@ -68,13 +73,14 @@ impl Policy {
             chunk: count(limits.upload_chunk_bytes),
             frame: count(limits.max_frame_bytes),
             window: limits.upload_window,
+            body: limits.max_body_bytes,
         }
     }
 }
 
 #[cfg(test)]
 impl Policy {
-    /// 8 MiB files, no quotas, 64 KiB chunks, 1 MiB frames, a window of 4.
+    /// 8 MiB files and bodies, no quotas, 64 KiB chunks, 1 MiB frames, a window of 4.
     pub(crate) fn for_test() -> Policy {
         Policy {
             ceiling: 8 << 20,
@@ -83,6 +89,7 @@ impl Policy {
             chunk: 65536,
             frame: 1 << 20,
             window: 4,
+            body: 8 << 20,
         }
     }
 }
@@ -217,6 +224,9 @@ pub struct Upload {
     scope: Option<String>,
     /// That scope's count of bytes held, once a session took files for it.
     pub(crate) scope_held: Option<Arc<std::sync::atomic::AtomicU64>>,
+    /// The store the browser sends files to, for an external upload.
+    #[cfg(feature = "storage")]
+    pub(crate) external: Option<external::External>,
 }
 
 impl Upload {
@@ -229,7 +239,27 @@ impl Upload {
             next: 0,
             scope: None,
             scope_held: None,
+            #[cfg(feature = "storage")]
+            external: None,
         }
+    }
+
+    /// Whether the browser sends its files straight to a store (see `Upload::external`, with
+    /// the `storage` feature) rather than over the socket.
+    pub fn is_external(&self) -> bool {
+        #[cfg(feature = "storage")]
+        return self.external.is_some();
+        #[cfg(not(feature = "storage"))]
+        false
+    }
+
+    /// Whether its files go through the endpoint's own upload URLs (an external upload to a
+    /// local folder), which read at most `max_body_bytes`.
+    pub(crate) fn through_endpoint(&self) -> bool {
+        #[cfg(feature = "storage")]
+        return self.external.as_ref().is_some_and(|e| e.storage.is_local());
+        #[cfg(not(feature = "storage"))]
+        false
     }
 
     /// Counts its bytes against the scope `key` too (a user, an organization: `user:42`),
@@ -348,6 +378,12 @@ impl Upload {
             Some(path) if e.done() && e.valid() => Some((i, path.to_path_buf())),
             _ => None,
         })
+    }
+
+    /// The first finished, valid entry the browser sent to the store.
+    #[cfg(feature = "storage")]
+    pub(crate) fn finished_external(&self) -> Option<usize> {
+        self.entries.iter().position(|e| e.done() && e.valid() && e.is_external())
     }
 
     /// Removes the entry at `at` once its file was kept elsewhere (its temporary file goes).

@@ -21,7 +21,7 @@ pub(crate) struct Refused {
     pub(crate) protocol: bool,
 }
 
-fn refused(code: &'static str, reason: impl Into<String>, protocol: bool) -> Refused {
+pub(crate) fn refused(code: &'static str, reason: impl Into<String>, protocol: bool) -> Refused {
     Refused { code, reason: reason.into(), protocol }
 }
 
@@ -109,12 +109,17 @@ pub(crate) fn start(
         .quota
         .saturating_sub(held)
         .min(in_scope.map_or(u64::MAX, |h| policy.scope_quota.saturating_sub(h)));
-    if offers.iter().map(|o| o.size).fold(0u64, u64::saturating_add) > room {
+    // An external upload's bytes go to the store: they hold nothing here.
+    if !upload.is_external() && offers.iter().map(|o| o.size).fold(0u64, u64::saturating_add) > room
+    {
         upload.errors = vec![UploadError::QuotaExceeded];
         return Ok(json!({"error": UploadError::QuotaExceeded.code()}));
     }
     upload.errors.clear();
-    let limit = config.max_file_size.min(policy.ceiling);
+    let mut limit = config.max_file_size.min(policy.ceiling);
+    if upload.through_endpoint() {
+        limit = limit.min(policy.body);
+    }
     // A chunk and its header (at most 83 bytes) fit a frame.
     let chunk = config.chunk_bytes.unwrap_or(policy.chunk).min(policy.frame.saturating_sub(128));
     let mut answers = Map::new();
@@ -141,9 +146,15 @@ pub(crate) fn start(
             file: None,
             rejection: None,
             resume: None,
+            #[cfg(feature = "storage")]
+            external: None,
         };
-        if let (Some(expiry), Some(owner), true) =
-            (config.resume, owner.as_ref(), entry.errors.is_empty())
+        #[cfg(feature = "storage")]
+        if let (Some(external), true) = (upload.external.as_ref(), entry.errors.is_empty()) {
+            entry.external = Some(external.object_for(&entry));
+        }
+        if let (Some(expiry), Some(owner), true, false) =
+            (config.resume, owner.as_ref(), entry.errors.is_empty(), entry.is_external())
         {
             let record = super::resume::Record {
                 upload: config.name.clone(),
@@ -167,6 +178,8 @@ pub(crate) fn start(
         }
         let answer = match entry.errors.first() {
             Some(e) => json!({"entry": entry.reference, "error": e.code()}),
+            // Its URL is signed once the offers are checked (`external::sign`).
+            None if entry.is_external() => json!({"entry": entry.reference, "external": null}),
             None => {
                 let mut answer = json!({
                     "entry": entry.reference,
@@ -237,6 +250,27 @@ pub(crate) fn upload_of(entry: &str) -> &str {
     entry.rsplit_once(':').map_or("", |(name, _)| name)
 }
 
+/// The entry `reference` names, still taking bytes. One the view cancelled or consumed, or
+/// that completed or failed, is refused `entry_closed` without counting against the client
+/// (it sent before it knew); one that never was breaks the protocol.
+pub(crate) fn open_entry<'u>(
+    upload: &'u mut Upload,
+    reference: &str,
+) -> Result<&'u mut UploadEntry, Refused> {
+    let next = upload.next;
+    let Some(entry) = upload.entry_mut(reference) else {
+        let number = reference.rsplit_once(':').and_then(|(_, n)| n.parse::<u64>().ok());
+        if number.is_some_and(|n| n < next) {
+            return Err(refused("entry_closed", "this entry takes no more chunks", false));
+        }
+        return Err(refused("unknown_entry", "no upload entry has this reference", true));
+    };
+    if entry.done || !entry.errors.is_empty() {
+        return Err(refused("entry_closed", "this entry takes no more chunks", false));
+    }
+    Ok(entry)
+}
+
 /// What a chunk did to its entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ack {
@@ -259,19 +293,13 @@ pub(crate) async fn chunk(
 ) -> Result<Ack, Refused> {
     let held = Held { session: spool.counter(), scope: upload.scope_held.clone() };
     let scanner = upload.config.scan.clone();
-    let next = upload.next;
-    let Some(entry) = upload.entry_mut(&chunk.entry) else {
-        // An entry the view cancelled or consumed: chunks the client sent before it knew are
-        // refused without counting against it. One that never was breaks the protocol.
-        let number = chunk.entry.rsplit_once(':').and_then(|(_, n)| n.parse::<u64>().ok());
-        if number.is_some_and(|n| n < next) {
-            return Err(refused("entry_closed", "this entry takes no more chunks", false));
-        }
-        return Err(refused("unknown_entry", "no upload entry has this reference", true));
-    };
-    if entry.done || !entry.errors.is_empty() {
-        // Chunks in flight when the entry completed or failed.
-        return Err(refused("entry_closed", "this entry takes no more chunks", false));
+    let entry = open_entry(upload, &chunk.entry)?;
+    if entry.is_external() {
+        return Err(refused(
+            "external_entry",
+            "this entry goes to the store, not the socket",
+            true,
+        ));
     }
     if chunk.offset != entry.received {
         return Err(refused(
@@ -411,7 +439,7 @@ async fn scan(entry: &mut UploadEntry, scanner: super::Scanner) {
 }
 
 /// Marks an entry refused and removes what arrived of it (a resumable file too).
-fn fail(entry: &mut UploadEntry, error: UploadError) {
+pub(crate) fn fail(entry: &mut UploadEntry, error: UploadError) {
     entry.errors.push(error);
     entry.discard();
     entry.file = None;
