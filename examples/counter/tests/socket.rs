@@ -1310,3 +1310,21 @@ async fn a_flood_of_bad_binary_frames_closes_the_socket_like_any_protocol_error(
     assert_eq!(closed(&mut ws).await, Some(1008));
     still_serving(&server).await;
 }
+
+#[tokio::test]
+async fn reports_of_external_uploads_are_refused_for_entries_the_socket_carries_or_never_were() {
+    let server = serve(LiveConfig::default()).await;
+    let (mut ws, entry) = offered(&server, 100).await;
+    let report = |reference: u64, entry: &str| json!({"v": 1, "kind": "upload_progress", "ref": reference, "entry": entry, "received": 10, "last": true});
+    // /photos sends over the socket: its entries take chunks, not reports.
+    send(&mut ws, report(3, &entry)).await;
+    assert_eq!(recv(&mut ws).await["code"], "not_external");
+    send(&mut ws, report(4, "photos:9")).await;
+    assert_eq!(recv(&mut ws).await["code"], "unknown_entry");
+    send(&mut ws, report(5, "avatars:0")).await;
+    assert_eq!(recv(&mut ws).await["code"], "unknown_entry");
+    // The entry still takes its chunks.
+    let png = b"\x89PNG\r\n\x1a\n0123456789";
+    ws.send(binary_chunk(6, &entry, 0, &png[..8], false)).await.unwrap();
+    assert_eq!(recv(&mut ws).await["response"]["offset"], 8);
+}

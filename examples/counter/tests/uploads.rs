@@ -274,3 +274,61 @@ async fn the_sessions_of_one_scope_share_its_quota_and_other_pages_do_not_count(
     let after = two.upload("photos", &[("d.png", "image/png", &d)], 100).await.unwrap();
     assert!(after["entries"]["0"].get("error").is_none(), "{after}");
 }
+
+fn pdf(size: usize) -> Vec<u8> {
+    let mut bytes = vec![b' '; size];
+    bytes[..9].copy_from_slice(b"%PDF-1.7\n");
+    bytes
+}
+
+#[tokio::test]
+async fn an_external_upload_goes_to_the_store_by_its_url_and_is_saved_from_there() {
+    let live = counter::live(LiveConfig::default());
+    let router = live.router();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/attachments").await.unwrap();
+    let body = pdf(300_000);
+    let answer = view.upload("files", &[("report.pdf", "application/pdf", &body)], 40).await;
+    let answer = answer.unwrap();
+    let url = answer["entries"]["0"]["external"]["url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/stored/attachments/incoming/"), "{answer}");
+    assert!(answer["entries"]["0"].get("chunk").is_none(), "nothing over the socket");
+    // Under way: the page shows the share the browser reported.
+    assert!(view.html().unwrap().contains("value=\"40\""), "{}", view.html().unwrap());
+    view.submit("#attachments-form", json!({})).await.unwrap();
+    assert_eq!(view.count("#saved li", None).unwrap(), 0, "nothing arrived yet");
+
+    let mut view = server.live("/attachments").await.unwrap();
+    view.upload("files", &[("report.pdf", "application/pdf", &body)], 100).await.unwrap();
+    assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
+    view.submit("#attachments-form", json!({})).await.unwrap();
+    let html = view.html().unwrap();
+    let at = html.find("href=\"/stored/attachments/").expect("a link to the saved file") + 6;
+    let link = html[at..at + html[at..].find('"').unwrap()].replace("&amp;", "&");
+    assert!(!link.contains("incoming"), "{link}");
+    let (status, headers, len) = get(&router, &link).await;
+    assert_eq!((status, len), (200, 300_000), "{link}");
+    assert_eq!(headers["content-type"], "application/pdf");
+}
+
+#[tokio::test]
+async fn an_external_file_that_is_not_what_it_claims_is_refused_and_never_saved() {
+    let server = server(LiveConfig::default()).await;
+    let mut view = server.live("/attachments").await.unwrap();
+    let mut elf = vec![0u8; 4096];
+    elf[..7].copy_from_slice(b"\x7fELF\x02\x01\x01");
+    view.upload("files", &[("invoice.pdf", "application/pdf", &elf)], 100).await.unwrap();
+    assert!(
+        view.has_element("#entries .error", Some("The file's content does not match its type."))
+            .unwrap(),
+        "{}",
+        view.html().unwrap()
+    );
+    view.submit("#attachments-form", json!({})).await.unwrap();
+    assert_eq!(view.count("#saved li", None).unwrap(), 0);
+    // A type the page does not take never gets a URL.
+    let files = [("run.exe", "application/x-msdownload", elf.as_slice())];
+    let answer = view.upload("files", &files, 100).await.unwrap();
+    assert_eq!(answer["entries"]["0"]["error"], "not_accepted", "{answer}");
+    assert!(answer["entries"]["0"].get("external").is_none());
+}

@@ -340,6 +340,29 @@ impl Http {
     }
 }
 
+/// One HTTP/1.1 `PUT` of `body` to an `http://` URL over a fresh connection: the status.
+async fn put_http(url: &str, body: &[u8]) -> Result<u16, TestError> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(fail(format!("TestView puts external uploads over http:// only: {url}")));
+    };
+    let (host, target) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = TcpStream::connect(host).await.map_err(fail)?;
+    let head = format!(
+        "PUT {target} HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.map_err(fail)?;
+    stream.write_all(body).await.map_err(fail)?;
+    let mut response = Vec::new();
+    tokio::time::timeout(LIMIT, stream.read_to_end(&mut response))
+        .await
+        .map_err(|_| fail(format!("PUT {url} did not answer in time")))?
+        .map_err(fail)?;
+    let status = String::from_utf8_lossy(&response).split(' ').nth(1).map(str::to_owned);
+    status.and_then(|s| s.parse().ok()).ok_or_else(|| fail(format!("PUT {url}: no HTTP answer")))
+}
+
 /// `application/x-www-form-urlencoded` encoding of one name or value.
 fn form_encode(s: &str) -> String {
     const SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
@@ -667,6 +690,12 @@ impl TestView {
         let response = reply["response"].clone();
         for (i, (_, _, bytes)) in files.iter().enumerate() {
             let answer = &response["entries"][i.to_string()];
+            if let (Some(entry), Some(url)) =
+                (answer["entry"].as_str(), answer["external"]["url"].as_str())
+            {
+                self.put_external(entry, url, bytes, percent).await?;
+                continue;
+            }
             let (Some(entry), Some(chunk)) = (answer["entry"].as_str(), answer["chunk"].as_u64())
             else {
                 continue;
@@ -706,6 +735,37 @@ impl TestView {
             }
         }
         Ok(response)
+    }
+
+    /// Sends an external upload entry's file as the browser does: with `percent` below 100,
+    /// only a report of that share sent (an upload under way); else a `PUT` of the whole file
+    /// to `url` (the app's own, or an `http://` store such as a local S3 server), then the
+    /// report that the store took it, whose reply is merged. A store that refuses it is an
+    /// error.
+    async fn put_external(
+        &mut self,
+        entry: &str,
+        url: &str,
+        bytes: &[u8],
+        percent: u8,
+    ) -> Result<(), TestError> {
+        let size = u64::try_from(bytes.len()).map_err(fail)?;
+        let report = |received: u64, last: bool| json!({"kind": "upload_progress", "entry": entry, "received": received, "last": last});
+        if percent < 100 {
+            let reply = self.request(report(size * u64::from(percent) / 100, false)).await?;
+            return self.merge(&reply);
+        }
+        let status = if url.starts_with('/') {
+            let request = Request::put(url);
+            self.http.send(request, Body::from(bytes.to_vec()), url).await?.status.as_u16()
+        } else {
+            put_http(url, bytes).await?
+        };
+        if !(200..300).contains(&status) {
+            return Err(fail(format!("the store answered {status} to the PUT of {entry}")));
+        }
+        let reply = self.request(report(size, true)).await?;
+        self.merge(&reply)
     }
 
     /// Sends a chunk as a binary frame and returns the reply with its ref.

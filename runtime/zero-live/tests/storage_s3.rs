@@ -4,64 +4,16 @@
 //! 'moto[server]'`), which each test starts on a free port of 127.0.0.1 and stops when done.
 //! Files go up in parts, come back whole, and the store's presigned URLs read them.
 
-use std::process::{Child, Command, Stdio};
+#[path = "support/s3.rs"]
+mod s3;
+
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use s3::{Moto, http, moto};
 use zero_live::storage::{AmazonS3Builder, Storage, StorageError};
 
-/// moto's server, killed when dropped.
-struct Moto {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn moto() -> Moto {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new("python3")
-        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 with moto's server (pip install 'moto[server]') runs the S3 tests");
-    let moto = Moto { child, port };
-    for _ in 0..200 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return moto;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("moto's server did not listen on 127.0.0.1:{port} within 10 s");
-}
-
-/// One HTTP/1.1 request over a fresh connection: the status and the body.
-async fn http(method: &str, url: &str) -> (u16, Vec<u8>) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (host, target) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!(
-        "{method} {target} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).await.unwrap();
-    let head_end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&response[..head_end]).to_string();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, response[head_end + 4..].to_vec())
-}
-
 async fn bucket(moto: &Moto, name: &str) -> Storage {
-    let endpoint = format!("http://127.0.0.1:{}", moto.port);
-    let (status, _) = http("PUT", &format!("{endpoint}/{name}")).await;
-    assert_eq!(status, 200, "moto creates the bucket");
+    let endpoint = s3::bucket(moto, name).await;
     Storage::s3(
         AmazonS3Builder::new()
             .with_endpoint(endpoint)
@@ -91,7 +43,7 @@ async fn a_large_file_goes_up_in_parts_and_its_presigned_url_reads_it_back() {
     let url = storage.signed_url("2026/cat.png", Duration::from_secs(300)).await.unwrap();
     assert!(url.contains("X-Amz-Signature="), "{url}");
     assert!(url.contains("X-Amz-Expires=300"), "{url}");
-    let (status, read) = http("GET", &url).await;
+    let (status, read) = http("GET", &url, b"").await;
     assert_eq!(status, 200);
     assert!(read == body, "the presigned URL reads the whole file");
     // moto does not check signatures (S3 does): that the URL is signed, for 300 s, by
@@ -101,7 +53,7 @@ async fn a_large_file_goes_up_in_parts_and_its_presigned_url_reads_it_back() {
 
     storage.delete("2026/cat.png").await.unwrap();
     assert!(matches!(storage.get("2026/cat.png").await, Err(StorageError::Store(_))));
-    let (status, _) = http("GET", &url).await;
+    let (status, _) = http("GET", &url, b"").await;
     assert_eq!(status, 404, "a deleted object is gone for its URL too");
 }
 
@@ -133,4 +85,25 @@ async fn a_bad_key_never_reaches_the_store_and_a_missing_bucket_is_an_error() {
     // What the first store holds is untouched by all this.
     storage.put_file(&file, "a.txt").await.unwrap();
     assert_eq!(storage.get("a.txt").await.unwrap(), b"hello");
+}
+
+#[tokio::test]
+async fn an_upload_url_is_the_stores_presigned_put() {
+    let moto = moto().await;
+    let storage = bucket(&moto, "incoming").await;
+    assert!(!storage.is_local());
+    let body = b"%PDF-1.7\n a small document".to_vec();
+    let url = storage.upload_url("docs/a.pdf", body.len() as u64, Duration::from_secs(60));
+    let url = url.await.unwrap();
+    assert!(url.starts_with(&format!("http://127.0.0.1:{}/incoming/docs/a.pdf?", moto.port)));
+    assert!(url.contains("X-Amz-Signature="), "{url}");
+    let (status, _) = http("PUT", &url, &body).await;
+    assert_eq!(status, 200);
+    assert_eq!(storage.get("docs/a.pdf").await.unwrap(), body);
+    // (moto does not check signatures: that a presigned URL writes only its key is S3's
+    // promise, not one this test can hold it to.)
+    assert!(matches!(
+        storage.upload_url("../a", 1, Duration::from_secs(1)).await,
+        Err(StorageError::BadKey(_))
+    ));
 }

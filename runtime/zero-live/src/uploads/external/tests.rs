@@ -264,3 +264,52 @@ async fn a_local_folder_takes_no_file_larger_than_the_endpoint_reads() {
     let answer = session::start(&mut up, &offer(1001), &policy, 0, None).unwrap();
     assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
 }
+
+/// The same session against a real S3-compatible server (moto's): presigned `PUT`, the check
+/// by `HEAD` and a ranged read, the server-side copy, removal of the incoming object.
+#[cfg(feature = "s3")]
+#[path = "../../../tests/support/s3.rs"]
+mod moto;
+
+#[cfg(feature = "s3")]
+mod s3 {
+    use super::moto;
+    use super::*;
+
+    #[tokio::test]
+    async fn a_file_put_to_a_presigned_url_is_checked_and_copied_in_the_bucket() {
+        let server = moto::moto().await;
+        let endpoint = moto::bucket(&server, "uploads").await;
+        let storage = Storage::s3(
+            crate::storage::AmazonS3Builder::new()
+                .with_endpoint(endpoint)
+                .with_allow_http(true)
+                .with_region("us-east-1")
+                .with_bucket_name("uploads")
+                .with_access_key_id("testing")
+                .with_secret_access_key("testing"),
+        )
+        .unwrap();
+        let (mut up, answer) = offered(&storage, &[("cat.png", PNG.len()), ("x.png", 64)]).await;
+        let url = url_of(&answer, "0");
+        assert!(url.starts_with("http://127.0.0.1:") && url.contains("/uploads/photos/incoming/"));
+        assert_eq!(moto::http("PUT", &url, PNG).await.0, 200);
+        assert!(progress(&mut up, "photos:0", PNG.len() as u64, true).await.unwrap().done);
+        // An executable named as a picture, found out by its first bytes in the bucket.
+        assert_eq!(moto::http("PUT", &url_of(&answer, "1"), ELF).await.0, 200);
+        assert!(!progress(&mut up, "photos:1", 64, true).await.unwrap().done);
+        assert_eq!(up.entries()[1].errors(), &[UploadError::ContentMismatch]);
+        let stored = up.store(&storage, "photos").await.unwrap();
+        assert_eq!(storage.get(&stored[0].key).await.unwrap(), PNG);
+        assert!(!stored[0].key.contains("incoming"));
+        let incoming = up_key(&url);
+        settle().await;
+        assert!(storage.get(&incoming).await.is_err(), "the incoming object went");
+    }
+
+    /// The key a presigned URL of the bucket `uploads` writes.
+    fn up_key(url: &str) -> String {
+        let path = url.split('?').next().unwrap();
+        path.split_once("/uploads/").unwrap().1.to_owned()
+    }
+}
