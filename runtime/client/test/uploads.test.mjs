@@ -111,7 +111,7 @@ function fakeXhr(status, steps, { fail = false } = {}) {
   return { make, seen };
 }
 
-test("putFile sends the file to its URL, reports progress and resolves on a 2xx", async () => {
+test("a_file_put_to_its_url_reports_progress_and_resolves_on_a_2xx", async () => {
   const { make, seen } = fakeXhr(201, [10, 20]);
   const sent = [];
   const file = { size: 20 };
@@ -121,7 +121,7 @@ test("putFile sends the file to its URL, reports progress and resolves on a 2xx"
   assert.deepEqual(sent, [10, 20]);
 });
 
-test("putFile rejects when the store refuses or cannot be reached", async () => {
+test("a_put_the_store_refuses_or_cannot_take_rejects", async () => {
   await assert.rejects(
     putFile({ url: "/u", file: {}, xhr: fakeXhr(403, []).make }),
     (e) => e.status === 403 && /403/.test(e.message),
