@@ -176,15 +176,25 @@ export class LiveSocket {
   #sendChunk({ entry, offset, bytes, last }, onReply) {
     if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
     const ref = ++this.ref;
-    // A chunk's reply that will never come (the socket closed) resolves with null.
-    this.chunks ??= new Map();
-    this.chunks.set(ref, onReply);
-    this.pending.set(ref, (reply) => {
-      this.chunks.delete(ref);
-      onReply(reply);
-    });
+    this.pending.set(ref, onReply);
     this.ws.send(chunkFrame(ref, entry, offset, bytes, last));
     return true;
+  }
+
+  /**
+   * Resolves with the reply to what `send(settle)` sent, or with null when it could not be
+   * sent or the socket closed before the reply came: an upload's requests never wait for ever.
+   */
+  #awaited(send) {
+    return new Promise((resolve) => {
+      this.unanswered ??= new Set();
+      const settle = (reply) => {
+        this.unanswered.delete(settle);
+        resolve(reply);
+      };
+      if (send(settle)) this.unanswered.add(settle);
+      else resolve(null);
+    });
   }
 
   /** Resolves once the page has joined again after the socket closed. */
@@ -553,11 +563,9 @@ export class LiveSocket {
     if (input.hasAttribute("data-auto-upload")) this.#upload(input);
   }
 
-  /** Sends one message and resolves with its answer (null if the socket is down). */
+  /** Sends one message and resolves with its answer (null if the socket is or goes down). */
   #ask(kind, payload) {
-    return new Promise((resolve) => {
-      if (!this.#send(kind, payload, resolve)) resolve(null);
-    });
+    return this.#awaited((settle) => this.#send(kind, payload, settle));
   }
 
   /**
@@ -587,9 +595,7 @@ export class LiveSocket {
     this.#uploadErrors(input, []);
     this.previews ??= new Map();
     const send = async (chunk) => {
-      const reply = await new Promise((resolve) => {
-        if (!this.#sendChunk(chunk, resolve)) resolve(null);
-      });
+      const reply = await this.#awaited((settle) => this.#sendChunk(chunk, settle));
       if (!reply) throw Object.assign(new Error("the socket closed"), { closed: true });
       if (reply.kind === KIND.REPLY) this.#answered(reply.payload);
       return reply.payload;
@@ -1150,8 +1156,8 @@ export class LiveSocket {
     this.parts = null;
     if (this.joined) this.#eachHook((hook) => hook.disconnected?.());
     this.joined = false;
-    for (const answer of this.chunks?.values() ?? []) answer(null);
-    this.chunks?.clear();
+    // Replies to upload requests that will never come resolve with null.
+    for (const settle of [...(this.unanswered ?? [])]) settle(null);
     this.root.classList.remove("zl-connected");
     this.root.classList.add("zl-disconnected");
     if (this.dead) return;

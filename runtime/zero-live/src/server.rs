@@ -1743,9 +1743,8 @@ async fn upload_start(
     {
         upload.scope_held = Some(inner.upload_scopes.counter(scope));
     }
-    let held = session.spool.held();
     let resumable = upload.config().resume.is_some();
-    match crate::uploads::session::start(upload, &start.entries, &policy, held, Some(owner)) {
+    match crate::uploads::session::start(upload, &start.entries, &policy, Some(owner)) {
         #[allow(unused_mut)] // signed below with the `storage` feature
         Ok(mut response) => {
             #[cfg(feature = "storage")]

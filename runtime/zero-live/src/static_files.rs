@@ -209,7 +209,7 @@ fn gzip(body: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// The content type of a file name, and whether compressing it pays.
-fn content_type(name: &str) -> (&'static str, bool) {
+pub(crate) fn content_type(name: &str) -> (&'static str, bool) {
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     match extension.as_str() {
         "css" => ("text/css; charset=utf-8", true),

@@ -170,11 +170,24 @@ impl Storage {
         file: &std::path::Path,
         key: &str,
     ) -> Result<Stored, StorageError> {
-        let path = parse_key(key)?;
+        self.put_file_keyed(file, |_| key.to_owned()).await
+    }
+
+    /// [`Storage::put_file`] under the key `key_for` makes of the extension the file's first
+    /// bytes show (read once, for both).
+    async fn put_file_keyed(
+        &self,
+        file: &std::path::Path,
+        key_for: impl FnOnce(Option<&'static str>) -> String,
+    ) -> Result<Stored, StorageError> {
         let mut source = tokio::fs::File::open(file).await?;
         let mut first = [0u8; 64];
         let read = tokio::io::AsyncReadExt::read(&mut source, &mut first).await?;
-        let content_type = infer::get(&first[..read]).map(|t| t.mime_type());
+        let shown = infer::get(&first[..read]);
+        let key = key_for(shown.map(|t| t.extension()));
+        let key = key.as_str();
+        let path = parse_key(key)?;
+        let content_type = shown.map(|t| t.mime_type());
         let mut writer = object_store::buffered::BufWriter::new(self.store.clone(), path);
         let copied = async {
             writer.write_all(&first[..read]).await?;
@@ -319,14 +332,6 @@ pub fn new_key(prefix: &str, entry: &UploadEntry, ext: Option<&str>) -> String {
     if prefix.is_empty() { format!("{id}.{ext}") } else { format!("{prefix}/{id}.{ext}") }
 }
 
-/// The extension the first bytes of the file at `path` show, when `infer` knows them.
-fn sniffed_ext(path: &std::path::Path) -> Option<&'static str> {
-    let mut first = [0u8; 64];
-    let mut file = std::fs::File::open(path).ok()?;
-    let read = std::io::Read::read(&mut file, &mut first).ok()?;
-    infer::get(&first[..read]).map(|t| t.extension())
-}
-
 /// A key is segments of `[A-Za-z0-9._-]` joined by `/`, none empty or starting with a dot: no
 /// traversal, nothing a URL or a file system reads otherwise.
 pub(crate) fn parse_key(key: &str) -> Result<StorePath, StorageError> {
@@ -380,9 +385,8 @@ impl Upload {
         }
         while let Some((at, path)) = self.finished() {
             let entry = &self.entries()[at];
-            let key = new_key(prefix, entry, sniffed_ext(&path));
             let name = entry.safe_name();
-            match storage.put_file(&path, &key).await {
+            match storage.put_file_keyed(&path, |ext| new_key(prefix, entry, ext)).await {
                 Ok(done) => stored.push(Stored { name, ..done }),
                 Err(error) => return Err(StoreFailed { stored, error }),
             }

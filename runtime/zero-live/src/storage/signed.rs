@@ -275,18 +275,23 @@ impl Local {
     }
 }
 
-/// The type a stored file is served with, and whether inline: only kinds a browser shows
-/// without running anything.
+/// The types a stored file is served inline with: kinds a browser shows without running
+/// anything.
+const INLINE: &[&str] = &[
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "application/pdf",
+    "text/plain; charset=utf-8",
+];
+
+/// The type a stored file is served with (the static files' table), and whether inline: any
+/// type but those in [`INLINE`] is a download of `application/octet-stream`.
 fn content_type(key: &str) -> (&'static str, bool) {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "png" => ("image/png", true),
-        "jpg" | "jpeg" => ("image/jpeg", true),
-        "gif" => ("image/gif", true),
-        "webp" => ("image/webp", true),
-        "avif" => ("image/avif", true),
-        "pdf" => ("application/pdf", true),
-        "txt" => ("text/plain; charset=utf-8", true),
+    match crate::static_files::content_type(key) {
+        (kind, _) if INLINE.contains(&kind) => (kind, true),
         _ => ("application/octet-stream", false),
     }
 }
@@ -366,6 +371,10 @@ mod tests {
     #[test]
     fn only_kinds_a_browser_shows_safely_are_inline() {
         assert_eq!(content_type("a/b.PNG"), ("image/png", true));
+        assert_eq!(content_type("a/b.jpeg"), ("image/jpeg", true));
+        assert_eq!(content_type("a/b.txt"), ("text/plain; charset=utf-8", true));
+        assert_eq!(content_type("a/b.pdf"), ("application/pdf", true));
+        assert_eq!(content_type("a/b.js"), ("application/octet-stream", false));
         assert_eq!(content_type("a/b.html"), ("application/octet-stream", false));
         assert_eq!(content_type("a/b.svg"), ("application/octet-stream", false));
         assert_eq!(content_type("a/b"), ("application/octet-stream", false));

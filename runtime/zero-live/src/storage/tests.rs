@@ -102,7 +102,7 @@ async fn two_photos(spool: &mut Spool) -> Upload {
         {"ref": "0", "name": "../../cat.PNG", "size": PNG.len(), "type": "image/png"},
         {"ref": "1", "name": "dog.png", "size": 4096, "type": "image/png"},
     ]);
-    session::start(&mut up, &offer, &policy(), 0, None).unwrap();
+    session::start(&mut up, &offer, &policy(), None).unwrap();
     let whole = Chunk { entry: "photos:0".into(), offset: 0, bytes: PNG.to_vec(), last: true };
     session::chunk(&mut up, spool, &whole, &policy()).await.unwrap();
     let half = Chunk { entry: "photos:1".into(), offset: 0, bytes: PNG.to_vec(), last: false };

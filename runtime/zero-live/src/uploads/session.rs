@@ -86,7 +86,8 @@ fn offers(entries: &Value) -> Result<Vec<Offer>, Refused> {
 /// Adds the files of an `upload_start` to `upload`, each checked against its declaration and
 /// the app's `max_upload_bytes`. Returns the reply's response: for each client reference, the
 /// entry to send chunks for (with the chunk size and window) or why not. Too many files, or
-/// more bytes than the session has room for (`held` of its quota), refuse them all and add
+/// more bytes than the session has room for (what its `owner`'s session holds already counts
+/// against its quota), refuse them all and add
 /// none. For a resumable upload (given its `owner`), each entry has a `resume` token, and an
 /// offer with the token of a file this page sent part of before goes on from the bytes on disk
 /// (its `offset`); any other token starts afresh.
@@ -94,10 +95,10 @@ pub(crate) fn start(
     upload: &mut Upload,
     entries: &Value,
     policy: &Policy,
-    held: u64,
     owner: Option<Owner<'_>>,
 ) -> Result<Value, Refused> {
     let offers = offers(entries)?;
+    let held = owner.as_ref().map_or(0, |o| o.held.load(Ordering::Relaxed));
     let config = &upload.config;
     if upload.entries.len() + offers.len() > config.max_entries {
         upload.errors = vec![UploadError::TooMany];

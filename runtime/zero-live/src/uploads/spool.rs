@@ -47,6 +47,7 @@ impl Spool {
     }
 
     /// Bytes the session's files hold now.
+    #[cfg(test)]
     pub(crate) fn held(&self) -> u64 {
         self.held.load(Ordering::Relaxed)
     }

@@ -37,7 +37,7 @@ async fn offered(storage: &Storage, files: &[(&str, usize)]) -> (Upload, Value) 
         .enumerate()
         .map(|(i, (name, size))| json!({"ref": i.to_string(), "name": name, "size": size, "type": "image/png"}))
         .collect();
-    let mut answer = session::start(&mut up, &json!(offers), &Policy::for_test(), 0, None).unwrap();
+    let mut answer = session::start(&mut up, &json!(offers), &Policy::for_test(), None).unwrap();
     sign(&mut up, &mut answer).await;
     (up, answer)
 }
@@ -163,7 +163,7 @@ async fn a_socket_upload_takes_no_reports_and_an_external_one_no_chunks() {
     let storage = local(dir.path());
     let mut socket = Upload::new(UploadConfig::new("photos"));
     let offer = json!([{"ref": "0", "name": "cat.png", "size": PNG.len(), "type": "image/png"}]);
-    session::start(&mut socket, &offer, &Policy::for_test(), 0, None).unwrap();
+    session::start(&mut socket, &offer, &Policy::for_test(), None).unwrap();
     let refused = progress(&mut socket, "photos:0", 1, false).await.unwrap_err();
     assert_eq!((refused.code, refused.protocol), ("not_external", true));
 
@@ -183,7 +183,7 @@ async fn an_external_upload_holds_nothing_of_the_session_quota_but_keeps_its_lim
     let mut up = Upload::new(UploadConfig::new("photos").accept(&[".png"]).max_file_size(100))
         .external(&storage, "photos");
     let offer = json!([{"ref": "0", "name": "cat.png", "size": 60, "type": "image/png"}]);
-    let answer = session::start(&mut up, &offer, &policy, 0, None).unwrap();
+    let answer = session::start(&mut up, &offer, &policy, None).unwrap();
     assert!(answer["entries"]["0"].get("external").is_some(), "{answer}");
     let config = UploadConfig::new("photos").accept(&[".png"]).max_file_size(100).max_entries(2);
     let mut up = Upload::new(config).external(&storage, "photos");
@@ -191,7 +191,7 @@ async fn an_external_upload_holds_nothing_of_the_session_quota_but_keeps_its_lim
         {"ref": "0", "name": "cat.png", "size": 101, "type": "image/png"},
         {"ref": "1", "name": "cat.exe", "size": 1, "type": "application/x-msdownload"},
     ]);
-    let mut answer = session::start(&mut up, &offer, &policy, 0, None).unwrap();
+    let mut answer = session::start(&mut up, &offer, &policy, None).unwrap();
     sign(&mut up, &mut answer).await;
     assert_eq!(answer["entries"]["0"], json!({"entry": "photos:0", "error": "too_large"}));
     assert_eq!(answer["entries"]["1"], json!({"entry": "photos:1", "error": "not_accepted"}));
@@ -254,14 +254,14 @@ async fn a_local_folder_takes_no_file_larger_than_the_endpoint_reads() {
     let offer =
         |size: u64| json!([{"ref": "0", "name": "cat.png", "size": size, "type": "image/png"}]);
     let mut up = Upload::new(UploadConfig::new("photos")).external(&storage, "photos");
-    let answer = session::start(&mut up, &offer(1001), &policy, 0, None).unwrap();
+    let answer = session::start(&mut up, &offer(1001), &policy, None).unwrap();
     assert_eq!(answer["entries"]["0"]["error"], "too_large", "{answer}");
     let mut up = Upload::new(UploadConfig::new("photos")).external(&storage, "photos");
-    let answer = session::start(&mut up, &offer(1000), &policy, 0, None).unwrap();
+    let answer = session::start(&mut up, &offer(1000), &policy, None).unwrap();
     assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
     // Over the socket, max_body_bytes does not apply.
     let mut up = Upload::new(UploadConfig::new("photos"));
-    let answer = session::start(&mut up, &offer(1001), &policy, 0, None).unwrap();
+    let answer = session::start(&mut up, &offer(1001), &policy, None).unwrap();
     assert!(answer["entries"]["0"].get("error").is_none(), "{answer}");
 }
 
