@@ -107,6 +107,8 @@ impl LiveView for Photos {
                 }
                 failed?;
             }
+            // The view fails mid-upload (its tests: a crashed view's files are removed).
+            "crash" => panic!("the photos page crashed on purpose"),
             other => return Err(EventError::Unknown(other.to_owned())),
         }
         Ok(())

@@ -332,3 +332,58 @@ async fn an_external_file_that_is_not_what_it_claims_is_refused_and_never_saved(
     assert_eq!(answer["entries"]["0"]["error"], "not_accepted", "{answer}");
     assert!(answer["entries"]["0"].get("external").is_none());
 }
+
+/// The files under `dir` (the upload root), however deep.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_under(&path));
+        } else {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn a_view_that_crashes_mid_upload_leaves_no_file_and_the_endpoint_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = counter::builder(LiveConfig::default()).upload_dir(dir.path()).build();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/photos").await.unwrap();
+    view.upload("photos", &[("cat.png", "image/png", &png(600_000))], 50).await.unwrap();
+    assert_eq!(files_under(dir.path()).len(), 1, "half a photo waits in the session's folder");
+    assert!(view.event("crash", json!({})).await.is_err(), "the view crashed");
+    // The session's end (by a panic too) removes its folder.
+    for _ in 0..100 {
+        if files_under(dir.path()).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(files_under(dir.path()), Vec::<std::path::PathBuf>::new());
+    let mut again = server.live("/photos").await.unwrap();
+    again.upload("photos", &[("cat.png", "image/png", &png(1000))], 100).await.unwrap();
+    assert!(again.has_element("#entries .state", Some("done")).unwrap());
+}
+
+#[tokio::test]
+async fn a_resumable_file_outlives_a_crashed_view_and_goes_on_after_the_rejoin() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = counter::builder(LiveConfig::default()).upload_dir(dir.path()).build();
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let mut view = server.live("/files").await.unwrap();
+    let body: Vec<u8> = (0..2_000_000u32).map(|i| (i % 253) as u8).collect();
+    let files = [("data.bin", "application/octet-stream", &body[..])];
+    let started = view.upload("file", &files, 50).await.unwrap();
+    assert!(view.event("crash", json!({})).await.is_err(), "the view crashed");
+    view.reconnect().await.unwrap();
+    let resumed = view.resume_upload("file", &files, &started, 100).await.unwrap();
+    assert_eq!(resumed["entries"]["0"]["resume"], started["entries"]["0"]["resume"]);
+    assert!(resumed["entries"]["0"]["offset"].as_u64().unwrap() > 0, "{resumed}");
+    assert!(view.has_element("#entries .state", Some("done")).unwrap(), "{}", view.html().unwrap());
+    view.click("#clear", None).await.unwrap();
+    assert!(view.has_element("#kept", Some("2000000")).unwrap(), "{}", view.html().unwrap());
+}
