@@ -1847,9 +1847,14 @@ async fn upload_progress(
         return protocol_error(session, "unknown_entry");
     };
     #[cfg(feature = "storage")]
-    let reported =
-        crate::uploads::external::progress(upload, &report.entry, report.received, report.last)
-            .await;
+    let reported = crate::uploads::external::progress(
+        upload,
+        &mut session.spool,
+        &report.entry,
+        report.received,
+        report.last,
+    )
+    .await;
     #[cfg(not(feature = "storage"))]
     let reported: Result<crate::uploads::session::Ack, _> = {
         let _ = upload;

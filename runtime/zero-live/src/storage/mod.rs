@@ -224,6 +224,23 @@ impl Storage {
         }
     }
 
+    /// Streams the object `key` into a new file at `to` (nothing there is overwritten).
+    pub(crate) async fn download(
+        &self,
+        key: &str,
+        to: &std::path::Path,
+    ) -> Result<(), StorageError> {
+        use futures_util::StreamExt as _;
+        let got = self.store.get(&parse_key(key)?).await?;
+        let mut file = tokio::fs::OpenOptions::new().write(true).create_new(true).open(to).await?;
+        let mut stream = got.into_stream();
+        while let Some(bytes) = stream.next().await {
+            file.write_all(&bytes?).await?;
+        }
+        file.flush().await?;
+        Ok(())
+    }
+
     /// Removes the object `key`.
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {
         Ok(self.store.delete(&parse_key(key)?).await?)
@@ -356,8 +373,9 @@ impl Upload {
     /// it is there. [`Upload::store`] keeps its files (the path-based [`Upload::consume`] sees
     /// none). An S3 bucket must allow the page's origin to `PUT` (its CORS rules); a local
     /// folder's URLs are the app's own, and take files of at most `max_body_bytes` (larger ones
-    /// are refused `too_large` before a byte is sent). The session's quotas, resumption and scanner apply to
-    /// uploads over the socket only.
+    /// are refused `too_large` before a byte is sent). The upload's scanner reads each object
+    /// (copied into the session's folder for it) before the entry is done; the session's
+    /// quotas and resumption apply to uploads over the socket only.
     pub fn external(mut self, storage: &Storage, prefix: &str) -> Upload {
         self.external = Some(crate::uploads::external::External {
             storage: storage.clone(),

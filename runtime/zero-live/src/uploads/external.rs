@@ -3,7 +3,8 @@
 //! signed route for a local folder), reports its progress with `upload_progress`, and says when
 //! the store took it whole. The session then checks the object itself (its size is the one
 //! declared, its first bytes agree with its name) before the entry is done. Nothing of the file
-//! crosses the socket or the endpoint's disk.
+//! crosses the socket; the endpoint's disk holds it only while the upload's scanner, if it has
+//! one, reads it.
 //!
 //! The object the browser writes is an incoming one (`PREFIX/incoming/ID.EXT`); storing the
 //! entry copies it to a key no URL can write and checks that copy again, so a file replaced
@@ -14,10 +15,10 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::Upload;
 use super::UploadError;
 use super::entry::UploadEntry;
 use super::session::{Ack, Refused, fail, open_entry, refused};
+use super::{Spool, Upload};
 use crate::storage::Storage;
 
 /// How long an upload URL is good for: a store checks it when the request starts, so a large
@@ -96,10 +97,12 @@ pub(crate) async fn sign(upload: &mut Upload, response: &mut Value) {
 /// breaks the protocol.
 pub(crate) async fn progress(
     upload: &mut Upload,
+    spool: &mut Spool,
     reference: &str,
     received: u64,
     last: bool,
 ) -> Result<Ack, Refused> {
+    let scanner = upload.config.scan.clone();
     let entry = open_entry(upload, reference)?;
     let Some(incoming) = entry.external.as_ref() else {
         return Err(refused("not_external", "this entry is sent over the socket", true));
@@ -115,13 +118,44 @@ pub(crate) async fn progress(
             Ok(sniffed) => {
                 entry.sniffed = sniffed;
                 entry.received = entry.client_size;
-                entry.done = true;
+                match scanner {
+                    Some(scanner) => scan(entry, spool, &storage, &key, scanner).await,
+                    None => entry.done = true,
+                }
             }
             // The object goes with the entry's failure.
             Err(error) => fail(entry, error),
         }
     }
     Ok(Ack { offset: entry.received, done: entry.done })
+}
+
+/// Runs the upload's scanner on an external entry's object, read into a file of the session's
+/// folder (removed once scanned): the entry is done when it passes, and rejected, its object
+/// removed, when it does not, the scanner fails, or the object cannot be read.
+async fn scan(
+    entry: &mut UploadEntry,
+    spool: &mut Spool,
+    storage: &Storage,
+    key: &str,
+    scanner: super::Scanner,
+) {
+    let number = entry.reference.rsplit_once(':').and_then(|(_, n)| n.parse().ok());
+    let copied = async {
+        let path = spool.file(number.unwrap_or(0))?;
+        storage.download(key, &path).await.map(|()| path)
+    };
+    match copied.await {
+        Ok(path) => {
+            super::session::scan_at(entry, scanner, path.clone()).await;
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        Err(e) => {
+            tracing::warn!(target: "zero_live::uploads", error = %e, "an uploaded object could not be read to scan it");
+            entry.rejection = Some("the file could not be scanned".to_owned());
+            fail(entry, UploadError::Rejected);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -419,6 +419,15 @@ pub(crate) fn fails_entry(code: &str) -> bool {
 /// it passes, rejected (its file removed) when it does not or the scanner panics.
 async fn scan(entry: &mut UploadEntry, scanner: super::Scanner) {
     let Some(path) = entry.file_path().map(std::path::Path::to_path_buf) else { return };
+    scan_at(entry, scanner, path).await;
+}
+
+/// [`scan`] of the entry's bytes in the file at `path`.
+pub(crate) async fn scan_at(
+    entry: &mut UploadEntry,
+    scanner: super::Scanner,
+    path: std::path::PathBuf,
+) {
     let seen = super::Scan {
         path,
         client_name: entry.client_name.clone(),

@@ -42,6 +42,12 @@ async fn offered(storage: &Storage, files: &[(&str, usize)]) -> (Upload, Value) 
     (up, answer)
 }
 
+/// A session's folder for a scanner's copy (under the system's temporary folder; removed
+/// with the value).
+fn spool() -> Spool {
+    Spool::new(&std::env::temp_dir().join("zero-live-external-tests"), rand::random())
+}
+
 fn url_of(answer: &Value, reference: &str) -> String {
     answer["entries"][reference]["external"]["url"].as_str().unwrap().to_owned()
 }
@@ -79,12 +85,12 @@ async fn a_file_put_to_its_signed_url_is_checked_then_stored_under_a_key_no_url_
     assert!(up.entries()[0].is_external());
 
     // Half-way, the browser reports progress; the page shows it.
-    let ack = progress(&mut up, "photos:0", 20, false).await.unwrap();
+    let ack = progress(&mut up, &mut spool(), "photos:0", 20, false).await.unwrap();
     assert_eq!((ack.offset, ack.done, up.entries()[0].progress()), (20, false, 42));
     assert_eq!(send(&storage, "PUT", &url, PNG).await, StatusCode::CREATED);
     assert_eq!(send(&storage, "PUT", &url, PNG).await, StatusCode::CONFLICT, "one upload a URL");
     assert_eq!(send(&storage, "PUT", &url, &PNG[..4]).await, StatusCode::CONFLICT);
-    let ack = progress(&mut up, "photos:0", PNG.len() as u64, true).await.unwrap();
+    let ack = progress(&mut up, &mut spool(), "photos:0", PNG.len() as u64, true).await.unwrap();
     assert!(ack.done && up.ready(), "checked and done");
     assert_eq!(up.entries()[0].sniffed_type(), Some("image/png"));
 
@@ -136,21 +142,22 @@ async fn a_file_that_is_not_what_it_claims_or_not_there_fails_and_goes_from_the_
     let (mut up, answer) = offered(&storage, &files).await;
     // An executable named as a picture.
     assert_eq!(send(&storage, "PUT", &url_of(&answer, "0"), ELF).await, StatusCode::CREATED);
-    let ack = progress(&mut up, "photos:0", ELF.len() as u64, true).await.unwrap();
+    let ack = progress(&mut up, &mut spool(), "photos:0", ELF.len() as u64, true).await.unwrap();
     assert!(!ack.done);
     assert_eq!(up.entries()[0].errors(), &[UploadError::ContentMismatch]);
     // Said to be there when it is not.
-    let ack = progress(&mut up, "photos:1", PNG.len() as u64, true).await.unwrap();
+    let ack = progress(&mut up, &mut spool(), "photos:1", PNG.len() as u64, true).await.unwrap();
     assert!(!ack.done);
     assert_eq!(up.entries()[1].errors(), &[UploadError::Incomplete]);
     // More bytes reported than declared break the protocol and fail the entry.
-    let over = progress(&mut up, "photos:2", PNG.len() as u64 + 1, false).await.unwrap_err();
+    let over =
+        progress(&mut up, &mut spool(), "photos:2", PNG.len() as u64 + 1, false).await.unwrap_err();
     assert_eq!((over.code, over.protocol), ("upload_overrun", true));
     assert_eq!(up.entries()[2].errors(), &[UploadError::TooLarge]);
     // Failed entries take no more reports.
-    let closed = progress(&mut up, "photos:0", 1, true).await.unwrap_err();
+    let closed = progress(&mut up, &mut spool(), "photos:0", 1, true).await.unwrap_err();
     assert_eq!((closed.code, closed.protocol), ("entry_closed", false));
-    let unknown = progress(&mut up, "photos:9", 1, true).await.unwrap_err();
+    let unknown = progress(&mut up, &mut spool(), "photos:9", 1, true).await.unwrap_err();
     assert_eq!((unknown.code, unknown.protocol), ("unknown_entry", true));
     settle().await;
     assert!(incoming(dir.path()).is_empty(), "the refused executable went");
@@ -164,7 +171,7 @@ async fn a_socket_upload_takes_no_reports_and_an_external_one_no_chunks() {
     let mut socket = Upload::new(UploadConfig::new("photos"));
     let offer = json!([{"ref": "0", "name": "cat.png", "size": PNG.len(), "type": "image/png"}]);
     session::start(&mut socket, &offer, &Policy::for_test(), None).unwrap();
-    let refused = progress(&mut socket, "photos:0", 1, false).await.unwrap_err();
+    let refused = progress(&mut socket, &mut spool(), "photos:0", 1, false).await.unwrap_err();
     assert_eq!((refused.code, refused.protocol), ("not_external", true));
 
     let (mut up, _) = offered(&storage, &[("cat.png", PNG.len())]).await;
@@ -230,7 +237,9 @@ async fn a_file_replaced_after_its_check_is_refused_when_stored() {
     let storage = local(dir.path());
     let (mut up, answer) = offered(&storage, &[("cat.png", PNG.len())]).await;
     assert_eq!(send(&storage, "PUT", &url_of(&answer, "0"), PNG).await, StatusCode::CREATED);
-    assert!(progress(&mut up, "photos:0", PNG.len() as u64, true).await.unwrap().done);
+    assert!(
+        progress(&mut up, &mut spool(), "photos:0", PNG.len() as u64, true).await.unwrap().done
+    );
     // Someone with the store's own credentials swaps the bytes after the check.
     let key = up.entries()[0].external.as_ref().unwrap().key.clone();
     let mut swapped = ELF.to_vec();
@@ -294,10 +303,12 @@ mod s3 {
         let url = url_of(&answer, "0");
         assert!(url.starts_with("http://127.0.0.1:") && url.contains("/uploads/photos/incoming/"));
         assert_eq!(moto::http("PUT", &url, PNG).await.0, 200);
-        assert!(progress(&mut up, "photos:0", PNG.len() as u64, true).await.unwrap().done);
+        assert!(
+            progress(&mut up, &mut spool(), "photos:0", PNG.len() as u64, true).await.unwrap().done
+        );
         // An executable named as a picture, found out by its first bytes in the bucket.
         assert_eq!(moto::http("PUT", &url_of(&answer, "1"), ELF).await.0, 200);
-        assert!(!progress(&mut up, "photos:1", 64, true).await.unwrap().done);
+        assert!(!progress(&mut up, &mut spool(), "photos:1", 64, true).await.unwrap().done);
         assert_eq!(up.entries()[1].errors(), &[UploadError::ContentMismatch]);
         let stored = up.store(&storage, "photos").await.unwrap();
         assert_eq!(storage.get(&stored[0].key).await.unwrap(), PNG);
@@ -312,4 +323,41 @@ mod s3 {
         let path = url.split('?').next().unwrap();
         path.split_once("/uploads/").unwrap().1.to_owned()
     }
+}
+
+#[tokio::test]
+async fn the_uploads_scanner_reads_an_external_object_and_a_refusal_removes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = local(dir.path());
+    let config = UploadConfig::new("photos").max_entries(2).scan(|scan| {
+        let bytes = std::fs::read(&scan.path).map_err(|e| e.to_string())?;
+        match bytes.windows(5).any(|w| w == b"VIRUS") {
+            true => Err("infected".to_owned()),
+            false => Ok(()),
+        }
+    });
+    let mut up = Upload::new(config).external(&storage, "photos");
+    let mut infected = PNG.to_vec();
+    infected.extend_from_slice(b"VIRUS");
+    let offer = json!([
+        {"ref": "0", "name": "a.png", "size": PNG.len(), "type": "image/png"},
+        {"ref": "1", "name": "b.png", "size": infected.len(), "type": "image/png"},
+    ]);
+    let mut answer = session::start(&mut up, &offer, &Policy::for_test(), None).unwrap();
+    sign(&mut up, &mut answer).await;
+    assert_eq!(send(&storage, "PUT", &url_of(&answer, "0"), PNG).await, StatusCode::CREATED);
+    assert_eq!(send(&storage, "PUT", &url_of(&answer, "1"), &infected).await, StatusCode::CREATED);
+    let scratch = tempfile::tempdir().unwrap();
+    let mut spool = Spool::new(scratch.path(), 1);
+    assert!(progress(&mut up, &mut spool, "photos:0", PNG.len() as u64, true).await.unwrap().done);
+    let refused = progress(&mut up, &mut spool, "photos:1", infected.len() as u64, true).await;
+    assert!(!refused.unwrap().done);
+    assert_eq!(up.entries()[1].errors(), &[UploadError::Rejected]);
+    assert_eq!(up.entries()[1].rejection(), Some("infected"));
+    settle().await;
+    assert_eq!(incoming(dir.path()).len(), 1, "the refused object went; the clean one stays");
+    let copies: Vec<_> = std::fs::read_dir(scratch.path()).unwrap().flatten().collect();
+    let left: usize = copies.iter().map(|d| std::fs::read_dir(d.path()).unwrap().count()).sum();
+    assert_eq!(left, 0, "the scanner's copies are removed");
+    assert_eq!(up.store(&storage, "photos").await.unwrap().len(), 1);
 }
