@@ -287,7 +287,7 @@ pub enum ClockMessage {
 }
 
 /// Always true, opaquely to the compiler: a task that panics still has an output type.
-fn value_is_null() -> bool {
+fn opaque_true() -> bool {
     std::hint::black_box(true)
 }
 
@@ -356,7 +356,7 @@ impl LiveView for Clock {
                 ctx.start_async_within("load", millis(value), slow_answer(millis(value) * 50));
             }
             "load_panics" => ctx.start_async("load", async {
-                if value_is_null() {
+                if opaque_true() {
                     panic!("the query failed");
                 }
                 0u64
