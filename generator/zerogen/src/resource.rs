@@ -34,6 +34,9 @@ pub enum Ty {
     Enum(Vec<String>),
     /// The id of a row of another resource's table.
     References(String),
+    /// A file the live form uploads (a photo, a PDF): the column keeps its key in the app's
+    /// store (`web/storage.rs`), which the form sets and the page links to.
+    Upload,
 }
 
 /// One field of a resource.
@@ -122,11 +125,12 @@ pub enum ResourceError {
 }
 
 const TYPES: &str = "string, text, integer, float, decimal, boolean, date, datetime, uuid, \
-                     enum:A:B:..., references:TABLE";
+                     upload, enum:A:B:..., references:TABLE";
 
 use crate::scaffold::KEYWORDS;
 
 mod model;
+mod storage;
 
 use crate::render::{RenderError, Templates};
 
@@ -336,6 +340,7 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
             Some("date") => Ty::Date,
             Some("datetime") => Ty::Datetime,
             Some("uuid") => Ty::Uuid,
+            Some("upload") => Ty::Upload,
             Some("enum") => {
                 let mut values = Vec::new();
                 for value in parts.by_ref() {
@@ -381,7 +386,18 @@ pub fn parse(singular: &str, plural: &str, fields: &[String]) -> Result<Resource
         if field.ty == Ty::Boolean && (field.optional || field.unique) {
             return Err(at("a boolean is never empty nor unique"));
         }
+        if field.ty == Ty::Upload && (field.unique || field.default.is_some()) {
+            return Err(at("an upload is a file the form sends: it takes `optional`, never \
+                           `unique` nor a default"));
+        }
         out.push(field);
+    }
+    if out.iter().all(|f| f.ty == Ty::Upload) {
+        return invalid(
+            "give a field that is not an upload too (e.g. `title:string`): the \
+                        pages name and focus it"
+                .to_owned(),
+        );
     }
     Ok(Resource {
         singular: singular.to_owned(),
@@ -408,6 +424,7 @@ fn check_default(ty: &Ty, value: &str) -> Result<(), String> {
         Ty::Datetime => is_datetime(value),
         Ty::Uuid => is_uuid(value),
         Ty::Enum(values) => values.iter().any(|v| v == value),
+        Ty::Upload => false,
     };
     if ok { Ok(()) } else { Err(format!("`{value}` is not a default this type takes")) }
 }
@@ -501,6 +518,8 @@ impl Field {
             Ty::Datetime => format!("v.{opt}datetime(\"{name}\")"),
             Ty::Uuid => format!("v.{opt}uuid(\"{name}\")"),
             Ty::Enum(_) => format!("v.{opt}choice(\"{name}\", {}_VALUES)", name.to_uppercase()),
+            // A key in the store, set by the form (never by the browser).
+            Ty::Upload => format!("v.{opt}text(\"{name}\", Some(255))"),
         }
     }
 
@@ -514,6 +533,7 @@ impl Field {
             Ty::Date => "date",
             Ty::Datetime => "datetime-local",
             Ty::Enum(_) => "select",
+            Ty::Upload => "file",
         }
     }
 
@@ -536,6 +556,7 @@ impl Field {
             Ty::Uuid => format!("123e4567-e89b-12d3-a456-42661417400{n}"),
             Ty::Enum(values) => values[0].clone(),
             Ty::References(_) => "1".to_owned(),
+            Ty::Upload => format!("{}/example-{n}.png", self.name),
         }
     }
 
@@ -748,6 +769,16 @@ pub fn write(
 ) -> Result<Vec<String>, ResourceError> {
     let io = io_error;
     crate::apptree::require_app(root)?;
+    if r.web != Web::Live
+        && let Some(f) = r.fields.iter().find(|f| f.ty == Ty::Upload)
+    {
+        return Err(ResourceError::Invalid(format!(
+            "`{}:upload`: files are uploaded by live pages (over their socket), which {} does \
+             not generate: leave out --json/--html, or the upload field; nothing was written",
+            f.name,
+            if r.web == Web::Json { "--json" } else { "--html" }
+        )));
+    }
     // In an app with accounts (`zerogen auth`) rows belong to a scope's users, unless asked.
     let scope = owner_scope(root, &r.scope)?;
     let owned = scope.is_some();
@@ -958,6 +989,12 @@ pub fn write(
         edits.push((SUPPORT.to_owned(), support));
     }
     crate::apptree::append_rows(&mut edits, LEDGER, &ledger, &additions.ledger, &["id"])?;
+    // The app's first upload field brings the file store.
+    if r.fields.iter().any(|f| f.ty == Ty::Upload) {
+        let (more, edited) = storage::additions(root, renderer.render("storage.rs")?, force)?;
+        files.extend(more);
+        edits.extend(edited);
+    }
     // The scope's row lists the table: who owns it is read from there.
     if let Some(scope) = &scope_name {
         // An app whose accounts predate the table gets it.
@@ -1326,6 +1363,9 @@ mod tests {
             ("Post", "posts", vec!["n:integer:default=x"], "not a default"),
             ("Post", "posts", vec!["d:date:default=2026-13-01"], "not a default"),
             ("Post", "posts", vec!["b:boolean:optional"], "never empty"),
+            ("Post", "posts", vec!["t:string", "f:upload:unique"], "never `unique`"),
+            ("Post", "posts", vec!["t:string", "f:upload:default=x"], "not a default"),
+            ("Post", "posts", vec!["f:upload", "g:upload:optional"], "not an upload too"),
         ] {
             let error = parse(singular, plural, &args(&fields)).unwrap_err().to_string();
             assert!(error.contains(expected), "{fields:?}: {error}");
@@ -1438,6 +1478,62 @@ mod tests {
         assert_eq!(versions.len(), 2, "one per backend: {versions:?}");
         assert!(versions.iter().all(|f| f.contains("/20261201000000_")), "{versions:?}");
         assert!(write(&r, root, "20261201000010", false).is_err(), "refused without --force");
+    }
+
+    /// A new app `shop` (its `zero-live` by version) in `root`.
+    fn new_app_at(root: &Path) {
+        let app = crate::scaffold::files(&crate::scaffold::NewApp {
+            name: "shop".to_owned(),
+            dir: root.to_owned(),
+            source: crate::scaffold::Source::Version("0.1".to_owned()),
+            db: crate::scaffold::Database::Sqlite,
+        })
+        .unwrap();
+        for (path, text) in app {
+            let full = root.join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, text).unwrap();
+        }
+    }
+
+    #[test]
+    fn an_upload_field_brings_the_file_store_once_and_only_to_live_pages() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        new_app_at(root);
+        let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+        let before = read("web/features.rs");
+        // Files travel over a live page's socket: other web layers are refused, nothing written.
+        for web in [Web::Json, Web::Html] {
+            let mut r = parse("Doc", "docs", &args(&["title:string", "file:upload"])).unwrap();
+            r.web = web;
+            let error = write(&r, root, "20261201000000", false).unwrap_err().to_string();
+            assert!(error.contains("`file:upload`: files are uploaded by live pages"), "{error}");
+            assert!(!root.join("src/docs.rs").exists() && !root.join("web/storage.rs").exists());
+        }
+        let r = parse("Doc", "docs", &args(&["title:string", "file:upload"])).unwrap();
+        write(&r, root, "20261201000000", false).unwrap();
+        assert!(read("web/storage.rs").contains("pub async fn keep("));
+        assert!(read("web/mod.rs").contains("pub mod storage;"));
+        let features = read("web/features.rs");
+        assert!(features.contains("builder.storage(self.storage.clone())"), "{features}");
+        let cargo = read("Cargo.toml");
+        assert!(cargo.contains("zero-live = { version = \"0.1\", features = [\"storage\"] }"));
+        assert!(cargo.contains("rand = \"0.9\"") && cargo.contains("s3 = [\"zero-live/s3\"]"));
+        let sql = read("migrations/sqlite/20261201000000_create_docs.sql");
+        assert!(sql.contains("file TEXT NOT NULL"), "{sql}");
+        // A second upload resource changes none of it.
+        let r = parse("Pic", "pics", &args(&["title:string", "pic:upload:optional"])).unwrap();
+        write(&r, root, "20261201000001", false).unwrap();
+        assert_eq!(read("web/features.rs"), features);
+        assert_eq!(read("Cargo.toml"), cargo);
+        // An app whose features file was reshaped by hand is told what to merge.
+        let dir = tempfile::tempdir().unwrap();
+        new_app_at(dir.path());
+        std::fs::write(dir.path().join("web/features.rs"), format!("{before}\n// mine\n")).unwrap();
+        let error = write(&r, dir.path(), "20261201000000", false).unwrap_err().to_string();
+        assert!(error.contains("web/features.rs is not as a generator wrote it"), "{error}");
+        assert!(!dir.path().join("src/pics.rs").exists(), "nothing written");
     }
 
     #[test]

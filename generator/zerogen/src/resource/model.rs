@@ -43,12 +43,19 @@ pub struct Model {
     pub owner_human: String,
     /// The fields, in order.
     pub fields: Vec<FieldModel>,
-    /// The first field (the one a taken unique value falls back to).
+    /// The first field that is not an upload (the one a taken unique value falls back to, the
+    /// editor focuses and the pages name).
     pub first: FieldModel,
+    /// The upload fields (`photo:upload`): files the live form sends and the store keeps.
+    pub uploads: Vec<FieldModel>,
+    /// The fields a form's `<.input>` edits (every one but the uploads).
+    pub inputs: Vec<FieldModel>,
     /// The first unique field, if any.
     pub unique: Option<FieldModel>,
     /// The fields a user can leave empty and must not: not optional, not a checkbox.
     pub required: Vec<FieldModel>,
+    /// The required fields a form's `<.input>` edits (not the uploads).
+    pub required_inputs: Vec<FieldModel>,
     /// The required fields a JSON create must name (no default either: not a checkbox, not a
     /// choice, whose first value is its default).
     pub api_required: Vec<FieldModel>,
@@ -128,6 +135,8 @@ pub struct FieldModel {
     pub json: String,
     /// Its value in a row made by hand `Default` (`Date::MIN` for a required date).
     pub default_value: String,
+    /// A file the form uploads: the column keeps its key in the store.
+    pub upload: bool,
 }
 
 fn quoted(items: impl IntoIterator<Item = String>) -> String {
@@ -193,6 +202,7 @@ impl Field {
         let doc_type = match &self.ty {
             Ty::Enum(v) => format!("one of {}", v.join(", ")),
             Ty::References(t) => format!("a row of `{t}`"),
+            Ty::Upload => "a file the form uploads (its key in the app's store)".to_owned(),
             other => format!("{other:?}").to_lowercase(),
         };
         FieldModel {
@@ -226,6 +236,7 @@ impl Field {
             },
             json,
             default_value,
+            upload: self.ty == Ty::Upload,
         }
     }
 }
@@ -306,8 +317,11 @@ impl Resource {
             owner_table: self.owner_table.clone(),
             org: org.clone(),
             owner_human: org.as_ref().map_or_else(|| "user".to_owned(), |o| o.replace('_', " ")),
-            first: fields[0].clone(),
+            first: fields.iter().find(|f| !f.upload).unwrap_or(&fields[0]).clone(),
+            uploads: fields.iter().filter(|f| f.upload).cloned().collect(),
+            inputs: fields.iter().filter(|f| !f.upload).cloned().collect(),
             unique: fields.iter().find(|f| f.unique).cloned(),
+            required_inputs: required.iter().filter(|f| !f.upload).cloned().collect(),
             required,
             api_required,
             parents,

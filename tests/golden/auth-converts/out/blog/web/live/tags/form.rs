@@ -12,7 +12,7 @@ use zero_db::DbError;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
 
-use crate::tags::{self, Tag};
+use crate::tags::{self, Attrs, Tag};
 use crate::web::services;
 
 /// The form's state.
@@ -50,20 +50,37 @@ pub async fn apply(
     id: Option<i64>,
     form: &mut Form,
 ) -> Option<Tag> {
+    let attrs = check(form)?;
+    if !form.submitted() {
+        return None;
+    }
+    write(ctx, scope, id, form, &attrs).await
+}
+
+/// Checks `form`'s values: the attributes, or `None` with the problems on the form's fields.
+pub fn check(form: &mut Form) -> Option<Attrs> {
     let values: BTreeMap<String, String> =
         tags::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();
-    let attrs = match tags::validate(&values) {
-        Ok(attrs) => attrs,
+    match tags::validate(&values) {
+        Ok(attrs) => Some(attrs),
         Err(problems) => {
             for problem in problems {
                 form.add_error(problem.field, problem.code, problem.message);
             }
-            return None;
+            None
         }
-    };
-    if !form.submitted() {
-        return None;
     }
+}
+
+/// Writes checked attributes as the scope's user (`id`: the tag edited, `None` for
+/// a new one): the row, or `None` with a taken unique value on its field (or a flash).
+pub async fn write(
+    ctx: &mut Context,
+    scope: &Scope,
+    id: Option<i64>,
+    form: &mut Form,
+    attrs: &Attrs,
+) -> Option<Tag> {
     let (db, pubsub) = match services(ctx) {
         Ok(services) => services,
         Err(e) => {
@@ -72,8 +89,8 @@ pub async fn apply(
         }
     };
     let saved = match id {
-        Some(id) => tags::update(scope, &db, &*pubsub, id, &attrs).await,
-        None => tags::create(scope, &db, &*pubsub, &attrs).await,
+        Some(id) => tags::update(scope, &db, &*pubsub, id, attrs).await,
+        None => tags::create(scope, &db, &*pubsub, attrs).await,
     };
     match saved {
         Ok(row) => {

@@ -10,7 +10,7 @@ use zero_db::DbError;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
 
-use crate::tags::{self, Tag};
+use crate::tags::{self, Attrs, Tag};
 use crate::web::services;
 
 /// The form's state.
@@ -41,20 +41,36 @@ pub fn mount_error(e: DbError) -> MountError {
 /// one): the row written, or `None` with the problems on the form's fields (or in a
 /// flash).
 pub async fn apply(ctx: &mut Context, id: Option<i64>, form: &mut Form) -> Option<Tag> {
+    let attrs = check(form)?;
+    if !form.submitted() {
+        return None;
+    }
+    write(ctx, id, form, &attrs).await
+}
+
+/// Checks `form`'s values: the attributes, or `None` with the problems on the form's fields.
+pub fn check(form: &mut Form) -> Option<Attrs> {
     let values: BTreeMap<String, String> =
         tags::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();
-    let attrs = match tags::validate(&values) {
-        Ok(attrs) => attrs,
+    match tags::validate(&values) {
+        Ok(attrs) => Some(attrs),
         Err(problems) => {
             for problem in problems {
                 form.add_error(problem.field, problem.code, problem.message);
             }
-            return None;
+            None
         }
-    };
-    if !form.submitted() {
-        return None;
     }
+}
+
+/// Writes checked attributes (`id`: the tag edited, `None` for
+/// a new one): the row, or `None` with a taken unique value on its field (or a flash).
+pub async fn write(
+    ctx: &mut Context,
+    id: Option<i64>,
+    form: &mut Form,
+    attrs: &Attrs,
+) -> Option<Tag> {
     let (db, pubsub) = match services(ctx) {
         Ok(services) => services,
         Err(e) => {
@@ -63,8 +79,8 @@ pub async fn apply(ctx: &mut Context, id: Option<i64>, form: &mut Form) -> Optio
         }
     };
     let saved = match id {
-        Some(id) => tags::update(&db, &*pubsub, id, &attrs).await,
-        None => tags::create(&db, &*pubsub, &attrs).await,
+        Some(id) => tags::update(&db, &*pubsub, id, attrs).await,
+        None => tags::create(&db, &*pubsub, attrs).await,
     };
     match saved {
         Ok(row) => {

@@ -11,7 +11,7 @@ use zero_db::DbError;
 use zero_live::form::{Action, Form};
 use zero_live::{Context, EventError, LiveView, MountError};
 
-use crate::projects::{self, Project};
+use crate::projects::{self, Attrs, Project};
 use crate::web::services;
 
 /// The form's state.
@@ -49,20 +49,37 @@ pub async fn apply(
     id: Option<i64>,
     form: &mut Form,
 ) -> Option<Project> {
+    let attrs = check(form)?;
+    if !form.submitted() {
+        return None;
+    }
+    write(ctx, scope, id, form, &attrs).await
+}
+
+/// Checks `form`'s values: the attributes, or `None` with the problems on the form's fields.
+pub fn check(form: &mut Form) -> Option<Attrs> {
     let values: BTreeMap<String, String> =
         projects::FIELDS.iter().map(|f| ((*f).to_owned(), form.value(f).to_owned())).collect();
-    let attrs = match projects::validate(&values) {
-        Ok(attrs) => attrs,
+    match projects::validate(&values) {
+        Ok(attrs) => Some(attrs),
         Err(problems) => {
             for problem in problems {
                 form.add_error(problem.field, problem.code, problem.message);
             }
-            return None;
+            None
         }
-    };
-    if !form.submitted() {
-        return None;
     }
+}
+
+/// Writes checked attributes as the scope's user (`id`: the project edited, `None` for
+/// a new one): the row, or `None` with a taken unique value on its field (or a flash).
+pub async fn write(
+    ctx: &mut Context,
+    scope: &Scope,
+    id: Option<i64>,
+    form: &mut Form,
+    attrs: &Attrs,
+) -> Option<Project> {
     let (db, pubsub) = match services(ctx) {
         Ok(services) => services,
         Err(e) => {
@@ -71,8 +88,8 @@ pub async fn apply(
         }
     };
     let saved = match id {
-        Some(id) => projects::update(scope, &db, &*pubsub, id, &attrs).await,
-        None => projects::create(scope, &db, &*pubsub, &attrs).await,
+        Some(id) => projects::update(scope, &db, &*pubsub, id, attrs).await,
+        None => projects::create(scope, &db, &*pubsub, attrs).await,
     };
     match saved {
         Ok(row) => {
