@@ -966,9 +966,23 @@ pub fn write(
     }
     let table_error =
         |path: &str, e: String| ResourceError::Invalid(format!("{path}: {e}; nothing was written"));
+    let uploads = r.fields.iter().any(|f| f.ty == Ty::Upload);
+    let (path, key) = (crate::app::ROUTES_TABLE, &["method", "path"][..]);
     if !already_routed {
-        let (path, key) = (crate::app::ROUTES_TABLE, &["method", "path"][..]);
         crate::apptree::append_rows(&mut edits, path, &routes, &additions.routes, key)?;
+    }
+    // The app's first upload field brings the file store, and the route of its links.
+    if uploads && !storage::has_store(root) {
+        // One edit of the table: the resource's rows, then the store's.
+        let at = edits.iter().position(|(p, _)| p == path);
+        let current = at.map_or_else(|| routes.clone(), |i| edits.remove(i).1);
+        edits.push((path.to_owned(), current.clone()));
+        let mut routed = Vec::new();
+        crate::apptree::append_rows(&mut routed, path, &current, storage::ROUTE, key)?;
+        if let Some((_, text)) = routed.pop() {
+            edits.retain(|(p, _)| p != path);
+            edits.push((path.to_owned(), text));
+        }
     }
     let mut support = support;
     let mut changed = false;
@@ -989,9 +1003,8 @@ pub fn write(
         edits.push((SUPPORT.to_owned(), support));
     }
     crate::apptree::append_rows(&mut edits, LEDGER, &ledger, &additions.ledger, &["id"])?;
-    // The app's first upload field brings the file store.
-    if r.fields.iter().any(|f| f.ty == Ty::Upload) {
-        let (more, edited) = storage::additions(root, renderer.render("storage.rs")?, force)?;
+    if uploads {
+        let (more, edited) = storage::additions(root, renderer.render("storage.rs")?)?;
         files.extend(more);
         edits.extend(edited);
     }
@@ -1515,8 +1528,12 @@ mod tests {
         write(&r, root, "20261201000000", false).unwrap();
         assert!(read("web/storage.rs").contains("pub async fn keep("));
         assert!(read("web/mod.rs").contains("pub mod storage;"));
-        let features = read("web/features.rs");
-        assert!(features.contains("builder.storage(self.storage.clone())"), "{features}");
+        assert!(
+            read("spec/routes.tsv")
+                .contains("GET\t/files/*key\thttp\tweb::storage::read\tassets\t/")
+        );
+        assert!(read("web/routes.rs").contains("web::storage::read"));
+        assert_eq!(read("web/features.rs"), before, "the features are as they were");
         let cargo = read("Cargo.toml");
         assert!(cargo.contains("zero-live = { version = \"0.1\", features = [\"storage\"] }"));
         assert!(cargo.contains("rand = \"0.9\"") && cargo.contains("s3 = [\"zero-live/s3\"]"));
@@ -1525,15 +1542,19 @@ mod tests {
         // A second upload resource changes none of it.
         let r = parse("Pic", "pics", &args(&["title:string", "pic:upload:optional"])).unwrap();
         write(&r, root, "20261201000001", false).unwrap();
-        assert_eq!(read("web/features.rs"), features);
         assert_eq!(read("Cargo.toml"), cargo);
-        // An app whose features file was reshaped by hand is told what to merge.
+        assert_eq!(read("spec/routes.tsv").matches("/files/*key").count(), 1, "one route");
+        // An app whose manifest has no zero-live to extend is told so, and nothing is written.
         let dir = tempfile::tempdir().unwrap();
         new_app_at(dir.path());
-        std::fs::write(dir.path().join("web/features.rs"), format!("{before}\n// mine\n")).unwrap();
+        let manifest = dir.path().join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap();
+        let text: Vec<&str> = text.lines().filter(|l| !l.starts_with("zero-live = ")).collect();
+        std::fs::write(&manifest, text.join("\n")).unwrap();
         let error = write(&r, dir.path(), "20261201000000", false).unwrap_err().to_string();
-        assert!(error.contains("web/features.rs is not as a generator wrote it"), "{error}");
+        assert!(error.contains("Cargo.toml has no `zero-live = ...` dependency"), "{error}");
         assert!(!dir.path().join("src/pics.rs").exists(), "nothing written");
+        assert!(!dir.path().join("web/storage.rs").exists(), "nothing written");
     }
 
     #[test]

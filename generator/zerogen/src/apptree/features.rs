@@ -13,9 +13,6 @@ use crate::resource::ResourceError;
 /// The file.
 pub const FEATURES: &str = "web/features.rs";
 
-/// The file store's module, written with an app's first upload field.
-pub const STORAGE_MODULE: &str = "web/storage.rs";
-
 /// The features an app has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Flags {
@@ -23,8 +20,6 @@ pub struct Flags {
     pub accounts: bool,
     /// Organizations (`zerogen scope NAME`): the scope's names.
     pub orgs: Option<OrgNames>,
-    /// A store for uploaded files (`zerogen resource` with an upload field).
-    pub storage: bool,
 }
 
 /// The names of an organization scope (`zerogen scope team`).
@@ -52,17 +47,15 @@ impl OrgNames {
 
 impl Flags {
     /// The features of the app at `root`: accounts when it has `web/auth.rs`, organizations
-    /// when its scopes table has a scope whose rows live in a table of its own (not `users`),
-    /// a file store when it has `web/storage.rs`.
+    /// when its scopes table has a scope whose rows live in a table of its own (not `users`).
     pub fn of_app(root: &Path) -> Flags {
         let accounts = root.join(crate::auth::AUTH_MODULE).is_file();
-        let storage = root.join(STORAGE_MODULE).is_file();
         let orgs = crate::scopes::of_app(root)
             .unwrap_or_default()
             .into_iter()
             .find(|s| s.references != "users")
             .map(|s| OrgNames::of(&s.name));
-        Flags { accounts, orgs, storage }
+        Flags { accounts, orgs }
     }
 }
 

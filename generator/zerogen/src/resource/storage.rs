@@ -1,14 +1,15 @@
 //! What an app's first upload field (`photo:upload`) adds besides the resource: the file store's
-//! module (`web/storage.rs`, from `templates/resource/storage.rs.tmpl`), its place in
-//! `web/mod.rs` and in the features (`web/features.rs` shares the store with views), and in
+//! module (`web/storage.rs`, from `templates/resource/storage.rs.tmpl`) and its place in
+//! `web/mod.rs`, the route that serves a local folder's signed links (`GET /files/*key`), and in
 //! `Cargo.toml` zero-live's `storage` feature, `rand` for a local store's signing key and an
 //! `s3` feature for a bucket.
 
 use std::path::Path;
 
-use crate::apptree::features::{FEATURES, Flags, STORAGE_MODULE};
-
 use super::{ResourceError, add_mod, io_error};
+
+/// The file store's module, written with an app's first upload field.
+pub(super) const STORAGE_MODULE: &str = "web/storage.rs";
 
 /// The app's manifest.
 const CARGO: &str = "Cargo.toml";
@@ -16,33 +17,34 @@ const CARGO: &str = "Cargo.toml";
 /// The web layer's module list.
 const WEB_MOD: &str = "web/mod.rs";
 
+/// The route of a local folder's signed links (`web::storage::PREFIX`), as rows of
+/// `spec/routes.tsv`: read only, so in the `assets` pipeline (no cookie, no CSRF token).
+pub(super) const ROUTE: &str = "method\tpath\tkind\ttarget\tpipeline\tscope\tname\tnav\n\
+     GET\t/files/*key\thttp\tweb::storage::read\tassets\t/\t\t\n";
+
 /// Files by path, with their text.
 type Files = Vec<(String, String)>;
 
+/// Whether the app at `root` has a file store (`web/storage.rs`).
+pub(super) fn has_store(root: &Path) -> bool {
+    root.join(STORAGE_MODULE).is_file()
+}
+
 /// The files to write and the edits to make so the app at `root` has a file store, with the
-/// store's module already rendered (`module`); nothing when it has one (`web/storage.rs`).
-pub(super) fn additions(
-    root: &Path,
-    module: String,
-    force: bool,
-) -> Result<(Files, Files), ResourceError> {
-    let app = Flags::of_app(root);
-    if app.storage {
+/// store's module already rendered (`module`); nothing when it has one. The route is the
+/// caller's to add ([`ROUTE`]), with the resource's.
+pub(super) fn additions(root: &Path, module: String) -> Result<(Files, Files), ResourceError> {
+    if has_store(root) {
         return Ok((Vec::new(), Vec::new()));
     }
     let read = |path: &str| {
         let at = root.join(path);
         std::fs::read_to_string(&at).map_err(|e| io_error(&at, e))
     };
-    let mut edits = vec![(WEB_MOD.to_owned(), add_mod(&read(WEB_MOD)?, "storage"))];
-    let from = Flags { storage: false, ..app.clone() };
-    let to = Flags { storage: true, ..app };
-    if let Some(features) =
-        crate::apptree::features::rewrite(root, &read(FEATURES)?, &from, &to, force)?
-    {
-        edits.push((FEATURES.to_owned(), features));
-    }
-    edits.push((CARGO.to_owned(), with_storage(&read(CARGO)?)?));
+    let edits = vec![
+        (WEB_MOD.to_owned(), add_mod(&read(WEB_MOD)?, "storage")),
+        (CARGO.to_owned(), with_storage(&read(CARGO)?)?),
+    ];
     Ok((vec![(STORAGE_MODULE.to_owned(), module)], edits))
 }
 

@@ -5,9 +5,6 @@
 //!
 //! With accounts (`zerogen auth`): the `Accounts` are shared with views, every request gets
 //! its user's `Scope` (the first layer), and the root layout shows who is signed in.
-//!
-//! With uploads (`zerogen resource` with an upload field): the file store (`web/storage.rs`) is
-//! shared with views, and a local folder's signed links are served under `/files`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -23,9 +20,6 @@ use zero_live::{Endpoint, Live, LiveBuilder};
 pub struct Features {
     /// The accounts (`zerogen auth`).
     pub accounts: zero_auth::Accounts,
-
-    /// Where uploaded files are kept (`web/storage.rs`).
-    pub storage: zero_live::storage::Storage,
 }
 
 /// What the root layout shows of the account, in an app with accounts.
@@ -43,8 +37,7 @@ impl Features {
     /// Checks run before a served app starts (`App::load`, with the app's folder in a
     /// development build).
     pub fn check(root: Option<&Path>) -> Result<(), String> {
-        super::auth::check(root)?;
-        super::storage::check(root)
+        super::auth::check(root)
     }
 
     /// The features of an app with this database, PubSub adapter and endpoint; `root`, the
@@ -56,15 +49,13 @@ impl Features {
         endpoint: &Endpoint,
         root: Option<&Path>,
     ) -> Features {
-        // `check` opened it before a served app started; tests' is a temporary folder.
-        let storage = super::storage::open(root).unwrap_or_else(|e| panic!("{e}"));
         let accounts = super::auth::accounts(db.clone(), pubsub.clone(), endpoint, root);
-        Features { accounts, storage }
+        Features { accounts }
     }
 
     /// Shares the features' state with views (`ctx.state::<T>()`).
     pub fn share(&self, builder: LiveBuilder) -> LiveBuilder {
-        builder.state(self.accounts.clone()).storage(self.storage.clone())
+        builder.state(self.accounts.clone())
     }
 
     /// The app's routes behind the features' layers, which run before the app's own.

@@ -23,26 +23,26 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
         .live_in::<crate::web::live::photos::show::Show>("browser", "/photos/{id}")
         // spec/routes.tsv:15
         .live_in::<crate::web::live::photos::form::PhotoForm>("browser", "/photos/{id}/edit")
-        // spec/routes.tsv:16
-        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
         // spec/routes.tsv:17
+        .live_in::<crate::web::live::users::register::Register>("browser", "/users/register")
+        // spec/routes.tsv:18
         .live_in::<crate::web::live::users::log_in::LogIn>("browser", "/users/log-in")
-        // spec/routes.tsv:19
+        // spec/routes.tsv:20
         .live_in::<crate::web::live::users::confirm::Confirm>("browser", "/users/log-in/{token}")
-        // spec/routes.tsv:21
-        .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
         // spec/routes.tsv:22
+        .live_in::<crate::web::live::users::settings::Settings>("browser", "/users/settings")
+        // spec/routes.tsv:23
         .live_in::<crate::web::live::users::confirm_email::ConfirmEmail>(
             "browser",
             "/users/settings/confirm-email/{token}",
         )
-        // spec/routes.tsv:24
-        .live_in::<crate::web::live::albums::index::Index>("browser", "/albums")
         // spec/routes.tsv:25
-        .live_in::<crate::web::live::albums::form::AlbumForm>("browser", "/albums/new")
+        .live_in::<crate::web::live::albums::index::Index>("browser", "/albums")
         // spec/routes.tsv:26
-        .live_in::<crate::web::live::albums::show::Show>("browser", "/albums/{id}")
+        .live_in::<crate::web::live::albums::form::AlbumForm>("browser", "/albums/new")
         // spec/routes.tsv:27
+        .live_in::<crate::web::live::albums::show::Show>("browser", "/albums/{id}")
+        // spec/routes.tsv:28
         .live_in::<crate::web::live::albums::form::AlbumForm>("browser", "/albums/{id}/edit")
 }
 
@@ -51,16 +51,18 @@ pub fn live_views(live: zero_live::LiveBuilder) -> zero_live::LiveBuilder {
 pub fn router(live: &zero_live::Live) -> axum::Router {
     let browser = live
         .pages_of("browser")
-        // spec/routes.tsv:18
+        // spec/routes.tsv:19
         .route("/users/log-in", post(crate::web::auth::log_in))
-        // spec/routes.tsv:20
+        // spec/routes.tsv:21
         .route("/users/log-out", post(crate::web::auth::log_out))
-        // spec/routes.tsv:23
+        // spec/routes.tsv:24
         .route("/dev/mailbox", get(crate::web::auth::dev_mailbox));
     let api = axum::Router::new()
         // spec/routes.tsv:10
         .route("/api/status", get(crate::web::http::status));
     let assets = axum::Router::new()
+        // spec/routes.tsv:16
+        .route("/files/{*key}", get(crate::web::storage::read))
         // spec/routes.tsv:11
         .merge(zero_live::static_files::embedded("/assets", WEB_ASSETS));
     live.transport()
@@ -126,57 +128,57 @@ pub fn edit_photo_path(id: impl std::fmt::Display) -> String {
     format!("/photos/{id}/edit")
 }
 
-/// `/users/register` (spec/routes.tsv:16).
+/// `/users/register` (spec/routes.tsv:17).
 pub fn user_registration_path() -> String {
     "/users/register".to_owned()
 }
 
-/// `/users/log-in` (spec/routes.tsv:17).
+/// `/users/log-in` (spec/routes.tsv:18).
 pub fn user_log_in_path() -> String {
     "/users/log-in".to_owned()
 }
 
-/// `/users/log-in/:token` (spec/routes.tsv:19).
+/// `/users/log-in/:token` (spec/routes.tsv:20).
 pub fn user_confirm_path(token: impl std::fmt::Display) -> String {
     format!("/users/log-in/{token}")
 }
 
-/// `/users/log-out` (spec/routes.tsv:20).
+/// `/users/log-out` (spec/routes.tsv:21).
 pub fn user_log_out_path() -> String {
     "/users/log-out".to_owned()
 }
 
-/// `/users/settings` (spec/routes.tsv:21).
+/// `/users/settings` (spec/routes.tsv:22).
 pub fn user_settings_path() -> String {
     "/users/settings".to_owned()
 }
 
-/// `/users/settings/confirm-email/:token` (spec/routes.tsv:22).
+/// `/users/settings/confirm-email/:token` (spec/routes.tsv:23).
 pub fn user_confirm_email_path(token: impl std::fmt::Display) -> String {
     format!("/users/settings/confirm-email/{token}")
 }
 
-/// `/dev/mailbox` (spec/routes.tsv:23).
+/// `/dev/mailbox` (spec/routes.tsv:24).
 pub fn dev_mailbox_path() -> String {
     "/dev/mailbox".to_owned()
 }
 
-/// `/albums` (spec/routes.tsv:24).
+/// `/albums` (spec/routes.tsv:25).
 pub fn albums_path() -> String {
     "/albums".to_owned()
 }
 
-/// `/albums/new` (spec/routes.tsv:25).
+/// `/albums/new` (spec/routes.tsv:26).
 pub fn new_album_path() -> String {
     "/albums/new".to_owned()
 }
 
-/// `/albums/:id` (spec/routes.tsv:26).
+/// `/albums/:id` (spec/routes.tsv:27).
 pub fn album_path(id: impl std::fmt::Display) -> String {
     format!("/albums/{id}")
 }
 
-/// `/albums/:id/edit` (spec/routes.tsv:27).
+/// `/albums/:id/edit` (spec/routes.tsv:28).
 pub fn edit_album_path(id: impl std::fmt::Display) -> String {
     format!("/albums/{id}/edit")
 }
@@ -200,6 +202,6 @@ pub const NAV: &[NavLink] = &[
     NavLink { text: "About", path: "/about" },
     // spec/routes.tsv:12
     NavLink { text: "Photos", path: "/photos" },
-    // spec/routes.tsv:24
+    // spec/routes.tsv:25
     NavLink { text: "Albums", path: "/albums" },
 ];

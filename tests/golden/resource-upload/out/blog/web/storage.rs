@@ -1,21 +1,26 @@
 //! Where the app keeps uploaded files: written by `zerogen resource` with the app's first
-//! upload field (`photo:upload`); edit freely.
+//! upload field (`photo:upload`), with its route in `spec/routes.tsv` (`GET /files/*key`,
+//! [`read`]); edit freely.
 //!
 //! - `STORAGE_BUCKET` set: that S3-compatible bucket (build with `--features s3`; object_store
 //!   reads `AWS_ENDPOINT`, `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and
 //!   `AWS_ALLOW_HTTP`); pages link to the bucket's presigned URLs.
 //! - Otherwise the folder `STORAGE_DIR`, served by the app under [`PREFIX`] through signed
-//!   links. A development build defaults to `.zero-live/files` in the app's folder; a release
-//!   build refuses to start without one of the two.
+//!   links. A development build (tests too) defaults to `.zero-live/files` in the app's folder;
+//!   a release build refuses to keep a file without one of the two.
 //!
-//! A local folder's links are signed with a key of the process's own: each works for
-//! [`LINK_TTL`] and dies with the process, and pages sign new ones each time they mount (a page
-//! open across a restart mounts again when it reconnects).
+//! The store opens on first use, once for the process. A local folder's links are signed with
+//! a key of the process's own: each works for [`LINK_TTL`] and dies with the process, and pages
+//! sign new ones each time they mount (a page open across a restart mounts again when it
+//! reconnects).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use zero_live::Context;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse as _, Response};
 use zero_live::storage::Storage;
 use zero_live::uploads::Upload;
 
@@ -36,55 +41,75 @@ pub struct Link {
     pub image: bool,
 }
 
-/// Whether `name` is set in the environment, and not empty.
-fn set(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| !v.is_empty())
+/// The environment variable `name`, when it is set and not empty.
+fn var(name: &str) -> Option<std::ffi::OsString> {
+    std::env::var_os(name).filter(|v| !v.is_empty())
 }
 
-/// The local folder: `STORAGE_DIR`, else `.zero-live/files` in the app's folder (`root`, a
-/// development build), else one in the system's temporary folder (tests).
-fn folder(root: Option<&Path>) -> PathBuf {
-    match (std::env::var_os("STORAGE_DIR").filter(|v| !v.is_empty()), root) {
-        (Some(dir), _) => PathBuf::from(dir),
-        (None, Some(root)) => root.join(".zero-live/files"),
-        (None, None) => std::env::temp_dir().join(concat!(env!("CARGO_PKG_NAME"), "-files")),
-    }
-}
-
-/// Checks run before a served app starts (`root`: the app's folder in a development build):
-/// a release build names its store, and the store opens.
-pub fn check(root: Option<&Path>) -> Result<(), String> {
-    if root.is_none() && !set("STORAGE_DIR") && !set("STORAGE_BUCKET") {
-        return Err("uploaded files need a store: set STORAGE_DIR (a folder the app can write) \
-                    or STORAGE_BUCKET (an S3 bucket, with the `s3` feature)"
-            .to_owned());
-    }
-    open(root).map(|_| ())
-}
-
-/// The store the environment names (see the module's documentation).
-pub fn open(root: Option<&Path>) -> Result<Storage, String> {
-    let dir = folder(root);
+/// The store the environment names (see the module's documentation), and how its links are
+/// served.
+fn open() -> Result<(Storage, axum::Router), String> {
+    let dir = match var("STORAGE_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None if var("STORAGE_BUCKET").is_some() => PathBuf::new(),
+        None if cfg!(debug_assertions) => {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".zero-live/files")
+        }
+        None => {
+            return Err("uploaded files need a store: set STORAGE_DIR (a folder the app can \
+                        write) or STORAGE_BUCKET (an S3 bucket, with the `s3` feature)"
+                .to_owned());
+        }
+    };
     let key: [u8; 32] = rand::random();
-    Storage::from_env(&dir, &key, PREFIX)
-        .map_err(|e| format!("the file store ({}): {e}", dir.display()))
+    let storage = Storage::from_env(&dir, &key, PREFIX)
+        .map_err(|e| format!("the file store ({}): {e}", dir.display()))?;
+    let router = storage.router();
+    Ok((storage, router))
 }
 
-/// The store the app shares with its views (`LiveBuilder::storage`).
-fn of(ctx: &Context) -> Result<Storage, String> {
-    ctx.state::<Storage>()
-        .cloned()
-        .ok_or_else(|| "the app shares no file store with its views".to_owned())
+/// The app's store, opened on first use (the same failure every time, when it cannot be).
+fn store() -> Result<&'static (Storage, axum::Router), String> {
+    static STORE: OnceLock<Result<(Storage, axum::Router), String>> = OnceLock::new();
+    STORE.get_or_init(open).as_ref().map_err(Clone::clone)
+}
+
+/// `GET /files/*key` (`spec/routes.tsv`): a local folder's file, for a link signed by [`link`]
+/// (`403` unsigned, forged or expired; `404` no such file). A bucket's links go to the bucket.
+pub async fn read(request: Request) -> Response {
+    match store() {
+        Ok((_, router)) => {
+            use tower::Service;
+            // The store's router matches the path again: the request goes on without this
+            // route's parameters (its extensions), which it would read as its own.
+            let (parts, body) = request.into_parts();
+            let mut request = Request::new(body);
+            *request.method_mut() = parts.method;
+            *request.uri_mut() = parts.uri;
+            *request.headers_mut() = parts.headers;
+            let mut router = router.clone();
+            let ready = std::future::poll_fn(|cx| Service::<Request>::poll_ready(&mut router, cx));
+            let served = match ready.await {
+                Ok(()) => router.call(request).await,
+                Err(never) => match never {},
+            };
+            served.unwrap_or_else(|never| match never {})
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "no file store");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// A link to the file at `key` (`None` for no file, or when the store cannot sign one: the
 /// page then shows none, and the failure is logged).
-pub async fn link(ctx: &Context, key: &str) -> Option<Link> {
+pub async fn link(key: &str) -> Option<Link> {
     if key.is_empty() {
         return None;
     }
-    let signed = match of(ctx) {
-        Ok(storage) => storage.signed_url(key, LINK_TTL).await.map_err(|e| e.to_string()),
+    let signed = match store() {
+        Ok((storage, _)) => storage.signed_url(key, LINK_TTL).await.map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
     match signed {
@@ -116,13 +141,9 @@ pub fn ready(upload: &Upload) -> Result<bool, &'static str> {
 
 /// Moves the upload's finished file into the store under `prefix`: its key (`None`: no file
 /// was finished). When storing fails the file stays in the upload, to try again.
-pub async fn keep(
-    ctx: &Context,
-    upload: &mut Upload,
-    prefix: &str,
-) -> Result<Option<String>, String> {
-    let storage = of(ctx)?;
-    match upload.store(&storage, prefix).await {
+pub async fn keep(upload: &mut Upload, prefix: &str) -> Result<Option<String>, String> {
+    let (storage, _) = store()?;
+    match upload.store(storage, prefix).await {
         Ok(stored) => Ok(stored.into_iter().next_back().map(|file| file.key)),
         Err(failed) => Err(format!("the file could not be kept: {}", failed.error)),
     }
@@ -130,12 +151,12 @@ pub async fn keep(
 
 /// Removes the file at `key` (a replaced or deleted row's). A failure is logged: the row's
 /// change stands, and the file stays behind.
-pub async fn forget(ctx: &Context, key: &str) {
+pub async fn forget(key: &str) {
     if key.is_empty() {
         return;
     }
-    let removed = match of(ctx) {
-        Ok(storage) => storage.delete(key).await.map_err(|e| e.to_string()),
+    let removed = match store() {
+        Ok((storage, _)) => storage.delete(key).await.map_err(|e| e.to_string()),
         Err(e) => Err(e),
     };
     if let Err(e) = removed {

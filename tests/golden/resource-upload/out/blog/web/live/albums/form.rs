@@ -183,9 +183,9 @@ impl AlbumForm {
         // The values are valid: each chosen file moves into the store, and the row gets its
         // key (a file kept before, for a write that failed, gives way to it).
         if files["cover"] == PENDING {
-            match storage::keep(ctx, &mut self.cover_upload, "albums/cover").await {
+            match storage::keep(&mut self.cover_upload, "albums/cover").await {
                 Ok(Some(key)) => {
-                    storage::forget(ctx, &self.cover_kept).await;
+                    storage::forget(&self.cover_kept).await;
                     self.cover_kept = key.clone();
                     files.insert("cover", key);
                 }
@@ -202,7 +202,7 @@ impl AlbumForm {
         let row = write(ctx, &self.scope, self.id, &mut self.form, &attrs).await?;
         // The files the row no longer has go.
         if !self.cover_kept.is_empty() {
-            storage::forget(ctx, &self.cover_key).await;
+            storage::forget(&self.cover_key).await;
             self.cover_key = std::mem::take(&mut self.cover_kept);
         }
         let to = format!("/albums/{}", row.id);

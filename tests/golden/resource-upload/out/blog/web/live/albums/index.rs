@@ -64,7 +64,7 @@ impl LiveView for Index {
                 match albums::delete(&self.scope, &db, &*pubsub, id).await {
                     Ok(()) => {
                         for key in files.iter().flat_map(|files| files.values()) {
-                            storage::forget(ctx, key).await;
+                            storage::forget(key).await;
                         }
                         ctx.put_flash("info", "Album deleted.");
                     }

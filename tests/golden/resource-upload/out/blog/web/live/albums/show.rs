@@ -41,9 +41,9 @@ fn editor(values: BTreeMap<String, String>) -> Form {
 
 impl Show {
     /// Signs a link to each of the album's files.
-    async fn link_files(&mut self, ctx: &Context) {
+    async fn link_files(&mut self) {
         let files = super::form::files_of(&self.album);
-        self.cover_link = storage::link(ctx, &files["cover"]).await;
+        self.cover_link = storage::link(&files["cover"]).await;
     }
 }
 
@@ -69,7 +69,7 @@ impl LiveView for Show {
         }
         let form = editor(albums::values_of(&album));
         let mut show = Show { album, form, cover_link: None, scope };
-        show.link_files(ctx).await;
+        show.link_files().await;
         Ok(show)
     }
 
@@ -104,7 +104,7 @@ impl LiveView for Show {
         match message.downcast_ref::<Change>() {
             Some(Change::Updated(row)) if row.id == self.album.id => {
                 self.album = row.clone();
-                self.link_files(ctx).await;
+                self.link_files().await;
             }
             Some(Change::Deleted(id)) if *id == self.album.id => {
                 ctx.put_flash("info", "This album was deleted.");

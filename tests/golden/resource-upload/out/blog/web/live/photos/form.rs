@@ -177,9 +177,9 @@ impl PhotoForm {
         // The values are valid: each chosen file moves into the store, and the row gets its
         // key (a file kept before, for a write that failed, gives way to it).
         if files["image"] == PENDING {
-            match storage::keep(ctx, &mut self.image_upload, "photos/image").await {
+            match storage::keep(&mut self.image_upload, "photos/image").await {
                 Ok(Some(key)) => {
-                    storage::forget(ctx, &self.image_kept).await;
+                    storage::forget(&self.image_kept).await;
                     self.image_kept = key.clone();
                     files.insert("image", key);
                 }
@@ -196,7 +196,7 @@ impl PhotoForm {
         let row = write(ctx, self.id, &mut self.form, &attrs).await?;
         // The files the row no longer has go.
         if !self.image_kept.is_empty() {
-            storage::forget(ctx, &self.image_key).await;
+            storage::forget(&self.image_key).await;
             self.image_key = std::mem::take(&mut self.image_kept);
         }
         let to = format!("/photos/{}", row.id);

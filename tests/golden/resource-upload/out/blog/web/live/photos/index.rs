@@ -54,7 +54,7 @@ impl LiveView for Index {
                 match photos::delete(&db, &*pubsub, id).await {
                     Ok(()) => {
                         for key in files.iter().flat_map(|files| files.values()) {
-                            storage::forget(ctx, key).await;
+                            storage::forget(key).await;
                         }
                         ctx.put_flash("info", "Photo deleted.");
                     }

@@ -37,9 +37,9 @@ fn editor(values: BTreeMap<String, String>) -> Form {
 
 impl Show {
     /// Signs a link to each of the photo's files.
-    async fn link_files(&mut self, ctx: &Context) {
+    async fn link_files(&mut self) {
         let files = super::form::files_of(&self.photo);
-        self.image_link = storage::link(ctx, &files["image"]).await;
+        self.image_link = storage::link(&files["image"]).await;
     }
 }
 
@@ -55,7 +55,7 @@ impl LiveView for Show {
         }
         let form = editor(photos::values_of(&photo));
         let mut show = Show { photo, form, image_link: None };
-        show.link_files(ctx).await;
+        show.link_files().await;
         Ok(show)
     }
 
@@ -90,7 +90,7 @@ impl LiveView for Show {
         match message.downcast_ref::<Change>() {
             Some(Change::Updated(row)) if row.id == self.photo.id => {
                 self.photo = row.clone();
-                self.link_files(ctx).await;
+                self.link_files().await;
             }
             Some(Change::Deleted(id)) if *id == self.photo.id => {
                 ctx.put_flash("info", "This photo was deleted.");
