@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { collectErrors, freePort, launchChromium, serving } from "./support.mjs";
+import { TINY_PNG, collectErrors, freePort, launchChromium, serving } from "./support.mjs";
 
 const root = new URL("../../", import.meta.url).pathname;
 const meta = JSON.parse(execFileSync("cargo", ["metadata", "--format-version", "1", "--no-deps"], { cwd: root }));
@@ -28,6 +28,8 @@ before(async () => {
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Post", "posts", "title:string:unique", "body:text", "published:boolean"], { cwd: app });
   // And pages that are not live.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Memo", "memos", "title:string", "body:text:optional", "--html"], { cwd: app });
+  // And an upload field, with the app's file store.
+  execFileSync(join(targetDir, "debug/zerogen"), ["-q", "resource", "Photo", "photos", "caption:string", "image:upload"], { cwd: app });
   // Accounts with passwords, with the shortest sudo window the table allows, so a stale login
   // can be seen.
   execFileSync(join(targetDir, "debug/zerogen"), ["-q", "auth", "--password"], { cwd: app });
@@ -318,6 +320,41 @@ test("a_resource_is_created_edited_and_deleted_live_and_a_second_tab_follows", a
   await second.context.close();
 });
 
+test("an_upload_field_refuses_a_renamed_executable_then_previews_sends_keeps_and_shows_a_photo", async () => {
+  const { page, errors, context } = await open("/photos/new");
+  // An executable named .png: refused by its first bytes, and the save waits for a good file.
+  const elf = Buffer.alloc(4096);
+  Buffer.from("7f454c46020101", "hex").copy(elf);
+  await page.setInputFiles("#photo_image", { name: "tool.png", mimeType: "image/png", buffer: elf });
+  await page.waitForSelector("#photo_image-entries [data-code=content_mismatch]");
+  await page.fill("#photo_caption", "A cat");
+  await page.click("#photo-form button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#photo_image-errors").textContent.includes("could not be uploaded"));
+  assert.equal(new URL(page.url()).pathname, "/photos/new", "nothing saved");
+  await page.click("#photo_image-entries button[aria-label='Cancel tool.png']");
+  await page.waitForFunction(() => document.querySelectorAll("#photo_image-entries li").length === 0);
+  // A photo: previewed from the browser's copy, sent, then kept when the form is saved.
+  await page.setInputFiles("#photo_image", { name: "cat.png", mimeType: "image/png", buffer: Buffer.from(TINY_PNG, "base64") });
+  await page.waitForFunction(() => document.querySelector("#photo_image-entries img")?.src.startsWith("blob:"));
+  await page.waitForFunction(() => document.querySelector("#photo_image-entries progress")?.value === 100);
+  await page.click("#photo-form button[type=submit]");
+  await page.waitForURL(/\/photos\/\d+$/);
+  // The page shows it through a link signed for an hour.
+  await page.waitForFunction(() => {
+    const img = document.querySelector("#photo-image img");
+    return img?.complete && img.naturalWidth === 1;
+  });
+  const href = await page.getAttribute("#photo-image", "href");
+  assert.match(href, /^\/files\/photos\/image\/[0-9a-f]{32}\.png\?expires=\d+&sig=[0-9a-f]{64}$/);
+  const read = await page.request.get(base + href);
+  assert.equal(read.status(), 200);
+  assert.equal(read.headers()["content-type"], "image/png");
+  assert.deepEqual(Buffer.from(await read.body()), Buffer.from(TINY_PNG, "base64"));
+  assert.equal((await page.request.get(base + href.split("?")[0])).status(), 403, "unsigned");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("a_mounted_package_refuses_a_blank_entry_adds_one_live_and_a_second_tab_follows", async () => {
   const first = await open("/kb");
   const second = await open("/kb");
@@ -352,7 +389,7 @@ test("a_mounted_package_refuses_a_blank_entry_adds_one_live_and_a_second_tab_fol
 });
 
 test("axe_core_finds_no_accessibility_violations_on_the_generated_pages_in_light_and_dark", async () => {
-  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/kb", "/dev/dashboard", "/no/such/page"];
+  const pages = ["/", "/about", "/components?tab=details&page=6", "/posts", "/posts/new", "/memos", "/memos/new", "/photos/new", "/users/register", "/users/log-in", "/dev/mailbox", "/kb", "/dev/dashboard", "/no/such/page"];
   // Each page in each scheme is kept as a screenshot (target/screenshots/new-app/SCHEME/).
   const shots = join(targetDir, "screenshots", "new-app");
   for (const scheme of ["light", "dark"]) {

@@ -2,6 +2,9 @@
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:net";
 
+/** A 1x1 PNG that decodes (bytes after its end are ignored by decoders), in base64. */
+export const TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+
 /** A free TCP port on 127.0.0.1. */
 export const freePort = () =>
   new Promise((resolve) => {

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { collectErrors, counterBinary, freePort, launchChromium, serving } from "./support.mjs";
+import { TINY_PNG, collectErrors, counterBinary, freePort, launchChromium, serving } from "./support.mjs";
 import { chromium } from "playwright-core";
 
 let server;
@@ -50,8 +50,6 @@ after(async () => {
   server?.kill();
 });
 
-/** A 1x1 PNG that decodes (bytes after its end are ignored by decoders). */
-const TINY_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
 
 /** A PNG of `size` bytes: the signature, then filler. */
 function png(size) {

@@ -59,8 +59,8 @@ enum Command {
         /// The table and path, in snake_case: `posts`.
         plural: String,
         /// `name:type[:modifier]...`; types string, text, integer, float, decimal, boolean,
-        /// date, datetime, uuid, enum:A:B..., references:TABLE; modifiers unique, optional,
-        /// default=VALUE.
+        /// date, datetime, uuid, upload (a file, live pages only), enum:A:B...,
+        /// references:TABLE; modifiers unique, optional, default=VALUE.
         #[arg(required = true)]
         fields: Vec<String>,
         /// Overwrite files that exist.
