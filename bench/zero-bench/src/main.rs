@@ -19,6 +19,7 @@ mod builds;
 mod checks;
 mod client;
 mod docs;
+mod jobs;
 mod live;
 mod logs;
 mod pair;
@@ -99,6 +100,12 @@ enum Suite {
     /// Magic-link logins on SQLite (latency one at a time, throughput from 8 tasks) and the
     /// session lookup a signed-in request pays.
     Auth {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// `zero-jobs` with two workers on a SQLite file and on Postgres (`ZERO_DB_POSTGRES_URL`):
+    /// throughput on a backlog, and the time from an enqueue to its job starting.
+    Jobs {
         #[command(flatten)]
         run: RunArgs,
     },
@@ -248,6 +255,7 @@ impl Suite {
             Suite::Resource { run } => ("resource", run),
             Suite::Auth { run } => ("auth", run),
             Suite::Docs { run } => ("docs", run),
+            Suite::Jobs { run } => ("jobs", run),
             Suite::Client { run } => ("client", run),
             Suite::Checks { run } => ("checks", run),
             Suite::Logs { run } => ("logs", run),
@@ -281,6 +289,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
         Suite::Uploads { run, peer } => uploads::suite(printer, run.quick, &peer),
         Suite::Auth { run } => auth::suite(printer, run.quick),
         Suite::Docs { run } => docs::suite(printer, run.quick),
+        Suite::Jobs { run } => jobs::suite(printer, run.quick),
         Suite::BareServer { port, file, work_us, endpoint } => {
             app::bare_server(port, &file, work_us, endpoint)
         }

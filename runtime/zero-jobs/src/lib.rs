@@ -40,10 +40,10 @@ mod worker;
 pub use backoff::Backoff;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use queue::{
-    Claimed, Enqueued, Job, JobRow, JobState, NewJob, claim, complete, discard, enqueue, fail,
-    list, release, renew, retry,
+    Claimed, Enqueued, Job, JobRow, JobState, NewJob, claim, complete, discard, enqueue,
+    enqueue_now, fail, list, release, renew, retry,
 };
-pub use worker::{Drained, Outcome, Worker};
+pub use worker::{Drained, Outcome, Worker, wake};
 
 /// Why a queue operation failed.
 #[derive(Debug, thiserror::Error)]

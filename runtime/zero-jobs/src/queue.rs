@@ -74,6 +74,13 @@ impl NewJob {
     }
 }
 
+impl NewJob {
+    /// The queue it goes to (what [`crate::wake`] takes once its transaction committed).
+    pub fn queue_name(&self) -> &str {
+        &self.queue
+    }
+}
+
 /// What an enqueue did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Enqueued {
@@ -125,6 +132,15 @@ pub async fn enqueue(
         .fetch_one(&mut *conn)
         .await?;
     Ok(Enqueued::Existing(row.try_get("id")?))
+}
+
+/// Enqueues `job` through a connection of the pool (not a transaction of the caller's), and
+/// wakes a worker of its queue in this process ([`crate::wake`]).
+pub async fn enqueue_now(db: &Db, job: &NewJob, clock: &dyn Clock) -> Result<Enqueued, JobError> {
+    let mut conn = db.pool().acquire().await?;
+    let enqueued = enqueue(&mut conn, job, clock).await?;
+    crate::wake(&job.queue);
+    Ok(enqueued)
 }
 
 /// A job a worker claimed, as its handler gets it.

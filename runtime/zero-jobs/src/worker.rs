@@ -20,6 +20,27 @@ use crate::{Backoff, Clock, JobError, SystemClock};
 /// error).
 pub type Outcome = Result<(), String>;
 
+/// The wake-ups of this process's workers, by queue.
+fn wakers() -> &'static std::sync::Mutex<HashMap<String, Arc<tokio::sync::Notify>>> {
+    static WAKERS: std::sync::OnceLock<
+        std::sync::Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+    > = std::sync::OnceLock::new();
+    WAKERS.get_or_init(Default::default)
+}
+
+/// The wake-up of `queue`'s workers in this process.
+fn waker(queue: &str) -> Arc<tokio::sync::Notify> {
+    let mut wakers = wakers().lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    wakers.entry(queue.to_owned()).or_default().clone()
+}
+
+/// Wakes a worker of `queue` in this process now, rather than at its next poll: call it once
+/// the transaction that enqueued a job has committed (before, the job is not there to claim).
+/// Workers in other processes find the job at their next poll.
+pub fn wake(queue: &str) {
+    waker(queue).notify_one();
+}
+
 type Handler = Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = Outcome> + Send>> + Send + Sync>;
 
 /// The worker's settings and handlers, shared by its job tasks.
@@ -149,6 +170,7 @@ impl Worker {
         grace: Duration,
     ) -> Result<(), JobError> {
         let shared = Arc::new(self.shared);
+        let wake = waker(&shared.queue);
         let mut running: JoinSet<()> = JoinSet::new();
         // Each running job's id and claim token, by task, to put it back at shutdown.
         let mut held: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
@@ -180,6 +202,7 @@ impl Worker {
                     held.remove(&finished_task(&done));
                 }
                 () = tokio::time::sleep(self.poll), if idle => {}
+                () = wake.notified(), if idle => {}
             }
         }
         // Shutdown: no more claims; running jobs get the grace period.

@@ -455,3 +455,35 @@ async fn shutdown_waits_its_grace_then_puts_unfinished_jobs_back_without_an_atte
         );
     }
 }
+
+#[tokio::test]
+async fn an_enqueue_wakes_this_processs_idle_worker_at_once_not_at_its_next_poll() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        // A queue of this test's own: wake-ups are per queue, process-wide.
+        let queue = format!("wake-{}", db.backend().name());
+        let started = Arc::new(tokio::sync::Notify::new());
+        let worker =
+            Worker::new(db.clone(), &queue).poll(Duration::from_secs(600)).handle("ping", {
+                let started = started.clone();
+                move |_| {
+                    started.notify_one();
+                    async { Ok(()) }
+                }
+            });
+        let run = tokio::spawn(worker.run(std::future::pending(), Duration::ZERO));
+        tokio::time::sleep(Duration::from_millis(200)).await; // idle: its first poll found nothing
+        // Enqueued without a wake-up: the worker sleeps on.
+        let job = NewJob::new("ping", &json!({})).unwrap().queue(&queue).unwrap();
+        put(&db, &job, &SystemClock).await;
+        let waited = tokio::time::timeout(Duration::from_millis(400), started.notified()).await;
+        assert!(waited.is_err(), "nothing started before a wake-up or the next poll");
+        // Woken after the commit: it runs now.
+        zero_jobs::wake(job.queue_name());
+        tokio::time::timeout(Duration::from_secs(5), started.notified()).await.unwrap();
+        // `enqueue_now` enqueues and wakes.
+        zero_jobs::enqueue_now(&db, &job, &SystemClock).await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), started.notified()).await.unwrap();
+        run.abort();
+    }
+}
