@@ -52,7 +52,7 @@ async fn measure(
         zero_jobs::schema::create(&db).await?;
         let case = format!("{name}_2_workers");
         let per_s = throughput(&db, backlog).await?;
-        measures.push(Measure::new(&case, "zero_jobs", "jobs_per_s", per_s, "per_s", None));
+        measures.push(Measure::new(&case, "zero_jobs", "jobs_per_s", per_s, "ops_per_s", None));
         let (p50, p99) = enqueue_to_start(&db, singles).await?;
         measures.push(Measure::new(&case, "zero_jobs", "enqueue_to_start_p50", p50, "ms", None));
         measures.push(Measure::new(&case, "zero_jobs", "enqueue_to_start_p99", p99, "ms", None));
