@@ -40,6 +40,11 @@ impl ManualClock {
         ManualClock { now: Arc::new(AtomicI64::new(SystemClock.now_ms())) }
     }
 
+    /// A clock at `ms` since the Unix epoch.
+    pub fn at(ms: i64) -> ManualClock {
+        ManualClock { now: Arc::new(AtomicI64::new(ms)) }
+    }
+
     /// Moves the clock forward by `by`.
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);

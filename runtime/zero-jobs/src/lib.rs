@@ -8,6 +8,8 @@
 //! - A [`Worker`] claims due jobs of one queue (at most its concurrency at a time), runs each
 //!   kind's handler, and records the outcome: done, or failed and retried after a growing,
 //!   jittered delay ([`Backoff`]), or dead with its last error once out of attempts.
+//! - A [`Schedule`] (a cron pattern, UTC) enqueues its job at each time it names, once however
+//!   many workers run it.
 //! - A claimed job is leased: its worker renews the lease while the handler runs. A worker
 //!   that stops (`kill -9`, a lost machine) leaves the job claimable again once the lease runs
 //!   out; the stopped worker's claim token no longer finishes it.
@@ -34,6 +36,7 @@
 mod backoff;
 mod clock;
 mod queue;
+mod schedule;
 pub mod schema;
 mod worker;
 
@@ -43,6 +46,7 @@ pub use queue::{
     Claimed, Enqueued, Job, JobRow, JobState, NewJob, claim, complete, discard, enqueue,
     enqueue_now, fail, list, release, renew, retry,
 };
+pub use schedule::Schedule;
 pub use worker::{Drained, Outcome, Worker, wake};
 
 /// Why a queue operation failed.
@@ -57,6 +61,9 @@ pub enum JobError {
     /// A queue, kind or unique key that is empty or longer than 255 characters.
     #[error("{0}")]
     Name(String),
+    /// A cron pattern that cannot be read.
+    #[error("{0}")]
+    Schedule(String),
 }
 
 impl From<sqlx::Error> for JobError {

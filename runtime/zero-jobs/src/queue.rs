@@ -79,6 +79,11 @@ impl NewJob {
     pub fn queue_name(&self) -> &str {
         &self.queue
     }
+
+    /// Its kind.
+    pub fn kind_name(&self) -> &str {
+        &self.kind
+    }
 }
 
 /// What an enqueue did.

@@ -14,7 +14,7 @@ use tokio::task::{AbortHandle, JoinSet};
 use zero_db::Db;
 
 use crate::queue::{self, Job, JobState};
-use crate::{Backoff, Clock, JobError, SystemClock};
+use crate::{Backoff, Clock, JobError, Schedule, SystemClock};
 
 /// What a handler returns: `Err` with a message fails the attempt (kept as the job's last
 /// error).
@@ -59,6 +59,7 @@ pub struct Worker {
     shared: Shared,
     concurrency: usize,
     poll: Duration,
+    schedules: Vec<Schedule>,
 }
 
 impl std::fmt::Debug for Worker {
@@ -109,6 +110,7 @@ impl Worker {
             },
             concurrency: 2,
             poll: Duration::from_secs(1),
+            schedules: Vec::new(),
         }
     }
 
@@ -121,6 +123,21 @@ impl Worker {
         let handler: Handler = Arc::new(move |job| Box::pin(handler(job)));
         self.shared.handlers.insert(kind.to_owned(), handler);
         self
+    }
+
+    /// Enqueues `job` at each time the cron `pattern` names (UTC; see [`Schedule`]), checked at
+    /// each poll; a pattern that cannot be read is refused.
+    pub fn schedule(mut self, pattern: &str, job: crate::NewJob) -> Result<Worker, JobError> {
+        self.schedules.push(Schedule::new(pattern, job)?);
+        Ok(self)
+    }
+
+    /// Enqueues the schedules' latest due times (each once, whoever asks).
+    async fn enqueue_schedules(&self) -> Result<(), JobError> {
+        for schedule in &self.schedules {
+            schedule.enqueue_due(&self.shared.db, &*self.shared.clock).await?;
+        }
+        Ok(())
     }
 
     /// At most `n` jobs at a time (at least 1).
@@ -165,10 +182,11 @@ impl Worker {
     /// and puts back the ones that did not. Errors of the database while claiming are logged
     /// and retried at the next poll; only the last step's are returned.
     pub async fn run(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()>,
         grace: Duration,
     ) -> Result<(), JobError> {
+        let schedules = std::mem::take(&mut self.schedules);
         let shared = Arc::new(self.shared);
         let wake = waker(&shared.queue);
         let mut running: JoinSet<()> = JoinSet::new();
@@ -176,6 +194,11 @@ impl Worker {
         let mut held: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
         tokio::pin!(shutdown);
         loop {
+            for schedule in &schedules {
+                if let Err(e) = schedule.enqueue_due(&shared.db, &*shared.clock).await {
+                    tracing::warn!(queue = %shared.queue, error = %e, "a scheduled job was not enqueued");
+                }
+            }
             let free = self.concurrency.saturating_sub(running.len());
             if free > 0 {
                 let lease = millis(shared.lease);
@@ -236,6 +259,7 @@ impl Worker {
     /// to work the queue; jobs due later wait for the clock). What it ran.
     pub async fn drain(&self) -> Result<Drained, JobError> {
         let mut drained = Drained::default();
+        self.enqueue_schedules().await?;
         let shared = &self.shared;
         loop {
             let claim =

@@ -487,3 +487,51 @@ async fn an_enqueue_wakes_this_processs_idle_worker_at_once_not_at_its_next_poll
         run.abort();
     }
 }
+
+#[tokio::test]
+async fn a_schedule_enqueues_each_due_time_once_however_many_workers_run_it() {
+    let dir = tempfile::tempdir().unwrap();
+    for db in databases(dir.path()).await {
+        // 2026-12-07T10:00:30Z; the pattern's times are 10:00, 10:05, ...
+        let clock = ManualClock::at(1_796_637_630_000);
+        let ten = 1_796_637_600_000_i64;
+        let runs = Arc::new(AtomicUsize::new(0));
+        let worker = || {
+            let runs = runs.clone();
+            let digest =
+                NewJob::new("digest", &json!({"period": "5m"})).unwrap().queue("cron").unwrap();
+            Worker::new(db.clone(), "cron")
+                .clock(Arc::new(clock.clone()))
+                .handle("digest", move |_| {
+                    runs.fetch_add(1, Ordering::SeqCst);
+                    async { Ok(()) }
+                })
+                .schedule("*/5 * * * *", digest)
+                .unwrap()
+        };
+        // Two workers (two nodes): each time is enqueued and run once.
+        let (a, b) = (worker(), worker());
+        assert_eq!(a.drain().await.unwrap().done, 1, "10:00");
+        assert_eq!(b.drain().await.unwrap().done, 0);
+        clock.advance(Duration::from_secs(240));
+        assert_eq!(a.drain().await.unwrap().done + b.drain().await.unwrap().done, 0, "10:04");
+        clock.advance(Duration::from_secs(60));
+        assert_eq!(b.drain().await.unwrap().done, 1, "10:05");
+        assert_eq!(a.drain().await.unwrap().done, 0);
+        let rows = list(&db, Some("cron"), None).await.unwrap();
+        let due: Vec<i64> = rows.iter().map(|r| r.run_at).collect();
+        assert_eq!(due, [ten, ten + 300_000]);
+        assert_eq!(
+            rows[0].unique_key.as_deref(),
+            Some(format!("cron:digest:*/5 * * * *:{ten}").as_str())
+        );
+        // An hour without workers: the latest time runs, the ones missed are not made up.
+        clock.advance(Duration::from_secs(3600));
+        assert_eq!(a.drain().await.unwrap().done, 1);
+        assert_eq!(runs.load(Ordering::SeqCst), 3);
+        // A pattern that cannot be read is refused, naming it.
+        let job = NewJob::new("digest", &json!({})).unwrap();
+        let bad = Worker::new(db.clone(), "cron").schedule("61 * * * *", job).unwrap_err();
+        assert!(bad.to_string().starts_with("cron pattern \"61 * * * *\""), "{bad}");
+    }
+}
