@@ -255,6 +255,12 @@ impl Worker {
         result
     }
 
+    /// [`Worker::run`] until the process gets Ctrl-C (SIGINT) or SIGTERM, as an app's endpoint
+    /// serves: a deploy's stop lets running jobs finish within `grace` and puts the rest back.
+    pub async fn run_until_signal(self, grace: Duration) -> Result<(), JobError> {
+        self.run(stop_signal(), grace).await
+    }
+
     /// Runs every due job of the queue inline, one at a time, until none is due (a test's way
     /// to work the queue; jobs due later wait for the clock). What it ran.
     pub async fn drain(&self) -> Result<Drained, JobError> {
@@ -291,6 +297,43 @@ impl Worker {
                 None => {}
             }
         }
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix (what a service manager or a container runtime sends to stop).
+/// The handlers are installed when this is called, not when the future is first polled, so a
+/// signal that comes before the worker's first wait is not lost (nor does it kill the process).
+fn stop_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    let (mut interrupt, mut terminate) = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (signal(SignalKind::interrupt()).ok(), signal(SignalKind::terminate()).ok())
+    };
+    async move {
+        #[cfg(unix)]
+        {
+            let interrupted = async {
+                match interrupt.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let terminated = async {
+                match terminate.as_mut() {
+                    Some(s) => drop(s.recv().await),
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = interrupted => {}
+                () = terminated => {}
+            }
+        }
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("stopping the job workers");
     }
 }
 

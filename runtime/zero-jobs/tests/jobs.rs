@@ -62,6 +62,65 @@ async fn child_worker_runs_until_killed() {
     worker.run(std::future::pending(), Duration::ZERO).await.unwrap();
 }
 
+/// Not a test of its own: the worker process that
+/// [`sigterm_stops_a_worker_process_after_its_running_job_and_before_the_next`] starts and stops
+/// with SIGTERM. Its jobs take half a second; it runs one at a time.
+#[tokio::test]
+#[ignore = "a worker process its parent test starts and stops"]
+async fn child_worker_runs_until_sigterm() {
+    let url = std::env::var(CHILD_DB).expect("started by its parent test");
+    let db = Db::connect(&url).await.unwrap();
+    let worker = Worker::new(db, "default").concurrency(1).poll(Duration::from_millis(20)).handle(
+        "half_second",
+        |_| async {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            Ok(())
+        },
+    );
+    worker.run_until_signal(Duration::from_secs(10)).await.unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_stops_a_worker_process_after_its_running_job_and_before_the_next() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in urls(dir.path()).await {
+        let db = Db::connect(&url).await.unwrap();
+        for n in 0..2 {
+            put(&db, &NewJob::new("half_second", &json!(n)).unwrap(), &SystemClock).await;
+        }
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--ignored", "--exact", "child_worker_runs_until_sigterm", "--nocapture"])
+            .env(CHILD_DB, &url)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut running = false;
+        for _ in 0..500 {
+            if list(&db, None, None).await.unwrap()[0].state == JobState::Running {
+                running = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(running, "the child worker took the first job");
+        let term = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        let status = child.wait().unwrap();
+        assert!(status.success(), "stopped cleanly: {status}");
+        // The running job finished; the next was never claimed.
+        let rows: Vec<(JobState, u32)> = list(&db, None, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.state, r.attempts))
+            .collect();
+        assert_eq!(rows, [(JobState::Done, 1), (JobState::Queued, 0)]);
+    }
+}
+
 #[tokio::test]
 async fn a_worker_killed_with_sigkill_mid_job_leaves_it_to_run_again_after_its_lease() {
     let dir = tempfile::tempdir().unwrap();
