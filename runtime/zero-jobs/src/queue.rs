@@ -256,24 +256,25 @@ pub async fn claim(
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(db.pool())
         .await?;
-    let mut jobs = Vec::with_capacity(rows.len());
-    let mut due = Vec::with_capacity(rows.len());
+    let mut claimed = Vec::with_capacity(rows.len());
     for row in &rows {
-        due.push(row.try_get::<i64, _>("run_at")?);
-        jobs.push(Job {
-            id: row.try_get("id")?,
-            queue: row.try_get("queue")?,
-            kind: row.try_get("kind")?,
-            args: args_of(row)?,
-            attempt: count(row, "attempts")?,
-            max_attempts: count(row, "max_attempts")?,
-            unique_key: row.try_get("unique_key")?,
-        });
+        let due: i64 = row.try_get("run_at")?;
+        claimed.push((
+            due,
+            Job {
+                id: row.try_get("id")?,
+                queue: row.try_get("queue")?,
+                kind: row.try_get("kind")?,
+                args: args_of(row)?,
+                attempt: count(row, "attempts")?,
+                max_attempts: count(row, "max_attempts")?,
+                unique_key: row.try_get("unique_key")?,
+            },
+        ));
     }
     // RETURNING gives no order: the due order, then the id.
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&i| (due[i], jobs[i].id));
-    let jobs = order.into_iter().map(|i| jobs[i].clone()).collect();
+    claimed.sort_by_key(|(due, job)| (*due, job.id));
+    let jobs = claimed.into_iter().map(|(_, job)| job).collect();
     Ok(Claimed { jobs, token })
 }
 

@@ -5,6 +5,8 @@
 //! worker ran are not made up: the latest one is.
 
 use std::str::FromStr as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{TimeZone as _, Utc};
 use croner::Cron;
@@ -19,6 +21,9 @@ pub struct Schedule {
     pattern: String,
     cron: Cron,
     job: NewJob,
+    /// The due time this schedule last saw enqueued (by itself or another worker): a poll
+    /// between two due times asks the database nothing.
+    enqueued: Arc<AtomicI64>,
 }
 
 impl Schedule {
@@ -27,7 +32,12 @@ impl Schedule {
     pub fn new(pattern: &str, job: NewJob) -> Result<Schedule, JobError> {
         let cron = Cron::from_str(pattern)
             .map_err(|e| JobError::Schedule(format!("cron pattern {pattern:?}: {e}")))?;
-        Ok(Schedule { pattern: pattern.to_owned(), cron, job })
+        Ok(Schedule {
+            pattern: pattern.to_owned(),
+            cron,
+            job,
+            enqueued: Arc::new(AtomicI64::new(i64::MIN)),
+        })
     }
 
     /// The latest time at or before `now_ms` the pattern names, in ms since the Unix epoch.
@@ -43,15 +53,20 @@ impl Schedule {
     }
 
     /// Enqueues the latest due time's job, once however often it is asked: whether this call
-    /// added it.
+    /// added it. A due time this schedule already saw enqueued asks the database nothing.
     pub async fn enqueue_due(&self, db: &Db, clock: &dyn Clock) -> Result<bool, JobError> {
         let Some(due) = self.latest(clock.now_ms()) else {
             return Ok(false);
         };
+        if self.enqueued.load(Ordering::Relaxed) == due {
+            return Ok(false);
+        }
         let key = format!("cron:{}:{}:{due}", self.job.kind_name(), self.pattern);
         let job = self.job.clone().run_at(due).unique(&key);
         let mut conn = db.pool().acquire().await?;
-        Ok(matches!(enqueue(&mut conn, &job, clock).await?, crate::Enqueued::New(_)))
+        let added = matches!(enqueue(&mut conn, &job, clock).await?, crate::Enqueued::New(_));
+        self.enqueued.store(due, Ordering::Relaxed);
+        Ok(added)
     }
 }
 

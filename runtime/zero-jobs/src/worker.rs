@@ -132,14 +132,6 @@ impl Worker {
         Ok(self)
     }
 
-    /// Enqueues the schedules' latest due times (each once, whoever asks).
-    async fn enqueue_schedules(&self) -> Result<(), JobError> {
-        for schedule in &self.schedules {
-            schedule.enqueue_due(&self.shared.db, &*self.shared.clock).await?;
-        }
-        Ok(())
-    }
-
     /// At most `n` jobs at a time (at least 1).
     pub fn concurrency(mut self, n: usize) -> Worker {
         self.concurrency = n.max(1);
@@ -182,11 +174,10 @@ impl Worker {
     /// and puts back the ones that did not. Errors of the database while claiming are logged
     /// and retried at the next poll; only the last step's are returned.
     pub async fn run(
-        mut self,
+        self,
         shutdown: impl Future<Output = ()>,
         grace: Duration,
     ) -> Result<(), JobError> {
-        let schedules = std::mem::take(&mut self.schedules);
         let shared = Arc::new(self.shared);
         let wake = waker(&shared.queue);
         let mut running: JoinSet<()> = JoinSet::new();
@@ -194,10 +185,8 @@ impl Worker {
         let mut held: HashMap<tokio::task::Id, (i64, String)> = HashMap::new();
         tokio::pin!(shutdown);
         loop {
-            for schedule in &schedules {
-                if let Err(e) = schedule.enqueue_due(&shared.db, &*shared.clock).await {
-                    tracing::warn!(queue = %shared.queue, error = %e, "a scheduled job was not enqueued");
-                }
+            if let Err(e) = enqueue_schedules(&self.schedules, &shared).await {
+                tracing::warn!(queue = %shared.queue, error = %e, "a scheduled job was not enqueued");
             }
             let free = self.concurrency.saturating_sub(running.len());
             if free > 0 {
@@ -265,8 +254,8 @@ impl Worker {
     /// to work the queue; jobs due later wait for the clock). What it ran.
     pub async fn drain(&self) -> Result<Drained, JobError> {
         let mut drained = Drained::default();
-        self.enqueue_schedules().await?;
         let shared = &self.shared;
+        enqueue_schedules(&self.schedules, shared).await?;
         loop {
             let claim =
                 queue::claim(&shared.db, &shared.queue, 1, millis(shared.lease), &*shared.clock)
@@ -274,26 +263,11 @@ impl Worker {
             let Some(job) = claim.jobs.into_iter().next() else {
                 return Ok(drained);
             };
-            match attempt(shared, &job, &claim.token).await {
-                Some(Ok(())) => {
-                    queue::complete(&shared.db, job.id, &claim.token, &*shared.clock).await?;
-                    drained.done += 1;
-                }
-                Some(Err(error)) => {
-                    let state = queue::fail(
-                        &shared.db,
-                        &job,
-                        &claim.token,
-                        &error,
-                        &shared.backoff,
-                        &*shared.clock,
-                    )
-                    .await?;
-                    match state {
-                        Some(JobState::Dead) => drained.dead += 1,
-                        _ => drained.retried += 1,
-                    }
-                }
+            let Some(outcome) = attempt(shared, &job, &claim.token).await else { continue };
+            match record(shared, &job, &claim.token, outcome).await? {
+                Some(JobState::Done) => drained.done += 1,
+                Some(JobState::Dead) => drained.dead += 1,
+                Some(_) => drained.retried += 1,
                 None => {}
             }
         }
@@ -401,21 +375,38 @@ fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
 
 /// A job's task: one attempt, and its outcome recorded under its claim.
 async fn execute(shared: Arc<Shared>, job: Job, token: String) {
-    let outcome = attempt(&shared, &job, &token).await;
-    let clock = &*shared.clock;
-    let recorded = match outcome {
-        None => return,
-        Some(Ok(())) => queue::complete(&shared.db, job.id, &token, clock).await,
-        Some(Err(error)) => {
-            tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, "a job failed");
-            queue::fail(&shared.db, &job, &token, &error, &shared.backoff, clock)
-                .await
-                .map(|s| s.is_some())
-        }
-    };
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(job = job.id, "a job finished after its claim was lost"),
+    let Some(outcome) = attempt(&shared, &job, &token).await else { return };
+    if let Err(error) = &outcome {
+        tracing::warn!(job = job.id, kind = %job.kind, attempt = job.attempt, %error, "a job failed");
+    }
+    match record(&shared, &job, &token, outcome).await {
+        Ok(Some(_)) => {}
+        Ok(None) => tracing::warn!(job = job.id, "a job finished after its claim was lost"),
         Err(e) => tracing::warn!(job = job.id, error = %e, "a job's outcome could not be recorded"),
     }
+}
+
+/// Records an attempt's outcome under its claim: the state the job is in now (done, queued
+/// again, dead), or `None` when `token` no longer holds it.
+async fn record(
+    shared: &Shared,
+    job: &Job,
+    token: &str,
+    outcome: Outcome,
+) -> Result<Option<JobState>, JobError> {
+    let clock = &*shared.clock;
+    match outcome {
+        Ok(()) => {
+            Ok(queue::complete(&shared.db, job.id, token, clock).await?.then_some(JobState::Done))
+        }
+        Err(error) => queue::fail(&shared.db, job, token, &error, &shared.backoff, clock).await,
+    }
+}
+
+/// Enqueues each schedule's latest due time (once, whoever asks).
+async fn enqueue_schedules(schedules: &[Schedule], shared: &Shared) -> Result<(), JobError> {
+    for schedule in schedules {
+        schedule.enqueue_due(&shared.db, &*shared.clock).await?;
+    }
+    Ok(())
 }

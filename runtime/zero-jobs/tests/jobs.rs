@@ -584,6 +584,15 @@ async fn a_schedule_enqueues_each_due_time_once_however_many_workers_run_it() {
             rows[0].unique_key.as_deref(),
             Some(format!("cron:digest:*/5 * * * *:{ten}").as_str())
         );
+        // A due time a worker saw enqueued is not asked for again: with its row gone, that
+        // worker's next poll adds nothing (another worker would add it back).
+        sqlx::query("DELETE FROM zero_jobs WHERE id = $1")
+            .bind(rows[1].id)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(b.drain().await.unwrap().done, 0);
+        assert_eq!(list(&db, Some("cron"), None).await.unwrap().len(), 1);
         // An hour without workers: the latest time runs, the ones missed are not made up.
         clock.advance(Duration::from_secs(3600));
         assert_eq!(a.drain().await.unwrap().done, 1);
