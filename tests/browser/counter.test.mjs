@@ -715,3 +715,35 @@ test("a_rate_limited_notice_releases_the_buttons_of_events_the_server_dropped", 
   assert.deepEqual(await button(), ["Add", false]);
   await page.close();
 });
+
+test("a_page_that_loads_in_parts_shows_each_part_when_its_work_is_done", async () => {
+  const page = await browser.newPage();
+  const errors = collectErrors(page);
+  // Every state each part was seen in, in order, as the DOM changed.
+  await page.addInitScript(() => {
+    window.seen = [];
+    const note = () => {
+      const now = ["#visits", "#top"].map((s) => document.querySelector(s)?.textContent.trim() ?? "");
+      if (JSON.stringify(now) !== JSON.stringify(window.seen.at(-1))) window.seen.push(now);
+    };
+    document.addEventListener("DOMContentLoaded", () => {
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  });
+  await page.goto(`${base}/report?visits_ms=100&top_ms=600`);
+  await page.waitForSelector("[data-zl-root].zl-connected", { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector("#top").textContent.includes("/pricing"));
+  const seen = await page.evaluate(() => window.seen);
+  assert.deepEqual(seen[0], ["Loading visits…", "Loading the top page…"], JSON.stringify(seen));
+  const visitsFirst = seen.findIndex(([v, t]) => v === "Visits: 1200" && t === "Loading the top page…");
+  assert.ok(visitsFirst > 0, `the quick part shows before the slow one: ${JSON.stringify(seen)}`);
+  assert.deepEqual(seen.at(-1), ["Visits: 1200", "Top page: /pricing"]);
+  // A reload keeps the count on the page while the new one loads.
+  await page.click("button[z-click=reload]");
+  await page.waitForFunction(() => document.querySelector("#visits").textContent.includes("Loading visits"));
+  assert.match(await page.textContent("#visits"), /Visits: 1200/);
+  await page.waitForFunction(() => document.querySelector("#visits").textContent.trim() === "Visits: 1201");
+  assert.deepEqual(errors, []);
+  await page.close();
+});

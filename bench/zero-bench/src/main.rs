@@ -26,6 +26,7 @@ mod pair;
 mod record;
 mod resource;
 mod synthetic;
+mod tasks;
 mod templates;
 mod uploads;
 
@@ -106,6 +107,12 @@ enum Suite {
     /// `zero-jobs` with two workers on a SQLite file and on Postgres (`ZERO_DB_POSTGRES_URL`):
     /// throughput on a backlog, and the time from an enqueue to its job starting.
     Jobs {
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// What a view's async work costs on the counter example: `assign_async` over a plain
+    /// callback, and memory per pending timer and per running task.
+    Tasks {
         #[command(flatten)]
         run: RunArgs,
     },
@@ -256,6 +263,7 @@ impl Suite {
             Suite::Auth { run } => ("auth", run),
             Suite::Docs { run } => ("docs", run),
             Suite::Jobs { run } => ("jobs", run),
+            Suite::Tasks { run } => ("tasks", run),
             Suite::Client { run } => ("client", run),
             Suite::Checks { run } => ("checks", run),
             Suite::Logs { run } => ("logs", run),
@@ -290,6 +298,7 @@ fn run_suite(printer: &Printer, suite: Suite) -> Result<()> {
         Suite::Auth { run } => auth::suite(printer, run.quick),
         Suite::Docs { run } => docs::suite(printer, run.quick),
         Suite::Jobs { run } => jobs::suite(printer, run.quick),
+        Suite::Tasks { run } => tasks::suite(printer, run.quick),
         Suite::BareServer { port, file, work_us, endpoint } => {
             app::bare_server(port, &file, work_us, endpoint)
         }

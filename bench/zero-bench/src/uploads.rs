@@ -126,7 +126,7 @@ fn load_rows(load: &Load, sessions: usize, growth_kib: f64) -> Vec<Measure> {
 }
 
 /// A `/proc/PID/status` figure in KiB (`VmRSS`, `VmHWM`).
-fn status_kib(pid: u32, key: &str) -> Result<f64> {
+pub(crate) fn status_kib(pid: u32, key: &str) -> Result<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let line = status
         .lines()

@@ -366,6 +366,23 @@ impl LiveView for Clock {
                 self.load = "cancelled".to_owned();
             }
             "away" => ctx.push_navigate("/clock"),
+            // The benchmark's memory figures (`zero-bench tasks`): a hundred timers pending
+            // for an hour, and as many tasks as a session runs, idle for an hour.
+            "alarms_100" => {
+                for _ in 0..100 {
+                    ctx.send_after(std::time::Duration::from_secs(3600), ClockMessage::Alarm);
+                }
+            }
+            "idle_tasks" => {
+                for i in 0..zero_live::tasks::MAX_TASKS {
+                    let idle = tokio::time::sleep(std::time::Duration::from_secs(3600));
+                    ctx.start_async_within(
+                        format!("idle{i}"),
+                        std::time::Duration::from_secs(7200),
+                        idle,
+                    );
+                }
+            }
             "unaudit" => ctx.detach_hook("audit"),
             // From now on alarms are swallowed before `handle_info`.
             "mute_alarms" => ctx.attach_info_hook("mute", |message, _| {
@@ -384,7 +401,7 @@ impl LiveView for Clock {
     async fn handle_async(
         &mut self,
         _name: &str,
-        result: zero_live::tasks::AsyncResult,
+        result: zero_live::tasks::TaskResult,
         _ctx: &mut Context,
     ) {
         self.load = match result.map(|output| output.downcast::<u64>()) {
@@ -401,6 +418,129 @@ impl LiveView for Clock {
             Some(ClockMessage::Ping) => self.pings += 1,
             None => {}
         }
+    }
+}
+
+/// A page that loads in parts (`Context::assign_async`): it renders at once with both parts
+/// loading, and each fills in when its work is done: `visits` after `?visits_ms=` (50 by
+/// default), `top` after `?top_ms=` (200), failing with `?top_fails=1`.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// How many visits (a quick query).
+    pub visits: zero_live::AsyncResult<u64>,
+    /// The most visited page (a slow one).
+    pub top: zero_live::AsyncResult<String>,
+    /// Times `reload` was clicked.
+    pub reloads: u64,
+    /// Rows the running import reported done (its progress messages).
+    pub imported: u64,
+    /// Where the import stands: empty, `running`, or `done: N rows`.
+    pub import: String,
+    /// `tally` clicks, counted in the callback (the benchmark's plain callback).
+    pub tally: u64,
+    /// `tally_async` clicks, counted by a task into the field (the benchmark's
+    /// `assign_async`, the same work beside the session).
+    pub tallied: zero_live::AsyncResult<u64>,
+    /// `tally_async` clicks asked.
+    tally_asks: u64,
+}
+zero_live_core::template!(Report, "report");
+
+/// An import task's progress: rows done so far.
+#[derive(Debug, Clone, Copy)]
+pub struct Imported(pub u64);
+
+/// The report's quick query: `reloads` more than 1,200 visits, after `delay`.
+async fn count_visits(delay: std::time::Duration, reloads: u64) -> Result<u64, String> {
+    tokio::time::sleep(delay).await;
+    Ok(1_200 + reloads)
+}
+
+/// The report's slow query, which fails when asked to.
+async fn top_page(delay: std::time::Duration, fails: bool) -> Result<String, String> {
+    tokio::time::sleep(delay).await;
+    if fails {
+        Err("the analytics store did not answer".to_owned())
+    } else {
+        Ok("/pricing".to_owned())
+    }
+}
+
+impl LiveView for Report {
+    async fn mount(ctx: &mut Context) -> Result<Self, MountError> {
+        let ms = |name: &str, default: u64| {
+            let ms = ctx.query(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+            std::time::Duration::from_millis(ms)
+        };
+        let (visits_ms, top_ms) = (ms("visits_ms", 50), ms("top_ms", 200));
+        let fails = ctx.query("top_fails") == Some("1");
+        ctx.assign_async("visits", |r: &mut Report| &mut r.visits, count_visits(visits_ms, 0));
+        ctx.assign_async("top", |r: &mut Report| &mut r.top, top_page(top_ms, fails));
+        Ok(Report::default())
+    }
+
+    async fn handle_event(
+        &mut self,
+        event: &str,
+        value: &Value,
+        ctx: &mut Context,
+    ) -> Result<(), EventError> {
+        match event {
+            // The count shown stays while the new one loads.
+            "reload" => {
+                self.reloads += 1;
+                let work = count_visits(millis(value), self.reloads);
+                ctx.assign_async("visits", |r: &mut Report| &mut r.visits, work);
+            }
+            "cancel" => ctx.cancel_async("visits"),
+            // The benchmark's pair (`zero-bench tasks`): the same count, in the callback and
+            // through `assign_async`.
+            "tally" => self.tally += 1,
+            "tally_async" => {
+                self.tally_asks += 1;
+                let asks = self.tally_asks;
+                let work = async move { Ok::<u64, std::convert::Infallible>(asks) };
+                ctx.assign_async("tally", |r: &mut Report| &mut r.tallied, work);
+            }
+            // A task that reports its progress: a message per row reaches `handle_info`.
+            "import" => {
+                let rows = value["rows"].as_u64().unwrap_or(5);
+                let progress = ctx.messenger();
+                self.import = "running".to_owned();
+                ctx.start_async("import", async move {
+                    for done in 1..=rows {
+                        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        progress.send(Imported(done));
+                    }
+                    rows
+                });
+            }
+            "slow_top" => {
+                let work = top_page(millis(value) * 50, false);
+                ctx.assign_async_within("top", millis(value), |r: &mut Report| &mut r.top, work);
+            }
+            other => return Err(EventError::Unknown(other.to_owned())),
+        }
+        Ok(())
+    }
+
+    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _: &mut Context) {
+        if let Some(Imported(done)) = message.downcast_ref::<Imported>() {
+            self.imported = *done;
+        }
+    }
+
+    async fn handle_async(
+        &mut self,
+        _name: &str,
+        result: zero_live::tasks::TaskResult,
+        _ctx: &mut Context,
+    ) {
+        self.import = match result.map(|output| output.downcast::<u64>()) {
+            Ok(Ok(rows)) => format!("done: {rows} rows"),
+            Ok(Err(_)) => "done".to_owned(),
+            Err(failure) => failure.to_string(),
+        };
     }
 }
 
@@ -560,7 +700,7 @@ pub struct StartAt(pub i64);
 /// The app's live endpoint, to finish (e.g. with a signer): the counter at `/` (and at
 /// `/from/{start}`, starting there), notes at
 /// `/notes`, the benchmark page at `/clicks`, a long stream at `/feed`, a page for known
-/// visitors at `/private`, visitors' own rows at `/rows/{id}`, a page of timers at `/clock`,
+/// visitors at `/private`, visitors' own rows at `/rows/{id}`, a page of timers at `/clock`, one that loads in parts at `/report`,
 /// pages of uploads at `/photos`, `/files` and `/attachments` (sent straight to the store),
 /// and the templates' colocated assets.
 pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
@@ -575,6 +715,7 @@ pub fn builder(config: zero_live::LiveConfig) -> zero_live::LiveBuilder {
         .live::<Private>("/private")
         .live::<Row>("/rows/{id}")
         .live::<Clock>("/clock")
+        .live::<Report>("/report")
         .live::<Photos>("/photos")
         .live::<Files>("/files")
         .live::<Attachments>("/attachments")

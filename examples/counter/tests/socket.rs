@@ -667,12 +667,12 @@ async fn a_full_mailbox_drops_what_it_cannot_hold_and_the_session_goes_on() {
     let delivered: usize =
         (0..10).map(|i| server.live.broadcast(counter::ANNOUNCEMENTS, format!("notice {i}"))).sum();
     assert_eq!(delivered, 3, "the mailbox holds 3");
-    for rev in 1..=3 {
-        let pushed = recv(&mut ws).await;
-        assert_eq!((pushed["kind"].as_str(), pushed["rev"].as_u64()), (Some("diff"), Some(rev)));
-    }
+    // The view takes the three in one turn and one diff answers them: the last one shows.
+    let pushed = recv(&mut ws).await;
+    assert_eq!((pushed["kind"].as_str(), pushed["rev"].as_u64()), (Some("diff"), Some(1)));
+    assert!(pushed.to_string().contains("notice 2"), "{pushed}");
     let reply = event(&mut ws, 2, "inc", json!({})).await;
-    assert_eq!((reply["kind"].as_str(), reply["rev"].as_u64()), (Some("reply"), Some(4)));
+    assert_eq!((reply["kind"].as_str(), reply["rev"].as_u64()), (Some("reply"), Some(2)));
     // Drained, it takes messages again.
     assert_eq!(server.live.broadcast(counter::ANNOUNCEMENTS, "later".to_owned()), 1);
 }

@@ -159,3 +159,110 @@ async fn a_message_hook_attached_from_an_event_halts_messages_before_the_view() 
     view.event("ping", json!({})).await.unwrap();
     assert!(view.render_async().await.unwrap().contains("Pings: 1"), "other messages pass");
 }
+
+async fn report(query: &str) -> (TestServer, TestView) {
+    let live = counter::live(LiveConfig::default());
+    let server = TestServer::start(live.router(), live).await.unwrap();
+    let view = server.live(&format!("/report{query}")).await.unwrap();
+    (server, view)
+}
+
+#[tokio::test]
+async fn a_page_loads_in_parts_each_field_filled_when_its_work_is_done() {
+    let page = {
+        let live = counter::live(LiveConfig::default());
+        let server = TestServer::start(live.router(), live).await.unwrap();
+        server.get("/report").await.unwrap()
+    };
+    // The first HTML runs no work: both parts say they are loading.
+    assert!(page.body.contains("Loading visits") && page.body.contains("Loading the top page"));
+
+    let (_server, mut view) = report("?visits_ms=20&top_ms=300").await;
+    let html = view.html().unwrap();
+    assert!(html.contains("Loading visits") && html.contains("Loading the top page"), "{html}");
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Visits: 1200"), "the quick part first: {html}");
+    assert!(html.contains("Loading the top page"), "{html}");
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Top page: /pricing") && !html.contains("Loading"), "{html}");
+}
+
+#[tokio::test]
+async fn a_failed_or_late_part_shows_why_and_the_other_parts_load() {
+    let (_server, mut view) = report("?visits_ms=100&top_ms=10&top_fails=1").await;
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Top page failed: the analytics store did not answer"), "{html}");
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Visits: 1200"), "{html}");
+
+    view.event("slow_top", json!({"ms": 20})).await.unwrap();
+    assert!(view.html().unwrap().contains("Loading the top page"));
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Top page failed: the task timed out after 20ms"), "{html}");
+}
+
+#[tokio::test]
+async fn a_reload_shows_the_old_value_until_the_new_and_a_cancel_fails_the_field() {
+    let (_server, mut view) = report("?visits_ms=10&top_ms=10").await;
+    view.render_async().await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Visits: 1200") && html.contains("Top page: /pricing"), "{html}");
+
+    view.event("reload", json!({"ms": 30})).await.unwrap();
+    let html = view.html().unwrap();
+    assert!(html.contains("Loading visits") && html.contains("Visits: 1200"), "both: {html}");
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Visits: 1201") && !html.contains("Loading visits"), "{html}");
+
+    view.event("reload", json!({"ms": 100})).await.unwrap();
+    view.event("cancel", json!({})).await.unwrap();
+    let html = view.html().unwrap();
+    assert!(html.contains("Visits failed: the task was cancelled"), "{html}");
+    assert!(html.contains("Visits: 1201"), "the value is kept: {html}");
+    assert!(quiet_for(&mut view, 300).await, "the cancelled work never lands");
+}
+
+#[tokio::test]
+async fn a_task_reports_its_progress_to_the_view_before_its_result() {
+    let (_server, mut view) = report("?visits_ms=5000&top_ms=5000").await;
+    view.event("import", json!({"rows": 3})).await.unwrap();
+    assert!(view.html().unwrap().contains("Imported: 0 running"));
+    for done in 1..=3 {
+        let html = view.render_async().await.unwrap();
+        assert!(html.contains(&format!("Imported: {done} running")), "{html}");
+    }
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Imported: 3 done: 3 rows"), "the result after its progress: {html}");
+}
+
+#[tokio::test]
+async fn a_view_navigated_away_from_hears_no_more_of_its_tasks_progress() {
+    let (_server, mut view) = report("?visits_ms=5000&top_ms=5000").await;
+    view.event("import", json!({"rows": 50})).await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Imported: 1 running"), "{html}");
+    view.navigate("/clock").await.unwrap();
+    assert!(quiet_for(&mut view, 300).await, "the old view's progress does not reach the new one");
+}
+
+#[tokio::test]
+async fn the_benchmarks_pair_counts_alike_in_the_callback_and_through_assign_async() {
+    let (_server, mut view) = report("?visits_ms=5000&top_ms=5000").await;
+    view.event("tally", json!({})).await.unwrap();
+    assert!(view.html().unwrap().contains("Tally: 1 0"));
+    view.event("tally_async", json!({})).await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Tally: 1 1"), "{html}");
+}
+
+#[tokio::test]
+async fn a_session_running_its_most_tasks_refuses_one_more_and_keeps_its_timers() {
+    let (_server, mut view) = clock().await;
+    view.event("alarms_100", json!({})).await.unwrap();
+    view.event("idle_tasks", json!({})).await.unwrap();
+    view.event("load", json!({"ms": 1})).await.unwrap();
+    let html = view.render_async().await.unwrap();
+    assert!(html.contains("Load: the session runs 16 tasks already"), "{html}");
+    view.event("ping", json!({})).await.unwrap();
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"), "the session goes on");
+}

@@ -8,6 +8,8 @@
 //!   [`token`]: signed session and CSRF tokens; [`config`]: policies from `security.toml`.
 
 pub mod assets;
+mod async_result;
+pub use async_result::AsyncResult;
 pub mod client;
 pub mod command;
 pub mod config;
@@ -22,6 +24,8 @@ pub mod hooks;
 pub mod keys;
 mod limits;
 pub mod logs;
+mod messenger;
+pub use messenger::Messenger;
 pub mod metrics;
 #[cfg(feature = "otlp")]
 pub mod otlp;

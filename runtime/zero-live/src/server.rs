@@ -1258,6 +1258,9 @@ struct Session {
     events: u64,
     /// The code of the last frame refused as a protocol error (ditto).
     last_error: Option<&'static str>,
+    /// Whether the session's user was logged out everywhere (a [`Disconnect`] in its mailbox):
+    /// the loop closes it.
+    revoked: bool,
 }
 
 /// What handling one frame asks the loop to do next.
@@ -1347,6 +1350,7 @@ async fn run(
         route: None,
         events: 0,
         last_error: None,
+        revoked: false,
     };
     let idle = Duration::from_secs(config.heartbeat.idle_session_secs);
     let heartbeat_timeout = Duration::from_secs(config.heartbeat.timeout_secs);
@@ -1359,15 +1363,22 @@ async fn run(
         let frame = tokio::select! {
             _ = shutdown.changed() => continue,
             Some(info) = recv_mail(&mut session.mail), if session.mail.is_some() => {
-                if info.is::<Disconnect>() {
+                // What else is waiting goes to the view too, and one render answers it all.
+                inform(&mut session, &info).await;
+                drain_mail(&inner, &mut session).await;
+                if session.revoked {
                     break (Terminate::Refused, Some((close::REVOKED, "session revoked")));
                 }
-                deliver(&inner, &mut session, &info, &mut out).await;
+                rerender(&inner, &mut session, Answer::Push, &mut out);
                 None
             }
-            (name, result) = session.tasks.next(), if session.tasks.busy() => {
+            done = session.tasks.next(), if session.tasks.busy() => {
                 if let Some(view) = session.view.as_mut() {
-                    view.handle_async(&name, result, &mut session.ctx).await;
+                    match done.assign {
+                        // `assign_async`: the outcome goes into the view's field.
+                        Some(assign) => assign(view.as_any_mut(), Some(done.result)),
+                        None => view.handle_async(&done.name, done.result, &mut session.ctx).await,
+                    }
                     rerender(&inner, &mut session, Answer::Push, &mut out);
                 }
                 None
@@ -1436,15 +1447,12 @@ async fn run(
             }
             Some(Ok(Some(Ok(_)))) => {}
         }
-        if out.overflow {
-            break (Terminate::Refused, Some((1008, "slow consumer")));
-        }
-        if !out.frames.is_empty() {
-            inner.metrics.sent(out.frames.len(), out.bytes());
-        }
-        if !out.frames.is_empty() && !write_all(&mut socket, &mut out.frames).await {
+        if out.overflow || !flush(&inner, &mut socket, &mut session, &mut out).await {
             // The client does not read; the close frame is tried once, briefly.
             break (Terminate::Refused, Some((1008, "slow consumer")));
+        }
+        if session.revoked {
+            break (Terminate::Refused, Some((close::REVOKED, "session revoked")));
         }
         match next {
             Next::Continue => {}
@@ -1515,14 +1523,94 @@ async fn write_all(socket: &mut WebSocket, frames: &mut Vec<String>) -> bool {
     matches!(tokio::time::timeout(WRITE_TIMEOUT, write).await, Ok(Ok(())))
 }
 
-/// Hands a message (PubSub's or a timer's) to the view's `handle_info` and pushes what changed.
-async fn deliver(inner: &Inner, session: &mut Session, info: &Info, out: &mut Outbox) {
-    if let Some(view) = session.view.as_mut() {
-        if session.hooks.is_empty()
-            || session.hooks.info(&**info, &mut session.ctx) == Flow::Continue
-        {
-            view.handle_info(&**info, &mut session.ctx).await;
+/// Writes the turn's frames, each write within [`WRITE_TIMEOUT`]; false if the client did not
+/// take them (or a render overflowed the outbox).
+///
+/// Backpressure: while the turn's write waits for a slow client, the view goes on taking its
+/// mailbox's messages, so the mailbox drains at the view's pace instead of the client's (and
+/// drops nothing a fast view can take). What they changed is rendered once and written when
+/// that write is done: however fast messages come, a client gets at most one diff per write it
+/// took, and the session holds one render's frames, never a queue of them. That second write
+/// takes no mail, so the loop reads the client's own frames (its events, its heartbeats)
+/// between turns even while a flood lasts.
+async fn flush(
+    inner: &Inner,
+    socket: &mut WebSocket,
+    session: &mut Session,
+    out: &mut Outbox,
+) -> bool {
+    if out.frames.is_empty() {
+        return true;
+    }
+    inner.metrics.sent(out.frames.len(), out.bytes());
+    let mut informed = false;
+    {
+        let write = write_all(socket, &mut out.frames);
+        tokio::pin!(write);
+        loop {
+            tokio::select! {
+                biased;
+                written = &mut write => {
+                    if !written {
+                        return false;
+                    }
+                    break;
+                }
+                Some(info) = recv_mail(&mut session.mail),
+                    if session.mail.is_some() && !session.revoked =>
+                {
+                    inform(session, &info).await;
+                    informed = true;
+                }
+            }
         }
+    }
+    if !informed || session.revoked {
+        return true;
+    }
+    rerender(inner, session, Answer::Push, out);
+    if out.overflow {
+        return false;
+    }
+    if !out.frames.is_empty() {
+        inner.metrics.sent(out.frames.len(), out.bytes());
+    }
+    write_all(socket, &mut out.frames).await
+}
+
+/// Hands a message (PubSub's or a timer's) to the view's info hooks and `handle_info`, without
+/// rendering. A revocation is kept for the loop to close the session.
+async fn inform(session: &mut Session, info: &Info) {
+    if info.is::<Disconnect>() {
+        session.revoked = true;
+        return;
+    }
+    if let Some(view) = session.view.as_mut()
+        && (session.hooks.is_empty()
+            || session.hooks.info(&**info, &mut session.ctx) == Flow::Continue)
+    {
+        view.handle_info(&**info, &mut session.ctx).await;
+    }
+}
+
+/// Hands the view what its mailbox already holds (at most its capacity, so a producer as fast
+/// as the view cannot hold the socket's turn forever), stopping at a revocation.
+async fn drain_mail(inner: &Inner, session: &mut Session) {
+    for _ in 0..crate::config::count(inner.config.limits.mailbox_capacity) {
+        if session.revoked {
+            return;
+        }
+        let Some(info) = session.mail.as_mut().and_then(|mail| mail.try_recv().ok()) else {
+            return;
+        };
+        inform(session, &info).await;
+    }
+}
+
+/// Hands a timer's message to the view and pushes what changed.
+async fn deliver(inner: &Inner, session: &mut Session, info: &Info, out: &mut Outbox) {
+    inform(session, info).await;
+    if !session.revoked {
         rerender(inner, session, Answer::Push, out);
     }
 }
@@ -2094,13 +2182,24 @@ fn take_requests(inner: &Inner, session: &mut Session) {
         let mailbox = mailbox(inner, session);
         inner.pubsub.subscribe(&topic, mailbox);
     }
+    // Messengers first: a task started by the same callback may use one at once.
+    let messengers = std::mem::take(&mut session.ctx.messengers);
+    if !messengers.is_empty() {
+        let mailbox = mailbox(inner, session);
+        for messenger in messengers {
+            messenger.connect(&mailbox);
+        }
+    }
+    if session.ctx.mailbox.is_none() {
+        session.ctx.mailbox.clone_from(&session.mailbox);
+    }
     let timers = std::mem::take(&mut session.ctx.timers);
     if !timers.is_empty() {
         session.timers.apply(timers, tokio::time::Instant::now());
     }
     let tasks = std::mem::take(&mut session.ctx.tasks);
     if !tasks.is_empty() {
-        session.tasks.apply(tasks);
+        session.tasks.apply(tasks, session.view.as_mut().map(|view| view.as_any_mut()));
     }
     let hooks = std::mem::take(&mut session.ctx.hooks);
     if !hooks.is_empty() {

@@ -40,6 +40,10 @@ pub struct Context {
     pub(crate) tasks: Vec<crate::tasks::Request>,
     /// Hooks attached and detached by the callback (see [`crate::hooks`]).
     pub(crate) hooks: Vec<crate::hooks::Request>,
+    /// The session's mailbox, once it has one: a messenger asked for now is connected at once.
+    pub(crate) mailbox: Option<tokio::sync::mpsc::Sender<crate::pubsub::Info>>,
+    /// Messengers asked for before the session had a mailbox: connected after the callback.
+    pub(crate) messengers: Vec<crate::Messenger>,
     pub(crate) pushes: Vec<(String, Value)>,
     pub(crate) execs: Vec<Js>,
     pub(crate) target: Option<String>,
@@ -240,6 +244,88 @@ impl Context {
         }
     }
 
+    /// Loads a field of the view beside the session (Phoenix's `assign_async`): `field` picks
+    /// the view's [`AsyncResult`](crate::AsyncResult) (`|v: &mut Self| &mut v.posts`), which is
+    /// marked loading once this callback returns (keeping the value it had: set it to
+    /// `AsyncResult::loading()` first to drop it), and `work`'s outcome is written there when
+    /// it finishes: its value, or its error's text. The next render shows it; `handle_async`
+    /// is not called. A timeout, a panic, a cancel ([`Context::cancel_async`] with `name`) or
+    /// a refused start fail the field with the reason. Otherwise it is a task like
+    /// [`Context::start_async`]'s: named (starting `name` again replaces it), ended with the
+    /// view. In a disconnected render nothing runs and the field stays as `mount` built it
+    /// (its default is loading).
+    pub fn assign_async<V, T, E, F>(
+        &mut self,
+        name: impl Into<String>,
+        field: fn(&mut V) -> &mut crate::AsyncResult<T>,
+        work: F,
+    ) where
+        V: LiveView,
+        T: Send + 'static,
+        E: std::fmt::Display + 'static,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        self.assign_async_within(name, crate::tasks::DEFAULT_TIMEOUT, field, work);
+    }
+
+    /// [`Context::assign_async`] with its own timeout.
+    pub fn assign_async_within<V, T, E, F>(
+        &mut self,
+        name: impl Into<String>,
+        timeout: Duration,
+        field: fn(&mut V) -> &mut crate::AsyncResult<T>,
+        work: F,
+    ) where
+        V: LiveView,
+        T: Send + 'static,
+        E: std::fmt::Display + 'static,
+        F: Future<Output = Result<T, E>> + Send + 'static,
+    {
+        if !self.connected {
+            return;
+        }
+        use futures_util::FutureExt as _;
+        let work = work.map(|outcome| outcome.map_err(|e| e.to_string()));
+        let assign: crate::tasks::Assign = Box::new(move |view, outcome| {
+            // The tasks of a view end with it: another view never gets this outcome.
+            let Some(view) = view.downcast_mut::<V>() else { return };
+            let slot = field(view);
+            match outcome {
+                None => slot.reload(false),
+                Some(Ok(output)) => match output.downcast::<Result<T, String>>() {
+                    Ok(outcome) => slot.settle(*outcome),
+                    Err(_) => slot.settle(Err("the task gave another type".to_owned())),
+                },
+                Some(Err(failure)) => slot.settle(Err(failure.to_string())),
+            }
+        });
+        self.tasks.push(crate::tasks::Request::assigning(name.into(), timeout, work, assign));
+    }
+
+    /// A handle to send this view messages from its tasks (progress) or anywhere else: each
+    /// reaches `handle_info` (see [`Messenger`](crate::Messenger)). In a disconnected render it
+    /// delivers nothing.
+    ///
+    /// ```ignore
+    /// let progress = ctx.messenger();
+    /// ctx.start_async("import", async move {
+    ///     for (done, row) in rows.iter().enumerate() {
+    ///         import(row).await;
+    ///         progress.send(Imported(done + 1));
+    ///     }
+    /// });
+    /// ```
+    pub fn messenger(&mut self) -> crate::Messenger {
+        let messenger = crate::Messenger::default();
+        if self.connected {
+            match &self.mailbox {
+                Some(mailbox) => messenger.connect(mailbox),
+                None => self.messengers.push(messenger.clone()),
+            }
+        }
+        messenger
+    }
+
     /// Cancels the task running under `name`, if one does: its result never arrives.
     pub fn cancel_async(&mut self, name: &str) {
         if self.connected {
@@ -437,7 +523,7 @@ pub trait LiveView: Template + Send + Sized + 'static {
     fn handle_async(
         &mut self,
         _name: &str,
-        _result: crate::tasks::AsyncResult,
+        _result: crate::tasks::TaskResult,
         _ctx: &mut Context,
     ) -> impl Future<Output = ()> + Send {
         std::future::ready(())
@@ -477,11 +563,13 @@ pub(crate) trait DynView: Send {
     fn handle_async<'a>(
         &'a mut self,
         name: &'a str,
-        result: crate::tasks::AsyncResult,
+        result: crate::tasks::TaskResult,
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, ()>;
     fn upload(&mut self, name: &str) -> Option<&mut crate::uploads::Upload>;
     fn terminate(&mut self, reason: Terminate);
+    /// The view itself, for what was typed by its own type (`Context::assign_async`).
+    fn as_any_mut(&mut self) -> &mut dyn Any;
 }
 
 impl<V: LiveView> DynView for V {
@@ -515,7 +603,7 @@ impl<V: LiveView> DynView for V {
     fn handle_async<'a>(
         &'a mut self,
         name: &'a str,
-        result: crate::tasks::AsyncResult,
+        result: crate::tasks::TaskResult,
         ctx: &'a mut Context,
     ) -> BoxFuture<'a, ()> {
         Box::pin(LiveView::handle_async(self, name, result, ctx))
@@ -525,6 +613,9 @@ impl<V: LiveView> DynView for V {
     }
     fn terminate(&mut self, reason: Terminate) {
         LiveView::terminate(self, reason);
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
     }
 }
 
@@ -603,6 +694,8 @@ mod tests {
         page.start_async("load", async { 1 });
         page.cancel_async("load");
         assert!(page.tasks.is_empty(), "nor runs tasks");
+        let messenger = page.messenger();
+        assert!(!messenger.send(4u8) && page.messengers.is_empty(), "nor takes messages");
 
         let mut live = Context::new(true, "/clock");
         let first = live.send_self(1u8);
@@ -620,6 +713,8 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let early = live.messenger();
+        assert!(!early.send(1u8) && live.messengers.len() == 1, "connected once the callback ends");
         live.start_async_within("load", Duration::from_millis(5), async { 1 });
         live.cancel_async("load");
         match live.tasks.as_slice() {
