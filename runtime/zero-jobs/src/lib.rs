@@ -38,13 +38,16 @@ mod clock;
 mod queue;
 mod schedule;
 pub mod schema;
+pub mod testing;
+#[cfg(feature = "web")]
+pub mod web;
 mod worker;
 
 pub use backoff::Backoff;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use queue::{
-    Claimed, Enqueued, Job, JobRow, JobState, NewJob, claim, complete, discard, enqueue,
-    enqueue_now, fail, list, release, renew, retry,
+    Claimed, Enqueued, Job, JobRow, JobState, NewJob, claim, complete, counts, discard, enqueue,
+    enqueue_now, fail, list, recent, release, renew, retry,
 };
 pub use schedule::Schedule;
 pub use worker::{Drained, Outcome, Worker, wake};

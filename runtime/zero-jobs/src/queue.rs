@@ -385,6 +385,15 @@ impl JobState {
         }
     }
 
+    /// Every state, in the order a job goes through them.
+    pub const ALL: [JobState; 4] =
+        [JobState::Queued, JobState::Running, JobState::Done, JobState::Dead];
+
+    /// The state named `s` (`queued`, `running`, `done`, `dead`).
+    pub fn from_name(s: &str) -> Option<JobState> {
+        JobState::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
     fn parse(s: &str) -> Result<JobState, JobError> {
         Ok(match s {
             "queued" => JobState::Queued,
@@ -421,37 +430,81 @@ pub struct JobRow {
     pub last_error: Option<String>,
 }
 
+/// The columns of a [`JobRow`], as a literal for `concat!`.
+macro_rules! row_columns {
+    () => {
+        "id, queue, kind, args, state, attempts, max_attempts, run_at, unique_key, last_error"
+    };
+}
+
 /// The jobs of `queue` (every queue: `None`), of `kind` if given, oldest first.
 pub async fn list(
     db: &Db,
     queue: Option<&str>,
     kind: Option<&str>,
 ) -> Result<Vec<JobRow>, JobError> {
+    let sql = concat!(
+        "SELECT ",
+        row_columns!(),
+        " FROM zero_jobs WHERE ($1 IS NULL OR queue = $1) AND ($2 IS NULL OR kind = $2) ",
+        "ORDER BY id"
+    );
+    let rows = sqlx::query(sql).bind(queue).bind(kind).fetch_all(db.pool()).await?;
+    rows.iter().map(job_row).collect()
+}
+
+/// The newest `limit` jobs in `state` (every state: `None`) of `queue` (every queue: `None`),
+/// newest first (the jobs page).
+pub async fn recent(
+    db: &Db,
+    state: Option<JobState>,
+    queue: Option<&str>,
+    limit: u32,
+) -> Result<Vec<JobRow>, JobError> {
+    let sql = concat!(
+        "SELECT ",
+        row_columns!(),
+        " FROM zero_jobs WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR queue = $2) ",
+        "ORDER BY id DESC LIMIT $3"
+    );
+    let rows = sqlx::query(sql)
+        .bind(state.map(JobState::as_str))
+        .bind(queue)
+        .bind(i64::from(limit))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(job_row).collect()
+}
+
+/// How many jobs each queue holds in each state, by queue then state (the jobs page's totals).
+pub async fn counts(db: &Db) -> Result<Vec<(String, JobState, i64)>, JobError> {
     let rows = sqlx::query(
-        "SELECT id, queue, kind, args, state, attempts, max_attempts, run_at, unique_key, \
-         last_error FROM zero_jobs WHERE ($1 IS NULL OR queue = $1) AND ($2 IS NULL OR kind = $2) \
-         ORDER BY id",
+        "SELECT queue, state, COUNT(*) AS n FROM zero_jobs GROUP BY queue, state \
+         ORDER BY queue, state",
     )
-    .bind(queue)
-    .bind(kind)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
         .map(|row| {
-            Ok(JobRow {
-                id: row.try_get("id")?,
-                queue: row.try_get("queue")?,
-                kind: row.try_get("kind")?,
-                args: args_of(row)?,
-                state: JobState::parse(&row.try_get::<String, _>("state")?)?,
-                attempts: count(row, "attempts")?,
-                max_attempts: count(row, "max_attempts")?,
-                run_at: row.try_get("run_at")?,
-                unique_key: row.try_get("unique_key")?,
-                last_error: row.try_get("last_error")?,
-            })
+            let state = JobState::parse(&row.try_get::<String, _>("state")?)?;
+            Ok((row.try_get("queue")?, state, row.try_get("n")?))
         })
         .collect()
+}
+
+fn job_row(row: &AnyRow) -> Result<JobRow, JobError> {
+    Ok(JobRow {
+        id: row.try_get("id")?,
+        queue: row.try_get("queue")?,
+        kind: row.try_get("kind")?,
+        args: args_of(row)?,
+        state: JobState::parse(&row.try_get::<String, _>("state")?)?,
+        attempts: count(row, "attempts")?,
+        max_attempts: count(row, "max_attempts")?,
+        run_at: row.try_get("run_at")?,
+        unique_key: row.try_get("unique_key")?,
+        last_error: row.try_get("last_error")?,
+    })
 }
 
 /// Queues dead job `id` again, due now, with its attempts from zero (the jobs page's retry);
