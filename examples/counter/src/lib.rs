@@ -263,6 +263,8 @@ pub struct Clock {
     pub alarms: u64,
     /// Messages sent to itself received.
     pub pings: u64,
+    /// Chimes received (each pushed to the page as an event).
+    pub chimes: u64,
     /// The running interval.
     pub interval: Option<zero_live::TimerRef>,
     /// The last alarm set.
@@ -282,6 +284,8 @@ pub enum ClockMessage {
     Tick,
     /// An alarm went off.
     Alarm,
+    /// A chime: the clock counts it and pushes the page an event (`chime`, with the count).
+    Chime,
     /// Sent to itself.
     Ping,
 }
@@ -411,10 +415,18 @@ impl LiveView for Clock {
         };
     }
 
-    async fn handle_info(&mut self, message: &(dyn std::any::Any + Send + Sync), _: &mut Context) {
+    async fn handle_info(
+        &mut self,
+        message: &(dyn std::any::Any + Send + Sync),
+        ctx: &mut Context,
+    ) {
         match message.downcast_ref::<ClockMessage>() {
             Some(ClockMessage::Tick) => self.ticks += 1,
             Some(ClockMessage::Alarm) => self.alarms += 1,
+            Some(ClockMessage::Chime) => {
+                self.chimes += 1;
+                ctx.push_event("chime", json!({"n": self.chimes}));
+            }
             Some(ClockMessage::Ping) => self.pings += 1,
             None => {}
         }

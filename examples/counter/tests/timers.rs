@@ -266,3 +266,26 @@ async fn a_session_running_its_most_tasks_refuses_one_more_and_keeps_its_timers(
     view.event("ping", json!({})).await.unwrap();
     assert!(view.render_async().await.unwrap().contains("Pings: 1"), "the session goes on");
 }
+
+#[tokio::test]
+async fn a_burst_of_messages_that_each_push_an_event_reaches_the_page_whole() {
+    let (server, mut view) = clock().await;
+    view.event("listen", json!({})).await.unwrap();
+    let live = server.live_endpoint().clone();
+    // 200 at once: more than a turn's outbound queue (64) holds. The session takes them in
+    // turns, so every pushed event arrives and the session stays open.
+    for _ in 0..200 {
+        assert_eq!(live.broadcast(counter::CLOCK_ALARMS, counter::ClockMessage::Chime), 1);
+    }
+    let mut last = 0;
+    while last < 200 {
+        let message = view.receive().await.unwrap();
+        if message["kind"] == "push" && message["event"] == "chime" {
+            let n = message["payload"]["n"].as_u64().unwrap();
+            assert_eq!(n, last + 1, "in order, none lost");
+            last = n;
+        }
+    }
+    view.event("ping", json!({})).await.unwrap();
+    assert!(view.render_async().await.unwrap().contains("Pings: 1"), "the session goes on");
+}

@@ -6,8 +6,10 @@
 //! signs its operators in:
 //!
 //! ```ignore
-//! let jobs = zero_jobs::web::router(db.clone(), |request| {
-//!     request.extensions.get::<Scope>().is_some_and(Scope::is_admin)
+//! // The app's own rule: here, a list of operators' addresses.
+//! let jobs = zero_jobs::web::router(db.clone(), move |request| {
+//!     let user = request.extensions.get::<Scope>().and_then(|scope| scope.user.as_ref());
+//!     user.is_some_and(|user| operators.contains(&user.email))
 //! });
 //! let app = app.nest("/admin/jobs", jobs);
 //! ```

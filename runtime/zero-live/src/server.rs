@@ -1557,7 +1557,7 @@ async fn flush(
                     break;
                 }
                 Some(info) = recv_mail(&mut session.mail),
-                    if session.mail.is_some() && !session.revoked =>
+                    if session.mail.is_some() && !session.revoked && room_for_effects(inner, session) =>
                 {
                     inform(session, &info).await;
                     informed = true;
@@ -1593,11 +1593,20 @@ async fn inform(session: &mut Session, info: &Info) {
     }
 }
 
+/// Whether the view's pending effects leave room for another message's: events it pushes and
+/// JS commands are each a frame, never coalesced, so a turn stops taking mail once they fill
+/// half the outbound queue (the rest waits in the mailbox for the next turn).
+fn room_for_effects(inner: &Inner, session: &Session) -> bool {
+    let effects = session.ctx.pushes.len() + session.ctx.execs.len();
+    effects < crate::config::count(inner.config.limits.outbound_queue) / 2
+}
+
 /// Hands the view what its mailbox already holds (at most its capacity, so a producer as fast
-/// as the view cannot hold the socket's turn forever), stopping at a revocation.
+/// as the view cannot hold the socket's turn forever), stopping at a revocation or when the
+/// effects it asked for fill the turn ([`room_for_effects`]).
 async fn drain_mail(inner: &Inner, session: &mut Session) {
     for _ in 0..crate::config::count(inner.config.limits.mailbox_capacity) {
-        if session.revoked {
+        if session.revoked || !room_for_effects(inner, session) {
             return;
         }
         let Some(info) = session.mail.as_mut().and_then(|mail| mail.try_recv().ok()) else {
