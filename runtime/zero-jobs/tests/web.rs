@@ -10,23 +10,8 @@ use tower::ServiceExt as _;
 use zero_db::Db;
 use zero_jobs::{JobState, ManualClock, NewJob, claim, enqueue_now, fail};
 
-async fn databases(dir: &std::path::Path) -> Vec<Db> {
-    let mut urls = vec![format!("sqlite://{}/jobs.db", dir.display())];
-    match std::env::var("ZERO_DB_POSTGRES_URL") {
-        Ok(url) => urls.push(zero_db::testing::fresh_url(Some(&url)).await.unwrap()),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("ZERO_DB_POSTGRES_URL is not set: CI runs these tests on Postgres too")
-        }
-        Err(_) => eprintln!("ZERO_DB_POSTGRES_URL not set: Postgres not tested in this run"),
-    }
-    let mut dbs = Vec::new();
-    for url in urls {
-        let db = Db::connect(&url).await.unwrap();
-        zero_jobs::schema::create(&db).await.unwrap();
-        dbs.push(db);
-    }
-    dbs
-}
+mod support;
+use support::databases;
 
 /// An app with the page at `/admin/jobs`, for requests that carry `x-operator: yes` (what an
 /// app's pipeline would have put in the request).
